@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Recording a sale: points earned on what was paid, optionally points spent as a discount.
+
+A sale is one `earn` entry (its id is the sale's id, and it is written even when it earns nothing, since
+it is also the purchase record), plus a `redeem` entry when points were spent. Retrying a request with
+the same entry id returns the first result and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from app.domain.balance import MemberBalance
+from app.domain.errors import ClubError
+from app.domain.ids import derived_id
+from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
+from app.domain.money import require_points, require_rials
+from app.domain.staff import Action, Staff
+from app.services.terminal import Terminal
+from app.store import club, ledger, members
+
+MAX_INVOICE_LENGTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class SaleRequest:
+    member_id: str
+    amount_rials: int
+    redeem_points: int = 0
+    invoice_ref: str | None = None
+    staff: Staff | None = None
+    entry_id: str | None = None  # the idempotency key; a new one when None
+
+
+@dataclass(frozen=True, slots=True)
+class SaleResult:
+    sale_id: str
+    invoice_ref: str
+    entry_ids: list[str]
+    amount_rials: int
+    discount_rials: int
+    paid_rials: int
+    points_earned: int
+    points_redeemed: int
+    balance: MemberBalance
+    replayed: bool = False
+
+
+def record_sale(terminal: Terminal, request: SaleRequest) -> SaleResult:
+    amount = require_rials(request.amount_rials, "amount", allow_zero=False)
+    redeem = require_points(request.redeem_points, "redeem")
+    invoice = _clean_invoice(request.invoice_ref)
+    if request.staff is not None:
+        request.staff.require(Action.RECORD_SALE)
+    sale_id = request.entry_id or terminal.new_id()
+    with terminal.db.write() as conn:
+        existing = ledger.get(conn, sale_id)
+        if existing is not None:
+            return _replay(conn, existing, request)
+        member = members.get(conn, request.member_id)
+        if member is None:
+            raise ClubError("unknown_member", member=request.member_id)
+        branch = club.branch(conn, terminal.branch_id)
+        tier = club.tier(conn, member.tier_code)
+        before = ledger.balance(conn, member.id)
+        discount = branch.redemption.check(redeem, amount, before.points) if redeem else 0
+        earned = branch.earning.points_for(amount - discount, tier.multiplier_percent)
+        if invoice is None:
+            invoice = f"{terminal.device_code}-{_next_seq(conn, terminal):06d}"
+        elif ledger.for_invoice(conn, invoice):
+            raise ClubError("invoice_in_use", invoice=invoice)
+        now = terminal.clock.now_us()
+        common = {
+            "created_at_us": now,
+            "branch_id": branch.id,
+            "member_id": member.id,
+            "staff_id": request.staff.id if request.staff else None,
+            "invoice_ref": invoice,
+        }
+        drafts = [
+            EntryDraft(
+                id=sale_id, kind=EntryKind.EARN, points_delta=earned, sale_amount=amount, **common
+            )
+        ]
+        if redeem:
+            drafts.append(
+                EntryDraft(
+                    id=str(derived_id(sale_id, 1)),
+                    kind=EntryKind.REDEEM,
+                    points_delta=-redeem,
+                    discount_rials=discount,
+                    **common,
+                )
+            )
+        entries = ledger.append(conn, terminal.device_id, drafts)
+        return _result(entries, ledger.balance(conn, member.id))
+
+
+def _clean_invoice(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    invoice = raw.strip()
+    if not invoice or len(invoice) > MAX_INVOICE_LENGTH or not invoice.isprintable():
+        raise ClubError("invalid_invoice", invoice=raw)
+    return invoice
+
+
+def _next_seq(conn: Connection, terminal: Terminal) -> int:
+    return ledger.device_heads(conn)[terminal.device_id][0] + 1
+
+
+def _result(
+    entries: list[LedgerEntry], balance: MemberBalance, replayed: bool = False
+) -> SaleResult:
+    sale = entries[0]
+    redeem = entries[1] if len(entries) > 1 else None
+    discount = redeem.discount_rials if redeem else 0
+    return SaleResult(
+        sale_id=sale.id,
+        invoice_ref=sale.invoice_ref or "",
+        entry_ids=[e.id for e in entries],
+        amount_rials=sale.sale_amount,
+        discount_rials=discount,
+        paid_rials=sale.sale_amount - discount,
+        points_earned=sale.points_delta,
+        points_redeemed=-redeem.points_delta if redeem else 0,
+        balance=balance,
+        replayed=replayed,
+    )
+
+
+def _replay(conn: Connection, existing: LedgerEntry, request: SaleRequest) -> SaleResult:
+    """The same request again: answer as before; a different request under the same id is refused."""
+    redeem_entry = ledger.get(conn, str(derived_id(existing.id, 1)))
+    redeemed = -redeem_entry.points_delta if redeem_entry else 0
+    same = (
+        existing.kind is EntryKind.EARN
+        and existing.member_id == request.member_id
+        and existing.sale_amount == request.amount_rials
+        and redeemed == request.redeem_points
+        and (request.invoice_ref is None or request.invoice_ref.strip() == existing.invoice_ref)
+    )
+    if not same:
+        raise ClubError("entry_conflict", entry=existing.id)
+    entries = [existing] + ([redeem_entry] if redeem_entry else [])
+    return _result(entries, ledger.balance(conn, existing.member_id), replayed=True)

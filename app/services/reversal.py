@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A manager reverses an entry: a new entry that undoes what is left of it, with a reason.
+
+What is left is the entry's effect less every reversal already written against it (returns included),
+so an entry can never be undone twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.balance import MemberBalance
+from app.domain.errors import ClubError
+from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
+from app.domain.staff import Action, Staff
+from app.services.terminal import Terminal
+from app.store import ledger
+
+MAX_REASON_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ReversalResult:
+    entry_id: str
+    reverses: str
+    member_id: str
+    points_delta: int
+    cash_delta: int
+    sale_amount: int
+    balance: MemberBalance
+    replayed: bool = False
+
+
+def reverse_entry(
+    terminal: Terminal, entry_id: str, reason: str, staff: Staff, request_id: str | None = None
+) -> ReversalResult:
+    """Reverse what remains of entry_id. `staff` must already be authenticated."""
+    staff.require(Action.REVERSE_ENTRY)
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > MAX_REASON_LENGTH:
+        raise ClubError("reason_required")
+    reversal_id = request_id or terminal.new_id()
+    with terminal.db.write() as conn:
+        existing = ledger.get(conn, reversal_id)
+        if existing is not None:
+            if existing.reverses != entry_id or existing.kind is not EntryKind.REVERSAL:
+                raise ClubError("entry_conflict", entry=reversal_id)
+            return _result(existing, ledger.balance(conn, existing.member_id), replayed=True)
+        target = ledger.get(conn, entry_id)
+        if target is None:
+            raise ClubError("unknown_entry", entry=entry_id)
+        if target.kind is EntryKind.REVERSAL:
+            raise ClubError("cannot_reverse_reversal", entry=entry_id)
+        undone = ledger.reversals_of(conn, entry_id)
+        points = target.points_delta + sum(e.points_delta for e in undone)
+        cash = target.cash_delta + sum(e.cash_delta for e in undone)
+        sale = target.sale_amount + sum(e.sale_amount for e in undone)
+        if points == 0 and cash == 0 and sale == 0:
+            raise ClubError("already_reversed", entry=entry_id)
+        draft = EntryDraft(
+            id=reversal_id,
+            created_at_us=terminal.clock.now_us(),
+            branch_id=terminal.branch_id,
+            member_id=target.member_id,
+            kind=EntryKind.REVERSAL,
+            staff_id=staff.id,
+            points_delta=-points,
+            cash_delta=-cash,
+            sale_amount=-sale,
+            invoice_ref=target.invoice_ref,
+            reason=reason,
+            reverses=target.id,
+        )
+        (entry,) = ledger.append(conn, terminal.device_id, [draft])
+        return _result(entry, ledger.balance(conn, entry.member_id))
+
+
+def _result(entry: LedgerEntry, balance: MemberBalance, replayed: bool = False) -> ReversalResult:
+    return ReversalResult(
+        entry_id=entry.id,
+        reverses=entry.reverses,
+        member_id=entry.member_id,
+        points_delta=entry.points_delta,
+        cash_delta=entry.cash_delta,
+        sale_amount=entry.sale_amount,
+        balance=balance,
+        replayed=replayed,
+    )

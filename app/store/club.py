@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The club's reference data in SQLite: tiers, branches, devices, staff and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.domain.branch import Branch
+from app.domain.errors import ClubError
+from app.domain.ledger import GENESIS_HASH
+from app.domain.money import Rounding
+from app.domain.rules import EarningRule, RedemptionPolicy
+from app.domain.staff import Role, Staff
+from app.domain.tier import Tier
+from app.store.schema import BranchRow, DeviceRow, Setting, StaffRow, TierRow
+
+TIER = TierRow.__table__
+BRANCH = BranchRow.__table__
+DEVICE = DeviceRow.__table__
+STAFF = StaffRow.__table__
+SETTING = Setting.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    code: str
+    branch_id: str
+    is_self: bool
+
+
+def put_tier(conn: Connection, tier: Tier) -> None:
+    values = {
+        "code": tier.code,
+        "name_fa": tier.name_fa,
+        "name_en": tier.name_en,
+        "rank": tier.rank,
+        "threshold_points": tier.threshold_points,
+        "multiplier_percent": tier.multiplier_percent,
+    }
+    stmt = sqlite_insert(TIER).values(**values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[TIER.c.code], set_=values))
+
+
+def tiers(conn: Connection) -> list[Tier]:
+    rows = conn.execute(select(TIER).order_by(TIER.c.rank))
+    return [Tier(**dict(r._mapping)) for r in rows]
+
+
+def tier(conn: Connection, code: str) -> Tier:
+    row = conn.execute(select(TIER).where(TIER.c.code == code)).one_or_none()
+    if row is None:
+        raise ClubError("unknown_tier", tier=code)
+    return Tier(**dict(row._mapping))
+
+
+def entry_tier(conn: Connection) -> Tier:
+    """The tier a new member starts in: the lowest rank."""
+    row = conn.execute(select(TIER).order_by(TIER.c.rank).limit(1)).one_or_none()
+    if row is None:
+        raise ClubError("club_not_set_up")
+    return Tier(**dict(row._mapping))
+
+
+def put_branch(conn: Connection, branch: Branch) -> None:
+    conn.execute(
+        insert(BRANCH).values(
+            id=branch.id,
+            code=branch.code,
+            name_fa=branch.name_fa,
+            name_en=branch.name_en,
+            earn_points_per_unit=branch.earning.points_per_unit,
+            earn_rials_per_unit=branch.earning.rials_per_unit,
+            earn_min_sale_rials=branch.earning.min_sale_rials,
+            earn_max_points_per_sale=branch.earning.max_points_per_sale,
+            earn_rounding=branch.earning.rounding.value,
+            redeem_rials_per_point=branch.redemption.rials_per_point,
+            redeem_max_share_percent=branch.redemption.max_share_percent,
+        )
+    )
+
+
+def _branch(row: object) -> Branch:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Branch(
+        id=r["id"],
+        code=r["code"],
+        name_fa=r["name_fa"],
+        name_en=r["name_en"],
+        earning=EarningRule(
+            points_per_unit=r["earn_points_per_unit"],
+            rials_per_unit=r["earn_rials_per_unit"],
+            min_sale_rials=r["earn_min_sale_rials"],
+            max_points_per_sale=r["earn_max_points_per_sale"],
+            rounding=Rounding(r["earn_rounding"]),
+        ),
+        redemption=RedemptionPolicy(
+            rials_per_point=r["redeem_rials_per_point"],
+            max_share_percent=r["redeem_max_share_percent"],
+        ),
+    )
+
+
+def branch(conn: Connection, branch_id: str) -> Branch:
+    row = conn.execute(select(BRANCH).where(BRANCH.c.id == branch_id)).one_or_none()
+    if row is None:
+        raise ClubError("unknown_branch", branch=branch_id)
+    return _branch(row)
+
+
+def branch_by_code(conn: Connection, code: str) -> Branch:
+    row = conn.execute(select(BRANCH).where(BRANCH.c.code == code)).one_or_none()
+    if row is None:
+        raise ClubError("unknown_branch", branch=code)
+    return _branch(row)
+
+
+def branches(conn: Connection) -> list[Branch]:
+    return [_branch(r) for r in conn.execute(select(BRANCH).order_by(BRANCH.c.code))]
+
+
+def put_device(conn: Connection, device: Device) -> None:
+    conn.execute(
+        insert(DEVICE).values(
+            id=device.id,
+            code=device.code,
+            branch_id=device.branch_id,
+            is_self=device.is_self,
+            last_seq=0,
+            head_hash=GENESIS_HASH,
+        )
+    )
+
+
+def self_device(conn: Connection) -> Device | None:
+    """This terminal's own device record, if the club has been set up here."""
+    row = conn.execute(
+        select(DEVICE.c.id, DEVICE.c.code, DEVICE.c.branch_id, DEVICE.c.is_self).where(
+            DEVICE.c.is_self.is_(True)
+        )
+    ).one_or_none()
+    return None if row is None else Device(**dict(row._mapping))
+
+
+def put_staff(conn: Connection, staff: Staff, pin_hash: str) -> None:
+    conn.execute(
+        insert(STAFF).values(
+            id=staff.id,
+            name=staff.name,
+            role=staff.role.value,
+            branch_id=staff.branch_id,
+            pin_hash=pin_hash,
+            active=staff.active,
+        )
+    )
+
+
+def staff_with_pin_hash(conn: Connection, key: str) -> tuple[Staff, str]:
+    """A member of staff by id or exact name, with their stored PIN hash."""
+    row = conn.execute(select(STAFF).where((STAFF.c.id == key) | (STAFF.c.name == key))).first()
+    if row is None:
+        raise ClubError("unknown_staff", staff=key)
+    r = row._mapping
+    staff = Staff(
+        id=r["id"],
+        name=r["name"],
+        role=Role(r["role"]),
+        branch_id=r["branch_id"],
+        active=r["active"],
+    )
+    return staff, r["pin_hash"]
+
+
+def all_staff(conn: Connection) -> list[Staff]:
+    rows = conn.execute(select(STAFF).order_by(STAFF.c.name))
+    return [
+        Staff(id=r.id, name=r.name, role=Role(r.role), branch_id=r.branch_id, active=r.active)
+        for r in rows
+    ]
+
+
+def setting(conn: Connection, key: str, default: str | None = None) -> str | None:
+    value = conn.execute(select(SETTING.c.value).where(SETTING.c.key == key)).scalar_one_or_none()
+    return default if value is None else value
+
+
+def put_setting(conn: Connection, key: str, value: str) -> None:
+    stmt = sqlite_insert(SETTING).values(key=key, value=value)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[SETTING.c.key], set_={"value": value}))

@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The ledger in SQLite: appending sealed entries, with the balance projection, in the caller's
+transaction; and reading entries back. Nothing here updates or deletes an entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.domain.balance import MemberBalance
+from app.domain.errors import ClubError
+from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, seal_all
+from app.store.schema import DeviceRow, LedgerAckRow, LedgerEntryRow, MemberBalanceRow
+
+ENTRY = LedgerEntryRow.__table__
+ACK = LedgerAckRow.__table__
+DEVICE = DeviceRow.__table__
+BALANCE = MemberBalanceRow.__table__
+_ENTRY_COLUMNS = [ENTRY.c[name] for name in LedgerEntry.__dataclass_fields__]
+
+
+def _entry(row: object) -> LedgerEntry:
+    data = dict(row._mapping)  # type: ignore[attr-defined]
+    data["kind"] = EntryKind(data["kind"])
+    return LedgerEntry(**data)
+
+
+def _row(entry: LedgerEntry) -> dict[str, object]:
+    return {name: getattr(entry, name) for name in LedgerEntry.__dataclass_fields__} | {
+        "kind": entry.kind.value
+    }
+
+
+def append(conn: Connection, device_id: str, drafts: Sequence[EntryDraft]) -> list[LedgerEntry]:
+    """Seal drafts onto the device's chain, insert them and update balances, in conn's transaction."""
+    head = conn.execute(
+        select(DEVICE.c.last_seq, DEVICE.c.head_hash).where(DEVICE.c.id == device_id)
+    ).one_or_none()
+    if head is None:
+        raise ClubError("unknown_device", device=device_id)
+    entries = seal_all(drafts, device_id, head.last_seq, head.head_hash)
+    if not entries:
+        return entries
+    conn.execute(insert(ENTRY), [_row(e) for e in entries])
+    conn.execute(
+        update(DEVICE)
+        .where(DEVICE.c.id == device_id)
+        .values(last_seq=entries[-1].device_seq, head_hash=entries[-1].hash)
+    )
+    _project(conn, entries)
+    return entries
+
+
+def _project(conn: Connection, entries: Iterable[LedgerEntry]) -> None:
+    deltas: dict[str, MemberBalance] = {}
+    for entry in entries:
+        deltas[entry.member_id] = deltas.get(entry.member_id, MemberBalance()).apply(entry)
+    for member_id, delta in deltas.items():
+        stmt = sqlite_insert(BALANCE).values(member_id=member_id, **_balance_values(delta))
+        excluded = stmt.excluded
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[BALANCE.c.member_id],
+                set_={
+                    "points": BALANCE.c.points + excluded.points,
+                    "wallet_rials": BALANCE.c.wallet_rials + excluded.wallet_rials,
+                    "spend_rials": BALANCE.c.spend_rials + excluded.spend_rials,
+                    "purchase_count": BALANCE.c.purchase_count + excluded.purchase_count,
+                    "last_activity_us": func.max(
+                        BALANCE.c.last_activity_us, excluded.last_activity_us
+                    ),
+                },
+            )
+        )
+
+
+def _balance_values(balance: MemberBalance) -> dict[str, int]:
+    return {
+        "points": balance.points,
+        "wallet_rials": balance.wallet_rials,
+        "spend_rials": balance.spend_rials,
+        "purchase_count": balance.purchase_count,
+        "last_activity_us": balance.last_activity_us,
+    }
+
+
+def balance(conn: Connection, member_id: str) -> MemberBalance:
+    row = conn.execute(select(BALANCE).where(BALANCE.c.member_id == member_id)).one_or_none()
+    if row is None:
+        return MemberBalance()
+    data = dict(row._mapping)
+    del data["member_id"]
+    return MemberBalance(**data)
+
+
+def all_balances(conn: Connection) -> dict[str, MemberBalance]:
+    result: dict[str, MemberBalance] = {}
+    for row in conn.execute(select(BALANCE)):
+        data = dict(row._mapping)
+        member_id = data.pop("member_id")
+        result[member_id] = MemberBalance(**data)
+    return result
+
+
+def replace_balances(conn: Connection, balances: dict[str, MemberBalance]) -> None:
+    """Swap the whole projection for a rebuilt one (the projection is not the ledger)."""
+    conn.execute(BALANCE.delete())
+    if balances:
+        conn.execute(
+            insert(BALANCE),
+            [{"member_id": m, **_balance_values(b)} for m, b in balances.items()],
+        )
+
+
+def get(conn: Connection, entry_id: str) -> LedgerEntry | None:
+    row = conn.execute(select(*_ENTRY_COLUMNS).where(ENTRY.c.id == entry_id)).one_or_none()
+    return None if row is None else _entry(row)
+
+
+def get_many(conn: Connection, entry_ids: Iterable[str]) -> list[LedgerEntry]:
+    rows = conn.execute(
+        select(*_ENTRY_COLUMNS)
+        .where(ENTRY.c.id.in_(list(entry_ids)))
+        .order_by(ENTRY.c.device_id, ENTRY.c.device_seq)
+    )
+    return [_entry(r) for r in rows]
+
+
+def for_invoice(conn: Connection, invoice_ref: str) -> list[LedgerEntry]:
+    rows = conn.execute(
+        select(*_ENTRY_COLUMNS)
+        .where(ENTRY.c.invoice_ref == invoice_ref)
+        .order_by(ENTRY.c.created_at_us, ENTRY.c.device_seq)
+    )
+    return [_entry(r) for r in rows]
+
+
+def reversals_of(conn: Connection, entry_id: str) -> list[LedgerEntry]:
+    rows = conn.execute(select(*_ENTRY_COLUMNS).where(ENTRY.c.reverses == entry_id))
+    return [_entry(r) for r in rows]
+
+
+def recent_for_member(conn: Connection, member_id: str, limit: int = 10) -> list[LedgerEntry]:
+    rows = conn.execute(
+        select(*_ENTRY_COLUMNS)
+        .where(ENTRY.c.member_id == member_id)
+        .order_by(ENTRY.c.created_at_us.desc(), ENTRY.c.device_seq.desc())
+        .limit(limit)
+    )
+    return [_entry(r) for r in rows]
+
+
+def iter_device(conn: Connection, device_id: str) -> Iterator[LedgerEntry]:
+    """One device's entries in chain order, streamed (a ledger may hold millions)."""
+    result = conn.execution_options(yield_per=2000).execute(
+        select(*_ENTRY_COLUMNS).where(ENTRY.c.device_id == device_id).order_by(ENTRY.c.device_seq)
+    )
+    for row in result:
+        yield _entry(row)
+
+
+def device_heads(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Each device's recorded (last sequence, head hash)."""
+    rows = conn.execute(select(DEVICE.c.id, DEVICE.c.last_seq, DEVICE.c.head_hash))
+    return {r.id: (r.last_seq, r.head_hash) for r in rows}
+
+
+def devices_with_entries(conn: Connection) -> list[str]:
+    return list(conn.execute(select(ENTRY.c.device_id).distinct()).scalars())
+
+
+def unacknowledged(conn: Connection, entry_ids: Iterable[str]) -> set[str]:
+    """Which of these entries the server has not yet acknowledged (still in the outbox)."""
+    ids = list(entry_ids)
+    if not ids:
+        return set()
+    acked = set(conn.execute(select(ACK.c.entry_id).where(ACK.c.entry_id.in_(ids))).scalars())
+    return set(ids) - acked
+
+
+def outbox_count(conn: Connection) -> int:
+    return conn.execute(
+        select(func.count())
+        .select_from(ENTRY.outerjoin(ACK, ACK.c.entry_id == ENTRY.c.id))
+        .where(ACK.c.entry_id.is_(None))
+    ).scalar_one()
+
+
+def entry_count(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(ENTRY)).scalar_one()

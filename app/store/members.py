@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Members, their cards and photos in SQLite."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.domain.card import Card, CardStatus
+from app.domain.member import Member
+from app.store.schema import CardRow, MemberPhotoRow, MemberRow
+
+MEMBER = MemberRow.__table__
+CARD = CardRow.__table__
+PHOTO = MemberPhotoRow.__table__
+
+
+def _member(row: object) -> Member:
+    return Member(**dict(row._mapping))  # type: ignore[attr-defined]
+
+
+def _card(row: object) -> Card:
+    data = dict(row._mapping)  # type: ignore[attr-defined]
+    data["status"] = CardStatus(data["status"])
+    return Card(**data)
+
+
+def put_member(conn: Connection, member: Member) -> None:
+    conn.execute(
+        insert(MEMBER).values(
+            id=member.id,
+            name=member.name,
+            phone=member.phone,
+            birth_date=member.birth_date,
+            national_id_last4=member.national_id_last4,
+            tier_code=member.tier_code,
+            branch_id=member.branch_id,
+            joined_at_us=member.joined_at_us,
+            referrer_id=member.referrer_id,
+            consent_marketing=member.consent_marketing,
+        )
+    )
+
+
+def get(conn: Connection, member_id: str) -> Member | None:
+    row = conn.execute(select(MEMBER).where(MEMBER.c.id == member_id)).one_or_none()
+    return None if row is None else _member(row)
+
+
+def by_phone(conn: Connection, phone: str) -> Member | None:
+    row = conn.execute(select(MEMBER).where(MEMBER.c.phone == phone)).one_or_none()
+    return None if row is None else _member(row)
+
+
+def by_card_number(conn: Connection, number: str) -> tuple[Member, Card] | None:
+    row = conn.execute(select(CARD).where(CARD.c.number == number)).one_or_none()
+    if row is None:
+        return None
+    card = _card(row)
+    member = get(conn, card.member_id)
+    return None if member is None else (member, card)
+
+
+def put_card(conn: Connection, card: Card) -> None:
+    conn.execute(
+        insert(CARD).values(
+            number=card.number,
+            uid=card.uid,
+            member_id=card.member_id,
+            issued_at_us=card.issued_at_us,
+            expires_at_us=card.expires_at_us,
+            status=card.status.value,
+            payload_version=card.payload_version,
+        )
+    )
+
+
+def cards_of(conn: Connection, member_id: str) -> list[Card]:
+    rows = conn.execute(
+        select(CARD).where(CARD.c.member_id == member_id).order_by(CARD.c.issued_at_us)
+    )
+    return [_card(r) for r in rows]
+
+
+def put_photo(conn: Connection, member_id: str, jpeg: bytes) -> None:
+    stmt = sqlite_insert(PHOTO).values(member_id=member_id, jpeg=jpeg)
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=[PHOTO.c.member_id], set_={"jpeg": jpeg})
+    )
+
+
+def photo(conn: Connection, member_id: str) -> bytes | None:
+    return conn.execute(
+        select(PHOTO.c.jpeg).where(PHOTO.c.member_id == member_id)
+    ).scalar_one_or_none()
+
+
+def has_photo(conn: Connection, member_id: str) -> bool:
+    return (
+        conn.execute(
+            select(func.count()).select_from(PHOTO).where(PHOTO.c.member_id == member_id)
+        ).scalar_one()
+        > 0
+    )
+
+
+def count(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(MEMBER)).scalar_one()

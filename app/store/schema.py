@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tables of the terminal's SQLite file. Migrations under `migrations/` create them; keep both in step.
+
+Times are integer UTC microseconds: exact, sortable, and hashed byte-for-byte the same everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Setting(Base):
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class TierRow(Base):
+    __tablename__ = "tier"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_fa: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[int] = mapped_column(Integer, unique=True)
+    threshold_points: Mapped[int] = mapped_column(Integer, default=0)
+    multiplier_percent: Mapped[int] = mapped_column(Integer, default=100)
+
+
+class BranchRow(Base):
+    __tablename__ = "branch"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name_fa: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    earn_points_per_unit: Mapped[int] = mapped_column(Integer)
+    earn_rials_per_unit: Mapped[int] = mapped_column(Integer)
+    earn_min_sale_rials: Mapped[int] = mapped_column(Integer, default=0)
+    earn_max_points_per_sale: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    earn_rounding: Mapped[str] = mapped_column(String(16), default="floor")
+    redeem_rials_per_point: Mapped[int] = mapped_column(Integer)
+    redeem_max_share_percent: Mapped[int] = mapped_column(Integer)
+
+
+class DeviceRow(Base):
+    """Every device whose entries this terminal holds; `is_self` marks this terminal."""
+
+    __tablename__ = "device"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
+    is_self: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    branch_id: Mapped[str | None] = mapped_column(ForeignKey("branch.id"), nullable=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class MemberRow(Base):
+    __tablename__ = "member"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    national_id_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    tier_code: Mapped[str] = mapped_column(ForeignKey("tier.code"))
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
+    joined_at_us: Mapped[int] = mapped_column(Integer)
+    referrer_id: Mapped[str | None] = mapped_column(ForeignKey("member.id"), nullable=True)
+    consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MemberPhotoRow(Base):
+    """Photos live apart from members so that looking a member up never drags a JPEG along."""
+
+    __tablename__ = "member_photo"
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CardRow(Base):
+    __tablename__ = "card"
+    number: Mapped[str] = mapped_column(String(19), primary_key=True)
+    uid: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    issued_at_us: Mapped[int] = mapped_column(Integer)
+    expires_at_us: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    payload_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LedgerEntryRow(Base):
+    """Append-only: triggers in the migration refuse UPDATE and DELETE on this table."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("device_id", "device_seq"),
+        Index("ix_ledger_entry_member_time", "member_id", "created_at_us"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
+    device_seq: Mapped[int] = mapped_column(Integer)
+    created_at_us: Mapped[int] = mapped_column(Integer)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    points_delta: Mapped[int] = mapped_column(Integer)
+    cash_delta: Mapped[int] = mapped_column(Integer)
+    sale_amount: Mapped[int] = mapped_column(Integer)
+    discount_rials: Mapped[int] = mapped_column(Integer)
+    invoice_ref: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reverses: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerAckRow(Base):
+    """Sync bookkeeping, kept beside the entry so the entry itself is never updated.
+
+    An entry with no row here is in the outbox (not yet acknowledged by the server).
+    """
+
+    __tablename__ = "ledger_ack"
+    entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entry.id"), primary_key=True)
+    acknowledged_at_us: Mapped[int] = mapped_column(Integer)
+    server_seq: Mapped[int] = mapped_column(Integer, unique=True)
+
+
+class MemberBalanceRow(Base):
+    """Projection of the ledger, updated in the entry's own transaction; `ledger rebuild` remakes it."""
+
+    __tablename__ = "member_balance"
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    wallet_rials: Mapped[int] = mapped_column(Integer, default=0)
+    spend_rials: Mapped[int] = mapped_column(Integer, default=0)
+    purchase_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_activity_us: Mapped[int] = mapped_column(Integer, default=0)
