@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `make run` and `make test` set everything up on a fresh Debian/Ubuntu machine with Python 3.11+.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= .demo
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint bench demo clean
+
+# Reinstalls when the dependencies or the system-deps script change.
+$(STAMP): pyproject.toml scripts/install-system-deps
+	scripts/install-system-deps base
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## run: the terminal on the embedded demo club (local SQLite in .demo/, no server needed)
+run: $(STAMP)
+	$(BIN)/bashgah --data-dir $(DEMO_DIR) demo seed --if-empty
+	$(BIN)/bashgah --data-dir $(DEMO_DIR)
+
+## demo: throw the demo club away and seed it again
+demo: $(STAMP)
+	rm -rf $(DEMO_DIR)
+	$(BIN)/bashgah --data-dir $(DEMO_DIR) demo seed
+
+## test: lint, architecture contracts, then every test (CI=true makes missing components fail)
+test: lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+## bench: durable sale vs. bare SQLite insert, and member lookup among 1,000,000 members
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache .hypothesis .bench *.egg-info

@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What each refusal says, in Persian and English, for the command line.
+
+The Qt window translates the same codes through `tr`; this catalogue serves the CLI, which must work
+without Qt. A test checks that every code raised anywhere in `app` has both texts with the same
+placeholders.
+"""
+
+from __future__ import annotations
+
+import os
+
+from app.domain.digits import to_persian_digits
+from app.domain.errors import ClubError
+
+# code: (English, Persian). Placeholders are str.format fields filled from ClubError.params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "invalid_amount": (
+        "The amount must be a whole number of rials, zero or more: {value!s} is not.",
+        "مبلغ باید عددی صحیح به ریال و نامنفی باشد؛ «{value!s}» نیست.",
+    ),
+    "invalid_points": (
+        "Points must be a whole number, zero or more: {value!s} is not.",
+        "امتیاز باید عددی صحیح و نامنفی باشد؛ «{value!s}» نیست.",
+    ),
+    "invalid_phone": (
+        "“{phone}” is not a phone number: use 09xxxxxxxxx or +country code and number.",
+        "«{phone}» شماره تلفن معتبری نیست؛ به شکل ۰۹xxxxxxxxx یا با پیش‌شماره کشور وارد کنید.",
+    ),
+    "invalid_name": ("A member needs a name.", "نام عضو را وارد کنید."),
+    "invalid_national_id": (
+        "That national id is not valid (10 digits with a check digit).",
+        "کد ملی معتبر نیست (۱۰ رقم با رقم کنترل).",
+    ),
+    "invalid_birth_date": (
+        "The birth date {birth_date} is not possible.",
+        "تاریخ تولد {birth_date} ممکن نیست.",
+    ),
+    "invalid_photo": (
+        "The photo must be a JPEG of at most 512 KB.",
+        "عکس باید JPEG و حداکثر ۵۱۲ کیلوبایت باشد.",
+    ),
+    "invalid_invoice": (
+        "“{invoice}” cannot be an invoice number (1–64 printable characters).",
+        "«{invoice}» نمی‌تواند شماره فاکتور باشد (۱ تا ۶۴ نویسه).",
+    ),
+    "invalid_rule": ("The {rule} rule is not valid.", "قاعده {rule} معتبر نیست."),
+    "invalid_tier": ("The tier {code} is not valid.", "سطح {code} معتبر نیست."),
+    "invalid_pin_format": ("A PIN is at least 4 digits.", "رمز باید دست‌کم ۴ رقم باشد."),
+    "insufficient_points": (
+        "The member has {balance} points; {requested} cannot be spent.",
+        "عضو {balance} امتیاز دارد؛ خرج کردن {requested} امتیاز ممکن نیست.",
+    ),
+    "redeem_over_cap": (
+        "At most {allowed} points can be spent on this sale (asked: {requested}).",
+        "روی این خرید حداکثر {allowed} امتیاز قابل استفاده است (درخواست: {requested}).",
+    ),
+    "unknown_member": (
+        "No member found for “{member}”. Check the card, phone number or id.",
+        "عضوی با «{member}» پیدا نشد. کارت، شماره تلفن یا شناسه را بررسی کنید.",
+    ),
+    "unknown_card": (
+        "Card {card} is not registered with the club.",
+        "کارت {card} در باشگاه ثبت نشده است.",
+    ),
+    "card_not_active": (
+        "Card {card} is {status}: do not accept it; ask for ID and look the member up by phone.",
+        "کارت {card} {status} است: آن را نپذیرید؛ مدرک شناسایی بخواهید و عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "unknown_invoice": (
+        "No sale with invoice “{invoice}” was found.",
+        "خریدی با فاکتور «{invoice}» پیدا نشد.",
+    ),
+    "already_returned": (
+        "Everything on invoice {invoice} has already been returned.",
+        "همه اقلام فاکتور {invoice} قبلاً مرجوع شده است.",
+    ),
+    "return_exceeds_sale": (
+        "Only {returnable} rials of this sale are left to return (asked: {requested}).",
+        "از این خرید فقط {returnable} ریال قابل مرجوع است (درخواست: {requested}).",
+    ),
+    "unknown_entry": ("No ledger entry {entry}.", "سندی با شناسه {entry} وجود ندارد."),
+    "already_reversed": (
+        "Entry {entry} has already been fully reversed.",
+        "سند {entry} پیش‌تر کاملاً برگشت خورده است.",
+    ),
+    "cannot_reverse_reversal": (
+        "Entry {entry} is itself a reversal; record a new entry instead.",
+        "سند {entry} خودش برگشتی است؛ به‌جای آن سند تازه‌ای ثبت کنید.",
+    ),
+    "reason_required": ("Give a reason (at most 500 characters).", "دلیل را بنویسید (حداکثر ۵۰۰ نویسه)."),
+    "not_permitted": (
+        "{staff} ({role}) may not do this ({action}); ask a manager.",
+        "{staff} ({role}) اجازه این کار ({action}) را ندارد؛ از مدیر کمک بگیرید.",
+    ),
+    "unknown_staff": ("No staff member “{staff}”.", "کارمندی با نام «{staff}» وجود ندارد."),
+    "wrong_pin": ("Wrong PIN for {staff}.", "رمز {staff} نادرست است."),
+    "staff_inactive": ("{staff} is no longer active.", "حساب {staff} غیرفعال است."),
+    "staff_required": (
+        "This needs a manager: give --staff and --pin.",
+        "این کار به مدیر نیاز دارد: ‎--staff‎ و ‎--pin‎ را بدهید.",
+    ),
+    "duplicate_phone": (
+        "{phone} already belongs to member {name} ({member}).",
+        "شماره {phone} متعلق به عضو دیگری است: {name} ({member}).",
+    ),
+    "unknown_referrer": ("The referrer {member} is not a member.", "معرف {member} عضو باشگاه نیست."),
+    "entry_conflict": (
+        "The id {entry} was already used for a different request; nothing was written.",
+        "شناسه {entry} قبلاً برای درخواست دیگری به کار رفته است؛ چیزی ثبت نشد.",
+    ),
+    "invoice_in_use": (
+        "Invoice {invoice} already has a sale; use another invoice number.",
+        "فاکتور {invoice} قبلاً ثبت شده است؛ شماره دیگری به کار ببرید.",
+    ),
+    "unknown_branch": ("No branch {branch}.", "شعبه‌ای با شناسه {branch} وجود ندارد."),
+    "unknown_tier": ("No tier {tier}.", "سطحی با نام {tier} وجود ندارد."),
+    "unknown_device": ("No device {device}.", "دستگاهی با شناسه {device} وجود ندارد."),
+    "club_not_set_up": (
+        "This terminal has no club yet: run `bashgah demo seed` for the demo club.",
+        "این پایانه هنوز باشگاهی ندارد: برای باشگاه نمایشی ‎`bashgah demo seed`‎ را اجرا کنید.",
+    ),
+    "club_already_set_up": (
+        "This terminal already has a club; nothing was changed.",
+        "این پایانه از قبل باشگاه دارد؛ چیزی تغییر نکرد.",
+    ),
+    "database_busy": (
+        "The data file is busy (another Bashgah program is writing). "
+        "Try again in a moment; nothing was written.",
+        "فایل داده مشغول است (برنامه دیگری از باشگاه در حال نوشتن است). "
+        "کمی بعد دوباره امتحان کنید؛ چیزی ثبت نشد.",
+    ),
+    "database_corrupt": (
+        "The data file is damaged and cannot be read ({detail}). Restore it from a backup; "
+        "nothing was written.",
+        "فایل داده آسیب دیده و خواندنی نیست ({detail}). آن را از نسخه پشتیبان برگردانید؛ چیزی ثبت نشد.",
+    ),
+    "database_unavailable": (
+        "The data file cannot be opened ({detail}).",
+        "فایل داده باز نمی‌شود ({detail}).",
+    ),
+}
+
+LANGUAGES = ("en", "fa")
+
+
+def language(explicit: str | None = None) -> str:
+    """The user's language: an explicit choice, else BASHGAH_LANG, else the locale; English by default."""
+    for value in (
+        explicit,
+        os.environ.get("BASHGAH_LANG"),
+        os.environ.get("LC_ALL"),
+        os.environ.get("LC_MESSAGES"),
+        os.environ.get("LANG"),
+    ):
+        if value:
+            return "fa" if value.lower().startswith("fa") else "en"
+    return "en"
+
+
+class _Lenient(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def shown_number(value: int, lang: str = "en") -> str:
+    """A count or amount grouped by thousands, in Persian digits for Persian."""
+    text = f"{value:,}"
+    return to_persian_digits(text).replace(",", "٬") if lang == "fa" else text
+
+
+def message(error: ClubError, lang: str = "en") -> str:
+    """The sentence that tells the user what went wrong and what to do, in their language."""
+    english, persian = MESSAGES.get(error.code, (f"Refused: {error}", f"درخواست پذیرفته نشد: {error}"))
+    params = {
+        key: shown_number(value, lang) if isinstance(value, int) and not isinstance(value, bool) else value
+        for key, value in error.params.items()
+    }
+    return (persian if lang == "fa" else english).format_map(_Lenient(params))
