@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Reinstalls when the dependencies or the system-deps script change.
 $(STAMP): pyproject.toml scripts/install-system-deps
-	scripts/install-system-deps base
+	scripts/install-system-deps base pcsc
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
