@@ -17,6 +17,11 @@ class CardStatus(StrEnum):
     REVOKED = "revoked"
 
 
+class CardKind(StrEnum):
+    CARD = "card"  # a PVC/NFC card with a chip UID
+    QR = "qr"  # a member QR: no chip, bound to its own number
+
+
 @dataclass(frozen=True, slots=True)
 class Card:
     number: str
@@ -26,6 +31,7 @@ class Card:
     status: CardStatus = CardStatus.ACTIVE
     uid: str | None = None  # hardware UID, hex, when the card has a chip
     payload_version: int = 1
+    kind: CardKind = CardKind.CARD
 
 
 def luhn_check_digit(body: str) -> str:

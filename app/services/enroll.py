@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection
 
@@ -55,7 +55,7 @@ def enroll_member(terminal: Terminal, request: EnrollRequest) -> EnrollResult:
     now = terminal.clock.now_us()
     if (
         request.birth_date is not None
-        and not date(1900, 1, 1) <= request.birth_date <= date.today()
+        and not date(1900, 1, 1) <= request.birth_date <= datetime.fromtimestamp(now // 1_000_000, UTC).date()
     ):
         raise ClubError("invalid_birth_date", birth_date=str(request.birth_date))
     member_id = request.member_id or terminal.new_id()

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.domain.card import Card, CardStatus
+from app.domain.card import Card, CardKind, CardStatus
 from app.domain.member import Member
 from app.store.schema import CardRow, MemberPhotoRow, MemberRow
 
@@ -22,6 +22,7 @@ def _member(row: object) -> Member:
 def _card(row: object) -> Card:
     data = dict(row._mapping)  # type: ignore[attr-defined]
     data["status"] = CardStatus(data["status"])
+    data["kind"] = CardKind(data["kind"])
     return Card(**data)
 
 
@@ -61,6 +62,10 @@ def by_card_number(conn: Connection, number: str) -> tuple[Member, Card] | None:
     return None if member is None else (member, card)
 
 
+def set_tier(conn: Connection, member_id: str, tier_code: str) -> None:
+    conn.execute(update(MEMBER).where(MEMBER.c.id == member_id).values(tier_code=tier_code))
+
+
 def put_card(conn: Connection, card: Card) -> None:
     conn.execute(
         insert(CARD).values(
@@ -71,6 +76,7 @@ def put_card(conn: Connection, card: Card) -> None:
             expires_at_us=card.expires_at_us,
             status=card.status.value,
             payload_version=card.payload_version,
+            kind=card.kind.value,
         )
     )
 

@@ -110,14 +110,39 @@ class MemberPhotoRow(Base):
 
 
 class CardRow(Base):
+    """A card or a member QR (kind "qr": no chip, bound to its own number, revocable on its own)."""
+
     __tablename__ = "card"
     number: Mapped[str] = mapped_column(String(19), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), default="card", server_default="card")
     uid: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
     issued_at_us: Mapped[int] = mapped_column(Integer)
     expires_at_us: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     payload_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CardRevocationRow(Base):
+    """Who revoked or reported a card lost, when and why; rows are only ever added."""
+
+    __tablename__ = "card_revocation"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    card_number: Mapped[str] = mapped_column(ForeignKey("card.number"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    at_us: Mapped[int] = mapped_column(Integer)
+
+
+class ClubKeyRow(Base):
+    """The club's card-signing public keys by key id; keys rotate, old cards keep verifying."""
+
+    __tablename__ = "club_key"
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at_us: Mapped[int] = mapped_column(Integer)
+    retired_at_us: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class LedgerEntryRow(Base):

@@ -38,7 +38,7 @@ def test_durability_settings(terminal):
 
 
 def test_entries_cannot_be_updated_or_deleted(sold):
-    terminal, sales = sold
+    terminal, _sales = sold
     conn = sqlite3.connect(terminal.db.path)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("UPDATE ledger_entry SET points_delta = 1000")
@@ -88,7 +88,7 @@ def test_reordered_entries_are_caught(sold):
 
 
 def test_a_tampered_balance_is_caught_and_rebuilt(sold):
-    terminal, sales = sold
+    terminal, _sales = sold
     raw(terminal).execute("UPDATE member_balance SET points = points + 500")
     report = verify_ledger(terminal.db)
     assert not report.ok and len(report.mismatches) == 1

@@ -167,7 +167,9 @@ def test_duplicate_phone_is_caught(terminal, member):
 
 
 def test_a_retried_enrolment_enrolls_once(terminal):
-    request = EnrollRequest(name="Nima", phone="09350000000", member_id="01900000-0000-7000-8000-0000000000bb")
+    request = EnrollRequest(
+        name="Nima", phone="09350000000", member_id="01900000-0000-7000-8000-0000000000bb"
+    )
     first = enroll_member(terminal, request)
     again = enroll_member(terminal, request)
     assert again.replayed and again.member == first.member and again.card == first.card
