@@ -124,6 +124,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This terminal already has a club; nothing was changed.",
         "این پایانه از قبل باشگاه دارد؛ چیزی تغییر نکرد.",
     ),
+    "no_issuing_key": (
+        "This terminal cannot issue cards: it holds no issuing key. Issue the card at the club office.",
+        "این پایانه کلید صدور کارت ندارد و نمی‌تواند کارت صادر کند؛ کارت را در دفتر باشگاه صادر کنید.",
+    ),
+    "uid_required": (
+        "A chip card is bound to its chip: give the chip's UID, or put the blank card on the reader.",
+        "کارت تراشه‌دار به تراشه‌اش گره می‌خورد: شناسه تراشه را بدهید یا کارت خام را روی کارت‌خوان بگذارید.",
+    ),
+    "uid_in_use": (
+        "This chip already holds card {card}; use a blank card.",
+        "این تراشه از قبل کارت {card} را دارد؛ از کارت خام استفاده کنید.",
+    ),
     "database_busy": (
         "The data file is busy (another Bashgah program is writing). "
         "Try again in a moment; nothing was written.",
@@ -138,6 +150,80 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "database_unavailable": (
         "The data file cannot be opened ({detail}).",
         "فایل داده باز نمی‌شود ({detail}).",
+    ),
+    # Card verdicts (app/cards/verify.py): the code is "card_" + the verdict's reason.
+    "card_malformed": (
+        "This is not a club card, or it was not read completely. Hold it still on the reader and try "
+        "again; if it still fails, look the member up by phone.",
+        "این کارت باشگاه نیست یا کامل خوانده نشد. کارت را ثابت روی کارت‌خوان نگه دارید و دوباره "
+        "امتحان کنید؛ اگر باز هم نشد، عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "card_unknown_key": (
+        "This card was signed with a key this terminal does not know yet. Sync the terminal and try "
+        "again; meanwhile look the member up by phone.",
+        "این کارت با کلیدی امضا شده که این پایانه هنوز آن را نمی‌شناسد. پایانه را همگام‌سازی کنید و "
+        "دوباره امتحان کنید؛ تا آن زمان عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "card_bad_signature": (
+        "This card's data was altered or forged — do not accept it; ask for ID and look the member "
+        "up by phone.",
+        "اطلاعات این کارت دست‌کاری یا جعل شده است — آن را نپذیرید؛ مدرک شناسایی بخواهید و عضو را "
+        "با شماره تلفن پیدا کنید.",
+    ),
+    "card_uid_mismatch": (
+        "The data of card {card} was copied onto another card or code — do not accept it; ask for ID "
+        "and look the member up by phone.",
+        "اطلاعات کارت {card} روی کارت یا کد دیگری کپی شده است — آن را نپذیرید؛ مدرک شناسایی بخواهید "
+        "و عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "card_expired": (
+        "Card {card} has expired. Look the member up by phone and offer a new card.",
+        "کارت {card} منقضی شده است. عضو را با شماره تلفن پیدا کنید و کارت تازه پیشنهاد دهید.",
+    ),
+    "card_revoked": (
+        "Card {card} was reported lost or revoked — do not accept it; ask for ID and look the member "
+        "up by phone.",
+        "کارت {card} مفقود اعلام شده یا باطل شده است — آن را نپذیرید؛ مدرک شناسایی بخواهید و عضو را "
+        "با شماره تلفن پیدا کنید.",
+    ),
+    "card_revocation_list_stale": (
+        "Card {card} is accepted for earning only: this terminal's list of lost cards is out of date, "
+        "so points and cashback cannot be spent. Connect to the server to sync.",
+        "کارت {card} فقط برای کسب امتیاز پذیرفته شد: فهرست کارت‌های مفقود این پایانه قدیمی است، پس "
+        "خرج کردن امتیاز و اعتبار ممکن نیست. برای همگام‌سازی به سرور وصل شوید.",
+    ),
+    "card_unknown_member": (
+        "Card {card} is genuine, but its member is not on this terminal yet. Sync the terminal and "
+        "try again; if a name and photo from the card are shown, check them against the holder.",
+        "کارت {card} معتبر است، اما عضو آن هنوز روی این پایانه نیست. پایانه را همگام‌سازی کنید و "
+        "دوباره امتحان کنید؛ اگر نام و عکسی از روی کارت نمایش داده شد، آن را با دارنده کارت تطبیق دهید.",
+    ),
+    # Issuing a card (app/cards/payload.py, app/cards/qr.py).
+    "card_number_invalid": (
+        "“{card}” is not a valid card number (16 digits with a check digit).",
+        "«{card}» شماره کارت معتبری نیست (۱۶ رقم با رقم کنترل).",
+    ),
+    "card_dates_invalid": (
+        "A card must expire after the moment it is issued.",
+        "تاریخ انقضای کارت باید پس از تاریخ صدور آن باشد.",
+    ),
+    "card_name_too_long": (
+        "The name is too long to write on the card (at most {limit} bytes); shorten it for the card.",
+        "نام برای نوشتن روی کارت بیش از حد بلند است (حداکثر {limit} بایت)؛ آن را برای کارت کوتاه کنید.",
+    ),
+    "card_photo_too_large": (
+        "The photo is {size} bytes; a card holds a photo of at most {limit} bytes. Use a smaller photo.",
+        "عکس {size} بایت است؛ کارت حداکثر عکسی {limit} بایتی جا می‌دهد. عکس کوچک‌تری به کار ببرید.",
+    ),
+    "card_photo_invalid": (
+        "The photo for the card must be a JPEG.",
+        "عکس کارت باید با قالب JPEG باشد.",
+    ),
+    "card_qr_too_large": (
+        "This QR code would be too dense to scan ({size} characters, at most {limit}); issue it without "
+        "the photo, or issue a chip card.",
+        "این کد QR برای اسکن بیش از حد فشرده می‌شود ({size} نویسه، حداکثر {limit})؛ آن را بدون عکس صادر "
+        "کنید یا کارت هوشمند صادر کنید.",
     ),
 }
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection
 
-from app.domain.card import Card, card_number
+from app.domain.card import Card, CardKind, card_number
 from app.domain.errors import ClubError
 from app.domain.member import Member, clean_name, national_id_last4
 from app.domain.phone import normalize_phone
@@ -86,12 +86,12 @@ def enroll_member(terminal: Terminal, request: EnrollRequest) -> EnrollResult:
         members.put_member(conn, member)
         if request.photo_jpeg is not None:
             members.put_photo(conn, member_id, request.photo_jpeg)
-        card = _new_card(conn, member_id, now) if request.with_card else None
+        card = new_card(conn, member_id, now) if request.with_card else None
         return EnrollResult(member, card)
 
 
-def _new_card(conn: Connection, member_id: str, now_us: int) -> Card:
-    """The next printed card number of this terminal's series (issuing to a chip is separate)."""
+def new_card(conn: Connection, member_id: str, now_us: int, kind: CardKind = CardKind.CARD) -> Card:
+    """The next card number of this terminal's series (writing it to a chip is card issuing's job)."""
     prefix = club.setting(conn, CARD_PREFIX_SETTING, DEFAULT_CARD_PREFIX) or DEFAULT_CARD_PREFIX
     serial = int(club.setting(conn, CARD_SERIAL_SETTING, "0") or 0) + 1
     club.put_setting(conn, CARD_SERIAL_SETTING, str(serial))
@@ -100,6 +100,7 @@ def _new_card(conn: Connection, member_id: str, now_us: int) -> Card:
         member_id=member_id,
         issued_at_us=now_us,
         expires_at_us=now_us + CARD_VALIDITY_US,
+        kind=kind,
     )
     members.put_card(conn, card)
     return card

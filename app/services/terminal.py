@@ -34,6 +34,10 @@ class Terminal:
     clock: Clock
     entropy: EntropySource
 
+    @property
+    def data_dir(self) -> Path:
+        return self.db.path.parent
+
     def new_id(self) -> str:
         """A fresh UUIDv7 made on this device."""
         return str(uuid7(self.clock.now_us() // 1000, self.entropy.random_bytes(10)))

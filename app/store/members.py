@@ -19,7 +19,7 @@ def _member(row: object) -> Member:
     return Member(**dict(row._mapping))  # type: ignore[attr-defined]
 
 
-def _card(row: object) -> Card:
+def card_from_row(row: object) -> Card:
     data = dict(row._mapping)  # type: ignore[attr-defined]
     data["status"] = CardStatus(data["status"])
     data["kind"] = CardKind(data["kind"])
@@ -57,7 +57,7 @@ def by_card_number(conn: Connection, number: str) -> tuple[Member, Card] | None:
     row = conn.execute(select(CARD).where(CARD.c.number == number)).one_or_none()
     if row is None:
         return None
-    card = _card(row)
+    card = card_from_row(row)
     member = get(conn, card.member_id)
     return None if member is None else (member, card)
 
@@ -85,7 +85,7 @@ def cards_of(conn: Connection, member_id: str) -> list[Card]:
     rows = conn.execute(
         select(CARD).where(CARD.c.member_id == member_id).order_by(CARD.c.issued_at_us)
     )
-    return [_card(r) for r in rows]
+    return [card_from_row(r) for r in rows]
 
 
 def put_photo(conn: Connection, member_id: str, jpeg: bytes) -> None:

@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Offline verification of a tapped card or a scanned QR code: one verdict, never an exception.
+
+The checks run in the order of DESIGN §4, and the first that fails names the verdict's reason:
+
+1. `malformed`: not our record, truncated, garbage, or a version this terminal does not know;
+2. `unknown_key`: signed by a key id the terminal has no public key for (keys rotate: sync);
+3. `bad_signature`: the bytes were edited or forged;
+4. `uid_mismatch`: a chip card's payload read from another chip (a copy), from a read with no UID,
+   or shown as a QR code; a QR card's payload binds to no chip and skips this check;
+5. `expired`;
+6. `revoked`: the card number is on the synced revocation list;
+7. `revocation_list_stale`: the list is missing or older than the club allows; the card is valid but
+   for earning only, since a lost card could be spending;
+8. `unknown_member`: a good card whose member this terminal does not have yet (not synced).
+
+Everything it needs comes in as plain values and callables, so it runs without a database and in
+tests as it runs at the door. The callables are the caller's: an exception they raise propagates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.cards.payload import (
+    CardPayload,
+    CardProfile,
+    PayloadError,
+    decode_signed,
+    payload_from_ndef,
+    public_key_is_valid,
+    verify_signature,
+)
+from app.cards.qr import payload_from_qr_text
+from app.domain.errors import ClubError
+
+
+class CardReason(StrEnum):
+    MALFORMED = "malformed"
+    UNKNOWN_KEY = "unknown_key"
+    BAD_SIGNATURE = "bad_signature"
+    UID_MISMATCH = "uid_mismatch"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    REVOCATION_LIST_STALE = "revocation_list_stale"
+    UNKNOWN_MEMBER = "unknown_member"
+
+
+# The catalogue (app/messages.py) keys each reason as "card_<reason>": plain "unknown_member" is taken
+# by the member lookup, and "expired" alone would be ambiguous among the club's other refusals.
+MESSAGE_PREFIX = "card_"
+
+
+@dataclass(frozen=True, slots=True)
+class CardVerdict:
+    """What the terminal may do with a card.
+
+    valid      accept the card as its member's (when earn_only, for earning only: no spending);
+    reason     None for a fully valid card, else a CardReason (revocation_list_stale is valid);
+    payload    set whenever the signature checked out, so everything in it is the club's word (an
+               expired or revoked card still names its card number and member for the log);
+    profile    the profile on the card, set only when the card itself passed every check: for a valid
+               card, and for unknown_member, so the door can show the name and photo of a member
+               this terminal has never synced;
+    detail     technical detail for the log, never the cashier's message.
+    """
+
+    valid: bool
+    reason: CardReason | None
+    earn_only: bool = False
+    payload: CardPayload | None = None
+    profile: CardProfile | None = None
+    detail: str | None = None
+
+    @property
+    def message_code(self) -> str | None:
+        """The key of this verdict's text in app.messages.MESSAGES (None when there is nothing to say)."""
+        return MESSAGE_PREFIX + self.reason if self.reason else None
+
+    def error(self) -> ClubError | None:
+        """The verdict as a ClubError for the message catalogue; None for a fully valid card."""
+        if self.message_code is None:
+            return None
+        params = {"card": self.payload.card_number} if self.payload else {}
+        return ClubError(self.message_code, **params)
+
+
+def verify_card(
+    data: bytes | str,
+    *,
+    uid: bytes | None,
+    keys: Mapping[int, bytes],
+    now_us: int,
+    is_revoked: Callable[[str], bool],
+    revocations_as_of_us: int | None,
+    max_revocation_age_us: int,
+    member_exists: Callable[[str], bool],
+) -> CardVerdict:
+    """The verdict on `data`: NDEF message bytes read from a card (with the UID the reader reported)
+    or the text a QR scanner typed (the UID is ignored).
+
+    `keys` maps key id to the club's raw 32-byte Ed25519 public keys; `is_revoked` takes a card number;
+    `revocations_as_of_us` is when the revocation list was last synced (None: never);
+    `member_exists` takes a member id. Any bytes or text give a verdict; nothing here raises for them.
+    """
+    try:
+        raw = payload_from_qr_text(data) if isinstance(data, str) else payload_from_ndef(data)
+        signed = decode_signed(raw)
+    except PayloadError as error:
+        return CardVerdict(False, CardReason.MALFORMED, detail=str(error))
+    payload = signed.payload
+    public_key = keys.get(payload.key_id)
+    if public_key is None or not public_key_is_valid(public_key):
+        state = "missing" if public_key is None else "not a valid Ed25519 public key"
+        return CardVerdict(False, CardReason.UNKNOWN_KEY, detail=f"key id {payload.key_id}: {state}")
+    if not verify_signature(signed, public_key):
+        return CardVerdict(False, CardReason.BAD_SIGNATURE, detail=f"key id {payload.key_id}")
+    refusal = _card_refusal(payload, read_as_qr=isinstance(data, str), uid=uid, now_us=now_us,
+                            is_revoked=is_revoked)
+    if refusal is not None:
+        return CardVerdict(False, refusal[0], payload=payload, detail=refusal[1])
+    stale = _list_is_stale(now_us, revocations_as_of_us, max_revocation_age_us)
+    if not member_exists(payload.member_id):
+        return CardVerdict(False, CardReason.UNKNOWN_MEMBER, earn_only=stale, payload=payload,
+                           profile=payload.profile, detail=f"member {payload.member_id}")
+    reason = CardReason.REVOCATION_LIST_STALE if stale else None
+    return CardVerdict(True, reason, earn_only=stale, payload=payload, profile=payload.profile)
+
+
+def _card_refusal(
+    payload: CardPayload, *, read_as_qr: bool, uid: bytes | None, now_us: int,
+    is_revoked: Callable[[str], bool],
+) -> tuple[CardReason, str] | None:
+    """Steps 4-6: the checks on the card itself once its signature is good."""
+    if not payload.is_qr:
+        if read_as_qr:
+            return CardReason.UID_MISMATCH, "a chip card's payload shown as a QR code"
+        if uid is None or bytes(uid) != payload.uid:
+            read = "no UID" if uid is None else bytes(uid).hex()
+            return CardReason.UID_MISMATCH, f"bound to {payload.uid.hex()}, read {read}"
+    if payload.expires_at_us is not None and now_us >= payload.expires_at_us:
+        return CardReason.EXPIRED, f"expired at {payload.expires_at_us}"
+    if is_revoked(payload.card_number):
+        return CardReason.REVOKED, f"card {payload.card_number}"
+    return None
+
+
+def _list_is_stale(now_us: int, as_of_us: int | None, max_age_us: int) -> bool:
+    return as_of_us is None or now_us - as_of_us > max_age_us

@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Card use cases: who is this card (offline), issuing a card or a member QR, revoking a card.
+
+Issuing a chip card is three steps because the signature covers the chip's UID and writing the chip
+happens on the reader, outside any database transaction: `prepare_card` (number and signed payload),
+writing it (the caller, on the device thread), then `bind_card` once the chip holds it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from app.cards.base import CardEvent, CardEventKind
+from app.cards.payload import CardProfile, sign_card
+from app.cards.qr import sign_qr_card
+from app.cards.verify import CardVerdict, verify_card
+from app.domain.card import Card, CardKind, CardStatus
+from app.domain.errors import ClubError
+from app.domain.member import Member
+from app.domain.staff import Action, Staff
+from app.services.enroll import new_card
+from app.services.identify import resolve
+from app.services.issuing_key import load_issuing_key
+from app.services.jpeg import fit_photo
+from app.services.terminal import Terminal
+from app.store import cards, club, members
+
+REVOCATIONS_AS_OF_SETTING = "revocations_as_of_us"  # set by sync; absent: this terminal is the authority
+REVOCATION_MAX_AGE_SETTING = "revocation_max_age_s"
+DEFAULT_REVOCATION_MAX_AGE_S = 3 * 24 * 3600
+PROFILE_PHOTO_LIMIT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class CardIdentification:
+    verdict: CardVerdict
+    member: Member | None  # the local record, when there is one
+    card_number: str | None
+    verify_us: int  # how long verification took
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCard:
+    member: Member
+    card: Card
+    ndef: bytes | None  # for a chip card
+    qr_text: str | None  # for a member QR
+
+
+def identify_card(terminal: Terminal, data: bytes | str, uid: bytes | None) -> CardIdentification:
+    """Verify what a reader read (NDEF bytes and UID) or a scanner typed (QR text), offline."""
+    started = time.perf_counter_ns()
+    with terminal.db.read() as conn:
+        now = terminal.clock.now_us()
+        verdict = verify_card(
+            data,
+            uid=uid,
+            keys=cards.public_keys(conn),
+            now_us=now,
+            is_revoked=lambda number: cards.is_revoked(conn, number),
+            revocations_as_of_us=_revocations_as_of(conn, now),
+            max_revocation_age_us=int(
+                club.setting(conn, REVOCATION_MAX_AGE_SETTING, str(DEFAULT_REVOCATION_MAX_AGE_S)) or 0
+            ) * 1_000_000,
+            member_exists=lambda member_id: members.get(conn, member_id) is not None,
+        )
+        payload = verdict.payload
+        member = members.get(conn, payload.member_id) if payload else None
+    return CardIdentification(
+        verdict, member, payload.card_number if payload else None,
+        (time.perf_counter_ns() - started) // 1000,
+    )
+
+
+def identify_event(terminal: Terminal, event: CardEvent) -> CardIdentification | None:
+    """The identification a TAPPED event carries; None for events that are not a card read."""
+    if event.kind is not CardEventKind.TAPPED:
+        return None
+    data: bytes | str | None = event.qr_text if event.qr_text is not None else event.ndef
+    return identify_card(terminal, data if data is not None else b"", event.uid)
+
+
+def _revocations_as_of(conn: Connection, now_us: int) -> int:
+    value = club.setting(conn, REVOCATIONS_AS_OF_SETTING)
+    return now_us if value is None else int(value)
+
+
+def prepare_card(
+    terminal: Terminal,
+    member_query: str,
+    *,
+    staff: Staff,
+    uid: bytes | None = None,
+    as_qr: bool = False,
+    with_profile: bool = False,
+) -> PreparedCard:
+    """Choose the card number and sign the payload: a chip card bound to `uid`, or a member QR."""
+    staff.require(Action.ISSUE_CARD)
+    if not as_qr and not uid:
+        raise ClubError("uid_required")
+    key = load_issuing_key(terminal)
+    with terminal.db.write() as conn:
+        member = resolve(conn, member_query)
+        if uid is not None and (holder := cards.card_by_uid(conn, uid.hex())) is not None:
+            raise ClubError("uid_in_use", card=holder.number)
+        card = _card_to_issue(conn, member, CardKind.QR if as_qr else CardKind.CARD, terminal)
+        profile = _profile(conn, member) if with_profile else None
+    common = {
+        "member_id": member.id,
+        "card_number": card.number,
+        "issued_at_us": card.issued_at_us,
+        "expires_at_us": card.expires_at_us or 0,
+        "national_id_last4": member.national_id_last4,
+        "profile": profile,
+    }
+    if as_qr:
+        return PreparedCard(member, card, None, sign_qr_card(key, **common))
+    return PreparedCard(member, card, sign_card(key, uid=uid, **common), None)
+
+
+def _card_to_issue(conn: Connection, member: Member, kind: CardKind, terminal: Terminal) -> Card:
+    """The member's active card of this kind still waiting for a chip (or their QR), else a new one."""
+    for card in members.cards_of(conn, member.id):
+        if card.kind is kind and card.status is CardStatus.ACTIVE and card.uid is None:
+            return card
+    return new_card(conn, member.id, terminal.clock.now_us(), kind)
+
+
+def _profile(conn: Connection, member: Member) -> CardProfile:
+    photo = members.photo(conn, member.id)
+    return CardProfile(
+        name=member.name,
+        birth_date=member.birth_date,
+        photo_jpeg=fit_photo(photo, PROFILE_PHOTO_LIMIT) if photo else None,
+    )
+
+
+def bind_card(terminal: Terminal, card_number: str, uid: bytes) -> None:
+    """Record that the chip with this UID now holds the card (after a successful write)."""
+    with terminal.db.write() as conn:
+        holder = cards.card_by_uid(conn, uid.hex())
+        if holder is not None and holder.number != card_number:
+            raise ClubError("uid_in_use", card=holder.number)
+        cards.bind_uid(conn, card_number, uid.hex())
+
+
+def revoke_card(
+    terminal: Terminal, card_number: str, reason: str, staff: Staff, *, lost: bool = False
+) -> Card:
+    """Mark a card lost or revoked, with who and why; a revoked card is refused everywhere after sync."""
+    staff.require(Action.REVOKE_CARD)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ClubError("reason_required")
+    with terminal.db.write() as conn:
+        card = cards.card(conn, card_number)
+        if card is None:
+            raise ClubError("unknown_card", card=card_number)
+        if card.status is not CardStatus.ACTIVE:
+            raise ClubError("card_not_active", card=card.number, status=card.status.value)
+        status = CardStatus.LOST if lost else CardStatus.REVOKED
+        cards.revoke(
+            conn, revocation_id=terminal.new_id(), number=card.number, status=status, reason=reason,
+            staff_id=staff.id, at_us=terminal.clock.now_us(),
+        )
+        revoked = cards.card(conn, card.number)
+    assert revoked is not None
+    return revoked
