@@ -32,6 +32,7 @@ from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.staff import Role, Staff
 from app.domain.tier import Tier
 from app.services.checkout import SaleRequest, SaleResult, record_sale
+from app.services.demo_cards import equip_demo_cards
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.photos import demo_photo
 from app.services.returns import ReturnRequest, return_sale
@@ -219,6 +220,7 @@ def seed_demo(
     history = _plan_history(rng, members, window, today=_local_date(now_us))
     played = _Playback(cast, clock, history)
     played.run()
+    equip_demo_cards(cast.terminals[0])
     with db.read() as conn:
         member_count, entries = member_store.count(conn), ledger.entry_count(conn)
     return DemoSummary(

@@ -231,3 +231,17 @@ def test_demo_photos_are_small_jpegs_the_same_for_a_seed():
     assert demo_photo(42, feminine=True) != demo_photo(42, feminine=False)
     with Image.open(io.BytesIO(demo_photo(1, size=96))) as small:
         assert small.size == (96, 96)
+
+
+def test_demo_cards_tap_with_genuinely_signed_payloads(tmp_path):
+    from app.services.cards import identify_card
+    from app.services.demo_cards import demo_tap
+    from app.services.terminal import open_terminal
+
+    summary = seed_demo(tmp_path / "cards", members=5, seed=3)
+    terminal = open_terminal(tmp_path / "cards")
+    for sample in summary.sample_members:
+        uid, ndef = demo_tap(terminal, sample["card"])
+        result = identify_card(terminal, ndef, uid)
+        assert result.verdict.valid, result.verdict
+        assert result.member.name == sample["name"]
