@@ -80,6 +80,7 @@ class LedgerEntry:
 
 
 HASHED_FIELDS = tuple(f.name for f in fields(LedgerEntry) if f.name != "hash")
+_DRAFT_FIELDS = tuple(f.name for f in fields(EntryDraft))
 
 
 def canonical_bytes(body: dict[str, object]) -> bytes:
@@ -94,7 +95,8 @@ def entry_hash(body: dict[str, object]) -> str:
 
 def seal(draft: EntryDraft, device_id: str, device_seq: int, prev_hash: str) -> LedgerEntry:
     """Give a draft its place in a device's chain."""
-    body = asdict(draft) | {
+    # a flat dict by hand: asdict() deep-copies field by field, several times slower
+    body = {name: getattr(draft, name) for name in _DRAFT_FIELDS} | {
         "device_id": device_id,
         "device_seq": device_seq,
         "prev_hash": prev_hash,

@@ -67,8 +67,9 @@ def record_sale(terminal: Terminal, request: SaleRequest) -> SaleResult:
         before = ledger.balance(conn, member.id)
         discount = branch.redemption.check(redeem, amount, before.points) if redeem else 0
         earned = branch.earning.points_for(amount - discount, tier.multiplier_percent)
+        at = ledger.head(conn, terminal.device_id)
         if invoice is None:
-            invoice = f"{terminal.device_code}-{_next_seq(conn, terminal):06d}"
+            invoice = f"{terminal.device_code}-{at[0] + 1:06d}"
         elif ledger.for_invoice(conn, invoice):
             raise ClubError("invoice_in_use", invoice=invoice)
         now = terminal.clock.now_us()
@@ -94,8 +95,11 @@ def record_sale(terminal: Terminal, request: SaleRequest) -> SaleResult:
                     **common,
                 )
             )
-        entries = ledger.append(conn, terminal.device_id, drafts)
-        return _result(entries, ledger.balance(conn, member.id))
+        entries = ledger.append(conn, terminal.device_id, drafts, at)
+        after = before
+        for entry in entries:  # what the projection now holds, without reading it back
+            after = after.apply(entry)
+        return _result(entries, after)
 
 
 def _clean_invoice(raw: str | None) -> str | None:
@@ -105,10 +109,6 @@ def _clean_invoice(raw: str | None) -> str | None:
     if not invoice or len(invoice) > MAX_INVOICE_LENGTH or not invoice.isprintable():
         raise ClubError("invalid_invoice", invoice=raw)
     return invoice
-
-
-def _next_seq(conn: Connection, terminal: Terminal) -> int:
-    return ledger.device_heads(conn)[terminal.device_id][0] + 1
 
 
 def _result(

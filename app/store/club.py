@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,6 +16,7 @@ from app.domain.money import Rounding
 from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.staff import Role, Staff
 from app.domain.tier import Tier
+from app.store.database import fetch_one
 from app.store.schema import BranchRow, DeviceRow, Setting, StaffRow, TierRow
 
 TIER = TierRow.__table__
@@ -22,6 +24,10 @@ BRANCH = BranchRow.__table__
 DEVICE = DeviceRow.__table__
 STAFF = StaffRow.__table__
 SETTING = Setting.__table__
+# built once: see app.store.ledger
+# Read on every sale: straight to the driver (see app.store.database.driver).
+_TIER_SQL = "SELECT * FROM tier WHERE code = ?"
+_BRANCH_SQL = "SELECT * FROM branch WHERE id = ?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +57,10 @@ def tiers(conn: Connection) -> list[Tier]:
 
 
 def tier(conn: Connection, code: str) -> Tier:
-    row = conn.execute(select(TIER).where(TIER.c.code == code)).one_or_none()
+    row = fetch_one(conn, _TIER_SQL, (code,))
     if row is None:
         raise ClubError("unknown_tier", tier=code)
-    return Tier(**dict(row._mapping))
+    return Tier(**dict(row))
 
 
 def entry_tier(conn: Connection) -> Tier:
@@ -83,8 +89,8 @@ def put_branch(conn: Connection, branch: Branch) -> None:
     )
 
 
-def _branch(row: object) -> Branch:
-    r = row._mapping  # type: ignore[attr-defined]
+def _branch(row: Any) -> Branch:
+    r = row._mapping if hasattr(row, "_mapping") else row
     return Branch(
         id=r["id"],
         code=r["code"],
@@ -105,7 +111,7 @@ def _branch(row: object) -> Branch:
 
 
 def branch(conn: Connection, branch_id: str) -> Branch:
-    row = conn.execute(select(BRANCH).where(BRANCH.c.id == branch_id)).one_or_none()
+    row = fetch_one(conn, _BRANCH_SQL, (branch_id,))
     if row is None:
         raise ClubError("unknown_branch", branch=branch_id)
     return _branch(row)

@@ -3,24 +3,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.card import Card, CardKind, CardStatus
 from app.domain.member import Member
+from app.store.database import fetch_one
 from app.store.schema import CardRow, MemberPhotoRow, MemberRow
 
 MEMBER = MemberRow.__table__
 CARD = CardRow.__table__
 PHOTO = MemberPhotoRow.__table__
+# Built once: see app.store.ledger.
+# Looking a member up is what the counter does all day: straight to the driver (app.store.database.driver).
+_MEMBER_SQL = "SELECT * FROM member WHERE {} = ?"
+_CARD_SQL = "SELECT * FROM card WHERE number = ?"
 
 
-def _member(row: object) -> Member:
-    return Member(**dict(row._mapping))  # type: ignore[attr-defined]
+def _member(row: Mapping[str, Any]) -> Member:
+    data = dict(row)
+    if isinstance(data["birth_date"], str):  # raw rows carry SQLite's text form of the date
+        data["birth_date"] = date.fromisoformat(data["birth_date"])
+    data["consent_marketing"] = bool(data["consent_marketing"])
+    return Member(**data)
 
 
-def card_from_row(row: object) -> Card:
-    data = dict(row._mapping)  # type: ignore[attr-defined]
+def card_from_row(row: Any) -> Card:
+    data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
     data["status"] = CardStatus(data["status"])
     data["kind"] = CardKind(data["kind"])
     return Card(**data)
@@ -44,17 +57,17 @@ def put_member(conn: Connection, member: Member) -> None:
 
 
 def get(conn: Connection, member_id: str) -> Member | None:
-    row = conn.execute(select(MEMBER).where(MEMBER.c.id == member_id)).one_or_none()
+    row = fetch_one(conn, _MEMBER_SQL.format("id"), (member_id,))
     return None if row is None else _member(row)
 
 
 def by_phone(conn: Connection, phone: str) -> Member | None:
-    row = conn.execute(select(MEMBER).where(MEMBER.c.phone == phone)).one_or_none()
+    row = fetch_one(conn, _MEMBER_SQL.format("phone"), (phone,))
     return None if row is None else _member(row)
 
 
 def by_card_number(conn: Connection, number: str) -> tuple[Member, Card] | None:
-    row = conn.execute(select(CARD).where(CARD.c.number == number)).one_or_none()
+    row = fetch_one(conn, _CARD_SQL, (number,))
     if row is None:
         return None
     card = card_from_row(row)

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`python -m bench`: run every benchmark once, print the figures, and save them as JSON.
+
+The last line printed is the JSON object; the same object is written to `.bench/results.json`
+(or --out). `--quick` runs small numbers: a smoke test of this code, not a measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.lookup import LookupFigures, run_lookups
+from bench.sale import SaleFigures, run_sales
+from bench.stats import summary_us
+
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / ".bench" / "results.json"
+RATIO_AIM = 0.5
+LOOKUP_P99_AIM_US = 1_000
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=1_000_000, help="members in the lookup store")
+    parser.add_argument("--sales", type=int, default=2_000, help="sales, bare inserts and floor sales")
+    parser.add_argument("--lookups", type=int, default=20_000, help="lookups by card and by phone, each")
+    parser.add_argument("--profiles", type=int, default=2_000, help="full member profiles (find_member)")
+    parser.add_argument("--history", type=int, default=5_000, help="members with a ledger history")
+    parser.add_argument("--quick", action="store_true", help="small numbers: a smoke test, not a measurement")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON results")
+    parser.add_argument("--tmp", type=Path, default=None, help="put the temporary stores under this dir")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.members, args.sales, args.lookups, args.profiles, args.history = 5_000, 100, 1_000, 100, 200
+    return args
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _sales_report(figures: SaleFigures) -> dict[str, object]:
+    sale, bare, floor = (summary_us(s) for s in (figures.sale_ns, figures.bare_ns, figures.floor_ns))
+    ratio = figures.sale_per_s / figures.bare_insert_per_s
+    for label, per_s, s in (
+        ("durable sale", figures.sale_per_s, sale),
+        ("bare insert", figures.bare_insert_per_s, bare),
+        ("sale SQL floor", figures.floor_per_s, floor),
+    ):
+        _say(f"{label:<17} {per_s:9.0f} /s   p50 {s['p50']:8.1f} µs   p99 {s['p99']:8.1f} µs")
+    verdict = "meets" if ratio >= RATIO_AIM else "below"
+    _say(f"ratio             {ratio:9.2f}      sale / bare insert ({verdict} the aim of {RATIO_AIM});"
+         f" floor / bare {figures.floor_per_s / figures.bare_insert_per_s:.2f},"
+         f" sale / floor {figures.sale_per_s / figures.floor_per_s:.2f}")  # fmt: skip
+    return {
+        "sales": len(figures.sale_ns),
+        "sale_per_s": round(figures.sale_per_s, 1),
+        "sale_p50_us": sale["p50"],
+        "sale_p99_us": sale["p99"],
+        "bare_insert_per_s": round(figures.bare_insert_per_s, 1),
+        "bare_insert_p50_us": bare["p50"],
+        "bare_insert_p99_us": bare["p99"],
+        "ratio": round(ratio, 3),
+        "sale_floor_per_s": round(figures.floor_per_s, 1),
+        "sale_floor_p50_us": floor["p50"],
+        "sale_floor_p99_us": floor["p99"],
+    }
+
+
+def _lookup_report(figures: LookupFigures) -> dict[str, object]:
+    _say(f"lookup store      {figures.members:,} members and cards, built in {figures.load_s:.1f} s")
+    result: dict[str, object] = {"members": figures.members, "lookup_load_s": round(figures.load_s, 1)}
+    for name, samples in (
+        ("lookup_card", figures.card_ns),
+        ("lookup_phone", figures.phone_ns),
+        ("find_member", figures.profile_ns),
+    ):
+        s = summary_us(samples)
+        aim = "" if name == "find_member" else ("  ok" if s["p99"] <= LOOKUP_P99_AIM_US else "  over 1 ms")
+        _say(f"{name:<17} p50 {s['p50']:8.1f} µs   p99 {s['p99']:8.1f} µs   max {s['max']:9.1f} µs"
+             f"   ({len(samples):,} queries){aim}")  # fmt: skip
+        result |= {f"{name}_p50_us": s["p50"], f"{name}_p99_us": s["p99"], f"{name}_max_us": s["max"]}
+    result["lookups"] = len(figures.card_ns)
+    result["profiles"] = len(figures.profile_ns)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    started = time.perf_counter()
+    _say(f"bench: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
+         + (", --quick (not a measurement)" if args.quick else ""))  # fmt: skip
+    results: dict[str, object] = {"quick": args.quick}
+    with tempfile.TemporaryDirectory(prefix="bashgah-bench-", dir=args.tmp) as tmp:
+        results |= _sales_report(run_sales(Path(tmp), args.sales))
+        results |= _lookup_report(
+            run_lookups(
+                Path(tmp),
+                members=args.members,
+                lookups=args.lookups,
+                profiles=args.profiles,
+                history=args.history,
+            )
+        )
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    _say(f"total             {results['total_s']} s")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    _say(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`python -m bench --quick` runs end to end and prints its figures as JSON.
+
+A smoke test of the benchmark code only: the figures of a quick run on a shared machine mean nothing,
+so no timing is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = {
+    "sale_per_s",
+    "sale_p50_us",
+    "sale_p99_us",
+    "bare_insert_per_s",
+    "bare_insert_p50_us",
+    "bare_insert_p99_us",
+    "ratio",
+    "sale_floor_per_s",
+    "members",
+    "lookup_card_p50_us",
+    "lookup_card_p99_us",
+    "lookup_card_max_us",
+    "lookup_phone_p50_us",
+    "lookup_phone_p99_us",
+    "lookup_phone_max_us",
+    "find_member_p50_us",
+    "find_member_p99_us",
+}
+
+
+def test_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out), "--tmp", str(tmp_path)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert printed.keys() >= KEYS, KEYS - printed.keys()
+    assert printed["quick"] is True
+    assert all(isinstance(printed[k], int | float) and printed[k] > 0 for k in KEYS)
+    assert json.loads(out.read_text()) == printed
+    assert list(tmp_path.iterdir()) == [out], "the benchmark's temporary stores are deleted"
