@@ -136,6 +136,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This chip already holds card {card}; use a blank card.",
         "این تراشه از قبل کارت {card} را دارد؛ از کارت خام استفاده کنید.",
     ),
+    "no_card_presented": (
+        "No card was presented within {seconds} seconds.",
+        "در {seconds} ثانیه کارتی به کارت‌خوان نزدیک نشد.",
+    ),
+    "card_unreadable": (
+        "The card could not be read ({reason}): hold it still on the reader and try again.",
+        "کارت خوانده نشد ({reason}): آن را ثابت روی کارت‌خوان نگه دارید و دوباره امتحان کنید.",
+    ),
+    "card_place_blank": (
+        "Place the blank card on the reader…",
+        "کارت خام را روی کارت‌خوان بگذارید…",
+    ),
+    "uid_mismatch_on_reader": (
+        "The card on the reader ({found}) is not the one asked for ({expected}).",
+        "کارت روی کارت‌خوان ({found}) همان کارت خواسته‌شده ({expected}) نیست.",
+    ),
+    "card_write_failed": (
+        "Writing the card failed ({reason}); nothing was recorded. Try again with the card held still.",
+        "نوشتن کارت ناموفق بود ({reason})؛ چیزی ثبت نشد. کارت را ثابت نگه دارید و دوباره امتحان کنید.",
+    ),
+    "invalid_uid": (
+        "“{uid}” is not a chip UID (hexadecimal, 1–32 bytes).",
+        "«{uid}» شناسه تراشه نیست (هگزادسیمال، ۱ تا ۳۲ بایت).",
+    ),
     "database_busy": (
         "The data file is busy (another Bashgah program is writing). "
         "Try again in a moment; nothing was written.",

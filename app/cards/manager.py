@@ -43,6 +43,7 @@ class CardManager:
         self._lock = threading.Lock()  # guards the subscriber list and the readers snapshot
         self._readers: list[ReaderInfo] = []
         self._stop = threading.Event()
+        self._ready = threading.Event()  # set once every backend was looked at and polled once
         self._thread: threading.Thread | None = None
         self._available: dict[int, bool] = {}
         self._checked_at: dict[int, float] = {}
@@ -61,6 +62,10 @@ class CardManager:
         if self._thread is not None:
             self._thread.join(timeout_s)
             self._thread = None
+
+    def wait_ready(self, timeout_s: float = 5.0) -> bool:
+        """Wait until the device thread has looked at every backend once (start-up, not per event)."""
+        return self._ready.wait(timeout_s)
 
     def subscribe(self) -> queue.Queue[CardEvent]:
         """A queue that receives every event from now on."""
@@ -97,11 +102,13 @@ class CardManager:
                 self._run_tasks()
                 waiting = [b for b in self._backends if self._is_available(b)]
                 if not waiting:
+                    self._ready.set()
                     self._stop.wait(self._pass_ms / 1000)
                     continue
                 share = max(5, self._pass_ms // len(waiting))
                 for backend in waiting:
                     self._poll(backend, share)
+                self._ready.set()
         finally:
             for backend in self._backends:
                 self._close(backend)

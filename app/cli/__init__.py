@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The `bashgah` command: the terminal window by default; subcommands for scripting and support.
+
+Every subcommand takes `--data-dir` and `--json`. Refusals print one line on stderr, in the user's
+language, and exit non-zero with nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.cli import card_commands, club_commands
+from app.cli.output import EXIT_REFUSED, EXIT_STORAGE, STORAGE_CODES, Output, default_data_dir
+from app.domain.errors import ClubError
+from app.messages import message
+
+# ---------------------------------------------------------------- parser
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="where the terminal keeps its data (env BASHGAH_DATA_DIR)",
+    )
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print the result as one JSON object"
+    )
+    common.add_argument(
+        "--lang",
+        choices=("fa", "en"),
+        default=argparse.SUPPRESS,
+        help="language of messages (env BASHGAH_LANG; default from the locale)",
+    )
+    return common
+
+
+def _staff_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--staff", help="staff name or id acting (with --pin, or env BASHGAH_PIN)")
+    parser.add_argument("--pin", help="the staff member's PIN")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="bashgah", description="Bashgah customer-club terminal.")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--json", action="store_true", default=False)
+    parser.add_argument("--lang", choices=("fa", "en"), default=None)
+    parser.set_defaults(handler=club_commands.cmd_window)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Callable[..., int], helptext: str, parent: Any = sub) -> Any:
+        p = parent.add_parser(name, parents=[common], help=helptext, description=helptext)
+        p.set_defaults(handler=handler)
+        return p
+
+    demo = sub.add_parser("demo", help="the demo club").add_subparsers(dest="demo_command", required=True)
+    seed = add("seed", club_commands.cmd_demo_seed, "create the demo club in the data dir", demo)
+    seed.add_argument("--members", type=int, default=200)
+    seed.add_argument("--seed", type=int, default=1404)
+    seed.add_argument("--if-empty", action="store_true", help="do nothing if a club is already there")
+
+    member = sub.add_parser("member", help="members").add_subparsers(dest="member_command", required=True)
+    show = add(
+        "show", club_commands.cmd_member_show, "a member's profile, balance and recent entries", member
+    )
+    show.add_argument("member", help="member id, card number or phone number")
+    show.add_argument("--limit", type=int, default=10, help="how many recent entries")
+    madd = add("add", club_commands.cmd_member_add, "enroll a new member", member)
+    madd.add_argument("--name", required=True)
+    madd.add_argument("--phone", required=True)
+    madd.add_argument("--birth-date", help="YYYY-MM-DD")
+    madd.add_argument("--national-id", help="only its last 4 digits are kept")
+    madd.add_argument("--referrer", help="the referring member's id")
+    madd.add_argument("--consent", action="store_true", help="agrees to marketing messages")
+    madd.add_argument("--photo", help="a JPEG file")
+    madd.add_argument("--no-card", action="store_true", help="do not assign a card number")
+    madd.add_argument("--member-id", help="idempotency key: retrying with it enrolls once")
+    _staff_options(madd)
+
+    _sale_commands(sub, add)
+    _card_commands(sub, add)
+
+    led = sub.add_parser("ledger", help="the ledger").add_subparsers(dest="ledger_command", required=True)
+    add("verify", club_commands.cmd_ledger_verify, "check every device's hash chain and every balance", led)
+    add("rebuild", club_commands.cmd_ledger_rebuild, "recompute balances from the ledger", led)
+    return parser
+
+
+def _sale_commands(sub: Any, add: Callable[..., Any]) -> None:
+    sale = add("sale", club_commands.cmd_sale, "record a sale: earn points, optionally spend some", sub)
+    sale.add_argument("member", help="member id, card number or phone number")
+    sale.add_argument("--amount", required=True, help="sale amount in rials")
+    sale.add_argument("--redeem", help="points to spend as a discount")
+    sale.add_argument("--invoice", help="invoice number (default: made by the terminal)")
+    sale.add_argument("--entry-id", help="idempotency key: retrying with it records the sale once")
+    _staff_options(sale)
+
+    ret = add("return", club_commands.cmd_return, "return all or part of a sale", sub)
+    ret.add_argument("invoice")
+    ret.add_argument("--amount", help="rials returned, at sale prices (default: all that is left)")
+    ret.add_argument("--entry-id", help="idempotency key")
+    _staff_options(ret)
+
+    rev = add("reverse", club_commands.cmd_reverse, "reverse a ledger entry (manager)", sub)
+    rev.add_argument("entry", help="the entry id")
+    rev.add_argument("--reason", required=True)
+    rev.add_argument("--entry-id", help="idempotency key")
+    _staff_options(rev)
+
+
+def _card_commands(sub: Any, add: Callable[..., Any]) -> None:
+    from app.cards.backends import CHOICES
+
+    card = sub.add_parser("card", help="member cards").add_subparsers(dest="card_command", required=True)
+    read = add("read", card_commands.cmd_card_read, "wait for one card and say whose it is", card)
+    read.add_argument("--reader", choices=CHOICES, default="any")
+    read.add_argument("--timeout", type=float, default=30, help="seconds to wait for a card")
+    watch = add("watch", card_commands.cmd_card_watch, "print every card and reader event", card)
+    watch.add_argument("--reader", choices=CHOICES, default="any")
+    watch.add_argument("--timeout", type=float, default=0, help="stop after this many seconds (0: never)")
+    issue = add("issue", card_commands.cmd_card_issue, "write a member's signed card (manager)", card)
+    issue.add_argument("member", help="member id, card number or phone number")
+    issue.add_argument("--uid", help="the chip's UID (hex); with --out, the chip the encoder will write")
+    issue.add_argument("--out", help="write the NDEF message to this file instead of a card on a reader")
+    issue.add_argument("--qr", help="make a member QR instead, saved as this PNG")
+    issue.add_argument("--profile", action="store_true", help="put name, birth date and photo on the card")
+    issue.add_argument("--timeout", type=float, default=30, help="seconds to wait for a blank card")
+    _staff_options(issue)
+    revoke = add("revoke", card_commands.cmd_card_revoke, "report a card lost or revoke it (manager)", card)
+    revoke.add_argument("card", help="the card number")
+    revoke.add_argument("--reason", required=True)
+    revoke.add_argument("--lost", action="store_true", help="reported lost (default: revoked)")
+    _staff_options(revoke)
+    readers = add("readers", card_commands.cmd_readers, "list card readers and their state", sub)
+    readers.add_argument("--reader", choices=CHOICES, default="any")
+    readers.add_argument("--timeout", type=float, default=5, help="seconds to wait for the readers")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.data_dir is None:
+        args.data_dir = default_data_dir()
+    out = Output(args)
+    try:
+        return int(args.handler(args, out))
+    except ClubError as error:
+        print(f"bashgah: {message(error, out.lang)}", file=sys.stderr)
+        return EXIT_STORAGE if error.code in STORAGE_CODES else EXIT_REFUSED
+    except OSError as error:  # a photo file that cannot be read, a data dir we may not write
+        print(f"bashgah: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return EXIT_REFUSED
