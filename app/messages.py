@@ -89,12 +89,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "سند {entry} خودش برگشتی است؛ به‌جای آن سند تازه‌ای ثبت کنید.",
     ),
     "reason_required": ("Give a reason (at most 500 characters).", "دلیل را بنویسید (حداکثر ۵۰۰ نویسه)."),
+    "adjust_over_limit": (
+        "A {role} may adjust at most {limit} points at a time (asked: {requested}).",
+        "نقش {role} در هر بار حداکثر {limit} امتیاز می‌تواند اصلاح کند (درخواست: {requested}).",
+    ),
     "not_permitted": (
         "{staff} ({role}) may not do this ({action}); ask a manager.",
         "{staff} ({role}) اجازه این کار ({action}) را ندارد؛ از مدیر کمک بگیرید.",
     ),
     "unknown_staff": ("No staff member “{staff}”.", "کارمندی با نام «{staff}» وجود ندارد."),
-    "wrong_pin": ("Wrong PIN for {staff}.", "رمز {staff} نادرست است."),
+    "wrong_pin": (
+        "Wrong PIN for {staff}; {tries_left} tries left before the account locks.",
+        "رمز {staff} نادرست است؛ {tries_left} بار دیگر تا قفل شدن حساب.",
+    ),
+    "staff_locked": (
+        "{staff} is locked after too many wrong PINs; try again in {minutes} minutes or ask a manager.",
+        "حساب {staff} پس از رمزهای نادرست پیاپی قفل شد؛ "
+        "{minutes} دقیقه دیگر امتحان کنید یا از مدیر کمک بگیرید.",
+    ),
     "staff_inactive": ("{staff} is no longer active.", "حساب {staff} غیرفعال است."),
     "staff_required": (
         "This needs a manager: give --staff and --pin.",

@@ -131,12 +131,10 @@ def terminal_from_args(args: argparse.Namespace) -> Terminal:
 
 def staff_from_args(args: argparse.Namespace, required: bool = False) -> Staff | None:
     from app.services.staff_auth import authenticate
-    from app.store.database import Database
-
     key = getattr(args, "staff", None)
     if not key:
         if required:
             raise ClubError("staff_required")
         return None
     pin = getattr(args, "pin", None) or os.environ.get("BASHGAH_PIN", "")
-    return authenticate(Database.open(args.data_dir), key, pin)
+    return authenticate(terminal_from_args(args), key, pin)

@@ -77,3 +77,29 @@ def _is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return len(text.replace("-", "")) == 32
+
+
+@dataclass(frozen=True, slots=True)
+class MemberMatch:
+    member: Member
+    points: int
+
+
+# People type Arabic forms of these letters on some keyboards; members' names are stored as typed.
+_ARABIC_TO_PERSIAN = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ة": "ه"})
+MAX_MATCHES = 20
+
+
+def search_members(terminal: Terminal, text: str, limit: int = MAX_MATCHES) -> list[MemberMatch]:
+    """Members a cashier's search names: exactly by card, phone or id, else by part of the name."""
+    query = " ".join((text or "").split())
+    if not query:
+        return []
+    with terminal.db.read() as conn:
+        try:
+            found = [resolve(conn, query)]
+        except ClubError as error:
+            if error.code == "card_not_active":
+                raise
+            found = members.by_name(conn, query.translate(_ARABIC_TO_PERSIAN), limit)
+        return [MemberMatch(m, ledger.balance(conn, m.id).points) for m in found]

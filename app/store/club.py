@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.branch import Branch
@@ -17,13 +17,14 @@ from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.staff import Role, Staff
 from app.domain.tier import Tier
 from app.store.database import fetch_one
-from app.store.schema import BranchRow, DeviceRow, Setting, StaffRow, TierRow
+from app.store.schema import BranchRow, DeviceRow, Setting, StaffEventRow, StaffRow, TierRow
 
 TIER = TierRow.__table__
 BRANCH = BranchRow.__table__
 DEVICE = DeviceRow.__table__
 STAFF = StaffRow.__table__
 SETTING = Setting.__table__
+STAFF_EVENT = StaffEventRow.__table__
 # built once: see app.store.ledger
 # Read on every sale: straight to the driver (see app.store.database.driver).
 _TIER_SQL = "SELECT * FROM tier WHERE code = ?"
@@ -183,8 +184,7 @@ def staff_with_pin_hash(conn: Connection, key: str) -> tuple[Staff, str]:
 def all_staff(conn: Connection) -> list[Staff]:
     rows = conn.execute(select(STAFF).order_by(STAFF.c.name))
     return [
-        Staff(id=r.id, name=r.name, role=Role(r.role), branch_id=r.branch_id, active=r.active)
-        for r in rows
+        Staff(id=r.id, name=r.name, role=Role(r.role), branch_id=r.branch_id, active=r.active) for r in rows
     ]
 
 
@@ -196,3 +196,36 @@ def setting(conn: Connection, key: str, default: str | None = None) -> str | Non
 def put_setting(conn: Connection, key: str, value: str) -> None:
     stmt = sqlite_insert(SETTING).values(key=key, value=value)
     conn.execute(stmt.on_conflict_do_update(index_elements=[SETTING.c.key], set_={"value": value}))
+
+
+def pin_state(conn: Connection, staff_id: str) -> tuple[int, int | None]:
+    """(wrong PINs in a row, locked until) for a member of staff."""
+    row = conn.execute(
+        select(STAFF.c.failed_pins, STAFF.c.locked_until_us).where(STAFF.c.id == staff_id)
+    ).one()
+    return row.failed_pins, row.locked_until_us
+
+
+def set_pin_state(conn: Connection, staff_id: str, failed: int, locked_until_us: int | None) -> None:
+    conn.execute(
+        update(STAFF)
+        .where(STAFF.c.id == staff_id)
+        .values(failed_pins=failed, locked_until_us=locked_until_us)
+    )
+
+
+def add_staff_event(
+    conn: Connection, event_id: str, staff_id: str, kind: str, *, at_us: int, device_id: str
+) -> None:
+    conn.execute(
+        insert(STAFF_EVENT).values(
+            id=event_id, staff_id=staff_id, kind=kind, at_us=at_us, device_id=device_id
+        )
+    )
+
+
+def staff_events(conn: Connection, staff_id: str) -> list[str]:
+    rows = conn.execute(
+        select(STAFF_EVENT.c.kind).where(STAFF_EVENT.c.staff_id == staff_id).order_by(STAFF_EVENT.c.at_us)
+    )
+    return list(rows.scalars())

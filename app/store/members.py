@@ -79,6 +79,18 @@ def set_tier(conn: Connection, member_id: str, tier_code: str) -> None:
     conn.execute(update(MEMBER).where(MEMBER.c.id == member_id).values(tier_code=tier_code))
 
 
+def by_name(conn: Connection, text: str, limit: int) -> list[Member]:
+    """Members whose name contains text (case-insensitive for Latin letters), shortest names first."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = conn.execute(
+        select(MEMBER)
+        .where(MEMBER.c.name.like(pattern, escape="\\"))
+        .order_by(func.length(MEMBER.c.name), MEMBER.c.name)
+        .limit(limit)
+    )
+    return [_member(r._mapping) for r in rows]
+
+
 def put_card(conn: Connection, card: Card) -> None:
     conn.execute(
         insert(CARD).values(

@@ -85,6 +85,19 @@ class StaffRow(Base):
     branch_id: Mapped[str | None] = mapped_column(ForeignKey("branch.id"), nullable=True)
     pin_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until_us: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class StaffEventRow(Base):
+    """Logins, wrong PINs, locks and logouts: an append-only audit of who used the terminal."""
+
+    __tablename__ = "staff_event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    at_us: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[str] = mapped_column(String(36))
 
 
 class MemberRow(Base):

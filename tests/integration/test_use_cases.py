@@ -114,7 +114,7 @@ def test_a_return_can_leave_a_debt_but_never_free_points(terminal, member):
 
 def test_manager_reversal(terminal, member):
     sale = earn(terminal, member, 3_000_000)
-    manager = authenticate(terminal.db, MANAGER.name, MANAGER_PIN)
+    manager = authenticate(terminal, MANAGER.name, MANAGER_PIN)
     result = reverse_entry(terminal, sale.sale_id, "recorded on the wrong member", manager)
     assert result.points_delta == -30 and result.sale_amount == -3_000_000
     assert result.balance.points == 0
@@ -129,7 +129,7 @@ def test_manager_reversal(terminal, member):
 def test_reversal_after_a_partial_return_reverses_only_the_rest(terminal, member):
     sale = earn(terminal, member, 4_000_000)
     return_sale(terminal, ReturnRequest(sale.invoice_ref, 1_000_000))
-    manager = authenticate(terminal.db, MANAGER.name, MANAGER_PIN)
+    manager = authenticate(terminal, MANAGER.name, MANAGER_PIN)
     result = reverse_entry(terminal, sale.sale_id, "void", manager)
     assert result.points_delta == -30 and result.balance.points == 0
 
@@ -141,7 +141,7 @@ def test_only_managers_reverse_and_a_reason_is_required(terminal, member):
     with refused("reason_required"):
         reverse_entry(terminal, sale.sale_id, "   ", MANAGER)
     with refused("wrong_pin"):
-        authenticate(terminal.db, MANAGER.name, "0000")
+        authenticate(terminal, MANAGER.name, "0000")
     with refused("unknown_entry"):
         reverse_entry(terminal, "01900000-0000-7000-8000-0000000000ff", "x", MANAGER)
 
@@ -196,3 +196,67 @@ def test_cashier_role_is_checked_by_the_use_case(terminal, member):
 def test_no_club_yet(tmp_path):
     with refused("club_not_set_up"):
         open_terminal(tmp_path / "empty")
+
+
+def test_five_wrong_pins_lock_the_account_and_it_is_recorded(terminal):
+    from app.store import club
+
+    for tries_left in (4, 3, 2, 1):
+        with pytest.raises(ClubError) as wrong:
+            authenticate(terminal, MANAGER.name, "0000")
+        assert wrong.value.code == "wrong_pin" and wrong.value.params["tries_left"] == tries_left
+    with refused("staff_locked"):
+        authenticate(terminal, MANAGER.name, "0000")
+    with refused("staff_locked"):  # even the right PIN, while locked
+        authenticate(terminal, MANAGER.name, MANAGER_PIN)
+    with terminal.db.read() as conn:
+        assert club.staff_events(conn, MANAGER.id) == ["wrong_pin"] * 5 + ["locked"]
+
+
+def test_a_lock_ends(terminal):
+    from dataclasses import replace
+
+    for _ in range(5):
+        with pytest.raises(ClubError):
+            authenticate(terminal, MANAGER.name, "0000")
+    later = replace(terminal, clock=type("Later", (), {"now_us": lambda self: 10**17})())
+    assert authenticate(later, MANAGER.name, MANAGER_PIN) == MANAGER
+
+
+def test_a_right_pin_resets_the_count(terminal):
+    for _ in range(4):
+        with pytest.raises(ClubError):
+            authenticate(terminal, MANAGER.name, "0000")
+    authenticate(terminal, MANAGER.name, MANAGER_PIN)
+    with pytest.raises(ClubError) as wrong:
+        authenticate(terminal, MANAGER.name, "0000")
+    assert wrong.value.params["tries_left"] == 4
+
+
+def test_manual_adjustment_within_the_role_limit(terminal, member):
+    from app.services.adjust import adjust_points
+
+    result = adjust_points(terminal, member.id, 250, "welcome gift promised by phone", MANAGER)
+    assert result.balance.points == 250
+    with refused("adjust_over_limit"):
+        adjust_points(terminal, member.id, 1_001, "too much", MANAGER)
+    with refused("not_permitted"):
+        adjust_points(terminal, member.id, 5, "x", CASHIER)
+    with refused("insufficient_points"):
+        adjust_points(terminal, member.id, -251, "more than held", MANAGER)
+    with refused("reason_required"):
+        adjust_points(terminal, member.id, 5, "  ", MANAGER)
+    again = adjust_points(terminal, member.id, 250, "same", MANAGER, request_id=result.entry_id)
+    assert again.replayed and again.balance.points == 250
+    assert verify_ledger(terminal.db).ok
+
+
+def test_search_by_name_phone_or_card(terminal, member):
+    from app.services.identify import search_members
+
+    enroll_member(terminal, EnrollRequest(name="مریم احمدی", phone="09121110000"))
+    assert [m.member.id for m in search_members(terminal, "karimi")] == [member.id]
+    assert [m.member.name for m in search_members(terminal, "مريم")] == ["مریم احمدی"]  # Arabic yeh typed
+    assert [m.member.id for m in search_members(terminal, "0935 123 4567")] == [member.id]
+    assert search_members(terminal, "nobody") == []
+    assert search_members(terminal, "%") == []

@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.Column("is_self", sa.Boolean(), nullable=False),
         sa.Column("last_seq", sa.Integer(), nullable=False),
         sa.Column("head_hash", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["branch_id"], ["branch.id"], name=op.f("fk_device_branch_id_branch")
-        ),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"], name=op.f("fk_device_branch_id_branch")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_device")),
         sa.UniqueConstraint("code", name=op.f("uq_device_code")),
     )
@@ -74,15 +72,9 @@ def upgrade() -> None:
         sa.Column("joined_at_us", sa.Integer(), nullable=False),
         sa.Column("referrer_id", sa.String(length=36), nullable=True),
         sa.Column("consent_marketing", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["branch_id"], ["branch.id"], name=op.f("fk_member_branch_id_branch")
-        ),
-        sa.ForeignKeyConstraint(
-            ["referrer_id"], ["member.id"], name=op.f("fk_member_referrer_id_member")
-        ),
-        sa.ForeignKeyConstraint(
-            ["tier_code"], ["tier.code"], name=op.f("fk_member_tier_code_tier")
-        ),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"], name=op.f("fk_member_branch_id_branch")),
+        sa.ForeignKeyConstraint(["referrer_id"], ["member.id"], name=op.f("fk_member_referrer_id_member")),
+        sa.ForeignKeyConstraint(["tier_code"], ["tier.code"], name=op.f("fk_member_tier_code_tier")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_member")),
         sa.UniqueConstraint("phone", name=op.f("uq_member_phone")),
     )
@@ -97,9 +89,7 @@ def upgrade() -> None:
         sa.Column("branch_id", sa.String(length=36), nullable=True),
         sa.Column("pin_hash", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["branch_id"], ["branch.id"], name=op.f("fk_staff_branch_id_branch")
-        ),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"], name=op.f("fk_staff_branch_id_branch")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff")),
     )
     op.create_table(
@@ -111,9 +101,7 @@ def upgrade() -> None:
         sa.Column("expires_at_us", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("payload_version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["member_id"], ["member.id"], name=op.f("fk_card_member_id_member")
-        ),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], name=op.f("fk_card_member_id_member")),
         sa.PrimaryKeyConstraint("number", name=op.f("pk_card")),
         sa.UniqueConstraint("uid", name=op.f("uq_card_uid")),
     )
@@ -139,27 +127,15 @@ def upgrade() -> None:
         sa.Column("reverses", sa.String(length=36), nullable=True),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["branch_id"], ["branch.id"], name=op.f("fk_ledger_entry_branch_id_branch")
-        ),
-        sa.ForeignKeyConstraint(
-            ["device_id"], ["device.id"], name=op.f("fk_ledger_entry_device_id_device")
-        ),
-        sa.ForeignKeyConstraint(
-            ["member_id"], ["member.id"], name=op.f("fk_ledger_entry_member_id_member")
-        ),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"], name=op.f("fk_ledger_entry_branch_id_branch")),
+        sa.ForeignKeyConstraint(["device_id"], ["device.id"], name=op.f("fk_ledger_entry_device_id_device")),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], name=op.f("fk_ledger_entry_member_id_member")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entry")),
-        sa.UniqueConstraint(
-            "device_id", "device_seq", name=op.f("uq_ledger_entry_device_id_device_seq")
-        ),
+        sa.UniqueConstraint("device_id", "device_seq", name=op.f("uq_ledger_entry_device_id_device_seq")),
     )
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_ledger_entry_invoice_ref"), ["invoice_ref"], unique=False
-        )
-        batch_op.create_index(
-            "ix_ledger_entry_member_time", ["member_id", "created_at_us"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_ledger_entry_invoice_ref"), ["invoice_ref"], unique=False)
+        batch_op.create_index("ix_ledger_entry_member_time", ["member_id", "created_at_us"], unique=False)
         batch_op.create_index(batch_op.f("ix_ledger_entry_reverses"), ["reverses"], unique=False)
 
     op.create_table(
@@ -179,9 +155,7 @@ def upgrade() -> None:
         "member_photo",
         sa.Column("member_id", sa.String(length=36), nullable=False),
         sa.Column("jpeg", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["member_id"], ["member.id"], name=op.f("fk_member_photo_member_id_member")
-        ),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], name=op.f("fk_member_photo_member_id_member")),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_member_photo")),
     )
     op.create_table(
