@@ -263,7 +263,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Why a card could not be read (app.cards.base.ReadError), as the cashier should hear it.
+READ_ERRORS: dict[str, tuple[str, str]] = {
+    "removed_mid_read": ("the card was taken away too soon", "کارت زود برداشته شد"),
+    "not_ndef": ("it is blank or not a club card", "کارت خام است یا کارت باشگاه نیست"),
+    "bad_response": ("the card answered garbled data", "کارت پاسخ نامعتبر داد"),
+    "too_large": ("the card holds more data than a club card", "داده کارت بیش از کارت باشگاه است"),
+    "unsupported_card": ("this kind of card is not supported", "این نوع کارت پشتیبانی نمی‌شود"),
+    "reader_failed": ("the reader failed", "کارت‌خوان خطا داد"),
+}
+
 LANGUAGES = ("en", "fa")
+
+
+def read_error_text(code: str, lang: str) -> str:
+    english, persian = READ_ERRORS.get(code, (code, code))
+    return persian if lang == "fa" else english
 
 
 def language(explicit: str | None = None) -> str:

@@ -11,6 +11,7 @@ that it does not share this process's GIL with the backend.
   that polling rather than lock onto it.
 - read: the event's read_us, i.e. SCardConnect + the Type 4 APDUs + SCardDisconnect inside the backend.
 - detect: tap to event minus read, i.e. how long pcscd took to notice the card and wake the backend.
+- remove to event: the emulator closes its connection → the backend's REMOVED event (pcscd polling again).
 - bare: SCardConnect + the same APDUs with plain SCardTransmit + SCardDisconnect on a card already present,
   no Type 4 logic: the floor for a read.
 
@@ -24,13 +25,13 @@ import json
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.cards.base import CardEvent, CardEventKind
 from app.cards.pcsc import PcscBackend
 from app.cards.type4 import read_ndef
 from bench.stats import percentile
-from tests.support.pcscd import Pcscd
+from tests.support.pcscd import Pcscd, stack_lock
 from tests.support.type4_emulator import VPCD_PORT, EmulatorProcess
 
 READER = "Virtual PCD 00 00"
@@ -41,14 +42,26 @@ EVENT_TIMEOUT_S = 5.0
 POLL_PHASE_S = 0.4  # pcscd's presence polling period
 
 
-def run(samples: int) -> dict[str, object]:
-    """Tap `samples` times and time the bare APDUs as often; figures in milliseconds (p50, p95)."""
+def run(
+    samples: int, card: tuple[bytes, bytes] | None = None, verify: Callable[[CardEvent], object] | None = None
+) -> dict[str, object]:
+    """Tap `samples` times and time the bare APDUs as often; figures in milliseconds (p50, p95).
+
+    Waits while a test session uses the PC/SC stack (`stack_lock`); raises PcscUnavailableError when a part
+    of it is missing."""
+    with stack_lock():
+        return _run(samples, card or (UID, NDEF), verify)
+
+
+def _run(
+    samples: int, served: tuple[bytes, bytes], verify: Callable[[CardEvent], object] | None
+) -> dict[str, object]:
     service = Pcscd()
     service.ensure_running()
     backend = PcscBackend(reader_filter=lambda name: name == READER)
     try:
-        with EmulatorProcess(UID, NDEF, port=VPCD_PORT) as card:
-            taps, reads = _taps(backend, card, samples)
+        with EmulatorProcess(*served, port=VPCD_PORT) as card:
+            taps, reads, removals = _taps(backend, card, samples, verify)
             card.insert()
             _wait(backend, CardEventKind.TAPPED)
             bare, apdus = _bare(samples)
@@ -65,22 +78,29 @@ def run(samples: int) -> dict[str, object]:
         **_summary("tap_to_event", taps),
         **_summary("tap_detect", detect),
         **_summary("tap_read", reads),
+        **_summary("remove_to_event", removals),
         **_summary("bare_apdus", bare),
     }
 
 
-def _taps(backend: PcscBackend, card: EmulatorProcess, samples: int) -> tuple[list[int], list[int]]:
+def _taps(
+    backend: PcscBackend, card: EmulatorProcess, samples: int, verify: Callable[[CardEvent], object] | None
+) -> tuple[list[int], list[int], list[int]]:
+    """Insert → TAPPED (→ verified, when `verify` is given: it runs inside the timed window)."""
     _wait(backend, CardEventKind.READER_ADDED)
-    taps, reads = [], []
+    taps, reads, removals = [], [], []
     for _ in range(samples):
         time.sleep(random.uniform(0, POLL_PHASE_S))  # jitter, not security
         inserted_ns = card.insert()
         tapped = _wait(backend, CardEventKind.TAPPED)
+        if verify is not None:
+            verify(tapped)
         taps.append(time.monotonic_ns() - inserted_ns)
         reads.append((tapped.read_us or 0) * 1000)
-        card.remove()
+        removed_ns = card.remove()
         _wait(backend, CardEventKind.REMOVED)
-    return taps, reads
+        removals.append(time.monotonic_ns() - removed_ns)
+    return taps, reads, removals
 
 
 def _wait(backend: PcscBackend, kind: CardEventKind) -> CardEvent:
@@ -161,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tap", description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=50, help="taps (and bare reads)")
     results = run(parser.parse_args(argv).samples)
-    for key in ("tap_to_event", "tap_detect", "tap_read", "bare_apdus"):
+    for key in ("tap_to_event", "tap_detect", "tap_read", "bare_apdus", "remove_to_event"):
         print(f"{key:<14} p50 {results[f'{key}_p50_ms']:8.3f} ms   p95 {results[f'{key}_p95_ms']:8.3f} ms")
     print(json.dumps(results))
     return 0

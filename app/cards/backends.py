@@ -5,24 +5,25 @@ from __future__ import annotations
 
 from app.cards.base import ReaderBackend
 
-CHOICES = ("any", "pcsc", "nfc", "simulated")
+CHOICES = ("any", "pcsc", "nfc", "simulated", "demo")
 
 
 def make_backends(selection: str = "any", nfc_path: str = "usb") -> list[ReaderBackend]:
-    """The backends for a selection; `any` is every real kind (each says itself whether it is there)."""
+    """The backends for a selection: `any` is every real kind (each says itself whether it is there);
+    `demo` adds the simulated reader that `make run`'s F9 taps."""
     backends: list[ReaderBackend] = []
-    if selection in ("any", "pcsc"):
+    if selection in ("simulated", "demo"):
+        from app.cards.simulated import SimulatedReader
+
+        backends.append(SimulatedReader("Demo reader (F9)"))
+    if selection in ("any", "pcsc", "demo"):
         from app.cards.pcsc import PcscBackend
 
         backends.append(PcscBackend())
-    if selection in ("any", "nfc"):
+    if selection in ("any", "nfc", "demo"):
         from app.cards.nfc import NfcBackend
 
         backends.append(NfcBackend(nfc_path))
-    if selection == "simulated":
-        from app.cards.simulated import SimulatedReader
-
-        backends.append(SimulatedReader())
     if not backends:
         raise ValueError(f"unknown reader selection {selection!r}")
     return backends

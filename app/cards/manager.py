@@ -79,6 +79,10 @@ class CardManager:
             if subscriber in self._subscribers:
                 self._subscribers.remove(subscriber)
 
+    def backend(self, source: str) -> ReaderBackend | None:
+        """The backend of this source (to `submit` work that needs it, such as writing a card)."""
+        return next((b for b in self._backends if b.source == source), None)
+
     def readers(self) -> list[ReaderInfo]:
         """The readers as the device thread last saw them."""
         with self._lock:

@@ -134,8 +134,13 @@ def encode_payload(payload: CardPayload) -> bytes:
     flags |= FLAG_PROFILE if payload.profile else 0
     expires_s = 0 if payload.expires_at_us is None else _seconds(payload.expires_at_us)
     head = _HEAD.pack(
-        VERSION, flags, payload.key_id, uuid.UUID(payload.member_id).bytes,
-        _bcd(payload.card_number), _seconds(payload.issued_at_us), expires_s,
+        VERSION,
+        flags,
+        payload.key_id,
+        uuid.UUID(payload.member_id).bytes,
+        _bcd(payload.card_number),
+        _seconds(payload.issued_at_us),
+        expires_s,
     )
     parts = [head, bytes([len(payload.uid)]), payload.uid]
     if payload.national_id_last4:
@@ -336,9 +341,7 @@ def issuing_key_from_private(key_id: int, private: bytes) -> IssuingKey:
 def private_key_pem(key: IssuingKey, password: bytes | None = None) -> bytes:
     """The private key as PKCS#8 PEM, encrypted when a password is given."""
     secret = Ed25519PrivateKey.from_private_bytes(key.private)
-    protection = (
-        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
-    )
+    protection = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     return secret.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, protection)
 
 
@@ -410,8 +413,14 @@ def sign_card(
     if not uid:
         raise ValueError("a chip card needs its UID")
     payload = CardPayload(
-        member_id=member_id, card_number=card_number, key_id=key.key_id, issued_at_us=issued_at_us,
-        expires_at_us=expires_at_us, uid=bytes(uid), is_qr=False,
-        national_id_last4=national_id_last4, profile=profile,
+        member_id=member_id,
+        card_number=card_number,
+        key_id=key.key_id,
+        issued_at_us=issued_at_us,
+        expires_at_us=expires_at_us,
+        uid=bytes(uid),
+        is_qr=False,
+        national_id_last4=national_id_last4,
+        profile=profile,
     )
     return ndef_message(sign_payload(payload, key))

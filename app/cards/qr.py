@@ -75,9 +75,15 @@ def sign_qr_card(
     """The QR text for a member's QR card. `card_number` is the QR's own number, not a chip card's,
     so that losing the phone or a printout revokes only the QR."""
     payload = CardPayload(
-        member_id=member_id, card_number=card_number, key_id=key.key_id, issued_at_us=issued_at_us,
-        expires_at_us=expires_at_us, uid=b"", is_qr=True,
-        national_id_last4=national_id_last4, profile=profile,
+        member_id=member_id,
+        card_number=card_number,
+        key_id=key.key_id,
+        issued_at_us=issued_at_us,
+        expires_at_us=expires_at_us,
+        uid=b"",
+        is_qr=True,
+        national_id_last4=national_id_last4,
+        profile=profile,
     )
     text = qr_text(sign_payload(payload, key))
     if len(text) > MAX_QR_TEXT:

@@ -117,20 +117,31 @@ def verify_card(
         return CardVerdict(False, CardReason.UNKNOWN_KEY, detail=f"key id {payload.key_id}: {state}")
     if not verify_signature(signed, public_key):
         return CardVerdict(False, CardReason.BAD_SIGNATURE, detail=f"key id {payload.key_id}")
-    refusal = _card_refusal(payload, read_as_qr=isinstance(data, str), uid=uid, now_us=now_us,
-                            is_revoked=is_revoked)
+    refusal = _card_refusal(
+        payload, read_as_qr=isinstance(data, str), uid=uid, now_us=now_us, is_revoked=is_revoked
+    )
     if refusal is not None:
         return CardVerdict(False, refusal[0], payload=payload, detail=refusal[1])
     stale = _list_is_stale(now_us, revocations_as_of_us, max_revocation_age_us)
     if not member_exists(payload.member_id):
-        return CardVerdict(False, CardReason.UNKNOWN_MEMBER, earn_only=stale, payload=payload,
-                           profile=payload.profile, detail=f"member {payload.member_id}")
+        return CardVerdict(
+            False,
+            CardReason.UNKNOWN_MEMBER,
+            earn_only=stale,
+            payload=payload,
+            profile=payload.profile,
+            detail=f"member {payload.member_id}",
+        )
     reason = CardReason.REVOCATION_LIST_STALE if stale else None
     return CardVerdict(True, reason, earn_only=stale, payload=payload, profile=payload.profile)
 
 
 def _card_refusal(
-    payload: CardPayload, *, read_as_qr: bool, uid: bytes | None, now_us: int,
+    payload: CardPayload,
+    *,
+    read_as_qr: bool,
+    uid: bytes | None,
+    now_us: int,
     is_revoked: Callable[[str], bool],
 ) -> tuple[CardReason, str] | None:
     """Steps 4-6: the checks on the card itself once its signature is good."""

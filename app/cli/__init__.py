@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.cards.backends import CHOICES as READER_CHOICES
 from app.cli import card_commands, club_commands
 from app.cli.output import EXIT_REFUSED, EXIT_STORAGE, STORAGE_CODES, Output, default_data_dir
 from app.domain.errors import ClubError
@@ -52,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", default=False)
     parser.add_argument("--lang", choices=("fa", "en"), default=None)
+    parser.add_argument(
+        "--reader",
+        choices=READER_CHOICES,
+        default="any",
+        help="card readers for the window: any real one, or `demo` (simulated + real)",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen on a throwaway demo club, tap, sell, check; exit 0 if ok",
+    )
     parser.set_defaults(handler=club_commands.cmd_window)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -16,7 +16,7 @@ from app.cards.base import CardEvent, CardEventKind
 from app.cards.manager import CardManager
 from app.cli.output import Output, iso_utc, staff_from_args, terminal_from_args
 from app.domain.errors import ClubError
-from app.messages import message
+from app.messages import message, read_error_text
 
 _CARD_KINDS = (CardEventKind.TAPPED, CardEventKind.READ_FAILED)
 
@@ -89,7 +89,7 @@ def _verdict_line(data: dict[str, Any], identification: Any, out: Output) -> str
     reason = (
         identification.verdict.error()
         if identification is not None
-        else ClubError("card_unreadable", reason=data["reason"])
+        else ClubError("card_unreadable", reason=read_error_text(data["reason"], out.lang))
     )
     return out.t("Card refused: {why}", "کارت پذیرفته نشد: {why}", why=message(reason, out.lang))
 
@@ -213,36 +213,29 @@ def cmd_card_issue(args: argparse.Namespace, out: Output) -> int:
 
 
 def _issue_on_reader(terminal: Any, args: argparse.Namespace, staff: Any, uid: bytes | None) -> Any:
-    """Wait for a card on a PC/SC reader, sign for its UID, write it there, then record the binding."""
+    """Wait for a card on a PC/SC reader, then sign, write and bind it there."""
     from app.cards.backends import make_backends
-    from app.cards.pcsc import CardWriteError
-    from app.services.cards import bind_card, prepare_card
+    from app.services.cards import write_card_on_reader
 
-    (backend,) = make_backends("pcsc")
-    manager = CardManager([backend])
+    manager = CardManager(make_backends("pcsc"))
     manager.start()
     try:
-        print(
-            message(ClubError("card_place_blank"), Output(args).lang), flush=True
-        ) if not args.json else None
+        if not args.json:
+            print(message(ClubError("card_place_blank"), Output(args).lang), flush=True)
         event = _next_card(manager.subscribe(), args.timeout)
-        if event.uid is None:
-            raise ClubError("card_unreadable", reason=event.error.value if event.error else "no uid")
         if uid is not None and event.uid != uid:
-            raise ClubError("uid_mismatch_on_reader", expected=uid.hex(), found=event.uid.hex())
-        prepared = prepare_card(terminal, args.member, staff=staff, uid=event.uid, with_profile=args.profile)
-        future = manager.submit(
-            lambda: backend.write_card(  # type: ignore[attr-defined]
-                event.reader, prepared.ndef, int(args.timeout * 1000), expected_uid=event.uid
-            )
+            raise ClubError("uid_mismatch_on_reader", expected=uid.hex(), found=(event.uid or b"").hex())
+        prepared = write_card_on_reader(
+            terminal,
+            manager,
+            event,
+            args.member,
+            staff=staff,
+            with_profile=args.profile,
+            timeout_s=args.timeout,
         )
-        try:
-            future.result(timeout=args.timeout + 5)
-        except CardWriteError as error:
-            raise ClubError("card_write_failed", reason=error.error.value) from error
     finally:
         manager.stop()
-    bind_card(terminal, prepared.card.number, event.uid)
     return prepared, event.uid, event.reader
 
 

@@ -25,17 +25,14 @@ from app.domain.ledger import LedgerEntry
 
 
 def cmd_window(args: argparse.Namespace, out: Output) -> int:
-    print(
-        out.t(
-            "The terminal window is not built yet; it comes with the cashier screen. Meanwhile the "
-            "command line works: try `bashgah member show PHONE` or `bashgah sale MEMBER --amount RIALS` "
-            "(see `bashgah --help`).",
-            "پنجره پایانه هنوز ساخته نشده است و با صفحه صندوق می‌آید. تا آن زمان خط فرمان کار می‌کند: "
-            "‎`bashgah member show PHONE`‎ یا ‎`bashgah sale MEMBER --amount RIALS`‎ "
-            "(راهنما: ‎`bashgah --help`‎).",
-        )
-    )
-    return 0
+    """Plain `bashgah`: the cashier window (or, with --self-test, its self-check)."""
+    if args.self_test:
+        from app.ui.self_test import self_test
+
+        return self_test()
+    from app.__main__ import run_terminal, window_language
+
+    return run_terminal(args.data_dir, window_language(args.lang), args.reader)
 
 
 def cmd_demo_seed(args: argparse.Namespace, out: Output) -> int:

@@ -131,6 +131,7 @@ def terminal_from_args(args: argparse.Namespace) -> Terminal:
 
 def staff_from_args(args: argparse.Namespace, required: bool = False) -> Staff | None:
     from app.services.staff_auth import authenticate
+
     key = getattr(args, "staff", None)
     if not key:
         if required:

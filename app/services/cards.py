@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from app.cards.base import CardEvent, CardEventKind
+from app.cards.manager import CardManager
 from app.cards.payload import CardProfile, sign_card
 from app.cards.qr import sign_qr_card
 from app.cards.verify import CardVerdict, verify_card
@@ -64,13 +65,16 @@ def identify_card(terminal: Terminal, data: bytes | str, uid: bytes | None) -> C
             revocations_as_of_us=_revocations_as_of(conn, now),
             max_revocation_age_us=int(
                 club.setting(conn, REVOCATION_MAX_AGE_SETTING, str(DEFAULT_REVOCATION_MAX_AGE_S)) or 0
-            ) * 1_000_000,
+            )
+            * 1_000_000,
             member_exists=lambda member_id: members.get(conn, member_id) is not None,
         )
         payload = verdict.payload
         member = members.get(conn, payload.member_id) if payload else None
     return CardIdentification(
-        verdict, member, payload.card_number if payload else None,
+        verdict,
+        member,
+        payload.card_number if payload else None,
         (time.perf_counter_ns() - started) // 1000,
     )
 
@@ -163,9 +167,47 @@ def revoke_card(
             raise ClubError("card_not_active", card=card.number, status=card.status.value)
         status = CardStatus.LOST if lost else CardStatus.REVOKED
         cards.revoke(
-            conn, revocation_id=terminal.new_id(), number=card.number, status=status, reason=reason,
-            staff_id=staff.id, at_us=terminal.clock.now_us(),
+            conn,
+            revocation_id=terminal.new_id(),
+            number=card.number,
+            status=status,
+            reason=reason,
+            staff_id=staff.id,
+            at_us=terminal.clock.now_us(),
         )
         revoked = cards.card(conn, card.number)
     assert revoked is not None
     return revoked
+
+
+def write_card_on_reader(
+    terminal: Terminal,
+    manager: CardManager,
+    event: CardEvent,
+    member_query: str,
+    *,
+    staff: Staff,
+    with_profile: bool = False,
+    timeout_s: float = 30,
+) -> PreparedCard:
+    """Issue a chip card onto the card `event` saw on a PC/SC reader: sign for its UID, write it on the
+    device thread, then record the binding. Call from a worker thread, never the device thread."""
+    from app.cards.pcsc import CardWriteError
+
+    backend = manager.backend("pcsc")
+    if backend is None or event.source != "pcsc":
+        raise ClubError("card_write_failed", reason="no PC/SC reader")
+    if event.uid is None:
+        raise ClubError("card_unreadable", reason=event.error.value if event.error else "no uid")
+    prepared = prepare_card(terminal, member_query, staff=staff, uid=event.uid, with_profile=with_profile)
+    future = manager.submit(
+        lambda: backend.write_card(  # type: ignore[attr-defined]
+            event.reader, prepared.ndef, int(timeout_s * 1000), expected_uid=event.uid
+        )
+    )
+    try:
+        future.result(timeout=timeout_s + 5)
+    except CardWriteError as error:
+        raise ClubError("card_write_failed", reason=error.error.value) from error
+    bind_card(terminal, prepared.card.number, event.uid)
+    return prepared

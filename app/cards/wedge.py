@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""QR / barcode scanners that type like a keyboard ("keyboard wedge"), told apart from people by timing.
+
+A scanner types a whole code in a burst, a character every few milliseconds, then Enter. A person's keys are
+80 ms or more apart. So the classifier holds keys back while they arrive fast; a burst that ends in Enter and
+looks machine-made is a scan, anything else is given back, in order, for the UI to type as if nothing
+happened. A person's key is held for at most `hold_gap_us` (plus the UI's timer tick): not noticeable.
+
+Threading: `WedgeClassifier` is plain logic, not thread-safe. `WedgeBackend.feed` / `flush` /
+`next_flush_us` are called from the UI thread and `poll` / `readers` / `close` from the device thread; they
+share only the backend's lock and a thread-safe queue of scans.
+
+Persian keyboards: with the Persian layout active, a scanner's digit keys arrive as Persian digits
+(U+06F0-06F9); scans are read with ASCII digits. Letters arrive as whatever the layout maps them to and
+cannot be recovered reliably (shift states differ); scanners should be set to a US layout, or the UI should
+feed key codes rather than characters.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from app.cards.base import CardEvent, CardEventKind, ReaderInfo, ReaderState
+from app.domain.digits import to_latin_digits
+
+SOURCE = "wedge"
+ENTER_KEYS = frozenset({"\n", "\r", "Enter", "Return"})
+
+
+@dataclass(frozen=True, slots=True)
+class WedgeThresholds:
+    """When a burst of keys is a scan. The defaults come from how the two kinds of typist behave:
+
+    - USB HID scanners send a key every 1-15 ms (the host polls every 1-8 ms and a key is a press and a
+      release); Bluetooth ones a little slower. People's keys are 80+ ms apart, even a fast typist's.
+    - `fast_gap_us` (30 ms): a gap this short is machine-like.
+    - `hold_gap_us` (50 ms): keys are held back while they come at most this far apart. Above `fast_gap_us`
+      so that a scanner's hiccup (a full Bluetooth buffer, a busy USB hub) does not break its code in two,
+      below a person's 80 ms so that a person's key is given back promptly.
+    - `fast_ratio` (0.8): "mostly" fast: this share of the gaps, the one before Enter included, must be
+      `fast_gap_us` or less.
+    - `min_length` (6): a person's key-rollover can be fast for two or three keys ("the" + Enter), never for
+      six; our card codes are far longer.
+    - `max_length` (8192): a QR code holds at most ~4,300 characters; a longer burst is a key stuck in repeat.
+    """
+
+    fast_gap_us: int = 30_000
+    hold_gap_us: int = 50_000
+    fast_ratio: float = 0.8
+    min_length: int = 6
+    max_length: int = 8192
+    enter_keys: frozenset[str] = field(default=ENTER_KEYS)
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """Keys a person typed: the UI types them, in this order."""
+
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """A scanner's code. `keys` are exactly the keys fed, Enter included; `text` has ASCII digits."""
+
+    text: str
+    keys: tuple[str, ...]
+    started_us: int
+    ended_us: int
+
+
+WedgeOutput = Typed | Scanned
+
+
+class WedgeClassifier:
+    """Fed keys one by one with their time; says which were a scan and which a person's. Loses no key."""
+
+    def __init__(self, thresholds: WedgeThresholds | None = None) -> None:
+        self.thresholds = thresholds or WedgeThresholds()
+        self._held: list[tuple[str, int]] = []
+
+    def feed(self, key: str, at_us: int) -> list[WedgeOutput]:
+        """One key (a character, or a key name such as "Enter" or "Tab") typed at `at_us` (any µs clock)."""
+        out = self.flush(at_us)
+        if key in self.thresholds.enter_keys:
+            return out + self._end_burst(key, at_us)
+        if len(key) != 1:  # Tab, Backspace, arrows: a scanner types characters, so this is a person
+            return out + self._release() + [Typed((key,))]
+        self._held.append((key, at_us))
+        if len(self._held) > self.thresholds.max_length:
+            out += self._release()
+        return out
+
+    def flush(self, now_us: int | None = None) -> list[WedgeOutput]:
+        """Give back held keys whose burst is over by `now_us` (None: give back everything now)."""
+        if self._held and (now_us is None or _gap(self._held[-1][1], now_us) > self.thresholds.hold_gap_us):
+            return self._release()
+        return []
+
+    def next_flush_us(self) -> int | None:
+        """When the held keys are due to be given back if no key comes first: the UI's timer fires then."""
+        return self._held[-1][1] + self.thresholds.hold_gap_us + 1 if self._held else None
+
+    def _end_burst(self, enter: str, at_us: int) -> list[WedgeOutput]:
+        burst = [*self._held, (enter, at_us)]
+        if not self._is_scan(burst):
+            return [*self._release(), Typed((enter,))]
+        self._held = []
+        text = to_latin_digits("".join(key for key, _ in burst[:-1]))
+        started = burst[0][1]
+        keys = tuple(k for k, _ in burst)
+        return [Scanned(text=text, keys=keys, started_us=started, ended_us=max(started, at_us))]
+
+    def _is_scan(self, burst: list[tuple[str, int]]) -> bool:
+        if len(burst) - 1 < self.thresholds.min_length:
+            return False
+        gaps = [_gap(a[1], b[1]) for a, b in pairwise(burst)]
+        fast = sum(1 for gap in gaps if gap <= self.thresholds.fast_gap_us)
+        return fast >= self.thresholds.fast_ratio * len(gaps)
+
+    def _release(self) -> list[WedgeOutput]:
+        held, self._held = self._held, []
+        return [Typed(tuple(key for key, _ in held))] if held else []
+
+
+def _gap(earlier_us: int, later_us: int) -> int:
+    return max(0, later_us - earlier_us)  # clocks from the UI may repeat a timestamp; never negative
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class WedgeBackend:
+    """A `ReaderBackend` (source "wedge") for keyboard-wedge scanners: the UI feeds keys, poll gives scans."""
+
+    source = SOURCE
+
+    def __init__(
+        self,
+        name: str = "Keyboard scanner",
+        *,
+        thresholds: WedgeThresholds | None = None,
+        clock_us: Callable[[], int] = _now_us,
+    ) -> None:
+        self._name = name
+        self._clock_us = clock_us
+        self._classifier = WedgeClassifier(thresholds)
+        self._lock = threading.Lock()
+        self._scans: queue.SimpleQueue[CardEvent] = queue.SimpleQueue()
+        self._closed = False
+
+    # -- UI thread -------------------------------------------------------------------------------------------
+
+    def feed(self, key: str, at_us: int) -> list[str]:
+        """A key the UI received at `at_us` (monotonic µs). Returns the keys the UI should type now."""
+        with self._lock:
+            if self._closed:
+                return [key]
+            return self._route(self._classifier.feed(key, at_us))
+
+    def flush(self, now_us: int | None = None) -> list[str]:
+        """Call when `next_flush_us` has passed (or with None, e.g. on focus loss): keys to type now."""
+        with self._lock:
+            return self._route(self._classifier.flush(now_us))
+
+    def next_flush_us(self) -> int | None:
+        with self._lock:
+            return self._classifier.next_flush_us()
+
+    # -- ReaderBackend (device thread) -----------------------------------------------------------------------
+
+    def is_available(self) -> bool:
+        return not self._closed  # a wedge scanner is just a keyboard: nothing to open, nothing to detect
+
+    def readers(self) -> list[ReaderInfo]:
+        return [ReaderInfo(source=self.source, name=self._name, state=ReaderState.READY)]
+
+    def poll(self, timeout_ms: int) -> list[CardEvent]:
+        if self._closed:
+            return []
+        try:
+            events = [self._scans.get(timeout=max(0, timeout_ms) / 1000)]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                events.append(self._scans.get_nowait())
+            except queue.Empty:
+                return events
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True  # from now on feed gives every key straight back
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _route(self, outputs: list[WedgeOutput]) -> list[str]:
+        typed: list[str] = []
+        for output in outputs:
+            if isinstance(output, Scanned):
+                self._scans.put(self._scan_event(output))
+            else:
+                typed.extend(output.keys)
+        return typed
+
+    def _scan_event(self, scan: Scanned) -> CardEvent:
+        return CardEvent(
+            kind=CardEventKind.TAPPED,
+            source=self.source,
+            reader=self._name,
+            at_us=self._clock_us(),
+            qr_text=scan.text,
+            read_us=scan.ended_us - scan.started_us,
+        )
