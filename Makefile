@@ -9,27 +9,29 @@ DEMO_DIR ?= .demo
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench demo clean i18n screenshots
+
+QM := resources/i18n/bashgah_fa.qm resources/i18n/bashgah_en.qm
 
 # Reinstalls when the dependencies or the system-deps script change.
 $(STAMP): pyproject.toml scripts/install-system-deps
-	scripts/install-system-deps base pcsc
+	scripts/install-system-deps base pcsc qt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 ## run: the terminal on the embedded demo club (local SQLite in .demo/, no server needed)
-run: $(STAMP)
+run: $(STAMP) $(QM)
 	$(BIN)/bashgah --data-dir $(DEMO_DIR) demo seed --if-empty
-	$(BIN)/bashgah --data-dir $(DEMO_DIR)
+	$(BIN)/bashgah --data-dir $(DEMO_DIR) --reader demo
 
 ## demo: throw the demo club away and seed it again
-demo: $(STAMP)
+demo: $(STAMP) $(QM)
 	rm -rf $(DEMO_DIR)
 	$(BIN)/bashgah --data-dir $(DEMO_DIR) demo seed
 
 ## test: lint, architecture contracts, then every test (CI=true makes missing components fail)
-test: lint
+test: lint $(QM)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -40,5 +42,19 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## i18n: refresh i18n/*.ts from app/ui (then translate new Persian strings) and compile the .qm files
+i18n: $(STAMP)
+	scripts/i18n
+
+# The compiled translations are build outputs (not committed), remade when a .ts changes.
+$(QM) &: i18n/bashgah_fa.ts i18n/bashgah_en.ts $(STAMP)
+	scripts/i18n --compile-only
+
+## screenshots: the real screens under Xvfb, in Persian and English, into docs/screenshots/
+screenshots: $(STAMP) $(QM)
+	scripts/install-system-deps xvfb
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m scripts.screenshots docs/screenshots
+
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache .hypothesis .bench *.egg-info
+	rm -f resources/i18n/*.qm

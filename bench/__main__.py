@@ -92,6 +92,36 @@ def _lookup_report(figures: LookupFigures) -> dict[str, object]:
     return result
 
 
+def _tap_report(work_dir: Path, samples: int) -> dict[str, object]:
+    from bench.cards import run_tap_to_verdict
+    from tests.support.pcscd import PcscUnavailableError
+
+    try:
+        figures = run_tap_to_verdict(work_dir, samples)
+    except PcscUnavailableError as error:
+        _say(f"tap to verdict    skipped: {error}")
+        return {"tap_skipped": str(error)}
+    f = figures
+    _say(f"tap to verdict    p50 {f['tap_to_verdict_p50']:8.1f} ms   p95 {f['tap_to_verdict_p95']:8.1f} ms")
+    _say(f"  pcscd detection p50 {f['tap_detect_p50']:.1f} / p95 {f['tap_detect_p95']:.1f} ms;"
+         f" read p95 {f['tap_read_p95']:.2f} ms; bare APDUs p95 {f['bare_apdus_p95']:.2f} ms")  # fmt: skip
+    return figures
+
+
+def _ui_report(work_dir: Path, quick: bool) -> dict[str, object]:
+    from app.services.demo import seed_demo
+    from bench.ui import cold_start_ms, summary, tap_to_member_ms
+
+    data_dir = work_dir / "ui"
+    seed_demo(data_dir, members=20, seed=5)
+    cold = summary("window_cold_start", cold_start_ms(data_dir, 1 if quick else 5))
+    tap = summary("card_to_member_view", tap_to_member_ms(data_dir, 5 if quick else 100))
+    figures = cold | tap
+    for label, key in (("window cold start", "window_cold_start"), ("card → member", "card_to_member_view")):
+        _say(f"{label:<17} p50 {figures[key + '_p50_ms']:8.1f} ms   p95 {figures[key + '_p95_ms']:8.1f} ms")
+    return cold | tap
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     started = time.perf_counter()
@@ -109,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                 history=args.history,
             )
         )
+        results |= _tap_report(Path(tmp), 5 if args.quick else 60)
+        results |= _ui_report(Path(tmp), args.quick)
     results["total_s"] = round(time.perf_counter() - started, 1)
     _say(f"total             {results['total_s']} s")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,18 +40,14 @@ class ReturnSettlement:
     give_back_points: int  # the spent points returned to the member
 
 
-def settle_return(
-    sale: SaleRecord, amount_rials: int, reprice: Callable[[int], int]
-) -> ReturnSettlement:
+def settle_return(sale: SaleRecord, amount_rials: int, reprice: Callable[[int], int]) -> ReturnSettlement:
     """Settle a return of `amount_rials` (at sale prices) of `sale`.
 
     `reprice(paid_rials)` is what a payment earns under the sale's rule and multiplier.
     """
     require_rials(amount_rials, "return_amount", allow_zero=False)
     if amount_rials > sale.returnable_rials:
-        raise ClubError(
-            "return_exceeds_sale", requested=amount_rials, returnable=sale.returnable_rials
-        )
+        raise ClubError("return_exceeds_sale", requested=amount_rials, returnable=sale.returnable_rials)
     returned_total = sale.returned_rials + amount_rials
     kept_rials = sale.sale_rials - returned_total
     paid_rials = sale.sale_rials - sale.discount_rials

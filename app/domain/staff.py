@@ -59,6 +59,4 @@ class Staff:
     def require(self, action: Action) -> None:
         """Refuse the action unless this member of staff's role allows it."""
         if not self.may(action):
-            raise ClubError(
-                "not_permitted", staff=self.name, role=self.role.value, action=action.value
-            )
+            raise ClubError("not_permitted", staff=self.name, role=self.role.value, action=action.value)

@@ -81,9 +81,7 @@ def record_sale(terminal: Terminal, request: SaleRequest) -> SaleResult:
             "invoice_ref": invoice,
         }
         drafts = [
-            EntryDraft(
-                id=sale_id, kind=EntryKind.EARN, points_delta=earned, sale_amount=amount, **common
-            )
+            EntryDraft(id=sale_id, kind=EntryKind.EARN, points_delta=earned, sale_amount=amount, **common)
         ]
         if redeem:
             drafts.append(
@@ -111,9 +109,7 @@ def _clean_invoice(raw: str | None) -> str | None:
     return invoice
 
 
-def _result(
-    entries: list[LedgerEntry], balance: MemberBalance, replayed: bool = False
-) -> SaleResult:
+def _result(entries: list[LedgerEntry], balance: MemberBalance, replayed: bool = False) -> SaleResult:
     sale = entries[0]
     redeem = entries[1] if len(entries) > 1 else None
     discount = redeem.discount_rials if redeem else 0

@@ -71,7 +71,17 @@ _AMOUNT_BANDS = [
     (3_000_000, 8_000_000, 5),
 ]
 _IRAN_MOBILE_PREFIXES = [
-    "0912", "0919", "0935", "0936", "0937", "0938", "0939", "0901", "0902", "0990", "0921",
+    "0912",
+    "0919",
+    "0935",
+    "0936",
+    "0937",
+    "0938",
+    "0939",
+    "0901",
+    "0902",
+    "0990",
+    "0921",
 ]
 # Numbers set aside for fiction: UK 07700 900xxx (Ofcom), US 555-01xx, Australia 0491 570 xxx (ACMA)
 _INTERNATIONAL_FORMATS = ["+44 7700 900{:03d}", "+1 202 555 01{:02d}", "+61 491 570 {:03d}"]
@@ -289,13 +299,19 @@ def _branches(new_id: Callable[[], str]) -> list[Branch]:
     return [
         # one point per 10,000 Toman; up to half a sale may be paid in points, a point is 100 Toman
         Branch(
-            new_id(), "THR", "شعبه مرکزی تهران", "Tehran Central",
+            new_id(),
+            "THR",
+            "شعبه مرکزی تهران",
+            "Tehran Central",
             EarningRule(1, 10_000 * TOMAN),
             RedemptionPolicy(100 * TOMAN, 50),
         ),
         # double points, but only from 200,000 Toman and at most 150 a sale; points pay a quarter at most
         Branch(
-            new_id(), "ISF", "شعبه اصفهان", "Isfahan",
+            new_id(),
+            "ISF",
+            "شعبه اصفهان",
+            "Isfahan",
             EarningRule(2, 10_000 * TOMAN, 200_000 * TOMAN, 150, Rounding.FLOOR),
             RedemptionPolicy(100 * TOMAN, 25),
         ),
@@ -354,8 +370,10 @@ def _plan_sales(rng: random.Random, people: list[_MemberPlan], window: _Window) 
     sales: list[_SalePlan] = []
     for index, person in enumerate(people):
         low, high = _PURCHASES[person.tier_code]
-        times = [window.shop_time(rng, rng.randrange(window.day_of(person.joined_us), window.days))
-                 for _ in range(rng.randint(low, high))]
+        times = [
+            window.shop_time(rng, rng.randrange(window.day_of(person.joined_us), window.days))
+            for _ in range(rng.randint(low, high))
+        ]
         if rng.random() < 0.5:  # many buy something the day they sign up, a few minutes later
             times.append(person.joined_us + rng.randrange(3 * MINUTE_US, 15 * MINUTE_US))
         for at_us in times:
@@ -390,8 +408,11 @@ def _plan_reversals(rng: random.Random, history: _History, window: _Window) -> N
     returned = {r.sale for r in history.returns}
     for branch, reason in enumerate(_REVERSAL_REASONS):
         candidates = [
-            i for i, s in enumerate(history.sales)
-            if s.branch == branch and s.redeem_percent == 0 and i not in returned
+            i
+            for i, s in enumerate(history.sales)
+            if s.branch == branch
+            and s.redeem_percent == 0
+            and i not in returned
             and s.at_us + HOUR_US < window.end_us
         ]
         if candidates:
@@ -413,9 +434,7 @@ def _part_of(rng: random.Random, amount_rials: int) -> int:
     return min(max(part, step), amount_rials - step) if amount_rials > step else amount_rials
 
 
-def _unique_name(
-    rng: random.Random, names: _Names, persian: bool, feminine: bool, taken: set[str]
-) -> str:
+def _unique_name(rng: random.Random, names: _Names, persian: bool, feminine: bool, taken: set[str]) -> str:
     given = names.given_fa if persian else names.given_en
     family = names.family_fa if persian else names.family_en
     for _ in range(50):  # namesakes are fine in life, confusing in a demo

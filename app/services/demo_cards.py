@@ -31,13 +31,17 @@ def equip_demo_cards(terminal: Terminal) -> int:
     """Create the demo's issuing key and bind a chip UID to every active chip card; returns how many."""
     create_issuing_key(terminal, DEMO_KEY_ID)
     with terminal.db.write() as conn:
-        numbers = conn.execute(
-            select(CARD.c.number).where(
-                CARD.c.kind == CardKind.CARD.value,
-                CARD.c.status == CardStatus.ACTIVE.value,
-                CARD.c.uid.is_(None),
+        numbers = (
+            conn.execute(
+                select(CARD.c.number).where(
+                    CARD.c.kind == CardKind.CARD.value,
+                    CARD.c.status == CardStatus.ACTIVE.value,
+                    CARD.c.uid.is_(None),
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         for number in numbers:
             cards.bind_uid(conn, number, demo_uid(number).hex())
     return len(numbers)
@@ -54,7 +58,25 @@ def demo_tap(terminal: Terminal, card_number: str) -> tuple[bytes, bytes]:
     assert member is not None  # a card row always names a member (foreign key)
     uid = bytes.fromhex(card.uid)
     ndef = sign_card(
-        key, member_id=member.id, card_number=card.number, uid=uid, issued_at_us=card.issued_at_us,
-        expires_at_us=card.expires_at_us or 0, national_id_last4=member.national_id_last4,
+        key,
+        member_id=member.id,
+        card_number=card.number,
+        uid=uid,
+        issued_at_us=card.issued_at_us,
+        expires_at_us=card.expires_at_us or 0,
+        national_id_last4=member.national_id_last4,
     )
     return uid, ndef
+
+
+def demo_card_numbers(terminal: Terminal, limit: int = 50) -> list[str]:
+    """Active demo chip cards, in a stable order, for the simulated reader to tap in turn."""
+    with terminal.db.read() as conn:
+        return list(
+            conn.execute(
+                select(CARD.c.number)
+                .where(CARD.c.uid.is_not(None), CARD.c.status == CardStatus.ACTIVE.value)
+                .order_by(CARD.c.number)
+                .limit(limit)
+            ).scalars()
+        )

@@ -91,14 +91,10 @@ def return_sale(terminal: Terminal, request: ReturnRequest) -> ReturnResult:
                 )
             )
         entries = ledger.append(conn, terminal.device_id, drafts)
-        return _result(
-            entries, record.returnable_rials - amount, ledger.balance(conn, sale.member_id)
-        )
+        return _result(entries, record.returnable_rials - amount, ledger.balance(conn, sale.member_id))
 
 
-def sale_record(
-    conn: Connection, invoice_ref: str
-) -> tuple[LedgerEntry, LedgerEntry | None, SaleRecord]:
+def sale_record(conn: Connection, invoice_ref: str) -> tuple[LedgerEntry, LedgerEntry | None, SaleRecord]:
     """The sale on an invoice, its redemption if any, and what returns have settled so far."""
     entries = ledger.for_invoice(conn, (invoice_ref or "").strip())
     sales = [e for e in entries if e.kind is EntryKind.EARN]
@@ -150,6 +146,4 @@ def _replay(conn: Connection, existing: LedgerEntry, request: ReturnRequest) -> 
     companion = ledger.get(conn, str(derived_id(existing.id, 1)))
     entries = [existing] + ([companion] if companion else [])
     _, _, record = sale_record(conn, existing.invoice_ref or "")
-    return _result(
-        entries, record.returnable_rials, ledger.balance(conn, existing.member_id), replayed=True
-    )
+    return _result(entries, record.returnable_rials, ledger.balance(conn, existing.member_id), replayed=True)

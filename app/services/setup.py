@@ -30,9 +30,7 @@ def install_club(db: Database, definition: ClubDefinition, device: Device) -> No
     """Write the club and this terminal's device record in one transaction; once only."""
     if not definition.tiers or not definition.branches:
         raise ClubError("club_not_set_up")
-    hashed = [
-        (staff, hash_pin(pin)) for staff, pin in definition.staff
-    ]  # slow part, before the lock
+    hashed = [(staff, hash_pin(pin)) for staff, pin in definition.staff]  # slow part, before the lock
     with db.write() as conn:
         if club.self_device(conn) is not None:
             raise ClubError("club_already_set_up")

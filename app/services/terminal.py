@@ -44,9 +44,7 @@ class Terminal:
 
     def at_branch(self, branch_id: str) -> Terminal:
         """The same terminal acting for another branch (a roaming device, or the demo's history)."""
-        return Terminal(
-            self.db, self.device_id, self.device_code, branch_id, self.clock, self.entropy
-        )
+        return Terminal(self.db, self.device_id, self.device_code, branch_id, self.clock, self.entropy)
 
 
 def open_terminal(

@@ -50,8 +50,12 @@ def revoke(
     conn.execute(update(CARD).where(CARD.c.number == number).values(status=status.value))
     conn.execute(
         insert(REVOCATION).values(
-            id=revocation_id, card_number=number, status=status.value, reason=reason,
-            staff_id=staff_id, at_us=at_us,
+            id=revocation_id,
+            card_number=number,
+            status=status.value,
+            reason=reason,
+            staff_id=staff_id,
+            at_us=at_us,
         )
     )
 

@@ -88,9 +88,7 @@ def translate_error(error: BaseException) -> ClubError | None:
     """The ClubError a storage failure means to the user, or None if it is a bug to surface."""
     original = getattr(error, "orig", error)
     message = str(original).lower()
-    if isinstance(original, sqlite3.OperationalError) and (
-        "locked" in message or "busy" in message
-    ):
+    if isinstance(original, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
         return ClubError("database_busy")
     if isinstance(original, sqlite3.DatabaseError) and (
         "not a database" in message or "malformed" in message or "corrupt" in message
@@ -118,9 +116,7 @@ class Database:
     def __init__(self, path: Path, busy_timeout_ms: int | None = None) -> None:
         self.path = Path(path)
         if busy_timeout_ms is None:
-            busy_timeout_ms = int(
-                os.environ.get("BASHGAH_BUSY_TIMEOUT_MS", DEFAULT_BUSY_TIMEOUT_MS)
-            )
+            busy_timeout_ms = int(os.environ.get("BASHGAH_BUSY_TIMEOUT_MS", DEFAULT_BUSY_TIMEOUT_MS))
         self.engine = make_engine(self.path, busy_timeout_ms)
 
     @classmethod

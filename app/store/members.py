@@ -107,23 +107,17 @@ def put_card(conn: Connection, card: Card) -> None:
 
 
 def cards_of(conn: Connection, member_id: str) -> list[Card]:
-    rows = conn.execute(
-        select(CARD).where(CARD.c.member_id == member_id).order_by(CARD.c.issued_at_us)
-    )
+    rows = conn.execute(select(CARD).where(CARD.c.member_id == member_id).order_by(CARD.c.issued_at_us))
     return [card_from_row(r) for r in rows]
 
 
 def put_photo(conn: Connection, member_id: str, jpeg: bytes) -> None:
     stmt = sqlite_insert(PHOTO).values(member_id=member_id, jpeg=jpeg)
-    conn.execute(
-        stmt.on_conflict_do_update(index_elements=[PHOTO.c.member_id], set_={"jpeg": jpeg})
-    )
+    conn.execute(stmt.on_conflict_do_update(index_elements=[PHOTO.c.member_id], set_={"jpeg": jpeg}))
 
 
 def photo(conn: Connection, member_id: str) -> bytes | None:
-    return conn.execute(
-        select(PHOTO.c.jpeg).where(PHOTO.c.member_id == member_id)
-    ).scalar_one_or_none()
+    return conn.execute(select(PHOTO.c.jpeg).where(PHOTO.c.member_id == member_id)).scalar_one_or_none()
 
 
 def has_photo(conn: Connection, member_id: str) -> bool:

@@ -175,9 +175,10 @@ def test_no_club_yet_says_what_to_do(tmp_path):
     assert result.returncode == 2 and "bashgah demo seed" in result.stderr
 
 
-def test_plain_bashgah_says_the_window_is_coming(data_dir):
-    result = bashgah(data_dir)
-    assert result.returncode == 0 and "window" in result.stdout
+def test_self_test_opens_the_real_window_taps_a_card_and_sells(tmp_path):
+    result = bashgah(tmp_path, "--self-test", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert "self-test ok" in result.stdout
 
 
 def test_console_script_is_installed():

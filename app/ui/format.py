@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""How amounts, points and dates look on screen: Toman with grouping, Persian digits, Jalali dates.
+
+Money is stored in rials and shown in Toman (÷10, exact: a rial remainder is shown, never rounded away).
+Numbers and card numbers stay left-to-right inside right-to-left text (Unicode isolates).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import jdatetime
+
+from app.domain.digits import to_persian_digits
+from app.domain.money import RIALS_PER_TOMAN
+
+LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: keeps "1,250" whole inside Persian text
+PERSIAN_GROUP = "٬"
+
+
+def number(value: int, lang: str) -> str:
+    """A whole number grouped by thousands, in the language's digits."""
+    text = f"{value:,}"
+    return to_persian_digits(text).replace(",", PERSIAN_GROUP) if lang == "fa" else text
+
+
+def toman(rials: int, lang: str) -> str:
+    """Rials shown as Toman: 15,000,000 rials → "1,500,000"; 15 rials → "1.5"."""
+    whole, rest = divmod(abs(rials), RIALS_PER_TOMAN)
+    sign = "-" if rials < 0 else ""
+    text = sign + number(whole, lang) + (("٫" if lang == "fa" else ".") + number(rest, lang) if rest else "")
+    return text
+
+
+def toman_text(rials: int, lang: str) -> str:
+    """With the unit: "1,500,000 Toman" / "۱٬۵۰۰٬۰۰۰ تومان"."""
+    return f"{LRI}{toman(rials, lang)}{PDI} " + ("تومان" if lang == "fa" else "Toman")
+
+
+def points_text(points: int, lang: str) -> str:
+    return f"{LRI}{number(points, lang)}{PDI} " + ("امتیاز" if lang == "fa" else "points")
+
+
+def isolated(text: str) -> str:
+    """Card numbers, phones, invoice numbers: left-to-right wherever they stand."""
+    return f"{LRI}{text}{PDI}"
+
+
+def card_number_text(number_: str) -> str:
+    grouped = " ".join(number_[i : i + 4] for i in range(0, len(number_), 4))
+    return isolated(grouped)
+
+
+def local_datetime(us: int) -> datetime:
+    """Stored times are UTC; people read their local time."""
+    return datetime.fromtimestamp(us // 1_000_000, tz=UTC).astimezone()
+
+
+def date_text(day: date, lang: str) -> str:
+    """A calendar date: Jalali with Persian digits in Persian, ISO in English."""
+    if lang == "fa":
+        jalali = jdatetime.date.fromgregorian(date=day)
+        return to_persian_digits(f"{jalali.year}/{jalali.month:02d}/{jalali.day:02d}")
+    return day.isoformat()
+
+
+def datetime_text(us: int, lang: str) -> str:
+    moment = local_datetime(us)
+    clock = moment.strftime("%H:%M")
+    return f"{date_text(moment.date(), lang)} {to_persian_digits(clock) if lang == 'fa' else clock}"
+
+
+def birthday_soon(birth: date | None, today: date, days: int = 7) -> bool:
+    """Whether the member's birthday is today or within the next `days` days (29 Feb counts on 28 Feb)."""
+    if birth is None:
+        return False
+    for offset in range(days + 1):
+        day = date.fromordinal(today.toordinal() + offset)
+        if (birth.month, birth.day) == (day.month, day.day) or (
+            (birth.month, birth.day) == (2, 29) and (day.month, day.day) == (2, 28)
+        ):
+            return True
+    return False

@@ -1,0 +1,302 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The main window: one screen at a time (login → idle → member → checkout → receipt), a status bar,
+card taps routed to the member they name, and the idle lock.
+
+Navigation lives here and only here; views emit signals. Card events arrive through the CardBridge's
+queued signal; identifying a card and loading a member run on the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStackedWidget, QWidget
+
+from app.cards.base import CardEvent, CardEventKind
+from app.domain.branch import Branch
+from app.domain.errors import ClubError
+from app.domain.tier import Tier
+from app.messages import read_error_text
+from app.services.cards import CardIdentification, identify_event
+from app.services.identify import MemberProfile, find_member
+from app.services.staff_auth import log_out
+from app.store import club, members
+from app.ui.bridges import CardBridge
+from app.ui.context import UiContext
+from app.ui.messages import club_error_text
+from app.ui.status import StatusBarWidget
+from app.ui.views.checkout import CheckoutView
+from app.ui.views.idle import IdleView
+from app.ui.views.login import LoginView
+from app.ui.views.member import MemberView
+from app.ui.views.receipt import ReceiptView
+
+DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class MemberScreen:
+    """Everything the member and checkout screens need, loaded together on the worker."""
+
+    profile: MemberProfile
+    photo: bytes | None
+    branch: Branch
+    tier: Tier
+    earn_only: bool
+
+
+class MainWindow(QMainWindow):
+    member_shown = Signal(str)  # member id, once the member view is painted with the profile
+    card_refused = Signal(str)  # the reason code, once the refusal is on screen
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        bridge: CardBridge,
+        switch_language: Callable[[str], None],
+        idle_lock_ms: int = DEFAULT_IDLE_LOCK_MS,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._switch_language = switch_language
+        self._screen: MemberScreen | None = None
+        self._pending_write: str | None = None  # member whose card the next tap on a PC/SC reader gets
+        self.stack = QStackedWidget()
+        self.login = LoginView(ctx)
+        self.idle = IdleView(ctx)
+        self.member = MemberView(ctx)
+        self.checkout = CheckoutView(ctx)
+        self.receipt = ReceiptView(ctx)
+        for view in (self.login, self.idle, self.member, self.checkout, self.receipt):
+            self.stack.addWidget(view)
+        self.setCentralWidget(self.stack)
+        self.status = StatusBarWidget(ctx)
+        self.setStatusBar(self.status)
+        self._wire(bridge)
+        self._shortcuts()
+        self._idle_timer = QTimer(self, singleShot=True, interval=idle_lock_ms, timeout=self.lock)
+        QApplication.instance().installEventFilter(self)
+        self.resize(1180, 760)
+        self.retranslate()
+        self.show_login()
+
+    # ---------------------------------------------------------------- wiring
+
+    def _wire(self, bridge: CardBridge) -> None:
+        self.login.logged_in.connect(lambda _staff: self.show_idle())
+        self.idle.member_chosen.connect(self.open_member)
+        self.idle.enroll_requested.connect(self.open_enrolment)
+        self.member.checkout_requested.connect(self.start_checkout)
+        self.member.back_requested.connect(self.show_idle)
+        self.member.manager_requested.connect(self.open_manager_actions)
+        self.checkout.sale_recorded.connect(self.show_receipt)
+        self.checkout.cancelled.connect(self.back_to_member)
+        self.receipt.done.connect(self.show_idle)
+        bridge.card_presented.connect(self.on_card_presented)
+        bridge.readers_changed.connect(lambda _event: self.status.retranslate())
+
+    def _shortcuts(self) -> None:
+        bindings = {
+            "F10": self.toggle_language,
+            "F12": self.lock,
+            "F9": self.tap_demo_card,
+            "Shift+F9": self.tap_damaged_demo_card,
+        }
+        for keys, slot in bindings.items():
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+            shortcut.activated.connect(slot)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Bashgah — customer club"))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        activity = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
+        if event.type() in activity and self.ctx.session.staff is not None:
+            self._idle_timer.start()  # any activity postpones the lock
+        return False
+
+    # ---------------------------------------------------------------- screens
+
+    def show_login(self) -> None:
+        self.login.reset()
+        self.stack.setCurrentWidget(self.login)
+
+    def show_idle(self) -> None:
+        self._screen = None
+        self.idle.clear()
+        self.stack.setCurrentWidget(self.idle)
+        self._idle_timer.start()
+        self.status.refresh()
+
+    def lock(self) -> None:
+        """Log out (F12, or after the idle time): the next person must type their PIN."""
+        staff = self.ctx.session.staff
+        if staff is not None:
+            self.ctx.tasks.run(lambda: log_out(self.ctx.terminal, staff), None, lambda _e: None)
+            self.ctx.session.log_out()
+        self._idle_timer.stop()
+        self.show_login()
+
+    def toggle_language(self) -> None:
+        self._switch_language("en" if self.ctx.session.lang == "fa" else "fa")
+
+    def open_member(self, member_id: str, earn_only: bool = False) -> None:
+        terminal = self.ctx.terminal
+
+        def load() -> MemberScreen:
+            profile = find_member(terminal, member_id)
+            with terminal.db.read() as conn:
+                photo = members.photo(conn, member_id)
+                branch = club.branch(conn, terminal.branch_id)
+            return MemberScreen(profile, photo, branch, profile.tier, earn_only)
+
+        self.ctx.tasks.run(load, self._show_member, self._show_error)
+
+    def _show_member(self, screen: MemberScreen) -> None:
+        self._screen = screen
+        self.member.show_member(screen.profile, screen.photo, screen.earn_only)
+        self.stack.setCurrentWidget(self.member)
+        self.member_shown.emit(screen.profile.member.id)
+
+    def back_to_member(self) -> None:
+        if self._screen is None:
+            self.show_idle()
+        else:
+            self.open_member(self._screen.profile.member.id, self._screen.earn_only)
+
+    def start_checkout(self) -> None:
+        if self._screen is None:
+            return
+        s = self._screen
+        self.checkout.start(s.profile, s.branch, s.tier, s.earn_only)
+        self.stack.setCurrentWidget(self.checkout)
+
+    def show_receipt(self, result: object) -> None:
+        member = self._screen.profile.member if self._screen else None
+        self.receipt.show_sale(result, member)
+        self.stack.setCurrentWidget(self.receipt)
+        self.status.refresh()
+
+    def open_enrolment(self) -> None:
+        from app.ui.dialogs.enroll import EnrollDialog
+
+        dialog = EnrollDialog(self.ctx, self)
+        dialog.enrolled.connect(lambda result: self.open_member(result.member.id))
+        dialog.card_write_requested.connect(self.await_blank_card)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def await_blank_card(self, member_id: str) -> None:
+        """The next card tapped on a PC/SC reader gets this member's card written onto it."""
+        self._pending_write = member_id
+        self.statusBar().showMessage(self.tr("Place the blank card on the reader…"), 30_000)
+
+    def open_manager_actions(self) -> None:
+        """F8 on the member screen: reverse an entry or adjust points (the use cases check the role)."""
+        from app.ui.dialogs.manager import AdjustDialog, ReverseDialog
+
+        if self._screen is None:
+            return
+        profile = self._screen.profile
+        menu = QMenu(self)
+        reverse = menu.addAction(self.tr("Reverse an entry…"))
+        adjust = menu.addAction(self.tr("Adjust points…"))
+        chosen = menu.exec(self.member.mapToGlobal(self.member.rect().center()))
+        if chosen is reverse:
+            dialog: QWidget = ReverseDialog(self.ctx, profile, self)
+        elif chosen is adjust:
+            dialog = AdjustDialog(self.ctx, profile, self)
+        else:
+            return
+        dialog.finished.connect(lambda _code: self.back_to_member())
+        dialog.open()
+
+    def _show_error(self, error: BaseException) -> None:
+        self.idle.show_refusal(self.tr("Not found"), club_error_text(error, self.ctx.session.lang))
+        self.stack.setCurrentWidget(self.idle)
+        self.card_refused.emit(error.code if isinstance(error, ClubError) else "error")
+
+    # ---------------------------------------------------------------- cards
+
+    def on_card_presented(self, event: CardEvent) -> None:
+        if self._pending_write is not None and self.ctx.cards is not None and event.source == "pcsc":
+            self._write_card(self._pending_write, event)
+            return
+        if self.ctx.session.staff is None:
+            self.statusBar().showMessage(self.tr("Log in first, then tap the card again."), 4000)
+            return
+        if self.stack.currentWidget() in (self.checkout, self.receipt):
+            self.statusBar().showMessage(self.tr("Finish or cancel this sale before the next card."), 4000)
+            return
+        if event.kind is CardEventKind.READ_FAILED:
+            reason = event.error.value if event.error else "reader_failed"
+            why = read_error_text(reason, self.ctx.session.lang)
+            self._refuse(ClubError("card_unreadable", reason=why), reason)
+            return
+        terminal = self.ctx.terminal
+        self.ctx.tasks.run(lambda: identify_event(terminal, event), self._on_identified, self._show_error)
+
+    def _on_identified(self, result: CardIdentification | None) -> None:
+        if result is None:
+            return
+        verdict = result.verdict
+        if verdict.valid and result.member is not None:
+            self.open_member(result.member.id, earn_only=verdict.earn_only)
+            return
+        error = verdict.error() or ClubError("card_unreadable", reason=verdict.reason or "?")
+        self._refuse(error, verdict.reason or "refused")
+
+    def _refuse(self, error: ClubError, reason: str) -> None:
+        self._screen = None
+        self.idle.show_refusal(self.tr("Card refused"), club_error_text(error, self.ctx.session.lang))
+        self.stack.setCurrentWidget(self.idle)
+        self.card_refused.emit(reason)
+
+    def _write_card(self, member_id: str, event: CardEvent) -> None:
+        from app.services.cards import write_card_on_reader
+
+        self._pending_write = None
+        ctx, staff = self.ctx, self.ctx.session.staff
+        if staff is None or ctx.cards is None:
+            return
+
+        def write() -> object:
+            return write_card_on_reader(ctx.terminal, ctx.cards, event, member_id, staff=staff)
+
+        def written(prepared: object) -> None:
+            self.statusBar().showMessage(self.tr("Card written."), 6000)
+            self.open_member(member_id)
+
+        ctx.tasks.run(write, written, self._show_error)
+
+    # ---------------------------------------------------------------- demo reader
+
+    def tap_demo_card(self) -> None:
+        """F9 in the demo: the simulated reader taps the next demo member's card (a real signed payload)."""
+        from app.services.demo_cards import demo_card_numbers, demo_tap
+
+        simulated, terminal = self.ctx.simulated, self.ctx.terminal
+        if simulated is None:
+            return
+        self._demo_index = getattr(self, "_demo_index", -1) + 1
+        index = self._demo_index
+
+        def tap() -> None:
+            numbers = demo_card_numbers(terminal)
+            if numbers:
+                simulated.tap(*demo_tap(terminal, numbers[index % len(numbers)]))
+
+        self.ctx.tasks.run(tap, None, self._show_error)
+
+    def tap_damaged_demo_card(self) -> None:
+        if self.ctx.simulated is not None:
+            self.ctx.simulated.tap_garbage()

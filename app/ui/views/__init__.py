@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The screens of the cashier terminal, shown one at a time by the main window's stacked layout.
+
+Contract every view follows (the main window relies on it):
+- constructed with a `UiContext` (app/ui/context.py) and nothing else global;
+- never navigates by itself: it emits a past-tense signal and the main window decides what comes next;
+- never blocks: use cases run through `ctx.tasks.run(fn, on_done, on_error)`; refusals (ClubError) are
+  shown inside the view in the session's language (`app.ui.messages.club_error_text`);
+- every visible string goes through `self.tr(...)`; `retranslate()` sets them all and runs on
+  `QEvent.LanguageChange`; numbers, amounts and dates through `app.ui.format`;
+- keyboard-first: Enter confirms, Esc goes back/cancels, F-keys are written on their buttons;
+  touch-sized targets (buttons at least 48 px high).
+
+Views:
+- login.LoginView: pick a member of staff (list), type the PIN, Enter. Signal `logged_in(Staff)`.
+- idle.IdleView: "tap a card or scan a QR"; search field (phone, card number or part of a name) with a
+  result list. Signals `member_chosen(str member_id)`, `enroll_requested()`. Method
+  `show_refusal(title, detail)` shows a red banner for a refused card; `clear()`.
+- member.MemberView: `show_member(profile: MemberProfile, photo: bytes | None, earn_only: bool)`: large
+  photo, name, tier badge, points, wallet, member since, birthday flag, last entries with an unsynced
+  marker. Signals `checkout_requested()`, `back_requested()`, `manager_requested()`.
+- checkout.CheckoutView: `start(profile: MemberProfile, branch: Branch, tier: Tier, earn_only: bool)`:
+  amount in Toman (stored as rials), live points preview, optional redemption with its cap and the
+  discount it gives, Enter records the sale. Signals `sale_recorded(SaleResult)`, `cancelled()`.
+- receipt.ReceiptView: `show_sale(result: SaleResult, member: Member)`: "150 points added", new
+  balance, QR of the sale's entry id; print to an ESC/POS printer, save as PDF. Signal `done()`.
+"""

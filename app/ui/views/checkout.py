@@ -1,0 +1,513 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The checkout: the sale amount in Toman, a live preview of the points it earns, optional points spent
+as a discount, Enter records the sale.
+
+The preview is computed with the branch's own EarningRule and RedemptionPolicy (the same arithmetic the
+use case runs), on what is actually paid: amount − discount. Recording runs `record_sale` on the worker
+with an entry id made when the screen starts, so a second Enter (or a retry after a lost answer) can never
+record the sale twice. Money is integer rials: the cashier types whole Toman, stored × 10.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QShowEvent, QValidator
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.branch import Branch
+from app.domain.digits import to_latin_digits
+from app.domain.money import RIALS_PER_TOMAN
+from app.domain.tier import Tier
+from app.services.checkout import SaleRequest, SaleResult, record_sale
+from app.services.identify import MemberProfile
+from app.ui.context import UiContext
+from app.ui.format import PERSIAN_GROUP, number, points_text, toman_text
+from app.ui.messages import club_error_text
+from app.ui.widgets.banner import BannerKind, BannerWidget
+from app.ui.widgets.style import TOUCH_HEIGHT, touch_button
+
+MAX_SPIN = 2**31 - 1  # what a QSpinBox holds
+MAX_TOMAN_DIGITS = 12  # 999,999,999,999 Toman: below the use case's ceiling of 10^13 rials
+_SIGNED_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def directed(text: str, lang: str) -> str:
+    """Text that reads in the session's direction whatever it starts with (a Persian name in English,
+    a number alone in Persian): a leading right-to-left or left-to-right mark sets the paragraph's way."""
+    return ("\u200f" if lang == "fa" else "\u200e") + text
+
+
+def name_isolated(name: str) -> str:
+    """A name of either script inside text of the other, kept whole (first-strong isolate)."""
+    return f"\u2068{name}\u2069"
+
+
+def digits_of(text: str) -> str:
+    """The ASCII digits in text, whatever script they were typed in."""
+    return "".join(ch for ch in to_latin_digits(text) if "0" <= ch <= "9")
+
+
+class AmountEdit(QLineEdit):
+    """Whole Toman typed as digits (Latin, Persian or Arabic-Indic), grouped by thousands as they are
+    typed, in the session's digits. Deleting a group separator deletes the digit beside it."""
+
+    amount_changed = Signal(object)  # rials (an int beyond 32 bits: Signal(int) would overflow)
+
+    def __init__(self, lang: Callable[[], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lang = lang
+        self._digits = ""
+        self._last_key = 0
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # numbers read left to right
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+        self.textEdited.connect(self.on_text_edited)
+
+    @property
+    def toman(self) -> int:
+        return int(self._digits or 0)
+
+    @property
+    def rials(self) -> int:
+        return self.toman * RIALS_PER_TOMAN
+
+    def set_toman(self, toman: int) -> None:
+        self._show(str(toman) if toman > 0 else "", None)
+
+    def refresh(self) -> None:
+        """Show the same amount again, e.g. in the other language's digits."""
+        self._show(self._digits, None)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        self._last_key = event.key()
+        super().keyPressEvent(event)
+
+    def on_text_edited(self, text: str) -> None:
+        cursor = self.cursorPosition()
+        digits = digits_of(text)
+        before = len(digits_of(text[:cursor]))
+        if digits == self._digits and len(text) < len(self._formatted(self._digits)):
+            # only a separator went: remove the digit the key was aimed at
+            if self._last_key == Qt.Key.Key_Backspace and before > 0:
+                digits, before = digits[: before - 1] + digits[before:], before - 1
+            elif self._last_key == Qt.Key.Key_Delete:
+                digits = digits[:before] + digits[before + 1 :]
+        stripped = digits.lstrip("0")
+        before = max(0, before - (len(digits) - len(stripped)))
+        if len(stripped) > MAX_TOMAN_DIGITS:
+            self._show(self._digits, None)  # refuse the keystroke, keep what was there
+            return
+        self._show(stripped, before)
+
+    def _formatted(self, digits: str) -> str:
+        return number(int(digits), self._lang()) if digits else ""
+
+    def _show(self, digits: str, digits_before_cursor: int | None) -> None:
+        changed = digits != self._digits
+        self._digits = digits
+        shown = self._formatted(digits)
+        self.setText(shown)
+        if digits_before_cursor is not None:
+            self.setCursorPosition(_position_after_digits(shown, digits_before_cursor))
+        if changed:
+            self.amount_changed.emit(self.rials)
+
+
+def _position_after_digits(text: str, count: int) -> int:
+    if count <= 0:
+        return 0
+    seen = 0
+    for index, ch in enumerate(text):
+        if ch.isdigit():
+            seen += 1
+            if seen == count:
+                return index + 1
+    return len(text)
+
+
+class PointsSpinBox(QSpinBox):
+    """Whole points, shown grouped in the session's digits and typed in any digits (a sign if allowed)."""
+
+    def __init__(self, lang: Callable[[], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lang = lang
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAccelerated(True)
+        self.setMinimumHeight(TOUCH_HEIGHT)
+
+    def textFromValue(self, value: int) -> str:  # noqa: N802 (Qt's name)
+        text = number(value, self._lang())
+        return "+" + text if value > 0 and self.minimum() < 0 else text
+
+    def valueFromText(self, text: str) -> int:  # noqa: N802 (Qt's name)
+        cleaned = _clean_number(text)
+        return int(cleaned) if _SIGNED_INTEGER.fullmatch(cleaned) else 0
+
+    def validate(self, text: str, pos: int) -> QValidator.State:
+        cleaned = _clean_number(text)
+        if cleaned in ("", "-", "+"):
+            return QValidator.State.Intermediate
+        if not _SIGNED_INTEGER.fullmatch(cleaned) or (cleaned[0] == "-" and self.minimum() >= 0):
+            return QValidator.State.Invalid
+        value = int(cleaned)
+        if self.minimum() <= value <= self.maximum():
+            return QValidator.State.Acceptable
+        # more digits only move a number further from zero: beyond the range it can never come back
+        too_far = (value > self.maximum() and value >= 0) or (value < self.minimum() and value <= 0)
+        return QValidator.State.Invalid if too_far else QValidator.State.Intermediate
+
+    def refresh(self) -> None:
+        """Show the value again, e.g. in the other language's digits."""
+        self.lineEdit().setText(self.textFromValue(self.value()))
+
+
+def _clean_number(text: str) -> str:
+    return "".join(to_latin_digits(text).replace(",", "").replace(PERSIAN_GROUP, "").split())
+
+
+class CheckoutView(QWidget):
+    sale_recorded = Signal(object)  # SaleResult
+    cancelled = Signal()
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._profile: MemberProfile | None = None
+        self._branch: Branch | None = None
+        self._tier: Tier | None = None
+        self._earn_only = False
+        self._entry_id: str | None = None
+        self._busy = False
+        self._recorded = False
+        self._build()
+        ctx.session.language_changed.connect(self.on_language_changed)
+        self.retranslate()
+
+    # ---------------------------------------------------------------- building
+
+    def _build(self) -> None:
+        lang = lambda: self.ctx.session.lang  # noqa: E731 (read at call time: the language can change)
+        self.member_label = make_label(18, bold=True)
+        self.balance_label = make_label(14)
+        self.amount_caption = make_label(14)
+        self.amount_edit = AmountEdit(lang)
+        self.amount_edit.setFont(make_font(28, bold=True))
+        self.amount_edit.setMinimumHeight(TOUCH_HEIGHT + 24)
+        self.amount_edit.amount_changed.connect(lambda _rials: self.update_preview())
+        self.redeem_caption = make_label(14)
+        self.points_spin = PointsSpinBox(lang)
+        self.points_spin.setFont(make_font(18))
+        self.points_slider = QSlider(Qt.Orientation.Horizontal)
+        self.points_slider.setMinimumHeight(TOUCH_HEIGHT)
+        self.points_spin.valueChanged.connect(self.on_points_changed)
+        self.points_slider.valueChanged.connect(self.points_spin.setValue)
+        self.cap_label = make_label(12, wrap=True)
+        self.earn_only_banner = BannerWidget()
+        self.refusal_banner = BannerWidget()
+        self.confirm_button = action_button(self.on_confirm, primary=True)
+        self.cancel_button = action_button(self.on_cancel)
+        self._build_preview()
+        self._layout()
+
+    def _build_preview(self) -> None:
+        self.earn_caption = make_label(14)
+        self.earn_value = make_label(34, bold=True)
+        self.earn_value.setStyleSheet("color: #1b7f3b;")
+        self.discount_caption, self.discount_value = make_label(14), make_label(16)
+        self.pay_caption, self.pay_value = make_label(14), make_label(20, bold=True)
+        self.after_caption, self.after_value = make_label(14), make_label(16)
+        self.rule_label = make_label(12, wrap=True)
+        self.rule_label.setStyleSheet("color: #555;")
+
+    def _layout(self) -> None:
+        preview = QFrame()
+        preview.setFrameShape(QFrame.Shape.StyledPanel)
+        grid = QGridLayout(preview)
+        grid.addWidget(self.earn_caption, 0, 0)
+        grid.addWidget(self.earn_value, 0, 1)
+        for row, (caption, value) in enumerate(
+            [
+                (self.discount_caption, self.discount_value),
+                (self.pay_caption, self.pay_value),
+                (self.after_caption, self.after_value),
+            ],
+            start=1,
+        ):
+            grid.addWidget(caption, row, 0)
+            grid.addWidget(value, row, 1)
+        grid.addWidget(self.rule_label, 4, 0, 1, 2)
+        grid.setRowStretch(5, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setVerticalSpacing(16)
+
+        redeem = QHBoxLayout()
+        redeem.addWidget(self.points_spin, 1)
+        redeem.addWidget(self.points_slider, 3)
+        entry = QVBoxLayout()
+        for widget in (self.member_label, self.balance_label, self.amount_caption, self.amount_edit):
+            entry.addWidget(widget)
+        entry.addSpacing(12)
+        entry.addWidget(self.redeem_caption)
+        entry.addLayout(redeem)
+        entry.addWidget(self.cap_label)
+        entry.addWidget(self.earn_only_banner)
+        entry.addStretch(1)
+
+        columns = QHBoxLayout()
+        columns.addLayout(entry, 3)
+        columns.addSpacing(24)
+        columns.addWidget(preview, 2)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.confirm_button)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 24, 32, 24)
+        outer.addLayout(columns, 1)
+        outer.addWidget(self.refusal_banner)
+        outer.addLayout(buttons)
+
+    # ---------------------------------------------------------------- the contract
+
+    def start(self, profile: MemberProfile, branch: Branch, tier: Tier, earn_only: bool) -> None:
+        """A new checkout for this member: empty amount, no points spent, a fresh entry id."""
+        self._profile, self._branch, self._tier, self._earn_only = profile, branch, tier, earn_only
+        self._entry_id = self.ctx.terminal.new_id()
+        self._busy = self._recorded = False
+        self.amount_edit.set_toman(0)
+        self.points_spin.setValue(0)
+        self.refusal_banner.clear()
+        self.retranslate()
+        self.amount_edit.setFocus()
+
+    @property
+    def amount_rials(self) -> int:
+        return self.amount_edit.rials
+
+    @property
+    def redeem_points(self) -> int:
+        return 0 if self._earn_only else self.points_spin.value()
+
+    @property
+    def redeem_cap(self) -> int:
+        if self._branch is None or self._profile is None or self._earn_only:
+            return 0
+        return self._branch.redemption.max_points(self.amount_rials, self._profile.balance.points)
+
+    @property
+    def discount_rials(self) -> int:
+        return self._branch.redemption.discount_for(self.redeem_points) if self._branch else 0
+
+    @property
+    def points_to_earn(self) -> int:
+        if self._branch is None or self._tier is None:
+            return 0
+        paid = self.amount_rials - self.discount_rials
+        return self._branch.earning.points_for(paid, self._tier.multiplier_percent)
+
+    # ---------------------------------------------------------------- events
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def on_language_changed(self, _lang: str) -> None:
+        self.retranslate()  # digits and names follow the language even before a translator loads
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.amount_edit.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.on_confirm()
+        elif event.key() == Qt.Key.Key_Escape:
+            self.on_cancel()
+        else:
+            super().keyPressEvent(event)
+
+    def on_points_changed(self, value: int) -> None:
+        self.points_slider.setValue(value)
+        self.update_preview()
+
+    def on_confirm(self) -> None:
+        if self._busy or self._recorded or self._profile is None:
+            return  # a second Enter while the first is being recorded does nothing
+        if self.amount_rials <= 0:
+            self._show_refusal(self.tr("Type the sale amount first."))
+            return
+        request = SaleRequest(
+            member_id=self._profile.member.id,
+            amount_rials=self.amount_rials,
+            redeem_points=self.redeem_points,
+            staff=self.ctx.session.staff,
+            entry_id=self._entry_id,
+        )
+        terminal = self.ctx.terminal
+        self._set_busy(True)
+        self.ctx.tasks.run(lambda: record_sale(terminal, request), self.on_recorded, self.on_refused)
+
+    def on_cancel(self) -> None:
+        if not self._busy:  # a sale being written is finished, not abandoned half-way
+            self.cancelled.emit()
+
+    def on_recorded(self, result: SaleResult) -> None:
+        self._recorded = True
+        self._set_busy(False)
+        self.sale_recorded.emit(result)
+
+    def on_refused(self, error: BaseException) -> None:
+        self._set_busy(False)
+        self._show_refusal(club_error_text(error, self.ctx.session.lang))
+
+    # ---------------------------------------------------------------- showing
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.amount_edit.setReadOnly(busy)
+        self.points_spin.setReadOnly(busy)
+        self.retranslate()
+
+    def _show_refusal(self, text: str) -> None:
+        self.refusal_banner.show_message(directed(text, self.ctx.session.lang), "", BannerKind.ERROR)
+
+    def retranslate(self) -> None:
+        lang = self.ctx.session.lang
+        captions = {
+            self.amount_caption: self.tr("Sale amount (Toman)"),
+            self.redeem_caption: self.tr("Points to spend as a discount"),
+            self.earn_caption: self.tr("Points to earn"),
+            self.discount_caption: self.tr("Discount"),
+            self.pay_caption: self.tr("To pay"),
+            self.after_caption: self.tr("Balance after"),
+        }
+        for label, text in captions.items():
+            label.setText(directed(text, lang))
+        self.amount_edit.setPlaceholderText(number(0, lang))
+        self.confirm_button.setText(self.tr("Recording…") if self._busy else self.tr("Record sale (Enter)"))
+        self.cancel_button.setText(self.tr("Cancel (Esc)"))
+        self.amount_edit.refresh()
+        self.points_spin.refresh()
+        self._show_member()
+        self.update_preview()
+
+    def _show_member(self) -> None:
+        if self._profile is None or self._tier is None:
+            return
+        lang = self.ctx.session.lang
+        tier = self._tier.name_fa if lang == "fa" else self._tier.name_en
+        name = name_isolated(self._profile.member.name)
+        self.member_label.setText(directed(self.tr("{name} — {tier}").format(name=name, tier=tier), lang))
+        self.balance_label.setText(
+            directed(
+                self.tr("Balance: {points}").format(points=points_text(self._profile.balance.points, lang)),
+                lang,
+            )
+        )
+
+    def update_preview(self) -> None:
+        """Recompute the cap, the discount, what is paid and the points earned, as the cashier types."""
+        lang = self.ctx.session.lang
+        cap = min(self.redeem_cap, MAX_SPIN)
+        for widget in (self.points_spin, self.points_slider):
+            widget.setMaximum(cap)  # clamps the value: a smaller amount lowers what may be spent
+            widget.setEnabled(cap > 0 and not self._earn_only)
+        self._show_earn_only()
+        self.cap_label.setVisible(not self._earn_only)
+        balance = self._profile.balance.points if self._profile else 0
+        values = {
+            self.earn_value: number(self.points_to_earn, lang),
+            self.discount_value: toman_text(self.discount_rials, lang),
+            self.pay_value: toman_text(self.amount_rials - self.discount_rials, lang),
+            self.after_value: points_text(balance - self.redeem_points + self.points_to_earn, lang),
+            self.cap_label: self._cap_text(cap),
+            self.rule_label: self._rule_text(),
+        }
+        for label, text in values.items():
+            label.setText(directed(text, lang))
+        self.confirm_button.setEnabled(self.amount_rials > 0 and not self._busy and not self._recorded)
+
+    def _show_earn_only(self) -> None:
+        if not self._earn_only:
+            self.earn_only_banner.clear()
+            return
+        note = self.tr(
+            "Earning only: this card cannot spend points until the terminal has an up-to-date list "
+            "of revoked cards."
+        )
+        self.earn_only_banner.show_message(directed(note, self.ctx.session.lang), "", BannerKind.WARNING)
+
+    def _cap_text(self, cap: int) -> str:
+        if self._branch is None:
+            return ""
+        lang = self.ctx.session.lang
+        return self.tr(
+            "At most {points} on this sale ({discount} off): up to {percent}% of the amount, "
+            "and no more than the member holds. One point is {value}."
+        ).format(
+            points=points_text(cap, lang),
+            discount=toman_text(self._branch.redemption.discount_for(cap), lang),
+            percent=number(self._branch.redemption.max_share_percent, lang),
+            value=toman_text(self._branch.redemption.rials_per_point, lang),
+        )
+
+    def _rule_text(self) -> str:
+        if self._branch is None or self._tier is None:
+            return ""
+        lang = self.ctx.session.lang
+        rule = self._branch.earning
+        parts = [
+            self.tr("Points for each {amount} paid: {points}; {tier} members earn {percent}%.").format(
+                points=number(rule.points_per_unit, lang),
+                amount=toman_text(rule.rials_per_unit, lang),
+                tier=self._tier.name_fa if lang == "fa" else self._tier.name_en,
+                percent=number(self._tier.multiplier_percent, lang),
+            )
+        ]
+        if rule.min_sale_rials:
+            parts.append(
+                self.tr("No points under {amount}.").format(amount=toman_text(rule.min_sale_rials, lang))
+            )
+        if rule.max_points_per_sale is not None:
+            parts.append(
+                self.tr("At most {points} a sale.").format(points=points_text(rule.max_points_per_sale, lang))
+            )
+        return " ".join(parts)
+
+
+def make_font(point_size: int, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSize(point_size)
+    font.setBold(bold)
+    return font
+
+
+def make_label(point_size: int, bold: bool = False, wrap: bool = False) -> QLabel:
+    label = QLabel()
+    label.setFont(make_font(point_size, bold))
+    label.setWordWrap(wrap)
+    return label
+
+
+def action_button(slot: Callable[[], None], primary: bool = False) -> QPushButton:
+    """A touch-sized button out of the focus chain (Enter and Esc belong to the view), wired to slot."""
+    button = touch_button(primary=primary)
+    button.setMinimumWidth(160)
+    button.clicked.connect(slot)
+    return button

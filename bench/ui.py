@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The window's figures: cold start to ready (a fresh process), and a card event to the member view
+painted with its photo (in process, offscreen, through the card manager and the worker)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.stats import percentile
+
+READY = "window-ready"
+
+
+def cold_start_ms(data_dir: Path, runs: int) -> list[float]:
+    """Spawn → the login screen shown and painted, in a new Python process each time."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bench.ui", str(data_dir)], stdout=subprocess.PIPE, text=True, env=env
+        )
+        for line in child.stdout or []:
+            if line.strip() == READY:
+                samples.append((time.perf_counter() - started) * 1000)
+                break
+        child.kill()
+        child.wait()
+    return samples
+
+
+def tap_to_member_ms(data_dir: Path, taps: int) -> list[float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtTest import QTest
+
+    from app.cards.simulated import SimulatedReader
+    from app.services.demo_cards import demo_card_numbers, demo_tap
+    from app.services.terminal import open_terminal
+    from app.store import club
+    from app.ui.app import start_window
+
+    terminal = open_terminal(data_dir)
+    running = start_window(terminal, [SimulatedReader("Bench reader")], lang="fa")
+    with terminal.db.read() as conn:
+        cashier = next(s for s in club.all_staff(conn) if s.role.value == "cashier")
+    running.ctx.session.log_in(cashier)
+    running.window.show_idle()
+    shown: list[int] = []
+
+    def painted(_member_id: str) -> None:
+        running.window.member.repaint()  # paint now, synchronously: the figure includes the photo drawn
+        shown.append(time.perf_counter_ns())
+
+    running.window.member_shown.connect(painted)
+    numbers = demo_card_numbers(terminal)
+    cards = [demo_tap(terminal, n) for n in numbers]
+    samples = []
+    try:
+        for i in range(taps):
+            running.window.show_idle()
+            QTest.qWait(5)
+            before = len(shown)
+            started = time.perf_counter_ns()
+            running.ctx.simulated.tap(*cards[i % len(cards)])
+            while len(shown) == before:
+                QTest.qWait(1)
+            samples.append((shown[-1] - started) / 1e6)
+    finally:
+        running.close()
+    return samples
+
+
+def summary(name: str, samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        f"{name}_p50_ms": round(percentile(ordered, 50), 1),
+        f"{name}_p95_ms": round(percentile(ordered, 95), 1),
+    }
+
+
+if __name__ == "__main__":  # the cold-start probe: show the window, paint it, say so
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app.cards.simulated import SimulatedReader
+    from app.services.terminal import open_terminal
+    from app.ui.app import start_window
+
+    running = start_window(open_terminal(Path(sys.argv[1])), [SimulatedReader()], lang="fa")
+    running.window.repaint()
+    running.app.processEvents()
+    print(READY, flush=True)
+    running.app.exec()

@@ -1,0 +1,884 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US" sourcelanguage="en_US">
+<context>
+    <name>AdjustDialog</name>
+    <message>
+        <source>Type the points to add, or a negative number to remove points.</source>
+        <translation>Type the points to add, or a negative number to remove points.</translation>
+    </message>
+    <message>
+        <source>Adjusted: {points}. New balance: {balance}.</source>
+        <translation>Adjusted: {points}. New balance: {balance}.</translation>
+    </message>
+    <message>
+        <source>Adjust points</source>
+        <translation>Adjust points</translation>
+    </message>
+    <message>
+        <source>{name} holds {points}. Add points, or remove them with a minus sign.</source>
+        <translation>{name} holds {points}. Add points, or remove them with a minus sign.</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>Close (Enter)</translation>
+    </message>
+    <message>
+        <source>Adjust (Enter)</source>
+        <translation>Adjust (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>A {role} may adjust at most {limit} at a time.</source>
+        <translation>A {role} may adjust at most {limit} at a time.</translation>
+    </message>
+    <message>
+        <source>A {role} may not adjust points; a manager must approve.</source>
+        <translation>A {role} may not adjust points; a manager must approve.</translation>
+    </message>
+</context>
+<context>
+    <name>ApprovalForm</name>
+    <message>
+        <source>cashier</source>
+        <translation>cashier</translation>
+    </message>
+    <message>
+        <source>event host</source>
+        <translation>event host</translation>
+    </message>
+    <message>
+        <source>manager</source>
+        <translation>manager</translation>
+    </message>
+    <message>
+        <source>club admin</source>
+        <translation>club admin</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Why (kept in the ledger)</source>
+        <translation>Why (kept in the ledger)</translation>
+    </message>
+    <message>
+        <source>Approved by</source>
+        <translation>Approved by</translation>
+    </message>
+    <message>
+        <source>Their PIN</source>
+        <translation>Their PIN</translation>
+    </message>
+    <message>
+        <source>{name} ({role})</source>
+        <translation>{name} ({role})</translation>
+    </message>
+</context>
+<context>
+    <name>CheckoutView</name>
+    <message>
+        <source>Type the sale amount first.</source>
+        <translation>Type the sale amount first.</translation>
+    </message>
+    <message>
+        <source>Sale amount (Toman)</source>
+        <translation>Sale amount (Toman)</translation>
+    </message>
+    <message>
+        <source>Points to spend as a discount</source>
+        <translation>Points to spend as a discount</translation>
+    </message>
+    <message>
+        <source>Points to earn</source>
+        <translation>Points to earn</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>Discount</translation>
+    </message>
+    <message>
+        <source>To pay</source>
+        <translation>To pay</translation>
+    </message>
+    <message>
+        <source>Balance after</source>
+        <translation>Balance after</translation>
+    </message>
+    <message>
+        <source>Earning only: this card cannot spend points until the terminal has an up-to-date list of revoked cards.</source>
+        <translation>Earning only: this card cannot spend points until the terminal has an up-to-date list of revoked cards.</translation>
+    </message>
+    <message>
+        <source>Recording…</source>
+        <translation>Recording…</translation>
+    </message>
+    <message>
+        <source>Record sale (Enter)</source>
+        <translation>Record sale (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>{name} — {tier}</source>
+        <translation>{name} — {tier}</translation>
+    </message>
+    <message>
+        <source>Balance: {points}</source>
+        <translation>Balance: {points}</translation>
+    </message>
+    <message>
+        <source>At most {points} on this sale ({discount} off): up to {percent}% of the amount, and no more than the member holds. One point is {value}.</source>
+        <translation>At most {points} on this sale ({discount} off): up to {percent}% of the amount, and no more than the member holds. One point is {value}.</translation>
+    </message>
+    <message>
+        <source>Points for each {amount} paid: {points}; {tier} members earn {percent}%.</source>
+        <translation>Points for each {amount} paid: {points}; {tier} members earn {percent}%.</translation>
+    </message>
+    <message>
+        <source>No points under {amount}.</source>
+        <translation>No points under {amount}.</translation>
+    </message>
+    <message>
+        <source>At most {points} a sale.</source>
+        <translation>At most {points} a sale.</translation>
+    </message>
+</context>
+<context>
+    <name>EnrollDialog</name>
+    <message>
+        <source>New member</source>
+        <translation>New member</translation>
+    </message>
+    <message>
+        <source>&amp;Name</source>
+        <translation>&amp;Name</translation>
+    </message>
+    <message>
+        <source>&amp;Mobile phone</source>
+        <translation>&amp;Mobile phone</translation>
+    </message>
+    <message>
+        <source>&amp;Birth date</source>
+        <translation>&amp;Birth date</translation>
+    </message>
+    <message>
+        <source>National &amp;ID</source>
+        <translation>National &amp;ID</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Photo</translation>
+    </message>
+    <message>
+        <source>&amp;Referred by</source>
+        <translation>&amp;Referred by</translation>
+    </message>
+    <message>
+        <source>First and last name</source>
+        <translation>First and last name</translation>
+    </message>
+    <message>
+        <source>09xx xxx xxxx or +country code</source>
+        <translation>09xx xxx xxxx or +country code</translation>
+    </message>
+    <message>
+        <source>Optional, 10 digits</source>
+        <translation>Optional, 10 digits</translation>
+    </message>
+    <message>
+        <source>Phone of the member who referred them (optional)</source>
+        <translation>Phone of the member who referred them (optional)</translation>
+    </message>
+    <message>
+        <source>Agrees to receive offers and news by SMS</source>
+        <translation>Agrees to receive offers and news by SMS</translation>
+    </message>
+    <message>
+        <source>Choose a file…</source>
+        <translation>Choose a file…</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>Enroll (Enter)</source>
+        <translation>Enroll (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Issue QR (F6)</source>
+        <translation>Issue QR (F6)</translation>
+    </message>
+    <message>
+        <source>Write card (F7)</source>
+        <translation>Write card (F7)</translation>
+    </message>
+    <message>
+        <source>Save PNG…</source>
+        <translation>Save PNG…</translation>
+    </message>
+    <message>
+        <source>Done (Enter)</source>
+        <translation>Done (Enter)</translation>
+    </message>
+    <message>
+        <source>Optional. Only its last 4 digits are kept.</source>
+        <translation>Optional. Only its last 4 digits are kept.</translation>
+    </message>
+    <message>
+        <source>No camera in this version (it needs Qt Multimedia).</source>
+        <translation>No camera in this version (it needs Qt Multimedia).</translation>
+    </message>
+    <message>
+        <source>A mobile number is needed.</source>
+        <translation>A mobile number is needed.</translation>
+    </message>
+    <message>
+        <source>Will be saved as {phone}</source>
+        <translation>Will be saved as {phone}</translation>
+    </message>
+    <message>
+        <source>Already a member: {name}</source>
+        <translation>Already a member: {name}</translation>
+    </message>
+    <message>
+        <source>Not a valid national ID (10 digits with a check digit).</source>
+        <translation>Not a valid national ID (10 digits with a check digit).</translation>
+    </message>
+    <message>
+        <source>No member found with “{text}”.</source>
+        <translation>No member found with “{text}”.</translation>
+    </message>
+    <message>
+        <source>{count} members match; type the referrer&apos;s phone number.</source>
+        <translation>{count} members match; type the referrer&apos;s phone number.</translation>
+    </message>
+    <message>
+        <source>Referred by {name} ({phone})</source>
+        <translation>Referred by {name} ({phone})</translation>
+    </message>
+    <message>
+        <source>Choose the member&apos;s photo</source>
+        <translation>Choose the member&apos;s photo</translation>
+    </message>
+    <message>
+        <source>Pictures</source>
+        <translation>Pictures</translation>
+    </message>
+    <message>
+        <source>Loading the photo…</source>
+        <translation>Loading the photo…</translation>
+    </message>
+    <message>
+        <source>Photo ready ({size} KB)</source>
+        <translation>Photo ready ({size} KB)</translation>
+    </message>
+    <message>
+        <source>That file could not be read as a picture (use JPEG or PNG).</source>
+        <translation>That file could not be read as a picture (use JPEG or PNG).</translation>
+    </message>
+    <message>
+        <source>Type the member&apos;s name.</source>
+        <translation>Type the member&apos;s name.</translation>
+    </message>
+    <message>
+        <source>Finish the birth date, or clear it.</source>
+        <translation>Finish the birth date, or clear it.</translation>
+    </message>
+    <message>
+        <source>Wait a moment: the photo is still loading.</source>
+        <translation>Wait a moment: the photo is still loading.</translation>
+    </message>
+    <message>
+        <source>This phone number already belongs to {name}. Nothing was saved.</source>
+        <translation>This phone number already belongs to {name}. Nothing was saved.</translation>
+    </message>
+    <message>
+        <source>{name} is now a member.</source>
+        <translation>{name} is now a member.</translation>
+    </message>
+    <message>
+        <source>Card number: {number}</source>
+        <translation>Card number: {number}</translation>
+    </message>
+    <message>
+        <source>Give them a QR code (F6) or write a card (F7).</source>
+        <translation>Give them a QR code (F6) or write a card (F7).</translation>
+    </message>
+    <message>
+        <source>Give them a QR code (F6) to show at the counter.</source>
+        <translation>Give them a QR code (F6) to show at the counter.</translation>
+    </message>
+    <message>
+        <source>Log in as a manager to issue a QR code.</source>
+        <translation>Log in as a manager to issue a QR code.</translation>
+    </message>
+    <message>
+        <source>QR code for card {number}: the member can show it instead of a card.</source>
+        <translation>QR code for card {number}: the member can show it instead of a card.</translation>
+    </message>
+    <message>
+        <source>Save the QR code</source>
+        <translation>Save the QR code</translation>
+    </message>
+    <message>
+        <source>PNG pictures</source>
+        <translation>PNG pictures</translation>
+    </message>
+    <message>
+        <source>Could not save: {reason}</source>
+        <translation>Could not save: {reason}</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>Saved to {path}</translation>
+    </message>
+</context>
+<context>
+    <name>IdleView</name>
+    <message>
+        <source>Tap a card or scan a QR</source>
+        <translation>Tap a card or scan a QR</translation>
+    </message>
+    <message>
+        <source>or find the member:</source>
+        <translation>or find the member:</translation>
+    </message>
+    <message>
+        <source>Phone, card number or part of a name</source>
+        <translation>Phone, card number or part of a name</translation>
+    </message>
+    <message>
+        <source>Enroll new member (F2)</source>
+        <translation>Enroll new member (F2)</translation>
+    </message>
+    <message>
+        <source>Card refused</source>
+        <translation>Card refused</translation>
+    </message>
+    <message>
+        <source>Several members match: choose with ↑ ↓ and Enter, or tap one.</source>
+        <translation>Several members match: choose with ↑ ↓ and Enter, or tap one.</translation>
+    </message>
+    <message>
+        <source>No member found for “{query}”. Check it, or enroll a new member (F2).</source>
+        <translation>No member found for “{query}”. Check it, or enroll a new member (F2).</translation>
+    </message>
+    <message>
+        <source>phone ending {tail} — {points}</source>
+        <translation>phone ending {tail} — {points}</translation>
+    </message>
+</context>
+<context>
+    <name>JalaliDateEdit</name>
+    <message>
+        <source>Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>Month</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>Year</translation>
+    </message>
+    <message>
+        <source>Day of birth</source>
+        <translation>Day of birth</translation>
+    </message>
+    <message>
+        <source>Month of birth</source>
+        <translation>Month of birth</translation>
+    </message>
+    <message>
+        <source>Year of birth</source>
+        <translation>Year of birth</translation>
+    </message>
+    <message>
+        <source>Clear the birth date</source>
+        <translation>Clear the birth date</translation>
+    </message>
+    <message>
+        <source>This month has {days} days</source>
+        <translation>This month has {days} days</translation>
+    </message>
+    <message>
+        <source>That day has not come yet</source>
+        <translation>That day has not come yet</translation>
+    </message>
+    <message>
+        <source>Too long ago</source>
+        <translation>Too long ago</translation>
+    </message>
+    <message>
+        <source>{age} years old</source>
+        <translation>{age} years old</translation>
+    </message>
+    <message>
+        <source>{date} Gregorian</source>
+        <translation>{date} Gregorian</translation>
+    </message>
+</context>
+<context>
+    <name>LoginView</name>
+    <message>
+        <source>Who is at the counter?</source>
+        <translation>Who is at the counter?</translation>
+    </message>
+    <message>
+        <source>Choose your name (↑ ↓)</source>
+        <translation>Choose your name (↑ ↓)</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Type your PIN</source>
+        <translation>Type your PIN</translation>
+    </message>
+    <message>
+        <source>Log in (Enter)</source>
+        <translation>Log in (Enter)</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Erase</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>Cashier</translation>
+    </message>
+    <message>
+        <source>Event host</source>
+        <translation>Event host</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>Manager</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>No staff are set up on this terminal yet; ask a manager.</source>
+        <translation>No staff are set up on this terminal yet; ask a manager.</translation>
+    </message>
+    <message>
+        <source>Choose your name in the list first.</source>
+        <translation>Choose your name in the list first.</translation>
+    </message>
+    <message>
+        <source>Type your PIN, then press Enter.</source>
+        <translation>Type your PIN, then press Enter.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Bashgah — customer club</source>
+        <translation>Bashgah — customer club</translation>
+    </message>
+    <message>
+        <source>Place the blank card on the reader…</source>
+        <translation>Place the blank card on the reader…</translation>
+    </message>
+    <message>
+        <source>Reverse an entry…</source>
+        <translation>Reverse an entry…</translation>
+    </message>
+    <message>
+        <source>Adjust points…</source>
+        <translation>Adjust points…</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>Not found</translation>
+    </message>
+    <message>
+        <source>Log in first, then tap the card again.</source>
+        <translation>Log in first, then tap the card again.</translation>
+    </message>
+    <message>
+        <source>Finish or cancel this sale before the next card.</source>
+        <translation>Finish or cancel this sale before the next card.</translation>
+    </message>
+    <message>
+        <source>Card refused</source>
+        <translation>Card refused</translation>
+    </message>
+    <message>
+        <source>Card written.</source>
+        <translation>Card written.</translation>
+    </message>
+</context>
+<context>
+    <name>MemberView</name>
+    <message>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>Cashback wallet</source>
+        <translation>Cashback wallet</translation>
+    </message>
+    <message>
+        <source>Member since</source>
+        <translation>Member since</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>Card</translation>
+    </message>
+    <message>
+        <source>Recent activity</source>
+        <translation>Recent activity</translation>
+    </message>
+    <message>
+        <source>No purchases or points yet.</source>
+        <translation>No purchases or points yet.</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>When</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <source>Checkout (Enter / F5)</source>
+        <translation>Checkout (Enter / F5)</translation>
+    </message>
+    <message>
+        <source>Manager (F8)</source>
+        <translation>Manager (F8)</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>Back (Esc)</translation>
+    </message>
+    <message>
+        <source>Birthday today!</source>
+        <translation>Birthday today!</translation>
+    </message>
+    <message>
+        <source>Birthday this week</source>
+        <translation>Birthday this week</translation>
+    </message>
+    <message>
+        <source>Points can be earned but not spent</source>
+        <translation>Points can be earned but not spent</translation>
+    </message>
+    <message>
+        <source>The revocation list is old: sync the terminal before spending points or cashback.</source>
+        <translation>The revocation list is old: sync the terminal before spending points or cashback.</translation>
+    </message>
+    <message>
+        <source>none yet</source>
+        <translation>none yet</translation>
+    </message>
+    <message>
+        <source>{number} ({status})</source>
+        <translation>{number} ({status})</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>lost</translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation>revoked</translation>
+    </message>
+    <message>
+        <source>Recorded on this terminal; the server has not confirmed it yet.</source>
+        <translation>Recorded on this terminal; the server has not confirmed it yet.</translation>
+    </message>
+    <message>
+        <source>not synced yet</source>
+        <translation>not synced yet</translation>
+    </message>
+    <message>
+        <source>Purchase</source>
+        <translation>Purchase</translation>
+    </message>
+    <message>
+        <source>Points spent</source>
+        <translation>Points spent</translation>
+    </message>
+    <message>
+        <source>Cashback added</source>
+        <translation>Cashback added</translation>
+    </message>
+    <message>
+        <source>Cashback spent</source>
+        <translation>Cashback spent</translation>
+    </message>
+    <message>
+        <source>Adjustment</source>
+        <translation>Adjustment</translation>
+    </message>
+    <message>
+        <source>Points expired</source>
+        <translation>Points expired</translation>
+    </message>
+    <message>
+        <source>Bonus</source>
+        <translation>Bonus</translation>
+    </message>
+    <message>
+        <source>Membership bought</source>
+        <translation>Membership bought</translation>
+    </message>
+    <message>
+        <source>Reversal</source>
+        <translation>Reversal</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptView</name>
+    <message>
+        <source>Printing…</source>
+        <translation>Printing…</translation>
+    </message>
+    <message>
+        <source>Receipt printed.</source>
+        <translation>Receipt printed.</translation>
+    </message>
+    <message>
+        <source>The printer setting “{setting}” is not understood: use file:/dev/usb/lp0, network:HOST[:PORT] or dummy.</source>
+        <translation>The printer setting “{setting}” is not understood: use file:/dev/usb/lp0, network:HOST[:PORT] or dummy.</translation>
+    </message>
+    <message>
+        <source>The printer did not take the receipt ({error}). Check that it is on, connected and has paper, then press F6 again.</source>
+        <translation>The printer did not take the receipt ({error}). Check that it is on, connected and has paper, then press F6 again.</translation>
+    </message>
+    <message>
+        <source>Save the receipt as PDF</source>
+        <translation>Save the receipt as PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF files (*.pdf)</translation>
+    </message>
+    <message>
+        <source>The PDF could not be saved: {error}</source>
+        <translation>The PDF could not be saved: {error}</translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation>Saved {path}</translation>
+    </message>
+    <message>
+        <source>No receipt printer is configured (setting “{key}”).</source>
+        <translation>No receipt printer is configured (setting “{key}”).</translation>
+    </message>
+    <message>
+        <source>Save PDF (F7)</source>
+        <translation>Save PDF (F7)</translation>
+    </message>
+    <message>
+        <source>Done (Enter)</source>
+        <translation>Done (Enter)</translation>
+    </message>
+    <message>
+        <source>Scan to find this sale</source>
+        <translation>Scan to find this sale</translation>
+    </message>
+    <message>
+        <source>No printer configured</source>
+        <translation>No printer configured</translation>
+    </message>
+    <message>
+        <source>Print (F6)</source>
+        <translation>Print (F6)</translation>
+    </message>
+    <message>
+        <source>{points} point added</source>
+        <translation>{points} point added</translation>
+    </message>
+    <message>
+        <source>{points} points added</source>
+        <translation>{points} points added</translation>
+    </message>
+    <message>
+        <source>Sale recorded</source>
+        <translation>Sale recorded</translation>
+    </message>
+    <message>
+        <source>{points} spent: {amount} off</source>
+        <translation>{points} spent: {amount} off</translation>
+    </message>
+    <message>
+        <source>New balance: {points}</source>
+        <translation>New balance: {points}</translation>
+    </message>
+    <message>
+        <source>Paid: {amount}</source>
+        <translation>Paid: {amount}</translation>
+    </message>
+    <message>
+        <source>Invoice {invoice}</source>
+        <translation>Invoice {invoice}</translation>
+    </message>
+    <message>
+        <source>This sale had already been recorded; it was not recorded twice.</source>
+        <translation>This sale had already been recorded; it was not recorded twice.</translation>
+    </message>
+</context>
+<context>
+    <name>ReverseDialog</name>
+    <message>
+        <source>Choose the entry to reverse.</source>
+        <translation>Choose the entry to reverse.</translation>
+    </message>
+    <message>
+        <source>Reversed: {points}. New balance: {balance}.</source>
+        <translation>Reversed: {points}. New balance: {balance}.</translation>
+    </message>
+    <message>
+        <source>Reverse an entry</source>
+        <translation>Reverse an entry</translation>
+    </message>
+    <message>
+        <source>Choose the entry of {name} to undo. A manager approves it with their PIN.</source>
+        <translation>Choose the entry of {name} to undo. A manager approves it with their PIN.</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>When</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Invoice</source>
+        <translation>Invoice</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>Close (Enter)</translation>
+    </message>
+    <message>
+        <source>Reverse (Enter)</source>
+        <translation>Reverse (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>{what} (reversed)</source>
+        <translation>{what} (reversed)</translation>
+    </message>
+    <message>
+        <source>Sale</source>
+        <translation>Sale</translation>
+    </message>
+    <message>
+        <source>Points spent</source>
+        <translation>Points spent</translation>
+    </message>
+    <message>
+        <source>Cashback</source>
+        <translation>Cashback</translation>
+    </message>
+    <message>
+        <source>Wallet spent</source>
+        <translation>Wallet spent</translation>
+    </message>
+    <message>
+        <source>Adjustment</source>
+        <translation>Adjustment</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>Expired</translation>
+    </message>
+    <message>
+        <source>Bonus</source>
+        <translation>Bonus</translation>
+    </message>
+    <message>
+        <source>Membership</source>
+        <translation>Membership</translation>
+    </message>
+    <message>
+        <source>Reversal</source>
+        <translation>Reversal</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBarWidget</name>
+    <message>
+        <source>Server: not enrolled (working offline)</source>
+        <translation>Server: not enrolled (working offline)</translation>
+    </message>
+    <message>
+        <source>Unsynced: {count}</source>
+        <translation>Unsynced: {count}</translation>
+    </message>
+    <message>
+        <source>Staff: {name}</source>
+        <translation>Staff: {name}</translation>
+    </message>
+    <message>
+        <source>Nobody logged in</source>
+        <translation>Nobody logged in</translation>
+    </message>
+    <message>
+        <source>Branch: {name}</source>
+        <translation>Branch: {name}</translation>
+    </message>
+    <message>
+        <source>Demo: F9 taps a member card, Shift+F9 a damaged one</source>
+        <translation>Demo: F9 taps a member card, Shift+F9 a damaged one</translation>
+    </message>
+    <message>
+        <source>Readers: none</source>
+        <translation>Readers: none</translation>
+    </message>
+    <message>
+        <source>Readers: none connected</source>
+        <translation>Readers: none connected</translation>
+    </message>
+    <message>
+        <source>Readers: {count} ready</source>
+        <translation>Readers: {count} ready</translation>
+    </message>
+</context>
+</TS>

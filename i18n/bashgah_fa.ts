@@ -1,0 +1,884 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fa_IR" sourcelanguage="en_US">
+<context>
+    <name>AdjustDialog</name>
+    <message>
+        <source>Type the points to add, or a negative number to remove points.</source>
+        <translation>امتیازی را که باید اضافه شود وارد کنید؛ برای کم کردن، عدد منفی بزنید.</translation>
+    </message>
+    <message>
+        <source>Adjusted: {points}. New balance: {balance}.</source>
+        <translation>اصلاح شد: {points}. موجودی جدید: {balance}.</translation>
+    </message>
+    <message>
+        <source>Adjust points</source>
+        <translation>اصلاح امتیاز</translation>
+    </message>
+    <message>
+        <source>{name} holds {points}. Add points, or remove them with a minus sign.</source>
+        <translation>{name} {points} دارد. امتیاز اضافه کنید یا با علامت منفی کم کنید.</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>امتیاز</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>بستن (Enter)</translation>
+    </message>
+    <message>
+        <source>Adjust (Enter)</source>
+        <translation>اصلاح (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+    <message>
+        <source>A {role} may adjust at most {limit} at a time.</source>
+        <translation>نقش {role} در هر بار حداکثر {limit} را می‌تواند اصلاح کند.</translation>
+    </message>
+    <message>
+        <source>A {role} may not adjust points; a manager must approve.</source>
+        <translation>نقش {role} اجازه اصلاح امتیاز ندارد؛ مدیر باید تأیید کند.</translation>
+    </message>
+</context>
+<context>
+    <name>ApprovalForm</name>
+    <message>
+        <source>cashier</source>
+        <translation>صندوق‌دار</translation>
+    </message>
+    <message>
+        <source>event host</source>
+        <translation>میزبان رویداد</translation>
+    </message>
+    <message>
+        <source>manager</source>
+        <translation>مدیر</translation>
+    </message>
+    <message>
+        <source>club admin</source>
+        <translation>مدیر باشگاه</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>دلیل</translation>
+    </message>
+    <message>
+        <source>Why (kept in the ledger)</source>
+        <translation>چرا؟ (در دفتر ثبت می‌ماند)</translation>
+    </message>
+    <message>
+        <source>Approved by</source>
+        <translation>تأییدکننده</translation>
+    </message>
+    <message>
+        <source>Their PIN</source>
+        <translation>رمز تأییدکننده</translation>
+    </message>
+    <message>
+        <source>{name} ({role})</source>
+        <translation>{name} ({role})</translation>
+    </message>
+</context>
+<context>
+    <name>CheckoutView</name>
+    <message>
+        <source>Type the sale amount first.</source>
+        <translation>اول مبلغ خرید را وارد کنید.</translation>
+    </message>
+    <message>
+        <source>Sale amount (Toman)</source>
+        <translation>مبلغ خرید (تومان)</translation>
+    </message>
+    <message>
+        <source>Points to spend as a discount</source>
+        <translation>امتیاز برای تخفیف</translation>
+    </message>
+    <message>
+        <source>Points to earn</source>
+        <translation>امتیاز این خرید</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>تخفیف</translation>
+    </message>
+    <message>
+        <source>To pay</source>
+        <translation>مبلغ قابل پرداخت</translation>
+    </message>
+    <message>
+        <source>Balance after</source>
+        <translation>مانده پس از خرید</translation>
+    </message>
+    <message>
+        <source>Earning only: this card cannot spend points until the terminal has an up-to-date list of revoked cards.</source>
+        <translation>فقط کسب امتیاز: تا فهرست کارت‌های باطل‌شده در این پایانه به‌روز نشود، با این کارت نمی‌توان امتیاز خرج کرد.</translation>
+    </message>
+    <message>
+        <source>Recording…</source>
+        <translation>در حال ثبت…</translation>
+    </message>
+    <message>
+        <source>Record sale (Enter)</source>
+        <translation>ثبت خرید (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+    <message>
+        <source>{name} — {tier}</source>
+        <translation>{name} — {tier}</translation>
+    </message>
+    <message>
+        <source>Balance: {points}</source>
+        <translation>موجودی: {points}</translation>
+    </message>
+    <message>
+        <source>At most {points} on this sale ({discount} off): up to {percent}% of the amount, and no more than the member holds. One point is {value}.</source>
+        <translation>روی این خرید حداکثر {points} ({discount} تخفیف): تا {percent}٪ مبلغ و نه بیشتر از موجودی عضو. ارزش هر امتیاز {value} است.</translation>
+    </message>
+    <message>
+        <source>Points for each {amount} paid: {points}; {tier} members earn {percent}%.</source>
+        <translation>امتیاز به ازای هر {amount} خرید: {points}؛ اعضای سطح {tier} {percent}٪ می‌گیرند.</translation>
+    </message>
+    <message>
+        <source>No points under {amount}.</source>
+        <translation>خرید کمتر از {amount} امتیاز ندارد.</translation>
+    </message>
+    <message>
+        <source>At most {points} a sale.</source>
+        <translation>حداکثر {points} در هر خرید.</translation>
+    </message>
+</context>
+<context>
+    <name>EnrollDialog</name>
+    <message>
+        <source>New member</source>
+        <translation>عضو جدید</translation>
+    </message>
+    <message>
+        <source>&amp;Name</source>
+        <translation>نام</translation>
+    </message>
+    <message>
+        <source>&amp;Mobile phone</source>
+        <translation>تلفن همراه</translation>
+    </message>
+    <message>
+        <source>&amp;Birth date</source>
+        <translation>تاریخ تولد</translation>
+    </message>
+    <message>
+        <source>National &amp;ID</source>
+        <translation>کد ملی</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>عکس</translation>
+    </message>
+    <message>
+        <source>&amp;Referred by</source>
+        <translation>معرف</translation>
+    </message>
+    <message>
+        <source>First and last name</source>
+        <translation>نام و نام خانوادگی</translation>
+    </message>
+    <message>
+        <source>09xx xxx xxxx or +country code</source>
+        <translation>مثلاً ۰۹۱۲۳۴۵۶۷۸۹ یا شماره خارجی با +</translation>
+    </message>
+    <message>
+        <source>Optional, 10 digits</source>
+        <translation>اختیاری، ۱۰ رقم</translation>
+    </message>
+    <message>
+        <source>Phone of the member who referred them (optional)</source>
+        <translation>شماره تلفن عضو معرف (اختیاری)</translation>
+    </message>
+    <message>
+        <source>Agrees to receive offers and news by SMS</source>
+        <translation>با دریافت پیشنهادها و خبرها از راه پیامک موافق است</translation>
+    </message>
+    <message>
+        <source>Choose a file…</source>
+        <translation>انتخاب فایل…</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>دوربین</translation>
+    </message>
+    <message>
+        <source>Enroll (Enter)</source>
+        <translation>ثبت‌نام (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+    <message>
+        <source>Issue QR (F6)</source>
+        <translation>صدور QR (F6)</translation>
+    </message>
+    <message>
+        <source>Write card (F7)</source>
+        <translation>نوشتن کارت (F7)</translation>
+    </message>
+    <message>
+        <source>Save PNG…</source>
+        <translation>ذخیره PNG…</translation>
+    </message>
+    <message>
+        <source>Done (Enter)</source>
+        <translation>تمام (Enter)</translation>
+    </message>
+    <message>
+        <source>Optional. Only its last 4 digits are kept.</source>
+        <translation>اختیاری. فقط ۴ رقم آخر آن نگه داشته می‌شود.</translation>
+    </message>
+    <message>
+        <source>No camera in this version (it needs Qt Multimedia).</source>
+        <translation>این نسخه دوربین ندارد (به Qt Multimedia نیاز است).</translation>
+    </message>
+    <message>
+        <source>A mobile number is needed.</source>
+        <translation>شماره تلفن همراه لازم است.</translation>
+    </message>
+    <message>
+        <source>Will be saved as {phone}</source>
+        <translation>به صورت {phone} ثبت می‌شود</translation>
+    </message>
+    <message>
+        <source>Already a member: {name}</source>
+        <translation>از قبل عضو است: {name}</translation>
+    </message>
+    <message>
+        <source>Not a valid national ID (10 digits with a check digit).</source>
+        <translation>کد ملی معتبر نیست (۱۰ رقم با رقم کنترل).</translation>
+    </message>
+    <message>
+        <source>No member found with “{text}”.</source>
+        <translation>عضوی با «{text}» پیدا نشد.</translation>
+    </message>
+    <message>
+        <source>{count} members match; type the referrer&apos;s phone number.</source>
+        <translation>{count} عضو پیدا شد؛ شماره تلفن معرف را وارد کنید.</translation>
+    </message>
+    <message>
+        <source>Referred by {name} ({phone})</source>
+        <translation>معرف: {name} ({phone})</translation>
+    </message>
+    <message>
+        <source>Choose the member&apos;s photo</source>
+        <translation>انتخاب عکس عضو</translation>
+    </message>
+    <message>
+        <source>Pictures</source>
+        <translation>تصویرها</translation>
+    </message>
+    <message>
+        <source>Loading the photo…</source>
+        <translation>در حال بارگذاری عکس…</translation>
+    </message>
+    <message>
+        <source>Photo ready ({size} KB)</source>
+        <translation>عکس آماده است ({size} کیلوبایت)</translation>
+    </message>
+    <message>
+        <source>That file could not be read as a picture (use JPEG or PNG).</source>
+        <translation>این فایل به‌عنوان تصویر خوانده نشد (JPEG یا PNG انتخاب کنید).</translation>
+    </message>
+    <message>
+        <source>Type the member&apos;s name.</source>
+        <translation>نام عضو را وارد کنید.</translation>
+    </message>
+    <message>
+        <source>Finish the birth date, or clear it.</source>
+        <translation>تاریخ تولد را کامل یا پاک کنید.</translation>
+    </message>
+    <message>
+        <source>Wait a moment: the photo is still loading.</source>
+        <translation>لحظه‌ای صبر کنید: عکس هنوز در حال بارگذاری است.</translation>
+    </message>
+    <message>
+        <source>This phone number already belongs to {name}. Nothing was saved.</source>
+        <translation>این شماره تلفن متعلق به {name} است. چیزی ثبت نشد.</translation>
+    </message>
+    <message>
+        <source>{name} is now a member.</source>
+        <translation>{name} عضو باشگاه شد.</translation>
+    </message>
+    <message>
+        <source>Card number: {number}</source>
+        <translation>شماره کارت: {number}</translation>
+    </message>
+    <message>
+        <source>Give them a QR code (F6) or write a card (F7).</source>
+        <translation>برای عضو کد QR صادر کنید (F6) یا کارت بنویسید (F7).</translation>
+    </message>
+    <message>
+        <source>Give them a QR code (F6) to show at the counter.</source>
+        <translation>برای عضو کد QR صادر کنید (F6) تا هنگام خرید نشان دهد.</translation>
+    </message>
+    <message>
+        <source>Log in as a manager to issue a QR code.</source>
+        <translation>برای صدور کد QR با حساب مدیر وارد شوید.</translation>
+    </message>
+    <message>
+        <source>QR code for card {number}: the member can show it instead of a card.</source>
+        <translation>کد QR کارت {number}: عضو می‌تواند آن را به‌جای کارت نشان دهد.</translation>
+    </message>
+    <message>
+        <source>Save the QR code</source>
+        <translation>ذخیره کد QR</translation>
+    </message>
+    <message>
+        <source>PNG pictures</source>
+        <translation>تصویرهای PNG</translation>
+    </message>
+    <message>
+        <source>Could not save: {reason}</source>
+        <translation>ذخیره نشد: {reason}</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>در {path} ذخیره شد</translation>
+    </message>
+</context>
+<context>
+    <name>IdleView</name>
+    <message>
+        <source>Tap a card or scan a QR</source>
+        <translation>کارت را به دستگاه بزنید یا QR را اسکن کنید</translation>
+    </message>
+    <message>
+        <source>or find the member:</source>
+        <translation>یا عضو را پیدا کنید:</translation>
+    </message>
+    <message>
+        <source>Phone, card number or part of a name</source>
+        <translation>تلفن، شماره کارت یا بخشی از نام</translation>
+    </message>
+    <message>
+        <source>Enroll new member (F2)</source>
+        <translation>ثبت‌نام عضو جدید (F2)</translation>
+    </message>
+    <message>
+        <source>Card refused</source>
+        <translation>کارت پذیرفته نشد</translation>
+    </message>
+    <message>
+        <source>Several members match: choose with ↑ ↓ and Enter, or tap one.</source>
+        <translation>چند عضو پیدا شد: با ↑ ↓ و Enter انتخاب کنید یا روی یکی بزنید.</translation>
+    </message>
+    <message>
+        <source>No member found for “{query}”. Check it, or enroll a new member (F2).</source>
+        <translation>عضوی با «{query}» پیدا نشد. آن را بررسی کنید یا عضو جدید ثبت‌نام کنید (F2).</translation>
+    </message>
+    <message>
+        <source>phone ending {tail} — {points}</source>
+        <translation>تلفن مختوم به {tail} — {points}</translation>
+    </message>
+</context>
+<context>
+    <name>JalaliDateEdit</name>
+    <message>
+        <source>Day</source>
+        <translation>روز</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>ماه</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>سال</translation>
+    </message>
+    <message>
+        <source>Day of birth</source>
+        <translation>روز تولد</translation>
+    </message>
+    <message>
+        <source>Month of birth</source>
+        <translation>ماه تولد</translation>
+    </message>
+    <message>
+        <source>Year of birth</source>
+        <translation>سال تولد</translation>
+    </message>
+    <message>
+        <source>Clear the birth date</source>
+        <translation>پاک کردن تاریخ تولد</translation>
+    </message>
+    <message>
+        <source>This month has {days} days</source>
+        <translation>این ماه {days} روز دارد</translation>
+    </message>
+    <message>
+        <source>That day has not come yet</source>
+        <translation>این تاریخ هنوز نرسیده است</translation>
+    </message>
+    <message>
+        <source>Too long ago</source>
+        <translation>این تاریخ بیش از حد قدیمی است</translation>
+    </message>
+    <message>
+        <source>{age} years old</source>
+        <translation>{age} ساله</translation>
+    </message>
+    <message>
+        <source>{date} Gregorian</source>
+        <translation>{date} میلادی</translation>
+    </message>
+</context>
+<context>
+    <name>LoginView</name>
+    <message>
+        <source>Who is at the counter?</source>
+        <translation>چه کسی پشت پیشخوان است؟</translation>
+    </message>
+    <message>
+        <source>Choose your name (↑ ↓)</source>
+        <translation>نام خود را انتخاب کنید (↑ ↓)</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>رمز</translation>
+    </message>
+    <message>
+        <source>Type your PIN</source>
+        <translation>رمز خود را وارد کنید</translation>
+    </message>
+    <message>
+        <source>Log in (Enter)</source>
+        <translation>ورود (Enter)</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>پاک کردن</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>صندوق‌دار</translation>
+    </message>
+    <message>
+        <source>Event host</source>
+        <translation>میزبان رویداد</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>مدیر</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>مدیر باشگاه</translation>
+    </message>
+    <message>
+        <source>No staff are set up on this terminal yet; ask a manager.</source>
+        <translation>هنوز کارمندی در این پایانه تعریف نشده است؛ از مدیر کمک بگیرید.</translation>
+    </message>
+    <message>
+        <source>Choose your name in the list first.</source>
+        <translation>اول نام خود را از فهرست انتخاب کنید.</translation>
+    </message>
+    <message>
+        <source>Type your PIN, then press Enter.</source>
+        <translation>رمز خود را وارد کنید و Enter را بزنید.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Bashgah — customer club</source>
+        <translation>باشگاه — سامانه باشگاه مشتریان</translation>
+    </message>
+    <message>
+        <source>Place the blank card on the reader…</source>
+        <translation>کارت خام را روی کارت‌خوان بگذارید…</translation>
+    </message>
+    <message>
+        <source>Reverse an entry…</source>
+        <translation>برگشت یک سند…</translation>
+    </message>
+    <message>
+        <source>Adjust points…</source>
+        <translation>اصلاح امتیاز…</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>پیدا نشد</translation>
+    </message>
+    <message>
+        <source>Log in first, then tap the card again.</source>
+        <translation>اول وارد شوید، بعد دوباره کارت را بزنید.</translation>
+    </message>
+    <message>
+        <source>Finish or cancel this sale before the next card.</source>
+        <translation>پیش از کارت بعدی، این خرید را تمام یا لغو کنید.</translation>
+    </message>
+    <message>
+        <source>Card refused</source>
+        <translation>کارت پذیرفته نشد</translation>
+    </message>
+    <message>
+        <source>Card written.</source>
+        <translation>کارت نوشته شد.</translation>
+    </message>
+</context>
+<context>
+    <name>MemberView</name>
+    <message>
+        <source>Points</source>
+        <translation>امتیاز</translation>
+    </message>
+    <message>
+        <source>Cashback wallet</source>
+        <translation>کیف پول کش‌بک</translation>
+    </message>
+    <message>
+        <source>Member since</source>
+        <translation>عضو از</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>کارت</translation>
+    </message>
+    <message>
+        <source>Recent activity</source>
+        <translation>فعالیت‌های اخیر</translation>
+    </message>
+    <message>
+        <source>No purchases or points yet.</source>
+        <translation>هنوز خرید یا امتیازی ثبت نشده است.</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>زمان</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>شرح</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>مبلغ</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>همگام‌سازی</translation>
+    </message>
+    <message>
+        <source>Checkout (Enter / F5)</source>
+        <translation>ثبت خرید (Enter / F5)</translation>
+    </message>
+    <message>
+        <source>Manager (F8)</source>
+        <translation>مدیر (F8)</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>بازگشت (Esc)</translation>
+    </message>
+    <message>
+        <source>Birthday today!</source>
+        <translation>امروز تولدش است!</translation>
+    </message>
+    <message>
+        <source>Birthday this week</source>
+        <translation>تولدش همین هفته است</translation>
+    </message>
+    <message>
+        <source>Points can be earned but not spent</source>
+        <translation>امتیاز فقط کسب می‌شود، خرج نمی‌شود</translation>
+    </message>
+    <message>
+        <source>The revocation list is old: sync the terminal before spending points or cashback.</source>
+        <translation>فهرست کارت‌های باطل‌شده قدیمی است: پیش از خرج امتیاز یا کش‌بک، پایانه را همگام کنید.</translation>
+    </message>
+    <message>
+        <source>none yet</source>
+        <translation>هنوز ندارد</translation>
+    </message>
+    <message>
+        <source>{number} ({status})</source>
+        <translation>{number} ({status})</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>مفقود</translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation>باطل‌شده</translation>
+    </message>
+    <message>
+        <source>Recorded on this terminal; the server has not confirmed it yet.</source>
+        <translation>در این پایانه ثبت شده؛ سرور هنوز آن را تأیید نکرده است.</translation>
+    </message>
+    <message>
+        <source>not synced yet</source>
+        <translation>هنوز همگام نشده</translation>
+    </message>
+    <message>
+        <source>Purchase</source>
+        <translation>خرید</translation>
+    </message>
+    <message>
+        <source>Points spent</source>
+        <translation>خرج امتیاز</translation>
+    </message>
+    <message>
+        <source>Cashback added</source>
+        <translation>واریز کش‌بک</translation>
+    </message>
+    <message>
+        <source>Cashback spent</source>
+        <translation>خرج کش‌بک</translation>
+    </message>
+    <message>
+        <source>Adjustment</source>
+        <translation>اصلاح</translation>
+    </message>
+    <message>
+        <source>Points expired</source>
+        <translation>انقضای امتیاز</translation>
+    </message>
+    <message>
+        <source>Bonus</source>
+        <translation>جایزه</translation>
+    </message>
+    <message>
+        <source>Membership bought</source>
+        <translation>خرید عضویت</translation>
+    </message>
+    <message>
+        <source>Reversal</source>
+        <translation>برگشت</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptView</name>
+    <message>
+        <source>Printing…</source>
+        <translation>در حال چاپ…</translation>
+    </message>
+    <message>
+        <source>Receipt printed.</source>
+        <translation>رسید چاپ شد.</translation>
+    </message>
+    <message>
+        <source>The printer setting “{setting}” is not understood: use file:/dev/usb/lp0, network:HOST[:PORT] or dummy.</source>
+        <translation>تنظیم چاپگر «{setting}» شناخته نشد: file:/dev/usb/lp0 یا network:HOST[:PORT] یا dummy به کار ببرید.</translation>
+    </message>
+    <message>
+        <source>The printer did not take the receipt ({error}). Check that it is on, connected and has paper, then press F6 again.</source>
+        <translation>چاپگر رسید را نگرفت ({error}). روشن بودن، اتصال و کاغذ آن را بررسی کنید و دوباره F6 را بزنید.</translation>
+    </message>
+    <message>
+        <source>Save the receipt as PDF</source>
+        <translation>ذخیره رسید به صورت PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>فایل‌های PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>The PDF could not be saved: {error}</source>
+        <translation>PDF ذخیره نشد: {error}</translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation>{path} ذخیره شد</translation>
+    </message>
+    <message>
+        <source>No receipt printer is configured (setting “{key}”).</source>
+        <translation>چاپگر رسید تنظیم نشده است (تنظیم «{key}»).</translation>
+    </message>
+    <message>
+        <source>Save PDF (F7)</source>
+        <translation>ذخیره PDF (F7)</translation>
+    </message>
+    <message>
+        <source>Done (Enter)</source>
+        <translation>تمام (Enter)</translation>
+    </message>
+    <message>
+        <source>Scan to find this sale</source>
+        <translation>برای یافتن این خرید اسکن کنید</translation>
+    </message>
+    <message>
+        <source>No printer configured</source>
+        <translation>چاپگری تنظیم نشده است</translation>
+    </message>
+    <message>
+        <source>Print (F6)</source>
+        <translation>چاپ (F6)</translation>
+    </message>
+    <message>
+        <source>{points} point added</source>
+        <translation>{points} امتیاز اضافه شد</translation>
+    </message>
+    <message>
+        <source>{points} points added</source>
+        <translation>{points} امتیاز اضافه شد</translation>
+    </message>
+    <message>
+        <source>Sale recorded</source>
+        <translation>خرید ثبت شد</translation>
+    </message>
+    <message>
+        <source>{points} spent: {amount} off</source>
+        <translation>{points} خرج شد: {amount} تخفیف</translation>
+    </message>
+    <message>
+        <source>New balance: {points}</source>
+        <translation>موجودی جدید: {points}</translation>
+    </message>
+    <message>
+        <source>Paid: {amount}</source>
+        <translation>پرداختی: {amount}</translation>
+    </message>
+    <message>
+        <source>Invoice {invoice}</source>
+        <translation>فاکتور {invoice}</translation>
+    </message>
+    <message>
+        <source>This sale had already been recorded; it was not recorded twice.</source>
+        <translation>این خرید قبلاً ثبت شده بود؛ دوباره ثبت نشد.</translation>
+    </message>
+</context>
+<context>
+    <name>ReverseDialog</name>
+    <message>
+        <source>Choose the entry to reverse.</source>
+        <translation>سندی را که باید برگشت بخورد انتخاب کنید.</translation>
+    </message>
+    <message>
+        <source>Reversed: {points}. New balance: {balance}.</source>
+        <translation>برگشت خورد: {points}. موجودی جدید: {balance}.</translation>
+    </message>
+    <message>
+        <source>Reverse an entry</source>
+        <translation>برگشت یک سند</translation>
+    </message>
+    <message>
+        <source>Choose the entry of {name} to undo. A manager approves it with their PIN.</source>
+        <translation>سندی از {name} را که باید برگشت بخورد انتخاب کنید. مدیر با رمز خود آن را تأیید می‌کند.</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>زمان</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>شرح</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>امتیاز</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>مبلغ</translation>
+    </message>
+    <message>
+        <source>Invoice</source>
+        <translation>فاکتور</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>بستن (Enter)</translation>
+    </message>
+    <message>
+        <source>Reverse (Enter)</source>
+        <translation>برگشت (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+    <message>
+        <source>{what} (reversed)</source>
+        <translation>{what} (برگشت‌خورده)</translation>
+    </message>
+    <message>
+        <source>Sale</source>
+        <translation>خرید</translation>
+    </message>
+    <message>
+        <source>Points spent</source>
+        <translation>خرج امتیاز</translation>
+    </message>
+    <message>
+        <source>Cashback</source>
+        <translation>کش‌بک</translation>
+    </message>
+    <message>
+        <source>Wallet spent</source>
+        <translation>خرج از کیف پول</translation>
+    </message>
+    <message>
+        <source>Adjustment</source>
+        <translation>اصلاح</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>منقضی</translation>
+    </message>
+    <message>
+        <source>Bonus</source>
+        <translation>جایزه</translation>
+    </message>
+    <message>
+        <source>Membership</source>
+        <translation>عضویت</translation>
+    </message>
+    <message>
+        <source>Reversal</source>
+        <translation>برگشت</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBarWidget</name>
+    <message>
+        <source>Server: not enrolled (working offline)</source>
+        <translation>سرور: ثبت نشده (کار آفلاین)</translation>
+    </message>
+    <message>
+        <source>Unsynced: {count}</source>
+        <translation>همگام‌نشده: {count}</translation>
+    </message>
+    <message>
+        <source>Staff: {name}</source>
+        <translation>کارمند: {name}</translation>
+    </message>
+    <message>
+        <source>Nobody logged in</source>
+        <translation>کسی وارد نشده است</translation>
+    </message>
+    <message>
+        <source>Branch: {name}</source>
+        <translation>شعبه: {name}</translation>
+    </message>
+    <message>
+        <source>Demo: F9 taps a member card, Shift+F9 a damaged one</source>
+        <translation>نمایشی: F9 کارت یک عضو را می‌زند و Shift+F9 یک کارت خراب را</translation>
+    </message>
+    <message>
+        <source>Readers: none</source>
+        <translation>کارت‌خوان: ندارد</translation>
+    </message>
+    <message>
+        <source>Readers: none connected</source>
+        <translation>کارت‌خوان: هیچ‌کدام وصل نیست</translation>
+    </message>
+    <message>
+        <source>Readers: {count} ready</source>
+        <translation>کارت‌خوان: {count} آماده</translation>
+    </message>
+</context>
+</TS>

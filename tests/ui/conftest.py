@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Qt tests run offscreen with a real QApplication (pytest-qt), a real store and real use cases."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from app.domain.member import Member
+from app.services.checkout import SaleRequest, record_sale
+from app.services.enroll import EnrollRequest, enroll_member
+from app.services.issuing_key import create_issuing_key
+from app.services.photos import demo_photo
+from app.services.terminal import Terminal
+from tests.support.club import make_club
+
+
+@dataclass
+class Club:
+    terminal: Terminal
+    maryam: Member  # Persian name, photo, 500+ points
+    john: Member  # English name, no photo, no points
+
+
+@pytest.fixture
+def club(tmp_path: Path) -> Club:
+    terminal = make_club(tmp_path / "data")
+    create_issuing_key(terminal, 1)
+    maryam = enroll_member(terminal, EnrollRequest(
+        name="مریم احمدی", phone="09121234567", photo_jpeg=demo_photo(7, 320, feminine=True),
+    )).member
+    record_sale(terminal, SaleRequest(maryam.id, 52_000_000))
+    john = enroll_member(terminal, EnrollRequest(name="John Smith", phone="+447700900123")).member
+    return Club(terminal, maryam, john)
+
+
+@pytest.fixture(params=["fa", "en"])
+def lang(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def ctx(qapp, club: Club, lang: str) -> Iterator:
+    """A UiContext on the test club, in both languages, with the translator and fonts installed."""
+    from app.ui.context import Session, UiContext
+    from app.ui.i18n import Language, install_fonts
+    from app.ui.tasks import Tasks
+
+    install_fonts(qapp)
+    language = Language(qapp)
+    language.apply(lang)
+    tasks = Tasks()
+    context = UiContext(terminal=club.terminal, tasks=tasks, session=Session(lang))
+    yield context
+    tasks.shutdown()
+    language.apply("en")

@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Manager actions: reversing an entry and adjusting points, approved by a manager's PIN typed again.
+The use cases decide who may: a cashier's own PIN is refused by them, not by a hidden button."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+
+from app.domain.errors import ClubError
+from app.domain.ledger import EntryKind
+from app.services.identify import find_member
+from app.store import ledger
+from app.ui.dialogs.manager import AdjustDialog, ReverseDialog
+from app.ui.format import number
+from app.ui.messages import club_error_text
+from tests.support.club import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN
+
+BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069"))
+
+
+def plain(text: str) -> str:
+    return text.translate(BIDI_MARKS)
+
+
+@pytest.fixture
+def host(qtbot, ctx):
+    """The dialogs delete themselves when closed; their parent is what the test owns."""
+    ctx.session.log_in(CASHIER)  # a cashier at the till calls the manager over
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    yield widget
+    qtbot.waitUntil(lambda: not ctx.tasks.busy())
+
+
+def opened(qtbot, ctx, dialog_type, club, host):
+    dialog = dialog_type(ctx, find_member(club.terminal, club.maryam.id), host)
+    dialog.show()
+    qtbot.waitUntil(lambda: not ctx.tasks.busy())  # the staff list is read on the worker
+    return dialog
+
+
+def approve(dialog, staff, pin, reason="Recorded on the wrong member"):
+    dialog.approval.reason_edit.setText(reason)
+    dialog.approval.select_approver(staff.id)
+    dialog.approval.pin_edit.setText(pin)
+
+
+def enter(qtbot, ctx, dialog, times=1):
+    for _ in range(times):
+        QTest.keyClick(dialog.approval.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not ctx.tasks.busy())
+
+
+def the_sale(club):
+    with club.terminal.db.read() as conn:
+        return next(e for e in ledger.recent_for_member(conn, club.maryam.id) if e.kind is EntryKind.EARN)
+
+
+def reversals(club, entry_id):
+    with club.terminal.db.read() as conn:
+        return ledger.reversals_of(conn, entry_id)
+
+
+def message(dialog) -> str:
+    return plain(dialog.approval.message_label.text())
+
+
+# ---------------------------------------------------------------------------------------------- reverse
+
+
+def test_reverse_with_a_managers_pin(qtbot, ctx, club, host, lang):
+    dialog = opened(qtbot, ctx, ReverseDialog, club, host)
+    sale = the_sale(club)
+    assert dialog.select_entry(sale.id)
+    approve(dialog, MANAGER, MANAGER_PIN)
+    with qtbot.waitSignal(dialog.entry_reversed, timeout=10_000) as blocker:
+        enter(qtbot, ctx, dialog, times=2)  # a second Enter while it is written changes nothing
+    result = blocker.args[0]
+    assert (result.reverses, result.points_delta, result.balance.points) == (sale.id, -520, 0)
+    assert len(reversals(club, sale.id)) == 1
+    assert number(520, lang) in message(dialog)
+    with qtbot.waitSignal(dialog.finished):  # after the result, Enter closes
+        enter(qtbot, ctx, dialog)
+
+
+def test_a_cashiers_own_pin_is_refused_by_the_use_case(qtbot, ctx, club, host, lang):
+    dialog = opened(qtbot, ctx, ReverseDialog, club, host)
+    sale = the_sale(club)
+    dialog.select_entry(sale.id)
+    approve(dialog, CASHIER, CASHIER_PIN)
+    enter(qtbot, ctx, dialog)
+    refusal = ClubError("not_permitted", staff=CASHIER.name, role="cashier", action="reverse_entry")
+    assert message(dialog) == club_error_text(refusal, lang)
+    assert reversals(club, sale.id) == [] and dialog.isVisible()
+    assert dialog.approval.pin_edit.text() == ""  # a PIN is never left in the field
+
+
+def test_the_approver_defaults_to_someone_who_may(qtbot, ctx, club, host):
+    dialog = opened(qtbot, ctx, ReverseDialog, club, host)
+    assert dialog.approval.approver == MANAGER  # the cashier at the till may not reverse
+
+
+def test_a_cashiers_pin_under_the_managers_name_is_a_wrong_pin(qtbot, ctx, club, host, lang):
+    dialog = opened(qtbot, ctx, ReverseDialog, club, host)
+    dialog.select_entry(the_sale(club).id)
+    approve(dialog, MANAGER, CASHIER_PIN)
+    enter(qtbot, ctx, dialog)
+    assert message(dialog) == club_error_text(ClubError("wrong_pin", staff=MANAGER.name, tries_left=4), lang)
+
+
+def test_a_reason_is_required(qtbot, ctx, club, host, lang):
+    dialog = opened(qtbot, ctx, ReverseDialog, club, host)
+    sale = the_sale(club)
+    dialog.select_entry(sale.id)
+    approve(dialog, MANAGER, MANAGER_PIN, reason="   ")
+    enter(qtbot, ctx, dialog)
+    assert message(dialog) == club_error_text(ClubError("reason_required"), lang)
+    assert reversals(club, sale.id) == []
+
+
+def test_an_entry_must_be_chosen(qtbot, ctx, club, host):
+    dialog = opened(qtbot, ctx, ReverseDialog, club, host)
+    approve(dialog, MANAGER, MANAGER_PIN)
+    enter(qtbot, ctx, dialog)
+    assert dialog.approval.message_label.isVisible() and dialog.selected_entry_id is None
+    assert reversals(club, the_sale(club).id) == []
+
+
+def test_escape_cancels(qtbot, ctx, club, host):
+    dialog = opened(qtbot, ctx, ReverseDialog, club, host)
+    with qtbot.waitSignal(dialog.rejected):
+        QTest.keyClick(dialog.approval.reason_edit, Qt.Key.Key_Escape)
+
+
+# ---------------------------------------------------------------------------------------------- adjust
+
+
+def test_adjust_within_the_managers_limit(qtbot, ctx, club, host, lang):
+    dialog = opened(qtbot, ctx, AdjustDialog, club, host)
+    assert number(1_000, lang) in plain(dialog.limit_label.text())
+    dialog.points_spin.setValue(50)
+    approve(dialog, MANAGER, MANAGER_PIN, reason="Birthday gift missed")
+    with qtbot.waitSignal(dialog.points_adjusted, timeout=10_000) as blocker:
+        enter(qtbot, ctx, dialog, times=2)
+    assert (blocker.args[0].points_delta, blocker.args[0].balance.points) == (50, 570)
+    assert find_member(club.terminal, club.maryam.id).balance.points == 570
+
+
+def test_adjust_over_the_limit_is_refused(qtbot, ctx, club, host, lang):
+    dialog = opened(qtbot, ctx, AdjustDialog, club, host)
+    dialog.points_spin.setValue(-1_500)
+    approve(dialog, MANAGER, MANAGER_PIN)
+    enter(qtbot, ctx, dialog)
+    refusal = ClubError("adjust_over_limit", requested=1_500, limit=1_000, role="manager")
+    assert message(dialog) == club_error_text(refusal, lang)
+    assert find_member(club.terminal, club.maryam.id).balance.points == 520
+
+
+def test_a_cashier_may_not_adjust(qtbot, ctx, club, host, lang):
+    dialog = opened(qtbot, ctx, AdjustDialog, club, host)
+    dialog.approval.select_approver(CASHIER.id)
+    assert "may not" in plain(dialog.limit_label.text()) or lang == "fa"
+    dialog.points_spin.setValue(10)
+    approve(dialog, CASHIER, CASHIER_PIN)
+    enter(qtbot, ctx, dialog)
+    refusal = ClubError("not_permitted", staff=CASHIER.name, role="cashier", action="adjust_balance")
+    assert message(dialog) == club_error_text(refusal, lang)
+
+
+def test_adjust_needs_points_and_a_reason(qtbot, ctx, club, host, lang):
+    dialog = opened(qtbot, ctx, AdjustDialog, club, host)
+    approve(dialog, MANAGER, MANAGER_PIN)
+    enter(qtbot, ctx, dialog)  # zero points: asked for a number, nothing run
+    assert dialog.approval.message_label.isVisible()
+    dialog.points_spin.setValue(5)
+    approve(dialog, MANAGER, MANAGER_PIN, reason="")
+    enter(qtbot, ctx, dialog)
+    assert message(dialog) == club_error_text(ClubError("reason_required"), lang)
+    assert find_member(club.terminal, club.maryam.id).balance.points == 520

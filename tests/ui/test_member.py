@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The member view: photo or silhouette, name, tier, balances in the session's digits, history, keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.services.identify import MemberProfile, find_member
+from app.store import members
+from app.ui.format import card_number_text, local_datetime, points_text, toman_text
+from app.ui.views.member import MemberView
+from app.ui.widgets.banner import BannerKind
+from app.ui.widgets.photo import PLACEHOLDER_BACKGROUND
+
+LATIN_DIGIT = re.compile("[0-9]")
+PERSIAN_DIGIT = re.compile("[۰-۹]")
+
+
+@pytest.fixture
+def view(qtbot, ctx) -> Iterator[MemberView]:
+    member = MemberView(ctx)
+    qtbot.addWidget(member)
+    member.resize(1180, 720)
+    member.show()
+    yield member
+    qtbot.waitUntil(lambda: not ctx.tasks.busy())
+
+
+@pytest.fixture
+def maryam(club) -> tuple[MemberProfile, bytes]:
+    with club.terminal.db.read() as conn:
+        photo = members.photo(conn, club.maryam.id)
+    return find_member(club.terminal, club.maryam.id), photo
+
+
+def history_column(view: MemberView, column: int) -> list[str]:
+    table = view.history_table
+    return [table.item(row, column).text() for row in range(table.rowCount())]
+
+
+def test_shows_name_tier_and_balances_in_the_session_digits(view: MemberView, maryam, lang: str) -> None:
+    profile, photo = maryam
+    view.show_member(profile, photo, earn_only=False)
+    assert view.name_label.text() == profile.member.name
+    assert view.tier_badge.text() == (profile.tier.name_fa if lang == "fa" else profile.tier.name_en)
+    assert view.tier_badge.tier_code() == "bronze"
+    points = view.points_tile.value.text()
+    assert profile.balance.points > 500
+    assert points == points_text(profile.balance.points, lang)
+    assert view.wallet_tile.value.text() == toman_text(profile.balance.wallet_rials, lang)
+    wrong, right = (LATIN_DIGIT, PERSIAN_DIGIT) if lang == "fa" else (PERSIAN_DIGIT, LATIN_DIGIT)
+    for text in (points, view.since_label.text(), *history_column(view, MemberView.POINTS)):
+        assert right.search(text) and not wrong.search(text), text
+
+
+def test_member_since_and_card_number(view: MemberView, maryam, lang: str) -> None:
+    profile, photo = maryam
+    view.show_member(profile, photo, earn_only=False)
+    joined = local_datetime(profile.member.joined_at_us).date()
+    if lang == "fa":
+        assert view.since_label.text().startswith("۱۴")  # a Jalali year
+    else:
+        assert view.since_label.text() == joined.isoformat()
+    assert view.cards_label.text() == card_number_text(profile.cards[0].number)
+    assert view.cards_label.text().startswith("\u2066")  # left-to-right inside Persian
+
+
+def test_photo_is_shown_large(view: MemberView, maryam) -> None:
+    profile, photo = maryam
+    view.show_member(profile, photo, earn_only=False)
+    assert view.photo.has_photo()
+    assert not view.photo.pixmap().isNull()
+    assert min(view.photo.width(), view.photo.height()) >= 240
+    assert not view.photo.grab().isNull()
+
+
+def test_placeholder_without_a_photo(view: MemberView, club) -> None:
+    view.show_member(find_member(club.terminal, club.john.id), None, earn_only=False)
+    assert not view.photo.has_photo()
+    assert view.photo.pixmap() is None
+    image = view.photo.grab().toImage()
+    assert image.pixelColor(image.width() // 2, image.height() // 10) == PLACEHOLDER_BACKGROUND
+    assert image.pixelColor(image.width() // 2, image.height() * 38 // 100) != PLACEHOLDER_BACKGROUND  # head
+
+
+def test_bytes_that_are_not_a_photo_show_the_placeholder(view: MemberView, maryam) -> None:
+    view.show_member(maryam[0], b"not a jpeg", earn_only=False)
+    assert not view.photo.has_photo()
+
+
+def test_history_with_unsynced_marker(view: MemberView, maryam, lang: str) -> None:
+    profile, photo = maryam
+    assert profile.recent and profile.unsynced  # no server yet: nothing is acknowledged
+    view.show_member(profile, photo, earn_only=False)
+    assert view.history_table.rowCount() == len(profile.recent)
+    marker = view.unsynced_text()
+    assert history_column(view, MemberView.SYNC) == [
+        marker if e.id in profile.unsynced else "" for e in profile.recent
+    ]
+    assert view.tr("Purchase") in history_column(view, MemberView.WHAT)
+    assert any(text.strip("\u2066\u2069").startswith("+") for text in history_column(view, MemberView.POINTS))
+    view.show_member(replace(profile, unsynced=set()), photo, earn_only=False)
+    assert set(history_column(view, MemberView.SYNC)) == {""}
+
+
+def test_no_history_says_so(view: MemberView, club) -> None:
+    view.show_member(find_member(club.terminal, club.john.id), None, earn_only=False)
+    assert not view.history_table.isVisible()
+    assert view.empty_history_label.isVisible()
+
+
+def test_birthday_flag(view: MemberView, maryam, club) -> None:
+    profile, photo = maryam
+    view.show_member(profile, photo, earn_only=False)
+    assert not view.birthday_label.isVisible()  # no birth date on file
+    today = local_datetime(club.terminal.clock.now_us()).date()
+
+    def born_in(days_ahead: int) -> MemberProfile:
+        day = today + timedelta(days=days_ahead)
+        born = date(1992, day.month, day.day)  # 1992 is a leap year: 29 February exists
+        return replace(profile, member=replace(profile.member, birth_date=born))
+
+    for days_ahead, text in ((0, view.tr("Birthday today!")), (5, view.tr("Birthday this week"))):
+        view.show_member(born_in(days_ahead), photo, earn_only=False)
+        assert view.birthday_label.isVisible()
+        assert view.birthday_label.text() == text
+    view.show_member(born_in(40), photo, earn_only=False)
+    assert not view.birthday_label.isVisible()
+
+
+def test_earn_only_notice(view: MemberView, maryam) -> None:
+    profile, photo = maryam
+    view.show_member(profile, photo, earn_only=True)
+    assert view.earn_only_banner.isVisible()
+    assert view.earn_only_banner.kind() is BannerKind.WARNING
+    assert view.earn_only_banner.title_label.text() == view.tr("Points can be earned but not spent")
+    view.show_member(profile, photo, earn_only=False)
+    assert not view.earn_only_banner.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("key", "signal"),
+    [
+        (Qt.Key.Key_Return, "checkout_requested"),
+        (Qt.Key.Key_Enter, "checkout_requested"),
+        (Qt.Key.Key_F5, "checkout_requested"),
+        (Qt.Key.Key_Escape, "back_requested"),
+        (Qt.Key.Key_F8, "manager_requested"),
+    ],
+)
+def test_keys(qtbot, view: MemberView, maryam, key: Qt.Key, signal: str) -> None:
+    view.show_member(*maryam, earn_only=False)
+    with qtbot.waitSignal(getattr(view, signal)):
+        qtbot.keyClick(view, key)
+
+
+def test_buttons(qtbot, view: MemberView, maryam) -> None:
+    view.show_member(*maryam, earn_only=False)
+    buttons = {
+        view.checkout_button: view.checkout_requested,
+        view.back_button: view.back_requested,
+        view.manager_button: view.manager_requested,
+    }
+    for button, signal in buttons.items():
+        assert button.height() >= 48
+        with qtbot.waitSignal(signal):
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert "F5" in view.checkout_button.text() and "Esc" in view.back_button.text()
+    assert "F8" in view.manager_button.text()
+
+
+def test_switching_language_redraws_the_numbers(view: MemberView, maryam, ctx, lang: str) -> None:
+    profile, photo = maryam
+    view.show_member(profile, photo, earn_only=False)
+    other = "en" if lang == "fa" else "fa"
+    ctx.session.set_language(other)
+    assert view.points_tile.value.text() == points_text(profile.balance.points, other)
+    assert view.tier_badge.text() == (profile.tier.name_fa if other == "fa" else profile.tier.name_en)
