@@ -22,8 +22,8 @@ class StatusBarWidget(QStatusBar):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
-        self._unsynced = 0
-        self._branch = ("", "")
+        self._unsynced: int | None = None  # unknown until the worker has read it: never show a guess
+        self._branch = ("…", "…")
         self.readers_label = QLabel()
         self.server_label = QLabel()
         self.unsynced_label = QLabel()
@@ -68,7 +68,8 @@ class StatusBarWidget(QStatusBar):
         lang = self._ctx.session.lang
         self.readers_label.setText(self._readers_text())
         self.server_label.setText(self.tr("Server: not enrolled (working offline)"))
-        self.unsynced_label.setText(self.tr("Unsynced: {count}").format(count=number(self._unsynced, lang)))
+        count = "…" if self._unsynced is None else number(self._unsynced, lang)
+        self.unsynced_label.setText(self.tr("Unsynced: {count}").format(count=count))
         staff = self._ctx.session.staff
         self.staff_label.setText(
             self.tr("Staff: {name}").format(name=staff.name) if staff else self.tr("Nobody logged in")
