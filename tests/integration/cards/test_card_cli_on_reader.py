@@ -60,28 +60,20 @@ def on_reader(card: Type4Card, data_dir: Path, *args: str) -> tuple[int, dict, s
 
 def test_issue_on_a_blank_card_then_read_it(data_dir):
     blank = Type4Card(BLANK_UID, b"", file_size=2048)
-    code, issued, err = on_reader(
-        blank,
-        start(
-            data_dir, "card", "issue", PHONE, "--staff", MANAGER.name, "--pin", MANAGER_PIN, "--timeout", "20"
-        ),
-    )
+    manager = ("--staff", MANAGER.name, "--pin", MANAGER_PIN)
+    code, issued, err = on_reader(blank, data_dir, "card", "issue", PHONE, *manager, "--timeout", "20")
     assert code == 0, err
     assert issued["uid"] == BLANK_UID.hex() and len(blank.ndef) == issued["bytes"]
 
-    code, read, err = on_reader(
-        Type4Card(BLANK_UID, blank.ndef),
-        start(data_dir, "card", "read", "--reader", "pcsc", "--timeout", "20"),
-    )
+    read_args = ("card", "read", "--reader", "pcsc", "--timeout", "20")
+    code, read, err = on_reader(Type4Card(BLANK_UID, blank.ndef), data_dir, *read_args)
     assert code == 0, err
     assert read["verdict"] == "valid" and read["card_number"] == issued["card_number"]
     assert read["uid"] == BLANK_UID.hex() and read["reader"] == "Virtual PCD 00 00"
     assert read["ms"] > 0
 
     clone = Type4Card(bytes.fromhex("04DEADBEEF0001"), blank.ndef)  # the payload copied to another chip
-    code, refused, _ = on_reader(
-        clone, start(data_dir, "card", "read", "--reader", "pcsc", "--timeout", "20")
-    )
+    code, refused, _ = on_reader(clone, data_dir, *read_args)
     assert code == 1 and refused["verdict"] == "refused" and refused["reason"] == "uid_mismatch"
 
 
