@@ -14,7 +14,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 
+from app.domain.errors import ClubError
+
 GENESIS_HASH = "0" * 64
+MAX_REASON_LENGTH = 500
 
 
 class EntryKind(StrEnum):
@@ -115,6 +118,14 @@ def seal_all(
         sealed.append(entry)
         last_seq, last_hash = entry.device_seq, entry.hash
     return sealed
+
+
+def clean_reason(raw: str | None) -> str:
+    """The reason a person gave for a correction, white space folded; refused when empty or absurd."""
+    reason = " ".join((raw or "").split())
+    if not reason or len(reason) > MAX_REASON_LENGTH:
+        raise ClubError("reason_required")
+    return reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
-from app.domain.ledger import EntryDraft, EntryKind
+from app.domain.ledger import EntryDraft, EntryKind, clean_reason
 from app.domain.staff import Action, Role, Staff
-from app.services.reversal import MAX_REASON_LENGTH
 from app.services.terminal import Terminal
 from app.store import ledger, members
 
@@ -41,9 +40,7 @@ def adjust_points(
     limit = ADJUST_LIMITS.get(staff.role, 0)
     if abs(points_delta) > limit:
         raise ClubError("adjust_over_limit", requested=abs(points_delta), limit=limit, role=staff.role.value)
-    reason = " ".join((reason or "").split())
-    if not reason or len(reason) > MAX_REASON_LENGTH:
-        raise ClubError("reason_required")
+    reason = clean_reason(reason)
     entry_id = request_id or terminal.new_id()
     with terminal.db.write() as conn:
         existing = ledger.get(conn, entry_id)

@@ -20,6 +20,7 @@ from app.cards.qr import sign_qr_card
 from app.cards.verify import CardVerdict, verify_card
 from app.domain.card import Card, CardKind, CardStatus
 from app.domain.errors import ClubError
+from app.domain.ledger import clean_reason
 from app.domain.member import Member
 from app.domain.staff import Action, Staff
 from app.services.enroll import new_card
@@ -156,9 +157,7 @@ def revoke_card(
 ) -> Card:
     """Mark a card lost or revoked, with who and why; a revoked card is refused everywhere after sync."""
     staff.require(Action.REVOKE_CARD)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ClubError("reason_required")
+    reason = clean_reason(reason)
     with terminal.db.write() as conn:
         card = cards.card(conn, card_number)
         if card is None:

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
-from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
+from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, clean_reason
 from app.domain.staff import Action, Staff
 from app.services.terminal import Terminal
 from app.store import ledger
-
-MAX_REASON_LENGTH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +34,7 @@ def reverse_entry(
 ) -> ReversalResult:
     """Reverse what remains of entry_id. `staff` must already be authenticated."""
     staff.require(Action.REVERSE_ENTRY)
-    reason = " ".join((reason or "").split())
-    if not reason or len(reason) > MAX_REASON_LENGTH:
-        raise ClubError("reason_required")
+    reason = clean_reason(reason)
     reversal_id = request_id or terminal.new_id()
     with terminal.db.write() as conn:
         existing = ledger.get(conn, reversal_id)

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.ledger import EntryKind
+from app.domain.ledger import MAX_REASON_LENGTH, EntryKind
 from app.domain.staff import Action, Role, Staff
 from app.services.adjust import ADJUST_LIMITS, AdjustResult, adjust_points
 from app.services.identify import MemberProfile
-from app.services.reversal import MAX_REASON_LENGTH, ReversalResult, reverse_entry
+from app.services.reversal import ReversalResult, reverse_entry
 from app.services.staff_auth import authenticate
 from app.store import club
 from app.ui.context import UiContext
