@@ -33,6 +33,7 @@ class RunningWindow:
 
     def close(self) -> None:
         self.window.close()
+        self.window.deleteLater()
         self.cards.stop()
         self.ctx.tasks.shutdown()
         self.language.apply("en")  # uninstall our translator: the next window in this process starts clean

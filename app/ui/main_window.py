@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.login.logged_in.connect(lambda _staff: self.show_idle())
         self.idle.member_chosen.connect(self.open_member)
         self.idle.enroll_requested.connect(self.open_enrolment)
+        self.idle.qr_scanned.connect(self.on_qr_scanned)
         self.member.checkout_requested.connect(self.start_checkout)
         self.member.back_requested.connect(self.show_idle)
         self.member.manager_requested.connect(self.open_manager_actions)
@@ -117,6 +118,12 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Bashgah — customer club"))
+
+    def closeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        self.status.stop()
+        self._idle_timer.stop()
+        QApplication.instance().removeEventFilter(self)
+        super().closeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         activity = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
@@ -244,6 +251,13 @@ class MainWindow(QMainWindow):
             return
         terminal = self.ctx.terminal
         self.ctx.tasks.run(lambda: identify_event(terminal, event), self._on_identified, self._show_error)
+
+    def on_qr_scanned(self, text: str) -> None:
+        """A scanner typed a member QR into the idle screen: the same path as a card on a reader."""
+        event = CardEvent(
+            CardEventKind.TAPPED, "wedge", "keyboard", self.ctx.terminal.clock.now_us(), qr_text=text
+        )
+        self.on_card_presented(event)
 
     def _on_identified(self, result: CardIdentification | None) -> None:
         if result is None:

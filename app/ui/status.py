@@ -44,6 +44,9 @@ class StatusBarWidget(QStatusBar):
         self._timer.start()
         self.refresh()
 
+    def stop(self) -> None:
+        self._timer.stop()
+
     def refresh(self) -> None:
         """Re-read the unsynced count and branch on the worker; readers from the manager's snapshot."""
         terminal = self._ctx.terminal

@@ -27,6 +27,7 @@ class Tasks(QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bashgah-worker")
         self._pending = 0
+        self._closed = False
         self._idle = threading.Condition()
         self.finished.connect(self._deliver)
 
@@ -36,6 +37,10 @@ class Tasks(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future[Any]:
+        if self._closed:  # the window is going away: late timers and clicks do nothing
+            future: Future[Any] = Future()
+            future.cancel()
+            return future
         with self._idle:
             self._pending += 1
         future = self._pool.submit(fn)
@@ -67,4 +72,5 @@ class Tasks(QObject):
             return self._pending > 0
 
     def shutdown(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True)

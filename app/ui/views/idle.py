@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.cards.qr import PREFIX as QR_PREFIX
 from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
 from app.services.identify import MemberMatch, search_members
@@ -41,6 +42,7 @@ FSI = "\u2068"  # first-strong isolate: the typed text keeps its own direction i
 
 class IdleView(QWidget):
     member_chosen = Signal(str)  # member id
+    qr_scanned = Signal(str)  # a member QR's text, typed by a scanner into the search field and Enter
     enroll_requested = Signal()
     search_finished = Signal(int)  # how many members matched, once the results are on screen
 
@@ -158,10 +160,11 @@ class IdleView(QWidget):
 
     # ---------------------------------------------------------------- searching
 
-    def on_search_edited(self, _text: str) -> None:
+    def on_search_edited(self, text: str) -> None:
         self._clear_refusal()
         self._search_seq += 1  # an answer on its way is for text that has changed since
-        self._timer.start()  # restarts: the search runs once typing pauses
+        if not text.strip().startswith(QR_PREFIX):  # a scanner is still typing a QR: not a name to search
+            self._timer.start()  # restarts: the search runs once typing pauses
 
     def search(self, pick_single: bool = False) -> None:
         """Search for the field's text on the worker; with `pick_single`, open the one match at once."""
@@ -261,7 +264,13 @@ class IdleView(QWidget):
         self.member_chosen.emit(item.data(MEMBER_ID_ROLE))
 
     def on_enter(self) -> None:
-        """Enter opens the chosen (or only) result of the text on screen; otherwise searches now."""
+        """Enter opens the chosen (or only) result of the text on screen; otherwise searches now.
+        A member QR's text (what a keyboard-wedge scanner types, ending in Enter) is a scan, not a search."""
+        if self._query().startswith(QR_PREFIX):
+            scanned = self._query()
+            self.search_field.clear()
+            self.qr_scanned.emit(scanned)
+            return
         shown = self._shown_query
         if shown is None or shown != self._query() or self._timer.isActive():
             self.search(pick_single=True)

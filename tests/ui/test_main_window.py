@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The whole window: a tapped card (through the real card manager and simulated reader), a scanned QR,
+a refused card, the idle lock and the live language switch — in both languages."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from app.cards.simulated import SimulatedReader
+from app.services.cards import bind_card, prepare_card, revoke_card
+from app.ui.app import start_window
+from tests.support.club import CASHIER, MANAGER
+
+UID = bytes.fromhex("04A1B2C3D4E5F6")
+
+
+@pytest.fixture
+def running(qapp, club, lang):
+    window = start_window(club.terminal, [SimulatedReader("Test reader")], lang=lang)
+    window.ctx.session.log_in(CASHIER)
+    window.window.show_idle()
+    yield window
+    QTest.qWait(50)
+    window.close()
+
+
+def chip_card(club):
+    prepared = prepare_card(club.terminal, club.maryam.id, staff=MANAGER, uid=UID)
+    bind_card(club.terminal, prepared.card.number, UID)
+    return prepared
+
+
+def test_a_tapped_card_opens_its_member(qtbot, running, club):
+    prepared = chip_card(club)
+    with qtbot.waitSignal(running.window.member_shown, timeout=5000) as shown:
+        running.ctx.simulated.tap(UID, prepared.ndef)
+    assert shown.args == [club.maryam.id]
+    assert running.window.stack.currentWidget() is running.window.member
+
+
+def test_a_copied_card_is_refused_on_screen(qtbot, running, club):
+    prepared = chip_card(club)
+    with qtbot.waitSignal(running.window.card_refused, timeout=5000) as refused:
+        running.ctx.simulated.tap(bytes.fromhex("04FFFFFFFFFFFF"), prepared.ndef)
+    assert refused.args == ["uid_mismatch"]
+    assert running.window.idle.refusal() is not None
+
+
+def test_a_revoked_card_is_refused_with_what_to_do(qtbot, running, club):
+    prepared = chip_card(club)
+    revoke_card(club.terminal, prepared.card.number, "reported lost", MANAGER, lost=True)
+    with qtbot.waitSignal(running.window.card_refused, timeout=5000) as refused:
+        running.ctx.simulated.tap(UID, prepared.ndef)
+    assert refused.args == ["revoked"]
+    title, detail = running.window.idle.refusal()
+    assert title and detail
+
+
+def test_a_damaged_card_is_refused(qtbot, running):
+    with qtbot.waitSignal(running.window.card_refused, timeout=5000) as refused:
+        running.ctx.simulated.tap_garbage()
+    assert refused.args == ["bad_response"]
+
+
+def test_a_scanned_member_qr_opens_the_member(qtbot, running, club):
+    qr = prepare_card(club.terminal, club.maryam.id, staff=MANAGER, as_qr=True).qr_text
+    idle = running.window.idle
+    idle.search_field.setFocus()
+    with qtbot.waitSignal(running.window.member_shown, timeout=5000) as shown:
+        QTest.keyClicks(idle.search_field, qr)  # what a keyboard-wedge scanner types
+        QTest.keyClick(idle.search_field, Qt.Key.Key_Return)
+    assert shown.args == [club.maryam.id]
+
+
+def test_a_card_before_login_is_not_opened(qtbot, running, club):
+    prepared = chip_card(club)
+    running.window.lock()
+    assert running.window.stack.currentWidget() is running.window.login
+    running.ctx.simulated.tap(UID, prepared.ndef)
+    QTest.qWait(400)
+    assert running.window.stack.currentWidget() is running.window.login
+    assert running.ctx.session.staff is None
+
+
+def test_language_switches_live(qtbot, running):
+    before = running.ctx.session.lang
+    running.window.toggle_language()
+    assert running.ctx.session.lang != before
+    expected = Qt.LayoutDirection.LeftToRight if before == "fa" else Qt.LayoutDirection.RightToLeft
+    assert running.app.layoutDirection() == expected
+    running.window.toggle_language()
+    assert running.ctx.session.lang == before
