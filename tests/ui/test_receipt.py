@@ -31,6 +31,7 @@ from app.store import club as club_store
 from app.ui.format import number, points_text, toman_text
 from app.ui.views.receipt import ReceiptView
 from tests.support.club import CASHIER
+from tests.support.components import missing_component
 
 BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069"))
 QR_MODEL = b"\x1d(k\x04\x001A2\x00"  # GS ( k: select QR model 2
@@ -198,7 +199,7 @@ def test_dummy_printer_gets_english_text_bold_total_qr_and_cut(sale, club, place
 
 def test_dummy_printer_gets_persian_as_raster_lines(sale, club, place):
     if not receipt_escpos.can_shape_persian():
-        pytest.skip("Pillow has no Raqm layout here: Persian receipts are printed in English")
+        missing_component("Persian text shaping (libraqm / libfribidi0)", "Pillow has no Raqm layout here")
     printer = printer_from_setting("dummy")
     print_receipt(printer, build_receipt(sale, club.maryam, place, CASHIER.name, "fa"))
     out = printer.output
