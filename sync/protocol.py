@@ -1,0 +1,506 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Sync protocol v1: the wire models both ends share (HTTP + JSON, gzip both ways).
+
+Imports pydantic and our pure domain only: no Qt, no SQL, no HTTP library. Every request body carries
+`protocol` (the version); the server refuses another version with 400 and `unsupported_protocol`.
+
+Endpoints (device endpoints need `Authorization: Bearer <device token>`):
+
+    POST /v1/enroll                  EnrollRequest → EnrollResponse (the one-time code is the credential)
+    POST /v1/sync/push               PushRequest → PushResponse
+    GET  /v1/sync/pull?since=C&limit=N&protocol=1      → PullResponse
+    POST /v1/grants                  GrantsRequest → GrantsResponse (offline spending allowances)
+    POST /v1/spend                   SpendRequest → Grant (an online spend, authorised now) | 409
+    GET  /v1/photos/{sha256}/upload?member_id=M  → UploadStatus (how many bytes the server holds)
+    PUT  /v1/photos/{sha256}?member_id=M  body: the next bytes, Content-Range: bytes START-END/TOTAL
+                                     → UploadStatus (complete once all bytes are in and the hash holds)
+    GET  /v1/photos/{sha256}         → image/jpeg
+    GET  /v1/health                  → {"status": "ok", "protocol": 1, "server_time_us": …} (no auth)
+
+Errors are JSON `{"detail": {"code": "...", "message": "...", ...}}` with 4xx; never a 5xx for bad
+input. Codes the client acts on: `unsupported_protocol` (400), `unauthorized` (401: unknown token),
+`device_revoked` (403), `push_first` (409: the server has not yet received the device's entries up to
+`after_seq`), `insufficient_points` (409, with `available`), `batch_too_large` (413),
+`invalid_request` (422, pydantic's own validation errors are reported under this code too).
+
+Ordering: the server sequence (`seq`) orders everything globally. It is handed out under one
+serialising lock, so a cursor never skips a row that commits later with a smaller number.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.domain.ledger import EntryKind, LedgerEntry
+from app.domain.money import MAX_POINTS, MAX_RIALS
+
+PROTOCOL_VERSION = 1
+MAX_PUSH_ENTRIES = 1_000
+MAX_PUSH_ITEMS = 500
+MAX_PULL_LIMIT = 5_000
+DEFAULT_PULL_LIMIT = 2_000
+MAX_GRANT_MEMBERS = 200
+MAX_PHOTO_BYTES = 512 * 1024
+PHOTO_CHUNK_BYTES = 64 * 1024
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+HASH_PATTERN = r"^[0-9a-f]{64}$"
+
+Id = Annotated[str, Field(pattern=UUID_PATTERN, description="a lowercase, dashed UUID")]
+Hash = Annotated[str, Field(pattern=HASH_PATTERN, description="SHA-256, lowercase hex")]
+Rials = Annotated[int, Field(ge=-MAX_RIALS, le=MAX_RIALS)]
+Points = Annotated[int, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+TimeUs = Annotated[int, Field(ge=0, le=2**62, description="UTC microseconds since the Unix epoch")]
+Seq = Annotated[int, Field(ge=0, le=2**62)]
+ShortText = Annotated[str, Field(max_length=120)]
+Code = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class Wire(BaseModel):
+    """Strict about unknown fields: a typo on either side is an error, not silently ignored data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Request(Wire):
+    protocol: Literal[1] = PROTOCOL_VERSION
+
+
+# ---- the club's reference data (server → terminal) -------------------------------------------------
+
+
+class WireTier(Wire):
+    code: Code
+    name_fa: ShortText
+    name_en: ShortText
+    rank: Annotated[int, Field(ge=0, le=1000)]
+    threshold_points: Annotated[int, Field(ge=0, le=MAX_POINTS)] = 0
+    multiplier_percent: Annotated[int, Field(ge=0, le=10_000)] = 100
+
+
+class WireBranch(Wire):
+    """A branch and its earning scenario (field meanings: app.domain.rules)."""
+
+    id: Id
+    code: Code
+    name_fa: ShortText
+    name_en: ShortText
+    earn_points_per_unit: Annotated[int, Field(ge=0, le=MAX_POINTS)]
+    earn_rials_per_unit: Annotated[int, Field(ge=1, le=MAX_RIALS)]
+    earn_min_sale_rials: Annotated[int, Field(ge=0, le=MAX_RIALS)] = 0
+    earn_max_points_per_sale: Annotated[int, Field(ge=0, le=MAX_POINTS)] | None = None
+    earn_rounding: Literal["floor", "ceil", "half_up"] = "floor"
+    redeem_rials_per_point: Annotated[int, Field(ge=1, le=MAX_RIALS)]
+    redeem_max_share_percent: Annotated[int, Field(ge=0, le=100)]
+
+
+class WireStaff(Wire):
+    """Staff log in on terminals offline, so their argon2 PIN hash travels (never the PIN)."""
+
+    id: Id
+    name: ShortText
+    role: Literal["cashier", "host", "manager", "admin"]
+    branch_id: Id | None = None
+    pin_hash: Annotated[str, Field(max_length=200)]
+    active: bool = True
+
+
+class WireDevice(Wire):
+    """A terminal of the club: other terminals need it for the entries it made."""
+
+    id: Id
+    code: Code
+    branch_id: Id
+
+
+class WireKey(Wire):
+    """A card-signing public key (Ed25519, raw 32 bytes, base64) by key id; retired keys stay."""
+
+    key_id: Annotated[int, Field(ge=0, le=0xFFFF)]
+    public_key: Annotated[str, Field(max_length=64)]
+    created_at_us: TimeUs
+    retired_at_us: TimeUs | None = None
+
+
+# ---- what terminals and the server both create ------------------------------------------------------
+
+
+class WireMember(Wire):
+    id: Id
+    name: ShortText
+    phone: Annotated[str, Field(min_length=3, max_length=20)]
+    tier_code: Code
+    branch_id: Id
+    joined_at_us: TimeUs
+    birth_date: date | None = None
+    national_id_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")] | None = None
+    referrer_id: Id | None = None
+    consent_marketing: bool = False
+
+
+class WireCard(Wire):
+    """A card or a member QR (kind "qr"). Status changes travel as revocations, not as card rows."""
+
+    number: Annotated[str, Field(pattern=r"^[0-9]{16}$")]
+    kind: Literal["card", "qr"] = "card"
+    uid: Annotated[str, Field(pattern=r"^[0-9a-f]{2,32}$")] | None = None
+    member_id: Id
+    issued_at_us: TimeUs
+    expires_at_us: TimeUs | None = None
+    payload_version: Annotated[int, Field(ge=1, le=255)] = 1
+
+
+class WireRevocation(Wire):
+    id: Id
+    card_number: Annotated[str, Field(pattern=r"^[0-9]{16}$")]
+    status: Literal["lost", "revoked"]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    staff_id: Id | None = None
+    at_us: TimeUs
+
+
+class WireEntry(Wire):
+    """A ledger entry exactly as the device sealed it; `hash` covers every other field."""
+
+    id: Id
+    device_id: Id
+    device_seq: Annotated[int, Field(ge=1, le=2**62)]
+    created_at_us: TimeUs
+    branch_id: Id
+    member_id: Id
+    kind: EntryKind
+    staff_id: Id | None = None
+    points_delta: Points
+    cash_delta: Rials
+    sale_amount: Rials
+    discount_rials: Annotated[int, Field(ge=0, le=MAX_RIALS)]
+    invoice_ref: Annotated[str, Field(max_length=64)] | None = None
+    reason: Annotated[str, Field(max_length=500)] | None = None
+    reverses: Id | None = None
+    prev_hash: Hash
+    hash: Hash
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> WireEntry:
+        return cls.model_validate(entry.body() | {"hash": entry.hash})
+
+    def to_entry(self) -> LedgerEntry:
+        return LedgerEntry(**self.model_dump())
+
+    def hash_holds(self) -> bool:
+        """Whether `hash` is the SHA-256 of this body (app.domain.ledger's canonical form)."""
+        return self.to_entry().expected_hash() == self.hash
+
+
+# ---- enrolment -----------------------------------------------------------------------------------
+
+
+class EnrollRequest(Request):
+    code: Annotated[str, Field(min_length=6, max_length=64)]
+    device_name: ShortText = ""
+    issuing_public_key: Annotated[str, Field(max_length=64)] | None = None  # base64 of 32 raw bytes
+
+
+class EnrollResponse(Wire):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    device_id: Id
+    device_code: Code
+    branch_id: Id
+    token: Annotated[str, Field(min_length=32, max_length=128)]  # shown once; the server keeps a hash
+    key_id: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None  # for issuing_public_key
+    card_prefix: Annotated[str, Field(pattern=r"^[0-9]{4,10}$")]  # this device's card-number series
+    server_time_us: TimeUs
+
+
+# ---- push (terminal → server) ---------------------------------------------------------------------
+
+
+class ItemKind(StrEnum):
+    MEMBER = "member"
+    CARD = "card"
+    CARD_REVOCATION = "card_revocation"
+
+
+class MemberItem(Wire):
+    """A member this terminal enrolled (or edited): the whole record, applied as an upsert."""
+
+    kind: Literal["member"] = "member"
+    id: Id  # the outbox item's id: its idempotency key (not the member's id)
+    member: WireMember
+
+
+class CardItem(Wire):
+    """A card or QR this terminal issued, or the chip it was later bound to (an upsert by number)."""
+
+    kind: Literal["card"] = "card"
+    id: Id
+    card: WireCard
+
+
+class RevocationItem(Wire):
+    kind: Literal["card_revocation"] = "card_revocation"
+    id: Id
+    revocation: WireRevocation
+
+
+Item = Annotated[MemberItem | CardItem | RevocationItem, Field(discriminator="kind")]
+
+
+class PushRequest(Request):
+    """Items first (the members and cards entries may name), then entries in device-sequence order."""
+
+    device_id: Id
+    items: Annotated[list[Item], Field(max_length=MAX_PUSH_ITEMS)] = []
+    entries: Annotated[list[WireEntry], Field(max_length=MAX_PUSH_ENTRIES)] = []
+
+    @field_validator("entries")
+    @classmethod
+    def _in_device_order(cls, entries: list[WireEntry]) -> list[WireEntry]:
+        seqs = [e.device_seq for e in entries]
+        if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+            raise ValueError("entries must be in strictly increasing device_seq order")
+        return entries
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"  # new: stored, given a server sequence
+    DUPLICATE = "duplicate"  # the same id with the same body was already there (a retry)
+    REJECTED = "rejected"  # refused for `reason`; the terminal sets it aside and goes on
+    CONFLICT = "conflict"  # the same id (or device_seq) with another body: alerted, set aside
+
+
+class Result(Wire):
+    id: str
+    outcome: Outcome
+    reason: str | None = None
+    server_seq: Seq | None = None  # for accepted and duplicate entries and items
+
+
+class ChainProblem(Wire):
+    """Where the server found the device's hash chain broken (it still stores what happened)."""
+
+    device_seq: Seq
+    problem: Literal["sequence_gap", "reordered_or_deleted", "edited", "late"]
+
+
+class PushResponse(Wire):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    items: list[Result] = []
+    entries: list[Result] = []
+    contiguous_seq: Seq  # the highest device_seq up to which the server holds every entry
+    chain_problems: list[ChainProblem] = []
+    server_time_us: TimeUs
+
+
+# ---- pull (server → terminal) ---------------------------------------------------------------------
+
+
+class TierChange(Wire):
+    kind: Literal["tier"] = "tier"
+    seq: Seq
+    tier: WireTier
+
+
+class BranchChange(Wire):
+    kind: Literal["branch"] = "branch"
+    seq: Seq
+    branch: WireBranch
+
+
+class StaffChange(Wire):
+    kind: Literal["staff"] = "staff"
+    seq: Seq
+    staff: WireStaff
+
+
+class DeviceChange(Wire):
+    kind: Literal["device"] = "device"
+    seq: Seq
+    device: WireDevice
+
+
+class KeyChange(Wire):
+    kind: Literal["club_key"] = "club_key"
+    seq: Seq
+    key: WireKey
+
+
+class MemberChange(Wire):
+    kind: Literal["member"] = "member"
+    seq: Seq
+    member: WireMember
+
+
+class PhotoChange(Wire):
+    """The member has a (new) photo; fetch it with GET /v1/photos/{sha256}."""
+
+    kind: Literal["member_photo"] = "member_photo"
+    seq: Seq
+    member_id: Id
+    sha256: Hash
+    size: Annotated[int, Field(ge=1, le=MAX_PHOTO_BYTES)]
+
+
+class CardChange(Wire):
+    kind: Literal["card"] = "card"
+    seq: Seq
+    card: WireCard
+
+
+class RevocationChange(Wire):
+    kind: Literal["card_revocation"] = "card_revocation"
+    seq: Seq
+    revocation: WireRevocation
+
+
+class EntryChange(Wire):
+    """Any device's entry, this terminal's own included (for its own, it is an acknowledgement)."""
+
+    kind: Literal["entry"] = "entry"
+    seq: Seq
+    entry: WireEntry
+
+
+class RestrictionChange(Wire):
+    """A member put on (or taken off) the restricted list: no offline spending, no override."""
+
+    kind: Literal["restriction"] = "restriction"
+    seq: Seq
+    member_id: Id
+    restricted: bool
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
+class SettingChange(Wire):
+    """A club-wide setting (names in SETTINGS below)."""
+
+    kind: Literal["setting"] = "setting"
+    seq: Seq
+    key: Annotated[str, Field(max_length=64)]
+    value: Annotated[str, Field(max_length=1000)]
+
+
+Change = Annotated[
+    TierChange
+    | BranchChange
+    | StaffChange
+    | DeviceChange
+    | KeyChange
+    | MemberChange
+    | PhotoChange
+    | CardChange
+    | RevocationChange
+    | EntryChange
+    | RestrictionChange
+    | SettingChange,
+    Field(discriminator="kind"),
+]
+
+# Settings the server publishes; terminals store them in their `setting` table under the same key.
+SETTINGS = {
+    "club_name_fa": "the club's name in Persian",
+    "club_name_en": "the club's name in English",
+    "revocation_max_age_s": "older revocation list than this: earning only (app.services.cards)",
+    "grant_share_percent": "an offline grant is at most this share of the member's balance",
+    "grant_cap_points": "and at most this many points",
+    "grant_ttl_s": "an offline grant expires this long after the server issued it",
+}
+
+
+class PullResponse(Wire):
+    """Changes with seq > since, in seq order; apply them and `next_cursor` in one transaction."""
+
+    protocol: Literal[1] = PROTOCOL_VERSION
+    changes: list[Change]
+    next_cursor: Seq
+    more: bool  # another page is waiting
+    server_time_us: TimeUs
+
+
+# ---- spending: offline grants and online authorisation --------------------------------------------
+
+
+class Grant(Wire):
+    """Points this device may let the member spend without asking the server again.
+
+    The device's redeem entries for the member with device_seq > `after_seq` draw on it, until
+    `expires_at_us` (server time). A new grant for the same member and device replaces the old one,
+    on both sides. `signature` = HMAC-SHA256 keyed by the device token over `grant_signing_bytes`.
+    """
+
+    grant_id: Id
+    member_id: Id
+    device_id: Id
+    points: Annotated[int, Field(ge=0, le=MAX_POINTS)]
+    after_seq: Seq
+    issued_at_us: TimeUs
+    expires_at_us: TimeUs
+    for_entry: Id | None = None  # set when this is an online spend's authorisation
+    signature: Hash
+
+
+class GrantsRequest(Request):
+    """Ask for offline grants; `after_seq` is the device's head (push everything up to it first)."""
+
+    after_seq: Seq
+    member_ids: Annotated[list[Id], Field(max_length=MAX_GRANT_MEMBERS)]
+
+
+class GrantsResponse(Wire):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    grants: list[Grant]  # one per member asked for (points may be 0)
+    server_time_us: TimeUs
+
+
+class SpendRequest(Request):
+    """Authorise spending `points` now, for the redeem entry `entry_id` the terminal is about to write."""
+
+    after_seq: Seq
+    member_id: Id
+    points: Annotated[int, Field(ge=1, le=MAX_POINTS)]
+    entry_id: Id  # idempotency key: the same request again returns the same grant
+
+
+class UploadStatus(Wire):
+    sha256: Hash
+    received: Annotated[int, Field(ge=0, le=MAX_PHOTO_BYTES)]
+    complete: bool
+
+
+# ---- helpers both ends use ------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    """What the server stores instead of a device or admin token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def grant_signing_bytes(grant: Grant | dict[str, object]) -> bytes:
+    body = grant.model_dump(mode="json") if isinstance(grant, Grant) else dict(grant)
+    body.pop("signature", None)
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign_grant(fields: dict[str, object], token: str) -> str:
+    return hmac.new(token.encode(), grant_signing_bytes(fields), hashlib.sha256).hexdigest()
+
+
+def grant_signature_holds(grant: Grant, token: str) -> bool:
+    expected = hmac.new(token.encode(), grant_signing_bytes(grant), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, grant.signature)
+
+
+def b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def b64decode(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
