@@ -41,6 +41,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="skip tap to verdict (it needs the machine's one pcscd and its virtual readers)",
     )
+    parser.add_argument(
+        "--only",
+        choices=("sale",),
+        default=None,
+        help="run only these figures (sale: durable sale, bare insert and floor); no JSON file is written",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.members, args.sales, args.lookups, args.profiles, args.history = 5_000, 100, 1_000, 100, 200
@@ -136,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, object] = {"quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="bashgah-bench-", dir=args.tmp) as tmp:
         results |= _sales_report(run_sales(Path(tmp), args.sales))
+        if args.only == "sale":
+            _say(json.dumps(results))
+            return 0
         results |= _lookup_report(
             run_lookups(
                 Path(tmp),

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
-
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
 from app.domain.ids import derived_id
@@ -20,6 +18,7 @@ from app.domain.money import require_points, require_rials
 from app.domain.staff import Action, Staff
 from app.services.terminal import Terminal
 from app.store import club, ledger, members
+from app.store.database import Tx
 
 MAX_INVOICE_LENGTH = 64
 
@@ -55,7 +54,8 @@ def record_sale(terminal: Terminal, request: SaleRequest) -> SaleResult:
     if request.staff is not None:
         request.staff.require(Action.RECORD_SALE)
     sale_id = request.entry_id or terminal.new_id()
-    with terminal.db.write() as conn:
+    # a sale is the counter's hot path: the bare-driver transaction (see Database.write_driver)
+    with terminal.db.write_driver() as conn:
         existing = ledger.get(conn, sale_id)
         if existing is not None:
             return _replay(conn, existing, request)
@@ -70,7 +70,7 @@ def record_sale(terminal: Terminal, request: SaleRequest) -> SaleResult:
         at = ledger.head(conn, terminal.device_id)
         if invoice is None:
             invoice = f"{terminal.device_code}-{at[0] + 1:06d}"
-        elif ledger.for_invoice(conn, invoice):
+        elif ledger.invoice_in_use(conn, invoice):
             raise ClubError("invoice_in_use", invoice=invoice)
         now = terminal.clock.now_us()
         common = {
@@ -127,7 +127,7 @@ def _result(entries: list[LedgerEntry], balance: MemberBalance, replayed: bool =
     )
 
 
-def _replay(conn: Connection, existing: LedgerEntry, request: SaleRequest) -> SaleResult:
+def _replay(conn: Tx, existing: LedgerEntry, request: SaleRequest) -> SaleResult:
     """The same request again: answer as before; a different request under the same id is refused."""
     redeem_entry = ledger.get(conn, str(derived_id(existing.id, 1)))
     redeemed = -redeem_entry.points_delta if redeem_entry else 0

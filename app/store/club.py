@@ -16,7 +16,7 @@ from app.domain.money import Rounding
 from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.staff import Role, Staff
 from app.domain.tier import Tier
-from app.store.database import fetch_one
+from app.store.database import Tx, fetch_one
 from app.store.schema import BranchRow, DeviceRow, Setting, StaffEventRow, StaffRow, TierRow
 
 TIER = TierRow.__table__
@@ -57,7 +57,7 @@ def tiers(conn: Connection) -> list[Tier]:
     return [Tier(**dict(r._mapping)) for r in rows]
 
 
-def tier(conn: Connection, code: str) -> Tier:
+def tier(conn: Tx, code: str) -> Tier:
     row = fetch_one(conn, _TIER_SQL, (code,))
     if row is None:
         raise ClubError("unknown_tier", tier=code)
@@ -111,7 +111,7 @@ def _branch(row: Any) -> Branch:
     )
 
 
-def branch(conn: Connection, branch_id: str) -> Branch:
+def branch(conn: Tx, branch_id: str) -> Branch:
     row = fetch_one(conn, _BRANCH_SQL, (branch_id,))
     if row is None:
         raise ClubError("unknown_branch", branch=branch_id)

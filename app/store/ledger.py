@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, insert, select
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, seal_all
-from app.store.database import driver
+from app.store.database import Tx, driver
 from app.store.schema import DeviceRow, LedgerAckRow, LedgerEntryRow, MemberBalanceRow
 
 ENTRY = LedgerEntryRow.__table__
@@ -41,6 +41,7 @@ _UPSERT_SQL = (
     "last_activity_us = max(last_activity_us, excluded.last_activity_us)"
 )
 _KIND_INDEX = _FIELDS.index("kind")
+_INVOICE_USED_SQL = "SELECT 1 FROM ledger_entry WHERE invoice_ref = ? LIMIT 1"
 
 
 def _entry(row: object) -> LedgerEntry:
@@ -62,7 +63,7 @@ def _tuple(entry: LedgerEntry) -> tuple[object, ...]:
 
 
 def append(
-    conn: Connection,
+    conn: Tx,
     device_id: str,
     drafts: Sequence[EntryDraft],
     at: tuple[int, str] | None = None,
@@ -82,7 +83,7 @@ def append(
     return entries
 
 
-def head(conn: Connection, device_id: str) -> tuple[int, str]:
+def head(conn: Tx, device_id: str) -> tuple[int, str]:
     """The device's (last sequence, head hash)."""
     row = driver(conn).execute(_HEAD_SQL, (device_id,)).fetchone()
     if row is None:
@@ -108,7 +109,7 @@ def _balance_values(balance: MemberBalance) -> dict[str, int]:
     }
 
 
-def balance(conn: Connection, member_id: str) -> MemberBalance:
+def balance(conn: Tx, member_id: str) -> MemberBalance:
     row = driver(conn).execute(_BALANCE_SQL, (member_id,)).fetchone()
     return MemberBalance() if row is None else MemberBalance(*row)
 
@@ -132,7 +133,7 @@ def replace_balances(conn: Connection, balances: dict[str, MemberBalance]) -> No
         )
 
 
-def get(conn: Connection, entry_id: str) -> LedgerEntry | None:
+def get(conn: Tx, entry_id: str) -> LedgerEntry | None:
     row = driver(conn).execute(_SELECT_ENTRY, (entry_id,)).fetchone()
     return None if row is None else _entry_from_tuple(row)
 
@@ -144,6 +145,11 @@ def get_many(conn: Connection, entry_ids: Iterable[str]) -> list[LedgerEntry]:
         .order_by(ENTRY.c.device_id, ENTRY.c.device_seq)
     )
     return [_entry(r) for r in rows]
+
+
+def invoice_in_use(conn: Tx, invoice_ref: str) -> bool:
+    """Whether any entry carries this invoice reference (a sale checks before taking one)."""
+    return driver(conn).execute(_INVOICE_USED_SQL, (invoice_ref,)).fetchone() is not None
 
 
 def for_invoice(conn: Connection, invoice_ref: str) -> list[LedgerEntry]:

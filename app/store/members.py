@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.card import Card, CardKind, CardStatus
 from app.domain.member import Member
-from app.store.database import fetch_one
+from app.store.database import Tx, fetch_one
 from app.store.schema import CardRow, MemberPhotoRow, MemberRow
 
 MEMBER = MemberRow.__table__
@@ -56,17 +56,17 @@ def put_member(conn: Connection, member: Member) -> None:
     )
 
 
-def get(conn: Connection, member_id: str) -> Member | None:
+def get(conn: Tx, member_id: str) -> Member | None:
     row = fetch_one(conn, _MEMBER_SQL.format("id"), (member_id,))
     return None if row is None else _member(row)
 
 
-def by_phone(conn: Connection, phone: str) -> Member | None:
+def by_phone(conn: Tx, phone: str) -> Member | None:
     row = fetch_one(conn, _MEMBER_SQL.format("phone"), (phone,))
     return None if row is None else _member(row)
 
 
-def by_card_number(conn: Connection, number: str) -> tuple[Member, Card] | None:
+def by_card_number(conn: Tx, number: str) -> tuple[Member, Card] | None:
     row = fetch_one(conn, _CARD_SQL, (number,))
     if row is None:
         return None
