@@ -35,7 +35,7 @@ def cold_start_ms(data_dir: Path, runs: int) -> list[float]:
 
 def tap_to_member_ms(data_dir: Path, taps: int) -> list[float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtTest import QTest
+    from PySide6.QtCore import QEventLoop, QTimer
 
     from app.cards.simulated import SimulatedReader
     from app.services.demo_cards import demo_card_numbers, demo_tap
@@ -50,10 +50,14 @@ def tap_to_member_ms(data_dir: Path, taps: int) -> list[float]:
     running.ctx.session.log_in(cashier)
     running.window.show_idle()
     shown: list[int] = []
+    # Wait in a running event loop, as the window does: QTest.qWait keeps the GIL while it sleeps, so the
+    # device and worker threads would each wait out Python's switch interval (5 ms) at every hand-off.
+    loop = QEventLoop()
 
     def painted(_member_id: str) -> None:
         running.window.member.repaint()  # paint now, synchronously: the figure includes the photo drawn
         shown.append(time.perf_counter_ns())
+        loop.quit()
 
     running.window.member_shown.connect(painted)
     numbers = demo_card_numbers(terminal)
@@ -62,12 +66,13 @@ def tap_to_member_ms(data_dir: Path, taps: int) -> list[float]:
     try:
         for i in range(taps):
             running.window.show_idle()
-            QTest.qWait(5)
+            QTimer.singleShot(5, loop.quit)
+            loop.exec()
             before = len(shown)
             started = time.perf_counter_ns()
             running.ctx.simulated.tap(*cards[i % len(cards)])
             while len(shown) == before:
-                QTest.qWait(1)
+                loop.exec()
             samples.append((shown[-1] - started) / 1e6)
     finally:
         running.close()
