@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -16,7 +17,7 @@ from app.domain.money import Rounding
 from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.staff import Role, Staff
 from app.domain.tier import Tier
-from app.store.database import Tx, fetch_one
+from app.store.database import Tx, driver
 from app.store.schema import BranchRow, DeviceRow, Setting, StaffEventRow, StaffRow, TierRow
 
 TIER = TierRow.__table__
@@ -25,10 +26,21 @@ DEVICE = DeviceRow.__table__
 STAFF = StaffRow.__table__
 SETTING = Setting.__table__
 STAFF_EVENT = StaffEventRow.__table__
-# built once: see app.store.ledger
-# Read on every sale: straight to the driver (see app.store.database.driver).
-_TIER_SQL = "SELECT * FROM tier WHERE code = ?"
-_BRANCH_SQL = "SELECT * FROM branch WHERE id = ?"
+# Read on every sale: straight to the driver (see app.store.database.driver), with named columns so that
+# a row is a plain tuple in a known order.
+_TIER_COLUMNS = ("code", "name_fa", "name_en", "rank", "threshold_points", "multiplier_percent")
+_BRANCH_COLUMNS = (
+    "id", "code", "name_fa", "name_en", "earn_points_per_unit", "earn_rials_per_unit", "earn_min_sale_rials",
+    "earn_max_points_per_sale", "earn_rounding", "redeem_rials_per_point", "redeem_max_share_percent",
+)  # fmt: skip
+_TIER_SQL = f"SELECT {', '.join(_TIER_COLUMNS)} FROM tier WHERE code = ?"
+_BRANCH_SQL = f"SELECT {', '.join(_BRANCH_COLUMNS)} FROM branch WHERE id = ?"
+# Tiers and branches built from rows, keyed by the whole row: the row is still read in every transaction,
+# so an edited tier or branch (here, by sync or by another process) is a new key and never served stale;
+# only rebuilding the same objects sale after sale is saved. Bounded: cleared when full.
+_BUILT: dict[tuple[object, ...], Any] = {}
+_BUILT_MAX = 256
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +69,20 @@ def tiers(conn: Connection) -> list[Tier]:
     return [Tier(**dict(r._mapping)) for r in rows]
 
 
+def _built(key: tuple[object, ...], build: Callable[[], _T]) -> _T:
+    found: _T | None = _BUILT.get(key)
+    if found is None:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        found = _BUILT[key] = build()
+    return found
+
+
 def tier(conn: Tx, code: str) -> Tier:
-    row = fetch_one(conn, _TIER_SQL, (code,))
+    row = driver(conn).execute(_TIER_SQL, (code,)).fetchone()
     if row is None:
         raise ClubError("unknown_tier", tier=code)
-    return Tier(**dict(row))
+    return _built(("tier", *row), lambda: Tier(**dict(zip(_TIER_COLUMNS, row, strict=True))))
 
 
 def entry_tier(conn: Connection) -> Tier:
@@ -112,10 +133,10 @@ def _branch(row: Any) -> Branch:
 
 
 def branch(conn: Tx, branch_id: str) -> Branch:
-    row = fetch_one(conn, _BRANCH_SQL, (branch_id,))
+    row = driver(conn).execute(_BRANCH_SQL, (branch_id,)).fetchone()
     if row is None:
         raise ClubError("unknown_branch", branch=branch_id)
-    return _branch(row)
+    return _built(("branch", *row), lambda: _branch(dict(zip(_BRANCH_COLUMNS, row, strict=True))))
 
 
 def branch_by_code(conn: Connection, code: str) -> Branch:
