@@ -30,6 +30,7 @@ class EntryKind(StrEnum):
     BONUS = "bonus"
     MEMBERSHIP_PURCHASE = "membership_purchase"
     REVERSAL = "reversal"  # undoes all or part of the entry named in `reverses` (returns too)
+    OVERRIDE = "override"  # a manager let a sale spend beyond the offline grant: zero points, a reason
 
 
 @dataclass(frozen=True, slots=True)
