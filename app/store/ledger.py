@@ -83,6 +83,17 @@ def append(
     return entries
 
 
+def insert_sealed(conn: Tx, entries: Sequence[LedgerEntry]) -> None:
+    """Insert entries another device sealed (pulled from the server) and update balances, in conn's
+    transaction. Their device's chain and head are the caller's to check and move (app.store.replica).
+    """
+    if not entries:
+        return
+    cursor = driver(conn).cursor()
+    cursor.executemany(_INSERT_SQL, [_tuple(e) for e in entries])
+    _project(cursor, entries)
+
+
 def head(conn: Tx, device_id: str) -> tuple[int, str]:
     """The device's (last sequence, head hash)."""
     row = driver(conn).execute(_HEAD_SQL, (device_id,)).fetchone()
