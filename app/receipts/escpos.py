@@ -12,7 +12,8 @@ bundled Vazirmatn. Shaping Persian needs Pillow's Raqm layout (HarfBuzz + FriBiD
 Persian, and a line that still is not ASCII is left out. The QR code is the printer's own (GS ( k).
 
 Threading: printing is device or network I/O — call `print_to_setting` on a worker, never on the UI
-thread. python-escpos is imported only when a printer is made (its import configures logging).
+thread. python-escpos is imported only when a printer is made (its import configures logging), and
+Pillow only when a row is drawn: the window imports this module at start-up, long before any receipt.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageDraw, ImageFont, features
-
 from app.receipts.content import Receipt, pair_line
 
 if TYPE_CHECKING:
     from escpos.escpos import Escpos
+    from PIL import Image, ImageDraw, ImageFont
 
 DEFAULT_WIDTH_DOTS = 384  # a 58 mm printer at 203 dpi; 80 mm printers have 576 (`?width=576`)
 DOTS_PER_COLUMN = 12  # font A
@@ -55,6 +55,8 @@ class _Row:
 
 def can_shape_persian() -> bool:
     """Whether Pillow can join and order Persian letters here (Raqm with FriBiDi)."""
+    from PIL import features
+
     return bool(features.check("raqm"))
 
 
@@ -206,6 +208,8 @@ def _is_ascii(text: str) -> bool:
 
 @functools.cache
 def _font(size: int, bold: bool) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     name = "Vazirmatn-Bold.ttf" if bold else "Vazirmatn-Regular.ttf"
     data = (importlib.resources.files("app.resources") / "fonts" / name).read_bytes()
     return ImageFont.truetype(io.BytesIO(data), size, layout_engine=ImageFont.Layout.RAQM)
@@ -213,6 +217,8 @@ def _font(size: int, bold: bool) -> ImageFont.FreeTypeFont:
 
 def _row_image(row: _Row, width: int, rtl: bool) -> Image.Image:
     """One receipt row drawn black on white at the paper's width, thresholded so no dot is dithered."""
+    from PIL import Image, ImageDraw
+
     font = _font(FONT_PX["large" if row.large else "normal"], row.bold)
     ascent, descent = font.getmetrics()
     line_h = ascent + descent
