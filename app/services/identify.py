@@ -33,17 +33,22 @@ class MemberProfile:
 def find_member(terminal: Terminal, query: str, recent_limit: int = 10) -> MemberProfile:
     """The member a query names; a card that is lost or revoked is refused, not silently accepted."""
     with terminal.db.read() as conn:
-        member = resolve(conn, query)
-        recent = ledger.recent_for_member(conn, member.id, recent_limit)
-        return MemberProfile(
-            member=member,
-            tier=club.tier(conn, member.tier_code),
-            balance=ledger.balance(conn, member.id),
-            cards=members.cards_of(conn, member.id),
-            recent=recent,
-            unsynced=ledger.unacknowledged(conn, [e.id for e in recent]),
-            has_photo=members.has_photo(conn, member.id),
-        )
+        return member_profile(conn, query, recent_limit)
+
+
+def member_profile(conn: Connection, query: str, recent_limit: int = 10) -> MemberProfile:
+    """`find_member` inside the caller's snapshot (the window reads the photo and branch in the same one)."""
+    member = resolve(conn, query)
+    recent = ledger.recent_for_member(conn, member.id, recent_limit)
+    return MemberProfile(
+        member=member,
+        tier=club.tier(conn, member.tier_code),
+        balance=ledger.balance(conn, member.id),
+        cards=members.cards_of(conn, member.id),
+        recent=recent,
+        unsynced=ledger.unacknowledged(conn, [e.id for e in recent]),
+        has_photo=members.has_photo(conn, member.id),
+    )
 
 
 def resolve(conn: Connection, query: str) -> Member:

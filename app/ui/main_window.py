@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -20,8 +21,7 @@ from app.domain.branch import Branch
 from app.domain.errors import ClubError
 from app.domain.tier import Tier
 from app.messages import read_error_text
-from app.services.cards import CardIdentification, identify_event
-from app.services.identify import MemberProfile, find_member
+from app.services.identify import MemberProfile, member_profile
 from app.services.staff_auth import log_out
 from app.store import club, members
 from app.ui.bridges import CardBridge
@@ -33,8 +33,16 @@ from app.ui.views.idle import IdleView
 from app.ui.views.login import LoginView
 from app.ui.views.member import MemberView
 from app.ui.views.receipt import ReceiptView
+from app.ui.widgets.photo import decode_photo
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QImage
+
+    from app.services.cards import CardIdentification
+    from app.services.terminal import Terminal
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
+_ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +50,31 @@ class MemberScreen:
     """Everything the member and checkout screens need, loaded together on the worker."""
 
     profile: MemberProfile
-    photo: bytes | None
+    photo: QImage | None  # decoded on the worker: the UI thread only paints it
     branch: Branch
     tier: Tier
     earn_only: bool
+
+
+def load_member_screen(terminal: Terminal, member_id: str, earn_only: bool) -> MemberScreen:
+    """Worker: the member, their photo and the branch's rules, read in one snapshot."""
+    with terminal.db.read() as conn:
+        profile = member_profile(conn, member_id)
+        photo = members.photo(conn, member_id)
+        branch = club.branch(conn, terminal.branch_id)
+    return MemberScreen(profile, decode_photo(photo), branch, profile.tier, earn_only)
+
+
+def read_card(terminal: Terminal, event: CardEvent) -> tuple[CardIdentification | None, MemberScreen | None]:
+    """Worker: who a tapped card names and, when it is valid, their screen, in one trip to the worker."""
+    # Verification pulls in cryptography, ndef and Pillow: imported here, off the UI thread and after
+    # start-up, rather than before the login screen can show.
+    from app.services.cards import identify_event
+
+    result = identify_event(terminal, event)
+    if result is None or not result.verdict.valid or result.member is None:
+        return result, None
+    return result, load_member_screen(terminal, result.member.id, result.verdict.earn_only)
 
 
 class MainWindow(QMainWindow):
@@ -78,7 +107,7 @@ class MainWindow(QMainWindow):
         self._wire(bridge)
         self._shortcuts()
         self._idle_timer = QTimer(self, singleShot=True, interval=idle_lock_ms, timeout=self.lock)
-        QApplication.instance().installEventFilter(self)
+        self._watching_activity = False
         self.resize(1180, 760)
         self.retranslate()
         self.show_login()
@@ -98,6 +127,7 @@ class MainWindow(QMainWindow):
         self.receipt.done.connect(self.show_idle)
         bridge.card_presented.connect(self.on_card_presented)
         bridge.readers_changed.connect(lambda _event: self.status.retranslate())
+        self.ctx.session.staff_changed.connect(self._watch_activity)
 
     def _shortcuts(self) -> None:
         bindings = {
@@ -122,12 +152,24 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         self.status.stop()
         self._idle_timer.stop()
-        QApplication.instance().removeEventFilter(self)
+        self._watch_activity(None)
         super().closeEvent(event)
 
+    def _watch_activity(self, staff: object) -> None:
+        """Watch every event in the application for activity only while someone is logged in.
+
+        An application-wide filter in Python wraps every event of every object (and makes PySide build
+        the Python enums of every class it meets): the first paint took 80 ms longer with it, and with
+        nobody logged in there is no lock to postpone.
+        """
+        watch = staff is not None
+        if watch != self._watching_activity:
+            app = QApplication.instance()
+            (app.installEventFilter if watch else app.removeEventFilter)(self)
+            self._watching_activity = watch
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        activity = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
-        if event.type() in activity and self.ctx.session.staff is not None:
+        if event.type() in _ACTIVITY:
             self._idle_timer.start()  # any activity postpones the lock
         return False
 
@@ -158,15 +200,9 @@ class MainWindow(QMainWindow):
 
     def open_member(self, member_id: str, earn_only: bool = False) -> None:
         terminal = self.ctx.terminal
-
-        def load() -> MemberScreen:
-            profile = find_member(terminal, member_id)
-            with terminal.db.read() as conn:
-                photo = members.photo(conn, member_id)
-                branch = club.branch(conn, terminal.branch_id)
-            return MemberScreen(profile, photo, branch, profile.tier, earn_only)
-
-        self.ctx.tasks.run(load, self._show_member, self._show_error)
+        self.ctx.tasks.run(
+            lambda: load_member_screen(terminal, member_id, earn_only), self._show_member, self._show_error
+        )
 
     def _show_member(self, screen: MemberScreen) -> None:
         self._screen = screen
@@ -250,7 +286,7 @@ class MainWindow(QMainWindow):
             self._refuse(ClubError("card_unreadable", reason=why), reason)
             return
         terminal = self.ctx.terminal
-        self.ctx.tasks.run(lambda: identify_event(terminal, event), self._on_identified, self._show_error)
+        self.ctx.tasks.run(lambda: read_card(terminal, event), self._on_card_read, self._show_error)
 
     def on_qr_scanned(self, text: str) -> None:
         """A scanner typed a member QR into the idle screen: the same path as a card on a reader."""
@@ -259,13 +295,14 @@ class MainWindow(QMainWindow):
         )
         self.on_card_presented(event)
 
-    def _on_identified(self, result: CardIdentification | None) -> None:
+    def _on_card_read(self, read: tuple[CardIdentification | None, MemberScreen | None]) -> None:
+        result, screen = read
         if result is None:
             return
-        verdict = result.verdict
-        if verdict.valid and result.member is not None:
-            self.open_member(result.member.id, earn_only=verdict.earn_only)
+        if screen is not None:
+            self._show_member(screen)
             return
+        verdict = result.verdict
         error = verdict.error() or ClubError("card_unreadable", reason=verdict.reason or "?")
         self._refuse(error, verdict.reason or "refused")
 

@@ -5,12 +5,15 @@ a refused card, the idle lock and the live language switch — in both languages
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 
+from app.cards.base import CardEvent, CardEventKind
 from app.cards.simulated import SimulatedReader
 from app.services.cards import bind_card, prepare_card, revoke_card
 from app.ui.app import start_window
+from app.ui.main_window import read_card
 from tests.support.club import CASHIER, MANAGER
 
 UID = bytes.fromhex("04A1B2C3D4E5F6")
@@ -38,6 +41,20 @@ def test_a_tapped_card_opens_its_member(qtbot, running, club):
         running.ctx.simulated.tap(UID, prepared.ndef)
     assert shown.args == [club.maryam.id]
     assert running.window.stack.currentWidget() is running.window.member
+
+
+def test_a_valid_card_is_verified_and_its_member_loaded_in_one_worker_job(running, club):
+    prepared = chip_card(club)
+    event = CardEvent(CardEventKind.TAPPED, "simulated", "Test reader", 0, uid=UID, ndef=prepared.ndef)
+    result, screen = read_card(club.terminal, event)
+    assert result.verdict.valid and screen is not None
+    assert screen.profile.member.id == club.maryam.id
+    assert screen.photo is not None and not screen.photo.isNull()  # decoded on the worker
+    copied = CardEvent(
+        CardEventKind.TAPPED, "simulated", "Test reader", 0, uid=b"\x04" * 7, ndef=prepared.ndef
+    )
+    result, screen = read_card(club.terminal, copied)
+    assert not result.verdict.valid and screen is None
 
 
 def test_a_copied_card_is_refused_on_screen(qtbot, running, club):
@@ -92,3 +109,18 @@ def test_language_switches_live(qtbot, running):
     assert running.app.layoutDirection() == expected
     running.window.toggle_language()
     assert running.ctx.session.lang == before
+
+
+def press_a_key(app, widget):
+    app.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_5, Qt.KeyboardModifier.NoModifier, "5"))
+
+
+def test_activity_postpones_the_lock_only_while_someone_is_logged_in(running):
+    window = running.window
+    window._idle_timer.stop()
+    press_a_key(running.app, window.idle.search_field)
+    assert window._idle_timer.isActive()  # a key anywhere restarts the countdown
+    window.lock()
+    window._idle_timer.stop()
+    press_a_key(running.app, window.login.pin_field)
+    assert not window._idle_timer.isActive()  # nobody to lock: the application's events are not watched

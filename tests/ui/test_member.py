@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -16,7 +17,7 @@ from app.store import members
 from app.ui.format import card_number_text, local_datetime, points_text, toman_text
 from app.ui.views.member import MemberView
 from app.ui.widgets.banner import BannerKind
-from app.ui.widgets.photo import PLACEHOLDER_BACKGROUND
+from app.ui.widgets.photo import PLACEHOLDER_BACKGROUND, decode_photo
 
 LATIN_DIGIT = re.compile("[0-9]")
 PERSIAN_DIGIT = re.compile("[۰-۹]")
@@ -92,6 +93,16 @@ def test_placeholder_without_a_photo(view: MemberView, club) -> None:
 def test_bytes_that_are_not_a_photo_show_the_placeholder(view: MemberView, maryam) -> None:
     view.show_member(maryam[0], b"not a jpeg", earn_only=False)
     assert not view.photo.has_photo()
+
+
+def test_a_photo_decoded_on_another_thread_is_shown(view: MemberView, maryam) -> None:
+    profile, photo = maryam
+    with ThreadPoolExecutor(1) as worker:  # the window decodes on its worker, the UI thread only paints
+        image = worker.submit(decode_photo, photo).result()
+    assert image is not None and decode_photo(b"not a jpeg") is None and decode_photo(None) is None
+    view.show_member(profile, image, earn_only=False)
+    assert view.photo.has_photo()
+    assert view.photo.pixmap().size() == image.size()
 
 
 def test_history_with_unsynced_marker(view: MemberView, maryam, lang: str) -> None:

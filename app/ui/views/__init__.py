@@ -16,9 +16,10 @@ Views:
 - idle.IdleView: "tap a card or scan a QR"; search field (phone, card number or part of a name) with a
   result list. Signals `member_chosen(str member_id)`, `enroll_requested()`. Method
   `show_refusal(title, detail)` shows a red banner for a refused card; `clear()`.
-- member.MemberView: `show_member(profile: MemberProfile, photo: bytes | None, earn_only: bool)`: large
-  photo, name, tier badge, points, wallet, member since, birthday flag, last entries with an unsynced
-  marker. Signals `checkout_requested()`, `back_requested()`, `manager_requested()`.
+- member.MemberView: `show_member(profile: MemberProfile, photo: QImage | bytes | None, earn_only: bool)`
+  (the window decodes the photo on the worker): large photo, name, tier badge, points, wallet, member
+  since, birthday flag, last entries with an unsynced marker. Signals `checkout_requested()`,
+  `back_requested()`, `manager_requested()`.
 - checkout.CheckoutView: `start(profile: MemberProfile, branch: Branch, tier: Tier, earn_only: bool)`:
   amount in Toman (stored as rials), live points preview, optional redemption with its cap and the
   discount it gives, Enter records the sale. Signals `sale_recorded(SaleResult)`, `cancelled()`.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -166,7 +166,7 @@ class MemberView(QWidget):
 
     # ---------------------------------------------------------------- public
 
-    def show_member(self, profile: MemberProfile, photo: bytes | None, earn_only: bool) -> None:
+    def show_member(self, profile: MemberProfile, photo: QImage | bytes | None, earn_only: bool) -> None:
         """Fill the screen with this member; `earn_only` adds the amber "points cannot be spent" notice."""
         self._profile = profile
         self._earn_only = earn_only

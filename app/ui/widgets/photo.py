@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A member's photo, large enough to compare with the face at the counter.
 
-`set_photo(jpeg)` decodes the bytes (JPEG as stored) and paints them cropped to fill the widget,
+`set_photo(photo)` takes the JPEG as stored or, better, a QImage that `decode_photo` made on the
+worker (QImage, unlike QPixmap, may be made on any thread), and paints it cropped to fill the widget,
 smoothly scaled, with rounded corners; with no photo (or bytes that do not decode) a neutral
 head-and-shoulders silhouette is drawn instead, so a missing photo is obvious and never a broken image.
 """
@@ -9,7 +10,7 @@ head-and-shoulders silhouette is drawn instead, so a missing photo is obvious an
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 CORNER_RADIUS = 18
@@ -30,10 +31,11 @@ class PhotoWidget(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(self._side, self._side)
 
-    def set_photo(self, jpeg: bytes | None) -> bool:
-        """Show the photo in `jpeg`; False (and the silhouette) when there is none or it does not decode."""
-        pixmap = QPixmap()
-        self._photo = pixmap if jpeg and pixmap.loadFromData(jpeg) else None
+    def set_photo(self, photo: bytes | QImage | None) -> bool:
+        """Show the photo (JPEG bytes or a decoded image); False (and the silhouette) when there is none
+        or it does not decode."""
+        image = decode_photo(photo) if isinstance(photo, bytes) else photo
+        self._photo = QPixmap.fromImage(image) if image is not None and not image.isNull() else None
         self._scaled = None
         self.update()
         return self._photo is not None
@@ -77,6 +79,13 @@ class PhotoWidget(QWidget):
                 Qt.TransformationMode.SmoothTransformation,
             )
         return self._scaled
+
+
+def decode_photo(jpeg: bytes | None) -> QImage | None:
+    """The stored photo as an image, or None when there is none or it does not decode; safe on any
+    thread, so the worker decodes and the UI thread only paints."""
+    image = QImage()
+    return image if jpeg and image.loadFromData(jpeg) else None
 
 
 def _paint_silhouette(painter: QPainter, frame: QRectF) -> None:
