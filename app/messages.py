@@ -129,8 +129,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_tier": ("No tier {tier}.", "سطحی با نام {tier} وجود ندارد."),
     "unknown_device": ("No device {device}.", "دستگاهی با شناسه {device} وجود ندارد."),
     "club_not_set_up": (
-        "This terminal has no club yet: run `bashgah demo seed` for the demo club.",
-        "این پایانه هنوز باشگاهی ندارد: برای باشگاه نمایشی ‎`bashgah demo seed`‎ را اجرا کنید.",
+        "This terminal has no club yet: enrol it with `bashgah enroll --server URL --code CODE` "
+        "(if it is enrolled already, `bashgah sync` fetches the club), "
+        "or run `bashgah demo seed` for the demo club.",
+        "این پایانه هنوز باشگاهی ندارد: با ‎`bashgah enroll --server URL --code CODE`‎ آن را ثبت کنید "
+        "(اگر ثبت شده است، ‎`bashgah sync`‎ باشگاه را دریافت می‌کند) "
+        "یا برای باشگاه نمایشی ‎`bashgah demo seed`‎ را اجرا کنید.",
     ),
     "club_already_set_up": (
         "This terminal already has a club; nothing was changed.",
@@ -186,6 +190,67 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "database_unavailable": (
         "The data file cannot be opened ({detail}).",
         "فایل داده باز نمی‌شود ({detail}).",
+    ),
+    # ---- sync with the club server, and spending points it authorises
+    "invalid_member_id": (
+        "“{member}” cannot be a member id (a UUID such as 01900000-0000-7000-8000-000000000001).",
+        "«{member}» نمی‌تواند شناسه عضو باشد (شناسه‌ای مانند 01900000-0000-7000-8000-000000000001).",
+    ),
+    "invalid_server_url": (
+        "“{url}” is not a club server address (http://… or https://…).",
+        "«{url}» نشانی سرور باشگاه نیست (‎http://…‎ یا ‎https://…‎).",
+    ),
+    "already_enrolled": (
+        "This data folder already belongs to a club ({data_dir}): enrol a new terminal in an empty folder; "
+        "nothing was changed.",
+        "این پوشه داده از قبل متعلق به یک باشگاه است ({data_dir}): پایانه تازه را در پوشه‌ای خالی ثبت کنید؛ "
+        "چیزی تغییر نکرد.",
+    ),
+    "enrollment_incomplete": (
+        "The terminal is enrolled, but the club could not be fetched yet ({detail}): run `bashgah sync`.",
+        "پایانه ثبت شد، اما اطلاعات باشگاه هنوز دریافت نشد ({detail}): ‎`bashgah sync`‎ را اجرا کنید.",
+    ),
+    "not_enrolled": (
+        "This terminal is not enrolled with the club server, or the server no longer knows it: "
+        "ask the club office for an enrolment code.",
+        "این پایانه در سرور باشگاه ثبت نشده است یا سرور آن را نمی‌شناسد: از دفتر باشگاه کد ثبت بگیرید.",
+    ),
+    "device_revoked": (
+        "The club server has revoked this terminal: it can no longer sync. Ask the club office.",
+        "سرور باشگاه این پایانه را باطل کرده است و دیگر همگام نمی‌شود. با دفتر باشگاه تماس بگیرید.",
+    ),
+    "server_unreachable": (
+        "The club server cannot be reached ({detail}); the terminal keeps working offline.",
+        "سرور باشگاه در دسترس نیست ({detail})؛ پایانه بدون اتصال به کار ادامه می‌دهد.",
+    ),
+    "sync_refused": (
+        "The club server refused the request ({status} {detail}).",
+        "سرور باشگاه درخواست را نپذیرفت ({status} {detail}).",
+    ),
+    "server_refused_spend": (
+        "The club server allows this member to spend only {available} points now (asked: {requested}).",
+        "سرور باشگاه اکنون فقط {available} امتیاز از این عضو را قابل خرج می‌داند (درخواست: {requested}).",
+    ),
+    "offline_limit": (
+        "Offline, this member may spend at most {allowance} points here (asked: {requested}); "
+        "a manager can override with PIN and reason.",
+        "بدون اتصال، این عضو اینجا حداکثر {allowance} امتیاز می‌تواند خرج کند (درخواست: {requested})؛ "
+        "مدیر می‌تواند با رمز و ذکر دلیل اجازه دهد.",
+    ),
+    "restricted_member": (
+        "This member is on the club's restricted list: points cannot be spent without the club server, "
+        "not even by a manager's override.",
+        "این عضو در فهرست محدود باشگاه است: بدون سرور باشگاه امتیازی خرج نمی‌شود، حتی با اجازه مدیر.",
+    ),
+    "clock_behind_server": (
+        "This terminal's clock is more than 5 minutes behind the club server's: offline spending is blocked "
+        "until the clock is right and the terminal has synced.",
+        "ساعت این پایانه بیش از ۵ دقیقه از ساعت سرور باشگاه عقب است: تا درست شدن ساعت و همگام شدن پایانه، "
+        "خرج امتیاز بدون اتصال ممکن نیست.",
+    ),
+    "override_needs_reason": (
+        "An override needs the manager, their PIN and a reason.",
+        "اجازه مدیر به نام مدیر، رمز او و ذکر دلیل نیاز دارد.",
     ),
     # Card verdicts (app/cards/verify.py): the code is "card_" + the verdict's reason.
     "card_malformed": (

@@ -23,12 +23,14 @@ from app.domain.errors import ClubError
 from app.domain.ledger import clean_reason
 from app.domain.member import Member
 from app.domain.staff import Action, Staff
-from app.services.enroll import new_card
+from app.services.enroll import card_item, new_card
 from app.services.identify import resolve
 from app.services.issuing_key import load_issuing_key
 from app.services.jpeg import fit_photo
 from app.services.terminal import Terminal
-from app.store import cards, club, members
+from app.store import cards, club, members, outbox
+from app.store.wire import revocation_to_wire
+from sync.protocol import RevocationItem
 
 REVOCATIONS_AS_OF_SETTING = "revocations_as_of_us"  # set by sync; absent: this terminal is the authority
 REVOCATION_MAX_AGE_SETTING = "revocation_max_age_s"
@@ -131,7 +133,7 @@ def _card_to_issue(conn: Connection, member: Member, kind: CardKind, terminal: T
     for card in members.cards_of(conn, member.id):
         if card.kind is kind and card.status is CardStatus.ACTIVE and card.uid is None:
             return card
-    return new_card(conn, member.id, terminal.clock.now_us(), kind)
+    return new_card(conn, member.id, terminal.clock.now_us(), kind, item_id=terminal.new_id())
 
 
 def _profile(conn: Connection, member: Member) -> CardProfile:
@@ -149,7 +151,13 @@ def bind_card(terminal: Terminal, card_number: str, uid: bytes) -> None:
         holder = cards.card_by_uid(conn, uid.hex())
         if holder is not None and holder.number != card_number:
             raise ClubError("uid_in_use", card=holder.number)
+        if holder is not None:
+            return  # bound already (a retry): nothing new for the server either
         cards.bind_uid(conn, card_number, uid.hex())
+        bound = cards.card(conn, card_number)
+        if bound is None:
+            raise ClubError("unknown_card", card=card_number)
+        card_item(conn, bound, terminal.new_id(), terminal.clock.now_us())
 
 
 def revoke_card(
@@ -165,15 +173,22 @@ def revoke_card(
         if card.status is not CardStatus.ACTIVE:
             raise ClubError("card_not_active", card=card.number, status=card.status.value)
         status = CardStatus.LOST if lost else CardStatus.REVOKED
+        revocation_id, now = terminal.new_id(), terminal.clock.now_us()
         cards.revoke(
             conn,
-            revocation_id=terminal.new_id(),
+            revocation_id=revocation_id,
             number=card.number,
             status=status,
             reason=reason,
             staff_id=staff.id,
-            at_us=terminal.clock.now_us(),
+            at_us=now,
         )
+        wire = revocation_to_wire(
+            revocation_id, card.number, status.value, reason, staff_id=staff.id, at_us=now
+        )
+        # the revocation's id is the item's too: one revocation, one item
+        item = RevocationItem(id=revocation_id, revocation=wire)
+        outbox.add(conn, revocation_id, outbox.CARD_REVOCATION, card.number, item, at_us=now)
         revoked = cards.card(conn, card.number)
     assert revoked is not None
     return revoked

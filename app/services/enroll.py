@@ -1,8 +1,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Enrolling a new member, optionally with a printed card number, in one transaction."""
+"""Enrolling a new member, optionally with a printed card number, in one transaction.
+
+Whatever is made here also goes into the outbox in the same transaction (a member item, a card item, a
+local photo item), whether or not the terminal is enrolled with a server: a terminal that never is simply
+never pushes them, and one transaction shape for both keeps the rule "a thing exists exactly when its item
+does" without exceptions.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -10,11 +18,14 @@ from sqlalchemy import Connection
 
 from app.domain.card import Card, CardKind, card_number
 from app.domain.errors import ClubError
+from app.domain.ids import derived_id
 from app.domain.member import Member, clean_name, national_id_last4
 from app.domain.phone import normalize_phone
 from app.domain.staff import Action, Staff
 from app.services.terminal import Terminal
-from app.store import club, members
+from app.store import club, members, outbox
+from app.store.wire import card_to_wire, member_to_wire
+from sync.protocol import CardItem, MemberItem
 
 CARD_PREFIX_SETTING = "card_prefix"
 CARD_SERIAL_SETTING = "card_serial"
@@ -58,7 +69,7 @@ def enroll_member(terminal: Terminal, request: EnrollRequest) -> EnrollResult:
         and not date(1900, 1, 1) <= request.birth_date <= datetime.fromtimestamp(now // 1_000_000, UTC).date()
     ):
         raise ClubError("invalid_birth_date", birth_date=str(request.birth_date))
-    member_id = request.member_id or terminal.new_id()
+    member_id = _member_id(request.member_id) if request.member_id else terminal.new_id()
     with terminal.db.write() as conn:
         existing = members.get(conn, member_id)
         if existing is not None:
@@ -84,13 +95,65 @@ def enroll_member(terminal: Terminal, request: EnrollRequest) -> EnrollResult:
             consent_marketing=request.consent_marketing,
         )
         members.put_member(conn, member)
-        if request.photo_jpeg is not None:
-            members.put_photo(conn, member_id, request.photo_jpeg)
-        card = new_card(conn, member_id, now) if request.with_card else None
+        card = _queue_new_member(conn, member, request, now)
         return EnrollResult(member, card)
 
 
-def new_card(conn: Connection, member_id: str, now_us: int, kind: CardKind = CardKind.CARD) -> Card:
+def _member_id(raw: str) -> str:
+    """A member id as the wire carries it (lowercase, dashed UUID); it seeds the ids of its outbox items."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise ClubError("invalid_member_id", member=raw) from None
+
+
+def _queue_new_member(conn: Connection, member: Member, request: EnrollRequest, now: int) -> Card | None:
+    """The member's outbox item, photo and first card, with item ids derived from the member's id so
+    that the same enrolment retried names the same items."""
+    item_id = str(derived_id(member.id, 1))
+    item = MemberItem(id=item_id, member=member_to_wire(member))
+    outbox.add(conn, item_id, outbox.MEMBER, member.id, item, at_us=now)
+    if request.photo_jpeg is not None:
+        store_photo(conn, member.id, request.photo_jpeg, str(derived_id(member.id, 2)), now)
+    if not request.with_card:
+        return None
+    return new_card(conn, member.id, now, item_id=str(derived_id(member.id, 3)))
+
+
+def change_photo(terminal: Terminal, member_id: str, jpeg: bytes, staff: Staff | None = None) -> None:
+    """Take a new photo of a member; it replaces the old one here and, after sync, everywhere."""
+    if staff is not None:
+        staff.require(Action.ENROLL_MEMBER)
+    if not _is_jpeg(jpeg):
+        raise ClubError("invalid_photo")
+    with terminal.db.write() as conn:
+        if members.get(conn, member_id) is None:
+            raise ClubError("unknown_member", member=member_id)
+        store_photo(conn, member_id, jpeg, terminal.new_id(), terminal.clock.now_us())
+
+
+def store_photo(conn: Connection, member_id: str, jpeg: bytes, item_id: str, now_us: int) -> None:
+    """Keep the member's photo and queue it for upload (a local item: photos go up on their own)."""
+    members.put_photo(conn, member_id, jpeg)
+    body = {"member_id": member_id, "sha256": hashlib.sha256(jpeg).hexdigest(), "size": len(jpeg)}
+    outbox.add(conn, item_id, outbox.PHOTO, member_id, body, at_us=now_us)
+
+
+def card_item(conn: Connection, card: Card, item_id: str, now_us: int) -> None:
+    """Queue a card (new, or newly bound to a chip) for the server: an upsert by number there."""
+    outbox.add(
+        conn, item_id, outbox.CARD, card.number, CardItem(id=item_id, card=card_to_wire(card)), at_us=now_us
+    )
+
+
+def new_card(
+    conn: Connection,
+    member_id: str,
+    now_us: int,
+    kind: CardKind = CardKind.CARD,
+    *,
+    item_id: str,
+) -> Card:
     """The next card number of this terminal's series (writing it to a chip is card issuing's job)."""
     prefix = club.setting(conn, CARD_PREFIX_SETTING, DEFAULT_CARD_PREFIX) or DEFAULT_CARD_PREFIX
     serial = int(club.setting(conn, CARD_SERIAL_SETTING, "0") or 0) + 1
@@ -103,6 +166,7 @@ def new_card(conn: Connection, member_id: str, now_us: int, kind: CardKind = Car
         kind=kind,
     )
     members.put_card(conn, card)
+    card_item(conn, card, item_id, now_us)
     return card
 
 

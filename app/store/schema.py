@@ -104,7 +104,9 @@ class MemberRow(Base):
     __tablename__ = "member"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(120), index=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    # not unique: two terminals offline can enrol the same phone; the server takes both and alerts, and
+    # enrolment still refuses a phone it can see taken
+    phone: Mapped[str] = mapped_column(String(20), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     national_id_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
     tier_code: Mapped[str] = mapped_column(ForeignKey("tier.code"))
@@ -188,13 +190,17 @@ class LedgerEntryRow(Base):
 class LedgerAckRow(Base):
     """Sync bookkeeping, kept beside the entry so the entry itself is never updated.
 
-    An entry with no row here is in the outbox (not yet acknowledged by the server).
+    An entry with no row here is in the outbox (not yet acknowledged by the server). Entries pulled from
+    other devices get one too (accepted, with their server sequence). A rejected or conflicting entry is
+    set aside with its outcome and reason and no server sequence: it never blocks the queue behind it.
     """
 
     __tablename__ = "ledger_ack"
     entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entry.id"), primary_key=True)
     acknowledged_at_us: Mapped[int] = mapped_column(Integer)
-    server_seq: Mapped[int] = mapped_column(Integer, unique=True)
+    server_seq: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16), default="accepted", server_default="accepted")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class MemberBalanceRow(Base):
@@ -207,3 +213,81 @@ class MemberBalanceRow(Base):
     spend_rials: Mapped[int] = mapped_column(Integer, default=0)
     purchase_count: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_us: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxItemRow(Base):
+    """What this terminal created besides ledger entries (members, cards, revocations, photos), for the
+    server: written in the same transaction as the thing itself (a transactional outbox).
+
+    `id` (UUIDv7) is the item's idempotency key on the wire; `position` keeps the order they were made in;
+    `subject` is the member id or card number the item is about; `body` is the JSON of its wire model
+    (sync.protocol), or for a photo {member_id, sha256, size} (photos upload on their own).
+    """
+
+    __tablename__ = "outbox_item"
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    subject: Mapped[str] = mapped_column(String(36), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at_us: Mapped[int] = mapped_column(Integer)
+
+
+class OutboxAckRow(Base):
+    """The server's answer to an outbox item (accepted · duplicate · rejected · conflict), beside it."""
+
+    __tablename__ = "outbox_ack"
+    item_id: Mapped[str] = mapped_column(ForeignKey("outbox_item.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    server_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    acknowledged_at_us: Mapped[int] = mapped_column(Integer)
+
+
+class GrantRow(Base):
+    """This terminal's one current grant per member (sync.protocol.Grant), signature checked on arrival."""
+
+    __tablename__ = "member_grant"
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    grant_id: Mapped[str] = mapped_column(String(36))
+    device_id: Mapped[str] = mapped_column(String(36))
+    points: Mapped[int] = mapped_column(Integer)
+    after_seq: Mapped[int] = mapped_column(Integer)
+    issued_at_us: Mapped[int] = mapped_column(Integer)
+    expires_at_us: Mapped[int] = mapped_column(Integer)
+    for_entry: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    signature: Mapped[str] = mapped_column(String(64))
+    received_at_us: Mapped[int] = mapped_column(Integer)
+
+
+class RestrictionRow(Base):
+    """Members on the club's restricted list (a balance gone negative): no offline spending, no override."""
+
+    __tablename__ = "member_restriction"
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    server_seq: Mapped[int] = mapped_column(Integer)
+
+
+class PhotoWantedRow(Base):
+    """A member photo the server has and this terminal lacks: downloaded a few at a time."""
+
+    __tablename__ = "photo_wanted"
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SyncProblemRow(Base):
+    """What sync found wrong and carried on past (a broken chain of another device, a set-aside item)."""
+
+    __tablename__ = "sync_problem"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at_us: Mapped[int] = mapped_column(Integer)
+    problem: Mapped[str] = mapped_column(String(32))
+    device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    device_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -113,7 +113,10 @@ def test_sync_bookkeeping_never_touches_the_entry(sold):
     with terminal.db.read() as conn:
         assert ledger.outbox_count(conn) == 5
     with terminal.db.write() as conn:
-        conn.execute(text("INSERT INTO ledger_ack VALUES (:id, 1, 1)"), {"id": sales[0].sale_id})
+        conn.execute(
+            text("INSERT INTO ledger_ack (entry_id, acknowledged_at_us, server_seq) VALUES (:id, 1, 1)"),
+            {"id": sales[0].sale_id},
+        )
     with terminal.db.read() as conn:
         assert ledger.outbox_count(conn) == 4
     assert verify_ledger(terminal.db).ok

@@ -1,0 +1,364 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Applying what the club server sends (a pull page) to the terminal's SQLite file.
+
+One page and the cursor after it commit in one transaction, so a crash anywhere leaves either both or
+neither. Reference data (tiers, branches, staff, devices, keys, settings) and members and cards are
+upserts; card status changes only through revocations; staff PIN lockouts stay local; a member or card
+with a change of this terminal's own still waiting in the outbox keeps the local version until the server
+echoes it. Entries of other devices are inserted in server order with their device's chain followed and
+the balance projection updated; a chain that does not hold is recorded as a problem, not a crash, since
+the server stores what happened. Entries of this terminal come back as acknowledgements and are never
+inserted twice. Foreign keys are checked at commit, so the order of rows within a page does not matter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.domain.ledger import GENESIS_HASH
+from app.store import grants, ledger, outbox, sync_state
+from app.store.database import driver
+from app.store.schema import (
+    BranchRow,
+    CardRevocationRow,
+    CardRow,
+    ClubKeyRow,
+    DeviceRow,
+    MemberPhotoRow,
+    MemberRow,
+    Setting,
+    StaffRow,
+    TierRow,
+)
+from sync.protocol import (
+    BranchChange,
+    CardChange,
+    Change,
+    DeviceChange,
+    EntryChange,
+    KeyChange,
+    MemberChange,
+    PhotoChange,
+    PullResponse,
+    RestrictionChange,
+    RevocationChange,
+    SettingChange,
+    StaffChange,
+    TierChange,
+    b64decode,
+)
+
+REVOCATIONS_AS_OF_SETTING = "revocations_as_of_us"  # app.services.cards reads it
+_MEMBER_ITEMS = (outbox.MEMBER,)
+_CARD_ITEMS = (outbox.CARD,)
+_EXISTS = {
+    "member": "SELECT 1 FROM member WHERE id = ?",
+    "branch": "SELECT 1 FROM branch WHERE id = ?",
+}
+
+
+@dataclass(slots=True)
+class PageReport:
+    """What one page did: changes applied by kind, own entries acknowledged, problems recorded."""
+
+    applied: Counter[str] = field(default_factory=Counter)
+    acknowledged: int = 0
+    problems: int = 0
+
+
+@dataclass(slots=True)
+class _Page:
+    conn: Connection
+    self_device_id: str
+    at_us: int
+    report: PageReport = field(default_factory=PageReport)
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)  # foreign devices, as the page moves them
+    entries: list[Any] = field(default_factory=list)  # foreign entries to insert, in server order
+    acks: list[tuple[str, int]] = field(default_factory=list)  # (entry id, server seq) for those
+
+    def problem(self, problem: str, **where: Any) -> None:
+        sync_state.add_problem(self.conn, problem, at_us=self.at_us, **where)
+        self.report.problems += 1
+
+    def exists(self, table: str, key: str) -> bool:
+        return driver(self.conn).execute(_EXISTS[table], (key,)).fetchone() is not None
+
+
+def apply_pull(conn: Connection, response: PullResponse, *, self_device_id: str, at_us: int) -> PageReport:
+    """Apply one pull page and move the cursor past it, in the caller's (one) transaction."""
+    report = apply_changes(conn, response.changes, self_device_id=self_device_id, at_us=at_us)
+    sync_state.put(conn, sync_state.CURSOR, response.next_cursor)
+    sync_state.put(conn, sync_state.LAST_PULL_US, at_us)
+    sync_state.note_contact(conn, response.server_time_us, at_us)
+    if not response.more:  # the revocation list is now as fresh as the server's
+        sync_state.put(conn, REVOCATIONS_AS_OF_SETTING, at_us)
+    return report
+
+
+def apply_changes(
+    conn: Connection, changes: Sequence[Change], *, self_device_id: str, at_us: int
+) -> PageReport:
+    # rows within a page may name each other in any order; SQLite checks the keys at commit
+    driver(conn).execute("PRAGMA defer_foreign_keys = ON")
+    page = _Page(conn, self_device_id, at_us)
+    for change in changes:
+        _APPLY[change.kind](page, change)
+        page.report.applied[change.kind] += 1
+    _flush_entries(page)
+    return page.report
+
+
+def _upsert(
+    conn: Connection, table: Any, key: str, values: dict[str, Any], keep: tuple[str, ...] = ()
+) -> None:
+    """Insert or update by `key`; columns in `keep` are only written when the row is new."""
+    stmt = sqlite_insert(table).values(**values)
+    updates = {k: v for k, v in values.items() if k != key and k not in keep}
+    conn.execute(stmt.on_conflict_do_update(index_elements=[table.c[key]], set_=updates))
+
+
+# ---- reference data -------------------------------------------------------------------------------
+
+
+def _tier(page: _Page, change: TierChange) -> None:
+    tier = TierRow.__table__
+    # two tiers swapping ranks arrive one at a time: park the one in the way (its own change follows)
+    page.conn.execute(
+        update(tier)
+        .where(tier.c.rank == change.tier.rank, tier.c.code != change.tier.code)
+        .values(rank=-1 - tier.c.rank)
+    )
+    _upsert(page.conn, tier, "code", change.tier.model_dump())
+
+
+def _branch(page: _Page, change: BranchChange) -> None:
+    _upsert(page.conn, BranchRow.__table__, "id", change.branch.model_dump())
+
+
+def _staff(page: _Page, change: StaffChange) -> None:
+    # the PIN lockout columns are not in the values: they stay as this terminal counted them
+    _upsert(page.conn, StaffRow.__table__, "id", change.staff.model_dump())
+
+
+def _device(page: _Page, change: DeviceChange) -> None:
+    device = change.device
+    values = {
+        "id": device.id,
+        "code": device.code,
+        "branch_id": device.branch_id,
+        "is_self": device.id == page.self_device_id,
+        "last_seq": 0,
+        "head_hash": GENESIS_HASH,
+    }
+    # a device's chain position is never taken from the server: this terminal's own is its own to keep,
+    # and another device's advances only with the entries applied here
+    _upsert(page.conn, DeviceRow.__table__, "id", values, keep=("last_seq", "head_hash"))
+
+
+def _key(page: _Page, change: KeyChange) -> None:
+    key = change.key
+    values = {
+        "key_id": key.key_id,
+        "public_key": b64decode(key.public_key),
+        "created_at_us": key.created_at_us,
+        "retired_at_us": key.retired_at_us,
+    }
+    _upsert(page.conn, ClubKeyRow.__table__, "key_id", values)
+
+
+def _setting(page: _Page, change: SettingChange) -> None:
+    if sync_state.is_local_setting(change.key):
+        page.problem("local_setting_ignored", subject=change.key)
+        return
+    _upsert(page.conn, Setting.__table__, "key", {"key": change.key, "value": change.value})
+
+
+# ---- members, cards, revocations, photos, restrictions ------------------------------------------
+
+
+def _member(page: _Page, change: MemberChange) -> None:
+    member = change.member
+    if outbox.has_pending(page.conn, member.id, _MEMBER_ITEMS):
+        return  # this terminal's own edit is newer; the server will echo it
+    _upsert(page.conn, MemberRow.__table__, "id", member.model_dump())
+
+
+def _card(page: _Page, change: CardChange) -> None:
+    card = change.card
+    if outbox.has_pending(page.conn, card.number, _CARD_ITEMS):
+        return
+    table = CardRow.__table__
+    uid = card.uid
+    if uid is not None:
+        holder = page.conn.execute(
+            select(table.c.number).where(table.c.uid == uid, table.c.number != card.number)
+        ).scalar_one_or_none()
+        if holder is not None:
+            page.problem("uid_conflict", subject=card.number, detail=f"chip {uid} is bound to {holder}")
+            uid = None
+    values = card.model_dump() | {"uid": uid, "status": "active"}
+    stmt = sqlite_insert(table).values(**values)
+    updates = {k: v for k, v in values.items() if k not in ("number", "status", "uid")}
+    # a card is bound to one chip for life: an older change without the UID never unbinds it
+    updates["uid"] = func.coalesce(stmt.excluded.uid, table.c.uid)
+    page.conn.execute(stmt.on_conflict_do_update(index_elements=[table.c.number], set_=updates))
+
+
+def _revocation(page: _Page, change: RevocationChange) -> None:
+    revocation = change.revocation
+    cards = CardRow.__table__
+    known = page.conn.execute(select(cards.c.number).where(cards.c.number == revocation.card_number)).first()
+    if known is None:
+        page.problem("unknown_card", subject=revocation.card_number, detail=f"revocation {revocation.id}")
+        return
+    table = CardRevocationRow.__table__
+    added = page.conn.execute(
+        sqlite_insert(table)
+        .values(**revocation.model_dump())
+        .on_conflict_do_nothing(index_elements=[table.c.id])
+    )
+    if added.rowcount:  # a revocation this terminal already holds (its own, echoed) changes nothing
+        page.conn.execute(
+            update(cards).where(cards.c.number == revocation.card_number).values(status=revocation.status)
+        )
+
+
+def _photo(page: _Page, change: PhotoChange) -> None:
+    photos = MemberPhotoRow.__table__
+    held = page.conn.execute(select(photos.c.jpeg).where(photos.c.member_id == change.member_id)).scalar()
+    if held is not None and hashlib.sha256(held).hexdigest() == change.sha256:
+        sync_state.forget_wanted(page.conn, [change.member_id])
+        return
+    if outbox.has_pending(page.conn, change.member_id, (outbox.PHOTO,)):
+        return  # a newer photo taken here is still on its way up
+    sync_state.want_photo(page.conn, change.member_id, change.sha256, change.size)
+
+
+def _restriction(page: _Page, change: RestrictionChange) -> None:
+    grants.set_restricted(page.conn, change.member_id, change.restricted, change.reason, change.seq)
+
+
+# ---- ledger entries -------------------------------------------------------------------------------
+
+
+def _entry(page: _Page, change: EntryChange) -> None:
+    if change.entry.device_id == page.self_device_id:
+        _own_entry(page, change)
+    else:
+        _foreign_entry(page, change)
+
+
+def _own_entry(page: _Page, change: EntryChange) -> None:
+    """This terminal's entry as the server holds it: an acknowledgement, never a second copy."""
+    wire = change.entry
+    local = ledger.get(page.conn, wire.id)
+    where = {"device_id": wire.device_id, "device_seq": wire.device_seq, "subject": wire.id}
+    if local is None:
+        page.problem("own_entry_missing", **where)
+        return
+    if local.hash != wire.hash:
+        page.problem("own_entry_differs", **where)
+        return
+    if sync_state.acknowledge_entry(page.conn, wire.id, "accepted", at_us=page.at_us, server_seq=change.seq):
+        page.report.acknowledged += 1
+
+
+def _foreign_entry(page: _Page, change: EntryChange) -> None:
+    wire = change.entry
+    where = {"device_id": wire.device_id, "device_seq": wire.device_seq, "subject": wire.id}
+    head = _head(page, wire.device_id)
+    if head is None:
+        page.problem("unknown_device", **where)
+        return
+    if not (page.exists("member", wire.member_id) and page.exists("branch", wire.branch_id)):
+        page.problem("unknown_member_or_branch", **where)
+        return
+    last_seq, last_hash = head
+    if wire.device_seq <= last_seq and _already_here(page, wire):
+        return
+    problem = _chain_problem(wire, last_seq, last_hash)
+    if problem is not None:
+        page.problem(problem, **where)
+    if wire.device_seq > last_seq:
+        page.heads[wire.device_id] = (wire.device_seq, wire.hash)
+    page.entries.append(wire.to_entry())
+    page.acks.append((wire.id, change.seq))
+
+
+def _head(page: _Page, device_id: str) -> tuple[int, str] | None:
+    if device_id not in page.heads:
+        row = (
+            driver(page.conn)
+            .execute("SELECT last_seq, head_hash FROM device WHERE id = ?", (device_id,))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        page.heads[device_id] = (row[0], row[1])
+    return page.heads[device_id]
+
+
+def _already_here(page: _Page, wire: Any) -> bool:
+    """A slot at or below the device's head: the same entry again, or another one (a conflict)."""
+    if any(e.id == wire.id for e in page.entries) or ledger.get(page.conn, wire.id) is not None:
+        return True
+    taken = (
+        driver(page.conn)
+        .execute(
+            "SELECT id FROM ledger_entry WHERE device_id = ? AND device_seq = ?",
+            (wire.device_id, wire.device_seq),
+        )
+        .fetchone()
+    )
+    clash = taken is not None or any(
+        (e.device_id, e.device_seq) == (wire.device_id, wire.device_seq) for e in page.entries
+    )
+    if clash:
+        page.problem("conflict", device_id=wire.device_id, device_seq=wire.device_seq, subject=wire.id)
+    return clash
+
+
+def _chain_problem(wire: Any, last_seq: int, last_hash: str) -> str | None:
+    if not wire.hash_holds():
+        return "edited"
+    if wire.device_seq <= last_seq:
+        return "late"  # fills a slot after a gap was reported
+    if wire.device_seq > last_seq + 1:
+        return "sequence_gap"
+    if wire.prev_hash != last_hash:
+        return "reordered_or_deleted"
+    return None
+
+
+def _flush_entries(page: _Page) -> None:
+    ledger.insert_sealed(page.conn, page.entries)
+    for entry_id, server_seq in page.acks:
+        sync_state.acknowledge_entry(page.conn, entry_id, "accepted", at_us=page.at_us, server_seq=server_seq)
+    for device_id, (last_seq, head_hash) in page.heads.items():
+        driver(page.conn).execute(
+            "UPDATE device SET last_seq = ?, head_hash = ? WHERE id = ? AND NOT is_self",
+            (last_seq, head_hash, device_id),
+        )
+
+
+_APPLY: dict[str, Callable[[_Page, Any], None]] = {
+    "tier": _tier,
+    "branch": _branch,
+    "staff": _staff,
+    "device": _device,
+    "club_key": _key,
+    "setting": _setting,
+    "member": _member,
+    "card": _card,
+    "card_revocation": _revocation,
+    "member_photo": _photo,
+    "restriction": _restriction,
+    "entry": _entry,
+}

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Between the terminal's records and the sync wire models (sync.protocol), both ways."""
+
+from __future__ import annotations
+
+from app.domain.card import Card
+from app.domain.member import Member
+from sync.protocol import WireCard, WireMember, WireRevocation
+
+
+def member_to_wire(member: Member) -> WireMember:
+    return WireMember(
+        id=member.id,
+        name=member.name,
+        phone=member.phone,
+        tier_code=member.tier_code,
+        branch_id=member.branch_id,
+        joined_at_us=member.joined_at_us,
+        birth_date=member.birth_date,
+        national_id_last4=member.national_id_last4,
+        referrer_id=member.referrer_id,
+        consent_marketing=member.consent_marketing,
+    )
+
+
+def member_from_wire(wire: WireMember) -> Member:
+    return Member(
+        id=wire.id,
+        name=wire.name,
+        phone=wire.phone,
+        tier_code=wire.tier_code,
+        branch_id=wire.branch_id,
+        joined_at_us=wire.joined_at_us,
+        birth_date=wire.birth_date,
+        national_id_last4=wire.national_id_last4,
+        referrer_id=wire.referrer_id,
+        consent_marketing=wire.consent_marketing,
+    )
+
+
+def card_to_wire(card: Card) -> WireCard:
+    return WireCard(
+        number=card.number,
+        kind=card.kind.value,
+        uid=card.uid.lower() if card.uid else None,
+        member_id=card.member_id,
+        issued_at_us=card.issued_at_us,
+        expires_at_us=card.expires_at_us,
+        payload_version=card.payload_version,
+    )
+
+
+def revocation_to_wire(
+    revocation_id: str, number: str, status: str, reason: str, *, staff_id: str | None, at_us: int
+) -> WireRevocation:
+    return WireRevocation(
+        id=revocation_id,
+        card_number=number,
+        status=status,  # type: ignore[arg-type]
+        reason=reason,
+        staff_id=staff_id,
+        at_us=at_us,
+    )
