@@ -412,6 +412,8 @@ SETTINGS = {
     "grant_share_percent": "an offline grant is at most this share of the member's balance",
     "grant_cap_points": "and at most this many points",
     "grant_ttl_s": "an offline grant expires this long after the server issued it",
+    # Not "card_prefix": a terminal keeps its own series (the enrolment's card_prefix) under that key.
+    "club_card_prefix": "the club's card-number prefix; each device's series extends it by 3 digits",
 }
 
 
@@ -433,7 +435,8 @@ class Grant(Wire):
 
     The device's redeem entries for the member with device_seq > `after_seq` draw on it, until
     `expires_at_us` (server time). A new grant for the same member and device replaces the old one,
-    on both sides. `signature` = HMAC-SHA256 keyed by the device token over `grant_signing_bytes`.
+    on both sides. `signature` = HMAC-SHA256 over `grant_signing_bytes`, keyed by `grant_key(token)`:
+    derived from the device token, so the server can sign without keeping the token itself.
     """
 
     grant_id: Id
@@ -489,13 +492,23 @@ def grant_signing_bytes(grant: Grant | dict[str, object]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
-def sign_grant(fields: dict[str, object], token: str) -> str:
-    return hmac.new(token.encode(), grant_signing_bytes(fields), hashlib.sha256).hexdigest()
+def grant_key(token: str) -> bytes:
+    """The key grants are signed with. The server stores it (hex) beside `token_hash`, never the token:
+    a stolen server database then forges no device's requests, and the device derives it from its token.
+    """
+    return hashlib.sha256(b"bashgah-grant-key:" + token.encode()).digest()
+
+
+def sign_grant_with_key(grant: Grant | dict[str, object], key: bytes) -> str:
+    return hmac.new(key, grant_signing_bytes(grant), hashlib.sha256).hexdigest()
+
+
+def sign_grant(fields: Grant | dict[str, object], token: str) -> str:
+    return sign_grant_with_key(fields, grant_key(token))
 
 
 def grant_signature_holds(grant: Grant, token: str) -> bool:
-    expected = hmac.new(token.encode(), grant_signing_bytes(grant), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, grant.signature)
+    return hmac.compare_digest(sign_grant(grant, token), grant.signature)
 
 
 def b64encode(data: bytes) -> str:

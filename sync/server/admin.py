@@ -1,0 +1,531 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The admin API, `/v1/admin/…`: the club's people and rules, managed in one place.
+
+Bearer admin tokens (`bashgah-server admin create`), roles checked per endpoint: viewer reads; manager
+also edits members, staff, cards, alerts and issues enrolment codes; admin also changes tiers, branches,
+settings and devices, and reads the audit log. Every call, reads included (they show personal data), is
+written to `audit_log` in the call's own transaction. Changes terminals need are published.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, TypeVar
+
+from argon2 import PasswordHasher
+from fastapi import APIRouter, Depends, Path, Query, Request
+from sqlalchemy import Connection, select, update
+
+from app.domain.digits import to_latin_digits
+from app.domain.ids import uuid7
+from app.domain.member import clean_name, national_id_last4
+from app.domain.money import MAX_POINTS
+from app.domain.phone import normalize_phone
+from sync.protocol import (
+    SETTINGS,
+    UUID_PATTERN,
+    WireBranch,
+    WireKey,
+    WireMember,
+    WireRevocation,
+    WireStaff,
+    WireTier,
+)
+from sync.server import club, enrolment, members
+from sync.server.admin_models import (
+    AlertView,
+    AuditView,
+    CardView,
+    DeviceView,
+    EnrollmentCodeView,
+    MemberDetail,
+    MemberEdit,
+    MemberList,
+    MemberSummary,
+    NewEnrollmentCode,
+    NewMember,
+    NewStaff,
+    RevocationView,
+    Revoke,
+    Settings,
+    SettingValue,
+    StaffEdit,
+    StaffView,
+)
+from sync.server.alerts import audit
+from sync.server.auth import Admin, admin_with
+from sync.server.errors import ApiError
+from sync.server.models import ALERT, AUDIT, BALANCE, CLUB_KEY, DEVICE, MEMBER_PHOTO, TIER
+from sync.server.sequence import Publisher
+
+T = TypeVar("T")
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+Viewer = Annotated[Admin, Depends(admin_with("viewer"))]
+Manager = Annotated[Admin, Depends(admin_with("manager"))]
+AdminRole = Annotated[Admin, Depends(admin_with("admin"))]
+MemberId = Annotated[str, Path(pattern=UUID_PATTERN)]
+# argon2id with the terminal's parameters (app.services.staff_auth): terminals verify these offline
+_PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_SETTING_RULES: dict[str, Callable[[str], bool]] = {
+    "club_name_fa": lambda v: 0 < len(v.strip()) <= 120,
+    "club_name_en": lambda v: 0 < len(v.strip()) <= 120,
+    "revocation_max_age_s": lambda v: v.isdigit() and 60 <= int(v) <= 10 * 365 * 86400,
+    "grant_share_percent": lambda v: v.isdigit() and 0 <= int(v) <= 100,
+    "grant_cap_points": lambda v: v.isdigit() and 0 <= int(v) <= MAX_POINTS,
+    "grant_ttl_s": lambda v: v.isdigit() and 60 <= int(v) <= 30 * 86400,
+    "club_card_prefix": lambda v: re.fullmatch(r"[0-9]{1,7}", v) is not None,
+}
+assert set(_SETTING_RULES) == set(SETTINGS)
+
+
+def _act(
+    request: Request,
+    admin: Admin,
+    action: str,
+    target: str | None,
+    work: Callable[[Connection, Publisher], T],
+) -> T:
+    """Run work in one transaction with its audit row, publishing what it changed just before commit."""
+    now = request.app.state.clock.now_us()
+
+    def run(conn: Connection) -> T:
+        pub = Publisher(now)
+        result = work(conn, pub)
+        audit(conn, now, admin.actor, action, target, role=admin.role)
+        pub.flush(conn)
+        return result
+
+    return request.app.state.db.write(run)  # type: ignore[no-any-return]
+
+
+# ---- members -------------------------------------------------------------------------------------
+
+
+def _summary(row: Any) -> MemberSummary:
+    member = members.wire_member(row)
+    return MemberSummary(
+        **member.model_dump(),
+        points=row.points or 0,
+        wallet_rials=row.wallet_rials or 0,
+        restricted=bool(row.restricted),
+    )
+
+
+@router.get("/members", response_model=MemberList)
+def list_members(
+    request: Request,
+    admin: Viewer,
+    q: Annotated[str, Query(max_length=120)] = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> MemberList:
+    """Search by name, phone or card number (any part of it); newest first."""
+    query = to_latin_digits(q).strip()
+    rows = _act(
+        request, admin, "list_members", query or None, lambda c, _p: members.search(c, query, limit, offset)
+    )
+    return MemberList(members=[_summary(r) for r in rows], limit=limit, offset=offset)
+
+
+def _detail(conn: Connection, member_id: str) -> MemberDetail:
+    member = members.get(conn, member_id)
+    if member is None:
+        raise ApiError(404, "unknown_member", "no such member")
+    balance = conn.execute(select(BALANCE).where(BALANCE.c.member_id == member_id)).first()
+    photo = conn.execute(select(MEMBER_PHOTO.c.sha256).where(MEMBER_PHOTO.c.member_id == member_id)).scalar()
+    shown = ("points", "wallet_rials", "spend_rials", "purchase_count", "last_activity_us", "restricted")
+    values = {k: getattr(balance, k) for k in shown} if balance is not None else {}
+    return MemberDetail(
+        **member.model_dump(),
+        **values,
+        photo_sha256=photo,
+        cards=[CardView.model_validate(c, from_attributes=False) for c in _cards(conn, member_id)],
+    )
+
+
+def _cards(conn: Connection, member_id: str) -> list[dict[str, Any]]:
+    return [{k: c[k] for k in CardView.model_fields} for c in members.cards_of(conn, member_id)]
+
+
+@router.get("/members/{member_id}", response_model=MemberDetail)
+def get_member(member_id: MemberId, request: Request, admin: Viewer) -> MemberDetail:
+    return _act(request, admin, "view_member", member_id, lambda c, _p: _detail(c, member_id))
+
+
+def _birth_date(value: date | None, now_us: int) -> date | None:
+    today = datetime.fromtimestamp(now_us // 1_000_000, UTC).date()
+    if value is not None and not date(1900, 1, 1) <= value <= today:
+        raise ApiError(422, "invalid_birth_date", "the birth date is not plausible")
+    return value
+
+
+def _check_member(conn: Connection, member: WireMember) -> None:
+    refusal = members.refusal_for_member(conn, member)
+    if refusal is not None:
+        raise ApiError(422, refusal, refusal.replace("_", " "))
+    if conn.execute(
+        select(members.MEMBER.c.id).where(
+            members.MEMBER.c.phone == member.phone, members.MEMBER.c.id != member.id
+        )
+    ).first():
+        raise ApiError(409, "duplicate_phone", "another member has this phone number")
+
+
+def _entry_tier(conn: Connection) -> str:
+    code = conn.execute(select(TIER.c.code).order_by(TIER.c.rank).limit(1)).scalar()
+    if code is None:
+        raise ApiError(409, "club_not_set_up", "the club has no tiers yet")
+    return str(code)
+
+
+@router.post("/members", response_model=MemberDetail, status_code=201)
+def create_member(body: NewMember, request: Request, admin: Manager) -> MemberDetail:
+    now = request.app.state.clock.now_us()
+    name, phone = clean_name(body.name), normalize_phone(body.phone)
+    last4 = national_id_last4(body.national_id) if body.national_id else None
+    member_id = str(uuid7(now // 1000, os.urandom(10)))
+
+    def work(conn: Connection, pub: Publisher) -> MemberDetail:
+        member = WireMember(
+            id=member_id,
+            name=name,
+            phone=phone,
+            tier_code=body.tier_code or _entry_tier(conn),
+            branch_id=body.branch_id,
+            joined_at_us=now,
+            birth_date=_birth_date(body.birth_date, now),
+            national_id_last4=last4,
+            referrer_id=body.referrer_id,
+            consent_marketing=body.consent_marketing,
+        )
+        _check_member(conn, member)
+        members.put_member(conn, pub, member)
+        return _detail(conn, member_id)
+
+    return _act(request, admin, "create_member", member_id, work)
+
+
+@router.patch("/members/{member_id}", response_model=MemberDetail)
+def edit_member(member_id: MemberId, body: MemberEdit, request: Request, admin: Manager) -> MemberDetail:
+    now = request.app.state.clock.now_us()
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"national_id"})
+    if "name" in changes:
+        changes["name"] = clean_name(changes["name"] or "")
+    if "phone" in changes:
+        changes["phone"] = normalize_phone(changes["phone"] or "")
+    if "birth_date" in changes:
+        changes["birth_date"] = _birth_date(changes["birth_date"], now)
+    if body.national_id is not None:
+        changes["national_id_last4"] = national_id_last4(body.national_id)
+    changes = {k: v for k, v in changes.items() if v is not None or k in ("birth_date", "national_id_last4")}
+
+    def work(conn: Connection, pub: Publisher) -> MemberDetail:
+        member = members.get(conn, member_id)
+        if member is None:
+            raise ApiError(404, "unknown_member", "no such member")
+        edited = WireMember.model_validate(member.model_dump() | changes)
+        _check_member(conn, edited)
+        members.put_member(conn, pub, edited)
+        return _detail(conn, member_id)
+
+    return _act(request, admin, "edit_member", member_id, work)
+
+
+@router.post("/cards/{number}/revoke", response_model=RevocationView)
+def revoke_card(
+    number: Annotated[str, Path(pattern=r"^[0-9]{16}$")], body: Revoke, request: Request, admin: Manager
+) -> RevocationView:
+    now = request.app.state.clock.now_us()
+    revocation = WireRevocation(
+        id=str(uuid7(now // 1000, os.urandom(10))),
+        card_number=number,
+        status=body.status,
+        reason=" ".join(body.reason.split()) or "-",
+        staff_id=None,
+        at_us=now,
+    )
+
+    def work(conn: Connection, pub: Publisher) -> RevocationView:
+        if members.card_owner(conn, number) is None:
+            raise ApiError(404, "unknown_card", "no such card")
+        members.revoke(conn, pub, revocation)
+        return RevocationView(**revocation.model_dump(exclude={"staff_id"}))
+
+    return _act(request, admin, "revoke_card", number, work)
+
+
+# ---- tiers and branches --------------------------------------------------------------------------
+
+
+@router.get("/tiers", response_model=list[WireTier])
+def list_tiers(request: Request, admin: Viewer) -> list[WireTier]:
+    return _act(request, admin, "list_tiers", None, lambda c, _p: club.tiers(c))
+
+
+@router.put("/tiers/{code}", response_model=WireTier)
+def put_tier(
+    code: Annotated[str, Path(min_length=1, max_length=32)],
+    body: WireTier,
+    request: Request,
+    admin: AdminRole,
+) -> WireTier:
+    if body.code != code:
+        raise ApiError(422, "invalid_request", "the body's code must be the path's")
+
+    def work(conn: Connection, pub: Publisher) -> WireTier:
+        clash = conn.execute(select(TIER.c.code).where(TIER.c.rank == body.rank, TIER.c.code != code)).first()
+        if clash is not None:
+            raise ApiError(409, "rank_taken", f"tier {clash.code} has this rank")
+        club.put_tier(conn, pub, body)
+        return body
+
+    return _act(request, admin, "put_tier", code, work)
+
+
+@router.get("/branches", response_model=list[WireBranch])
+def list_branches(request: Request, admin: Viewer) -> list[WireBranch]:
+    return _act(request, admin, "list_branches", None, lambda c, _p: club.branches(c))
+
+
+@router.put("/branches/{branch_id}", response_model=WireBranch)
+def put_branch(branch_id: MemberId, body: WireBranch, request: Request, admin: AdminRole) -> WireBranch:
+    """A branch and its earning rule; terminals price sales with it after their next pull."""
+    if body.id != branch_id:
+        raise ApiError(422, "invalid_request", "the body's id must be the path's")
+
+    def work(conn: Connection, pub: Publisher) -> WireBranch:
+        holder = club.branch_by_code(conn, body.code)
+        if holder is not None and holder.id != branch_id:
+            raise ApiError(409, "branch_code_taken", f"branch code {body.code} is in use")
+        club.put_branch(conn, pub, body)
+        return body
+
+    return _act(request, admin, "put_branch", branch_id, work)
+
+
+# ---- staff ---------------------------------------------------------------------------------------
+
+
+def _pin_hash(pin: str) -> str:
+    digits = to_latin_digits(pin)
+    if len(digits) < 4 or not digits.isdigit():
+        raise ApiError(422, "invalid_pin_format", "a PIN is 4 to 12 digits")
+    return _PIN_HASHER.hash(digits)
+
+
+def _may_manage(admin: Admin, role: str | None) -> None:
+    if role == "admin" and admin.role != "admin":
+        raise ApiError(403, "forbidden", "only an admin may manage admin staff", role=admin.role)
+
+
+def _check_branch(conn: Connection, branch_id: str | None) -> None:
+    if branch_id is not None and club.branch(conn, branch_id) is None:
+        raise ApiError(422, "unknown_branch", "no such branch")
+
+
+@router.get("/staff", response_model=list[StaffView])
+def list_staff(request: Request, admin: Viewer) -> list[StaffView]:
+    return _act(
+        request, admin, "list_staff", None, lambda c, _p: [StaffView.of(s) for s in club.staff_list(c)]
+    )
+
+
+@router.post("/staff", response_model=StaffView, status_code=201)
+def create_staff(body: NewStaff, request: Request, admin: Manager) -> StaffView:
+    _may_manage(admin, body.role)
+    now = request.app.state.clock.now_us()
+    person = WireStaff(
+        id=str(uuid7(now // 1000, os.urandom(10))),
+        name=clean_name(body.name),
+        role=body.role,
+        branch_id=body.branch_id,
+        pin_hash=_pin_hash(body.pin),  # slow on purpose: before the transaction
+    )
+
+    def work(conn: Connection, pub: Publisher) -> StaffView:
+        _check_branch(conn, person.branch_id)
+        club.put_staff(conn, pub, person)
+        return StaffView.of(person)
+
+    return _act(request, admin, "create_staff", person.id, work)
+
+
+@router.patch("/staff/{staff_id}", response_model=StaffView)
+def edit_staff(staff_id: MemberId, body: StaffEdit, request: Request, admin: Manager) -> StaffView:
+    _may_manage(admin, body.role)
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"pin"})
+    if "name" in changes:
+        changes["name"] = clean_name(changes["name"] or "")
+    changes = {k: v for k, v in changes.items() if v is not None or k == "branch_id"}
+    if body.pin is not None:
+        changes["pin_hash"] = _pin_hash(body.pin)
+
+    def work(conn: Connection, pub: Publisher) -> StaffView:
+        current = club.staff(conn, staff_id)
+        if current is None:
+            raise ApiError(404, "unknown_staff", "no such member of staff")
+        _may_manage(admin, current.role)
+        edited = WireStaff.model_validate(current.model_dump() | changes)
+        _check_branch(conn, edited.branch_id)
+        club.put_staff(conn, pub, edited)
+        return StaffView.of(edited)
+
+    return _act(request, admin, "edit_staff", staff_id, work)
+
+
+# ---- enrolment codes and devices -------------------------------------------------------------------
+
+
+@router.post("/enrollment-codes", response_model=EnrollmentCodeView, status_code=201)
+def new_enrollment_code(body: NewEnrollmentCode, request: Request, admin: Manager) -> EnrollmentCodeView:
+    """A one-time code a terminal enrols with (`bashgah enroll --server URL --code CODE`); shown once."""
+    now = request.app.state.clock.now_us()
+
+    def work(conn: Connection, _pub: Publisher) -> EnrollmentCodeView:
+        issued = enrolment.issue_code(conn, body.branch_code, body.ttl_hours, now, admin.actor)
+        return EnrollmentCodeView(
+            code=issued.code,
+            branch_code=issued.branch_code,
+            branch_id=issued.branch_id,
+            expires_at_us=issued.expires_at_us,
+        )
+
+    return _act(request, admin, "issue_enrollment_code", body.branch_code, work)
+
+
+@router.get("/devices", response_model=list[DeviceView])
+def list_devices(request: Request, admin: Viewer) -> list[DeviceView]:
+    def work(conn: Connection, _pub: Publisher) -> list[DeviceView]:
+        rows = conn.execute(select(DEVICE).order_by(DEVICE.c.number))
+        return [DeviceView.model_validate(dict(r._mapping), from_attributes=False) for r in rows]
+
+    return _act(request, admin, "list_devices", None, work)
+
+
+@router.post("/devices/{device_id}/revoke", response_model=DeviceView)
+def revoke_device(device_id: MemberId, request: Request, admin: AdminRole) -> DeviceView:
+    """Refuse the device's token from now on and retire its card-signing key (its cards stay valid)."""
+    now = request.app.state.clock.now_us()
+
+    def work(conn: Connection, pub: Publisher) -> DeviceView:
+        row = conn.execute(select(DEVICE).where(DEVICE.c.id == device_id)).first()
+        if row is None:
+            raise ApiError(404, "unknown_device", "no such device")
+        if row.revoked_at_us is None:
+            conn.execute(update(DEVICE).where(DEVICE.c.id == device_id).values(revoked_at_us=now))
+            _retire_keys(conn, pub, device_id, now)
+        row = conn.execute(select(DEVICE).where(DEVICE.c.id == device_id)).one()
+        return DeviceView.model_validate(dict(row._mapping), from_attributes=False)
+
+    return _act(request, admin, "revoke_device", device_id, work)
+
+
+def _retire_keys(conn: Connection, pub: Publisher, device_id: str, now: int) -> None:
+    keys = conn.execute(
+        select(CLUB_KEY).where(CLUB_KEY.c.device_id == device_id, CLUB_KEY.c.retired_at_us.is_(None))
+    ).all()
+    for key in keys:
+        retired = WireKey(
+            key_id=key.key_id, public_key=key.public_key, created_at_us=key.created_at_us, retired_at_us=now
+        )
+        club.put_key(conn, pub, retired, device_id)
+
+
+# ---- alerts, audit, settings -------------------------------------------------------------------------
+
+
+def _detail_json(text: str) -> dict[str, object]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"text": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+@router.get("/alerts", response_model=list[AlertView])
+def list_alerts(
+    request: Request,
+    admin: Viewer,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    unresolved: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[AlertView]:
+    def work(conn: Connection, _pub: Publisher) -> list[AlertView]:
+        query = select(ALERT).order_by(ALERT.c.id.desc()).limit(limit)
+        if kind:
+            query = query.where(ALERT.c.kind == kind)
+        if unresolved:
+            query = query.where(ALERT.c.resolved_at_us.is_(None))
+        return [
+            AlertView(**(dict(r._mapping) | {"detail": _detail_json(r.detail)})) for r in conn.execute(query)
+        ]
+
+    return _act(request, admin, "list_alerts", kind, work)
+
+
+@router.post("/alerts/{alert_id}/resolve", response_model=AlertView)
+def resolve_alert(
+    alert_id: Annotated[int, Path(ge=1, le=2**62)], request: Request, admin: Manager
+) -> AlertView:
+    now = request.app.state.clock.now_us()
+
+    def work(conn: Connection, _pub: Publisher) -> AlertView:
+        conn.execute(
+            update(ALERT)
+            .where(ALERT.c.id == alert_id, ALERT.c.resolved_at_us.is_(None))
+            .values(resolved_at_us=now, resolved_by=admin.actor)
+        )
+        row = conn.execute(select(ALERT).where(ALERT.c.id == alert_id)).first()
+        if row is None:
+            raise ApiError(404, "unknown_alert", "no such alert")
+        return AlertView(**(dict(row._mapping) | {"detail": _detail_json(row.detail)}))
+
+    return _act(request, admin, "resolve_alert", str(alert_id), work)
+
+
+@router.get("/audit", response_model=list[AuditView])
+def audit_log(
+    request: Request,
+    admin: AdminRole,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> list[AuditView]:
+    """Newest first; page with `before_id`."""
+
+    def work(conn: Connection, _pub: Publisher) -> list[AuditView]:
+        query = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(AUDIT.c.id < before_id)
+        return [
+            AuditView(**(dict(r._mapping) | {"detail": _detail_json(r.detail)})) for r in conn.execute(query)
+        ]
+
+    return _act(request, admin, "read_audit_log", None, work)
+
+
+@router.get("/settings", response_model=Settings)
+def get_settings(request: Request, admin: Viewer) -> Settings:
+    return _act(request, admin, "list_settings", None, lambda c, _p: Settings(settings=club.settings(c)))
+
+
+@router.put("/settings/{key}", response_model=Settings)
+def put_setting(
+    key: Annotated[str, Path(max_length=64)], body: SettingValue, request: Request, admin: AdminRole
+) -> Settings:
+    """One club-wide setting (names: sync.protocol.SETTINGS); published to every terminal."""
+    rule = _SETTING_RULES.get(key)
+    if rule is None:
+        raise ApiError(404, "unknown_setting", f"settings are: {', '.join(sorted(SETTINGS))}")
+    value = body.value.strip()
+    if not rule(value):
+        raise ApiError(422, "invalid_setting", f"{key}: {SETTINGS[key]}")
+
+    def work(conn: Connection, pub: Publisher) -> Settings:
+        club.put_setting(conn, pub, key, value)
+        return Settings(settings=club.settings(conn))
+
+    return _act(request, admin, "put_setting", key, work)

@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Bodies of the admin API (`/v1/admin/…`): strict like the wire models, and bounded like them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync.protocol import Code, Id, ShortText, WireMember, WireStaff
+
+Pin = Annotated[str, Field(min_length=4, max_length=12)]
+Phone = Annotated[str, Field(min_length=3, max_length=40)]
+NationalId = Annotated[str, Field(min_length=10, max_length=20)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewMember(Body):
+    name: ShortText
+    phone: Phone
+    branch_id: Id
+    tier_code: Code | None = None  # the entry tier when omitted
+    birth_date: date | None = None
+    national_id: NationalId | None = None  # checked, then only its last four digits are kept
+    referrer_id: Id | None = None
+    consent_marketing: bool = False
+
+
+class MemberEdit(Body):
+    name: ShortText | None = None
+    phone: Phone | None = None
+    tier_code: Code | None = None
+    branch_id: Id | None = None
+    birth_date: date | None = None
+    national_id: NationalId | None = None
+    consent_marketing: bool | None = None
+
+
+class MemberSummary(WireMember):
+    model_config = ConfigDict(extra="forbid")
+    points: Annotated[int, Field(ge=-(2**62), le=2**62)] = 0
+    wallet_rials: Annotated[int, Field(ge=-(2**62), le=2**62)] = 0
+    restricted: bool = False
+
+
+class MemberList(BaseModel):
+    members: list[MemberSummary]
+    limit: int
+    offset: int
+
+
+class CardView(BaseModel):
+    number: str
+    kind: str
+    uid: str | None
+    issued_at_us: int
+    expires_at_us: int | None
+    status: str
+
+
+class MemberDetail(MemberSummary):
+    spend_rials: int = 0
+    purchase_count: int = 0
+    last_activity_us: int = 0
+    photo_sha256: str | None = None
+    cards: list[CardView] = Field(default_factory=list)
+
+
+class Revoke(Body):
+    status: Literal["lost", "revoked"] = "revoked"
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class RevocationView(BaseModel):
+    id: str
+    card_number: str
+    status: str
+    reason: str
+    at_us: int
+
+
+class StaffView(BaseModel):
+    """Staff as the admin API shows them: never the PIN hash."""
+
+    id: str
+    name: str
+    role: str
+    branch_id: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, staff: WireStaff) -> StaffView:
+        return cls(**staff.model_dump(exclude={"pin_hash"}))
+
+
+class NewStaff(Body):
+    name: ShortText
+    role: Literal["cashier", "host", "manager", "admin"]
+    branch_id: Id | None = None
+    pin: Pin
+
+
+class StaffEdit(Body):
+    name: ShortText | None = None
+    role: Literal["cashier", "host", "manager", "admin"] | None = None
+    branch_id: Id | None = None
+    pin: Pin | None = None
+    active: bool | None = None
+
+
+class NewEnrollmentCode(Body):
+    branch_code: Code
+    ttl_hours: Annotated[int, Field(ge=1, le=720)] = 24
+
+
+class EnrollmentCodeView(BaseModel):
+    code: str
+    branch_code: str
+    branch_id: str
+    expires_at_us: int
+
+
+class DeviceView(BaseModel):
+    id: str
+    code: str
+    name: str
+    branch_id: str
+    number: int
+    card_prefix: str
+    key_id: int | None
+    enrolled_at_us: int
+    revoked_at_us: int | None
+    last_seen_us: int | None
+    last_seq: int
+    contiguous_seq: int
+
+
+class AlertView(BaseModel):
+    id: int
+    at_us: int
+    kind: str
+    device_id: str | None
+    member_id: str | None
+    subject: str | None
+    detail: dict[str, object]
+    resolved_at_us: int | None
+    resolved_by: str | None
+
+
+class AuditView(BaseModel):
+    id: int
+    at_us: int
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, object]
+
+
+class SettingValue(Body):
+    value: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class Settings(BaseModel):
+    settings: dict[str, str]

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The FastAPI application: `create_app(db)`, and `create_app_from_env()` for uvicorn's workers.
+
+Processes are stateless: everything lives in the database, so more workers (or more servers behind a
+load balancer on one PostgreSQL) scale out. With `serve --workers N`, uvicorn imports this module in
+each worker and calls the factory, which finds the database URL in BASHGAH_SERVER_DB.
+"""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+
+from sync.protocol import PROTOCOL_VERSION
+from sync.server import admin, errors, migrate, routes
+from sync.server.clock import Clock, SystemClock
+from sync.server.db import DB_ENV, Database
+from sync.server.limits import RequestBodies
+
+
+class NotUpgradedError(RuntimeError):
+    """The database's schema is not the one this server needs: run `bashgah-server db upgrade`."""
+
+
+def create_app(db: Database, clock: Clock | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Bashgah club server",
+        version=f"protocol {PROTOCOL_VERSION}",
+        description="Sync protocol v1 for Bashgah terminals (sync/protocol.py), and the club's admin API.",
+    )
+    app.state.db = db
+    app.state.clock = clock or SystemClock()
+    errors.install(app)
+    app.include_router(routes.router)
+    app.include_router(admin.router)
+    # Responses are gzipped for clients that accept it; request bodies may be gzipped (RequestBodies).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(RequestBodies)
+    return app
+
+
+def require_upgraded(db: Database) -> None:
+    if not migrate.is_current(db):
+        raise NotUpgradedError(
+            f"the database {db.display_url} is not upgraded to this server's schema; "
+            "run `bashgah-server --db URL db upgrade` first"
+        )
+
+
+def create_app_from_env() -> FastAPI:
+    """uvicorn's factory (`--workers N`): the database from the environment, checked before serving."""
+    db = Database(os.environ[DB_ENV])
+    require_upgraded(db)
+    return create_app(db)

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Who is asking: a device (its token) or an admin (an admin token with a role).
+
+Tokens travel as `Authorization: Bearer …` and are looked up by `sync.protocol.token_hash`; the server
+never stores a token. Unknown token: 401 `unauthorized`. Revoked device: 403 `device_revoked`. An admin
+whose role is below the endpoint's: 403 `forbidden`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection, select
+
+from app.domain.ids import uuid7
+from sync.protocol import token_hash
+from sync.server.errors import ApiError
+from sync.server.models import ADMIN_TOKEN, DEVICE
+
+ROLES = ("viewer", "manager", "admin")  # each may do what the ones before it may
+device_bearer = HTTPBearer(auto_error=False, scheme_name="device_token", description="a device token")
+admin_bearer = HTTPBearer(auto_error=False, scheme_name="admin_token", description="an admin token")
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    code: str
+    branch_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    id: str
+    name: str
+    role: str
+
+    @property
+    def actor(self) -> str:
+        return f"admin:{self.name} ({self.id})"
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "unauthorized", "a Bearer token is required")
+    return credentials.credentials
+
+
+def current_device(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)]
+) -> Device:
+    digest = token_hash(_token(credentials))
+    with request.app.state.db.read() as conn:
+        row = conn.execute(
+            select(DEVICE.c.id, DEVICE.c.code, DEVICE.c.branch_id, DEVICE.c.revoked_at_us).where(
+                DEVICE.c.token_hash == digest
+            )
+        ).first()
+    if row is None:
+        raise ApiError(401, "unauthorized", "unknown device token")
+    if row.revoked_at_us is not None:
+        raise ApiError(403, "device_revoked", "this device was revoked; enrol it again")
+    return Device(row.id, row.code, row.branch_id)
+
+
+def admin_with(role: str) -> Callable[..., Admin]:
+    """A dependency: the admin behind the token, if their role is `role` or above."""
+    needed = ROLES.index(role)
+
+    def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(admin_bearer)]
+    ) -> Admin:
+        digest = token_hash(_token(credentials))
+        with request.app.state.db.read() as conn:
+            row = conn.execute(
+                select(ADMIN_TOKEN).where(
+                    ADMIN_TOKEN.c.token_hash == digest, ADMIN_TOKEN.c.revoked_at_us.is_(None)
+                )
+            ).first()
+        if row is None:
+            raise ApiError(401, "unauthorized", "unknown admin token")
+        if ROLES.index(row.role) < needed:
+            raise ApiError(403, "forbidden", f"this needs the {role} role", role=row.role)
+        return Admin(row.id, row.name, row.role)
+
+    return dependency
+
+
+def create_admin_token(conn: Connection, name: str, role: str, now_us: int) -> tuple[Admin, str]:
+    """A new admin token (returned once) and its record; the database keeps only the hash."""
+    if role not in ROLES:
+        raise ApiError(422, "invalid_role", f"role must be one of {', '.join(ROLES)}")
+    token = "bga_" + secrets.token_urlsafe(32)
+    admin_id = str(uuid7(now_us // 1000, secrets.token_bytes(10)))
+    conn.execute(
+        ADMIN_TOKEN.insert().values(
+            id=admin_id, name=name, role=role, token_hash=token_hash(token), created_at_us=now_us
+        )
+    )
+    return Admin(admin_id, name, role), token

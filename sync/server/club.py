@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The club's reference data on the server: settings, tiers, branches, staff, devices and keys.
+
+Every write here publishes the record's new state as a change (sync.server.sequence), in the same
+transaction, so terminals follow after their next pull.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from sync.protocol import SETTINGS, WireBranch, WireDevice, WireKey, WireStaff, WireTier
+from sync.server.db import dialect_insert
+from sync.server.models import BRANCH, CLUB_KEY, DEVICE, SETTING, STAFF, TIER
+from sync.server.sequence import Publisher
+
+DAY_S = 24 * 3600
+# What a new club starts with (`db upgrade` publishes whichever are missing).
+DEFAULT_SETTINGS = {
+    "club_name_fa": "باشگاه",
+    "club_name_en": "Bashgah",
+    "revocation_max_age_s": str(3 * DAY_S),  # the terminal's own default (app.services.cards)
+    "grant_share_percent": "30",
+    "grant_cap_points": "2000",
+    "grant_ttl_s": str(3 * DAY_S),
+    "club_card_prefix": "9826",
+}
+NUMERIC_SETTINGS = {"revocation_max_age_s", "grant_share_percent", "grant_cap_points", "grant_ttl_s"}
+assert set(DEFAULT_SETTINGS) == set(SETTINGS), "every published setting has a default"
+
+
+def _upsert(conn: Connection, table: Any, key: str, values: dict[str, Any]) -> None:
+    statement = dialect_insert(conn, table).values(**values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[key], set_={k: v for k, v in values.items() if k != key}
+        )
+    )
+
+
+# ---- settings ---------------------------------------------------------------------------------------
+
+
+def settings(conn: Connection) -> dict[str, str]:
+    return {r.key: r.value for r in conn.execute(select(SETTING.c.key, SETTING.c.value))}
+
+
+def setting(conn: Connection, key: str) -> str:
+    value = conn.execute(select(SETTING.c.value).where(SETTING.c.key == key)).scalar_one_or_none()
+    return DEFAULT_SETTINGS[key] if value is None else value
+
+
+def int_setting(conn: Connection, key: str) -> int:
+    try:
+        return int(setting(conn, key))
+    except ValueError:
+        return int(DEFAULT_SETTINGS[key])
+
+
+def put_setting(conn: Connection, pub: Publisher, key: str, value: str) -> None:
+    _upsert(conn, SETTING, "key", {"key": key, "value": value})
+    if key in SETTINGS:
+        pub.change("setting", {"kind": "setting", "key": key, "value": value})
+
+
+def ensure_default_settings(conn: Connection, pub: Publisher) -> list[str]:
+    """Write (and publish) the defaults a database does not have yet; returns their keys."""
+    have = settings(conn)
+    missing = [key for key in DEFAULT_SETTINGS if key not in have]
+    for key in missing:
+        put_setting(conn, pub, key, DEFAULT_SETTINGS[key])
+    return missing
+
+
+# ---- tiers, branches, staff -----------------------------------------------------------------------
+
+
+def tiers(conn: Connection) -> list[WireTier]:
+    rows = conn.execute(select(TIER).order_by(TIER.c.rank))
+    return [WireTier.model_validate(dict(r._mapping)) for r in rows]
+
+
+def put_tier(conn: Connection, pub: Publisher, tier: WireTier) -> None:
+    _upsert(conn, TIER, "code", tier.model_dump())
+    pub.change("tier", {"kind": "tier", "tier": tier.model_dump(mode="json")})
+
+
+def wire_branch(row: Row[Any]) -> WireBranch:
+    return WireBranch.model_validate(dict(row._mapping))
+
+
+def branches(conn: Connection) -> list[WireBranch]:
+    return [wire_branch(r) for r in conn.execute(select(BRANCH).order_by(BRANCH.c.code))]
+
+
+def branch(conn: Connection, branch_id: str) -> WireBranch | None:
+    row = conn.execute(select(BRANCH).where(BRANCH.c.id == branch_id)).one_or_none()
+    return None if row is None else wire_branch(row)
+
+
+def branch_by_code(conn: Connection, code: str) -> WireBranch | None:
+    row = conn.execute(select(BRANCH).where(BRANCH.c.code == code)).one_or_none()
+    return None if row is None else wire_branch(row)
+
+
+def put_branch(conn: Connection, pub: Publisher, branch: WireBranch) -> None:
+    _upsert(conn, BRANCH, "id", branch.model_dump())
+    pub.change("branch", {"kind": "branch", "branch": branch.model_dump(mode="json")})
+
+
+def staff_list(conn: Connection) -> list[WireStaff]:
+    rows = conn.execute(select(STAFF).order_by(STAFF.c.name, STAFF.c.id))
+    return [WireStaff.model_validate(dict(r._mapping)) for r in rows]
+
+
+def staff(conn: Connection, staff_id: str) -> WireStaff | None:
+    row = conn.execute(select(STAFF).where(STAFF.c.id == staff_id)).one_or_none()
+    return None if row is None else WireStaff.model_validate(dict(row._mapping))
+
+
+def put_staff(conn: Connection, pub: Publisher, member_of_staff: WireStaff) -> None:
+    _upsert(conn, STAFF, "id", member_of_staff.model_dump())
+    pub.change("staff", {"kind": "staff", "staff": member_of_staff.model_dump(mode="json")})
+
+
+# ---- devices and keys -----------------------------------------------------------------------------
+
+
+def publish_device(pub: Publisher, device_id: str, code: str, branch_id: str) -> None:
+    device = WireDevice(id=device_id, code=code, branch_id=branch_id)
+    pub.change("device", {"kind": "device", "device": device.model_dump(mode="json")})
+
+
+def put_key(conn: Connection, pub: Publisher, key: WireKey, device_id: str | None) -> None:
+    _upsert(conn, CLUB_KEY, "key_id", key.model_dump() | {"device_id": device_id})
+    pub.change("club_key", {"kind": "club_key", "key": key.model_dump(mode="json")})
+
+
+def device_numbers(conn: Connection) -> set[int]:
+    return set(conn.execute(select(DEVICE.c.number)).scalars())
+
+
+def key_ids(conn: Connection) -> set[int]:
+    return set(conn.execute(select(CLUB_KEY.c.key_id)).scalars())

@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The server's database: one engine, read snapshots and write transactions, on PostgreSQL or SQLite.
+
+PostgreSQL is the production database (psycopg 3); SQLite serves the demo and small clubs. Writes run in
+`Database.write(work)`, which commits or rolls back and retries the whole unit of work when PostgreSQL
+breaks a deadlock or a serialisation conflict (another worker's transaction won; running it again is
+correct because the work is a function of the database it reads). On SQLite a write takes the file's
+lock when it begins (BEGIN IMMEDIATE), so writers queue instead of failing halfway.
+
+Reads run in `Database.read()`: one snapshot for the whole block (REPEATABLE READ on PostgreSQL, one
+deferred transaction on SQLite), which the pull needs to merge two tables without missing a commit that
+lands between its two queries.
+
+Threading: a Database is shared by the server's worker threads; each block uses its own connection.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
+
+DB_ENV = "BASHGAH_SERVER_DB"
+APP_NAME = "bashgah-server"
+DB_FILENAME = "server.sqlite3"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_RETRIES = 5
+# PostgreSQL's "try again" states: serialization_failure, deadlock_detected
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+T = TypeVar("T")
+
+
+def default_url() -> str:
+    """A SQLite file in the platform's user data dir (the demo's database)."""
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir(APP_NAME)) / DB_FILENAME}"
+
+
+def resolve_url(url: str | None) -> str:
+    """--db, else the environment, else the default."""
+    return url or os.environ.get(DB_ENV) or default_url()
+
+
+def parse_url(url: str) -> URL:
+    """The URL as SQLAlchemy reads it; ValueError for one it cannot use."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as error:
+        raise ValueError(f"not a database URL: {url!r}") from error
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {backend!r}: use postgresql+psycopg://… or sqlite:///FILE")
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
+    if backend == "sqlite" and not parsed.database:
+        raise ValueError("an in-memory SQLite database cannot be shared by the server's workers; name a file")
+    return parsed
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
+        self.url = parse_url(url)
+        self.dialect = self.url.get_backend_name()
+        if self.dialect == "sqlite":
+            self.engine = _sqlite_engine(self.url)
+        else:
+            self.engine = create_engine(
+                self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+            )
+
+    @property
+    def display_url(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """One consistent snapshot for the whole block; nothing is written."""
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    def write(self, work: Callable[[Connection], T], retries: int = WRITE_RETRIES) -> T:
+        """Run work(conn) in one transaction and commit; again from the start if PostgreSQL asks."""
+        for attempt in range(retries + 1):
+            try:
+                with self.engine.connect() as conn:
+                    conn.execution_options(sqlite_begin="IMMEDIATE")
+                    with conn.begin():
+                        return work(conn)
+            except exc.DBAPIError as error:
+                if attempt == retries or not _retryable(error):
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _retryable(error: exc.DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # autocommit at the driver: the begin hook below issues BEGIN itself, in the mode asked for
+        dbapi_connection.isolation_level = None
+        for pragma in (
+            f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = FULL",
+        ):
+            dbapi_connection.execute(pragma)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """INSERT with ON CONFLICT clauses (`on_conflict_do_nothing` / `_do_update`) for conn's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)

@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Members, their cards, revocations and photos on the server; each write publishes its change.
+
+Callers check that what a row refers to exists before writing it (`refusal_*`): on PostgreSQL a foreign
+key violation would abort the whole transaction, and one bad item must not sink the batch around it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, or_, select, update
+
+from sync.protocol import WireCard, WireMember, WireRevocation
+from sync.server.db import dialect_insert
+from sync.server.models import BALANCE, BRANCH, CARD, MEMBER, MEMBER_PHOTO, REVOCATION, TIER
+from sync.server.sequence import Publisher
+
+_MEMBER_FIELDS = tuple(WireMember.model_fields)
+_CARD_FIELDS = tuple(WireCard.model_fields)
+
+
+def wire_member(row: Row[Any]) -> WireMember:
+    return WireMember.model_validate({name: getattr(row, name) for name in _MEMBER_FIELDS})
+
+
+def get(conn: Connection, member_id: str) -> WireMember | None:
+    row = conn.execute(select(MEMBER).where(MEMBER.c.id == member_id)).one_or_none()
+    return None if row is None else wire_member(row)
+
+
+def existing_ids(conn: Connection, member_ids: set[str]) -> set[str]:
+    if not member_ids:
+        return set()
+    return set(conn.execute(select(MEMBER.c.id).where(MEMBER.c.id.in_(member_ids))).scalars())
+
+
+def refusal_for_member(conn: Connection, member: WireMember) -> str | None:
+    """Why this member cannot be stored (a reason code), or None."""
+    if conn.execute(select(TIER.c.code).where(TIER.c.code == member.tier_code)).first() is None:
+        return "unknown_tier"
+    if conn.execute(select(BRANCH.c.id).where(BRANCH.c.id == member.branch_id)).first() is None:
+        return "unknown_branch"
+    return None
+
+
+def put_member(conn: Connection, pub: Publisher, member: WireMember) -> list[str]:
+    """Upsert the whole record and publish it; returns other members' ids that share its phone."""
+    values = member.model_dump() | {"updated_at_us": pub.at_us}
+    statement = dialect_insert(conn, MEMBER).values(**values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"], set_={k: v for k, v in values.items() if k != "id"}
+        )
+    )
+    conn.execute(dialect_insert(conn, BALANCE).values(member_id=member.id).on_conflict_do_nothing())
+    pub.change("member", {"kind": "member", "member": member.model_dump(mode="json")}, member_id=member.id)
+    others = select(MEMBER.c.id).where(MEMBER.c.phone == member.phone, MEMBER.c.id != member.id)
+    return sorted(conn.execute(others).scalars())
+
+
+def search(conn: Connection, query: str, limit: int, offset: int) -> list[Row[Any]]:
+    """Members by name, phone or card number (a substring), newest first, with their balances."""
+    statement = select(MEMBER, BALANCE.c.points, BALANCE.c.wallet_rials, BALANCE.c.restricted).join(
+        BALANCE, BALANCE.c.member_id == MEMBER.c.id, isouter=True
+    )
+    if query:
+        by_card = select(CARD.c.member_id).where(CARD.c.number.contains(query, autoescape=True))
+        statement = statement.where(
+            or_(
+                func.lower(MEMBER.c.name).contains(query.lower(), autoescape=True),
+                MEMBER.c.phone.contains(query, autoescape=True),
+                MEMBER.c.id.in_(by_card),
+            )
+        )
+    statement = statement.order_by(MEMBER.c.joined_at_us.desc(), MEMBER.c.id).limit(limit).offset(offset)
+    return list(conn.execute(statement))
+
+
+# ---- cards and revocations ------------------------------------------------------------------------
+
+
+def card_owner(conn: Connection, number: str) -> str | None:
+    return conn.execute(select(CARD.c.member_id).where(CARD.c.number == number)).scalar_one_or_none()
+
+
+def cards_of(conn: Connection, member_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(select(CARD).where(CARD.c.member_id == member_id).order_by(CARD.c.issued_at_us))
+    return [dict(r._mapping) for r in rows]
+
+
+def refusal_for_card(conn: Connection, card: WireCard) -> str | None:
+    if not existing_ids(conn, {card.member_id}):
+        return "unknown_member"
+    owner = card_owner(conn, card.number)
+    if owner is not None and owner != card.member_id:
+        return "card_number_taken"
+    return None
+
+
+def put_card(conn: Connection, pub: Publisher, card: WireCard, status: str | None = None) -> None:
+    """Upsert by number. A card's status changes only through revocations (or `status` on import)."""
+    values = card.model_dump()
+    insert_values = values | {"status": status or "active"}
+    update_values = {k: v for k, v in values.items() if k != "number"}
+    if status is not None:
+        update_values["status"] = status
+    statement = dialect_insert(conn, CARD).values(**insert_values)
+    conn.execute(statement.on_conflict_do_update(index_elements=["number"], set_=update_values))
+    pub.change("card", {"kind": "card", "card": card.model_dump(mode="json")}, member_id=card.member_id)
+
+
+def revoke(conn: Connection, pub: Publisher, revocation: WireRevocation) -> bool:
+    """Record a revocation (once per id) and set the card's status; False if that id was already there."""
+    inserted = conn.execute(
+        dialect_insert(conn, REVOCATION)
+        .values(**revocation.model_dump())
+        .on_conflict_do_nothing()
+        .returning(REVOCATION.c.id)
+    ).first()
+    if inserted is None:
+        return False
+    conn.execute(update(CARD).where(CARD.c.number == revocation.card_number).values(status=revocation.status))
+    member_id = card_owner(conn, revocation.card_number)
+    pub.change(
+        "card_revocation",
+        {"kind": "card_revocation", "revocation": revocation.model_dump(mode="json")},
+        member_id=member_id,
+    )
+    return True
+
+
+# ---- photos ---------------------------------------------------------------------------------------
+
+
+def set_photo(conn: Connection, pub: Publisher, member_id: str, sha256: str, size: int) -> bool:
+    """Make this the member's current photo and publish it; False if it already was."""
+    current = conn.execute(
+        select(MEMBER_PHOTO.c.sha256).where(MEMBER_PHOTO.c.member_id == member_id)
+    ).scalar_one_or_none()
+    if current == sha256:
+        return False
+    values = {"member_id": member_id, "sha256": sha256, "size": size, "set_at_us": pub.at_us}
+    statement = dialect_insert(conn, MEMBER_PHOTO).values(**values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["member_id"], set_={k: v for k, v in values.items() if k != "member_id"}
+        )
+    )
+    body = {"kind": "member_photo", "member_id": member_id, "sha256": sha256, "size": size}
+    pub.change("member_photo", body, member_id=member_id)
+    return True

@@ -1,0 +1,373 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tables of the club server's database. Migrations under `migrations/` create them; keep both in step.
+
+Money is integer rials, points integers, times integer UTC microseconds: all BIGINT, because a member's
+points may exceed 2**31 and so do the wire limits (app.domain.money). The same schema runs on PostgreSQL
+(production) and SQLite (the demo).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+# SQLite gives an autoincrementing key only to a column declared exactly INTEGER PRIMARY KEY
+SERIAL = BigInteger().with_variant(Integer(), "sqlite")
+ID = String(36)
+HASH = String(64)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SyncCounterRow(Base):
+    """The one row the server sequence comes from (sync.server.sequence): its lock orders commits."""
+
+    __tablename__ = "sync_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class SettingRow(Base):
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class TierRow(Base):
+    __tablename__ = "tier"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_fa: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    rank: Mapped[int] = mapped_column(Integer, unique=True)
+    threshold_points: Mapped[int] = mapped_column(BigInteger)
+    multiplier_percent: Mapped[int] = mapped_column(Integer)
+
+
+class BranchRow(Base):
+    """A branch and its earning scenario (field meanings: app.domain.rules)."""
+
+    __tablename__ = "branch"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_fa: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    earn_points_per_unit: Mapped[int] = mapped_column(BigInteger)
+    earn_rials_per_unit: Mapped[int] = mapped_column(BigInteger)
+    earn_min_sale_rials: Mapped[int] = mapped_column(BigInteger)
+    earn_max_points_per_sale: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    earn_rounding: Mapped[str] = mapped_column(String(16))
+    redeem_rials_per_point: Mapped[int] = mapped_column(BigInteger)
+    redeem_max_share_percent: Mapped[int] = mapped_column(Integer)
+
+
+class DeviceRow(Base):
+    """A terminal. `number` makes its card series (club prefix + 3 digits); the head tracks its chain."""
+
+    __tablename__ = "device"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    card_prefix: Mapped[str] = mapped_column(String(16))
+    # sync.protocol.token_hash of the device token; NULL for devices that never enrolled (the demo's)
+    token_hash: Mapped[str | None] = mapped_column(HASH, unique=True, nullable=True)
+    # the HMAC key grants are signed with (sync.protocol.grant_key of the token): the token is not kept
+    grant_key: Mapped[str | None] = mapped_column(HASH, nullable=True)
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    enrolled_at_us: Mapped[int] = mapped_column(BigInteger)
+    revoked_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_seen_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # the device's chain as far as the server holds it (accepted and rejected entries alike)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[str] = mapped_column(HASH)
+    contiguous_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    branch_id: Mapped[str | None] = mapped_column(ForeignKey("branch.id"), nullable=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ClubKeyRow(Base):
+    """A card-signing public key (raw 32 bytes, base64) by key id, unique in the club."""
+
+    __tablename__ = "club_key"
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    retired_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    device_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+
+
+class MemberRow(Base):
+    """Phones are not unique here: two offline terminals may enrol one person twice (alerted, kept)."""
+
+    __tablename__ = "member"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    tier_code: Mapped[str] = mapped_column(ForeignKey("tier.code"))
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
+    joined_at_us: Mapped[int] = mapped_column(BigInteger)
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    national_id_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    # no foreign key: a referrer is a fact the terminal recorded, not something to refuse a member for
+    referrer_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemberBalanceRow(Base):
+    """The server's projection of the global ledger, updated in the entries' own transaction."""
+
+    __tablename__ = "member_balance"
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    wallet_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    spend_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    purchase_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_activity_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # bumped to take this row's lock before deciding a grant or a spend (sync.server.grants)
+    lock_version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PhotoRow(Base):
+    """A member photo by its SHA-256, filled chunk by chunk (resumable upload) until `complete`."""
+
+    __tablename__ = "photo"
+    sha256: Mapped[str] = mapped_column(HASH, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"))
+    size: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemberPhotoRow(Base):
+    """A member's current photo."""
+
+    __tablename__ = "member_photo"
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("photo.sha256"))
+    size: Mapped[int] = mapped_column(Integer)
+    set_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class CardRow(Base):
+    __tablename__ = "card"
+    number: Mapped[str] = mapped_column(String(19), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    uid: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    issued_at_us: Mapped[int] = mapped_column(BigInteger)
+    expires_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payload_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+
+class CardRevocationRow(Base):
+    __tablename__ = "card_revocation"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    card_number: Mapped[str] = mapped_column(ForeignKey("card.number"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerEntryRow(Base):
+    """The global ledger: entries exactly as their devices sealed them, once each.
+
+    `server_seq` is given in the same transaction, as its last step (sync.server.sequence).
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("device_id", "device_seq"),
+        Index("ix_ledger_entry_member_device_kind", "member_id", "device_id", "kind"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
+    device_seq: Mapped[int] = mapped_column(BigInteger)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    staff_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    points_delta: Mapped[int] = mapped_column(BigInteger)
+    cash_delta: Mapped[int] = mapped_column(BigInteger)
+    sale_amount: Mapped[int] = mapped_column(BigInteger)
+    discount_rials: Mapped[int] = mapped_column(BigInteger)
+    invoice_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reverses: Mapped[str | None] = mapped_column(ID, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(HASH)
+    hash: Mapped[str] = mapped_column(HASH)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
+    received_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class RejectedEntryRow(Base):
+    """An entry the server refused, kept so a retry gets the same answer and its chain slot is filled."""
+
+    __tablename__ = "rejected_entry"
+    __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
+    device_seq: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)  # the entry's JSON as received
+    reason: Mapped[str] = mapped_column(String(32))
+    received_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncItemRow(Base):
+    """A pushed item (member, card, revocation) by its id: the idempotency record of its outcome."""
+
+    __tablename__ = "sync_item"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    body: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    received_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChangeRow(Base):
+    """The append-only change log terminals pull: one row per published change, its wire JSON."""
+
+    __tablename__ = "change"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(24))
+    member_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+    body: Mapped[str] = mapped_column(Text)  # the change's wire model as JSON, without `seq`
+    at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class GrantRow(Base):
+    """Every grant ever signed (offline allowances and online spends), for audit and idempotency."""
+
+    __tablename__ = "spend_grant"
+    grant_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+    after_seq: Mapped[int] = mapped_column(BigInteger)
+    issued_at_us: Mapped[int] = mapped_column(BigInteger)
+    expires_at_us: Mapped[int] = mapped_column(BigInteger)
+    for_entry: Mapped[str | None] = mapped_column(ID, unique=True, nullable=True)
+    signature: Mapped[str] = mapped_column(HASH)
+
+
+class CurrentGrantRow(Base):
+    """One current grant per member and device: a new one replaces the old."""
+
+    __tablename__ = "current_grant"
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"), primary_key=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("spend_grant.grant_id"))
+
+
+class AlertRow(Base):
+    __tablename__ = "alert"
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    at_us: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    device_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    member_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an entry, item or card
+    detail: Mapped[str] = mapped_column(Text)  # JSON
+    resolved_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
+class AuditRow(Base):
+    """Every admin action (API and command line), who did it and to what; rows are only added."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    at_us: Mapped[int] = mapped_column(BigInteger, index=True)
+    actor: Mapped[str] = mapped_column(String(160))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class EnrollmentCodeRow(Base):
+    """A one-time enrolment code, stored hashed; `used_at_us` is set by the enrolment that spends it."""
+
+    __tablename__ = "enrollment_code"
+    code_hash: Mapped[str] = mapped_column(HASH, primary_key=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"))
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    expires_at_us: Mapped[int] = mapped_column(BigInteger)
+    used_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    device_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(160))
+
+
+class AdminTokenRow(Base):
+    __tablename__ = "admin_token"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(HASH, unique=True)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    revoked_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# Core tables, for the modules that speak SQL expressions rather than ORM sessions.
+COUNTER = SyncCounterRow.__table__
+SETTING = SettingRow.__table__
+TIER = TierRow.__table__
+BRANCH = BranchRow.__table__
+DEVICE = DeviceRow.__table__
+STAFF = StaffRow.__table__
+CLUB_KEY = ClubKeyRow.__table__
+MEMBER = MemberRow.__table__
+BALANCE = MemberBalanceRow.__table__
+PHOTO = PhotoRow.__table__
+MEMBER_PHOTO = MemberPhotoRow.__table__
+CARD = CardRow.__table__
+REVOCATION = CardRevocationRow.__table__
+ENTRY = LedgerEntryRow.__table__
+REJECTED = RejectedEntryRow.__table__
+ITEM = SyncItemRow.__table__
+CHANGE = ChangeRow.__table__
+GRANT = GrantRow.__table__
+CURRENT_GRANT = CurrentGrantRow.__table__
+ALERT = AlertRow.__table__
+AUDIT = AuditRow.__table__
+ENROLLMENT_CODE = EnrollmentCodeRow.__table__
+ADMIN_TOKEN = AdminTokenRow.__table__

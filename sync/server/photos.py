@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Member photos: a resumable upload by SHA-256 (Content-Range chunks) and a download.
+
+`status` says how many bytes the server holds; `put_chunk` appends the next bytes. A chunk that starts
+before the end of what is held is accepted when its overlap is byte-for-byte what is held (a retried
+chunk whose answer was lost); one that starts beyond it is refused with what is held, so the client
+resumes from there. When every byte is in, the SHA-256 must match the name (else the upload starts
+over) and the bytes must be a JPEG; then the photo becomes the member's and a `member_photo` change is
+published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from sqlalchemy import Connection, select, update
+
+from sync.protocol import MAX_PHOTO_BYTES, UploadStatus
+from sync.server import members
+from sync.server.alerts import raise_alert
+from sync.server.db import dialect_insert
+from sync.server.errors import ApiError
+from sync.server.models import PHOTO
+from sync.server.sequence import Publisher
+
+_RANGE = re.compile(r"^bytes (\d{1,9})-(\d{1,9})/(\d{1,9})$")
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def parse_content_range(header: str | None, body_length: int) -> tuple[int, int]:
+    """(start, total) from `Content-Range: bytes START-END/TOTAL`, checked against the body."""
+    match = _RANGE.match((header or "").strip())
+    if match is None:
+        raise ApiError(400, "invalid_content_range", "Content-Range: bytes START-END/TOTAL is required")
+    start, end, total = (int(g) for g in match.groups())
+    if total > MAX_PHOTO_BYTES:
+        raise ApiError(413, "photo_too_large", f"a photo is at most {MAX_PHOTO_BYTES} bytes")
+    if not start <= end < total or end - start + 1 != body_length:
+        raise ApiError(400, "invalid_content_range", "the range does not match the body or the total")
+    return start, total
+
+
+def _require_member(conn: Connection, member_id: str) -> None:
+    if not members.existing_ids(conn, {member_id}):
+        raise ApiError(404, "unknown_member", "push the member before its photo")
+
+
+def status(conn: Connection, pub: Publisher, sha256: str, member_id: str) -> UploadStatus:
+    """How much of the photo the server holds; a photo it already has becomes this member's too."""
+    _require_member(conn, member_id)
+    row = conn.execute(select(PHOTO.c.received, PHOTO.c.complete).where(PHOTO.c.sha256 == sha256)).first()
+    if row is None:
+        return UploadStatus(sha256=sha256, received=0, complete=False)
+    if row.complete:
+        members.set_photo(conn, pub, member_id, sha256, row.received)
+    return UploadStatus(sha256=sha256, received=row.received, complete=row.complete)
+
+
+def put_chunk(
+    conn: Connection, pub: Publisher, sha256: str, member_id: str, *, chunk: bytes, content_range: str | None
+) -> tuple[UploadStatus, str | None]:
+    """The upload's status after this chunk, and why the finished photo was refused (None: it was not).
+
+    A refused photo is not an exception: its reset and alert must commit.
+    """
+    _require_member(conn, member_id)
+    start, total = parse_content_range(content_range, len(chunk))
+    held = _held(conn, pub, sha256, member_id, total)
+    if held.complete:
+        members.set_photo(conn, pub, member_id, sha256, len(held.data))
+        return UploadStatus(sha256=sha256, received=len(held.data), complete=True), None
+    if start > len(held.data):
+        raise ApiError(
+            409, "upload_offset_mismatch", "resume from what the server holds", received=len(held.data)
+        )
+    overlap = held.data[start:]
+    if chunk[: len(overlap)] != overlap:
+        raise ApiError(
+            409, "upload_offset_mismatch", "these bytes differ from what is held", received=len(held.data)
+        )
+    data = held.data + chunk[len(overlap) :]
+    if len(data) < total:
+        conn.execute(update(PHOTO).where(PHOTO.c.sha256 == sha256).values(data=data, received=len(data)))
+        return UploadStatus(sha256=sha256, received=len(data), complete=False), None
+    return _finish(conn, pub, sha256, member_id, data)
+
+
+class _Held:
+    def __init__(self, data: bytes, complete: bool) -> None:
+        self.data = data
+        self.complete = complete
+
+
+def _held(conn: Connection, pub: Publisher, sha256: str, member_id: str, total: int) -> _Held:
+    """The upload's row (created on the first chunk, locked for the rest of this transaction)."""
+    conn.execute(
+        dialect_insert(conn, PHOTO)
+        .values(sha256=sha256, member_id=member_id, size=total, received=0, data=b"", created_at_us=pub.at_us)
+        .on_conflict_do_nothing()
+    )
+    # lock the row: two clients sending the same photo at once must not both append
+    conn.execute(update(PHOTO).where(PHOTO.c.sha256 == sha256).values(sha256=PHOTO.c.sha256))
+    row = conn.execute(
+        select(PHOTO.c.data, PHOTO.c.size, PHOTO.c.complete).where(PHOTO.c.sha256 == sha256)
+    ).one()
+    if not row.complete and row.size != total:
+        raise ApiError(
+            409, "upload_size_mismatch", "the total differs from the upload's", received=len(row.data)
+        )
+    return _Held(bytes(row.data), bool(row.complete))
+
+
+def _finish(
+    conn: Connection, pub: Publisher, sha256: str, member_id: str, data: bytes
+) -> tuple[UploadStatus, str | None]:
+    refusal = None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        refusal = "hash_mismatch"
+    elif not data.startswith(JPEG_MAGIC):
+        refusal = "not_a_jpeg"
+    if refusal is not None:
+        # start over: resuming on top of wrong bytes could never succeed
+        conn.execute(update(PHOTO).where(PHOTO.c.sha256 == sha256).values(data=b"", received=0))
+        raise_alert(conn, pub.at_us, "photo_rejected", member_id=member_id, subject=sha256, reason=refusal)
+        return UploadStatus(sha256=sha256, received=0, complete=False), refusal
+    conn.execute(
+        update(PHOTO).where(PHOTO.c.sha256 == sha256).values(data=data, received=len(data), complete=True)
+    )
+    members.set_photo(conn, pub, member_id, sha256, len(data))
+    return UploadStatus(sha256=sha256, received=len(data), complete=True), None
+
+
+def jpeg(conn: Connection, sha256: str) -> bytes | None:
+    row = conn.execute(select(PHOTO.c.data).where(PHOTO.c.sha256 == sha256, PHOTO.c.complete)).first()
+    return None if row is None else bytes(row.data)

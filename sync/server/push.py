@@ -1,0 +1,392 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""POST /v1/sync/push: a device's items, then its ledger entries, in one transaction.
+
+Runs inside `Database.write`. The device's row is locked first (its chain head is read and advanced),
+so one device's pushes never interleave; entries go in under the database's uniqueness constraints
+(`id` primary key, unique `device_id, device_seq`) with INSERT … ON CONFLICT DO NOTHING, and what was
+not inserted is compared with what is stored: the same body is a duplicate, another body a conflict.
+The server sequence is taken last (sync.server.sequence).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+
+from sync.protocol import (
+    CardItem,
+    ChainProblem,
+    Item,
+    MemberItem,
+    Outcome,
+    PushRequest,
+    PushResponse,
+    Result,
+    RevocationItem,
+    WireEntry,
+)
+from sync.server import balances, members
+from sync.server.alerts import raise_alert
+from sync.server.db import dialect_insert
+from sync.server.errors import ApiError
+from sync.server.models import BRANCH, DEVICE, ENTRY, ITEM, REJECTED
+from sync.server.sequence import Publisher
+
+_ENTRY_FIELDS = tuple(WireEntry.model_fields)
+
+
+@dataclass(slots=True)
+class _Head:
+    last_seq: int
+    head_hash: str
+    contiguous_seq: int
+
+
+@dataclass(slots=True)
+class _Push:
+    """One push's working state."""
+
+    device_id: str
+    pub: Publisher
+    head: _Head
+    tickets: dict[str, int] = field(default_factory=dict)  # result id → publisher ticket
+    problems: list[ChainProblem] = field(default_factory=list)
+
+
+def push(conn: Connection, device_id: str, request: PushRequest, now_us: int) -> PushResponse:
+    if request.device_id != device_id or any(e.device_id != device_id for e in request.entries):
+        raise ApiError(403, "wrong_device", "a device pushes its own entries only")
+    state = _Push(device_id, Publisher(now_us), _lock_device(conn, device_id, now_us))
+    items = [_apply_item(conn, state, item) for item in request.items]
+    entries = _apply_entries(conn, state, request.entries)
+    _save_head(conn, state)
+    seqs = state.pub.flush(conn)
+    items = [_numbered(r, state, seqs) for r in items]
+    entries = [_numbered(r, state, seqs) for r in entries]
+    _record_item_seqs(conn, [r for r in items if r.outcome is Outcome.ACCEPTED and r.server_seq])
+    return PushResponse(
+        items=items,
+        entries=entries,
+        contiguous_seq=state.head.contiguous_seq,
+        chain_problems=state.problems,
+        server_time_us=now_us,
+    )
+
+
+def _lock_device(conn: Connection, device_id: str, now_us: int) -> _Head:
+    row = conn.execute(
+        update(DEVICE)
+        .where(DEVICE.c.id == device_id)
+        .values(last_seen_us=now_us)
+        .returning(DEVICE.c.last_seq, DEVICE.c.head_hash, DEVICE.c.contiguous_seq)
+    ).one()
+    return _Head(row.last_seq, row.head_hash, row.contiguous_seq)
+
+
+def _save_head(conn: Connection, state: _Push) -> None:
+    head = state.head
+    head.contiguous_seq = _contiguous(conn, state.device_id, head.contiguous_seq)
+    conn.execute(
+        update(DEVICE)
+        .where(DEVICE.c.id == state.device_id)
+        .values(last_seq=head.last_seq, head_hash=head.head_hash, contiguous_seq=head.contiguous_seq)
+    )
+
+
+def _contiguous(conn: Connection, device_id: str, since: int) -> int:
+    """The highest n such that the server holds (accepted or rejected) every entry 1..n of the device."""
+    seqs: set[int] = set()
+    for table in (ENTRY, REJECTED):
+        query = select(table.c.device_seq).where(table.c.device_id == device_id, table.c.device_seq > since)
+        seqs.update(conn.execute(query).scalars())
+    while since + 1 in seqs:
+        since += 1
+    return since
+
+
+def _numbered(result: Result, state: _Push, seqs: list[int]) -> Result:
+    ticket = state.tickets.get(result.id)
+    if ticket is None or result.outcome is not Outcome.ACCEPTED:
+        return result
+    return result.model_copy(update={"server_seq": seqs[ticket]})
+
+
+# ---- items --------------------------------------------------------------------------------------
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _apply_item(conn: Connection, state: _Push, item: Item) -> Result:
+    body = _canonical(item.model_dump(mode="json"))
+    reason = _item_refusal(conn, item)
+    outcome = Outcome.ACCEPTED if reason is None else Outcome.REJECTED
+    inserted = conn.execute(
+        dialect_insert(conn, ITEM)
+        .values(
+            id=item.id,
+            device_id=state.device_id,
+            kind=item.kind,
+            body=body,
+            outcome=outcome.value,
+            reason=reason,
+            received_at_us=state.pub.at_us,
+        )
+        .on_conflict_do_nothing()
+        .returning(ITEM.c.id)
+    ).first()
+    if inserted is None:
+        return _known_item(conn, state, item, body)
+    if reason is not None:
+        raise_alert(
+            conn,
+            state.pub.at_us,
+            "item_rejected",
+            device_id=state.device_id,
+            subject=item.id,
+            item_kind=item.kind,
+            reason=reason,
+        )
+        return Result(id=item.id, outcome=outcome, reason=reason)
+    ticket = _apply_accepted_item(conn, state, item)
+    if ticket is not None:
+        state.tickets[item.id] = ticket
+    return Result(id=item.id, outcome=outcome)
+
+
+def _item_refusal(conn: Connection, item: Item) -> str | None:
+    if isinstance(item, MemberItem):
+        return members.refusal_for_member(conn, item.member)
+    if isinstance(item, CardItem):
+        return members.refusal_for_card(conn, item.card)
+    if members.card_owner(conn, item.revocation.card_number) is None:
+        return "unknown_card"
+    return None
+
+
+def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | None:
+    """Apply the item; the publisher ticket of its change (None: nothing new to publish)."""
+    pub = state.pub
+    if isinstance(item, MemberItem):
+        ticket = len(pub)
+        sharing = members.put_member(conn, pub, item.member)
+        if sharing:  # two terminals enrolled one person offline: keep both, let a person decide
+            raise_alert(
+                conn,
+                pub.at_us,
+                "duplicate_phone",
+                device_id=state.device_id,
+                member_id=item.member.id,
+                phone=item.member.phone,
+                other_members=sharing,
+            )
+        return ticket
+    if isinstance(item, CardItem):
+        ticket = len(pub)
+        members.put_card(conn, pub, item.card)
+        return ticket
+    assert isinstance(item, RevocationItem)
+    ticket = len(pub)
+    return ticket if members.revoke(conn, pub, item.revocation) else None
+
+
+def _known_item(conn: Connection, state: _Push, item: Item, body: str) -> Result:
+    """An item id seen before: the same body gets the same answer, another body is a conflict."""
+    stored = conn.execute(select(ITEM).where(ITEM.c.id == item.id)).one()
+    if stored.body != body:
+        raise_alert(
+            conn,
+            state.pub.at_us,
+            "item_conflict",
+            device_id=state.device_id,
+            subject=item.id,
+            item_kind=item.kind,
+        )
+        return Result(id=item.id, outcome=Outcome.CONFLICT, reason="item_conflict")
+    if stored.outcome == Outcome.ACCEPTED.value:
+        return Result(id=item.id, outcome=Outcome.DUPLICATE, server_seq=stored.server_seq)
+    return Result(id=item.id, outcome=Outcome(stored.outcome), reason=stored.reason)
+
+
+def _record_item_seqs(conn: Connection, results: list[Result]) -> None:
+    for result in results:
+        conn.execute(update(ITEM).where(ITEM.c.id == result.id).values(server_seq=result.server_seq))
+
+
+# ---- entries ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Known:
+    """What the server already holds for a batch's ids and slots."""
+
+    entries_by_id: dict[str, Any]
+    entries_by_seq: dict[int, Any]
+    rejected_by_id: dict[str, Any]
+    rejected_by_seq: dict[int, Any]
+
+
+def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> list[Result]:
+    if not entries:
+        return []
+    known = _load_known(conn, state.device_id, entries)
+    refusals = _refusals(conn, entries)
+    results: dict[int, Result] = {}
+    new: list[int] = []  # indexes of entries the server has not seen: to store, accepted or rejected
+    for i, entry in enumerate(entries):
+        stored = known.entries_by_id.get(entry.id) or known.entries_by_seq.get(entry.device_seq)
+        kept = known.rejected_by_id.get(entry.id) or known.rejected_by_seq.get(entry.device_seq)
+        if stored is not None:
+            results[i] = _against_stored(conn, state, entry, stored)
+        elif kept is not None:
+            results[i] = _against_rejected(conn, state, entry, kept)
+        else:
+            new.append(i)
+    inserted = _insert_entries(conn, state, [entries[i] for i in new if refusals[i] is None])
+    inserted |= _insert_rejected(conn, state, [(entries[i], refusals[i] or "") for i in new if refusals[i]])
+    for i in new:
+        entry, refusal = entries[i], refusals[i]
+        if entry.id not in inserted:  # the id is another device's, or it came twice in this batch
+            results[i] = _conflict(conn, state, entry)
+        else:
+            outcome = Outcome.ACCEPTED if refusal is None else Outcome.REJECTED
+            results[i] = Result(id=entry.id, outcome=outcome, reason=refusal)
+    stored_now = [i for i in new if entries[i].id in inserted]
+    _follow_chain(conn, state, [(entries[i], refusals[i]) for i in stored_now])
+    accepted = [entries[i] for i in stored_now if refusals[i] is None]
+    for entry in accepted:
+        state.tickets[entry.id] = state.pub.entry(entry.id)
+    balances.apply(conn, state.pub, [e.to_entry() for e in accepted])
+    return [results[i] for i in range(len(entries))]
+
+
+def _load_known(conn: Connection, device_id: str, entries: list[WireEntry]) -> _Known:
+    ids = {e.id for e in entries}
+    seqs = {e.device_seq for e in entries}
+    found: list[dict[Any, Any]] = []
+    for table in (ENTRY, REJECTED):
+        slot = and_(table.c.device_id == device_id, table.c.device_seq.in_(seqs))
+        rows = list(conn.execute(select(table).where(or_(table.c.id.in_(ids), slot))))
+        found.append({r.id: r for r in rows})
+        found.append({r.device_seq: r for r in rows if r.device_id == device_id})
+    return _Known(*found)
+
+
+def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
+    """Why each entry cannot be accepted (hash first, then what it names), or None."""
+    known_members = members.existing_ids(conn, {e.member_id for e in entries})
+    branch_ids = {e.branch_id for e in entries}
+    known_branches = set(conn.execute(select(BRANCH.c.id).where(BRANCH.c.id.in_(branch_ids))).scalars())
+    reasons: list[str | None] = []
+    for entry in entries:
+        if not entry.hash_holds():
+            reasons.append("hash_mismatch")
+        elif entry.member_id not in known_members:
+            reasons.append("unknown_member")
+        elif entry.branch_id not in known_branches:
+            reasons.append("unknown_branch")
+        else:
+            reasons.append(None)
+    return reasons
+
+
+def _insert_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> set[str]:
+    if not entries:
+        return set()
+    rows = [e.model_dump() | {"received_at_us": state.pub.at_us} for e in entries]
+    statement = dialect_insert(conn, ENTRY).on_conflict_do_nothing().returning(ENTRY.c.id)
+    return set(conn.execute(statement, rows).scalars())
+
+
+def _insert_rejected(conn: Connection, state: _Push, refused: list[tuple[WireEntry, str]]) -> set[str]:
+    if not refused:
+        return set()
+    rows = [
+        {
+            "id": e.id,
+            "device_id": e.device_id,
+            "device_seq": e.device_seq,
+            "body": _canonical(e.model_dump(mode="json")),
+            "reason": reason,
+            "received_at_us": state.pub.at_us,
+        }
+        for e, reason in refused
+    ]
+    statement = dialect_insert(conn, REJECTED).on_conflict_do_nothing().returning(REJECTED.c.id)
+    kept = set(conn.execute(statement, rows).scalars())
+    for entry, reason in refused:
+        if entry.id in kept:
+            kind = "entry_edited" if reason == "hash_mismatch" else "entry_rejected"
+            raise_alert(
+                conn,
+                state.pub.at_us,
+                kind,
+                device_id=state.device_id,
+                member_id=entry.member_id,
+                subject=entry.id,
+                device_seq=entry.device_seq,
+                reason=reason,
+            )
+    return kept
+
+
+def _stored_body(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _ENTRY_FIELDS}
+
+
+def _against_stored(conn: Connection, state: _Push, entry: WireEntry, stored: Any) -> Result:
+    if _stored_body(stored) == entry.model_dump(mode="json"):
+        return Result(id=entry.id, outcome=Outcome.DUPLICATE, server_seq=stored.server_seq)
+    return _conflict(conn, state, entry)
+
+
+def _against_rejected(conn: Connection, state: _Push, entry: WireEntry, kept: Any) -> Result:
+    if json.loads(kept.body) == entry.model_dump(mode="json"):
+        return Result(id=entry.id, outcome=Outcome.REJECTED, reason=kept.reason)
+    return _conflict(conn, state, entry)
+
+
+def _conflict(conn: Connection, state: _Push, entry: WireEntry) -> Result:
+    raise_alert(
+        conn,
+        state.pub.at_us,
+        "entry_conflict",
+        device_id=state.device_id,
+        member_id=entry.member_id,
+        subject=entry.id,
+        device_seq=entry.device_seq,
+    )
+    return Result(id=entry.id, outcome=Outcome.CONFLICT, reason="entry_conflict")
+
+
+def _follow_chain(conn: Connection, state: _Push, stored: list[tuple[WireEntry, str | None]]) -> None:
+    """Advance the device's head over what was newly stored, noting where the chain does not hold."""
+    head = state.head
+    for entry, refusal in stored:
+        problems = []
+        if refusal == "hash_mismatch":
+            problems.append("edited")
+        if entry.device_seq <= head.last_seq:
+            problems.append("late")
+        else:
+            if entry.device_seq > head.last_seq + 1:
+                problems.append("sequence_gap")
+            elif entry.prev_hash != head.head_hash:
+                problems.append("reordered_or_deleted")
+            head.last_seq, head.head_hash = entry.device_seq, entry.hash
+        for problem in problems:
+            state.problems.append(ChainProblem(device_seq=entry.device_seq, problem=problem))
+            if problem != "edited":  # an edited entry has its own alert
+                raise_alert(
+                    conn,
+                    state.pub.at_us,
+                    "chain_problem",
+                    device_id=state.device_id,
+                    subject=entry.id,
+                    device_seq=entry.device_seq,
+                    problem=problem,
+                )

@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Protocol v1's device endpoints (sync.protocol's docstring lists them); thin: parse, authorise, call.
+
+Handlers are plain functions, which FastAPI runs on its thread pool: the database driver blocks. The
+photo upload reads its raw body, so it is async and hands the database work to the pool itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Connection, select
+
+from sync.protocol import (
+    DEFAULT_PULL_LIMIT,
+    HASH_PATTERN,
+    MAX_PHOTO_BYTES,
+    MAX_PULL_LIMIT,
+    PROTOCOL_VERSION,
+    UUID_PATTERN,
+    EnrollRequest,
+    EnrollResponse,
+    Grant,
+    GrantsRequest,
+    GrantsResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    SpendRequest,
+    UploadStatus,
+)
+from sync.server import enrolment, grants, photos, pull, push
+from sync.server.auth import Device, current_device
+from sync.server.db import Database
+from sync.server.errors import ApiError
+from sync.server.models import DEVICE
+from sync.server.sequence import Publisher
+
+T = TypeVar("T")
+router = APIRouter(prefix="/v1")
+CurrentDevice = Annotated[Device, Depends(current_device)]
+Sha256 = Annotated[str, Path(pattern=HASH_PATTERN, description="the photo's SHA-256, lowercase hex")]
+MemberId = Annotated[str, Query(pattern=UUID_PATTERN)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text}
+    for code, text in {
+        400: "unsupported protocol or malformed request",
+        401: "unknown token",
+        403: "device revoked",
+        409: "conflict",
+        413: "too large",
+        422: "invalid request",
+    }.items()
+}
+
+
+class Health(BaseModel):
+    status: str
+    protocol: int
+    server_time_us: int
+
+
+def _db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def _now(request: Request) -> int:
+    return int(request.app.state.clock.now_us())
+
+
+def _publishing(db: Database, now_us: int, work: Callable[[Connection, Publisher], T]) -> T:
+    """Run work in a write transaction with a Publisher, numbering what it published just before commit."""
+
+    def run(conn: Connection) -> T:
+        pub = Publisher(now_us)
+        result = work(conn, pub)
+        pub.flush(conn)
+        return result
+
+    return db.write(run)
+
+
+@router.get("/health", response_model=Health, tags=["device"])
+def health(request: Request) -> Health:
+    """Liveness and the server's clock; no authentication."""
+    return Health(status="ok", protocol=PROTOCOL_VERSION, server_time_us=_now(request))
+
+
+@router.post("/enroll", response_model=EnrollResponse, responses=_ERRORS, tags=["device"])
+def enroll(body: EnrollRequest, request: Request) -> EnrollResponse:
+    """Turn a one-time enrolment code into a device, its token and its card series."""
+    now = _now(request)
+    return _db(request).write(lambda conn: enrolment.enroll(conn, body, now))
+
+
+@router.post("/sync/push", response_model=PushResponse, responses=_ERRORS, tags=["device"])
+def push_batch(body: PushRequest, device: CurrentDevice, request: Request) -> PushResponse:
+    """Items (members, cards, revocations) then ledger entries; an answer for each."""
+    now = _now(request)
+    return _db(request).write(lambda conn: push.push(conn, device.id, body, now))
+
+
+@router.get("/sync/pull", response_model=PullResponse, responses=_ERRORS, tags=["device"])
+def pull_page(
+    device: CurrentDevice,
+    request: Request,
+    since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+    protocol: Annotated[int, Query(ge=0, le=1000)] = PROTOCOL_VERSION,
+) -> Response:
+    """Changes after the cursor `since`, in server order, and the next cursor."""
+    if protocol != PROTOCOL_VERSION:
+        raise ApiError(400, "unsupported_protocol", "this server speaks protocol 1")
+    with _db(request).read() as conn:
+        return JSONResponse(pull.page(conn, since, limit, _now(request)))
+
+
+def _device_key(conn: Connection, device: Device) -> grants.DeviceKey:
+    """Read in the grant's own transaction: `push_first` must see the pushes committed before it."""
+    row = conn.execute(
+        select(DEVICE.c.contiguous_seq, DEVICE.c.grant_key).where(DEVICE.c.id == device.id)
+    ).one()
+    if row.grant_key is None:
+        raise ApiError(403, "device_revoked", "this device has no grant key; enrol it again")
+    return grants.DeviceKey(device.id, int(row.contiguous_seq), bytes.fromhex(row.grant_key))
+
+
+@router.post("/grants", response_model=GrantsResponse, responses=_ERRORS, tags=["device"])
+def offline_grants(body: GrantsRequest, device: CurrentDevice, request: Request) -> GrantsResponse:
+    """Allowances for spending offline, one per member asked for."""
+    now = _now(request)
+    issued = _db(request).write(lambda conn: grants.grants(conn, _device_key(conn, device), body, now))
+    return GrantsResponse(grants=issued, server_time_us=now)
+
+
+@router.post("/spend", response_model=Grant, responses=_ERRORS, tags=["device"])
+def online_spend(body: SpendRequest, device: CurrentDevice, request: Request) -> Grant:
+    """Authorise a redeem entry now (409 `insufficient_points` with `available` when it cannot be)."""
+    now = _now(request)
+    return _db(request).write(lambda conn: grants.spend(conn, _device_key(conn, device), body, now))
+
+
+@router.get("/photos/{sha256}/upload", response_model=UploadStatus, responses=_ERRORS, tags=["photos"])
+def upload_status(
+    sha256: Sha256, member_id: MemberId, device: CurrentDevice, request: Request
+) -> UploadStatus:
+    """How many bytes of the photo the server holds."""
+    return _publishing(
+        _db(request), _now(request), lambda conn, pub: photos.status(conn, pub, sha256, member_id)
+    )
+
+
+_OCTETS = {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@router.put(
+    "/photos/{sha256}",
+    response_model=UploadStatus,
+    responses=_ERRORS,
+    tags=["photos"],
+    openapi_extra={"requestBody": _OCTETS | {"required": True}},
+)
+async def upload_chunk(
+    sha256: Sha256,
+    member_id: MemberId,
+    device: CurrentDevice,
+    request: Request,
+    content_range: Annotated[str | None, Header(max_length=64, description="bytes START-END/TOTAL")] = None,
+) -> UploadStatus:
+    """The next bytes of a photo; complete once every byte is in and the SHA-256 holds."""
+    chunk = await request.body()
+    if len(chunk) > MAX_PHOTO_BYTES:
+        raise ApiError(413, "photo_too_large", f"a photo is at most {MAX_PHOTO_BYTES} bytes")
+    now = _now(request)
+
+    def work(conn: Connection, pub: Publisher) -> tuple[UploadStatus, str | None]:
+        return photos.put_chunk(conn, pub, sha256, member_id, chunk=chunk, content_range=content_range)
+
+    status, refusal = await run_in_threadpool(_publishing, _db(request), now, work)
+    if refusal is not None:
+        raise ApiError(422, refusal, "the photo was refused; upload it again from the start", received=0)
+    return status
+
+
+@router.get(
+    "/photos/{sha256}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 404: {"description": "no such photo"}},
+    tags=["photos"],
+)
+def download_photo(sha256: Sha256, device: CurrentDevice, request: Request) -> Response:
+    with _db(request).read() as conn:
+        data = photos.jpeg(conn, sha256)
+    if data is None:
+        raise ApiError(404, "unknown_photo", "the server holds no complete photo with this hash")
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=31536000, immutable"})
