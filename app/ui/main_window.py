@@ -8,6 +8,7 @@ queued signal; identifying a card and loading a member run on the worker.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self._shortcuts()
         self._idle_timer = QTimer(self, singleShot=True, interval=idle_lock_ms, timeout=self.lock)
         self._watching_activity = False
+        self._card_path_loaded = False
         self.resize(1180, 760)
         self.retranslate()
         self.show_login()
@@ -128,6 +130,7 @@ class MainWindow(QMainWindow):
         bridge.card_presented.connect(self.on_card_presented)
         bridge.readers_changed.connect(lambda _event: self.status.retranslate())
         self.ctx.session.staff_changed.connect(self._watch_activity)
+        self.ctx.session.staff_changed.connect(self._preload_card_path)
 
     def _shortcuts(self) -> None:
         bindings = {
@@ -167,6 +170,13 @@ class MainWindow(QMainWindow):
             app = QApplication.instance()
             (app.installEventFilter if watch else app.removeEventFilter)(self)
             self._watching_activity = watch
+
+    def _preload_card_path(self, staff: object) -> None:
+        """Import what reading a card needs on the worker once someone logs in (only then are cards read),
+        so neither the first tap nor the first key typed in the search field pays for it."""
+        if staff is not None and not self._card_path_loaded:
+            self._card_path_loaded = True
+            self.ctx.tasks.run(lambda: importlib.import_module("app.services.cards"), None, lambda _e: None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in _ACTIVITY:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cards.qr import PREFIX as QR_PREFIX
 from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
 from app.services.identify import MemberMatch, search_members
@@ -163,7 +162,7 @@ class IdleView(QWidget):
     def on_search_edited(self, text: str) -> None:
         self._clear_refusal()
         self._search_seq += 1  # an answer on its way is for text that has changed since
-        if not text.strip().startswith(QR_PREFIX):  # a scanner is still typing a QR: not a name to search
+        if not _is_member_qr(text.strip()):  # a scanner is still typing a QR: not a name to search
             self._timer.start()  # restarts: the search runs once typing pauses
 
     def search(self, pick_single: bool = False) -> None:
@@ -266,7 +265,7 @@ class IdleView(QWidget):
     def on_enter(self) -> None:
         """Enter opens the chosen (or only) result of the text on screen; otherwise searches now.
         A member QR's text (what a keyboard-wedge scanner types, ending in Enter) is a scan, not a search."""
-        if self._query().startswith(QR_PREFIX):
+        if _is_member_qr(self._query()):
             scanned = self._query()
             self.search_field.clear()
             self.qr_scanned.emit(scanned)
@@ -302,3 +301,12 @@ class IdleView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self.search_field.setFocus()
+
+
+def _is_member_qr(text: str) -> bool:
+    # app.cards.qr brings the card signatures (cryptography, ndef) with it: imported when the cashier
+    # first types, by which time the window has loaded it on the worker (MainWindow at log-in), rather
+    # than before the login screen can show.
+    from app.cards.qr import PREFIX
+
+    return text.startswith(PREFIX)

@@ -30,7 +30,6 @@ from app.services.checkout import SaleResult
 from app.ui.context import UiContext
 from app.ui.format import isolated, number, points_text, toman_text
 from app.ui.messages import club_error_text
-from app.ui.receipt_pdf import write_receipt_pdf
 from app.ui.views.checkout import action_button, directed, make_label, name_isolated
 
 QR_SIZE_PX = 240
@@ -232,6 +231,8 @@ class ReceiptView(QWidget):
 
     def save_pdf(self, path: str | Path) -> Path | None:
         """Write the receipt, in the session's language, to `path` (what F7's dialog calls)."""
+        from app.ui.receipt_pdf import write_receipt_pdf  # the PDF machinery: only once a PDF is asked for
+
         receipt = self.receipt()
         if receipt is None:
             return None
