@@ -26,6 +26,7 @@ class Action(StrEnum):
     REVOKE_CARD = "revoke_card"
     CHECK_IN = "check_in"
     MANAGE_STAFF = "manage_staff"
+    OVERRIDE_SPEND = "override_spend"  # let a sale spend points beyond the offline grant
 
 
 _COUNTER = {Action.RECORD_SALE, Action.RETURN_SALE, Action.ENROLL_MEMBER}
@@ -36,6 +37,7 @@ _MANAGER = _COUNTER | {
     Action.REVOKE_CARD,
     Action.CHECK_IN,
     Action.MANAGE_STAFF,
+    Action.OVERRIDE_SPEND,
 }
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CASHIER: frozenset(_COUNTER),

@@ -2,8 +2,9 @@
 """Recording a sale: points earned on what was paid, optionally points spent as a discount.
 
 A sale is one `earn` entry (its id is the sale's id, and it is written even when it earns nothing, since
-it is also the purchase record), plus a `redeem` entry when points were spent. Retrying a request with
-the same entry id returns the first result and writes nothing.
+it is also the purchase record), plus a `redeem` entry when points were spent, plus an `override` entry
+when a manager let an enrolled terminal spend beyond what it may allow offline (app.services.spending).
+Retrying a request with the same entry id returns the first result and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from app.domain.errors import ClubError
 from app.domain.ids import derived_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
 from app.domain.money import require_points, require_rials
+from app.domain.ports import SpendAuthoriser
 from app.domain.staff import Action, Staff
+from app.services import spending
+from app.services.spending import SpendOverride
 from app.services.terminal import Terminal
 from app.store import club, ledger, members
 from app.store.database import Tx
@@ -31,6 +35,7 @@ class SaleRequest:
     invoice_ref: str | None = None
     staff: Staff | None = None
     entry_id: str | None = None  # the idempotency key; a new one when None
+    override: SpendOverride | None = None  # a manager's, for spending beyond the offline grant
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +52,28 @@ class SaleResult:
     replayed: bool = False
 
 
-def record_sale(terminal: Terminal, request: SaleRequest) -> SaleResult:
+def record_sale(
+    terminal: Terminal, request: SaleRequest, authoriser: SpendAuthoriser | None = None
+) -> SaleResult:
+    """Record the sale; `authoriser` asks the club server about a redeem (enrolled terminals only)."""
     amount = require_rials(request.amount_rials, "amount", allow_zero=False)
     redeem = require_points(request.redeem_points, "redeem")
     invoice = _clean_invoice(request.invoice_ref)
     if request.staff is not None:
         request.staff.require(Action.RECORD_SALE)
     sale_id = request.entry_id or terminal.new_id()
+    # the server is asked before the transaction: no lock is held while the network answers
+    permit = (
+        spending.authorise_online(
+            terminal,
+            member_id=request.member_id,
+            points=redeem,
+            redeem_entry_id=str(derived_id(sale_id, 1)),
+            authoriser=authoriser,
+        )
+        if redeem
+        else spending.NOTHING_SPENT
+    )
     # a sale is the counter's hot path: the bare-driver transaction (see Database.write_driver)
     with terminal.db.write_driver() as conn:
         existing = ledger.get(conn, sale_id)
@@ -92,6 +112,9 @@ def record_sale(terminal: Terminal, request: SaleRequest) -> SaleResult:
                     discount_rials=discount,
                     **common,
                 )
+            )
+            drafts += spending.spend_drafts(
+                conn, terminal, permit, sale_id=sale_id, redeem=drafts[-1], override=request.override
             )
         entries = ledger.append(conn, terminal.device_id, drafts, at)
         after = before
@@ -140,5 +163,6 @@ def _replay(conn: Tx, existing: LedgerEntry, request: SaleRequest) -> SaleResult
     )
     if not same:
         raise ClubError("entry_conflict", entry=existing.id)
-    entries = [existing] + ([redeem_entry] if redeem_entry else [])
+    override_entry = ledger.get(conn, str(derived_id(existing.id, spending.OVERRIDE_ENTRY)))
+    entries = [e for e in (existing, redeem_entry, override_entry) if e is not None]
     return _result(entries, ledger.balance(conn, existing.member_id), replayed=True)
