@@ -29,11 +29,9 @@ from app.ui.bridges import CardBridge
 from app.ui.context import UiContext
 from app.ui.messages import club_error_text
 from app.ui.status import StatusBarWidget
-from app.ui.views.checkout import CheckoutView
 from app.ui.views.idle import IdleView
 from app.ui.views.login import LoginView
 from app.ui.views.member import MemberView
-from app.ui.views.receipt import ReceiptView
 from app.ui.widgets.photo import decode_photo
 
 if TYPE_CHECKING:
@@ -41,8 +39,11 @@ if TYPE_CHECKING:
 
     from app.services.cards import CardIdentification
     from app.services.terminal import Terminal
+    from app.ui.views.checkout import CheckoutView
+    from app.ui.views.receipt import ReceiptView
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
+_AFTER_LOGIN = ("app.services.cards", "app.ui.views.checkout", "app.ui.views.receipt")
 _ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
 
 
@@ -78,6 +79,11 @@ def read_card(terminal: Terminal, event: CardEvent) -> tuple[CardIdentification 
     return result, load_member_screen(terminal, result.member.id, result.verdict.earn_only)
 
 
+def _import_after_login() -> None:
+    for module in _AFTER_LOGIN:
+        importlib.import_module(module)
+
+
 class MainWindow(QMainWindow):
     member_shown = Signal(str)  # member id, once the member view is painted with the profile
     card_refused = Signal(str)  # the reason code, once the refusal is on screen
@@ -98,9 +104,9 @@ class MainWindow(QMainWindow):
         self.login = LoginView(ctx)
         self.idle = IdleView(ctx)
         self.member = MemberView(ctx)
-        self.checkout = CheckoutView(ctx)
-        self.receipt = ReceiptView(ctx)
-        for view in (self.login, self.idle, self.member, self.checkout, self.receipt):
+        self._checkout: CheckoutView | None = None  # built on first use: see `checkout`
+        self._receipt: ReceiptView | None = None
+        for view in (self.login, self.idle, self.member):
             self.stack.addWidget(view)
         self.setCentralWidget(self.stack)
         self.status = StatusBarWidget(ctx)
@@ -109,7 +115,7 @@ class MainWindow(QMainWindow):
         self._shortcuts()
         self._idle_timer = QTimer(self, singleShot=True, interval=idle_lock_ms, timeout=self.lock)
         self._watching_activity = False
-        self._card_path_loaded = False
+        self._preloaded = False
         self.resize(1180, 760)
         self.retranslate()
         self.show_login()
@@ -124,13 +130,10 @@ class MainWindow(QMainWindow):
         self.member.checkout_requested.connect(self.start_checkout)
         self.member.back_requested.connect(self.show_idle)
         self.member.manager_requested.connect(self.open_manager_actions)
-        self.checkout.sale_recorded.connect(self.show_receipt)
-        self.checkout.cancelled.connect(self.back_to_member)
-        self.receipt.done.connect(self.show_idle)
         bridge.card_presented.connect(self.on_card_presented)
         bridge.readers_changed.connect(lambda _event: self.status.retranslate())
         self.ctx.session.staff_changed.connect(self._watch_activity)
-        self.ctx.session.staff_changed.connect(self._preload_card_path)
+        self.ctx.session.staff_changed.connect(self._preload_after_login)
 
     def _shortcuts(self) -> None:
         bindings = {
@@ -171,12 +174,13 @@ class MainWindow(QMainWindow):
             (app.installEventFilter if watch else app.removeEventFilter)(self)
             self._watching_activity = watch
 
-    def _preload_card_path(self, staff: object) -> None:
-        """Import what reading a card needs on the worker once someone logs in (only then are cards read),
-        so neither the first tap nor the first key typed in the search field pays for it."""
-        if staff is not None and not self._card_path_loaded:
-            self._card_path_loaded = True
-            self.ctx.tasks.run(lambda: importlib.import_module("app.services.cards"), None, lambda _e: None)
+    def _preload_after_login(self, staff: object) -> None:
+        """Import on the worker what only a logged-in cashier uses (reading cards, checkout, receipts),
+        so that neither the login screen, nor the first tap, key or checkout waits for it on the UI thread.
+        Only modules: the views themselves are built on the UI thread when first shown."""
+        if staff is not None and not self._preloaded:
+            self._preloaded = True
+            self.ctx.tasks.run(_import_after_login, None, lambda _e: None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in _ACTIVITY:
@@ -184,6 +188,30 @@ class MainWindow(QMainWindow):
         return False
 
     # ---------------------------------------------------------------- screens
+
+    # The checkout and receipt screens (and their modules: the sale use case, receipts, printers) are
+    # built when first shown, not before the login screen; their modules are loaded on the worker at
+    # log-in (`_preload_after_login`), so building them then takes a few milliseconds.
+    @property
+    def checkout(self) -> CheckoutView:
+        if self._checkout is None:
+            from app.ui.views.checkout import CheckoutView
+
+            self._checkout = CheckoutView(self.ctx)
+            self._checkout.sale_recorded.connect(self.show_receipt)
+            self._checkout.cancelled.connect(self.back_to_member)
+            self.stack.addWidget(self._checkout)
+        return self._checkout
+
+    @property
+    def receipt(self) -> ReceiptView:
+        if self._receipt is None:
+            from app.ui.views.receipt import ReceiptView
+
+            self._receipt = ReceiptView(self.ctx)
+            self._receipt.done.connect(self.show_idle)
+            self.stack.addWidget(self._receipt)
+        return self._receipt
 
     def show_login(self) -> None:
         self.login.reset()
@@ -287,7 +315,7 @@ class MainWindow(QMainWindow):
         if self.ctx.session.staff is None:
             self.statusBar().showMessage(self.tr("Log in first, then tap the card again."), 4000)
             return
-        if self.stack.currentWidget() in (self.checkout, self.receipt):
+        if self.stack.currentWidget() in (self._checkout, self._receipt):
             self.statusBar().showMessage(self.tr("Finish or cancel this sale before the next card."), 4000)
             return
         if event.kind is CardEventKind.READ_FAILED:
