@@ -24,7 +24,7 @@ from app.domain.digits import to_latin_digits
 from app.domain.ids import uuid7
 from app.domain.member import clean_name, national_id_last4
 from app.domain.money import MAX_POINTS
-from app.domain.phone import normalize_phone
+from app.domain.phone import looks_like_phone, normalize_phone
 from sync.protocol import (
     SETTINGS,
     UUID_PATTERN,
@@ -125,9 +125,12 @@ def list_members(
 ) -> MemberList:
     """Search by name, phone or card number (any part of it); newest first."""
     query = to_latin_digits(q).strip()
-    rows = _act(
-        request, admin, "list_members", query or None, lambda c, _p: members.search(c, query, limit, offset)
-    )
+    phone = normalize_phone(query) if looks_like_phone(query) else None  # 0912… finds +98912…
+
+    def work(conn: Connection, _pub: Publisher) -> list[Any]:
+        return members.search(conn, query, limit, offset, phone)
+
+    rows = _act(request, admin, "list_members", query or None, work)
     return MemberList(members=[_summary(r) for r in rows], limit=limit, offset=offset)
 
 

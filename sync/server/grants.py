@@ -120,9 +120,14 @@ def spend(conn: Connection, device: DeviceKey, request: SpendRequest, now_us: in
     available = max(0, points - _outstanding_elsewhere(conn, request.member_id, device.device_id, now_us))
     if available < request.points:
         raise ApiError(409, "insufficient_points", "not enough points available", available=available)
-    ttl_us = _policy(conn).ttl_us
     fields = _fields(
-        request.member_id, device, request.points, request.after_seq, now_us, ttl_us, request.entry_id
+        request.member_id,
+        device,
+        points=request.points,
+        after_seq=request.after_seq,
+        now_us=now_us,
+        ttl_us=_policy(conn).ttl_us,
+        for_entry=request.entry_id,
     )
     return _store(conn, _sign(device, fields))
 

@@ -59,8 +59,9 @@ def put_member(conn: Connection, pub: Publisher, member: WireMember) -> list[str
     return sorted(conn.execute(others).scalars())
 
 
-def search(conn: Connection, query: str, limit: int, offset: int) -> list[Row[Any]]:
-    """Members by name, phone or card number (a substring), newest first, with their balances."""
+def search(conn: Connection, query: str, limit: int, offset: int, phone: str | None = None) -> list[Row[Any]]:
+    """Members by name, phone or card number (a substring) or by `phone` (E.164), newest first, with their
+    balances."""
     statement = select(MEMBER, BALANCE.c.points, BALANCE.c.wallet_rials, BALANCE.c.restricted).join(
         BALANCE, BALANCE.c.member_id == MEMBER.c.id, isouter=True
     )
@@ -71,6 +72,7 @@ def search(conn: Connection, query: str, limit: int, offset: int) -> list[Row[An
                 func.lower(MEMBER.c.name).contains(query.lower(), autoescape=True),
                 MEMBER.c.phone.contains(query, autoescape=True),
                 MEMBER.c.id.in_(by_card),
+                MEMBER.c.phone == (phone or query),
             )
         )
     statement = statement.order_by(MEMBER.c.joined_at_us.desc(), MEMBER.c.id).limit(limit).offset(offset)

@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The server sequence under concurrent writers: a reader's cursor never skips a row.
+
+Numbers become visible in number order only if they are handed out under one lock held until commit
+(sync.server.sequence). First a schedule that shows it step by step, then a stress run: several threads
+push entries and publish changes at once, each on its own connection, while a reader pulls in a tight
+loop from its cursor and must end up having seen every number exactly once, in order. Last, on
+PostgreSQL, the same schedule with a SEQUENCE shows the skip this design exists to prevent.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from sync.protocol import PushRequest
+from sync.server import members, pull, push
+from sync.server.sequence import Publisher, current
+from tests.server.club import T0, enroll, member
+
+WRITERS = 6
+PUSHES_PER_WRITER = 25
+WAIT_S = 30
+
+
+def _publish_member(conn, m) -> None:
+    pub = Publisher(T0)
+    members.put_member(conn, pub, m)
+    pub.flush(conn)
+
+
+def _seqs(db, since: int) -> list[int]:
+    with db.read() as conn:
+        return [c["seq"] for c in pull.page(conn, since, 1000, T0)["changes"]]
+
+
+def test_a_second_writer_waits_for_the_first_to_commit_before_it_gets_a_number(club_db):
+    with club_db.read() as conn:
+        start = current(conn)
+    numbered, resume, second_done = threading.Event(), threading.Event(), threading.Event()
+
+    def slow(conn) -> None:
+        _publish_member(conn, member())  # numbered: the counter row is now locked to commit
+        numbered.set()
+        assert resume.wait(WAIT_S)
+
+    def fast() -> None:
+        club_db.write(lambda conn: _publish_member(conn, member()))
+        second_done.set()
+
+    first = threading.Thread(target=lambda: club_db.write(slow))
+    first.start()
+    assert numbered.wait(WAIT_S)
+    second = threading.Thread(target=fast)
+    second.start()
+    assert not second_done.wait(0.5)  # it waits on the counter (PostgreSQL) or the file lock (SQLite)
+    assert _seqs(club_db, start) == []  # nothing is visible: no later number overtook an earlier one
+    resume.set()
+    first.join(WAIT_S)
+    second.join(WAIT_S)
+    assert second_done.is_set()
+    assert _seqs(club_db, start) == [start + 1, start + 2]
+
+
+def test_a_pulling_cursor_never_skips_a_row_under_concurrent_writers(club_db):
+    terminals = [enroll(club_db) for _ in range(WRITERS)]
+    own = [member() for _ in terminals]  # a member each: pushes contend only for the counter
+    for m in own:
+        club_db.write(lambda conn, m=m: _publish_member(conn, m))
+    with club_db.read() as conn:
+        start = current(conn)
+    errors: list[BaseException] = []
+    done = threading.Event()
+    seen: list[int] = []
+
+    def writer(index: int) -> None:
+        terminal, m = terminals[index], own[index]
+        try:
+            for n in range(PUSHES_PER_WRITER):
+                request = PushRequest(
+                    device_id=terminal.device_id, entries=[terminal.entry(m.id), terminal.entry(m.id)]
+                )
+                club_db.write(lambda conn, r=request, at=T0 + n: push.push(conn, terminal.device_id, r, at))
+                club_db.write(
+                    lambda conn: _publish_member(conn, member())
+                )  # another kind, its own transaction
+        except BaseException as error:  # reported by the test thread
+            errors.append(error)
+
+    def reader() -> None:
+        cursor = start
+        try:
+            while True:
+                finished = done.is_set()  # read before pulling: one last full pass after the writers end
+                with club_db.read() as conn:
+                    page = pull.page(conn, cursor, 7, T0)
+                seen.extend(c["seq"] for c in page["changes"])
+                cursor = page["next_cursor"]
+                if finished and not page["more"]:
+                    return
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+    pulling = threading.Thread(target=reader)
+    pulling.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    done.set()
+    pulling.join(120)
+    assert not errors, errors
+    with club_db.read() as conn:
+        end = current(conn)
+    assert end - start == WRITERS * PUSHES_PER_WRITER * 3  # two entries and a member change per round
+    assert seen == list(range(start + 1, end + 1))
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_with_a_postgresql_sequence_the_same_schedule_skips_a_row(db):
+    """Why the counter row: a SEQUENCE hands n to one transaction and n+1 to another, in any commit order."""
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE SEQUENCE demo_seq; CREATE TABLE demo_log (seq bigint primary key)"))
+    numbered, resume = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO demo_log VALUES (nextval('demo_seq'))"))  # takes 1
+            numbered.set()
+            assert resume.wait(WAIT_S)
+
+    first = threading.Thread(target=slow)
+    first.start()
+    assert numbered.wait(WAIT_S)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO demo_log VALUES (nextval('demo_seq'))"))  # takes 2, commits first
+    with db.engine.connect() as conn:
+        cursor = conn.execute(text("SELECT max(seq) FROM demo_log")).scalar_one()  # a reader sees 2
+    resume.set()
+    first.join(WAIT_S)
+    with db.engine.connect() as conn:
+        later = conn.execute(text("SELECT seq FROM demo_log WHERE seq > :c"), {"c": cursor}).scalars().all()
+    assert cursor == 2 and later == []  # 1 committed behind the cursor: that reader never sees it
