@@ -210,6 +210,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The terminal is enrolled, but the club could not be fetched yet ({detail}): run `bashgah sync`.",
         "پایانه ثبت شد، اما اطلاعات باشگاه هنوز دریافت نشد ({detail}): ‎`bashgah sync`‎ را اجرا کنید.",
     ),
+    "enrollment_code_refused": (
+        "The club server did not accept the enrolment code (unknown, used or expired): ask for a new one.",
+        "سرور باشگاه کد ثبت را نپذیرفت (نادرست، استفاده‌شده یا منقضی): کد تازه‌ای بگیرید.",
+    ),
     "not_enrolled": (
         "This terminal is not enrolled with the club server, or the server no longer knows it: "
         "ask the club office for an enrolment code.",

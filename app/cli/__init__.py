@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cards.backends import CHOICES as READER_CHOICES
-from app.cli import card_commands, club_commands
+from app.cli import card_commands, club_commands, sync_commands
 from app.cli.output import EXIT_REFUSED, EXIT_STORAGE, STORAGE_CODES, Output, default_data_dir
 from app.domain.errors import ClubError
 from app.messages import message
@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _sale_commands(sub, add)
     _card_commands(sub, add)
+    _sync_commands(sub, add)
 
     led = sub.add_parser("ledger", help="the ledger").add_subparsers(dest="ledger_command", required=True)
     add("verify", club_commands.cmd_ledger_verify, "check every device's hash chain and every balance", led)
@@ -113,6 +114,9 @@ def _sale_commands(sub: Any, add: Callable[..., Any]) -> None:
     sale.add_argument("--invoice", help="invoice number (default: made by the terminal)")
     sale.add_argument("--entry-id", help="idempotency key: retrying with it records the sale once")
     _staff_options(sale)
+    sale.add_argument("--override-staff", help="a manager letting the sale spend beyond the offline grant")
+    sale.add_argument("--override-pin", help="that manager's PIN (or env BASHGAH_OVERRIDE_PIN)")
+    sale.add_argument("--override-reason", help="why the manager lets it (recorded)")
 
     ret = add("return", club_commands.cmd_return, "return all or part of a sale", sub)
     ret.add_argument("invoice")
@@ -153,6 +157,19 @@ def _card_commands(sub: Any, add: Callable[..., Any]) -> None:
     readers = add("readers", card_commands.cmd_readers, "list card readers and their state", sub)
     readers.add_argument("--reader", choices=CHOICES, default="any")
     readers.add_argument("--timeout", type=float, default=5, help="seconds to wait for the readers")
+
+
+def _sync_commands(sub: Any, add: Callable[..., Any]) -> None:
+    enroll = add("enroll", sync_commands.cmd_enroll, "enrol this (empty) terminal with the club server", sub)
+    enroll.add_argument(
+        "--server", required=True, help="the club server's address, e.g. https://club.example"
+    )
+    enroll.add_argument("--code", required=True, help="the one-time enrolment code from the club office")
+    enroll.add_argument("--device-name", help="a name for this terminal, shown to the club admin")
+    sync = add("sync", sync_commands.cmd_sync, "push, pull and refresh with the club server", sub)
+    sync.add_argument("what", nargs="?", choices=("status",), help="`status`: where sync stands, offline")
+    sync.add_argument("--once", action="store_true", help="one round, then exit (default: until Ctrl+C)")
+    sync.add_argument("--interval", type=float, default=30.0, help="seconds between rounds when all is well")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

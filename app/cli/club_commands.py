@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.output import (
     EXIT_LEDGER_BROKEN,
@@ -20,8 +21,13 @@ from app.cli.output import (
     staff_from_args,
     terminal_from_args,
 )
+from app.cli.sync_commands import spend_authoriser
 from app.domain.errors import ClubError
 from app.domain.ledger import LedgerEntry
+
+if TYPE_CHECKING:
+    from app.services.spending import SpendOverride
+    from app.services.terminal import Terminal
 
 
 def cmd_window(args: argparse.Namespace, out: Output) -> int:
@@ -200,6 +206,7 @@ def cmd_sale(args: argparse.Namespace, out: Output) -> int:
     amount = parse_whole(args.amount, "invalid_amount", "amount")
     redeem = parse_whole(args.redeem, "invalid_points", "redeem") or 0
     staff = staff_from_args(args)
+    override = _override_from_args(terminal, args)
     with terminal.db.read() as conn:
         member = resolve(conn, args.member)
     result = record_sale(
@@ -211,7 +218,9 @@ def cmd_sale(args: argparse.Namespace, out: Output) -> int:
             invoice_ref=args.invoice,
             staff=staff,
             entry_id=args.entry_id,
+            override=override,
         ),
+        spend_authoriser(terminal) if redeem else None,
     )
     data = asdict(result) | {"member_id": member.id, "balance": balance_json(result.balance)}
     lines = [
@@ -232,6 +241,19 @@ def cmd_sale(args: argparse.Namespace, out: Output) -> int:
     ]
     out.emit(data, lines)
     return 0
+
+
+def _override_from_args(terminal: Terminal, args: argparse.Namespace) -> SpendOverride | None:
+    """A manager's override, PIN checked now; all three options or none."""
+    from app.services.spending import SpendOverride
+    from app.services.staff_auth import authenticate
+
+    if not (args.override_staff or args.override_reason):
+        return None
+    if not (args.override_staff and args.override_reason):
+        raise ClubError("override_needs_reason")
+    pin = args.override_pin or os.environ.get("BASHGAH_OVERRIDE_PIN", "")
+    return SpendOverride(authenticate(terminal, args.override_staff, pin), args.override_reason)
 
 
 def cmd_return(args: argparse.Namespace, out: Output) -> int:

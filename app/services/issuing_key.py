@@ -27,7 +27,15 @@ def key_path(data_dir: Path, key_id: int) -> Path:
 def create_issuing_key(terminal: Terminal, key_id: int) -> IssuingKey:
     """Make a key pair, keep the private half in a 0600 file and register the public half."""
     key = generate_issuing_key(key_id)
-    path = key_path(terminal.data_dir, key_id)
+    save_private_key(terminal.data_dir, key)
+    with terminal.db.write() as conn:
+        cards.put_key(conn, key_id, key.public, terminal.clock.now_us())
+    return key
+
+
+def save_private_key(data_dir: Path, key: IssuingKey) -> None:
+    """The private half in `keys/issuing-<id>.pem`, mode 0600 from the moment it exists."""
+    path = key_path(data_dir, key.key_id)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # O_EXCL: never overwrite a key that signed cards already in people's pockets
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -35,9 +43,6 @@ def create_issuing_key(terminal: Terminal, key_id: int) -> IssuingKey:
         file.write(private_key_pem(key))
         file.flush()
         os.fsync(file.fileno())
-    with terminal.db.write() as conn:
-        cards.put_key(conn, key_id, key.public, terminal.clock.now_us())
-    return key
 
 
 def load_issuing_key(terminal: Terminal) -> IssuingKey:
