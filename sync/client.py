@@ -520,10 +520,22 @@ class SyncClient:
     # -- photos
 
     def upload_photos(self, limit: int = 50) -> int:
-        """Upload photos taken here, resuming where the server stopped; how many completed."""
+        """Upload photos taken here, resuming where the server stopped; how many completed.
+
+        A photo the server refuses for its own reasons is recorded as a problem and the others go on;
+        a network failure or a refused device ends the step.
+        """
         with self.db.read() as conn:
             items = outbox.pending(conn, (outbox.PHOTO,), limit=limit)
-        return sum(1 for item in items if self._upload_photo(item))
+        done = 0
+        for item in items:
+            try:
+                done += self._upload_photo(item)
+            except SyncError as error:
+                if error.retryable or error.code in _FATAL:
+                    raise
+                self._photo_problem(item, error)
+        return done
 
     def _upload_photo(self, item: outbox.OutboxItem) -> bool:
         data = item.data()
@@ -531,31 +543,50 @@ class SyncClient:
         with self.db.read() as conn:
             if outbox.has_pending(conn, member_id, (outbox.MEMBER,)):
                 return False  # the member goes first
+            member_refused = outbox.was_set_aside(conn, member_id, (outbox.MEMBER,))
             jpeg = members.photo(conn, member_id)
+        if member_refused:  # the server will never hold this member: their photo waits with them
+            self._answer_photo(item, Outcome.REJECTED, "member_set_aside")
+            return False
         if jpeg is None or hashlib.sha256(jpeg).hexdigest() != sha:
             self._answer_photo(item, outbox.SUPERSEDED, None)
             return False
-        path = f"/v1/photos/{sha}"
-        params = {"member_id": member_id}
+        path, params = f"/v1/photos/{sha}", {"member_id": member_id}
         status = _parse(UploadStatus, self._call("GET", path + "/upload", params=params))
+        restarts = 0
         while not status.complete:
-            start = status.received
-            chunk = jpeg[start : start + PHOTO_CHUNK_BYTES]
-            headers = {
-                "Content-Type": "application/octet-stream",
-                "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{len(jpeg)}",
-            }
             try:
-                answer = self._call("PUT", path, params=params, data=chunk, headers=headers)
+                status = self._put_chunk(item, path, params, jpeg, status.received)
             except SyncError as error:
                 if error.server_code in ("hash_mismatch", "not_a_jpeg"):
                     self._answer_photo(item, Outcome.REJECTED, error.server_code)
                     return False
-                raise
-            status = _parse(UploadStatus, answer)
-            self._on_photo_chunk(item, status)
+                if error.server_code != "upload_offset_mismatch" or restarts >= 3:
+                    raise
+                restarts += 1  # another upload of the same photo moved on: resume from what is held
+                status = _parse(UploadStatus, self._call("GET", path + "/upload", params=params))
         self._answer_photo(item, Outcome.ACCEPTED, None)
         return True
+
+    def _put_chunk(
+        self, item: outbox.OutboxItem, path: str, params: dict[str, str], jpeg: bytes, start: int
+    ) -> UploadStatus:
+        chunk = jpeg[start : start + PHOTO_CHUNK_BYTES]
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{len(jpeg)}",
+        }
+        status: UploadStatus = _parse(
+            UploadStatus, self._call("PUT", path, params=params, data=chunk, headers=headers)
+        )
+        self._on_photo_chunk(item, status)
+        return status
+
+    def _photo_problem(self, item: outbox.OutboxItem, error: SyncError) -> None:
+        with self.db.write() as conn:
+            sync_state.add_problem(
+                conn, "photo_upload", at_us=self.clock.now_us(), subject=item.subject, detail=str(error)
+            )
 
     def _on_photo_chunk(self, item: outbox.OutboxItem, status: UploadStatus) -> None:
         """A chunk is in (tests interrupt an upload here)."""

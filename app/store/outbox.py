@@ -71,6 +71,17 @@ def has_pending(conn: Connection, subject: str, kinds: tuple[str, ...]) -> bool:
     return conn.execute(query).first() is not None
 
 
+def was_set_aside(conn: Connection, subject: str, kinds: tuple[str, ...]) -> bool:
+    """Whether the server rejected (or found conflicting) an item of this terminal about `subject`."""
+    query = (
+        select(ITEM.c.id)
+        .join(ACK, ACK.c.item_id == ITEM.c.id)
+        .where(ITEM.c.subject == subject, ITEM.c.kind.in_(kinds), ACK.c.outcome.in_(SET_ASIDE))
+        .limit(1)
+    )
+    return conn.execute(query).first() is not None
+
+
 def acknowledge(
     conn: Connection,
     item_id: str,
