@@ -16,12 +16,42 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import ClubError
 
 log = logging.getLogger("bashgah.server")
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")  # e.g. `available`, `received`, `contiguous_seq`, `errors`
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx and 5xx this server answers."""
+
+    detail: ErrorDetail
+
+
+# Documented on every operation (OpenAPI), in place of FastAPI's default 422 shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in {
+        400: "unsupported protocol or malformed request",
+        401: "unknown token",
+        403: "device revoked, or not allowed",
+        404: "not found",
+        409: "conflict (e.g. push_first, insufficient_points)",
+        413: "too large (batch_too_large)",
+        415: "unsupported content encoding",
+        422: "invalid request",
+        503: "database unavailable; try again",
+    }.items()
+}
 _LIST_FIELDS = {"entries", "items", "member_ids"}
 
 

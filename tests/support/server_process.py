@@ -74,8 +74,11 @@ def seeded_sqlite_url(path: Path) -> str:
 
 
 class ServerProcess:
-    def __init__(self, db_url: str, *, port: int | None = None, log_dir: Path | None = None) -> None:
+    def __init__(
+        self, db_url: str, *, port: int | None = None, log_dir: Path | None = None, workers: int = 1
+    ) -> None:
         self.db_url = db_url
+        self.workers = workers
         self.port = port or free_port()
         self.log_path = (log_dir or Path(tempfile.gettempdir())) / f"bashgah-server-{self.port}.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -96,7 +99,7 @@ class ServerProcess:
         if self.running:
             return
         command = [*server_command(), "--db", self.db_url, "serve", "--host", HOST, "--port", str(self.port)]
-        command += ["--log-level", "warning"]
+        command += ["--workers", str(self.workers), "--log-level", "warning"]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         self._wait_healthy()
@@ -162,12 +165,13 @@ class ServerProcess:
 
 @pytest.fixture
 def server_process_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
-    """make(db_url=None) → a started ServerProcess (a fresh SQLite database by default); all stopped after."""
+    """make(db_url=None, workers=1) → a started ServerProcess (a fresh SQLite database by default); all
+    stopped after."""
     started: list[ServerProcess] = []
 
-    def make(db_url: str | None = None) -> ServerProcess:
+    def make(db_url: str | None = None, workers: int = 1) -> ServerProcess:
         url = db_url or upgraded_sqlite_url(tmp_path / f"server-{len(started)}.sqlite3")
-        server = ServerProcess(url, log_dir=tmp_path)
+        server = ServerProcess(url, log_dir=tmp_path, workers=workers)
         started.append(server)
         server.start()
         return server

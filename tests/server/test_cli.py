@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`bashgah-server`: one-line errors, exit codes, --json output.
+
+Most cases call the command's `main` in this process (a subprocess pays seconds of imports each time);
+the first runs the installed entry point in a subprocess, as an operator would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sync.server.app import create_app
+from sync.server.cli import main
+from sync.server.db import Database
+from tests.server.club import install_club
+from tests.support.server_process import server_command
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]):
+    """run(*args) → what `bashgah-server ARGS` exits with and prints, run in this process."""
+
+    def invoke(*args: str) -> Ran:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse refuses before main runs
+            code = int(exit_.code or 0)
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return invoke
+
+
+@pytest.fixture
+def ok_json(run):
+    def invoke(*args: str) -> dict:
+        result = run(*args, "--json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    return invoke
+
+
+def refused(result: Ran, code: int, words: str) -> None:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bashgah-server: ") and words in lines[0], result.stderr
+
+
+def test_the_installed_command_upgrades_a_database_once(tmp_path: Path, ok_json):
+    url = f"sqlite:///{tmp_path / 'new' / 'club.sqlite3'}"
+    command = [*server_command(), "--db", url, "db", "upgrade", "--json"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    result = json.loads(first.stdout)
+    assert result["revision"] == "0001" and "grant_ttl_s" in result["settings_added"]
+    assert ok_json("--db", url, "db", "upgrade")["settings_added"] == []
+
+
+def test_commands_refuse_a_database_that_is_not_upgraded(tmp_path: Path, run):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    refused(run("--db", url, "serve", "--port", "1"), 2, "db upgrade")
+    refused(run("--db", url, "enrollment-code", "--branch", "THR"), 2, "not upgraded")
+
+
+def test_bad_urls_and_unreachable_databases(run):
+    refused(run("--db", "nonsense", "db", "upgrade"), 2, "not a database URL")
+    refused(run("--db", "mysql://x@y/z", "db", "upgrade"), 2, "unsupported database")
+    refused(run("--db", "sqlite://", "db", "upgrade"), 2, "in-memory")
+    nowhere = "postgresql+psycopg://nobody@/none?host=/nonexistent&connect_timeout=2"
+    refused(run("--db", nowhere, "db", "upgrade"), 3, "cannot use the database")
+    assert run("admin", "create", "--name", "x", "--role", "superuser").returncode == 2  # argparse
+
+
+def test_enrollment_codes_and_admin_tokens(db_url: str, run, ok_json):
+    ok_json("--db", db_url, "db", "upgrade")
+    database = Database(db_url)
+    install_club(database)
+    code = ok_json("--db", db_url, "enrollment-code", "--branch", "THR", "--ttl-hours", "2")
+    assert code["branch"] == "THR" and len(code["code"]) == 14
+    plain = run("--db", db_url, "enrollment-code", "--branch", "ISF")
+    assert plain.returncode == 0 and len(plain.stdout.strip()) == 14 and "one use" in plain.stderr
+    refused(run("--db", db_url, "enrollment-code", "--branch", "NOPE"), 2, "no branch with code 'NOPE'")
+    refused(run("--db", db_url, "enrollment-code", "--branch", "THR", "--ttl-hours", "0"), 2, "ttl_hours")
+    token = ok_json("--db", db_url, "admin", "create", "--name", "Leila", "--role", "viewer")
+    assert token["role"] == "viewer" and token["token"].startswith("bga_")
+    with TestClient(create_app(database)) as client:
+        auth = {"Authorization": f"Bearer {token['token']}"}
+        assert client.get("/v1/admin/branches", headers=auth).status_code == 200
+        assert (
+            client.put("/v1/admin/settings/grant_ttl_s", json={"value": "60"}, headers=auth).status_code
+            == 403
+        )
+        enrolled = client.post("/v1/enroll", json={"code": code["code"]})
+        assert enrolled.status_code == 200 and enrolled.json()["device_code"] == "THR-01"
+    database.dispose()
+
+
+def test_demo_seed_if_empty(tmp_path: Path, run, ok_json):
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    ok_json("--db", url, "db", "upgrade")
+    human = run("--db", url, "demo", "seed", "--members", "15")
+    assert human.returncode == 0, human.stderr
+    assert "demo club: 15 members" in human.stdout and "PIN" in human.stdout
+    assert ok_json("--db", url, "demo", "seed", "--if-empty") == {
+        "seeded": False,
+        "reason": "the database already holds a club",
+    }
+    refused(run("--db", url, "demo", "seed"), 2, "already holds a club")

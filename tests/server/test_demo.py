@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`demo seed` on the server: the terminal's demo club, number for number, then served to a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+
+from app.domain.ledger import find_chain_break
+from app.services.demo import seed_demo
+from app.store import schema
+from app.store.database import Database as TerminalDatabase
+from sync.protocol import PullResponse, WireEntry
+from sync.server import demo
+from sync.server.app import create_app
+from sync.server.models import BALANCE, CARD, CHANGE, DEVICE, ENTRY, MEMBER, STAFF
+from sync.server.sequence import current
+from tests.server.club import FakeClock, enroll
+
+NOW = 1_760_000_000_000_000
+MEMBERS = 60  # a smaller club than `make run`'s: the same code path, a third of the time
+
+
+@pytest.fixture(scope="module")
+def terminal_demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The terminal's own demo, seeded with the same seed and clock: what the server must match."""
+    data_dir = tmp_path_factory.mktemp("terminal") / "data"
+    seed_demo(data_dir, members=MEMBERS, now_us=NOW)
+    db = TerminalDatabase.open(data_dir)
+    try:
+        with db.read() as conn:
+            balances = {
+                r.member_id: (r.points, r.wallet_rials, r.spend_rials, r.purchase_count)
+                for r in conn.execute(select(schema.MemberBalanceRow.__table__))
+            }
+            entries = [
+                r.id
+                for r in conn.execute(select(schema.LedgerEntryRow.__table__.c.id).order_by(text("rowid")))
+            ]
+            cards = sorted(conn.execute(select(schema.CardRow.__table__.c.number)).scalars())
+    finally:
+        db.close()
+    return {"balances": balances, "entries": entries, "cards": cards}
+
+
+@pytest.fixture
+def seeded(db) -> dict:
+    return demo.seed(db, NOW, members_count=MEMBERS)
+
+
+def test_the_server_demo_is_the_terminal_demo(db, seeded, terminal_demo):
+    with db.read() as conn:
+        balances = {
+            r.member_id: (r.points, r.wallet_rials, r.spend_rials, r.purchase_count)
+            for r in conn.execute(select(BALANCE))
+        }
+        entries = conn.execute(select(ENTRY).order_by(ENTRY.c.server_seq)).all()
+        cards = sorted(conn.execute(select(CARD.c.number)).scalars())
+        devices = conn.execute(select(DEVICE).order_by(DEVICE.c.number)).all()
+        assert conn.execute(select(func.count()).select_from(MEMBER)).scalar_one() == MEMBERS
+        staff = {r.name: r.pin_hash for r in conn.execute(select(STAFF))}
+    # the server opens a balance row with the member; the terminal with the member's first entry
+    assert {k: v for k, v in balances.items() if v != (0, 0, 0, 0)} == terminal_demo["balances"]
+    assert [e.id for e in entries] == terminal_demo["entries"]
+    assert cards == terminal_demo["cards"]
+    assert [(d.code, d.number, d.card_prefix, d.token_hash) for d in devices] == [
+        ("THR-01", 0, "9826000", None),
+        ("ISF-01", 1, "9826001", None),
+    ]
+    for device in devices:  # each chain whole, and the device head where the chain ends
+        chain = [
+            WireEntry.model_validate({k: getattr(e, k) for k in WireEntry.model_fields}).to_entry()
+            for e in entries
+            if e.device_id == device.id
+        ]
+        chain.sort(key=lambda e: e.device_seq)
+        assert find_chain_break(device.id, chain, (device.last_seq, device.head_hash)) is None
+        assert device.contiguous_seq == device.last_seq == len(chain)
+    for person in seeded["staff"]:
+        assert PasswordHasher().verify(staff[person["name"]], person["pin"])
+    assert seeded["members"] == MEMBERS and seeded["entries"] == len(entries)
+
+
+def test_every_record_has_its_place_in_the_sequence_and_the_demo_goes_only_into_an_empty_club(db, seeded):
+    with db.read() as conn:
+        changes = conn.execute(select(func.count()).select_from(CHANGE)).scalar_one()
+        entries = conn.execute(select(func.count()).select_from(ENTRY)).scalar_one()
+        assert current(conn) == changes + entries
+        first_entry = conn.execute(select(func.min(ENTRY.c.server_seq))).scalar_one()
+        last_member = conn.execute(
+            select(func.max(CHANGE.c.seq)).where(CHANGE.c.kind == "member")
+        ).scalar_one()
+    assert last_member < first_entry  # members precede the entries that name them
+    with pytest.raises(demo.ClubNotEmptyError):
+        demo.seed(db, NOW, members_count=1)
+
+
+def test_a_terminal_enrolled_after_the_demo_pulls_the_whole_club(db, seeded, tmp_path: Path):
+    terminal = enroll(db, "ISF")
+    assert terminal.card_prefix == "9826002"  # after the demo's own 000 and 001
+    with TestClient(create_app(db, FakeClock(NOW))) as client:
+        kinds: list[str] = []
+        since, more = 0, True
+        while more:
+            page = PullResponse.model_validate(
+                client.get(f"/v1/sync/pull?since={since}&limit=500", headers=terminal.auth).json()
+            )
+            kinds += [c.kind for c in page.changes]
+            since, more = page.next_cursor, page.more
+    assert kinds.count("member") == MEMBERS and kinds.count("member_photo") == MEMBERS
+    assert kinds.count("entry") == seeded["entries"] and kinds.count("device") == 3
+    assert kinds.count("club_key") == 1 and kinds.count("staff") == len(seeded["staff"])
