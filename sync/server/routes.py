@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, literal, select
 
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
@@ -76,7 +76,9 @@ def _publishing(db: Database, now_us: int, work: Callable[[Connection, Publisher
 
 @router.get("/health", response_model=Health, tags=["device"])
 def health(request: Request) -> Health:
-    """Liveness and the server's clock; no authentication."""
+    """The server and its database answer (503 `storage_unavailable` if not); its clock. No authentication."""
+    with _db(request).read() as conn:
+        conn.execute(select(literal(1)))
     return Health(status="ok", protocol=PROTOCOL_VERSION, server_time_us=_now(request))
 
 
