@@ -158,7 +158,19 @@ def _apply_item(conn: Connection, state: _Push, item: Item) -> Result:
     return Result(id=item.id, outcome=outcome)
 
 
+def _has_nul(data: object) -> bool:
+    """A NUL character: SQLite keeps it, PostgreSQL cannot store it in text. Refused as one entry's or item's
+    problem (`unstorable_text`), so that it cannot fail the whole batch behind it."""
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(_has_nul(v) for v in data.values())
+    return False
+
+
 def _item_refusal(conn: Connection, item: Item) -> str | None:
+    if _has_nul(item.model_dump(mode="json")):
+        return "unstorable_text"
     if isinstance(item, MemberItem):
         return members.refusal_for_member(conn, item.member)
     if isinstance(item, CardItem):
@@ -173,8 +185,11 @@ def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | No
     pub = state.pub
     if isinstance(item, MemberItem):
         ticket = len(pub)
+        before = members.get(conn, item.member.id)
         sharing = members.put_member(conn, pub, item.member)
-        if sharing:  # two terminals enrolled one person offline: keep both, let a person decide
+        if sharing and (
+            before is None or before.phone != item.member.phone
+        ):  # two terminals enrolled one person offline: keep both, let a person decide
             raise_alert(
                 conn,
                 pub.at_us,
@@ -285,6 +300,8 @@ def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
     for entry in entries:
         if not entry.hash_holds():
             reasons.append("hash_mismatch")
+        elif _has_nul(entry.model_dump()):
+            reasons.append("unstorable_text")
         elif entry.member_id not in known_members:
             reasons.append("unknown_member")
         elif entry.branch_id not in known_branches:

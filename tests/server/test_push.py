@@ -288,3 +288,28 @@ def test_a_negative_balance_restricts_the_member_until_it_is_repaid(client, club
         "negative_balance",
         "balance_restored",
     ]
+
+
+def test_text_postgresql_cannot_store_is_one_entrys_problem_not_the_batchs(client, club_db, terminal):
+    m = member()
+    nul_member = member(name="Nul\x00Name")
+    nul_entry = terminal.entry(m.id, reason="void\x00ed")
+    after = terminal.entry(m.id)
+    result = push(client, terminal, [nul_entry, after], [member_item(m), member_item(nul_member)])
+    assert [(r["outcome"], r["reason"]) for r in result["items"]] == [
+        ("accepted", None),
+        ("rejected", "unstorable_text"),
+    ]
+    assert [(r["outcome"], r["reason"]) for r in result["entries"]] == [
+        ("rejected", "unstorable_text"),
+        ("accepted", None),
+    ]
+    assert push(client, terminal, [nul_entry])["entries"][0]["reason"] == "unstorable_text"
+
+
+def test_a_member_edited_again_is_not_alerted_again_for_the_same_shared_phone(client, club_db, terminal):
+    phone = "+989121230000"
+    a, b = member(phone=phone), member(phone=phone)
+    push(client, terminal, [], [member_item(a), member_item(b)])
+    push(client, terminal, [], [member_item(b.model_copy(update={"name": "Renamed"}))])
+    assert len(alerts(club_db, "duplicate_phone")) == 1
