@@ -41,7 +41,12 @@ class RefusedError(Exception):
 
 
 def cmd_db_upgrade(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    added = migrate.upgrade(db, SystemClock().now_us())
+    from alembic.util.exc import CommandError
+
+    try:
+        added = migrate.upgrade(db, SystemClock().now_us())
+    except CommandError as error:  # e.g. a terminal's data file, whose revisions are not the server's
+        raise RefusedError(f"{db.display_url} holds another schema than the server's: {error}") from None
     return {"database": db.display_url, "revision": migrate.current_revision(db), "settings_added": added}
 
 

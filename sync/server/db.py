@@ -57,6 +57,8 @@ def parse_url(url: str) -> URL:
     except exc.ArgumentError as error:
         raise ValueError(f"not a database URL: {url!r}") from error
     backend = parsed.get_backend_name()
+    if backend == "postgres":  # the spelling many hosting services hand out
+        parsed, backend = parsed.set(drivername="postgresql"), "postgresql"
     if backend not in ("sqlite", "postgresql"):
         raise ValueError(f"unsupported database {backend!r}: use postgresql+psycopg://… or sqlite:///FILE")
     if backend == "postgresql" and parsed.get_driver_name() != "psycopg":

@@ -8,6 +8,7 @@ the first runs the installed entry point in a subprocess, as an operator would.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,15 @@ def test_bad_urls_and_unreachable_databases(run):
     refused(run("--db", "sqlite://", "db", "upgrade"), 2, "in-memory")
     nowhere = "postgresql+psycopg://nobody@/none?host=/nonexistent&connect_timeout=2"
     refused(run("--db", nowhere, "db", "upgrade"), 3, "cannot use the database")
+    refused(run("--db", nowhere.replace("postgresql+psycopg", "postgres"), "db", "upgrade"), 3, "cannot use")
+
+
+def test_a_database_with_another_schema_is_refused(tmp_path: Path, run):
+    other = tmp_path / "terminal.sqlite3"
+    with sqlite3.connect(other) as conn:  # what a terminal's data file looks like to Alembic
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0004')")
+    refused(run("--db", f"sqlite:///{other}", "db", "upgrade"), 2, "holds another schema")
     assert run("admin", "create", "--name", "x", "--role", "superuser").returncode == 2  # argparse
 
 
