@@ -52,7 +52,7 @@ class _Push:
     device_id: str
     pub: Publisher
     head: _Head
-    tickets: dict[str, int] = field(default_factory=dict)  # result id → publisher ticket
+    tickets: dict[tuple[str, str], int] = field(default_factory=dict)  # (item|entry, id) → ticket
     problems: list[ChainProblem] = field(default_factory=list)
 
 
@@ -64,8 +64,9 @@ def push(conn: Connection, device_id: str, request: PushRequest, now_us: int) ->
     entries = _apply_entries(conn, state, request.entries)
     _save_head(conn, state)
     seqs = state.pub.flush(conn)
-    items = [_numbered(r, state, seqs) for r in items]
-    entries = [_numbered(r, state, seqs) for r in entries]
+    items = [_numbered(r, state.tickets.get(("item", r.id)), seqs) for r in items]
+    entries = [_numbered(r, state.tickets.get(("entry", r.id)), seqs) for r in entries]
+    # the items' numbers are kept for their retries: written with the numbers themselves, then commit
     _record_item_seqs(conn, [r for r in items if r.outcome is Outcome.ACCEPTED and r.server_seq])
     return PushResponse(
         items=items,
@@ -107,8 +108,7 @@ def _contiguous(conn: Connection, device_id: str, since: int) -> int:
     return since
 
 
-def _numbered(result: Result, state: _Push, seqs: list[int]) -> Result:
-    ticket = state.tickets.get(result.id)
+def _numbered(result: Result, ticket: int | None, seqs: list[int]) -> Result:
     if ticket is None or result.outcome is not Outcome.ACCEPTED:
         return result
     return result.model_copy(update={"server_seq": seqs[ticket]})
@@ -154,7 +154,7 @@ def _apply_item(conn: Connection, state: _Push, item: Item) -> Result:
         return Result(id=item.id, outcome=outcome, reason=reason)
     ticket = _apply_accepted_item(conn, state, item)
     if ticket is not None:
-        state.tickets[item.id] = ticket
+        state.tickets["item", item.id] = ticket
     return Result(id=item.id, outcome=outcome)
 
 
@@ -274,7 +274,7 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
     _follow_chain(conn, state, [(entries[i], refusals[i]) for i in stored_now])
     accepted = [entries[i] for i in stored_now if refusals[i] is None]
     for entry in accepted:
-        state.tickets[entry.id] = state.pub.entry(entry.id)
+        state.tickets["entry", entry.id] = state.pub.entry(entry.id)
     balances.apply(conn, state.pub, [e.to_entry() for e in accepted])
     return [results[i] for i in range(len(entries))]
 
