@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sync.server.app import create_app
 from sync.server.cli import main
 from sync.server.db import Database
 from tests.server.club import install_club
+from tests.server.conftest import BACKENDS
 from tests.support.server_process import server_command
 
 
@@ -71,10 +73,26 @@ def test_the_installed_command_upgrades_a_database_once(tmp_path: Path, ok_json)
     assert ok_json("--db", url, "db", "upgrade")["settings_added"] == []
 
 
-def test_commands_refuse_a_database_that_is_not_upgraded(tmp_path: Path, run):
-    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    refused(run("--db", url, "serve", "--port", "1"), 2, "db upgrade")
-    refused(run("--db", url, "enrollment-code", "--branch", "THR"), 2, "not upgraded")
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    cluster = request.getfixturevalue("postgres")
+    url = cluster.create_database()
+    try:
+        yield url
+    finally:
+        cluster.drop_database(url)
+
+
+def test_commands_refuse_a_database_that_is_not_upgraded_until_it_is(empty_db_url: str, run, ok_json):
+    refused(run("--db", empty_db_url, "serve", "--port", "1"), 2, "db upgrade")
+    refused(run("--db", empty_db_url, "enrollment-code", "--branch", "THR"), 2, "not upgraded")
+    refused(run("--db", empty_db_url, "admin", "create", "--name", "x", "--role", "admin"), 2, "not upgraded")
+    assert ok_json("--db", empty_db_url, "db", "upgrade")["revision"] == "0001"
+    assert ok_json("--db", empty_db_url, "db", "upgrade")["settings_added"] == []
 
 
 def test_bad_urls_and_unreachable_databases(run):
