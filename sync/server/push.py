@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, exc, or_, select, update
 
 from sync.protocol import (
     CardItem,
@@ -312,11 +312,42 @@ def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
 
 
 def _insert_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> set[str]:
+    """Insert what the constraints let in; the ids that went in."""
     if not entries:
         return set()
+    if conn.dialect.name == "postgresql":
+        return _insert_entries_pg(conn, entries, state.pub.at_us)
     rows = [e.model_dump() | {"received_at_us": state.pub.at_us} for e in entries]
     statement = dialect_insert(conn, ENTRY).on_conflict_do_nothing().returning(ENTRY.c.id)
     return set(conn.execute(statement, rows).scalars())
+
+
+_INSERT_PG = (
+    f"INSERT INTO ledger_entry ({', '.join(_ENTRY_FIELDS)}, received_at_us)"
+    f" VALUES ({', '.join(['%s'] * (len(_ENTRY_FIELDS) + 1))}) ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+def _insert_entries_pg(conn: Connection, entries: list[WireEntry], at_us: int) -> set[str]:
+    """The same INSERT … ON CONFLICT DO NOTHING RETURNING id, as psycopg's executemany (one statement,
+    pipelined) in the same transaction: SQLAlchemy's one multi-row statement of 18,000 parameters cost
+    three times as much, most of it psycopg parsing that statement's text anew for every batch. A driver
+    error is raised as SQLAlchemy's, as from any other statement (retries, 409/422/503 answers)."""
+    import psycopg
+
+    params = [(*e.model_dump(mode="json").values(), at_us) for e in entries]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(_INSERT_PG, params, returning=True)
+        inserted: set[str] = set()
+        while True:
+            inserted.update(row[0] for row in cursor.fetchall())
+            if not cursor.nextset():
+                return inserted
+    except psycopg.Error as error:
+        raise exc.DBAPIError.instance(_INSERT_PG, params, error, psycopg.Error) from error
+    finally:
+        cursor.close()
 
 
 def _insert_rejected(conn: Connection, state: _Push, refused: list[tuple[WireEntry, str]]) -> set[str]:
