@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Composition root: builds the adapters (store, terminal, card readers) and injects them into the window.
+"""Composition root: builds the adapters (store, terminal, card readers, the sync client of an enrolled
+terminal) and injects them into the window.
 
 `python -m app` is the same as the `bashgah` command.
 """
@@ -8,9 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cards.backends import make_backends
-from app.services.terminal import open_terminal
+from app.services.terminal import Terminal, open_terminal
+from app.store import sync_state
+
+if TYPE_CHECKING:
+    from sync.client import SyncClient
 
 
 def run_terminal(data_dir: Path, lang: str, reader: str) -> int:
@@ -18,7 +24,18 @@ def run_terminal(data_dir: Path, lang: str, reader: str) -> int:
     from app.ui.app import run_window
 
     terminal = open_terminal(data_dir)
-    return run_window(terminal, make_backends(reader), lang)
+    return run_window(terminal, make_backends(reader), lang, sync_client=sync_client_for(terminal))
+
+
+def sync_client_for(terminal: Terminal) -> SyncClient | None:
+    """The club server's client for an enrolled terminal; None for one that never enrolled (the demo),
+    which stays its own authority and never loads the HTTP stack."""
+    with terminal.db.read() as conn:
+        if not sync_state.is_enrolled(conn):
+            return None
+    from sync.client import SyncClient
+
+    return SyncClient(terminal.db, clock=terminal.clock)
 
 
 def window_language(explicit: str | None) -> str:

@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Starting the window: QApplication, fonts, language, the card manager feeding the bridge, the window.
+"""Starting the window: QApplication, fonts, language, the card manager feeding the bridge, the sync
+worker of an enrolled terminal, the window.
 
-Everything is built here and handed down; nothing global is reached from inside the views.
+Everything is built here and handed down; nothing global is reached from inside the views. The sync
+client comes from the composition root (app/__main__.py) only when the terminal is enrolled, so the demo
+never loads the HTTP stack.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
@@ -22,6 +26,10 @@ from app.ui.i18n import Language, install_fonts
 from app.ui.main_window import MainWindow
 from app.ui.tasks import Tasks
 
+if TYPE_CHECKING:
+    from app.ui.sync_worker import SyncWorker
+    from sync.client import SyncClient
+
 
 @dataclass
 class RunningWindow:
@@ -31,18 +39,33 @@ class RunningWindow:
     cards: CardManager
     language: Language
 
+    @property
+    def sync(self) -> SyncWorker | None:
+        return self.ctx.sync
+
     def close(self) -> None:
         self.window.close()
         self.window.deleteLater()
+        if self.ctx.sync is not None:
+            self.ctx.sync.stop()  # joined: no sync thread outlives the window
         self.cards.stop()
         self.ctx.tasks.shutdown()
         self.language.apply("en")  # uninstall our translator: the next window in this process starts clean
 
 
 def start_window(
-    terminal: Terminal, backends: Sequence[ReaderBackend], lang: str = "fa", argv: Sequence[str] = ()
+    terminal: Terminal,
+    backends: Sequence[ReaderBackend],
+    lang: str = "fa",
+    argv: Sequence[str] = (),
+    *,
+    sync_client: SyncClient | None = None,
+    sync_interval_s: float | None = None,
 ) -> RunningWindow:
-    """Build and show the window; the caller runs the event loop (or a test drives it)."""
+    """Build and show the window; the caller runs the event loop (or a test drives it).
+
+    `sync_client`: the enrolled terminal's; its worker starts once the window shows.
+    """
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Bashgah")
     install_fonts(app)
@@ -52,7 +75,10 @@ def start_window(
     bridge = CardBridge()
     cards = CardManager(list(backends), on_event=bridge.on_card_event)
     simulated = next((b for b in backends if isinstance(b, SimulatedReader)), None)
-    ctx = UiContext(terminal=terminal, tasks=Tasks(), session=session, cards=cards, simulated=simulated)
+    sync = _sync_worker(sync_client, sync_interval_s)
+    ctx = UiContext(
+        terminal=terminal, tasks=Tasks(), session=session, cards=cards, simulated=simulated, sync=sync
+    )
 
     def switch_language(new: str) -> None:
         language.apply(new)
@@ -61,11 +87,26 @@ def start_window(
     window = MainWindow(ctx, bridge, switch_language)
     cards.start()
     window.show()
+    if sync is not None:
+        sync.start()
     return RunningWindow(app, window, ctx, cards, language)
 
 
-def run_window(terminal: Terminal, backends: Sequence[ReaderBackend], lang: str = "fa") -> int:
-    running = start_window(terminal, backends, lang)
+def _sync_worker(client: SyncClient | None, interval_s: float | None) -> SyncWorker | None:
+    if client is None:
+        return None
+    from app.ui.sync_worker import DEFAULT_INTERVAL_S, SyncWorker
+
+    return SyncWorker(client, interval_s=DEFAULT_INTERVAL_S if interval_s is None else interval_s)
+
+
+def run_window(
+    terminal: Terminal,
+    backends: Sequence[ReaderBackend],
+    lang: str = "fa",
+    sync_client: SyncClient | None = None,
+) -> int:
+    running = start_window(terminal, backends, lang, sync_client=sync_client)
     try:
         return running.app.exec()
     finally:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -12,6 +13,9 @@ from app.cards.simulated import SimulatedReader
 from app.domain.staff import Staff
 from app.services.terminal import Terminal
 from app.ui.tasks import Tasks
+
+if TYPE_CHECKING:  # sync.client (HTTP, wire models) is loaded only for an enrolled terminal
+    from app.ui.sync_worker import SyncWorker
 
 
 class Session(QObject):
@@ -46,3 +50,4 @@ class UiContext:
     session: Session
     cards: CardManager | None = None
     simulated: SimulatedReader | None = None  # the demo's reader, tapped from the keyboard
+    sync: SyncWorker | None = None  # None: never enrolled with a club server (the demo), its own authority

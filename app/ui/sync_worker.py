@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Sync with the club server in the background: rounds on their own thread, their outcome as Qt signals.
+
+Threading contract: one `SyncWorker` per enrolled terminal, built and started by the composition root
+(app.ui.app). `start`, `wake`, `stop` and `note_member_seen` are called on the UI thread (and return at
+once, but `stop`, which joins); rounds (`SyncClient.sync_round`) run only on the worker's own thread. That
+thread emits private signals, which Qt queues to this object's slots on the UI thread; they keep `status`
+and `refusal` (UI thread only) and emit the public `status_changed`, `round_finished` and `stopped` there.
+So the UI thread never waits on the network, and every listener runs on the UI thread.
+
+Why the hop rather than emitting the public signals from the worker thread: PySide6 (6.11) can crash
+delivering a queued `Signal(object)` to a plain Python callable (a lambda, pytest-qt's signal blocker),
+while a queued call to a QObject's slot is safe (tests/ui/test_sync_worker.py sends bursts through it).
+
+When all is well a round runs every `interval_s`; after a failure the wait grows as `Backoff` says
+(exponential, with jitter). Every recorded sale, enrolment or card change calls `wake`, so what it wrote
+goes out at once instead of at the next tick. A server that refuses this terminal (revoked, or not
+enrolled there) ends the loop: retrying would not help, and the status bar says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.domain.errors import ClubError
+from sync.client import Backoff, RoundSummary, SyncClient, SyncStatus
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_S = 30.0
+DEFAULT_JOIN_S = 10.0  # a round stuck on a silent server is left behind at exit (it resumes next time)
+
+
+class SyncWorker(QObject):
+    status_changed = Signal(object)  # SyncStatus: before a round (what waits) and after it
+    round_finished = Signal(object)  # RoundSummary
+    stopped = Signal(str)  # "device_revoked" | "not_enrolled": the server will not talk to this terminal
+    # emitted on the worker's thread only, queued to the slots below
+    _status_read = Signal(object)
+    _round_done = Signal(object)
+    _refused = Signal(str)
+
+    def __init__(
+        self,
+        client: SyncClient,
+        *,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        backoff: Backoff | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.interval_s = interval_s
+        self._backoff = backoff or Backoff()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.status: SyncStatus | None = None
+        self.refusal: str | None = None
+        # queued (this object lives on the UI thread): the slots run there and re-emit the public signals
+        self._status_read.connect(self.on_status_read)
+        self._round_done.connect(self.on_round_done)
+        self._refused.connect(self.on_refused)
+
+    # ---------------------------------------------------------------- UI thread
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        # a daemon: a round stuck on a silent network must not keep the process alive after `stop` gave up
+        self._thread = threading.Thread(target=self._loop, name="bashgah-sync", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Something was written that the server should have: run a round now (any thread)."""
+        self._wake.set()
+
+    def note_member_seen(self, member_id: str) -> None:
+        """A member was identified here: their offline grant is kept fresh from the next round on."""
+        self.client.note_member_seen(member_id)
+
+    def stop(self, timeout_s: float = DEFAULT_JOIN_S) -> bool:
+        """End the loop and join its thread; False if a round was still running after `timeout_s`."""
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout_s)
+        if thread.is_alive():
+            log.warning("sync round still running after %.0f s: left to end with the process", timeout_s)
+            return False
+        return True
+
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def online(self) -> bool | None:
+        """Whether the server answered last time (None: not tried yet, or never enrolled there)."""
+        return None if self.status is None else self.status.online
+
+    @Slot(object)
+    def on_status_read(self, status: SyncStatus) -> None:
+        self.status = status
+        self.status_changed.emit(status)
+
+    @Slot(object)
+    def on_round_done(self, summary: RoundSummary) -> None:
+        self.round_finished.emit(summary)
+
+    @Slot(str)
+    def on_refused(self, code: str) -> None:
+        self.refusal = code
+        self.stopped.emit(code)
+
+    # ---------------------------------------------------------------- the worker's thread
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._emit_status()  # what waits to go, e.g. the sale that woke us, shows before the round
+            summary = self._round()
+            if self._stop.is_set():
+                return
+            self._emit_status()
+            if summary is not None and summary.fatal:
+                assert summary.error is not None
+                self._refused.emit(summary.error.code)
+                return
+            self._wake.wait(self._delay(summary))
+
+    def _round(self) -> RoundSummary | None:
+        """One round; None when it failed in a way the client does not report (logged, retried later)."""
+        try:
+            summary = self.client.sync_round()
+        except Exception:  # a bug or a broken store must not end sync silently: log it, back off, go on
+            log.exception("sync round failed")
+            return None
+        self._round_done.emit(summary)
+        return summary
+
+    def _delay(self, summary: RoundSummary | None) -> float:
+        if summary is not None and summary.ok:
+            self._backoff.succeeded()
+            return self.interval_s
+        return self._backoff.failed()
+
+    def _emit_status(self) -> None:
+        try:
+            status = self.client.status()
+        except ClubError as error:  # the store is busy or unavailable: the next reading will do
+            log.warning("sync status unreadable: %s", error)
+            return
+        self._status_read.emit(status)

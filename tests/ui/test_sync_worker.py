@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The sync worker's loop with a scripted client: rounds on its own thread, outcomes as signals delivered
+on the UI thread, woken early, backing off after failures, stopping for good when the server refuses the
+terminal, and joined on stop. (Against a real server: tests/ui/sync/.)"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.ui.sync_worker import SyncWorker
+from sync.client import RoundSummary, SyncError, SyncStatus
+
+WAIT_MS = 5_000
+LONG_S = 3_600.0  # between rounds: only a wake (or a failure's backoff) runs the next one
+
+
+def status(**changes: object) -> SyncStatus:
+    values = {
+        "enrolled": True, "online": True, "last_sync_us": None, "unsynced": 0, "rejected": 0, "cursor": 0,
+        "synced": True, "clock_behind": False, "last_error": None,
+    } | changes  # fmt: skip
+    return SyncStatus(**values)
+
+
+class ScriptedClient:
+    """Answers rounds from a script (the last answer repeats); counts what the worker asked."""
+
+    def __init__(self, *answers: RoundSummary | Exception) -> None:
+        self.answers = list(answers) or [RoundSummary()]
+        self.rounds = 0
+        self.seen: list[str] = []
+        self.round_threads: set[str] = set()
+
+    def sync_round(self) -> RoundSummary:
+        self.round_threads.add(threading.current_thread().name)
+        answer = self.answers[min(self.rounds, len(self.answers) - 1)]
+        self.rounds += 1
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def status(self) -> SyncStatus:
+        return status(cursor=self.rounds)
+
+    def note_member_seen(self, member_id: str) -> None:
+        self.seen.append(member_id)
+
+
+class RecordingBackoff:
+    def __init__(self, delay_s: float = LONG_S) -> None:
+        self.delay_s = delay_s
+        self.calls: list[str] = []
+
+    def failed(self) -> float:
+        self.calls.append("failed")
+        return self.delay_s
+
+    def succeeded(self) -> None:
+        self.calls.append("succeeded")
+
+
+def failed_round(code: str, retryable: bool = False) -> RoundSummary:
+    return RoundSummary(error=SyncError(code, retryable=retryable))
+
+
+@pytest.fixture
+def make_worker(qapp):
+    made: list[SyncWorker] = []
+
+    def make(
+        client: ScriptedClient, backoff: RecordingBackoff | None = None, interval_s: float = LONG_S
+    ) -> SyncWorker:
+        worker = SyncWorker(client, interval_s=interval_s, backoff=backoff or RecordingBackoff())  # type: ignore[arg-type]
+        made.append(worker)
+        return worker
+
+    yield make
+    for worker in made:
+        assert worker.stop()
+        assert not worker.is_running()
+
+
+def test_a_round_runs_at_start_on_its_own_thread_and_its_status_reaches_the_ui_thread(qtbot, make_worker):
+    client = ScriptedClient()
+    worker = make_worker(client)
+    delivered_on: list[bool] = []
+    worker.status_changed.connect(
+        lambda _s: delivered_on.append(threading.current_thread() is threading.main_thread())
+    )
+    with qtbot.waitSignal(worker.status_changed, timeout=WAIT_MS, check_params_cb=lambda s: s.cursor == 1):
+        worker.start()
+    assert client.round_threads == {"bashgah-sync"}
+    assert delivered_on and all(delivered_on)  # queued: slots run on the UI thread
+    assert worker.status == status(cursor=1) and worker.online is True
+
+
+def test_a_wake_runs_the_next_round_at_once_instead_of_after_the_interval(qtbot, make_worker):
+    client = ScriptedClient()
+    worker = make_worker(client)
+    with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS):
+        worker.start()
+    with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS):
+        worker.wake()
+    assert client.rounds == 2
+
+
+def test_a_failed_round_backs_off_and_a_good_one_resets_the_backoff(qtbot, make_worker):
+    client = ScriptedClient(failed_round("server_unreachable", retryable=True), RoundSummary())
+    backoff = RecordingBackoff()
+    worker = make_worker(client, backoff)
+    with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS, check_params_cb=lambda r: not r.ok):
+        worker.start()
+    qtbot.waitUntil(lambda: backoff.calls == ["failed"], timeout=WAIT_MS)
+    with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS, check_params_cb=lambda r: r.ok):
+        worker.wake()  # a sale while backing off is sent at once all the same
+    qtbot.waitUntil(lambda: backoff.calls == ["failed", "succeeded"], timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize("code", ["device_revoked", "not_enrolled"])
+def test_a_server_that_refuses_the_terminal_stops_the_worker_and_says_why(qtbot, make_worker, code):
+    client = ScriptedClient(failed_round(code))
+    worker = make_worker(client)
+    with qtbot.waitSignal(worker.stopped, timeout=WAIT_MS) as stopped:
+        worker.start()
+    assert stopped.args == [code]
+    qtbot.waitUntil(lambda: not worker.is_running(), timeout=WAIT_MS)
+    assert worker.refusal == code and client.rounds == 1
+    worker.wake()  # nothing left to wake
+    assert client.rounds == 1
+
+
+def test_an_unexpected_error_in_a_round_is_logged_and_the_loop_goes_on(qtbot, make_worker, caplog):
+    client = ScriptedClient(RuntimeError("a bug"), RoundSummary())
+    backoff = RecordingBackoff()
+    worker = make_worker(client, backoff)
+    worker.start()
+    qtbot.waitUntil(lambda: backoff.calls == ["failed"], timeout=WAIT_MS)
+    assert "sync round failed" in caplog.text
+    with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS, check_params_cb=lambda r: r.ok):
+        worker.wake()
+    assert worker.is_running()
+
+
+def test_stop_joins_the_thread_while_it_waits_for_the_next_round(qtbot, make_worker):
+    worker = make_worker(ScriptedClient())
+    with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS):
+        worker.start()
+    assert worker.stop(timeout_s=2.0)
+    assert not worker.is_running()
+
+
+def test_members_seen_are_passed_to_the_client_for_their_grants(make_worker):
+    client = ScriptedClient()
+    make_worker(client).note_member_seen("m-1")
+    assert client.seen == ["m-1"]
+
+
+def test_statuses_in_a_burst_are_safe_for_listeners_that_come_and_go(qtbot, make_worker):
+    """Rounds back to back while signal blockers connect and disconnect: a queued Signal(object) straight
+    to such a listener crashed PySide 6.11 within a few hundred emissions; the worker's hop does not."""
+    worker = make_worker(ScriptedClient(), interval_s=0.0)
+    seen: list[int] = []
+    worker.status_changed.connect(lambda s: seen.append(s.cursor))
+    worker.start()
+    for target in range(20, 400, 20):
+        with qtbot.waitSignal(
+            worker.status_changed, timeout=WAIT_MS, check_params_cb=lambda s, t=target: s.cursor >= t
+        ):
+            pass
+    assert worker.stop()
+    assert seen == sorted(seen) and seen[-1] >= 380  # in order, on the UI thread
