@@ -2,20 +2,28 @@
 """The status bar: readers, server, unsynced entries, staff and branch — always visible (DESIGN §6).
 
 Reader states come from the card manager's snapshot (never from a reader call on the UI thread); the
-unsynced count and branch name are read on the worker.
+branch name (and, for a terminal that never enrolled, the unsynced count) is read on the worker. An
+enrolled terminal's server state, unsynced and set-aside counts come from the sync worker's signals.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QTimer
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.cards.base import ReaderState
 from app.store import club, ledger
 from app.ui.context import UiContext
-from app.ui.format import number
+from app.ui.format import datetime_text, number
+
+if TYPE_CHECKING:
+    from sync.client import SyncStatus
 
 REFRESH_MS = 5_000
+ALARM_STYLE = "QLabel { color: #B00020; font-weight: bold; }"
+GOOD_STYLE = "QLabel { color: #1B7F3B; }"
 
 
 class StatusBarWidget(QStatusBar):
@@ -24,24 +32,37 @@ class StatusBarWidget(QStatusBar):
         self._ctx = ctx
         self._unsynced: int | None = None  # unknown until the worker has read it: never show a guess
         self._branch = ("…", "…")
+        self._sync: SyncStatus | None = None  # the sync worker's last word (enrolled terminals)
+        self._refusal: str | None = None  # the server's reason for refusing this terminal, once it has
         self.readers_label = QLabel()
         self.server_label = QLabel()
         self.unsynced_label = QLabel()
+        self.set_aside_label = QLabel()
+        self.clock_label = QLabel()
         self.staff_label = QLabel()
         self.branch_label = QLabel()
         self.demo_label = QLabel()
+        for label in (self.set_aside_label, self.clock_label):
+            label.setStyleSheet(ALARM_STYLE)
+            label.hide()
         for label in (
             self.readers_label,
             self.server_label,
             self.unsynced_label,
+            self.set_aside_label,
+            self.clock_label,
             self.staff_label,
             self.branch_label,
         ):
             self.addPermanentWidget(label)
         self.addWidget(self.demo_label)
         ctx.session.staff_changed.connect(lambda _staff: self.retranslate())
+        if ctx.sync is not None:
+            ctx.sync.status_changed.connect(self.on_sync_status_changed)
+            ctx.sync.stopped.connect(self.on_sync_stopped)
         self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self._timer.start()
+        self.retranslate()  # "…" where a count is still being read: never a guess
         self.refresh()
 
     def stop(self) -> None:
@@ -62,6 +83,16 @@ class StatusBarWidget(QStatusBar):
         self._unsynced, self._branch = values
         self.retranslate()
 
+    @Slot(object)
+    def on_sync_status_changed(self, status: SyncStatus) -> None:
+        self._sync = status
+        self.retranslate()
+
+    @Slot(str)
+    def on_sync_stopped(self, code: str) -> None:
+        self._refusal = code
+        self.retranslate()
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -70,9 +101,11 @@ class StatusBarWidget(QStatusBar):
     def retranslate(self) -> None:
         lang = self._ctx.session.lang
         self.readers_label.setText(self._readers_text())
-        self.server_label.setText(self.tr("Server: not enrolled (working offline)"))
-        count = "…" if self._unsynced is None else number(self._unsynced, lang)
-        self.unsynced_label.setText(self.tr("Unsynced: {count}").format(count=count))
+        if self._ctx.sync is None:
+            self.server_label.setText(self.tr("Server: not enrolled (working offline)"))
+            self._show_unsynced(self._unsynced, synced=False)
+        else:
+            self._show_sync()
         staff = self._ctx.session.staff
         self.staff_label.setText(
             self.tr("Staff: {name}").format(name=staff.name) if staff else self.tr("Nobody logged in")
@@ -82,6 +115,52 @@ class StatusBarWidget(QStatusBar):
         )
         if self._ctx.simulated is not None:
             self.demo_label.setText(self.tr("Demo: F9 taps a member card, Shift+F9 a damaged one"))
+
+    def _show_unsynced(self, count: int | None, synced: bool) -> None:
+        lang = self._ctx.session.lang
+        if synced:
+            self.unsynced_label.setText(self.tr("Synced"))
+        else:
+            shown = "…" if count is None else number(count, lang)
+            self.unsynced_label.setText(self.tr("Unsynced: {count}").format(count=shown))
+        self.unsynced_label.setStyleSheet(GOOD_STYLE if synced else "")
+
+    def _show_sync(self) -> None:
+        """An enrolled terminal: where the server stands, what waits, what was set aside."""
+        status, lang = self._sync, self._ctx.session.lang
+        self.server_label.setText(self.server_text())
+        self.server_label.setStyleSheet(ALARM_STYLE if self._refusal else "")
+        # the client keeps its last error after later rounds succeed: it explains only an offline state
+        offline = status is not None and status.online is False
+        self.server_label.setToolTip((status.last_error or "") if offline else "")
+        self._show_unsynced(status.unsynced if status else None, synced=bool(status and status.synced))
+        rejected = status.rejected if status else 0
+        self.set_aside_label.setText(
+            self.tr("Set aside: {count}").format(count=number(rejected, lang)) if rejected else ""
+        )
+        self.set_aside_label.setToolTip(
+            self.tr("Entries the club server rejected or holds differently: the club office reviews them.")
+        )
+        self.set_aside_label.setVisible(rejected > 0)
+        behind = bool(status and status.clock_behind)
+        self.clock_label.setText(self.tr("Clock behind the server") if behind else "")
+        self.clock_label.setVisible(behind)
+
+    def server_text(self) -> str:
+        """What the server label says for an enrolled terminal (tests read it)."""
+        if self._refusal == "device_revoked":
+            return self.tr("Server: this terminal was revoked by the club (working offline)")
+        if self._refusal is not None:
+            return self.tr("Server: this terminal is not enrolled on the server (working offline)")
+        status = self._sync
+        if status is None or status.online is None:
+            return self.tr("Server: connecting…")
+        if status.online:
+            return self.tr("Server: online")
+        if status.last_sync_us is None:
+            return self.tr("Server: offline (never synced)")
+        when = datetime_text(status.last_sync_us, self._ctx.session.lang)
+        return self.tr("Server: offline (last sync {time})").format(time=when)
 
     def _readers_text(self) -> str:
         manager = self._ctx.cards
