@@ -3,7 +3,9 @@
 card taps routed to the member they name, and the idle lock.
 
 Navigation lives here and only here; views emit signals. Card events arrive through the CardBridge's
-queued signal; identifying a card and loading a member run on the worker.
+queued signal; identifying a card and loading a member run on the worker. Whatever writes something the
+club server should have (a sale, an enrolment, a card, a manager's correction) wakes the sync worker of an
+enrolled terminal, so it goes out at once.
 """
 
 from __future__ import annotations
@@ -199,7 +201,9 @@ class MainWindow(QMainWindow):
 
             self._checkout = CheckoutView(self.ctx)
             self._checkout.sale_recorded.connect(self.show_receipt)
+            self._checkout.sale_recorded.connect(self.on_data_written)
             self._checkout.cancelled.connect(self.back_to_member)
+            self._checkout.override_requested.connect(self.open_override)
             self.stack.addWidget(self._checkout)
         return self._checkout
 
@@ -267,11 +271,35 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.receipt)
         self.status.refresh()
 
+    def on_data_written(self, *_result: object) -> None:
+        """Something the club server should have was written: the sync worker sends it now."""
+        if self.ctx.sync is not None:
+            self.ctx.sync.wake()
+
+    def open_override(self) -> None:
+        """F8 at checkout (offline beyond the grant): a manager's PIN and reason let the sale spend more."""
+        from app.ui.dialogs.manager import OverrideDialog
+
+        checkout, screen = self.checkout, self._screen
+        limit = checkout.spend_limit
+        if screen is None or limit is None:
+            return
+        points = checkout.redeem_points if checkout.awaiting_manager else None
+        dialog = OverrideDialog(
+            self.ctx, screen.profile, limit.offline_cap(), points=points, clock_behind=limit.clock_behind,
+            parent=self,
+        )  # fmt: skip
+        dialog.override_approved.connect(checkout.apply_override)
+        dialog.rejected.connect(checkout.on_override_declined)
+        dialog.open()
+
     def open_enrolment(self) -> None:
         from app.ui.dialogs.enroll import EnrollDialog
 
         dialog = EnrollDialog(self.ctx, self)
         dialog.enrolled.connect(lambda result: self.open_member(result.member.id))
+        dialog.enrolled.connect(self.on_data_written)
+        dialog.qr_issued.connect(self.on_data_written)
         dialog.card_write_requested.connect(self.await_blank_card)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -299,6 +327,7 @@ class MainWindow(QMainWindow):
         else:
             return
         dialog.finished.connect(lambda _code: self.back_to_member())
+        dialog.finished.connect(self.on_data_written)  # harmless when nothing was written
         dialog.open()
 
     def _show_error(self, error: BaseException) -> None:
@@ -363,6 +392,7 @@ class MainWindow(QMainWindow):
 
         def written(prepared: object) -> None:
             self.statusBar().showMessage(self.tr("Card written."), 6000)
+            self.on_data_written()
             self.open_member(member_id)
 
         ctx.tasks.run(write, written, self._show_error)

@@ -13,12 +13,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from app.domain.member import Member
-from app.services.checkout import SaleRequest, record_sale
+from app.services.checkout import SaleRequest, SaleResult, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.issuing_key import create_issuing_key
 from app.services.photos import demo_photo
+from app.services.spending import SpendOverride
 from app.services.terminal import Terminal
-from tests.support.club import make_club
+from app.store import sync_state
+from tests.support.club import MANAGER, make_club
 
 
 @dataclass
@@ -38,6 +40,17 @@ def club(tmp_path: Path) -> Club:
     record_sale(terminal, SaleRequest(maryam.id, 52_000_000))
     john = enroll_member(terminal, EnrollRequest(name="John Smith", phone="+447700900123")).member
     return Club(terminal, maryam, john)
+
+
+@pytest.fixture
+def overridden_sale(club: Club) -> SaleResult:
+    """Maryam spends 100 points at a terminal enrolled with a server it cannot reach, with no grant: a
+    manager overrides, so the sale is an earn, a redeem and an override entry."""
+    terminal = club.terminal
+    with terminal.db.write() as conn:
+        sync_state.put(conn, sync_state.SERVER_URL, "http://club.invalid")
+    override = SpendOverride(MANAGER, "known to the manager")
+    return record_sale(terminal, SaleRequest(club.maryam.id, 1_000_000, redeem_points=100, override=override))
 
 
 @pytest.fixture(params=["fa", "en"])

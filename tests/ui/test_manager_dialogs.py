@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QWidget
 from app.domain.errors import ClubError
 from app.domain.ledger import EntryKind
 from app.services.identify import find_member
+from app.services.spending import SpendOverride
+from app.store import club as club_store
 from app.store import ledger
-from app.ui.dialogs.manager import AdjustDialog, ReverseDialog
+from app.ui.dialogs.manager import AdjustDialog, OverrideDialog, ReverseDialog
 from app.ui.format import number
 from app.ui.messages import club_error_text
 from tests.support.club import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN
@@ -180,3 +182,53 @@ def test_adjust_needs_points_and_a_reason(qtbot, ctx, club, host, lang):
     enter(qtbot, ctx, dialog)
     assert message(dialog) == club_error_text(ClubError("reason_required"), lang)
     assert find_member(club.terminal, club.maryam.id).balance.points == 520
+
+
+# ---------------------------------------------------------------- override (offline, beyond the grant)
+
+
+def opened_override(qtbot, ctx, club, host, points=500):
+    dialog = OverrideDialog(ctx, find_member(club.terminal, club.maryam.id), 300, points=points, parent=host)
+    dialog.show()
+    qtbot.waitUntil(lambda: not ctx.tasks.busy())
+    return dialog
+
+
+def test_an_override_is_approved_by_a_managers_pin_and_reason(qtbot, ctx, club, host, lang):
+    dialog = opened_override(qtbot, ctx, club, host)
+    assert dialog.approval.approver == MANAGER  # the cashier may not: the first who may is offered
+    assert number(500, lang) in dialog.intro_label.text() and number(300, lang) in dialog.intro_label.text()
+    approve(dialog, MANAGER, MANAGER_PIN, reason="  a regular  ")
+    with qtbot.waitSignal(dialog.override_approved, timeout=5000) as approved:
+        QTest.keyClick(dialog.approval.pin_edit, Qt.Key.Key_Return)
+    assert approved.args == [SpendOverride(MANAGER, "a regular")]
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_an_override_needs_a_reason_before_the_pin_is_tried(qtbot, ctx, club, host, lang):
+    dialog = opened_override(qtbot, ctx, club, host)
+    approve(dialog, MANAGER, "0000", reason="   ")
+    enter(qtbot, ctx, dialog)
+    said = club_error_text(ClubError("override_needs_reason"), lang)
+    assert plain(dialog.approval.message_label.text()) == said
+    with club.terminal.db.read() as conn:
+        assert club_store.pin_state(conn, MANAGER.id)[0] == 0  # no wrong PIN was counted
+
+
+def test_a_cashier_may_not_override(qtbot, ctx, club, host, lang):
+    dialog = opened_override(qtbot, ctx, club, host)
+    approve(dialog, CASHIER, CASHIER_PIN)
+    enter(qtbot, ctx, dialog)
+    assert dialog.isVisible()
+    assert plain(dialog.approval.message_label.text()) == club_error_text(
+        ClubError("not_permitted", staff=CASHIER.name, role="cashier", action="override_spend"), lang
+    )
+
+
+def test_an_override_entry_is_listed_as_such_and_cannot_be_reversed(qtbot, ctx, club, host, overridden_sale):
+    dialog = opened(qtbot, ctx, ReverseDialog, club, host)
+    override_id = overridden_sale.entry_ids[2]
+    assert not dialog.select_entry(override_id)  # disabled: it moved no points, it records who allowed
+    items = [dialog.entry_list.topLevelItem(i) for i in range(dialog.entry_list.topLevelItemCount())]
+    override = next(item for item in items if item.data(0, Qt.ItemDataRole.UserRole) == override_id)
+    assert override.text(1) == dialog.tr("Manager override") and override.isDisabled()

@@ -120,6 +120,13 @@ def test_history_with_unsynced_marker(view: MemberView, maryam, lang: str) -> No
     assert set(history_column(view, MemberView.SYNC)) == {""}
 
 
+def test_an_override_is_shown_as_the_managers(view: MemberView, club, overridden_sale) -> None:
+    view.show_member(find_member(club.terminal, club.maryam.id), None, earn_only=False)
+    newest_first = [view.tr("Manager override"), view.tr("Points spent"), view.tr("Purchase")]
+    assert history_column(view, MemberView.WHAT)[:3] == newest_first
+    assert (view.tr("Manager override") == "اجازه مدیر") == (view.ctx.session.lang == "fa")
+
+
 def test_no_history_says_so(view: MemberView, club) -> None:
     view.show_member(find_member(club.terminal, club.john.id), None, earn_only=False)
     assert not view.history_table.isVisible()

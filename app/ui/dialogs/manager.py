@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Manager actions on the member shown: reverse one of their entries, or adjust their points.
+"""Manager actions on the member shown: reverse one of their entries, adjust their points, or let a sale
+spend beyond what the terminal may allow offline (an override).
 
 Each action names who approves it and takes that person's PIN again: the PIN is checked by
 `staff_auth.authenticate` and the action by its use case, which refuses a role that may not do it (a
@@ -30,11 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.ledger import MAX_REASON_LENGTH, EntryKind
+from app.domain.errors import ClubError
+from app.domain.ledger import MAX_REASON_LENGTH, EntryKind, clean_reason
 from app.domain.staff import Action, Role, Staff
 from app.services.adjust import ADJUST_LIMITS, AdjustResult, adjust_points
 from app.services.identify import MemberProfile
 from app.services.reversal import ReversalResult, reverse_entry
+from app.services.spending import SpendOverride
 from app.services.staff_auth import authenticate
 from app.store import club
 from app.ui.context import UiContext
@@ -339,7 +342,8 @@ class ReverseDialog(_ActionDialog):
                 ]
             )
             item.setData(0, ENTRY_ID_ROLE, entry.id)
-            item.setDisabled(entry.kind is EntryKind.REVERSAL)  # a reversal is corrected by a new entry
+            # a reversal is corrected by a new entry; an override moved no points, it only records who allowed
+            item.setDisabled(entry.kind in (EntryKind.REVERSAL, EntryKind.OVERRIDE))
             self.entry_list.addTopLevelItem(item)
         for column in range(self.entry_list.columnCount()):
             self.entry_list.resizeColumnToContents(column)
@@ -357,6 +361,7 @@ class ReverseDialog(_ActionDialog):
             EntryKind.BONUS: self.tr("Bonus"),
             EntryKind.MEMBERSHIP_PURCHASE: self.tr("Membership"),
             EntryKind.REVERSAL: self.tr("Reversal"),
+            EntryKind.OVERRIDE: self.tr("Manager override"),
         }[kind]
 
 
@@ -441,6 +446,74 @@ class AdjustDialog(_ActionDialog):
             else self.tr("A {role} may not adjust points; a manager must approve.").format(role=role)
         )
         self.limit_label.setText(directed(text, lang))
+
+
+class OverrideDialog(_ActionDialog):
+    """A manager lets this sale spend beyond the offline grant (or with the clock behind the server).
+
+    The PIN is checked by `staff_auth.authenticate` (wrong PINs count towards its lockout), the role by
+    `Action.OVERRIDE_SPEND`, the reason cleaned as the ledger keeps it; nothing is written here: the sale
+    is recorded with the returned `SpendOverride`, and its use case writes the override entry.
+    """
+
+    override_approved = Signal(object)  # SpendOverride, then the dialog closes
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        profile: MemberProfile,
+        allowance: int,
+        *,
+        points: int | None = None,
+        clock_behind: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(ctx, profile, Action.OVERRIDE_SPEND, parent)
+        self._allowance, self._points, self._clock_behind = allowance, points, clock_behind
+        self._layout()
+        QWidget.setTabOrder(self.approval.reason_edit, self.approval.approver_combo)
+        QWidget.setTabOrder(self.approval.approver_combo, self.approval.pin_edit)
+        self.retranslate()
+        self.approval.reason_edit.setFocus()
+
+    def submit(self) -> None:
+        reason = self.approval.reason_edit.text()
+        try:
+            clean_reason(reason)
+        except ClubError:  # said before the PIN is tried, so a missing reason costs no attempt
+            self.approval.show_refusal_of(ClubError("override_needs_reason"))
+            return
+        self._run(lambda manager: _approve_override(manager, reason), self.on_approved)
+
+    def on_approved(self, override: SpendOverride) -> None:
+        self.override_approved.emit(override)
+        QDialog.accept(self)
+
+    def retranslate(self) -> None:
+        lang = self.ctx.session.lang
+        self.setWindowTitle(self.tr("Manager override"))
+        name = name_isolated(self.profile.member.name)
+        if self._clock_behind:
+            why = self.tr(
+                "This terminal's clock is behind the club server's, so {name} cannot spend points offline."
+            ).format(name=name)
+        else:
+            why = self.tr("Offline, {name} may spend at most {points} here.").format(
+                name=name, points=points_text(self._allowance, lang)
+            )
+        parts = [why]
+        if self._points is not None:
+            parts.append(self.tr("This sale spends {points}.").format(points=points_text(self._points, lang)))
+        parts.append(self.tr("A manager may allow it with their PIN and a reason; the override is recorded."))
+        self.intro_label.setText(directed(" ".join(parts), lang))
+        self.ok_button.setText(self.tr("Allow (Enter)"))
+        self.cancel_button.setText(self.tr("Cancel (Esc)"))
+
+
+def _approve_override(manager: Staff, reason: str) -> SpendOverride:
+    """Worker, after the PIN held: a role that may not override is refused here, before any sale."""
+    manager.require(Action.OVERRIDE_SPEND)
+    return SpendOverride(manager, clean_reason(reason))
 
 
 def _signed(points: int, lang: str) -> str:

@@ -18,11 +18,15 @@ Views:
   `show_refusal(title, detail)` shows a red banner for a refused card; `clear()`.
 - member.MemberView: `show_member(profile: MemberProfile, photo: QImage | bytes | None, earn_only: bool)`
   (the window decodes the photo on the worker): large photo, name, tier badge, points, wallet, member
-  since, birthday flag, last entries with an unsynced marker. Signals `checkout_requested()`,
+  since, birthday flag, last entries with an unsynced marker; tells the sync worker (if any) the member
+  was seen, so their offline grant is kept fresh. Signals `checkout_requested()`,
   `back_requested()`, `manager_requested()`.
 - checkout.CheckoutView: `start(profile: MemberProfile, branch: Branch, tier: Tier, earn_only: bool)`:
   amount in Toman (stored as rials), live points preview, optional redemption with its cap and the
-  discount it gives, Enter records the sale. Signals `sale_recorded(SaleResult)`, `cancelled()`.
+  discount it gives, Enter records the sale. Signals `sale_recorded(SaleResult)`, `cancelled()`,
+  `refused(str code)`. Enrolled (`ctx.sync`): the cap follows the server (online) or the member's grant
+  (offline), nothing for a restricted member; F8 emits `override_requested()` and the window hands the
+  manager's `SpendOverride` back to `apply_override` (or calls `on_override_declined`).
 - receipt.ReceiptView: `show_sale(result: SaleResult, member: Member)`: "150 points added", new
   balance, QR of the sale's entry id; print to an ESC/POS printer, save as PDF. Signal `done()`.
 """

@@ -6,12 +6,20 @@ The preview is computed with the branch's own EarningRule and RedemptionPolicy (
 use case runs), on what is actually paid: amount − discount. Recording runs `record_sale` on the worker
 with an entry id made when the screen starts, so a second Enter (or a retry after a lost answer) can never
 record the sale twice. Money is integer rials: the cashier types whole Toman, stored × 10.
+
+On an enrolled terminal the club decides what may be spent (app.services.spending): the sale asks the
+server through the sync worker's client; the cap shown is the branch's cap on the balance while the server
+answers, the member's offline grant while it does not, nothing for a restricted member. Beyond the grant
+(or with the clock behind the server) a manager may override (F8): the view emits `override_requested`,
+the main window opens the manager's dialog and hands its `SpendOverride` back to `apply_override`; a sale
+refused for that reason waits, unchangeable, for the manager and is recorded as soon as they approve.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QShowEvent, QValidator
@@ -30,19 +38,26 @@ from PySide6.QtWidgets import (
 
 from app.domain.branch import Branch
 from app.domain.digits import to_latin_digits
+from app.domain.errors import ClubError
 from app.domain.money import RIALS_PER_TOMAN
 from app.domain.tier import Tier
 from app.services.checkout import SaleRequest, SaleResult, record_sale
 from app.services.identify import MemberProfile
+from app.services.spending import SpendOverride
 from app.ui.context import UiContext
 from app.ui.format import PERSIAN_GROUP, number, points_text, toman_text
 from app.ui.messages import club_error_text
+from app.ui.spend_limit import SpendLimit, read_spend_limit
 from app.ui.widgets.banner import BannerKind, BannerWidget
 from app.ui.widgets.style import TOUCH_HEIGHT, touch_button
+
+if TYPE_CHECKING:
+    from sync.client import SyncStatus
 
 MAX_SPIN = 2**31 - 1  # what a QSpinBox holds
 MAX_TOMAN_DIGITS = 12  # 999,999,999,999 Toman: below the use case's ceiling of 10^13 rials
 _SIGNED_INTEGER = re.compile(r"[+-]?\d+")
+OVERRIDABLE = ("offline_limit", "clock_behind_server")  # refusals a manager may override
 
 
 def directed(text: str, lang: str) -> str:
@@ -183,6 +198,9 @@ def _clean_number(text: str) -> str:
 class CheckoutView(QWidget):
     sale_recorded = Signal(object)  # SaleResult
     cancelled = Signal()
+    refused = Signal(str)  # the refusal's code, once it is on screen
+    override_requested = Signal()  # F8: a manager is to let this sale spend beyond the offline limit
+    spend_limit_loaded = Signal(object)  # SpendLimit, once the cap follows it (enrolled terminals)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -194,9 +212,19 @@ class CheckoutView(QWidget):
         self._entry_id: str | None = None
         self._busy = False
         self._recorded = False
+        self._reset_spending()
+        self._online = ctx.sync.online if ctx.sync is not None else None
         self._build()
         ctx.session.language_changed.connect(self.on_language_changed)
+        if ctx.sync is not None:
+            ctx.sync.status_changed.connect(self.on_sync_status_changed)
         self.retranslate()
+
+    def _reset_spending(self) -> None:
+        self._limit: SpendLimit | None = None  # enrolled: read on the worker when the checkout starts
+        self._override: SpendOverride | None = None
+        self._awaiting_manager = False  # a sale refused for the offline limit waits for the override
+        self._server_available: int | None = None  # what the server said it allows, after it refused
 
     # ---------------------------------------------------------------- building
 
@@ -218,9 +246,11 @@ class CheckoutView(QWidget):
         self.points_slider.valueChanged.connect(self.points_spin.setValue)
         self.cap_label = make_label(12, wrap=True)
         self.earn_only_banner = BannerWidget()
+        self.spend_banner = BannerWidget()
         self.refusal_banner = BannerWidget()
         self.confirm_button = action_button(self.on_confirm, primary=True)
         self.cancel_button = action_button(self.on_cancel)
+        self.override_button = action_button(self.on_override_clicked)
         self._build_preview()
         self._layout()
 
@@ -265,6 +295,7 @@ class CheckoutView(QWidget):
         entry.addWidget(self.redeem_caption)
         entry.addLayout(redeem)
         entry.addWidget(self.cap_label)
+        entry.addWidget(self.spend_banner)
         entry.addWidget(self.earn_only_banner)
         entry.addStretch(1)
 
@@ -275,6 +306,7 @@ class CheckoutView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.override_button)
         buttons.addWidget(self.confirm_button)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 24, 32, 24)
@@ -289,11 +321,31 @@ class CheckoutView(QWidget):
         self._profile, self._branch, self._tier, self._earn_only = profile, branch, tier, earn_only
         self._entry_id = self.ctx.terminal.new_id()
         self._busy = self._recorded = False
+        self._reset_spending()
         self.amount_edit.set_toman(0)
         self.points_spin.setValue(0)
         self.refusal_banner.clear()
-        self.retranslate()
+        self._load_spend_limit()
+        self._set_busy(False)
         self.amount_edit.setFocus()
+
+    def _load_spend_limit(self) -> None:
+        """Enrolled: read what the member may spend here (the grant, the restricted list) on the worker."""
+        if self.ctx.sync is None or self._profile is None:
+            return
+        terminal, member_id = self.ctx.terminal, self._profile.member.id
+        self.ctx.tasks.run(lambda: read_spend_limit(terminal, member_id), self.on_spend_limit_loaded)
+
+    def on_spend_limit_loaded(self, limit: SpendLimit) -> None:
+        self._limit = limit
+        self.retranslate()
+        self.spend_limit_loaded.emit(limit)
+
+    def on_sync_status_changed(self, status: SyncStatus) -> None:
+        """The server came or went: the cap follows (offline, the grant's allowance is the cap)."""
+        if status.online != self._online:
+            self._online = status.online
+            self.update_preview()
 
     @property
     def amount_rials(self) -> int:
@@ -305,9 +357,52 @@ class CheckoutView(QWidget):
 
     @property
     def redeem_cap(self) -> int:
+        """What may be spent on this sale: the branch's cap on the balance, within the club's ceiling."""
+        cap = self.branch_cap
+        ceiling = self.spend_ceiling
+        return cap if ceiling is None else min(cap, ceiling)
+
+    @property
+    def branch_cap(self) -> int:
         if self._branch is None or self._profile is None or self._earn_only:
             return 0
         return self._branch.redemption.max_points(self.amount_rials, self._profile.balance.points)
+
+    @property
+    def spend_ceiling(self) -> int | None:
+        """The club's limit beyond the branch's rules; None: none (never enrolled, or the server decides)."""
+        if self.ctx.sync is None:
+            return None  # a terminal that never enrolled is its own authority
+        if self._limit is None or self._limit.restricted:
+            return 0  # not read yet, or on the restricted list
+        server = self._server_available
+        if self._override is not None or self._awaiting_manager or self._online is not False:
+            return server  # the server is asked first; offline, the manager's word lifts the grant's limit
+        offline = self._limit.offline_cap()
+        return offline if server is None else min(offline, server)
+
+    @property
+    def override_offered(self) -> bool:
+        """Whether F8 may bring a manager: offline beyond the grant, or after such a refusal."""
+        limit = self._limit
+        if self.ctx.sync is None or limit is None or limit.restricted or self._earn_only:
+            return False
+        if self._override is not None or self._busy or self._recorded:
+            return False
+        return self._awaiting_manager or (self._online is False and self.branch_cap > limit.offline_cap())
+
+    @property
+    def spend_override(self) -> SpendOverride | None:
+        return self._override
+
+    @property
+    def spend_limit(self) -> SpendLimit | None:
+        return self._limit
+
+    @property
+    def awaiting_manager(self) -> bool:
+        """A sale was refused for the offline limit and waits, as typed, for a manager's override."""
+        return self._awaiting_manager
 
     @property
     def discount_rials(self) -> int:
@@ -339,8 +434,29 @@ class CheckoutView(QWidget):
             self.on_confirm()
         elif event.key() == Qt.Key.Key_Escape:
             self.on_cancel()
+        elif event.key() == Qt.Key.Key_F8:
+            self.on_override_clicked()
         else:
             super().keyPressEvent(event)
+
+    def on_override_clicked(self) -> None:
+        if self.override_offered:
+            self.override_requested.emit()
+
+    def apply_override(self, override: SpendOverride) -> None:
+        """The manager approved (PIN and reason checked): a refused sale is recorded now; before one, the
+        cap is lifted to the branch's and the cashier records it."""
+        self._override = override
+        waiting, self._awaiting_manager = self._awaiting_manager, False
+        self.refusal_banner.clear()
+        self._set_busy(False)
+        if waiting:
+            self.on_confirm()
+
+    def on_override_declined(self) -> None:
+        """The manager's dialog was cancelled: the sale may be changed again, within the offline cap."""
+        self._awaiting_manager = False
+        self._set_busy(False)
 
     def on_points_changed(self, value: int) -> None:
         self.points_slider.setValue(value)
@@ -352,16 +468,24 @@ class CheckoutView(QWidget):
         if self.amount_rials <= 0:
             self._show_refusal(self.tr("Type the sale amount first."))
             return
+        if self._awaiting_manager:
+            self.on_override_clicked()  # Enter again on a refused sale: the manager, not a second refusal
+            return
         request = SaleRequest(
             member_id=self._profile.member.id,
             amount_rials=self.amount_rials,
             redeem_points=self.redeem_points,
             staff=self.ctx.session.staff,
             entry_id=self._entry_id,
+            override=self._override,
         )
         terminal = self.ctx.terminal
+        # enrolled: the server is asked first (on the worker, 2 s / 4 s at most); unreachable, the grant
+        authoriser = self.ctx.sync.client if self.ctx.sync is not None else None
         self._set_busy(True)
-        self.ctx.tasks.run(lambda: record_sale(terminal, request), self.on_recorded, self.on_refused)
+        self.ctx.tasks.run(
+            lambda: record_sale(terminal, request, authoriser), self.on_recorded, self.on_refused
+        )
 
     def on_cancel(self) -> None:
         if not self._busy:  # a sale being written is finished, not abandoned half-way
@@ -373,15 +497,33 @@ class CheckoutView(QWidget):
         self.sale_recorded.emit(result)
 
     def on_refused(self, error: BaseException) -> None:
+        code = error.code if isinstance(error, ClubError) else "error"
+        self._note_refusal(error, code)
         self._set_busy(False)
-        self._show_refusal(club_error_text(error, self.ctx.session.lang))
+        text = club_error_text(error, self.ctx.session.lang)
+        if self._awaiting_manager:
+            text += " " + self.tr("Manager override: F8.")
+        self._show_refusal(text)
+        self.refused.emit(code)
+
+    def _note_refusal(self, error: BaseException, code: str) -> None:
+        """What a refusal teaches about what may be spent; the sync worker is told to look at the server."""
+        if code in OVERRIDABLE or code == "restricted_member":
+            overridable = code in OVERRIDABLE and self._limit is not None and not self._limit.restricted
+            self._awaiting_manager = overridable and self._override is None
+            if self.ctx.sync is not None:
+                self.ctx.sync.wake()  # the server did not answer: let the status bar say so soon
+            self._load_spend_limit()
+        elif code == "server_refused_spend" and isinstance(error, ClubError):
+            self._server_available = int(error.params.get("available", 0))
 
     # ---------------------------------------------------------------- showing
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.amount_edit.setReadOnly(busy)
-        self.points_spin.setReadOnly(busy)
+        frozen = busy or self._awaiting_manager  # the sale a manager approves is the sale recorded
+        self.amount_edit.setReadOnly(frozen)
+        self.points_spin.setReadOnly(frozen)
         self.retranslate()
 
     def _show_refusal(self, text: str) -> None:
@@ -402,6 +544,7 @@ class CheckoutView(QWidget):
         self.amount_edit.setPlaceholderText(number(0, lang))
         self.confirm_button.setText(self.tr("Recording…") if self._busy else self.tr("Record sale (Enter)"))
         self.cancel_button.setText(self.tr("Cancel (Esc)"))
+        self.override_button.setText(self.tr("Manager override (F8)"))
         self.amount_edit.refresh()
         self.points_spin.refresh()
         self._show_member()
@@ -425,10 +568,14 @@ class CheckoutView(QWidget):
         """Recompute the cap, the discount, what is paid and the points earned, as the cashier types."""
         lang = self.ctx.session.lang
         cap = min(self.redeem_cap, MAX_SPIN)
+        if not self._awaiting_manager:  # never clamp the points of a sale waiting for the manager
+            for widget in (self.points_spin, self.points_slider):
+                widget.setMaximum(cap)  # clamps the value: a smaller amount lowers what may be spent
         for widget in (self.points_spin, self.points_slider):
-            widget.setMaximum(cap)  # clamps the value: a smaller amount lowers what may be spent
-            widget.setEnabled(cap > 0 and not self._earn_only)
+            widget.setEnabled(cap > 0 and not self._earn_only and not self._awaiting_manager)
         self._show_earn_only()
+        self._show_spend_limit()
+        self.override_button.setVisible(self.override_offered)
         self.cap_label.setVisible(not self._earn_only)
         balance = self._profile.balance.points if self._profile else 0
         values = {
@@ -452,6 +599,52 @@ class CheckoutView(QWidget):
             "of revoked cards."
         )
         self.earn_only_banner.show_message(directed(note, self.ctx.session.lang), "", BannerKind.WARNING)
+
+    def _show_spend_limit(self) -> None:
+        """Enrolled: why the cap is what it is — restricted, offline, the clock, a manager's override."""
+        shown = self._spend_limit_message()
+        if shown is None:
+            self.spend_banner.clear()
+            return
+        kind, title, detail = shown
+        lang = self.ctx.session.lang
+        self.spend_banner.show_message(directed(title, lang), directed(detail, lang), kind)
+
+    def _spend_limit_message(self) -> tuple[BannerKind, str, str] | None:
+        limit = self._limit
+        if self.ctx.sync is None or limit is None or self._earn_only:
+            return None
+        lang = self.ctx.session.lang
+        if limit.restricted:
+            return (
+                BannerKind.ERROR,
+                self.tr("Restricted member: no points can be spent"),
+                self.tr("The club has put this member on its restricted list; a manager cannot override it."),
+            )
+        if self._override is not None:
+            return (
+                BannerKind.INFO,
+                self.tr("Manager override by {name}").format(name=name_isolated(self._override.manager.name)),
+                self.tr("Reason: {reason}").format(reason=name_isolated(self._override.reason)),
+            )
+        if self._online is not False:
+            return None
+        if limit.clock_behind:
+            return (
+                BannerKind.WARNING,
+                self.tr("Offline: no points can be spent without a manager"),
+                self.tr("This terminal's clock is behind the club server's. Manager override: F8."),
+            )
+        return (
+            BannerKind.WARNING,
+            self.tr("Offline: at most {points} can be spent").format(
+                points=points_text(limit.offline_allowance, lang)
+            ),
+            self.tr(
+                "The club server cannot be reached; this is what the member's offline grant allows. "
+                "Manager override: F8."
+            ),
+        )
 
     def _cap_text(self, cap: int) -> str:
         if self._branch is None:

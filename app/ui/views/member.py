@@ -170,6 +170,8 @@ class MemberView(QWidget):
         """Fill the screen with this member; `earn_only` adds the amber "points cannot be spent" notice."""
         self._profile = profile
         self._earn_only = earn_only
+        if self.ctx.sync is not None:  # the worker keeps their offline grant fresh while they are here
+            self.ctx.sync.note_member_seen(profile.member.id)
         self.photo.set_photo(photo)
         self._render()
 
@@ -299,6 +301,7 @@ class MemberView(QWidget):
             EntryKind.BONUS: self.tr("Bonus"),
             EntryKind.MEMBERSHIP_PURCHASE: self.tr("Membership bought"),
             EntryKind.REVERSAL: self.tr("Reversal"),
+            EntryKind.OVERRIDE: self.tr("Manager override"),
         }
         return words.get(kind, str(kind))
 
