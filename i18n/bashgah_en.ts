@@ -122,6 +122,10 @@
         <translation>Recording…</translation>
     </message>
     <message>
+        <source>Manager override: F8.</source>
+        <translation>Manager override: F8.</translation>
+    </message>
+    <message>
         <source>Record sale (Enter)</source>
         <translation>Record sale (Enter)</translation>
     </message>
@@ -130,12 +134,48 @@
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
+        <source>Manager override (F8)</source>
+        <translation>Manager override (F8)</translation>
+    </message>
+    <message>
         <source>{name} — {tier}</source>
         <translation>{name} — {tier}</translation>
     </message>
     <message>
         <source>Balance: {points}</source>
         <translation>Balance: {points}</translation>
+    </message>
+    <message>
+        <source>Restricted member: no points can be spent</source>
+        <translation>Restricted member: no points can be spent</translation>
+    </message>
+    <message>
+        <source>The club has put this member on its restricted list; a manager cannot override it.</source>
+        <translation>The club has put this member on its restricted list; a manager cannot override it.</translation>
+    </message>
+    <message>
+        <source>Manager override by {name}</source>
+        <translation>Manager override by {name}</translation>
+    </message>
+    <message>
+        <source>Reason: {reason}</source>
+        <translation>Reason: {reason}</translation>
+    </message>
+    <message>
+        <source>Offline: no points can be spent without a manager</source>
+        <translation>Offline: no points can be spent without a manager</translation>
+    </message>
+    <message>
+        <source>This terminal&apos;s clock is behind the club server&apos;s. Manager override: F8.</source>
+        <translation>This terminal&apos;s clock is behind the club server&apos;s. Manager override: F8.</translation>
+    </message>
+    <message>
+        <source>Offline: at most {points} can be spent</source>
+        <translation>Offline: at most {points} can be spent</translation>
+    </message>
+    <message>
+        <source>The club server cannot be reached; this is what the member&apos;s offline grant allows. Manager override: F8.</source>
+        <translation>The club server cannot be reached; this is what the member&apos;s offline grant allows. Manager override: F8.</translation>
     </message>
     <message>
         <source>At most {points} on this sale ({discount} off): up to {percent}% of the amount, and no more than the member holds. One point is {value}.</source>
@@ -659,6 +699,41 @@
         <source>Reversal</source>
         <translation>Reversal</translation>
     </message>
+    <message>
+        <source>Manager override</source>
+        <translation>Manager override</translation>
+    </message>
+</context>
+<context>
+    <name>OverrideDialog</name>
+    <message>
+        <source>Manager override</source>
+        <translation>Manager override</translation>
+    </message>
+    <message>
+        <source>This terminal&apos;s clock is behind the club server&apos;s, so {name} cannot spend points offline.</source>
+        <translation>This terminal&apos;s clock is behind the club server&apos;s, so {name} cannot spend points offline.</translation>
+    </message>
+    <message>
+        <source>Offline, {name} may spend at most {points} here.</source>
+        <translation>Offline, {name} may spend at most {points} here.</translation>
+    </message>
+    <message>
+        <source>This sale spends {points}.</source>
+        <translation>This sale spends {points}.</translation>
+    </message>
+    <message>
+        <source>A manager may allow it with their PIN and a reason; the override is recorded.</source>
+        <translation>A manager may allow it with their PIN and a reason; the override is recorded.</translation>
+    </message>
+    <message>
+        <source>Allow (Enter)</source>
+        <translation>Allow (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
 </context>
 <context>
     <name>ReceiptView</name>
@@ -841,6 +916,10 @@
         <source>Reversal</source>
         <translation>Reversal</translation>
     </message>
+    <message>
+        <source>Manager override</source>
+        <translation>Manager override</translation>
+    </message>
 </context>
 <context>
     <name>StatusBarWidget</name>
@@ -867,6 +946,46 @@
     <message>
         <source>Demo: F9 taps a member card, Shift+F9 a damaged one</source>
         <translation>Demo: F9 taps a member card, Shift+F9 a damaged one</translation>
+    </message>
+    <message>
+        <source>Synced</source>
+        <translation>Synced</translation>
+    </message>
+    <message>
+        <source>Set aside: {count}</source>
+        <translation>Set aside: {count}</translation>
+    </message>
+    <message>
+        <source>Entries the club server rejected or holds differently: the club office reviews them.</source>
+        <translation>Entries the club server rejected or holds differently: the club office reviews them.</translation>
+    </message>
+    <message>
+        <source>Clock behind the server</source>
+        <translation>Clock behind the server</translation>
+    </message>
+    <message>
+        <source>Server: this terminal was revoked by the club (working offline)</source>
+        <translation>Server: this terminal was revoked by the club (working offline)</translation>
+    </message>
+    <message>
+        <source>Server: this terminal is not enrolled on the server (working offline)</source>
+        <translation>Server: this terminal is not enrolled on the server (working offline)</translation>
+    </message>
+    <message>
+        <source>Server: connecting…</source>
+        <translation>Server: connecting…</translation>
+    </message>
+    <message>
+        <source>Server: online</source>
+        <translation>Server: online</translation>
+    </message>
+    <message>
+        <source>Server: offline (never synced)</source>
+        <translation>Server: offline (never synced)</translation>
+    </message>
+    <message>
+        <source>Server: offline (last sync {time})</source>
+        <translation>Server: offline (last sync {time})</translation>
     </message>
     <message>
         <source>Readers: none</source>

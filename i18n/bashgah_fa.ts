@@ -122,6 +122,10 @@
         <translation>در حال ثبت…</translation>
     </message>
     <message>
+        <source>Manager override: F8.</source>
+        <translation>اجازه مدیر: F8.</translation>
+    </message>
+    <message>
         <source>Record sale (Enter)</source>
         <translation>ثبت خرید (Enter)</translation>
     </message>
@@ -130,12 +134,48 @@
         <translation>انصراف (Esc)</translation>
     </message>
     <message>
+        <source>Manager override (F8)</source>
+        <translation>اجازه مدیر (F8)</translation>
+    </message>
+    <message>
         <source>{name} — {tier}</source>
         <translation>{name} — {tier}</translation>
     </message>
     <message>
         <source>Balance: {points}</source>
         <translation>موجودی: {points}</translation>
+    </message>
+    <message>
+        <source>Restricted member: no points can be spent</source>
+        <translation>عضو محدود: هیچ امتیازی خرج نمی‌شود</translation>
+    </message>
+    <message>
+        <source>The club has put this member on its restricted list; a manager cannot override it.</source>
+        <translation>باشگاه این عضو را در فهرست محدود گذاشته است؛ مدیر هم نمی‌تواند اجازه دهد.</translation>
+    </message>
+    <message>
+        <source>Manager override by {name}</source>
+        <translation>با اجازه مدیر: {name}</translation>
+    </message>
+    <message>
+        <source>Reason: {reason}</source>
+        <translation>دلیل: {reason}</translation>
+    </message>
+    <message>
+        <source>Offline: no points can be spent without a manager</source>
+        <translation>بدون اتصال: بدون اجازه مدیر امتیازی خرج نمی‌شود</translation>
+    </message>
+    <message>
+        <source>This terminal&apos;s clock is behind the club server&apos;s. Manager override: F8.</source>
+        <translation>ساعت این پایانه از ساعت سرور باشگاه عقب است. اجازه مدیر: F8.</translation>
+    </message>
+    <message>
+        <source>Offline: at most {points} can be spent</source>
+        <translation>بدون اتصال: حداکثر {points} خرج می‌شود</translation>
+    </message>
+    <message>
+        <source>The club server cannot be reached; this is what the member&apos;s offline grant allows. Manager override: F8.</source>
+        <translation>سرور باشگاه در دسترس نیست؛ سهمیه خرج بدون اتصال این عضو همین اندازه است. اجازه مدیر: F8.</translation>
     </message>
     <message>
         <source>At most {points} on this sale ({discount} off): up to {percent}% of the amount, and no more than the member holds. One point is {value}.</source>
@@ -659,6 +699,41 @@
         <source>Reversal</source>
         <translation>برگشت</translation>
     </message>
+    <message>
+        <source>Manager override</source>
+        <translation>اجازه مدیر</translation>
+    </message>
+</context>
+<context>
+    <name>OverrideDialog</name>
+    <message>
+        <source>Manager override</source>
+        <translation>اجازه مدیر</translation>
+    </message>
+    <message>
+        <source>This terminal&apos;s clock is behind the club server&apos;s, so {name} cannot spend points offline.</source>
+        <translation>ساعت این پایانه از ساعت سرور باشگاه عقب است، پس {name} بدون اتصال نمی‌تواند امتیاز خرج کند.</translation>
+    </message>
+    <message>
+        <source>Offline, {name} may spend at most {points} here.</source>
+        <translation>بدون اتصال، {name} اینجا حداکثر {points} می‌تواند خرج کند.</translation>
+    </message>
+    <message>
+        <source>This sale spends {points}.</source>
+        <translation>در این خرید {points} خرج می‌شود.</translation>
+    </message>
+    <message>
+        <source>A manager may allow it with their PIN and a reason; the override is recorded.</source>
+        <translation>مدیر می‌تواند با رمز خود و ذکر دلیل اجازه دهد؛ این اجازه در دفتر ثبت می‌شود.</translation>
+    </message>
+    <message>
+        <source>Allow (Enter)</source>
+        <translation>اجازه می‌دهم (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
 </context>
 <context>
     <name>ReceiptView</name>
@@ -841,6 +916,10 @@
         <source>Reversal</source>
         <translation>برگشت</translation>
     </message>
+    <message>
+        <source>Manager override</source>
+        <translation>اجازه مدیر</translation>
+    </message>
 </context>
 <context>
     <name>StatusBarWidget</name>
@@ -867,6 +946,46 @@
     <message>
         <source>Demo: F9 taps a member card, Shift+F9 a damaged one</source>
         <translation>نمایشی: F9 کارت یک عضو را می‌زند و Shift+F9 یک کارت خراب را</translation>
+    </message>
+    <message>
+        <source>Synced</source>
+        <translation>همگام</translation>
+    </message>
+    <message>
+        <source>Set aside: {count}</source>
+        <translation>کنار گذاشته: {count}</translation>
+    </message>
+    <message>
+        <source>Entries the club server rejected or holds differently: the club office reviews them.</source>
+        <translation>سندهایی که سرور باشگاه نپذیرفت یا به شکل دیگری دارد: دفتر باشگاه آن‌ها را بررسی می‌کند.</translation>
+    </message>
+    <message>
+        <source>Clock behind the server</source>
+        <translation>ساعت عقب‌تر از سرور</translation>
+    </message>
+    <message>
+        <source>Server: this terminal was revoked by the club (working offline)</source>
+        <translation>سرور: باشگاه این پایانه را باطل کرده است (کار آفلاین)</translation>
+    </message>
+    <message>
+        <source>Server: this terminal is not enrolled on the server (working offline)</source>
+        <translation>سرور: این پایانه در سرور ثبت نیست (کار آفلاین)</translation>
+    </message>
+    <message>
+        <source>Server: connecting…</source>
+        <translation>سرور: در حال اتصال…</translation>
+    </message>
+    <message>
+        <source>Server: online</source>
+        <translation>سرور: آنلاین</translation>
+    </message>
+    <message>
+        <source>Server: offline (never synced)</source>
+        <translation>سرور: آفلاین (هنوز همگام نشده)</translation>
+    </message>
+    <message>
+        <source>Server: offline (last sync {time})</source>
+        <translation>سرور: آفلاین (آخرین همگام‌سازی {time})</translation>
     </message>
     <message>
         <source>Readers: none</source>
