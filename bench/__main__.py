@@ -3,6 +3,10 @@
 
 The last line printed is the JSON object; the same object is written to `.bench/results.json`
 (or --out). `--quick` runs small numbers: a smoke test of this code, not a measurement.
+
+The sync figures (bench.sync) start their own club server processes on fresh databases of the machine's
+PostgreSQL and drop them afterwards; without PostgreSQL they fail with the reason (`--no-sync` skips
+them, `--only sync` runs nothing else).
 """
 
 from __future__ import annotations
@@ -42,15 +46,45 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="skip tap to verdict (it needs the machine's one pcscd and its virtual readers)",
     )
     parser.add_argument(
-        "--only",
-        choices=("sale",),
-        default=None,
-        help="run only these figures (sale: durable sale, bare insert and floor); no JSON file is written",
+        "--no-sync",
+        action="store_true",
+        help="skip the sync figures (push, new-terminal pull, the window while syncing; need PostgreSQL)",
     )
+    parser.add_argument(
+        "--only",
+        choices=("sale", "sync"),
+        default=None,
+        help="run only these figures (sale: durable sale, bare insert and floor; sync: the sync figures);"
+        " no JSON file is written",
+    )
+    parser.add_argument("--push-entries", type=int, default=None, help="entries pushed (sync)")
+    parser.add_argument("--pull-members", type=int, default=None, help="members a new terminal pulls (sync)")
+    parser.add_argument("--ui-members", type=int, default=None, help="backlog the window syncs (sync)")
     args = parser.parse_args(argv)
     if args.quick:
         args.members, args.sales, args.lookups, args.profiles, args.history = 5_000, 100, 1_000, 100, 200
     return args
+
+
+def _sync_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] | None:
+    """The sync figures; None (said why) when they cannot be measured here."""
+    from bench.sync import SyncBenchError, SyncSizes, run_sync
+
+    sizes = SyncSizes.quick() if args.quick else SyncSizes()
+    sizes = SyncSizes(
+        push_entries=args.push_entries or sizes.push_entries,
+        pull_members=args.pull_members or sizes.pull_members,
+        ui_members=args.ui_members or sizes.ui_members,
+    )
+    started = time.perf_counter()
+    try:
+        results = run_sync(work_dir / "sync", sizes, _say)
+    except SyncBenchError as error:
+        _say(f"bench: the sync figures failed: {error}")
+        return None
+    results["sync_s"] = round(time.perf_counter() - started, 1)
+    _say(f"sync figures      {results['sync_s']} s")
+    return results
 
 
 def _say(line: str) -> None:
@@ -141,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
          + (", --quick (not a measurement)" if args.quick else ""))  # fmt: skip
     results: dict[str, object] = {"quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="bashgah-bench-", dir=args.tmp) as tmp:
+        if args.only == "sync":
+            sync = _sync_report(Path(tmp), args)
+            if sync is None:
+                return 2
+            _say(json.dumps(results | sync))
+            return 0
         results |= _sales_report(run_sales(Path(tmp), args.sales))
         if args.only == "sale":
             _say(json.dumps(results))
@@ -157,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_tap:
             results |= _tap_report(Path(tmp), 5 if args.quick else 60)
         results |= _ui_report(Path(tmp), args.quick)
+        if not args.no_sync:
+            sync = _sync_report(Path(tmp), args)
+            if sync is None:
+                return 2
+            results |= sync
     results["total_s"] = round(time.perf_counter() - started, 1)
     _say(f"total             {results['total_s']} s")
     args.out.parent.mkdir(parents=True, exist_ok=True)

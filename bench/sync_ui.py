@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The window's responsiveness while the terminal syncs: how late a 10 ms timer fires on the UI thread
+while the sync worker pulls a large backlog, against the same window idle.
+
+The bench enrols a terminal, then adds `members` member changes on the server (the backlog), and runs
+`python -m bench.sync_ui DATA_DIR` in a fresh process: the real window (offscreen) of that terminal with
+its sync worker (app.ui.sync_worker, started by `start_window(sync_client=…)` as the app does), a chain
+of 10 ms single-shot timers on the UI thread recording how late each one fired, until the worker's first
+round (push, then the pull of the whole backlog, photos, grants) has finished; then one idle second.
+Where `start_window` has no sync worker yet, the client's round runs on a plain thread beside the window
+and the JSON says so (`mode`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.stats import percentile
+
+TICK_MS = 10
+IDLE_S = 1.0
+TIMEOUT_S = 900.0
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples) or [0.0]
+    return {
+        "p50": round(percentile(ordered, 50), 1),
+        "p95": round(percentile(ordered, 95), 1),
+        "max": round(ordered[-1], 1),
+    }
+
+
+def measure_in_child(data_dir: Path) -> dict[str, Any]:
+    """Run the probe below in a new process on an enrolled terminal with a backlog; its JSON."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.sync_ui", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the sync UI probe failed: {done.stderr.strip()[-800:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+class _Ticker:
+    """A chain of 10 ms single-shot timers on the UI thread, each noting how late it fired: while
+    `syncing` is not set, then for `IDLE_S` more, then the event loop quits."""
+
+    def __init__(self, syncing: threading.Event, started: float) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.syncing = syncing
+        self.during: list[float] = []
+        self.idle: list[float] = []
+        self.started = started
+        self.synced_s = 0.0
+        self._idle_until = 0.0
+        self._due = 0.0
+        self.timer = QTimer()
+        self.timer.setSingleShot(True)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+
+    def run(self) -> None:
+        from PySide6.QtCore import QCoreApplication
+
+        self._arm()
+        QCoreApplication.exec()
+
+    def _arm(self) -> None:
+        self._due = time.perf_counter() + TICK_MS / 1000
+        self.timer.start(TICK_MS)
+
+    def _tick(self) -> None:
+        from PySide6.QtCore import QCoreApplication
+
+        now = time.perf_counter()
+        late_ms = max(0.0, (now - self._due) * 1000)
+        if not self._idle_until:
+            self.during.append(late_ms)
+            if self.syncing.is_set():
+                self.synced_s = now - self.started
+                self._idle_until = now + IDLE_S
+        elif now < self._idle_until:
+            self.idle.append(late_ms)
+        else:
+            QCoreApplication.quit()
+            return
+        self._arm()
+
+
+def _probe(data_dir: Path) -> dict[str, Any]:
+    from app.cards.simulated import SimulatedReader
+    from app.services.terminal import open_terminal
+    from app.ui.app import start_window
+    from sync.client import RoundSummary, SyncClient
+
+    terminal = open_terminal(data_dir)
+    client = SyncClient(terminal.db, clock=terminal.clock)
+    finished = threading.Event()
+    rounds: list[RoundSummary] = []
+
+    def round_done(summary: RoundSummary) -> None:
+        rounds.append(summary)
+        finished.set()
+
+    readers = [SimulatedReader("Bench reader")]
+    started = time.perf_counter()
+    if "sync_client" in inspect.signature(start_window).parameters:  # the app's own worker
+        mode = "sync_worker"
+        running = start_window(terminal, readers, lang="fa", sync_client=client)
+        if running.sync is None or not hasattr(running.sync, "round_finished"):
+            raise RuntimeError("start_window(sync_client=…) started no sync worker with `round_finished`")
+        # emitted on the worker's thread; a plain function is called right there
+        running.sync.round_finished.connect(round_done)
+    else:
+        mode = "thread"
+        running = start_window(terminal, readers, lang="fa")
+        threading.Thread(target=lambda: round_done(client.sync_round()), daemon=True).start()
+    ticker = _Ticker(finished, started)
+    ticker.run()
+    running.close()
+    summary = rounds[0]
+    return {
+        "mode": mode,
+        "pulled": summary.pull.changes,
+        "ok": summary.ok,
+        "sync_s": round(ticker.synced_s, 2),
+        "ticks": len(ticker.during),
+        "during_ms": _summary(ticker.during),
+        "idle_ms": _summary(ticker.idle),
+    }
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    print(json.dumps(_probe(Path(sys.argv[1]))), flush=True)
