@@ -117,6 +117,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "شماره {phone} متعلق به عضو دیگری است: {name} ({member}).",
     ),
     "unknown_referrer": ("The referrer {member} is not a member.", "معرف {member} عضو باشگاه نیست."),
+    "invalid_entry_id": (
+        "“{entry}” cannot be an entry id (a UUID such as 01900000-0000-7000-8000-000000000001).",
+        "«{entry}» نمی‌تواند شناسه سند باشد (شناسه‌ای مانند 01900000-0000-7000-8000-000000000001).",
+    ),
     "entry_conflict": (
         "The id {entry} was already used for a different request; nothing was written.",
         "شناسه {entry} قبلاً برای درخواست دیگری به کار رفته است؛ چیزی ثبت نشد.",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
+from app.domain.ids import request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, clean_reason
 from app.domain.staff import Action, Role, Staff
 from app.services.terminal import Terminal
@@ -41,7 +42,7 @@ def adjust_points(
     if abs(points_delta) > limit:
         raise ClubError("adjust_over_limit", requested=abs(points_delta), limit=limit, role=staff.role.value)
     reason = clean_reason(reason)
-    entry_id = request_id or terminal.new_id()
+    entry_id = terminal.new_id() if request_id is None else request_entry_id(request_id)
     with terminal.db.write() as conn:
         existing = ledger.get(conn, entry_id)
         if existing is not None:

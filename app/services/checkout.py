@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
-from app.domain.ids import derived_id
+from app.domain.ids import derived_id, request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
 from app.domain.money import require_points, require_rials
 from app.domain.ports import SpendAuthoriser
@@ -34,7 +34,7 @@ class SaleRequest:
     redeem_points: int = 0
     invoice_ref: str | None = None
     staff: Staff | None = None
-    entry_id: str | None = None  # the idempotency key; a new one when None
+    entry_id: str | None = None  # the idempotency key (a UUID); a new one when None
     override: SpendOverride | None = None  # a manager's, for spending beyond the offline grant
 
 
@@ -61,7 +61,7 @@ def record_sale(
     invoice = _clean_invoice(request.invoice_ref)
     if request.staff is not None:
         request.staff.require(Action.RECORD_SALE)
-    sale_id = request.entry_id or terminal.new_id()
+    sale_id = terminal.new_id() if request.entry_id is None else request_entry_id(request.entry_id)
     # the server is asked before the transaction: no lock is held while the network answers
     permit = (
         spending.authorise_online(

@@ -10,7 +10,6 @@ does" without exceptions.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -18,7 +17,7 @@ from sqlalchemy import Connection
 
 from app.domain.card import Card, CardKind, card_number
 from app.domain.errors import ClubError
-from app.domain.ids import derived_id
+from app.domain.ids import canonical_uuid, derived_id
 from app.domain.member import Member, clean_name, national_id_last4
 from app.domain.phone import normalize_phone
 from app.domain.staff import Action, Staff
@@ -69,7 +68,7 @@ def enroll_member(terminal: Terminal, request: EnrollRequest) -> EnrollResult:
         and not date(1900, 1, 1) <= request.birth_date <= datetime.fromtimestamp(now // 1_000_000, UTC).date()
     ):
         raise ClubError("invalid_birth_date", birth_date=str(request.birth_date))
-    member_id = _member_id(request.member_id) if request.member_id else terminal.new_id()
+    member_id = terminal.new_id() if request.member_id is None else _member_id(request.member_id)
     with terminal.db.write() as conn:
         existing = members.get(conn, member_id)
         if existing is not None:
@@ -101,10 +100,10 @@ def enroll_member(terminal: Terminal, request: EnrollRequest) -> EnrollResult:
 
 def _member_id(raw: str) -> str:
     """A member id as the wire carries it (lowercase, dashed UUID); it seeds the ids of its outbox items."""
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise ClubError("invalid_member_id", member=raw) from None
+    member_id = canonical_uuid(raw)
+    if member_id is None:
+        raise ClubError("invalid_member_id", member=raw)
+    return member_id
 
 
 def _queue_new_member(conn: Connection, member: Member, request: EnrollRequest, now: int) -> Card | None:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
-from app.domain.ids import derived_id
+from app.domain.ids import derived_id, request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
 from app.domain.returns import SaleRecord, settle_return
 from app.domain.staff import Action, Staff
@@ -29,7 +29,7 @@ class ReturnRequest:
     invoice_ref: str
     amount_rials: int | None = None  # None: everything not yet returned
     staff: Staff | None = None
-    entry_id: str | None = None
+    entry_id: str | None = None  # the idempotency key (a UUID); a new one when None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class ReturnResult:
 def return_sale(terminal: Terminal, request: ReturnRequest) -> ReturnResult:
     if request.staff is not None:
         request.staff.require(Action.RETURN_SALE)
-    return_id = request.entry_id or terminal.new_id()
+    return_id = terminal.new_id() if request.entry_id is None else request_entry_id(request.entry_id)
     with terminal.db.write() as conn:
         existing = ledger.get(conn, return_id)
         if existing is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
+from app.domain.ids import request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, clean_reason
 from app.domain.staff import Action, Staff
 from app.services.terminal import Terminal
@@ -32,10 +33,11 @@ class ReversalResult:
 def reverse_entry(
     terminal: Terminal, entry_id: str, reason: str, staff: Staff, request_id: str | None = None
 ) -> ReversalResult:
-    """Reverse what remains of entry_id. `staff` must already be authenticated."""
+    """Reverse what remains of entry_id. `staff` must already be authenticated; `request_id` (a UUID)
+    is the idempotency key."""
     staff.require(Action.REVERSE_ENTRY)
     reason = clean_reason(reason)
-    reversal_id = request_id or terminal.new_id()
+    reversal_id = terminal.new_id() if request_id is None else request_entry_id(request_id)
     with terminal.db.write() as conn:
         existing = ledger.get(conn, reversal_id)
         if existing is not None:

@@ -96,6 +96,23 @@ def test_a_retried_sale_with_the_same_entry_id_is_recorded_once(data_dir):
     assert entry_count(data_dir) == 1
 
 
+def test_an_entry_id_is_a_uuid_in_any_spelling_and_stored_as_the_wire_carries_it(data_dir):
+    spelling = "{01900000-0000-7000-8000-00000000C0DE}"
+    sale = ok_json(data_dir, "sale", PHONE, "--amount", "1000000", "--entry-id", spelling)
+    assert sale["sale_id"] == "01900000-0000-7000-8000-00000000c0de"
+    for args in (
+        ("sale", PHONE, "--amount", "1000000", "--entry-id", "sale-1"),
+        ("return", sale["invoice_ref"], "--entry-id", "return-1"),
+        ("reverse", sale["sale_id"], "--reason", "x", "--staff", MANAGER.name, "--pin", MANAGER_PIN,
+         "--entry-id", "reverse-1"),
+    ):
+        assert f"“{args[-1]}” cannot be an entry id" in refused(data_dir, *args)
+    assert "نمی‌تواند شناسه سند باشد" in refused(data_dir, *args, "--lang", "fa")
+    assert "cannot be a member id" in refused(
+        data_dir, "member", "add", "--name", "X", "--phone", "09120000001", "--member-id", "x-1"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

@@ -260,3 +260,78 @@ def test_search_by_name_phone_or_card(terminal, member):
     assert [m.member.id for m in search_members(terminal, "0935 123 4567")] == [member.id]
     assert search_members(terminal, "nobody") == []
     assert search_members(terminal, "%") == []
+
+
+SPELLINGS_OF_ONE_UUID = [
+    "01900000-0000-7000-8000-0000000000C1",
+    "019000000000700080000000000000c1",
+    "{01900000-0000-7000-8000-0000000000c1}",
+    "urn:uuid:01900000-0000-7000-8000-0000000000c1",
+]
+WIRE_FORM = "01900000-0000-7000-8000-0000000000c1"
+
+
+def _use_cases(terminal, member):
+    """Each use case that takes a caller's entry id, as a function of that id to the entry it wrote."""
+    from app.services.adjust import adjust_points
+
+    sale = earn(terminal, member, 5_000_000)
+    manager = authenticate(terminal, MANAGER.name, MANAGER_PIN)
+
+    def sell(key):
+        return record_sale(terminal, SaleRequest(member.id, 1_000_000, 10, entry_id=key)).sale_id
+
+    def give_back(key):
+        return return_sale(terminal, ReturnRequest(sale.invoice_ref, 1_000_000, entry_id=key)).entry_ids[0]
+
+    def reverse(key):
+        return reverse_entry(terminal, sale.sale_id, "void", manager, request_id=key).entry_id
+
+    def adjust(key):
+        return adjust_points(terminal, member.id, 5, "gift", manager, request_id=key).entry_id
+
+    return {"sale": sell, "return": give_back, "reversal": reverse, "adjust": adjust}
+
+
+def _entry_ids(terminal):
+    from sqlalchemy import text
+
+    with terminal.db.read() as conn:
+        return set(conn.execute(text("SELECT id FROM ledger_entry")).scalars())
+
+
+@pytest.mark.parametrize("use_case", ["sale", "return", "reversal", "adjust"])
+@pytest.mark.parametrize(
+    "bad", ["sale-42", "", "01900000-0000-7000-8000-00000000000", "Z1900000-0000-7000-8000-000000000001"]
+)
+def test_an_entry_id_that_is_not_a_uuid_is_refused(terminal, member, use_case, bad):
+    run = _use_cases(terminal, member)[use_case]
+    before = _entry_ids(terminal)
+    with pytest.raises(ClubError) as error:
+        run(bad)
+    assert error.value.code == "invalid_entry_id" and error.value.params == {"entry": bad}
+    assert _entry_ids(terminal) == before  # nothing written
+
+
+@pytest.mark.parametrize("use_case", ["sale", "return", "reversal", "adjust"])
+@pytest.mark.parametrize("spelling", SPELLINGS_OF_ONE_UUID)
+def test_an_entry_id_is_kept_as_the_wire_carries_it(terminal, member, use_case, spelling):
+    run = _use_cases(terminal, member)[use_case]
+    assert run(spelling) == WIRE_FORM
+    assert WIRE_FORM in _entry_ids(terminal)
+    before = _entry_ids(terminal)
+    assert run(WIRE_FORM) == WIRE_FORM  # the same key in another spelling is a retry
+    assert _entry_ids(terminal) == before
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS_OF_ONE_UUID)
+def test_a_member_id_is_kept_as_the_wire_carries_it(terminal, spelling):
+    request = EnrollRequest(name="Nima", phone="09350000000", member_id=spelling)
+    assert enroll_member(terminal, request).member.id == WIRE_FORM
+    assert enroll_member(terminal, request).replayed
+
+
+@pytest.mark.parametrize("bad", ["nima-1", ""])
+def test_a_member_id_that_is_not_a_uuid_is_refused(terminal, bad):
+    with refused("invalid_member_id"):
+        enroll_member(terminal, EnrollRequest(name="Nima", phone="09350000000", member_id=bad))
