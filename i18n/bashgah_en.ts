@@ -960,8 +960,12 @@
         <translation>Entries the club server rejected or holds differently: the club office reviews them.</translation>
     </message>
     <message>
-        <source>Clock behind the server</source>
-        <translation>Clock behind the server</translation>
+        <source>Clock behind</source>
+        <translation>Clock behind</translation>
+    </message>
+    <message>
+        <source>This terminal&apos;s clock is behind the club server&apos;s: points cannot be spent offline.</source>
+        <translation>This terminal&apos;s clock is behind the club server&apos;s: points cannot be spent offline.</translation>
     </message>
     <message>
         <source>Server: this terminal was revoked by the club (working offline)</source>

@@ -960,8 +960,12 @@
         <translation>سندهایی که سرور باشگاه نپذیرفت یا به شکل دیگری دارد: دفتر باشگاه آن‌ها را بررسی می‌کند.</translation>
     </message>
     <message>
-        <source>Clock behind the server</source>
-        <translation>ساعت عقب‌تر از سرور</translation>
+        <source>Clock behind</source>
+        <translation>ساعت عقب است</translation>
+    </message>
+    <message>
+        <source>This terminal&apos;s clock is behind the club server&apos;s: points cannot be spent offline.</source>
+        <translation>ساعت این پایانه از ساعت سرور باشگاه عقب است: بدون اتصال امتیازی خرج نمی‌شود.</translation>
     </message>
     <message>
         <source>Server: this terminal was revoked by the club (working offline)</source>

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from sync.client import SyncStatus
 
 REFRESH_MS = 5_000
+# px: when everything is to be said, these give way (their tooltips stay whole) before the window grows
+SERVER_MIN_WIDTH = 160
+NAME_MIN_WIDTH = 110
 ALARM_STYLE = "QLabel { color: #B00020; font-weight: bold; }"
 GOOD_STYLE = "QLabel { color: #1B7F3B; }"
 
@@ -45,6 +48,9 @@ class StatusBarWidget(QStatusBar):
         for label in (self.set_aside_label, self.clock_label):
             label.setStyleSheet(ALARM_STYLE)
             label.hide()
+        self.server_label.setMinimumWidth(SERVER_MIN_WIDTH)
+        for label in (self.staff_label, self.branch_label):
+            label.setMinimumWidth(NAME_MIN_WIDTH)
         for label in (
             self.readers_label,
             self.server_label,
@@ -54,6 +60,7 @@ class StatusBarWidget(QStatusBar):
             self.staff_label,
             self.branch_label,
         ):
+            label.setContentsMargins(6, 0, 6, 0)  # apart, so "Set aside: 1" and the next label never run on
             self.addPermanentWidget(label)
         self.addWidget(self.demo_label)
         ctx.session.staff_changed.connect(lambda _staff: self.retranslate())
@@ -113,6 +120,8 @@ class StatusBarWidget(QStatusBar):
         self.branch_label.setText(
             self.tr("Branch: {name}").format(name=self._branch[0] if lang == "fa" else self._branch[1])
         )
+        for label in (self.staff_label, self.branch_label):
+            label.setToolTip(label.text())  # whole, should the bar be too narrow for it
         if self._ctx.simulated is not None:
             self.demo_label.setText(self.tr("Demo: F9 taps a member card, Shift+F9 a damaged one"))
 
@@ -128,11 +137,13 @@ class StatusBarWidget(QStatusBar):
     def _show_sync(self) -> None:
         """An enrolled terminal: where the server stands, what waits, what was set aside."""
         status, lang = self._sync, self._ctx.session.lang
-        self.server_label.setText(self.server_text())
+        text = self.server_text()
+        self.server_label.setText(text)
         self.server_label.setStyleSheet(ALARM_STYLE if self._refusal else "")
         # the client keeps its last error after later rounds succeed: it explains only an offline state
         offline = status is not None and status.online is False
-        self.server_label.setToolTip((status.last_error or "") if offline else "")
+        why = (status.last_error or "") if offline else ""
+        self.server_label.setToolTip("\n".join(t for t in (text, why) if t))
         self._show_unsynced(status.unsynced if status else None, synced=bool(status and status.synced))
         rejected = status.rejected if status else 0
         self.set_aside_label.setText(
@@ -143,7 +154,10 @@ class StatusBarWidget(QStatusBar):
         )
         self.set_aside_label.setVisible(rejected > 0)
         behind = bool(status and status.clock_behind)
-        self.clock_label.setText(self.tr("Clock behind the server") if behind else "")
+        self.clock_label.setText(self.tr("Clock behind") if behind else "")
+        self.clock_label.setToolTip(
+            self.tr("This terminal's clock is behind the club server's: points cannot be spent offline.")
+        )
         self.clock_label.setVisible(behind)
 
     def server_text(self) -> str:
