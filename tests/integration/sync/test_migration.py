@@ -1,9 +1,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The sync migration: it upgrades a terminal that already holds a club, and the models match it."""
+"""Migrations: the sync migration upgrades a terminal that already holds a club, the models match the
+migrations, and a start whose schema is current never imports alembic."""
 
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import text
 
 from app.services.checkout import SaleRequest, record_sale
@@ -13,7 +22,7 @@ from app.services.terminal import open_terminal
 from app.store import ledger
 from app.store.club import Device
 from app.store.database import DB_FILENAME, Database, make_engine
-from app.store.migrate import alembic_config
+from app.store.migrate import alembic_config, current_revisions, head_revision
 from app.store.schema import Base
 from tests.support.club import BRANCH_1, DEVICE_1, TEST_CLUB
 
@@ -53,3 +62,46 @@ def test_the_models_match_the_migrations(tmp_path):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"render_as_batch": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_head_read_from_the_file_names_is_alembics():
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert head_revision() == scripts.get_current_head()
+    for script in scripts.walk_revisions():  # NNNN_name.py holds revision NNNN
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+
+
+def test_a_current_schema_opens_without_importing_alembic(tmp_path):
+    Database.open(tmp_path).close()
+    probe = (
+        "import sys; from app.store.database import Database; "
+        f"Database.open({str(tmp_path)!r}).close(); print(sorted(m for m in sys.modules if 'alembic' in m))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_new_data_dir_and_an_older_schema_are_brought_to_the_head(tmp_path):
+    fresh = Database.open(tmp_path / "new")
+    assert current_revisions(fresh.engine) == (head_revision(),)
+    fresh.close()
+    (tmp_path / "old").mkdir()
+    engine = make_engine(tmp_path / "old" / DB_FILENAME)
+    command.upgrade(alembic_config(engine), "0001")
+    assert current_revisions(engine) == ("0001",)
+    engine.dispose()
+    old = Database.open(tmp_path / "old")
+    assert current_revisions(old.engine) == (head_revision(),)
+    old.close()
+
+
+def test_a_schema_newer_than_the_code_is_refused_as_before(tmp_path):
+    Database.open(tmp_path).close()
+    with sqlite3.connect(tmp_path / DB_FILENAME) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(CommandError, match="Can't locate revision identified by '9999'"):
+        Database.open(tmp_path)
+    with sqlite3.connect(tmp_path / DB_FILENAME) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]
