@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -167,6 +168,8 @@ class LedgerEntryRow(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "device_seq"),
         Index("ix_ledger_entry_member_time", "member_id", "created_at_us"),
+        # most entries reverse nothing: only those that do are indexed (a page fewer written per sale)
+        Index("ix_ledger_entry_reverses", "reverses", sqlite_where=text("reverses IS NOT NULL")),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
@@ -182,7 +185,7 @@ class LedgerEntryRow(Base):
     discount_rials: Mapped[int] = mapped_column(Integer)
     invoice_ref: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    reverses: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    reverses: Mapped[str | None] = mapped_column(String(36), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -134,3 +134,31 @@ def test_a_failed_use_case_writes_nothing(sold):
 
 def test_the_file_is_where_the_data_dir_says(terminal, tmp_path):
     assert terminal.db.path == tmp_path / "data" / DB_FILENAME
+
+
+def test_the_reverses_index_holds_only_reversals_and_serves_their_lookup(sold):
+    """Most entries reverse nothing: the index skips them (one index page fewer written per sale), and
+    the lookup of an entry's reversals (`reverses = ?`) still searches it."""
+    from sqlalchemy import event
+
+    terminal, sales = sold
+    index = "ix_ledger_entry_reverses"
+    with terminal.db.read() as conn:
+        sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": index}).scalar()
+    assert sql is not None and sql.endswith("WHERE reverses IS NOT NULL")
+
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, *_):
+        statements.append((statement, parameters))
+
+    event.listen(terminal.db.engine, "before_cursor_execute", capture)
+    try:
+        with terminal.db.read() as conn:
+            ledger.reversals_of(conn, sales[0].sale_id)
+    finally:
+        event.remove(terminal.db.engine, "before_cursor_execute", capture)
+    (statement, parameters), = [s for s in statements if "reverses = ?" in s[0]]
+    with terminal.db.read() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    assert plan == [f"SEARCH ledger_entry USING INDEX {index} (reverses=?)"]

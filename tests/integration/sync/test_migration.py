@@ -64,6 +64,20 @@ def test_the_models_match_the_migrations(tmp_path):
         assert compare_metadata(context, Base.metadata) == []
 
 
+
+def test_the_models_indexes_are_the_migrations_to_the_letter(tmp_path):
+    """compare_metadata does not look at a partial index's WHERE: compare the SQL SQLite keeps."""
+    Database.open(tmp_path / "migrated").close()
+    engine = make_engine(tmp_path / "models.sqlite3")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+    with sqlite3.connect(tmp_path / "migrated" / DB_FILENAME) as migrated, sqlite3.connect(
+        tmp_path / "models.sqlite3"
+    ) as models:
+        assert migrated.execute(query).fetchall() == models.execute(query).fetchall()
+
+
 def test_the_head_read_from_the_file_names_is_alembics():
     scripts = ScriptDirectory.from_config(alembic_config())
     assert head_revision() == scripts.get_current_head()
