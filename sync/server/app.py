@@ -36,7 +36,7 @@ def create_app(db: Database, clock: Clock | None = None) -> FastAPI:
     app.include_router(routes.router, responses=errors.ERROR_RESPONSES)
     app.include_router(admin.router, responses=errors.ERROR_RESPONSES)
     # Responses are gzipped for clients that accept it; request bodies may be gzipped (RequestBodies).
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(RequestBodies)
     return app
 

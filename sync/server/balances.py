@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, case, update
+from sqlalchemy import Connection, bindparam, case, select, update
 
 from app.domain.balance import fold_balances
 from app.domain.ledger import LedgerEntry
@@ -26,26 +26,52 @@ NEGATIVE_BALANCE = "negative_balance"
 def apply(conn: Connection, pub: Publisher, entries: Iterable[LedgerEntry]) -> None:
     """Add the entries to their members' balances (members in id order: no deadlock between pushes)."""
     deltas = fold_balances(entries)
-    for member_id in sorted(deltas):
-        delta = deltas[member_id]
-        row = conn.execute(
-            update(BALANCE)
-            .where(BALANCE.c.member_id == member_id)
-            .values(
-                points=BALANCE.c.points + delta.points,
-                wallet_rials=BALANCE.c.wallet_rials + delta.wallet_rials,
-                spend_rials=BALANCE.c.spend_rials + delta.spend_rials,
-                purchase_count=BALANCE.c.purchase_count + delta.purchase_count,
-                last_activity_us=case(
-                    (BALANCE.c.last_activity_us < delta.last_activity_us, delta.last_activity_us),
-                    else_=BALANCE.c.last_activity_us,
-                ),
-            )
-            .returning(BALANCE.c.points, BALANCE.c.wallet_rials, BALANCE.c.restricted)
-        ).one()
+    if not deltas:
+        return
+    order = sorted(deltas)
+    # one executemany (a pipeline on psycopg), in member-id order: the row locks are taken in that order
+    conn.execute(
+        _ADD,
+        [
+            {
+                "m": member_id,
+                "points": deltas[member_id].points,
+                "wallet": deltas[member_id].wallet_rials,
+                "spend": deltas[member_id].spend_rials,
+                "count": deltas[member_id].purchase_count,
+                "last": deltas[member_id].last_activity_us,
+            }
+            for member_id in order
+        ],
+    )
+    rows = {
+        row.member_id: row
+        for row in conn.execute(
+            select(BALANCE.c.member_id, BALANCE.c.points, BALANCE.c.wallet_rials, BALANCE.c.restricted)
+            .where(BALANCE.c.member_id.in_(order))
+        )
+    }
+    for member_id in order:
+        row = rows[member_id]
         negative = row.points < 0 or row.wallet_rials < 0
         if negative != row.restricted:
             _restrict(conn, pub, member_id, row, restricted=negative)
+
+
+_ADD = (
+    update(BALANCE)
+    .where(BALANCE.c.member_id == bindparam("m"))
+    .values(
+        points=BALANCE.c.points + bindparam("points"),
+        wallet_rials=BALANCE.c.wallet_rials + bindparam("wallet"),
+        spend_rials=BALANCE.c.spend_rials + bindparam("spend"),
+        purchase_count=BALANCE.c.purchase_count + bindparam("count"),
+        last_activity_us=case(
+            (BALANCE.c.last_activity_us < bindparam("last"), bindparam("last")),
+            else_=BALANCE.c.last_activity_us,
+        ),
+    )
+)
 
 
 def _restrict(conn: Connection, pub: Publisher, member_id: str, row: Any, *, restricted: bool) -> None:

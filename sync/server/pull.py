@@ -22,8 +22,8 @@ from sync.server.models import CHANGE, ENTRY
 _ENTRY_FIELDS = tuple(WireEntry.model_fields)
 
 
-def page(conn: Connection, since: int, limit: int, now_us: int) -> dict[str, Any]:
-    """A PullResponse as a dict: up to `limit` changes with seq > since, in seq order."""
+def _rows(conn: Connection, since: int, limit: int) -> tuple[list[tuple[int, int, Any]], bool]:
+    """Up to `limit` (seq, is_entry, row) with seq > since, merged in seq order; and whether more wait."""
     changes = conn.execute(
         select(CHANGE.c.seq, CHANGE.c.body)
         .where(CHANGE.c.seq > since)
@@ -40,14 +40,37 @@ def page(conn: Connection, since: int, limit: int, now_us: int) -> dict[str, Any
         [(row.seq, 0, row) for row in changes] + [(row.server_seq, 1, row) for row in entries],
         key=lambda t: t[0],
     )
-    taken = merged[:limit]
+    return merged[:limit], len(merged) > limit
+
+
+def page(conn: Connection, since: int, limit: int, now_us: int) -> dict[str, Any]:
+    """A PullResponse as a dict: up to `limit` changes with seq > since, in seq order."""
+    taken, more = _rows(conn, since, limit)
     return {
         "protocol": PROTOCOL_VERSION,
         "changes": [_change(seq, is_entry, row) for seq, is_entry, row in taken],
         "next_cursor": taken[-1][0] if taken else since,
-        "more": len(merged) > limit,
+        "more": more,
         "server_time_us": now_us,
     }
+
+
+def page_json(conn: Connection, since: int, limit: int, now_us: int) -> bytes:
+    """The same page as JSON bytes. Stored change bodies are spliced in as they are (a JSON object, its
+    seq added as a last key, which wins over any earlier one as in `page`): decoding and re-encoding a
+    million member changes was most of a new terminal's pull."""
+    taken, more = _rows(conn, since, limit)
+    parts = [
+        json.dumps(_change(seq, 1, row), ensure_ascii=False, separators=(",", ":"))
+        if is_entry
+        else f'{row.body.rstrip()[:-1]},"seq":{seq}}}'
+        for seq, is_entry, row in taken
+    ]
+    next_cursor = taken[-1][0] if taken else since
+    return (
+        f'{{"protocol":{PROTOCOL_VERSION},"changes":[{",".join(parts)}],"next_cursor":{next_cursor},'
+        f'"more":{"true" if more else "false"},"server_time_us":{now_us}}}'
+    ).encode()
 
 
 def _change(seq: int, is_entry: int, row: Any) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Connection, literal, select
 
@@ -108,7 +107,7 @@ def pull_page(
     if protocol != PROTOCOL_VERSION:
         raise ApiError(400, "unsupported_protocol", "this server speaks protocol 1")
     with _db(request).read() as conn:
-        return JSONResponse(pull.page(conn, since, limit, _now(request)))
+        return Response(pull.page_json(conn, since, limit, _now(request)), media_type="application/json")
 
 
 def _device_key(conn: Connection, device: Device) -> grants.DeviceKey:

@@ -77,3 +77,18 @@ def test_responses_are_gzipped_for_clients_that_accept_it(client, club_db, termi
     raw = client.get("/v1/sync/pull", headers=terminal.auth | {"Accept-Encoding": "identity"})
     assert "content-encoding" not in raw.headers
     assert len(gzip.compress(raw.content)) < len(raw.content)
+
+
+def test_the_spliced_page_is_the_decoded_page(client, club_db, terminal):
+    """pull.page_json splices stored bodies in: it must say exactly what pull.page says."""
+    import json
+
+    from sync.server import pull
+
+    m = member()
+    items = [member_item(m), card_item(m.id, "9826001000000018")]
+    push(client, terminal, [terminal.entry(m.id) for _ in range(4)], items)
+    with club_db.engine.connect() as conn:
+        for since, limit in ((0, 1), (0, 3), (2, 5), (0, MAX_PULL_LIMIT), (10_000, 5)):
+            spliced = json.loads(pull.page_json(conn, since, limit, 42))
+            assert spliced == json.loads(json.dumps(pull.page(conn, since, limit, 42)))
