@@ -25,8 +25,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from hypothesis import HealthCheck, event, settings
+from hypothesis import HealthCheck, settings
+from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -63,6 +65,13 @@ FAULTS = [
     "cut_response", "cut_request",
 ]  # fmt: skip
 QUIET_ROUNDS = 6
+
+
+def event(label: str) -> None:
+    """Counted in hypothesis's statistics when a run of the machine is a test (not when a plain test
+    borrows the machine, where hypothesis refuses events)."""
+    if currently_in_test_context():
+        hypothesis_event(label)
 
 
 class TillCrashedError(Exception):
