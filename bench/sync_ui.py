@@ -7,13 +7,11 @@ The bench enrols a terminal, then adds `members` member changes on the server (t
 its sync worker (app.ui.sync_worker, started by `start_window(sync_client=…)` as the app does), a chain
 of 10 ms single-shot timers on the UI thread recording how late each one fired, until the worker's first
 round (push, then the pull of the whole backlog, photos, grants) has finished; then one idle second.
-Where `start_window` has no sync worker yet, the client's round runs on a plain thread beside the window
-and the JSON says so (`mode`).
+The heap is settled after start-up as `run_window` does (`app.ui.app.settle_heap`).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import subprocess
@@ -106,7 +104,7 @@ class _Ticker:
 def _probe(data_dir: Path) -> dict[str, Any]:
     from app.cards.simulated import SimulatedReader
     from app.services.terminal import open_terminal
-    from app.ui.app import start_window
+    from app.ui.app import settle_heap, start_window
     from sync.client import RoundSummary, SyncClient
 
     terminal = open_terminal(data_dir)
@@ -120,23 +118,16 @@ def _probe(data_dir: Path) -> dict[str, Any]:
 
     readers = [SimulatedReader("Bench reader")]
     started = time.perf_counter()
-    if "sync_client" in inspect.signature(start_window).parameters:  # the app's own worker
-        mode = "sync_worker"
-        running = start_window(terminal, readers, lang="fa", sync_client=client)
-        if running.sync is None or not hasattr(running.sync, "round_finished"):
-            raise RuntimeError("start_window(sync_client=…) started no sync worker with `round_finished`")
-        # emitted on the worker's thread; a plain function is called right there
-        running.sync.round_finished.connect(round_done)
-    else:
-        mode = "thread"
-        running = start_window(terminal, readers, lang="fa")
-        threading.Thread(target=lambda: round_done(client.sync_round()), daemon=True).start()
+    running = start_window(terminal, readers, lang="fa", sync_client=client)
+    settle_heap()  # as run_window does
+    if running.sync is None:
+        raise RuntimeError("start_window(sync_client=…) started no sync worker")
+    running.sync.round_finished.connect(round_done)
     ticker = _Ticker(finished, started)
     ticker.run()
     running.close()
     summary = rounds[0]
     return {
-        "mode": mode,
         "pulled": summary.pull.changes,
         "ok": summary.ok,
         "sync_s": round(ticker.synced_s, 2),

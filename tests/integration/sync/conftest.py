@@ -9,6 +9,7 @@ Tills enrol through the real command path: a code from the admin API, `enroll_de
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Iterator
@@ -125,7 +126,14 @@ def club_server(server_template: tuple[Path, str], tmp_path: Path) -> Iterator[C
     template, token = server_template
     path = tmp_path / "server.sqlite3"
     shutil.copyfile(template, path)
-    process = ServerProcess(f"sqlite:///{path}", log_dir=tmp_path)
+    with _serving(f"sqlite:///{path}", token, tmp_path) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _serving(url: str, token: str, log_dir: Path) -> Iterator[ClubServer]:
+    """A server process on `url` with a manager on staff; stopped on the way out."""
+    process = ServerProcess(url, log_dir=log_dir)
     process.start()
     try:
         server = ClubServer(process, token)
@@ -149,14 +157,8 @@ def postgres_club_server(tmp_path: Path) -> Iterator[ClubServer]:
     try:
         token = _install_club(db)
         db.dispose()
-        process = ServerProcess(url, log_dir=tmp_path)
-        process.start()
-        try:
-            server = ClubServer(process, token)
-            server.add_manager()
+        with _serving(url, token, tmp_path) as server:
             yield server
-        finally:
-            process.stop()
     finally:
         db.dispose()
         cluster.drop_database(url)

@@ -69,3 +69,12 @@ def open_window(qapp, till: Till) -> Iterator[Callable[..., object]]:
     for running in opened:
         running.close()
         assert running.sync is not None and not running.sync.is_running()  # joined, not left behind
+
+
+def wait_status(qtbot, running, check, then=None):
+    """Run `then` (if any) and wake the worker; the first status that passes `check`."""
+    with qtbot.waitSignal(running.sync.status_changed, timeout=WAIT_MS, check_params_cb=check) as blocker:
+        if then is not None:
+            then()
+        running.sync.wake()
+    return blocker.args[0]

@@ -21,17 +21,9 @@ from app.store import grants, ledger, sync_state
 from app.ui.dialogs.manager import OverrideDialog
 from app.ui.messages import club_error_text
 from app.ui.widgets.banner import BannerKind
-from tests.ui.sync.conftest import MANAGER_NAME, MANAGER_PIN, WAIT_MS
+from tests.ui.sync.conftest import MANAGER_NAME, MANAGER_PIN, WAIT_MS, wait_status
 
 GRANT = 300
-
-
-def wait_status(qtbot, running, check, then=None):
-    with qtbot.waitSignal(running.sync.status_changed, timeout=WAIT_MS, check_params_cb=check) as blocker:
-        if then is not None:
-            then()
-        running.sync.wake()
-    return blocker.args[0]
 
 
 def synced_with_grant(till):

@@ -12,21 +12,12 @@ from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.store import grants, ledger
 from app.ui.format import datetime_text
-from tests.ui.sync.conftest import WAIT_MS
+from tests.ui.sync.conftest import WAIT_MS, wait_status
 
 
 def points(terminal, member_id):
     with terminal.db.read() as conn:
         return ledger.balance(conn, member_id).points
-
-
-def wait_status(qtbot, running, check, then=None):
-    """Run `then` (if any) and wake the worker; the first status that passes `check`."""
-    with qtbot.waitSignal(running.sync.status_changed, timeout=WAIT_MS, check_params_cb=check) as blocker:
-        if then is not None:
-            then()
-        running.sync.wake()
-    return blocker.args[0]
 
 
 def synced(status):
