@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, case, select, update
 from app.domain.balance import fold_balances
 from app.domain.ledger import LedgerEntry
 from sync.server.alerts import raise_alert
+from sync.server.db import one_of
 from sync.server.models import BALANCE
 from sync.server.sequence import Publisher
 
@@ -48,7 +49,7 @@ def apply(conn: Connection, pub: Publisher, entries: Iterable[LedgerEntry]) -> N
         row.member_id: row
         for row in conn.execute(
             select(BALANCE.c.member_id, BALANCE.c.points, BALANCE.c.wallet_rials, BALANCE.c.restricted)
-            .where(BALANCE.c.member_id.in_(order))
+            .where(one_of(conn, BALANCE.c.member_id, order))
         )
     }
     for member_id in order:

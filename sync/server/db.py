@@ -19,12 +19,23 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, exc
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    any_,
+    create_engine,
+    event,
+    exc,
+    literal,
+)
 from sqlalchemy.engine import URL, make_url
 
 DB_ENV = "BASHGAH_SERVER_DB"
@@ -147,3 +158,16 @@ def dialect_insert(conn: Connection, table: Table) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
+
+
+def one_of(conn: Connection, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values`, as one array parameter (`= ANY(…)`) on PostgreSQL.
+
+    A push asks about a thousand ids at a time. Spelled as IN, every count is a new statement of a
+    thousand parameters that SQLAlchemy renders and psycopg parses anew (a fifth of a push's time); as
+    one array, the statement is the same every time. SQLite has no arrays and keeps IN.
+    """
+    listed = list(values)
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(listed, ARRAY(column.type)))
+    return column.in_(listed)

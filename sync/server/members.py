@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, or_, select, update
 
 from sync.protocol import WireCard, WireMember, WireRevocation
-from sync.server.db import dialect_insert
+from sync.server.db import dialect_insert, one_of
 from sync.server.models import BALANCE, BRANCH, CARD, MEMBER, MEMBER_PHOTO, REVOCATION, TIER
 from sync.server.sequence import Publisher
 
@@ -32,7 +32,7 @@ def get(conn: Connection, member_id: str) -> WireMember | None:
 def existing_ids(conn: Connection, member_ids: set[str]) -> set[str]:
     if not member_ids:
         return set()
-    return set(conn.execute(select(MEMBER.c.id).where(MEMBER.c.id.in_(member_ids))).scalars())
+    return set(conn.execute(select(MEMBER.c.id).where(one_of(conn, MEMBER.c.id, member_ids))).scalars())
 
 
 def refusal_for_member(conn: Connection, member: WireMember) -> str | None:

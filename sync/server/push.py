@@ -30,7 +30,7 @@ from sync.protocol import (
 )
 from sync.server import balances, members
 from sync.server.alerts import raise_alert
-from sync.server.db import dialect_insert
+from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
 from sync.server.models import BRANCH, DEVICE, ENTRY, ITEM, REJECTED
 from sync.server.sequence import Publisher
@@ -284,8 +284,8 @@ def _load_known(conn: Connection, device_id: str, entries: list[WireEntry]) -> _
     seqs = {e.device_seq for e in entries}
     found: list[dict[Any, Any]] = []
     for table in (ENTRY, REJECTED):
-        slot = and_(table.c.device_id == device_id, table.c.device_seq.in_(seqs))
-        rows = list(conn.execute(select(table).where(or_(table.c.id.in_(ids), slot))))
+        slot = and_(table.c.device_id == device_id, one_of(conn, table.c.device_seq, seqs))
+        rows = list(conn.execute(select(table).where(or_(one_of(conn, table.c.id, ids), slot))))
         found.append({r.id: r for r in rows})
         found.append({r.device_seq: r for r in rows if r.device_id == device_id})
     return _Known(*found)
@@ -295,12 +295,13 @@ def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
     """Why each entry cannot be accepted (hash first, then what it names), or None."""
     known_members = members.existing_ids(conn, {e.member_id for e in entries})
     branch_ids = {e.branch_id for e in entries}
-    known_branches = set(conn.execute(select(BRANCH.c.id).where(BRANCH.c.id.in_(branch_ids))).scalars())
+    in_branches = select(BRANCH.c.id).where(one_of(conn, BRANCH.c.id, branch_ids))
+    known_branches = set(conn.execute(in_branches).scalars())
     reasons: list[str | None] = []
     for entry in entries:
         if not entry.hash_holds():
             reasons.append("hash_mismatch")
-        elif _has_nul(entry.model_dump()):
+        elif _has_nul(dict(entry)):  # flat: its fields, without model_dump's copying
             reasons.append("unstorable_text")
         elif entry.member_id not in known_members:
             reasons.append("unknown_member")

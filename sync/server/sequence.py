@@ -85,12 +85,28 @@ class Publisher:
         if changes:
             conn.execute(insert(CHANGE), changes)
         if entries:
-            conn.execute(
-                update(ENTRY).where(ENTRY.c.id == bindparam("entry_id")).values(server_seq=bindparam("seq")),
-                entries,
-            )
+            _number_entries(conn, entries)
         self._order.clear()
         return seqs
+
+
+_NUMBER_PG = (
+    "UPDATE ledger_entry SET server_seq = numbered.seq"
+    " FROM unnest(%s::text[], %s::bigint[]) AS numbered(id, seq) WHERE ledger_entry.id = numbered.id"
+)
+
+
+def _number_entries(conn: Connection, entries: list[dict[str, Any]]) -> None:
+    """Write each entry's server_seq. On PostgreSQL one statement over two arrays: a thousand pipelined
+    UPDATEs of a push's batch cost a fifth of its time."""
+    if conn.dialect.name == "postgresql":
+        ids = [e["entry_id"] for e in entries]
+        seqs = [e["seq"] for e in entries]
+        conn.exec_driver_sql(_NUMBER_PG, (ids, seqs))
+        return
+    conn.execute(
+        update(ENTRY).where(ENTRY.c.id == bindparam("entry_id")).values(server_seq=bindparam("seq")), entries
+    )
 
 
 def current(conn: Connection) -> int:
