@@ -924,16 +924,20 @@
 <context>
     <name>StatusBarWidget</name>
     <message>
-        <source>Server: not enrolled (working offline)</source>
-        <translation>Server: not enrolled (working offline)</translation>
-    </message>
-    <message>
         <source>Unsynced: {count}</source>
         <translation>Unsynced: {count}</translation>
     </message>
     <message>
         <source>Staff: {name}</source>
         <translation>Staff: {name}</translation>
+    </message>
+    <message>
+        <source>Server: not enrolled</source>
+        <translation>Server: not enrolled</translation>
+    </message>
+    <message>
+        <source>This terminal is not enrolled with a club server: it works on its own, offline.</source>
+        <translation>This terminal is not enrolled with a club server: it works on its own, offline.</translation>
     </message>
     <message>
         <source>Nobody logged in</source>

@@ -924,16 +924,20 @@
 <context>
     <name>StatusBarWidget</name>
     <message>
-        <source>Server: not enrolled (working offline)</source>
-        <translation>سرور: ثبت نشده (کار آفلاین)</translation>
-    </message>
-    <message>
         <source>Unsynced: {count}</source>
         <translation>همگام‌نشده: {count}</translation>
     </message>
     <message>
         <source>Staff: {name}</source>
         <translation>کارمند: {name}</translation>
+    </message>
+    <message>
+        <source>Server: not enrolled</source>
+        <translation>سرور: ثبت نشده</translation>
+    </message>
+    <message>
+        <source>This terminal is not enrolled with a club server: it works on its own, offline.</source>
+        <translation>این پایانه در سرور باشگاه ثبت نشده است: مستقل و آفلاین کار می‌کند.</translation>
     </message>
     <message>
         <source>Nobody logged in</source>

@@ -62,6 +62,8 @@ class StatusBarWidget(QStatusBar):
         ):
             label.setContentsMargins(6, 0, 6, 0)  # apart, so "Set aside: 1" and the next label never run on
             self.addPermanentWidget(label)
+        # the demo's hint gives way first: the server, staff and branch matter more to the person at the till
+        self.demo_label.setMinimumWidth(1)
         self.addWidget(self.demo_label)
         ctx.session.staff_changed.connect(lambda _staff: self.retranslate())
         if ctx.sync is not None:
@@ -109,7 +111,10 @@ class StatusBarWidget(QStatusBar):
         lang = self._ctx.session.lang
         self.readers_label.setText(self._readers_text())
         if self._ctx.sync is None:
-            self.server_label.setText(self.tr("Server: not enrolled (working offline)"))
+            self.server_label.setText(self.tr("Server: not enrolled"))
+            self.server_label.setToolTip(
+                self.tr("This terminal is not enrolled with a club server: it works on its own, offline.")
+            )
             self._show_unsynced(self._unsynced, synced=False)
         else:
             self._show_sync()
@@ -124,6 +129,7 @@ class StatusBarWidget(QStatusBar):
             label.setToolTip(label.text())  # whole, should the bar be too narrow for it
         if self._ctx.simulated is not None:
             self.demo_label.setText(self.tr("Demo: F9 taps a member card, Shift+F9 a damaged one"))
+            self.demo_label.setToolTip(self.demo_label.text())
 
     def _show_unsynced(self, count: int | None, synced: bool) -> None:
         lang = self._ctx.session.lang

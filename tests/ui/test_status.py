@@ -46,7 +46,8 @@ def test_a_terminal_that_never_enrolled_says_so_and_counts_what_it_holds(qtbot, 
     widget = StatusBarWidget(ctx)
     qtbot.addWidget(widget)
     qtbot.waitUntil(lambda: not ctx.tasks.busy())
-    assert widget.server_label.text() == widget.tr("Server: not enrolled (working offline)")
+    assert widget.server_label.text() == widget.tr("Server: not enrolled")
+    assert widget.server_label.toolTip()  # why, for whoever asks
     count = number(waiting, ctx.session.lang)
     assert widget.unsynced_label.text() == widget.tr("Unsynced: {count}").format(count=count)
     assert widget.set_aside_label.isHidden() and widget.clock_label.isHidden()
@@ -114,3 +115,34 @@ def test_persian_texts_are_translated(bar, lang):
     bar.on_sync_status_changed(status(online=False, synced=False))
     persian = any("\u0600" <= ch <= "\u06ff" for ch in bar.server_label.text())
     assert persian == (lang == "fa")
+
+
+def test_on_a_1280_pixel_screen_the_demo_hint_gives_way_before_server_staff_and_branch(qtbot, ctx):
+    """The demo's long hint once squeezed the server state, the staff name and the branch down to
+    fragments in English; they are what the person at the till needs whole."""
+    from app.cards.simulated import SimulatedReader
+    from tests.support.club import MANAGER
+
+    demo = UiContext(
+        terminal=ctx.terminal, tasks=ctx.tasks, session=ctx.session, simulated=SimulatedReader("Demo")
+    )
+    demo.session.log_in(MANAGER)
+    widget = StatusBarWidget(demo)
+    qtbot.addWidget(widget)
+    widget.resize(1280, 30)
+    widget.show()
+    qtbot.waitUntil(lambda: not ctx.tasks.busy())
+    qtbot.waitExposed(widget)
+    needed = (widget.readers_label, widget.server_label, widget.unsynced_label, widget.staff_label,
+              widget.branch_label)  # fmt: skip
+
+    def squeezed() -> list[tuple[str, int, int]]:
+        sizes = [(lb.text(), lb.width(), lb.sizeHint().width()) for lb in needed]
+        return [(text, width, wanted) for text, width, wanted in sizes if width < wanted]
+
+    def nothing_squeezed() -> None:
+        assert not squeezed()
+
+    qtbot.waitUntil(nothing_squeezed, timeout=2_000)  # once the layout has taken the texts read
+    assert widget.demo_label.text() and widget.demo_label.toolTip() == widget.demo_label.text()
+    widget.stop()
