@@ -5,6 +5,8 @@
     bashgah-server [--db URL] serve [--host 127.0.0.1] [--port 8750] [--workers N]
     bashgah-server [--db URL] enrollment-code --branch CODE [--ttl-hours 24]
     bashgah-server [--db URL] admin create --name NAME --role admin|manager|viewer
+    bashgah-server [--db URL] admin list
+    bashgah-server [--db URL] admin revoke TOKEN_ID
     bashgah-server [--db URL] demo seed [--if-empty]
 
 The database is --db (a SQLAlchemy URL: postgresql+psycopg://user@host/db, sqlite:///FILE), else env
@@ -117,6 +119,42 @@ def cmd_admin_create(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     return {"id": admin.id, "name": admin.name, "role": admin.role, "token": token}
 
 
+def cmd_admin_list(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server.models import ADMIN_TOKEN
+
+    _require_upgraded(db)
+    with db.read() as conn:
+        rows = conn.execute(
+            ADMIN_TOKEN.select().order_by(ADMIN_TOKEN.c.created_at_us, ADMIN_TOKEN.c.id)
+        ).all()
+    keys = ("id", "name", "role", "created_at_us", "revoked_at_us")
+    return {"tokens": [{key: getattr(row, key) for key in keys} for row in rows]}
+
+
+def cmd_admin_revoke(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    """A leaked or departed admin's token stops working at once (its next request is a 401)."""
+    from sqlalchemy import update
+
+    from sync.server.alerts import audit
+    from sync.server.models import ADMIN_TOKEN
+
+    _require_upgraded(db)
+    now = SystemClock().now_us()
+
+    def work(conn: Any) -> dict[str, Any]:
+        row = conn.execute(ADMIN_TOKEN.select().where(ADMIN_TOKEN.c.id == args.token_id)).first()
+        if row is None:
+            raise RefusedError(f"no admin token with id {args.token_id!r} (see `bashgah-server admin list`)")
+        revoked = {"id": row.id, "name": row.name, "role": row.role, "revoked_at_us": row.revoked_at_us}
+        if row.revoked_at_us is not None:
+            return revoked  # already: saying so is enough, and a retried command must not fail
+        conn.execute(update(ADMIN_TOKEN).where(ADMIN_TOKEN.c.id == row.id).values(revoked_at_us=now))
+        audit(conn, now, "cli", "revoke_admin_token", row.id, name=row.name, role=row.role)
+        return revoked | {"revoked_at_us": now}
+
+    return db.write(work)
+
+
 def cmd_demo_seed(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     from sync.server import demo
 
@@ -145,8 +183,15 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
     elif command == "admin create":
         print(result["token"])
         print(
-            f"admin token for {result['name']} ({result['role']}); shown once, stored hashed", file=sys.stderr
+            f"admin token {result['id']} for {result['name']} ({result['role']}); shown once, stored hashed",
+            file=sys.stderr,
         )
+    elif command == "admin list":
+        for token in result["tokens"]:
+            state = f"revoked {_when(token['revoked_at_us'])}" if token["revoked_at_us"] else "active"
+            print(f"{token['id']}  {token['role']:<7}  {state:<28}  {token['name']}")
+    elif command == "admin revoke":
+        print(f"admin token {result['id']} ({result['name']}, {result['role']}) revoked")
     elif command == "db upgrade":
         added = ", ".join(result["settings_added"]) or "none"
         print(f"{result['database']}: schema {result['revision']}; default settings added: {added}")
@@ -233,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=("admin", "manager", "viewer"))
+    add(admin, "list", cmd_admin_list, "list admin API tokens (never the tokens themselves)", "admin list")
+    revoke = add(admin, "revoke", cmd_admin_revoke, "revoke an admin API token at once", "admin revoke")
+    revoke.add_argument("token_id", help="the id `admin create` and `admin list` print")
 
     demo = sub.add_parser("demo", help="the demo club").add_subparsers(dest="demo_command", required=True)
     seed = add(

@@ -137,6 +137,34 @@ def test_enrollment_codes_and_admin_tokens(db_url: str, run, ok_json):
     database.dispose()
 
 
+def test_admin_tokens_are_listed_without_their_secret_and_revoked_at_once(db_url: str, run, ok_json):
+    ok_json("--db", db_url, "db", "upgrade")
+    database = Database(db_url)
+    install_club(database)
+    leila = ok_json("--db", db_url, "admin", "create", "--name", "Leila", "--role", "admin")
+    reza = ok_json("--db", db_url, "admin", "create", "--name", "Reza", "--role", "viewer")
+    listed = ok_json("--db", db_url, "admin", "list")["tokens"]
+    assert [(t["name"], t["role"], t["revoked_at_us"]) for t in listed] == [
+        ("Leila", "admin", None), ("Reza", "viewer", None),
+    ]  # fmt: skip
+    assert "bga_" not in json.dumps(listed)
+    with TestClient(create_app(database)) as client:
+        auth = {"Authorization": f"Bearer {reza['token']}"}
+        assert client.get("/v1/admin/branches", headers=auth).status_code == 200
+        revoked = ok_json("--db", db_url, "admin", "revoke", reza["id"])
+        assert revoked["name"] == "Reza" and revoked["revoked_at_us"]
+        assert client.get("/v1/admin/branches", headers=auth).status_code == 401  # at once
+        leila_auth = {"Authorization": f"Bearer {leila['token']}"}
+        assert client.get("/v1/admin/branches", headers=leila_auth).status_code == 200  # the others go on
+        audit = client.get("/v1/admin/audit", headers=leila_auth).json()
+    assert ok_json("--db", db_url, "admin", "revoke", reza["id"])["revoked_at_us"] == revoked["revoked_at_us"]
+    refused(run("--db", db_url, "admin", "revoke", "no-such-id"), 2, "no admin token with id 'no-such-id'")
+    human = run("--db", db_url, "admin", "list")
+    assert human.returncode == 0 and "revoked" in human.stdout and "active" in human.stdout
+    assert "revoke_admin_token" in json.dumps(audit, ensure_ascii=False)
+    database.dispose()
+
+
 def test_demo_seed_if_empty(tmp_path: Path, run, ok_json):
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     ok_json("--db", url, "db", "upgrade")
