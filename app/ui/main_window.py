@@ -45,7 +45,14 @@ if TYPE_CHECKING:
     from app.ui.views.receipt import ReceiptView
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
-_AFTER_LOGIN = ("app.services.cards", "app.ui.views.checkout", "app.ui.views.receipt")
+# Imported on the worker after log-in: what the cashier's screens need that defines no Qt class.
+_AFTER_LOGIN = (
+    "app.services.cards", "app.services.checkout", "app.services.spending", "app.ui.spend_limit",
+    "app.receipts.content", "app.receipts.escpos", "app.receipts.qr", "app.receipts.setup",
+)  # fmt: skip
+# ... and then these on the UI thread: a module defining QWidget classes imported on another thread
+# while the UI thread built widgets crashed PySide 6.11 now and then (the first checkout's constructor)
+_VIEWS_AFTER_LOGIN = ("app.ui.views.checkout", "app.ui.views.receipt")
 _ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
 
 
@@ -83,6 +90,11 @@ def read_card(terminal: Terminal, event: CardEvent) -> tuple[CardIdentification 
 
 def _import_after_login() -> None:
     for module in _AFTER_LOGIN:
+        importlib.import_module(module)
+
+
+def _import_views_after_login(_done: object) -> None:
+    for module in _VIEWS_AFTER_LOGIN:
         importlib.import_module(module)
 
 
@@ -178,11 +190,11 @@ class MainWindow(QMainWindow):
 
     def _preload_after_login(self, staff: object) -> None:
         """Import on the worker what only a logged-in cashier uses (reading cards, checkout, receipts),
-        so that neither the login screen, nor the first tap, key or checkout waits for it on the UI thread.
-        Only modules: the views themselves are built on the UI thread when first shown."""
+        so that neither the login screen, nor the first tap, key or checkout waits for it on the UI thread;
+        then their view modules on the UI thread. The views themselves are built when first shown."""
         if staff is not None and not self._preloaded:
             self._preloaded = True
-            self.ctx.tasks.run(_import_after_login, None, lambda _e: None)
+            self.ctx.tasks.run(_import_after_login, _import_views_after_login, lambda _e: None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in _ACTIVITY:
