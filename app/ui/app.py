@@ -25,6 +25,7 @@ from app.ui.bridges import CardBridge
 from app.ui.context import Session, UiContext
 from app.ui.i18n import Language, install_fonts
 from app.ui.main_window import MainWindow
+from app.ui.scanner import ScannerKeys
 from app.ui.tasks import Tasks
 
 if TYPE_CHECKING:
@@ -39,12 +40,15 @@ class RunningWindow:
     ctx: UiContext
     cards: CardManager
     language: Language
+    scanner: ScannerKeys
 
     @property
     def sync(self) -> SyncWorker | None:
         return self.ctx.sync
 
     def close(self) -> None:
+        self.scanner.flush()
+        self.app.removeEventFilter(self.scanner)
         self.window.close()
         self.window.deleteLater()
         if self.ctx.sync is not None:
@@ -86,11 +90,14 @@ def start_window(
         session.set_language(new)
 
     window = MainWindow(ctx, bridge, switch_language)
+    scanner = ScannerKeys(parent=window)
+    scanner.scanned.connect(window.on_qr_scanned)
+    app.installEventFilter(scanner)  # a scanner's QR opens the member from any screen
     cards.start()
     window.show()
     if sync is not None:
         sync.start()
-    return RunningWindow(app, window, ctx, cards, language)
+    return RunningWindow(app, window, ctx, cards, language, scanner)
 
 
 def _sync_worker(client: SyncClient | None, interval_s: float | None) -> SyncWorker | None:

@@ -28,6 +28,7 @@ from app.services.identify import MemberMatch, search_members
 from app.ui.context import UiContext
 from app.ui.format import PDI, isolated, points_text
 from app.ui.messages import club_error_text
+from app.ui.scanner import looks_like_member_qr
 from app.ui.widgets.banner import BannerKind, BannerWidget
 from app.ui.widgets.glyph import TapGlyphWidget
 from app.ui.widgets.style import TOUCH_HEIGHT, scaled_font, touch_button
@@ -162,7 +163,7 @@ class IdleView(QWidget):
     def on_search_edited(self, text: str) -> None:
         self._clear_refusal()
         self._search_seq += 1  # an answer on its way is for text that has changed since
-        if not _is_member_qr(text.strip()):  # a scanner is still typing a QR: not a name to search
+        if not looks_like_member_qr(text.strip()):  # a scanner is still typing a QR: not a name to search
             self._timer.start()  # restarts: the search runs once typing pauses
 
     def search(self, pick_single: bool = False) -> None:
@@ -265,7 +266,7 @@ class IdleView(QWidget):
     def on_enter(self) -> None:
         """Enter opens the chosen (or only) result of the text on screen; otherwise searches now.
         A member QR's text (what a keyboard-wedge scanner types, ending in Enter) is a scan, not a search."""
-        if _is_member_qr(self._query()):
+        if looks_like_member_qr(self._query()):
             scanned = self._query()
             self.search_field.clear()
             self.qr_scanned.emit(scanned)
@@ -301,12 +302,3 @@ class IdleView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self.search_field.setFocus()
-
-
-def _is_member_qr(text: str) -> bool:
-    # app.cards.qr brings the card signatures (cryptography, ndef) with it: imported when the cashier
-    # first types, by which time the window has loaded it on the worker (MainWindow at log-in), rather
-    # than before the login screen can show.
-    from app.cards.qr import PREFIX
-
-    return text.startswith(PREFIX)
