@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QWindow
@@ -38,6 +39,13 @@ def looks_like_member_qr(text: str) -> bool:
     from app.cards.qr import PREFIX
 
     return text.startswith(PREFIX)
+
+
+@dataclass(slots=True)
+class _HeldKey:
+    window: QWindow
+    press: QKeyEvent
+    release: QKeyEvent | None = None
 
 
 def _monotonic_us() -> int:
@@ -61,21 +69,33 @@ class ScannerKeys(QObject):
         self._is_member_qr = is_member_qr
         self._clock_us = clock_us
         self._classifier = WedgeClassifier(thresholds)
-        self._held: list[tuple[QWindow, QKeyEvent]] = []  # one per key fed, oldest first
+        self._held: list[_HeldKey] = []  # one per key fed, oldest first
         self._replaying = False
         self._timer = QTimer(self, singleShot=True, timeout=self._on_timer)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if self._replaying or event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWindow):
+        if self._replaying or not isinstance(watched, QWindow) or not isinstance(event, QKeyEvent):
             return False
-        assert isinstance(event, QKeyEvent)
+        if event.type() == QEvent.Type.KeyRelease:
+            return self._hold_release(event)
+        if event.type() != QEvent.Type.KeyPress:
+            return False
         key = _fed_key(event)
         if key is None:  # F-keys, arrows, chords: never a scanner's. What is held goes first, in order.
             self._settle(self._classifier.flush(None))
             return False
-        self._held.append((watched, _copy(event)))
+        self._held.append(_HeldKey(watched, _copy(event)))
         self._settle(self._classifier.feed(key, self._clock_us()))
         return True
+
+    def _hold_release(self, event: QKeyEvent) -> bool:
+        """A key let go while its press is held goes after that press (a button pressed after its release
+        would stay down); with a scan, both are dropped."""
+        for held in self._held:
+            if held.release is None and held.press.key() == event.key():
+                held.release = _copy(event)
+                return True
+        return False
 
     def flush(self) -> None:
         """Give back every held key now (e.g. before the window closes)."""
@@ -94,11 +114,13 @@ class ScannerKeys(QObject):
                 self._replay(taken)
         self._arm()
 
-    def _replay(self, keys: list[tuple[QWindow, QKeyEvent]]) -> None:
+    def _replay(self, keys: list[_HeldKey]) -> None:
         self._replaying = True
         try:
-            for window, event in keys:
-                QCoreApplication.sendEvent(window, event)
+            for held in keys:
+                QCoreApplication.sendEvent(held.window, held.press)
+                if held.release is not None:
+                    QCoreApplication.sendEvent(held.window, held.release)
         finally:
             self._replaying = False
 
@@ -123,4 +145,4 @@ def _fed_key(event: QKeyEvent) -> str | None:
 def _copy(event: QKeyEvent) -> QKeyEvent:
     """Qt reuses the event it delivers: keep what is needed to send the same key again."""
     key, modifiers, text = event.key(), event.modifiers(), event.text()
-    return QKeyEvent(QEvent.Type.KeyPress, key, modifiers, text, event.isAutoRepeat(), event.count())
+    return QKeyEvent(event.type(), key, modifiers, text, event.isAutoRepeat(), event.count())

@@ -108,3 +108,26 @@ def test_a_qr_scanned_on_the_member_view_opens_that_member_and_presses_nothing(q
     assert shown.args == [club.maryam.id]
     qtbot.wait(150)
     assert window.stack.currentWidget() is window.member
+
+
+def test_a_button_pressed_by_a_quick_space_is_clicked_once_not_left_down(qtbot, qapp):
+    """A person's quick Space on a focused button: its release comes while the press is held, and must
+    still follow the press."""
+    from PySide6.QtWidgets import QPushButton
+
+    holder = QWidget()
+    button = QPushButton("OK", holder)
+    QVBoxLayout(holder).addWidget(button)
+    qtbot.addWidget(holder)
+    keys = ScannerKeys(lambda text: text.startswith("M1:"), parent=holder)
+    qapp.installEventFilter(keys)
+    try:
+        holder.show()
+        qtbot.waitExposed(holder)
+        button.setFocus()
+        qtbot.waitUntil(button.hasFocus)
+        with qtbot.waitSignal(button.clicked, timeout=2_000):
+            QTest.keyClick(holder.windowHandle(), Qt.Key.Key_Space)  # press and release at once
+        assert not button.isDown()
+    finally:
+        qapp.removeEventFilter(keys)
