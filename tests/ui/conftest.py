@@ -73,3 +73,20 @@ def ctx(qapp, club: Club, lang: str) -> Iterator:
     yield context
     tasks.shutdown()
     language.apply("en")
+
+
+@pytest.fixture
+def running(qapp, club: Club, lang: str) -> Iterator:
+    """The real window (start_window) on the test club with the simulated reader, a cashier logged in."""
+    from PySide6.QtTest import QTest
+
+    from app.cards.simulated import SimulatedReader
+    from app.ui.app import start_window
+    from tests.support.club import CASHIER
+
+    window = start_window(club.terminal, [SimulatedReader("Test reader")], lang=lang)
+    window.ctx.session.log_in(CASHIER)
+    window.window.show_idle()
+    yield window
+    QTest.qWait(50)
+    window.close()

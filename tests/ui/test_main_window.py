@@ -4,29 +4,16 @@ a refused card, the idle lock and the live language switch — in both languages
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 
 from app.cards.base import CardEvent, CardEventKind
-from app.cards.simulated import SimulatedReader
 from app.services.cards import bind_card, prepare_card, revoke_card
-from app.ui.app import start_window
 from app.ui.main_window import read_card
-from tests.support.club import CASHIER, MANAGER
+from tests.support.club import MANAGER
 
 UID = bytes.fromhex("04A1B2C3D4E5F6")
-
-
-@pytest.fixture
-def running(qapp, club, lang):
-    window = start_window(club.terminal, [SimulatedReader("Test reader")], lang=lang)
-    window.ctx.session.log_in(CASHIER)
-    window.window.show_idle()
-    yield window
-    QTest.qWait(50)
-    window.close()
 
 
 def chip_card(club):

@@ -10,11 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
-from app.cards.simulated import SimulatedReader
 from app.services.cards import prepare_card
-from app.ui.app import start_window
 from app.ui.scanner import ScannerKeys
-from tests.support.club import CASHIER, MANAGER
+from tests.support.club import MANAGER
 
 PERSON_GAP_MS = 90  # a fast typist's keys are 80 ms or more apart
 
@@ -84,16 +82,6 @@ def test_a_key_no_scanner_types_lets_the_held_keys_out_first(qtbot, field):
     QTest.keyClick(window, Qt.Key.Key_Left)  # a person's arrow key: "abc" first, then the cursor moves
     QTest.keyClick(window, "X")
     qtbot.waitUntil(lambda: edit.text() == "abXc", timeout=2_000)
-
-
-@pytest.fixture
-def running(qapp, club, lang):
-    running = start_window(club.terminal, [SimulatedReader("Test reader")], lang=lang)
-    running.ctx.session.log_in(CASHIER)
-    running.window.show_idle()
-    yield running
-    QTest.qWait(50)
-    running.close()
 
 
 def test_a_qr_scanned_on_the_member_view_opens_that_member_and_presses_nothing(qtbot, running, club):
