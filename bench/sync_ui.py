@@ -102,13 +102,16 @@ class _Ticker:
 
 
 def _probe(data_dir: Path) -> dict[str, Any]:
+    from app.__main__ import sync_client_for
     from app.cards.simulated import SimulatedReader
     from app.services.terminal import open_terminal
     from app.ui.app import settle_heap, start_window
-    from sync.client import RoundSummary, SyncClient
+    from sync.client import RoundSummary
 
     terminal = open_terminal(data_dir)
-    client = SyncClient(terminal.db, clock=terminal.clock)
+    client = sync_client_for(terminal)  # as the app builds it for an enrolled terminal
+    if client is None:
+        raise RuntimeError("the bench terminal is not enrolled")
     finished = threading.Event()
     rounds: list[RoundSummary] = []
 
@@ -123,6 +126,7 @@ def _probe(data_dir: Path) -> dict[str, Any]:
     if running.sync is None:
         raise RuntimeError("start_window(sync_client=…) started no sync worker")
     running.sync.round_finished.connect(round_done)
+    running.app.processEvents()  # the window's first paint is cold start's (measured there), not sync's
     ticker = _Ticker(finished, started)
     ticker.run()
     running.close()
