@@ -78,3 +78,17 @@ def wait_status(qtbot, running, check, then=None):
             then()
         running.sync.wake()
     return blocker.args[0]
+
+
+def open_checkout(qtbot, running, member_id, toman="1000000"):
+    """The member's screen, then checkout once its spend limit is in, with `toman` typed as the amount."""
+    from PySide6.QtTest import QTest
+
+    window = running.window
+    with qtbot.waitSignal(window.member_shown, timeout=WAIT_MS):
+        window.open_member(member_id)
+    checkout = window.checkout
+    with qtbot.waitSignal(checkout.spend_limit_loaded, timeout=WAIT_MS):
+        window.start_checkout()
+    QTest.keyClicks(checkout.amount_edit, toman)
+    return checkout

@@ -21,7 +21,7 @@ from app.store import grants, ledger, sync_state
 from app.ui.dialogs.manager import OverrideDialog
 from app.ui.messages import club_error_text
 from app.ui.widgets.banner import BannerKind
-from tests.ui.sync.conftest import MANAGER_NAME, MANAGER_PIN, WAIT_MS, wait_status
+from tests.ui.sync.conftest import MANAGER_NAME, MANAGER_PIN, WAIT_MS, open_checkout, wait_status
 
 GRANT = 300
 
@@ -43,17 +43,6 @@ def online_with_grant(qtbot, till, open_window):
 
 def go_offline(qtbot, till, running):
     wait_status(qtbot, running, lambda s: s.online is False, then=till.server.process.stop)
-
-
-def open_checkout(qtbot, running, member_id, toman="1000000"):
-    window = running.window
-    with qtbot.waitSignal(window.member_shown, timeout=WAIT_MS):
-        window.open_member(member_id)
-    checkout = window.checkout
-    with qtbot.waitSignal(checkout.spend_limit_loaded, timeout=WAIT_MS):
-        window.start_checkout()
-    QTest.keyClicks(checkout.amount_edit, toman)
-    return checkout
 
 
 def entries_of(till, result):

@@ -12,7 +12,7 @@ from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.store import grants, ledger
 from app.ui.format import datetime_text
-from tests.ui.sync.conftest import WAIT_MS, wait_status
+from tests.ui.sync.conftest import WAIT_MS, open_checkout, wait_status
 
 
 def points(terminal, member_id):
@@ -25,13 +25,7 @@ def synced(status):
 
 
 def sell_in_the_window(qtbot, running, member_id, toman):
-    window = running.window
-    with qtbot.waitSignal(window.member_shown, timeout=WAIT_MS):
-        window.open_member(member_id)
-    checkout = window.checkout
-    with qtbot.waitSignal(checkout.spend_limit_loaded, timeout=WAIT_MS):
-        window.start_checkout()
-    QTest.keyClicks(checkout.amount_edit, toman)
+    checkout = open_checkout(qtbot, running, member_id, toman)
     with qtbot.waitSignal(checkout.sale_recorded, timeout=WAIT_MS) as recorded:
         QTest.keyClick(checkout.amount_edit, Qt.Key.Key_Return)
     return recorded.args[0]
