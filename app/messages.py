@@ -307,6 +307,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "کارت {card} معتبر است، اما عضو آن هنوز روی این پایانه نیست. پایانه را همگام‌سازی کنید و "
         "دوباره امتحان کنید؛ اگر نام و عکسی از روی کارت نمایش داده شد، آن را با دارنده کارت تطبیق دهید.",
     ),
+    # The event door (app/services/door.py, app/domain/event.py).
+    "door_not_invited": (
+        "Not on this event's guest list.",
+        "در فهرست مهمانان این رویداد نیست.",
+    ),
+    "door_event_cancelled": ("This event was cancelled.", "این رویداد لغو شده است."),
+    "door_event_closed": (
+        "The doors are not open: the event has not started yet or is over.",
+        "درها باز نیست: رویداد هنوز شروع نشده یا تمام شده است.",
+    ),
+    "door_event_full": (
+        "The event is full: no one more may come in.",
+        "ظرفیت رویداد پر است؛ کسی دیگر نمی‌تواند وارد شود.",
+    ),
+    "door_member_not_inside": (
+        "Admit the member first; a plus-one comes in with them.",
+        "اول خود عضو را پذیرش کنید؛ همراه با او وارد می‌شود.",
+    ),
+    "door_no_plus_ones_left": (
+        "This member has brought every plus-one the invitation allows.",
+        "این عضو همه همراهانی را که دعوت‌نامه اجازه می‌دهد آورده است.",
+    ),
+    "door_other_event": (
+        "This invitation is for another event.",
+        "این دعوت‌نامه برای رویداد دیگری است.",
+    ),
+    "unknown_event": ("No event {event} on this terminal.", "رویداد {event} روی این پایانه نیست."),
+    "no_open_event": (
+        "No event is open on this terminal. Sync it, or ask a manager to create one.",
+        "هیچ رویدادی روی این پایانه باز نیست. همگام‌سازی کنید یا از مدیر بخواهید رویدادی بسازد.",
+    ),
+    "several_open_events": (
+        "{count} events are open on this terminal: name one with --event.",
+        "{count} رویداد روی این پایانه باز است؛ یکی را با ‎--event‎ مشخص کنید.",
+    ),
+    "invalid_time": (
+        "“{value}” is not a date and time: write e.g. 2026-12-20T18:00.",
+        "«{value}» تاریخ و ساعت نیست؛ مثلاً ‎2026-12-20T18:00‎ بنویسید.",
+    ),
+    "unknown_check_in": (
+        "{entry} is not an admission at this event.",
+        "{entry} پذیرشی در این رویداد نیست.",
+    ),
+    "invalid_event_name": (
+        "An event needs a name (at most 120 characters).",
+        "رویداد به نام نیاز دارد (حداکثر ۱۲۰ نویسه).",
+    ),
+    "event_ends_before_start": (
+        "An event must end after it starts.",
+        "پایان رویداد باید بعد از شروع آن باشد.",
+    ),
+    "invalid_capacity": ("The capacity must be at least 1.", "ظرفیت باید دست‌کم ۱ باشد."),
+    "invalid_plus_ones": (
+        "Plus-ones must be between 0 and {limit}.",
+        "تعداد همراه باید بین ۰ و {limit} باشد.",
+    ),
+    "too_many_tiers": (
+        "At most {limit} tiers can be invited.",
+        "حداکثر {limit} سطح را می‌توان دعوت کرد.",
+    ),
     # Issuing a card (app/cards/payload.py, app/cards/qr.py).
     "card_number_invalid": (
         "“{card}” is not a valid card number (16 digits with a check digit).",

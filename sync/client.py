@@ -44,9 +44,11 @@ from sync.protocol import (
     CardItem,
     EnrollRequest,
     EnrollResponse,
+    EventItem,
     Grant,
     GrantsRequest,
     GrantsResponse,
+    InvitationItem,
     MemberItem,
     Outcome,
     PullResponse,
@@ -69,6 +71,8 @@ _ITEM_MODELS: dict[str, type[BaseModel]] = {
     outbox.MEMBER: MemberItem,
     outbox.CARD: CardItem,
     outbox.CARD_REVOCATION: RevocationItem,
+    outbox.EVENT: EventItem,
+    outbox.INVITATION: InvitationItem,
 }
 _FATAL = ("not_enrolled", "device_revoked")
 

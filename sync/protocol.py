@@ -39,6 +39,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.domain.event import MAX_INVITED_TIERS, MAX_PLUS_ONES
 from app.domain.ledger import EntryKind, LedgerEntry
 from app.domain.money import MAX_POINTS, MAX_RIALS
 
@@ -200,6 +201,30 @@ class WireEntry(Wire):
         return self.to_entry().expected_hash() == self.hash
 
 
+class WireEvent(Wire):
+    """A club event (app.domain.event): created on the server or by a manager at a terminal."""
+
+    id: Id
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    venue: ShortText = ""
+    starts_at_us: TimeUs
+    ends_at_us: TimeUs
+    capacity: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    invited_tiers: Annotated[list[Code], Field(max_length=MAX_INVITED_TIERS)] = []
+    plus_ones: Annotated[int, Field(ge=0, le=MAX_PLUS_ONES)] = 0
+    cancelled: bool = False
+
+
+class WireInvitation(Wire):
+    """A member on an event's guest list; one per event and member (the pair is the natural key)."""
+
+    id: Id
+    event_id: Id
+    member_id: Id
+    plus_ones: Annotated[int, Field(ge=0, le=MAX_PLUS_ONES)] | None = None  # None: the event's
+    cancelled: bool = False
+
+
 # ---- enrolment -----------------------------------------------------------------------------------
 
 
@@ -227,6 +252,8 @@ class ItemKind(StrEnum):
     MEMBER = "member"
     CARD = "card"
     CARD_REVOCATION = "card_revocation"
+    EVENT = "event"
+    INVITATION = "invitation"
 
 
 class MemberItem(Wire):
@@ -251,7 +278,25 @@ class RevocationItem(Wire):
     revocation: WireRevocation
 
 
-Item = Annotated[MemberItem | CardItem | RevocationItem, Field(discriminator="kind")]
+class EventItem(Wire):
+    """An event a manager created or edited at this terminal: the whole record, an upsert by id."""
+
+    kind: Literal["event"] = "event"
+    id: Id
+    event: WireEvent
+
+
+class InvitationItem(Wire):
+    """An invitation made at this terminal: an upsert by (event, member), whatever its id."""
+
+    kind: Literal["invitation"] = "invitation"
+    id: Id
+    invitation: WireInvitation
+
+
+Item = Annotated[
+    MemberItem | CardItem | RevocationItem | EventItem | InvitationItem, Field(discriminator="kind")
+]
 
 
 class PushRequest(Request):
@@ -379,6 +424,18 @@ class RestrictionChange(Wire):
     reason: Annotated[str, Field(max_length=200)] = ""
 
 
+class EventChange(Wire):
+    kind: Literal["event"] = "event"
+    seq: Seq
+    event: WireEvent
+
+
+class InvitationChange(Wire):
+    kind: Literal["invitation"] = "invitation"
+    seq: Seq
+    invitation: WireInvitation
+
+
 class SettingChange(Wire):
     """A club-wide setting (names in SETTINGS below)."""
 
@@ -400,7 +457,9 @@ Change = Annotated[
     | RevocationChange
     | EntryChange
     | RestrictionChange
-    | SettingChange,
+    | SettingChange
+    | EventChange
+    | InvitationChange,
     Field(discriminator="kind"),
 ]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cards.backends import CHOICES as READER_CHOICES
-from app.cli import card_commands, club_commands, sync_commands
+from app.cli import card_commands, club_commands, door_commands, sync_commands
 from app.cli.output import EXIT_REFUSED, EXIT_STORAGE, STORAGE_CODES, Output, default_data_dir
 from app.domain.errors import ClubError
 from app.messages import message
@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sale_commands(sub, add)
     _card_commands(sub, add)
     _sync_commands(sub, add)
+    door_commands.add_door_commands(sub, add, _staff_options)
 
     led = sub.add_parser("ledger", help="the ledger").add_subparsers(dest="ledger_command", required=True)
     add("verify", club_commands.cmd_ledger_verify, "check every device's hash chain and every balance", led)

@@ -31,6 +31,8 @@ class EntryKind(StrEnum):
     MEMBERSHIP_PURCHASE = "membership_purchase"
     REVERSAL = "reversal"  # undoes all or part of the entry named in `reverses` (returns too)
     OVERRIDE = "override"  # a manager let a sale spend beyond the offline grant: zero points, a reason
+    CHECK_IN = "check_in"  # admitted at an event's door; invoice_ref is the event (app.domain.event)
+    GUEST_CHECK_IN = "guest_check_in"  # a plus-one the member brought, admitted under their invitation
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ class Action(StrEnum):
     CHECK_IN = "check_in"
     MANAGE_STAFF = "manage_staff"
     OVERRIDE_SPEND = "override_spend"  # let a sale spend points beyond the offline grant
+    MANAGE_EVENTS = "manage_events"  # create events, invite members, undo an admission at the door
 
 
 _COUNTER = {Action.RECORD_SALE, Action.RETURN_SALE, Action.ENROLL_MEMBER}
@@ -38,6 +39,7 @@ _MANAGER = _COUNTER | {
     Action.CHECK_IN,
     Action.MANAGE_STAFF,
     Action.OVERRIDE_SPEND,
+    Action.MANAGE_EVENTS,
 }
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CASHIER: frozenset(_COUNTER),

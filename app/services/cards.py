@@ -58,20 +58,7 @@ def identify_card(terminal: Terminal, data: bytes | str, uid: bytes | None) -> C
     """Verify what a reader read (NDEF bytes and UID) or a scanner typed (QR text), offline."""
     started = time.perf_counter_ns()
     with terminal.db.read() as conn:
-        now = terminal.clock.now_us()
-        verdict = verify_card(
-            data,
-            uid=uid,
-            keys=cards.public_keys(conn),
-            now_us=now,
-            is_revoked=lambda number: cards.is_revoked(conn, number),
-            revocations_as_of_us=_revocations_as_of(conn, now),
-            max_revocation_age_us=int(
-                club.setting(conn, REVOCATION_MAX_AGE_SETTING, str(DEFAULT_REVOCATION_MAX_AGE_S)) or 0
-            )
-            * 1_000_000,
-            member_exists=lambda member_id: members.get(conn, member_id) is not None,
-        )
+        verdict = card_verdict(conn, data, uid, terminal.clock.now_us())
         payload = verdict.payload
         member = members.get(conn, payload.member_id) if payload else None
     return CardIdentification(
@@ -79,6 +66,23 @@ def identify_card(terminal: Terminal, data: bytes | str, uid: bytes | None) -> C
         member,
         payload.card_number if payload else None,
         (time.perf_counter_ns() - started) // 1000,
+    )
+
+
+def card_verdict(conn: Connection, data: bytes | str, uid: bytes | None, now_us: int) -> CardVerdict:
+    """The offline verdict on a card or member QR, against what this terminal synced (in conn's snapshot)."""
+    return verify_card(
+        data,
+        uid=uid,
+        keys=cards.public_keys(conn),
+        now_us=now_us,
+        is_revoked=lambda number: cards.is_revoked(conn, number),
+        revocations_as_of_us=_revocations_as_of(conn, now_us),
+        max_revocation_age_us=int(
+            club.setting(conn, REVOCATION_MAX_AGE_SETTING, str(DEFAULT_REVOCATION_MAX_AGE_S)) or 0
+        )
+        * 1_000_000,
+        member_exists=lambda member_id: members.get(conn, member_id) is not None,
     )
 
 

@@ -33,6 +33,7 @@ from app.domain.staff import Role, Staff
 from app.domain.tier import Tier
 from app.services.checkout import SaleRequest, SaleResult, record_sale
 from app.services.demo_cards import equip_demo_cards
+from app.services.demo_event import seed_demo_event
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.photos import demo_photo
 from app.services.returns import ReturnRequest, return_sale
@@ -231,6 +232,8 @@ def seed_demo(
     played = _Playback(cast, clock, history)
     played.run()
     equip_demo_cards(cast.terminals[0])
+    clock.move_to(max(clock.now_us(), now_us))
+    seed_demo_event(cast.terminals[0], cast.managers[0])
     with db.read() as conn:
         member_count, entries = member_store.count(conn), ledger.entry_count(conn)
     return DemoSummary(

@@ -24,8 +24,10 @@ ACK = OutboxAckRow.__table__
 MEMBER = "member"
 CARD = "card"
 CARD_REVOCATION = "card_revocation"
+EVENT = "event"
+INVITATION = "invitation"
 PHOTO = "photo"  # local only: photos upload on their own, resumably
-PUSHED_KINDS = (MEMBER, CARD, CARD_REVOCATION)
+PUSHED_KINDS = (MEMBER, CARD, CARD_REVOCATION, EVENT, INVITATION)
 SET_ASIDE = ("rejected", "conflict")  # outcomes that need a person to look, not a retry
 SUPERSEDED = "superseded"  # a photo replaced by a newer one before it was uploaded
 

@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.domain.event import Event, Invitation
 from app.domain.ledger import GENESIS_HASH
-from app.store import grants, ledger, outbox, sync_state
+from app.store import events, grants, ledger, outbox, sync_state
 from app.store.database import driver
 from app.store.schema import (
     BranchRow,
@@ -43,6 +44,8 @@ from sync.protocol import (
     Change,
     DeviceChange,
     EntryChange,
+    EventChange,
+    InvitationChange,
     KeyChange,
     MemberChange,
     PhotoChange,
@@ -62,6 +65,7 @@ _CARD_ITEMS = (outbox.CARD,)
 _EXISTS = {
     "member": "SELECT 1 FROM member WHERE id = ?",
     "branch": "SELECT 1 FROM branch WHERE id = ?",
+    "event": "SELECT 1 FROM event WHERE id = ?",
 }
 
 
@@ -185,6 +189,36 @@ def _setting(page: _Page, change: SettingChange) -> None:
         page.problem("local_setting_ignored", subject=change.key)
         return
     _upsert(page.conn, Setting.__table__, "key", {"key": change.key, "value": change.value})
+
+
+def _event(page: _Page, change: EventChange) -> None:
+    if change.event.id in _pending_subjects(page.conn, (outbox.EVENT,)):
+        return  # this terminal's own unsent edit is newer; the server will echo it
+    events.put_event(page.conn, event_from_wire(change.event))
+
+
+def _invitation(page: _Page, change: InvitationChange) -> None:
+    wire = change.invitation
+    if not page.exists("event", wire.event_id):
+        page.problem("unknown_event", subject=wire.id)
+        return
+    events.put_invitation(
+        page.conn, Invitation(wire.id, wire.event_id, wire.member_id, wire.plus_ones, wire.cancelled)
+    )
+
+
+def event_from_wire(wire: Any) -> Event:
+    return Event(
+        id=wire.id,
+        name=wire.name,
+        starts_at_us=wire.starts_at_us,
+        ends_at_us=wire.ends_at_us,
+        venue=wire.venue,
+        capacity=wire.capacity,
+        invited_tiers=tuple(wire.invited_tiers),
+        plus_ones=wire.plus_ones,
+        cancelled=wire.cancelled,
+    )
 
 
 # ---- members, cards, revocations, photos, restrictions ------------------------------------------
@@ -403,4 +437,6 @@ _APPLY: dict[str, Callable[[_Page, Any], None]] = {
     "member_photo": _photo,
     "restriction": _restriction,
     "entry": _entry,
+    "event": _event,
+    "invitation": _invitation,
 }

@@ -294,3 +294,31 @@ class SyncProblemRow(Base):
     device_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class EventRow(Base):
+    """A club event (app.domain.event); from the server, or made here by a manager (then in the outbox)."""
+
+    __tablename__ = "event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    venue: Mapped[str] = mapped_column(String(120), default="")
+    starts_at_us: Mapped[int] = mapped_column(Integer)
+    ends_at_us: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    invited_tiers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of tier codes
+    plus_ones: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InvitationRow(Base):
+    """A member on an event's guest list. No foreign key to member: with *profile on card* a door admits
+    guests whose member record it has never synced."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("event_id", "member_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("event.id"))
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    plus_ones: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)

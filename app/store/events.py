@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Events and guest lists in SQLite, and an event's check-in entries read back from the ledger.
+
+The door asks these on every tap, so the reads go straight to the driver with prepared SQL (as the
+member lookup does: app.store.members); the rest stays on SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.domain.event import Event, Invitation
+from app.domain.ledger import EntryKind, LedgerEntry
+from app.store.database import Tx, driver
+from app.store.ledger import _FIELDS, _entry_from_tuple
+from app.store.schema import EventRow, InvitationRow
+
+EVENT = EventRow.__table__
+INVITATION = InvitationRow.__table__
+_EVENT_COLUMNS = tuple(EVENT.c.keys())
+_EVENT_SQL = f"SELECT {', '.join(_EVENT_COLUMNS)} FROM event"
+_INVITATION_SQL = "SELECT id, event_id, member_id, plus_ones, cancelled FROM invitation"
+_DOOR_KINDS = (EntryKind.CHECK_IN.value, EntryKind.GUEST_CHECK_IN.value, EntryKind.REVERSAL.value)
+# an event's door entries by the ledger's invoice_ref index: check-ins and the reversals undoing them
+_ENTRIES_SQL = f"SELECT {', '.join(_FIELDS)} FROM ledger_entry WHERE invoice_ref = ? AND kind IN (?, ?, ?)"
+
+
+def _event(row: tuple[Any, ...]) -> Event:
+    data = dict(zip(_EVENT_COLUMNS, row, strict=True))
+    data["invited_tiers"] = tuple(json.loads(data["invited_tiers"]))
+    data["cancelled"] = bool(data["cancelled"])
+    return Event(**data)
+
+
+def _invitation(row: tuple[Any, ...]) -> Invitation:
+    return Invitation(row[0], row[1], row[2], row[3], bool(row[4]))
+
+
+def put_event(conn: Connection, event: Event) -> None:
+    """Insert or replace an event (by id)."""
+    values = {
+        "id": event.id,
+        "name": event.name,
+        "venue": event.venue,
+        "starts_at_us": event.starts_at_us,
+        "ends_at_us": event.ends_at_us,
+        "capacity": event.capacity,
+        "invited_tiers": json.dumps(list(event.invited_tiers)),
+        "plus_ones": event.plus_ones,
+        "cancelled": event.cancelled,
+    }
+    stmt = sqlite_insert(EVENT).values(**values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[EVENT.c.id], set_=values))
+
+
+def put_invitation(conn: Connection, invitation: Invitation) -> Invitation:
+    """Insert an invitation or update the one for the same event and member (which keeps its id): the
+    pair is the guest list's natural key, whichever side made the invitation first."""
+    values = {
+        "id": invitation.id,
+        "event_id": invitation.event_id,
+        "member_id": invitation.member_id,
+        "plus_ones": invitation.plus_ones,
+        "cancelled": invitation.cancelled,
+    }
+    stmt = sqlite_insert(INVITATION).values(**values)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[INVITATION.c.event_id, INVITATION.c.member_id],
+            set_={"plus_ones": invitation.plus_ones, "cancelled": invitation.cancelled},
+        )
+    )
+    found = invitation_of(conn, invitation.event_id, invitation.member_id)
+    assert found is not None
+    return found
+
+
+def event(conn: Tx, event_id: str) -> Event | None:
+    row = driver(conn).execute(f"{_EVENT_SQL} WHERE id = ?", (event_id,)).fetchone()
+    return None if row is None else _event(row)
+
+
+def events(conn: Tx) -> list[Event]:
+    rows = driver(conn).execute(f"{_EVENT_SQL} ORDER BY starts_at_us, name").fetchall()
+    return [_event(r) for r in rows]
+
+
+def invitation_of(conn: Tx, event_id: str, member_id: str) -> Invitation | None:
+    row = (
+        driver(conn)
+        .execute(f"{_INVITATION_SQL} WHERE event_id = ? AND member_id = ?", (event_id, member_id))
+        .fetchone()
+    )
+    return None if row is None else _invitation(row)
+
+
+def invitation_by_id(conn: Tx, invitation_id: str) -> Invitation | None:
+    row = driver(conn).execute(f"{_INVITATION_SQL} WHERE id = ?", (invitation_id,)).fetchone()
+    return None if row is None else _invitation(row)
+
+
+def invitations(conn: Tx, event_id: str) -> list[Invitation]:
+    rows = driver(conn).execute(f"{_INVITATION_SQL} WHERE event_id = ?", (event_id,)).fetchall()
+    return [_invitation(r) for r in rows]
+
+
+def invited_count(conn: Tx, event: Event) -> int:
+    """The guest list's length: invitations standing, and members of invited tiers not also invited."""
+    db = driver(conn)
+    (named,) = db.execute(
+        "SELECT count(*) FROM invitation WHERE event_id = ? AND NOT cancelled", (event.id,)
+    ).fetchone()
+    if not event.invited_tiers:
+        return int(named)
+    marks = ", ".join("?" * len(event.invited_tiers))
+    (by_tier,) = db.execute(
+        f"SELECT count(*) FROM member m WHERE m.tier_code IN ({marks}) AND NOT EXISTS "
+        "(SELECT 1 FROM invitation i WHERE i.event_id = ? AND i.member_id = m.id)",
+        (*event.invited_tiers, event.id),
+    ).fetchone()
+    return int(named) + int(by_tier)
+
+
+def tier_members(conn: Tx, tier_codes: Iterable[str]) -> list[str]:
+    codes = list(tier_codes)
+    if not codes:
+        return []
+    marks = ", ".join("?" * len(codes))
+    rows = driver(conn).execute(f"SELECT id FROM member WHERE tier_code IN ({marks})", codes).fetchall()
+    return [r[0] for r in rows]
+
+
+def door_entries(conn: Tx, event_id: str) -> list[LedgerEntry]:
+    """The event's check-ins, plus-ones and the reversals of either, from every door synced here."""
+    rows = driver(conn).execute(_ENTRIES_SQL, (event_id, *_DOOR_KINDS)).fetchall()
+    return [_entry_from_tuple(r) for r in rows]
+
+
+def member_door_entries(conn: Tx, event_id: str, member_id: str) -> list[LedgerEntry]:
+    """One member's door entries at the event (their own and their plus-ones')."""
+    rows = (
+        driver(conn)
+        .execute(f"{_ENTRIES_SQL} AND member_id = ?", (event_id, *_DOOR_KINDS, member_id))
+        .fetchall()
+    )
+    return [_entry_from_tuple(r) for r in rows]
+
+
+# each member once however many doors admitted them, and every plus-one; undone admissions left out
+_PEOPLE_SQL = (
+    "SELECT count(DISTINCT CASE WHEN kind = ? THEN member_id END) + count(CASE WHEN kind = ? THEN 1 END) "
+    "FROM ledger_entry e WHERE invoice_ref = ? AND kind IN (?, ?) "
+    "AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses = e.id)"
+)
+
+
+def people_inside(conn: Tx, event_id: str) -> int:
+    check_in, guest = EntryKind.CHECK_IN.value, EntryKind.GUEST_CHECK_IN.value
+    (people,) = driver(conn).execute(_PEOPLE_SQL, (check_in, guest, event_id, check_in, guest)).fetchone()
+    return int(people)
+
+
+def device_names(conn: Tx) -> dict[str, str]:
+    """Each device's code, which the door shows as "at which door"."""
+    return {r[0]: r[1] for r in driver(conn).execute("SELECT id, code FROM device").fetchall()}
