@@ -271,19 +271,27 @@ def admit_plus_one(terminal: Terminal, event_id: str, member_id: str, staff: Sta
         invitation = events.invitation_of(conn, event_id, member_id)
         allowed = plus_ones_allowed(event, invitation)
         mine = fold_attendance(events.member_door_entries(conn, event_id, member_id))
+        people, guests = events.people_inside(conn, event_id), mine.guests_of(member_id)
         decision = decide_plus_one(
             event,
             allowed=allowed,
             inside=mine.member_inside(member_id),
-            guests=mine.guests_of(member_id),
-            people=events.people_inside(conn, event_id),
+            guests=guests,
+            people=people,
             now_us=terminal.clock.now_us(),
         )
-        guest = _guest(conn, member_id, None)
-        if decision.verdict is not Verdict.ADMIT:
-            return _result(conn, terminal, event, guest, decision, invitation=invitation, written=None)
-        entry = _check_in(conn, terminal, staff, event, member_id=member_id, kind=EntryKind.GUEST_CHECK_IN)
-        return _result(conn, terminal, event, guest, decision, invitation=invitation, written=entry)
+        entry = None
+        if decision.verdict is Verdict.ADMIT:
+            entry = _check_in(
+                conn, terminal, staff, event, member_id=member_id, kind=EntryKind.GUEST_CHECK_IN
+            )
+        return _result(
+            conn,
+            terminal,
+            _guest(conn, member_id, None),
+            decision,
+            _Tally(event, invitation, entry, people + (entry is not None), guests + (entry is not None)),
+        )
 
 
 def undo_admission(terminal: Terminal, event_id: str, check_in_id: str, manager: Staff, reason: str) -> str:
@@ -338,11 +346,12 @@ def _admit(
         pass_invited and (invitation is None or not invitation.cancelled)
     )
     mine = fold_attendance(events.member_door_entries(conn, event.id, member_id))
+    people = events.people_inside(conn, event.id)
     decision = decide(
         event,
         invited=invited,
         inside=mine.member_inside(member_id),
-        people=events.people_inside(conn, event.id),
+        people=people,
         now_us=terminal.clock.now_us(),
     )
     guest = _guest(conn, member_id, profile, member)
@@ -351,7 +360,8 @@ def _admit(
         if member is None:
             _placeholder_member(conn, terminal, member_id, profile)
         entry = _check_in(conn, terminal, staff, event, member_id=member_id, kind=EntryKind.CHECK_IN)
-    return _result(conn, terminal, event, guest, decision, invitation=invitation, written=entry)
+    tally = _Tally(event, invitation, entry, people + (entry is not None), mine.guests_of(member_id))
+    return _result(conn, terminal, guest, decision, tally)
 
 
 def _check_in(
@@ -394,32 +404,33 @@ def _placeholder_member(
         members.put_photo(conn, member_id, profile.photo_jpeg)
 
 
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    """What a verdict's screen counts, as the deciding transaction left it (counted once per tap)."""
+
+    event: Event
+    invitation: Invitation | None
+    written: CheckIn | None
+    people: int
+    guests: int  # the member's plus-ones inside
+
+
 def _result(
-    conn: Connection,
-    terminal: Terminal,
-    event: Event,
-    guest: Guest | None,
-    decision: DoorDecision,
-    *,
-    invitation: Invitation | None,
-    written: CheckIn | None,
+    conn: Connection, terminal: Terminal, guest: Guest | None, decision: DoorDecision, tally: _Tally
 ) -> DoorResult:
-    shown = written or decision.earlier
-    member_id = guest.member_id if guest else None
-    admitted = 0
-    if member_id is not None:
-        admitted = fold_attendance(events.member_door_entries(conn, event.id, member_id)).guests_of(member_id)
+    shown = tally.written or decision.earlier
+    event = tally.event
     return DoorResult(
         verdict=decision.verdict,
         reason=decision.reason,
         event=event,
         guest=guest,
-        plus_ones_allowed=plus_ones_allowed(event, invitation),
-        plus_ones_admitted=admitted,
+        plus_ones_allowed=plus_ones_allowed(event, tally.invitation),
+        plus_ones_admitted=tally.guests,
         check_in=shown,
         door=events.device_names(conn).get(shown.device_id) if shown else None,
         at_this_door=shown is not None and shown.device_id == terminal.device_id,
-        counts=_counts(conn, event),
+        counts=DoorCounts(tally.people, events.invited_count(conn, event), event.capacity),
     )
 
 
@@ -479,42 +490,57 @@ def guest_list(
 
     `search` narrows by part of the name or phone; rows come admitted-last-first then by name.
     """
+    needle = " ".join((search or "").split()).translate(_ARABIC_TO_PERSIAN)
     with terminal.db.read() as conn:
         event = _event(conn, event_id)
-        invitations = {i.member_id: i for i in events.invitations(conn, event_id)}
-        member_ids = [m for m, i in invitations.items() if not i.cancelled]
-        named = set(invitations)
-        member_ids += [m for m in events.tier_members(conn, event.invited_tiers) if m not in named]
-        attendance = fold_attendance(events.door_entries(conn, event_id))
-        # guests admitted by a signed pass before the list synced are on the list too
-        member_ids += sorted({c.member_id for c in attendance.check_ins} - set(member_ids))
+        listed = events.guests(conn, event, needle)
+        if needle and len(listed) <= _FEW:  # a search: only the admissions of the guests it found
+            entries = [e for row in listed for e in events.member_door_entries(conn, event_id, row[0])]
+        else:
+            entries = events.door_entries(conn, event_id)
+        attendance = fold_attendance(entries)
+        inside: dict[str, list[CheckIn]] = {}
+        plus: dict[str, int] = {}
+        for c in sorted(attendance.check_ins, key=lambda c: c.at_us):
+            if c.guest:
+                plus[c.member_id] = plus.get(c.member_id, 0) + 1
+            else:
+                inside.setdefault(c.member_id, []).append(c)
+        if not needle:  # guests admitted by a signed pass before the list synced are on the list too
+            known = {row[0] for row in listed}
+            for member_id in sorted(set(inside) - known):
+                member = members.get(conn, member_id)
+                listed.append((member_id, member and member.name, member and member.phone, None, None))
         doors = events.device_names(conn)
-        twice = attendance.doubly_admitted
-        needle = " ".join(search.split()).casefold()
-        rows: list[GuestRow] = []
-        for member_id in member_ids:
-            member = members.get(conn, member_id)
-            name, phone = (member.name, member.phone) if member else ("?", "")
-            if needle and needle not in name.casefold() and needle not in phone:
-                continue
-            inside = attendance.member_inside(member_id)
-            first = inside[0] if inside else None
-            rows.append(
-                GuestRow(
-                    member_id=member_id,
-                    name=name,
-                    phone=phone,
-                    tier_code=member.tier_code if member else None,
-                    plus_ones_allowed=plus_ones_allowed(event, invitations.get(member_id)),
-                    admitted_at_us=first.at_us if first else None,
-                    door=doors.get(first.device_id) if first else None,
-                    check_in_id=first.entry_id if first else None,
-                    plus_ones_admitted=attendance.guests_of(member_id),
-                    admitted_twice=member_id in twice,
-                )
-            )
+        rows = [_guest_row(event, row, inside.get(row[0], []), plus.get(row[0], 0), doors) for row in listed]
     rows.sort(key=lambda r: (r.admitted_at_us is None, -(r.admitted_at_us or 0), r.name))
     return rows[:limit] if limit is not None else rows
+
+
+def _guest_row(
+    event: Event, row: tuple[str, str | None, str | None, str | None, int | None], inside: list[CheckIn],
+    guests: int, doors: dict[str, str],
+) -> GuestRow:  # fmt: skip
+    member_id, name, phone, tier_code, plus_ones = row
+    first = inside[0] if inside else None
+    allowed = plus_ones if plus_ones is not None else event.plus_ones
+    return GuestRow(
+        member_id=member_id,
+        name=name or "?",
+        phone=phone or "",
+        tier_code=tier_code,
+        plus_ones_allowed=allowed,
+        admitted_at_us=first.at_us if first else None,
+        door=doors.get(first.device_id) if first else None,
+        check_in_id=first.entry_id if first else None,
+        plus_ones_admitted=guests,
+        admitted_twice=len(inside) > 1,
+    )
+
+
+_FEW = 200
+# People type Arabic forms of these letters on some keyboards; members' names are stored as typed.
+_ARABIC_TO_PERSIAN = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ة": "ه"})
 
 
 ATTENDANCE_COLUMNS = (

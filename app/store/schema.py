@@ -170,6 +170,15 @@ class LedgerEntryRow(Base):
         Index("ix_ledger_entry_member_time", "member_id", "created_at_us"),
         # most entries reverse nothing: only those that do are indexed (a page fewer written per sale)
         Index("ix_ledger_entry_reverses", "reverses", sqlite_where=text("reverses IS NOT NULL")),
+        # an event's admissions, counted at every tap at the door: only check-ins are in it (sales skip it)
+        Index(
+            "ix_ledger_entry_check_in",
+            "invoice_ref",
+            "kind",
+            "member_id",
+            "id",
+            sqlite_where=text("kind IN ('check_in', 'guest_check_in')"),
+        ),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
@@ -316,7 +325,11 @@ class InvitationRow(Base):
     guests whose member record it has never synced."""
 
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("event_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "member_id"),
+        # the guest list's length, counted at every tap: standing invitations only
+        Index("ix_invitation_standing", "event_id", sqlite_where=text("NOT cancelled")),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("event.id"))
     member_id: Mapped[str] = mapped_column(String(36), index=True)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Event door mode: events and their guest lists. Check-ins are ledger entries and need no table.
+"""Event door mode: events and their guest lists. Check-ins are ledger entries and need no table, only
+an index of their own (partial: sales never write to it).
 
 Revision ID: 0006
 Revises: 0005
@@ -40,9 +41,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "member_id", name=op.f("uq_invitation_event_id_member_id")),
     )
     op.create_index(op.f("ix_invitation_member_id"), "invitation", ["member_id"], unique=False)
+    op.create_index(
+        "ix_invitation_standing",
+        "invitation",
+        ["event_id"],
+        unique=False,
+        sqlite_where=sa.text("NOT cancelled"),
+    )
+    op.create_index(
+        "ix_ledger_entry_check_in",
+        "ledger_entry",
+        ["invoice_ref", "kind", "member_id", "id"],
+        unique=False,
+        sqlite_where=sa.text("kind IN ('check_in', 'guest_check_in')"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ledger_entry_check_in", table_name="ledger_entry")
+    op.drop_index("ix_invitation_standing", table_name="invitation")
     op.drop_index(op.f("ix_invitation_member_id"), table_name="invitation")
     op.drop_table("invitation")
     op.drop_table("event")
