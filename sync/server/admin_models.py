@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync.protocol import Code, Id, ShortText, WireMember, WireStaff
+from app.domain.event import MAX_PLUS_ONES
+from sync.protocol import Code, Id, ShortText, WireEvent, WireInvitation, WireMember, WireStaff
 
 Pin = Annotated[str, Field(min_length=4, max_length=12)]
 Phone = Annotated[str, Field(min_length=3, max_length=40)]
@@ -166,3 +167,85 @@ class SettingValue(Body):
 
 class Settings(BaseModel):
     settings: dict[str, str]
+
+
+# ---- events ---------------------------------------------------------------------------------------
+
+MAX_INVITES = 1_000  # member ids, and phones, in one invitation request
+
+
+class EventBody(WireEvent):
+    """An event as the admin API takes it: the wire model, its id optional (the server makes one on
+    creation; on an edit it must be the path's if given)."""
+
+    id: Id | None = None  # type: ignore[assignment]
+
+
+class EventView(WireEvent):
+    invited: int = 0  # standing invitations by name (members invited through a tier are not counted)
+    admitted: int = 0  # people inside: each admitted member once, and each plus-one
+    doubly_admitted: int = 0  # members admitted by more than one standing check-in (two doors offline)
+
+
+class EventList(BaseModel):
+    events: list[WireEvent]
+    limit: int
+    offset: int
+
+
+class Invite(Body):
+    """Members to invite, by id or by phone; `plus_ones` given (null: the event's allowance) sets theirs,
+    left out keeps what an invitation already had."""
+
+    member_ids: Annotated[list[Id], Field(max_length=MAX_INVITES)] = Field(default_factory=list)
+    phones: Annotated[list[Phone], Field(max_length=MAX_INVITES)] = Field(default_factory=list)
+    plus_ones: Annotated[int, Field(ge=0, le=MAX_PLUS_ONES)] | None = None
+
+
+class InviteResult(BaseModel):
+    """One asked-for member: invited (new), updated, unchanged, or why not."""
+
+    member_id: str | None = None
+    phone: str | None = None
+    outcome: Literal["invited", "updated", "unchanged", "unknown_member", "invalid_phone", "ambiguous_phone"]
+    invitation: WireInvitation | None = None
+    members: list[str] = Field(default_factory=list)  # ambiguous_phone: the members who have it
+
+
+class InviteResults(BaseModel):
+    results: list[InviteResult]
+
+
+class GuestView(WireInvitation):
+    """A line of the guest list."""
+
+    member_name: str
+    phone: str
+    tier_code: str
+    admitted: bool = False  # the member is inside (a standing check-in)
+    guests_admitted: int = 0  # their plus-ones inside
+
+
+class CheckInView(BaseModel):
+    entry_id: str
+    member_id: str
+    member_name: str
+    device_id: str
+    device_code: str
+    created_at_us: int  # the door's clock: for display only
+    guest: bool  # a plus-one the member brought
+    undone: bool  # reversed by a manager
+    double_admission: bool  # the member has more than one standing admission
+
+
+class AttendanceView(BaseModel):
+    event_id: str
+    admitted: int  # people inside, as EventView counts them
+    doubly_admitted: int
+    check_ins: list[CheckInView]
+
+
+class InvitationQr(BaseModel):
+    text: str  # BGI1:… (app.cards.invitation_qr)
+    key_id: int
+    valid_until_us: int

@@ -25,6 +25,7 @@ ALERT_KINDS = (
     "balance_restored",  # back to zero or more: off the list
     "duplicate_phone",  # two members share a phone (two offline terminals enrolled one person)
     "photo_rejected",
+    "double_admission",  # one member admitted to an event by two doors (offline): both admissions stand
 )
 
 

@@ -8,10 +8,18 @@
     bashgah-server [--db URL] admin list
     bashgah-server [--db URL] admin revoke TOKEN_ID
     bashgah-server [--db URL] demo seed [--if-empty]
+    bashgah-server [--db URL] event create --name N --starts ISO --ends ISO [--venue V] [--capacity N]
+                                           [--tier CODE ...] [--plus-ones N] [--id UUID]
+    bashgah-server [--db URL] event list | show ID | cancel ID
+    bashgah-server [--db URL] event invite ID (--member ID | --phone P)... [--plus-ones N]
+    bashgah-server [--db URL] event uninvite ID --member ID
+    bashgah-server [--db URL] event attendance ID [--csv]
+    bashgah-server [--db URL] event qr ID --member ID [--png FILE]
 
 The database is --db (a SQLAlchemy URL: postgresql+psycopg://user@host/db, sqlite:///FILE), else env
 BASHGAH_SERVER_DB, else a SQLite file in the user data dir. `--json` prints one JSON object. A refusal
-prints one line on stderr and exits 2; a database that cannot be opened exits 3.
+prints one line on stderr and exits 2; a database that cannot be opened exits 3. Event times are ISO 8601:
+`2026-12-01T18:00` is the server's local time, `2026-12-01T18:00+03:30` names its offset.
 """
 
 from __future__ import annotations
@@ -170,6 +178,202 @@ def cmd_demo_seed(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     return {"seeded": True} | summary
 
 
+# ---- events ---------------------------------------------------------------------------------------
+
+
+def _parse_time(text: str, flag: str) -> int:
+    """UTC microseconds of an ISO 8601 date and time; one without an offset is the server's local time."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.domain.digits import to_latin_digits
+
+    try:
+        moment = datetime.fromisoformat(to_latin_digits(text.strip()))
+    except ValueError:
+        example = "2026-12-01T18:00 or 2026-12-01T18:00+03:30"
+        raise RefusedError(f"{flag}: {text!r} is not a time like {example}") from None
+    # astimezone reads a naive time as local time
+    return (moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def _event_write(db: Database, action: str, target: str, work: Callable[[Any, Any], Any]) -> Any:
+    """work(conn, publisher) in one transaction with its audit row, publishing just before commit."""
+    from sync.server.alerts import audit
+    from sync.server.sequence import Publisher
+
+    _require_upgraded(db)
+    now = SystemClock().now_us()
+
+    def run(conn: Any) -> Any:
+        pub = Publisher(now)
+        result = work(conn, pub)
+        audit(conn, now, "cli", action, target)
+        pub.flush(conn)
+        return result
+
+    return db.write(run)
+
+
+def _event_read(db: Database, work: Callable[[Any], Any]) -> Any:
+    _require_upgraded(db)
+    with db.read() as conn:
+        return work(conn)
+
+
+def _event_id(text: str) -> str:
+    import re
+
+    from sync.protocol import UUID_PATTERN
+
+    if not re.fullmatch(UUID_PATTERN, text):
+        raise RefusedError(f"{text!r} is not an event id (see `bashgah-server event list`)")
+    return text
+
+
+def cmd_event_create(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    from sync.protocol import WireEvent
+    from sync.server import events
+
+    event_id = args.id or events.new_id(SystemClock().now_us())
+    try:
+        event = WireEvent(
+            id=event_id,
+            name=args.name,
+            venue=args.venue,
+            starts_at_us=_parse_time(args.starts, "--starts"),
+            ends_at_us=_parse_time(args.ends, "--ends"),
+            capacity=args.capacity,
+            invited_tiers=args.tier,
+            plus_ones=args.plus_ones,
+        )
+    except ValidationError as error:
+        raise RefusedError(_validation_line(error)) from None
+    view = _event_write(db, "create_event", event_id, lambda c, p: events.create_event(c, p, event))
+    return dict(view.model_dump(mode="json"))
+
+
+def _validation_line(error: Any) -> str:
+    first = error.errors()[0]
+    where = "--" + "-".join(str(part) for part in first["loc"]).replace("_", "-")
+    return f"{where}: {first['msg']}"
+
+
+def cmd_event_list(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server import events
+
+    if not 1 <= args.limit <= 10_000:
+        raise RefusedError("--limit must be between 1 and 10000")
+    found = _event_read(db, lambda c: events.list_events(c, args.limit, 0))
+    return {"events": [e.model_dump(mode="json") for e in found]}
+
+
+def cmd_event_show(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server import events
+
+    event_id = _event_id(args.event_id)
+    view = _event_read(db, lambda c: events.event_view(c, events.require_event(c, event_id)))
+    return dict(view.model_dump(mode="json"))
+
+
+def cmd_event_cancel(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server import events
+
+    event_id = _event_id(args.event_id)
+
+    def work(conn: Any, pub: Any) -> Any:
+        event = events.require_event(conn, event_id)
+        return events.edit_event(conn, pub, event.model_copy(update={"cancelled": True}))
+
+    return dict(_event_write(db, "cancel_event", event_id, work).model_dump(mode="json"))
+
+
+def cmd_event_invite(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from app.domain.event import MAX_PLUS_ONES
+    from sync.server import events
+
+    event_id = _event_id(args.event_id)
+    members, phones = args.member or [], args.phone or []
+    if not members and not phones:
+        raise RefusedError("name the guests: --member ID or --phone PHONE, as often as needed")
+    for member_id in members:
+        _member_id(member_id)
+    if args.plus_ones is not None and not 0 <= args.plus_ones <= MAX_PLUS_ONES:
+        raise RefusedError(f"--plus-ones must be between 0 and {MAX_PLUS_ONES}")
+
+    def work(conn: Any, pub: Any) -> Any:
+        return events.invite(
+            conn,
+            pub,
+            event_id,
+            member_ids=members,
+            phones=phones,
+            plus_ones=args.plus_ones,
+            set_plus_ones=args.plus_ones is not None,
+        )
+
+    results = _event_write(db, "invite", event_id, work)
+    return {"event_id": event_id, "results": [r.model_dump(mode="json") for r in results]}
+
+
+def _member_id(text: str) -> str:
+    import re
+
+    from sync.protocol import UUID_PATTERN
+
+    if not re.fullmatch(UUID_PATTERN, text):
+        raise RefusedError(f"--member: {text!r} is not a member id")
+    return text
+
+
+def cmd_event_uninvite(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server import events
+
+    event_id, member_id = _event_id(args.event_id), _member_id(args.member)
+    invitation = _event_write(
+        db, "uninvite", f"{event_id}/{member_id}", lambda c, p: events.uninvite(c, p, event_id, member_id)
+    )
+    return dict(invitation.model_dump(mode="json"))
+
+
+def cmd_event_attendance(args: argparse.Namespace, db: Database) -> dict[str, Any] | None:
+    from sync.server import events
+
+    event_id = _event_id(args.event_id)
+    view = _event_read(db, lambda c: events.attendance_view(c, event_id))
+    if args.csv:
+        sys.stdout.write(events.attendance_csv(view))
+        return None
+    return dict(view.model_dump(mode="json"))
+
+
+def cmd_event_qr(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server.invitation_key import invitation_qr
+
+    event_id, member_id = _event_id(args.event_id), _member_id(args.member)
+    code = _event_write(
+        db, "invitation_qr", f"{event_id}/{member_id}", lambda c, p: invitation_qr(c, p, event_id, member_id)
+    )
+    if args.png:
+        _write_png(code.text, args.png)
+    return dict(code.model_dump(mode="json")) | {"png": args.png}
+
+
+def _write_png(text: str, path: str) -> None:
+    """The code as a PNG, as the terminal writes member QR codes (app.cli.card_commands)."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=8)
+    code.add_data(text)
+    code.make(fit=True)
+    try:
+        code.make_image().save(path)
+    except OSError as error:
+        raise RefusedError(f"--png: cannot write {path}: {error.strerror or error}") from None
+
+
 # ---- output ---------------------------------------------------------------------------------------
 
 
@@ -197,6 +401,46 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         print(f"{result['database']}: schema {result['revision']}; default settings added: {added}")
     elif command == "demo seed":
         _print_demo(result)
+    elif command.startswith("event "):
+        _print_event_command(command, result)
+
+
+def _print_event(event: dict[str, Any]) -> None:
+    state = "  CANCELLED" if event["cancelled"] else ""
+    where = f" at {event['venue']}" if event["venue"] else ""
+    when = f"{_when(event['starts_at_us'])} – {_when(event['ends_at_us'])}"
+    print(f"{event['id']}  {when}  {event['name']}{where}{state}")
+
+
+def _print_event_command(command: str, result: dict[str, Any]) -> None:
+    if command == "event list":
+        for event in result["events"]:
+            _print_event(event)
+    elif command in ("event create", "event show", "event cancel"):
+        _print_event(result)
+        tiers = ", ".join(result["invited_tiers"]) or "none"
+        print(
+            f"  invited by name {result['invited']}, tiers {tiers}, plus-ones {result['plus_ones']}, "
+            f"capacity {result['capacity'] or 'no limit'}; admitted {result['admitted']}"
+            f" ({result['doubly_admitted']} admitted twice)"
+        )
+    elif command == "event invite":
+        for r in result["results"]:
+            asked = f"{r['phone']} ({r['member_id'] or '?'})" if r["phone"] else r["member_id"]
+            print(f"{asked}: {r['outcome'].replace('_', ' ')}")
+    elif command == "event uninvite":
+        print(f"invitation of {result['member_id']} to {result['event_id']} cancelled")
+    elif command == "event attendance":
+        print(f"admitted {result['admitted']} (members admitted twice: {result['doubly_admitted']})")
+        for c in result["check_ins"]:
+            flags = " ".join(f for f in ("guest", "undone", "double_admission") if c[f])
+            print(f"  {_when(c['created_at_us'])}  {c['device_code']:<10}  {c['member_name']}  {flags}")
+    elif command == "event qr":
+        print(result["text"])
+        saved = f"; saved as {result['png']}" if result["png"] else ""
+        print(
+            f"valid until {_when(result['valid_until_us'])}, key {result['key_id']}{saved}", file=sys.stderr
+        )
 
 
 def _print_demo(result: dict[str, Any]) -> None:
@@ -215,7 +459,10 @@ def _print_demo(result: dict[str, Any]) -> None:
 def _when(at_us: int) -> str:
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(at_us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return datetime.fromtimestamp(at_us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, ValueError, OSError):  # beyond year 9999: an event's times are what was typed
+        return f"{at_us} µs"
 
 
 # ---- parser ---------------------------------------------------------------------------------------
@@ -289,7 +536,53 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--if-empty", action="store_true", help="do nothing if a club is already there")
     seed.add_argument("--members", type=int, default=200, help=argparse.SUPPRESS)
     seed.add_argument("--seed", type=int, default=1404, help=argparse.SUPPRESS)
+    _add_event_commands(sub, add)
     return parser
+
+
+def _add_event_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    events = sub.add_parser("event", help="club events and their guest lists").add_subparsers(
+        dest="event_command", required=True
+    )
+    create = add(
+        events, "create", cmd_event_create, "create an event (published to every door)", "event create"
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--starts", required=True, help="ISO time, e.g. 2026-12-01T18:00 (server's local time)"
+    )
+    create.add_argument("--ends", required=True, help="ISO time; with an offset: 2026-12-01T23:00+03:30")
+    create.add_argument("--venue", default="")
+    create.add_argument("--capacity", type=int, default=None, help="people, plus-ones included")
+    create.add_argument("--tier", action="append", default=[], help="invite every member of this tier")
+    create.add_argument("--plus-ones", type=int, default=0, help="guests each invited member may bring")
+    create.add_argument("--id", default=None, help=argparse.SUPPRESS)  # a scripted retry names its event
+    listing = add(events, "list", cmd_event_list, "list events, newest start first", "event list")
+    listing.add_argument("--limit", type=int, default=100)
+    for name, handler, text in (
+        ("show", cmd_event_show, "an event and its counts"),
+        ("cancel", cmd_event_cancel, "cancel an event (doors turn everyone away)"),
+    ):
+        add(events, name, handler, text, f"event {name}").add_argument("event_id")
+    invite = add(events, "invite", cmd_event_invite, "invite members by id or phone", "event invite")
+    invite.add_argument("event_id")
+    invite.add_argument("--member", action="append", help="a member id (repeatable)")
+    invite.add_argument("--phone", action="append", help="a member's phone (repeatable)")
+    invite.add_argument(
+        "--plus-ones", type=int, default=None, help="their own allowance (default: the event's)"
+    )
+    uninvite = add(events, "uninvite", cmd_event_uninvite, "cancel a member's invitation", "event uninvite")
+    uninvite.add_argument("event_id")
+    uninvite.add_argument("--member", required=True)
+    attendance = add(
+        events, "attendance", cmd_event_attendance, "every door's check-ins, merged", "event attendance"
+    )
+    attendance.add_argument("event_id")
+    attendance.add_argument("--csv", action="store_true", help="print CSV (a header, one line a check-in)")
+    qr = add(events, "qr", cmd_event_qr, "a member's invitation as a signed QR code", "event qr")
+    qr.add_argument("event_id")
+    qr.add_argument("--member", required=True)
+    qr.add_argument("--png", default=None, help="also write the QR code as a PNG image")
 
 
 def _fail(code: int, message: str) -> int:

@@ -13,10 +13,12 @@ from sqlalchemy import Connection, Row, select
 
 from sync.protocol import SETTINGS, WireBranch, WireDevice, WireKey, WireStaff, WireTier
 from sync.server.db import dialect_insert
+from sync.server.errors import ApiError
 from sync.server.models import BRANCH, CLUB_KEY, DEVICE, SETTING, STAFF, TIER
 from sync.server.sequence import Publisher
 
 DAY_S = 24 * 3600
+MAX_KEY_ID = 0xFFFF  # key ids are 16 bits in the card and invitation formats
 # What a new club starts with (`db upgrade` publishes whichever are missing).
 DEFAULT_SETTINGS = {
     "club_name_fa": "باشگاه",
@@ -144,3 +146,14 @@ def device_numbers(conn: Connection) -> set[int]:
 
 def key_ids(conn: Connection) -> set[int]:
     return set(conn.execute(select(CLUB_KEY.c.key_id)).scalars())
+
+
+def next_key_id(conn: Connection) -> int:
+    """A key id no club key has: the highest in use + 1, then the lowest free (1..65535). The caller holds
+    the counter row (an enrolment does, for its whole transaction), so two new keys never race for one id."""
+    taken = key_ids(conn)
+    key_id = next((k for k in range(max(taken, default=0) + 1, MAX_KEY_ID + 1) if k not in taken), None)
+    key_id = key_id or next((k for k in range(1, MAX_KEY_ID + 1) if k not in taken), None)
+    if key_id is None:
+        raise ApiError(409, "no_key_ids", "the club has used every key id")
+    return key_id

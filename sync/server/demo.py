@@ -4,11 +4,11 @@
 The club is not re-invented here: the terminal's own seeder (app.services.demo) builds it in a throwaway
 terminal data dir, through the terminal's use cases, and this module imports what it made — tiers,
 branches, staff with their PIN hashes, the demo's two devices (numbers 000 and 001), club keys,
-settings, members, photos, cards, revocations and the whole ledger, chains intact — and gives every
-record its server sequence number. The numbers (balances, card numbers, hashes) are therefore the
-terminal demo's, exactly. Publication order: reference data, then each member with its photo and cards,
-then revocations, then entries in the order the terminal wrote them, so a member always precedes the
-entries that name it.
+settings, members, photos, cards, revocations, the demo's party and its guest list, and the whole ledger,
+chains intact — and gives every record its server sequence number. The numbers (balances, card numbers,
+hashes) are therefore the terminal demo's, exactly. Publication order: reference data, then each member
+with its photo and cards, then revocations, events and invitations, then entries in the order the
+terminal wrote them, so a member always precedes the entries that name it.
 
 This is the one place the server imports app.services and app.store, and only to read the seeder's
 output. Runs on the caller's thread; takes several seconds (the seeder hashes PINs and draws photos).
@@ -17,6 +17,7 @@ output. Runs on the caller's thread; takes several seconds (the seeder hashes PI
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -32,6 +33,8 @@ from sync.protocol import (
     WireBranch,
     WireCard,
     WireEntry,
+    WireEvent,
+    WireInvitation,
     WireKey,
     WireMember,
     WireRevocation,
@@ -39,7 +42,7 @@ from sync.protocol import (
     WireTier,
 )
 from sync.protocol import b64encode as b64
-from sync.server import balances, club, members
+from sync.server import balances, club, events, members
 from sync.server.alerts import audit
 from sync.server.db import Database, dialect_insert
 from sync.server.models import BRANCH, DEVICE, ENTRY, MEMBER, PHOTO, TIER
@@ -107,6 +110,8 @@ def _read_terminal(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
                 "photos": _rows(conn, schema.MemberPhotoRow.__table__, "member_id"),
                 "cards": _rows(conn, schema.CardRow.__table__, "issued_at_us", "number"),
                 "revocations": _rows(conn, schema.CardRevocationRow.__table__, "at_us", "id"),
+                "events": _rows(conn, schema.EventRow.__table__, "starts_at_us", "id"),
+                "invitations": _rows(conn, schema.InvitationRow.__table__, "event_id", "id"),
                 # the order the terminal wrote them in: the history as it happened
                 "entries": _rows(conn, entry, literal_column("rowid")),
             }
@@ -124,6 +129,15 @@ def _import(conn: Connection, data: dict[str, list[dict[str, Any]]], now_us: int
     _import_members(conn, pub, data, now_us)
     for row in data["revocations"]:
         members.revoke(conn, pub, WireRevocation.model_validate(row))
+    for row in data["events"]:
+        fields = {k: row[k] for k in WireEvent.model_fields}
+        events.put_event(
+            conn, pub, WireEvent.model_validate(fields | {"invited_tiers": json.loads(row["invited_tiers"])})
+        )
+    for row in data["invitations"]:
+        events.put_invitation(
+            conn, pub, WireInvitation.model_validate({k: row[k] for k in WireInvitation.model_fields})
+        )
     entries = _import_entries(conn, pub, data["entries"], now_us)
     balances.apply(conn, pub, entries)
     audit(conn, now_us, "cli", "demo_seed", None, members=len(data["members"]), entries=len(entries))

@@ -31,7 +31,6 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud a
 CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4
 MAX_DEVICE_NUMBER = 999
-MAX_KEY_ID = 0xFFFF
 HOUR_US = 3600 * 1_000_000
 
 
@@ -169,10 +168,6 @@ def _register_key(
         raw = b""
     if len(raw) != 32:
         raise ApiError(422, "invalid_public_key", "issuing_public_key must be 32 raw bytes in base64")
-    taken = club.key_ids(conn)
-    key_id = next((k for k in range(max(taken, default=0) + 1, MAX_KEY_ID + 1) if k not in taken), None)
-    key_id = key_id or next((k for k in range(1, MAX_KEY_ID + 1) if k not in taken), None)
-    if key_id is None:
-        raise ApiError(409, "no_key_ids", "the club has used every key id")
+    key_id = club.next_key_id(conn)
     club.put_key(conn, pub, WireKey(key_id=key_id, public_key=public_key, created_at_us=now_us), device_id)
     return key_id

@@ -52,7 +52,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         503: "database unavailable; try again",
     }.items()
 }
-_LIST_FIELDS = {"entries", "items", "member_ids"}
+_LIST_FIELDS = {"entries", "items", "member_ids", "phones"}
 
 
 class ApiError(Exception):

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +36,8 @@ NAMING = {
 SERIAL = BigInteger().with_variant(Integer(), "sqlite")
 ID = String(36)
 HASH = String(64)
+# the entry kinds an event's attendance is folded from (app.domain.event): check-ins and reversals
+EVENT_ENTRY_KINDS_SQL = "kind IN ('check_in', 'guest_check_in', 'reversal')"
 
 
 class Base(DeclarativeBase):
@@ -215,6 +218,14 @@ class LedgerEntryRow(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "device_seq"),
         Index("ix_ledger_entry_member_device_kind", "member_id", "device_id", "kind"),
+        # an event's admissions and their undoing, by event id (invoice_ref): partial, so the sales that
+        # make up nearly all of the ledger never touch it and a push of sales pays nothing for it
+        Index(
+            "ix_ledger_entry_event",
+            "invoice_ref",
+            postgresql_where=text(EVENT_ENTRY_KINDS_SQL),
+            sqlite_where=text(EVENT_ENTRY_KINDS_SQL),
+        ),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
@@ -337,6 +348,50 @@ class EnrollmentCodeRow(Base):
     created_by: Mapped[str] = mapped_column(String(160))
 
 
+class EventRow(Base):
+    """A club event (app.domain.event); `invited_tiers` is a JSON list of tier codes."""
+
+    __tablename__ = "event"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    venue: Mapped[str] = mapped_column(String(120), default="")
+    starts_at_us: Mapped[int] = mapped_column(BigInteger)
+    ends_at_us: Mapped[int] = mapped_column(BigInteger)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    invited_tiers: Mapped[str] = mapped_column(Text, default="[]")
+    plus_ones: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class InvitationRow(Base):
+    """A member on an event's guest list: one row per event and member, whichever terminal invited them.
+
+    The unique (event_id, member_id) index also serves every lookup by event (its leading column).
+    """
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("event_id", "member_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("event.id"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"))
+    plus_ones: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the event's allowance
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ServerKeyRow(Base):
+    """A signing key pair the server itself holds (the invitation QR key): never published. Its public half
+    is also a `club_key` row (published as every club key is), under the same key id."""
+
+    __tablename__ = "server_key"
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    purpose: Mapped[str] = mapped_column(String(32))
+    private_key: Mapped[str] = mapped_column(String(64))  # the 32-byte Ed25519 seed, base64
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    retired_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 class AdminTokenRow(Base):
     __tablename__ = "admin_token"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -371,3 +426,6 @@ ALERT = AlertRow.__table__
 AUDIT = AuditRow.__table__
 ENROLLMENT_CODE = EnrollmentCodeRow.__table__
 ADMIN_TOKEN = AdminTokenRow.__table__
+EVENT = EventRow.__table__
+INVITATION = InvitationRow.__table__
+SERVER_KEY = ServerKeyRow.__table__

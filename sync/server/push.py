@@ -19,6 +19,8 @@ from sqlalchemy import Connection, and_, exc, or_, select, update
 from sync.protocol import (
     CardItem,
     ChainProblem,
+    EventItem,
+    InvitationItem,
     Item,
     MemberItem,
     Outcome,
@@ -28,7 +30,7 @@ from sync.protocol import (
     RevocationItem,
     WireEntry,
 )
-from sync.server import balances, members
+from sync.server import balances, events, members
 from sync.server.alerts import raise_alert
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
@@ -68,6 +70,12 @@ def push(conn: Connection, device_id: str, request: PushRequest, now_us: int) ->
     entries = [_numbered(r, state.tickets.get(("entry", r.id)), seqs) for r in entries]
     # the items' numbers are kept for their retries: written with the numbers themselves, then commit
     _record_item_seqs(conn, [r for r in items if r.outcome is Outcome.ACCEPTED and r.server_seq])
+    # Two doors that admitted one member offline are flagged once both admissions are here. After the
+    # counter row (flush): another door's push of the same admission has committed by now, or waits for this
+    # one to commit and then sees it (a new statement under READ COMMITTED), so one of the two sees both.
+    answered = zip(request.entries, entries, strict=True)
+    accepted = (e for e, r in answered if r.outcome is Outcome.ACCEPTED)
+    events.flag_double_admissions(conn, now_us, device_id, accepted)
     return PushResponse(
         items=items,
         entries=entries,
@@ -175,9 +183,11 @@ def _item_refusal(conn: Connection, item: Item) -> str | None:
         return members.refusal_for_member(conn, item.member)
     if isinstance(item, CardItem):
         return members.refusal_for_card(conn, item.card)
-    if members.card_owner(conn, item.revocation.card_number) is None:
-        return "unknown_card"
-    return None
+    if isinstance(item, RevocationItem):
+        return "unknown_card" if members.card_owner(conn, item.revocation.card_number) is None else None
+    if isinstance(item, EventItem):
+        return events.event_refusal(conn, item.event)
+    return events.invitation_refusal(conn, item.invitation)
 
 
 def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | None:
@@ -203,6 +213,14 @@ def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | No
     if isinstance(item, CardItem):
         ticket = len(pub)
         members.put_card(conn, pub, item.card)
+        return ticket
+    if isinstance(item, EventItem):  # an upsert by id, as the domain cleans it (what was refused is not here)
+        ticket = len(pub)
+        events.put_event(conn, pub, events.checked(conn, item.event))
+        return ticket
+    if isinstance(item, InvitationItem):  # an upsert by (event, member): the stored id is what is published
+        ticket = len(pub)
+        events.put_invitation(conn, pub, item.invitation)
         return ticket
     assert isinstance(item, RevocationItem)
     ticket = len(pub)
