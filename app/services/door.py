@@ -41,7 +41,8 @@ from app.domain.tier import Tier
 from app.services.cards import card_verdict
 from app.services.terminal import Terminal
 from app.store import cards, club, events, ledger, members, outbox
-from sync.protocol import EventItem, InvitationItem, WireEvent, WireInvitation
+from app.store.wire import event_to_wire, invitation_to_wire
+from sync.protocol import EventItem, InvitationItem
 
 # card verdicts the door still acts on: a stale revocation list does not stop a party, and a member
 # this terminal never synced is shown from the profile on the card
@@ -134,7 +135,7 @@ def save_event(terminal: Terminal, staff: Staff, event: Event) -> Event:
         if unknown:
             raise ClubError("unknown_tier", tier=unknown[0])
         events.put_event(conn, event)
-        wire = WireEvent(**_event_fields(event))
+        wire = event_to_wire(event)
         item_id = terminal.new_id()
         outbox.add(
             conn,
@@ -145,20 +146,6 @@ def save_event(terminal: Terminal, staff: Staff, event: Event) -> Event:
             at_us=terminal.clock.now_us(),
         )
     return event
-
-
-def _event_fields(event: Event) -> dict[str, object]:
-    return {
-        "id": event.id,
-        "name": event.name,
-        "venue": event.venue,
-        "starts_at_us": event.starts_at_us,
-        "ends_at_us": event.ends_at_us,
-        "capacity": event.capacity,
-        "invited_tiers": list(event.invited_tiers),
-        "plus_ones": event.plus_ones,
-        "cancelled": event.cancelled,
-    }
 
 
 def invite(
@@ -179,13 +166,7 @@ def invite(
         saved = events.put_invitation(
             conn, Invitation(terminal.new_id(), event_id, member_id, plus_ones, cancel)
         )
-        wire = WireInvitation(
-            id=saved.id,
-            event_id=event_id,
-            member_id=member_id,
-            plus_ones=saved.plus_ones,
-            cancelled=saved.cancelled,
-        )
+        wire = invitation_to_wire(saved)
         item_id = terminal.new_id()
         outbox.add(
             conn,

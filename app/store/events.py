@@ -8,7 +8,6 @@ member lookup does: app.store.members); the rest stays on SQLAlchemy Core.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -105,11 +104,6 @@ def invitation_by_id(conn: Tx, invitation_id: str) -> Invitation | None:
     return None if row is None else _invitation(row)
 
 
-def invitations(conn: Tx, event_id: str) -> list[Invitation]:
-    rows = driver(conn).execute(f"{_INVITATION_SQL} WHERE event_id = ?", (event_id,)).fetchall()
-    return [_invitation(r) for r in rows]
-
-
 def invited_count(conn: Tx, event: Event) -> int:
     """The guest list's length: invitations standing, and members of invited tiers not also invited."""
     db = driver(conn)
@@ -161,15 +155,6 @@ def _patterns(text: str) -> tuple[str, str]:
     # phones are stored +98912…: a host types 0912… or a part of it
     digits = "".join(ch for ch in to_latin_digits(text) if ch.isascii() and ch.isdigit()).lstrip("0")
     return f"%{escaped}%", digits
-
-
-def tier_members(conn: Tx, tier_codes: Iterable[str]) -> list[str]:
-    codes = list(tier_codes)
-    if not codes:
-        return []
-    marks = ", ".join("?" * len(codes))
-    rows = driver(conn).execute(f"SELECT id FROM member WHERE tier_code IN ({marks})", codes).fetchall()
-    return [r[0] for r in rows]
 
 
 def door_entries(conn: Tx, event_id: str) -> list[LedgerEntry]:

@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.domain.event import Event, Invitation
 from app.domain.ledger import GENESIS_HASH
 from app.store import events, grants, ledger, outbox, sync_state
 from app.store.database import driver
@@ -38,6 +37,7 @@ from app.store.schema import (
     StaffRow,
     TierRow,
 )
+from app.store.wire import event_from_wire, invitation_from_wire
 from sync.protocol import (
     BranchChange,
     CardChange,
@@ -202,23 +202,7 @@ def _invitation(page: _Page, change: InvitationChange) -> None:
     if not page.exists("event", wire.event_id):
         page.problem("unknown_event", subject=wire.id)
         return
-    events.put_invitation(
-        page.conn, Invitation(wire.id, wire.event_id, wire.member_id, wire.plus_ones, wire.cancelled)
-    )
-
-
-def event_from_wire(wire: Any) -> Event:
-    return Event(
-        id=wire.id,
-        name=wire.name,
-        starts_at_us=wire.starts_at_us,
-        ends_at_us=wire.ends_at_us,
-        venue=wire.venue,
-        capacity=wire.capacity,
-        invited_tiers=tuple(wire.invited_tiers),
-        plus_ones=wire.plus_ones,
-        cancelled=wire.cancelled,
-    )
+    events.put_invitation(page.conn, invitation_from_wire(wire))
 
 
 # ---- members, cards, revocations, photos, restrictions ------------------------------------------

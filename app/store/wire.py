@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from app.domain.card import Card
+from app.domain.event import Event, Invitation
 from app.domain.member import Member
-from sync.protocol import WireCard, WireMember, WireRevocation
+from sync.protocol import WireCard, WireEvent, WireInvitation, WireMember, WireRevocation
 
 
 def member_to_wire(member: Member) -> WireMember:
@@ -61,3 +64,19 @@ def revocation_to_wire(
         staff_id=staff_id,
         at_us=at_us,
     )
+
+
+def event_to_wire(event: Event) -> WireEvent:
+    return WireEvent.model_validate(asdict(event) | {"invited_tiers": list(event.invited_tiers)})
+
+
+def event_from_wire(wire: WireEvent) -> Event:
+    return Event(**(wire.model_dump() | {"invited_tiers": tuple(wire.invited_tiers)}))
+
+
+def invitation_to_wire(invitation: Invitation) -> WireInvitation:
+    return WireInvitation.model_validate(asdict(invitation))
+
+
+def invitation_from_wire(wire: WireInvitation) -> Invitation:
+    return Invitation(**wire.model_dump())
