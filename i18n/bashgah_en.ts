@@ -195,6 +195,165 @@
     </message>
 </context>
 <context>
+    <name>DoorView</name>
+    <message>
+        <source>Opening the door…</source>
+        <translation>Opening the door…</translation>
+    </message>
+    <message>
+        <source>Look again (F5)</source>
+        <translation>Look again (F5)</translation>
+    </message>
+    <message>
+        <source>Several events are open: choose this door&apos;s event</source>
+        <translation>Several events are open: choose this door&apos;s event</translation>
+    </message>
+    <message>
+        <source>Tap a card or scan an invitation</source>
+        <translation>Tap a card or scan an invitation</translation>
+    </message>
+    <message>
+        <source>A guest without a card? Find them by name or phone (F3).</source>
+        <translation>A guest without a card? Find them by name or phone (F3).</translation>
+    </message>
+    <message>
+        <source>Find a guest</source>
+        <translation>Find a guest</translation>
+    </message>
+    <message>
+        <source>Name or phone</source>
+        <translation>Name or phone</translation>
+    </message>
+    <message>
+        <source>Admit (Enter)</source>
+        <translation>Admit (Enter)</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>Back (Esc)</translation>
+    </message>
+    <message>
+        <source>Find a guest (F3)</source>
+        <translation>Find a guest (F3)</translation>
+    </message>
+    <message>
+        <source>Export attendance (F4)</source>
+        <translation>Export attendance (F4)</translation>
+    </message>
+    <message>
+        <source>Admit plus-one (F6)</source>
+        <translation>Admit plus-one (F6)</translation>
+    </message>
+    <message>
+        <source>Undo admission (F8)</source>
+        <translation>Undo admission (F8)</translation>
+    </message>
+    <message>
+        <source>Back to the till (F7)</source>
+        <translation>Back to the till (F7)</translation>
+    </message>
+    <message>
+        <source>{start} to {end}</source>
+        <translation>{start} to {end}</translation>
+    </message>
+    <message>
+        <source>Event door</source>
+        <translation>Event door</translation>
+    </message>
+    <message>
+        <source>Admitted … / Invited … / Capacity …</source>
+        <translation>Admitted … / Invited … / Capacity …</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>no limit</translation>
+    </message>
+    <message>
+        <source>Admitted {admitted} / Invited {invited} / Capacity {capacity}</source>
+        <translation>Admitted {admitted} / Invited {invited} / Capacity {capacity}</translation>
+    </message>
+    <message>
+        <source>Unknown guest</source>
+        <translation>Unknown guest</translation>
+    </message>
+    <message>
+        <source>From the card: this guest was never synced here. Compare the photo with their face.</source>
+        <translation>From the card: this guest was never synced here. Compare the photo with their face.</translation>
+    </message>
+    <message>
+        <source>ADMIT PLUS-ONE</source>
+        <translation>ADMIT PLUS-ONE</translation>
+    </message>
+    <message>
+        <source>ADMIT</source>
+        <translation>ADMIT</translation>
+    </message>
+    <message>
+        <source>ALREADY INSIDE</source>
+        <translation>ALREADY INSIDE</translation>
+    </message>
+    <message>
+        <source>NOT INVITED</source>
+        <translation>NOT INVITED</translation>
+    </message>
+    <message>
+        <source>CARD REFUSED</source>
+        <translation>CARD REFUSED</translation>
+    </message>
+    <message>
+        <source>FULL</source>
+        <translation>FULL</translation>
+    </message>
+    <message>
+        <source>Admitted at {time}</source>
+        <translation>Admitted at {time}</translation>
+    </message>
+    <message>
+        <source>Admitted at {time}, at this door</source>
+        <translation>Admitted at {time}, at this door</translation>
+    </message>
+    <message>
+        <source>Admitted at {time}, at door {door}</source>
+        <translation>Admitted at {time}, at door {door}</translation>
+    </message>
+    <message>
+        <source>On the guest list</source>
+        <translation>On the guest list</translation>
+    </message>
+    <message>
+        <source>Not on the guest list</source>
+        <translation>Not on the guest list</translation>
+    </message>
+    <message>
+        <source>No plus-ones</source>
+        <translation>No plus-ones</translation>
+    </message>
+    <message>
+        <source>Plus-ones: {admitted} of {allowed} admitted</source>
+        <translation>Plus-ones: {admitted} of {allowed} admitted</translation>
+    </message>
+    <message>
+        <source>The admission was undone.</source>
+        <translation>The admission was undone.</translation>
+    </message>
+    <message>
+        <source>No guest matches “{query}”.</source>
+        <translation>No guest matches “{query}”.</translation>
+    </message>
+    <message>
+        <source>phone ending {tail}</source>
+        <translation>phone ending {tail}</translation>
+    </message>
+    <message>
+        <source>inside since {time}</source>
+        <translation>inside since {time}</translation>
+    </message>
+    <message>
+        <source>not arrived yet</source>
+        <translation>not arrived yet</translation>
+    </message>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <source>New member</source>
@@ -408,6 +567,10 @@
         <translation>Enroll new member (F2)</translation>
     </message>
     <message>
+        <source>Event door (F7)</source>
+        <translation>Event door (F7)</translation>
+    </message>
+    <message>
         <source>Card refused</source>
         <translation>Card refused</translation>
     </message>
@@ -537,6 +700,22 @@
         <translation>Bashgah — customer club</translation>
     </message>
     <message>
+        <source>Only event hosts and managers work at the door.</source>
+        <translation>Only event hosts and managers work at the door.</translation>
+    </message>
+    <message>
+        <source>Export attendance</source>
+        <translation>Export attendance</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV files (*.csv)</translation>
+    </message>
+    <message>
+        <source>Attendance saved to {path}</source>
+        <translation>Attendance saved to {path}</translation>
+    </message>
+    <message>
         <source>Place the blank card on the reader…</source>
         <translation>Place the blank card on the reader…</translation>
     </message>
@@ -559,6 +738,10 @@
     <message>
         <source>Finish or cancel this sale before the next card.</source>
         <translation>Finish or cancel this sale before the next card.</translation>
+    </message>
+    <message>
+        <source>An event invitation: scan it at the event door (F7).</source>
+        <translation>An event invitation: scan it at the event door (F7).</translation>
     </message>
     <message>
         <source>Card refused</source>
@@ -1006,6 +1189,41 @@
     <message>
         <source>Readers: {count} ready</source>
         <translation>Readers: {count} ready</translation>
+    </message>
+</context>
+<context>
+    <name>UndoAdmissionDialog</name>
+    <message>
+        <source>The admission was undone.</source>
+        <translation>The admission was undone.</translation>
+    </message>
+    <message>
+        <source>Undo an admission</source>
+        <translation>Undo an admission</translation>
+    </message>
+    <message>
+        <source>Undo the admission of a plus-one of {name} at {time}?</source>
+        <translation>Undo the admission of a plus-one of {name} at {time}?</translation>
+    </message>
+    <message>
+        <source>Undo the admission of {name} at {time}?</source>
+        <translation>Undo the admission of {name} at {time}?</translation>
+    </message>
+    <message>
+        <source>A manager approves it with their PIN; the guest no longer counts as inside.</source>
+        <translation>A manager approves it with their PIN; the guest no longer counts as inside.</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>Close (Enter)</translation>
+    </message>
+    <message>
+        <source>Undo (Enter)</source>
+        <translation>Undo (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
     </message>
 </context>
 </TS>

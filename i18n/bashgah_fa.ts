@@ -195,6 +195,165 @@
     </message>
 </context>
 <context>
+    <name>DoorView</name>
+    <message>
+        <source>Opening the door…</source>
+        <translation>در حال باز کردن در ورودی…</translation>
+    </message>
+    <message>
+        <source>Look again (F5)</source>
+        <translation>دوباره بررسی کن (F5)</translation>
+    </message>
+    <message>
+        <source>Several events are open: choose this door&apos;s event</source>
+        <translation>چند رویداد باز است: رویداد این در را انتخاب کنید</translation>
+    </message>
+    <message>
+        <source>Tap a card or scan an invitation</source>
+        <translation>کارت را به دستگاه بزنید یا دعوت‌نامه را اسکن کنید</translation>
+    </message>
+    <message>
+        <source>A guest without a card? Find them by name or phone (F3).</source>
+        <translation>مهمان کارت ندارد؟ او را با نام یا شماره تلفن پیدا کنید (F3).</translation>
+    </message>
+    <message>
+        <source>Find a guest</source>
+        <translation>جست‌وجوی مهمان</translation>
+    </message>
+    <message>
+        <source>Name or phone</source>
+        <translation>نام یا شماره تلفن</translation>
+    </message>
+    <message>
+        <source>Admit (Enter)</source>
+        <translation>پذیرش ورود (Enter)</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>بازگشت (Esc)</translation>
+    </message>
+    <message>
+        <source>Find a guest (F3)</source>
+        <translation>جست‌وجوی مهمان (F3)</translation>
+    </message>
+    <message>
+        <source>Export attendance (F4)</source>
+        <translation>خروجی فهرست حاضران (F4)</translation>
+    </message>
+    <message>
+        <source>Admit plus-one (F6)</source>
+        <translation>ورود همراه (F6)</translation>
+    </message>
+    <message>
+        <source>Undo admission (F8)</source>
+        <translation>لغو پذیرش (F8)</translation>
+    </message>
+    <message>
+        <source>Back to the till (F7)</source>
+        <translation>بازگشت به صندوق (F7)</translation>
+    </message>
+    <message>
+        <source>{start} to {end}</source>
+        <translation>{start} تا {end}</translation>
+    </message>
+    <message>
+        <source>Event door</source>
+        <translation>در ورودی رویداد</translation>
+    </message>
+    <message>
+        <source>Admitted … / Invited … / Capacity …</source>
+        <translation>وارد شده … / دعوت‌شده … / ظرفیت …</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>بدون محدودیت</translation>
+    </message>
+    <message>
+        <source>Admitted {admitted} / Invited {invited} / Capacity {capacity}</source>
+        <translation>وارد شده {admitted} / دعوت‌شده {invited} / ظرفیت {capacity}</translation>
+    </message>
+    <message>
+        <source>Unknown guest</source>
+        <translation>مهمان ناشناس</translation>
+    </message>
+    <message>
+        <source>From the card: this guest was never synced here. Compare the photo with their face.</source>
+        <translation>از روی کارت: اطلاعات این مهمان هرگز با این پایانه همگام نشده است. عکس را با چهره او مقایسه کنید.</translation>
+    </message>
+    <message>
+        <source>ADMIT PLUS-ONE</source>
+        <translation>ورود همراه مجاز</translation>
+    </message>
+    <message>
+        <source>ADMIT</source>
+        <translation>ورود مجاز</translation>
+    </message>
+    <message>
+        <source>ALREADY INSIDE</source>
+        <translation>قبلاً وارد شده</translation>
+    </message>
+    <message>
+        <source>NOT INVITED</source>
+        <translation>دعوت نشده</translation>
+    </message>
+    <message>
+        <source>CARD REFUSED</source>
+        <translation>کارت پذیرفته نشد</translation>
+    </message>
+    <message>
+        <source>FULL</source>
+        <translation>ظرفیت تکمیل</translation>
+    </message>
+    <message>
+        <source>Admitted at {time}</source>
+        <translation>ورود در {time}</translation>
+    </message>
+    <message>
+        <source>Admitted at {time}, at this door</source>
+        <translation>ورود در {time}، از همین در</translation>
+    </message>
+    <message>
+        <source>Admitted at {time}, at door {door}</source>
+        <translation>ورود در {time}، از در {door}</translation>
+    </message>
+    <message>
+        <source>On the guest list</source>
+        <translation>در فهرست مهمانان</translation>
+    </message>
+    <message>
+        <source>Not on the guest list</source>
+        <translation>در فهرست مهمانان نیست</translation>
+    </message>
+    <message>
+        <source>No plus-ones</source>
+        <translation>بدون همراه</translation>
+    </message>
+    <message>
+        <source>Plus-ones: {admitted} of {allowed} admitted</source>
+        <translation>همراهان: {admitted} از {allowed} وارد شده</translation>
+    </message>
+    <message>
+        <source>The admission was undone.</source>
+        <translation>پذیرش ورود لغو شد.</translation>
+    </message>
+    <message>
+        <source>No guest matches “{query}”.</source>
+        <translation>هیچ مهمانی با «{query}» پیدا نشد.</translation>
+    </message>
+    <message>
+        <source>phone ending {tail}</source>
+        <translation>تلفن با پایان {tail}</translation>
+    </message>
+    <message>
+        <source>inside since {time}</source>
+        <translation>داخل از {time}</translation>
+    </message>
+    <message>
+        <source>not arrived yet</source>
+        <translation>هنوز نیامده</translation>
+    </message>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <source>New member</source>
@@ -408,6 +567,10 @@
         <translation>ثبت‌نام عضو جدید (F2)</translation>
     </message>
     <message>
+        <source>Event door (F7)</source>
+        <translation>در ورودی رویداد (F7)</translation>
+    </message>
+    <message>
         <source>Card refused</source>
         <translation>کارت پذیرفته نشد</translation>
     </message>
@@ -537,6 +700,22 @@
         <translation>باشگاه — سامانه باشگاه مشتریان</translation>
     </message>
     <message>
+        <source>Only event hosts and managers work at the door.</source>
+        <translation>فقط میزبانان رویداد و مدیران در ورودی کار می‌کنند.</translation>
+    </message>
+    <message>
+        <source>Export attendance</source>
+        <translation>خروجی فهرست حاضران</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>فایل‌های CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Attendance saved to {path}</source>
+        <translation>فهرست حاضران در {path} ذخیره شد</translation>
+    </message>
+    <message>
         <source>Place the blank card on the reader…</source>
         <translation>کارت خام را روی کارت‌خوان بگذارید…</translation>
     </message>
@@ -559,6 +738,10 @@
     <message>
         <source>Finish or cancel this sale before the next card.</source>
         <translation>پیش از کارت بعدی، این خرید را تمام یا لغو کنید.</translation>
+    </message>
+    <message>
+        <source>An event invitation: scan it at the event door (F7).</source>
+        <translation>این دعوت‌نامه رویداد است: آن را در ورودی رویداد اسکن کنید (F7).</translation>
     </message>
     <message>
         <source>Card refused</source>
@@ -1006,6 +1189,41 @@
     <message>
         <source>Readers: {count} ready</source>
         <translation>کارت‌خوان: {count} آماده</translation>
+    </message>
+</context>
+<context>
+    <name>UndoAdmissionDialog</name>
+    <message>
+        <source>The admission was undone.</source>
+        <translation>پذیرش ورود لغو شد.</translation>
+    </message>
+    <message>
+        <source>Undo an admission</source>
+        <translation>لغو پذیرش ورود</translation>
+    </message>
+    <message>
+        <source>Undo the admission of a plus-one of {name} at {time}?</source>
+        <translation>پذیرش همراه {name} در {time} لغو شود؟</translation>
+    </message>
+    <message>
+        <source>Undo the admission of {name} at {time}?</source>
+        <translation>پذیرش ورود {name} در {time} لغو شود؟</translation>
+    </message>
+    <message>
+        <source>A manager approves it with their PIN; the guest no longer counts as inside.</source>
+        <translation>مدیر با رمز خود آن را تأیید می‌کند؛ مهمان دیگر داخل به شمار نمی‌آید.</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>بستن (Enter)</translation>
+    </message>
+    <message>
+        <source>Undo (Enter)</source>
+        <translation>لغو پذیرش (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
     </message>
 </context>
 </TS>

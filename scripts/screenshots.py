@@ -2,7 +2,8 @@
 """`make screenshots`: the real screens, in a real window (Xvfb), in Persian and English, on the demo club.
 
 Each screen is reached the way a cashier reaches it (a tapped demo card, typed amounts, Enter) and saved
-as docs/screenshots/<screen>_<lang>.png for the README.
+as docs/screenshots/<screen>_<lang>.png for the README; then the event door as the demo's host sees it,
+one screenshot per verdict (door_<verdict>_<lang>.png).
 """
 
 from __future__ import annotations
@@ -85,8 +86,51 @@ def shoot(out: Path, data_dir: Path, summary: object, lang: str) -> None:
         QTest.qWait(200)
         save(dialog, out, "7-enroll", lang)
         dialog.close()
+        shoot_door(running, out, summary, lang)
     finally:
         running.close()
+
+
+def shoot_door(running, out: Path, summary: object, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The demo's host at the party's door: a guest admitted, the same card again, a member not on the
+    list, a card reported lost. Each language taps guests the other did not."""
+    from app.services.cards import revoke_card
+    from app.services.door import guest_list, open_events
+
+    window, terminal = running.window, running.ctx.terminal
+    staff = {s["role"]: s for s in summary.staff}  # type: ignore[attr-defined]
+    running.ctx.session.log_in(authenticate(terminal, staff["host"]["name"], staff["host"]["pin"]))
+    window.on_logged_in(running.ctx.session.staff)
+    wait(lambda: window.door_open() and window.door.current_event() is not None)
+    door = window.door
+    shown: list[str] = []
+    door.verdict_shown.connect(shown.append)
+    event = open_events(terminal)[0]
+    rows = {row.member_id: row for row in guest_list(terminal, event.id)}
+    cards = [(n, _holder(terminal, n)) for n in demo_card_numbers(terminal)]
+    invited = [n for n, m in cards if m in rows and rows[m].admitted_at_us is None]
+    strangers = [n for n, m in cards if m not in rows]
+
+    def tap(number: str, name: str) -> None:
+        count = len(shown)
+        running.ctx.simulated.tap(*demo_tap(terminal, number))
+        wait(lambda: len(shown) > count)
+        save(window, out, name, lang)
+
+    tap(invited[0], "door_admit")
+    tap(invited[0], "door_already_inside")
+    tap(strangers[0], "door_not_invited")
+    manager = authenticate(terminal, staff["manager"]["name"], staff["manager"]["pin"])
+    revoke_card(terminal, invited[1], "reported lost", manager, lost=True)
+    tap(invited[1], "door_card_refused")
+
+
+def _holder(terminal, number: str) -> str:  # type: ignore[no-untyped-def]
+    from app.store import cards
+
+    with terminal.db.read() as conn:
+        card = cards.card(conn, number)
+    return card.member_id if card else ""
 
 
 def _has_points(terminal, number: str) -> bool:  # type: ignore[no-untyped-def]

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The main window: one screen at a time (login → idle → member → checkout → receipt), a status bar,
-card taps routed to the member they name, and the idle lock.
+"""The main window: one screen at a time (login → idle → member → checkout → receipt, or the event door),
+a status bar, card taps routed to the member they name (or, at the door, to the door's verdict), and the
+idle lock.
+
+An event host logs in straight to the door (`DoorView`); a manager or admin opens it with F7 and goes back
+to the till with F7.
 
 Navigation lives here and only here; views emit signals. Card events arrive through the CardBridge's
 queued signal; identifying a card and loading a member run on the worker. Whatever writes something the
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStackedWidget, 
 from app.cards.base import CardEvent, CardEventKind
 from app.domain.branch import Branch
 from app.domain.errors import ClubError
+from app.domain.staff import Action, Role, Staff
 from app.domain.tier import Tier
 from app.messages import read_error_text
 from app.services.identify import MemberProfile, member_profile
@@ -42,6 +47,7 @@ if TYPE_CHECKING:
     from app.services.cards import CardIdentification
     from app.services.terminal import Terminal
     from app.ui.views.checkout import CheckoutView
+    from app.ui.views.door import DoorView, UndoTarget
     from app.ui.views.receipt import ReceiptView
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
@@ -120,6 +126,7 @@ class MainWindow(QMainWindow):
         self.member = MemberView(ctx)
         self._checkout: CheckoutView | None = None  # built on first use: see `checkout`
         self._receipt: ReceiptView | None = None
+        self._door: DoorView | None = None  # built when a host (or a manager, F7) first opens it
         for view in (self.login, self.idle, self.member):
             self.stack.addWidget(view)
         self.setCentralWidget(self.stack)
@@ -137,9 +144,10 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- wiring
 
     def _wire(self, bridge: CardBridge) -> None:
-        self.login.logged_in.connect(lambda _staff: self.show_idle())
+        self.login.logged_in.connect(self.on_logged_in)
         self.idle.member_chosen.connect(self.open_member)
         self.idle.enroll_requested.connect(self.open_enrolment)
+        self.idle.door_requested.connect(self.toggle_door)
         self.idle.qr_scanned.connect(self.on_qr_scanned)
         self.member.checkout_requested.connect(self.start_checkout)
         self.member.back_requested.connect(self.show_idle)
@@ -153,6 +161,7 @@ class MainWindow(QMainWindow):
         bindings = {
             "F10": self.toggle_language,
             "F12": self.lock,
+            "F7": self.toggle_door,
             "F9": self.tap_demo_card,
             "Shift+F9": self.tap_damaged_demo_card,
         }
@@ -233,7 +242,18 @@ class MainWindow(QMainWindow):
         self.login.reset()
         self.stack.setCurrentWidget(self.login)
 
+    def on_logged_in(self, staff: Staff) -> None:
+        """A host works at the door and only there; everyone else starts at the till."""
+        if staff.role is Role.HOST:
+            self.show_door()
+        else:
+            self.show_idle()
+
     def show_idle(self) -> None:
+        staff = self.ctx.session.staff
+        if staff is not None and staff.role is Role.HOST:
+            self.show_door()  # a host has no till to go back to
+            return
         self._screen = None
         self.idle.clear()
         self.stack.setCurrentWidget(self.idle)
@@ -248,6 +268,86 @@ class MainWindow(QMainWindow):
             self.ctx.session.log_out()
         self._idle_timer.stop()
         self.show_login()
+
+    # ---------------------------------------------------------------- the event door
+
+    @property
+    def door(self) -> DoorView:
+        """The door view, built on first use (its module loads the door's use cases: see `show_door`)."""
+        if self._door is None:
+            from app.ui.views.door import DoorView
+
+            self._door = DoorView(self.ctx)
+            self._door.admission_written.connect(self.on_data_written)
+            self._door.undo_requested.connect(self.open_undo_admission)
+            self._door.export_requested.connect(self.export_attendance)
+            self._door.attendance_exported.connect(self._on_attendance_exported)
+            self._door.leave_requested.connect(self.show_idle)
+            self.stack.addWidget(self._door)
+        return self._door
+
+    def door_open(self) -> bool:
+        return self._door is not None and self.stack.currentWidget() is self._door
+
+    def show_door(self) -> None:
+        """The event door: its use cases (cards, invitations, the wire models) are imported on the worker
+        first, so that building the view never makes the UI thread wait on imports."""
+        if self._door is not None:
+            self._open_door()
+            return
+        self.ctx.tasks.run(
+            lambda: importlib.import_module("app.services.door"), self._open_door, self._show_error
+        )
+
+    def _open_door(self, _module: object = None) -> None:
+        if self.ctx.session.staff is None:  # locked while the modules loaded
+            return
+        self._screen = None
+        door = self.door
+        self.stack.setCurrentWidget(door)
+        door.start()
+        self._idle_timer.start()
+        self.status.refresh()
+
+    def toggle_door(self) -> None:
+        """F7: a manager or admin opens the door, or goes back to the till; a host stays at the door."""
+        staff = self.ctx.session.staff
+        if staff is None or self.stack.currentWidget() in (self._checkout, self._receipt):
+            return
+        if self.door_open():
+            if staff.role is not Role.HOST:
+                self.show_idle()
+        elif staff.may(Action.CHECK_IN):
+            self.show_door()
+        else:
+            self.statusBar().showMessage(self.tr("Only event hosts and managers work at the door."), 4000)
+
+    def open_undo_admission(self, target: UndoTarget) -> None:
+        """F8 at the door: a manager's PIN and a reason undo the admission on screen."""
+        from app.ui.dialogs.manager import UndoAdmissionDialog
+
+        dialog = UndoAdmissionDialog(
+            self.ctx, target.event_id, target.check_in_id, target.guest_name, target.at_us,
+            plus_one=target.plus_one, parent=self,
+        )  # fmt: skip
+        undone: list[str] = []
+        dialog.admission_undone.connect(undone.append)
+        dialog.admission_undone.connect(self.on_data_written)
+        dialog.finished.connect(lambda _code: self.door.on_undo_finished(bool(undone)))
+        dialog.open()
+
+    def export_attendance(self) -> None:
+        """F4 at the door: where to save the attendance list (CSV), then the door writes it on the worker."""
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("Export attendance"), self.door.export_file_name(), self.tr("CSV files (*.csv)")
+        )
+        if path:
+            self.door.export_attendance(path)
+
+    def _on_attendance_exported(self, path: str) -> None:
+        self.statusBar().showMessage(self.tr("Attendance saved to {path}").format(path=path), 8000)
 
     def toggle_language(self) -> None:
         self._switch_language("en" if self.ctx.session.lang == "fa" else "fa")
@@ -356,6 +456,10 @@ class MainWindow(QMainWindow):
         if self.ctx.session.staff is None:
             self.statusBar().showMessage(self.tr("Log in first, then tap the card again."), 4000)
             return
+        if self.door_open():
+            self._idle_timer.start()  # guests tapping in count as activity: the door does not lock on them
+            self.door.present_card(event)
+            return
         if self.stack.currentWidget() in (self._checkout, self._receipt):
             self.statusBar().showMessage(self.tr("Finish or cancel this sale before the next card."), 4000)
             return
@@ -368,7 +472,18 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.run(lambda: read_card(terminal, event), self._on_card_read, self._show_error)
 
     def on_qr_scanned(self, text: str) -> None:
-        """A scanner typed a member QR into the idle screen: the same path as a card on a reader."""
+        """A scanner typed a member QR (or, at the door, an invitation): the same path as a card."""
+        if self.door_open() and self.ctx.session.staff is not None:
+            self._idle_timer.start()
+            self.door.present_qr(text)
+            return
+        from app.cards.invitation_qr import is_invitation_text  # signatures: loaded after log-in, not before
+
+        if is_invitation_text(text):
+            self.statusBar().showMessage(
+                self.tr("An event invitation: scan it at the event door (F7)."), 6000
+            )
+            return
         event = CardEvent(
             CardEventKind.TAPPED, "wedge", "keyboard", self.ctx.terminal.clock.now_us(), qr_text=text
         )

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Keyboard-wedge QR scanners in the window: a member QR scanned on any screen opens the member.
+"""Keyboard-wedge QR scanners in the window: a member QR scanned on any screen opens the member, and an
+event invitation QR (`BGI1:…`) scanned at the door is its guest's verdict.
 
 A scanner types like a keyboard, into whatever has the focus. Left alone, a QR scanned while the member
 view shows would end in Enter — "Checkout" for the member on screen — and one scanned in the amount field
@@ -41,6 +42,13 @@ def looks_like_member_qr(text: str) -> bool:
     return text.startswith(PREFIX)
 
 
+def looks_like_club_qr(text: str) -> bool:
+    """A member QR or an event invitation (`BGI1:…`): both are scans the window takes, never typing."""
+    from app.cards.invitation_qr import PREFIX as INVITATION
+
+    return looks_like_member_qr(text) or text.startswith(INVITATION)
+
+
 @dataclass(slots=True)
 class _HeldKey:
     window: QWindow
@@ -55,11 +63,11 @@ def _monotonic_us() -> int:
 class ScannerKeys(QObject):
     """An application event filter: install with `app.installEventFilter(keys)`, remove on close."""
 
-    scanned = Signal(str)  # a member QR's text
+    scanned = Signal(str)  # a member QR's or an invitation's text
 
     def __init__(
         self,
-        is_member_qr: Callable[[str], bool] = looks_like_member_qr,
+        is_member_qr: Callable[[str], bool] = looks_like_club_qr,
         *,
         thresholds: WedgeThresholds | None = None,
         clock_us: Callable[[], int] = _monotonic_us,

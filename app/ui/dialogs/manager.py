@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Manager actions on the member shown: reverse one of their entries, adjust their points, or let a sale
-spend beyond what the terminal may allow offline (an override).
+spend beyond what the terminal may allow offline (an override); at the event door, undo an admission.
 
 Each action names who approves it and takes that person's PIN again: the PIN is checked by
 `staff_auth.authenticate` and the action by its use case, which refuses a role that may not do it (a
@@ -161,7 +161,7 @@ class _ActionDialog(QDialog):
     Visible strings live in the subclasses and the form, so each has one translation context."""
 
     def __init__(
-        self, ctx: UiContext, profile: MemberProfile, action: Action, parent: QWidget | None
+        self, ctx: UiContext, profile: MemberProfile | None, action: Action, parent: QWidget | None
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -507,6 +507,65 @@ class OverrideDialog(_ActionDialog):
         parts.append(self.tr("A manager may allow it with their PIN and a reason; the override is recorded."))
         self.intro_label.setText(directed(" ".join(parts), lang))
         self.ok_button.setText(self.tr("Allow (Enter)"))
+        self.cancel_button.setText(self.tr("Cancel (Esc)"))
+
+
+class UndoAdmissionDialog(_ActionDialog):
+    """Take back an admission at the door (the face did not match the photo, a mistap): a manager's PIN
+    and a reason; `undo_admission` writes the reversal and refuses a role without MANAGE_EVENTS."""
+
+    admission_undone = Signal(str)  # the reversal's entry id
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        event_id: str,
+        check_in_id: str,
+        guest_name: str,
+        at_us: int,
+        *,
+        plus_one: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(ctx, None, Action.MANAGE_EVENTS, parent)
+        self._event_id, self._check_in_id = event_id, check_in_id
+        self._guest_name, self._at_us, self._plus_one = guest_name, at_us, plus_one
+        self._layout()
+        QWidget.setTabOrder(self.approval.reason_edit, self.approval.approver_combo)
+        QWidget.setTabOrder(self.approval.approver_combo, self.approval.pin_edit)
+        self.retranslate()
+        self.approval.reason_edit.setFocus()
+
+    def submit(self) -> None:
+        from app.services.door import undo_admission
+
+        reason = self.approval.reason_edit.text()
+        try:
+            clean_reason(reason)
+        except ClubError as error:  # said before the PIN is tried, so a missing reason costs no attempt
+            self.approval.show_refusal_of(error)
+            return
+        terminal, event_id, check_in_id = self.ctx.terminal, self._event_id, self._check_in_id
+        self._run(
+            lambda manager: undo_admission(terminal, event_id, check_in_id, manager, reason), self.on_undone
+        )
+
+    def on_undone(self, reversal_id: str) -> None:
+        self.approval.show_message(self.tr("The admission was undone."), ok=True)
+        self.admission_undone.emit(reversal_id)
+
+    def retranslate(self) -> None:
+        lang = self.ctx.session.lang
+        self.setWindowTitle(self.tr("Undo an admission"))
+        name, when = name_isolated(self._guest_name), datetime_text(self._at_us, lang)
+        intro = (
+            self.tr("Undo the admission of a plus-one of {name} at {time}?")
+            if self._plus_one
+            else self.tr("Undo the admission of {name} at {time}?")
+        ).format(name=name, time=when)
+        more = self.tr("A manager approves it with their PIN; the guest no longer counts as inside.")
+        self.intro_label.setText(directed(f"{intro} {more}", lang))
+        self.ok_button.setText(self.tr("Close (Enter)") if self._done else self.tr("Undo (Enter)"))
         self.cancel_button.setText(self.tr("Cancel (Esc)"))
 
 

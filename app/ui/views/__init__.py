@@ -27,6 +27,13 @@ Views:
   `refused(str code)`. Enrolled (`ctx.sync`): the cap follows the server (online) or the member's grant
   (offline), nothing for a restricted member; F8 emits `override_requested()` and the window hands the
   manager's `SpendOverride` back to `apply_override` (or calls `on_override_declined`).
+- door.DoorView: the event door for a host (`start()` loads the open events: a chooser, "no event", or the
+  prompt). `present_card(CardEvent)` / `present_qr(text)` run `app.services.door` on the worker and show
+  one verdict (colour, photo, name, tier, invitation, plus-ones, when and at which door) with its tone
+  (`sounds: SoundPlayer`); F3 guest search and admit, F6 plus-one, F4 export, Esc back to the prompt.
+  Signals `verdict_shown(str)`, `admission_written()`, `undo_requested(UndoTarget)`, `export_requested()`,
+  `attendance_exported(str)`, `leave_requested()`; the window answers with `on_undo_finished(bool)` and
+  `export_attendance(path)`.
 - receipt.ReceiptView: `show_sale(result: SaleResult, member: Member)`: "150 points added", new
   balance, QR of the sale's entry id; print to an ESC/POS printer, save as PDF. Signal `done()`.
 """

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
 
 from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
+from app.domain.staff import Action, Staff
 from app.services.identify import MemberMatch, search_members
 from app.ui.context import UiContext
 from app.ui.format import PDI, isolated, points_text
 from app.ui.messages import club_error_text
-from app.ui.scanner import looks_like_member_qr
+from app.ui.scanner import looks_like_club_qr
 from app.ui.widgets.banner import BannerKind, BannerWidget
 from app.ui.widgets.glyph import TapGlyphWidget
 from app.ui.widgets.style import TOUCH_HEIGHT, scaled_font, touch_button
@@ -42,8 +43,9 @@ FSI = "\u2068"  # first-strong isolate: the typed text keeps its own direction i
 
 class IdleView(QWidget):
     member_chosen = Signal(str)  # member id
-    qr_scanned = Signal(str)  # a member QR's text, typed by a scanner into the search field and Enter
+    qr_scanned = Signal(str)  # a member QR's (or invitation's) text, typed by a scanner into the search field
     enroll_requested = Signal()
+    door_requested = Signal()  # a manager opens the event door (F7 does the same from anywhere)
     search_finished = Signal(int)  # how many members matched, once the results are on screen
 
     def __init__(
@@ -61,6 +63,7 @@ class IdleView(QWidget):
         self._build()
         self.setFocusProxy(self.search_field)
         ctx.session.language_changed.connect(lambda _lang: self.retranslate())
+        ctx.session.staff_changed.connect(self._on_staff_changed)
         self.retranslate()
 
     # ---------------------------------------------------------------- building
@@ -91,6 +94,9 @@ class IdleView(QWidget):
         self.result_list.hide()
         self.enroll_button = touch_button()
         self.enroll_button.clicked.connect(self.enroll_requested.emit)
+        self.door_button = touch_button()
+        self.door_button.clicked.connect(self.door_requested.emit)
+        self.door_button.hide()  # shown to staff who may admit guests (managers, admins)
         self._lay_out()
 
     def _lay_out(self) -> None:
@@ -107,6 +113,7 @@ class IdleView(QWidget):
         centred.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
+        bottom.addWidget(self.door_button)
         bottom.addWidget(self.enroll_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
@@ -133,10 +140,14 @@ class IdleView(QWidget):
         self.or_label.setText(self.tr("or find the member:"))
         self.search_field.setPlaceholderText(self.tr("Phone, card number or part of a name"))
         self.enroll_button.setText(self.tr("Enroll new member (F2)"))
+        self.door_button.setText(self.tr("Event door (F7)"))
         self.note_label.setText(self._note() if self._note else "")
         self._fill_results()
         if self._refusal is not None:  # the caller's text, aligned again for the new direction
             self.banner.show_message(*self._refusal, BannerKind.ERROR)
+
+    def _on_staff_changed(self, staff: Staff | None) -> None:
+        self.door_button.setVisible(staff is not None and staff.may(Action.CHECK_IN))
 
     # ---------------------------------------------------------------- public
 
@@ -163,7 +174,7 @@ class IdleView(QWidget):
     def on_search_edited(self, text: str) -> None:
         self._clear_refusal()
         self._search_seq += 1  # an answer on its way is for text that has changed since
-        if not looks_like_member_qr(text.strip()):  # a scanner is still typing a QR: not a name to search
+        if not looks_like_club_qr(text.strip()):  # a scanner is still typing a QR: not a name to search
             self._timer.start()  # restarts: the search runs once typing pauses
 
     def search(self, pick_single: bool = False) -> None:
@@ -266,7 +277,7 @@ class IdleView(QWidget):
     def on_enter(self) -> None:
         """Enter opens the chosen (or only) result of the text on screen; otherwise searches now.
         A member QR's text (what a keyboard-wedge scanner types, ending in Enter) is a scan, not a search."""
-        if looks_like_member_qr(self._query()):
+        if looks_like_club_qr(self._query()):
             scanned = self._query()
             self.search_field.clear()
             self.qr_scanned.emit(scanned)
