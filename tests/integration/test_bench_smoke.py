@@ -34,6 +34,8 @@ KEYS = {
     "find_member_p99_us",
     "window_cold_start_p50_ms",
     "card_to_member_view_p95_ms",
+    "door_admit_p95_ms",
+    "door_already_inside_p95_ms",
 }
 
 
