@@ -198,6 +198,24 @@ class _ActionDialog(QDialog):
         layout.addWidget(self.approval)
         layout.addWidget(self.buttons)
 
+    def _reason_first(self) -> None:
+        """Reason, then who approves, then the PIN; the reason has the focus (the dialogs with no list)."""
+        QWidget.setTabOrder(self.approval.reason_edit, self.approval.approver_combo)
+        QWidget.setTabOrder(self.approval.approver_combo, self.approval.pin_edit)
+        self.retranslate()
+        self.approval.reason_edit.setFocus()
+
+    def _given_reason(self, refusal: ClubError | None = None) -> str | None:
+        """The reason typed, or None after saying why not: said before the PIN is tried, so a missing
+        reason costs no attempt."""
+        reason = self.approval.reason_edit.text()
+        try:
+            clean_reason(reason)
+        except ClubError as error:
+            self.approval.show_refusal_of(refusal or error)
+            return None
+        return reason
+
     def accept(self) -> None:
         if self._done:
             super().accept()
@@ -471,17 +489,11 @@ class OverrideDialog(_ActionDialog):
         super().__init__(ctx, profile, Action.OVERRIDE_SPEND, parent)
         self._allowance, self._points, self._clock_behind = allowance, points, clock_behind
         self._layout()
-        QWidget.setTabOrder(self.approval.reason_edit, self.approval.approver_combo)
-        QWidget.setTabOrder(self.approval.approver_combo, self.approval.pin_edit)
-        self.retranslate()
-        self.approval.reason_edit.setFocus()
+        self._reason_first()
 
     def submit(self) -> None:
-        reason = self.approval.reason_edit.text()
-        try:
-            clean_reason(reason)
-        except ClubError:  # said before the PIN is tried, so a missing reason costs no attempt
-            self.approval.show_refusal_of(ClubError("override_needs_reason"))
+        reason = self._given_reason(ClubError("override_needs_reason"))
+        if reason is None:
             return
         self._run(lambda manager: _approve_override(manager, reason), self.on_approved)
 
@@ -531,19 +543,13 @@ class UndoAdmissionDialog(_ActionDialog):
         self._event_id, self._check_in_id = event_id, check_in_id
         self._guest_name, self._at_us, self._plus_one = guest_name, at_us, plus_one
         self._layout()
-        QWidget.setTabOrder(self.approval.reason_edit, self.approval.approver_combo)
-        QWidget.setTabOrder(self.approval.approver_combo, self.approval.pin_edit)
-        self.retranslate()
-        self.approval.reason_edit.setFocus()
+        self._reason_first()
 
     def submit(self) -> None:
         from app.services.door import undo_admission
 
-        reason = self.approval.reason_edit.text()
-        try:
-            clean_reason(reason)
-        except ClubError as error:  # said before the PIN is tried, so a missing reason costs no attempt
-            self.approval.show_refusal_of(error)
+        reason = self._given_reason()
+        if reason is None:
             return
         terminal, event_id, check_in_id = self.ctx.terminal, self._event_id, self._check_in_id
         self._run(
