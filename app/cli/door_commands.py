@@ -37,7 +37,6 @@ _VERDICT_TEXT = {
 def cmd_door_admit(args: argparse.Namespace, out: Output) -> int:
     from app.cli.card_commands import _parse_uid
     from app.services import door
-    from app.services.identify import resolve
 
     terminal = terminal_from_args(args)
     staff = staff_from_args(args, required=True)
@@ -49,8 +48,7 @@ def cmd_door_admit(args: argparse.Namespace, out: Output) -> int:
     elif args.qr:
         result = door.admit_qr(terminal, event.id, args.qr, staff)
     else:
-        with terminal.db.read() as conn:
-            member_id = resolve(conn, args.member).id
+        member_id = _member_id(terminal, args.member)
         admit = door.admit_plus_one if args.plus_one else door.admit_member
         result = admit(terminal, event.id, member_id, staff)
     out.emit(verdict_json(result, out.lang), _verdict_lines(result, out))
@@ -236,7 +234,6 @@ def cmd_event_create(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_event_invite(args: argparse.Namespace, out: Output) -> int:
     from app.services import door
-    from app.services.identify import resolve
 
     terminal = terminal_from_args(args)
     staff = staff_from_args(args, required=True)
@@ -245,8 +242,7 @@ def cmd_event_invite(args: argparse.Namespace, out: Output) -> int:
     plus_ones = parse_whole(args.plus_ones, "invalid_plus_ones", "plus_ones")
     invited = []
     for query in args.member:
-        with terminal.db.read() as conn:
-            member_id = resolve(conn, query).id
+        member_id = _member_id(terminal, query)
         saved = door.invite(terminal, staff, event.id, member_id, plus_ones=plus_ones, cancel=args.cancel)
         invited.append({"invitation_id": saved.id, "member_id": member_id, "cancelled": saved.cancelled})
     out.emit(
@@ -259,19 +255,25 @@ def cmd_event_invite(args: argparse.Namespace, out: Output) -> int:
 def cmd_event_qr(args: argparse.Namespace, out: Output) -> int:
     from app.cli.card_commands import _write_qr
     from app.services import door
-    from app.services.identify import resolve
 
     terminal = terminal_from_args(args)
     staff = staff_from_args(args, required=True)
     assert staff is not None
     event = door.current_event(terminal, args.event)
-    with terminal.db.read() as conn:
-        member_id = resolve(conn, args.member).id
+    member_id = _member_id(terminal, args.member)
     text = door.invitation_qr(terminal, staff, event.id, member_id)
     if args.png:
         _write_qr(text, Path(args.png))
     out.emit({"event_id": event.id, "member_id": member_id, "text": text, "png": args.png}, [text])
     return 0
+
+
+def _member_id(terminal: Any, query: str) -> str:
+    """The member a card number, phone or id names (refused when none)."""
+    from app.services.identify import resolve
+
+    with terminal.db.read() as conn:
+        return resolve(conn, query).id
 
 
 def parse_time(text: str) -> int:

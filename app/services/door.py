@@ -135,17 +135,16 @@ def save_event(terminal: Terminal, staff: Staff, event: Event) -> Event:
         if unknown:
             raise ClubError("unknown_tier", tier=unknown[0])
         events.put_event(conn, event)
-        wire = event_to_wire(event)
-        item_id = terminal.new_id()
-        outbox.add(
-            conn,
-            item_id,
-            outbox.EVENT,
-            event.id,
-            EventItem(id=item_id, event=wire),
-            at_us=terminal.clock.now_us(),
-        )
+        item = EventItem(id=terminal.new_id(), event=event_to_wire(event))
+        _send(conn, terminal, outbox.EVENT, event.id, item)
     return event
+
+
+def _send(
+    conn: Connection, terminal: Terminal, kind: str, subject: str, item: EventItem | InvitationItem
+) -> None:
+    """Queue what a manager made here for the club server, in the transaction that wrote it."""
+    outbox.add(conn, item.id, kind, subject, item, at_us=terminal.clock.now_us())
 
 
 def invite(
@@ -166,16 +165,8 @@ def invite(
         saved = events.put_invitation(
             conn, Invitation(terminal.new_id(), event_id, member_id, plus_ones, cancel)
         )
-        wire = invitation_to_wire(saved)
-        item_id = terminal.new_id()
-        outbox.add(
-            conn,
-            item_id,
-            outbox.INVITATION,
-            saved.id,
-            InvitationItem(id=item_id, invitation=wire),
-            at_us=terminal.clock.now_us(),
-        )
+        item = InvitationItem(id=terminal.new_id(), invitation=invitation_to_wire(saved))
+        _send(conn, terminal, outbox.INVITATION, saved.id, item)
     return saved
 
 

@@ -8,6 +8,7 @@ member lookup does: app.store.members); the rest stays on SQLAlchemy Core.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Connection
@@ -43,17 +44,7 @@ def _invitation(row: tuple[Any, ...]) -> Invitation:
 
 def put_event(conn: Connection, event: Event) -> None:
     """Insert or replace an event (by id)."""
-    values = {
-        "id": event.id,
-        "name": event.name,
-        "venue": event.venue,
-        "starts_at_us": event.starts_at_us,
-        "ends_at_us": event.ends_at_us,
-        "capacity": event.capacity,
-        "invited_tiers": json.dumps(list(event.invited_tiers)),
-        "plus_ones": event.plus_ones,
-        "cancelled": event.cancelled,
-    }
+    values = asdict(event) | {"invited_tiers": json.dumps(list(event.invited_tiers))}
     stmt = sqlite_insert(EVENT).values(**values)
     conn.execute(stmt.on_conflict_do_update(index_elements=[EVENT.c.id], set_=values))
 

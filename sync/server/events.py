@@ -231,30 +231,20 @@ def flag_double_admissions(
     events = {event for event, _ in pairs}
     members = {member for _, member in pairs}
     rows = conn.execute(
-        select(
-            ENTRY.c.id,
-            ENTRY.c.device_id,
-            ENTRY.c.member_id,
-            ENTRY.c.invoice_ref,
-            ENTRY.c.kind,
-            ENTRY.c.reverses,
-            ENTRY.c.created_at_us,
-            DEVICE.c.code,
-        )
+        select(ENTRY, DEVICE.c.code.label("device_code"))
         .join(DEVICE, DEVICE.c.id == ENTRY.c.device_id)
         .where(
             one_of(conn, ENTRY.c.member_id, members), one_of(conn, ENTRY.c.invoice_ref, events), _EVENT_KINDS
         )
-        .order_by(ENTRY.c.created_at_us, ENTRY.c.id)
     ).all()
-    undone = {r.reverses for r in rows if r.kind == EntryKind.REVERSAL.value and r.reverses}
-    standing: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    codes = {r.device_id: r.device_code for r in rows}
+    by_event: dict[str, list[LedgerEntry]] = defaultdict(list)
     for r in rows:
-        if r.kind == EntryKind.CHECK_IN.value and r.id not in undone:
-            standing[r.invoice_ref, r.member_id].append(r)
+        by_event[r.invoice_ref].append(_entry(r))
+    folded = {event_id: fold_attendance(entries) for event_id, entries in by_event.items()}
     for event_id, member_id in sorted(pairs):
-        admissions = standing.get((event_id, member_id), [])
-        if len(admissions) < 2:
+        attendance = folded.get(event_id)
+        if attendance is None or member_id not in attendance.doubly_admitted:
             continue
         event = get_event(conn, event_id)
         raise_alert(
@@ -268,12 +258,12 @@ def flag_double_admissions(
             event_name=None if event is None else event.name,
             check_ins=[
                 {
-                    "entry_id": r.id,
-                    "device_id": r.device_id,
-                    "device_code": r.code,
-                    "created_at_us": r.created_at_us,
+                    "entry_id": c.entry_id,
+                    "device_id": c.device_id,
+                    "device_code": codes[c.device_id],
+                    "created_at_us": c.at_us,
                 }
-                for r in admissions
+                for c in attendance.member_inside(member_id)
             ],
         )
 

@@ -576,14 +576,16 @@ class DoorView(QWidget):
         elif self.isVisible():
             self.setFocus()
 
-    def show_idle(self, note: Callable[[], str] | None = None) -> None:
-        """The prompt for the next guest (the chooser or "no event" while there is no event)."""
+    def show_idle(self, note: Callable[[], str] | None = None, *, refusal: bool = False) -> None:
+        """The prompt for the next guest (the chooser or "no event" while there is no event), with a note
+        under it: red when it says why something was refused, else grey."""
         if self._event is None:
             if self.page() not in (Page.CHOOSE, Page.NO_EVENT, Page.LOADING):
                 self._show_page(Page.NO_EVENT)
             return
         self._note = note
         self.note_label.setText(note() if note else "")
+        self.note_label.setStyleSheet(f"QLabel {{ color: {'#B71C1C' if refusal else '#37474F'}; }}")
         self._show_page(Page.IDLE)
 
     def _update_buttons(self) -> None:
@@ -664,8 +666,7 @@ class DoorView(QWidget):
     def _on_failed(self, error: BaseException) -> None:
         """A use case refused outright (a host without the right, an event gone): said on the prompt."""
         text = club_error_text(error, self.ctx.session.lang)
-        self.show_idle(lambda: text)
-        self.note_label.setStyleSheet("QLabel { color: #B71C1C; }")
+        self.show_idle(lambda: text, refusal=True)
         self.refused.emit(error.code if isinstance(error, ClubError) else "error")
 
     def result(self) -> DoorResult | None:
@@ -784,7 +785,6 @@ class DoorView(QWidget):
         if undone:
             self.refresh_counts()
             self.show_idle(lambda: self.tr("The admission was undone."))
-            self.note_label.setStyleSheet("QLabel { color: #37474F; }")
         elif self.page() is Page.VERDICT:
             self._result_timer.start()
 
