@@ -35,7 +35,7 @@ import hmac
 import json
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -188,6 +188,7 @@ class WireEntry(Wire):
     reverses: Id | None = None
     prev_hash: Hash
     hash: Hash
+    rules_version: Annotated[int, Field(ge=0, le=2**31)] | None = None  # hashed only when set
 
     @classmethod
     def of(cls, entry: LedgerEntry) -> WireEntry:
@@ -436,6 +437,17 @@ class InvitationChange(Wire):
     invitation: WireInvitation
 
 
+class RuleSetChange(Wire):
+    """A version of the club's programme (app.domain.programme); `body` as sync.rules writes it.
+
+    Terminals keep every version: an entry names the version that priced it."""
+
+    kind: Literal["rule_set"] = "rule_set"
+    seq: Seq
+    version: Annotated[int, Field(ge=1, le=2**31)]
+    body: dict[str, Any]
+
+
 class SettingChange(Wire):
     """A club-wide setting (names in SETTINGS below)."""
 
@@ -459,7 +471,8 @@ Change = Annotated[
     | RestrictionChange
     | SettingChange
     | EventChange
-    | InvitationChange,
+    | InvitationChange
+    | RuleSetChange,
     Field(discriminator="kind"),
 ]
 

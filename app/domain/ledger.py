@@ -33,6 +33,8 @@ class EntryKind(StrEnum):
     OVERRIDE = "override"  # a manager let a sale spend beyond the offline grant: zero points, a reason
     CHECK_IN = "check_in"  # admitted at an event's door; invoice_ref is the event (app.domain.event)
     GUEST_CHECK_IN = "guest_check_in"  # a plus-one the member brought, admitted under their invitation
+    TIER_CHANGE = "tier_change"  # invoice_ref is the new tier's code (app.domain.tiering)
+    REWARD = "reward"  # points spent on a catalogue item; invoice_ref "reward:<code>" (app.domain.rewards)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class EntryDraft:
     invoice_ref: str | None = None
     reason: str | None = None
     reverses: str | None = None
+    rules_version: int | None = None  # the rule set that priced it (app.domain.programme)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +76,24 @@ class LedgerEntry:
     reverses: str | None
     prev_hash: str
     hash: str
+    rules_version: int | None = None
 
     def body(self) -> dict[str, object]:
         """The fields the hash covers: everything but the hash itself."""
         # by hand, as in `seal`: asdict() deep-copies field by field and was most of a push's hashing time
         data: dict[str, object] = {name: getattr(self, name) for name in HASHED_FIELDS}
         data["kind"] = self.kind.value
+        if self.rules_version is not None:  # absent from older entries' bodies: their hashes still hold
+            data["rules_version"] = self.rules_version
         return data
 
     def expected_hash(self) -> str:
         return entry_hash(self.body())
 
 
-HASHED_FIELDS = tuple(f.name for f in fields(LedgerEntry) if f.name != "hash")
-_DRAFT_FIELDS = tuple(f.name for f in fields(EntryDraft))
+# rules_version is hashed only when set (see LedgerEntry.body)
+HASHED_FIELDS = tuple(f.name for f in fields(LedgerEntry) if f.name not in ("hash", "rules_version"))
+_DRAFT_FIELDS = tuple(f.name for f in fields(EntryDraft) if f.name != "rules_version")
 
 
 # made once: json.dumps with options builds a new encoder on every call, a third of the hashing time
@@ -112,6 +119,8 @@ def seal(draft: EntryDraft, device_id: str, device_seq: int, prev_hash: str) -> 
         "prev_hash": prev_hash,
     }
     body["kind"] = draft.kind.value
+    if draft.rules_version is not None:
+        body["rules_version"] = draft.rules_version
     return LedgerEntry(**(body | {"kind": draft.kind, "hash": entry_hash(body)}))
 
 
