@@ -394,6 +394,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "این کد QR برای اسکن بیش از حد فشرده می‌شود ({size} نویسه، حداکثر {limit})؛ آن را بدون عکس صادر "
         "کنید یا کارت هوشمند صادر کنید.",
     ),
+    "invalid_rules": (
+        "The club's rules are not valid at {path}: {reason}.",
+        "قواعد باشگاه در «{path}» معتبر نیست: {reason}.",
+    ),
+    "unknown_plan": ("There is no membership plan “{plan}”.", "طرح عضویت «{plan}» وجود ندارد."),
+    "unknown_reward": ("There is no reward “{reward}”.", "جایزه «{reward}» وجود ندارد."),
+    "unknown_category": (
+        "“{category}” is not one of the club's product categories.",
+        "«{category}» از دسته‌های کالای باشگاه نیست.",
+    ),
+    "discount_over_amount": (
+        "Points and wallet together ({discount} rials) cannot pay more than the sale ({amount} rials).",
+        "امتیاز و کیف پول با هم ({discount} ریال) نمی‌توانند بیش از مبلغ خرید ({amount} ریال) بپردازند.",
+    ),
+    "wallet_over_cap": (
+        "At most {allowed} rials of the wallet can be spent on this sale (asked: {requested}).",
+        "از کیف پول حداکثر {allowed} ریال روی این خرید قابل استفاده است (درخواست: {requested}).",
+    ),
+    "points_not_whole_steps": (
+        "Points go towards a membership in steps of {step}.",
+        "امتیاز برای خرید عضویت در گام‌های {step} تایی به کار می‌رود.",
+    ),
+    "invalid_rating": ("A rating is from 1 to 5.", "امتیاز نظرسنجی باید از ۱ تا ۵ باشد."),
+    "survey_already_answered": (
+        "This purchase has already been rated.",
+        "برای این خرید پیش‌تر نظر ثبت شده است.",
+    ),
+    "bonus_over_cap": (
+        "At most {allowed} points can be granted now (asked: {requested}).",
+        "اکنون حداکثر {allowed} امتیاز قابل اهدا است (درخواست: {requested}).",
+    ),
+    "reward_not_here": (
+        "This branch does not offer the reward “{reward}”.",
+        "این شعبه جایزه «{reward}» را ارائه نمی‌دهد.",
+    ),
+    "reward_out_of_stock": (
+        "The reward “{reward}” is out of stock at this branch.",
+        "موجودی جایزه «{reward}» در این شعبه تمام شده است.",
+    ),
 }
 
 # Why a card could not be read (app.cards.base.ReadError), as the cashier should hear it.

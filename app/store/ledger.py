@@ -41,6 +41,13 @@ _UPSERT_SQL = (
     "last_activity_us = max(last_activity_us, excluded.last_activity_us)"
 )
 _KIND_INDEX = _FIELDS.index("kind")
+# A tier change moves the member's tier unless the ledger already holds a later one (app.domain.tiering)
+_TIER_SQL = (
+    "UPDATE member SET tier_code = ? WHERE id = ? AND EXISTS (SELECT 1 FROM tier WHERE code = ?) "
+    "AND NOT EXISTS (SELECT 1 FROM ledger_entry WHERE member_id = ? AND kind = 'tier_change' AND id != ? "
+    "AND (created_at_us > ? OR (created_at_us = ? AND id > ?)))"
+)
+_MEMBER_ENTRIES_SQL = f"SELECT {', '.join(_FIELDS)} FROM ledger_entry WHERE member_id = ?"
 _INVOICE_USED_SQL = "SELECT 1 FROM ledger_entry WHERE invoice_ref = ? LIMIT 1"
 
 
@@ -102,12 +109,16 @@ def head(conn: Tx, device_id: str) -> tuple[int, str]:
     return row[0], row[1]
 
 
-def _project(cursor: sqlite3.Cursor, entries: Iterable[LedgerEntry]) -> None:
+def _project(cursor: sqlite3.Cursor, entries: Sequence[LedgerEntry]) -> None:
     deltas: dict[str, MemberBalance] = {}
     for entry in entries:
         deltas[entry.member_id] = deltas.get(entry.member_id, MemberBalance()).apply(entry)
     for member_id, delta in deltas.items():
         cursor.execute(_UPSERT_SQL, (member_id, *_balance_values(delta).values()))
+    for e in entries:
+        if e.kind is EntryKind.TIER_CHANGE and e.invoice_ref:
+            at, ref = e.created_at_us, e.invoice_ref
+            cursor.execute(_TIER_SQL, (ref, e.member_id, ref, e.member_id, e.id, at, at, e.id))
 
 
 def _balance_values(balance: MemberBalance) -> dict[str, int]:
@@ -147,6 +158,12 @@ def replace_balances(conn: Connection, balances: dict[str, MemberBalance]) -> No
 def get(conn: Tx, entry_id: str) -> LedgerEntry | None:
     row = driver(conn).execute(_SELECT_ENTRY, (entry_id,)).fetchone()
     return None if row is None else _entry_from_tuple(row)
+
+
+def member_entries(conn: Tx, member_id: str) -> list[LedgerEntry]:
+    """Every entry about the member, in no particular order (the programme's folds order them)."""
+    rows = driver(conn).execute(_MEMBER_ENTRIES_SQL, (member_id,)).fetchall()
+    return [_entry_from_tuple(row) for row in rows]
 
 
 def get_many(conn: Connection, entry_ids: Iterable[str]) -> list[LedgerEntry]:

@@ -51,6 +51,16 @@ class TierRow(Base):
     multiplier_percent: Mapped[int] = mapped_column(Integer, default=100)
 
 
+class RuleSetRow(Base):
+    """Every version of the club's programme the server published (app.domain.programme; the body is
+    sync.rules' JSON). Kept, not replaced: an entry is read with the version that priced it."""
+
+    __tablename__ = "rule_set"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)
+    received_at_us: Mapped[int] = mapped_column(Integer)
+
+
 class BranchRow(Base):
     __tablename__ = "branch"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -197,6 +207,7 @@ class LedgerEntryRow(Base):
     reverses: Mapped[str | None] = mapped_column(String(36), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    rules_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class LedgerAckRow(Base):

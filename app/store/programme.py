@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The club's rule sets in SQLite: every version the server published, read back as app.domain objects.
+
+Version 0 is the programme of a club that never published a rule set: its tiers and the branches'
+earning scenarios as the tier and branch tables hold them (what priced every sale before rule sets).
+A version, once stored, never changes: it is parsed once per process and kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.domain.programme import BranchRules, RuleSet, TierRule
+from app.domain.tier import Tier
+from app.store import club
+from app.store.database import Tx, driver
+from app.store.schema import RuleSetRow
+
+RULE_SET = RuleSetRow.__table__
+_LATEST_SQL = "SELECT max(version) FROM rule_set"
+_BODY_SQL = "SELECT body FROM rule_set WHERE version = ?"
+_PARSED: dict[int, RuleSet] = {}
+
+
+def put(conn: Connection, rules: RuleSet, body: dict[str, Any], now_us: int) -> None:
+    """Keep a published version (again: nothing changes) and make its tiers the tier table's."""
+    stmt = sqlite_insert(RULE_SET).values(
+        version=rules.version, body=json.dumps(body, ensure_ascii=False), received_at_us=now_us
+    )
+    conn.execute(stmt.on_conflict_do_nothing(index_elements=[RULE_SET.c.version]))
+    if rules.version >= latest_version(conn):
+        for tier in rules.tiers:
+            club.put_tier(conn, _tier_row(tier))
+
+
+def _tier_row(tier: TierRule) -> Tier:
+    return Tier(
+        code=tier.code,
+        name_fa=tier.name_fa,
+        name_en=tier.name_en,
+        rank=tier.rank,
+        threshold_points=tier.threshold,
+        multiplier_percent=tier.multiplier_percent,
+    )
+
+
+def latest_version(conn: Tx) -> int:
+    row = driver(conn).execute(_LATEST_SQL).fetchone()
+    return 0 if row is None or row[0] is None else int(row[0])
+
+
+def current(conn: Tx) -> RuleSet:
+    """The rule set that prices what happens now: the latest version this terminal holds."""
+    return version(conn, latest_version(conn))
+
+
+def version(conn: Tx, number: int | None) -> RuleSet:
+    """A version by number; None or 0 (entries from before rule sets) and unknown ones: version 0."""
+    if not number:
+        return legacy(conn)
+    found = _PARSED.get(number)
+    if found is None:
+        row = driver(conn).execute(_BODY_SQL, (number,)).fetchone()
+        if row is None:
+            return legacy(conn)
+        from sync.rules import from_body  # the body's format is the wire's (one codec, both ends)
+
+        found = _PARSED[number] = from_body(json.loads(row[0]))
+    return found
+
+
+def versions(conn: Connection) -> list[int]:
+    return list(conn.execute(select(RULE_SET.c.version).order_by(RULE_SET.c.version)).scalars())
+
+
+_LEGACY: dict[tuple[object, ...], RuleSet] = {}
+
+
+def legacy(conn: Tx) -> RuleSet:
+    """Version 0: the tier and branch tables as a rule set (built once per content of the tables)."""
+    raw = driver(conn)
+    key = (tuple(raw.execute("SELECT * FROM tier").fetchall()), tuple(raw.execute("SELECT * FROM branch")))
+    found = _LEGACY.get(key)
+    if found is None:
+        if len(_LEGACY) > 16:
+            _LEGACY.clear()
+        found = _LEGACY[key] = _legacy(conn)
+    return found
+
+
+def _legacy(conn: Tx) -> RuleSet:
+    tiers: list[TierRule] = []
+    for t in club.tiers(conn):
+        # a rule set's thresholds start at 0 and rise; old tables were not held to that
+        floor = tiers[-1].threshold + 1 if tiers else 0
+        threshold = max(t.threshold_points, floor) if tiers else 0
+        tiers.append(TierRule(t.code, t.name_fa, t.name_en, t.rank, threshold, t.multiplier_percent))
+    branches = tuple((b.code, BranchRules(b.earning, b.redemption)) for b in club.branches(conn))
+    return RuleSet(
+        version=0, tiers=tuple(tiers) or (TierRule("member", "عضو", "Member", 0),), branches=branches
+    )
