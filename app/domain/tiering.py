@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Tiers that move: up at the sale that crosses a threshold, down after the period and its grace.
 
-What counts towards a tier (the qualifying total) is what sales earned (points basis) or paid (spend
-basis) within the rolling window, net of returns: earn entries and the reversals of sales. A member's
+What counts towards a tier (the qualifying total) is what sales earned (points basis) or their amounts
+(spend basis) within the rolling window, net of returns: earn entries and the reversals of sales. A member's
 tier is a projection of the ledger: the last `tier_change` entry (its invoice_ref is the new tier), or
 the tier they joined in. A paid membership holds a member in its plan's tier while it runs; the better
 of the two is what prices a sale (`effective_tier`).
@@ -48,7 +48,7 @@ def qualifying(entries: Iterable[LedgerEntry], rules: RuleSet, now_us: int) -> Q
     for entry in entries:
         if since < entry.created_at_us <= now_us and counts_towards_tier(entry):
             points += entry.points_delta
-            spend += entry.sale_amount - entry.discount_rials
+            spend += entry.sale_amount
     return Qualifying(max(0, points), max(0, spend))
 
 

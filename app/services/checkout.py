@@ -1,28 +1,48 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Recording a sale: points earned on what was paid, optionally points spent as a discount.
+"""Recording a sale: points earned on what was paid, optionally points and wallet spent as a discount.
 
 A sale is one `earn` entry (its id is the sale's id, and it is written even when it earns nothing, since
 it is also the purchase record), plus a `redeem` entry when points were spent, plus an `override` entry
 when a manager let an enrolled terminal spend beyond what it may allow offline (app.services.spending).
-Retrying a request with the same entry id returns the first result and writes nothing.
+Under a published rule set (version ≥ 1; app.domain.programme) the sale also writes, in the same
+transaction: a `cashback_spend` for what the wallet paid, a `cashback_credit` for the cashback earned,
+a `tier_change` when the sale lifts the member into a higher tier, and the `bonus` entries it triggers
+(a birthday in its window; a referred member's first sale, for both sides). Every entry carries the
+rule-set version that priced it. Retrying a request with the same entry id returns the first result and
+writes nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from app.domain import bonus, pricing, tiering
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
 from app.domain.ids import derived_id, request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
+from app.domain.member import Member
 from app.domain.money import require_points, require_rials
 from app.domain.ports import SpendAuthoriser
+from app.domain.programme import RuleSet
 from app.domain.staff import Action, Staff
 from app.services import spending
+from app.services.programme import Standing, standing_in
 from app.services.spending import SpendOverride
 from app.services.terminal import Terminal
-from app.store import club, ledger, members
+from app.store import club, ledger, members, programme
 from app.store.database import Tx
+
+# derived_id(sale id, n) of the entries a sale may write besides its earn entry (0)
+REDEEM_ENTRY = 1  # 2 is the override (app.services.spending.OVERRIDE_ENTRY)
+WALLET_ENTRY = 3
+CASHBACK_ENTRY = 4
+TIER_ENTRY = 5
+BIRTHDAY_ENTRY = 6
+REFERRED_ENTRY = 7
+REFERRER_ENTRY = 8
+COMPANIONS = (REDEEM_ENTRY, spending.OVERRIDE_ENTRY, WALLET_ENTRY, CASHBACK_ENTRY, TIER_ENTRY)
+COMPANIONS += (BIRTHDAY_ENTRY, REFERRED_ENTRY, REFERRER_ENTRY)
 
 MAX_INVOICE_LENGTH = 64
 
@@ -36,6 +56,8 @@ class SaleRequest:
     staff: Staff | None = None
     entry_id: str | None = None  # the idempotency key (a UUID); a new one when None
     override: SpendOverride | None = None  # a manager's, for spending beyond the offline grant
+    wallet_rials: int = 0  # cashback wallet spent on the sale
+    category: str | None = None  # the product category, for campaigns that name one
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +72,12 @@ class SaleResult:
     points_redeemed: int
     balance: MemberBalance
     replayed: bool = False
+    wallet_spent_rials: int = 0
+    cashback_rials: int = 0
+    tier_upgrade: str | None = None  # the tier code the sale lifted the member into
+    bonuses: tuple[tuple[str, int], ...] = ()  # (key, points) the sale granted this member
+    campaigns: tuple[str, ...] = ()
+    rules_version: int | None = None
 
 
 def record_sale(
@@ -58,6 +86,7 @@ def record_sale(
     """Record the sale; `authoriser` asks the club server about a redeem (enrolled terminals only)."""
     amount = require_rials(request.amount_rials, "amount", allow_zero=False)
     redeem = require_points(request.redeem_points, "redeem")
+    wallet = require_rials(request.wallet_rials, "wallet")
     invoice = _clean_invoice(request.invoice_ref)
     if request.staff is not None:
         request.staff.require(Action.RECORD_SALE)
@@ -68,7 +97,7 @@ def record_sale(
             terminal,
             member_id=request.member_id,
             points=redeem,
-            redeem_entry_id=str(derived_id(sale_id, 1)),
+            redeem_entry_id=str(derived_id(sale_id, REDEEM_ENTRY)),
             authoriser=authoriser,
         )
         if redeem
@@ -83,44 +112,148 @@ def record_sale(
         if member is None:
             raise ClubError("unknown_member", member=request.member_id)
         branch = club.branch(conn, terminal.branch_id)
-        tier = club.tier(conn, member.tier_code)
+        rules = programme.current(conn)
         before = ledger.balance(conn, member.id)
-        discount = branch.redemption.check(redeem, amount, before.points) if redeem else 0
-        earned = branch.earning.points_for(amount - discount, tier.multiplier_percent)
+        now = terminal.clock.now_us()
+        # under a published rule set the member's entries are read once for tier, wallet and bonuses
+        entries = ledger.member_entries(conn, member.id) if rules.version else []
+        standing = (
+            standing_in(conn, rules, member, entries, branch_code=branch.code, now_us=now)
+            if rules.version
+            else None
+        )
+        tier_code = standing.tier.code if standing else member.tier_code
+        redemption = rules.branch_rules(branch.code).redemption
+        discount = redemption.check(redeem, amount, before.points) if redeem else 0
+        if wallet:
+            _check_wallet(rules, standing, wallet, amount - discount)
+        priced = pricing.price_sale(
+            rules,
+            pricing.SaleContext(branch.code, tier_code, amount, discount + wallet, now, request.category),
+        )
         at = ledger.head(conn, terminal.device_id)
         if invoice is None:
             invoice = f"{terminal.device_code}-{at[0] + 1:06d}"
         elif ledger.invoice_in_use(conn, invoice):
             raise ClubError("invoice_in_use", invoice=invoice)
-        now = terminal.clock.now_us()
-        common = {
-            "created_at_us": now,
-            "branch_id": branch.id,
-            "member_id": member.id,
-            "staff_id": request.staff.id if request.staff else None,
-            "invoice_ref": invoice,
-        }
-        drafts = [
-            EntryDraft(id=sale_id, kind=EntryKind.EARN, points_delta=earned, sale_amount=amount, **common)
-        ]
+        common = EntryDraft(
+            id=sale_id,
+            created_at_us=now,
+            branch_id=branch.id,
+            member_id=member.id,
+            kind=EntryKind.EARN,
+            staff_id=request.staff.id if request.staff else None,
+            invoice_ref=invoice,
+            rules_version=rules.version or None,
+        )
+        drafts = [replace(common, points_delta=priced.points, sale_amount=amount)]
         if redeem:
             drafts.append(
-                EntryDraft(
-                    id=str(derived_id(sale_id, 1)),
+                replace(
+                    common,
+                    id=str(derived_id(sale_id, REDEEM_ENTRY)),
                     kind=EntryKind.REDEEM,
                     points_delta=-redeem,
                     discount_rials=discount,
-                    **common,
                 )
             )
             drafts += spending.spend_drafts(
                 conn, terminal, permit, sale_id=sale_id, redeem=drafts[-1], override=request.override
             )
-        entries = ledger.append(conn, terminal.device_id, drafts, at)
+        if standing is not None:
+            sold = _Sold(common, priced.points, amount, wallet, priced.cashback_rials)
+            drafts += _programme_drafts(conn, rules, member, standing, entries=entries, sold=sold)
+        written = ledger.append(conn, terminal.device_id, drafts, at)
         after = before
-        for entry in entries:  # what the projection now holds, without reading it back
-            after = after.apply(entry)
-        return _result(entries, after)
+        for entry in written:  # what the projection now holds, without reading it back
+            if entry.member_id == member.id:
+                after = after.apply(entry)
+        return _result(written, after, campaigns=priced.campaigns)
+
+
+def _check_wallet(rules: RuleSet, standing: Standing | None, wallet: int, payable: int) -> None:
+    """The wallet pays at most its share of the sale, what is left to pay, and what is spendable now."""
+    available = standing.wallet_available_rials if standing else 0
+    allowed = min(pricing.max_wallet_spend(rules, payable, available), payable)
+    if standing is None or wallet > allowed:
+        raise ClubError("wallet_over_cap", requested=wallet, allowed=allowed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sold:
+    """What the programme's entries need to know of the sale."""
+
+    entry: EntryDraft  # the earn entry's common fields (id, time, member, branch, staff, invoice, rules)
+    earned: int
+    amount: int  # counts towards a spend-based tier, as the sale's earn entry will
+    wallet: int
+    cashback: int
+
+
+def _programme_drafts(
+    conn: Tx, rules: RuleSet, member: Member, standing: Standing, *, entries: list[LedgerEntry], sold: _Sold
+) -> list[EntryDraft]:
+    """The wallet, cashback, tier and bonus entries the sale brings under the rule set."""
+    drafts: list[EntryDraft] = []
+
+    def companion(n: int, **fields: object) -> None:
+        drafts.append(replace(sold.entry, id=str(derived_id(sold.entry.id, n)), **fields))  # type: ignore[arg-type]
+
+    if sold.wallet:
+        companion(
+            WALLET_ENTRY, kind=EntryKind.CASHBACK_SPEND, cash_delta=-sold.wallet, discount_rials=sold.wallet
+        )
+    if sold.cashback:
+        companion(CASHBACK_ENTRY, kind=EntryKind.CASHBACK_CREDIT, cash_delta=sold.cashback)
+    # the sale counts towards the tier at once: the upgrade happens at the sale that crosses
+    total = tiering.Qualifying(
+        standing.qualifying.points + sold.earned, standing.qualifying.spend_rials + sold.amount
+    )
+    lifted = tiering.upgrade(rules, standing.held_tier.code, total)
+    if lifted is not None:
+        companion(TIER_ENTRY, kind=EntryKind.TIER_CHANGE, invoice_ref=lifted.code, reason="upgrade")
+    held = bonus.granted_keys(entries)
+    birthday = bonus.birthday(rules, member.birth_date, sold.entry.created_at_us, held)
+    if birthday is not None:
+        companion(
+            BIRTHDAY_ENTRY, kind=EntryKind.BONUS, points_delta=birthday.points, invoice_ref=birthday.key
+        )
+    first_sale = not any(e.kind is EntryKind.EARN for e in entries)
+    if member.referrer_id and first_sale:
+        drafts += _referral(conn, rules, member, held, sold.entry)
+    return drafts
+
+
+def _referral(conn: Tx, rules: RuleSet, member: Member, held: set[str], sale: EntryDraft) -> list[EntryDraft]:
+    """Both sides of a referral, at the referred member's first sale (the referrer's only when this
+    terminal knows the referrer: an entry must name a member the ledger holds)."""
+    referrer_id = member.referrer_id or ""
+    known = members.get(conn, referrer_id) is not None
+    referrer_entries = ledger.member_entries(conn, referrer_id) if known else []
+    theirs, ours = bonus.referral(rules, member.id, referrer_entries, held, sale.created_at_us)
+    drafts: list[EntryDraft] = []
+    if ours is not None:
+        drafts.append(
+            replace(
+                sale,
+                id=str(derived_id(sale.id, REFERRED_ENTRY)),
+                kind=EntryKind.BONUS,
+                points_delta=ours.points,
+                invoice_ref=ours.key,
+            )
+        )
+    if theirs is not None and known:
+        drafts.append(
+            replace(
+                sale,
+                id=str(derived_id(sale.id, REFERRER_ENTRY)),
+                member_id=referrer_id,
+                kind=EntryKind.BONUS,
+                points_delta=theirs.points,
+                invoice_ref=theirs.key,
+            )
+        )
+    return drafts
 
 
 def _clean_invoice(raw: str | None) -> str | None:
@@ -132,37 +265,60 @@ def _clean_invoice(raw: str | None) -> str | None:
     return invoice
 
 
-def _result(entries: list[LedgerEntry], balance: MemberBalance, replayed: bool = False) -> SaleResult:
+def _result(
+    entries: list[LedgerEntry],
+    balance: MemberBalance,
+    *,
+    campaigns: tuple[str, ...] = (),
+    replayed: bool = False,
+) -> SaleResult:
     sale = entries[0]
-    redeem = entries[1] if len(entries) > 1 else None
-    discount = redeem.discount_rials if redeem else 0
+    by_kind = {e.kind: e for e in entries[1:] if e.member_id == sale.member_id}
+    redeem = by_kind.get(EntryKind.REDEEM)
+    wallet = by_kind.get(EntryKind.CASHBACK_SPEND)
+    points_discount = redeem.discount_rials if redeem else 0
+    wallet_spent = wallet.discount_rials if wallet else 0
+    cashback = by_kind.get(EntryKind.CASHBACK_CREDIT)
+    tier = by_kind.get(EntryKind.TIER_CHANGE)
     return SaleResult(
         sale_id=sale.id,
         invoice_ref=sale.invoice_ref or "",
         entry_ids=[e.id for e in entries],
         amount_rials=sale.sale_amount,
-        discount_rials=discount,
-        paid_rials=sale.sale_amount - discount,
+        discount_rials=points_discount + wallet_spent,
+        paid_rials=sale.sale_amount - points_discount - wallet_spent,
         points_earned=sale.points_delta,
         points_redeemed=-redeem.points_delta if redeem else 0,
         balance=balance,
         replayed=replayed,
+        wallet_spent_rials=wallet_spent,
+        cashback_rials=cashback.cash_delta if cashback else 0,
+        tier_upgrade=tier.invoice_ref if tier else None,
+        bonuses=tuple(
+            (e.invoice_ref or "", e.points_delta)
+            for e in entries
+            if e.kind is EntryKind.BONUS and e.member_id == sale.member_id
+        ),
+        campaigns=campaigns,
+        rules_version=sale.rules_version,
     )
 
 
 def _replay(conn: Tx, existing: LedgerEntry, request: SaleRequest) -> SaleResult:
     """The same request again: answer as before; a different request under the same id is refused."""
-    redeem_entry = ledger.get(conn, str(derived_id(existing.id, 1)))
-    redeemed = -redeem_entry.points_delta if redeem_entry else 0
+    companions = [ledger.get(conn, str(derived_id(existing.id, n))) for n in COMPANIONS]
+    written = [existing] + [e for e in companions if e is not None]
+    by_kind = {e.kind: e for e in written[1:]}
+    redeemed = -by_kind[EntryKind.REDEEM].points_delta if EntryKind.REDEEM in by_kind else 0
+    wallet = by_kind[EntryKind.CASHBACK_SPEND].discount_rials if EntryKind.CASHBACK_SPEND in by_kind else 0
     same = (
         existing.kind is EntryKind.EARN
         and existing.member_id == request.member_id
         and existing.sale_amount == request.amount_rials
         and redeemed == request.redeem_points
+        and wallet == request.wallet_rials
         and (request.invoice_ref is None or request.invoice_ref.strip() == existing.invoice_ref)
     )
     if not same:
         raise ClubError("entry_conflict", entry=existing.id)
-    override_entry = ledger.get(conn, str(derived_id(existing.id, spending.OVERRIDE_ENTRY)))
-    entries = [e for e in (existing, redeem_entry, override_entry) if e is not None]
-    return _result(entries, ledger.balance(conn, existing.member_id), replayed=True)
+    return _result(written, ledger.balance(conn, existing.member_id), replayed=True)

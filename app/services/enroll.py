@@ -21,8 +21,9 @@ from app.domain.ids import canonical_uuid, derived_id
 from app.domain.member import Member, clean_name, national_id_last4
 from app.domain.phone import normalize_phone
 from app.domain.staff import Action, Staff
+from app.services import bonuses
 from app.services.terminal import Terminal
-from app.store import club, members, outbox
+from app.store import club, ledger, members, outbox
 from app.store.wire import card_to_wire, member_to_wire
 from sync.protocol import CardItem, MemberItem
 
@@ -95,6 +96,12 @@ def enroll_member(terminal: Terminal, request: EnrollRequest) -> EnrollResult:
         )
         members.put_member(conn, member)
         card = _queue_new_member(conn, member, request, now)
+        # the signup bonus, in the enrolment's transaction; its id derived so a retry names it again
+        signup = bonuses.signup_draft(
+            conn, str(derived_id(member.id, 4)), member_id=member.id, branch_id=terminal.branch_id, now_us=now
+        )
+        if signup is not None:
+            ledger.append(conn, terminal.device_id, [signup])
         return EnrollResult(member, card)
 
 

@@ -154,3 +154,34 @@ def _override_draft(sale_id: str, redeem: EntryDraft, override: SpendOverride) -
         invoice_ref=redeem.invoice_ref,
         reason=reason,
     )
+
+
+def redeem_drafts(
+    conn: Tx,
+    terminal: Terminal,
+    permit: SpendPermit,
+    *,
+    primary: EntryDraft,
+    points: int,
+    discount_rials: int,
+    override: SpendOverride | None,
+) -> list[EntryDraft]:
+    """Points spent on something other than a sale (a membership, a reward) are a redeem entry too, so
+    that the offline grant and the server's authorisation treat every spending alike: the redeem entry
+    (derived id 1 of `primary`) and, when a manager let it go beyond the grant, the override (2)."""
+    if not points:
+        return []
+    redeem = EntryDraft(
+        id=str(derived_id(primary.id, 1)),
+        created_at_us=primary.created_at_us,
+        branch_id=primary.branch_id,
+        member_id=primary.member_id,
+        kind=EntryKind.REDEEM,
+        staff_id=primary.staff_id,
+        points_delta=-points,
+        discount_rials=discount_rials,
+        invoice_ref=primary.invoice_ref,
+        rules_version=primary.rules_version,
+    )
+    then = spend_drafts(conn, terminal, permit, sale_id=primary.id, redeem=redeem, override=override)
+    return [redeem, *then]

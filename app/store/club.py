@@ -35,6 +35,8 @@ _BRANCH_COLUMNS = (
 )  # fmt: skip
 _TIER_SQL = f"SELECT {', '.join(_TIER_COLUMNS)} FROM tier WHERE code = ?"
 _BRANCH_SQL = f"SELECT {', '.join(_BRANCH_COLUMNS)} FROM branch WHERE id = ?"
+_ALL_TIERS_SQL = f"SELECT {', '.join(_TIER_COLUMNS)} FROM tier ORDER BY rank"
+_ALL_BRANCHES_SQL = f"SELECT {', '.join(_BRANCH_COLUMNS)} FROM branch ORDER BY code"
 # Tiers and branches built from rows, keyed by the whole row: the row is still read in every transaction,
 # so an edited tier or branch (here, by sync or by another process) is a new key and never served stale;
 # only rebuilding the same objects sale after sale is saved. Bounded: cleared when full.
@@ -148,6 +150,17 @@ def branch_by_code(conn: Connection, code: str) -> Branch:
 
 def branches(conn: Connection) -> list[Branch]:
     return [_branch(r) for r in conn.execute(select(BRANCH).order_by(BRANCH.c.code))]
+
+
+def tier_and_branch_rows(conn: Tx) -> tuple[list[Tier], list[Branch]]:
+    """Every tier (by rank) and branch (by code), in either kind of transaction (app.store.database)."""
+    raw = driver(conn)
+    tier_rows = raw.execute(_ALL_TIERS_SQL).fetchall()
+    branch_rows = raw.execute(_ALL_BRANCHES_SQL).fetchall()
+    return (
+        [Tier(**dict(zip(_TIER_COLUMNS, r, strict=True))) for r in tier_rows],
+        [_branch(dict(zip(_BRANCH_COLUMNS, r, strict=True))) for r in branch_rows],
+    )
 
 
 def put_device(conn: Connection, device: Device) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.domain.branch import Branch
 from app.domain.programme import BranchRules, RuleSet, TierRule
 from app.domain.tier import Tier
 from app.store import club
@@ -82,24 +83,24 @@ _LEGACY: dict[tuple[object, ...], RuleSet] = {}
 
 def legacy(conn: Tx) -> RuleSet:
     """Version 0: the tier and branch tables as a rule set (built once per content of the tables)."""
-    raw = driver(conn)
-    key = (tuple(raw.execute("SELECT * FROM tier").fetchall()), tuple(raw.execute("SELECT * FROM branch")))
+    table_tiers, table_branches = club.tier_and_branch_rows(conn)
+    key = (tuple(table_tiers), tuple(table_branches))
     found = _LEGACY.get(key)
     if found is None:
         if len(_LEGACY) > 16:
             _LEGACY.clear()
-        found = _LEGACY[key] = _legacy(conn)
+        found = _LEGACY[key] = _legacy(table_tiers, table_branches)
     return found
 
 
-def _legacy(conn: Tx) -> RuleSet:
+def _legacy(table_tiers: list[Tier], table_branches: list[Branch]) -> RuleSet:
     tiers: list[TierRule] = []
-    for t in club.tiers(conn):
+    for t in table_tiers:
         # a rule set's thresholds start at 0 and rise; old tables were not held to that
         floor = tiers[-1].threshold + 1 if tiers else 0
         threshold = max(t.threshold_points, floor) if tiers else 0
         tiers.append(TierRule(t.code, t.name_fa, t.name_en, t.rank, threshold, t.multiplier_percent))
-    branches = tuple((b.code, BranchRules(b.earning, b.redemption)) for b in club.branches(conn))
+    branches = tuple((b.code, BranchRules(b.earning, b.redemption)) for b in table_branches)
     return RuleSet(
         version=0, tiers=tuple(tiers) or (TierRule("member", "عضو", "Member", 0),), branches=branches
     )
