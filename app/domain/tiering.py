@@ -52,8 +52,9 @@ def qualifying(entries: Iterable[LedgerEntry], rules: RuleSet, now_us: int) -> Q
     return Qualifying(max(0, points), max(0, spend))
 
 
-def standing(joined_code: str, entries: Iterable[LedgerEntry]) -> TierStanding:
-    """The member's tier by the ledger: the latest tier change (by time, then id), else where they joined."""
+def standing(joined_code: str, entries: Iterable[LedgerEntry], joined_at_us: int = 0) -> TierStanding:
+    """The member's tier by the ledger: the latest tier change (by time, then id), else where they joined
+    (and since when: a member placed in a tier at enrolment holds it from then)."""
     latest: LedgerEntry | None = None
     for entry in entries:
         if entry.kind is EntryKind.TIER_CHANGE and (
@@ -61,7 +62,7 @@ def standing(joined_code: str, entries: Iterable[LedgerEntry]) -> TierStanding:
         ):
             latest = entry
     if latest is None or not latest.invoice_ref:
-        return TierStanding(joined_code)
+        return TierStanding(joined_code, joined_at_us)
     return TierStanding(latest.invoice_ref, latest.created_at_us)
 
 

@@ -34,6 +34,7 @@ from app.domain.tier import Tier
 from app.services.checkout import SaleRequest, SaleResult, record_sale
 from app.services.demo_cards import equip_demo_cards
 from app.services.demo_event import seed_demo_event
+from app.services.demo_programme import install_demo_programme
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.photos import demo_photo
 from app.services.returns import ReturnRequest, return_sale
@@ -233,6 +234,8 @@ def seed_demo(
     played.run()
     equip_demo_cards(cast.terminals[0])
     clock.move_to(max(clock.now_us(), now_us))
+    # the history was priced before the club's programme began; from now on the rule set prices
+    install_demo_programme(db, (cast.branches[0].code, cast.branches[1].code), clock.now_us())
     seed_demo_event(cast.terminals[0], cast.managers[0])
     with db.read() as conn:
         member_count, entries = member_store.count(conn), ledger.entry_count(conn)

@@ -56,7 +56,7 @@ def standing_in(
     now_us: int,
 ) -> Standing:
     """The member's standing from entries already read (a sale reads them once for everything)."""
-    held = tiering.standing(member.tier_code, entries)
+    held = tiering.standing(member.tier_code, entries, member.joined_at_us)
     held_rule = _tier_or_entry(rules, member.tier_code)
     terms = membership.terms(entries, lambda v: programme.version(conn, v))
     term = membership.current(terms, now_us)

@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.domain.errors import ClubError
 from app.domain.ledger import GENESIS_HASH
-from app.store import events, grants, ledger, outbox, sync_state
+from app.store import events, grants, ledger, outbox, programme, sync_state
 from app.store.database import driver
 from app.store.schema import (
     BranchRow,
@@ -52,12 +53,14 @@ from sync.protocol import (
     PullResponse,
     RestrictionChange,
     RevocationChange,
+    RuleSetChange,
     SettingChange,
     StaffChange,
     TierChange,
     WireMember,
     b64decode,
 )
+from sync.rules import from_body
 
 REVOCATIONS_AS_OF_SETTING = "revocations_as_of_us"  # app.services.cards reads it
 _MEMBER_ITEMS = (outbox.MEMBER,)
@@ -189,6 +192,16 @@ def _setting(page: _Page, change: SettingChange) -> None:
         page.problem("local_setting_ignored", subject=change.key)
         return
     _upsert(page.conn, Setting.__table__, "key", {"key": change.key, "value": change.value})
+
+
+def _rule_set(page: _Page, change: RuleSetChange) -> None:
+    """A version of the club's programme: kept with the others (entries name the version that priced them)."""
+    try:
+        rules = from_body(change.body | {"version": change.version})
+    except ClubError as error:  # a server newer than this terminal may publish what it cannot read
+        page.problem("rule_set_unreadable", subject=str(change.version), detail=str(error))
+        return
+    programme.put(page.conn, rules, change.body, page.at_us)
 
 
 def _event(page: _Page, change: EventChange) -> None:
@@ -423,4 +436,5 @@ _APPLY: dict[str, Callable[[_Page, Any], None]] = {
     "entry": _entry,
     "event": _event,
     "invitation": _invitation,
+    "rule_set": _rule_set,
 }
