@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Returns: take back the points a sale earned and give back the points it spent, in proportion.
+"""Returns: take back the points (and cashback) a sale earned and give back the points (and wallet) it
+spent, in proportion.
 
 Everything is computed on the running total returned so far, not return by return, so rounding cannot
 leak a point per partial return (the classic loyalty exploit). The points a sale may keep are capped by
@@ -27,6 +28,10 @@ class SaleRecord:
     returned_rials: int = 0
     clawed_back_points: int = 0
     given_back_points: int = 0
+    cashback_rials: int = 0  # credited to the wallet by the sale
+    wallet_rials: int = 0  # the wallet paid this much of it
+    clawed_back_cashback: int = 0
+    given_back_wallet: int = 0
 
     @property
     def returnable_rials(self) -> int:
@@ -38,6 +43,8 @@ class ReturnSettlement:
     returned_rials: int
     claw_back_points: int  # taken from the member
     give_back_points: int  # the spent points returned to the member
+    claw_back_cashback: int = 0  # rials taken back from the wallet
+    give_back_wallet: int = 0  # rials of the wallet that paid for it, returned to the wallet
 
 
 def settle_return(sale: SaleRecord, amount_rials: int, reprice: Callable[[int], int]) -> ReturnSettlement:
@@ -56,4 +63,7 @@ def settle_return(sale: SaleRecord, amount_rials: int, reprice: Callable[[int], 
     claw_back = max(0, sale.earned_points - may_keep - sale.clawed_back_points)
     give_back_total = sale.redeemed_points * returned_total // sale.sale_rials
     give_back = max(0, give_back_total - sale.given_back_points)
-    return ReturnSettlement(amount_rials, claw_back, give_back)
+    # the wallet's side in plain proportion, on running totals like the points (no rounding leak)
+    cashback = max(0, sale.cashback_rials * returned_total // sale.sale_rials - sale.clawed_back_cashback)
+    wallet = max(0, sale.wallet_rials * returned_total // sale.sale_rials - sale.given_back_wallet)
+    return ReturnSettlement(amount_rials, claw_back, give_back, cashback, wallet)

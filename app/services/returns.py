@@ -8,6 +8,7 @@ what is left to return is always read from the ledger, never from a counter that
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -16,10 +17,11 @@ from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
 from app.domain.ids import derived_id, request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
-from app.domain.returns import SaleRecord, settle_return
+from app.domain.pricing import SaleContext, price_sale
+from app.domain.returns import ReturnSettlement, SaleRecord, settle_return
 from app.domain.staff import Action, Staff
 from app.services.terminal import Terminal
-from app.store import club, ledger, members
+from app.store import club, ledger, members, programme
 
 RETURN_REASON = "return"
 
@@ -43,6 +45,8 @@ class ReturnResult:
     points_given_back: int
     balance: MemberBalance
     replayed: bool = False
+    cashback_clawed_back: int = 0
+    wallet_given_back: int = 0
 
 
 def return_sale(terminal: Terminal, request: ReturnRequest) -> ReturnResult:
@@ -53,16 +57,15 @@ def return_sale(terminal: Terminal, request: ReturnRequest) -> ReturnResult:
         existing = ledger.get(conn, return_id)
         if existing is not None:
             return _replay(conn, existing, request)
-        sale, redeem, record = sale_record(conn, request.invoice_ref)
+        sale, companions, record = sale_record(conn, request.invoice_ref)
+        redeem = companions.get(EntryKind.REDEEM)
         amount = record.returnable_rials if request.amount_rials is None else request.amount_rials
         if amount == 0 and request.amount_rials is None:
             raise ClubError("already_returned", invoice=request.invoice_ref)
         member = members.get(conn, sale.member_id)
         if member is None:
             raise ClubError("unknown_member", member=sale.member_id)
-        rule = club.branch(conn, sale.branch_id).earning
-        multiplier = club.tier(conn, member.tier_code).multiplier_percent
-        settlement = settle_return(record, amount, lambda paid: rule.points_for(paid, multiplier))
+        settlement = settle_return(record, amount, _repricer(conn, sale, member.tier_code))
         common = {
             "created_at_us": terminal.clock.now_us(),
             "branch_id": terminal.branch_id,
@@ -90,37 +93,82 @@ def return_sale(terminal: Terminal, request: ReturnRequest) -> ReturnResult:
                     **common,
                 )
             )
+        drafts += _wallet_drafts(return_id, companions, settlement, common)
         entries = ledger.append(conn, terminal.device_id, drafts)
         return _result(entries, record.returnable_rials - amount, ledger.balance(conn, sale.member_id))
 
 
-def sale_record(conn: Connection, invoice_ref: str) -> tuple[LedgerEntry, LedgerEntry | None, SaleRecord]:
-    """The sale on an invoice, its redemption if any, and what returns have settled so far."""
+def _repricer(conn: Connection, sale: LedgerEntry, tier_code: str) -> Callable[[int], int]:
+    """What a payment earns under the rule set that priced the sale, at the sale's time."""
+    rules = programme.version(conn, sale.rules_version)
+    code = club.branch(conn, sale.branch_id).code
+    tier = tier_code if any(t.code == tier_code for t in rules.tiers) else rules.entry_tier().code
+    return lambda paid: price_sale(rules, SaleContext(code, tier, paid, 0, sale.created_at_us)).points
+
+
+def _wallet_drafts(
+    return_id: str,
+    companions: dict[EntryKind, LedgerEntry],
+    settlement: ReturnSettlement,
+    common: dict[str, object],
+) -> list[EntryDraft]:
+    """The cashback the returned part earned leaves the wallet; the wallet that paid for it comes back."""
+    drafts = []
+    for n, kind, delta in (
+        (2, EntryKind.CASHBACK_CREDIT, -settlement.claw_back_cashback),
+        (3, EntryKind.CASHBACK_SPEND, settlement.give_back_wallet),
+    ):
+        original = companions.get(kind)
+        if original is not None and delta:
+            drafts.append(
+                EntryDraft(id=str(derived_id(return_id, n)), reverses=original.id, cash_delta=delta, **common)  # type: ignore[arg-type]
+            )
+    return drafts
+
+
+_COMPANION_KINDS = (EntryKind.REDEEM, EntryKind.CASHBACK_CREDIT, EntryKind.CASHBACK_SPEND)
+
+
+def sale_record(
+    conn: Connection, invoice_ref: str
+) -> tuple[LedgerEntry, dict[EntryKind, LedgerEntry], SaleRecord]:
+    """The sale on an invoice, its redeem / cashback / wallet entries, and what returns have settled."""
     entries = ledger.for_invoice(conn, (invoice_ref or "").strip())
     sales = [e for e in entries if e.kind is EntryKind.EARN]
     if len(sales) != 1:
         raise ClubError("unknown_invoice", invoice=invoice_ref)
     sale = sales[0]
-    redeem = next((e for e in entries if e.kind is EntryKind.REDEEM), None)
-    undo_sale = [e for e in entries if e.reverses == sale.id]
-    undo_redeem = [e for e in entries if redeem is not None and e.reverses == redeem.id]
+    companions = {e.kind: e for e in entries if e.kind in _COMPANION_KINDS and e.member_id == sale.member_id}
+
+    def undone(kind: EntryKind, field: str) -> int:
+        original = companions.get(kind)
+        ids = {sale.id} if kind is EntryKind.EARN else {original.id} if original else set()
+        return sum(getattr(e, field) for e in entries if e.reverses in ids)
+
+    redeem = companions.get(EntryKind.REDEEM)
+    credit = companions.get(EntryKind.CASHBACK_CREDIT)
+    wallet = companions.get(EntryKind.CASHBACK_SPEND)
     record = SaleRecord(
         sale_rials=sale.sale_amount,
-        discount_rials=redeem.discount_rials if redeem else 0,
+        discount_rials=(redeem.discount_rials if redeem else 0) + (wallet.discount_rials if wallet else 0),
         earned_points=sale.points_delta,
         redeemed_points=-redeem.points_delta if redeem else 0,
-        returned_rials=-sum(e.sale_amount for e in undo_sale),
-        clawed_back_points=-sum(e.points_delta for e in undo_sale),
-        given_back_points=sum(e.points_delta for e in undo_redeem),
+        returned_rials=-undone(EntryKind.EARN, "sale_amount"),
+        clawed_back_points=-undone(EntryKind.EARN, "points_delta"),
+        given_back_points=undone(EntryKind.REDEEM, "points_delta"),
+        cashback_rials=credit.cash_delta if credit else 0,
+        wallet_rials=wallet.discount_rials if wallet else 0,
+        clawed_back_cashback=-undone(EntryKind.CASHBACK_CREDIT, "cash_delta"),
+        given_back_wallet=undone(EntryKind.CASHBACK_SPEND, "cash_delta"),
     )
-    return sale, redeem, record
+    return sale, companions, record
 
 
 def _result(
     entries: list[LedgerEntry], returnable: int, balance: MemberBalance, replayed: bool = False
 ) -> ReturnResult:
     main = entries[0]
-    give_back = entries[1].points_delta if len(entries) > 1 else 0
+    give_back = sum(e.points_delta for e in entries[1:])
     return ReturnResult(
         invoice_ref=main.invoice_ref or "",
         member_id=main.member_id,
@@ -131,6 +179,8 @@ def _result(
         points_given_back=give_back,
         balance=balance,
         replayed=replayed,
+        cashback_clawed_back=-sum(min(0, e.cash_delta) for e in entries[1:]),
+        wallet_given_back=sum(max(0, e.cash_delta) for e in entries[1:]),
     )
 
 
@@ -143,7 +193,7 @@ def _replay(conn: Connection, existing: LedgerEntry, request: ReturnRequest) -> 
     )
     if not same:
         raise ClubError("entry_conflict", entry=existing.id)
-    companion = ledger.get(conn, str(derived_id(existing.id, 1)))
-    entries = [existing] + ([companion] if companion else [])
+    companions = [ledger.get(conn, str(derived_id(existing.id, n))) for n in (1, 2, 3)]
+    entries = [existing] + [e for e in companions if e is not None]
     _, _, record = sale_record(conn, existing.invoice_ref or "")
     return _result(entries, record.returnable_rials, ledger.balance(conn, existing.member_id), replayed=True)
