@@ -1,16 +1,27 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The member screen: the photo large enough to compare with the face at the counter, then name, tier,
-balances and the latest entries; Enter goes to checkout, Esc back, F8 to a manager's actions.
+balances and the latest entries; beside them the member's place in the club's programme (tier privileges,
+paid membership, progress to the next tier, points about to expire, campaigns running now); Enter goes to
+checkout, Esc back, F8 to a manager's actions.
 
-Nothing here runs a use case: the main window loads the profile on the worker and calls
-`show_member`. Everything on screen is drawn again in the new language on a language change.
+The main window loads the profile on the worker and calls `show_member`, which paints it at once; only
+then does the view ask the worker for the member's standing in the programme (app.services.programme),
+so the tap-to-profile path waits for nothing more than before. The programme panel fills in when the
+answer comes (a later member's answer wins). Everything on screen is drawn again in the new language on a
+language change.
+
+`ProgrammeText` holds the programme's words the member, checkout and receipt screens share (one
+translation context): privileges, category names, bonuses, "Upgraded to Gold!".
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,20 +52,137 @@ from app.ui.format import (
     points_text,
     toman_text,
 )
-from app.ui.widgets.badge import TierBadgeWidget
+from app.ui.widgets.badge import TierBadgeWidget, tier_colour
 from app.ui.widgets.banner import BannerKind, BannerWidget
 from app.ui.widgets.photo import PhotoWidget
+from app.ui.widgets.programme_panel import (
+    Line,
+    ProgrammePanel,
+    Tone,
+    bilingual,
+    multiplier_text,
+    percent_text,
+)
 from app.ui.widgets.style import align_start, scaled_font, touch_button
+
+if TYPE_CHECKING:  # the programme's use case is imported on the worker, when a standing is first read
+    from app.domain.programme import Campaign, RuleSet, TierRule
+    from app.services.programme import Standing
+    from app.services.terminal import Terminal
+
+log = logging.getLogger(__name__)
 
 PHOTO_SIDE = 280
 UNSYNCED_COLOUR = QColor("#B26A00")
 _CHECKOUT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F5)
+EXPIRY_SOON_DAYS = 30  # points expiring within this many days are shown in amber
+US_PER_DAY = 86_400 * 1_000_000
+
+
+def read_standing(terminal: Terminal, member_id: str) -> Standing:
+    """Worker: the member's standing in the programme now (the use case is imported here, off the UI
+    thread and out of the window's start-up)."""
+    from app.services.programme import standing
+
+    return standing(terminal, member_id)
+
+
+class ProgrammeText(QObject):
+    """The programme's words, shared by the member, checkout and receipt screens."""
+
+    SEPARATOR = " · "
+
+    def tier_name(self, tier: TierRule, lang: str) -> str:
+        return tier.name_fa if lang == "fa" else tier.name_en
+
+    def privileges(self, tier: TierRule, lang: str) -> str:
+        """ "×1.25 points · 5 % off at the till"; "" for a tier without privileges."""
+        parts = []
+        if tier.multiplier_percent != 100:
+            parts.append(
+                self.tr("{multiplier} points").format(
+                    multiplier=multiplier_text(tier.multiplier_percent, lang)
+                )
+            )
+        if tier.discount_percent:
+            parts.append(
+                self.tr("{percent} off at the till").format(percent=percent_text(tier.discount_percent, lang))
+            )
+        return self.SEPARATOR.join(parts)
+
+    def headline(self, tier: TierRule, lang: str) -> str:
+        """The tier and its privileges: "Silver: ×1.25 points · 5 % off at the till"."""
+        privileges = self.privileges(tier, lang)
+        name = self.tier_name(tier, lang)
+        return (
+            self.tr("{tier}: {privileges}").format(tier=name, privileges=privileges) if privileges else name
+        )
+
+    def services(self, tier: TierRule, lang: str) -> str:
+        """ "Free: Gift wrap, Free delivery"; "" when the tier has none."""
+        if not tier.free_services:
+            return ""
+        names = self.join((bilingual(s, lang) for s in tier.free_services), lang)
+        return self.tr("Free: {services}").format(services=names)
+
+    def all_privileges(self, tier: TierRule, lang: str) -> str:
+        """Privileges and free services on one line (the checkout's reminder, the celebration's detail)."""
+        return self.SEPARATOR.join(p for p in (self.privileges(tier, lang), self.services(tier, lang)) if p)
+
+    def upgraded(self, tier_name: str) -> str:
+        return self.tr("Upgraded to {tier}!").format(tier=tier_name)
+
+    def campaign_names(self, campaigns: Iterable[Campaign], lang: str) -> str:
+        return self.join((c.name_fa if lang == "fa" else c.name_en for c in campaigns), lang)
+
+    def campaigns_by_code(self, codes: Iterable[str], rules: RuleSet | None, lang: str) -> str:
+        """Campaign codes (a sale's) as their names; a code the rules do not name stays a code."""
+        known = {c.code: c for c in rules.campaigns} if rules is not None else {}
+        names = [
+            (known[code].name_fa if lang == "fa" else known[code].name_en) if code in known else code
+            for code in codes
+        ]
+        return self.join(names, lang)
+
+    def category_name(self, code: str) -> str:
+        """A product category's name; the rule set names categories by code, so the common ones are
+        translated here and any other is shown as its code."""
+        names = {
+            "clothing": self.tr("Clothing"),
+            "cosmetics": self.tr("Cosmetics"),
+            "food": self.tr("Food"),
+            "electronics": self.tr("Electronics"),
+            "books": self.tr("Books"),
+            "shoes": self.tr("Shoes"),
+            "accessories": self.tr("Accessories"),
+            "home": self.tr("Home"),
+            "toys": self.tr("Toys"),
+            "sports": self.tr("Sports"),
+        }
+        return names.get(code.lower(), code)
+
+    def bonus(self, key: str, points: int, lang: str) -> str:
+        """A bonus a sale or a survey granted: "Birthday bonus +200"."""
+        kind = key.split(":", 1)[0]
+        what = {
+            "birthday": self.tr("Birthday bonus"),
+            "referred": self.tr("Welcome bonus for a referred member"),
+            "referral": self.tr("Referral bonus"),
+            "signup": self.tr("Signup bonus"),
+            "survey": self.tr("Survey bonus"),
+            "ambassador": self.tr("Ambassador bonus"),
+        }.get(kind, self.tr("Bonus"))
+        return f"{what} {isolated('+' + number(points, lang))}"
+
+    def join(self, texts: Iterable[str], lang: str) -> str:
+        return ("، " if lang == "fa" else ", ").join(texts)
 
 
 class MemberView(QWidget):
     checkout_requested = Signal()
     back_requested = Signal()
     manager_requested = Signal()
+    programme_shown = Signal(str)  # member id, once their standing in the programme is on screen
 
     # columns of the history table, in reading order (mirrored with the layout in Persian)
     WHEN, WHAT, POINTS, AMOUNT, SYNC = range(5)
@@ -64,6 +192,9 @@ class MemberView(QWidget):
         self.ctx = ctx
         self._profile: MemberProfile | None = None
         self._earn_only = False
+        self._standing: Standing | None = None
+        self._standing_seq = 0  # only the latest member's standing is shown
+        self.words = ProgrammeText(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the keys act on the view, not on a button
         self._build()
         ctx.session.language_changed.connect(lambda _lang: self.retranslate())
@@ -87,6 +218,8 @@ class MemberView(QWidget):
         )
         self.points_tile = _StatTile()
         self.wallet_tile = _StatTile()
+        self.programme_panel = ProgrammePanel()
+        self.programme_panel.hide()  # until a standing under a published rule set arrives
         self.since_caption, self.since_label = QLabel(), QLabel()
         self.cards_caption, self.cards_label = QLabel(), QLabel()
         for caption in (self.since_caption, self.cards_caption):
@@ -150,6 +283,7 @@ class MemberView(QWidget):
         top.setSpacing(24)
         top.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(details, 1)
+        top.addWidget(self.programme_panel, 0, Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.addWidget(self.checkout_button, 2)
         buttons.addWidget(self.manager_button, 1)
@@ -167,13 +301,44 @@ class MemberView(QWidget):
     # ---------------------------------------------------------------- public
 
     def show_member(self, profile: MemberProfile, photo: QImage | bytes | None, earn_only: bool) -> None:
-        """Fill the screen with this member; `earn_only` adds the amber "points cannot be spent" notice."""
+        """Fill the screen with this member; `earn_only` adds the amber "points cannot be spent" notice.
+        Their standing in the programme is read on the worker after the profile is painted."""
+        same_member = self._profile is not None and self._profile.member.id == profile.member.id
         self._profile = profile
         self._earn_only = earn_only
+        if not same_member:
+            self._standing = None  # never another member's programme beside this photo
         if self.ctx.sync is not None:  # the worker keeps their offline grant fresh while they are here
             self.ctx.sync.note_member_seen(profile.member.id)
         self.photo.set_photo(photo)
         self._render()
+        self._load_standing(profile.member.id)
+
+    def _load_standing(self, member_id: str) -> None:
+        self._standing_seq += 1
+        seq, terminal = self._standing_seq, self.ctx.terminal
+        self.ctx.tasks.run(
+            lambda: read_standing(terminal, member_id),
+            lambda standing: self.on_standing_loaded(seq, member_id, standing),
+            lambda error: self.on_standing_failed(seq, error),
+        )
+
+    def on_standing_loaded(self, seq: int, member_id: str, standing: Standing) -> None:
+        if seq != self._standing_seq or self._profile is None or self._profile.member.id != member_id:
+            return  # a later member (or a later read of this one) is on screen
+        self._standing = standing
+        self._render()
+        self.programme_shown.emit(member_id)
+
+    def on_standing_failed(self, seq: int, error: BaseException) -> None:
+        """The profile is on screen; without a standing the panel stays hidden (nothing is blocked)."""
+        if seq == self._standing_seq:
+            log.warning("the member's standing could not be read: %s", error)
+            self._standing = None
+            self._render()
+
+    def standing(self) -> Standing | None:
+        return self._standing
 
     def profile(self) -> MemberProfile | None:
         return self._profile
@@ -220,6 +385,7 @@ class MemberView(QWidget):
         self._render_birthday(member.birth_date)
         self._render_earn_only()
         self._render_history(profile)
+        self._render_programme()
 
     def _render_birthday(self, birth: date | None) -> None:
         today = local_datetime(self.ctx.terminal.clock.now_us()).date()
@@ -238,6 +404,95 @@ class MemberView(QWidget):
             )
         else:
             self.earn_only_banner.clear()
+
+    # ---------------------------------------------------------------- the programme
+
+    def _render_programme(self) -> None:
+        """The panel beside the photo and the wallet's "spendable from tomorrow", from the standing."""
+        standing, panel = self._standing, self.programme_panel
+        self.wallet_tile.set_note("")
+        if standing is None or not standing.rules.version:
+            if standing is not None:  # a club that never published a rule set: no programme to show
+                panel.hide()
+            panel.clear()
+            return
+        lang = self.ctx.session.lang
+        words = self.words
+        self.tier_badge.set_tier(standing.tier, lang)  # the effective tier: a paid membership may lift it
+        panel.set_accent(tier_colour(standing.tier.code))
+        panel.set_line(Line.PRIVILEGES, words.headline(standing.tier, lang))
+        panel.set_line(Line.SERVICES, words.services(standing.tier, lang))
+        panel.set_line(Line.MEMBERSHIP, self._membership_text(standing))
+        self._render_progress(standing)
+        panel.set_line(Line.KEEP, self._keep_text(standing), Tone.MUTED)
+        self._render_expiring(standing)
+        campaigns = words.campaign_names(standing.campaigns, lang)
+        panel.set_line(
+            Line.CAMPAIGNS,
+            self.tr("Now: {campaigns}").format(campaigns=campaigns) if campaigns else "",
+            Tone.GOOD,
+        )
+        pending = standing.wallet_rials - standing.wallet_available_rials
+        if pending > 0:
+            self.wallet_tile.set_note(
+                self.tr("{amount} spendable from tomorrow").format(amount=toman_text(pending, lang))
+            )
+        panel.show()
+
+    def _day_text(self, standing: Standing, at_us: int) -> str:
+        """A date on the club's calendar: Jalali in Persian."""
+        return date_text(standing.rules.local_date(at_us), self.ctx.session.lang)
+
+    def _membership_text(self, standing: Standing) -> str:
+        term = standing.membership
+        if term is None:
+            return ""
+        plan = standing.plan
+        lang = self.ctx.session.lang
+        name = (plan.name_fa if lang == "fa" else plan.name_en) if plan is not None else term.plan_code
+        return self.tr("{plan} valid until {date}").format(
+            plan=name, date=self._day_text(standing, term.ends_us)
+        )
+
+    def _render_progress(self, standing: Standing) -> None:
+        panel, lang = self.programme_panel, self.ctx.session.lang
+        following, needed = standing.next_tier, standing.to_next
+        if following is None or needed is None:
+            panel.set_line(Line.PROGRESS, self.tr("Top tier"), Tone.MUTED)
+            panel.set_progress(None)
+            return
+        basis_points = standing.basis == "points"  # a StrEnum: QualifyingBasis.POINTS
+        amount = points_text(needed, lang) if basis_points else toman_text(needed, lang)
+        name = self.words.tier_name(following, lang)
+        panel.set_line(Line.PROGRESS, self.tr("{amount} to {tier}").format(amount=amount, tier=name))
+        floor = standing.held_tier.threshold
+        panel.set_progress(standing.qualifying.total(standing.basis) - floor, following.threshold - floor)
+
+    def _keep_text(self, standing: Standing) -> str:
+        if standing.keep_by_us is None:
+            return ""
+        return self.tr("{tier} kept until {date}").format(
+            tier=self.words.tier_name(standing.held_tier, self.ctx.session.lang),
+            date=self._day_text(standing, standing.keep_by_us),
+        )
+
+    def _render_expiring(self, standing: Standing) -> None:
+        expiring, lang = standing.expiring, self.ctx.session.lang
+        if expiring is None or expiring.points <= 0:
+            self.programme_panel.set_line(Line.EXPIRING, "")
+            return
+        points = points_text(expiring.points, lang)
+        now = self.ctx.terminal.clock.now_us()
+        if expiring.at_us <= now:
+            text = self.tr("{points} are due to expire at the next sync").format(points=points)
+            tone = Tone.WARNING
+        else:
+            text = self.tr("{points} expire on {date}").format(
+                points=points, date=self._day_text(standing, expiring.at_us)
+            )
+            soon = expiring.at_us - now <= EXPIRY_SOON_DAYS * US_PER_DAY
+            tone = Tone.WARNING if soon else Tone.NORMAL
+        self.programme_panel.set_line(Line.EXPIRING, text, tone)
 
     def _cards_text(self, cards: list[Card]) -> str:
         if not cards:
@@ -334,7 +589,15 @@ class _StatTile(QFrame):
         self.caption.setStyleSheet("QLabel { color: #546E7A; }")
         self.value = QLabel()
         self.value.setFont(scaled_font(self.font(), 1.9, bold=True))
+        self.note = QLabel()  # under the value: the wallet's "… spendable from tomorrow"
+        self.note.setStyleSheet("QLabel { color: #A15C00; }")
+        self.note.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 10, 18, 12)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
+        layout.addWidget(self.note)
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
