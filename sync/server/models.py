@@ -38,6 +38,8 @@ ID = String(36)
 HASH = String(64)
 # the entry kinds an event's attendance is folded from (app.domain.event): check-ins and reversals
 EVENT_ENTRY_KINDS_SQL = "kind IN ('check_in', 'guest_check_in', 'reversal')"
+# a bonus is granted once per member and key (app.domain.bonus), a manager's ambassador grants excepted
+ONCE_ONLY_BONUS_SQL = "kind = 'bonus' AND invoice_ref NOT LIKE 'ambassador:%'"
 
 
 class Base(DeclarativeBase):
@@ -146,6 +148,10 @@ class MemberRow(Base):
     referrer_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at_us: Mapped[int] = mapped_column(BigInteger)
+    # the tier_change entry that set tier_code (app.domain.tiering.standing: the latest by time, then id);
+    # 0 and NULL: the tier the member joined in
+    tier_since_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    tier_entry_id: Mapped[str | None] = mapped_column(ID, nullable=True)
 
 
 class MemberBalanceRow(Base):
@@ -226,6 +232,16 @@ class LedgerEntryRow(Base):
             postgresql_where=text(EVENT_ENTRY_KINDS_SQL),
             sqlite_where=text(EVENT_ENTRY_KINDS_SQL),
         ),
+        # one bonus per member and key, whichever device pushes it first (sync.server.push sets the
+        # second aside); also what settles two pushes that race
+        Index(
+            "uq_ledger_entry_bonus_key",
+            "member_id",
+            "invoice_ref",
+            unique=True,
+            postgresql_where=text(ONCE_ONLY_BONUS_SQL),
+            sqlite_where=text(ONCE_ONLY_BONUS_SQL),
+        ),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
@@ -246,6 +262,7 @@ class LedgerEntryRow(Base):
     hash: Mapped[str] = mapped_column(HASH)
     server_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     received_at_us: Mapped[int] = mapped_column(BigInteger)
+    rules_version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the rule set that priced it
 
 
 class RejectedEntryRow(Base):
@@ -392,6 +409,16 @@ class ServerKeyRow(Base):
     retired_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class RuleSetRow(Base):
+    """Every version of the club's programme (sync.server.rules), as sync.rules' body; never changed."""
+
+    __tablename__ = "rule_set"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)  # JSON
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String(160))
+
+
 class AdminTokenRow(Base):
     __tablename__ = "admin_token"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -429,3 +456,4 @@ ADMIN_TOKEN = AdminTokenRow.__table__
 EVENT = EventRow.__table__
 INVITATION = InvitationRow.__table__
 SERVER_KEY = ServerKeyRow.__table__
+RULE_SET = RuleSetRow.__table__
