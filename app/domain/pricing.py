@@ -2,9 +2,9 @@
 """What a sale earns under a rule set: the branch's earning, the tier's multiplier, the campaigns of the
 moment and the cashback the wallet gets. The terminal prices a sale with this; the server quotes with it.
 
-Campaigns: the best multiplier among those that apply replaces the tier-only one (they do not stack, so a
-club's cost of a campaign week stays what its admin expects); the multiplier applies on top of the
-tier's; every applicable fixed bonus is added.
+Campaigns: the best multiplier among those that apply (they do not stack, so a club's cost of a campaign
+week stays what its admin expects) multiplies what the branch and tier give, the per-sale cap included;
+every applicable fixed bonus is added.
 """
 
 from __future__ import annotations
@@ -64,10 +64,9 @@ def price_sale(rules: RuleSet, sale: SaleContext) -> Pricing:
     base = earning.points_for(paid, tier.multiplier_percent)
     campaigns = applicable_campaigns(rules, sale)
     boost = max((c.multiplier_percent for c in campaigns), default=100)
-    points = base
-    if boost != 100:
-        # one multiplication of the whole: rounding once, as the earning rule does
-        points = earning.points_for(paid, tier.multiplier_percent * boost // 100)
+    # the campaign multiplies what the sale earns, the branch's per-sale cap included: "double points"
+    # means twice what the member would have had (floored, like every rule's default)
+    points = base * boost // 100
     if paid >= earning.min_sale_rials and paid > 0:
         points += sum(c.bonus_points for c in campaigns)
     return Pricing(
