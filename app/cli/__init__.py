@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cards.backends import CHOICES as READER_CHOICES
-from app.cli import card_commands, club_commands, door_commands, sync_commands
+from app.cli import card_commands, club_commands, door_commands, programme_commands, sync_commands
 from app.cli.output import EXIT_REFUSED, EXIT_STORAGE, STORAGE_CODES, Output, default_data_dir
 from app.domain.errors import ClubError
 from app.messages import message
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     _card_commands(sub, add)
     _sync_commands(sub, add)
     door_commands.add_door_commands(sub, add, _staff_options)
+    programme_commands.add_programme_commands(sub, member, add, _staff_options)
 
     led = sub.add_parser("ledger", help="the ledger").add_subparsers(dest="ledger_command", required=True)
     add("verify", club_commands.cmd_ledger_verify, "check every device's hash chain and every balance", led)
@@ -112,6 +113,8 @@ def _sale_commands(sub: Any, add: Callable[..., Any]) -> None:
     sale.add_argument("member", help="member id, card number or phone number")
     sale.add_argument("--amount", required=True, help="sale amount in rials")
     sale.add_argument("--redeem", help="points to spend as a discount")
+    sale.add_argument("--wallet", help="rials of the cashback wallet to spend")
+    sale.add_argument("--category", help="the product category (campaigns may name one)")
     sale.add_argument("--invoice", help="invoice number (default: made by the terminal)")
     sale.add_argument("--entry-id", help="idempotency key: retrying with it records the sale once")
     _staff_options(sale)

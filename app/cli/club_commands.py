@@ -205,6 +205,7 @@ def cmd_sale(args: argparse.Namespace, out: Output) -> int:
     terminal = terminal_from_args(args)
     amount = parse_whole(args.amount, "invalid_amount", "amount")
     redeem = parse_whole(args.redeem, "invalid_points", "redeem") or 0
+    wallet = parse_whole(args.wallet, "invalid_amount", "wallet") or 0
     staff = staff_from_args(args)
     override = _override_from_args(terminal, args)
     with terminal.db.read() as conn:
@@ -219,6 +220,8 @@ def cmd_sale(args: argparse.Namespace, out: Output) -> int:
             staff=staff,
             entry_id=args.entry_id,
             override=override,
+            wallet_rials=wallet,  # type: ignore[arg-type]
+            category=args.category,
         ),
         spend_authoriser(terminal) if redeem else None,
     )
@@ -239,8 +242,33 @@ def cmd_sale(args: argparse.Namespace, out: Output) -> int:
         ),
         out.t("Entries: {ids}", "سندها: {ids}", ids=" ".join(result.entry_ids)),
     ]
+    lines += _programme_lines(result, out)
     out.emit(data, lines)
     return 0
+
+
+def _programme_lines(result: Any, out: Output) -> list[str]:
+    """What the club's programme added to the sale: wallet, cashback, a new tier, bonuses, campaigns."""
+    lines = []
+    if result.wallet_spent_rials or result.cashback_rials:
+        lines.append(
+            out.t(
+                "Wallet: {spent} rials spent, {credit} cashback credited; wallet {wallet} rials.",
+                "کیف پول: {spent} ریال خرج شد، {credit} ریال بازگشت وجه واریز شد؛ موجودی {wallet} ریال.",
+                spent=result.wallet_spent_rials,
+                credit=result.cashback_rials,
+                wallet=result.balance.wallet_rials,
+            )
+        )
+    if result.tier_upgrade:
+        lines.append(out.t("Upgraded to {tier}!", "ارتقا به سطح {tier}!", tier=result.tier_upgrade))
+    for key, points in result.bonuses:
+        lines.append(
+            out.t("Bonus {key}: +{points} points.", "پاداش {key}: {points}+ امتیاز.", key=key, points=points)
+        )
+    if result.campaigns:
+        lines.append(out.t("Campaigns: {c}", "کمپین‌ها: {c}", c=", ".join(result.campaigns)))
+    return lines
 
 
 def _override_from_args(terminal: Terminal, args: argparse.Namespace) -> SpendOverride | None:

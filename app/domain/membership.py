@@ -55,7 +55,7 @@ def price(plan: MembershipPlan, points: int, balance_points: int) -> PlanPrice:
     require_points(points, "points")
     if points % plan.points_step:
         raise ClubError("points_not_whole_steps", step=plan.points_step)
-    if points > balance_points:
+    if points and points > balance_points:
         raise ClubError("insufficient_points", requested=points, balance=balance_points)
     allowed = max_points(plan, balance_points)
     if points > allowed:

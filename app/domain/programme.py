@@ -246,8 +246,10 @@ def _offers(rules: RuleSet) -> None:
     _unique("memberships", [p.code for p in rules.memberships])
     for i, plan in enumerate(rules.memberships):
         _plan(f"memberships.{i}", plan, codes)
+    _unique("branches", [code for code, _ in rules.branches])
     _unique("rewards", [r.code for r in rules.rewards])
     for i, reward in enumerate(rules.rewards):
+        _unique(f"rewards.{i}.stock", [branch for branch, _ in reward.stock])
         if reward.points < 1:
             raise invalid(f"rewards.{i}.points", "below_one")
         if any(units < 0 for _, units in reward.stock):
@@ -261,9 +263,9 @@ def _unique(path: str, codes: list[str]) -> None:
     seen: set[str] = set()
     for i, code in enumerate(codes):
         if not code or not code.replace("_", "").replace("-", "").isalnum() or len(code) > 32:
-            raise invalid(f"{path}.{i}", "bad_code", code=code)
+            raise invalid(f"{path}.{i}", "bad_code", value=code)
         if code in seen:
-            raise invalid(f"{path}.{i}", "duplicate_code", code=code)
+            raise invalid(f"{path}.{i}", "duplicate_code", value=code)
         seen.add(code)
 
 

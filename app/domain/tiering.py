@@ -37,16 +37,18 @@ class TierStanding:
     since_us: int = 0
 
 
-def counts_towards_tier(entry: LedgerEntry) -> bool:
-    return entry.kind is EntryKind.EARN or (entry.kind is EntryKind.REVERSAL and entry.sale_amount != 0)
-
-
 def qualifying(entries: Iterable[LedgerEntry], rules: RuleSet, now_us: int) -> Qualifying:
-    """What the member's sales within the window before now add up to."""
+    """What the member's sales within the window before now add up to: earn entries, and the reversals
+    of earn entries (a return, a manager's undo); nothing else moves a tier."""
+    entries = list(entries)
+    sales = {e.id for e in entries if e.kind is EntryKind.EARN}
     since = now_us - rules.qualification.window_days * US_PER_DAY
     points = spend = 0
     for entry in entries:
-        if since < entry.created_at_us <= now_us and counts_towards_tier(entry):
+        counts = entry.kind is EntryKind.EARN or (
+            entry.kind is EntryKind.REVERSAL and entry.reverses in sales
+        )
+        if counts and since < entry.created_at_us <= now_us:
             points += entry.points_delta
             spend += entry.sale_amount
     return Qualifying(max(0, points), max(0, spend))
@@ -82,17 +84,36 @@ def upgrade(rules: RuleSet, current_code: str, total: Qualifying) -> TierRule | 
     return target if current is None or target.rank > current.rank else None
 
 
-def review(rules: RuleSet, held: TierStanding, total: Qualifying, now_us: int) -> TierRule | None:
-    """The tier a member falls to at review, or None while they keep it (period and grace not over,
-    or still qualifying)."""
+def review(
+    rules: RuleSet,
+    held: TierStanding,
+    total: Qualifying,
+    now_us: int,
+    grace_ago: Qualifying | None = None,
+) -> TierRule | None:
+    """The tier a member falls to at review, or None while they keep it: within a window and its grace
+    of reaching it, or still qualifying now, or (`grace_ago`: the total a grace period ago) qualifying
+    then — a member whose total has just dipped has the grace period to come back."""
     current = _known(rules, held.code)
     if current is None:
         return rules.entry_tier()  # a tier the club no longer has
     q = rules.qualification
     if now_us < held.since_us + (q.window_days + q.grace_days) * US_PER_DAY:
         return None
+    if grace_ago is not None and grace_ago.total(q.basis) >= current.threshold:
+        return None
     target = reached(rules, total.total(q.basis))
     return target if target.rank < current.rank else None
+
+
+def review_member(
+    rules: RuleSet, held: TierStanding, entries: Iterable[LedgerEntry], now_us: int
+) -> TierRule | None:
+    """`review` from the member's entries, with the grace measured from when the total fell below."""
+    entries = list(entries)
+    grace_us = rules.qualification.grace_days * US_PER_DAY
+    now_total = qualifying(entries, rules, now_us)
+    return review(rules, held, now_total, now_us, qualifying(entries, rules, now_us - grace_us))
 
 
 def keep_by_us(rules: RuleSet, held: TierStanding) -> int:

@@ -22,8 +22,16 @@ def test_every_spelling_gives_the_wire_form(value):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "sale-1", "01900000-0000-7000-8000-00000000c0de\n", " 01900000-0000-7000-8000-00000000c0de",
-     "01900000-0000-7000-8000-00000000c0d", "g1900000-0000-7000-8000-00000000c0de", None, 7],
+    [
+        "",
+        "sale-1",
+        "01900000-0000-7000-8000-00000000c0de\n",
+        " 01900000-0000-7000-8000-00000000c0de",
+        "01900000-0000-7000-8000-00000000c0d",
+        "g1900000-0000-7000-8000-00000000c0de",
+        None,
+        7,
+    ],
 )
 def test_anything_else_is_refused(raw):
     assert canonical_uuid(raw) is None

@@ -11,8 +11,16 @@ from app.domain.ledger import GENESIS_HASH, EntryDraft, EntryKind, find_chain_br
 
 def drafts(n: int, member: str = "m1") -> list[EntryDraft]:
     return [
-        EntryDraft(id=f"e{i}", created_at_us=1_000 + i, branch_id="b", member_id=member,
-                   kind=EntryKind.EARN, points_delta=i, sale_amount=100 * i, invoice_ref=f"T-{i}")
+        EntryDraft(
+            id=f"e{i}",
+            created_at_us=1_000 + i,
+            branch_id="b",
+            member_id=member,
+            kind=EntryKind.EARN,
+            points_delta=i,
+            sale_amount=100 * i,
+            invoice_ref=f"T-{i}",
+        )
         for i in range(1, n + 1)
     ]
 
@@ -82,5 +90,6 @@ def test_renumbering_after_a_deletion_is_still_caught(n, data):
 
 def test_balances_fold_from_entries():
     balances = fold_balances(chain(4))
-    assert balances["m1"] == MemberBalance(points=10, spend_rials=1_000, purchase_count=4,
-                                           last_activity_us=1_004)
+    assert balances["m1"] == MemberBalance(
+        points=10, spend_rials=1_000, purchase_count=4, last_activity_us=1_004
+    )

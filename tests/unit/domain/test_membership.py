@@ -82,7 +82,7 @@ def test_no_points_pay_the_full_price():
 
 
 def test_a_member_in_deficit_may_still_pay_the_full_price():
-    """BUG (membership.price): with no points spent, `points > balance_points` is still checked, so a
+    """Was a bug in membership.price: with no points spent, `points > balance_points` is still checked, so a
     member whose balance is below zero (after an override) cannot buy a card at its full price:
     price(plan, 0, -5) raises insufficient_points(requested=0, balance=-5). Fix: check the balance only
     when points are spent (`if points and points > balance_points`)."""
@@ -223,7 +223,7 @@ def test_a_quote_is_never_negative_and_more_points_never_cost_more(plan, balance
         assert refused.code in {"points_not_whole_steps", "insufficient_points", "redeem_over_cap"}
         return
     assert quote.pay_rials >= 0
-    assert quote.points_used % plan.points_step == 0 and quote.points_used <= balance
+    assert quote.points_used % plan.points_step == 0 and quote.points_used <= max(0, balance)
     if points >= plan.points_step:
         fewer = price(plan, points - plan.points_step, balance)
         assert fewer.pay_rials >= quote.pay_rials

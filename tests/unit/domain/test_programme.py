@@ -244,7 +244,7 @@ def test_a_refusal_names_the_offending_value():
 
 
 def test_a_duplicate_or_malformed_code_is_a_refusal_not_a_crash():
-    """BUG (programme._unique): `invalid(path, "bad_code", code=code)` passes `code` twice to ClubError
+    """Was a bug in programme._unique: `invalid(path, "bad_code", code=code)` passes `code` twice to ClubError
     (its own first parameter is `code`), so every duplicate or malformed code in a rule set raises
     TypeError instead of ClubError("invalid_rules"). Name the parameter `value`, as `_campaign` does."""
     error = refused(tiers=(BRONZE, replace(SILVER, code="bronze")), memberships=())
@@ -293,7 +293,7 @@ def test_every_bonus_field_is_checked_for_a_negative_value():
 
 
 def test_two_entries_of_one_branch_in_a_rewards_stock_are_refused():
-    """BUG (programme._offers): a reward's stock may name one branch twice and `stock_at` silently keeps
+    """Was a bug in programme._offers: a reward's stock may name one branch twice and `stock_at` keeps
     the last figure (b1 given 5, then 3 → 3). Every other list of codes in the file is checked for
     duplicates; this one should be too."""
     error = refused(rewards=(replace(TEA, stock=(("b1", 5), ("b1", 3))),))
@@ -301,7 +301,7 @@ def test_two_entries_of_one_branch_in_a_rewards_stock_are_refused():
 
 
 def test_two_rule_sets_for_one_branch_are_refused():
-    """BUG (programme._offers): `branches` may name one branch twice; `branch_rules` silently keeps the
+    """Was a bug in programme._offers: `branches` may name one branch twice; `branch_rules` silently keeps the
     last, so the earning a branch gets depends on the order of the file."""
     one = BranchRules(EarningRule(), RedemptionPolicy())
     two = BranchRules(EarningRule(points_per_unit=3), RedemptionPolicy())

@@ -11,7 +11,10 @@ from app.domain.rules import EarningRule
 
 def apply(sale: SaleRecord, settlement) -> SaleRecord:
     return SaleRecord(
-        sale.sale_rials, sale.discount_rials, sale.earned_points, sale.redeemed_points,
+        sale.sale_rials,
+        sale.discount_rials,
+        sale.earned_points,
+        sale.redeemed_points,
         sale.returned_rials + settlement.returned_rials,
         sale.clawed_back_points + settlement.claw_back_points,
         sale.given_back_points + settlement.give_back_points,

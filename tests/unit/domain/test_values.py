@@ -16,8 +16,16 @@ from app.domain.staff import Action, Role, Staff
 
 @pytest.mark.parametrize(
     "raw",
-    ["09121234567", "0912 123 4567", "+98 912 123 4567", "00989121234567", "9121234567",
-     "۰۹۱۲۱۲۳۴۵۶۷", "+98-(912)-123-4567", "+980912 123 4567"],
+    [
+        "09121234567",
+        "0912 123 4567",
+        "+98 912 123 4567",
+        "00989121234567",
+        "9121234567",
+        "۰۹۱۲۱۲۳۴۵۶۷",
+        "+98-(912)-123-4567",
+        "+980912 123 4567",
+    ],
 )
 def test_iranian_mobiles_have_one_spelling(raw):
     assert normalize_phone(raw) == "+989121234567"
@@ -47,7 +55,7 @@ def test_luhn_card_numbers():
 @given(st.integers(0, 10**11 - 1), st.integers(0, 14), st.integers(0, 9))
 def test_any_single_digit_typo_is_caught(serial, position, digit):
     number = card_number("9826", serial)
-    typo = number[:position] + str(digit) + number[position + 1:]
+    typo = number[:position] + str(digit) + number[position + 1 :]
     assert is_valid_card_number(typo) == (typo == number)
 
 
