@@ -398,6 +398,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The club's rules are not valid at {path}: {reason}.",
         "قواعد باشگاه در «{path}» معتبر نیست: {reason}.",
     ),
+    "unknown_rules_version": (
+        "This terminal holds no rule set version {version}.",
+        "نسخه {version} قواعد باشگاه در این پایانه نیست.",
+    ),
     "unknown_plan": ("There is no membership plan “{plan}”.", "طرح عضویت «{plan}» وجود ندارد."),
     "unknown_reward": ("There is no reward “{reward}”.", "جایزه «{reward}» وجود ندارد."),
     "unknown_category": (
