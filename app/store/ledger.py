@@ -101,6 +101,29 @@ def insert_sealed(conn: Tx, entries: Sequence[LedgerEntry]) -> None:
     _project(cursor, entries)
 
 
+# Set-aside reasons after which an entry no longer counts here either: the server holds the same grant
+# from another terminal (a bonus key is granted once: app.domain.bonus), and that one arrives by pull.
+UNCOUNTED_REASONS = ("bonus_already_granted",)
+_UNCOUNTED_PLACES = ", ".join("?" * len(UNCOUNTED_REASONS))
+_UNCOUNTED_SQL = (
+    f"SELECT entry_id FROM ledger_ack WHERE outcome = 'rejected' AND reason IN ({_UNCOUNTED_PLACES})"
+)
+
+
+def uncount(conn: Tx, entry_id: str) -> None:
+    """Take a set-aside entry out of its member's balance (the entry itself stays in the ledger)."""
+    entry = get(conn, entry_id)
+    if entry is None:
+        return
+    undo = MemberBalance().apply(entry)
+    values = (entry.member_id, -undo.points, -undo.wallet_rials, -undo.spend_rials, -undo.purchase_count, 0)
+    driver(conn).execute(_UPSERT_SQL, values)
+
+
+def uncounted_ids(conn: Tx) -> set[str]:
+    return {row[0] for row in driver(conn).execute(_UNCOUNTED_SQL, UNCOUNTED_REASONS).fetchall()}
+
+
 def head(conn: Tx, device_id: str) -> tuple[int, str]:
     """The device's (last sequence, head hash)."""
     row = driver(conn).execute(_HEAD_SQL, (device_id,)).fetchone()

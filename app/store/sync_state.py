@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.grants import ClockReading
 from app.domain.ledger import EntryKind, LedgerEntry
+from app.store import ledger
 from app.store.database import Tx, driver
 from app.store.schema import LedgerAckRow, LedgerEntryRow, PhotoWantedRow, SyncProblemRow
 
@@ -165,7 +166,10 @@ def acknowledge_entry(
 ) -> bool:
     """Record the server's answer to an entry beside it (the entry itself is never updated)."""
     cursor = driver(conn).execute(_ACK_SQL, (entry_id, at_us, server_seq, outcome, reason))
-    return cursor.rowcount > 0
+    recorded = cursor.rowcount > 0
+    if recorded and outcome == "rejected" and reason in ledger.UNCOUNTED_REASONS:
+        ledger.uncount(conn, entry_id)
+    return recorded
 
 
 def advance_pushed_through(conn: Tx, device_id: str, head_seq: int) -> int:
