@@ -1,18 +1,48 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A refusal's text for the window, in the session's language."""
+"""A refusal's text for the window, in the session's language.
+
+Every code reads as in app/messages.py (the catalogue the command line uses too), except the refusals
+whose amounts that catalogue gives in rials: the cashier types and reads Toman, so the window says them
+in Toman, with the same placeholders.
+"""
 
 from __future__ import annotations
 
 from app.domain.errors import ClubError
 from app.messages import message
+from app.ui.format import toman_text
+
+# code: (English, Persian); every integer parameter is an amount in rials, shown in Toman
+IN_TOMAN: dict[str, tuple[str, str]] = {
+    "wallet_over_cap": (
+        "At most {allowed} of the wallet can be spent on this sale (asked: {requested}).",
+        "از کیف پول حداکثر {allowed} روی این خرید قابل استفاده است (درخواست: {requested}).",
+    ),
+    "discount_over_amount": (
+        "Points and wallet together ({discount}) cannot pay more than the sale ({amount}).",
+        "امتیاز و کیف پول با هم ({discount}) نمی‌توانند بیش از مبلغ خرید ({amount}) بپردازند.",
+    ),
+}
 
 
 def club_error_text(error: BaseException, lang: str) -> str:
     """What to tell the person at the counter; an unexpected error says so without a traceback."""
     if isinstance(error, ClubError):
-        return message(error, lang)
+        texts = IN_TOMAN.get(error.code)
+        if texts is None:
+            return message(error, lang)
+        params = {
+            key: toman_text(value, lang) if isinstance(value, int) and not isinstance(value, bool) else value
+            for key, value in error.params.items()
+        }
+        return (texts[1] if lang == "fa" else texts[0]).format_map(_Lenient(params))
     return (
         "خطای پیش‌بینی‌نشده؛ چیزی ثبت نشد. دوباره امتحان کنید."
         if lang == "fa"
         else "Something unexpected went wrong; nothing was recorded. Please try again."
     )
+
+
+class _Lenient(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "?"

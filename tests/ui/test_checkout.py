@@ -179,6 +179,7 @@ def test_a_refusal_is_shown_in_the_view(qtbot, view, club, ctx, lang):
 
 def test_enter_without_an_amount_asks_for_one(qtbot, view, club, ctx):
     start(view, club)
+    qtbot.waitUntil(lambda: not ctx.tasks.busy())  # the member's standing, read as the checkout starts
     QTest.keyClick(view.amount_edit, Qt.Key.Key_Return)
     assert view.refusal_banner.isVisible() and not ctx.tasks.busy()
     assert not view.confirm_button.isEnabled()

@@ -13,17 +13,26 @@ answers, the member's offline grant while it does not, nothing for a restricted 
 (or with the clock behind the server) a manager may override (F8): the view emits `override_requested`,
 the main window opens the manager's dialog and hands its `SpendOverride` back to `apply_override`; a sale
 refused for that reason waits, unchangeable, for the manager and is recorded as soon as they approve.
+
+Under a published rule set (app.domain.programme) the member's standing is read on the worker when the
+checkout starts; then the preview is the rule set's own pricing (`app.domain.pricing.price_sale`: the
+branch, the member's effective tier, campaigns and cashback — plain arithmetic, cheap on the UI thread),
+the cashback wallet may pay part of the sale (F3: Toman, within what is spendable now and the club's
+share, the cap shown) and the product category may be named (F4, none by default) for campaigns that
+name one. Tab reaches every field: amount, points, wallet, category.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QShowEvent, QValidator
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -40,18 +49,25 @@ from app.domain.branch import Branch
 from app.domain.digits import to_latin_digits
 from app.domain.errors import ClubError
 from app.domain.money import RIALS_PER_TOMAN
+from app.domain.pricing import Pricing, max_wallet_spend, price_sale
+from app.domain.pricing import SaleContext as PricedSale
+from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.tier import Tier
 from app.services.checkout import SaleRequest, SaleResult, record_sale
 from app.services.identify import MemberProfile
 from app.services.spending import SpendOverride
 from app.ui.context import UiContext
-from app.ui.format import PERSIAN_GROUP, number, points_text, toman_text
+from app.ui.format import PERSIAN_GROUP, isolated, number, points_text, toman_text
 from app.ui.messages import club_error_text
 from app.ui.spend_limit import SpendLimit, read_spend_limit
+from app.ui.views.member import ProgrammeText, read_standing
 from app.ui.widgets.banner import BannerKind, BannerWidget
+from app.ui.widgets.programme_panel import percent_text
 from app.ui.widgets.style import TOUCH_HEIGHT, touch_button
 
 if TYPE_CHECKING:
+    from app.domain.programme import TierRule
+    from app.services.programme import Standing
     from sync.client import SyncStatus
 
 MAX_SPIN = 2**31 - 1  # what a QSpinBox holds
@@ -201,6 +217,7 @@ class CheckoutView(QWidget):
     refused = Signal(str)  # the refusal's code, once it is on screen
     override_requested = Signal()  # F8: a manager is to let this sale spend beyond the offline limit
     spend_limit_loaded = Signal(object)  # SpendLimit, once the cap follows it (enrolled terminals)
+    standing_loaded = Signal(object)  # Standing, once the preview prices with the club's rule set
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -212,6 +229,8 @@ class CheckoutView(QWidget):
         self._entry_id: str | None = None
         self._busy = False
         self._recorded = False
+        self._standing: Standing | None = None  # read on the worker when the checkout starts
+        self.words = ProgrammeText(self)
         self._reset_spending()
         self._online = ctx.sync.online if ctx.sync is not None else None
         self._build()
@@ -245,6 +264,7 @@ class CheckoutView(QWidget):
         self.points_spin.valueChanged.connect(self.on_points_changed)
         self.points_slider.valueChanged.connect(self.points_spin.setValue)
         self.cap_label = make_label(12, wrap=True)
+        self._build_programme_fields(lang)
         self.earn_only_banner = BannerWidget()
         self.spend_banner = BannerWidget()
         self.refusal_banner = BannerWidget()
@@ -253,6 +273,30 @@ class CheckoutView(QWidget):
         self.override_button = action_button(self.on_override_clicked)
         self._build_preview()
         self._layout()
+        self._tab_order()
+
+    def _build_programme_fields(self, lang: Callable[[], str]) -> None:
+        """The rule set's fields: the member's privileges, the wallet (F3), the product category (F4)."""
+        self.privilege_label = make_label(13, wrap=True)
+        self.privilege_label.setStyleSheet("color: #546E7A;")
+        self.wallet_caption = make_label(14)
+        self.wallet_edit = AmountEdit(lang)
+        self.wallet_edit.setFont(make_font(18))
+        self.wallet_edit.setMinimumHeight(TOUCH_HEIGHT)
+        self.wallet_edit.amount_changed.connect(lambda _rials: self.update_preview())
+        self.wallet_cap_label = make_label(12, wrap=True)
+        self.category_caption = make_label(14)
+        self.category_combo = QComboBox()
+        self.category_combo.setFont(make_font(16))
+        self.category_combo.setMinimumHeight(TOUCH_HEIGHT)
+        self.category_combo.currentIndexChanged.connect(lambda _index: self.update_preview())
+        self.category_combo.installEventFilter(self)  # F4 on it picks the next category, not its popup
+        self.campaigns_hint = make_label(12, wrap=True)
+        self.campaigns_hint.setStyleSheet("color: #1b7f3b;")
+        self.wallet_fields = (self.wallet_caption, self.wallet_edit, self.wallet_cap_label)
+        self.category_fields = (self.category_caption, self.category_combo)
+        for widget in (*self.wallet_fields, *self.category_fields, self.privilege_label, self.campaigns_hint):
+            widget.hide()  # until the standing says the club has a programme (and categories)
 
     def _build_preview(self) -> None:
         self.earn_caption = make_label(14)
@@ -261,6 +305,19 @@ class CheckoutView(QWidget):
         self.discount_caption, self.discount_value = make_label(14), make_label(16)
         self.pay_caption, self.pay_value = make_label(14), make_label(20, bold=True)
         self.after_caption, self.after_value = make_label(14), make_label(16)
+        self.wallet_pay_caption, self.wallet_pay_value = make_label(14), make_label(16)
+        self.cashback_caption, self.cashback_value = make_label(14), make_label(16)
+        self.cashback_value.setStyleSheet("color: #1b7f3b;")
+        self.campaigns_label = make_label(13, bold=True, wrap=True)
+        self.campaigns_label.setStyleSheet("color: #1b7f3b;")
+        self.campaigns_label.hide()
+        for widget in (
+            self.wallet_pay_caption,
+            self.wallet_pay_value,
+            self.cashback_caption,
+            self.cashback_value,
+        ):
+            widget.hide()
         self.rule_label = make_label(12, wrap=True)
         self.rule_label.setStyleSheet("color: #555;")
 
@@ -270,18 +327,21 @@ class CheckoutView(QWidget):
         grid = QGridLayout(preview)
         grid.addWidget(self.earn_caption, 0, 0)
         grid.addWidget(self.earn_value, 0, 1)
+        grid.addWidget(self.campaigns_label, 1, 0, 1, 2)
         for row, (caption, value) in enumerate(
             [
                 (self.discount_caption, self.discount_value),
+                (self.wallet_pay_caption, self.wallet_pay_value),
                 (self.pay_caption, self.pay_value),
                 (self.after_caption, self.after_value),
+                (self.cashback_caption, self.cashback_value),
             ],
-            start=1,
+            start=2,
         ):
             grid.addWidget(caption, row, 0)
             grid.addWidget(value, row, 1)
-        grid.addWidget(self.rule_label, 4, 0, 1, 2)
-        grid.setRowStretch(5, 1)
+        grid.addWidget(self.rule_label, 7, 0, 1, 2)
+        grid.setRowStretch(8, 1)
         grid.setColumnStretch(1, 1)
         grid.setVerticalSpacing(16)
 
@@ -289,12 +349,15 @@ class CheckoutView(QWidget):
         redeem.addWidget(self.points_spin, 1)
         redeem.addWidget(self.points_slider, 3)
         entry = QVBoxLayout()
-        for widget in (self.member_label, self.balance_label, self.amount_caption, self.amount_edit):
+        for widget in (self.member_label, self.balance_label, self.privilege_label):
             entry.addWidget(widget)
+        entry.addWidget(self.amount_caption)
+        entry.addWidget(self.amount_edit)
         entry.addSpacing(12)
         entry.addWidget(self.redeem_caption)
         entry.addLayout(redeem)
         entry.addWidget(self.cap_label)
+        entry.addLayout(self._programme_fields())
         entry.addWidget(self.spend_banner)
         entry.addWidget(self.earn_only_banner)
         entry.addStretch(1)
@@ -314,6 +377,32 @@ class CheckoutView(QWidget):
         outer.addWidget(self.refusal_banner)
         outer.addLayout(buttons)
 
+    def _programme_fields(self) -> QGridLayout:
+        """The rule set's fields side by side: the wallet, the product category."""
+        extras = QGridLayout()  # the rule set's: wallet and category side by side
+        extras.addWidget(self.wallet_caption, 0, 0)
+        extras.addWidget(self.wallet_edit, 1, 0)
+        extras.addWidget(self.wallet_cap_label, 2, 0)
+        extras.addWidget(self.category_caption, 0, 1)
+        extras.addWidget(self.category_combo, 1, 1)
+        extras.addWidget(self.campaigns_hint, 2, 1)
+        extras.setColumnStretch(0, 1)
+        extras.setColumnStretch(1, 1)
+        extras.setHorizontalSpacing(16)
+        return extras
+
+    def _tab_order(self) -> None:
+        # Tab: amount → points → slider → wallet → category (the buttons stay out of the chain)
+        chain = (
+            self.amount_edit,
+            self.points_spin,
+            self.points_slider,
+            self.wallet_edit,
+            self.category_combo,
+        )
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
     # ---------------------------------------------------------------- the contract
 
     def start(self, profile: MemberProfile, branch: Branch, tier: Tier, earn_only: bool) -> None:
@@ -322,12 +411,58 @@ class CheckoutView(QWidget):
         self._entry_id = self.ctx.terminal.new_id()
         self._busy = self._recorded = False
         self._reset_spending()
+        self._set_standing(None)
         self.amount_edit.set_toman(0)
+        self.wallet_edit.set_toman(0)
         self.points_spin.setValue(0)
         self.refusal_banner.clear()
         self._load_spend_limit()
+        self._load_standing()
         self._set_busy(False)
         self.amount_edit.setFocus()
+
+    def _load_standing(self) -> None:
+        """The member's standing under the club's rule set (tier, wallet, campaigns), read on the worker."""
+        if self._profile is None:
+            return
+        terminal, member_id, entry_id = self.ctx.terminal, self._profile.member.id, self._entry_id
+        self.ctx.tasks.run(
+            lambda: read_standing(terminal, member_id),
+            lambda standing: self.on_standing_loaded(entry_id, standing),
+            lambda _error: None,  # without it the checkout prices as before: the branch and the tier
+        )
+
+    def on_standing_loaded(self, entry_id: str | None, standing: Standing) -> None:
+        if entry_id != self._entry_id:
+            return  # an earlier checkout's answer
+        self._set_standing(standing)
+        self.retranslate()
+        self.standing_loaded.emit(standing)
+
+    def _set_standing(self, standing: Standing | None) -> None:
+        self._standing = standing
+        active = self.programme is not None
+        categories = self.programme.rules.categories if self.programme is not None else ()
+        combo = self.category_combo
+        chosen = combo.currentData()  # kept when the standing is read again during the same checkout
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("", None)  # "no category", named in retranslate
+        for code in categories:
+            combo.addItem(code, code)
+        combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
+        combo.blockSignals(False)
+        for widget in self.wallet_fields:
+            widget.setVisible(active)
+        for widget in self.category_fields:
+            widget.setVisible(bool(categories))
+        for widget in (
+            self.wallet_pay_caption,
+            self.wallet_pay_value,
+            self.cashback_caption,
+            self.cashback_value,
+        ):
+            widget.setVisible(active)
 
     def _load_spend_limit(self) -> None:
         """Enrolled: read what the member may spend here (the grant, the restricted list) on the worker."""
@@ -352,6 +487,77 @@ class CheckoutView(QWidget):
         return self.amount_edit.rials
 
     @property
+    def programme(self) -> Standing | None:
+        """The member's standing when the club has published a rule set (the wallet, campaigns, cashback)."""
+        standing = self._standing
+        return standing if standing is not None and standing.rules.version else None
+
+    @property
+    def _redemption(self) -> RedemptionPolicy | None:
+        if self._branch is None:
+            return None
+        if self.programme is not None:  # what the sale's transaction will use
+            return self.programme.rules.branch_rules(self._branch.code).redemption
+        return self._branch.redemption
+
+    @property
+    def _earning(self) -> EarningRule | None:
+        if self._branch is None:
+            return None
+        if self.programme is not None:
+            return self.programme.rules.branch_rules(self._branch.code).earning
+        return self._branch.earning
+
+    @property
+    def pricing_tier(self) -> Tier | TierRule | None:
+        """The tier that prices the sale: the effective one under a rule set (a paid membership's)."""
+        return self.programme.tier if self.programme is not None else self._tier
+
+    @property
+    def category(self) -> str | None:
+        return self.category_combo.currentData() if self.programme is not None else None
+
+    @property
+    def wallet_rials(self) -> int:
+        """What the cashier typed to pay from the cashback wallet (rials)."""
+        return self.wallet_edit.rials if self.programme is not None and not self._earn_only else 0
+
+    @property
+    def wallet_available_rials(self) -> int:
+        return self.programme.wallet_available_rials if self.programme is not None else 0
+
+    @property
+    def wallet_cap(self) -> int:
+        """The most the wallet may pay on this sale (rials): the club's share of what is left to pay after
+        points, within what is spendable now (the use case's own check)."""
+        standing = self.programme
+        if standing is None or self._earn_only:
+            return 0
+        payable = max(0, self.amount_rials - self.discount_rials)
+        return min(max_wallet_spend(standing.rules, payable, standing.wallet_available_rials), payable)
+
+    @property
+    def wallet_paid_rials(self) -> int:
+        """What the wallet pays in the preview (never more than is left to pay)."""
+        return min(self.wallet_rials, max(0, self.amount_rials - self.discount_rials))
+
+    def pricing(self) -> Pricing | None:
+        """The rule set's price of the sale as typed (points with campaigns, cashback), or None without
+        a rule set."""
+        standing = self.programme
+        if standing is None or self._branch is None:
+            return None
+        sale = PricedSale(
+            self._branch.code,
+            standing.tier.code,
+            self.amount_rials,
+            self.discount_rials + self.wallet_paid_rials,
+            self.ctx.terminal.clock.now_us(),
+            self.category,
+        )
+        return price_sale(standing.rules, sale)
+
+    @property
     def redeem_points(self) -> int:
         return 0 if self._earn_only else self.points_spin.value()
 
@@ -364,9 +570,10 @@ class CheckoutView(QWidget):
 
     @property
     def branch_cap(self) -> int:
-        if self._branch is None or self._profile is None or self._earn_only:
+        redemption = self._redemption
+        if redemption is None or self._profile is None or self._earn_only:
             return 0
-        return self._branch.redemption.max_points(self.amount_rials, self._profile.balance.points)
+        return redemption.max_points(self.amount_rials, self._profile.balance.points)
 
     @property
     def spend_ceiling(self) -> int | None:
@@ -406,10 +613,15 @@ class CheckoutView(QWidget):
 
     @property
     def discount_rials(self) -> int:
-        return self._branch.redemption.discount_for(self.redeem_points) if self._branch else 0
+        """What the points spent take off (the wallet's part is `wallet_paid_rials`)."""
+        redemption = self._redemption
+        return redemption.discount_for(self.redeem_points) if redemption is not None else 0
 
     @property
     def points_to_earn(self) -> int:
+        priced = self._priced()
+        if priced is not None:
+            return priced.points
         if self._branch is None or self._tier is None:
             return 0
         paid = self.amount_rials - self.discount_rials
@@ -436,8 +648,39 @@ class CheckoutView(QWidget):
             self.on_cancel()
         elif event.key() == Qt.Key.Key_F8:
             self.on_override_clicked()
+        elif event.key() == Qt.Key.Key_F3:
+            self.focus_wallet()
+        elif event.key() == Qt.Key.Key_F4:
+            self.next_category()
         else:
             super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (
+            watched is self.category_combo
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_F4
+        ):
+            self.next_category()
+            return True
+        return super().eventFilter(watched, event)
+
+    def focus_wallet(self) -> None:
+        """F3: to the wallet field, its amount selected (typing replaces it)."""
+        if self.wallet_edit.isVisible() and self.wallet_edit.isEnabled():
+            self.wallet_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.wallet_edit.selectAll()
+
+    def next_category(self) -> None:
+        """F4: to the category field; pressed again there, the next category (after the last: none)."""
+        combo = self.category_combo
+        if not combo.isVisible() or not combo.isEnabled():
+            return
+        if self.focusWidget() is combo:
+            combo.setCurrentIndex((combo.currentIndex() + 1) % combo.count())
+        else:
+            combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def on_override_clicked(self) -> None:
         if self.override_offered:
@@ -478,6 +721,8 @@ class CheckoutView(QWidget):
             staff=self.ctx.session.staff,
             entry_id=self._entry_id,
             override=self._override,
+            wallet_rials=self.wallet_rials,
+            category=self.category,
         )
         terminal = self.ctx.terminal
         # enrolled: the server is asked first (on the worker, 2 s / 4 s at most); unreachable, the grant
@@ -516,6 +761,8 @@ class CheckoutView(QWidget):
             self._load_spend_limit()
         elif code == "server_refused_spend" and isinstance(error, ClubError):
             self._server_available = int(error.params.get("available", 0))
+        elif code == "wallet_over_cap":
+            self._load_standing()  # what is spendable may have changed since the checkout started
 
     # ---------------------------------------------------------------- showing
 
@@ -524,6 +771,8 @@ class CheckoutView(QWidget):
         frozen = busy or self._awaiting_manager  # the sale a manager approves is the sale recorded
         self.amount_edit.setReadOnly(frozen)
         self.points_spin.setReadOnly(frozen)
+        self.wallet_edit.setReadOnly(frozen)
+        self.category_combo.setEnabled(not frozen)
         self.retranslate()
 
     def _show_refusal(self, text: str) -> None:
@@ -538,10 +787,20 @@ class CheckoutView(QWidget):
             self.discount_caption: self.tr("Discount"),
             self.pay_caption: self.tr("To pay"),
             self.after_caption: self.tr("Balance after"),
+            self.wallet_caption: self.tr("Pay from the cashback wallet, Toman (F3)"),
+            self.category_caption: self.tr("Product category (F4)"),
+            self.wallet_pay_caption: self.tr("From the wallet"),
+            self.cashback_caption: self.tr("Cashback"),
         }
         for label, text in captions.items():
             label.setText(directed(text, lang))
         self.amount_edit.setPlaceholderText(number(0, lang))
+        self.wallet_edit.setPlaceholderText(number(0, lang))
+        self.wallet_edit.refresh()
+        combo = self.category_combo
+        for index in range(combo.count()):
+            code = combo.itemData(index)
+            combo.setItemText(index, self.words.category_name(code) if code else self.tr("No category"))
         self.confirm_button.setText(self.tr("Recording…") if self._busy else self.tr("Record sale (Enter)"))
         self.cancel_button.setText(self.tr("Cancel (Esc)"))
         self.override_button.setText(self.tr("Manager override (F8)"))
@@ -551,11 +810,16 @@ class CheckoutView(QWidget):
         self.update_preview()
 
     def _show_member(self) -> None:
-        if self._profile is None or self._tier is None:
+        tier_rule = self.pricing_tier
+        if self._profile is None or tier_rule is None:
             return
         lang = self.ctx.session.lang
-        tier = self._tier.name_fa if lang == "fa" else self._tier.name_en
+        tier = tier_rule.name_fa if lang == "fa" else tier_rule.name_en
         name = name_isolated(self._profile.member.name)
+        standing = self.programme
+        privileges = self.words.all_privileges(standing.tier, lang) if standing is not None else ""
+        self.privilege_label.setText(directed(privileges, lang) if privileges else "")
+        self.privilege_label.setVisible(bool(privileges))
         self.member_label.setText(directed(self.tr("{name} — {tier}").format(name=name, tier=tier), lang))
         self.balance_label.setText(
             directed(
@@ -578,17 +842,82 @@ class CheckoutView(QWidget):
         self.override_button.setVisible(self.override_offered)
         self.cap_label.setVisible(not self._earn_only)
         balance = self._profile.balance.points if self._profile else 0
+        priced = self._priced()
+        earned = priced.points if priced is not None else self.points_to_earn
         values = {
-            self.earn_value: number(self.points_to_earn, lang),
+            self.earn_value: number(earned, lang),
             self.discount_value: toman_text(self.discount_rials, lang),
-            self.pay_value: toman_text(self.amount_rials - self.discount_rials, lang),
-            self.after_value: points_text(balance - self.redeem_points + self.points_to_earn, lang),
+            self.pay_value: toman_text(
+                self.amount_rials - self.discount_rials - self.wallet_paid_rials, lang
+            ),
+            self.after_value: points_text(balance - self.redeem_points + earned, lang),
             self.cap_label: self._cap_text(cap),
             self.rule_label: self._rule_text(),
         }
         for label, text in values.items():
             label.setText(directed(text, lang))
+        self._show_programme(priced)
         self.confirm_button.setEnabled(self.amount_rials > 0 and not self._busy and not self._recorded)
+
+    def _priced(self) -> Pricing | None:
+        try:
+            return self.pricing()
+        except ClubError:  # points beyond the amount of a sale waiting for the manager: no preview
+            return None
+
+    def _show_programme(self, priced: Pricing | None) -> None:
+        """The wallet's cap and what it pays, the cashback, the campaigns that apply and those running."""
+        standing, lang = self.programme, self.ctx.session.lang
+        if standing is None:
+            self.campaigns_label.hide()
+            self.campaigns_hint.hide()
+            return
+        frozen = self._busy or self._awaiting_manager or self._recorded
+        self.wallet_edit.setEnabled(
+            not self._earn_only and (self.wallet_available_rials > 0 or self.wallet_rials > 0)
+        )
+        self.wallet_edit.setReadOnly(frozen)
+        over = self.wallet_rials > self.wallet_cap
+        self.wallet_cap_label.setStyleSheet("color: #C62828; font-weight: bold;" if over else "")
+        self.wallet_cap_label.setText(directed(self._wallet_cap_text(standing), lang))
+        self.wallet_pay_value.setText(directed(toman_text(self.wallet_paid_rials, lang), lang))
+        cashback = priced.cashback_rials if priced is not None else 0
+        cashback_text = isolated("+") + toman_text(cashback, lang) if cashback else toman_text(0, lang)
+        if cashback and standing.rules.cashback.from_next_day:
+            cashback_text = self.tr("{amount}, spendable from tomorrow").format(amount=cashback_text)
+        self.cashback_value.setText(directed(cashback_text, lang))
+        applied = [c for c in standing.rules.campaigns if priced is not None and c.code in priced.campaigns]
+        names = self.words.campaign_names(applied, lang)
+        self.campaigns_label.setText(
+            directed(self.tr("Campaigns: {campaigns}").format(campaigns=names), lang) if names else ""
+        )
+        self.campaigns_label.setVisible(bool(names))
+        running = self.words.campaign_names((c for c in standing.campaigns if c not in applied), lang)
+        self.campaigns_hint.setText(
+            directed(self.tr("Running now: {campaigns}").format(campaigns=running), lang) if running else ""
+        )
+        self.campaigns_hint.setVisible(bool(running) and self.category_combo.isVisibleTo(self))
+
+    def _wallet_cap_text(self, standing: Standing) -> str:
+        lang = self.ctx.session.lang
+        available = standing.wallet_available_rials
+        pending = standing.wallet_rials - available
+        if self._earn_only:
+            return self.tr("The wallet cannot be spent with this card now.")
+        if available <= 0:
+            text = self.tr("Nothing in the wallet can be spent today.")
+        else:
+            text = self.tr(
+                "At most {amount} from the wallet on this sale: up to {percent} of what is left to pay, "
+                "and no more than is spendable now ({available})."
+            ).format(
+                amount=toman_text(self.wallet_cap, lang),
+                percent=percent_text(standing.rules.cashback.max_share_percent, lang),
+                available=toman_text(available, lang),
+            )
+        if pending > 0:
+            text += " " + self.tr("{amount} more from tomorrow.").format(amount=toman_text(pending, lang))
+        return text
 
     def _show_earn_only(self) -> None:
         if not self._earn_only:
@@ -647,7 +976,8 @@ class CheckoutView(QWidget):
         )
 
     def _cap_text(self, cap: int) -> str:
-        if self._branch is None:
+        redemption = self._redemption
+        if redemption is None:
             return ""
         lang = self.ctx.session.lang
         return self.tr(
@@ -655,22 +985,22 @@ class CheckoutView(QWidget):
             "and no more than the member holds. One point is {value}."
         ).format(
             points=points_text(cap, lang),
-            discount=toman_text(self._branch.redemption.discount_for(cap), lang),
-            percent=number(self._branch.redemption.max_share_percent, lang),
-            value=toman_text(self._branch.redemption.rials_per_point, lang),
+            discount=toman_text(redemption.discount_for(cap), lang),
+            percent=number(redemption.max_share_percent, lang),
+            value=toman_text(redemption.rials_per_point, lang),
         )
 
     def _rule_text(self) -> str:
-        if self._branch is None or self._tier is None:
+        rule, tier = self._earning, self.pricing_tier
+        if rule is None or tier is None:
             return ""
         lang = self.ctx.session.lang
-        rule = self._branch.earning
         parts = [
             self.tr("Points for each {amount} paid: {points}; {tier} members earn {percent}%.").format(
                 points=number(rule.points_per_unit, lang),
                 amount=toman_text(rule.rials_per_unit, lang),
-                tier=self._tier.name_fa if lang == "fa" else self._tier.name_en,
-                percent=number(self._tier.multiplier_percent, lang),
+                tier=tier.name_fa if lang == "fa" else tier.name_en,
+                percent=number(tier.multiplier_percent, lang),
             )
         ]
         if rule.min_sale_rials:
