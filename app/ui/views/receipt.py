@@ -2,8 +2,16 @@
 """The receipt screen: the moment of delight ("150 points added") in big type, what was spent and paid,
 the new balance, and a QR code of the sale's entry id; print it (F6), save it as PDF (F7), done (Enter).
 
-The club's and branch's names, the sale's time and the `receipt_printer` setting are read on the worker
-when the screen opens; printing runs on the worker too (a USB device file or a network socket).
+Under the club's rule set it also shows what the programme did: the wallet's part of the payment, the
+cashback credited, the campaigns and bonuses that applied, the wallet's new balance; a sale that lifted
+the member into a higher tier is celebrated in the tier's colour ("Upgraded to Gold!" with the new
+privileges: a short animation that needs no click); and the member is asked "How was it?" — keys or
+buttons 1–5 rate the purchase (`app.services.bonuses.rate_sale` on the worker), the survey bonus, if
+any, is shown, and the buttons go.
+
+The club's and branch's names, the sale's time, the `receipt_printer` setting and the rule set that
+priced the sale are read on the worker when the screen opens; printing runs on the worker too (a USB
+device file or a network socket).
 """
 
 from __future__ import annotations
@@ -14,9 +22,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPixmap, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.domain.digits import to_latin_digits
+from app.domain.errors import ClubError
 from app.domain.member import Member
+from app.domain.programme import RuleSet
 from app.receipts.content import Receipt, SaleContext, build_receipt
 from app.receipts.escpos import (
     PrinterSettingError,
@@ -26,17 +37,34 @@ from app.receipts.escpos import (
 )
 from app.receipts.qr import qr_png
 from app.receipts.setup import PRINTER_SETTING, ReceiptSetup, load_receipt_setup
+from app.services.bonuses import BonusResult, rate_sale
 from app.services.checkout import SaleResult
+from app.services.terminal import Terminal
 from app.ui.context import UiContext
 from app.ui.format import isolated, number, points_text, toman_text
 from app.ui.messages import club_error_text
 from app.ui.views.checkout import action_button, directed, make_label, name_isolated
+from app.ui.views.member import ProgrammeText
+from app.ui.widgets.badge import tier_colour
+from app.ui.widgets.celebration import CelebrationWidget
+from app.ui.widgets.style import touch_button
 
 QR_SIZE_PX = 240
+RATINGS = range(1, 6)
+_RATING_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in RATINGS}
+
+
+def read_rules(terminal: Terminal, version: int | None) -> RuleSet:
+    """Worker: the rule set that priced the sale (tier names and privileges, campaign names)."""
+    from app.store import programme
+
+    with terminal.db.read() as conn:
+        return programme.version(conn, version)
 
 
 class ReceiptView(QWidget):
     done = Signal()
+    rated = Signal(object)  # BonusResult, once the rating is recorded and its thanks on screen
     printed = Signal()  # the printer took the receipt
     pdf_saved = Signal(str)  # the file written
 
@@ -51,6 +79,12 @@ class ReceiptView(QWidget):
         self._setup: ReceiptSetup | None = None
         self._printing = False
         self._status: Callable[[], str] = str
+        self._rules: RuleSet | None = None  # the rule set that priced the sale, once read
+        self._rules_read = False
+        self._rating_busy = False
+        self._rated: BonusResult | None = None
+        self._survey_note: Callable[[], str] = str  # a refusal of the rating, in the session's language
+        self.words = ProgrammeText(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build()
         ctx.session.language_changed.connect(self.on_language_changed)
@@ -64,6 +98,15 @@ class ReceiptView(QWidget):
         self.paid_label = make_label(18)
         self.spent_label = make_label(18)
         self.invoice_label = make_label(13)
+        self.wallet_label = make_label(18)
+        self.cashback_label = make_label(16, wrap=True)
+        self.cashback_label.setStyleSheet("color: #1b7f3b;")
+        self.wallet_balance_label = make_label(18, bold=True)
+        self.campaigns_label = make_label(14, wrap=True)
+        self.bonuses_label = make_label(14, bold=True, wrap=True)
+        self.bonuses_label.setStyleSheet("color: #1b7f3b;")
+        self.celebration = CelebrationWidget()
+        self._build_survey()
         self.note_label = make_label(13, wrap=True)
         self.note_label.setStyleSheet("color: #a15c00;")
         self.status_label = make_label(13, wrap=True)
@@ -77,17 +120,47 @@ class ReceiptView(QWidget):
         self.done_button = action_button(self.on_done, primary=True)
         self._layout()
 
+    def _build_survey(self) -> None:
+        self.survey_caption = make_label(15, bold=True, wrap=True)
+        self.survey_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.rating_buttons: list[QPushButton] = []
+        for rating in RATINGS:
+            button = touch_button()
+            button.setMinimumWidth(56)
+            button.clicked.connect(lambda _checked=False, r=rating: self.rate(r))
+            self.rating_buttons.append(button)
+        self.survey_result = make_label(15, bold=True, wrap=True)
+        self.survey_result.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.survey_result.setStyleSheet("color: #1b7f3b;")
+
     def _layout(self) -> None:
         details = QVBoxLayout()
-        for widget in (self.headline_label, self.member_label, self.balance_label):
+        for widget in (self.headline_label, self.member_label, self.balance_label, self.wallet_balance_label):
             details.addWidget(widget)
         details.addSpacing(12)
-        for widget in (self.spent_label, self.paid_label, self.invoice_label, self.note_label):
+        for widget in (
+            self.spent_label,
+            self.wallet_label,
+            self.paid_label,
+            self.cashback_label,
+            self.campaigns_label,
+            self.bonuses_label,
+            self.invoice_label,
+            self.note_label,
+        ):
             details.addWidget(widget)
         details.addStretch(1)
-        qr = QVBoxLayout()
+        qr = QVBoxLayout()  # the QR, and under it the survey: the member looks at this side
         qr.addWidget(self.qr_label, 0, Qt.AlignmentFlag.AlignHCenter)
         qr.addWidget(self.qr_caption)
+        qr.addSpacing(12)
+        qr.addWidget(self.survey_caption)
+        ratings = QHBoxLayout()
+        ratings.setSpacing(6)
+        for button in self.rating_buttons:
+            ratings.addWidget(button)
+        qr.addLayout(ratings)
+        qr.addWidget(self.survey_result)
         qr.addStretch(1)
         columns = QHBoxLayout()
         columns.addLayout(details, 1)
@@ -100,6 +173,7 @@ class ReceiptView(QWidget):
         buttons.addWidget(self.done_button)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(32, 24, 32, 24)
+        outer.addWidget(self.celebration)
         outer.addLayout(columns, 1)
         outer.addWidget(self.status_label)
         outer.addLayout(buttons)
@@ -114,6 +188,11 @@ class ReceiptView(QWidget):
         self._setup = None
         self._printing = False
         self._status = str
+        self._rules, self._rules_read = None, False
+        self._rating_busy = False
+        self._rated = None
+        self._survey_note = str
+        self.celebration.clear()
         pixmap = QPixmap()
         pixmap.loadFromData(qr_png(result.sale_id, box_size=8))
         self.qr_label.setPixmap(pixmap)
@@ -124,6 +203,13 @@ class ReceiptView(QWidget):
             lambda setup: self.on_setup_loaded(sale_id, setup),
             self.on_setup_failed,
         )
+        if result.rules_version:
+            version = result.rules_version
+            self.ctx.tasks.run(
+                lambda: read_rules(terminal, version),
+                lambda rules: self.on_rules_loaded(sale_id, rules),
+                lambda _error: self.on_rules_loaded(sale_id, None),
+            )
         self.setFocus()
 
     def receipt(self, lang: str | None = None) -> Receipt | None:
@@ -137,6 +223,21 @@ class ReceiptView(QWidget):
     @property
     def has_printer(self) -> bool:
         return self._setup is not None and self._setup.printer is not None
+
+    @property
+    def survey_open(self) -> bool:
+        """Whether the member may still rate this purchase here (a sale under the club's rule set)."""
+        sale = self._result
+        return sale is not None and bool(sale.rules_version) and self._rated is None and not self._rating_busy
+
+    def on_rules_loaded(self, sale_id: str, rules: RuleSet | None) -> None:
+        """The rule set that priced the sale: names for its campaigns and, at an upgrade, the celebration
+        (in the tier's colour, with its privileges; the tier's code when the rules cannot be read)."""
+        if self._result is None or self._result.sale_id != sale_id:
+            return
+        self._rules, self._rules_read = rules, True
+        self._celebrate(animate=True)
+        self.retranslate()
 
     # ---------------------------------------------------------------- events
 
@@ -154,7 +255,10 @@ class ReceiptView(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
+        rating = _RATING_KEYS.get(key) or _typed_rating(event.text())
+        if rating is not None and self.survey_open:
+            self.rate(rating)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
             self.on_done()
         elif key == Qt.Key.Key_F6:
             self.on_print()
@@ -176,6 +280,38 @@ class ReceiptView(QWidget):
 
     def on_done(self) -> None:
         self.done.emit()
+
+    # ---------------------------------------------------------------- the survey
+
+    def rate(self, rating: int) -> None:
+        """1–5 (a key or a button): the member's rating of the purchase, recorded on the worker."""
+        if not self.survey_open or self._result is None:
+            return
+        self._rating_busy = True
+        self._show_survey()
+        terminal, sale_id, staff = self.ctx.terminal, self._result.sale_id, self.ctx.session.staff
+        self.ctx.tasks.run(
+            lambda: rate_sale(terminal, sale_id, rating, staff),
+            lambda result: self.on_rated(sale_id, result),
+            lambda error: self.on_rating_refused(sale_id, error),
+        )
+
+    def on_rated(self, sale_id: str, result: BonusResult) -> None:
+        if self._result is None or self._result.sale_id != sale_id:
+            return
+        self._rating_busy = False
+        self._rated = result
+        self.retranslate()
+        self.rated.emit(result)
+
+    def on_rating_refused(self, sale_id: str, error: BaseException) -> None:
+        if self._result is None or self._result.sale_id != sale_id:
+            return
+        self._rating_busy = False
+        if isinstance(error, ClubError) and error.code == "survey_already_answered":
+            self._rated = BonusResult(None, "", 0, self._result.balance.points)  # nothing more to ask
+        self._survey_note = lambda: club_error_text(error, self.ctx.session.lang)
+        self.retranslate()
 
     def on_print(self) -> None:
         receipt = self.receipt(printable_language(self.ctx.session.lang))
@@ -269,9 +405,50 @@ class ReceiptView(QWidget):
         self.pdf_button.setEnabled(self._setup is not None)
         self.status_label.setText(directed(self._status(), lang))
         if self._result is not None:
-            for label, text in self._texts(self._result, lang).items():
+            texts = self._texts(self._result, lang) | self._programme_texts(self._result, lang)
+            for label, text in texts.items():
                 label.setText(directed(text, lang) if text else "")
                 label.setVisible(bool(text))
+        self._show_survey()
+        self._celebrate(animate=False)
+
+    def _celebrate(self, animate: bool) -> None:
+        """The upgrade band, once the rule set is read (or could not be: then the tier's code)."""
+        sale, lang = self._result, self.ctx.session.lang
+        if sale is None or not sale.tier_upgrade:
+            self.celebration.clear()
+            return
+        if not self._rules_read:
+            return  # read on the worker as the screen opens: a few milliseconds
+        code, name, detail = sale.tier_upgrade, sale.tier_upgrade, ""
+        tier = next((t for t in self._rules.tiers if t.code == code), None) if self._rules else None
+        if tier is not None:
+            name, detail = self.words.tier_name(tier, lang), self.words.all_privileges(tier, lang)
+        title = directed(self.words.upgraded(name), lang)
+        self.celebration.celebrate(
+            title, directed(detail, lang) if detail else "", tier_colour(code), animate
+        )
+
+    def _show_survey(self) -> None:
+        lang = self.ctx.session.lang
+        sale = self._result
+        asking = sale is not None and bool(sale.rules_version) and self._rated is None
+        self.survey_caption.setText(directed(self.tr("How was it? Rate 1–5"), lang))
+        self.survey_caption.setVisible(asking)
+        for rating, button in zip(RATINGS, self.rating_buttons, strict=True):
+            button.setText("★ " + number(rating, lang))
+            button.setVisible(asking)
+            button.setEnabled(not self._rating_busy)
+        text = self._survey_note()
+        if self._rated is not None and self._rated.entry_id is not None:
+            points = self._rated.points
+            text = (
+                self.tr("{points} points, thank you!").format(points=isolated("+" + number(points, lang)))
+                if points
+                else self.tr("Thank you!")
+            )
+        self.survey_result.setText(directed(text, lang) if text else "")
+        self.survey_result.setVisible(bool(text))
 
     def _texts(self, sale: SaleResult, lang: str) -> dict[QLabel, str]:
         if sale.points_earned == 1:
@@ -285,11 +462,12 @@ class ReceiptView(QWidget):
             spent = self.tr("{points} spent: {amount} off").format(
                 points=points_text(sale.points_redeemed, lang), amount=toman_text(sale.discount_rials, lang)
             )
+        points_balance = self._rated.points_balance if self._rated is not None else sale.balance.points
         return {
             self.headline_label: headline,
             self.member_label: name_isolated(self._member.name) if self._member else "",
             self.balance_label: self.tr("New balance: {points}").format(
-                points=points_text(sale.balance.points, lang)
+                points=points_text(points_balance, lang)
             ),
             self.spent_label: spent,
             self.paid_label: self.tr("Paid: {amount}").format(amount=toman_text(sale.paid_rials, lang)),
@@ -298,3 +476,49 @@ class ReceiptView(QWidget):
             if sale.replayed
             else "",
         }
+
+    def _programme_texts(self, sale: SaleResult, lang: str) -> dict[QLabel, str]:
+        """What the club's rule set did on this sale (nothing to say without one)."""
+        if not sale.rules_version:
+            return {
+                label: ""
+                for label in (
+                    self.wallet_label,
+                    self.cashback_label,
+                    self.wallet_balance_label,
+                    self.campaigns_label,
+                    self.bonuses_label,
+                )
+            }
+        cashback = ""
+        if sale.cashback_rials:
+            amount = isolated("+") + toman_text(sale.cashback_rials, lang)
+            later = self._rules is not None and self._rules.cashback.from_next_day
+            cashback = (
+                self.tr("Cashback: {amount} to the wallet, spendable from tomorrow")
+                if later
+                else self.tr("Cashback: {amount} to the wallet")
+            ).format(amount=amount)
+        campaigns = self.words.campaigns_by_code(sale.campaigns, self._rules, lang)
+        bonuses = self.words.join((self.words.bonus(key, points, lang) for key, points in sale.bonuses), lang)
+        return {
+            self.wallet_label: self.tr("From the wallet: {amount}").format(
+                amount=toman_text(sale.wallet_spent_rials, lang)
+            )
+            if sale.wallet_spent_rials
+            else "",
+            self.cashback_label: cashback,
+            self.wallet_balance_label: self.tr("Wallet: {amount}").format(
+                amount=toman_text(sale.balance.wallet_rials, lang)
+            ),
+            self.campaigns_label: self.tr("Campaigns: {campaigns}").format(campaigns=campaigns)
+            if campaigns
+            else "",
+            self.bonuses_label: self.tr("Bonuses: {bonuses}").format(bonuses=bonuses) if bonuses else "",
+        }
+
+
+def _typed_rating(text: str) -> int | None:
+    """A rating typed in any digits (a Persian keyboard sends ۱–۵)."""
+    digit = to_latin_digits(text)
+    return int(digit) if len(digit) == 1 and digit in "12345" else None
