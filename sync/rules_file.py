@@ -62,6 +62,11 @@ def format_of(path: str | Path, default: Format = "yaml") -> Format:
 
 def read(path: str | Path, fmt: Format | None = None) -> RuleSet:
     """The rule set a file holds (version 0 when the file names none), or RulesFileError."""
+    return parse(read_text(path), fmt=fmt or format_of(path), name=str(path))
+
+
+def read_text(path: str | Path) -> str:
+    """A rule-set file's text (UTF-8, a BOM allowed), or RulesFileError."""
     name = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -72,7 +77,7 @@ def read(path: str | Path, fmt: Format | None = None) -> RuleSet:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RulesFileError(line, "", "not_utf8", name=name) from None
-    return parse(text, fmt=fmt or format_of(path), name=name)
+    return text
 
 
 def parse(text: str, *, fmt: Format = "yaml", name: str = "rules") -> RuleSet:
@@ -89,11 +94,25 @@ def parse(text: str, *, fmt: Format = "yaml", name: str = "rules") -> RuleSet:
     try:
         return from_body(body)
     except ClubError as exc:
-        path = str(exc.params.get("path", ""))
-        reason = str(exc.params.get("reason", exc.code))
-        extra = {k: v for k, v in exc.params.items() if k not in ("path", "reason", "message")}
-        detail = str(exc.params.get("message", "")) or ", ".join(f"{k}={v!r}" for k, v in extra.items())
-        raise RulesFileError(line_of(node, path), path, reason, name=name, detail=detail) from None
+        raise _refused(exc, node, name) from None
+
+
+def refusal(text: str, error: ClubError, *, fmt: Format = "yaml", name: str = "rules") -> RulesFileError:
+    """A refusal of a rule set read from this text (e.g. by the server, for what its tables cannot hold),
+    placed at its line in the text."""
+    try:
+        node = _compose(text, name, strict=False)
+    except RulesFileError:
+        node = None
+    return _refused(error, node, name)
+
+
+def _refused(error: ClubError, node: yaml.Node | None, name: str) -> RulesFileError:
+    path = str(error.params.get("path", ""))
+    reason = str(error.params.get("reason", error.code))
+    extra = {k: v for k, v in error.params.items() if k not in ("path", "reason", "message")}
+    detail = str(error.params.get("message", "")) or ", ".join(f"{k}={v!r}" for k, v in extra.items())
+    return RulesFileError(line_of(node, path), path, reason, name=name, detail=detail)
 
 
 def _load_json(text: str, name: str) -> Any:

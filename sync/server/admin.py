@@ -13,18 +13,24 @@ import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from argon2 import PasswordHasher
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from sqlalchemy import Connection, select, update
 
 from app.domain.digits import to_latin_digits
+from app.domain.errors import ClubError
 from app.domain.ids import uuid7
+from app.domain.ledger import EntryDraft, EntryKind
 from app.domain.member import clean_name, national_id_last4
-from app.domain.money import MAX_POINTS
+from app.domain.money import MAX_POINTS, Rounding
 from app.domain.phone import looks_like_phone, normalize_phone
+from app.domain.pricing import SaleContext, price_sale
+from app.domain.programme import BranchRules, RuleSet, TierRule
+from app.domain.rules import EarningRule, RedemptionPolicy
 from sync.protocol import (
     SETTINGS,
     UUID_PATTERN,
@@ -35,7 +41,9 @@ from sync.protocol import (
     WireStaff,
     WireTier,
 )
-from sync.server import club, enrolment, members
+from sync.rules import from_body, to_body
+from sync.server import club, enrolment, members, programme
+from sync.server import rules as rule_sets
 from sync.server.admin_models import (
     AlertView,
     AuditView,
@@ -49,8 +57,13 @@ from sync.server.admin_models import (
     NewEnrollmentCode,
     NewMember,
     NewStaff,
+    QuoteRequest,
+    QuoteView,
     RevocationView,
     Revoke,
+    RuleSetVersion,
+    RuleSetVersions,
+    RuleSetView,
     Settings,
     SettingValue,
     StaffEdit,
@@ -232,10 +245,31 @@ def edit_member(member_id: MemberId, body: MemberEdit, request: Request, admin: 
             raise ApiError(404, "unknown_member", "no such member")
         edited = WireMember.model_validate(member.model_dump() | changes)
         _check_member(conn, edited)
-        members.put_member(conn, pub, edited)
+        if edited.tier_code != member.tier_code:  # the ledger holds tiers: a tier_change entry moves it
+            _move_tier(conn, pub, member, edited.tier_code, now)
+            member = member.model_copy(update={"tier_code": edited.tier_code})
+        if edited != member:
+            members.put_member(conn, pub, edited)
         return _detail(conn, member_id)
 
     return _act(request, admin, "edit_member", member_id, work)
+
+
+def _move_tier(conn: Connection, pub: Publisher, member: WireMember, tier_code: str, now: int) -> None:
+    """An admin's tier placement, as the server's own tier_change entry (app.domain.tiering.standing reads
+    tiers from the ledger, on every terminal): kept a whole period and grace from now, like a tier reached."""
+    version = rule_sets.latest_version(conn)
+    draft = EntryDraft(
+        id=str(uuid7(now // 1000, os.urandom(10))),
+        created_at_us=now,
+        branch_id=member.branch_id,
+        member_id=member.id,
+        kind=EntryKind.TIER_CHANGE,
+        invoice_ref=tier_code,
+        reason="admin",
+        rules_version=version or None,
+    )
+    programme.write_entries(conn, pub, [draft], now)
 
 
 @router.post("/cards/{number}/revoke", response_model=RevocationView)
@@ -283,10 +317,28 @@ def put_tier(
         clash = conn.execute(select(TIER.c.code).where(TIER.c.rank == body.rank, TIER.c.code != code)).first()
         if clash is not None:
             raise ApiError(409, "rank_taken", f"tier {clash.code} has this rank")
-        club.put_tier(conn, pub, body)
+        if rule_sets.latest_version(conn) > 0:  # the programme holds the tiers: a new version says so
+            _save_rules(conn, pub, _with_tier(rule_sets.current(conn), body), admin)
+        else:
+            club.put_tier(conn, pub, body)
         return body
 
     return _act(request, admin, "put_tier", code, work)
+
+
+def _with_tier(rules: RuleSet, tier: WireTier) -> RuleSet:
+    """The rule set with this tier's table fields (the rest of its rule kept, a new tier's defaulted)."""
+    old = next((t for t in rules.tiers if t.code == tier.code), None)
+    fields = {
+        "name_fa": tier.name_fa,
+        "name_en": tier.name_en,
+        "rank": tier.rank,
+        "threshold": tier.threshold_points,
+        "multiplier_percent": tier.multiplier_percent,
+    }
+    new = replace(old, **fields) if old is not None else TierRule(code=tier.code, **fields)  # type: ignore[arg-type]
+    tiers = sorted([t for t in rules.tiers if t.code != tier.code] + [new], key=lambda t: t.rank)
+    return _rules_or_422(lambda: replace(rules, tiers=tuple(tiers)))
 
 
 @router.get("/branches", response_model=list[WireBranch])
@@ -305,9 +357,158 @@ def put_branch(branch_id: MemberId, body: WireBranch, request: Request, admin: A
         if holder is not None and holder.id != branch_id:
             raise ApiError(409, "branch_code_taken", f"branch code {body.code} is in use")
         club.put_branch(conn, pub, body)
+        if rule_sets.latest_version(conn) > 0:  # the programme prices sales: a new version if this changes it
+            rules = rule_sets.current(conn)
+            scenario = _branch_rules(body)
+            if rules.branch_rules(body.code) != scenario:
+                others = tuple((c, b) for c, b in rules.branches if c != body.code)
+                _save_rules(conn, pub, replace(rules, branches=(*others, (body.code, scenario))), admin)
         return body
 
     return _act(request, admin, "put_branch", branch_id, work)
+
+
+def _branch_rules(branch: WireBranch) -> BranchRules:
+    return BranchRules(
+        EarningRule(
+            points_per_unit=branch.earn_points_per_unit,
+            rials_per_unit=branch.earn_rials_per_unit,
+            min_sale_rials=branch.earn_min_sale_rials,
+            max_points_per_sale=branch.earn_max_points_per_sale,
+            rounding=Rounding(branch.earn_rounding),
+        ),
+        RedemptionPolicy(
+            rials_per_point=branch.redeem_rials_per_point, max_share_percent=branch.redeem_max_share_percent
+        ),
+    )
+
+
+# ---- the programme (rule sets) ---------------------------------------------------------------------
+
+
+def _invalid_rules(error: ClubError) -> ApiError:
+    """422 `invalid_rules` with `path` and `reason` (and the refusal's other details), as JSON can carry
+    them (a lone surrogate in a key is shown escaped)."""
+    details = {k: _printable(v) for k, v in error.params.items() if k not in ("message", "path", "reason")}
+    if "code" in details:  # a bad tier or campaign code: `code` is the error's own
+        details["value"] = details.pop("code")
+    path, reason = (
+        _printable(error.params.get("path", "")),
+        _printable(error.params.get("reason", error.code)),
+    )
+    message = _printable(error.params.get("message") or str(reason).replace("_", " "))
+    return ApiError(
+        422,
+        "invalid_rules",
+        f"{path}: {message}" if path else str(message),
+        path=path,
+        reason=reason,
+        **details,
+    )
+
+
+def _printable(value: object) -> str | int | bool | None:
+    if isinstance(value, bool | int) or value is None:
+        return value
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _rules_or_422(make: Callable[[], RuleSet]) -> RuleSet:
+    try:
+        return make()
+    except ClubError as error:
+        if error.code != "invalid_rules":
+            raise
+        raise _invalid_rules(error) from None
+
+
+def _save_rules(conn: Connection, pub: Publisher, rules: RuleSet, admin: Admin) -> RuleSet:
+    return _rules_or_422(lambda: rule_sets.save(conn, pub, rules, admin.actor))
+
+
+def _rules_view(conn: Connection, rules: RuleSet) -> RuleSetView:
+    info = next((v for v in rule_sets.versions(conn) if v.version == rules.version), None)
+    return RuleSetView(
+        version=rules.version,
+        created_at_us=info.created_at_us if info else None,
+        created_by=info.created_by if info else None,
+        body=to_body(rules),
+    )
+
+
+def _version(conn: Connection, version: int) -> RuleSet:
+    try:
+        return rule_sets.get(conn, version)
+    except ClubError:
+        raise ApiError(404, "unknown_rules_version", f"no rule-set version {version}") from None
+
+
+@router.get("/rules", response_model=RuleSetView)
+def get_rules(request: Request, admin: Viewer) -> RuleSetView:
+    """The current rule set (version 0 until one is saved: the tier and branch tables' programme)."""
+    return _act(request, admin, "view_rules", None, lambda c, _p: _rules_view(c, rule_sets.current(c)))
+
+
+@router.get("/rules/versions", response_model=RuleSetVersions)
+def list_rule_versions(request: Request, admin: Viewer) -> RuleSetVersions:
+    def work(conn: Connection, _pub: Publisher) -> RuleSetVersions:
+        found = rule_sets.versions(conn)
+        listed = [
+            RuleSetVersion(version=v.version, created_at_us=v.created_at_us, created_by=v.created_by)
+            for v in found
+        ]
+        return RuleSetVersions(current=found[-1].version if found else 0, versions=listed)
+
+    return _act(request, admin, "list_rule_versions", None, work)
+
+
+@router.get("/rules/{version}", response_model=RuleSetView)
+def get_rule_version(
+    version: Annotated[int, Path(ge=0, le=2**31)], request: Request, admin: Viewer
+) -> RuleSetView:
+    """A version as it was saved; the entries it priced name it."""
+    return _act(
+        request, admin, "view_rules", f"v{version}", lambda c, _p: _rules_view(c, _version(c, version))
+    )
+
+
+@router.put("/rules", response_model=RuleSetView)
+def put_rules(body: Annotated[dict[str, Any], Body()], request: Request, admin: AdminRole) -> RuleSetView:
+    """A new version: the whole rule set (sync.rules' body; its `version` is ignored, the next is given).
+    Refused whole with 422 `invalid_rules`, `path` and `reason` (nothing stored); published to terminals,
+    with its tiers (the tier table) and its offline grant policy (the grant settings)."""
+    rules = _rules_or_422(lambda: from_body(body | {"version": 0}))
+
+    def work(conn: Connection, pub: Publisher) -> RuleSetView:
+        return _rules_view(conn, _save_rules(conn, pub, rules, admin))
+
+    return _act(request, admin, "put_rules", None, work)
+
+
+@router.post("/rules/quote", response_model=QuoteView)
+def quote(body: QuoteRequest, request: Request, admin: Viewer) -> QuoteView:
+    """What a sale earns under a version (default: the current one), as a terminal prices it."""
+    at_us = request.app.state.clock.now_us() if body.at_us is None else body.at_us
+
+    def work(conn: Connection, _pub: Publisher) -> QuoteView:
+        rules = rule_sets.current(conn) if body.version is None else _version(conn, body.version)
+        sale = SaleContext(
+            body.branch_code, body.tier_code, body.amount_rials, body.discount_rials, at_us, body.category
+        )
+        try:
+            priced = price_sale(rules, sale)
+        except ClubError as error:  # unknown_tier, unknown_category, discount_over_amount
+            details = {k: _printable(v) for k, v in error.params.items() if k not in ("code", "message")}
+            raise ApiError(422, error.code, error.code.replace("_", " "), **details) from None
+        return QuoteView(
+            rules_version=priced.rules_version,
+            points=priced.points,
+            base_points=priced.base_points,
+            campaigns=list(priced.campaigns),
+            cashback_rials=priced.cashback_rials,
+        )
+
+    return _act(request, admin, "quote", body.branch_code, work)
 
 
 # ---- staff ---------------------------------------------------------------------------------------

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.event import MAX_PLUS_ONES
+from app.domain.money import MAX_RIALS
 from sync.protocol import Code, Id, ShortText, WireEvent, WireInvitation, WireMember, WireStaff
 
 Pin = Annotated[str, Field(min_length=4, max_length=12)]
@@ -249,3 +250,50 @@ class InvitationQr(BaseModel):
     text: str  # BGI1:… (app.cards.invitation_qr)
     key_id: int
     valid_until_us: int
+
+
+# ---- the programme (rule sets) ------------------------------------------------------------------------
+
+RulesVersion = Annotated[int, Field(ge=0, le=2**31)]
+# the calendar ends in the year 9999 (a sale's local date is taken): 9999-12-30, UTC
+MAX_QUOTE_AT_US = 253_402_214_400_000_000
+
+
+class RuleSetView(BaseModel):
+    """A rule-set version: its body as sync.rules writes it (the file an admin edits, in JSON)."""
+
+    version: int
+    created_at_us: int | None = None  # None: version 0, the tier and branch tables' programme
+    created_by: str | None = None
+    body: dict[str, Any]
+
+
+class RuleSetVersion(BaseModel):
+    version: int
+    created_at_us: int
+    created_by: str
+
+
+class RuleSetVersions(BaseModel):
+    current: int  # 0 until the first version is saved
+    versions: list[RuleSetVersion]
+
+
+class QuoteRequest(Body):
+    """A sale to price as a terminal would (app.domain.pricing.price_sale)."""
+
+    branch_code: Code
+    tier_code: Code
+    amount_rials: Annotated[int, Field(ge=0, le=MAX_RIALS)]
+    discount_rials: Annotated[int, Field(ge=0, le=MAX_RIALS)] = 0
+    category: Code | None = None
+    at_us: Annotated[int, Field(ge=0, le=MAX_QUOTE_AT_US)] | None = None  # default: now
+    version: RulesVersion | None = None  # default: the current version
+
+
+class QuoteView(BaseModel):
+    rules_version: int
+    points: int  # earned by the sale, campaigns included
+    base_points: int  # what the branch and tier alone give
+    campaigns: list[str]  # the codes that applied
+    cashback_rials: int

@@ -15,11 +15,23 @@
     bashgah-server [--db URL] event uninvite ID --member ID
     bashgah-server [--db URL] event attendance ID [--csv]
     bashgah-server [--db URL] event qr ID --member ID [--png FILE]
+    bashgah-server [--db URL] rules export [FILE] [--format yaml|json] [--version N]
+    bashgah-server [--db URL] rules import FILE [--format yaml|json]
+    bashgah-server [--db URL] rules show [--version N] [--json]
+    bashgah-server [--db URL] rules versions
+    bashgah-server [--db URL] programme run [--now ISO]
 
 The database is --db (a SQLAlchemy URL: postgresql+psycopg://user@host/db, sqlite:///FILE), else env
 BASHGAH_SERVER_DB, else a SQLite file in the user data dir. `--json` prints one JSON object. A refusal
 prints one line on stderr and exits 2; a database that cannot be opened exits 3. Event times are ISO 8601:
 `2026-12-01T18:00` is the server's local time, `2026-12-01T18:00+03:30` names its offset.
+
+The programme (rule sets, sync.server.rules): `rules export` writes the current version (or --version N)
+as YAML or JSON (the format from FILE's suffix, else --format; stdout without FILE); an admin edits it
+and `rules import` saves it as the next version, published to every terminal. A file is refused whole,
+nothing saved, with `FILE:LINE: path: reason` on stderr (exit 2). `programme run` writes what is due now
+(points that expire, tiers lost at review: sync.server.programme); `serve` runs it once at start and then
+every day just after the club's local midnight, in a background thread of the serving process.
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ from typing import Any
 
 from sqlalchemy import exc
 
+from app.domain.errors import ClubError
 from sync.server import migrate
 from sync.server.clock import SystemClock
 from sync.server.db import DB_ENV, Database, resolve_url
@@ -73,23 +86,34 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
     _require_upgraded(db)
     if args.workers < 1:
         raise RefusedError("--workers must be at least 1")
-    print(f"bashgah-server: serving http://{args.host}:{args.port} on {db.display_url}", file=sys.stderr)
-    if args.workers == 1:
-        from sync.server.app import create_app
+    from sync.server.programme import Daily
 
-        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level)
-        return
-    # each worker process builds its own app (and engine) from the environment
-    os.environ[DB_ENV] = db.url.render_as_string(hide_password=False)
-    db.dispose()
-    uvicorn.run(
-        "sync.server.app:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-    )
+    print(f"bashgah-server: serving http://{args.host}:{args.port} on {db.display_url}", file=sys.stderr)
+    # the programme's daily run: one thread in this process, however many workers serve requests
+    daily = Daily(db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False)))
+    if not args.no_daily:
+        daily.start()
+    try:
+        if args.workers == 1:
+            from sync.server.app import create_app
+
+            uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level)
+            return
+        # each worker process builds its own app (and engine) from the environment
+        os.environ[DB_ENV] = db.url.render_as_string(hide_password=False)
+        db.dispose()
+        uvicorn.run(
+            "sync.server.app:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+        )
+    finally:
+        daily.stop()
+        if daily.db is not db:
+            daily.db.dispose()
 
 
 def cmd_enrollment_code(args: argparse.Namespace, db: Database) -> dict[str, Any]:
@@ -374,6 +398,183 @@ def _write_png(text: str, path: str) -> None:
         raise RefusedError(f"--png: cannot write {path}: {error.strerror or error}") from None
 
 
+# ---- the programme ----------------------------------------------------------------------------------
+
+
+class RulesFileRefusedError(Exception):
+    """A rule-set file refused; its message is `FILE:LINE: path: reason`, printed as it is."""
+
+
+def cmd_rules_export(args: argparse.Namespace, db: Database) -> dict[str, Any] | None:
+    from sync import rules_file
+    from sync.server import rules as rule_sets
+
+    _require_upgraded(db)
+    fmt = args.format or (rules_file.format_of(args.file) if args.file else "yaml")
+
+    def read(conn: Any) -> Any:
+        return rule_sets.current(conn) if args.version is None else rule_sets.get(conn, args.version)
+
+    try:
+        with db.read() as conn:
+            rules = read(conn)
+    except ClubError:
+        raise RefusedError(
+            f"no rule-set version {args.version} (see `bashgah-server rules versions`)"
+        ) from None
+    text = rules_file.dump(rules, fmt)
+    if args.file is None:
+        sys.stdout.write(text)
+        return None
+    try:
+        with open(args.file, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as error:
+        raise RefusedError(f"cannot write {args.file}: {error.strerror or error}") from None
+    return {"version": rules.version, "file": args.file, "format": fmt}
+
+
+def cmd_rules_import(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync import rules_file
+    from sync.server import rules as rule_sets
+    from sync.server.alerts import audit
+    from sync.server.sequence import Publisher
+
+    _require_upgraded(db)
+    fmt = args.format or rules_file.format_of(args.file)
+    try:
+        text = rules_file.read_text(args.file)
+        rules = rules_file.parse(text, fmt=fmt, name=args.file)
+    except rules_file.RulesFileError as error:
+        raise RulesFileRefusedError(str(error)) from None
+    now = SystemClock().now_us()
+
+    def work(conn: Any) -> Any:
+        pub = Publisher(now)
+        saved = rule_sets.save(conn, pub, rules, "cli")
+        audit(conn, now, "cli", "put_rules", f"v{saved.version}", file=args.file)
+        pub.flush(conn)
+        return saved
+
+    try:
+        saved = db.write(work)
+    except ClubError as error:  # what the server's tables cannot hold (sync.server.rules.check_storable)
+        if error.code != "invalid_rules":
+            raise
+        raise RulesFileRefusedError(str(rules_file.refusal(text, error, fmt=fmt, name=args.file))) from None
+    return {"version": saved.version, "file": args.file}
+
+
+def cmd_rules_show(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.rules import to_body
+    from sync.server import rules as rule_sets
+
+    _require_upgraded(db)
+    with db.read() as conn:
+        try:
+            rules = rule_sets.current(conn) if args.version is None else rule_sets.get(conn, args.version)
+        except ClubError:
+            raise RefusedError(
+                f"no rule-set version {args.version} (see `bashgah-server rules versions`)"
+            ) from None
+        info = next((v for v in rule_sets.versions(conn) if v.version == rules.version), None)
+    return {
+        "version": rules.version,
+        "created_at_us": info.created_at_us if info else None,
+        "created_by": info.created_by if info else None,
+        "body": to_body(rules),
+    }
+
+
+def cmd_rules_versions(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server import rules as rule_sets
+
+    _require_upgraded(db)
+    with db.read() as conn:
+        found = rule_sets.versions(conn)
+    listed = [
+        {"version": v.version, "created_at_us": v.created_at_us, "created_by": v.created_by} for v in found
+    ]
+    return {"current": found[-1].version if found else 0, "versions": listed}
+
+
+def cmd_programme_run(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server import programme
+    from sync.server.alerts import audit
+
+    _require_upgraded(db)
+    now = SystemClock().now_us() if args.now is None else _parse_time(args.now, "--now")
+
+    def work(conn: Any) -> Any:
+        summary = programme.run(conn, now)
+        if summary.entries:
+            audit(
+                conn, now, "cli", "programme_run", f"v{summary.rules_version}", entries=len(summary.entries)
+            )
+        return summary
+
+    return db.write(work).as_dict() | {"now_us": now}
+
+
+def _print_rules(command: str, result: dict[str, Any]) -> None:
+    if command == "rules export":
+        print(f"rule set version {result['version']} written to {result['file']} ({result['format']})")
+    elif command == "rules import":
+        print(result["version"])
+        print(f"{result['file']}: saved as rule-set version {result['version']}", file=sys.stderr)
+    elif command == "rules versions":
+        if not result["versions"]:
+            print("no rule set saved yet: version 0 (the tier and branch tables) prices sales")
+        for v in result["versions"]:
+            print(f"{v['version']:>5}  {_when(v['created_at_us'])}  {v['created_by']}")
+    elif command == "rules show":
+        _print_rule_set(result)
+    elif command == "programme run":
+        print(
+            f"rule set {result['rules_version']}: {result['expired_points']} points expired for "
+            f"{result['expired_members']} members, {len(result['tier_changes'])} tier changes, "
+            f"{result['entries']} entries written"
+        )
+        for change in result["tier_changes"]:
+            print(f"  {change['member_id']}: {change['from']} → {change['to']}")
+
+
+def _print_rule_set(result: dict[str, Any]) -> None:
+    body = result["body"]
+    made = (
+        f", saved {_when(result['created_at_us'])} by {result['created_by']}"
+        if result["created_at_us"]
+        else ""
+    )
+    print(f"rule set version {result['version']}{made}")
+    basis = body["qualification"]
+    print(f"tiers ({basis['basis']} within {basis['window_days']} days, grace {basis['grace_days']} days):")
+    for t in body["tiers"]:
+        print(
+            f"  {t['rank']:>3}  {t['code']:<12} {t['name_en']} / {t['name_fa']}:"
+            f" from {t['threshold']}, ×{t['multiplier_percent']}%"
+        )
+    e = body["earning"]
+    print(f"earning: {e['points_per_unit']} points per {e['rials_per_unit']} rials ({e['rounding']})")
+    for code, b in body["branches"].items():
+        be = b["earning"]
+        print(f"  branch {code}: {be['points_per_unit']} points per {be['rials_per_unit']} rials")
+    print(f"cashback: {body['cashback']['percent_bp'] / 100:g} %")
+    for c in body["campaigns"]:
+        print(
+            f"campaign {c['code']}: {c['starts']} – {c['ends']},"
+            f" ×{c['multiplier_percent']}%, +{c['bonus_points']}"
+        )
+    expiry = f"after {body['expiry_days']} days" if body["expiry_days"] else "never"
+    print(f"points expire: {expiry}")
+    for p in body["memberships"]:
+        print(f"membership {p['code']}: {p['price_rials']} rials, {p['duration_days']} days")
+    for r in body["rewards"]:
+        print(f"reward {r['code']}: {r['points']} points")
+    g = body["offline_grant"]
+    print(f"offline grants: {g['share_percent']} % of the balance, at most {g['max_points']}, {g['hours']} h")
+
+
 # ---- output ---------------------------------------------------------------------------------------
 
 
@@ -403,6 +604,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         _print_demo(result)
     elif command.startswith("event "):
         _print_event_command(command, result)
+    elif command.startswith(("rules ", "programme ")):
+        _print_rules(command, result)
 
 
 def _print_event(event: dict[str, Any]) -> None:
@@ -506,6 +709,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
+    serve.add_argument(
+        "--no-daily", action="store_true", help="do not run the programme's daily chore in this process"
+    )
 
     code = add(
         sub,
@@ -537,7 +743,39 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--members", type=int, default=200, help=argparse.SUPPRESS)
     seed.add_argument("--seed", type=int, default=1404, help=argparse.SUPPRESS)
     _add_event_commands(sub, add)
+    _add_programme_commands(sub, add)
     return parser
+
+
+def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    rules = sub.add_parser("rules", help="the club's programme (rule sets)").add_subparsers(
+        dest="rules_command", required=True
+    )
+    export = add(rules, "export", cmd_rules_export, "write the rule set as YAML or JSON", "rules export")
+    export.add_argument("file", nargs="?", default=None, help="default: stdout")
+    export.add_argument(
+        "--format", choices=("yaml", "json"), default=None, help="default: FILE's suffix, else yaml"
+    )
+    export.add_argument("--version", type=int, default=None, help="an older version (default: the current)")
+    imported = add(
+        rules,
+        "import",
+        cmd_rules_import,
+        "save a rule-set file as the next version (published)",
+        "rules import",
+    )
+    imported.add_argument("file")
+    imported.add_argument("--format", choices=("yaml", "json"), default=None, help="default: FILE's suffix")
+    show = add(rules, "show", cmd_rules_show, "the rule set in short (--json: its whole body)", "rules show")
+    show.add_argument("--version", type=int, default=None, help="an older version (default: the current)")
+    add(rules, "versions", cmd_rules_versions, "every saved version, who saved it and when", "rules versions")
+    programme = sub.add_parser("programme", help="the programme's daily chore").add_subparsers(
+        dest="programme_command", required=True
+    )
+    run = add(
+        programme, "run", cmd_programme_run, "write what is due: expired points, tiers lost", "programme run"
+    )
+    run.add_argument("--now", default=None, help="ISO time to run as of (default: now)")
 
 
 def _add_event_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -612,8 +850,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, db: Database) -> int:
     try:
         result = args.handler(args, db)
-    except RefusedError as error:
+    except (RefusedError, ClubError) as error:
         return _fail(EXIT_REFUSED, str(error))
+    except RulesFileRefusedError as error:  # FILE:LINE: path: reason, as editors and compilers print it
+        print(error, file=sys.stderr)
+        return EXIT_REFUSED
     except ApiError as error:
         return _fail(EXIT_REFUSED, error.message)
     except (exc.OperationalError, exc.InterfaceError) as error:

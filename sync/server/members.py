@@ -7,10 +7,12 @@ key violation would abort the whole transaction, and one bad item must not sink 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, or_, select, update
 
+from app.domain.ledger import EntryKind, LedgerEntry
 from sync.protocol import WireCard, WireMember, WireRevocation
 from sync.server.db import dialect_insert, one_of
 from sync.server.models import BALANCE, BRANCH, CARD, MEMBER, MEMBER_PHOTO, REVOCATION, TIER
@@ -45,7 +47,16 @@ def refusal_for_member(conn: Connection, member: WireMember) -> str | None:
 
 
 def put_member(conn: Connection, pub: Publisher, member: WireMember) -> list[str]:
-    """Upsert the whole record and publish it; returns other members' ids that share its phone."""
+    """Upsert the whole record and publish it; returns other members' ids that share its phone.
+
+    A tier set by a tier_change entry is the ledger's (app.domain.tiering.standing): a record that names
+    another tier (a terminal that had not seen the entry yet) keeps the ledger's, and says so when
+    published."""
+    held = conn.execute(
+        select(MEMBER.c.tier_code).where(MEMBER.c.id == member.id, MEMBER.c.tier_entry_id.is_not(None))
+    ).scalar_one_or_none()
+    if held is not None and held != member.tier_code:
+        member = member.model_copy(update={"tier_code": held})
     values = member.model_dump() | {"updated_at_us": pub.at_us}
     statement = dialect_insert(conn, MEMBER).values(**values)
     conn.execute(
@@ -57,6 +68,40 @@ def put_member(conn: Connection, pub: Publisher, member: WireMember) -> list[str
     pub.change("member", {"kind": "member", "member": member.model_dump(mode="json")}, member_id=member.id)
     others = select(MEMBER.c.id).where(MEMBER.c.phone == member.phone, MEMBER.c.id != member.id)
     return sorted(conn.execute(others).scalars())
+
+
+def apply_tier_changes(conn: Connection, pub: Publisher, entries: Iterable[LedgerEntry]) -> None:
+    """Move members to the tier their newest accepted tier_change entry names (newest by time, then id,
+    as app.domain.tiering.standing orders them), unless the member already holds a newer one; publish
+    each member whose tier moved, so terminals that did not see the entry follow. Callers refuse entries
+    naming a tier the table lacks (push: `unknown_tier`)."""
+    latest: dict[str, LedgerEntry] = {}
+    for entry in entries:
+        if entry.kind is not EntryKind.TIER_CHANGE or not entry.invoice_ref:
+            continue
+        seen = latest.get(entry.member_id)
+        if seen is None or (entry.created_at_us, entry.id) > (seen.created_at_us, seen.id):
+            latest[entry.member_id] = entry
+    for member_id in sorted(latest):  # id order, as balances lock them
+        entry = latest[member_id]
+        row = conn.execute(select(MEMBER).where(MEMBER.c.id == member_id)).one_or_none()
+        if row is None or (entry.created_at_us, entry.id) <= (row.tier_since_us, row.tier_entry_id or ""):
+            continue
+        conn.execute(
+            update(MEMBER)
+            .where(MEMBER.c.id == member_id)
+            .values(
+                tier_code=entry.invoice_ref,
+                tier_since_us=entry.created_at_us,
+                tier_entry_id=entry.id,
+                updated_at_us=pub.at_us,
+            )
+        )
+        if row.tier_code != entry.invoice_ref:
+            moved = wire_member(row).model_copy(update={"tier_code": entry.invoice_ref})
+            pub.change(
+                "member", {"kind": "member", "member": moved.model_dump(mode="json")}, member_id=member_id
+            )
 
 
 def search(conn: Connection, query: str, limit: int, offset: int, phone: str | None = None) -> list[Row[Any]]:

@@ -1,0 +1,258 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The club's programme on the server: every rule-set version, kept forever, published in order.
+
+A version is saved once and never changed (an entry names the version that priced it, so an old version
+must still price its entries). `save` gives the next number under the counter row's lock, so versions
+are numbered in commit order and their `rule_set` changes reach terminals in version order. Saving a
+version also makes its tiers the tier table's (published as tier changes, for terminals and reports that
+read the table) and its offline grant policy the grant settings (sync.server.grants reads those).
+
+Version 0 is the programme of a club that never saved one: its tier table and its branches' earning
+columns, built exactly as the terminal builds its own version 0 (app.store.programme.legacy), so a
+server and a terminal given the same tables price alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from threading import Lock
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, func, select, update
+
+from app.domain.errors import ClubError
+from app.domain.money import MAX_POINTS, Rounding
+from app.domain.programme import BranchRules, RuleSet, TierRule, invalid
+from app.domain.rules import EarningRule, RedemptionPolicy
+from sync.protocol import RuleSetChange, WireTier
+from sync.rules import from_body, to_body
+from sync.server import club
+from sync.server.models import BRANCH, COUNTER, RULE_SET, TIER
+from sync.server.sequence import COUNTER_ID, Publisher
+
+MAX_VERSION = 2**31  # the wire's bound (sync.protocol.RuleSetChange)
+MAX_TIER_RANK = 1_000  # the tier table's and the wire's bound (sync.protocol.WireTier)
+_CACHE_SIZE = 32
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    version: int
+    created_at_us: int
+    created_by: str
+
+
+class _Parsed:
+    """Bodies parsed once per process, keyed by their text (a version never changes; keying by the text
+    rather than the number keeps two databases in one process apart)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, RuleSet] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, text: str) -> RuleSet:
+        with self._lock:
+            found = self._items.get(text)
+            if found is not None:
+                self._items.move_to_end(text)
+                return found
+        parsed = from_body(json.loads(text))
+        with self._lock:
+            self._items[text] = parsed
+            while len(self._items) > _CACHE_SIZE:
+                self._items.popitem(last=False)
+        return parsed
+
+
+_PARSED = _Parsed()
+
+
+# ---- reading ----------------------------------------------------------------------------------------
+
+
+def latest_version(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(RULE_SET.c.version), 0))).scalar_one())
+
+
+def current(conn: Connection) -> RuleSet:
+    """The rule set that prices what happens now: the latest version, or version 0."""
+    row = conn.execute(select(RULE_SET.c.body).order_by(RULE_SET.c.version.desc()).limit(1)).first()
+    return legacy(conn) if row is None else _PARSED.get(row.body)
+
+
+def get(conn: Connection, version: int) -> RuleSet:
+    """A version by number (0: the tables' programme); ClubError("unknown_rules_version") if none."""
+    if version == 0:
+        return legacy(conn)
+    body = conn.execute(select(RULE_SET.c.body).where(RULE_SET.c.version == version)).scalar()
+    if body is None:
+        raise ClubError("unknown_rules_version", version=version)
+    return _PARSED.get(body)
+
+
+def versions(conn: Connection) -> list[VersionInfo]:
+    rows = conn.execute(
+        select(RULE_SET.c.version, RULE_SET.c.created_at_us, RULE_SET.c.created_by).order_by(
+            RULE_SET.c.version
+        )
+    )
+    return [VersionInfo(r.version, r.created_at_us, r.created_by) for r in rows]
+
+
+def legacy(conn: Connection) -> RuleSet:
+    """Version 0: the tier and branch tables as a rule set (as app.store.programme.legacy builds it)."""
+    tiers: list[TierRule] = []
+    for t in conn.execute(select(TIER).order_by(TIER.c.rank)):
+        # a rule set's thresholds start at 0 and rise; old tables were not held to that
+        floor = tiers[-1].threshold + 1 if tiers else 0
+        threshold = max(t.threshold_points, floor) if tiers else 0
+        tiers.append(TierRule(t.code, t.name_fa, t.name_en, t.rank, threshold, t.multiplier_percent))
+    branches = tuple(
+        (
+            b.code,
+            BranchRules(
+                EarningRule(
+                    points_per_unit=b.earn_points_per_unit,
+                    rials_per_unit=b.earn_rials_per_unit,
+                    min_sale_rials=b.earn_min_sale_rials,
+                    max_points_per_sale=b.earn_max_points_per_sale,
+                    rounding=Rounding(b.earn_rounding),
+                ),
+                RedemptionPolicy(
+                    rials_per_point=b.redeem_rials_per_point, max_share_percent=b.redeem_max_share_percent
+                ),
+            ),
+        )
+        for b in conn.execute(select(BRANCH).order_by(BRANCH.c.code))
+    )
+    return RuleSet(
+        version=0, tiers=tuple(tiers) or (TierRule("member", "عضو", "Member", 0),), branches=branches
+    )
+
+
+# ---- saving -----------------------------------------------------------------------------------------
+
+
+def check_storable(rules: RuleSet) -> None:
+    """What the server's tables and the wire also need, beyond the domain's invariants: tiers that fit
+    the tier table (ranks 0 to 1000, names of at most 120 characters)."""
+    bad = _unstorable_at(to_body(rules), "")
+    if bad is not None:  # PostgreSQL's text cannot hold it (the tier table, names shown everywhere)
+        raise invalid(bad, "unstorable_text")
+    for i, tier in enumerate(rules.tiers):
+        if not 0 <= tier.rank <= MAX_TIER_RANK:
+            raise invalid(f"tiers.{i}.rank", "out_of_range", allowed=f"0..{MAX_TIER_RANK}")
+        try:
+            _wire_tier(tier)
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            field = {"threshold_points": "threshold"}.get(str(first["loc"][0]), str(first["loc"][0]))
+            raise invalid(f"tiers.{i}.{field}", first["type"], message=first["msg"]) from None
+
+
+def _unstorable(text: str) -> bool:
+    """A NUL character, or a lone surrogate (no UTF-8 for it): PostgreSQL's text cannot hold either."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_at(value: object, path: str) -> str | None:
+    """The path of the first text (key or value) PostgreSQL cannot store, or None."""
+    if isinstance(value, str):
+        return path if _unstorable(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            found = here if _unstorable(str(key)) else _unstorable_at(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _unstorable_at(item, f"{path}.{i}" if path else str(i))
+            if found is not None:
+                return found
+    return None
+
+
+def _wire_tier(tier: TierRule) -> WireTier:
+    return WireTier(
+        code=tier.code,
+        name_fa=tier.name_fa,
+        name_en=tier.name_en,
+        rank=tier.rank,
+        # on a spend basis the threshold is rials; the table's column is the wire's points field
+        threshold_points=min(tier.threshold, MAX_POINTS),
+        multiplier_percent=tier.multiplier_percent,
+    )
+
+
+def save(conn: Connection, pub: Publisher, rules: RuleSet, by: str) -> RuleSet:
+    """Store the rule set as the next version (its own `version` is ignored) and publish it; returns it
+    numbered. Refuses (ClubError "invalid_rules") what the tables cannot hold; nothing is written then."""
+    check_storable(rules)
+    # the counter row first: versions are numbered, and published, in commit order
+    conn.execute(update(COUNTER).where(COUNTER.c.id == COUNTER_ID).values(value=COUNTER.c.value))
+    version = latest_version(conn) + 1
+    if version > MAX_VERSION:
+        raise invalid("version", "out_of_range")
+    numbered = replace(rules, version=version)
+    body = to_body(numbered)
+    conn.execute(
+        RULE_SET.insert().values(
+            version=version,
+            body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            created_at_us=pub.at_us,
+            created_by=by[:160],
+        )
+    )
+    _put_tiers(conn, pub, numbered)
+    _put_grant_settings(conn, pub, numbered)
+    change = RuleSetChange(seq=0, version=version, body=body).model_dump(mode="json", exclude={"seq"})
+    pub.change("rule_set", change)
+    return numbered
+
+
+def _put_tiers(conn: Connection, pub: Publisher, rules: RuleSet) -> None:
+    """Make the rule set's tiers the table's. Ranks are unique in the table: a tier whose rank another
+    takes is parked first; a tier the rule set dropped keeps its row (members may still name it) and,
+    if its rank is taken, moves to the highest free rank."""
+    stored = {r.code: r for r in conn.execute(select(TIER))}
+    wanted = {t.code: _wire_tier(t) for t in rules.tiers}
+    rank_of_new = {t.rank: t.code for t in wanted.values()}
+    moving = [
+        code
+        for code, row in stored.items()
+        if (code in wanted and wanted[code].rank != row.rank)
+        or (code not in wanted and rank_of_new.get(row.rank) not in (None, code))
+    ]
+    for n, code in enumerate(sorted(moving)):  # parked outside the wire's range, within this transaction
+        conn.execute(update(TIER).where(TIER.c.code == code).values(rank=-1 - n))
+    used = set(rank_of_new) | {r.rank for c, r in stored.items() if c not in wanted and c not in moving}
+    free = (rank for rank in range(MAX_TIER_RANK, -1, -1) if rank not in used)
+    for code in sorted(c for c in moving if c not in wanted):  # out of the way first
+        dropped = WireTier.model_validate(dict(stored[code]._mapping) | {"rank": next(free)})
+        club.put_tier(conn, pub, dropped)
+    for tier in wanted.values():
+        row = stored.get(tier.code)
+        if row is None or WireTier.model_validate(dict(row._mapping)) != tier:
+            club.put_tier(conn, pub, tier)
+
+
+def _put_grant_settings(conn: Connection, pub: Publisher, rules: RuleSet) -> None:
+    grant = rules.offline_grant
+    wanted = {
+        "grant_share_percent": str(grant.share_percent),
+        "grant_cap_points": str(grant.max_points),
+        "grant_ttl_s": str(grant.hours * 3600),
+    }
+    have = club.settings(conn)
+    for key, value in wanted.items():
+        if have.get(key) != value:
+            club.put_setting(conn, pub, key, value)
