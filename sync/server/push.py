@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, exc, or_, select, update
 
+from app.domain import bonus
+from app.domain.ledger import EntryKind
 from sync.protocol import (
     CardItem,
     ChainProblem,
@@ -34,7 +36,7 @@ from sync.server import balances, events, members
 from sync.server.alerts import raise_alert
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
-from sync.server.models import BRANCH, DEVICE, ENTRY, ITEM, REJECTED
+from sync.server.models import BRANCH, DEVICE, ENTRY, ITEM, REJECTED, TIER
 from sync.server.sequence import Publisher
 
 _ENTRY_FIELDS = tuple(WireEntry.model_fields)
@@ -279,7 +281,11 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
             results[i] = _against_rejected(conn, state, entry, kept)
         else:
             new.append(i)
+    _refuse_repeated_bonuses(conn, entries, new, refusals)
     inserted = _insert_entries(conn, state, [entries[i] for i in new if refusals[i] is None])
+    _lost_bonus_races(
+        conn, entries, [i for i in new if refusals[i] is None and entries[i].id not in inserted], refusals
+    )
     inserted |= _insert_rejected(conn, state, [(entries[i], refusals[i] or "") for i in new if refusals[i]])
     for i in new:
         entry, refusal = entries[i], refusals[i]
@@ -293,7 +299,9 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
     accepted = [entries[i] for i in stored_now if refusals[i] is None]
     for entry in accepted:
         state.tickets["entry", entry.id] = state.pub.entry(entry.id)
-    balances.apply(conn, state.pub, [e.to_entry() for e in accepted])
+    ledger_entries = [e.to_entry() for e in accepted]
+    balances.apply(conn, state.pub, ledger_entries)
+    members.apply_tier_changes(conn, state.pub, ledger_entries)
     return [results[i] for i in range(len(entries))]
 
 
@@ -315,6 +323,12 @@ def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
     branch_ids = {e.branch_id for e in entries}
     in_branches = select(BRANCH.c.id).where(one_of(conn, BRANCH.c.id, branch_ids))
     known_branches = set(conn.execute(in_branches).scalars())
+    tier_refs = {e.invoice_ref or "" for e in entries if e.kind is EntryKind.TIER_CHANGE}
+    known_tiers = (
+        set(conn.execute(select(TIER.c.code).where(one_of(conn, TIER.c.code, tier_refs))).scalars())
+        if tier_refs
+        else set()
+    )
     reasons: list[str | None] = []
     for entry in entries:
         if not entry.hash_holds():
@@ -325,9 +339,71 @@ def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
             reasons.append("unknown_member")
         elif entry.branch_id not in known_branches:
             reasons.append("unknown_branch")
+        elif entry.kind is EntryKind.TIER_CHANGE and entry.invoice_ref not in known_tiers:
+            reasons.append("unknown_tier")  # the member's tier would name nothing
         else:
             reasons.append(None)
     return reasons
+
+
+BONUS_ALREADY_GRANTED = "bonus_already_granted"
+
+
+def _once_only_bonus(entry: WireEntry) -> bool:
+    return (
+        entry.kind is EntryKind.BONUS and bool(entry.invoice_ref) and bonus.once_only(entry.invoice_ref or "")
+    )
+
+
+def _refuse_repeated_bonuses(
+    conn: Connection, entries: list[WireEntry], new: list[int], refusals: list[str | None]
+) -> None:
+    """A bonus whose key the member already holds (app.domain.bonus: one grant per member and key) is set
+    aside, whichever device granted it first; so is the second of two in one batch."""
+    candidates = [i for i in new if refusals[i] is None and _once_only_bonus(entries[i])]
+    if not candidates:
+        return
+    member_ids = {entries[i].member_id for i in candidates}
+    refs = {entries[i].invoice_ref for i in candidates}
+    rows = conn.execute(
+        select(ENTRY.c.member_id, ENTRY.c.invoice_ref).where(
+            ENTRY.c.kind == EntryKind.BONUS.value,
+            one_of(conn, ENTRY.c.member_id, member_ids),
+            one_of(conn, ENTRY.c.invoice_ref, refs),
+        )
+    )
+    held = {(r.member_id, r.invoice_ref) for r in rows}
+    for i in candidates:
+        key = (entries[i].member_id, entries[i].invoice_ref)
+        if key in held:
+            refusals[i] = BONUS_ALREADY_GRANTED
+        held.add(key)
+
+
+def _lost_bonus_races(
+    conn: Connection, entries: list[WireEntry], missed: list[int], refusals: list[str | None]
+) -> None:
+    """Bonuses the unique bonus index kept out although no row held their id or slot: another push granted
+    the same key and committed while this one ran. They are set aside like any repeated bonus."""
+    bonuses = [i for i in missed if _once_only_bonus(entries[i])]
+    if not bonuses:
+        return
+    ids = {entries[i].id for i in bonuses}
+    device_id = entries[bonuses[0]].device_id
+    seqs = {entries[i].device_seq for i in bonuses}
+    taken = conn.execute(
+        select(ENTRY.c.id, ENTRY.c.device_id, ENTRY.c.device_seq).where(
+            or_(
+                one_of(conn, ENTRY.c.id, ids),
+                and_(ENTRY.c.device_id == device_id, one_of(conn, ENTRY.c.device_seq, seqs)),
+            )
+        )
+    ).all()
+    taken_ids = {r.id for r in taken}
+    taken_slots = {r.device_seq for r in taken if r.device_id == device_id}
+    for i in bonuses:
+        if entries[i].id not in taken_ids and entries[i].device_seq not in taken_slots:
+            refusals[i] = BONUS_ALREADY_GRANTED
 
 
 def _insert_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> set[str]:
