@@ -3,9 +3,10 @@
 
 The club is not re-invented here: the terminal's own seeder (app.services.demo) builds it in a throwaway
 terminal data dir, through the terminal's use cases, and this module imports what it made — tiers,
-branches, staff with their PIN hashes, the demo's two devices (numbers 000 and 001), club keys,
-settings, members, photos, cards, revocations, the demo's party and its guest list, and the whole ledger,
-chains intact — and gives every record its server sequence number. The numbers (balances, card numbers,
+branches, the programme's rule sets (same version numbers), staff with their PIN hashes, the demo's two
+devices (numbers 000 and 001), club keys, settings, members, photos, cards, revocations, the demo's party
+and its guest list, and the whole ledger, chains intact — and gives every record its server sequence
+number. The numbers (balances, card numbers,
 hashes) are therefore the terminal demo's, exactly. Publication order: reference data, then each member
 with its photo and cards, then revocations, events and invitations, then entries in the order the
 terminal wrote them, so a member always precedes the entries that name it.
@@ -42,7 +43,9 @@ from sync.protocol import (
     WireTier,
 )
 from sync.protocol import b64encode as b64
+from sync.rules import from_body
 from sync.server import balances, club, events, members
+from sync.server import rules as rule_sets
 from sync.server.alerts import audit
 from sync.server.db import Database, dialect_insert
 from sync.server.models import BRANCH, DEVICE, ENTRY, MEMBER, PHOTO, TIER
@@ -112,6 +115,7 @@ def _read_terminal(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
                 "revocations": _rows(conn, schema.CardRevocationRow.__table__, "at_us", "id"),
                 "events": _rows(conn, schema.EventRow.__table__, "starts_at_us", "id"),
                 "invitations": _rows(conn, schema.InvitationRow.__table__, "event_id", "id"),
+                "rule_sets": _rows(conn, schema.RuleSetRow.__table__, "version"),
                 # the order the terminal wrote them in: the history as it happened
                 "entries": _rows(conn, entry, literal_column("rowid")),
             }
@@ -125,6 +129,7 @@ def _read_terminal(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
 def _import(conn: Connection, data: dict[str, list[dict[str, Any]]], now_us: int) -> dict[str, int]:
     pub = Publisher(now_us)
     prefix = _import_reference(conn, pub, data)
+    _import_rule_sets(conn, pub, data["rule_sets"])
     _import_devices(conn, pub, data, prefix, now_us)
     _import_members(conn, pub, data, now_us)
     for row in data["revocations"]:
@@ -159,6 +164,15 @@ def _import_reference(conn: Connection, pub: Publisher, data: dict[str, list[dic
         fields = {k: row[k] for k in WireStaff.model_fields}
         club.put_staff(conn, pub, WireStaff.model_validate(fields))
     return club.setting(conn, "club_card_prefix")
+
+
+def _import_rule_sets(conn: Connection, pub: Publisher, rows: list[dict[str, Any]]) -> None:
+    """The demo's programme, under the same version numbers (the entries name them): an empty database's
+    next versions are 1, 2 … as the terminal's."""
+    for row in rows:
+        saved = rule_sets.save(conn, pub, from_body(json.loads(row["body"])), "demo")
+        if saved.version != row["version"]:
+            raise RuntimeError(f"the demo's rule set {row['version']} would be saved as {saved.version}")
 
 
 def _import_devices(

@@ -4,7 +4,7 @@
 `run(conn, now_us)` is the club's daily chore (`bashgah-server programme run`, and `serve` runs it once
 a day: sync.server.cli). Under the current rule set it writes, per member:
 - an `expire` entry for the points whose time has come (app.domain.expiry.due, FIFO; reason "expired");
-- a `tier_change` entry when a review moves the member down (app.domain.tiering.review; invoice_ref the
+- a `tier_change` entry when a review moves the member down (app.domain.tiering.review_member; invoice_ref the
   new tier, reason "review"), which moves the member's tier in the member table too.
 Both name the rule set's version. They are sealed in the server's own device chain (device code SERVER,
 made on first use and published like any device, so terminals' device foreign key holds), stored like
@@ -109,9 +109,9 @@ def _decide(
         drafts.append(_draft(rules, member, EntryKind.EXPIRE, now_us, points_delta=-due, reason=EXPIRED))
         summary.expired_members += 1
         summary.expired_points += due
-    held = tiering.standing(member.tier_code, entries)
-    total = tiering.qualifying(entries, rules, now_us)
-    lower = tiering.review(rules, held, total, now_us)
+    # the member's tier_code is where they joined until a tier_change entry moves it (members.put_member)
+    held = tiering.standing(member.tier_code, entries, member.joined_at_us)
+    lower = tiering.review_member(rules, held, entries, now_us)
     if lower is not None and lower.code != held.code:
         drafts.append(
             _draft(rules, member, EntryKind.TIER_CHANGE, now_us, invoice_ref=lower.code, reason=REVIEW)

@@ -461,3 +461,18 @@ def test_quote_at_t0_uses_the_rule_sets_calendar(client, club_db, admin):
     put_rules(client, admin, RULES)
     sale = {"branch_code": "THR", "tier_code": "bronze", "amount_rials": 1_000_000, "at_us": T0}
     assert client.post("/v1/admin/rules/quote", json=sale, headers=admin).json()["points"] == 10
+
+
+def test_the_demo_club_brings_its_programme(db, client):
+    """The server's demo publishes the terminal demo's rule set under its number; the daily run works on it
+    and, run again at the same moment, writes nothing."""
+    from sync.server import demo, programme
+
+    demo.seed(db, T0, members_count=12)
+    admin = bearer(admin_token(db))
+    current = client.get("/v1/admin/rules", headers=admin).json()
+    assert current["version"] == 1 and current["created_by"] == "demo"
+    assert {t["code"] for t in current["body"]["tiers"]} == {"bronze", "silver", "gold"}
+    later = T0 + 400 * 86_400_000_000
+    db.write(lambda conn: programme.run(conn, later))
+    assert db.write(lambda conn: programme.run(conn, later)).entries == []
