@@ -57,12 +57,12 @@ from app.services.checkout import SaleRequest, SaleResult, record_sale
 from app.services.identify import MemberProfile
 from app.services.spending import SpendOverride
 from app.ui.context import UiContext
-from app.ui.format import PERSIAN_GROUP, isolated, number, points_text, toman_text
+from app.ui.format import PERSIAN_GROUP, number, points_text, toman_text
 from app.ui.messages import club_error_text
 from app.ui.spend_limit import SpendLimit, read_spend_limit
 from app.ui.views.member import ProgrammeText, read_standing
 from app.ui.widgets.banner import BannerKind, BannerWidget
-from app.ui.widgets.programme_panel import percent_text
+from app.ui.widgets.programme_panel import percent_text, signed_toman_text
 from app.ui.widgets.style import TOUCH_HEIGHT, touch_button
 
 if TYPE_CHECKING:
@@ -882,7 +882,7 @@ class CheckoutView(QWidget):
         self.wallet_cap_label.setText(directed(self._wallet_cap_text(standing), lang))
         self.wallet_pay_value.setText(directed(toman_text(self.wallet_paid_rials, lang), lang))
         cashback = priced.cashback_rials if priced is not None else 0
-        cashback_text = isolated("+") + toman_text(cashback, lang) if cashback else toman_text(0, lang)
+        cashback_text = signed_toman_text(cashback, lang) if cashback else toman_text(0, lang)
         if cashback and standing.rules.cashback.from_next_day:
             cashback_text = self.tr("{amount}, spendable from tomorrow").format(amount=cashback_text)
         self.cashback_value.setText(directed(cashback_text, lang))

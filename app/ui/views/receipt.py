@@ -47,6 +47,7 @@ from app.ui.views.checkout import action_button, directed, make_label, name_isol
 from app.ui.views.member import ProgrammeText
 from app.ui.widgets.badge import tier_colour
 from app.ui.widgets.celebration import CelebrationWidget
+from app.ui.widgets.programme_panel import signed_toman_text
 from app.ui.widgets.style import touch_button
 
 QR_SIZE_PX = 240
@@ -492,7 +493,7 @@ class ReceiptView(QWidget):
             }
         cashback = ""
         if sale.cashback_rials:
-            amount = isolated("+") + toman_text(sale.cashback_rials, lang)
+            amount = signed_toman_text(sale.cashback_rials, lang)
             later = self._rules is not None and self._rules.cashback.from_next_day
             cashback = (
                 self.tr("Cashback: {amount} to the wallet, spendable from tomorrow")

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from app.domain.digits import to_persian_digits
+from app.ui.format import LRI, PDI, toman_text
 from app.ui.widgets.style import align_start, scaled_font
 
 PANEL_WIDTH = 360
@@ -156,12 +157,18 @@ class ProgrammePanel(QFrame):
 
 
 def multiplier_text(percent: int, lang: str) -> str:
-    """An earning multiplier as people say it: 125 → "×1.25", 150 → "×1.5", 200 → "×2"."""
+    """An earning multiplier as people say it: 125 → "×1.25", 150 → "×1.5", 200 → "×2" (kept whole and
+    left-to-right inside Persian text, where the sign would otherwise land after the number)."""
     whole, rest = divmod(percent, 100)
     text = str(whole) + (f".{rest:02d}".rstrip("0") if rest else "")
     if lang == "fa":
         text = to_persian_digits(text).replace(".", "٫")
-    return "×" + text
+    return f"{LRI}×{text}{PDI}"
+
+
+def signed_toman_text(rials: int, lang: str) -> str:
+    """An amount credited: "+1,700 Toman", the sign inside the number's left-to-right isolate."""
+    return toman_text(rials, lang).replace(LRI, LRI + "+", 1)
 
 
 def percent_text(value: int, lang: str) -> str:
