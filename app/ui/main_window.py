@@ -4,7 +4,8 @@ a status bar, card taps routed to the member they name (or, at the door, to the 
 idle lock.
 
 An event host logs in straight to the door (`DoorView`); a manager or admin opens it with F7 and goes back
-to the till with F7.
+to the till with F7. On the member screen F3 sells a membership card and F4 gives a reward (the club's
+programme, app.ui.dialogs.membership / rewards); F8's manager tools include a brand-ambassador grant.
 
 Navigation lives here and only here; views emit signals. Card events arrive through the CardBridge's
 queued signal; identifying a card and loading a member run on the worker. Whatever writes something the
@@ -19,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStackedWidget, QWidget
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMenu, QStackedWidget, QWidget
 
 from app.cards.base import CardEvent, CardEventKind
 from app.domain.branch import Branch
@@ -60,6 +62,9 @@ _AFTER_LOGIN = (
 # while the UI thread built widgets crashed PySide 6.11 now and then (the first checkout's constructor)
 _VIEWS_AFTER_LOGIN = ("app.ui.views.checkout", "app.ui.views.receipt")
 _ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
+# Keys of the member screen that open the programme's dialogs (F5 / Enter checkout, F8 manager and Esc are
+# the view's own; F7, F9, F10 and F12 are the window's everywhere)
+MEMBERSHIP_KEY, REWARDS_KEY = Qt.Key.Key_F3, Qt.Key.Key_F4
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,7 @@ class MainWindow(QMainWindow):
         self._checkout: CheckoutView | None = None  # built on first use: see `checkout`
         self._receipt: ReceiptView | None = None
         self._door: DoorView | None = None  # built when a host (or a manager, F7) first opens it
+        self._member_dialog: QDialog | None = None  # the programme dialog opened last (F3, F4, ambassador)
         for view in (self.login, self.idle, self.member):
             self.stack.addWidget(view)
         self.setCentralWidget(self.stack)
@@ -152,6 +158,7 @@ class MainWindow(QMainWindow):
         self.member.checkout_requested.connect(self.start_checkout)
         self.member.back_requested.connect(self.show_idle)
         self.member.manager_requested.connect(self.open_manager_actions)
+        self.member.installEventFilter(self)  # F3 / F4: the programme's dialogs (see `_member_key`)
         bridge.card_presented.connect(self.on_card_presented)
         bridge.readers_changed.connect(lambda _event: self.status.retranslate())
         self.ctx.session.staff_changed.connect(self._watch_activity)
@@ -208,7 +215,18 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in _ACTIVITY:
             self._idle_timer.start()  # any activity postpones the lock
+        if watched is self.member and event.type() == QEvent.Type.KeyPress:
+            return self._member_key(event)
         return False
+
+    def _member_key(self, event: QKeyEvent) -> bool:
+        """F3 and F4 on the member screen (keys of the window, not shortcuts: the door and the receipt
+        give F3 / F4 other meanings, and the view stays unaware of the dialogs)."""
+        key = event.key()
+        if event.modifiers() != Qt.KeyboardModifier.NoModifier or key not in (MEMBERSHIP_KEY, REWARDS_KEY):
+            return False
+        (self.open_membership if key == MEMBERSHIP_KEY else self.open_rewards)()
+        return True
 
     # ---------------------------------------------------------------- screens
 
@@ -431,16 +449,72 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         reverse = menu.addAction(self.tr("Reverse an entry…"))
         adjust = menu.addAction(self.tr("Adjust points…"))
+        ambassador = menu.addAction(self.tr("Brand ambassador points…"))
         chosen = menu.exec(self.member.mapToGlobal(self.member.rect().center()))
         if chosen is reverse:
             dialog: QWidget = ReverseDialog(self.ctx, profile, self)
         elif chosen is adjust:
             dialog = AdjustDialog(self.ctx, profile, self)
+        elif chosen is ambassador:
+            self.open_ambassador()
+            return
         else:
             return
         dialog.finished.connect(lambda _code: self.back_to_member())
         dialog.finished.connect(self.on_data_written)  # harmless when nothing was written
         dialog.open()
+
+    # ---------------------------------------------------------------- the club's programme
+
+    def _member_on_screen(self) -> MemberScreen | None:
+        """The member shown, when the member screen is what shows and someone is logged in."""
+        if self.ctx.session.staff is None or self.stack.currentWidget() is not self.member:
+            return None
+        return self._screen
+
+    def open_membership(self) -> None:
+        """F3 on the member screen: sell (or renew) a membership card, points off in whole steps."""
+        from app.ui.dialogs.membership import MembershipDialog
+
+        screen = self._member_on_screen()
+        if screen is None:
+            return
+        dialog = MembershipDialog(self.ctx, screen.profile, earn_only=screen.earn_only, parent=self)
+        dialog.membership_bought.connect(self.on_data_written)
+        self._open_member_dialog(dialog)
+
+    def open_rewards(self) -> None:
+        """F4 on the member screen: give a reward from this branch's catalogue for points."""
+        from app.ui.dialogs.rewards import RewardsDialog
+
+        screen = self._member_on_screen()
+        if screen is None:
+            return
+        dialog = RewardsDialog(self.ctx, screen.profile, earn_only=screen.earn_only, parent=self)
+        dialog.reward_redeemed.connect(self.on_data_written)
+        self._open_member_dialog(dialog)
+
+    def open_ambassador(self) -> None:
+        """From F8's manager tools: a brand-ambassador grant (a manager's PIN, a reason, within the caps)."""
+        from app.ui.dialogs.programme import AmbassadorDialog
+
+        screen = self._member_on_screen()
+        if screen is None:
+            return
+        dialog = AmbassadorDialog(self.ctx, screen.profile, self)
+        dialog.ambassador_granted.connect(self.on_data_written)
+        self._open_member_dialog(dialog)
+
+    def _open_member_dialog(self, dialog: QDialog) -> None:
+        """Open a dialog on the member shown; when it closes the member screen is read again (balances)."""
+        self._member_dialog = dialog
+        dialog.finished.connect(lambda _code: self.back_to_member())
+        dialog.open()
+
+    def member_dialog(self) -> QDialog | None:
+        """The programme dialog opened last, while it is open (tests drive it)."""
+        dialog = self._member_dialog
+        return dialog if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible() else None
 
     def _show_error(self, error: BaseException) -> None:
         self.idle.show_refusal(self.tr("Not found"), club_error_text(error, self.ctx.session.lang))
