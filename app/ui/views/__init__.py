@@ -19,14 +19,19 @@ Views:
 - member.MemberView: `show_member(profile: MemberProfile, photo: QImage | bytes | None, earn_only: bool)`
   (the window decodes the photo on the worker): large photo, name, tier badge, points, wallet, member
   since, birthday flag, last entries with an unsynced marker; tells the sync worker (if any) the member
-  was seen, so their offline grant is kept fresh. Signals `checkout_requested()`,
-  `back_requested()`, `manager_requested()`.
+  was seen, so their offline grant is kept fresh. Then it reads the member's standing in the club's
+  programme on the worker itself (`app.services.programme.standing`) and fills the panel beside the photo
+  (tier privileges, paid membership, progress, tier kept until, next expiry, cashback spendable from
+  tomorrow, campaigns now); `standing()`. Signals `checkout_requested()`, `back_requested()`,
+  `manager_requested()`, `programme_shown(str member id)`.
 - checkout.CheckoutView: `start(profile: MemberProfile, branch: Branch, tier: Tier, earn_only: bool)`:
   amount in Toman (stored as rials), live points preview, optional redemption with its cap and the
-  discount it gives, Enter records the sale. Signals `sale_recorded(SaleResult)`, `cancelled()`,
-  `refused(str code)`. Enrolled (`ctx.sync`): the cap follows the server (online) or the member's grant
-  (offline), nothing for a restricted member; F8 emits `override_requested()` and the window hands the
-  manager's `SpendOverride` back to `apply_override` (or calls `on_override_declined`).
+  discount it gives, Enter records the sale. Under a published rule set (the standing, read on the worker
+  at `start`): the rule set's pricing with campaigns and cashback, the cashback wallet (F3, capped) and the
+  product category (F4). Signals `sale_recorded(SaleResult)`, `cancelled()`, `refused(str code)`,
+  `standing_loaded(Standing)`. Enrolled (`ctx.sync`): the cap follows the server (online) or the
+  member's grant (offline), nothing for a restricted member; F8 emits `override_requested()` and the
+  window hands the manager's `SpendOverride` back to `apply_override` (or calls `on_override_declined`).
 - door.DoorView: the event door for a host (`start()` loads the open events: a chooser, "no event", or the
   prompt). `present_card(CardEvent)` / `present_qr(text)` run `app.services.door` on the worker and show
   one verdict (colour, photo, name, tier, invitation, plus-ones, when and at which door) with its tone
@@ -35,5 +40,7 @@ Views:
   `attendance_exported(str)`, `leave_requested()`; the window answers with `on_undo_finished(bool)` and
   `export_attendance(path)`.
 - receipt.ReceiptView: `show_sale(result: SaleResult, member: Member)`: "150 points added", new
-  balance, QR of the sale's entry id; print to an ESC/POS printer, save as PDF. Signal `done()`.
+  balance, QR of the sale's entry id; print to an ESC/POS printer, save as PDF. Under a rule set: wallet
+  paid, cashback, campaigns, bonuses, the wallet's balance, the upgrade celebration (no click), the survey
+  (keys or buttons 1–5, `rated(BonusResult)`). Signal `done()`.
 """
