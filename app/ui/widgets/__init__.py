@@ -7,6 +7,9 @@
 - banner.BannerWidget: a red (error), amber (warning) or blue (info) band: big title, what to do.
 - badge.TierBadgeWidget: the tier's name on a pill coloured per tier code; `tier_colour(code)`.
 - glyph.TapGlyphWidget: a drawn "tap a card / scan a QR" picture (no image files).
+- programme_panel.ProgrammePanel: a member's place in the programme: a heading in the tier's colour and
+  short lines (`set_line(Line, text, Tone)`), a thin progress bar; `multiplier_text`, `percent_text`.
+- celebration.CelebrationWidget: "Upgraded to Gold!" on the tier's colour, a short animation, no click.
 
 They hold no text of their own: callers pass translated strings, so `retranslate` stays in the views.
 """
