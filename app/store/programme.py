@@ -24,7 +24,11 @@ from app.store.schema import RuleSetRow
 RULE_SET = RuleSetRow.__table__
 _LATEST_SQL = "SELECT max(version) FROM rule_set"
 _BODY_SQL = "SELECT body FROM rule_set WHERE version = ?"
-_PARSED: dict[int, RuleSet] = {}
+# Parsed versions, keyed by what tells one stored version from another (one process may open several
+# data dirs, whose version 1 differ): the number, when it arrived, the body's length. Bounded.
+_KEY_SQL = "SELECT received_at_us, length(body) FROM rule_set WHERE version = ?"
+_PARSED: dict[tuple[int, int, int], RuleSet] = {}
+_PARSED_MAX = 64
 
 
 def put(conn: Connection, rules: RuleSet, body: dict[str, Any], now_us: int) -> None:
@@ -63,14 +67,18 @@ def version(conn: Tx, number: int | None) -> RuleSet:
     """A version by number; None or 0 (entries from before rule sets) and unknown ones: version 0."""
     if not number:
         return legacy(conn)
-    found = _PARSED.get(number)
+    stored = driver(conn).execute(_KEY_SQL, (number,)).fetchone()
+    if stored is None:
+        return legacy(conn)
+    key = (number, stored[0], stored[1])
+    found = _PARSED.get(key)
     if found is None:
-        row = driver(conn).execute(_BODY_SQL, (number,)).fetchone()
-        if row is None:
-            return legacy(conn)
         from sync.rules import from_body  # the body's format is the wire's (one codec, both ends)
 
-        found = _PARSED[number] = from_body(json.loads(row[0]))
+        body = driver(conn).execute(_BODY_SQL, (number,)).fetchone()[0]
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        found = _PARSED[key] = from_body(json.loads(body))
     return found
 
 
