@@ -45,6 +45,45 @@
     </message>
 </context>
 <context>
+    <name>AmbassadorDialog</name>
+    <message>
+        <source>Type the points to grant.</source>
+        <translation>Type the points to grant.</translation>
+    </message>
+    <message>
+        <source>Granted {points}. New balance: {balance}.</source>
+        <translation>Granted {points}. New balance: {balance}.</translation>
+    </message>
+    <message>
+        <source>Brand ambassador points</source>
+        <translation>Brand ambassador points</translation>
+    </message>
+    <message>
+        <source>Grant {name} points as a brand ambassador. A manager approves it with their PIN; the reason and their name are kept in the ledger.</source>
+        <translation>Grant {name} points as a brand ambassador. A manager approves it with their PIN; the reason and their name are kept in the ledger.</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>Close (Enter)</translation>
+    </message>
+    <message>
+        <source>Grant (Enter)</source>
+        <translation>Grant (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>At most {now} now: {per_grant} a grant, and {per_month} for one member within 30 days.</source>
+        <translation>At most {now} now: {per_grant} a grant, and {per_month} for one member within 30 days.</translation>
+    </message>
+</context>
+<context>
     <name>ApprovalForm</name>
     <message>
         <source>cashier</source>
@@ -126,6 +165,26 @@
         <translation>Manager override: F8.</translation>
     </message>
     <message>
+        <source>Pay from the cashback wallet, Toman (F3)</source>
+        <translation>Pay from the cashback wallet, Toman (F3)</translation>
+    </message>
+    <message>
+        <source>Product category (F4)</source>
+        <translation>Product category (F4)</translation>
+    </message>
+    <message>
+        <source>From the wallet</source>
+        <translation>From the wallet</translation>
+    </message>
+    <message>
+        <source>Cashback</source>
+        <translation>Cashback</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>No category</translation>
+    </message>
+    <message>
         <source>Record sale (Enter)</source>
         <translation>Record sale (Enter)</translation>
     </message>
@@ -144,6 +203,34 @@
     <message>
         <source>Balance: {points}</source>
         <translation>Balance: {points}</translation>
+    </message>
+    <message>
+        <source>{amount}, spendable from tomorrow</source>
+        <translation>{amount}, spendable from tomorrow</translation>
+    </message>
+    <message>
+        <source>Campaigns: {campaigns}</source>
+        <translation>Campaigns: {campaigns}</translation>
+    </message>
+    <message>
+        <source>Running now: {campaigns}</source>
+        <translation>Running now: {campaigns}</translation>
+    </message>
+    <message>
+        <source>The wallet cannot be spent with this card now.</source>
+        <translation>The wallet cannot be spent with this card now.</translation>
+    </message>
+    <message>
+        <source>Nothing in the wallet can be spent today.</source>
+        <translation>Nothing in the wallet can be spent today.</translation>
+    </message>
+    <message>
+        <source>At most {amount} from the wallet on this sale: up to {percent} of what is left to pay, and no more than is spendable now ({available}).</source>
+        <translation>At most {amount} from the wallet on this sale: up to {percent} of what is left to pay, and no more than is spendable now ({available}).</translation>
+    </message>
+    <message>
+        <source>{amount} more from tomorrow.</source>
+        <translation>{amount} more from tomorrow.</translation>
     </message>
     <message>
         <source>Restricted member: no points can be spent</source>
@@ -728,6 +815,10 @@
         <translation>Adjust points…</translation>
     </message>
     <message>
+        <source>Brand ambassador points…</source>
+        <translation>Brand ambassador points…</translation>
+    </message>
+    <message>
         <source>Not found</source>
         <translation>Not found</translation>
     </message>
@@ -823,6 +914,38 @@
         <translation>The revocation list is old: sync the terminal before spending points or cashback.</translation>
     </message>
     <message>
+        <source>Now: {campaigns}</source>
+        <translation>Now: {campaigns}</translation>
+    </message>
+    <message>
+        <source>{amount} spendable from tomorrow</source>
+        <translation>{amount} spendable from tomorrow</translation>
+    </message>
+    <message>
+        <source>{plan} valid until {date}</source>
+        <translation>{plan} valid until {date}</translation>
+    </message>
+    <message>
+        <source>Top tier</source>
+        <translation>Top tier</translation>
+    </message>
+    <message>
+        <source>{amount} to {tier}</source>
+        <translation>{amount} to {tier}</translation>
+    </message>
+    <message>
+        <source>{tier} kept until {date}</source>
+        <translation>{tier} kept until {date}</translation>
+    </message>
+    <message>
+        <source>{points} are due to expire at the next sync</source>
+        <translation>{points} are due to expire at the next sync</translation>
+    </message>
+    <message>
+        <source>{points} expire on {date}</source>
+        <translation>{points} expire on {date}</translation>
+    </message>
+    <message>
         <source>none yet</source>
         <translation>none yet</translation>
     </message>
@@ -888,6 +1011,137 @@
     </message>
 </context>
 <context>
+    <name>MembershipDialog</name>
+    <message>
+        <source>Manager override: F8.</source>
+        <translation>Manager override: F8.</translation>
+    </message>
+    <message>
+        <source>Choose a membership card.</source>
+        <translation>Choose a membership card.</translation>
+    </message>
+    <message>
+        <source>{card} renewed: it now runs until {date}.</source>
+        <translation>{card} renewed: it now runs until {date}.</translation>
+    </message>
+    <message>
+        <source>{card} bought: valid until {date}.</source>
+        <translation>{card} bought: valid until {date}.</translation>
+    </message>
+    <message>
+        <source>Paid {amount}. New balance: {points}.</source>
+        <translation>Paid {amount}. New balance: {points}.</translation>
+    </message>
+    <message>
+        <source>Membership card</source>
+        <translation>Membership card</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>Card</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>Term</source>
+        <translation>Term</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>Tier</translation>
+    </message>
+    <message>
+        <source>Points towards it</source>
+        <translation>Points towards it</translation>
+    </message>
+    <message>
+        <source>List price</source>
+        <translation>List price</translation>
+    </message>
+    <message>
+        <source>Points discount</source>
+        <translation>Points discount</translation>
+    </message>
+    <message>
+        <source>To pay</source>
+        <translation>To pay</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>Close (Enter)</translation>
+    </message>
+    <message>
+        <source>Buy (Enter)</source>
+        <translation>Buy (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Manager override (F8)</source>
+        <translation>Manager override (F8)</translation>
+    </message>
+    <message>
+        <source>The club sells no membership cards.</source>
+        <translation>The club sells no membership cards.</translation>
+    </message>
+    <message>
+        <source>{name} holds {points}.</source>
+        <translation>{name} holds {points}.</translation>
+    </message>
+    <message>
+        <source>Their {card} runs until {date}.</source>
+        <translation>Their {card} runs until {date}.</translation>
+    </message>
+    <message>
+        <source>No membership card runs now.</source>
+        <translation>No membership card runs now.</translation>
+    </message>
+    <message>
+        <source>{days} days</source>
+        <translation>{days} days</translation>
+    </message>
+    <message>
+        <source>{percent}% points</source>
+        <translation>{percent}% points</translation>
+    </message>
+    <message>
+        <source>{percent}% off</source>
+        <translation>{percent}% off</translation>
+    </message>
+    <message>
+        <source>{percent}% cashback</source>
+        <translation>{percent}% cashback</translation>
+    </message>
+    <message>
+        <source>While it runs, the member counts as {tier}: {perks}.</source>
+        <translation>While it runs, the member counts as {tier}: {perks}.</translation>
+    </message>
+    <message>
+        <source>This card can only earn points: none go towards a membership until the terminal has an up-to-date list of revoked cards.</source>
+        <translation>This card can only earn points: none go towards a membership until the terminal has an up-to-date list of revoked cards.</translation>
+    </message>
+    <message>
+        <source>Up to {points}: each {step} take {percent}% off, at most {most}% off.</source>
+        <translation>Up to {points}: each {step} take {percent}% off, at most {most}% off.</translation>
+    </message>
+    <message>
+        <source>Renews the running card until {date}.</source>
+        <translation>Renews the running card until {date}.</translation>
+    </message>
+    <message>
+        <source>Replaces the running {card}; valid until {date}.</source>
+        <translation>Replaces the running {card}; valid until {date}.</translation>
+    </message>
+    <message>
+        <source>Valid until {date}.</source>
+        <translation>Valid until {date}.</translation>
+    </message>
+</context>
+<context>
     <name>OverrideDialog</name>
     <message>
         <source>Manager override</source>
@@ -916,6 +1170,97 @@
     <message>
         <source>Cancel (Esc)</source>
         <translation>Cancel (Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>ProgrammeText</name>
+    <message>
+        <source>{multiplier} points</source>
+        <translation>{multiplier} points</translation>
+    </message>
+    <message>
+        <source>{percent} off at the till</source>
+        <translation>{percent} off at the till</translation>
+    </message>
+    <message>
+        <source>{tier}: {privileges}</source>
+        <translation>{tier}: {privileges}</translation>
+    </message>
+    <message>
+        <source>Free: {services}</source>
+        <translation>Free: {services}</translation>
+    </message>
+    <message>
+        <source>Upgraded to {tier}!</source>
+        <translation>Upgraded to {tier}!</translation>
+    </message>
+    <message>
+        <source>Clothing</source>
+        <translation>Clothing</translation>
+    </message>
+    <message>
+        <source>Cosmetics</source>
+        <translation>Cosmetics</translation>
+    </message>
+    <message>
+        <source>Food</source>
+        <translation>Food</translation>
+    </message>
+    <message>
+        <source>Electronics</source>
+        <translation>Electronics</translation>
+    </message>
+    <message>
+        <source>Books</source>
+        <translation>Books</translation>
+    </message>
+    <message>
+        <source>Shoes</source>
+        <translation>Shoes</translation>
+    </message>
+    <message>
+        <source>Accessories</source>
+        <translation>Accessories</translation>
+    </message>
+    <message>
+        <source>Home</source>
+        <translation>Home</translation>
+    </message>
+    <message>
+        <source>Toys</source>
+        <translation>Toys</translation>
+    </message>
+    <message>
+        <source>Sports</source>
+        <translation>Sports</translation>
+    </message>
+    <message>
+        <source>Birthday bonus</source>
+        <translation>Birthday bonus</translation>
+    </message>
+    <message>
+        <source>Welcome bonus for a referred member</source>
+        <translation>Welcome bonus for a referred member</translation>
+    </message>
+    <message>
+        <source>Referral bonus</source>
+        <translation>Referral bonus</translation>
+    </message>
+    <message>
+        <source>Signup bonus</source>
+        <translation>Signup bonus</translation>
+    </message>
+    <message>
+        <source>Survey bonus</source>
+        <translation>Survey bonus</translation>
+    </message>
+    <message>
+        <source>Ambassador bonus</source>
+        <translation>Ambassador bonus</translation>
+    </message>
+    <message>
+        <source>Bonus</source>
+        <translation>Bonus</translation>
     </message>
 </context>
 <context>
@@ -977,6 +1322,18 @@
         <translation>Print (F6)</translation>
     </message>
     <message>
+        <source>How was it? Rate 1–5</source>
+        <translation>How was it? Rate 1–5</translation>
+    </message>
+    <message>
+        <source>{points} points, thank you!</source>
+        <translation>{points} points, thank you!</translation>
+    </message>
+    <message>
+        <source>Thank you!</source>
+        <translation>Thank you!</translation>
+    </message>
+    <message>
         <source>{points} point added</source>
         <translation>{points} point added</translation>
     </message>
@@ -1007,6 +1364,30 @@
     <message>
         <source>This sale had already been recorded; it was not recorded twice.</source>
         <translation>This sale had already been recorded; it was not recorded twice.</translation>
+    </message>
+    <message>
+        <source>Cashback: {amount} to the wallet, spendable from tomorrow</source>
+        <translation>Cashback: {amount} to the wallet, spendable from tomorrow</translation>
+    </message>
+    <message>
+        <source>Cashback: {amount} to the wallet</source>
+        <translation>Cashback: {amount} to the wallet</translation>
+    </message>
+    <message>
+        <source>From the wallet: {amount}</source>
+        <translation>From the wallet: {amount}</translation>
+    </message>
+    <message>
+        <source>Wallet: {amount}</source>
+        <translation>Wallet: {amount}</translation>
+    </message>
+    <message>
+        <source>Campaigns: {campaigns}</source>
+        <translation>Campaigns: {campaigns}</translation>
+    </message>
+    <message>
+        <source>Bonuses: {bonuses}</source>
+        <translation>Bonuses: {bonuses}</translation>
     </message>
 </context>
 <context>
@@ -1102,6 +1483,89 @@
     <message>
         <source>Manager override</source>
         <translation>Manager override</translation>
+    </message>
+</context>
+<context>
+    <name>RewardsDialog</name>
+    <message>
+        <source>Manager override: F8.</source>
+        <translation>Manager override: F8.</translation>
+    </message>
+    <message>
+        <source>Out of stock here</source>
+        <translation>Out of stock here</translation>
+    </message>
+    <message>
+        <source>This card can only earn points</source>
+        <translation>This card can only earn points</translation>
+    </message>
+    <message>
+        <source>{points} short</source>
+        <translation>{points} short</translation>
+    </message>
+    <message>
+        <source>Choose a reward that can be given.</source>
+        <translation>Choose a reward that can be given.</translation>
+    </message>
+    <message>
+        <source>{reward} given. New balance: {points}. Left here: {left}.</source>
+        <translation>{reward} given. New balance: {points}. Left here: {left}.</translation>
+    </message>
+    <message>
+        <source>Gift</source>
+        <translation>Gift</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>Service</translation>
+    </message>
+    <message>
+        <source>Rewards</source>
+        <translation>Rewards</translation>
+    </message>
+    <message>
+        <source>{name} holds {points}. Choose a reward; its points are spent when it is given.</source>
+        <translation>{name} holds {points}. Choose a reward; its points are spent when it is given.</translation>
+    </message>
+    <message>
+        <source>{name} holds {points}. This branch has no rewards to give.</source>
+        <translation>{name} holds {points}. This branch has no rewards to give.</translation>
+    </message>
+    <message>
+        <source>Reward</source>
+        <translation>Reward</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>Left here</source>
+        <translation>Left here</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>Close (Enter)</translation>
+    </message>
+    <message>
+        <source>Give (Enter)</source>
+        <translation>Give (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Manager override (F8)</source>
+        <translation>Manager override (F8)</translation>
     </message>
 </context>
 <context>

@@ -45,6 +45,45 @@
     </message>
 </context>
 <context>
+    <name>AmbassadorDialog</name>
+    <message>
+        <source>Type the points to grant.</source>
+        <translation>امتیاز اهدایی را وارد کنید.</translation>
+    </message>
+    <message>
+        <source>Granted {points}. New balance: {balance}.</source>
+        <translation>{points} اهدا شد. موجودی جدید: {balance}.</translation>
+    </message>
+    <message>
+        <source>Brand ambassador points</source>
+        <translation>امتیاز سفیر برند</translation>
+    </message>
+    <message>
+        <source>Grant {name} points as a brand ambassador. A manager approves it with their PIN; the reason and their name are kept in the ledger.</source>
+        <translation>اهدای امتیاز سفیر برند به {name}. مدیر با رمز خود تأیید می‌کند؛ دلیل و نام مدیر در دفتر ثبت می‌ماند.</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>امتیاز</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>بستن (Enter)</translation>
+    </message>
+    <message>
+        <source>Grant (Enter)</source>
+        <translation>اهدا (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+    <message>
+        <source>At most {now} now: {per_grant} a grant, and {per_month} for one member within 30 days.</source>
+        <translation>اکنون حداکثر {now}: هر بار {per_grant} و برای هر عضو در ۳۰ روز {per_month}.</translation>
+    </message>
+</context>
+<context>
     <name>ApprovalForm</name>
     <message>
         <source>cashier</source>
@@ -126,6 +165,26 @@
         <translation>اجازه مدیر: F8.</translation>
     </message>
     <message>
+        <source>Pay from the cashback wallet, Toman (F3)</source>
+        <translation>پرداخت از کیف پول کش‌بک، تومان (F3)</translation>
+    </message>
+    <message>
+        <source>Product category (F4)</source>
+        <translation>دسته کالا (F4)</translation>
+    </message>
+    <message>
+        <source>From the wallet</source>
+        <translation>از کیف پول</translation>
+    </message>
+    <message>
+        <source>Cashback</source>
+        <translation>کش‌بک</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>بدون دسته</translation>
+    </message>
+    <message>
         <source>Record sale (Enter)</source>
         <translation>ثبت خرید (Enter)</translation>
     </message>
@@ -144,6 +203,34 @@
     <message>
         <source>Balance: {points}</source>
         <translation>موجودی: {points}</translation>
+    </message>
+    <message>
+        <source>{amount}, spendable from tomorrow</source>
+        <translation>{amount}، قابل خرج از فردا</translation>
+    </message>
+    <message>
+        <source>Campaigns: {campaigns}</source>
+        <translation>کمپین‌ها: {campaigns}</translation>
+    </message>
+    <message>
+        <source>Running now: {campaigns}</source>
+        <translation>در جریان: {campaigns}</translation>
+    </message>
+    <message>
+        <source>The wallet cannot be spent with this card now.</source>
+        <translation>با این کارت اکنون نمی‌توان از کیف پول خرج کرد.</translation>
+    </message>
+    <message>
+        <source>Nothing in the wallet can be spent today.</source>
+        <translation>امروز چیزی از کیف پول قابل خرج نیست.</translation>
+    </message>
+    <message>
+        <source>At most {amount} from the wallet on this sale: up to {percent} of what is left to pay, and no more than is spendable now ({available}).</source>
+        <translation>روی این خرید حداکثر {amount} از کیف پول: تا {percent} مبلغ باقی‌مانده و نه بیشتر از آنچه اکنون قابل خرج است ({available}).</translation>
+    </message>
+    <message>
+        <source>{amount} more from tomorrow.</source>
+        <translation>{amount} دیگر از فردا.</translation>
     </message>
     <message>
         <source>Restricted member: no points can be spent</source>
@@ -728,6 +815,10 @@
         <translation>اصلاح امتیاز…</translation>
     </message>
     <message>
+        <source>Brand ambassador points…</source>
+        <translation>امتیاز سفیر برند…</translation>
+    </message>
+    <message>
         <source>Not found</source>
         <translation>پیدا نشد</translation>
     </message>
@@ -823,6 +914,38 @@
         <translation>فهرست کارت‌های باطل‌شده قدیمی است: پیش از خرج امتیاز یا کش‌بک، پایانه را همگام کنید.</translation>
     </message>
     <message>
+        <source>Now: {campaigns}</source>
+        <translation>اکنون: {campaigns}</translation>
+    </message>
+    <message>
+        <source>{amount} spendable from tomorrow</source>
+        <translation>{amount} از فردا قابل خرج</translation>
+    </message>
+    <message>
+        <source>{plan} valid until {date}</source>
+        <translation>{plan} تا {date} معتبر است</translation>
+    </message>
+    <message>
+        <source>Top tier</source>
+        <translation>بالاترین سطح</translation>
+    </message>
+    <message>
+        <source>{amount} to {tier}</source>
+        <translation>{amount} تا {tier}</translation>
+    </message>
+    <message>
+        <source>{tier} kept until {date}</source>
+        <translation>سطح {tier} تا {date} می‌ماند</translation>
+    </message>
+    <message>
+        <source>{points} are due to expire at the next sync</source>
+        <translation>{points} در همگام‌سازی بعدی منقضی می‌شود</translation>
+    </message>
+    <message>
+        <source>{points} expire on {date}</source>
+        <translation>{points} در {date} منقضی می‌شود</translation>
+    </message>
+    <message>
         <source>none yet</source>
         <translation>هنوز ندارد</translation>
     </message>
@@ -888,6 +1011,137 @@
     </message>
 </context>
 <context>
+    <name>MembershipDialog</name>
+    <message>
+        <source>Manager override: F8.</source>
+        <translation>اجازه مدیر: F8.</translation>
+    </message>
+    <message>
+        <source>Choose a membership card.</source>
+        <translation>یک کارت عضویت انتخاب کنید.</translation>
+    </message>
+    <message>
+        <source>{card} renewed: it now runs until {date}.</source>
+        <translation>{card} تمدید شد: اکنون تا {date} اعتبار دارد.</translation>
+    </message>
+    <message>
+        <source>{card} bought: valid until {date}.</source>
+        <translation>{card} خریداری شد: تا {date} معتبر است.</translation>
+    </message>
+    <message>
+        <source>Paid {amount}. New balance: {points}.</source>
+        <translation>{amount} پرداخت شد. موجودی جدید: {points}.</translation>
+    </message>
+    <message>
+        <source>Membership card</source>
+        <translation>کارت عضویت</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>کارت</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>قیمت</translation>
+    </message>
+    <message>
+        <source>Term</source>
+        <translation>مدت</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>سطح</translation>
+    </message>
+    <message>
+        <source>Points towards it</source>
+        <translation>امتیاز برای آن</translation>
+    </message>
+    <message>
+        <source>List price</source>
+        <translation>قیمت پایه</translation>
+    </message>
+    <message>
+        <source>Points discount</source>
+        <translation>تخفیف امتیاز</translation>
+    </message>
+    <message>
+        <source>To pay</source>
+        <translation>مبلغ قابل پرداخت</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>بستن (Enter)</translation>
+    </message>
+    <message>
+        <source>Buy (Enter)</source>
+        <translation>خرید (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+    <message>
+        <source>Manager override (F8)</source>
+        <translation>اجازه مدیر (F8)</translation>
+    </message>
+    <message>
+        <source>The club sells no membership cards.</source>
+        <translation>باشگاه کارت عضویت نمی‌فروشد.</translation>
+    </message>
+    <message>
+        <source>{name} holds {points}.</source>
+        <translation>{name} {points} دارد.</translation>
+    </message>
+    <message>
+        <source>Their {card} runs until {date}.</source>
+        <translation>{card} او تا {date} اعتبار دارد.</translation>
+    </message>
+    <message>
+        <source>No membership card runs now.</source>
+        <translation>اکنون کارت عضویتی فعال نیست.</translation>
+    </message>
+    <message>
+        <source>{days} days</source>
+        <translation>{days} روز</translation>
+    </message>
+    <message>
+        <source>{percent}% points</source>
+        <translation>{percent}٪ امتیاز</translation>
+    </message>
+    <message>
+        <source>{percent}% off</source>
+        <translation>{percent}٪ تخفیف</translation>
+    </message>
+    <message>
+        <source>{percent}% cashback</source>
+        <translation>{percent}٪ کش‌بک</translation>
+    </message>
+    <message>
+        <source>While it runs, the member counts as {tier}: {perks}.</source>
+        <translation>تا زمان اعتبار، عضو در سطح {tier} است: {perks}.</translation>
+    </message>
+    <message>
+        <source>This card can only earn points: none go towards a membership until the terminal has an up-to-date list of revoked cards.</source>
+        <translation>با این کارت فقط می‌توان امتیاز کسب کرد: تا فهرست کارت‌های باطل‌شده در این پایانه به‌روز نشود، امتیازی صرف عضویت نمی‌شود.</translation>
+    </message>
+    <message>
+        <source>Up to {points}: each {step} take {percent}% off, at most {most}% off.</source>
+        <translation>تا {points}: هر {step} {percent}٪ تخفیف، حداکثر {most}٪ تخفیف.</translation>
+    </message>
+    <message>
+        <source>Renews the running card until {date}.</source>
+        <translation>کارت فعلی را تا {date} تمدید می‌کند.</translation>
+    </message>
+    <message>
+        <source>Replaces the running {card}; valid until {date}.</source>
+        <translation>جای {card} فعلی را می‌گیرد؛ تا {date} معتبر است.</translation>
+    </message>
+    <message>
+        <source>Valid until {date}.</source>
+        <translation>تا {date} معتبر است.</translation>
+    </message>
+</context>
+<context>
     <name>OverrideDialog</name>
     <message>
         <source>Manager override</source>
@@ -916,6 +1170,97 @@
     <message>
         <source>Cancel (Esc)</source>
         <translation>انصراف (Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>ProgrammeText</name>
+    <message>
+        <source>{multiplier} points</source>
+        <translation>{multiplier} امتیاز</translation>
+    </message>
+    <message>
+        <source>{percent} off at the till</source>
+        <translation>{percent} تخفیف در صندوق</translation>
+    </message>
+    <message>
+        <source>{tier}: {privileges}</source>
+        <translation>{tier}: {privileges}</translation>
+    </message>
+    <message>
+        <source>Free: {services}</source>
+        <translation>رایگان: {services}</translation>
+    </message>
+    <message>
+        <source>Upgraded to {tier}!</source>
+        <translation>ارتقا به {tier}!</translation>
+    </message>
+    <message>
+        <source>Clothing</source>
+        <translation>پوشاک</translation>
+    </message>
+    <message>
+        <source>Cosmetics</source>
+        <translation>لوازم آرایشی</translation>
+    </message>
+    <message>
+        <source>Food</source>
+        <translation>مواد غذایی</translation>
+    </message>
+    <message>
+        <source>Electronics</source>
+        <translation>لوازم الکترونیکی</translation>
+    </message>
+    <message>
+        <source>Books</source>
+        <translation>کتاب</translation>
+    </message>
+    <message>
+        <source>Shoes</source>
+        <translation>کفش</translation>
+    </message>
+    <message>
+        <source>Accessories</source>
+        <translation>اکسسوری</translation>
+    </message>
+    <message>
+        <source>Home</source>
+        <translation>لوازم خانه</translation>
+    </message>
+    <message>
+        <source>Toys</source>
+        <translation>اسباب‌بازی</translation>
+    </message>
+    <message>
+        <source>Sports</source>
+        <translation>لوازم ورزشی</translation>
+    </message>
+    <message>
+        <source>Birthday bonus</source>
+        <translation>پاداش تولد</translation>
+    </message>
+    <message>
+        <source>Welcome bonus for a referred member</source>
+        <translation>پاداش خوش‌آمد عضو معرفی‌شده</translation>
+    </message>
+    <message>
+        <source>Referral bonus</source>
+        <translation>پاداش معرفی</translation>
+    </message>
+    <message>
+        <source>Signup bonus</source>
+        <translation>پاداش عضویت</translation>
+    </message>
+    <message>
+        <source>Survey bonus</source>
+        <translation>پاداش نظرسنجی</translation>
+    </message>
+    <message>
+        <source>Ambassador bonus</source>
+        <translation>پاداش سفیر برند</translation>
+    </message>
+    <message>
+        <source>Bonus</source>
+        <translation>پاداش</translation>
     </message>
 </context>
 <context>
@@ -977,6 +1322,18 @@
         <translation>چاپ (F6)</translation>
     </message>
     <message>
+        <source>How was it? Rate 1–5</source>
+        <translation>چطور بود؟ از ۱ تا ۵</translation>
+    </message>
+    <message>
+        <source>{points} points, thank you!</source>
+        <translation>{points} امتیاز، سپاس!</translation>
+    </message>
+    <message>
+        <source>Thank you!</source>
+        <translation>سپاس!</translation>
+    </message>
+    <message>
         <source>{points} point added</source>
         <translation>{points} امتیاز اضافه شد</translation>
     </message>
@@ -1007,6 +1364,30 @@
     <message>
         <source>This sale had already been recorded; it was not recorded twice.</source>
         <translation>این خرید قبلاً ثبت شده بود؛ دوباره ثبت نشد.</translation>
+    </message>
+    <message>
+        <source>Cashback: {amount} to the wallet, spendable from tomorrow</source>
+        <translation>کش‌بک: {amount} به کیف پول، قابل خرج از فردا</translation>
+    </message>
+    <message>
+        <source>Cashback: {amount} to the wallet</source>
+        <translation>کش‌بک: {amount} به کیف پول</translation>
+    </message>
+    <message>
+        <source>From the wallet: {amount}</source>
+        <translation>از کیف پول: {amount}</translation>
+    </message>
+    <message>
+        <source>Wallet: {amount}</source>
+        <translation>کیف پول: {amount}</translation>
+    </message>
+    <message>
+        <source>Campaigns: {campaigns}</source>
+        <translation>کمپین‌ها: {campaigns}</translation>
+    </message>
+    <message>
+        <source>Bonuses: {bonuses}</source>
+        <translation>پاداش‌ها: {bonuses}</translation>
     </message>
 </context>
 <context>
@@ -1102,6 +1483,89 @@
     <message>
         <source>Manager override</source>
         <translation>اجازه مدیر</translation>
+    </message>
+</context>
+<context>
+    <name>RewardsDialog</name>
+    <message>
+        <source>Manager override: F8.</source>
+        <translation>اجازه مدیر: F8.</translation>
+    </message>
+    <message>
+        <source>Out of stock here</source>
+        <translation>در این شعبه تمام شده</translation>
+    </message>
+    <message>
+        <source>This card can only earn points</source>
+        <translation>با این کارت فقط کسب امتیاز ممکن است</translation>
+    </message>
+    <message>
+        <source>{points} short</source>
+        <translation>{points} کم دارد</translation>
+    </message>
+    <message>
+        <source>Choose a reward that can be given.</source>
+        <translation>جایزه‌ای را انتخاب کنید که بتوان داد.</translation>
+    </message>
+    <message>
+        <source>{reward} given. New balance: {points}. Left here: {left}.</source>
+        <translation>{reward} داده شد. موجودی جدید: {points}. باقی‌مانده در این شعبه: {left}.</translation>
+    </message>
+    <message>
+        <source>Gift</source>
+        <translation>هدیه</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>خدمت</translation>
+    </message>
+    <message>
+        <source>Rewards</source>
+        <translation>جایزه‌ها</translation>
+    </message>
+    <message>
+        <source>{name} holds {points}. Choose a reward; its points are spent when it is given.</source>
+        <translation>{name} {points} دارد. جایزه‌ای انتخاب کنید؛ امتیاز آن هنگام دادن کسر می‌شود.</translation>
+    </message>
+    <message>
+        <source>{name} holds {points}. This branch has no rewards to give.</source>
+        <translation>{name} {points} دارد. این شعبه جایزه‌ای برای دادن ندارد.</translation>
+    </message>
+    <message>
+        <source>Reward</source>
+        <translation>جایزه</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>نوع</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>امتیاز</translation>
+    </message>
+    <message>
+        <source>Left here</source>
+        <translation>باقی‌مانده در شعبه</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>توضیح</translation>
+    </message>
+    <message>
+        <source>Close (Enter)</source>
+        <translation>بستن (Enter)</translation>
+    </message>
+    <message>
+        <source>Give (Enter)</source>
+        <translation>دادن (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+    <message>
+        <source>Manager override (F8)</source>
+        <translation>اجازه مدیر (F8)</translation>
     </message>
 </context>
 <context>
