@@ -75,12 +75,19 @@ def standing_in(
         next_tier=tiering.next_tier(rules, held_rule.code),
         to_next=tiering.to_next(rules, held_rule.code, total),
         keep_by_us=tiering.keep_by_us(rules, held) if held_rule.rank > rules.entry_tier().rank else None,
-        expiring=expiry.next_expiring(entries, rules.expiry_days, now_us),
+        expiring=_expiring(rules, entries, now_us),
         wallet_rials=wallet,
         wallet_available_rials=max(0, wallet - pending_cashback(rules, entries, now_us)),
         campaigns=tuple(c for c in applicable_campaigns(rules, context) if not c.categories)
         + tuple(c for c in _category_campaigns(rules, context)),
     )
+
+
+def _expiring(rules: RuleSet, entries: Sequence[LedgerEntry], now_us: int) -> Expiring | None:
+    """Points already due (the server writes their expiry at its next run: shown as due now), else the
+    next points to expire."""
+    due = expiry.due(entries, rules.expiry_days, now_us)
+    return Expiring(due, now_us) if due else expiry.next_expiring(entries, rules.expiry_days, now_us)
 
 
 def _category_campaigns(rules: RuleSet, context: SaleContext) -> list[Campaign]:

@@ -57,6 +57,7 @@ DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
 _AFTER_LOGIN = (
     "app.services.cards", "app.services.checkout", "app.services.spending", "app.ui.spend_limit",
     "app.receipts.content", "app.receipts.escpos", "app.receipts.qr", "app.receipts.setup",
+    "app.services.programme", "app.services.bonuses", "app.domain.pricing", "sync.rules",
 )  # fmt: skip
 # ... and then these on the UI thread: a module defining QWidget classes imported on another thread
 # while the UI thread built widgets crashed PySide 6.11 now and then (the first checkout's constructor)

@@ -340,3 +340,11 @@ def test_no_sequence_of_sales_returns_and_days_overdraws_points_or_wallet(tmp_pa
             assert balance.points >= 0 and balance.wallet_rials >= 0
     assert verify_ledger(terminal.db).ok
     terminal.db.close()
+
+
+def test_points_past_their_expiry_show_as_due_until_the_server_expires_them(terminal, clock):
+    member = enrol(terminal)
+    record_sale(terminal, SaleRequest(member.id, 1_000_000 * TOMAN))
+    clock.advance(days=366)
+    expiring = programme.standing(terminal, member.id).expiring
+    assert (expiring.points, expiring.at_us) == (150, clock.now_us())
