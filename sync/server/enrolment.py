@@ -140,7 +140,8 @@ def _spend_code(conn: Connection, code: str, now_us: int) -> str:
 
 def _next_device_number(conn: Connection) -> int:
     """After the numbers in use (the demo's own two devices are 000 and 001); 001 in a new club."""
-    highest = conn.execute(select(func.max(DEVICE.c.number))).scalar_one_or_none()
+    # the server's own device (its entries: expiry, tier review) is number -1: it issues no cards
+    highest = conn.execute(select(func.max(DEVICE.c.number)).where(DEVICE.c.number >= 0)).scalar_one_or_none()
     number = 1 if highest is None else highest + 1
     if number > MAX_DEVICE_NUMBER:
         raise ApiError(409, "no_device_numbers", "the club has used all 999 device numbers")
