@@ -60,6 +60,7 @@ def shoot(out: Path, data_dir: Path, summary: object, lang: str) -> None:
         number = next(n for n in demo_card_numbers(terminal) if _has_points(terminal, n))
         running.ctx.simulated.tap(*demo_tap(terminal, number))
         wait(lambda: window.stack.currentWidget() is window.member)
+        QTest.qWait(400)  # the programme panel is read on the worker after the profile is painted
         save(window, out, "3-member", lang)
         QTest.keyClick(window.member, Qt.Key.Key_Return)
         wait(lambda: window.stack.currentWidget() is window.checkout)
@@ -86,9 +87,49 @@ def shoot(out: Path, data_dir: Path, summary: object, lang: str) -> None:
         QTest.qWait(200)
         save(dialog, out, "7-enroll", lang)
         dialog.close()
+        shoot_programme(running, out, lang)
         shoot_door(running, out, summary, lang)
     finally:
         running.close()
+
+
+def shoot_programme(running, out: Path, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """A bronze member's sale that lifts them to a better tier (the receipt celebrates it), then a
+    membership card bought with points on the member screen (F3)."""
+    window = running.window
+    terminal = running.ctx.terminal
+    window.show_idle()
+    number = next(n for n in demo_card_numbers(terminal) if _tier(terminal, n) == "bronze")
+    running.ctx.simulated.tap(*demo_tap(terminal, number))
+    wait(lambda: window.stack.currentWidget() is window.member)
+    QTest.qWait(400)
+    QTest.keyClick(window.member, Qt.Key.Key_Return)
+    wait(lambda: window.stack.currentWidget() is window.checkout)
+    QTest.qWait(300)
+    QTest.keyClicks(QApplication.focusWidget() or window.checkout, "60000000")
+    QTest.qWait(200)
+    QTest.keyClick(QApplication.focusWidget() or window.checkout, Qt.Key.Key_Return)
+    wait(lambda: window.stack.currentWidget() is window.receipt)
+    QTest.qWait(1_200)  # the celebration's sparkle has settled
+    save(window, out, "8-upgrade", lang)
+    window.show_idle()
+    running.ctx.simulated.tap(*demo_tap(terminal, number))
+    wait(lambda: window.stack.currentWidget() is window.member)
+    QTest.qWait(400)
+    QTest.keyClick(window.member, Qt.Key.Key_F3)
+    wait(lambda: window.member_dialog() is not None)
+    dialog = window.member_dialog()
+    QTest.qWait(300)
+    QTest.keyClicks(QApplication.focusWidget() or dialog, "300")  # points off in whole steps
+    QTest.qWait(300)
+    save(dialog, out, "9-membership", lang)
+    dialog.close()
+
+
+def _tier(terminal, number: str) -> str:  # type: ignore[no-untyped-def]
+    from app.services.identify import find_member
+
+    return find_member(terminal, number).member.tier_code
 
 
 def shoot_door(running, out: Path, summary: object, lang: str) -> None:  # type: ignore[no-untyped-def]

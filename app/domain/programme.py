@@ -13,6 +13,7 @@ from UTC (Iran has kept +03:30 all year since 2022); a fixed offset keeps this m
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -209,6 +210,21 @@ class RuleSet:
         """The UTC microsecond at which the local day begins."""
         midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return int(midnight.timestamp()) * 1_000_000 - self.utc_offset_minutes * 60_000_000
+
+
+def version_zero(
+    tiers: Iterable[tuple[str, str, str, int, int, int]], branches: Iterable[tuple[str, BranchRules]]
+) -> RuleSet:
+    """The programme of a club that never published a rule set: its tier table (code, names, rank,
+    threshold, multiplier; by rank) and its branches' scenarios. Built alike on terminal and server."""
+    rules: list[TierRule] = []
+    for code, name_fa, name_en, rank, table_threshold, multiplier in tiers:
+        # a rule set's thresholds start at 0 and rise; old tables were not held to that
+        least = rules[-1].threshold + 1 if rules else 0
+        threshold = max(table_threshold, least) if rules else 0
+        rules.append(TierRule(code, name_fa, name_en, rank, threshold, multiplier))
+    entry = (TierRule("member", "عضو", "Member", 0),)
+    return RuleSet(version=0, tiers=tuple(rules) or entry, branches=tuple(branches))
 
 
 def _check(rules: RuleSet) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.branch import Branch
-from app.domain.programme import BranchRules, RuleSet, TierRule
+from app.domain.programme import BranchRules, RuleSet, TierRule, version_zero
 from app.domain.tier import Tier
 from app.store import club
 from app.store.database import Tx, driver
@@ -102,13 +102,7 @@ def legacy(conn: Tx) -> RuleSet:
 
 
 def _legacy(table_tiers: list[Tier], table_branches: list[Branch]) -> RuleSet:
-    tiers: list[TierRule] = []
-    for t in table_tiers:
-        # a rule set's thresholds start at 0 and rise; old tables were not held to that
-        floor = tiers[-1].threshold + 1 if tiers else 0
-        threshold = max(t.threshold_points, floor) if tiers else 0
-        tiers.append(TierRule(t.code, t.name_fa, t.name_en, t.rank, threshold, t.multiplier_percent))
-    branches = tuple((b.code, BranchRules(b.earning, b.redemption)) for b in table_branches)
-    return RuleSet(
-        version=0, tiers=tuple(tiers) or (TierRule("member", "عضو", "Member", 0),), branches=branches
-    )
+    tiers = [
+        (t.code, t.name_fa, t.name_en, t.rank, t.threshold_points, t.multiplier_percent) for t in table_tiers
+    ]
+    return version_zero(tiers, [(b.code, BranchRules(b.earning, b.redemption)) for b in table_branches])

@@ -26,11 +26,10 @@ from app.domain.errors import ClubError
 from app.domain.ids import uuid7
 from app.domain.ledger import EntryDraft, EntryKind
 from app.domain.member import clean_name, national_id_last4
-from app.domain.money import MAX_POINTS, Rounding
+from app.domain.money import MAX_POINTS
 from app.domain.phone import looks_like_phone, normalize_phone
 from app.domain.pricing import SaleContext, price_sale
-from app.domain.programme import BranchRules, RuleSet, TierRule
-from app.domain.rules import EarningRule, RedemptionPolicy
+from app.domain.programme import RuleSet, TierRule
 from sync.protocol import (
     SETTINGS,
     UUID_PATTERN,
@@ -359,28 +358,13 @@ def put_branch(branch_id: MemberId, body: WireBranch, request: Request, admin: A
         club.put_branch(conn, pub, body)
         if rule_sets.latest_version(conn) > 0:  # the programme prices sales: a new version if this changes it
             rules = rule_sets.current(conn)
-            scenario = _branch_rules(body)
+            scenario = rule_sets.branch_rules(body)
             if rules.branch_rules(body.code) != scenario:
                 others = tuple((c, b) for c, b in rules.branches if c != body.code)
                 _save_rules(conn, pub, replace(rules, branches=(*others, (body.code, scenario))), admin)
         return body
 
     return _act(request, admin, "put_branch", branch_id, work)
-
-
-def _branch_rules(branch: WireBranch) -> BranchRules:
-    return BranchRules(
-        EarningRule(
-            points_per_unit=branch.earn_points_per_unit,
-            rials_per_unit=branch.earn_rials_per_unit,
-            min_sale_rials=branch.earn_min_sale_rials,
-            max_points_per_sale=branch.earn_max_points_per_sale,
-            rounding=Rounding(branch.earn_rounding),
-        ),
-        RedemptionPolicy(
-            rials_per_point=branch.redeem_rials_per_point, max_share_percent=branch.redeem_max_share_percent
-        ),
-    )
 
 
 # ---- the programme (rule sets) ---------------------------------------------------------------------

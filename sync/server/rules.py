@@ -18,13 +18,14 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from threading import Lock
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, func, select, update
 
 from app.domain.errors import ClubError
 from app.domain.money import MAX_POINTS, Rounding
-from app.domain.programme import BranchRules, RuleSet, TierRule, invalid
+from app.domain.programme import BranchRules, RuleSet, TierRule, invalid, version_zero
 from app.domain.rules import EarningRule, RedemptionPolicy
 from sync.protocol import RuleSetChange, WireTier
 from sync.rules import from_body, to_body
@@ -103,32 +104,27 @@ def versions(conn: Connection) -> list[VersionInfo]:
 
 def legacy(conn: Connection) -> RuleSet:
     """Version 0: the tier and branch tables as a rule set (as app.store.programme.legacy builds it)."""
-    tiers: list[TierRule] = []
-    for t in conn.execute(select(TIER).order_by(TIER.c.rank)):
-        # a rule set's thresholds start at 0 and rise; old tables were not held to that
-        floor = tiers[-1].threshold + 1 if tiers else 0
-        threshold = max(t.threshold_points, floor) if tiers else 0
-        tiers.append(TierRule(t.code, t.name_fa, t.name_en, t.rank, threshold, t.multiplier_percent))
-    branches = tuple(
-        (
-            b.code,
-            BranchRules(
-                EarningRule(
-                    points_per_unit=b.earn_points_per_unit,
-                    rials_per_unit=b.earn_rials_per_unit,
-                    min_sale_rials=b.earn_min_sale_rials,
-                    max_points_per_sale=b.earn_max_points_per_sale,
-                    rounding=Rounding(b.earn_rounding),
-                ),
-                RedemptionPolicy(
-                    rials_per_point=b.redeem_rials_per_point, max_share_percent=b.redeem_max_share_percent
-                ),
-            ),
-        )
-        for b in conn.execute(select(BRANCH).order_by(BRANCH.c.code))
-    )
-    return RuleSet(
-        version=0, tiers=tuple(tiers) or (TierRule("member", "عضو", "Member", 0),), branches=branches
+    tiers = [
+        (t.code, t.name_fa, t.name_en, t.rank, t.threshold_points, t.multiplier_percent)
+        for t in conn.execute(select(TIER).order_by(TIER.c.rank))
+    ]
+    branches = [(b.code, branch_rules(b)) for b in conn.execute(select(BRANCH).order_by(BRANCH.c.code))]
+    return version_zero(tiers, branches)
+
+
+def branch_rules(branch: Any) -> BranchRules:
+    """A branch's scenario from its columns (a branch row or a WireBranch: the same names)."""
+    return BranchRules(
+        EarningRule(
+            points_per_unit=branch.earn_points_per_unit,
+            rials_per_unit=branch.earn_rials_per_unit,
+            min_sale_rials=branch.earn_min_sale_rials,
+            max_points_per_sale=branch.earn_max_points_per_sale,
+            rounding=Rounding(branch.earn_rounding),
+        ),
+        RedemptionPolicy(
+            rials_per_point=branch.redeem_rials_per_point, max_share_percent=branch.redeem_max_share_percent
+        ),
     )
 
 
