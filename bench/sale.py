@@ -15,14 +15,18 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.domain.ledger import LedgerEntry, entry_hash
+from app.domain.programme import Bonuses, Campaign, CashbackRule
 from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.terminal import Terminal
+from app.store import programme
 from bench.club import BRANCH_ID, DEVICE_ID, TIER_CODE, bench_terminal
+from sync.rules import to_body
 
 ROUNDS = 4
 WARM_UP = 20
@@ -42,7 +46,7 @@ CREATE TABLE bare_entry (
 BARE_INSERT = f"INSERT INTO bare_entry VALUES ({', '.join('?' * 17)})"
 
 
-ENTRY_COLUMNS = tuple(LedgerEntry.__dataclass_fields__)
+ENTRY_COLUMNS = tuple(f for f in LedgerEntry.__dataclass_fields__ if f != "rules_version")  # a v0 sale
 FLOOR_READS = (
     ("SELECT id FROM ledger_entry WHERE id = ?", "entry"),  # the idempotency check
     ("SELECT * FROM member WHERE id = ?", "member"),
@@ -73,6 +77,11 @@ class SaleFigures:
     sale_ns: list[int] = field(default_factory=list)
     bare_ns: list[int] = field(default_factory=list)
     floor_ns: list[int] = field(default_factory=list)
+    programme_ns: list[int] = field(default_factory=list)  # the same sales under a published rule set
+
+    @property
+    def programme_per_s(self) -> float:
+        return per_second(self.programme_ns)
 
     @property
     def sale_per_s(self) -> float:
@@ -167,16 +176,40 @@ def _sale(terminal: Terminal, member_id: str, n: int) -> int:
     return time.perf_counter_ns() - started
 
 
+def programme_terminal(data_dir: Path) -> Terminal:
+    """The bench club under a published rule set with every part a sale touches switched on: the member's
+    entries are read (tier, wallet, bonuses), cashback is credited, a campaign runs, points expire."""
+    terminal = bench_terminal(data_dir)
+    with terminal.db.write() as conn:
+        today = datetime.now(UTC).date()
+        rules = replace(
+            programme.legacy(conn),
+            version=1,
+            cashback=CashbackRule(percent_bp=200, from_next_day=True),
+            campaigns=(
+                Campaign("all", "همه", "All", today, today + timedelta(days=1), multiplier_percent=150),
+            ),
+            bonuses=Bonuses(birthday_points=100, referral_referred_points=50),
+            expiry_days=365,
+        )
+        programme.put(conn, rules, to_body(rules), terminal.clock.now_us())
+    return terminal
+
+
 def run_sales(work_dir: Path, sales: int) -> SaleFigures:
-    """`sales` durable sales, as many bare inserts and as many floor sales, in alternating rounds."""
+    """`sales` durable sales, as many bare inserts and as many floor sales, in alternating rounds; and as
+    many sales again under a published rule set (the programme's extra reads and entries)."""
     terminal = bench_terminal(work_dir / "sales")
     members = _members(terminal, MEMBERS)
+    ruled = programme_terminal(work_dir / "programme")
+    ruled_members = _members(ruled, MEMBERS)
     floor_terminal = bench_terminal(work_dir / "floor")
     floor = SaleFloor(floor_terminal.db.path, _members(floor_terminal, MEMBERS))
     floor_terminal.db.close()
     bare = BareStore(work_dir / "bare.sqlite3")
     for n in range(WARM_UP):
         _sale(terminal, members[n % MEMBERS], n)
+        _sale(ruled, ruled_members[n % MEMBERS], n)
         bare.insert()
         floor.sale()
     figures = SaleFigures()
@@ -187,8 +220,12 @@ def run_sales(work_dir: Path, sales: int) -> SaleFigures:
         figures.sale_ns += [_sale(terminal, members[(done + i) % MEMBERS], done + i) for i in range(batch)]
         figures.bare_ns += [bare.insert() for _ in range(batch)]
         figures.floor_ns += [floor.sale() for _ in range(batch)]
+        figures.programme_ns += [
+            _sale(ruled, ruled_members[(done + i) % MEMBERS], done + i) for i in range(batch)
+        ]
         done += batch
     bare.close()
     floor.close()
     terminal.db.close()
+    ruled.db.close()
     return figures

@@ -23,6 +23,8 @@ KEYS = {
     "bare_insert_p99_us",
     "ratio",
     "sale_floor_per_s",
+    "programme_sale_per_s",
+    "programme_sale_p99_us",
     "members",
     "lookup_card_p50_us",
     "lookup_card_p99_us",
