@@ -98,6 +98,8 @@ def shoot_programme(running, out: Path, lang: str) -> None:  # type: ignore[no-u
     membership card bought with points on the member screen (F3)."""
     window = running.window
     terminal = running.ctx.terminal
+    window.activateWindow()  # the enrolment dialog had the focus
+    QTest.qWaitForWindowActive(window, 5_000)
     window.show_idle()
     number = next(n for n in demo_card_numbers(terminal) if _tier(terminal, n) == "bronze")
     running.ctx.simulated.tap(*demo_tap(terminal, number))
@@ -120,6 +122,7 @@ def shoot_programme(running, out: Path, lang: str) -> None:  # type: ignore[no-u
     wait(lambda: window.member_dialog() is not None)
     dialog = window.member_dialog()
     QTest.qWait(300)
+    QTest.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Tab)  # from the plans to the points
     QTest.keyClicks(QApplication.focusWidget() or dialog, "300")  # points off in whole steps
     QTest.qWait(300)
     save(dialog, out, "9-membership", lang)

@@ -42,6 +42,7 @@ from app.ui.dialogs.programme import (
 )
 from app.ui.format import date_text, local_datetime, number, points_text, toman_text
 from app.ui.views.checkout import PointsSpinBox, directed, make_label, name_isolated
+from app.ui.widgets.programme_panel import bilingual
 
 PLAN_CODE_ROLE = Qt.ItemDataRole.UserRole
 
@@ -338,8 +339,8 @@ class MembershipDialog(SpendingDialog):
                 perks.append(
                     self.tr("{percent}% cashback").format(percent=percent_bp_text(tier.cashback_bp, lang))
                 )
-            perks.extend(tier.free_services)
-        perks.extend(plan.benefits)
+            perks.extend(bilingual(service, lang) for service in tier.free_services)
+        perks.extend(bilingual(benefit, lang) for benefit in plan.benefits)
         joined = ("، " if lang == "fa" else "; ").join(perks)
         if tier is None:
             return joined
