@@ -348,3 +348,21 @@ def test_points_past_their_expiry_show_as_due_until_the_server_expires_them(term
     clock.advance(days=366)
     expiring = programme.standing(terminal, member.id).expiring
     assert (expiring.points, expiring.at_us) == (150, clock.now_us())
+
+
+def test_a_manager_undoes_a_reward_and_a_card_with_their_points(terminal):
+    from app.services.reversal import reverse_entry
+
+    member = enrol(terminal)
+    record_sale(terminal, SaleRequest(member.id, 10_000_000 * TOMAN))  # 1,050 points
+    taken = rewards.redeem_reward(terminal, member.id, "mug")
+    undone = reverse_entry(terminal, taken.entry_id, "the mug was broken", MANAGER)
+    assert undone.balance.points == 1_050
+    assert {i.reward.code: i.stock_left for i in rewards.catalogue(terminal)}["mug"] == 2
+    with refused("already_reversed"):
+        reverse_entry(terminal, taken.entry_id, "again", MANAGER)
+    card = membership.buy_membership(terminal, member.id, "silver_card", points=300)
+    reverse_entry(terminal, card.entry_id, "bought by mistake", MANAGER)
+    standing = programme.standing(terminal, member.id)
+    assert (standing.membership, points(terminal, member.id)) == (None, 1_050)
+    assert verify_ledger(terminal.db).ok
