@@ -41,8 +41,10 @@ def qualifying(entries: Iterable[LedgerEntry], rules: RuleSet, now_us: int) -> Q
     """What the member's sales within the window before now add up to: earn entries, and the reversals
     of earn entries (a return, a manager's undo); nothing else moves a tier."""
     entries = list(entries)
-    sales = {e.id for e in entries if e.kind is EntryKind.EARN}
     since = now_us - rules.qualification.window_days * US_PER_DAY
+    # a return counts against the window its sale counted in (so a window's total never needs a sale
+    # made before it: a terminal reads only the window's entries)
+    sales = {e.id for e in entries if e.kind is EntryKind.EARN and since < e.created_at_us <= now_us}
     points = spend = 0
     for entry in entries:
         counts = entry.kind is EntryKind.EARN or (

@@ -18,13 +18,14 @@ from dataclasses import dataclass, replace
 
 from app.domain import bonus, pricing, tiering
 from app.domain.balance import MemberBalance
+from app.domain.branch import Branch
 from app.domain.errors import ClubError
 from app.domain.ids import derived_id, request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
 from app.domain.member import Member
 from app.domain.money import require_points, require_rials
 from app.domain.ports import SpendAuthoriser
-from app.domain.programme import RuleSet
+from app.domain.programme import US_PER_DAY, RuleSet
 from app.domain.staff import Action, Staff
 from app.services import spending
 from app.services.programme import Standing, standing_in
@@ -112,25 +113,16 @@ def record_sale(
         if member is None:
             raise ClubError("unknown_member", member=request.member_id)
         branch = club.branch(conn, terminal.branch_id)
-        rules = programme.current(conn)
         before = ledger.balance(conn, member.id)
         now = terminal.clock.now_us()
-        # under a published rule set the member's entries are read once for tier, wallet and bonuses
-        entries = ledger.member_entries(conn, member.id) if rules.version else []
-        standing = (
-            standing_in(conn, rules, member, entries, branch_code=branch.code, now_us=now)
-            if rules.version
-            else None
-        )
-        tier_code = standing.tier.code if standing else member.tier_code
-        redemption = rules.branch_rules(branch.code).redemption
-        discount = redemption.check(redeem, amount, before.points) if redeem else 0
-        if wallet:
-            _check_wallet(rules, standing, wallet, amount - discount)
-        priced = pricing.price_sale(
-            rules,
-            pricing.SaleContext(branch.code, tier_code, amount, discount + wallet, now, request.category),
-        )
+        version = programme.latest_version(conn)
+        if version:
+            rules = programme.version(conn, version)
+            standing = _standing(conn, rules, member, before, branch_code=branch.code, now=now)
+            priced = _price(rules, standing, request, before, branch_code=branch.code, now=now)
+        else:
+            rules, standing = None, None
+            priced = _price_by_tables(conn, request, branch, member, before)
         at = ledger.head(conn, terminal.device_id)
         if invoice is None:
             invoice = f"{terminal.device_code}-{at[0] + 1:06d}"
@@ -144,7 +136,7 @@ def record_sale(
             kind=EntryKind.EARN,
             staff_id=request.staff.id if request.staff else None,
             invoice_ref=invoice,
-            rules_version=rules.version or None,
+            rules_version=version or None,
         )
         drafts = [replace(common, points_delta=priced.points, sale_amount=amount)]
         if redeem:
@@ -154,15 +146,15 @@ def record_sale(
                     id=str(derived_id(sale_id, REDEEM_ENTRY)),
                     kind=EntryKind.REDEEM,
                     points_delta=-redeem,
-                    discount_rials=discount,
+                    discount_rials=priced.discount,
                 )
             )
             drafts += spending.spend_drafts(
                 conn, terminal, permit, sale_id=sale_id, redeem=drafts[-1], override=request.override
             )
-        if standing is not None:
-            sold = _Sold(common, priced.points, amount, wallet, priced.cashback_rials)
-            drafts += _programme_drafts(conn, rules, member, standing, entries=entries, sold=sold)
+        if rules is not None and standing is not None:
+            sold = _Sold(common, priced.points, amount, wallet, priced.cashback, before.purchase_count == 0)
+            drafts += _programme_drafts(conn, rules, member, standing, sold=sold)
         written = ledger.append(conn, terminal.device_id, drafts, at)
         after = before
         for entry in written:  # what the projection now holds, without reading it back
@@ -171,11 +163,68 @@ def record_sale(
         return _result(written, after, campaigns=priced.campaigns)
 
 
-def _check_wallet(rules: RuleSet, standing: Standing | None, wallet: int, payable: int) -> None:
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    discount: int  # what the points spent take off
+    points: int
+    cashback: int = 0
+    campaigns: tuple[str, ...] = ()
+
+
+def _standing(
+    conn: Tx, rules: RuleSet, member: Member, before: MemberBalance, *, branch_code: str, now: int
+) -> Standing:
+    """The member's standing for pricing: the entries of the tier's window (a day at least: today's
+    cashback) and the few kinds folded whole, read once; the wallet from the balance projection."""
+    window = max(rules.qualification.window_days, 1) * US_PER_DAY
+    entries = ledger.member_entries_since(conn, member.id, now - window)
+    return standing_in(
+        conn, rules, member, entries, branch_code=branch_code, now_us=now, for_sale=True,
+        wallet_rials=before.wallet_rials, held_keys=bonus.granted_keys(entries),
+    )  # fmt: skip
+
+
+def _price(
+    rules: RuleSet,
+    standing: Standing,
+    request: SaleRequest,
+    before: MemberBalance,
+    *,
+    branch_code: str,
+    now: int,
+) -> _Priced:
+    """What the sale earns and credits under the rule set (app.domain.pricing), its spending checked."""
+    amount, redeem, wallet = request.amount_rials, request.redeem_points, request.wallet_rials
+    redemption = rules.branch_rules(branch_code).redemption
+    discount = redemption.check(redeem, amount, before.points) if redeem else 0
+    if wallet:
+        _check_wallet(rules, standing, wallet, amount - discount)
+    context = pricing.SaleContext(
+        branch_code, standing.tier.code, amount, discount + wallet, now, request.category
+    )
+    priced = pricing.price_sale(rules, context)
+    return _Priced(discount, priced.points, priced.cashback_rials, priced.campaigns)
+
+
+def _price_by_tables(
+    conn: Tx, request: SaleRequest, branch: Branch, member: Member, before: MemberBalance
+) -> _Priced:
+    """A club that never published a rule set: the branch's scenario and the tier's multiplier, as
+    before rule sets (no wallet to spend, no categories)."""
+    if request.wallet_rials:
+        raise ClubError("wallet_over_cap", requested=request.wallet_rials, allowed=0)
+    if request.category is not None:
+        raise ClubError("unknown_category", category=request.category)
+    tier = club.tier(conn, member.tier_code)
+    redeem, amount = request.redeem_points, request.amount_rials
+    discount = branch.redemption.check(redeem, amount, before.points) if redeem else 0
+    return _Priced(discount, branch.earning.points_for(amount - discount, tier.multiplier_percent))
+
+
+def _check_wallet(rules: RuleSet, standing: Standing, wallet: int, payable: int) -> None:
     """The wallet pays at most its share of the sale, what is left to pay, and what is spendable now."""
-    available = standing.wallet_available_rials if standing else 0
-    allowed = min(pricing.max_wallet_spend(rules, payable, available), payable)
-    if standing is None or wallet > allowed:
+    allowed = min(pricing.max_wallet_spend(rules, payable, standing.wallet_available_rials), payable)
+    if wallet > allowed:
         raise ClubError("wallet_over_cap", requested=wallet, allowed=allowed)
 
 
@@ -188,10 +237,11 @@ class _Sold:
     amount: int  # counts towards a spend-based tier, as the sale's earn entry will
     wallet: int
     cashback: int
+    first_sale: bool  # the member had bought nothing before (the balance projection's count)
 
 
 def _programme_drafts(
-    conn: Tx, rules: RuleSet, member: Member, standing: Standing, *, entries: list[LedgerEntry], sold: _Sold
+    conn: Tx, rules: RuleSet, member: Member, standing: Standing, *, sold: _Sold
 ) -> list[EntryDraft]:
     """The wallet, cashback, tier and bonus entries the sale brings under the rule set."""
     drafts: list[EntryDraft] = []
@@ -212,14 +262,13 @@ def _programme_drafts(
     lifted = tiering.upgrade(rules, standing.held_tier.code, total)
     if lifted is not None:
         companion(TIER_ENTRY, kind=EntryKind.TIER_CHANGE, invoice_ref=lifted.code, reason="upgrade")
-    held = bonus.granted_keys(entries)
+    held = standing.held_keys
     birthday = bonus.birthday(rules, member.birth_date, sold.entry.created_at_us, held)
     if birthday is not None:
         companion(
             BIRTHDAY_ENTRY, kind=EntryKind.BONUS, points_delta=birthday.points, invoice_ref=birthday.key
         )
-    first_sale = not any(e.kind is EntryKind.EARN for e in entries)
-    if member.referrer_id and first_sale:
+    if member.referrer_id and sold.first_sale:
         drafts += _referral(conn, rules, member, held, sold.entry)
     return drafts
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.domain import expiry, membership, tiering
+from app.domain import bonus, expiry, membership, tiering
 from app.domain.errors import ClubError
 from app.domain.expiry import Expiring
 from app.domain.ledger import EntryKind, LedgerEntry
@@ -40,6 +40,7 @@ class Standing:
     wallet_rials: int
     wallet_available_rials: int
     campaigns: tuple[Campaign, ...]  # running now at this branch for this tier
+    held_keys: frozenset[str] = frozenset()  # the bonus keys the member holds (app.domain.bonus)
 
     @property
     def basis(self) -> QualifyingBasis:
@@ -54,8 +55,13 @@ def standing_in(
     *,
     branch_code: str,
     now_us: int,
+    for_sale: bool = False,
+    wallet_rials: int | None = None,
+    held_keys: set[str] | None = None,
 ) -> Standing:
-    """The member's standing from entries already read (a sale reads them once for everything)."""
+    """The member's standing from entries already read (a sale reads them once for everything).
+    `for_sale`: only what pricing a sale needs (no expiry lots, no list of campaigns: the counter's
+    hot path); `wallet_rials`: the balance projection's, when `entries` are not the whole history."""
     held = tiering.standing(member.tier_code, entries, member.joined_at_us)
     held_rule = _tier_or_entry(rules, member.tier_code)
     terms = membership.terms(entries, lambda v: programme.version(conn, v))
@@ -63,7 +69,7 @@ def standing_in(
     plan = next((p for p in rules.memberships if term and p.code == term.plan_code), None)
     tier = tiering.effective_tier(rules, held_rule.code, term.tier_code if term else None)
     total = tiering.qualifying(entries, rules, now_us)
-    wallet = sum(e.cash_delta for e in entries)
+    wallet = sum(e.cash_delta for e in entries) if wallet_rials is None else wallet_rials
     context = SaleContext(branch_code, tier.code, 0, 0, now_us)
     return Standing(
         rules=rules,
@@ -75,11 +81,14 @@ def standing_in(
         next_tier=tiering.next_tier(rules, held_rule.code),
         to_next=tiering.to_next(rules, held_rule.code, total),
         keep_by_us=tiering.keep_by_us(rules, held) if held_rule.rank > rules.entry_tier().rank else None,
-        expiring=_expiring(rules, entries, now_us),
+        expiring=None if for_sale else _expiring(rules, entries, now_us),
         wallet_rials=wallet,
         wallet_available_rials=max(0, wallet - pending_cashback(rules, entries, now_us)),
-        campaigns=tuple(c for c in applicable_campaigns(rules, context) if not c.categories)
+        campaigns=()
+        if for_sale
+        else tuple(c for c in applicable_campaigns(rules, context) if not c.categories)
         + tuple(c for c in _category_campaigns(rules, context)),
+        held_keys=frozenset(bonus.granted_keys(entries) if held_keys is None else held_keys),
     )
 
 

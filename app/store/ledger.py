@@ -48,6 +48,13 @@ _TIER_SQL = (
     "AND (created_at_us > ? OR (created_at_us = ? AND id > ?)))"
 )
 _MEMBER_ENTRIES_SQL = f"SELECT {', '.join(_FIELDS)} FROM ledger_entry WHERE member_id = ?"
+# What pricing a sale reads of a member's history (app.services.checkout): entries since a moment (the
+# tier's window), and of any age the few kinds the programme folds whole (tier, card, bonus, reversal)
+_SALE_ENTRIES_SQL = (
+    _MEMBER_ENTRIES_SQL
+    + " AND (created_at_us > ? OR kind IN ('tier_change', 'membership_purchase', 'bonus', "
+    "'reversal'))"
+)
 _INVOICE_USED_SQL = "SELECT 1 FROM ledger_entry WHERE invoice_ref = ? LIMIT 1"
 
 
@@ -186,6 +193,13 @@ def get(conn: Tx, entry_id: str) -> LedgerEntry | None:
 def member_entries(conn: Tx, member_id: str) -> list[LedgerEntry]:
     """Every entry about the member, in no particular order (the programme's folds order them)."""
     rows = driver(conn).execute(_MEMBER_ENTRIES_SQL, (member_id,)).fetchall()
+    return [_entry_from_tuple(row) for row in rows]
+
+
+def member_entries_since(conn: Tx, member_id: str, since_us: int) -> list[LedgerEntry]:
+    """The member's entries made after `since_us`, and every tier change, card purchase, bonus and
+    reversal whenever made: what a sale's standing needs, without the whole history."""
+    rows = driver(conn).execute(_SALE_ENTRIES_SQL, (member_id, since_us)).fetchall()
     return [_entry_from_tuple(row) for row in rows]
 
 

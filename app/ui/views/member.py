@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -319,8 +320,9 @@ class MemberView(QWidget):
         seq, terminal = self._standing_seq, self.ctx.terminal
         self.ctx.tasks.run(
             lambda: read_standing(terminal, member_id),
-            lambda standing: self.on_standing_loaded(seq, member_id, standing),
-            lambda error: self.on_standing_failed(seq, error),
+            # the window may be gone by the time the worker answers (closed, or a test torn down)
+            lambda standing: shiboken6.isValid(self) and self.on_standing_loaded(seq, member_id, standing),
+            lambda error: shiboken6.isValid(self) and self.on_standing_failed(seq, error),
         )
 
     def on_standing_loaded(self, seq: int, member_id: str, standing: Standing) -> None:
