@@ -329,7 +329,7 @@ class MemberView(QWidget):
         if seq != self._standing_seq or self._profile is None or self._profile.member.id != member_id:
             return  # a later member (or a later read of this one) is on screen
         self._standing = standing
-        self._render()
+        self._render_programme()  # only what the standing changes: the profile is painted already
         self.programme_shown.emit(member_id)
 
     def on_standing_failed(self, seq: int, error: BaseException) -> None:
