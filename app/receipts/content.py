@@ -35,6 +35,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "paid": ("Total paid", "مبلغ پرداختی"),
     "earned": ("Points earned", "امتیاز این خرید"),
     "balance": ("New balance", "مانده امتیاز"),
+    "wallet_paid": ("Paid from wallet", "از کیف پول"),
+    "cashback": ("Cashback to wallet", "بازگشت وجه به کیف پول"),
+    "bonus": ("Bonus points", "امتیاز هدیه"),
+    "wallet": ("Wallet balance", "موجودی کیف پول"),
     "copy": ("Copy of an earlier receipt", "رونوشت رسید پیشین"),
     "thanks": ("Thank you for your purchase", "از خرید شما سپاسگزاریم"),
     "toman": ("{amount} Toman", "{amount} تومان"),
@@ -167,8 +171,19 @@ def _lines(
     lines.append(ReceiptLine(text("amount", lang), toman(sale.amount_rials, lang)))
     if sale.points_redeemed:
         lines.append(ReceiptLine(text("points_spent", lang), points(sale.points_redeemed, lang)))
-        lines.append(ReceiptLine(text("discount", lang), toman(sale.discount_rials, lang)))
+        points_discount = sale.discount_rials - sale.wallet_spent_rials
+        lines.append(ReceiptLine(text("discount", lang), toman(points_discount, lang)))
+    if sale.wallet_spent_rials:
+        lines.append(ReceiptLine(text("wallet_paid", lang), toman(sale.wallet_spent_rials, lang)))
     lines.append(ReceiptLine(text("paid", lang), toman(sale.paid_rials, lang), bold=True))
     lines.append(ReceiptLine(text("earned", lang), points(sale.points_earned, lang)))
+    bonus = sum(given for _key, given in sale.bonuses)
+    if bonus:
+        lines.append(ReceiptLine(text("bonus", lang), points(bonus, lang)))
     lines.append(ReceiptLine(text("balance", lang), points(sale.balance.points, lang), bold=True))
+    # the wallet's side of the club's programme (app.services.checkout): what came in, what is left
+    if sale.cashback_rials:
+        lines.append(ReceiptLine(text("cashback", lang), toman(sale.cashback_rials, lang)))
+    if sale.cashback_rials or sale.wallet_spent_rials:
+        lines.append(ReceiptLine(text("wallet", lang), toman(sale.balance.wallet_rials, lang)))
     return lines

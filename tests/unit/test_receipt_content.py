@@ -165,3 +165,35 @@ def test_setup_reads_the_club_branch_time_and_printer(terminal):
         with terminal.db.write() as conn:
             club.put_setting(conn, PRINTER_SETTING, value)
         assert load_receipt_setup(terminal, result.sale_id).printer == expected
+
+
+def test_the_programme_s_lines_wallet_cashback_and_bonus():
+    """A sale under the club's rule set: what the wallet paid, the points' own discount, the bonuses,
+    the cashback credited and the wallet left — in both languages."""
+    under_rules = sale(
+        discount_rials=620_000,  # 120,000 by points, 500,000 by the wallet
+        paid_rials=1_880_000,
+        wallet_spent_rials=500_000,
+        cashback_rials=37_600,
+        bonuses=(("birthday:2024", 200),),
+        balance=MemberBalance(points=743, wallet_rials=137_600),
+    )
+    english = dict(
+        (label, value) for label, value, _bold in pairs(build_receipt(under_rules, MARYAM, PLACE, None, "en"))
+    )
+    assert english["Discount"] == "12,000 Toman"
+    assert english["Paid from wallet"] == "50,000 Toman"
+    assert english["Total paid"] == "188,000 Toman"
+    assert english["Bonus points"] == "200 points"
+    assert english["Cashback to wallet"] == "3,760 Toman"
+    assert english["Wallet balance"] == "13,760 Toman"
+    persian = dict(
+        (label, value) for label, value, _bold in pairs(build_receipt(under_rules, MARYAM, PLACE, None, "fa"))
+    )
+    assert persian["از کیف پول"] == "۵۰٬۰۰۰ تومان"
+    assert persian["موجودی کیف پول"] == "۱۳٬۷۶۰ تومان"
+
+
+def test_a_sale_without_the_wallet_prints_no_wallet_lines():
+    labels = [label for label, _value, _bold in pairs(build_receipt(sale(), MARYAM, PLACE, None, "en"))]
+    assert not {"Paid from wallet", "Cashback to wallet", "Wallet balance", "Bonus points"} & set(labels)
