@@ -81,7 +81,8 @@ def redeem_reward(
         authoriser=authoriser,
     )
     with terminal.db.write() as conn:
-        reward = programme.current(conn).reward(reward_code)
+        rules = programme.current(conn)
+        reward = rules.reward(reward_code)
         branch = club.branch(conn, terminal.branch_id)
         existing = ledger.get(conn, entry_id)
         if existing is not None:
@@ -98,7 +99,6 @@ def redeem_reward(
             ledger.for_invoice(conn, rewards.reward_ref(reward.code)), reward.code, branch.id
         )
         rewards.check(reward, branch.code, taken, before.points)
-        rules = programme.current(conn)
         unit = EntryDraft(
             id=entry_id,
             created_at_us=terminal.clock.now_us(),
