@@ -415,6 +415,18 @@ class EntryChange(Wire):
     entry: WireEntry
 
 
+class SetAsideChange(Wire):
+    """An entry the server set aside (`reason`: the push's refusal): counted nowhere, not even by the device
+    that made it, until the club reviews it. Published so that every terminal holds its place in its
+    device's chain: a set-aside entry must never read as a hole (tampering) anywhere. For the device that
+    made it, it is the push's answer again."""
+
+    kind: Literal["entry_set_aside"] = "entry_set_aside"
+    seq: Seq
+    entry: WireEntry
+    reason: Annotated[str, Field(max_length=64)]
+
+
 class RestrictionChange(Wire):
     """A member put on (or taken off) the restricted list: no offline spending, no override."""
 
@@ -468,6 +480,7 @@ Change = Annotated[
     | CardChange
     | RevocationChange
     | EntryChange
+    | SetAsideChange
     | RestrictionChange
     | SettingChange
     | EventChange

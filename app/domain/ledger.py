@@ -145,6 +145,22 @@ def clean_reason(raw: str | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class SetAsideSlot:
+    """Another device's entry that the club server set aside: it counts nowhere, but it holds its place in
+    that device's chain. Only the place is kept (the server checked the body and vouches for the hash)."""
+
+    id: str
+    device_id: str
+    device_seq: int
+    prev_hash: str
+    hash: str
+    reason: str
+
+
+ChainLink = LedgerEntry | SetAsideSlot
+
+
+@dataclass(frozen=True, slots=True)
 class ChainBreak:
     """The first entry where a device's chain does not hold, and why."""
 
@@ -155,9 +171,10 @@ class ChainBreak:
 
 
 def find_chain_break(
-    device_id: str, entries: Iterable[LedgerEntry], head: tuple[int, str] | None = None
+    device_id: str, entries: Iterable[ChainLink], head: tuple[int, str] | None = None
 ) -> ChainBreak | None:
-    """Check one device's entries, given in device-sequence order, against the chain rules.
+    """Check one device's entries (and slots of its set-aside ones), given in device-sequence order,
+    against the chain rules.
 
     `head` is the (last sequence, last hash) the device recorded for itself; without it, removing the
     newest entries would leave a chain that looks whole.
@@ -166,7 +183,7 @@ def find_chain_break(
     for entry in entries:
         if entry.device_seq != last_seq + 1:
             return ChainBreak(device_id, last_seq + 1, entry.id, "sequence_gap")
-        if entry.expected_hash() != entry.hash:
+        if isinstance(entry, LedgerEntry) and entry.expected_hash() != entry.hash:
             return ChainBreak(device_id, entry.device_seq, entry.id, "edited")
         if entry.prev_hash != last_hash:
             return ChainBreak(device_id, entry.device_seq, entry.id, "reordered_or_deleted")

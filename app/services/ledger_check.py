@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
 from app.domain.balance import MemberBalance
-from app.domain.ledger import ChainBreak, find_chain_break
+from app.domain.ledger import ChainBreak, ChainLink, LedgerEntry, find_chain_break
 from app.store import ledger
 from app.store.database import Database
 
@@ -35,16 +37,27 @@ class VerifyReport:
 def _rebuild(conn: Connection, report: VerifyReport) -> dict[str, MemberBalance]:
     """Walk every device's chain once: check it, and fold balances from it on the way."""
     heads = ledger.device_heads(conn)
-    devices = sorted(set(ledger.devices_with_entries(conn)) | {d for d, h in heads.items() if h[0]})
+    devices = sorted(
+        set(ledger.devices_with_entries(conn))
+        | set(ledger.devices_with_set_aside(conn))
+        | {d for d, h in heads.items() if h[0]}
+    )
     balances: dict[str, MemberBalance] = {}
-    uncounted = ledger.uncounted_ids(conn)  # set aside as a second grant of one bonus: not in balances
+    uncounted = ledger.uncounted_ids(conn)  # own entries the server set aside: counted nowhere
 
-    def counted(device_id: str):  # type: ignore[no-untyped-def]
-        for entry in ledger.iter_device(conn, device_id):
-            report.entries += 1
-            if entry.id not in uncounted:
-                balances[entry.member_id] = balances.get(entry.member_id, MemberBalance()).apply(entry)
-            yield entry
+    def counted(device_id: str) -> Iterator[ChainLink]:
+        # another device's set-aside entries are only slots in its chain: followed, never counted
+        links = heapq.merge(
+            ledger.iter_device(conn, device_id),
+            ledger.set_aside_slots(conn, device_id),
+            key=lambda link: link.device_seq,
+        )
+        for link in links:
+            if isinstance(link, LedgerEntry):
+                report.entries += 1
+                if link.id not in uncounted:
+                    balances[link.member_id] = balances.get(link.member_id, MemberBalance()).apply(link)
+            yield link
 
     for device_id in devices:
         report.devices += 1

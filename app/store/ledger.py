@@ -12,14 +12,15 @@ from sqlalchemy import Connection, func, insert, select
 
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
-from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, seal_all
+from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, SetAsideSlot, seal_all
 from app.store.database import Tx, driver
-from app.store.schema import DeviceRow, LedgerAckRow, LedgerEntryRow, MemberBalanceRow
+from app.store.schema import DeviceRow, LedgerAckRow, LedgerEntryRow, MemberBalanceRow, SetAsideEntryRow
 
 ENTRY = LedgerEntryRow.__table__
 ACK = LedgerAckRow.__table__
 DEVICE = DeviceRow.__table__
 BALANCE = MemberBalanceRow.__table__
+SET_ASIDE = SetAsideEntryRow.__table__
 _ENTRY_COLUMNS = [ENTRY.c[name] for name in LedgerEntry.__dataclass_fields__]
 
 # The hot path of a sale (append, head, get, balance) talks to the driver connection of the same
@@ -108,27 +109,93 @@ def insert_sealed(conn: Tx, entries: Sequence[LedgerEntry]) -> None:
     _project(cursor, entries)
 
 
-# Set-aside reasons after which an entry no longer counts here either: the server holds the same grant
-# from another terminal (a bonus key is granted once: app.domain.bonus), and that one arrives by pull.
-UNCOUNTED_REASONS = ("bonus_already_granted",)
-_UNCOUNTED_PLACES = ", ".join("?" * len(UNCOUNTED_REASONS))
-_UNCOUNTED_SQL = (
-    f"SELECT entry_id FROM ledger_ack WHERE outcome = 'rejected' AND reason IN ({_UNCOUNTED_PLACES})"
-)
+# An own entry the server set aside (rejected, for any reason) counts nowhere: not on the server, not at the
+# terminals that pull its slot (app.store.replica), so not here either, until the club's review accepts it.
+# Of those, the reasons that need no review: the server holds the same grant from another terminal (a bonus
+# key is granted once: app.domain.bonus), and that one arrives by pull.
+SETTLED_REASONS = ("bonus_already_granted",)
+_UNCOUNTED_SQL = "SELECT entry_id FROM ledger_ack WHERE outcome = 'rejected'"
+
+
+def _count(conn: Tx, entry_id: str, sign: int) -> None:
+    entry = get(conn, entry_id)
+    if entry is None:
+        return
+    change = MemberBalance().apply(entry)
+    values = (
+        entry.member_id,
+        sign * change.points,
+        sign * change.wallet_rials,
+        sign * change.spend_rials,
+        sign * change.purchase_count,
+        0,
+    )
+    driver(conn).execute(_UPSERT_SQL, values)
 
 
 def uncount(conn: Tx, entry_id: str) -> None:
     """Take a set-aside entry out of its member's balance (the entry itself stays in the ledger)."""
-    entry = get(conn, entry_id)
-    if entry is None:
-        return
-    undo = MemberBalance().apply(entry)
-    values = (entry.member_id, -undo.points, -undo.wallet_rials, -undo.spend_rials, -undo.purchase_count, 0)
-    driver(conn).execute(_UPSERT_SQL, values)
+    _count(conn, entry_id, -1)
+
+
+def recount(conn: Tx, entry_id: str) -> None:
+    """Put an entry the club's review accepted after all back into its member's balance."""
+    _count(conn, entry_id, 1)
 
 
 def uncounted_ids(conn: Tx) -> set[str]:
-    return {row[0] for row in driver(conn).execute(_UNCOUNTED_SQL, UNCOUNTED_REASONS).fetchall()}
+    return {row[0] for row in driver(conn).execute(_UNCOUNTED_SQL).fetchall()}
+
+
+# ---- other devices' set-aside entries: their places in their chains ----------------------------------
+
+
+def put_set_aside(conn: Tx, slot: SetAsideSlot, *, member_id: str, server_seq: int) -> None:
+    driver(conn).execute(
+        "INSERT INTO set_aside_entry (entry_id, device_id, device_seq, prev_hash, hash, member_id, reason, "
+        "server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (slot.id, slot.device_id, slot.device_seq, slot.prev_hash, slot.hash, member_id, slot.reason,
+         server_seq),
+    )  # fmt: skip
+
+
+def set_aside_slot(conn: Tx, device_id: str, device_seq: int) -> SetAsideSlot | None:
+    row = (
+        driver(conn)
+        .execute(
+            "SELECT entry_id, device_id, device_seq, prev_hash, hash, reason FROM set_aside_entry "
+            "WHERE device_id = ? AND device_seq = ?",
+            (device_id, device_seq),
+        )
+        .fetchone()
+    )
+    return None if row is None else SetAsideSlot(*row)
+
+
+def drop_set_aside(conn: Tx, entry_id: str) -> None:
+    """The club's review accepted the entry: it arrives as an entry and takes its slot's place."""
+    driver(conn).execute("DELETE FROM set_aside_entry WHERE entry_id = ?", (entry_id,))
+
+
+def set_aside_slots(conn: Connection, device_id: str) -> list[SetAsideSlot]:
+    """A device's set-aside slots in chain order (few: they are the exceptions)."""
+    rows = conn.execute(
+        select(
+            SET_ASIDE.c.entry_id,
+            SET_ASIDE.c.device_id,
+            SET_ASIDE.c.device_seq,
+            SET_ASIDE.c.prev_hash,
+            SET_ASIDE.c.hash,
+            SET_ASIDE.c.reason,
+        )
+        .where(SET_ASIDE.c.device_id == device_id)
+        .order_by(SET_ASIDE.c.device_seq)
+    )
+    return [SetAsideSlot(*row) for row in rows]
+
+
+def devices_with_set_aside(conn: Connection) -> list[str]:
+    return list(conn.execute(select(SET_ASIDE.c.device_id).distinct()).scalars())
 
 
 def head(conn: Tx, device_id: str) -> tuple[int, str]:

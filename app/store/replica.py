@@ -24,7 +24,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.errors import ClubError
-from app.domain.ledger import GENESIS_HASH
+from app.domain.ledger import GENESIS_HASH, SetAsideSlot
 from app.store import events, grants, ledger, outbox, programme, sync_state
 from app.store.database import driver
 from app.store.schema import (
@@ -54,6 +54,7 @@ from sync.protocol import (
     RestrictionChange,
     RevocationChange,
     RuleSetChange,
+    SetAsideChange,
     SettingChange,
     StaffChange,
     TierChange,
@@ -340,7 +341,10 @@ def _own_entry(page: _Page, change: EntryChange) -> None:
     if local.hash != wire.hash:
         page.problem("own_entry_differs", **where)
         return
-    if sync_state.acknowledge_entry(page.conn, wire.id, "accepted", at_us=page.at_us, server_seq=change.seq):
+    reviewed = sync_state.accept_after_review(page.conn, wire.id, at_us=page.at_us, server_seq=change.seq)
+    if reviewed or sync_state.acknowledge_entry(
+        page.conn, wire.id, "accepted", at_us=page.at_us, server_seq=change.seq
+    ):
         page.report.acknowledged += 1
 
 
@@ -355,8 +359,13 @@ def _foreign_entry(page: _Page, change: EntryChange) -> None:
         page.problem("unknown_member_or_branch", **where)
         return
     last_seq, last_hash = head
-    if wire.device_seq <= last_seq and _already_here(page, wire):
-        return
+    if wire.device_seq <= last_seq:
+        if _accepted_after_review(page, wire):
+            page.entries.append(wire.to_entry())
+            page.acks.append((wire.id, change.seq))
+            return
+        if _already_here(page, wire):
+            return
     problem = _chain_problem(wire, last_seq, last_hash)
     if problem is not None:
         page.problem(problem, **where)
@@ -364,6 +373,44 @@ def _foreign_entry(page: _Page, change: EntryChange) -> None:
         page.heads[wire.device_id] = (wire.device_seq, wire.hash)
     page.entries.append(wire.to_entry())
     page.acks.append((wire.id, change.seq))
+
+
+def _accepted_after_review(page: _Page, wire: Any) -> bool:
+    """The entry held here as set aside, now accepted by the club's review: it takes its slot's place."""
+    slot = ledger.set_aside_slot(page.conn, wire.device_id, wire.device_seq)
+    if slot is None or (slot.id, slot.hash) != (wire.id, wire.hash):
+        return False
+    ledger.drop_set_aside(page.conn, wire.id)
+    return True
+
+
+def _set_aside(page: _Page, change: SetAsideChange) -> None:
+    """An entry the server set aside. This terminal's own: the push's answer again. Another device's: its
+    place in that device's chain, so the chain holds across it (it counts nowhere)."""
+    wire = change.entry
+    where = {"device_id": wire.device_id, "device_seq": wire.device_seq, "subject": wire.id}
+    if wire.device_id == page.self_device_id:
+        if ledger.get(page.conn, wire.id) is None:
+            page.problem("own_entry_missing", **where)
+        else:
+            reason = change.reason
+            sync_state.acknowledge_entry(page.conn, wire.id, "rejected", at_us=page.at_us, reason=reason)
+        return
+    head = _head(page, wire.device_id)
+    if head is None:
+        page.problem("unknown_device", **where)
+        return
+    last_seq, last_hash = head
+    if wire.device_seq <= last_seq and _already_here(page, wire):
+        return
+    # an entry set aside as edited is known not to hash: the server said so, and alerted the club
+    problem = _chain_problem(wire, last_seq, last_hash, vouched=change.reason == "hash_mismatch")
+    if problem is not None:
+        page.problem(problem, **where)
+    if wire.device_seq > last_seq:
+        page.heads[wire.device_id] = (wire.device_seq, wire.hash)
+    slot = SetAsideSlot(wire.id, wire.device_id, wire.device_seq, wire.prev_hash, wire.hash, change.reason)
+    ledger.put_set_aside(page.conn, slot, member_id=wire.member_id, server_seq=change.seq)
 
 
 def _head(page: _Page, device_id: str) -> tuple[int, str] | None:
@@ -383,6 +430,9 @@ def _already_here(page: _Page, wire: Any) -> bool:
     """A slot at or below the device's head: the same entry again, or another one (a conflict)."""
     if any(e.id == wire.id for e in page.entries) or ledger.get(page.conn, wire.id) is not None:
         return True
+    slot = ledger.set_aside_slot(page.conn, wire.device_id, wire.device_seq)
+    if slot is not None and slot.id == wire.id:
+        return True
     taken = (
         driver(page.conn)
         .execute(
@@ -391,7 +441,7 @@ def _already_here(page: _Page, wire: Any) -> bool:
         )
         .fetchone()
     )
-    clash = taken is not None or any(
+    clash = taken is not None or slot is not None or any(
         (e.device_id, e.device_seq) == (wire.device_id, wire.device_seq) for e in page.entries
     )
     if clash:
@@ -399,8 +449,8 @@ def _already_here(page: _Page, wire: Any) -> bool:
     return clash
 
 
-def _chain_problem(wire: Any, last_seq: int, last_hash: str) -> str | None:
-    if not wire.hash_holds():
+def _chain_problem(wire: Any, last_seq: int, last_hash: str, *, vouched: bool = False) -> str | None:
+    if not vouched and not wire.hash_holds():
         return "edited"
     if wire.device_seq <= last_seq:
         return "late"  # fills a slot after a gap was reported
@@ -434,6 +484,7 @@ _APPLY: dict[str, Callable[[_Page, Any], None]] = {
     "member_photo": _photo,
     "restriction": _restriction,
     "entry": _entry,
+    "entry_set_aside": _set_aside,
     "event": _event,
     "invitation": _invitation,
     "rule_set": _rule_set,

@@ -226,6 +226,23 @@ class LedgerAckRow(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class SetAsideEntryRow(Base):
+    """Another device's entry that the club server set aside (sync.protocol.SetAsideChange): only its place
+    in that device's chain, which `ledger verify` follows across it. It is not a ledger entry here (it
+    counts nowhere) and may name a member this terminal does not hold, so it lives beside the ledger."""
+
+    __tablename__ = "set_aside_entry"
+    __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
+    entry_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
+    device_seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(String(64))
+    server_seq: Mapped[int] = mapped_column(Integer)
+
+
 class MemberBalanceRow(Base):
     """Projection of the ledger, updated in the entry's own transaction; `ledger rebuild` remakes it."""
 

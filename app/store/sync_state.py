@@ -167,9 +167,23 @@ def acknowledge_entry(
     """Record the server's answer to an entry beside it (the entry itself is never updated)."""
     cursor = driver(conn).execute(_ACK_SQL, (entry_id, at_us, server_seq, outcome, reason))
     recorded = cursor.rowcount > 0
-    if recorded and outcome == "rejected" and reason in ledger.UNCOUNTED_REASONS:
+    if recorded and outcome == "rejected":  # the server counts it nowhere: neither does this terminal
         ledger.uncount(conn, entry_id)
     return recorded
+
+
+def accept_after_review(conn: Tx, entry_id: str, *, at_us: int, server_seq: int) -> bool:
+    """An own entry the server had set aside, accepted by the club's review: counted again. False when the
+    entry was not set aside here."""
+    cursor = driver(conn).execute(
+        "UPDATE ledger_ack SET outcome = 'accepted', reason = NULL, server_seq = ?, acknowledged_at_us = ? "
+        "WHERE entry_id = ? AND outcome = 'rejected'",
+        (server_seq, at_us, entry_id),
+    )
+    if cursor.rowcount == 0:
+        return False
+    ledger.recount(conn, entry_id)
+    return True
 
 
 def advance_pushed_through(conn: Tx, device_id: str, head_seq: int) -> int:
@@ -194,7 +208,7 @@ def unanswered_entries(conn: Connection, device_id: str) -> int:
 def set_aside_entries(conn: Connection, device_id: str) -> list[tuple[str, int, str, str | None]]:
     """Own entries the server rejected or found conflicting: (id, device_seq, outcome, reason). A bonus
     the server already held from another terminal is settled, not a problem to review: left out."""
-    settled = func.coalesce(ACK.c.reason, "").in_(ledger.UNCOUNTED_REASONS)
+    settled = func.coalesce(ACK.c.reason, "").in_(ledger.SETTLED_REASONS)
     rows = conn.execute(
         select(ENTRY.c.id, ENTRY.c.device_seq, ACK.c.outcome, ACK.c.reason)
         .join(ACK, ACK.c.entry_id == ENTRY.c.id)

@@ -296,9 +296,12 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
             results[i] = Result(id=entry.id, outcome=outcome, reason=refusal)
     stored_now = [i for i in new if entries[i].id in inserted]
     _follow_chain(conn, state, [(entries[i], refusals[i]) for i in stored_now])
+    for i in stored_now:  # in the batch's (device) order: a set-aside slot comes before what follows it
+        if refusals[i] is None:
+            state.tickets["entry", entries[i].id] = state.pub.entry(entries[i].id)
+        else:
+            publish_set_aside(state.pub, entries[i], refusals[i] or "")
     accepted = [entries[i] for i in stored_now if refusals[i] is None]
-    for entry in accepted:
-        state.tickets["entry", entry.id] = state.pub.entry(entry.id)
     ledger_entries = [e.to_entry() for e in accepted]
     balances.apply(conn, state.pub, ledger_entries)
     members.apply_tier_changes(conn, state.pub, ledger_entries)
@@ -475,6 +478,13 @@ def _insert_rejected(conn: Connection, state: _Push, refused: list[tuple[WireEnt
                 reason=reason,
             )
     return kept
+
+
+def publish_set_aside(pub: Publisher, entry: WireEntry, reason: str) -> None:
+    """Every terminal learns the set-aside entry's place in its device's chain (sync.protocol.SetAsideChange):
+    without it, each one that pulls that chain would see a hole where the entry was, and read tampering."""
+    body = {"kind": "entry_set_aside", "entry": entry.model_dump(mode="json"), "reason": reason}
+    pub.change("entry_set_aside", body, member_id=entry.member_id)
 
 
 def _stored_body(row: Any) -> dict[str, Any]:

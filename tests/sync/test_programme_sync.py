@@ -5,11 +5,16 @@
   server's quote says for the same sale (random sales: terminal and server agree);
 - a birthday bonus both terminals grant offline is held once by the server and, after sync, counted once
   at both terminals;
-- the server's daily run expires points (FIFO) in its own chain and the terminals pull the expiry.
+- the server's daily run expires points (FIFO) in its own chain and the terminals pull the expiry;
+- a third terminal that pulls the entry the server set aside sees no hole in the chain of the terminal that
+  made it: `bashgah ledger verify` passes there and no sync problem is recorded.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,7 +29,8 @@ from app.domain.programme import BranchRules, Campaign, TierRule
 from app.domain.rules import EarningRule, RedemptionPolicy
 from app.services import programme as standing_of
 from app.services.checkout import SaleRequest, record_sale
-from app.store import ledger, programme
+from app.services.ledger_check import verify_ledger
+from app.store import ledger, programme, sync_state
 from sync.rules import to_body
 from sync.server import programme as server_programme
 from sync.server.db import Database as ServerDatabase
@@ -156,6 +162,39 @@ def bonus_once_and_expiry(server: ClubServer, tmp_path: Path) -> None:
     assert _server_balance(server, member)["points"] == 0
 
 
+def set_aside_is_no_hole(server: ClubServer, tmp_path: Path) -> None:
+    """Two tills grant one birthday bonus offline; the server sets the second aside. A third terminal that
+    pulls both chains, and the till whose bonus was set aside, verify clean: no gap, no false mismatch."""
+    _publish(server)
+    today = datetime.now(UTC).date()
+    member = _member(server, "09127000003", birth_date=today.replace(year=1991).isoformat())
+    other = _member(server, "09127000004")
+    thr, client_thr = server.enroll(tmp_path / "thr", "THR")
+    isf, client_isf = server.enroll(tmp_path / "isf", "ISF")
+    door, client_door = server.enroll(tmp_path / "door", "THR")
+    for terminal in (thr, isf):
+        record_sale(terminal, SaleRequest(member, 10_000_000))
+    # after the set-aside bonus, ISF goes on selling: entries behind the hole, for another member too
+    record_sale(isf, SaleRequest(other, 3_000_000))
+    record_sale(isf, SaleRequest(member, 2_000_000))
+    for client in (client_thr, client_isf, client_door, client_thr, client_isf):
+        assert client.sync_round().ok
+    on_server = _server_balance(server, member)
+    for terminal in (thr, isf, door):
+        report = verify_ledger(terminal.db)
+        assert report.ok, (report.chain_break, report.mismatches)
+        assert _balance(terminal, member).points == on_server["points"]
+        assert _balance(terminal, other).points == _server_balance(server, other)["points"]
+        with terminal.db.read() as conn:
+            assert [p.problem for p in sync_state.problems(conn)] == []
+    # the command a support engineer runs, as its own process: exit 0 (1 would mean a broken ledger)
+    run = subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(tmp_path / "door"), "ledger", "verify"],
+        capture_output=True, text=True, timeout=120, env=os.environ | {"BASHGAH_LANG": "en"}, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def _entries(terminal, member_id: str):  # type: ignore[no-untyped-def]
     with terminal.db.read() as conn:
         return ledger.member_entries(conn, member_id)
@@ -175,6 +214,10 @@ def test_a_bonus_granted_offline_twice_counts_once_and_points_expire(
     bonus_once_and_expiry(club_server, tmp_path)
 
 
-@pytest.mark.parametrize("run", [bonus_once_and_expiry])
+def test_a_set_aside_entry_is_no_hole_at_other_terminals(club_server: ClubServer, tmp_path: Path) -> None:
+    set_aside_is_no_hole(club_server, tmp_path)
+
+
+@pytest.mark.parametrize("run", [bonus_once_and_expiry, set_aside_is_no_hole])
 def test_the_same_on_postgresql(postgres_club_server: ClubServer, tmp_path: Path, run) -> None:
     run(postgres_club_server, tmp_path)
