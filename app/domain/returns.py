@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from app.domain.errors import ClubError
 from app.domain.money import require_rials
 
+RETURN_REASON = "return"  # the reason on a return's reversal entries (a manager's undo carries a person's)
+
 
 @dataclass(frozen=True, slots=True)
 class SaleRecord:

@@ -41,6 +41,11 @@ _MANAGER = _COUNTER | {
     Action.OVERRIDE_SPEND,
     Action.MANAGE_EVENTS,
 }
+# The most points one adjustment may add or remove, by role: a manager fixes a mistake at the counter,
+# larger corrections are the club office's (admin). The terminal and the server (which re-checks what a
+# terminal pushes) read the same table.
+ADJUST_LIMITS = {Role.MANAGER: 1_000, Role.ADMIN: 100_000}
+
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CASHIER: frozenset(_COUNTER),
     Role.HOST: frozenset({Action.CHECK_IN}),

@@ -9,13 +9,11 @@ from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
 from app.domain.ids import request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, clean_reason
-from app.domain.staff import Action, Role, Staff
+from app.domain.staff import ADJUST_LIMITS, Action, Staff
 from app.services.terminal import Terminal
 from app.store import ledger, members
 
-# The most points one adjustment may add or remove, by role: a manager fixes a mistake at the counter,
-# larger corrections are the club office's (admin).
-ADJUST_LIMITS = {Role.MANAGER: 1_000, Role.ADMIN: 100_000}
+__all__ = ["ADJUST_LIMITS", "AdjustResult", "adjust_points"]
 
 
 @dataclass(frozen=True, slots=True)

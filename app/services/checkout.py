@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from app.domain import bonus, pricing, tiering
 from app.domain.balance import MemberBalance
 from app.domain.branch import Branch
+from app.domain.companions import Companion
 from app.domain.errors import ClubError
 from app.domain.ids import derived_id, request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
@@ -34,14 +35,14 @@ from app.services.terminal import Terminal
 from app.store import club, ledger, members, programme
 from app.store.database import Tx
 
-# derived_id(sale id, n) of the entries a sale may write besides its earn entry (0)
-REDEEM_ENTRY = 1  # 2 is the override (app.services.spending.OVERRIDE_ENTRY)
-WALLET_ENTRY = 3
-CASHBACK_ENTRY = 4
-TIER_ENTRY = 5
-BIRTHDAY_ENTRY = 6
-REFERRED_ENTRY = 7
-REFERRER_ENTRY = 8
+# derived_id(sale id, n) of the entries a sale may write besides its earn entry (0): app.domain.companions
+REDEEM_ENTRY = Companion.REDEEM  # 2 is the override (app.services.spending.OVERRIDE_ENTRY)
+WALLET_ENTRY = Companion.WALLET
+CASHBACK_ENTRY = Companion.CASHBACK
+TIER_ENTRY = Companion.TIER
+BIRTHDAY_ENTRY = Companion.BIRTHDAY
+REFERRED_ENTRY = Companion.REFERRED
+REFERRER_ENTRY = Companion.REFERRER
 COMPANIONS = (REDEEM_ENTRY, spending.OVERRIDE_ENTRY, WALLET_ENTRY, CASHBACK_ENTRY, TIER_ENTRY)
 COMPANIONS += (BIRTHDAY_ENTRY, REFERRED_ENTRY, REFERRER_ENTRY)
 

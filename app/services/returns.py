@@ -18,12 +18,10 @@ from app.domain.errors import ClubError
 from app.domain.ids import derived_id, request_entry_id
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
 from app.domain.pricing import SaleContext, price_sale
-from app.domain.returns import ReturnSettlement, SaleRecord, settle_return
+from app.domain.returns import RETURN_REASON, ReturnSettlement, SaleRecord, settle_return
 from app.domain.staff import Action, Staff
 from app.services.terminal import Terminal
 from app.store import club, ledger, members, programme
-
-RETURN_REASON = "return"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.companions import Companion
 from app.domain.errors import ClubError
 from app.domain.grants import OfflineDecision, OfflineRefusal, decide_offline_spend
 from app.domain.ids import derived_id
@@ -28,7 +29,7 @@ from app.services.terminal import Terminal
 from app.store import grants, ledger, sync_state
 from app.store.database import Tx
 
-OVERRIDE_ENTRY = 2  # derived_id(sale id, 2): the sale's override entry (1 is its redeem entry)
+OVERRIDE_ENTRY = Companion.OVERRIDE  # derived_id(sale id, 2): the override (1 is its redeem entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,7 @@ def redeem_drafts(
     if not points:
         return []
     redeem = EntryDraft(
-        id=str(derived_id(primary.id, 1)),
+        id=str(derived_id(primary.id, Companion.REDEEM)),
         created_at_us=primary.created_at_us,
         branch_id=primary.branch_id,
         member_id=primary.member_id,

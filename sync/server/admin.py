@@ -26,7 +26,7 @@ from app.domain.errors import ClubError
 from app.domain.ids import uuid7
 from app.domain.ledger import EntryDraft, EntryKind
 from app.domain.member import clean_name, national_id_last4
-from app.domain.money import MAX_POINTS
+from app.domain.money import MAX_POINTS, MAX_RIALS
 from app.domain.phone import looks_like_phone, normalize_phone
 from app.domain.pricing import SaleContext, price_sale
 from app.domain.programme import RuleSet, TierRule
@@ -90,8 +90,11 @@ _SETTING_RULES: dict[str, Callable[[str], bool]] = {
     "grant_cap_points": lambda v: v.isdigit() and 0 <= int(v) <= MAX_POINTS,
     "grant_ttl_s": lambda v: v.isdigit() and 60 <= int(v) <= 30 * 86400,
     "club_card_prefix": lambda v: re.fullmatch(r"[0-9]{1,7}", v) is not None,
+    "velocity_points_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= MAX_POINTS,
+    "velocity_wallet_rials_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= MAX_RIALS,
+    "velocity_entries_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= 1_000_000,
 }
-assert set(_SETTING_RULES) == set(SETTINGS)
+assert set(_SETTING_RULES) == set(SETTINGS) | set(club.SERVER_SETTINGS)
 
 
 def _act(
@@ -704,13 +707,14 @@ def get_settings(request: Request, admin: Viewer) -> Settings:
 def put_setting(
     key: Annotated[str, Path(max_length=64)], body: SettingValue, request: Request, admin: AdminRole
 ) -> Settings:
-    """One club-wide setting (names: sync.protocol.SETTINGS); published to every terminal."""
+    """One club-wide setting (names: sync.protocol.SETTINGS, published to every terminal; and the server's
+    own, sync.server.club.SERVER_SETTINGS)."""
     rule = _SETTING_RULES.get(key)
     if rule is None:
-        raise ApiError(404, "unknown_setting", f"settings are: {', '.join(sorted(SETTINGS))}")
+        raise ApiError(404, "unknown_setting", f"settings are: {', '.join(sorted(_SETTING_RULES))}")
     value = body.value.strip()
     if not rule(value):
-        raise ApiError(422, "invalid_setting", f"{key}: {SETTINGS[key]}")
+        raise ApiError(422, "invalid_setting", f"{key}: {SETTINGS.get(key, 'a whole number')}")
 
     def work(conn: Connection, pub: Publisher) -> Settings:
         club.put_setting(conn, pub, key, value)

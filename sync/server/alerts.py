@@ -26,6 +26,8 @@ ALERT_KINDS = (
     "duplicate_phone",  # two members share a phone (two offline terminals enrolled one person)
     "photo_rejected",
     "double_admission",  # one member admitted to an event by two doors (offline): both admissions stand
+    "velocity_limit",  # a terminal went past an hourly ceiling: what was over is set aside
+    "reversed_twice",  # two tills undid (returned) one entry offline: both stand
 )
 
 

@@ -13,7 +13,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, inspect
 
 from sync.server import club
 from sync.server.db import Database
@@ -45,6 +46,9 @@ def is_current(db: Database) -> bool:
 
 def upgrade(db: Database, now_us: int) -> list[str]:
     """Bring the schema to the newest revision and add missing default settings; returns those keys."""
+    if current_revision(db) is not None and not inspect(db.engine).has_table("sync_counter"):
+        # a terminal's data file is also "at a revision" (its own, whose numbers the server's may share)
+        raise CommandError("its revision is not the server's: it has none of the server's tables")
     if not is_current(db):
         command.upgrade(alembic_config(db), "head")
 

@@ -38,6 +38,7 @@ ID = String(36)
 HASH = String(64)
 # the entry kinds an event's attendance is folded from (app.domain.event): check-ins and reversals
 EVENT_ENTRY_KINDS_SQL = "kind IN ('check_in', 'guest_check_in', 'reversal')"
+PROGRAMME_TABLES_SQL = "kind IN ('tier', 'branch')"
 # a bonus is granted once per member and key (app.domain.bonus), a manager's ambassador grants excepted
 ONCE_ONLY_BONUS_SQL = "kind = 'bonus' AND invoice_ref NOT LIKE 'ambassador:%'"
 
@@ -152,6 +153,9 @@ class MemberRow(Base):
     # 0 and NULL: the tier the member joined in
     tier_since_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     tier_entry_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    # the terminal that enrolled the member (NULL: the club office or an import): the only one that may
+    # push the record again (sync.server.push)
+    enrolled_by: Mapped[str | None] = mapped_column(ID, nullable=True)
 
 
 class MemberBalanceRow(Base):
@@ -278,6 +282,18 @@ class RejectedEntryRow(Base):
     received_at_us: Mapped[int] = mapped_column(BigInteger)
 
 
+class DeviceHourRow(Base):
+    """What a terminal's entries added in one hour of its clock (sync.server.vetting.velocity)."""
+
+    __tablename__ = "device_hour"
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"), primary_key=True)
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # UTC hours
+    points: Mapped[int] = mapped_column(BigInteger)
+    wallet_rials: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    set_aside: Mapped[int] = mapped_column(BigInteger)  # entries set aside as over a ceiling
+
+
 class SyncItemRow(Base):
     """A pushed item (member, card, revocation) by its id: the idempotency record of its outcome."""
 
@@ -296,6 +312,12 @@ class ChangeRow(Base):
     """The append-only change log terminals pull: one row per published change, its wire JSON."""
 
     __tablename__ = "change"
+    __table_args__ = (
+        # version 0's earlier tables, which re-pricing a terminal's sale may need (sync.server.vetting):
+        # partial, so the member changes that make up nearly all of the log never touch it
+        Index("ix_change_programme_tables", "kind", postgresql_where=text(PROGRAMME_TABLES_SQL),
+              sqlite_where=text(PROGRAMME_TABLES_SQL)),
+    )  # fmt: skip
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(24))
     member_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
@@ -445,6 +467,7 @@ CARD = CardRow.__table__
 REVOCATION = CardRevocationRow.__table__
 ENTRY = LedgerEntryRow.__table__
 REJECTED = RejectedEntryRow.__table__
+DEVICE_HOUR = DeviceHourRow.__table__
 ITEM = SyncItemRow.__table__
 CHANGE = ChangeRow.__table__
 GRANT = GrantRow.__table__

@@ -32,7 +32,7 @@ from sync.protocol import (
     RevocationItem,
     WireEntry,
 )
-from sync.server import balances, events, members
+from sync.server import balances, events, members, vetting
 from sync.server.alerts import raise_alert
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
@@ -47,6 +47,7 @@ class _Head:
     last_seq: int
     head_hash: str
     contiguous_seq: int
+    scope: vetting.Scope
 
 
 @dataclass(slots=True)
@@ -92,9 +93,17 @@ def _lock_device(conn: Connection, device_id: str, now_us: int) -> _Head:
         update(DEVICE)
         .where(DEVICE.c.id == device_id)
         .values(last_seen_us=now_us)
-        .returning(DEVICE.c.last_seq, DEVICE.c.head_hash, DEVICE.c.contiguous_seq)
+        .returning(
+            DEVICE.c.last_seq,
+            DEVICE.c.head_hash,
+            DEVICE.c.contiguous_seq,
+            DEVICE.c.branch_id,
+            DEVICE.c.enrolled_at_us,
+        )
     ).one()
-    return _Head(row.last_seq, row.head_hash, row.contiguous_seq)
+    branch_code = conn.execute(select(BRANCH.c.code).where(BRANCH.c.id == row.branch_id)).scalar_one()
+    scope = vetting.Scope(device_id, row.branch_id, branch_code, row.enrolled_at_us)
+    return _Head(row.last_seq, row.head_hash, row.contiguous_seq, scope)
 
 
 def _save_head(conn: Connection, state: _Push) -> None:
@@ -282,10 +291,14 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
         else:
             new.append(i)
     _refuse_repeated_bonuses(conn, entries, new, refusals)
+    tally = vetting.vet(
+        conn, state.head.scope, entries, candidates=new, refusals=refusals, now_us=state.pub.at_us
+    )
     inserted = _insert_entries(conn, state, [entries[i] for i in new if refusals[i] is None])
     _lost_bonus_races(
         conn, entries, [i for i in new if refusals[i] is None and entries[i].id not in inserted], refusals
     )
+    tally.record(conn, {entries[i].id for i in new if refusals[i] is None} & inserted, state.pub.at_us)
     inserted |= _insert_rejected(conn, state, [(entries[i], refusals[i] or "") for i in new if refusals[i]])
     for i in new:
         entry, refusal = entries[i], refusals[i]

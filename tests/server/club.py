@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.domain.ids import uuid7
+from app.domain.companions import Companion
+from app.domain.ids import derived_id, uuid7
 from app.domain.ledger import GENESIS_HASH, EntryDraft, EntryKind, seal
 from sync.protocol import (
     CardItem,
@@ -20,6 +21,7 @@ from sync.protocol import (
     WireCard,
     WireEntry,
     WireMember,
+    WireStaff,
     WireTier,
 )
 from sync.server import club, enrolment
@@ -130,15 +132,17 @@ class Terminal:
     def entry(
         self, member_id: str, kind: EntryKind = EntryKind.EARN, points: int = 10, **fields: Any
     ) -> WireEntry:
-        """The device's next entry, sealed onto its chain."""
+        """The device's next entry, sealed onto its chain. A sale's amount is, unless given, what earns its
+        points for a bronze member at the device's branch (the server re-prices what it receives)."""
+        default_sale = _sale_for(points, self.branch_id) if kind is EntryKind.EARN else 0
         draft = EntryDraft(
-            id=new_id(),
-            created_at_us=T0 + self.last_seq,
+            id=fields.pop("id", None) or new_id(),
+            created_at_us=fields.pop("created_at_us", T0 + self.last_seq),
             branch_id=fields.pop("branch_id", self.branch_id),
             member_id=member_id,
             kind=kind,
             points_delta=points,
-            sale_amount=fields.pop("sale_amount", 1_000_000),
+            sale_amount=fields.pop("sale_amount", default_sale),
             **fields,
         )
         sealed = WireEntry.of(seal(draft, self.device_id, self.last_seq + 1, self.head_hash))
@@ -146,9 +150,62 @@ class Terminal:
         self.entries.append(sealed)
         return sealed
 
+    def sale(
+        self,
+        member_id: str,
+        amount: int,
+        *,
+        redeem: int = 0,
+        points: int | None = None,
+        override_by: str | None = None,
+        upgrade_to: str | None = None,
+        **fields: Any,
+    ) -> list[WireEntry]:
+        """A sale as a till writes it: its earn entry (by default version 0's points for a bronze member
+        at the device's branch), then its companions with derived ids (app.domain.companions): the
+        redeem entry when points were spent, a manager's override, the tier it lifted the member to."""
+        branch = next(b for b in BRANCHES if b.id == self.branch_id)
+        discount = redeem * branch.redeem_rials_per_point
+        earned = (amount - discount) * branch.earn_points_per_unit // branch.earn_rials_per_unit
+        sale = self.entry(member_id, EntryKind.EARN, earned if points is None else points,
+                          sale_amount=amount, **fields)  # fmt: skip
+        common = {k: v for k, v in fields.items() if k in ("created_at_us", "rules_version", "staff_id")}
+        written = [sale]
+        if redeem:
+            written.append(self.entry(member_id, EntryKind.REDEEM, -redeem, discount_rials=discount,
+                                      id=str(derived_id(sale.id, Companion.REDEEM)), **common))  # fmt: skip
+        if override_by:
+            written.append(self.entry(member_id, EntryKind.OVERRIDE, 0, reason="the manager said so",
+                                      id=str(derived_id(sale.id, Companion.OVERRIDE)),
+                                      **(common | {"staff_id": override_by})))  # fmt: skip
+        if upgrade_to:
+            written.append(self.entry(member_id, EntryKind.TIER_CHANGE, 0, invoice_ref=upgrade_to,
+                                      reason="upgrade", id=str(derived_id(sale.id, Companion.TIER)),
+                                      **common))  # fmt: skip
+        return written
+
     def push_body(self, entries: list[WireEntry] = (), items: list[Any] = ()) -> dict[str, Any]:  # type: ignore[assignment]
         request = PushRequest(device_id=self.device_id, items=list(items), entries=list(entries))
         return request.model_dump(mode="json")
+
+
+def _sale_for(points: int, branch_id: str) -> int:
+    branch = next(b for b in BRANCHES if b.id == branch_id)
+    return max(0, points) * branch.earn_rials_per_unit // branch.earn_points_per_unit
+
+
+def add_staff(db: Database, role: str = "manager", branch_id: str | None = None, active: bool = True) -> str:
+    """A member of the club's staff, as the admin API makes one (the server checks who did what)."""
+    staff = WireStaff(id=new_id(), name=f"Test {role}", role=role, branch_id=branch_id,  # type: ignore[arg-type]
+                      pin_hash="$argon2id$not-a-real-hash", active=active)  # fmt: skip
+
+    def work(conn: Any) -> None:
+        pub = Publisher(T0)
+        club.put_staff(conn, pub, staff)
+        pub.flush(conn)
+
+    db.write(work)
+    return staff.id
 
 
 def enroll(db: Database, branch_code: str = "THR", public_key: str | None = None) -> Terminal:

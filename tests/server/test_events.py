@@ -23,6 +23,7 @@ from sync.server import balances, demo
 from sync.server.models import ALERT, SERVER_KEY, Base
 from tests.server.club import (
     T0,
+    add_staff,
     admin_token,
     enroll,
     member,
@@ -370,9 +371,11 @@ def test_two_doors_admitting_one_member_are_flagged_once_until_one_admission_is_
         ("Sara", a, True), ("Sara", b, True), ("Reza", a, False),
     }  # fmt: skip
 
+    manager = add_staff(club_db)  # undoing an admission is a manager's act: the server checks who
     undo = door_b.entry(
-        sara, EntryKind.REVERSAL, points=0, sale_amount=0, invoice_ref=event_id, reverses=at_b.id
-    )
+        sara, EntryKind.REVERSAL, points=0, sale_amount=0, invoice_ref=event_id, reverses=at_b.id,
+        staff_id=manager, reason="the wrong face",
+    )  # fmt: skip
     plus_one = check_in(door_b, sara, event_id, EntryKind.GUEST_CHECK_IN)
     push(client, door_b, [undo, plus_one])
     seen = client.get(url, headers=admin).json()

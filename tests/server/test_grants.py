@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-from app.domain.ledger import EntryKind
 from sync.protocol import Grant, GrantsResponse, grant_signature_holds
 from tests.server.club import enroll, member, member_item, new_id, push
 
@@ -55,13 +54,14 @@ def test_an_offline_grant_is_a_share_of_the_balance_signed_for_the_device(client
 
 
 def test_the_cap_and_restricted_or_unknown_members(client, club_db, terminal, admin):
+    set_setting(client, admin, "velocity_points_per_hour", "1000000")  # one sale of 100,000 points
     rich = funded(client, terminal, 100_000)
     poor = funded(client, terminal, 10)
     stranger = new_id()
     grants = ask(client, terminal, rich.id, poor.id, stranger, rich.id).grants
     assert [(g.member_id, g.points) for g in grants] == [(rich.id, 2_000), (poor.id, 3), (stranger, 0)]
     overdrawn = funded(client, terminal, 10)
-    push(client, terminal, [terminal.entry(overdrawn.id, EntryKind.REDEEM, -20, sale_amount=0)])
+    push(client, terminal, terminal.sale(overdrawn.id, 40_000, redeem=20))  # spends 20, earns nothing
     set_setting(client, admin, "grant_share_percent", "100")
     assert ask(client, terminal, overdrawn.id).grants[0].points == 0
 
@@ -87,14 +87,15 @@ def test_unexpired_grants_of_all_devices_never_exceed_the_balance(client, club_d
     m = funded(client, terminal, 1_000)
     assert ask(client, terminal, m.id).grants[0].points == 1_000
     assert ask(client, other, m.id).grants[0].points == 0
-    # the first device spends 200 of its grant offline and pushes it: 800 left to it, nothing to the others
-    push(client, terminal, [terminal.entry(m.id, EntryKind.REDEEM, -200, sale_amount=0)])
-    assert ask(client, other, m.id).grants[0].points == 0
+    # the first device spends 200 of its grant offline (a sale that earns 2) and pushes it: 800 left to
+    # it, and to the others only the 2 points the sale earned
+    push(client, terminal, terminal.sale(m.id, 400_000, redeem=200))
+    assert ask(client, other, m.id).grants[0].points == 2
     # a new grant replaces the old one: asking again gives back what the first grant held
     assert ask(client, terminal, m.id).grants[0].points == 800
     assert ask(client, third, m.id).grants[0].points == 0
     clock.advance(3 * DAY_S + 1)  # the grant expired: its points are free again
-    assert ask(client, third, m.id).grants[0].points == 800
+    assert ask(client, third, m.id).grants[0].points == 802
 
 
 def test_an_online_spend_is_authorised_once_and_reserved_until_its_entry_arrives(client, club_db, terminal):
@@ -114,8 +115,9 @@ def test_an_online_spend_is_authorised_once_and_reserved_until_its_entry_arrives
     assert refused.status_code == 409
     assert refused.json()["detail"]["code"] == "insufficient_points"
     assert refused.json()["detail"]["available"] == 100
-    # the redeem entry arrives: the balance drops, the reservation is drawn, 100 stay available
-    push(client, terminal, [terminal.entry(m.id, EntryKind.REDEEM, -400, sale_amount=0)])
+    # the redeem entry arrives: the balance drops, the reservation is drawn, 104 stay available (the sale
+    # earned 4)
+    push(client, terminal, terminal.sale(m.id, 800_000, redeem=400))
     assert spend(client, other, m.id, 100).status_code == 200
 
 
@@ -142,7 +144,7 @@ def test_concurrent_spends_from_many_devices_never_overdraw(client, club_db, ter
                 with lock:
                     authorised.append(70)
                 # the grant is this device's current one; a new spend replaces it, so push the entry first
-                push(client, device, [device.entry(m.id, EntryKind.REDEEM, -70, sale_amount=0)])
+                push(client, device, device.sale(m.id, 140_000, redeem=70))  # earns nothing
 
     threads = [threading.Thread(target=spender, args=(d,)) for d in devices]
     for thread in threads:

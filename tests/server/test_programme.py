@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, find_chain_break, seal
-from app.domain.programme import US_PER_DAY, Qualification, RuleSet, TierRule
+from app.domain.programme import US_PER_DAY, Bonuses, Qualification, RuleSet, TierRule
 from sync.protocol import WireEntry
 from sync.rules import to_body
 from sync.server import programme
@@ -20,7 +20,18 @@ from sync.server import push as push_module
 from sync.server.cli import main
 from sync.server.models import BALANCE, DEVICE, ENTRY, MEMBER, REJECTED
 from sync.server.programme import SERVER_DEVICE_CODE, SERVER_DEVICE_ID
-from tests.server.club import BRANCH_2, T0, Terminal, enroll, member, member_item, new_id, pull_all, push
+from tests.server.club import (
+    BRANCH_2,
+    T0,
+    Terminal,
+    add_staff,
+    enroll,
+    member,
+    member_item,
+    new_id,
+    pull_all,
+    push,
+)
 
 DAY = US_PER_DAY
 RULES = RuleSet(
@@ -32,6 +43,7 @@ RULES = RuleSet(
     ),
     qualification=Qualification(window_days=365, grace_days=30),
     expiry_days=365,
+    bonuses=Bonuses(signup_points=50, birthday_points=50),
 )
 
 
@@ -46,7 +58,7 @@ def at(
 ) -> WireEntry:
     """The device's next entry, made at `when` (device clock)."""
     draft = EntryDraft(
-        id=new_id(),
+        id=fields.pop("id", None) or new_id(),
         created_at_us=when,
         branch_id=fields.pop("branch_id", terminal.branch_id),
         member_id=member_id,
@@ -106,7 +118,8 @@ def test_points_expire_oldest_first_once_in_the_servers_chain(client, club_db, a
         [
             earn(terminal, m, 100, T0),
             earn(terminal, m, 70, T0 + 200 * DAY),
-            at(terminal, m, EntryKind.REDEEM, -30, T0 + 300 * DAY),  # spends from the oldest lot
+            # a sale that spends 30 (from the oldest lot) and earns nothing
+            *terminal.sale(m, 60_000, redeem=30, created_at_us=T0 + 300 * DAY),
         ],
     )
     assert points_of(club_db, m) == 140
@@ -174,13 +187,13 @@ def test_no_expiry_in_the_rule_set_means_none(client, club_db, admin, terminal):
 def test_a_tier_is_lost_only_after_the_window_and_grace(client, club_db, admin, terminal):
     version = save_rules(client, admin, replace(RULES, expiry_days=None))
     lapsed, loyal = new_member(client, terminal), new_member(client, terminal)
+    upgrade = {"upgrade_to": "silver", "rules_version": version, "created_at_us": T0}
     push(
         client,
         terminal,
         [
-            at(terminal, lapsed, EntryKind.TIER_CHANGE, 0, T0, invoice_ref="silver"),
-            earn(terminal, lapsed, 100, T0),
-            at(terminal, loyal, EntryKind.TIER_CHANGE, 0, T0, invoice_ref="silver"),
+            *terminal.sale(lapsed, 50_000_000, **upgrade),  # 500 points: silver at the sale
+            *terminal.sale(loyal, 50_000_000, **upgrade),
             earn(terminal, loyal, 600, T0 + 300 * DAY),  # still qualifies at review
         ],
     )
@@ -206,31 +219,35 @@ def test_a_tier_is_lost_only_after_the_window_and_grace(client, club_db, admin, 
 
 
 def test_a_tier_the_club_dropped_falls_to_the_entry_tier_at_once(client, club_db, admin, terminal):
-    save_rules(client, admin)
+    version = save_rules(client, admin)
     m = new_member(client, terminal)
-    push(client, terminal, [at(terminal, m, EntryKind.TIER_CHANGE, 0, T0, invoice_ref="gold")])
+    push(client, terminal, terminal.sale(m, 200_000_000, upgrade_to="gold", rules_version=version))
     save_rules(client, admin, replace(RULES, tiers=RULES.tiers[:2]))  # no gold any more
     assert run(club_db, T0 + DAY).tier_changes == [(m, "gold", "bronze")]
 
 
 def test_the_newest_tier_change_sets_the_tier_whatever_the_order_pushed(client, club_db, admin, terminal):
+    version = save_rules(client, admin)
     other = enroll(club_db, "ISF")
     m = new_member(client, terminal)
-    push(client, terminal, [at(terminal, m, EntryKind.TIER_CHANGE, 0, T0 + 10, invoice_ref="silver")])
+    silver = {"upgrade_to": "silver", "rules_version": version}
+    push(client, terminal, terminal.sale(m, 50_000_000, created_at_us=T0 + 10, **silver))
     cursor = max(c["seq"] for c in pull_all(client, terminal))
-    push(client, other, [at(other, m, EntryKind.TIER_CHANGE, 0, T0 + 5, invoice_ref="bronze")])  # older
+    # another till's upgrade made earlier (offline), pushed later: the newer tier change stands
+    gold = {"upgrade_to": "gold", "rules_version": version, "points": 2_000}
+    push(client, other, other.sale(m, 200_000_000, created_at_us=T0 + 5, **gold))
     assert member_row(club_db, m).tier_code == "silver"
     assert [c for c in pull_all(client, terminal, since=cursor) if c["kind"] == "member"] == []
-    late = at(other, m, EntryKind.TIER_CHANGE, 0, T0 + 20, invoice_ref="bronze")
-    push(client, other, [late])
+    late = other.sale(m, 200_000_000, created_at_us=T0 + 20, **gold)
+    push(client, other, late)
     row = member_row(club_db, m)
-    assert (row.tier_code, row.tier_since_us, row.tier_entry_id) == ("bronze", T0 + 20, late.id)
+    assert (row.tier_code, row.tier_since_us, row.tier_entry_id) == ("gold", T0 + 20, late[-1].id)
     # a member record from a terminal that had not seen it keeps the ledger's tier
     stale = member(id=m, tier_code="silver")
     push(client, terminal, [], [member_item(stale)])
-    assert member_row(club_db, m).tier_code == "bronze"
+    assert member_row(club_db, m).tier_code == "gold"
     published = [c["member"] for c in pull_all(client, terminal) if c["kind"] == "member"]
-    assert published[-1]["tier_code"] == "bronze"
+    assert published[-1]["tier_code"] == "gold"
 
 
 def test_a_tier_change_to_an_unknown_tier_is_set_aside(client, club_db, terminal):
@@ -252,18 +269,27 @@ def test_an_admins_tier_placement_is_a_server_entry(client, club_db, admin, term
 # ---- a bonus once per member and key ---------------------------------------------------------------------
 
 
-def bonus(terminal: Terminal, member_id: str, key: str, points: int = 50) -> WireEntry:
-    return at(terminal, member_id, EntryKind.BONUS, points, T0, invoice_ref=key)
+def bonus(terminal: Terminal, member_id: str, key: str | None, points: int = 50, **fields: Any) -> WireEntry:
+    """A bonus as a till grants it under the saved rule set (version 1 in these tests)."""
+    return at(terminal, member_id, EntryKind.BONUS, points, T0, invoice_ref=key, rules_version=1, **fields)
 
 
-def test_a_second_devices_bonus_with_the_same_key_is_set_aside(client, club_db, terminal):
+def ambassador(terminal: Terminal, member_id: str, points: int, manager: str) -> WireEntry:
+    """A manager's grant: its key is its own entry id."""
+    entry_id = new_id()
+    return bonus(terminal, member_id, f"ambassador:{entry_id}", points, id=entry_id, staff_id=manager)
+
+
+def test_a_second_devices_bonus_with_the_same_key_is_set_aside(client, club_db, admin, terminal):
+    save_rules(client, admin)
+    manager = add_staff(club_db)
     other = enroll(club_db, "ISF")
     m = new_member(client, terminal)
     first = push(client, terminal, [bonus(terminal, m, "signup")])
     assert first["entries"][0]["outcome"] == "accepted"
     repeated = bonus(other, m, "signup")
     answer = push(
-        client, other, [repeated, bonus(other, m, "ambassador:1", 20), bonus(other, m, "ambassador:2", 20)]
+        client, other, [repeated, ambassador(other, m, 20, manager), ambassador(other, m, 20, manager)]
     )
     assert [(r["outcome"], r["reason"]) for r in answer["entries"]] == [
         ("rejected", "bonus_already_granted"),
@@ -284,8 +310,9 @@ def test_a_second_devices_bonus_with_the_same_key_is_set_aside(client, club_db, 
     assert repeated.id not in pulled
 
 
-def test_two_bonuses_with_one_key_in_one_batch(client, club_db, terminal):
-    m = new_member(client, terminal)
+def test_two_bonuses_with_one_key_in_one_batch(client, club_db, admin, terminal):
+    save_rules(client, admin)
+    m = new_member(client, terminal, birth_date="1990-06-15")  # T0 is 15 June 2025
     answer = push(
         client, terminal, [bonus(terminal, m, "birthday:2025"), bonus(terminal, m, "birthday:2025")]
     )
@@ -293,7 +320,8 @@ def test_two_bonuses_with_one_key_in_one_batch(client, club_db, terminal):
     assert points_of(club_db, m) == 50
 
 
-def test_another_members_key_and_a_keyless_bonus_are_their_own(client, club_db, terminal):
+def test_another_members_key_is_their_own_and_a_keyless_bonus_is_set_aside(client, club_db, admin, terminal):
+    save_rules(client, admin)
     m, n = new_member(client, terminal), new_member(client, terminal)
     answer = push(
         client,
@@ -301,16 +329,18 @@ def test_another_members_key_and_a_keyless_bonus_are_their_own(client, club_db, 
         [
             bonus(terminal, m, "signup"),
             bonus(terminal, n, "signup"),
-            bonus(terminal, m, None),
-            bonus(terminal, m, None),
+            bonus(terminal, m, None),  # no till grants a bonus without a key: nothing prices it
         ],
     )
-    assert [r["outcome"] for r in answer["entries"]] == ["accepted"] * 4
+    assert [(r["outcome"], r["reason"]) for r in answer["entries"]] == [
+        ("accepted", None), ("accepted", None), ("rejected", "price_mismatch"),
+    ]  # fmt: skip
 
 
-def test_a_bonus_that_loses_a_race_is_set_aside_not_a_conflict(client, club_db, terminal, monkeypatch):
+def test_a_bonus_that_loses_a_race_is_set_aside_not_a_conflict(client, club_db, admin, terminal, monkeypatch):
     """Two devices push one key at once: the database's unique index decides, and the loser is set aside
     like any repeated bonus (on PostgreSQL both pushes have checked before either inserts)."""
+    save_rules(client, admin)
     other = enroll(club_db, "ISF")
     m = new_member(client, terminal)
     if club_db.dialect == "postgresql":

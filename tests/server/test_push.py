@@ -14,6 +14,7 @@ from sync.protocol import MAX_PUSH_ENTRIES, PushResponse, RevocationItem, WireRe
 from sync.server.models import ALERT, BALANCE, ENTRY, REJECTED
 from tests.server.club import (
     BRANCH_2,
+    add_staff,
     card_item,
     enroll,
     member,
@@ -61,12 +62,12 @@ def test_entries_are_accepted_once_and_duplicates_answer_with_the_same_sequence(
 def test_the_server_balance_is_the_terminal_arithmetic(client, club_db, terminal):
     m = member()
     push(client, terminal, [], [member_item(m)])
+    sale = terminal.sale(m.id, 12_040_000, redeem=40)  # 120 points on what was paid
     entries = [
-        terminal.entry(m.id, EntryKind.EARN, 120, sale_amount=5_000_000),
-        terminal.entry(m.id, EntryKind.REDEEM, -40, sale_amount=0, discount_rials=40_000),
-        terminal.entry(m.id, EntryKind.CASHBACK_CREDIT, 0, sale_amount=0, cash_delta=25_000),
-        terminal.entry(m.id, EntryKind.REVERSAL, -20, sale_amount=-1_000_000),
-    ]
+        *sale,
+        terminal.entry(m.id, EntryKind.REVERSAL, -20, sale_amount=-2_000_000, reverses=sale[0].id,
+                       reason="return"),
+    ]  # fmt: skip
     push(client, terminal, entries)
     expected = fold_balances([e.to_entry() for e in entries])[m.id]
     row = balance(club_db, m.id)
@@ -276,9 +277,9 @@ def test_a_negative_balance_restricts_the_member_until_it_is_repaid(client, club
     m = member()
     push(client, terminal, [], [member_item(m)])
     push(client, terminal, [terminal.entry(m.id, points=50)])
-    overdraw = terminal.entry(m.id, EntryKind.REDEEM, -80, sale_amount=0)
-    override = terminal.entry(m.id, EntryKind.OVERRIDE, 0, sale_amount=0, reason="manager said so")
-    push(client, terminal, [overdraw, override])
+    manager = add_staff(club_db)
+    overdraw = terminal.sale(m.id, 160_000, redeem=80, override_by=manager)  # earns nothing: below a point
+    push(client, terminal, overdraw)
     assert balance(club_db, m.id).points == -30 and balance(club_db, m.id).restricted
     push(client, terminal, [terminal.entry(m.id, points=30)])
     assert balance(club_db, m.id).points == 0 and not balance(club_db, m.id).restricted
