@@ -21,9 +21,8 @@ from typing import Any
 
 import yaml
 
-MAX_ALIASED = (
-    50_000  # nodes all aliases together may stand for; a club reusing a block per branch needs ~10,000
-)
+# nodes all aliases together may stand for; 500 branches sharing one earning block stand for ~5,500
+MAX_ALIASED = 50_000
 
 
 class CapError(Exception):
@@ -86,9 +85,8 @@ class _CappedLoader(yaml.SafeLoader):
 
     def _alias(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
-        node = super().compose_node(
-            parent, index
-        )  # the anchor's node itself (or PyYAML's undefined-alias error)
+        # the anchor's node itself, shared (or PyYAML's error for an undefined alias)
+        node = super().compose_node(parent, index)
         if isinstance(node, yaml.ScalarNode):
             size = 1
         elif id(node) in self._sizes:
