@@ -437,6 +437,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The reward “{reward}” is out of stock at this branch.",
         "موجودی جایزه «{reward}» در این شعبه تمام شده است.",
     ),
+    "argument_not_text": (
+        "“{argument}” is not valid text (bytes that are not UTF-8, or a NUL character); nothing was done. "
+        "Type it again, or make the terminal or script write UTF-8.",
+        "«{argument}» متن معتبری نیست (بایت‌هایی که UTF-8 نیستند یا نویسه NUL)؛ کاری انجام نشد. آن را "
+        "دوباره تایپ کنید یا ترمینال یا اسکریپت را روی UTF-8 تنظیم کنید.",
+    ),
+    "argument_too_long": (
+        "“{argument}” is {length} characters long; at most {limit} are accepted. Nothing was done.",
+        "«{argument}» {length} نویسه است؛ حداکثر {limit} نویسه پذیرفته می‌شود. کاری انجام نشد.",
+    ),
 }
 
 # Why a card could not be read (app.cards.base.ReadError), as the cashier should hear it.

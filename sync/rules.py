@@ -12,10 +12,18 @@ true; a text field refuses 12) and unknown keys are refused, so a typo is an err
 silently taken. Every refusal is one ClubError("invalid_rules", path="tiers.2.threshold", reason=…):
 pydantic's (reason: its error type, e.g. `int_type`, `missing`, `extra_forbidden`) and the domain's own
 invariants (RuleSet.__post_init__) alike.
+
+Sizes are capped so that a hostile or broken rule set is refused quickly, before it costs memory or
+time: the text (`MAX_TEXT_BYTES`, checked by whoever reads it: the file reader, the admin API), its
+nesting (`MAX_DEPTH`), the lists, mappings and texts (the domain's caps, as pydantic bounds: validation
+stops at the first list that is too long instead of checking its every item) and the integers.
+`load_json` reads a JSON body within these caps.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -33,6 +41,15 @@ from pydantic import (
 from app.domain.errors import ClubError
 from app.domain.money import Rounding
 from app.domain.programme import (
+    MAX_BRANCHES,
+    MAX_CAMPAIGNS,
+    MAX_CATEGORIES,
+    MAX_ITEMS,
+    MAX_MEMBERSHIPS,
+    MAX_REWARDS,
+    MAX_TEXT,
+    MAX_TIERS,
+    WEEKDAYS,
     Bonuses,
     BranchRules,
     Campaign,
@@ -49,7 +66,12 @@ from app.domain.programme import (
 )
 from app.domain.rules import EarningRule, RedemptionPolicy
 
-__all__ = ["RuleSetBody", "from_body", "to_body"]
+__all__ = ["MAX_DEPTH", "MAX_SCALAR", "MAX_TEXT_BYTES", "RuleSetBody", "from_body", "load_json", "to_body"]
+
+MAX_TEXT_BYTES = 1024 * 1024  # a rule set's file or request body; a big club's is a few tens of KB
+MAX_DEPTH = 16  # lists and mappings inside one another; a valid body nests 4 deep
+MAX_INT = 10**15  # any number in a rule set (amounts are at most 10**13 rials)
+MAX_SCALAR = 4_096  # characters of one value as written, so that no number is too long to convert
 
 
 def _iso_date(value: object) -> object:
@@ -63,10 +85,14 @@ def _iso_date(value: object) -> object:
 
 
 IsoDate = Annotated[date, Field(strict=True), BeforeValidator(_iso_date)]
-Int = StrictInt
-NonNegative = Annotated[StrictInt, Field(ge=0)]
-Text = StrictStr
-Texts = list[StrictStr]
+Int = Annotated[StrictInt, Field(ge=-MAX_INT, le=MAX_INT)]
+NonNegative = Annotated[StrictInt, Field(ge=0, le=MAX_INT)]
+Text = Annotated[StrictStr, Field(max_length=MAX_TEXT)]
+Texts = Annotated[list[Text], Field(max_length=MAX_ITEMS)]
+
+
+def _at_most(limit: int) -> Any:
+    return Field(max_length=limit)
 
 
 class _Body(BaseModel):
@@ -76,14 +102,14 @@ class _Body(BaseModel):
 class EarningBody(_Body):
     # bounds as EarningRule.__post_init__ has them, so a refusal names the field
     points_per_unit: NonNegative = 1
-    rials_per_unit: Annotated[StrictInt, Field(ge=1)] = 100_000
+    rials_per_unit: Annotated[StrictInt, Field(ge=1, le=MAX_INT)] = 100_000
     min_sale_rials: NonNegative = 0
     max_points_per_sale: NonNegative | None = None
     rounding: Rounding = Rounding.FLOOR
 
 
 class RedemptionBody(_Body):
-    rials_per_point: Annotated[StrictInt, Field(ge=1)] = 1_000
+    rials_per_point: Annotated[StrictInt, Field(ge=1, le=MAX_INT)] = 1_000
     max_share_percent: Annotated[StrictInt, Field(ge=0, le=100)] = 50
 
 
@@ -123,10 +149,10 @@ class CampaignBody(_Body):
     name_en: Text
     starts: IsoDate
     ends: IsoDate
-    branches: Texts = []
-    tiers: Texts = []
-    categories: Texts = []
-    weekdays: Texts = []
+    branches: Annotated[list[Text], _at_most(MAX_BRANCHES)] = []
+    tiers: Annotated[list[Text], _at_most(MAX_TIERS)] = []
+    categories: Annotated[list[Text], _at_most(MAX_CATEGORIES)] = []
+    weekdays: Annotated[list[Text], _at_most(len(WEEKDAYS))] = []
     multiplier_percent: Int = 100
     bonus_points: Int = 0
 
@@ -163,7 +189,7 @@ class RewardBody(_Body):
     name_en: Text
     points: Int
     kind: RewardKind = RewardKind.GIFT
-    stock: dict[StrictStr, Int] = {}
+    stock: Annotated[dict[Text, Int], _at_most(MAX_BRANCHES)] = {}
 
 
 class OfflineGrantBody(_Body):
@@ -174,19 +200,19 @@ class OfflineGrantBody(_Body):
 
 class RuleSetBody(_Body):
     version: Int
-    tiers: list[TierBody]
+    tiers: Annotated[list[TierBody], _at_most(MAX_TIERS)]
     earning: EarningBody = EarningBody()
     redemption: RedemptionBody = RedemptionBody()
-    branches: dict[StrictStr, BranchBody] = {}
+    branches: Annotated[dict[Text, BranchBody], _at_most(MAX_BRANCHES)] = {}
     qualification: QualificationBody = QualificationBody()
     cashback: CashbackBody = CashbackBody()
-    campaigns: list[CampaignBody] = []
+    campaigns: Annotated[list[CampaignBody], _at_most(MAX_CAMPAIGNS)] = []
     bonuses: BonusesBody = BonusesBody()
     expiry_days: Int | None = None
-    memberships: list[MembershipBody] = []
-    rewards: list[RewardBody] = []
+    memberships: Annotated[list[MembershipBody], _at_most(MAX_MEMBERSHIPS)] = []
+    rewards: Annotated[list[RewardBody], _at_most(MAX_REWARDS)] = []
     offline_grant: OfflineGrantBody = OfflineGrantBody()
-    categories: Texts = []
+    categories: Annotated[list[Text], _at_most(MAX_CATEGORIES)] = []
     utc_offset_minutes: Int = 210
 
 
@@ -294,6 +320,63 @@ def to_body(rules: RuleSet) -> dict[str, Any]:
         "categories": list(rules.categories),
         "utc_offset_minutes": rules.utc_offset_minutes,
     }
+
+
+# ---- JSON text → body ------------------------------------------------------------------------------
+
+# a string (escapes included) or a bracket: what the nesting check needs to see of a JSON text
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+
+
+def too_large(size: int) -> ClubError | None:
+    """The refusal of a rule-set text of `size` bytes, or None when it is small enough."""
+    if size <= MAX_TEXT_BYTES:
+        return None
+    return invalid(
+        "", "too_large", limit_bytes=MAX_TEXT_BYTES, message=f"limit {MAX_TEXT_BYTES // 1024**2} MB"
+    )
+
+
+def load_json(text: str) -> Any:
+    """What a JSON text holds, or ClubError("invalid_rules", path="", reason=…, line=…): `nesting_too_deep`
+    is found by a scan of its brackets before `json` parses it (whose recursion would otherwise fail with
+    a RecursionError), `value_too_long` for a number of absurd length, `json_syntax` for the rest. The size
+    is the caller's to check first (`too_large`), on the bytes it received."""
+    deep = _too_deep_at(text)
+    if deep is not None:
+        raise invalid("", "nesting_too_deep", line=deep, message=f"at most {MAX_DEPTH} levels")
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except json.JSONDecodeError as exc:
+        raise invalid("", "json_syntax", line=exc.lineno, message=exc.msg) from None
+    except _NumberTooLongError:
+        raise invalid("", "value_too_long", message=f"a number of over {MAX_SCALAR} digits") from None
+    except RecursionError:  # not reached after the scan; kept so that no text can make a traceback
+        raise invalid("", "nesting_too_deep", message=f"at most {MAX_DEPTH} levels") from None
+
+
+class _NumberTooLongError(Exception):
+    pass
+
+
+def _json_int(digits: str) -> int:
+    if len(digits) > MAX_SCALAR:  # int() refuses more than 4,300 digits with a ValueError
+        raise _NumberTooLongError
+    return int(digits)
+
+
+def _too_deep_at(text: str) -> int | None:
+    """The line where lists and mappings first nest deeper than MAX_DEPTH, or None."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        opening = text[token.start()]
+        if opening in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, token.start()) + 1
+        elif opening in "]}":
+            depth -= 1
+    return None
 
 
 # ---- body → domain ---------------------------------------------------------------------------------

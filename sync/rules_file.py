@@ -8,6 +8,11 @@ tree along the error's path (the nearest line that exists when the path ends at 
 is read by `json`; its lines are found by composing the same text as YAML (JSON is YAML's flow style).
 A key written twice in one mapping is refused rather than the last one silently winning.
 
+A hostile or broken file is refused before the work it would cause, with the caps of sync.rules: its size
+(read no further than the cap: `rules.yaml: too_large (limit 1 MB)`), then, while it is parsed, its
+nesting (`nesting_too_deep`), YAML aliases (`alias_limit`, sync.yaml_caps) and values of absurd length
+(`value_too_long`), then the lengths of its lists and texts (the body's validation).
+
 The `version` key is optional in a file: the server gives an imported rule set the next version.
 """
 
@@ -21,7 +26,8 @@ import yaml
 
 from app.domain.errors import ClubError
 from app.domain.programme import RuleSet
-from sync.rules import from_body, to_body
+from sync import yaml_caps
+from sync.rules import MAX_DEPTH, MAX_SCALAR, MAX_TEXT_BYTES, from_body, load_json, to_body, too_large
 
 Format = Literal["yaml", "json"]
 FORMATS: tuple[Format, ...] = ("yaml", "json")
@@ -66,12 +72,17 @@ def read(path: str | Path, fmt: Format | None = None) -> RuleSet:
 
 
 def read_text(path: str | Path) -> str:
-    """A rule-set file's text (UTF-8, a BOM allowed), or RulesFileError."""
+    """A rule-set file's text (UTF-8, a BOM allowed), or RulesFileError. No more than the cap is read, so
+    a huge file (or /dev/zero) is refused at once."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as file:
+            raw = file.read(MAX_TEXT_BYTES + 1)
     except OSError as exc:
         raise RulesFileError(None, "", "unreadable", name=name, detail=exc.strerror or str(exc)) from None
+    refused = too_large(len(raw))
+    if refused is not None:
+        raise _text_refused(refused, name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -82,6 +93,9 @@ def read_text(path: str | Path) -> str:
 
 def parse(text: str, *, fmt: Format = "yaml", name: str = "rules") -> RuleSet:
     """The rule set a YAML or JSON text holds, or RulesFileError."""
+    refused = too_large(len(text.encode("utf-8", "surrogatepass")))
+    if refused is not None:
+        raise _text_refused(refused, name)
     if fmt == "json":
         body = _load_json(text, name)
         node = _compose(text, name, strict=False)
@@ -115,11 +129,18 @@ def _refused(error: ClubError, node: yaml.Node | None, name: str) -> RulesFileEr
     return RulesFileError(line_of(node, path), path, reason, name=name, detail=detail)
 
 
+def _text_refused(error: ClubError, name: str) -> RulesFileError:
+    """A refusal of the text as a whole (its size, its nesting, its syntax): no path, maybe a line."""
+    line = error.params.get("line")
+    reason = str(error.params.get("reason", error.code))
+    return RulesFileError(line, "", reason, name=name, detail=str(error.params.get("message", "")))
+
+
 def _load_json(text: str, name: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RulesFileError(exc.lineno, "", "json_syntax", name=name, detail=exc.msg) from None
+        return load_json(text)
+    except ClubError as exc:
+        raise _text_refused(exc, name) from None
 
 
 def _load_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
@@ -127,13 +148,10 @@ def _load_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
     node = _compose(text, name, strict=True)
     if node is None:
         return None, None
-    loader = yaml.SafeLoader("")
     try:
-        return node, loader.construct_document(node)
+        return node, yaml_caps.construct(node)
     except yaml.MarkedYAMLError as exc:  # a tag the safe loader does not make (!!python/object …)
         raise _yaml_error(exc, name) from None
-    finally:
-        loader.dispose()
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, name: str) -> RulesFileError:
@@ -144,9 +162,12 @@ def _yaml_error(exc: yaml.MarkedYAMLError, name: str) -> RulesFileError:
 
 def _compose(text: str, name: str, *, strict: bool) -> yaml.Node | None:
     """The YAML node tree (for lines). For a YAML file a syntax error or a repeated key is the file's
-    error; for JSON the tree only serves lines, so a text YAML cannot compose just has none."""
+    error; for JSON the tree only serves lines, so a text YAML cannot compose just has none. A broken cap
+    is the file's error either way."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml_caps.compose(text, depth=MAX_DEPTH, longest=MAX_SCALAR)
+    except yaml_caps.CapError as exc:
+        raise RulesFileError(exc.line, "", exc.reason, name=name, detail=exc.detail) from None
     except yaml.MarkedYAMLError as exc:
         if strict:
             raise _yaml_error(exc, name) from None

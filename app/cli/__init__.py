@@ -2,7 +2,8 @@
 """The `bashgah` command: the terminal window by default; subcommands for scripting and support.
 
 Every subcommand takes `--data-dir` and `--json`. Refusals print one line on stderr, in the user's
-language, and exit non-zero with nothing written.
+language, and exit non-zero with nothing written. An argument that is not valid text (bytes that are not
+UTF-8) or absurdly long is refused before the arguments are even parsed (app.argv).
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.argv import argument_refusal, language_in, seconds, whole
 from app.cards.backends import CHOICES as READER_CHOICES
 from app.cli import card_commands, club_commands, door_commands, programme_commands, sync_commands
 from app.cli.output import EXIT_REFUSED, EXIT_STORAGE, STORAGE_CODES, Output, default_data_dir
 from app.domain.errors import ClubError
-from app.messages import message
+from app.messages import language, message
+
+TIMEOUT_S = seconds(0, 86_400)  # a day: longer waits are a typo
+# variables that stand in for arguments: checked with them (BASHGAH_LANG is only compared, never stored)
+ENVIRONMENT = ("BASHGAH_DATA_DIR", "BASHGAH_PIN", "BASHGAH_OVERRIDE_PIN")
 
 # ---------------------------------------------------------------- parser
 
@@ -74,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the demo club").add_subparsers(dest="demo_command", required=True)
     seed = add("seed", club_commands.cmd_demo_seed, "create the demo club in the data dir", demo)
-    seed.add_argument("--members", type=int, default=200)
-    seed.add_argument("--seed", type=int, default=1404)
+    seed.add_argument("--members", type=whole(0, 1_000_000), default=200)
+    seed.add_argument("--seed", type=whole(0, 2**63 - 1), default=1404)
     seed.add_argument("--if-empty", action="store_true", help="do nothing if a club is already there")
 
     member = sub.add_parser("member", help="members").add_subparsers(dest="member_command", required=True)
@@ -83,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "show", club_commands.cmd_member_show, "a member's profile, balance and recent entries", member
     )
     show.add_argument("member", help="member id, card number or phone number")
-    show.add_argument("--limit", type=int, default=10, help="how many recent entries")
+    show.add_argument("--limit", type=whole(0, 10_000), default=10, help="how many recent entries")
     madd = add("add", club_commands.cmd_member_add, "enroll a new member", member)
     madd.add_argument("--name", required=True)
     madd.add_argument("--phone", required=True)
@@ -141,17 +147,17 @@ def _card_commands(sub: Any, add: Callable[..., Any]) -> None:
     card = sub.add_parser("card", help="member cards").add_subparsers(dest="card_command", required=True)
     read = add("read", card_commands.cmd_card_read, "wait for one card and say whose it is", card)
     read.add_argument("--reader", choices=CHOICES, default="any")
-    read.add_argument("--timeout", type=float, default=30, help="seconds to wait for a card")
+    read.add_argument("--timeout", type=TIMEOUT_S, default=30, help="seconds to wait for a card")
     watch = add("watch", card_commands.cmd_card_watch, "print every card and reader event", card)
     watch.add_argument("--reader", choices=CHOICES, default="any")
-    watch.add_argument("--timeout", type=float, default=0, help="stop after this many seconds (0: never)")
+    watch.add_argument("--timeout", type=TIMEOUT_S, default=0, help="stop after this many seconds (0: never)")
     issue = add("issue", card_commands.cmd_card_issue, "write a member's signed card (manager)", card)
     issue.add_argument("member", help="member id, card number or phone number")
     issue.add_argument("--uid", help="the chip's UID (hex); with --out, the chip the encoder will write")
     issue.add_argument("--out", help="write the NDEF message to this file instead of a card on a reader")
     issue.add_argument("--qr", help="make a member QR instead, saved as this PNG")
     issue.add_argument("--profile", action="store_true", help="put name, birth date and photo on the card")
-    issue.add_argument("--timeout", type=float, default=30, help="seconds to wait for a blank card")
+    issue.add_argument("--timeout", type=TIMEOUT_S, default=30, help="seconds to wait for a blank card")
     _staff_options(issue)
     revoke = add("revoke", card_commands.cmd_card_revoke, "report a card lost or revoke it (manager)", card)
     revoke.add_argument("card", help="the card number")
@@ -160,7 +166,7 @@ def _card_commands(sub: Any, add: Callable[..., Any]) -> None:
     _staff_options(revoke)
     readers = add("readers", card_commands.cmd_readers, "list card readers and their state", sub)
     readers.add_argument("--reader", choices=CHOICES, default="any")
-    readers.add_argument("--timeout", type=float, default=5, help="seconds to wait for the readers")
+    readers.add_argument("--timeout", type=TIMEOUT_S, default=5, help="seconds to wait for the readers")
 
 
 def _sync_commands(sub: Any, add: Callable[..., Any]) -> None:
@@ -173,10 +179,17 @@ def _sync_commands(sub: Any, add: Callable[..., Any]) -> None:
     sync = add("sync", sync_commands.cmd_sync, "push, pull and refresh with the club server", sub)
     sync.add_argument("what", nargs="?", choices=("status",), help="`status`: where sync stands, offline")
     sync.add_argument("--once", action="store_true", help="one round, then exit (default: until Ctrl+C)")
-    sync.add_argument("--interval", type=float, default=30.0, help="seconds between rounds when all is well")
+    sync.add_argument(
+        "--interval", type=seconds(1, 86_400), default=30.0, help="seconds between rounds when all is well"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    refused = argument_refusal(argv, env=ENVIRONMENT)
+    if refused is not None:  # before any work: such text fails wherever it is stored or printed
+        print(f"bashgah: {message(refused, language(language_in(argv)))}", file=sys.stderr)
+        return EXIT_REFUSED
     args = build_parser().parse_args(argv)
     if args.data_dir is None:
         args.data_dir = default_data_dir()

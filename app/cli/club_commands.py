@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli.output import (
@@ -18,6 +17,7 @@ from app.cli.output import (
     local_time,
     parse_date,
     parse_whole,
+    read_at_most,
     staff_from_args,
     terminal_from_args,
 )
@@ -155,9 +155,9 @@ def _entry_line(entry: LedgerEntry, unsynced: bool, out: Output) -> str:
 
 
 def cmd_member_add(args: argparse.Namespace, out: Output) -> int:
-    from app.services.enroll import EnrollRequest, enroll_member
+    from app.services.enroll import MAX_PHOTO_BYTES, EnrollRequest, enroll_member
 
-    photo = Path(args.photo).read_bytes() if args.photo else None
+    photo = read_at_most(args.photo, MAX_PHOTO_BYTES) if args.photo else None  # longer: invalid_photo
     result = enroll_member(
         terminal_from_args(args),
         EnrollRequest(

@@ -18,6 +18,7 @@ from app.cli.output import (
     iso_utc,
     local_time,
     parse_whole,
+    read_at_most,
     staff_from_args,
     terminal_from_args,
 )
@@ -35,6 +36,7 @@ _VERDICT_TEXT = {
 
 
 def cmd_door_admit(args: argparse.Namespace, out: Output) -> int:
+    from app.cards.payload import MAX_MESSAGE_BYTES
     from app.cli.card_commands import _parse_uid
     from app.services import door
 
@@ -43,7 +45,7 @@ def cmd_door_admit(args: argparse.Namespace, out: Output) -> int:
     assert staff is not None
     event = door.current_event(terminal, args.event)
     if args.card_file:
-        data = Path(args.card_file).read_bytes()
+        data = read_at_most(args.card_file, MAX_MESSAGE_BYTES)  # longer: refused as malformed
         result = door.admit_card(terminal, event.id, data, _parse_uid(args.uid), staff)
     elif args.qr:
         result = door.admit_qr(terminal, event.id, args.qr, staff)
@@ -280,11 +282,11 @@ def parse_time(text: str) -> int:
     """An ISO date-time as people type it; without an offset it is this computer's local time."""
     try:
         moment = datetime.fromisoformat(to_latin_digits(text).strip())
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.astimezone()  # local wall-clock time, as the manager means it
+        return int(moment.astimezone(UTC).timestamp()) * 1_000_000
+    except (ValueError, OverflowError, OSError):  # not a time, or one at the calendar's edge (year 1, 9999)
         raise ClubError("invalid_time", value=text) from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # local wall-clock time, as the manager means it
-    return int(moment.astimezone(UTC).timestamp()) * 1_000_000
 
 
 def add_door_commands(sub: Any, add: Any, staff_options: Any) -> None:

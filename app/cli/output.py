@@ -105,13 +105,21 @@ class Output:
 
 
 def parse_whole(text: str | None, code: str, field: str) -> int | None:
-    """A whole number as people type it: grouping commas and Persian digits allowed, nothing else."""
+    """A whole number as people type it: grouping commas and Persian digits allowed, nothing else; at
+    most 18 digits (beyond any amount, and int() refuses thousands with a ValueError)."""
     if text is None:
         return None
     cleaned = re.sub(r"[,_\s٬]", "", to_latin_digits(text))
-    if not re.fullmatch(r"-?\d+", cleaned):
+    if not re.fullmatch(r"-?\d{1,18}", cleaned):
         raise ClubError(code, field=field, value=text)
     return int(cleaned)
+
+
+def read_at_most(path: str, limit: int) -> bytes:
+    """A file given on the command line, read no further than one byte past `limit`: the caller refuses
+    what is longer, and a huge file (or /dev/zero) costs no more than that."""
+    with open(path, "rb") as file:
+        return file.read(limit + 1)
 
 
 def parse_date(text: str | None) -> date | None:

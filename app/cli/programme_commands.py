@@ -15,6 +15,7 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
+from app.argv import whole
 from app.cli.output import Output, local_time, parse_whole, staff_from_args, terminal_from_args
 from app.cli.sync_commands import spend_authoriser
 from app.domain.errors import ClubError
@@ -207,7 +208,7 @@ def cmd_rules_show(args: argparse.Namespace, out: Output) -> int:
 
     terminal = terminal_from_args(args)
     with terminal.db.read() as conn:
-        number = programme.latest_version(conn) if args.version is None else int(args.version)
+        number = programme.latest_version(conn) if args.version is None else args.version
         if args.version is not None and number not in programme.versions(conn):
             raise ClubError("unknown_rules_version", version=number)
         rules = programme.version(conn, number)
@@ -268,4 +269,4 @@ def add_programme_commands(sub: Any, member: Any, add: Any, staff_options: Any) 
         dest="rules_command", required=True
     )
     show = add("show", cmd_rules_show, "the rule set in force here (or another version)", rules)
-    show.add_argument("--version")
+    show.add_argument("--version", type=whole(0, 2**31), help="an older version (default: the current)")

@@ -24,6 +24,19 @@ from app.domain.rules import EarningRule, RedemptionPolicy
 US_PER_DAY = 86_400 * 1_000_000
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
 
+# Sizes no real club reaches (the seed's club has 3 tiers, 2 branches, a few campaigns and plans). Every
+# version is published to every terminal and kept there for ever, so a rule set of a hundred thousand
+# entries would cost each of them for good: it is refused whole, as any other invalid rule set.
+MAX_TIERS = 50
+MAX_BRANCHES = 500  # branch scenarios; also a campaign's branches and a reward's stock entries
+MAX_CAMPAIGNS = 500
+MAX_MEMBERSHIPS = 50
+MAX_REWARDS = 500
+MAX_CATEGORIES = 500
+MAX_ITEMS = 50  # a tier's free services, a plan's benefits
+MAX_TEXT = 120  # a name, a free service, a benefit: as long as the tier table's names
+MAX_CODE = 32  # a code (tier, campaign, plan, reward, category, branch)
+
 
 def invalid(path: str, reason: str, **params: object) -> ClubError:
     """A refused rule set: where (a dotted path into the file) and why."""
@@ -229,6 +242,7 @@ def version_zero(
 
 def _check(rules: RuleSet) -> None:
     """Invariants a file cannot express by types alone; each refusal names its place in the file."""
+    _sizes(rules)
     if rules.version < 0:
         raise invalid("version", "negative")
     if not rules.tiers:
@@ -275,10 +289,63 @@ def _offers(rules: RuleSet) -> None:
         raise invalid("offline_grant", "out_of_range")
 
 
+def _sizes(rules: RuleSet) -> None:
+    """The caps above, checked before anything walks the lists. The reasons are pydantic's (`too_long`
+    for a list, `string_too_long` for a text), so the body's own caps (sync.rules) read the same."""
+    for path, values, limit in (
+        ("tiers", rules.tiers, MAX_TIERS),
+        ("branches", rules.branches, MAX_BRANCHES),
+        ("campaigns", rules.campaigns, MAX_CAMPAIGNS),
+        ("memberships", rules.memberships, MAX_MEMBERSHIPS),
+        ("rewards", rules.rewards, MAX_REWARDS),
+        ("categories", rules.categories, MAX_CATEGORIES),
+    ):
+        _at_most(path, values, limit)
+    for i, tier in enumerate(rules.tiers):
+        _named(f"tiers.{i}", tier.name_fa, tier.name_en)
+        _texts(f"tiers.{i}.free_services", tier.free_services, MAX_ITEMS, MAX_TEXT)
+    for i, campaign in enumerate(rules.campaigns):
+        here = f"campaigns.{i}"
+        _named(here, campaign.name_fa, campaign.name_en)
+        _texts(f"{here}.branches", campaign.branches, MAX_BRANCHES, MAX_CODE)
+        _texts(f"{here}.tiers", campaign.tiers, MAX_TIERS, MAX_CODE)
+        _texts(f"{here}.categories", campaign.categories, MAX_CATEGORIES, MAX_CODE)
+        _texts(f"{here}.weekdays", campaign.weekdays, len(WEEKDAYS), MAX_CODE)
+    for i, plan in enumerate(rules.memberships):
+        _named(f"memberships.{i}", plan.name_fa, plan.name_en)
+        _texts(f"memberships.{i}.benefits", plan.benefits, MAX_ITEMS, MAX_TEXT)
+    for i, reward in enumerate(rules.rewards):
+        _named(f"rewards.{i}", reward.name_fa, reward.name_en)
+        _at_most(f"rewards.{i}.stock", reward.stock, MAX_BRANCHES)
+
+
+def _at_most(path: str, values: tuple[object, ...], limit: int) -> None:
+    if len(values) > limit:
+        raise invalid(path, "too_long", limit=limit, message=f"at most {limit} entries, not {len(values)}")
+
+
+def _texts(path: str, values: tuple[str, ...], limit: int, longest: int) -> None:
+    _at_most(path, values, limit)
+    for i, value in enumerate(values):
+        _text(f"{path}.{i}", value, longest)
+
+
+def _named(path: str, name_fa: str, name_en: str) -> None:
+    _text(f"{path}.name_fa", name_fa, MAX_TEXT)
+    _text(f"{path}.name_en", name_en, MAX_TEXT)
+
+
+def _text(path: str, value: str, longest: int) -> None:
+    if len(value) > longest:
+        raise invalid(
+            path, "string_too_long", limit=longest, message=f"at most {longest} characters, not {len(value)}"
+        )
+
+
 def _unique(path: str, codes: list[str]) -> None:
     seen: set[str] = set()
     for i, code in enumerate(codes):
-        if not code or not code.replace("_", "").replace("-", "").isalnum() or len(code) > 32:
+        if not code or not code.replace("_", "").replace("-", "").isalnum() or len(code) > MAX_CODE:
             raise invalid(f"{path}.{i}", "bad_code", value=code)
         if code in seen:
             raise invalid(f"{path}.{i}", "duplicate_code", value=code)

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from argon2 import PasswordHasher
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Connection, select, update
 
 from app.domain.digits import to_latin_digits
@@ -29,7 +29,7 @@ from app.domain.member import clean_name, national_id_last4
 from app.domain.money import MAX_POINTS, MAX_RIALS
 from app.domain.phone import looks_like_phone, normalize_phone
 from app.domain.pricing import SaleContext, price_sale
-from app.domain.programme import RuleSet, TierRule
+from app.domain.programme import RuleSet, TierRule, invalid
 from sync.protocol import (
     SETTINGS,
     UUID_PATTERN,
@@ -40,7 +40,7 @@ from sync.protocol import (
     WireStaff,
     WireTier,
 )
-from sync.rules import from_body, to_body
+from sync.rules import from_body, load_json, to_body, too_large
 from sync.server import club, enrolment, members, programme
 from sync.server import rules as rule_sets
 from sync.server.admin_models import (
@@ -459,11 +459,34 @@ def get_rule_version(
     )
 
 
-@router.put("/rules", response_model=RuleSetView)
-def put_rules(body: Annotated[dict[str, Any], Body()], request: Request, admin: AdminRole) -> RuleSetView:
+async def _rules_body(request: Request) -> Any:
+    """The request's JSON, read within the rule set's caps (sync.rules): its size (far below the server's
+    16 MB for any body), then its nesting, before it is parsed; 422 `invalid_rules` otherwise."""
+    raw = await request.body()
+    refused = too_large(len(raw))
+    try:
+        if refused is not None:
+            raise refused
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise invalid("", "not_utf8") from None
+        return load_json(text)
+    except ClubError as error:
+        raise _invalid_rules(error) from None
+
+
+_RULES_BODY = {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
+
+
+@router.put("/rules", response_model=RuleSetView, openapi_extra={"requestBody": _RULES_BODY})
+def put_rules(request: Request, admin: AdminRole, body: Annotated[Any, Depends(_rules_body)]) -> RuleSetView:
     """A new version: the whole rule set (sync.rules' body; its `version` is ignored, the next is given).
     Refused whole with 422 `invalid_rules`, `path` and `reason` (nothing stored); published to terminals,
-    with its tiers (the tier table) and its offline grant policy (the grant settings)."""
+    with its tiers (the tier table) and its offline grant policy (the grant settings). The body is at most
+    1 MB, nests at most 16 deep, and its lists and texts have the domain's caps."""
+    if not isinstance(body, dict):
+        raise _invalid_rules(invalid("", "model_type", message="the body must be a JSON object"))
     rules = _rules_or_422(lambda: from_body(body | {"version": 0}))
 
     def work(conn: Connection, pub: Publisher) -> RuleSetView:

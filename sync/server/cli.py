@@ -23,7 +23,8 @@
 
 The database is --db (a SQLAlchemy URL: postgresql+psycopg://user@host/db, sqlite:///FILE), else env
 BASHGAH_SERVER_DB, else a SQLite file in the user data dir. `--json` prints one JSON object. A refusal
-prints one line on stderr and exits 2; a database that cannot be opened exits 3. Event times are ISO 8601:
+prints one line on stderr and exits 2 (so does an argument that is not valid text, before anything is
+parsed: app.argv); a database that cannot be opened exits 3. Event times are ISO 8601:
 `2026-12-01T18:00` is the server's local time, `2026-12-01T18:00+03:30` names its offset.
 
 The programme (rule sets, sync.server.rules): `rules export` writes the current version (or --version N)
@@ -45,7 +46,9 @@ from typing import Any
 
 from sqlalchemy import exc
 
+from app.argv import argument_refusal, whole
 from app.domain.errors import ClubError
+from app.messages import language, message
 from sync.server import migrate
 from sync.server.clock import SystemClock
 from sync.server.db import DB_ENV, Database, resolve_url
@@ -54,6 +57,7 @@ from sync.server.errors import ApiError
 EXIT_REFUSED = 2
 EXIT_STORAGE = 3
 DEFAULT_PORT = 8750
+VERSION = whole(0, 2**31)  # a rule-set version, as the wire bounds it
 
 
 class RefusedError(Exception):
@@ -213,11 +217,11 @@ def _parse_time(text: str, flag: str) -> int:
 
     try:
         moment = datetime.fromisoformat(to_latin_digits(text.strip()))
-    except ValueError:
+        # astimezone reads a naive time as local time
+        return (moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    except (ValueError, OverflowError, OSError):  # not a time, or one at the calendar's edge (year 1, 9999)
         example = "2026-12-01T18:00 or 2026-12-01T18:00+03:30"
         raise RefusedError(f"{flag}: {text!r} is not a time like {example}") from None
-    # astimezone reads a naive time as local time
-    return (moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def _event_write(db: Database, action: str, target: str, work: Callable[[Any, Any], Any]) -> Any:
@@ -702,9 +706,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = add(sub, "serve", cmd_serve, "serve protocol v1 and the admin API over HTTP", "serve")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--port", type=whole(0, 65_535), default=DEFAULT_PORT)
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (more than 1: a process each)"
+        "--workers", type=whole(1, 256), default=1, help="worker processes (more than 1: a process each)"
     )
     serve.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
@@ -740,8 +744,8 @@ def build_parser() -> argparse.ArgumentParser:
         demo, "seed", cmd_demo_seed, "import the terminal's demo club into an empty database", "demo seed"
     )
     seed.add_argument("--if-empty", action="store_true", help="do nothing if a club is already there")
-    seed.add_argument("--members", type=int, default=200, help=argparse.SUPPRESS)
-    seed.add_argument("--seed", type=int, default=1404, help=argparse.SUPPRESS)
+    seed.add_argument("--members", type=whole(0, 1_000_000), default=200, help=argparse.SUPPRESS)
+    seed.add_argument("--seed", type=whole(0, 2**63 - 1), default=1404, help=argparse.SUPPRESS)
     _add_event_commands(sub, add)
     _add_programme_commands(sub, add)
     return parser
@@ -756,7 +760,9 @@ def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser
     export.add_argument(
         "--format", choices=("yaml", "json"), default=None, help="default: FILE's suffix, else yaml"
     )
-    export.add_argument("--version", type=int, default=None, help="an older version (default: the current)")
+    export.add_argument(
+        "--version", type=VERSION, default=None, help="an older version (default: the current)"
+    )
     imported = add(
         rules,
         "import",
@@ -767,7 +773,7 @@ def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser
     imported.add_argument("file")
     imported.add_argument("--format", choices=("yaml", "json"), default=None, help="default: FILE's suffix")
     show = add(rules, "show", cmd_rules_show, "the rule set in short (--json: its whole body)", "rules show")
-    show.add_argument("--version", type=int, default=None, help="an older version (default: the current)")
+    show.add_argument("--version", type=VERSION, default=None, help="an older version (default: the current)")
     add(rules, "versions", cmd_rules_versions, "every saved version, who saved it and when", "rules versions")
     programme = sub.add_parser("programme", help="the programme's daily chore").add_subparsers(
         dest="programme_command", required=True
@@ -834,6 +840,10 @@ def _first_line(error: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    refused = argument_refusal(argv, env=(DB_ENV,))
+    if refused is not None:  # before any work: such text fails wherever it is stored or printed
+        return _fail(EXIT_REFUSED, message(refused, language()))
     args = build_parser().parse_args(argv)
     try:
         db = Database(resolve_url(args.db))
