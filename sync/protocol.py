@@ -233,6 +233,10 @@ class EnrollRequest(Request):
     code: Annotated[str, Field(min_length=6, max_length=64)]
     device_name: ShortText = ""
     issuing_public_key: Annotated[str, Field(max_length=64)] | None = None  # base64 of 32 raw bytes
+    # The token the terminal made for itself (kept, with its key, before it asks): the same code, token
+    # and key again are answered with the same device, so an answer lost on the way can be asked for
+    # again. Without one the server makes the token, and a lost answer cannot be.
+    token: Annotated[str, Field(min_length=43, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
 
 
 class EnrollResponse(Wire):

@@ -169,3 +169,19 @@ def test_copies_of_an_admin_create_or_put_with_the_callers_id_all_succeed_alike(
     setting = {"value": "40"}
     put_setting = lambda: client.put("/v1/admin/settings/grant_share_percent", json=setting, headers=admin)  # noqa: E731
     same_success(held(put_setting))
+
+
+def test_copies_of_one_enrolment_all_get_the_same_device(client, club_db, admin):
+    from sync.server.enrolment import code_hash
+    from tests.server.test_enrolment import device_token, new_code, public_key
+
+    code = new_code(client, admin)
+    body = {"code": code, "device_name": "till", "issuing_public_key": public_key(), "token": device_token()}
+    lock = "UPDATE enrollment_code SET used_at_us = used_at_us WHERE code_hash = :h"
+    answers = through_a_held_lock(
+        club_db, lock, {"h": code_hash(code)}, lambda: client.post("/v1/enroll", json=body)
+    )
+    enrolled = same_success(answers)
+    assert enrolled["token"] == body["token"] and enrolled["device_code"] == "THR-01"
+    devices = client.get("/v1/admin/devices", headers=admin).json()
+    assert [d["id"] for d in devices] == [enrolled["device_id"]]
