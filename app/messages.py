@@ -437,6 +437,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The reward “{reward}” is out of stock at this branch.",
         "موجودی جایزه «{reward}» در این شعبه تمام شده است.",
     ),
+    "enrollment_too_many_attempts": (
+        "The club server is refusing enrolments from this address after too many wrong codes: "
+        "try again in {retry_after} seconds, with the code exactly as given.",
+        "سرور باشگاه پس از کدهای نادرست پیاپی، ثبت از این نشانی را موقتاً نمی‌پذیرد: "
+        "{retry_after} ثانیه دیگر با همان کدی که داده شده دوباره امتحان کنید.",
+    ),
 }
 
 # Why a card could not be read (app.cards.base.ReadError), as the cashier should hear it.

@@ -251,7 +251,11 @@ def _answer(response: requests.Response) -> requests.Response:
         raise SyncError("server_unreachable", retryable=True, detail=f"HTTP {status}")
     if status == 429:  # too many failed attempts from this address: later, not never
         raise SyncError(
-            "server_unreachable", retryable=True, detail="HTTP 429", retry_after=_retry_after(response)
+            "server_unreachable",
+            retryable=True,
+            detail="HTTP 429",
+            reason="too_many_attempts",
+            retry_after=_retry_after(response),
         )
     detail: dict[str, Any] = {}
     try:
@@ -323,6 +327,10 @@ class HttpEnrollment:
         except SyncError as error:
             if error.server_code == "invalid_enrollment_code":
                 raise ClubError("enrollment_code_refused") from None
+            if error.server_code == "too_many_attempts":
+                raise ClubError(
+                    "enrollment_too_many_attempts", retry_after=error.params["retry_after"]
+                ) from None
             raise
         return _parse(EnrollResponse, response)  # type: ignore[no-any-return]
 
