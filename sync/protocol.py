@@ -21,7 +21,8 @@ Errors are JSON `{"detail": {"code": "...", "message": "...", ...}}` with 4xx; n
 input. Codes the client acts on: `unsupported_protocol` (400), `unauthorized` (401: unknown token),
 `device_revoked` (403), `push_first` (409: the server has not yet received the device's entries up to
 `after_seq`), `insufficient_points` (409, with `available`), `batch_too_large` (413),
-`invalid_request` (422, pydantic's own validation errors are reported under this code too).
+`invalid_request` (422, pydantic's own validation errors are reported under this code too),
+`too_many_attempts` (429: too many failed attempts from this address; retry after `Retry-After` seconds).
 
 Ordering: the server sequence (`seq`) orders everything globally. It is handed out under one
 serialising lock, so a cursor never skips a row that commits later with a smaller number.
