@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select, update
 from app.domain.ids import uuid7
 from sync.protocol import token_hash
 from sync.server import enrolment
+from sync.server.db import Database
 from sync.server.errors import ApiError
 from sync.server.models import ADMIN_TOKEN, DEVICE
 
@@ -78,7 +79,7 @@ def current_device(
     return Device(row.id, row.code, row.branch_id)
 
 
-def _claim(db: Any, device_id: str, enrolled_at_us: int, now_us: int) -> None:
+def _claim(db: Database, device_id: str, enrolled_at_us: int, now_us: int) -> None:
     """The token's first use (once per device): from now on it is the terminal's, not a lost answer's."""
     if enrolment.unclaimed_expired(enrolled_at_us, None, now_us):
         raise ApiError(
