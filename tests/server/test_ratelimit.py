@@ -67,3 +67,20 @@ def test_health_and_the_api_document_are_limited_per_address(client, club_db):
     assert statuses[:120] == [200] * 120 and set(statuses[120:]) == {429}
     assert poller.get("/openapi.json").status_code == 429
     assert TestClient(client.app, client=NEIGHBOUR).get("/v1/health").status_code == 200
+
+
+def test_buckets_stay_bounded_and_addresses_are_grouped_like_hosts():
+    from sync.server.ratelimit import Buckets, Limit, client_address
+
+    now = [0]
+    buckets = Buckets(Limit(burst=1, per_s=1 / 60), lambda: now[0], max_keys=3)
+    for address in ("a", "b", "c", "d"):
+        buckets.charge(address)
+    assert len(buckets._buckets) == 3 and buckets.wait_s("a") == 0  # "a" was forgotten first
+    assert buckets.wait_s("d") == 60
+    now[0] += 30_000_000
+    assert buckets.wait_s("d") == 30
+    same_host = {client_address({"client": (f"2001:db8:1:2::{n}", 1)}) for n in (1, 2)}
+    assert same_host == {"2001:db8:1:2::/64"}
+    assert client_address({"client": ("::ffff:192.0.2.1", 1)}) == "192.0.2.1"
+    assert client_address({"client": None}) == "unknown"
