@@ -447,6 +447,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{argument}” is {length} characters long; at most {limit} are accepted. Nothing was done.",
         "«{argument}» {length} نویسه است؛ حداکثر {limit} نویسه پذیرفته می‌شود. کاری انجام نشد.",
     ),
+    "enrollment_too_many_attempts": (
+        "The club server is refusing enrolments from this address after too many wrong codes: "
+        "try again in {retry_after} seconds, with the code exactly as given.",
+        "سرور باشگاه پس از کدهای نادرست پیاپی، ثبت از این نشانی را موقتاً نمی‌پذیرد: "
+        "{retry_after} ثانیه دیگر با همان کدی که داده شده دوباره امتحان کنید.",
+    ),
 }
 
 # Why a card could not be read (app.cards.base.ReadError), as the cashier should hear it.

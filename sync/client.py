@@ -75,6 +75,9 @@ _ITEM_MODELS: dict[str, type[BaseModel]] = {
     outbox.INVITATION: InvitationItem,
 }
 _FATAL = ("not_enrolled", "device_revoked")
+# A spend's answers that say nothing about the member's points: the store refused a write it should not
+# have (an older server answered copies of one spend so), so ask once more, then decide offline.
+_SPEND_STORAGE_HICCUP = "constraint_violation"
 
 
 class SyncError(ClubError):
@@ -246,6 +249,14 @@ def _answer(response: requests.Response) -> requests.Response:
         return response
     if status >= 500:
         raise SyncError("server_unreachable", retryable=True, detail=f"HTTP {status}")
+    if status == 429:  # too many failed attempts from this address: later, not never
+        raise SyncError(
+            "server_unreachable",
+            retryable=True,
+            detail="HTTP 429",
+            reason="too_many_attempts",
+            retry_after=_retry_after(response),
+        )
     detail: dict[str, Any] = {}
     try:
         body = response.json()
@@ -260,6 +271,14 @@ def _answer(response: requests.Response) -> requests.Response:
         raise SyncError("device_revoked", reason=code)
     extra.pop("reason", None)
     raise SyncError("sync_refused", status=status, detail=code, reason=code, **extra)
+
+
+def _retry_after(response: requests.Response) -> int:
+    """The server's Retry-After in whole seconds (at least 1)."""
+    try:
+        return max(1, int(response.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1
 
 
 def _parse(model: type[Any], response: requests.Response) -> Any:
@@ -308,6 +327,10 @@ class HttpEnrollment:
         except SyncError as error:
             if error.server_code == "invalid_enrollment_code":
                 raise ClubError("enrollment_code_refused") from None
+            if error.server_code == "too_many_attempts":
+                raise ClubError(
+                    "enrollment_too_many_attempts", retry_after=error.params["retry_after"]
+                ) from None
             raise
         return _parse(EnrollResponse, response)  # type: ignore[no-any-return]
 
@@ -716,6 +739,21 @@ class SyncClient:
                 self.push()
         raise AssertionError("unreachable")
 
+    def _spend_answer(self, ask: Callable[[int], requests.Response]) -> requests.Response:
+        """The server's answer to a spend; a storage refusal is asked again once (the same entry id gets
+        the stored grant), and then counts as no answer: the sale is decided offline, never refused."""
+        for attempt in range(2):
+            try:
+                return self._with_push_first(ask)
+            except SyncError as error:
+                if error.server_code != _SPEND_STORAGE_HICCUP:
+                    raise
+                if attempt:
+                    raise SyncError(
+                        "server_unreachable", retryable=True, detail=_SPEND_STORAGE_HICCUP
+                    ) from None
+        raise AssertionError("unreachable")
+
     def authorize_spend(self, member_id: str, points: int, entry_id: str) -> SpendAuthorisation:
         """The server's yes to spending `points` by the redeem entry `entry_id`, now (SpendAuthoriser).
 
@@ -728,7 +766,7 @@ class SyncClient:
             return self._call("POST", "/v1/spend", body=body, spend=True)
 
         try:
-            grant: Grant = _parse(Grant, self._with_push_first(ask))
+            grant: Grant = _parse(Grant, self._spend_answer(ask))
         except SyncError as error:
             if error.server_code in ("insufficient_points", "unknown_member"):
                 available = int(error.params.get("available", 0))

@@ -21,7 +21,8 @@ Errors are JSON `{"detail": {"code": "...", "message": "...", ...}}` with 4xx; n
 input. Codes the client acts on: `unsupported_protocol` (400), `unauthorized` (401: unknown token),
 `device_revoked` (403), `push_first` (409: the server has not yet received the device's entries up to
 `after_seq`), `insufficient_points` (409, with `available`), `batch_too_large` (413),
-`invalid_request` (422, pydantic's own validation errors are reported under this code too).
+`invalid_request` (422, pydantic's own validation errors are reported under this code too),
+`too_many_attempts` (429: too many failed attempts from this address; retry after `Retry-After` seconds).
 
 Ordering: the server sequence (`seq`) orders everything globally. It is handed out under one
 serialising lock, so a cursor never skips a row that commits later with a smaller number.
@@ -233,6 +234,10 @@ class EnrollRequest(Request):
     code: Annotated[str, Field(min_length=6, max_length=64)]
     device_name: ShortText = ""
     issuing_public_key: Annotated[str, Field(max_length=64)] | None = None  # base64 of 32 raw bytes
+    # The token the terminal made for itself (kept, with its key, before it asks): the same code, token
+    # and key again are answered with the same device, so an answer lost on the way can be asked for
+    # again. Without one the server makes the token, and a lost answer cannot be.
+    token: Annotated[str, Field(min_length=43, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
 
 
 class EnrollResponse(Wire):

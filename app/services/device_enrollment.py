@@ -8,8 +8,13 @@ DATA_DIR/device-token), the key id it gave the key and the device's own card-num
 club is pulled (the caller's `catch_up`, e.g. the sync client), which brings this terminal's own device
 row; `open_terminal` works from then on.
 
-Crash windows: the token is written first, then the key file, then the settings. A terminal that stops
-after the server answered but before the pull finished is enrolled: `bashgah sync` completes it.
+A lost answer: the token and the key pair are made here and kept (app.store.pending_enrolment) before
+the request leaves, and reused by the next attempt in the same folder, so the same command run again
+after a timeout gets the same device from the server (it answers the same code, token and key alike).
+
+Crash windows: the pending token and key first, then (after the answer) the token file, the key file, the
+settings, and the pending file is removed. A terminal that stops after the server answered but before
+the pull finished is enrolled: `bashgah sync` completes it.
 """
 
 from __future__ import annotations
@@ -22,13 +27,13 @@ from typing import Protocol
 
 from sqlalchemy import func, select
 
-from app.cards.payload import IssuingKey, generate_issuing_key
+from app.cards.payload import IssuingKey, generate_issuing_key, issuing_key_from_private
 from app.domain.errors import ClubError
 from app.domain.ports import Clock
 from app.services.enroll import CARD_PREFIX_SETTING, CARD_SERIAL_SETTING
 from app.services.issuing_key import save_private_key
 from app.services.terminal import SystemClock, Terminal, open_terminal
-from app.store import cards, club, sync_state
+from app.store import cards, club, pending_enrolment, sync_state
 from app.store.database import Database
 from app.store.device_token import has_token, write_token
 from app.store.schema import MemberRow, TierRow
@@ -74,17 +79,30 @@ def enroll_device(
     url = clean_server_url(server_url)
     db = Database.open(data_dir)
     require_empty(db, data_dir)
-    key = generate_issuing_key(0)  # the server chooses the key id; the pair does not depend on it
-    public = b64encode(key.public)
-    response = server.enroll(
-        url, EnrollRequest(code=code, device_name=device_name, issuing_public_key=public)
+    token, key = _pending(data_dir)
+    request = EnrollRequest(
+        code=code, device_name=device_name, issuing_public_key=b64encode(key.public), token=token
     )
+    response = server.enroll(url, request)
     enrollment = _keep(db, data_dir, url, response, key=key, clock=clock or SystemClock())
+    pending_enrolment.discard(data_dir)
     try:
         catch_up(db)
     except ClubError as error:
         raise ClubError("enrollment_incomplete", detail=error.code) from error
     return enrollment, finish_enrollment(db, data_dir, clock)
+
+
+def _pending(data_dir: Path) -> tuple[str, IssuingKey]:
+    """The token and key pair of this folder's enrolment: the ones an earlier attempt kept, else new
+    ones, kept before they are sent. The server chooses the key id; the pair does not depend on it."""
+    pending = pending_enrolment.load(data_dir)
+    if pending is None:
+        pending = pending_enrolment.PendingEnrolment(
+            pending_enrolment.new_token(), generate_issuing_key(0).private
+        )
+        pending_enrolment.keep(data_dir, pending)
+    return pending.token, issuing_key_from_private(0, pending.private_key)
 
 
 def require_empty(db: Database, data_dir: Path) -> None:
@@ -130,6 +148,7 @@ def _keep(
 
 def finish_enrollment(db: Database, data_dir: Path, clock: Clock | None = None) -> Terminal:
     """The terminal, once the pull brought its own device row (made here if the server sent none)."""
+    pending_enrolment.discard(data_dir)  # kept by an enrolment that stopped after the answer: spent now
     with db.write() as conn:
         if club.self_device(conn) is None:
             device_id = sync_state.get(conn, sync_state.DEVICE_ID)

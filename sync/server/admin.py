@@ -613,7 +613,10 @@ def new_enrollment_code(body: NewEnrollmentCode, request: Request, admin: Manage
 
 @router.get("/devices", response_model=list[DeviceView])
 def list_devices(request: Request, admin: Viewer) -> list[DeviceView]:
-    def work(conn: Connection, _pub: Publisher) -> list[DeviceView]:
+    now = request.app.state.clock.now_us()
+
+    def work(conn: Connection, pub: Publisher) -> list[DeviceView]:
+        enrolment.retire_unclaimed(conn, pub, now)  # a token nobody used is shown revoked, not live
         rows = conn.execute(select(DEVICE).order_by(DEVICE.c.number))
         return [DeviceView.model_validate(dict(r._mapping), from_attributes=False) for r in rows]
 

@@ -2,8 +2,10 @@
 """The FastAPI application: `create_app(db)`, and `create_app_from_env()` for uvicorn's workers.
 
 Processes are stateless: everything lives in the database, so more workers (or more servers behind a
-load balancer on one PostgreSQL) scale out. With `serve --workers N`, uvicorn imports this module in
-each worker and calls the factory, which finds the database URL in BASHGAH_SERVER_DB.
+load balancer on one PostgreSQL) scale out. The one exception is the count of failed attempts per
+address (sync.server.ratelimit), which each process keeps for itself. With `serve --workers N`,
+uvicorn imports this module in each worker and calls the factory, which finds the database URL in
+BASHGAH_SERVER_DB.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sync.server import admin, admin_events, errors, migrate, routes
 from sync.server.clock import Clock, SystemClock
 from sync.server.db import DB_ENV, Database
 from sync.server.limits import RequestBodies
+from sync.server.ratelimit import AttemptLimits, LimitAttempts
 
 
 class NotUpgradedError(RuntimeError):
@@ -39,6 +42,9 @@ def create_app(db: Database, clock: Clock | None = None) -> FastAPI:
     # Responses are gzipped for clients that accept it; request bodies may be gzipped (RequestBodies).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(RequestBodies)
+    # outermost: a guesser over its allowance is refused before its body is even read
+    app.state.limits = AttemptLimits(lambda: int(app.state.clock.now_us()))
+    app.add_middleware(LimitAttempts)
     return app
 
 

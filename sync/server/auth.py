@@ -3,7 +3,8 @@
 
 Tokens travel as `Authorization: Bearer …` and are looked up by `sync.protocol.token_hash`; the server
 never stores a token. Unknown token: 401 `unauthorized`. Revoked device: 403 `device_revoked`. An admin
-whose role is below the endpoint's: 403 `forbidden`.
+whose role is below the endpoint's: 403 `forbidden`. A device's first authenticated request claims it
+(`claimed_at_us`); one never claimed a day after its enrolment is refused as revoked (sync.server.enrolment).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from app.domain.ids import uuid7
 from sync.protocol import token_hash
+from sync.server import enrolment
+from sync.server.db import Database
 from sync.server.errors import ApiError
 from sync.server.models import ADMIN_TOKEN, DEVICE
 
@@ -55,17 +58,40 @@ def current_device(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)]
 ) -> Device:
     digest = token_hash(_token(credentials))
-    with request.app.state.db.read() as conn:
+    db = request.app.state.db
+    with db.read() as conn:
         row = conn.execute(
-            select(DEVICE.c.id, DEVICE.c.code, DEVICE.c.branch_id, DEVICE.c.revoked_at_us).where(
-                DEVICE.c.token_hash == digest
-            )
+            select(
+                DEVICE.c.id,
+                DEVICE.c.code,
+                DEVICE.c.branch_id,
+                DEVICE.c.revoked_at_us,
+                DEVICE.c.enrolled_at_us,
+                DEVICE.c.claimed_at_us,
+            ).where(DEVICE.c.token_hash == digest)
         ).first()
     if row is None:
         raise ApiError(401, "unauthorized", "unknown device token")
     if row.revoked_at_us is not None:
         raise ApiError(403, "device_revoked", "this device was revoked; enrol it again")
+    if row.claimed_at_us is None:
+        _claim(db, row.id, row.enrolled_at_us, int(request.app.state.clock.now_us()))
     return Device(row.id, row.code, row.branch_id)
+
+
+def _claim(db: Database, device_id: str, enrolled_at_us: int, now_us: int) -> None:
+    """The token's first use (once per device): from now on it is the terminal's, not a lost answer's."""
+    if enrolment.unclaimed_expired(enrolled_at_us, None, now_us):
+        raise ApiError(
+            403, "device_revoked", "this device was not used within a day of its enrolment; enrol it again"
+        )
+    db.write(
+        lambda conn: conn.execute(
+            update(DEVICE)
+            .where(DEVICE.c.id == device_id, DEVICE.c.claimed_at_us.is_(None))
+            .values(claimed_at_us=now_us)
+        )
+    )
 
 
 def admin_with(role: str) -> Callable[..., Admin]:

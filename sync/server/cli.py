@@ -97,11 +97,17 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
     daily = Daily(db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False)))
     if not args.no_daily:
         daily.start()
+    # X-Forwarded-For names the client only when it comes from a proxy named here (uvicorn's own check);
+    # otherwise it is ignored, so a client cannot choose the address its failed attempts count against
+    proxies: dict[str, Any] = {
+        "proxy_headers": bool(args.forwarded_allow_ips),
+        "forwarded_allow_ips": args.forwarded_allow_ips or None,
+    }
     try:
         if args.workers == 1:
             from sync.server.app import create_app
 
-            uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level)
+            uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level, **proxies)
             return
         # each worker process builds its own app (and engine) from the environment
         os.environ[DB_ENV] = db.url.render_as_string(hide_password=False)
@@ -113,6 +119,7 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            **proxies,
         )
     finally:
         daily.stop()
@@ -715,6 +722,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-daily", action="store_true", help="do not run the programme's daily chore in this process"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="",
+        metavar="IPS",
+        help="reverse proxies (comma-separated addresses or networks) whose X-Forwarded-For names the "
+        "client; without it the header is ignored",
     )
 
     code = add(

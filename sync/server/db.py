@@ -4,8 +4,12 @@
 PostgreSQL is the production database (psycopg 3); SQLite serves the demo and small clubs. Writes run in
 `Database.write(work)`, which commits or rolls back and retries the whole unit of work when PostgreSQL
 breaks a deadlock or a serialisation conflict (another worker's transaction won; running it again is
-correct because the work is a function of the database it reads). On SQLite a write takes the file's
-lock when it begins (BEGIN IMMEDIATE), so writers queue instead of failing halfway.
+correct because the work is a function of the database it reads). A unique violation is retried too, at
+most UNIQUE_RETRIES times: under READ COMMITTED two copies of one idempotent request can both look for
+the stored answer before either commits, and the second's insert then breaks the unique index. Run
+again, it sees the committed row and answers with it. A real conflict (another body under a known key)
+fails the same way on the re-run and is answered as before. On SQLite a write takes the file's lock when
+it begins (BEGIN IMMEDIATE), so writers queue and a copy always sees what an earlier one committed.
 
 Reads run in `Database.read()`: one snapshot for the whole block (REPEATABLE READ on PostgreSQL, one
 deferred transaction on SQLite), which the pull needs to merge two tables without missing a commit that
@@ -18,9 +22,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,6 +50,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_RETRIES = 5
 # PostgreSQL's "try again" states: serialization_failure, deadlock_detected
 RETRYABLE_SQLSTATES = {"40001", "40P01"}
+UNIQUE_VIOLATION = "23505"
+# a copy that lost the race sees the winner's row on its first re-run; a second covers a third copy's
+# row under another unique key of the same work, and a real conflict costs no more than this
+UNIQUE_RETRIES = 2
 
 T = TypeVar("T")
 
@@ -85,7 +94,13 @@ class Database:
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(self.url)
+            # SQLite has one writer. Waiting for it in SQLite's busy handler is a poll with sleeps, in which
+            # a thread can lose every round for the whole busy timeout while others write (a push through
+            # six threads at once failed as "database is locked"); this process's writers queue on a lock
+            # instead, and the busy timeout is left to other processes on the same file.
+            self._writer: AbstractContextManager[Any] = threading.Lock()
         else:
+            self._writer = nullcontext()  # PostgreSQL's writers run together: row locks order them
             self.engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
             )
@@ -104,15 +119,23 @@ class Database:
                 yield conn
 
     def write(self, work: Callable[[Connection], T], retries: int = WRITE_RETRIES) -> T:
-        """Run work(conn) in one transaction and commit; again from the start if PostgreSQL asks."""
+        """Run work(conn) in one transaction and commit; again from the start if PostgreSQL asks, or
+        once a unique index refused what a concurrent transaction committed first."""
+        unique_left = UNIQUE_RETRIES
         for attempt in range(retries + 1):
             try:
-                with self.engine.connect() as conn:
+                with self._writer, self.engine.connect() as conn:
                     conn.execution_options(sqlite_begin="IMMEDIATE")
                     with conn.begin():
                         return work(conn)
             except exc.DBAPIError as error:
-                if attempt == retries or not _retryable(error):
+                state = _sqlstate(error)
+                if attempt == retries:
+                    raise
+                if state == UNIQUE_VIOLATION and unique_left > 0:
+                    unique_left -= 1  # the winner has committed: at once, no back-off
+                    continue
+                if state not in RETRYABLE_SQLSTATES:
                     raise
                 time.sleep(0.005 * (attempt + 1))
         raise AssertionError("unreachable")
@@ -121,8 +144,9 @@ class Database:
         self.engine.dispose()
 
 
-def _retryable(error: exc.DBAPIError) -> bool:
-    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+def _sqlstate(error: exc.DBAPIError) -> str | None:
+    """PostgreSQL's SQLSTATE of the error (psycopg sets it); None on SQLite."""
+    return getattr(error.orig, "sqlstate", None)
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -8,6 +8,15 @@ for signing grants, never the token), the next free device number, whose three d
 card prefix into the device's own card series, and a 16-bit key id for its issuing public key.
 Enrolments are rare: each holds the counter row for its whole transaction, so device numbers and key
 ids are handed out one at a time (concurrent enrolments wait instead of colliding on a unique index).
+
+A lost answer: the terminal makes its token and its key pair and keeps both before asking. The spent
+code asked again with the same token and the same public key is answered with the same device (the
+token is the proof: only its holder can send it; the key is public, so it alone proves nothing); another
+token or key is 401 as before. A copy arriving at the same moment waits for the code's row lock and then
+takes this path, so every copy gets one answer. A device whose token authenticated no request within
+UNCLAIMED_TTL_US of its enrolment is dead: its token is refused (sync.server.auth), and the next
+enrolment or admin device list revokes it and retires its key (no card was signed with a key id its
+terminal never received). Old terminals that send no token get one made here, and no second chance.
 """
 
 from __future__ import annotations
@@ -17,14 +26,14 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Row, func, select, update
 
 from app.domain.ids import uuid7
 from app.domain.ledger import GENESIS_HASH
 from sync.protocol import EnrollRequest, EnrollResponse, WireKey, b64decode, grant_key, token_hash
 from sync.server import club
 from sync.server.errors import ApiError
-from sync.server.models import COUNTER, DEVICE, ENROLLMENT_CODE
+from sync.server.models import CLUB_KEY, COUNTER, DEVICE, ENROLLMENT_CODE
 from sync.server.sequence import COUNTER_ID, Publisher
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by a person
@@ -32,6 +41,7 @@ CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4
 MAX_DEVICE_NUMBER = 999
 HOUR_US = 3600 * 1_000_000
+UNCLAIMED_TTL_US = 24 * HOUR_US  # a day to use the token (or ask for a lost answer again), then revoked
 
 
 def new_code() -> str:
@@ -77,14 +87,20 @@ def issue_code(conn: Connection, branch_code: str, ttl_hours: int, now_us: int, 
 
 def enroll(conn: Connection, request: EnrollRequest, now_us: int) -> EnrollResponse:
     branch_id = _spend_code(conn, request.code, now_us)
+    if branch_id is None:
+        again = _answer_again(conn, request, now_us)
+        if again is None:
+            raise ApiError(401, "invalid_enrollment_code", "the code is unknown, used or expired")
+        return again
     conn.execute(update(COUNTER).where(COUNTER.c.id == COUNTER_ID).values(value=COUNTER.c.value))
     branch = club.branch(conn, branch_id)
     assert branch is not None  # the code's foreign key
     pub = Publisher(now_us)
+    retire_unclaimed(conn, pub, now_us)
     device_id = str(uuid7(now_us // 1000, os.urandom(10)))
     number = _next_device_number(conn)
     code = _next_device_code(conn, branch.code)
-    token = secrets.token_urlsafe(32)
+    token = request.token or secrets.token_urlsafe(32)
     prefix = club.setting(conn, "club_card_prefix") + f"{number:03d}"
     key_id = _register_key(conn, pub, request.issuing_public_key, device_id, now_us)
     conn.execute(
@@ -122,7 +138,77 @@ def enroll(conn: Connection, request: EnrollRequest, now_us: int) -> EnrollRespo
     )
 
 
-def _spend_code(conn: Connection, code: str, now_us: int) -> str:
+def unclaimed_expired(enrolled_at_us: int, claimed_at_us: int | None, now_us: int) -> bool:
+    """A device whose token was never used within UNCLAIMED_TTL_US of its enrolment: not a credential."""
+    return claimed_at_us is None and now_us >= enrolled_at_us + UNCLAIMED_TTL_US
+
+
+def _answer_again(conn: Connection, request: EnrollRequest, now_us: int) -> EnrollResponse | None:
+    """The answer the spent code gave, for the terminal that holds its token and asked with its key."""
+    if request.token is None:
+        return None
+    row = conn.execute(
+        select(DEVICE, CLUB_KEY.c.public_key)
+        .select_from(ENROLLMENT_CODE)
+        .join(DEVICE, DEVICE.c.id == ENROLLMENT_CODE.c.device_id)
+        .outerjoin(CLUB_KEY, CLUB_KEY.c.key_id == DEVICE.c.key_id)
+        .where(ENROLLMENT_CODE.c.code_hash == code_hash(request.code))
+    ).first()
+    if row is None or not _same_terminal(row, request, now_us):
+        return None
+    return EnrollResponse(
+        device_id=row.id,
+        device_code=row.code,
+        branch_id=row.branch_id,
+        token=request.token,
+        key_id=row.key_id,
+        card_prefix=row.card_prefix,
+        server_time_us=now_us,
+    )
+
+
+def _same_terminal(device: Row, request: EnrollRequest, now_us: int) -> bool:
+    assert request.token is not None
+    return (
+        device.token_hash == token_hash(request.token)
+        and device.public_key == request.issuing_public_key
+        and device.revoked_at_us is None
+        and not unclaimed_expired(device.enrolled_at_us, device.claimed_at_us, now_us)
+    )
+
+
+def retire_unclaimed(conn: Connection, pub: Publisher, now_us: int) -> list[str]:
+    """Revoke the enrolled devices whose token went unused too long, and retire their keys; their ids."""
+    stale = list(
+        conn.execute(
+            update(DEVICE)
+            .where(
+                DEVICE.c.token_hash.is_not(None),
+                DEVICE.c.claimed_at_us.is_(None),
+                DEVICE.c.revoked_at_us.is_(None),
+                DEVICE.c.enrolled_at_us <= now_us - UNCLAIMED_TTL_US,
+            )
+            .values(revoked_at_us=now_us)
+            .returning(DEVICE.c.id)
+        ).scalars()
+    )
+    for device_id in stale:
+        keys = conn.execute(
+            select(CLUB_KEY).where(CLUB_KEY.c.device_id == device_id, CLUB_KEY.c.retired_at_us.is_(None))
+        ).all()
+        for key in keys:
+            retired = WireKey(
+                key_id=key.key_id,
+                public_key=key.public_key,
+                created_at_us=key.created_at_us,
+                retired_at_us=now_us,
+            )
+            club.put_key(conn, pub, retired, device_id)
+    return stale
+
+
+def _spend_code(conn: Connection, code: str, now_us: int) -> str | None:
+    """The code's branch, the code now spent; None for a code unknown, used or expired."""
     spent = conn.execute(
         update(ENROLLMENT_CODE)
         .where(
@@ -133,9 +219,7 @@ def _spend_code(conn: Connection, code: str, now_us: int) -> str:
         .values(used_at_us=now_us)
         .returning(ENROLLMENT_CODE.c.branch_id)
     ).first()
-    if spent is None:
-        raise ApiError(401, "invalid_enrollment_code", "the code is unknown, used or expired")
-    return str(spent.branch_id)
+    return None if spent is None else str(spent.branch_id)
 
 
 def _next_device_number(conn: Connection) -> int:

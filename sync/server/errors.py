@@ -49,6 +49,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         413: "too large (batch_too_large)",
         415: "unsupported content encoding",
         422: "invalid request",
+        429: "too many failed attempts from this address (too_many_attempts; see Retry-After)",
         503: "database unavailable; try again",
     }.items()
 }

@@ -101,7 +101,15 @@ def _offline_grant(
 
 
 def spend(conn: Connection, device: DeviceKey, request: SpendRequest, now_us: int) -> Grant:
-    """Authorise spending `points` now for the redeem entry `entry_id`; the same request, the same grant."""
+    """Authorise spending `points` now for the redeem entry `entry_id`; the same request, the same grant.
+
+    The stored answer is looked for only once the member's lock is held: a copy of this request that
+    arrived at the same moment may have held the lock first, and it commits before the lock passes on,
+    so this statement sees its grant (looked for earlier, both copies would miss it and the second
+    would break the unique `for_entry`).
+    """
+    _require_pushed(device, request.after_seq)
+    locked = _lock_member(conn, request.member_id)
     earlier = _grant_for_entry(conn, request.entry_id)
     if earlier is not None:
         same = (earlier.device_id, earlier.member_id, earlier.points) == (
@@ -112,8 +120,6 @@ def spend(conn: Connection, device: DeviceKey, request: SpendRequest, now_us: in
         if not same:
             raise ApiError(409, "entry_conflict", "this entry id was authorised for another spend")
         return earlier
-    _require_pushed(device, request.after_seq)
-    locked = _lock_member(conn, request.member_id)
     if locked is None:
         raise ApiError(404, "unknown_member", "the server does not know this member")
     points, _restricted = locked

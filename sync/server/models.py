@@ -106,6 +106,9 @@ class DeviceRow(Base):
     enrolled_at_us: Mapped[int] = mapped_column(BigInteger)
     revoked_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_seen_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # when its token first authenticated a request; until then a lost enrolment answer may be asked for
+    # again, and a device unclaimed a day after enrolment is revoked (sync.server.enrolment)
+    claimed_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # the device's chain as far as the server holds it (accepted and rejected entries alike)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     head_hash: Mapped[str] = mapped_column(HASH)

@@ -208,11 +208,14 @@ def add_staff(db: Database, role: str = "manager", branch_id: str | None = None,
     return staff.id
 
 
-def enroll(db: Database, branch_code: str = "THR", public_key: str | None = None) -> Terminal:
-    """A device enrolled through the real code path (a code, then the enrolment)."""
-    code = db.write(lambda conn: enrolment.issue_code(conn, branch_code, 24, T0, "test")).code
+def enroll(
+    db: Database, branch_code: str = "THR", public_key: str | None = None, now_us: int = T0
+) -> Terminal:
+    """A device enrolled through the real code path (a code, then the enrolment) at `now_us`: its token
+    must be used within a day of that (sync.server.enrolment.UNCLAIMED_TTL_US)."""
+    code = db.write(lambda conn: enrolment.issue_code(conn, branch_code, 24, now_us, "test")).code
     request = EnrollRequest(code=code, device_name="till", issuing_public_key=public_key)
-    response = db.write(lambda conn: enrolment.enroll(conn, request, T0))
+    response = db.write(lambda conn: enrolment.enroll(conn, request, now_us))
     return Terminal(
         response.device_id,
         response.device_code,

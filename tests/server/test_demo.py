@@ -100,7 +100,7 @@ def test_every_record_has_its_place_in_the_sequence_and_the_demo_goes_only_into_
 
 
 def test_a_terminal_enrolled_after_the_demo_pulls_the_whole_club(db, seeded, tmp_path: Path):
-    terminal = enroll(db, "ISF")
+    terminal = enroll(db, "ISF", now_us=NOW)
     assert terminal.card_prefix == "9826002"  # after the demo's own 000 and 001
     with TestClient(create_app(db, FakeClock(NOW))) as client:
         kinds: list[str] = []

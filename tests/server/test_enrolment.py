@@ -134,3 +134,52 @@ def test_new_devices_number_after_the_demo_devices(club_db):
     club_db.write(demo_devices)
     assert enroll_device(club_db).card_prefix == "9826002"
     assert enrolment.code_hash("ab-cd ef") == enrolment.code_hash("ABCDEF")
+
+
+def device_token() -> str:
+    """A token as a terminal makes it before enrolling (it keeps it, with its key, for a retry)."""
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+def enroll_as(client, code: str, key: str | None, token: str | None):
+    body = {"code": code, "device_name": "till 2", "issuing_public_key": key, "token": token}
+    return client.post("/v1/enroll", json=body)
+
+
+def test_a_terminal_that_lost_the_answer_gets_it_again(client, club_db, admin):
+    """The same code, token and key again: the same device, token, key id and card series, not a second
+    device; another key or another token with the spent code is still refused."""
+    code, key, token = new_code(client, admin), public_key(), device_token()
+    first = enroll_as(client, code, key, token)
+    assert first.status_code == 200, first.text
+    assert first.json()["token"] == token
+    again = enroll_as(client, " " + code.lower() + " ", key, token)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    for other_key, other_token in ((public_key(), token), (key, device_token()), (key, None)):
+        refused = enroll_as(client, code, other_key, other_token)
+        assert refused.status_code == 401 and refused.json()["detail"]["code"] == "invalid_enrollment_code"
+    with club_db.read() as conn:
+        assert len(conn.execute(select(DEVICE.c.id)).all()) == 1
+    pull_all(client, _Device(EnrollResponse.model_validate(first.json())))  # the token works
+
+
+def test_a_device_whose_token_was_never_used_is_not_a_live_credential(client, club_db, admin, clock):
+    """A device nobody used within a day of its enrolment (its answer was lost, and never asked for
+    again) is refused and shown revoked; its key is retired. One used in time keeps working."""
+    used = EnrollResponse.model_validate(enroll(client, new_code(client, admin), public_key()).json())
+    pull_all(client, _Device(used))
+    lost = EnrollResponse.model_validate(enroll(client, new_code(client, admin), public_key()).json())
+    clock.advance(24 * 3600 + 1)
+    refused = client.get("/v1/sync/pull", headers=_Device(lost).auth)
+    assert refused.status_code == 403 and refused.json()["detail"]["code"] == "device_revoked"
+    assert client.get("/v1/sync/pull", headers=_Device(used).auth).status_code == 200
+    devices = {d["id"]: d for d in client.get("/v1/admin/devices", headers=admin).json()}
+    assert devices[lost.device_id]["revoked_at_us"] == clock.now
+    assert devices[used.device_id]["revoked_at_us"] is None
+    keys = {
+        k["key_id"]: k for k in (c["key"] for c in pull_all(client, _Device(used)) if c["kind"] == "club_key")
+    }
+    assert keys[lost.key_id]["retired_at_us"] == clock.now and keys[used.key_id]["retired_at_us"] is None

@@ -28,7 +28,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -75,10 +75,17 @@ def seeded_sqlite_url(path: Path) -> str:
 
 class ServerProcess:
     def __init__(
-        self, db_url: str, *, port: int | None = None, log_dir: Path | None = None, workers: int = 1
+        self,
+        db_url: str,
+        *,
+        port: int | None = None,
+        log_dir: Path | None = None,
+        workers: int = 1,
+        serve_args: Sequence[str] = (),
     ) -> None:
         self.db_url = db_url
         self.workers = workers
+        self.serve_args = list(serve_args)  # more `serve` options, e.g. --forwarded-allow-ips
         self.port = port or free_port()
         self.log_path = (log_dir or Path(tempfile.gettempdir())) / f"bashgah-server-{self.port}.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -99,7 +106,7 @@ class ServerProcess:
         if self.running:
             return
         command = [*server_command(), "--db", self.db_url, "serve", "--host", HOST, "--port", str(self.port)]
-        command += ["--workers", str(self.workers), "--log-level", "warning"]
+        command += ["--workers", str(self.workers), "--log-level", "warning", *self.serve_args]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         self._wait_healthy()

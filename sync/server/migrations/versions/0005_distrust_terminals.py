@@ -7,8 +7,8 @@
 - the entries set aside before this revision are published (`entry_set_aside` changes, in each device's
   order), so that no terminal keeps reading the holes they left in their devices' chains as tampering.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import json
@@ -16,8 +16,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
