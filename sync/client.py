@@ -75,6 +75,8 @@ _ITEM_MODELS: dict[str, type[BaseModel]] = {
     outbox.INVITATION: InvitationItem,
 }
 _FATAL = ("not_enrolled", "device_revoked")
+# the server's refusals of one photo: it is set aside with the reason, the others go on
+_PHOTO_REFUSALS = ("hash_mismatch", "not_a_jpeg", "photo_not_permitted")
 # A spend's answers that say nothing about the member's points: the store refused a write it should not
 # have (an older server answered copies of one spend so), so ask once more, then decide offline.
 _SPEND_STORAGE_HICCUP = "constraint_violation"
@@ -604,22 +606,32 @@ class SyncClient:
         if jpeg is None or hashlib.sha256(jpeg).hexdigest() != sha:
             self._answer_photo(item, outbox.SUPERSEDED, None)
             return False
-        path, params = f"/v1/photos/{sha}", {"member_id": member_id}
-        status = _parse(UploadStatus, self._call("GET", path + "/upload", params=params))
+        try:
+            self._send_photo(item, f"/v1/photos/{sha}", {"member_id": member_id}, jpeg)
+        except SyncError as error:
+            if error.server_code not in _PHOTO_REFUSALS:
+                raise
+            self._answer_photo(item, Outcome.REJECTED, error.server_code)
+            return False
+        self._answer_photo(item, Outcome.ACCEPTED, None)
+        return True
+
+    def _send_photo(self, item: outbox.OutboxItem, path: str, params: dict[str, str], jpeg: bytes) -> None:
+        """Upload what the server lacks; a photo it already holds whole is only made the member's (a POST:
+        asking how much is held changes nothing on the server)."""
+        status = _parse(UploadStatus, self._call("GET", path + "/upload"))
+        if status.complete:
+            _parse(UploadStatus, self._call("POST", path + "/member", params=params))
+            return
         restarts = 0
         while not status.complete:
             try:
                 status = self._put_chunk(item, path, params, jpeg, status.received)
             except SyncError as error:
-                if error.server_code in ("hash_mismatch", "not_a_jpeg"):
-                    self._answer_photo(item, Outcome.REJECTED, error.server_code)
-                    return False
                 if error.server_code != "upload_offset_mismatch" or restarts >= 3:
                     raise
                 restarts += 1  # another upload of the same photo moved on: resume from what is held
-                status = _parse(UploadStatus, self._call("GET", path + "/upload", params=params))
-        self._answer_photo(item, Outcome.ACCEPTED, None)
-        return True
+                status = _parse(UploadStatus, self._call("GET", path + "/upload"))
 
     def _put_chunk(
         self, item: outbox.OutboxItem, path: str, params: dict[str, str], jpeg: bytes, start: int

@@ -28,6 +28,7 @@ ALERT_KINDS = (
     "double_admission",  # one member admitted to an event by two doors (offline): both admissions stand
     "velocity_limit",  # a terminal went past an hourly ceiling: what was over is set aside
     "reversed_twice",  # two tills undid (returned) one entry offline: both stand
+    "member_corrected",  # a terminal enrolled a member at another branch or in another tier: corrected
 )
 
 

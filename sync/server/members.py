@@ -46,7 +46,9 @@ def refusal_for_member(conn: Connection, member: WireMember) -> str | None:
     return None
 
 
-def put_member(conn: Connection, pub: Publisher, member: WireMember) -> list[str]:
+def put_member(
+    conn: Connection, pub: Publisher, member: WireMember, enrolled_by: str | None = None
+) -> list[str]:
     """Upsert the whole record and publish it; returns other members' ids that share its phone.
 
     A tier set by a tier_change entry is the ledger's (app.domain.tiering.standing): a record that names
@@ -58,7 +60,8 @@ def put_member(conn: Connection, pub: Publisher, member: WireMember) -> list[str
     if held is not None and held != member.tier_code:
         member = member.model_copy(update={"tier_code": held})
     values = member.model_dump() | {"updated_at_us": pub.at_us}
-    statement = dialect_insert(conn, MEMBER).values(**values)
+    # the terminal that enrolled the member (sync.server.vetting.items): set once, with the new row
+    statement = dialect_insert(conn, MEMBER).values(**values, enrolled_by=enrolled_by)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=["id"], set_={k: v for k, v in values.items() if k != "id"}

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Member photos: a resumable upload by SHA-256 (Content-Range chunks) and a download.
 
-`status` says how many bytes the server holds; `put_chunk` appends the next bytes. A chunk that starts
+`status` says how many bytes the server holds, and changes nothing; `put_chunk` appends the next bytes;
+`attach` makes a photo the server already holds whole a member's (POST, never a GET). A chunk that starts
 before the end of what is held is accepted when its overlap is byte-for-byte what is held (a retried
 chunk whose answer was lost); one that starts beyond it is refused with what is held, so the client
 resumes from there. When every byte is in, the SHA-256 must match the name (else the upload starts
@@ -13,16 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, update
 
 from sync.protocol import MAX_PHOTO_BYTES, UploadStatus
 from sync.server import members
-from sync.server.alerts import raise_alert
+from sync.server.alerts import audit, raise_alert
 from sync.server.db import dialect_insert
 from sync.server.errors import ApiError
 from sync.server.models import PHOTO
 from sync.server.sequence import Publisher
+from sync.server.vetting import items
 
 _RANGE = re.compile(r"^bytes (\d{1,9})-(\d{1,9})/(\d{1,9})$")
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -41,34 +44,72 @@ def parse_content_range(header: str | None, body_length: int) -> tuple[int, int]
     return start, total
 
 
-def _require_member(conn: Connection, member_id: str) -> None:
+@dataclass(frozen=True, slots=True)
+class Uploader:
+    """The terminal sending the photo: it may set the photos of some members only."""
+
+    device_id: str
+    device_code: str
+    branch_id: str
+
+
+def _require_member(conn: Connection, member_id: str, uploader: Uploader) -> None:
     if not members.existing_ids(conn, {member_id}):
         raise ApiError(404, "unknown_member", "push the member before its photo")
+    refusal = items.photo_refusal(conn, uploader.device_id, uploader.branch_id, member_id)
+    if refusal is not None:
+        raise ApiError(
+            409,
+            refusal,
+            "this terminal may not change that member's photo: another branch's member, with a photo",
+        )
 
 
-def status(conn: Connection, pub: Publisher, sha256: str, member_id: str) -> UploadStatus:
-    """How much of the photo the server holds; a photo it already has becomes this member's too."""
-    _require_member(conn, member_id)
+def status(conn: Connection, sha256: str) -> UploadStatus:
+    """How much of the photo the server holds. A question: it changes nothing (`attach` does)."""
     row = conn.execute(select(PHOTO.c.received, PHOTO.c.complete).where(PHOTO.c.sha256 == sha256)).first()
     if row is None:
         return UploadStatus(sha256=sha256, received=0, complete=False)
-    if row.complete:
-        members.set_photo(conn, pub, member_id, sha256, row.received)
     return UploadStatus(sha256=sha256, received=row.received, complete=row.complete)
 
 
+def attach(conn: Connection, pub: Publisher, sha256: str, member_id: str, uploader: Uploader) -> UploadStatus:
+    """Make a photo the server already holds whole this member's (another till uploaded the same bytes)."""
+    _require_member(conn, member_id, uploader)
+    row = conn.execute(select(PHOTO.c.received).where(PHOTO.c.sha256 == sha256, PHOTO.c.complete)).first()
+    if row is None:
+        raise ApiError(404, "unknown_photo", "the server holds no complete photo with this hash; upload it")
+    _set(conn, pub, member_id, sha256, size=row.received, uploader=uploader)
+    return UploadStatus(sha256=sha256, received=row.received, complete=True)
+
+
+def _set(
+    conn: Connection, pub: Publisher, member_id: str, sha256: str, *, size: int, uploader: Uploader
+) -> None:
+    if members.set_photo(conn, pub, member_id, sha256, size):
+        actor = f"device:{uploader.device_code} ({uploader.device_id})"
+        audit(conn, pub.at_us, actor, "photo_set_by_terminal", member_id, sha256=sha256)
+
+
 def put_chunk(
-    conn: Connection, pub: Publisher, sha256: str, member_id: str, *, chunk: bytes, content_range: str | None
+    conn: Connection,
+    pub: Publisher,
+    sha256: str,
+    member_id: str,
+    *,
+    chunk: bytes,
+    content_range: str | None,
+    uploader: Uploader,
 ) -> tuple[UploadStatus, str | None]:
     """The upload's status after this chunk, and why the finished photo was refused (None: it was not).
 
     A refused photo is not an exception: its reset and alert must commit.
     """
-    _require_member(conn, member_id)
+    _require_member(conn, member_id, uploader)
     start, total = parse_content_range(content_range, len(chunk))
     held = _held(conn, pub, sha256, member_id, total)
     if held.complete:
-        members.set_photo(conn, pub, member_id, sha256, len(held.data))
+        _set(conn, pub, member_id, sha256, size=len(held.data), uploader=uploader)
         return UploadStatus(sha256=sha256, received=len(held.data), complete=True), None
     if start > len(held.data):
         raise ApiError(
@@ -83,7 +124,7 @@ def put_chunk(
     if len(data) < total:
         conn.execute(update(PHOTO).where(PHOTO.c.sha256 == sha256).values(data=data, received=len(data)))
         return UploadStatus(sha256=sha256, received=len(data), complete=False), None
-    return _finish(conn, pub, sha256, member_id, data)
+    return _finish(conn, pub, sha256, member_id, data=data, uploader=uploader)
 
 
 class _Held:
@@ -112,7 +153,7 @@ def _held(conn: Connection, pub: Publisher, sha256: str, member_id: str, total: 
 
 
 def _finish(
-    conn: Connection, pub: Publisher, sha256: str, member_id: str, data: bytes
+    conn: Connection, pub: Publisher, sha256: str, member_id: str, *, data: bytes, uploader: Uploader
 ) -> tuple[UploadStatus, str | None]:
     refusal = None
     if hashlib.sha256(data).hexdigest() != sha256:
@@ -127,7 +168,7 @@ def _finish(
     conn.execute(
         update(PHOTO).where(PHOTO.c.sha256 == sha256).values(data=data, received=len(data), complete=True)
     )
-    members.set_photo(conn, pub, member_id, sha256, len(data))
+    _set(conn, pub, member_id, sha256, size=len(data), uploader=uploader)
     return UploadStatus(sha256=sha256, received=len(data), complete=True), None
 
 

@@ -33,11 +33,12 @@ from sync.protocol import (
     WireEntry,
 )
 from sync.server import balances, events, members, vetting
-from sync.server.alerts import raise_alert
+from sync.server.alerts import audit, raise_alert
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
 from sync.server.models import BRANCH, DEVICE, ENTRY, ITEM, REJECTED, TIER
 from sync.server.sequence import Publisher
+from sync.server.vetting import items
 
 _ENTRY_FIELDS = tuple(WireEntry.model_fields)
 
@@ -97,12 +98,16 @@ def _lock_device(conn: Connection, device_id: str, now_us: int) -> _Head:
             DEVICE.c.last_seq,
             DEVICE.c.head_hash,
             DEVICE.c.contiguous_seq,
+            DEVICE.c.code,
             DEVICE.c.branch_id,
             DEVICE.c.enrolled_at_us,
+            DEVICE.c.card_prefix,
         )
     ).one()
     branch_code = conn.execute(select(BRANCH.c.code).where(BRANCH.c.id == row.branch_id)).scalar_one()
-    scope = vetting.Scope(device_id, row.branch_id, branch_code, row.enrolled_at_us)
+    scope = vetting.Scope(
+        device_id, row.code, row.branch_id, branch_code, row.enrolled_at_us, card_prefix=row.card_prefix
+    )
     return _Head(row.last_seq, row.head_hash, row.contiguous_seq, scope)
 
 
@@ -142,7 +147,7 @@ def _canonical(data: dict[str, Any]) -> str:
 
 def _apply_item(conn: Connection, state: _Push, item: Item) -> Result:
     body = _canonical(item.model_dump(mode="json"))
-    reason = _item_refusal(conn, item)
+    reason = _item_refusal(conn, item) or _device_item_refusal(conn, state.head.scope, item)
     outcome = Outcome.ACCEPTED if reason is None else Outcome.REJECTED
     inserted = conn.execute(
         dialect_insert(conn, ITEM)
@@ -201,26 +206,49 @@ def _item_refusal(conn: Connection, item: Item) -> str | None:
     return events.invitation_refusal(conn, item.invitation)
 
 
+def _device_item_refusal(conn: Connection, scope: vetting.Scope, item: Item) -> str | None:
+    """What this terminal may not change (sync.server.vetting.items)."""
+    if isinstance(item, MemberItem):
+        return items.member_refusal(conn, scope, item.member)
+    if isinstance(item, CardItem):
+        return items.card_refusal(conn, scope, item.card)
+    if isinstance(item, RevocationItem):
+        return items.revocation_refusal(conn, scope, item.revocation)
+    return None
+
+
+def _apply_member(conn: Connection, state: _Push, item: MemberItem) -> int:
+    pub, scope = state.pub, state.head.scope
+    ticket = len(pub)
+    before = members.get(conn, item.member.id)
+    member, corrected = items.member_as_allowed(conn, scope, item.member)
+    enrolled_by = state.device_id if before is None else None
+    sharing = members.put_member(conn, pub, member, enrolled_by=enrolled_by)
+    items.audit_member(conn, scope, member, new=before is None, at_us=pub.at_us)
+    if corrected:  # a record naming another branch or tier than the terminal may give
+        raise_alert(
+            conn, pub.at_us, "member_corrected", device_id=state.device_id, member_id=member.id,
+            sent=corrected,
+        )  # fmt: skip
+    if sharing and (before is None or before.phone != member.phone):
+        # two terminals enrolled one person offline: keep both, let a person decide
+        raise_alert(
+            conn,
+            pub.at_us,
+            "duplicate_phone",
+            device_id=state.device_id,
+            member_id=member.id,
+            phone=member.phone,
+            other_members=sharing,
+        )
+    return ticket
+
+
 def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | None:
     """Apply the item; the publisher ticket of its change (None: nothing new to publish)."""
     pub = state.pub
     if isinstance(item, MemberItem):
-        ticket = len(pub)
-        before = members.get(conn, item.member.id)
-        sharing = members.put_member(conn, pub, item.member)
-        if sharing and (
-            before is None or before.phone != item.member.phone
-        ):  # two terminals enrolled one person offline: keep both, let a person decide
-            raise_alert(
-                conn,
-                pub.at_us,
-                "duplicate_phone",
-                device_id=state.device_id,
-                member_id=item.member.id,
-                phone=item.member.phone,
-                other_members=sharing,
-            )
-        return ticket
+        return _apply_member(conn, state, item)
     if isinstance(item, CardItem):
         ticket = len(pub)
         members.put_card(conn, pub, item.card)
@@ -235,7 +263,14 @@ def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | No
         return ticket
     assert isinstance(item, RevocationItem)
     ticket = len(pub)
-    return ticket if members.revoke(conn, pub, item.revocation) else None
+    if not members.revoke(conn, pub, item.revocation):
+        return None
+    revocation = item.revocation
+    audit(
+        conn, pub.at_us, items.actor(state.head.scope), "card_revoked_by_terminal", revocation.card_number,
+        status=revocation.status, reason=revocation.reason, staff_id=revocation.staff_id,
+    )  # fmt: skip
+    return ticket
 
 
 def _known_item(conn: Connection, state: _Push, item: Item, body: str) -> Result:

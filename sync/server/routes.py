@@ -135,14 +135,31 @@ def online_spend(body: SpendRequest, device: CurrentDevice, request: Request) ->
     return _db(request).write(lambda conn: grants.spend(conn, _device_key(conn, device), body, now))
 
 
+def _uploader(device: Device) -> photos.Uploader:
+    return photos.Uploader(device.id, device.code, device.branch_id)
+
+
 @router.get("/photos/{sha256}/upload", response_model=UploadStatus, tags=["photos"])
 def upload_status(
+    sha256: Sha256, device: CurrentDevice, request: Request, member_id: MemberId | None = None
+) -> UploadStatus:
+    """How many bytes of the photo the server holds. Changes nothing (`member_id` is accepted from older
+    terminals and ignored): a photo already held becomes a member's by POST …/member."""
+    with _db(request).read() as conn:
+        return photos.status(conn, sha256)
+
+
+@router.post("/photos/{sha256}/member", response_model=UploadStatus, tags=["photos"])
+def attach_photo(
     sha256: Sha256, member_id: MemberId, device: CurrentDevice, request: Request
 ) -> UploadStatus:
-    """How many bytes of the photo the server holds."""
-    return _publishing(
-        _db(request), _now(request), lambda conn, pub: photos.status(conn, pub, sha256, member_id)
-    )
+    """Make a photo the server holds whole the member's photo (409 `photo_not_permitted` for a member of
+    another branch who has one)."""
+
+    def work(conn: Connection, pub: Publisher) -> UploadStatus:
+        return photos.attach(conn, pub, sha256, member_id, _uploader(device))
+
+    return _publishing(_db(request), _now(request), work)
 
 
 _OCTETS = {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
@@ -168,7 +185,9 @@ async def upload_chunk(
     now = _now(request)
 
     def work(conn: Connection, pub: Publisher) -> tuple[UploadStatus, str | None]:
-        return photos.put_chunk(conn, pub, sha256, member_id, chunk=chunk, content_range=content_range)
+        return photos.put_chunk(
+            conn, pub, sha256, member_id, chunk=chunk, content_range=content_range, uploader=_uploader(device)
+        )
 
     status, refusal = await run_in_threadpool(_publishing, _db(request), now, work)
     if refusal is not None:

@@ -92,9 +92,11 @@ def test_a_photo_whose_hash_does_not_hold_starts_over(client, club_db, terminal)
 
 def test_bad_uploads_are_4xx(client, club_db, terminal):
     m = pushed_member(client, terminal)
-    assert (
-        client.get(f"/v1/photos/{SHA}/upload?member_id={new_id()}", headers=terminal.auth).status_code == 404
-    )
+    unknown = client.put(f"/v1/photos/{SHA}?member_id={new_id()}", content=b"abc",
+                         headers=terminal.auth | {"Content-Range": "bytes 0-2/3"})  # fmt: skip
+    assert unknown.status_code == 404 and unknown.json()["detail"]["code"] == "unknown_member"
+    attach = client.post(f"/v1/photos/{SHA}/member?member_id={new_id()}", headers=terminal.auth)
+    assert attach.status_code == 404
     assert client.get(f"/v1/photos/nothex/upload?member_id={m.id}", headers=terminal.auth).status_code == 422
     assert client.get(f"/v1/photos/{SHA}/upload?member_id={m.id}").status_code == 401
     no_range = client.put(f"/v1/photos/{SHA}?member_id={m.id}", content=b"abc", headers=terminal.auth)

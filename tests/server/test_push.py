@@ -242,12 +242,18 @@ def test_items_naming_unknown_things_are_rejected_and_keep_their_answer(client, 
 
 def test_cards_and_revocations_travel_as_items(client, club_db, terminal):
     m = member()
-    card = card_item(m.id, "9826002000000017")
-    bound = card_item(m.id, "9826002000000017", uid="04a1b2c3d4e5f6")
+    number = terminal.card_prefix + "000000017"  # the terminal's own series
+    card = card_item(m.id, number)
+    bound = card_item(m.id, number, uid="04a1b2c3d4e5f6")
     revocation = RevocationItem(
         id=new_id(),
         revocation=WireRevocation(
-            id=new_id(), card_number=card.card.number, status="lost", reason="lost it", at_us=1
+            id=new_id(),
+            card_number=number,
+            status="lost",
+            reason="lost it",
+            staff_id=add_staff(club_db),
+            at_us=1,
         ),
     )
     results = push(client, terminal, [], [member_item(m), card, bound, revocation])["items"]
@@ -257,7 +263,7 @@ def test_cards_and_revocations_travel_as_items(client, club_db, terminal):
     ]
     assert kinds == ["member", "card", "card", "card_revocation"]
     other = member()
-    taken = card_item(other.id, "9826002000000017")
+    taken = card_item(other.id, number)
     assert (
         push(client, terminal, [], [member_item(other), taken])["items"][1]["reason"] == "card_number_taken"
     )

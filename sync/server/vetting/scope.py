@@ -9,6 +9,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Scope:
     device_id: str
+    device_code: str
     branch_id: str
     branch_code: str
     enrolled_at_us: int
+    card_prefix: str  # the terminal's own card-number series

@@ -62,14 +62,29 @@ class Staffing:
 
 
     def _standing(self, member: Any) -> str | None:
-        """Why this member of staff could not have done anything here (None: they could)."""
-        if member is None:
-            return "staff_unknown"
-        if not member.active:
-            return "staff_inactive"
-        if member.branch_id is not None and member.branch_id != self.branch_id:
-            return "staff_other_branch"
-        return None
+        return _standing(member, self.branch_id)
+
+
+def _standing(member: Any, branch_id: str) -> str | None:
+    """Why this member of staff could not have done anything at this branch (None: they could)."""
+    if member is None:
+        return "staff_unknown"
+    if not member.active:
+        return "staff_inactive"
+    if member.branch_id is not None and member.branch_id != branch_id:
+        return "staff_other_branch"
+    return None
+
+
+def staff_refusal(conn: Connection, branch_id: str, staff_id: str | None, action: Action) -> str | None:
+    """An act outside the ledger (a revocation) must name a member of staff who may do it here."""
+    if staff_id is None:
+        return "staff_required"
+    member = conn.execute(select(STAFF).where(STAFF.c.id == staff_id)).first()
+    standing = _standing(member, branch_id)
+    if standing is not None:
+        return standing
+    return None if action in PERMISSIONS[Role(member.role)] else "staff_not_permitted"
 
 
 def act(entry: WireEntry, batch: Batch) -> tuple[Action, bool]:
