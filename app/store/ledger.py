@@ -128,14 +128,26 @@ def _count(conn: Tx, entry_id: str, sign: int) -> None:
         sign * change.wallet_rials,
         sign * change.spend_rials,
         sign * change.purchase_count,
-        0,
+        change.last_activity_us if sign > 0 else 0,  # taken out: see uncount
     )
     driver(conn).execute(_UPSERT_SQL, values)
 
 
+_LAST_COUNTED_SQL = (
+    "UPDATE member_balance SET last_activity_us = (SELECT coalesce(max(e.created_at_us), 0) "
+    "FROM ledger_entry e LEFT JOIN ledger_ack a ON a.entry_id = e.id "
+    "WHERE e.member_id = member_balance.member_id AND coalesce(a.outcome, '') != 'rejected') "
+    "WHERE member_id = ?"
+)
+
+
 def uncount(conn: Tx, entry_id: str) -> None:
-    """Take a set-aside entry out of its member's balance (the entry itself stays in the ledger)."""
+    """Take a set-aside entry out of its member's balance (the entry itself stays in the ledger); the
+    member's last activity is then their newest entry that counts. Call after acknowledging it."""
     _count(conn, entry_id, -1)
+    entry = get(conn, entry_id)
+    if entry is not None:
+        driver(conn).execute(_LAST_COUNTED_SQL, (entry.member_id,))
 
 
 def recount(conn: Tx, entry_id: str) -> None:

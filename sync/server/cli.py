@@ -527,6 +527,60 @@ def cmd_programme_run(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     return db.write(work).as_dict() | {"now_us": now}
 
 
+def cmd_set_aside_list(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server import review
+
+    _require_upgraded(db)
+    with db.read() as conn:
+        found = review.listing(conn, reason=args.reason, limit=args.limit)
+    return {"set_aside": [_set_aside(f) for f in found]}
+
+
+def cmd_set_aside_accept(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server import review
+    from sync.server.alerts import audit
+    from sync.server.sequence import Publisher
+
+    _require_upgraded(db)
+    now = SystemClock().now_us()
+
+    def work(conn: Any) -> Any:
+        pub = Publisher(now)
+        accepted = review.accept(conn, pub, args.entry)
+        audit(conn, now, "cli", "accepted_set_aside", args.entry, was=accepted.reason, why=args.why)
+        pub.flush(conn)
+        return accepted
+
+    return _set_aside(db.write(work))
+
+
+def _set_aside(found: Any) -> dict[str, Any]:
+    entry = found.entry
+    return {
+        "entry_id": entry.id,
+        "reason": found.reason,
+        "device": found.device_code,
+        "device_seq": entry.device_seq,
+        "kind": entry.kind.value,
+        "member_id": entry.member_id,
+        "points_delta": entry.points_delta,
+        "cash_delta": entry.cash_delta,
+        "sale_amount": entry.sale_amount,
+        "received_at_us": found.received_at_us,
+    }
+
+
+def _print_set_aside(command: str, result: dict[str, Any]) -> None:
+    rows = result["set_aside"] if command == "set-aside list" else [result]
+    for row in rows:
+        print(
+            f"{row['entry_id']}  {row['device']}#{row['device_seq']}  {row['kind']:<16} "
+            f"{row['points_delta']:>+10} pts {row['cash_delta']:>+12} rials  {row['reason']}"
+        )
+    if command == "set-aside accept":
+        print("accepted: it counts now, and terminals learn so at their next pull", file=sys.stderr)
+
+
 def _print_rules(command: str, result: dict[str, Any]) -> None:
     if command == "rules export":
         print(f"rule set version {result['version']} written to {result['file']} ({result['format']})")
@@ -617,6 +671,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         _print_event_command(command, result)
     elif command.startswith(("rules ", "programme ")):
         _print_rules(command, result)
+    elif command.startswith("set-aside "):
+        _print_set_aside(command, result)
 
 
 def _print_event(event: dict[str, Any]) -> None:
@@ -762,7 +818,28 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=whole(0, 2**63 - 1), default=1404, help=argparse.SUPPRESS)
     _add_event_commands(sub, add)
     _add_programme_commands(sub, add)
+    _add_review_commands(sub, add)
     return parser
+
+
+def _add_review_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    review = sub.add_parser("set-aside", help="entries the server set aside, for review").add_subparsers(
+        dest="set_aside_command", required=True
+    )
+    listed = add(
+        review, "list", cmd_set_aside_list, "entries set aside, newest first, with why", "set-aside list"
+    )
+    listed.add_argument("--reason", default=None, help="only those set aside for this reason")
+    listed.add_argument("--limit", type=whole(1, 10_000), default=100)
+    accept = add(
+        review,
+        "accept",
+        cmd_set_aside_accept,
+        "count a set-aside entry after all (audited)",
+        "set-aside accept",
+    )
+    accept.add_argument("entry", help="the entry's id, as `set-aside list` prints it")
+    accept.add_argument("--why", required=True, help="the reason, kept in the audit log")
 
 
 def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:

@@ -22,14 +22,15 @@ from sync.server.models import CHANGE, ENTRY
 _ENTRY_FIELDS = tuple(WireEntry.model_fields)
 
 
-def _rows(conn: Connection, since: int, limit: int) -> tuple[list[tuple[int, int, Any]], bool]:
-    """Up to `limit` (seq, is_entry, row) with seq > since, merged in seq order; and whether more wait."""
-    changes = conn.execute(
-        select(CHANGE.c.seq, CHANGE.c.body)
-        .where(CHANGE.c.seq > since)
-        .order_by(CHANGE.c.seq)
-        .limit(limit + 1)
-    ).all()
+def _rows(
+    conn: Connection, since: int, limit: int, set_aside: bool
+) -> tuple[list[tuple[int, int, Any]], bool]:
+    """Up to `limit` (seq, is_entry, row) with seq > since, merged in seq order; and whether more wait.
+    `set_aside`: the terminal reads `entry_set_aside` changes (older terminals cannot: they skip them)."""
+    query = select(CHANGE.c.seq, CHANGE.c.body).where(CHANGE.c.seq > since)
+    if not set_aside:
+        query = query.where(CHANGE.c.kind != "entry_set_aside")
+    changes = conn.execute(query.order_by(CHANGE.c.seq).limit(limit + 1)).all()
     entries = conn.execute(
         select(ENTRY.c.server_seq, *(ENTRY.c[name] for name in _ENTRY_FIELDS))
         .where(ENTRY.c.server_seq > since)
@@ -43,9 +44,9 @@ def _rows(conn: Connection, since: int, limit: int) -> tuple[list[tuple[int, int
     return merged[:limit], len(merged) > limit
 
 
-def page(conn: Connection, since: int, limit: int, now_us: int) -> dict[str, Any]:
+def page(conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True) -> dict[str, Any]:
     """A PullResponse as a dict: up to `limit` changes with seq > since, in seq order."""
-    taken, more = _rows(conn, since, limit)
+    taken, more = _rows(conn, since, limit, set_aside)
     return {
         "protocol": PROTOCOL_VERSION,
         "changes": [_change(seq, is_entry, row) for seq, is_entry, row in taken],
@@ -55,11 +56,11 @@ def page(conn: Connection, since: int, limit: int, now_us: int) -> dict[str, Any
     }
 
 
-def page_json(conn: Connection, since: int, limit: int, now_us: int) -> bytes:
+def page_json(conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True) -> bytes:
     """The same page as JSON bytes. Stored change bodies are spliced in as they are (a JSON object, its
     seq added as a last key, which wins over any earlier one as in `page`): decoding and re-encoding a
     million member changes was most of a new terminal's pull."""
-    taken, more = _rows(conn, since, limit)
+    taken, more = _rows(conn, since, limit, set_aside)
     parts = [
         json.dumps(_change(seq, 1, row), ensure_ascii=False, separators=(",", ":"))
         if is_entry

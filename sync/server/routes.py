@@ -99,15 +99,19 @@ def push_batch(body: PushRequest, device: CurrentDevice, request: Request) -> Pu
 def pull_page(
     device: CurrentDevice,
     request: Request,
+    *,
     since: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     protocol: Annotated[int, Query(ge=0, le=1000)] = PROTOCOL_VERSION,
+    set_aside: bool = False,
 ) -> Response:
-    """Changes after the cursor `since`, in server order, and the next cursor."""
+    """Changes after the cursor `since`, in server order, and the next cursor. `set_aside=true`: with the
+    entries the server set aside (`entry_set_aside`), which terminals older than those changes skip."""
     if protocol != PROTOCOL_VERSION:
         raise ApiError(400, "unsupported_protocol", "this server speaks protocol 1")
     with _db(request).read() as conn:
-        return Response(pull.page_json(conn, since, limit, _now(request)), media_type="application/json")
+        body = pull.page_json(conn, since, limit, _now(request), set_aside=set_aside)
+        return Response(body, media_type="application/json")
 
 
 def _device_key(conn: Connection, device: Device) -> grants.DeviceKey:

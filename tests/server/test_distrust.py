@@ -70,6 +70,9 @@ def test_ten_billion_points_on_a_small_sale_are_set_aside_and_counted_nowhere(cl
     assert [(c["entry"]["id"], c["reason"]) for c in set_aside] == [(forged.id, "price_mismatch")]
     assert forged.id not in {c["entry"]["id"] for c in changes if c["kind"] == "entry"}
     assert "entry_rejected" in alert_kinds(club_db)
+    # a terminal older than these changes does not ask for them, and is not sent what it cannot read
+    older = client.get("/v1/sync/pull?since=0&limit=1000", headers=terminal.auth).json()["changes"]
+    assert [c for c in older if c["kind"] == "entry_set_aside"] == []
 
 
 def test_a_sale_priced_right_but_too_big_for_an_hour_is_set_aside(client, club_db, terminal):
