@@ -133,6 +133,10 @@ def _install_club(conn: Any) -> None:
         earn_rials_per_unit=100_000, redeem_rials_per_point=1_000, redeem_max_share_percent=50,
     )  # fmt: skip
     server_club.put_branch(conn, pub, branch)
+    # the bench pushes a hundred thousand sales made in one hour by one terminal: a till's hourly ceilings
+    # (sync.server.vetting.velocity) would set most aside, and the bench measures the accepting path
+    for key in server_club.SERVER_SETTINGS:
+        server_club.put_setting(conn, pub, key, str(10**12))
     pub.flush(conn)
 
 

@@ -45,6 +45,7 @@ from sync.client import SyncClient
 from sync.protocol import MAX_PUSH_ENTRIES, PushRequest
 from sync.server import balances as server_balances
 from sync.server import push as server_push
+from sync.server import vetting as server_vetting
 from sync.server.db import Database as ServerDatabase
 from sync.server.sequence import Publisher
 
@@ -206,6 +207,7 @@ SERVER_STEPS = {
     "lock_device": (server_push, "_lock_device"),
     "known": (server_push, "_load_known"),
     "hash+refusals": (server_push, "_refusals"),
+    "vetting": (server_vetting, "vet"),
     "insert": (server_push, "_insert_entries"),
     "chain": (server_push, "_follow_chain"),
     "balances": (server_balances, "apply"),
