@@ -147,7 +147,8 @@ def test_points_expire_oldest_first_once_in_the_servers_chain(client, club_db, a
 
 def test_a_device_pulls_the_server_device_then_its_entries(client, club_db, admin, terminal):
     save_rules(client, admin)
-    m = new_member(client, terminal, branch_id=BRANCH_2)
+    isfahan = enroll(club_db, "ISF")  # a member of branch 2, enrolled there
+    m = new_member(client, isfahan, branch_id=BRANCH_2)
     push(client, terminal, [earn(terminal, m, 100, T0)])
     run(club_db, T0 + 400 * DAY)
     other = enroll(club_db, "ISF")

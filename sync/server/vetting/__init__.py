@@ -50,6 +50,7 @@ def vet(
     batch = Batch(conn, scope.device_id, entries, refusals, candidates)
     staff = staffing.Staffing(conn, scope.branch_id, entries)
     prices = pricing.Pricing(conn, batch, scope.branch_code, now_us)
+    prices.prefetch({entries[i].member_id for i in candidates if refusals[i] is None})
     for i in candidates:
         if refusals[i] is None:
             refusals[i] = _refusal(entries[i], scope, _Checks(staff, prices, batch), i)

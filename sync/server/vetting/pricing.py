@@ -40,6 +40,7 @@ from app.domain.rewards import reward_ref
 from sync.protocol import WireBranch, WireTier
 from sync.server import rules as server_rules
 from sync.server.alerts import raise_alert
+from sync.server.db import one_of
 from sync.server.models import CHANGE, ENTRY, MEMBER
 from sync.server.vetting.batch import Batch, Link, entries_of
 
@@ -85,14 +86,18 @@ class Pricing:
 
     def member(self, member_id: str) -> _Member | None:
         if member_id not in self._members:
-            row = self.conn.execute(
-                select(MEMBER.c.tier_code, MEMBER.c.birth_date, MEMBER.c.referrer_id).where(
-                    MEMBER.c.id == member_id
-                )
-            ).first()
-            found = None if row is None else _Member(row.tier_code, row.birth_date, row.referrer_id)
-            self._members[member_id] = found
+            self.prefetch({member_id})
         return self._members[member_id]
+
+    def prefetch(self, member_ids: set[str]) -> None:
+        """What pricing needs of these members, in one query (a batch names up to a thousand)."""
+        wanted = member_ids - set(self._members)
+        if not wanted:
+            return
+        columns = (MEMBER.c.id, MEMBER.c.tier_code, MEMBER.c.birth_date, MEMBER.c.referrer_id)
+        rows = self.conn.execute(select(*columns).where(one_of(self.conn, MEMBER.c.id, wanted)))
+        self._members.update({r.id: _Member(r.tier_code, r.birth_date, r.referrer_id) for r in rows})
+        self._members.update(dict.fromkeys(wanted - set(self._members)))
 
     def _tier_refs(self, member_id: str) -> list[tuple[EntryKind, str, int | None]]:
         facts = self.member(member_id)
