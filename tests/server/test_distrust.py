@@ -85,6 +85,12 @@ def test_a_sale_priced_right_but_too_big_for_an_hour_is_set_aside(client, club_d
     answer = push(client, terminal, [terminal.entry(m, points=20_000) for _ in range(3)])
     assert outcomes(answer) == [("accepted", None), ("accepted", None), ("rejected", "velocity_limit")]
     assert alert_kinds(club_db).count("velocity_limit") == 1  # one alert for the hour, not one per entry
+    # a sale set aside so takes its companions along (here its redeem and a manager's override)
+    manager = add_staff(club_db)
+    sale = terminal.sale(m, 2_000_000_000, redeem=5, override_by=manager)
+    assert outcomes(push(client, terminal, sale)) == [("rejected", "velocity_limit")] + [
+        ("rejected", "primary_set_aside")
+    ] * 2
 
 
 def test_a_terminal_writes_for_its_own_branch_only(client, club_db, terminal):

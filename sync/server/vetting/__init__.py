@@ -54,7 +54,16 @@ def vet(
     for i in candidates:
         if refusals[i] is None:
             refusals[i] = _refusal(entries[i], scope, _Checks(staff, prices, batch), i)
-    return velocity.check(conn, scope, entries, candidates=candidates, refusals=refusals, now_us=now_us)
+    tally = velocity.check(conn, scope, entries, candidates=candidates, refusals=refusals, now_us=now_us)
+    for i in candidates:  # a sale the ceilings set aside takes its cashback, tier change and bonuses along
+        if refusals[i] is None and not _primary_counts(batch, i):
+            refusals[i] = "primary_set_aside"
+    return tally
+
+
+def _primary_counts(batch: Batch, i: int) -> bool:
+    primary = batch.primary(i)
+    return primary is None or primary.counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +78,6 @@ def _refusal(entry: WireEntry, scope: Scope, checks: _Checks, i: int) -> str | N
         return "wrong_branch"
     if entry.kind is EntryKind.EXPIRE:
         return "server_only_kind"
-    primary = checks.batch.primary(i)
-    if primary is not None and not primary.counted:
+    if not _primary_counts(checks.batch, i):
         return "primary_set_aside"
     return checks.staff.refusal(entry, checks.batch) or checks.prices.refusal(i)
