@@ -966,8 +966,16 @@
         <translation>Recorded on this terminal; the server has not confirmed it yet.</translation>
     </message>
     <message>
+        <source>The club server set this entry aside for review: it is not in the balance, here or anywhere, until the club accepts it.</source>
+        <translation>The club server set this entry aside for review: it is not in the balance, here or anywhere, until the club accepts it.</translation>
+    </message>
+    <message>
         <source>not synced yet</source>
         <translation>not synced yet</translation>
+    </message>
+    <message>
+        <source>set aside: not counted</source>
+        <translation>set aside: not counted</translation>
     </message>
     <message>
         <source>Purchase</source>

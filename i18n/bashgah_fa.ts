@@ -966,8 +966,16 @@
         <translation>در این پایانه ثبت شده؛ سرور هنوز آن را تأیید نکرده است.</translation>
     </message>
     <message>
+        <source>The club server set this entry aside for review: it is not in the balance, here or anywhere, until the club accepts it.</source>
+        <translation>سرور باشگاه این ثبت را برای بررسی کنار گذاشته است: تا باشگاه آن را نپذیرد، نه اینجا و نه هیچ جای دیگر در موجودی حساب نمی‌شود.</translation>
+    </message>
+    <message>
         <source>not synced yet</source>
         <translation>هنوز همگام نشده</translation>
+    </message>
+    <message>
+        <source>set aside: not counted</source>
+        <translation>کنار گذاشته شده: حساب نشده</translation>
     </message>
     <message>
         <source>Purchase</source>

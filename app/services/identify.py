@@ -28,6 +28,7 @@ class MemberProfile:
     recent: list[LedgerEntry]
     unsynced: set[str]  # ids among `recent` the server has not acknowledged yet
     has_photo: bool
+    set_aside: frozenset[str] = frozenset()  # ids among `recent` the server set aside: they count nowhere
 
 
 def find_member(terminal: Terminal, query: str, recent_limit: int = 10) -> MemberProfile:
@@ -48,6 +49,7 @@ def member_profile(conn: Connection, query: str, recent_limit: int = 10) -> Memb
         recent=recent,
         unsynced=ledger.unacknowledged(conn, [e.id for e in recent]),
         has_photo=members.has_photo(conn, member.id),
+        set_aside=frozenset(ledger.set_aside_among(conn, [e.id for e in recent])),
     )
 
 

@@ -348,6 +348,15 @@ def unacknowledged(conn: Connection, entry_ids: Iterable[str]) -> set[str]:
     return set(ids) - acked
 
 
+def set_aside_among(conn: Connection, entry_ids: Iterable[str]) -> set[str]:
+    """Which of these (own) entries the club server set aside: they count nowhere until it accepts them."""
+    ids = list(entry_ids)
+    if not ids:
+        return set()
+    query = select(ACK.c.entry_id).where(ACK.c.entry_id.in_(ids), ACK.c.outcome == "rejected")
+    return set(conn.execute(query).scalars())
+
+
 def outbox_count(conn: Connection) -> int:
     return conn.execute(
         select(func.count())

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.services.identify import MemberProfile, find_member
-from app.store import members
+from app.store import members, sync_state
 from app.ui.format import card_number_text, local_datetime, points_text, toman_text
 from app.ui.views.member import MemberView
 from app.ui.widgets.banner import BannerKind
@@ -118,6 +118,22 @@ def test_history_with_unsynced_marker(view: MemberView, maryam, lang: str) -> No
     assert any(text.strip("\u2066\u2069").startswith("+") for text in history_column(view, MemberView.POINTS))
     view.show_member(replace(profile, unsynced=set()), photo, earn_only=False)
     assert set(history_column(view, MemberView.SYNC)) == {""}
+
+
+def test_an_entry_the_server_set_aside_is_marked_not_counted(view: MemberView, club, lang: str) -> None:
+    """The server set a sale aside (as its answer to a push would): the balance no longer holds its points,
+    and the history says why the cashier will not find them there."""
+    before = find_member(club.terminal, club.maryam.id)
+    sale = next(e for e in before.recent if e.points_delta > 0)
+    with club.terminal.db.write() as conn:
+        sync_state.acknowledge_entry(conn, sale.id, "rejected", at_us=1, reason="velocity_limit")
+    profile = find_member(club.terminal, club.maryam.id)
+    assert profile.set_aside == {sale.id}
+    assert profile.balance.points == before.balance.points - sale.points_delta
+    view.show_member(profile, None, earn_only=False)
+    marks = dict(zip((e.id for e in profile.recent), history_column(view, MemberView.SYNC), strict=True))
+    assert marks[sale.id] == view.set_aside_text() != view.unsynced_text()
+    assert (view.set_aside_text() == "کنار گذاشته شده: حساب نشده") == (lang == "fa")
 
 
 def test_an_override_is_shown_as_the_managers(view: MemberView, club, overridden_sale) -> None:

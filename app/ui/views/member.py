@@ -75,6 +75,7 @@ log = logging.getLogger(__name__)
 
 PHOTO_SIDE = 280
 UNSYNCED_COLOUR = QColor("#B26A00")
+SET_ASIDE_COLOUR = QColor("#B3261E")
 _CHECKOUT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F5)
 EXPIRY_SOON_DAYS = 30  # points expiring within this many days are shown in amber
 US_PER_DAY = 86_400 * 1_000_000
@@ -515,20 +516,25 @@ class MemberView(QWidget):
         table = self.history_table
         table.setRowCount(len(profile.recent))
         unsynced_tip = self.tr("Recorded on this terminal; the server has not confirmed it yet.")
+        set_aside_tip = self.tr(
+            "The club server set this entry aside for review: it is not in the balance, here or anywhere, "
+            "until the club accepts it."
+        )
         for row, entry in enumerate(profile.recent):
             unsynced = entry.id in profile.unsynced
-            for column, text in enumerate(self._entry_texts(entry, unsynced)):
+            set_aside = entry.id in profile.set_aside
+            for column, text in enumerate(self._entry_texts(entry, unsynced, set_aside)):
                 item = QTableWidgetItem(text)
                 if column in (self.POINTS, self.AMOUNT):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                if column == self.SYNC and unsynced:
-                    item.setForeground(QBrush(UNSYNCED_COLOUR))
-                    item.setToolTip(unsynced_tip)
+                if column == self.SYNC and (unsynced or set_aside):
+                    item.setForeground(QBrush(SET_ASIDE_COLOUR if set_aside else UNSYNCED_COLOUR))
+                    item.setToolTip(set_aside_tip if set_aside else unsynced_tip)
                 table.setItem(row, column, item)
         table.setVisible(bool(profile.recent))
         self.empty_history_label.setVisible(not profile.recent)
 
-    def _entry_texts(self, entry: LedgerEntry, unsynced: bool) -> list[str]:
+    def _entry_texts(self, entry: LedgerEntry, unsynced: bool, set_aside: bool = False) -> list[str]:
         lang = self.ctx.session.lang
         points = ""
         if entry.points_delta:
@@ -540,12 +546,16 @@ class MemberView(QWidget):
             self._kind_text(entry.kind),
             points,
             toman_text(amount, lang) if amount else "",
-            self.unsynced_text() if unsynced else "",
+            self.set_aside_text() if set_aside else self.unsynced_text() if unsynced else "",
         ]
 
     def unsynced_text(self) -> str:
         """The marker on entries the server has not acknowledged yet (tests look for it)."""
         return self.tr("not synced yet")
+
+    def set_aside_text(self) -> str:
+        """The marker on entries the server set aside (not in the balance)."""
+        return self.tr("set aside: not counted")
 
     def _kind_text(self, kind: EntryKind) -> str:
         words = {
