@@ -6,6 +6,10 @@ A scanner types a whole code in a burst, a character every few milliseconds, the
 looks machine-made is a scan, anything else is given back, in order, for the UI to type as if nothing
 happened. A person's key is held for at most `hold_gap_us` (plus the UI's timer tick): not noticeable.
 
+Keys are timed by when they were typed (`TypingClock`: the platform's stamp on the key event), not by when
+the UI got round to reading them: a busy UI reads a queued burst late and all at once, and may stop for a
+long while in the middle of one.
+
 Threading: `WedgeClassifier` is plain logic, not thread-safe. `WedgeBackend.feed` / `flush` /
 `next_flush_us` are called from the UI thread and `poll` / `readers` / `close` from the device thread; they
 share only the backend's lock and a thread-safe queue of scans.
@@ -85,7 +89,8 @@ class WedgeClassifier:
         self._held: list[tuple[str, int]] = []
 
     def feed(self, key: str, at_us: int) -> list[WedgeOutput]:
-        """One key (a character, or a key name such as "Enter" or "Tab") typed at `at_us` (any µs clock)."""
+        """One key (a character, or a key name such as "Enter" or "Tab") typed at `at_us` (µs, on one clock
+        for every key: `TypingClock`'s)."""
         out = self.flush(at_us)
         if key in self.thresholds.enter_keys:
             return out + self._end_burst(key, at_us)
@@ -129,7 +134,33 @@ class WedgeClassifier:
 
 
 def _gap(earlier_us: int, later_us: int) -> int:
-    return max(0, later_us - earlier_us)  # clocks from the UI may repeat a timestamp; never negative
+    return max(0, later_us - earlier_us)  # stamps repeat (ms apart at best) and X's wrap every 49 days
+
+
+class TypingClock:
+    """When each key was typed, in µs on one clock, from what the UI knows of a key event.
+
+    X11, Wayland, Windows and macOS stamp a key event with the time it was typed (`QKeyEvent.timestamp()`,
+    ms, on the platform's own clock): that is what tells a scanner from a person, however late the UI reads
+    the key. A key without a stamp (0: an event made by a program) is placed after the previous key by the
+    time that passed between reading the two, so a mix of both kinds still keeps one clock; with no stamped
+    key seen yet, reading time is all there is.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[int, int] | None = None  # the previous key's (typed, read) times, µs
+
+    def typed_at_us(self, stamp_ms: int, read_us: int) -> int:
+        """The key stamped `stamp_ms` by the platform (0: no stamp), read by the UI at `read_us` (µs)."""
+        if stamp_ms > 0:
+            typed = stamp_ms * 1_000
+        elif self._last is None:
+            typed = read_us
+        else:
+            last_typed, last_read = self._last
+            typed = last_typed + max(0, read_us - last_read)
+        self._last = (typed, read_us)
+        return typed
 
 
 def _now_us() -> int:
