@@ -10,9 +10,8 @@ Keys are timed by when they were typed (`TypingClock`: the platform's stamp on t
 the UI got round to reading them: a busy UI reads a queued burst late and all at once, and may stop for a
 long while in the middle of one.
 
-Threading: `WedgeClassifier` is plain logic, not thread-safe. `WedgeBackend.feed` / `flush` /
-`next_flush_us` are called from the UI thread and `poll` / `readers` / `close` from the device thread; they
-share only the backend's lock and a thread-safe queue of scans.
+Threading: plain logic, not thread-safe. `app.ui.scanner` uses it on the UI thread, where the keys are and
+where the ones that are not a scan must be given back, before any later key.
 
 Persian keyboards: with the Persian layout active, a scanner's digit keys arrive as Persian digits
 (U+06F0-06F9); scans are read with ASCII digits. Letters arrive as whatever the layout maps them to and
@@ -22,17 +21,11 @@ feed key codes rather than characters.
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from app.cards.base import CardEvent, CardEventKind, ReaderInfo, ReaderState
 from app.domain.digits import to_latin_digits
 
-SOURCE = "wedge"
 ENTER_KEYS = frozenset({"\n", "\r", "Enter", "Return"})
 
 
@@ -108,7 +101,7 @@ class WedgeClassifier:
         return []
 
     def next_flush_us(self) -> int | None:
-        """When the held keys are due to be given back if no key comes first: the UI's timer fires then."""
+        """When, on the keys' clock, the held keys are due back if no key comes first (None: none held)."""
         return self._held[-1][1] + self.thresholds.hold_gap_us + 1 if self._held else None
 
     def _end_burst(self, enter: str, at_us: int) -> list[WedgeOutput]:
@@ -161,91 +154,3 @@ class TypingClock:
             typed = last_typed + max(0, read_us - last_read)
         self._last = (typed, read_us)
         return typed
-
-
-def _now_us() -> int:
-    return time.time_ns() // 1000
-
-
-class WedgeBackend:
-    """A `ReaderBackend` (source "wedge") for keyboard-wedge scanners: the UI feeds keys, poll gives scans."""
-
-    source = SOURCE
-
-    def __init__(
-        self,
-        name: str = "Keyboard scanner",
-        *,
-        thresholds: WedgeThresholds | None = None,
-        clock_us: Callable[[], int] = _now_us,
-    ) -> None:
-        self._name = name
-        self._clock_us = clock_us
-        self._classifier = WedgeClassifier(thresholds)
-        self._lock = threading.Lock()
-        self._scans: queue.SimpleQueue[CardEvent] = queue.SimpleQueue()
-        self._closed = False
-
-    # -- UI thread -------------------------------------------------------------------------------------------
-
-    def feed(self, key: str, at_us: int) -> list[str]:
-        """A key the UI received at `at_us` (monotonic µs). Returns the keys the UI should type now."""
-        with self._lock:
-            if self._closed:
-                return [key]
-            return self._route(self._classifier.feed(key, at_us))
-
-    def flush(self, now_us: int | None = None) -> list[str]:
-        """Call when `next_flush_us` has passed (or with None, e.g. on focus loss): keys to type now."""
-        with self._lock:
-            return self._route(self._classifier.flush(now_us))
-
-    def next_flush_us(self) -> int | None:
-        with self._lock:
-            return self._classifier.next_flush_us()
-
-    # -- ReaderBackend (device thread) -----------------------------------------------------------------------
-
-    def is_available(self) -> bool:
-        return not self._closed  # a wedge scanner is just a keyboard: nothing to open, nothing to detect
-
-    def readers(self) -> list[ReaderInfo]:
-        return [ReaderInfo(source=self.source, name=self._name, state=ReaderState.READY)]
-
-    def poll(self, timeout_ms: int) -> list[CardEvent]:
-        if self._closed:
-            return []
-        try:
-            events = [self._scans.get(timeout=max(0, timeout_ms) / 1000)]
-        except queue.Empty:
-            return []
-        while True:
-            try:
-                events.append(self._scans.get_nowait())
-            except queue.Empty:
-                return events
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True  # from now on feed gives every key straight back
-
-    # -- helpers ---------------------------------------------------------------------------------------------
-
-    def _route(self, outputs: list[WedgeOutput]) -> list[str]:
-        typed: list[str] = []
-        for output in outputs:
-            if isinstance(output, Scanned):
-                self._scans.put(self._scan_event(output))
-            else:
-                typed.extend(output.keys)
-        return typed
-
-    def _scan_event(self, scan: Scanned) -> CardEvent:
-        return CardEvent(
-            kind=CardEventKind.TAPPED,
-            source=self.source,
-            reader=self._name,
-            at_us=self._clock_us(),
-            qr_text=scan.text,
-            read_us=scan.ended_us - scan.started_us,
-        )
