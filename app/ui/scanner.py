@@ -15,11 +15,12 @@ this thread reads them. A busy UI thread reads keys late: a person's, queued dur
 machine-fast; a scan the thread stopped in the middle of would show a long gap and be typed into the field.
 The hold timer runs on this thread's clock (a burst is over once the thread was free to read keys for
 `hold_gap_us` and none came); when it fires late, the thread was busy and keys typed meanwhile may be
-queued behind it (Qt runs a due timer before queued input), so it waits once more before giving keys back.
+queued behind it (Qt runs a due timer before queued input), so it waits again (twice at most) first.
 
 Only keys on their way into a window are looked at (what a real keyboard or scanner sends); keys sent
-straight to a widget (QTest.keyClick(widget, …)) pass by. The idle screen still recognises a QR typed
-into its search field, for a scanner too slow to be told apart by timing.
+straight to a widget (QTest.keyClick(widget, …)) pass by, and so do modifiers pressed alone: the Shift a
+scanner presses for every capital letter and ":" would otherwise end its burst at the first one. The idle
+screen still recognises a QR typed into its search field, for a scanner too slow to be told apart by timing.
 
 UI thread only: the filter, its timer and the signal all live there.
 """
@@ -39,6 +40,13 @@ _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _CHORDS = (
     Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 )
+# Pressed alone, these type nothing: a scanner presses Shift for each capital and ":" (US layout) and the
+# platform sends it as a key of its own. They go on to the window and neither feed nor end a burst.
+_MODIFIER_KEYS = frozenset({
+    Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
+    Qt.Key.Key_Super_L, Qt.Key.Key_Super_R, Qt.Key.Key_Hyper_L, Qt.Key.Key_Hyper_R, Qt.Key.Key_Mode_switch,
+    Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock,
+})  # fmt: skip
 # A free UI thread's precise timer fires within a ms or two, a loaded machine's within a few more: later than
 # this, the thread was busy with something else and keys may be waiting behind the timer.
 _LATE_US = 10_000
@@ -107,7 +115,7 @@ class ScannerKeys(QObject):
             return False
         if event.type() == QEvent.Type.KeyRelease:
             return self._hold_release(event)
-        if event.type() != QEvent.Type.KeyPress:
+        if event.type() != QEvent.Type.KeyPress or event.key() in _MODIFIER_KEYS:
             return False
         key = _fed_key(event)
         if key is None:  # F-keys, arrows, chords: never a scanner's. What is held goes first, in order.

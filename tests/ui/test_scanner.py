@@ -60,6 +60,17 @@ def test_a_member_qr_is_taken_out_of_the_keys_and_given_as_a_scan(qtbot, field):
     assert edit.text() == "" and entered == []
 
 
+def test_the_shift_a_scanner_presses_for_capitals_does_not_split_its_scan(qtbot, field):
+    """X11, Wayland and Windows deliver a scanner's "M" or ":" (US layout) as Shift pressed, the key, Shift
+    let go: the Shift press is a key of its own, without text. It is neither part of the code nor a
+    person's key that ends the burst."""
+    window, edit, keys = field
+    with qtbot.waitSignal(keys.scanned, timeout=2_000) as scanned:
+        scan(window, "M1:AbCd0123456789")  # tests.ui.keys sends each capital and ":" with its Shift
+    assert scanned.args == ["M1:AbCd0123456789"]
+    assert edit.text() == "" and keys.holding() == 0
+
+
 def test_a_code_that_is_not_a_member_qr_is_typed_as_it_came(qtbot, field):
     window, edit, keys = field
     entered: list[str] = []
