@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What every reader backend is and emits: one interface, one event type.
 
-Threading: `poll`, `readers` and `close` run on the card manager's device thread only. Backends that are
-fed from elsewhere (a keyboard wedge fed by the UI, the simulated reader fed by the demo) keep a
-thread-safe queue that `poll` drains; nothing else of theirs is shared between threads.
+Threading: `poll`, `readers` and `close` run on the card manager's device thread only. A backend fed
+from elsewhere (the simulated reader, fed by the demo) keeps a thread-safe queue that `poll` drains;
+nothing else of it is shared between threads. (QR scanners that type are read on the UI thread by
+`app.ui.scanner`, not here.)
 """
 
 from __future__ import annotations

@@ -6,9 +6,12 @@ A scanner types a whole code in a burst, a character every few milliseconds, the
 looks machine-made is a scan, anything else is given back, in order, for the UI to type as if nothing
 happened. A person's key is held for at most `hold_gap_us` (plus the UI's timer tick): not noticeable.
 
-Threading: `WedgeClassifier` is plain logic, not thread-safe. `WedgeBackend.feed` / `flush` /
-`next_flush_us` are called from the UI thread and `poll` / `readers` / `close` from the device thread; they
-share only the backend's lock and a thread-safe queue of scans.
+Keys are timed by when they were typed (`TypingClock`: the platform's stamp on the key event), not by when
+the UI got round to reading them: a busy UI reads a queued burst late and all at once, and may stop for a
+long while in the middle of one.
+
+Threading: plain logic, not thread-safe. `app.ui.scanner` uses it on the UI thread, where the keys are and
+where the ones that are not a scan must be given back, before any later key.
 
 Persian keyboards: with the Persian layout active, a scanner's digit keys arrive as Persian digits
 (U+06F0-06F9); scans are read with ASCII digits. Letters arrive as whatever the layout maps them to and
@@ -18,17 +21,11 @@ feed key codes rather than characters.
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from app.cards.base import CardEvent, CardEventKind, ReaderInfo, ReaderState
 from app.domain.digits import to_latin_digits
 
-SOURCE = "wedge"
 ENTER_KEYS = frozenset({"\n", "\r", "Enter", "Return"})
 
 
@@ -85,7 +82,8 @@ class WedgeClassifier:
         self._held: list[tuple[str, int]] = []
 
     def feed(self, key: str, at_us: int) -> list[WedgeOutput]:
-        """One key (a character, or a key name such as "Enter" or "Tab") typed at `at_us` (any µs clock)."""
+        """One key (a character, or a key name such as "Enter" or "Tab") typed at `at_us` (µs, on one clock
+        for every key: `TypingClock`'s)."""
         out = self.flush(at_us)
         if key in self.thresholds.enter_keys:
             return out + self._end_burst(key, at_us)
@@ -103,7 +101,7 @@ class WedgeClassifier:
         return []
 
     def next_flush_us(self) -> int | None:
-        """When the held keys are due to be given back if no key comes first: the UI's timer fires then."""
+        """When, on the keys' clock, the held keys are due back if no key comes first (None: none held)."""
         return self._held[-1][1] + self.thresholds.hold_gap_us + 1 if self._held else None
 
     def _end_burst(self, enter: str, at_us: int) -> list[WedgeOutput]:
@@ -129,92 +127,30 @@ class WedgeClassifier:
 
 
 def _gap(earlier_us: int, later_us: int) -> int:
-    return max(0, later_us - earlier_us)  # clocks from the UI may repeat a timestamp; never negative
+    return max(0, later_us - earlier_us)  # stamps repeat (ms apart at best) and X's wrap every 49 days
 
 
-def _now_us() -> int:
-    return time.time_ns() // 1000
+class TypingClock:
+    """When each key was typed, in µs on one clock, from what the UI knows of a key event.
 
+    X11, Wayland, Windows and macOS stamp a key event with the time it was typed (`QKeyEvent.timestamp()`,
+    ms, on the platform's own clock): that is what tells a scanner from a person, however late the UI reads
+    the key. A key without a stamp (0: an event made by a program) is placed after the previous key by the
+    time that passed between reading the two, so a mix of both kinds still keeps one clock; with no stamped
+    key seen yet, reading time is all there is.
+    """
 
-class WedgeBackend:
-    """A `ReaderBackend` (source "wedge") for keyboard-wedge scanners: the UI feeds keys, poll gives scans."""
+    def __init__(self) -> None:
+        self._last: tuple[int, int] | None = None  # the previous key's (typed, read) times, µs
 
-    source = SOURCE
-
-    def __init__(
-        self,
-        name: str = "Keyboard scanner",
-        *,
-        thresholds: WedgeThresholds | None = None,
-        clock_us: Callable[[], int] = _now_us,
-    ) -> None:
-        self._name = name
-        self._clock_us = clock_us
-        self._classifier = WedgeClassifier(thresholds)
-        self._lock = threading.Lock()
-        self._scans: queue.SimpleQueue[CardEvent] = queue.SimpleQueue()
-        self._closed = False
-
-    # -- UI thread -------------------------------------------------------------------------------------------
-
-    def feed(self, key: str, at_us: int) -> list[str]:
-        """A key the UI received at `at_us` (monotonic µs). Returns the keys the UI should type now."""
-        with self._lock:
-            if self._closed:
-                return [key]
-            return self._route(self._classifier.feed(key, at_us))
-
-    def flush(self, now_us: int | None = None) -> list[str]:
-        """Call when `next_flush_us` has passed (or with None, e.g. on focus loss): keys to type now."""
-        with self._lock:
-            return self._route(self._classifier.flush(now_us))
-
-    def next_flush_us(self) -> int | None:
-        with self._lock:
-            return self._classifier.next_flush_us()
-
-    # -- ReaderBackend (device thread) -----------------------------------------------------------------------
-
-    def is_available(self) -> bool:
-        return not self._closed  # a wedge scanner is just a keyboard: nothing to open, nothing to detect
-
-    def readers(self) -> list[ReaderInfo]:
-        return [ReaderInfo(source=self.source, name=self._name, state=ReaderState.READY)]
-
-    def poll(self, timeout_ms: int) -> list[CardEvent]:
-        if self._closed:
-            return []
-        try:
-            events = [self._scans.get(timeout=max(0, timeout_ms) / 1000)]
-        except queue.Empty:
-            return []
-        while True:
-            try:
-                events.append(self._scans.get_nowait())
-            except queue.Empty:
-                return events
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True  # from now on feed gives every key straight back
-
-    # -- helpers ---------------------------------------------------------------------------------------------
-
-    def _route(self, outputs: list[WedgeOutput]) -> list[str]:
-        typed: list[str] = []
-        for output in outputs:
-            if isinstance(output, Scanned):
-                self._scans.put(self._scan_event(output))
-            else:
-                typed.extend(output.keys)
+    def typed_at_us(self, stamp_ms: int, read_us: int) -> int:
+        """The key stamped `stamp_ms` by the platform (0: no stamp), read by the UI at `read_us` (µs)."""
+        if stamp_ms > 0:
+            typed = stamp_ms * 1_000
+        elif self._last is None:
+            typed = read_us
+        else:
+            last_typed, last_read = self._last
+            typed = last_typed + max(0, read_us - last_read)
+        self._last = (typed, read_us)
         return typed
-
-    def _scan_event(self, scan: Scanned) -> CardEvent:
-        return CardEvent(
-            kind=CardEventKind.TAPPED,
-            source=self.source,
-            reader=self._name,
-            at_us=self._clock_us(),
-            qr_text=scan.text,
-            read_us=scan.ended_us - scan.started_us,
-        )

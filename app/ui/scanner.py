@@ -10,9 +10,17 @@ machine-fast, a burst that is a member QR becomes `scanned` (the card path, as a
 is given back to the window it was meant for, in order, as if nothing happened — a person's key at most
 `hold_gap_us` (50 ms) later, a barcode that is not ours as it was typed.
 
+The timing is when the keys were typed: the platform's stamp on each key event (`TypingClock`), not when
+this thread reads them. A busy UI thread reads keys late: a person's, queued during a stall, would arrive
+machine-fast; a scan the thread stopped in the middle of would show a long gap and be typed into the field.
+The hold timer runs on this thread's clock (a burst is over once the thread was free to read keys for
+`hold_gap_us` and none came); when it fires late, the thread was busy and keys typed meanwhile may be
+queued behind it (Qt runs a due timer before queued input), so it waits again (twice at most) first.
+
 Only keys on their way into a window are looked at (what a real keyboard or scanner sends); keys sent
-straight to a widget (QTest.keyClick(widget, …)) pass by. The idle screen still recognises a QR typed
-into its search field, for a scanner too slow to be told apart by timing.
+straight to a widget (QTest.keyClick(widget, …)) pass by, and so do modifiers pressed alone: the Shift a
+scanner presses for every capital letter and ":" would otherwise end its burst at the first one. The idle
+screen still recognises a QR typed into its search field, for a scanner too slow to be told apart by timing.
 
 UI thread only: the filter, its timer and the signal all live there.
 """
@@ -26,12 +34,23 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QWindow
 
-from app.cards.wedge import Scanned, WedgeClassifier, WedgeOutput, WedgeThresholds
+from app.cards.wedge import Scanned, TypingClock, WedgeClassifier, WedgeOutput, WedgeThresholds
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _CHORDS = (
     Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 )
+# Pressed alone, these type nothing: a scanner presses Shift for each capital and ":" (US layout) and the
+# platform sends it as a key of its own. They go on to the window and neither feed nor end a burst.
+_MODIFIER_KEYS = frozenset({
+    Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
+    Qt.Key.Key_Super_L, Qt.Key.Key_Super_R, Qt.Key.Key_Hyper_L, Qt.Key.Key_Hyper_R, Qt.Key.Key_Mode_switch,
+    Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock,
+})  # fmt: skip
+# A free UI thread's precise timer fires within a ms or two, a loaded machine's within a few more: later than
+# this, the thread was busy with something else and keys may be waiting behind the timer.
+_LATE_US = 10_000
+_LATE_RETRIES = 2  # bounds how long a person's key can wait on a machine too busy to fire timers on time
 
 
 def looks_like_member_qr(text: str) -> bool:
@@ -77,23 +96,35 @@ class ScannerKeys(QObject):
         self._is_member_qr = is_member_qr
         self._clock_us = clock_us
         self._classifier = WedgeClassifier(thresholds)
+        self._typing = TypingClock()
         self._held: list[_HeldKey] = []  # one per key fed, oldest first
+        self._read_us = 0  # when the last key fed was read, on `clock_us`
+        self._due_us = 0  # when the timer is due, on `clock_us`
+        self._late_retries = 0
         self._replaying = False
-        self._timer = QTimer(self, singleShot=True, timeout=self._on_timer)
+        self._timer = QTimer(
+            self, singleShot=True, timerType=Qt.TimerType.PreciseTimer, timeout=self._on_timer
+        )
+
+    def holding(self) -> int:
+        """How many keys are held back right now, waiting to see whether they are a scan."""
+        return len(self._held)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if self._replaying or not isinstance(watched, QWindow) or not isinstance(event, QKeyEvent):
             return False
         if event.type() == QEvent.Type.KeyRelease:
             return self._hold_release(event)
-        if event.type() != QEvent.Type.KeyPress:
+        if event.type() != QEvent.Type.KeyPress or event.key() in _MODIFIER_KEYS:
             return False
         key = _fed_key(event)
         if key is None:  # F-keys, arrows, chords: never a scanner's. What is held goes first, in order.
             self._settle(self._classifier.flush(None))
             return False
         self._held.append(_HeldKey(watched, _copy(event)))
-        self._settle(self._classifier.feed(key, self._clock_us()))
+        self._read_us, self._late_retries = self._clock_us(), 0
+        typed_us = self._typing.typed_at_us(event.timestamp(), self._read_us)
+        self._settle(self._classifier.feed(key, typed_us))
         return True
 
     def _hold_release(self, event: QKeyEvent) -> bool:
@@ -110,7 +141,12 @@ class ScannerKeys(QObject):
         self._settle(self._classifier.flush(None))
 
     def _on_timer(self) -> None:
-        self._settle(self._classifier.flush(self._clock_us()))
+        now = self._clock_us()
+        if now - self._due_us > _LATE_US and self._late_retries < _LATE_RETRIES:
+            self._late_retries += 1  # busy till now: let the keys queued meanwhile be read first
+            self._start(now + self._classifier.thresholds.hold_gap_us)
+            return
+        self._settle(self._classifier.flush(None))  # the thread was free to read keys, and none came
 
     def _settle(self, outputs: list[WedgeOutput]) -> None:
         for output in outputs:
@@ -133,11 +169,14 @@ class ScannerKeys(QObject):
             self._replaying = False
 
     def _arm(self) -> None:
-        due = self._classifier.next_flush_us()
-        if due is None:
+        if not self._held:
             self._timer.stop()
             return
-        self._timer.start(max(0, (due - self._clock_us() + 999) // 1000))
+        self._start(self._read_us + self._classifier.thresholds.hold_gap_us + 1)
+
+    def _start(self, due_us: int) -> None:
+        self._due_us = due_us
+        self._timer.start(max(0, (due_us - self._clock_us() + 999) // 1000))
 
 
 def _fed_key(event: QKeyEvent) -> str | None:
@@ -151,6 +190,8 @@ def _fed_key(event: QKeyEvent) -> str | None:
 
 
 def _copy(event: QKeyEvent) -> QKeyEvent:
-    """Qt reuses the event it delivers: keep what is needed to send the same key again."""
+    """Qt reuses the event it delivers: keep what is needed to send the same key again, typing time too."""
     key, modifiers, text = event.key(), event.modifiers(), event.text()
-    return QKeyEvent(event.type(), key, modifiers, text, event.isAutoRepeat(), event.count())
+    copy = QKeyEvent(event.type(), key, modifiers, text, event.isAutoRepeat(), event.count())
+    copy.setTimestamp(event.timestamp())
+    return copy

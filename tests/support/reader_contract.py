@@ -3,9 +3,11 @@
 
 Subclass ReaderContract in a test module and provide:
 - `backend` fixture: a started backend whose readers are present (yield it; the contract closes it);
-- `present_card(uid: bytes, ndef: bytes)`: make that card appear on the backend's first reader
-  (for scanners, `uid` is ignored and the card is the QR text of `ndef`);
-- `remove_card()`: take it away (no-op where a backend has no notion of removal).
+- `present_card(uid: bytes, ndef: bytes)`: make that card appear on the backend's first reader;
+- `remove_card()`: take it away.
+
+Every backend reads a card's UID and NDEF and reports it leaving. QR scanners that type are not reader
+backends: their keys are told apart on the UI thread (`app.ui.scanner`, docs/design.md "Window").
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ def wait_for(backend: ReaderBackend, kind: CardEventKind, timeout_s: float = 5.0
 
 
 class ReaderContract:
-    uid_is_read = True  # scanners have no UID
     uid = UID  # a backend whose cards have other UIDs (FeliCa IDm: 8 bytes) sets its own
 
     def present_card(self, uid: bytes, ndef: bytes) -> None:
@@ -62,12 +63,11 @@ class ReaderContract:
         event = wait_for(backend, CardEventKind.TAPPED)
         assert event.source == backend.source and event.reader
         assert event.at_us > 0
-        if self.uid_is_read:
-            assert event.uid == self.uid
-            assert event.ndef == NDEF
-        else:
-            assert event.qr_text
+        assert event.uid == self.uid
+        assert event.ndef == NDEF
         self.remove_card()
+        removed = wait_for(backend, CardEventKind.REMOVED)
+        assert removed.source == backend.source and removed.reader == event.reader
 
     def test_close_twice_is_harmless(self, backend):
         backend.close()
