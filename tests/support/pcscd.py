@@ -39,6 +39,7 @@ from tests.support.components import missing_component
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")
 VPCD_READER_PREFIX = "Virtual PCD"
+VIRTUAL_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")  # vpcd's, on ports 35963 and 35964
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 # pcscd and the vpcd ports are one per machine: test sessions (and benchmarks) that use them take turns.
@@ -221,3 +222,30 @@ def pcscd_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pcscd]:
             yield service
         finally:
             service.stop()
+
+
+def wait_until_readers_empty(readers: tuple[str, ...] = VIRTUAL_READERS, timeout_s: float = 5.0) -> None:
+    """Until pcscd itself has seen the cards taken away (it polls vpcd about every 400 ms). A test that takes
+    a card off and puts the next one on sooner leaves pcscd holding the first, and the next card's APDUs go
+    nowhere (`SCARD_E_NOT_TRANSACTED`); a reader's own state in our backend cannot tell, as it may not have
+    been told of the card at all."""
+    from smartcard import scard
+
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return  # pcscd not running: nothing to wait for
+    try:
+        states = [(name, scard.SCARD_STATE_UNAWARE) for name in readers]
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            hresult, found = scard.SCardGetStatusChange(context, 200, states)
+            if hresult == scard.SCARD_E_TIMEOUT:
+                continue
+            if hresult != scard.SCARD_S_SUCCESS:
+                return
+            if all(state & scard.SCARD_STATE_EMPTY for _, state, _ in found):
+                return
+            states = [(name, state & ~scard.SCARD_STATE_CHANGED) for name, state, _ in found]
+        raise AssertionError("the virtual readers still hold a card")
+    finally:
+        scard.SCardReleaseContext(context)

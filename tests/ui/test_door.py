@@ -41,7 +41,7 @@ from app.ui.format import card_number_text
 from app.ui.sound import SilentPlayer, Tone, make_player, tone_wav, write_tones
 from app.ui.views.door import AMBER, GREEN, RED, Page
 from tests.support.club import BRANCH_1, MANAGER, MANAGER_PIN
-from tests.support.pcscd import Pcscd, pcscd_fixture  # noqa: F401  (the `pcscd` fixture)
+from tests.support.pcscd import Pcscd, pcscd_fixture, wait_until_readers_empty  # noqa: F401  (the fixture)
 from tests.support.type4_emulator import VPCD_PORT, CardEmulator, Faults, Type4Card, kill_stale_emulators
 from tests.ui.keys import scan as scanner_types
 
@@ -164,6 +164,7 @@ def pcsc_door(qtbot, club, party, lang, pcscd: Pcscd) -> Iterator:
     from app.cards.pcsc import PcscBackend
 
     kill_stale_emulators(VPCD_PORT)  # a second card on a busy vpcd port would hang
+    wait_until_readers_empty((READER,))
     backend = PcscBackend(retry_s=0.2, reader_filter=lambda name: name == READER)
     with host_window(qtbot, club, lang, [backend]) as running:
         qtbot.waitUntil(lambda: reader_state(running) is ReaderState.READY, timeout=WAIT_MS)
@@ -180,7 +181,7 @@ def tap(qtbot, running, uid: bytes, ndef: bytes, **card: object) -> str:
     with qtbot.waitSignal(running.window.door.verdict_shown, timeout=WAIT_MS) as shown:
         emulator.insert()
     emulator.remove()
-    qtbot.waitUntil(lambda: reader_state(running) is not ReaderState.CARD_PRESENT, timeout=WAIT_MS)
+    wait_until_readers_empty((READER,))  # as pcscd sees it: the next card must not come before
     return shown.args[0]
 
 

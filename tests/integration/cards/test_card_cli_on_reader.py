@@ -17,7 +17,7 @@ import pytest
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.issuing_key import create_issuing_key
 from tests.support.club import MANAGER, MANAGER_PIN, make_club
-from tests.support.pcscd import pcscd_fixture  # noqa: F401  (the `pcscd` fixture)
+from tests.support.pcscd import pcscd_fixture, wait_until_readers_empty  # noqa: F401  (the fixture)
 from tests.support.type4_emulator import VPCD_PORT, CardEmulator, Type4Card
 
 PHONE = "09121112233"
@@ -50,6 +50,7 @@ def finish(process: subprocess.Popen) -> tuple[int, dict, str]:
 
 def on_reader(card: Type4Card, data_dir: Path, *args: str) -> tuple[int, dict, str]:
     """Run a command with the card lying on reader 00 00 (a reader reports the card it finds at start)."""
+    wait_until_readers_empty(("Virtual PCD 00 00",))  # the last test's card gone, as pcscd sees it
     emulator = CardEmulator(card, port=VPCD_PORT)
     emulator.insert()
     try:

@@ -22,7 +22,13 @@ import pytest
 
 from app.cards.base import CardEvent, CardEventKind, ReaderBackend, ReadError, ReaderState
 from app.cards.pcsc import CardWriteError, PcscBackend
-from tests.support.pcscd import Pcscd, PcscUnavailableError, pcscd_fixture, unavailable  # noqa: F401  (the `pcscd` fixture)
+from tests.support.pcscd import (  # noqa: F401  (the `pcscd` fixture)
+    Pcscd,
+    PcscUnavailableError,
+    pcscd_fixture,
+    unavailable,
+    wait_until_readers_empty,
+)
 from tests.support.reader_contract import NDEF, UID, ReaderContract
 from tests.support.type4_emulator import (
     EMULATOR_MODULE,
@@ -90,30 +96,6 @@ class Watch:
         while time.monotonic() < deadline:
             events.extend(self.backend.poll(50))
         return events
-
-
-def wait_until_readers_empty(timeout_s: float = WAIT_S) -> None:
-    """After a test's cards are taken away, until pcscd has noticed (the next test starts clean)."""
-    from smartcard import scard
-
-    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    if hresult != scard.SCARD_S_SUCCESS:
-        return  # pcscd not running: nothing to wait for
-    try:
-        states = [(name, scard.SCARD_STATE_UNAWARE) for name in PORTS]
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            hresult, found = scard.SCardGetStatusChange(context, 200, states)
-            if hresult == scard.SCARD_E_TIMEOUT:
-                continue
-            if hresult != scard.SCARD_S_SUCCESS:
-                return
-            if all(state & scard.SCARD_STATE_EMPTY for _, state, _ in found):
-                return
-            states = [(name, state & ~scard.SCARD_STATE_CHANGED) for name, state, _ in found]
-        raise AssertionError("the virtual readers still hold a card")
-    finally:
-        scard.SCardReleaseContext(context)
 
 
 @pytest.fixture
