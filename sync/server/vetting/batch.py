@@ -70,6 +70,7 @@ class Batch:
         self._stored_by_seq: dict[int, Link] = {}
         self._stored_by_id: dict[str, Link] = {}
         self._near_loaded = False
+        self._companions: dict[tuple[str, int], int] | None = None
         self._derived: dict[tuple[str, int], str] = {}
         self._reversals: dict[str, list[LedgerEntry]] = {}
         self._load_reversed()
@@ -103,20 +104,35 @@ class Batch:
 
     def primary(self, i: int) -> Link | None:
         """The entry whose companion entries[i] is (app.domain.companions), or None when it is none's."""
+        found = self._primary_of(i)
+        return None if found is None else found[0]
+
+    def _primary_of(self, i: int) -> tuple[Link, int] | None:
+        """(the primary entry, which companion of it entries[i] is)."""
         entry = self.entries[i]
         numbers = companion_numbers(entry)
         if not numbers or entry.device_id != self.device_id:
             return None
         for distance in range(1, MAX_DISTANCE + 1):
             candidate = self.at_seq(entry.device_seq - distance)
-            if candidate is not None and any(
-                self._derived_id(candidate.entry.id, n) == entry.id for n in numbers
-            ):
-                return candidate
+            if candidate is None:
+                continue
+            for n in numbers:
+                if self._derived_id(candidate.entry.id, n) == entry.id:
+                    return candidate, n
         return None
 
     def companion(self, primary_id: str, n: int) -> Link | None:
-        return self.get(self._derived_id(primary_id, n))
+        """A new entry's companion in this batch (a new entry's companions come after it: they are here or
+        not pushed yet). Found from the companions' side, so a batch of sales alone hashes nothing."""
+        if self._companions is None:
+            self._companions = {}
+            for j in self._new:
+                found = self._primary_of(j) if companion_numbers(self.entries[j]) else None
+                if found is not None:
+                    self._companions[found[0].entry.id, found[1]] = j
+        j = self._companions.get((primary_id, n))
+        return None if j is None else self.link(j)
 
     def reversals_before(self, target_id: str, i: int) -> list[LedgerEntry]:
         """What already undoes `target_id`: stored accepted reversals, and counted ones earlier in the
