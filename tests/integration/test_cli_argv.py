@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,10 @@ from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.store.database import DB_FILENAME
 from tests.support.club import CASHIER, MANAGER, MANAGER_PIN, make_club
+from tests.support.console import one_line_refusal, run_script
 
 pytestmark = pytest.mark.timeout(120)
 
-SCRIPT = Path(sys.executable).with_name("bashgah")
 PHONE = "09121112233"
 
 
@@ -46,31 +45,15 @@ def state(data_dir: Path) -> tuple[list[tuple], list[tuple]]:
 def bashgah(
     data_dir: Path, *args: bytes, env: dict[bytes, bytes] | None = None
 ) -> subprocess.CompletedProcess:
-    assert SCRIPT.exists(), f"the console script is not installed beside {sys.executable}"
-    environment = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
-    environment[b"BASHGAH_LANG"] = b"en"
-    environment.update(env or {})
-    return subprocess.run(
-        [SCRIPT, b"--data-dir", os.fsencode(data_dir), *args],
-        check=False,
-        capture_output=True,
-        timeout=110,
-        env=environment,
-    )
+    return run_script("bashgah", b"--data-dir", os.fsencode(data_dir), *args, env=env)
 
 
 def refused_in_one_line(data_dir: Path, *args: bytes, env: dict[bytes, bytes] | None = None) -> str:
-    """The command exits 2 with one line on stderr, no traceback, and the member and ledger tables as they
-    were; the line, decoded."""
+    """The command is refused in one line, with the member and ledger tables as they were; the line."""
     before = state(data_dir)
-    result = bashgah(data_dir, *args, env=env)
-    err = result.stderr.decode("utf-8")
-    assert result.returncode == 2, (result.returncode, err)
-    assert "Traceback" not in err and result.stdout == b""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("bashgah: "), err
+    line = one_line_refusal(bashgah(data_dir, *args, env=env), "bashgah")
     assert state(data_dir) == before
-    return lines[0]
+    return line
 
 
 def test_a_name_with_bytes_that_are_not_utf8_is_refused(seeded):

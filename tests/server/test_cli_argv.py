@@ -5,7 +5,6 @@ database; now one line, exit 2, before the database is opened."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from typing import Any
 
@@ -13,24 +12,13 @@ import pytest
 
 from sync.server.db import Database
 from sync.server.models import ADMIN_TOKEN, AUDIT, CHANGE, ENROLLMENT_CODE, EVENT
-from tests.support.server_process import server_command
+from tests.support.console import one_line_refusal, run_script
 
 pytestmark = pytest.mark.timeout(120)
 
 
 def server(url: str, *args: bytes, env: dict[bytes, bytes] | None = None) -> subprocess.CompletedProcess:
-    command = server_command()
-    assert command[0].endswith("bashgah-server"), "the console script is not installed in this venv"
-    environment = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
-    environment[b"BASHGAH_LANG"] = b"en"
-    environment.update(env or {})
-    return subprocess.run(
-        [command[0], *([b"--db", url.encode()] if url else []), *args],
-        check=False,
-        capture_output=True,
-        timeout=110,
-        env=environment,
-    )
+    return run_script("bashgah-server", *([b"--db", url.encode()] if url else []), *args, env=env)
 
 
 def rows(db: Database) -> tuple[Any, ...]:
@@ -44,14 +32,9 @@ def rows(db: Database) -> tuple[Any, ...]:
 def refused_in_one_line(db: Database, *args: bytes, env: dict[bytes, bytes] | None = None) -> str:
     url = db.url.render_as_string(hide_password=False)
     before = rows(db)
-    result = server(url, *args, env=env)
-    err = result.stderr.decode("utf-8")
-    assert result.returncode == 2, (result.returncode, err)
-    assert "Traceback" not in err and result.stdout == b""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("bashgah-server: "), err
+    line = one_line_refusal(server(url, *args, env=env), "bashgah-server")
     assert rows(db) == before
-    return lines[0]
+    return line
 
 
 def test_bytes_that_are_not_utf8_are_refused_before_the_database(club_db: Database):

@@ -51,9 +51,10 @@ def vet(
     staff = staffing.Staffing(conn, scope.branch_id, entries)
     prices = pricing.Pricing(conn, batch, scope.branch_code, now_us)
     prices.prefetch({entries[i].member_id for i in candidates if refusals[i] is None})
+    checks = _Checks(staff, prices, batch)
     for i in candidates:
         if refusals[i] is None:
-            refusals[i] = _refusal(entries[i], scope, _Checks(staff, prices, batch), i)
+            refusals[i] = _refusal(entries[i], scope, checks, i)
     tally = velocity.check(conn, scope, entries, candidates=candidates, refusals=refusals, now_us=now_us)
     for i in candidates:  # a sale the ceilings set aside takes its cashback, tier change and bonuses along
         if refusals[i] is None and not _primary_counts(batch, i):

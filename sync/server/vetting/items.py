@@ -62,12 +62,8 @@ def audit_member(conn: Connection, scope: Scope, member: WireMember, *, new: boo
     audit(conn, at_us, actor(scope), action, member.id, name=member.name, phone=member.phone)
 
 
-def is_new_member(conn: Connection, member_id: str) -> bool:
-    return _stored_member(conn, member_id) is None
-
-
 def _stored_member(conn: Connection, member_id: str) -> Any:
-    columns = [MEMBER.c.enrolled_by, MEMBER.c.branch_id, *(MEMBER.c[name] for name in _KEPT)]
+    columns = [MEMBER.c.enrolled_by, *(MEMBER.c[name] for name in _KEPT)]
     return conn.execute(select(*columns).where(MEMBER.c.id == member_id)).first()
 
 

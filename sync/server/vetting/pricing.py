@@ -153,9 +153,13 @@ class Pricing:
         Companions follow their sale in the device's chain, so a new sale's are in this batch or not
         pushed yet: the batch reaching past them settles it."""
         found = [self.batch.companion(sale.id, n) for n in (Companion.REDEEM, Companion.WALLET)]
-        if all(link is not None for link in found) or self.batch.in_batch(sale.device_seq + MAX_DISTANCE):
+        if all(link is not None for link in found) or self.companions_settled(sale):
             return sum(link.entry.discount_rials for link in found if link is not None)
         return None
+
+    def companions_settled(self, entry: LedgerEntry) -> bool:
+        """Whether the batch reaches past every place a companion of the entry could be."""
+        return self.batch.in_batch(entry.device_seq + MAX_DISTANCE)
 
     def earnings(self, rules: RuleSet) -> list[BranchRules]:
         """The branch's scenario: the rule set's; in version 0 also each one the club published before."""
@@ -336,7 +340,7 @@ def _membership(p: Pricing, i: int) -> str | None:
     try:
         plan = rules.plan(e.invoice_ref or "")
         redeem = p.batch.companion(e.id, Companion.REDEEM)
-        if redeem is not None or p.sale_discount(e) is not None:
+        if redeem is not None or p.companions_settled(e):
             used = -redeem.entry.points_delta if redeem else 0
             steps = [used]
         else:  # its redeem entry is not in sight yet: any whole number of steps the plan allows

@@ -50,7 +50,7 @@ class Staffing:
         if entry.staff_id is None:
             return "staff_required" if required else None
         member = self._staff.get(entry.staff_id)
-        standing = self._standing(member)
+        standing = _standing(member, self.branch_id)
         if standing is not None:
             return standing
         role = Role(member.role)
@@ -60,9 +60,6 @@ class Staffing:
             return "staff_not_permitted"  # beyond what the role may adjust (app.services.adjust)
         return None
 
-
-    def _standing(self, member: Any) -> str | None:
-        return _standing(member, self.branch_id)
 
 
 def _standing(member: Any, branch_id: str) -> str | None:
