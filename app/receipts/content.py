@@ -2,7 +2,7 @@
 """What a sale receipt says, in Persian or English: plain text lines built from a SaleResult.
 
 Qt-free on purpose: the ESC/POS printer, the PDF and any later channel (SMS, e-mail) print the same
-`Receipt`. The few number helpers mirror app.ui.format (which belongs to the window): Toman grouped by
+`Receipt`. The few number helpers mirror app.format (which belongs to the window): Toman grouped by
 thousands, Persian digits in Persian, Jalali dates in Persian. Money stays integer rials until shown.
 """
 

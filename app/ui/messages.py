@@ -9,8 +9,8 @@ in Toman, with the same placeholders.
 from __future__ import annotations
 
 from app.domain.errors import ClubError
+from app.format import toman_text
 from app.messages import message
-from app.ui.format import toman_text
 
 # code: (English, Persian); every integer parameter is an amount in rials, shown in Toman
 IN_TOMAN: dict[str, tuple[str, str]] = {

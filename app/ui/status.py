@@ -14,9 +14,9 @@ from PySide6.QtCore import QEvent, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.cards.base import ReaderState
+from app.format import datetime_text, number
 from app.store import club, ledger
 from app.ui.context import UiContext
-from app.ui.format import datetime_text, number
 
 if TYPE_CHECKING:
     from sync.client import SyncStatus

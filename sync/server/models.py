@@ -454,6 +454,39 @@ class AdminTokenRow(Base):
     revoked_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+
+class OfficeUserRow(Base):
+    """A head-office account for the back office (`/admin/`): a name and an argon2 password hash, one office
+    role (sync.server.club.access), the branches a branch manager may act on (JSON list of ids), the language
+    of their pages. Failed logins lock the account for a while (sync.server.club.users)."""
+
+    __tablename__ = "office_user"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    branch_ids: Mapped[str] = mapped_column(Text, default="[]", server_default=text("'[]'"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    lang: Mapped[str] = mapped_column(String(2), default="fa", server_default=text("'fa'"))
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    password_changed_at_us: Mapped[int] = mapped_column(BigInteger)
+    disabled_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class OfficeSessionRow(Base):
+    """A signed-in back-office session. The cookie holds a random token; only its hash is kept. A session
+    ends on log-out, after the idle timeout, when its user is disabled or their password changes."""
+
+    __tablename__ = "office_session"
+    token_hash: Mapped[str] = mapped_column(HASH, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("office_user.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    last_seen_us: Mapped[int] = mapped_column(BigInteger)
+    ended_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -483,3 +516,5 @@ EVENT = EventRow.__table__
 INVITATION = InvitationRow.__table__
 SERVER_KEY = ServerKeyRow.__table__
 RULE_SET = RuleSetRow.__table__
+OFFICE_USER = OfficeUserRow.__table__
+OFFICE_SESSION = OfficeSessionRow.__table__

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QApplication
 from app.domain.errors import ClubError
 from app.domain.ledger import EntryKind
 from app.domain.tier import Tier
+from app.format import number, points_text, toman_text
 from app.services.checkout import SaleRequest, record_sale
 from app.services.identify import find_member
 from app.store import club as club_store
 from app.store import ledger
-from app.ui.format import number, points_text, toman_text
 from app.ui.messages import club_error_text
 from app.ui.views.checkout import CheckoutView
 from tests.support.club import BRANCH_2, CASHIER

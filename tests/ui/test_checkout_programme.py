@@ -15,13 +15,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.domain.errors import ClubError
+from app.format import number, points_text, toman_text
 from app.services.bonuses import rate_sale
 from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.identify import find_member
 from app.store import club as club_store
 from app.store import ledger
-from app.ui.format import number, points_text, toman_text
 from app.ui.messages import club_error_text
 from app.ui.views.checkout import CheckoutView
 from app.ui.views.receipt import ReceiptView

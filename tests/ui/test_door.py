@@ -28,6 +28,7 @@ from app.cards.simulated import SimulatedReader
 from app.domain.card import card_number
 from app.domain.event import Event, Verdict
 from app.domain.staff import Role, Staff
+from app.format import card_number_text
 from app.messages import message
 from app.services import door
 from app.services.cards import bind_card, prepare_card, revoke_card
@@ -37,7 +38,6 @@ from app.services.staff_auth import hash_pin
 from app.services.terminal import Terminal
 from app.store import club as club_store
 from app.store.club import Device
-from app.ui.format import card_number_text
 from app.ui.sound import SilentPlayer, Tone, make_player, tone_wav, write_tones
 from app.ui.views.door import AMBER, GREEN, RED, Page
 from tests.support.club import BRANCH_1, MANAGER, MANAGER_PIN
@@ -212,7 +212,7 @@ def screen(running) -> dict[str, object]:
 
 
 def digits(value: int, lang: str) -> str:
-    from app.ui.format import number
+    from app.format import number
 
     return number(value, lang)
 
@@ -247,7 +247,7 @@ def test_a_tapped_card_admits_then_says_already_inside_at_this_door(qtbot, pcsc_
     assert shown["title"] == TITLES[lang][Verdict.ALREADY_INSIDE]
     assert THIS_DOOR[lang] in shown["detail"]
     admitted = door.guest_list(club.terminal, party.event.id)[0]
-    from app.ui.format import datetime_text
+    from app.format import datetime_text
 
     assert plain(datetime_text(admitted.admitted_at_us, lang)) in shown["detail"]  # Jalali in Persian
     assert digits(1, lang) in shown["counter"]  # still one person inside

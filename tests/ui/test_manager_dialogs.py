@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QWidget
 
 from app.domain.errors import ClubError
 from app.domain.ledger import EntryKind
+from app.format import number
 from app.services.identify import find_member
 from app.services.spending import SpendOverride
 from app.store import club as club_store
 from app.store import ledger
 from app.ui.dialogs.manager import AdjustDialog, OverrideDialog, ReverseDialog
-from app.ui.format import number
 from app.ui.messages import club_error_text
 from tests.support.club import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN
 

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
+from app.format import card_number_text, local_datetime, points_text, toman_text
 from app.services.identify import MemberProfile, find_member
 from app.store import members, sync_state
-from app.ui.format import card_number_text, local_datetime, points_text, toman_text
 from app.ui.views.member import MemberView
 from app.ui.widgets.banner import BannerKind
 from app.ui.widgets.photo import PLACEHOLDER_BACKGROUND, decode_photo

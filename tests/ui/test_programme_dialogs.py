@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 from app.domain.errors import ClubError
 from app.domain.ledger import EntryKind
 from app.domain.programme import US_PER_DAY, RuleSet
+from app.format import date_text, local_datetime, number, points_text, toman_text
 from app.services.bonuses import grant_ambassador
 from app.services.demo_programme import demo_rules
 from app.services.identify import find_member
@@ -27,7 +28,6 @@ from app.ui.dialogs.manager import OverrideDialog
 from app.ui.dialogs.membership import MembershipDialog
 from app.ui.dialogs.programme import AmbassadorDialog
 from app.ui.dialogs.rewards import RewardsDialog
-from app.ui.format import date_text, local_datetime, number, points_text, toman_text
 from app.ui.messages import club_error_text
 from sync.rules import to_body
 from tests.support.club import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN

@@ -16,6 +16,7 @@ import shiboken6
 
 from app.domain.expiry import Expiring
 from app.domain.programme import US_PER_DAY, RuleSet
+from app.format import date_text, points_text, toman_text
 from app.services.checkout import SaleRequest, record_sale
 from app.services.demo_programme import demo_rules
 from app.services.identify import find_member
@@ -23,7 +24,6 @@ from app.services.membership import buy_membership
 from app.services.programme import standing
 from app.services.terminal import Terminal
 from app.store import programme
-from app.ui.format import date_text, points_text, toman_text
 from app.ui.views.member import MemberView
 from app.ui.widgets.badge import tier_colour
 from app.ui.widgets.programme_panel import Line

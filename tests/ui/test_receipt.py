@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 
 from app.domain.digits import to_persian_digits
+from app.format import number, points_text, toman_text
 from app.receipts import escpos as receipt_escpos
 from app.receipts.content import SaleContext, build_receipt
 from app.receipts.escpos import (
@@ -28,7 +29,6 @@ from app.receipts.qr import qr_png
 from app.receipts.setup import PRINTER_SETTING
 from app.services.checkout import SaleRequest, record_sale
 from app.store import club as club_store
-from app.ui.format import number, points_text, toman_text
 from app.ui.views.receipt import ReceiptView
 from tests.support.club import CASHIER
 from tests.support.components import missing_component

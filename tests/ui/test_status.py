@@ -10,9 +10,9 @@ from datetime import datetime
 import pytest
 
 from app.domain.digits import to_persian_digits
+from app.format import datetime_text, number
 from app.store import ledger
 from app.ui.context import UiContext
-from app.ui.format import datetime_text, number
 from app.ui.status import StatusBarWidget
 from app.ui.sync_worker import SyncWorker
 from sync.client import SyncStatus

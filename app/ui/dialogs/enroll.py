@@ -41,13 +41,13 @@ from app.domain.errors import ClubError
 from app.domain.member import Member, clean_name, national_id_is_valid
 from app.domain.phone import normalize_phone
 from app.domain.staff import Staff
+from app.format import card_number_text, isolated, number
 from app.services.cards import PreparedCard, prepare_card
 from app.services.enroll import MAX_PHOTO_BYTES, EnrollRequest, EnrollResult, enroll_member
 from app.services.identify import MemberMatch, search_members
 from app.services.terminal import Terminal
 from app.ui.context import UiContext
 from app.ui.dialogs.jalali_date import JalaliDateEdit
-from app.ui.format import card_number_text, isolated, number
 from app.ui.messages import club_error_text
 
 PHOTO_SIDES = (800, 640, 480, 320, 240)  # plenty for a face on the counter screen

@@ -18,7 +18,7 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from app.domain.digits import to_latin_digits, to_persian_digits
-from app.ui.format import number
+from app.format import number
 
 EARLIEST = date(1900, 1, 1)  # the use case refuses older birth dates
 START_AGE = 30  # stepping up from "not given" lands on a likely year, not on 1900

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.domain.errors import ClubError
 from app.domain.ledger import MAX_REASON_LENGTH, EntryKind, clean_reason
 from app.domain.staff import Action, Role, Staff
+from app.format import datetime_text, isolated, number, points_text, toman_text
 from app.services.adjust import ADJUST_LIMITS, AdjustResult, adjust_points
 from app.services.identify import MemberProfile
 from app.services.reversal import ReversalResult, reverse_entry
@@ -41,7 +42,6 @@ from app.services.spending import SpendOverride
 from app.services.staff_auth import authenticate
 from app.store import club
 from app.ui.context import UiContext
-from app.ui.format import datetime_text, isolated, number, points_text, toman_text
 from app.ui.messages import club_error_text
 from app.ui.views.checkout import PointsSpinBox, directed, make_label, name_isolated
 from app.ui.widgets.style import TOUCH_HEIGHT

@@ -30,6 +30,7 @@ from app.domain.errors import ClubError
 from app.domain.membership import PlanPrice
 from app.domain.ports import SpendAuthoriser
 from app.domain.programme import MembershipPlan, TierRule
+from app.format import date_text, local_datetime, number, points_text, toman_text
 from app.services.identify import MemberProfile
 from app.services.membership import MembershipResult, buy_membership
 from app.services.spending import SpendOverride
@@ -40,7 +41,6 @@ from app.ui.dialogs.programme import (
     load_membership_offer,
     percent_bp_text,
 )
-from app.ui.format import date_text, local_datetime, number, points_text, toman_text
 from app.ui.views.checkout import PointsSpinBox, directed, make_label, name_isolated
 from app.ui.widgets.programme_panel import bilingual
 

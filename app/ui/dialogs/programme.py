@@ -40,6 +40,7 @@ from app.domain.errors import ClubError
 from app.domain.membership import Term
 from app.domain.programme import US_PER_DAY, MembershipPlan, TierRule
 from app.domain.staff import Action
+from app.format import number, points_text
 from app.services.bonuses import BonusResult, grant_ambassador
 from app.services.identify import MemberProfile
 from app.services.rewards import CatalogueItem, catalogue
@@ -48,7 +49,6 @@ from app.services.terminal import Terminal
 from app.store import ledger, programme
 from app.ui.context import UiContext
 from app.ui.dialogs.manager import OverrideDialog, _ActionDialog
-from app.ui.format import number, points_text
 from app.ui.messages import club_error_text
 from app.ui.views.checkout import OVERRIDABLE, PointsSpinBox, directed, make_label, name_isolated
 from app.ui.widgets.style import TOUCH_HEIGHT

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, Q
 
 from app.domain.ports import SpendAuthoriser
 from app.domain.programme import Reward, RewardKind
+from app.format import number, points_text
 from app.services.identify import MemberProfile
 from app.services.rewards import CatalogueItem, RewardResult, redeem_reward
 from app.services.spending import SpendOverride
 from app.ui.context import UiContext
 from app.ui.dialogs.programme import SpendingDialog, load_catalogue
-from app.ui.format import number, points_text
 from app.ui.views.checkout import directed, name_isolated
 
 REWARD_CODE_ROLE = Qt.ItemDataRole.UserRole

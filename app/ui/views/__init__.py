@@ -7,7 +7,7 @@ Contract every view follows (the main window relies on it):
 - never blocks: use cases run through `ctx.tasks.run(fn, on_done, on_error)`; refusals (ClubError) are
   shown inside the view in the session's language (`app.ui.messages.club_error_text`);
 - every visible string goes through `self.tr(...)`; `retranslate()` sets them all and runs on
-  `QEvent.LanguageChange`; numbers, amounts and dates through `app.ui.format`;
+  `QEvent.LanguageChange`; numbers, amounts and dates through `app.format`;
 - keyboard-first: Enter confirms, Esc goes back/cancels, F-keys are written on their buttons;
   touch-sized targets (buttons at least 48 px high).
 

@@ -53,11 +53,11 @@ from app.domain.pricing import Pricing, max_wallet_spend, price_sale
 from app.domain.pricing import SaleContext as PricedSale
 from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.tier import Tier
+from app.format import PERSIAN_GROUP, number, points_text, toman_text
 from app.services.checkout import SaleRequest, SaleResult, record_sale
 from app.services.identify import MemberProfile
 from app.services.spending import SpendOverride
 from app.ui.context import UiContext
-from app.ui.format import PERSIAN_GROUP, number, points_text, toman_text
 from app.ui.messages import club_error_text
 from app.ui.spend_limit import SpendLimit, read_spend_limit
 from app.ui.views.member import ProgrammeText, read_standing

@@ -44,6 +44,7 @@ from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
 from app.domain.event import Event, Verdict
 from app.domain.staff import Role
+from app.format import card_number_text, datetime_text, isolated, number
 from app.messages import read_error_text
 from app.services.door import (
     DoorCounts,
@@ -60,7 +61,6 @@ from app.services.door import (
 )
 from app.store import members
 from app.ui.context import UiContext
-from app.ui.format import card_number_text, datetime_text, isolated, number
 from app.ui.messages import club_error_text
 from app.ui.scanner import looks_like_club_qr
 from app.ui.sound import SilentPlayer, SoundPlayer, Tone, make_player, write_tones

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
 from app.domain.staff import Action, Staff
+from app.format import PDI, isolated, points_text
 from app.services.identify import MemberMatch, search_members
 from app.ui.context import UiContext
-from app.ui.format import PDI, isolated, points_text
 from app.ui.messages import club_error_text
 from app.ui.scanner import looks_like_club_qr
 from app.ui.widgets.banner import BannerKind, BannerWidget

@@ -40,9 +40,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.card import Card, CardStatus
 from app.domain.ledger import EntryKind, LedgerEntry
-from app.services.identify import MemberProfile
-from app.ui.context import UiContext
-from app.ui.format import (
+from app.format import (
     birthday_soon,
     card_number_text,
     date_text,
@@ -53,6 +51,8 @@ from app.ui.format import (
     points_text,
     toman_text,
 )
+from app.services.identify import MemberProfile
+from app.ui.context import UiContext
 from app.ui.widgets.badge import TierBadgeWidget, tier_colour
 from app.ui.widgets.banner import BannerKind, BannerWidget
 from app.ui.widgets.photo import PhotoWidget

@@ -28,6 +28,7 @@ from app.domain.digits import to_latin_digits
 from app.domain.errors import ClubError
 from app.domain.member import Member
 from app.domain.programme import RuleSet
+from app.format import isolated, number, points_text, toman_text
 from app.receipts.content import Receipt, SaleContext, build_receipt
 from app.receipts.escpos import (
     PrinterSettingError,
@@ -41,7 +42,6 @@ from app.services.bonuses import BonusResult, rate_sale
 from app.services.checkout import SaleResult
 from app.services.terminal import Terminal
 from app.ui.context import UiContext
-from app.ui.format import isolated, number, points_text, toman_text
 from app.ui.messages import club_error_text
 from app.ui.views.checkout import action_button, directed, make_label, name_isolated
 from app.ui.views.member import ProgrammeText

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from app.domain.digits import to_persian_digits
-from app.ui.format import LRI, PDI, toman_text
+from app.format import LRI, PDI, toman_text
 from app.ui.widgets.style import align_start, scaled_font
 
 PANEL_WIDTH = 360

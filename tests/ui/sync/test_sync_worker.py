@@ -8,10 +8,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from app.format import datetime_text
 from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.store import grants, ledger
-from app.ui.format import datetime_text
 from tests.ui.sync.conftest import WAIT_MS, open_checkout, wait_status
 
 

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""How amounts, points and dates look on screen: Toman with grouping, Persian digits, Jalali dates.
+"""How amounts, points and dates look on screen, on paper and in the back office: Toman with grouping,
+Persian digits, Jalali dates.
 
 Money is stored in rials and shown in Toman (÷10, exact: a rial remainder is shown, never rounded away).
 Numbers and card numbers stay left-to-right inside right-to-left text (Unicode isolates).
