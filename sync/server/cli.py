@@ -50,6 +50,7 @@ from app.argv import argument_refusal, whole
 from app.domain.errors import ClubError
 from app.messages import language, message
 from sync.server import migrate
+from sync.server.cli_users import PasswordInputError, add_user_commands, print_user_command
 from sync.server.clock import SystemClock
 from sync.server.db import DB_ENV, Database, resolve_url
 from sync.server.errors import ApiError
@@ -667,6 +668,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         print(f"{result['database']}: schema {result['revision']}; default settings added: {added}")
     elif command == "demo seed":
         _print_demo(result)
+    elif command.startswith("user "):
+        print_user_command(command, result)
     elif command.startswith("event "):
         _print_event_command(command, result)
     elif command.startswith(("rules ", "programme ")):
@@ -724,6 +727,8 @@ def _print_demo(result: dict[str, Any]) -> None:
         print(f"  staff {person['name']} ({person['role']}): PIN {person['pin']}")
     for sample in result["sample_members"]:
         print(f"  member {sample['name']}: {sample['phone']}, card {sample['card']}")
+    for user in result.get("office_users", []):
+        print(f"  back office {user['name']} ({user['role']}): password {user['password']}")
 
 
 def _when(at_us: int) -> str:
@@ -819,6 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_event_commands(sub, add)
     _add_programme_commands(sub, add)
     _add_review_commands(sub, add)
+    add_user_commands(sub, add)
     return parser
 
 
@@ -951,7 +957,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, db: Database) -> int:
     try:
         result = args.handler(args, db)
-    except (RefusedError, ClubError) as error:
+    except (RefusedError, ClubError, PasswordInputError) as error:
         return _fail(EXIT_REFUSED, str(error))
     except RulesFileRefusedError as error:  # FILE:LINE: path: reason, as editors and compilers print it
         print(error, file=sys.stderr)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -47,6 +48,9 @@ from sync.rules import from_body
 from sync.server import balances, club, events, members
 from sync.server import rules as rule_sets
 from sync.server.alerts import audit
+from sync.server.club import users
+from sync.server.club.access import CONSOLE, OFFICE_ROLES
+from sync.server.club.act import Call
 from sync.server.db import Database, dialect_insert
 from sync.server.models import BRANCH, DEVICE, ENTRY, MEMBER, PHOTO, TIER
 from sync.server.sequence import Publisher
@@ -86,7 +90,23 @@ def seed(
     counts = db.write(lambda conn: _import(conn, snapshot, now_us))
     result = asdict(summary) | counts
     result.pop("data_dir", None)
+    result["office_users"] = _office_users(db, now_us)
     return result
+
+
+def _office_users(db: Database, now_us: int) -> list[dict[str, str]]:
+    """One back-office user per role, with a fresh password each (printed once, as the staff's PINs are);
+    the branch manager runs the first branch."""
+    call = Call(db, now_us, CONSOLE)
+    with db.read() as conn:
+        first_branch = conn.execute(select(BRANCH.c.code).order_by(BRANCH.c.code).limit(1)).scalar_one()
+    made = []
+    for role in OFFICE_ROLES:
+        password = secrets.token_urlsafe(9)
+        name = role.replace("branch-manager", "branch")
+        users.add(call, name, role, password, [first_branch] if role == "branch-manager" else [])
+        made.append({"name": name, "role": role, "password": password})
+    return made
 
 
 # ---- reading the terminal's data dir ---------------------------------------------------------------

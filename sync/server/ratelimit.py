@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sync.server.errors import error_body
 
 ENROLL_PATH = "/v1/enroll"
+BACK_OFFICE = "/admin"
 OPEN_PATHS = frozenset({"/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 MAX_KEYS = 50_000  # ~10 MB at most, whatever the number of addresses
 
@@ -56,6 +57,8 @@ class Policy:
     enrol_code_space: Limit = Limit(burst=100, per_s=1 / 6)  # every address together: 600 an hour
     token_per_address: Limit = Limit(burst=20, per_s=1 / 6)  # wrong Bearer tokens: then 10 a minute
     open_per_address: Limit = Limit(burst=120, per_s=10)  # health and the API's documentation
+    # the back office's wrong passwords (sync.server.backoffice.auth counts them and answers in the page)
+    login_per_address: Limit = Limit(burst=10, per_s=1 / 30)  # then two a minute
 
 
 class Buckets:
@@ -97,6 +100,7 @@ class AttemptLimits:
         self.code_space = Buckets(policy.enrol_code_space, now_us, max_keys=1)
         self.tokens = Buckets(policy.token_per_address, now_us)
         self.open = Buckets(policy.open_per_address, now_us)
+        self.login = Buckets(policy.login_per_address, now_us)
 
 
 CODE_SPACE = "*"
@@ -135,7 +139,7 @@ class LimitAttempts:
         limits: AttemptLimits = scope["app"].state.limits
         path = scope["path"]
         attempts = _attempts(limits, path, client_address(scope))
-        wait = max(buckets.wait_s(key) for buckets, key in attempts)
+        wait = max((buckets.wait_s(key) for buckets, key in attempts), default=0)
         if wait:
             await _too_many(wait)(scope, receive, send)
             return
@@ -159,7 +163,10 @@ class LimitAttempts:
 
 
 def _attempts(limits: AttemptLimits, path: str, address: str) -> list[tuple[Buckets, str]]:
-    """The buckets a request to `path` from `address` draws on, each with its key."""
+    """The buckets a request to `path` from `address` draws on, each with its key. The back office's pages
+    count their own failed logins and answer in the page, in the user's language."""
+    if path == BACK_OFFICE or path.startswith(BACK_OFFICE + "/"):
+        return []
     if path in OPEN_PATHS:
         return [(limits.open, address)]
     if path == ENROLL_PATH:
