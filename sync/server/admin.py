@@ -70,8 +70,12 @@ from sync.server.admin_models import (
 )
 from sync.server.alerts import audit
 from sync.server.auth import Admin, admin_with
+from sync.server.club import audit as audit_use
+from sync.server.club import branch_admin as branch_use
+from sync.server.club.access import token_actor
+from sync.server.club.act import Call
 from sync.server.errors import ApiError
-from sync.server.models import ALERT, AUDIT, BALANCE, CLUB_KEY, DEVICE, MEMBER_PHOTO, TIER
+from sync.server.models import ALERT, BALANCE, CLUB_KEY, DEVICE, MEMBER_PHOTO, TIER
 from sync.server.sequence import Publisher
 
 T = TypeVar("T")
@@ -115,6 +119,16 @@ def _act(
         return result
 
     return request.app.state.db.write(run)  # type: ignore[no-any-return]
+
+
+def call_of(request: Request, admin: Admin) -> Call:
+    """The use cases' Call for an admin-API request: its token's role as an office role."""
+    actor = token_actor(admin.id, admin.name, admin.role)
+    return Call(request.app.state.db, int(request.app.state.clock.now_us()), actor)
+
+
+def vars_of(record: audit_use.AuditRecord) -> dict[str, Any]:
+    return {k: getattr(record, k) for k in ("id", "at_us", "actor", "action", "target", "detail")}
 
 
 # ---- members -------------------------------------------------------------------------------------
@@ -353,21 +367,7 @@ def put_branch(branch_id: MemberId, body: WireBranch, request: Request, admin: A
     """A branch and its earning rule; terminals price sales with it after their next pull."""
     if body.id != branch_id:
         raise ApiError(422, "invalid_request", "the body's id must be the path's")
-
-    def work(conn: Connection, pub: Publisher) -> WireBranch:
-        holder = club.branch_by_code(conn, body.code)
-        if holder is not None and holder.id != branch_id:
-            raise ApiError(409, "branch_code_taken", f"branch code {body.code} is in use")
-        club.put_branch(conn, pub, body)
-        if rule_sets.latest_version(conn) > 0:  # the programme prices sales: a new version if this changes it
-            rules = rule_sets.current(conn)
-            scenario = rule_sets.branch_rules(body)
-            if rules.branch_rules(body.code) != scenario:
-                others = tuple((c, b) for c, b in rules.branches if c != body.code)
-                _save_rules(conn, pub, replace(rules, branches=(*others, (body.code, scenario))), admin)
-        return body
-
-    return _act(request, admin, "put_branch", branch_id, work)
+    return branch_use.put(call_of(request, admin), body)
 
 
 # ---- the programme (rule sets) ---------------------------------------------------------------------
@@ -712,16 +712,8 @@ def audit_log(
     before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> list[AuditView]:
     """Newest first; page with `before_id`."""
-
-    def work(conn: Connection, _pub: Publisher) -> list[AuditView]:
-        query = select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)
-        if before_id is not None:
-            query = query.where(AUDIT.c.id < before_id)
-        return [
-            AuditView(**(dict(r._mapping) | {"detail": _detail_json(r.detail)})) for r in conn.execute(query)
-        ]
-
-    return _act(request, admin, "read_audit_log", None, work)
+    found = audit_use.page(call_of(request, admin), audit_use.AuditFilter(), before_id, limit)
+    return [AuditView(**vars_of(record)) for record in found.records]
 
 
 @router.get("/settings", response_model=Settings)

@@ -372,8 +372,8 @@ class AuditRow(Base):
     id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
     at_us: Mapped[int] = mapped_column(BigInteger, index=True)
     actor: Mapped[str] = mapped_column(String(160))
-    action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)  # the back office filters by these two
+    target: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     detail: Mapped[str] = mapped_column(Text)  # JSON
 
 
@@ -487,6 +487,17 @@ class OfficeSessionRow(Base):
     ended_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+
+class ClosedBranchRow(Base):
+    """A branch head office closed: no new terminals or staff there; its ledger and members stay. Kept apart
+    from the published branch record, which terminals hold and price by (sync.server.club.branches)."""
+
+    __tablename__ = "closed_branch"
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), primary_key=True)
+    closed_at_us: Mapped[int] = mapped_column(BigInteger)
+    closed_by: Mapped[str] = mapped_column(String(160))
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -518,3 +529,4 @@ SERVER_KEY = ServerKeyRow.__table__
 RULE_SET = RuleSetRow.__table__
 OFFICE_USER = OfficeUserRow.__table__
 OFFICE_SESSION = OfficeSessionRow.__table__
+CLOSED_BRANCH = ClosedBranchRow.__table__

@@ -220,5 +220,5 @@ def test_every_admin_call_is_in_the_audit_log(client, club_db, admin):
     with club_db.read() as conn:
         assert (
             conn.execute(select(AUDIT.c.action).order_by(AUDIT.c.id.desc())).scalars().first()
-            == "read_audit_log"
+            == "audit.read"
         )

@@ -41,12 +41,9 @@ FA: dict[str, str] = {
     "auditor": "حسابرس",
     # logging in
     "Wrong user name or password.": "نام کاربری یا گذرواژه درست نیست.",
-    "This account is locked after repeated failures. Try again in 15 minutes.":
-        "این حساب پس از چند تلاش ناموفق قفل شد. ۱۵ دقیقه دیگر دوباره امتحان کنید.",
-    "Too many failed logins. Try again in {n} minutes.":
-        "تلاش‌های ناموفق بسیار بود. {n} دقیقه دیگر دوباره امتحان کنید.",
-    "This form has expired. Reload the page and try again.":
-        "این فرم منقضی شده است. صفحه را دوباره بارگذاری و دوباره امتحان کنید.",
+    "This account is locked after repeated failures. Try again in 15 minutes.": "این حساب پس از چند تلاش ناموفق قفل شد. ۱۵ دقیقه دیگر دوباره امتحان کنید.",
+    "Too many failed logins. Try again in {n} minutes.": "تلاش‌های ناموفق بسیار بود. {n} دقیقه دیگر دوباره امتحان کنید.",
+    "This form has expired. Reload the page and try again.": "این فرم منقضی شده است. صفحه را دوباره بارگذاری و دوباره امتحان کنید.",
     "Your role may not do this.": "نقش شما اجازه این کار را ندارد.",
     # dashboard
     "Today": "امروز",
@@ -66,6 +63,45 @@ FA: dict[str, str] = {
     "lagging": "عقب‌مانده",
     "online": "برخط",
     "No terminal is enrolled yet.": "هنوز هیچ پایانه‌ای ثبت نشده است.",
+    # lists and forms
+    "Action": "کار",
+    "Actions": "کارها",
+    "Add": "افزودن",
+    "Add a branch": "افزودن شعبه",
+    "Add a user": "افزودن کاربر",
+    "Back-office users": "کاربران پنل مدیریت",
+    "Before and after": "پیش و پس",
+    "Both names are needed.": "هر دو نام لازم است.",
+    "Branches (branch managers)": "شعبه‌ها (برای مدیر شعبه)",
+    "Check the code (letters and digits) and both names.": "کد (حرف و رقم) و هر دو نام را بررسی کنید.",
+    "Close": "بستن",
+    "Code": "کد",
+    "Disable": "غیرفعال کردن",
+    "Earning": "امتیازدهی",
+    "English name": "نام انگلیسی",
+    "Filter": "پالایش",
+    "From (YYYY-MM-DD)": "از (YYYY-MM-DD میلادی)",
+    "Name": "نام",
+    "New password": "گذرواژه تازه",
+    "Nothing matches.": "چیزی پیدا نشد.",
+    "Older": "قدیمی‌تر",
+    "Persian name": "نام فارسی",
+    "Points": "امتیاز",
+    "Rename": "تغییر نام",
+    "Reopen": "بازگشایی",
+    "Role": "نقش",
+    "Save": "ذخیره",
+    "Target": "هدف",
+    "The new password is set; the user's sessions have ended.": "گذرواژه تازه ثبت شد و نشست‌های این کاربر بسته شد.",
+    "To (YYYY-MM-DD)": "تا (YYYY-MM-DD میلادی)",
+    "When": "زمان",
+    "Who": "چه کسی",
+    "active": "فعال",
+    "closed": "بسته",
+    "disabled": "غیرفعال",
+    "open": "باز",
+    "per Toman": "به ازای تومان",
+    "{points} points per {toman} Toman": "{points} امتیاز به ازای {toman} تومان",
 }
 
 # Refusals by their stable code (sync.server.errors.ApiError.code); the English is the API's own message.
@@ -83,6 +119,8 @@ ERRORS_FA: dict[str, str] = {
     "branch_required": "مدیر شعبه دست‌کم یک شعبه لازم دارد.",
     "unknown_branch": "چنین شعبه‌ای نیست.",
     "cannot_disable_self": "نمی‌توانید حساب خودتان را غیرفعال کنید.",
+    "branch_closed": "این شعبه بسته است؛ نخست آن را بازگشایی کنید.",
+    "branch_code_taken": "این کد شعبه به کار رفته است.",
 }
 ERRORS_EN: dict[str, str] = {
     "http_404": "This page was not found.",

@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The club's reference data on the server: settings, tiers, branches, staff, devices and keys.
 
+The package's modules are the use cases (sync.server.club.act, access, users, …); none may be named as a
+function here (branches, staff, settings…): importing it would replace that function on the package.
+
 Every write here publishes the record's new state as a change (sync.server.sequence), in the same
 transaction, so terminals follow after their next pull.
 """

@@ -52,6 +52,7 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def log_in(
+    *,
     request: Request,
     name: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=500)] = "",
