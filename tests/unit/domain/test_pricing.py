@@ -177,7 +177,7 @@ def test_a_discount_above_the_amount_is_refused():
 
 
 @pytest.mark.parametrize(
-    ("context", "code"),
+    ("attempt", "code"),
     [
         (sale(-1), "invalid_amount"),
         (sale(MAX_RIALS + 1), "invalid_amount"),
@@ -186,9 +186,9 @@ def test_a_discount_above_the_amount_is_refused():
         (sale(tier="platinum"), "unknown_tier"),
     ],
 )
-def test_an_impossible_sale_is_refused(context, code):
+def test_an_impossible_sale_is_refused(attempt, code):
     with pytest.raises(ClubError) as caught:
-        price_sale(club_rules(), context)
+        price_sale(club_rules(), attempt)
     assert caught.value.code == code
 
 
