@@ -50,10 +50,11 @@ i18n: $(STAMP)
 $(QM) &: i18n/bashgah_fa.ts i18n/bashgah_en.ts $(STAMP)
 	scripts/i18n --compile-only
 
-## screenshots: the real screens under Xvfb, in Persian and English, into docs/screenshots/
+## screenshots: the real screens under Xvfb and the back office in Chromium, in Persian and English, into docs/screenshots/
 screenshots: $(STAMP) $(QM)
 	scripts/install-system-deps xvfb
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m scripts.screenshots docs/screenshots
+	$(BIN)/python -m scripts.backoffice_screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache .hypothesis .bench *.egg-info

@@ -102,6 +102,14 @@ FA: dict[str, str] = {
     "open": "باز",
     "per Toman": "به ازای تومان",
     "{points} points per {toman} Toman": "{points} امتیاز به ازای {toman} تومان",
+    # members
+    "Name, phone or card number": "نام، تلفن یا شماره کارت",
+    "Phone": "تلفن",
+    "Tier": "سطح",
+    "Joined": "تاریخ عضویت",
+    "restricted": "محدود",
+    "No member matches.": "عضوی پیدا نشد.",
+    "More": "بیشتر",
 }
 
 # Refusals by their stable code (sync.server.errors.ApiError.code); the English is the API's own message.
