@@ -305,6 +305,19 @@ def _set_aside_row(conn: Connection, entry_id: str) -> Row[Any] | None:
     return conn.execute(_set_aside_query().where(REJECTED.c.id == entry_id)).first()
 
 
+def set_aside_entry(call: Call, entry_id: str) -> SetAsideItem | None:
+    """One set-aside entry as the queue shows it (None: not set aside, or not the actor's to see)."""
+    scope = _scope(call.actor)
+
+    def work(conn: Connection) -> SetAsideItem | None:
+        row = _set_aside_row(conn, entry_id)
+        if row is None or (scope is not None and row.device_branch_id not in scope):
+            return None
+        return _set_aside_items(conn, [row])[0]
+
+    return read(call, "review.set_aside_entry", entry_id, work)
+
+
 def _entry_branch(call: Call, entry_id: str) -> str | None:
     """The branch of the terminal that made the entry, set aside or (once accepted) in the ledger; checks
     the role first when there is none, so that only those who may decide learn that it does not exist."""
@@ -524,6 +537,19 @@ def alerts(
         return Page(items, items[-1].cursor if len(rows) > limit else None)
 
     return read(call, "review.alerts", kind, work)
+
+
+def alert(call: Call, alert_id: int) -> AlertItem | None:
+    """One alert as the queue shows it (None: no such alert, or not the actor's to see)."""
+    scope = _scope(call.actor)
+
+    def work(conn: Connection) -> AlertItem | None:
+        row = conn.execute(_alert_query().where(ALERT.c.id == alert_id)).first()
+        if row is None or (scope is not None and row.branch_id not in scope):
+            return None
+        return _alert_item(row)
+
+    return read(call, "review.alert", str(alert_id), work)
 
 
 def _alert_branch(call: Call, alert_id: int) -> str | None:
