@@ -970,12 +970,24 @@
         <translation>The club server set this entry aside for review: it is not in the balance, here or anywhere, until the club accepts it.</translation>
     </message>
     <message>
+        <source>The club office reviewed this entry and confirmed that it does not count, anywhere.</source>
+        <translation>The club office reviewed this entry and confirmed that it does not count, anywhere.</translation>
+    </message>
+    <message>
+        <source>Note: {note}</source>
+        <translation>Note: {note}</translation>
+    </message>
+    <message>
         <source>not synced yet</source>
         <translation>not synced yet</translation>
     </message>
     <message>
         <source>set aside: not counted</source>
         <translation>set aside: not counted</translation>
+    </message>
+    <message>
+        <source>refused after review</source>
+        <translation>refused after review</translation>
     </message>
     <message>
         <source>Purchase</source>

@@ -970,12 +970,24 @@
         <translation>سرور باشگاه این ثبت را برای بررسی کنار گذاشته است: تا باشگاه آن را نپذیرد، نه اینجا و نه هیچ جای دیگر در موجودی حساب نمی‌شود.</translation>
     </message>
     <message>
+        <source>The club office reviewed this entry and confirmed that it does not count, anywhere.</source>
+        <translation>دفتر باشگاه این ثبت را بررسی کرد و تأیید کرد که در هیچ جا حساب نمی‌شود.</translation>
+    </message>
+    <message>
+        <source>Note: {note}</source>
+        <translation>یادداشت: {note}</translation>
+    </message>
+    <message>
         <source>not synced yet</source>
         <translation>هنوز همگام نشده</translation>
     </message>
     <message>
         <source>set aside: not counted</source>
         <translation>کنار گذاشته شده: حساب نشده</translation>
+    </message>
+    <message>
+        <source>refused after review</source>
+        <translation>پس از بررسی رد شد</translation>
     </message>
     <message>
         <source>Purchase</source>

@@ -568,7 +568,13 @@ class SyncClient:
             return sync_state.get_int(conn, sync_state.CURSOR)
 
     def _page(self, cursor: int) -> PullResponse:
-        params = {"since": cursor, "limit": self.pull_limit, "protocol": 1, "set_aside": "true"}
+        params = {
+            "since": cursor,
+            "limit": self.pull_limit,
+            "protocol": 1,
+            "set_aside": "true",
+            "set_aside_resolved": "true",
+        }
         page: PullResponse = _parse(PullResponse, self._call("GET", "/v1/sync/pull", params=params))
         return page
 

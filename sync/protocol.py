@@ -8,7 +8,7 @@ Endpoints (device endpoints need `Authorization: Bearer <device token>`):
 
     POST /v1/enroll                  EnrollRequest → EnrollResponse (the one-time code is the credential)
     POST /v1/sync/push               PushRequest → PushResponse
-    GET  /v1/sync/pull?since=C&limit=N&protocol=1      → PullResponse
+    GET  /v1/sync/pull?since=C&limit=N&protocol=1&set_aside=true&set_aside_resolved=true  → PullResponse
     POST /v1/grants                  GrantsRequest → GrantsResponse (offline spending allowances)
     POST /v1/spend                   SpendRequest → Grant (an online spend, authorised now) | 409
     GET  /v1/photos/{sha256}/upload?member_id=M  → UploadStatus (how many bytes the server holds)
@@ -432,6 +432,26 @@ class SetAsideChange(Wire):
     reason: Annotated[str, Field(max_length=64)]
 
 
+MAX_REVIEW_NOTE = 500  # the club's note on a review decision (sync.server.club.review)
+
+
+class SetAsideResolvedChange(Wire):
+    """The club's review confirmed that a set-aside entry stays refused (`decision`, with the reviewer's
+    `note`): it counts nowhere, for good. Every terminal that holds it (its maker, as an own entry set aside;
+    the others, as a slot in its device's chain) shows it as refused after review, no longer waiting. An
+    entry accepted after all needs no such change: it arrives as an entry. Sent only to terminals that ask
+    for it (`set_aside_resolved=true` on the pull): older ones do not know this kind."""
+
+    kind: Literal["set_aside_resolved"] = "set_aside_resolved"
+    seq: Seq
+    entry_id: Id
+    device_id: Id
+    member_id: Id
+    decision: Literal["refused"]
+    decided_at_us: TimeUs
+    note: Annotated[str, Field(max_length=MAX_REVIEW_NOTE)] = ""
+
+
 class RestrictionChange(Wire):
     """A member put on (or taken off) the restricted list: no offline spending, no override."""
 
@@ -486,6 +506,7 @@ Change = Annotated[
     | RevocationChange
     | EntryChange
     | SetAsideChange
+    | SetAsideResolvedChange
     | RestrictionChange
     | SettingChange
     | EventChange

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
@@ -29,6 +29,8 @@ class MemberProfile:
     unsynced: set[str]  # ids among `recent` the server has not acknowledged yet
     has_photo: bool
     set_aside: frozenset[str] = frozenset()  # ids among `recent` the server set aside: they count nowhere
+    # of those, the ones the club's review confirmed as refused (for good, no longer waiting): id → note
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def find_member(terminal: Terminal, query: str, recent_limit: int = 10) -> MemberProfile:
@@ -41,6 +43,8 @@ def member_profile(conn: Connection, query: str, recent_limit: int = 10) -> Memb
     """`find_member` inside the caller's snapshot (the window reads the photo and branch in the same one)."""
     member = resolve(conn, query)
     recent = ledger.recent_for_member(conn, member.id, recent_limit)
+    set_aside = ledger.set_aside_among(conn, [e.id for e in recent])
+    decisions = ledger.decisions_among(conn, set_aside)
     return MemberProfile(
         member=member,
         tier=club.tier(conn, member.tier_code),
@@ -49,7 +53,8 @@ def member_profile(conn: Connection, query: str, recent_limit: int = 10) -> Memb
         recent=recent,
         unsynced=ledger.unacknowledged(conn, [e.id for e in recent]),
         has_photo=members.has_photo(conn, member.id),
-        set_aside=frozenset(ledger.set_aside_among(conn, [e.id for e in recent])),
+        set_aside=frozenset(set_aside),
+        refused={i: d.note for i, d in decisions.items() if d.decision == "refused"},
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -14,13 +15,21 @@ from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, SetAsideSlot, seal_all
 from app.store.database import Tx, driver
-from app.store.schema import DeviceRow, LedgerAckRow, LedgerEntryRow, MemberBalanceRow, SetAsideEntryRow
+from app.store.schema import (
+    DeviceRow,
+    LedgerAckRow,
+    LedgerEntryRow,
+    MemberBalanceRow,
+    SetAsideDecisionRow,
+    SetAsideEntryRow,
+)
 
 ENTRY = LedgerEntryRow.__table__
 ACK = LedgerAckRow.__table__
 DEVICE = DeviceRow.__table__
 BALANCE = MemberBalanceRow.__table__
 SET_ASIDE = SetAsideEntryRow.__table__
+DECISION = SetAsideDecisionRow.__table__
 _ENTRY_COLUMNS = [ENTRY.c[name] for name in LedgerEntry.__dataclass_fields__]
 
 # The hot path of a sale (append, head, get, balance) talks to the driver connection of the same
@@ -208,6 +217,42 @@ def set_aside_slots(conn: Connection, device_id: str) -> list[SetAsideSlot]:
 
 def devices_with_set_aside(conn: Connection) -> list[str]:
     return list(conn.execute(select(SET_ASIDE.c.device_id).distinct()).scalars())
+
+
+# ---- the club's review: set-aside entries confirmed as refused ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetAsideDecision:
+    entry_id: str
+    decision: str  # "refused"
+    decided_at_us: int
+    note: str
+
+
+def put_decision(
+    conn: Tx, decision: SetAsideDecision, *, device_id: str, member_id: str, server_seq: int
+) -> None:
+    """Record the club's decision on a set-aside entry (once: a page pulled again changes nothing)."""
+    driver(conn).execute(
+        "INSERT INTO set_aside_decision (entry_id, device_id, member_id, decision, decided_at_us, note, "
+        "server_seq) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (decision.entry_id, device_id, member_id, decision.decision, decision.decided_at_us, decision.note,
+         server_seq),
+    )  # fmt: skip
+
+
+def decisions_among(conn: Connection, entry_ids: Iterable[str]) -> dict[str, SetAsideDecision]:
+    """The club's decisions on these (set-aside) entries, by entry id; those still waiting have none."""
+    ids = list(entry_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(DECISION.c.entry_id, DECISION.c.decision, DECISION.c.decided_at_us, DECISION.c.note).where(
+            DECISION.c.entry_id.in_(ids)
+        )
+    )
+    return {r.entry_id: SetAsideDecision(*r) for r in rows}
 
 
 def head(conn: Tx, device_id: str) -> tuple[int, str]:

@@ -55,6 +55,7 @@ from sync.protocol import (
     RevocationChange,
     RuleSetChange,
     SetAsideChange,
+    SetAsideResolvedChange,
     SettingChange,
     StaffChange,
     TierChange,
@@ -413,6 +414,16 @@ def _set_aside(page: _Page, change: SetAsideChange) -> None:
     ledger.put_set_aside(page.conn, slot, member_id=wire.member_id, server_seq=change.seq)
 
 
+def _set_aside_resolved(page: _Page, change: SetAsideResolvedChange) -> None:
+    """The club's review confirmed a set-aside entry as refused: it waits no more (this terminal's own: the
+    status bar's count drops and the member view says so; another device's: beside its slot). It was
+    counted nowhere and stays so."""
+    decision = ledger.SetAsideDecision(change.entry_id, change.decision, change.decided_at_us, change.note)
+    ledger.put_decision(
+        page.conn, decision, device_id=change.device_id, member_id=change.member_id, server_seq=change.seq
+    )
+
+
 def _head(page: _Page, device_id: str) -> tuple[int, str] | None:
     if device_id not in page.heads:
         row = (
@@ -441,8 +452,10 @@ def _already_here(page: _Page, wire: Any) -> bool:
         )
         .fetchone()
     )
-    clash = taken is not None or slot is not None or any(
-        (e.device_id, e.device_seq) == (wire.device_id, wire.device_seq) for e in page.entries
+    clash = (
+        taken is not None
+        or slot is not None
+        or any((e.device_id, e.device_seq) == (wire.device_id, wire.device_seq) for e in page.entries)
     )
     if clash:
         page.problem("conflict", device_id=wire.device_id, device_seq=wire.device_seq, subject=wire.id)
@@ -485,6 +498,7 @@ _APPLY: dict[str, Callable[[_Page, Any], None]] = {
     "restriction": _restriction,
     "entry": _entry,
     "entry_set_aside": _set_aside,
+    "set_aside_resolved": _set_aside_resolved,
     "event": _event,
     "invitation": _invitation,
     "rule_set": _rule_set,

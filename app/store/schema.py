@@ -243,6 +243,22 @@ class SetAsideEntryRow(Base):
     server_seq: Mapped[int] = mapped_column(Integer)
 
 
+class SetAsideDecisionRow(Base):
+    """The club's review confirmed that a set-aside entry stays refused (sync.protocol's
+    SetAsideResolvedChange): this terminal's own (its `ledger_ack` says rejected) or another device's (a
+    `set_aside_entry` slot). It no longer waits for review: the status bar's count leaves it out, the member
+    view says refused."""
+
+    __tablename__ = "set_aside_decision"
+    entry_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    member_id: Mapped[str] = mapped_column(String(36))
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_at_us: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    server_seq: Mapped[int] = mapped_column(Integer)
+
+
 class MemberBalanceRow(Base):
     """Projection of the ledger, updated in the entry's own transaction; `ledger rebuild` remakes it."""
 

@@ -206,13 +206,20 @@ def unanswered_entries(conn: Connection, device_id: str) -> int:
 
 
 def set_aside_entries(conn: Connection, device_id: str) -> list[tuple[str, int, str, str | None]]:
-    """Own entries the server rejected or found conflicting: (id, device_seq, outcome, reason). A bonus
-    the server already held from another terminal is settled, not a problem to review: left out."""
+    """Own entries the server rejected or found conflicting that wait for the club's review: (id,
+    device_seq, outcome, reason). A bonus the server already held from another terminal is settled, not a
+    problem to review, and one the review confirmed as refused waits no more: both left out."""
     settled = func.coalesce(ACK.c.reason, "").in_(ledger.SETTLED_REASONS)
+    decided = select(ledger.DECISION.c.entry_id).where(ledger.DECISION.c.entry_id == ENTRY.c.id).exists()
     rows = conn.execute(
         select(ENTRY.c.id, ENTRY.c.device_seq, ACK.c.outcome, ACK.c.reason)
         .join(ACK, ACK.c.entry_id == ENTRY.c.id)
-        .where(ENTRY.c.device_id == device_id, ACK.c.outcome.in_(("rejected", "conflict")), ~settled)
+        .where(
+            ENTRY.c.device_id == device_id,
+            ACK.c.outcome.in_(("rejected", "conflict")),
+            ~settled,
+            ~decided,
+        )
         .order_by(ENTRY.c.device_seq)
     )
     return [(r.id, r.device_seq, r.outcome, r.reason) for r in rows]

@@ -44,6 +44,7 @@ from sync.rules import from_body, load_json, to_body, too_large
 from sync.server import club, enrolment, members, programme
 from sync.server import rules as rule_sets
 from sync.server.admin_models import (
+    AlertResolution,
     AlertView,
     AuditView,
     CardView,
@@ -72,10 +73,11 @@ from sync.server.alerts import audit
 from sync.server.auth import Admin, admin_with
 from sync.server.club import audit as audit_use
 from sync.server.club import branch_admin as branch_use
+from sync.server.club import review as review_queue
 from sync.server.club.access import token_actor
 from sync.server.club.act import Call
 from sync.server.errors import ApiError
-from sync.server.models import ALERT, BALANCE, CLUB_KEY, DEVICE, MEMBER_PHOTO, TIER
+from sync.server.models import BALANCE, CLUB_KEY, DEVICE, MEMBER_PHOTO, TIER
 from sync.server.sequence import Publisher
 
 T = TypeVar("T")
@@ -663,45 +665,48 @@ def _detail_json(text: str) -> dict[str, object]:
     return value if isinstance(value, dict) else {"value": value}
 
 
+def _alert_view(item: review_queue.AlertItem) -> AlertView:
+    return AlertView(
+        id=item.id,
+        at_us=item.at_us,
+        kind=item.kind,
+        device_id=item.place.device_id,
+        member_id=item.member_id,
+        subject=item.subject,
+        detail=item.detail,
+        resolved_at_us=item.resolved_at_us,
+        resolved_by=item.resolved_by,
+        note=item.note,
+    )
+
+
 @router.get("/alerts", response_model=list[AlertView])
 def list_alerts(
     request: Request,
     admin: Viewer,
+    *,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     unresolved: bool = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> list[AlertView]:
-    def work(conn: Connection, _pub: Publisher) -> list[AlertView]:
-        query = select(ALERT).order_by(ALERT.c.id.desc()).limit(limit)
-        if kind:
-            query = query.where(ALERT.c.kind == kind)
-        if unresolved:
-            query = query.where(ALERT.c.resolved_at_us.is_(None))
-        return [
-            AlertView(**(dict(r._mapping) | {"detail": _detail_json(r.detail)})) for r in conn.execute(query)
-        ]
-
-    return _act(request, admin, "list_alerts", kind, work)
+    """Newest first; page with `before_id` (the last id of a page). `kind=other`: every kind but
+    double admissions and negative balances."""
+    after = None if before_id is None else str(before_id)
+    found = review_queue.alerts(call_of(request, admin), kind, unresolved, after, limit=limit)
+    return [_alert_view(item) for item in found.items]
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertView)
 def resolve_alert(
-    alert_id: Annotated[int, Path(ge=1, le=2**62)], request: Request, admin: Manager
+    alert_id: Annotated[int, Path(ge=1, le=2**62)],
+    request: Request,
+    admin: Manager,
+    body: AlertResolution | None = None,
 ) -> AlertView:
-    now = request.app.state.clock.now_us()
-
-    def work(conn: Connection, _pub: Publisher) -> AlertView:
-        conn.execute(
-            update(ALERT)
-            .where(ALERT.c.id == alert_id, ALERT.c.resolved_at_us.is_(None))
-            .values(resolved_at_us=now, resolved_by=admin.actor)
-        )
-        row = conn.execute(select(ALERT).where(ALERT.c.id == alert_id)).first()
-        if row is None:
-            raise ApiError(404, "unknown_alert", "no such alert")
-        return AlertView(**(dict(row._mapping) | {"detail": _detail_json(row.detail)}))
-
-    return _act(request, admin, "resolve_alert", str(alert_id), work)
+    """Once, with an optional note (409 `already_resolved` after)."""
+    note = body.note if body is not None else None
+    return _alert_view(review_queue.resolve_alert(call_of(request, admin), alert_id, note))
 
 
 @router.get("/audit", response_model=list[AuditView])

@@ -10,7 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.event import MAX_PLUS_ONES
 from app.domain.money import MAX_RIALS
-from sync.protocol import Code, Id, ShortText, WireEvent, WireInvitation, WireMember, WireStaff
+from sync.protocol import (
+    MAX_REVIEW_NOTE,
+    Code,
+    Id,
+    ShortText,
+    WireEvent,
+    WireInvitation,
+    WireMember,
+    WireStaff,
+)
 
 Pin = Annotated[str, Field(min_length=4, max_length=12)]
 Phone = Annotated[str, Field(min_length=3, max_length=40)]
@@ -151,6 +160,11 @@ class AlertView(BaseModel):
     detail: dict[str, object]
     resolved_at_us: int | None
     resolved_by: str | None
+    note: str | None = None
+
+
+class AlertResolution(Body):
+    note: Annotated[str, Field(max_length=MAX_REVIEW_NOTE)] = ""
 
 
 class AuditView(BaseModel):

@@ -20,6 +20,7 @@
     bashgah-server [--db URL] rules show [--version N] [--json]
     bashgah-server [--db URL] rules versions
     bashgah-server [--db URL] programme run [--now ISO]
+    bashgah-server [--db URL] set-aside list [--reason R] | accept ID --why W | refuse ID --why W
 
 The database is --db (a SQLAlchemy URL: postgresql+psycopg://user@host/db, sqlite:///FILE), else env
 BASHGAH_SERVER_DB, else a SQLite file in the user data dir. `--json` prints one JSON object. A refusal
@@ -528,31 +529,33 @@ def cmd_programme_run(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     return db.write(work).as_dict() | {"now_us": now}
 
 
+def _console_call(db: Database) -> Any:
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
+
+    return Call(db, SystemClock().now_us(), CONSOLE)
+
+
 def cmd_set_aside_list(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    from sync.server import review
+    from sync.server.club import review
 
     _require_upgraded(db)
-    with db.read() as conn:
-        found = review.listing(conn, reason=args.reason, limit=args.limit)
-    return {"set_aside": [_set_aside(f) for f in found]}
+    found = review.set_aside_queue(_console_call(db), args.reason, limit=args.limit)
+    return {"set_aside": [_set_aside(f) for f in found.items]}
 
 
 def cmd_set_aside_accept(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    from sync.server import review
-    from sync.server.alerts import audit
-    from sync.server.sequence import Publisher
+    from sync.server.club import review
 
     _require_upgraded(db)
-    now = SystemClock().now_us()
+    return _set_aside(review.accept(_console_call(db), args.entry, args.why))
 
-    def work(conn: Any) -> Any:
-        pub = Publisher(now)
-        accepted = review.accept(conn, pub, args.entry)
-        audit(conn, now, "cli", "accepted_set_aside", args.entry, was=accepted.reason, why=args.why)
-        pub.flush(conn)
-        return accepted
 
-    return _set_aside(db.write(work))
+def cmd_set_aside_refuse(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    from sync.server.club import review
+
+    _require_upgraded(db)
+    return _set_aside(review.refuse(_console_call(db), args.entry, args.why))
 
 
 def _set_aside(found: Any) -> dict[str, Any]:
@@ -560,7 +563,7 @@ def _set_aside(found: Any) -> dict[str, Any]:
     return {
         "entry_id": entry.id,
         "reason": found.reason,
-        "device": found.device_code,
+        "device": found.place.device_code,
         "device_seq": entry.device_seq,
         "kind": entry.kind.value,
         "member_id": entry.member_id,
@@ -568,6 +571,10 @@ def _set_aside(found: Any) -> dict[str, Any]:
         "cash_delta": entry.cash_delta,
         "sale_amount": entry.sale_amount,
         "received_at_us": found.received_at_us,
+        "decision": found.decision,
+        "decided_at_us": found.decided_at_us,
+        "decided_by": found.decided_by,
+        "note": found.note,
     }
 
 
@@ -577,9 +584,12 @@ def _print_set_aside(command: str, result: dict[str, Any]) -> None:
         print(
             f"{row['entry_id']}  {row['device']}#{row['device_seq']}  {row['kind']:<16} "
             f"{row['points_delta']:>+10} pts {row['cash_delta']:>+12} rials  {row['reason']}"
+            + (f"  ({row['decision']})" if row["decision"] else "")
         )
     if command == "set-aside accept":
         print("accepted: it counts now, and terminals learn so at their next pull", file=sys.stderr)
+    elif command == "set-aside refuse":
+        print("refused: it counts nowhere, for good; terminals learn so at their next pull", file=sys.stderr)
 
 
 def _print_rules(command: str, result: dict[str, Any]) -> None:
@@ -833,7 +843,11 @@ def _add_review_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) 
         dest="set_aside_command", required=True
     )
     listed = add(
-        review, "list", cmd_set_aside_list, "entries set aside, newest first, with why", "set-aside list"
+        review,
+        "list",
+        cmd_set_aside_list,
+        "entries set aside, those waiting first, newest first, with why",
+        "set-aside list",
     )
     listed.add_argument("--reason", default=None, help="only those set aside for this reason")
     listed.add_argument("--limit", type=whole(1, 10_000), default=100)
@@ -846,6 +860,17 @@ def _add_review_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) 
     )
     accept.add_argument("entry", help="the entry's id, as `set-aside list` prints it")
     accept.add_argument("--why", required=True, help="the reason, kept in the audit log")
+    refuse = add(
+        review,
+        "refuse",
+        cmd_set_aside_refuse,
+        "confirm that a set-aside entry counts nowhere, for good (audited; terminals are told)",
+        "set-aside refuse",
+    )
+    refuse.add_argument("entry", help="the entry's id, as `set-aside list` prints it")
+    refuse.add_argument(
+        "--why", required=True, help="the reason, kept in the audit log and shown at the terminals"
+    )
 
 
 def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:

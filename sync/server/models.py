@@ -283,6 +283,12 @@ class RejectedEntryRow(Base):
     body: Mapped[str] = mapped_column(Text)  # the entry's JSON as received
     reason: Mapped[str] = mapped_column(String(32))
     received_at_us: Mapped[int] = mapped_column(BigInteger)
+    # the club's review (sync.server.club.review): NULL while it waits; "refused" once a person confirmed the
+    # refusal (an entry accepted after all leaves this table for the ledger)
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    decided_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(160), nullable=True)  # the actor's audit name
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class DeviceHourRow(Base):
@@ -359,10 +365,12 @@ class AlertRow(Base):
     kind: Mapped[str] = mapped_column(String(32), index=True)
     device_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     member_id: Mapped[str | None] = mapped_column(ID, nullable=True)
-    subject: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an entry, item or card
+    # an entry, item or card (indexed: a set-aside entry's review finds the alert raised with it)
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     detail: Mapped[str] = mapped_column(Text)  # JSON
     resolved_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it was resolved
 
 
 class AuditRow(Base):

@@ -20,16 +20,19 @@ from sync.protocol import PROTOCOL_VERSION, WireEntry
 from sync.server.models import CHANGE, ENTRY
 
 _ENTRY_FIELDS = tuple(WireEntry.model_fields)
+_SET_ASIDE_KINDS = ["entry_set_aside", "set_aside_resolved"]
 
 
 def _rows(
-    conn: Connection, since: int, limit: int, set_aside: bool
+    conn: Connection, since: int, limit: int, set_aside: bool, resolved: bool
 ) -> tuple[list[tuple[int, int, Any]], bool]:
     """Up to `limit` (seq, is_entry, row) with seq > since, merged in seq order; and whether more wait.
-    `set_aside`: the terminal reads `entry_set_aside` changes (older terminals cannot: they skip them)."""
+    `set_aside`: the terminal reads `entry_set_aside` changes; `resolved`: and `set_aside_resolved` ones
+    (older terminals cannot: they skip them, as their models would refuse a kind they do not know)."""
     query = select(CHANGE.c.seq, CHANGE.c.body).where(CHANGE.c.seq > since)
-    if not set_aside:
-        query = query.where(CHANGE.c.kind != "entry_set_aside")
+    skipped = [] if set_aside and resolved else ["set_aside_resolved"] if set_aside else _SET_ASIDE_KINDS
+    if skipped:
+        query = query.where(CHANGE.c.kind.not_in(skipped))
     changes = conn.execute(query.order_by(CHANGE.c.seq).limit(limit + 1)).all()
     entries = conn.execute(
         select(ENTRY.c.server_seq, *(ENTRY.c[name] for name in _ENTRY_FIELDS))
@@ -44,9 +47,11 @@ def _rows(
     return merged[:limit], len(merged) > limit
 
 
-def page(conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True) -> dict[str, Any]:
+def page(
+    conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True, resolved: bool = True
+) -> dict[str, Any]:
     """A PullResponse as a dict: up to `limit` changes with seq > since, in seq order."""
-    taken, more = _rows(conn, since, limit, set_aside)
+    taken, more = _rows(conn, since, limit, set_aside, resolved)
     return {
         "protocol": PROTOCOL_VERSION,
         "changes": [_change(seq, is_entry, row) for seq, is_entry, row in taken],
@@ -56,11 +61,13 @@ def page(conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bo
     }
 
 
-def page_json(conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True) -> bytes:
+def page_json(
+    conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True, resolved: bool = True
+) -> bytes:
     """The same page as JSON bytes. Stored change bodies are spliced in as they are (a JSON object, its
     seq added as a last key, which wins over any earlier one as in `page`): decoding and re-encoding a
     million member changes was most of a new terminal's pull."""
-    taken, more = _rows(conn, since, limit, set_aside)
+    taken, more = _rows(conn, since, limit, set_aside, resolved)
     parts = [
         json.dumps(_change(seq, 1, row), ensure_ascii=False, separators=(",", ":"))
         if is_entry

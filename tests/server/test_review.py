@@ -45,11 +45,13 @@ def test_a_set_aside_entry_is_listed_and_counts_once_a_manager_accepts_it(client
     with club_db.read() as conn:
         decisions = [
             json.loads(r.detail)
-            for r in conn.execute(select(AUDIT).where(AUDIT.c.action == "accepted_set_aside"))
+            for r in conn.execute(select(AUDIT).where(AUDIT.c.action == "set_aside.accept"))
         ]
-    assert decisions == [{"was": "velocity_limit", "why": why["reason"]}]
+    assert [(d["was"], d["why"], d["before"]["decision"], d["after"]["decision"]) for d in decisions] == [
+        ("velocity_limit", why["reason"], None, "accepted")
+    ]
     again = client.post(f"/v1/admin/set-aside/{big.id}/accept", json=why, headers=manager)
-    assert again.status_code == 404
+    assert again.status_code == 409 and again.json()["detail"]["code"] == "already_resolved"
 
 
 def test_what_would_count_twice_or_was_edited_cannot_be_accepted(client, club_db, terminal):

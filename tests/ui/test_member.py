@@ -14,10 +14,11 @@ from PySide6.QtCore import Qt
 
 from app.format import card_number_text, local_datetime, points_text, toman_text
 from app.services.identify import MemberProfile, find_member
-from app.store import members, sync_state
+from app.store import members, replica, sync_state
 from app.ui.views.member import MemberView
 from app.ui.widgets.banner import BannerKind
 from app.ui.widgets.photo import PLACEHOLDER_BACKGROUND, decode_photo
+from sync.protocol import SetAsideResolvedChange
 
 LATIN_DIGIT = re.compile("[0-9]")
 PERSIAN_DIGIT = re.compile("[۰-۹]")
@@ -134,6 +135,29 @@ def test_an_entry_the_server_set_aside_is_marked_not_counted(view: MemberView, c
     marks = dict(zip((e.id for e in profile.recent), history_column(view, MemberView.SYNC), strict=True))
     assert marks[sale.id] == view.set_aside_text() != view.unsynced_text()
     assert (view.set_aside_text() == "کنار گذاشته شده: حساب نشده") == (lang == "fa")
+
+
+def test_a_refusal_the_review_confirmed_is_marked_refused(view: MemberView, club, lang: str) -> None:
+    """The club's review confirmed that the set-aside sale stays refused (as a pull brings it): the history
+    says so, with the reviewer's note, instead of 'set aside'; it still counts nowhere."""
+    before = find_member(club.terminal, club.maryam.id)
+    sale = next(e for e in before.recent if e.points_delta > 0)
+    decided = SetAsideResolvedChange(
+        seq=10**6, entry_id=sale.id, device_id=sale.device_id, member_id=sale.member_id,
+        decision="refused", decided_at_us=2, note="not a real sale",
+    )  # fmt: skip
+    with club.terminal.db.write() as conn:
+        sync_state.acknowledge_entry(conn, sale.id, "rejected", at_us=1, reason="velocity_limit")
+        replica.apply_changes(conn, [decided], self_device_id=sale.device_id, at_us=3)
+    profile = find_member(club.terminal, club.maryam.id)
+    assert profile.refused == {sale.id: "not a real sale"}
+    assert profile.balance.points == before.balance.points - sale.points_delta
+    view.show_member(profile, None, earn_only=False)
+    row = [e.id for e in profile.recent].index(sale.id)
+    mark = view.history_table.item(row, MemberView.SYNC)
+    assert mark.text() == view.refused_text() != view.set_aside_text()
+    assert "not a real sale" in mark.toolTip()
+    assert (view.refused_text() == "پس از بررسی رد شد") == (lang == "fa")
 
 
 def test_an_override_is_shown_as_the_managers(view: MemberView, club, overridden_sale) -> None:

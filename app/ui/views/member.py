@@ -523,18 +523,27 @@ class MemberView(QWidget):
         for row, entry in enumerate(profile.recent):
             unsynced = entry.id in profile.unsynced
             set_aside = entry.id in profile.set_aside
-            for column, text in enumerate(self._entry_texts(entry, unsynced, set_aside)):
+            refused = profile.refused.get(entry.id) if set_aside else None
+            texts = self._entry_texts(entry, unsynced, set_aside, refused=refused is not None)
+            for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if column in (self.POINTS, self.AMOUNT):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if column == self.SYNC and (unsynced or set_aside):
                     item.setForeground(QBrush(SET_ASIDE_COLOUR if set_aside else UNSYNCED_COLOUR))
-                    item.setToolTip(set_aside_tip if set_aside else unsynced_tip)
+                    tip = set_aside_tip if set_aside else unsynced_tip
+                    item.setToolTip(self._refused_tip(refused) if refused is not None else tip)
                 table.setItem(row, column, item)
         table.setVisible(bool(profile.recent))
         self.empty_history_label.setVisible(not profile.recent)
 
-    def _entry_texts(self, entry: LedgerEntry, unsynced: bool, set_aside: bool = False) -> list[str]:
+    def _refused_tip(self, note: str) -> str:
+        text = self.tr("The club office reviewed this entry and confirmed that it does not count, anywhere.")
+        return text + ("\n" + self.tr("Note: {note}").format(note=note) if note else "")
+
+    def _entry_texts(
+        self, entry: LedgerEntry, unsynced: bool, set_aside: bool = False, *, refused: bool = False
+    ) -> list[str]:
         lang = self.ctx.session.lang
         points = ""
         if entry.points_delta:
@@ -546,8 +555,15 @@ class MemberView(QWidget):
             self._kind_text(entry.kind),
             points,
             toman_text(amount, lang) if amount else "",
-            self.set_aside_text() if set_aside else self.unsynced_text() if unsynced else "",
+            self._sync_text(unsynced, set_aside, refused),
         ]
+
+    def _sync_text(self, unsynced: bool, set_aside: bool, refused: bool) -> str:
+        if refused:
+            return self.refused_text()
+        if set_aside:
+            return self.set_aside_text()
+        return self.unsynced_text() if unsynced else ""
 
     def unsynced_text(self) -> str:
         """The marker on entries the server has not acknowledged yet (tests look for it)."""
@@ -556,6 +572,10 @@ class MemberView(QWidget):
     def set_aside_text(self) -> str:
         """The marker on entries the server set aside (not in the balance)."""
         return self.tr("set aside: not counted")
+
+    def refused_text(self) -> str:
+        """The marker on set-aside entries the club's review confirmed as refused (for good)."""
+        return self.tr("refused after review")
 
     def _kind_text(self, kind: EntryKind) -> str:
         words = {

@@ -92,7 +92,9 @@ def glance(call: Call) -> Glance:
             month=_period(conn, month_us),
             members=conn.execute(select(func.count()).select_from(MEMBER)).scalar_one(),
             terminals=terminals,
-            set_aside=conn.execute(select(func.count()).select_from(REJECTED)).scalar_one(),
+            set_aside=conn.execute(  # waiting for a decision (sync.server.club.review)
+                select(func.count()).select_from(REJECTED).where(REJECTED.c.decision.is_(None))
+            ).scalar_one(),
             open_alerts=conn.execute(
                 select(func.count()).select_from(ALERT).where(ALERT.c.resolved_at_us.is_(None))
             ).scalar_one(),

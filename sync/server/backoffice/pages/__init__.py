@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from sync.server.backoffice.pages import audit, auth, branches, home, users
+from sync.server.backoffice.pages import audit, auth, branches, home, review, users
 
-ROUTERS = [auth.router, home.router, branches.router, audit.router, users.router]
+ROUTERS = [auth.router, home.router, review.router, branches.router, audit.router, users.router]

@@ -2,14 +2,14 @@
 """Closed branches (`closed_branch`), and the audit log's indexes for the back office's filters.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
