@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from argon2 import PasswordHasher
@@ -24,7 +23,6 @@ from sqlalchemy import Connection, select, update
 from app.domain.digits import to_latin_digits
 from app.domain.errors import ClubError
 from app.domain.ids import uuid7
-from app.domain.ledger import EntryDraft, EntryKind
 from app.domain.member import clean_name, national_id_last4
 from app.domain.money import MAX_POINTS, MAX_RIALS
 from app.domain.phone import looks_like_phone, normalize_phone
@@ -36,12 +34,11 @@ from sync.protocol import (
     WireBranch,
     WireKey,
     WireMember,
-    WireRevocation,
     WireStaff,
     WireTier,
 )
 from sync.rules import from_body, load_json, to_body, too_large
-from sync.server import club, enrolment, members, programme
+from sync.server import club, enrolment, members
 from sync.server import rules as rule_sets
 from sync.server.admin_models import (
     AlertResolution,
@@ -73,6 +70,7 @@ from sync.server.alerts import audit
 from sync.server.auth import Admin, admin_with
 from sync.server.club import audit as audit_use
 from sync.server.club import branch_admin as branch_use
+from sync.server.club import member_file
 from sync.server.club import review as review_queue
 from sync.server.club.access import token_actor
 from sync.server.club.act import Call
@@ -190,25 +188,6 @@ def get_member(member_id: MemberId, request: Request, admin: Viewer) -> MemberDe
     return _act(request, admin, "view_member", member_id, lambda c, _p: _detail(c, member_id))
 
 
-def _birth_date(value: date | None, now_us: int) -> date | None:
-    today = datetime.fromtimestamp(now_us // 1_000_000, UTC).date()
-    if value is not None and not date(1900, 1, 1) <= value <= today:
-        raise ApiError(422, "invalid_birth_date", "the birth date is not plausible")
-    return value
-
-
-def _check_member(conn: Connection, member: WireMember) -> None:
-    refusal = members.refusal_for_member(conn, member)
-    if refusal is not None:
-        raise ApiError(422, refusal, refusal.replace("_", " "))
-    if conn.execute(
-        select(members.MEMBER.c.id).where(
-            members.MEMBER.c.phone == member.phone, members.MEMBER.c.id != member.id
-        )
-    ).first():
-        raise ApiError(409, "duplicate_phone", "another member has this phone number")
-
-
 def _entry_tier(conn: Connection) -> str:
     code = conn.execute(select(TIER.c.code).order_by(TIER.c.rank).limit(1)).scalar()
     if code is None:
@@ -231,12 +210,12 @@ def create_member(body: NewMember, request: Request, admin: Manager) -> MemberDe
             tier_code=body.tier_code or _entry_tier(conn),
             branch_id=body.branch_id,
             joined_at_us=now,
-            birth_date=_birth_date(body.birth_date, now),
+            birth_date=member_file.checked_birth_date(body.birth_date, now),
             national_id_last4=last4,
             referrer_id=body.referrer_id,
             consent_marketing=body.consent_marketing,
         )
-        _check_member(conn, member)
+        member_file.check_member_record(conn, member)
         members.put_member(conn, pub, member)
         return _detail(conn, member_id)
 
@@ -245,72 +224,17 @@ def create_member(body: NewMember, request: Request, admin: Manager) -> MemberDe
 
 @router.patch("/members/{member_id}", response_model=MemberDetail)
 def edit_member(member_id: MemberId, body: MemberEdit, request: Request, admin: Manager) -> MemberDetail:
-    now = request.app.state.clock.now_us()
-    changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"national_id"})
-    if "name" in changes:
-        changes["name"] = clean_name(changes["name"] or "")
-    if "phone" in changes:
-        changes["phone"] = normalize_phone(changes["phone"] or "")
-    if "birth_date" in changes:
-        changes["birth_date"] = _birth_date(changes["birth_date"], now)
-    if body.national_id is not None:
-        changes["national_id_last4"] = national_id_last4(body.national_id)
-    changes = {k: v for k, v in changes.items() if v is not None or k in ("birth_date", "national_id_last4")}
-
-    def work(conn: Connection, pub: Publisher) -> MemberDetail:
-        member = members.get(conn, member_id)
-        if member is None:
-            raise ApiError(404, "unknown_member", "no such member")
-        edited = WireMember.model_validate(member.model_dump() | changes)
-        _check_member(conn, edited)
-        if edited.tier_code != member.tier_code:  # the ledger holds tiers: a tier_change entry moves it
-            _move_tier(conn, pub, member, edited.tier_code, now)
-            member = member.model_copy(update={"tier_code": edited.tier_code})
-        if edited != member:
-            members.put_member(conn, pub, edited)
+    member_file.edit_profile(call_of(request, admin), member_id, body.model_dump(exclude_unset=True))
+    with request.app.state.db.read() as conn:  # what was just changed (the change is audited)
         return _detail(conn, member_id)
-
-    return _act(request, admin, "edit_member", member_id, work)
-
-
-def _move_tier(conn: Connection, pub: Publisher, member: WireMember, tier_code: str, now: int) -> None:
-    """An admin's tier placement, as the server's own tier_change entry (app.domain.tiering.standing reads
-    tiers from the ledger, on every terminal): kept a whole period and grace from now, like a tier reached."""
-    version = rule_sets.latest_version(conn)
-    draft = EntryDraft(
-        id=str(uuid7(now // 1000, os.urandom(10))),
-        created_at_us=now,
-        branch_id=member.branch_id,
-        member_id=member.id,
-        kind=EntryKind.TIER_CHANGE,
-        invoice_ref=tier_code,
-        reason="admin",
-        rules_version=version or None,
-    )
-    programme.write_entries(conn, pub, [draft], now)
 
 
 @router.post("/cards/{number}/revoke", response_model=RevocationView)
 def revoke_card(
     number: Annotated[str, Path(pattern=r"^[0-9]{16}$")], body: Revoke, request: Request, admin: Manager
 ) -> RevocationView:
-    now = request.app.state.clock.now_us()
-    revocation = WireRevocation(
-        id=str(uuid7(now // 1000, os.urandom(10))),
-        card_number=number,
-        status=body.status,
-        reason=" ".join(body.reason.split()) or "-",
-        staff_id=None,
-        at_us=now,
-    )
-
-    def work(conn: Connection, pub: Publisher) -> RevocationView:
-        if members.card_owner(conn, number) is None:
-            raise ApiError(404, "unknown_card", "no such card")
-        members.revoke(conn, pub, revocation)
-        return RevocationView(**revocation.model_dump(exclude={"staff_id"}))
-
-    return _act(request, admin, "revoke_card", number, work)
+    revocation = member_file.revoke_card(call_of(request, admin), number, body.status, body.reason)
+    return RevocationView(**revocation.model_dump(exclude={"staff_id"}))
 
 
 # ---- tiers and branches --------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def enroll(conn: Connection, request: EnrollRequest, now_us: int) -> EnrollRespo
     pub = Publisher(now_us)
     retire_unclaimed(conn, pub, now_us)
     device_id = str(uuid7(now_us // 1000, os.urandom(10)))
-    number = _next_device_number(conn)
+    number = next_device_number(conn)
     code = _next_device_code(conn, branch.code)
     token = request.token or secrets.token_urlsafe(32)
     prefix = club.setting(conn, "club_card_prefix") + f"{number:03d}"
@@ -222,9 +222,11 @@ def _spend_code(conn: Connection, code: str, now_us: int) -> str | None:
     return None if spent is None else str(spent.branch_id)
 
 
-def _next_device_number(conn: Connection) -> int:
-    """After the numbers in use (the demo's own two devices are 000 and 001); 001 in a new club."""
-    # the server's own device (its entries: expiry, tier review) is number -1: it issues no cards
+def next_device_number(conn: Connection) -> int:
+    """After the numbers in use (the demo's own two devices are 000 and 001); 001 in a new club. The caller
+    holds the counter row."""
+    # the server's own device (its entries: expiry, tier review) is number -1 until it issues its first
+    # member QR card, when it takes a number of its own here (sync.server.card_key)
     highest = conn.execute(select(func.max(DEVICE.c.number)).where(DEVICE.c.number >= 0)).scalar_one_or_none()
     number = 1 if highest is None else highest + 1
     if number > MAX_DEVICE_NUMBER:

@@ -45,7 +45,7 @@ from sync.server.sequence import Publisher
 
 SERVER_DEVICE_ID = "00000000-0000-7000-8000-000000000000"
 SERVER_DEVICE_CODE = "SERVER"
-SERVER_DEVICE_NUMBER = -1  # outside the card series (000–999): the server issues no cards
+SERVER_DEVICE_NUMBER = -1  # outside the card series (000–999) until it issues a card (sync.server.card_key)
 EXPIRED = "expired"
 REVIEW = "review"
 _CHUNK = 500  # members whose entries are read at once
@@ -83,7 +83,7 @@ def run(conn: Connection, now_us: int) -> Summary:
     if not candidates:
         return summary
     pub = Publisher(now_us)
-    head = _lock_server_device(conn, pub, now_us)  # first: two runs take turns
+    head = lock_server_device(conn, pub, now_us)  # first: two runs take turns
     if head is None:  # no branch yet, so no members either
         return summary
     drafts: list[EntryDraft] = []
@@ -185,8 +185,10 @@ def _entries_of(conn: Connection, member_ids: Iterable[str]) -> dict[str, list[L
 # ---- the server's own device ----------------------------------------------------------------------------
 
 
-def _lock_server_device(conn: Connection, pub: Publisher, now_us: int) -> tuple[int, str] | None:
-    """The server device's chain head, its row locked; the device is made (and published) on first use."""
+def lock_server_device(conn: Connection, pub: Publisher, now_us: int) -> tuple[int, str] | None:
+    """The server device's chain head, its row locked; the device is made (and published) on first use.
+    None while the club has no branch. Whatever else the caller locks comes after this row (the daily run
+    takes it first), so two of the server's own writers never wait on each other in a circle."""
     head = conn.execute(
         update(DEVICE)
         .where(DEVICE.c.id == SERVER_DEVICE_ID)
@@ -218,7 +220,7 @@ def _lock_server_device(conn: Connection, pub: Publisher, now_us: int) -> tuple[
     ).first()
     if made is not None:
         club.publish_device(pub, SERVER_DEVICE_ID, SERVER_DEVICE_CODE, branch_id)
-    return _lock_server_device(conn, pub, now_us) if made is None else (0, GENESIS_HASH)
+    return lock_server_device(conn, pub, now_us) if made is None else (0, GENESIS_HASH)
 
 
 def write_entries(
@@ -226,7 +228,7 @@ def write_entries(
 ) -> list[LedgerEntry]:
     """Seal drafts in the server's chain and store them (the caller flushes the publisher): for an entry the
     server makes on an admin's behalf."""
-    head = _lock_server_device(conn, pub, now_us)
+    head = lock_server_device(conn, pub, now_us)
     if head is None:
         raise RuntimeError("the club has no branch yet")
     return _store(conn, pub, drafts, head, now_us)

@@ -82,7 +82,7 @@ def _path_for(route: APIRoute) -> str:
     path = route.path
     for param in route.dependant.path_params:
         value = "1" if param.field_info.annotation is int else str(uuid.UUID(int=1))
-        path = path.replace("{" + param.name + "}", value)
+        path = re.sub(r"\{" + param.name + r"(:[a-z]+)?\}", value, path)
     return path
 
 

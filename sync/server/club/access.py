@@ -58,8 +58,9 @@ GRANTS: dict[str, frozenset[Permission]] = {
 }
 assert set(GRANTS) == set(OFFICE_ROLES)
 # What a branch manager holds only for the branches given; the rest (READ, members) is club-wide, since a
-# member shops at every branch.
-PER_BRANCH = frozenset({P.REVIEW_RESOLVE, P.TERMINAL_MANAGE, P.STAFF_MANAGE, P.EVENT_MANAGE})
+# member shops at every branch. A points adjustment is written at a branch (its ledger entry's), so a branch
+# manager adjusts only at theirs.
+PER_BRANCH = frozenset({P.REVIEW_RESOLVE, P.TERMINAL_MANAGE, P.STAFF_MANAGE, P.EVENT_MANAGE, P.POINTS_ADJUST})
 
 
 @dataclass(frozen=True, slots=True)

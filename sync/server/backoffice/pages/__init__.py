@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
-from sync.server.backoffice.pages import audit, auth, branches, home, review, users
+from sync.server.backoffice.pages import audit, auth, branches, home, members, review, users
 
-ROUTERS = [auth.router, home.router, review.router, branches.router, audit.router, users.router]
+ROUTERS = [
+    auth.router, home.router, members.router, review.router, branches.router, audit.router, users.router,
+]  # fmt: skip
