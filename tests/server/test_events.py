@@ -521,4 +521,5 @@ def test_the_event_commands(cli, club_db, client, tmp_path: Path):
     with club_db.read() as conn:  # the commands are the use cases' (sync.server.club.events), as the console
         query = text("SELECT action FROM audit_log WHERE actor = :actor")
         actions = set(conn.execute(query, {"actor": CONSOLE.audit_name}).scalars())
-    assert {"event.create", "event.invite", "event.invitation_qr", "event.uninvite", "event.cancel"} <= actions
+    done = {"event.create", "event.invite", "event.invitation_qr", "event.uninvite", "event.cancel"}
+    assert done <= actions

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, and_, func, or_, select
 
 from app.domain.event import DOORS_OPEN_BEFORE_US, Attendance
-from sync.protocol import WireEvent, WireInvitation
+from sync.protocol import WireBranch, WireEvent, WireInvitation, WireTier
 from sync.server import club
 from sync.server import events as store
 from sync.server.admin_models import AttendanceView, EventView, GuestView, InvitationQr, InviteResult
@@ -211,6 +211,15 @@ def summary(call: Call, event_id: str) -> EventSummary:
 def view(call: Call, event_id: str) -> EventView:
     """The admin API's event (audited, as every admin API call is)."""
     return read(call, "event.view", event_id, lambda conn: _view(conn, store.require_event(conn, event_id)))
+
+
+def choices(call: Call) -> tuple[list[WireTier], list[WireBranch]]:
+    """The club's tiers (by rank) and branches (by code): what an event may invite and where it may be."""
+
+    def work(conn: Connection) -> tuple[list[WireTier], list[WireBranch]]:
+        return club.tiers(conn), club.branches(conn)
+
+    return read(call, "event.choices", None, work, audited=False)
 
 
 def _branch_now(call: Call, event_id: str) -> str | None:
