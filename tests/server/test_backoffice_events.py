@@ -355,7 +355,7 @@ def test_a_branch_manager_manages_their_own_branch_events_only(
         refused = client.post(
             "/admin/events/new", data=_form(branch_id=holder, name="No") | {"csrf_token": csrf}
         )
-        assert refused.status_code == 403 and "نقش شما اجازه این کار را ندارد" in refused.text
+        assert refused.status_code == 403 and "فقط در شعبه‌هایی که مدیرشان هستید" in refused.text
     with office.read() as conn:
         assert (
             conn.execute(select(func.count()).where(EVENT.c.name == "No").select_from(EVENT)).scalar_one()
@@ -366,7 +366,8 @@ def test_a_branch_manager_manages_their_own_branch_events_only(
                           follow_redirects=False)  # fmt: skip
     assert invited.status_code == 303
     moved = client.post(f"/admin/events/{theirs}", data=_form(branch_id=BRANCH_2) | {"csrf_token": csrf})
-    assert moved.status_code == 403 and _event_row(office, theirs).branch_id == BRANCH_1  # not to another's
+    assert moved.status_code == 403 and "فقط در شعبه‌هایی که مدیرشان هستید" in moved.text
+    assert _event_row(office, theirs).branch_id == BRANCH_1  # not to another branch
 
     for event_id in (other, club_wide):
         page = client.get(f"/admin/events/{event_id}")

@@ -154,6 +154,8 @@ FA: dict[str, str] = {
     "No member has this id or phone number.": "هیچ عضوی این شناسه یا شماره تلفن را ندارد.",
     "No member has this card.": "هیچ عضوی این کارت را ندارد.",
     "This is not a phone number.": "این شماره تلفن نیست.",
+    "You may hold events only at the branches you manage.":
+        "فقط در شعبه‌هایی که مدیرشان هستید می‌توانید رویداد برگزار کنید.",
     "Several members have this phone number: invite by member id.":
         "چند عضو این شماره تلفن را دارند: با شناسه عضو دعوت کنید.",
 }

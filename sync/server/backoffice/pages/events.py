@@ -49,7 +49,6 @@ _FIELD_OF = {
     "unknown_tier": "tiers",
     "too_many_tiers": "tiers",
     "unknown_branch": "branch_id",
-    "forbidden": "branch_id",
 }
 # what a page says after a change it redirected from (the only messages `done` may name)
 DONE = ("created", "saved", "cancelled", "invited", "uninvited")
@@ -145,6 +144,8 @@ def _event_fields(desk: Desk, form: dict[str, Any]) -> dict[str, Any]:
 
 def _refusal(desk: Desk, error: ApiError) -> dict[str, str]:
     """A use case's refusal, next to the field it is about."""
+    if error.code == "forbidden":  # on the form, only the branch chosen can be what the user may not
+        return {"branch_id": desk.gettext("You may hold events only at the branches you manage.")}
     return {_FIELD_OF.get(error.code, "form"): error_text(error.code, desk.lang, error.message)}
 
 
