@@ -2,8 +2,10 @@
 """The admin API's events, `/v1/admin/events/…`: events, guest lists, attendance and invitation QR codes.
 
 Roles as in sync.server.admin: viewer reads; manager also creates and edits events, invites and uninvites,
-and makes invitation QR codes (a code admits its holder: more than a read). Every call is audited in its
-own transaction; every change is published, so doors follow after their next pull.
+and makes invitation QR codes (a code admits its holder: more than a read). Each route is a thin adapter
+over the use cases in sync.server.club.events (which the back office's pages call too): they check the
+token's role again, run in one transaction, audit every call and publish every change, so doors follow
+after their next pull.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from sqlalchemy import Connection
 
 from sync.protocol import UUID_PATTERN, WireEvent, WireInvitation
 from sync.server import events
-from sync.server.admin import Manager, MemberId, Viewer, _act
+from sync.server.admin import Manager, MemberId, Viewer
 from sync.server.admin_models import (
     AttendanceView,
     EventBody,
@@ -26,15 +27,24 @@ from sync.server.admin_models import (
     Invite,
     InviteResults,
 )
+from sync.server.auth import Admin
+from sync.server.club import events as club_events
+from sync.server.club.access import token_actor
+from sync.server.club.act import Call
 from sync.server.errors import ApiError
-from sync.server.invitation_key import invitation_qr
-from sync.server.sequence import Publisher
 
 router = APIRouter(prefix="/v1/admin/events", tags=["admin", "events"])
 EventId = Annotated[str, Path(pattern=UUID_PATTERN)]
 _CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV"}
 }
+
+
+def _call(request: Request, admin: Admin) -> Call:
+    """The use cases' Call for an admin token: the database, the request's time, the token as an actor."""
+    return Call(
+        request.app.state.db, request.app.state.clock.now_us(), token_actor(admin.id, admin.name, admin.role)
+    )
 
 
 @router.get("", response_model=EventList)
@@ -45,77 +55,63 @@ def list_events(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> EventList:
     """Newest start first."""
-    found = _act(request, admin, "list_events", None, lambda c, _p: events.list_events(c, limit, offset))
-    return EventList(events=found, limit=limit, offset=offset)
+    page = club_events.listing(_call(request, admin), limit=limit, offset=offset, audited=True)
+    return EventList(events=[s.event for s in page.events], limit=limit, offset=offset)
 
 
 @router.post("", response_model=EventView, status_code=201)
 def create_event(body: EventBody, request: Request, admin: Manager) -> EventView:
     """A new event (published); with an `id`, a retried create is answered with the event as it stands."""
-    event_id = body.id or events.new_id(request.app.state.clock.now_us())
-    event = WireEvent.model_validate(body.model_dump() | {"id": event_id})
-
-    def work(conn: Connection, pub: Publisher) -> EventView:
-        return events.create_event(conn, pub, event)
-
-    return _act(request, admin, "create_event", event_id, work)
+    call = _call(request, admin)
+    event_id = body.id or events.new_id(call.now_us)
+    event = WireEvent.model_validate(body.model_dump(exclude={"branch_id"}) | {"id": event_id})
+    return club_events.create(call, event, body.branch_id)
 
 
 @router.get("/{event_id}", response_model=EventView)
 def get_event(event_id: EventId, request: Request, admin: Viewer) -> EventView:
-    def work(conn: Connection, _pub: Publisher) -> EventView:
-        return events.event_view(conn, events.require_event(conn, event_id))
-
-    return _act(request, admin, "view_event", event_id, work)
+    return club_events.view(_call(request, admin), event_id)
 
 
 @router.put("/{event_id}", response_model=EventView)
 def edit_event(event_id: EventId, body: EventBody, request: Request, admin: Manager) -> EventView:
-    """The whole event again, edited (`cancelled: true` cancels it); published."""
+    """The whole event again, edited (`cancelled: true` cancels it); published. Its branch is kept unless
+    the body names one (`branch_id`, null: club-wide)."""
     if body.id is not None and body.id != event_id:
         raise ApiError(422, "invalid_request", "the body's id must be the path's")
-    event = WireEvent.model_validate(body.model_dump() | {"id": event_id})
-
-    def work(conn: Connection, pub: Publisher) -> EventView:
-        return events.edit_event(conn, pub, event)
-
-    return _act(request, admin, "edit_event", event_id, work)
+    changes = body.model_dump(exclude={"id", "branch_id"})
+    if "branch_id" in body.model_fields_set:
+        changes["branch_id"] = body.branch_id
+    return club_events.edit(_call(request, admin), event_id, changes)
 
 
 @router.get("/{event_id}/invitations", response_model=list[GuestView])
 def guest_list(event_id: EventId, request: Request, admin: Viewer) -> list[GuestView]:
     """The guest list by name (cancelled invitations too), with who is inside."""
-    return _act(request, admin, "list_invitations", event_id, lambda c, _p: events.guests(c, event_id))
+    return club_events.invitations(_call(request, admin), event_id)
 
 
 @router.post("/{event_id}/invitations", response_model=InviteResults)
 def invite(event_id: EventId, body: Invite, request: Request, admin: Manager) -> InviteResults:
     """Invite members by id or phone; each gets its own answer. Inviting again un-cancels, and sets
     `plus_ones` if the body has it (null: the event's allowance)."""
-
-    def work(conn: Connection, pub: Publisher) -> InviteResults:
-        results = events.invite(
-            conn,
-            pub,
-            event_id,
-            member_ids=body.member_ids,
-            phones=body.phones,
-            plus_ones=body.plus_ones,
-            set_plus_ones="plus_ones" in body.model_fields_set,
-        )
-        return InviteResults(results=results)
-
-    return _act(request, admin, "invite", event_id, work)
+    invited = club_events.invite(
+        _call(request, admin),
+        event_id,
+        member_ids=body.member_ids,
+        phones=body.phones,
+        plus_ones=body.plus_ones,
+        set_plus_ones="plus_ones" in body.model_fields_set,
+    )
+    return InviteResults(results=invited.results)
 
 
 @router.delete("/{event_id}/invitations/{member_id}", response_model=WireInvitation)
 def uninvite(event_id: EventId, member_id: MemberId, request: Request, admin: Manager) -> WireInvitation:
     """Cancel the member's invitation (published: doors turn them away unless their tier is invited)."""
-
-    def work(conn: Connection, pub: Publisher) -> WireInvitation:
-        return events.uninvite(conn, pub, event_id, member_id)
-
-    return _act(request, admin, "uninvite", f"{event_id}/{member_id}", work)
+    invitation = club_events.uninvite(_call(request, admin), event_id, member_id=member_id)
+    assert invitation is not None  # a member's, not a tier's
+    return invitation
 
 
 @router.get("/{event_id}/attendance", response_model=AttendanceView, responses=_CSV)
@@ -127,9 +123,7 @@ def attendance(
 ) -> AttendanceView | Response:
     """Every check-in from every door: who, which device, when (the door's clock), plus-one or not, undone
     or not, and whether the member was admitted more than once (`double_admission`)."""
-    view = _act(
-        request, admin, "view_attendance", event_id, lambda c, _p: events.attendance_view(c, event_id)
-    )
+    view = club_events.attendance(_call(request, admin), event_id)
     if output == "csv":
         return Response(
             events.attendance_csv(view),
@@ -143,8 +137,4 @@ def attendance(
 def invitation_code(event_id: EventId, member_id: MemberId, request: Request, admin: Manager) -> InvitationQr:
     """The invitation as a QR text signed with the server's invitation key (a published club key), valid
     until the event ends: for a guest without a card."""
-
-    def work(conn: Connection, pub: Publisher) -> InvitationQr:
-        return invitation_qr(conn, pub, event_id, member_id)
-
-    return _act(request, admin, "invitation_qr", f"{event_id}/{member_id}", work)
+    return club_events.invitation_qr(_call(request, admin), event_id, member_id)

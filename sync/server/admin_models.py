@@ -194,9 +194,12 @@ class EventBody(WireEvent):
     creation; on an edit it must be the path's if given)."""
 
     id: Id | None = None  # type: ignore[assignment]
+    # the branch holding the event (None: club-wide); left out of an edit, the event keeps its branch
+    branch_id: Id | None = None
 
 
 class EventView(WireEvent):
+    branch_id: str | None = None  # the branch holding the event; None: club-wide
     invited: int = 0  # standing invitations by name (members invited through a tier are not counted)
     admitted: int = 0  # people inside: each admitted member once, and each plus-one
     doubly_admitted: int = 0  # members admitted by more than one standing check-in (two doors offline)
@@ -222,7 +225,11 @@ class InviteResult(BaseModel):
 
     member_id: str | None = None
     phone: str | None = None
-    outcome: Literal["invited", "updated", "unchanged", "unknown_member", "invalid_phone", "ambiguous_phone"]
+    card: str | None = None  # asked for by card number (the back office's invite field)
+    outcome: Literal[
+        "invited", "updated", "unchanged", "unknown_member", "invalid_phone", "ambiguous_phone",
+        "unknown_card",
+    ]  # fmt: skip
     invitation: WireInvitation | None = None
     members: list[str] = Field(default_factory=list)  # ambiguous_phone: the members who have it
 

@@ -233,28 +233,13 @@ def _parse_time(text: str, flag: str) -> int:
         raise RefusedError(f"{flag}: {text!r} is not a time like {example}") from None
 
 
-def _event_write(db: Database, action: str, target: str, work: Callable[[Any, Any], Any]) -> Any:
-    """work(conn, publisher) in one transaction with its audit row, publishing just before commit."""
-    from sync.server.alerts import audit
-    from sync.server.sequence import Publisher
+def _event_call(db: Database) -> Any:
+    """The use cases' Call for this host's console (sync.server.club.events: one path for every change)."""
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
 
     _require_upgraded(db)
-    now = SystemClock().now_us()
-
-    def run(conn: Any) -> Any:
-        pub = Publisher(now)
-        result = work(conn, pub)
-        audit(conn, now, "cli", action, target)
-        pub.flush(conn)
-        return result
-
-    return db.write(run)
-
-
-def _event_read(db: Database, work: Callable[[Any], Any]) -> Any:
-    _require_upgraded(db)
-    with db.read() as conn:
-        return work(conn)
+    return Call(db, SystemClock().now_us(), CONSOLE)
 
 
 def _event_id(text: str) -> str:
@@ -272,6 +257,7 @@ def cmd_event_create(args: argparse.Namespace, db: Database) -> dict[str, Any]:
 
     from sync.protocol import WireEvent
     from sync.server import events
+    from sync.server.club import events as club_events
 
     event_id = args.id or events.new_id(SystemClock().now_us())
     try:
@@ -287,8 +273,7 @@ def cmd_event_create(args: argparse.Namespace, db: Database) -> dict[str, Any]:
         )
     except ValidationError as error:
         raise RefusedError(_validation_line(error)) from None
-    view = _event_write(db, "create_event", event_id, lambda c, p: events.create_event(c, p, event))
-    return dict(view.model_dump(mode="json"))
+    return dict(club_events.create(_event_call(db), event).model_dump(mode="json"))
 
 
 def _validation_line(error: Any) -> str:
@@ -298,37 +283,29 @@ def _validation_line(error: Any) -> str:
 
 
 def cmd_event_list(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    from sync.server import events
+    from sync.server.club import events as club_events
 
     if not 1 <= args.limit <= 10_000:
         raise RefusedError("--limit must be between 1 and 10000")
-    found = _event_read(db, lambda c: events.list_events(c, args.limit, 0))
-    return {"events": [e.model_dump(mode="json") for e in found]}
+    page = club_events.listing(_event_call(db), limit=args.limit)
+    return {"events": [s.event.model_dump(mode="json") for s in page.events]}
 
 
 def cmd_event_show(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    from sync.server import events
+    from sync.server.club import events as club_events
 
-    event_id = _event_id(args.event_id)
-    view = _event_read(db, lambda c: events.event_view(c, events.require_event(c, event_id)))
-    return dict(view.model_dump(mode="json"))
+    return dict(club_events.view(_event_call(db), _event_id(args.event_id)).model_dump(mode="json"))
 
 
 def cmd_event_cancel(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    from sync.server import events
+    from sync.server.club import events as club_events
 
-    event_id = _event_id(args.event_id)
-
-    def work(conn: Any, pub: Any) -> Any:
-        event = events.require_event(conn, event_id)
-        return events.edit_event(conn, pub, event.model_copy(update={"cancelled": True}))
-
-    return dict(_event_write(db, "cancel_event", event_id, work).model_dump(mode="json"))
+    return dict(club_events.cancel(_event_call(db), _event_id(args.event_id)).model_dump(mode="json"))
 
 
 def cmd_event_invite(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     from app.domain.event import MAX_PLUS_ONES
-    from sync.server import events
+    from sync.server.club import events as club_events
 
     event_id = _event_id(args.event_id)
     members, phones = args.member or [], args.phone or []
@@ -338,20 +315,15 @@ def cmd_event_invite(args: argparse.Namespace, db: Database) -> dict[str, Any]:
         _member_id(member_id)
     if args.plus_ones is not None and not 0 <= args.plus_ones <= MAX_PLUS_ONES:
         raise RefusedError(f"--plus-ones must be between 0 and {MAX_PLUS_ONES}")
-
-    def work(conn: Any, pub: Any) -> Any:
-        return events.invite(
-            conn,
-            pub,
-            event_id,
-            member_ids=members,
-            phones=phones,
-            plus_ones=args.plus_ones,
-            set_plus_ones=args.plus_ones is not None,
-        )
-
-    results = _event_write(db, "invite", event_id, work)
-    return {"event_id": event_id, "results": [r.model_dump(mode="json") for r in results]}
+    invited = club_events.invite(
+        _event_call(db),
+        event_id,
+        member_ids=members,
+        phones=phones,
+        plus_ones=args.plus_ones,
+        set_plus_ones=args.plus_ones is not None,
+    )
+    return {"event_id": event_id, "results": [r.model_dump(mode="json") for r in invited.results]}
 
 
 def _member_id(text: str) -> str:
@@ -365,20 +337,19 @@ def _member_id(text: str) -> str:
 
 
 def cmd_event_uninvite(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    from sync.server import events
+    from sync.server.club import events as club_events
 
     event_id, member_id = _event_id(args.event_id), _member_id(args.member)
-    invitation = _event_write(
-        db, "uninvite", f"{event_id}/{member_id}", lambda c, p: events.uninvite(c, p, event_id, member_id)
-    )
+    invitation = club_events.uninvite(_event_call(db), event_id, member_id=member_id)
+    assert invitation is not None
     return dict(invitation.model_dump(mode="json"))
 
 
 def cmd_event_attendance(args: argparse.Namespace, db: Database) -> dict[str, Any] | None:
     from sync.server import events
+    from sync.server.club import events as club_events
 
-    event_id = _event_id(args.event_id)
-    view = _event_read(db, lambda c: events.attendance_view(c, event_id))
+    view = club_events.attendance(_event_call(db), _event_id(args.event_id))
     if args.csv:
         sys.stdout.write(events.attendance_csv(view))
         return None
@@ -386,29 +357,19 @@ def cmd_event_attendance(args: argparse.Namespace, db: Database) -> dict[str, An
 
 
 def cmd_event_qr(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    from sync.server.invitation_key import invitation_qr
+    from pathlib import Path
+
+    from sync.server.club import events as club_events
+    from sync.server.invitation_sheet import qr_png
 
     event_id, member_id = _event_id(args.event_id), _member_id(args.member)
-    code = _event_write(
-        db, "invitation_qr", f"{event_id}/{member_id}", lambda c, p: invitation_qr(c, p, event_id, member_id)
-    )
+    code = club_events.invitation_qr(_event_call(db), event_id, member_id)
     if args.png:
-        _write_png(code.text, args.png)
+        try:
+            Path(args.png).write_bytes(qr_png(code.text))
+        except OSError as error:
+            raise RefusedError(f"--png: cannot write {args.png}: {error.strerror or error}") from None
     return dict(code.model_dump(mode="json")) | {"png": args.png}
-
-
-def _write_png(text: str, path: str) -> None:
-    """The code as a PNG, as the terminal writes member QR codes (app.cli.card_commands)."""
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
-
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=8)
-    code.add_data(text)
-    code.make(fit=True)
-    try:
-        code.make_image().save(path)
-    except OSError as error:
-        raise RefusedError(f"--png: cannot write {path}: {error.strerror or error}") from None
 
 
 # ---- the programme ----------------------------------------------------------------------------------

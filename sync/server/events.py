@@ -33,7 +33,7 @@ from sync.server.admin_models import AttendanceView, CheckInView, EventView, Gue
 from sync.server.alerts import raise_alert
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
-from sync.server.models import DEVICE, ENTRY, EVENT, EVENT_ENTRY_KINDS_SQL, INVITATION, MEMBER, TIER
+from sync.server.models import CARD, DEVICE, ENTRY, EVENT, EVENT_ENTRY_KINDS_SQL, INVITATION, MEMBER, TIER
 from sync.server.sequence import Publisher
 
 DOUBLE_ADMISSION = "double_admission"
@@ -45,16 +45,17 @@ _EVENT_KINDS = text(f"ledger_entry.{EVENT_ENTRY_KINDS_SQL}")
 # ---- events -----------------------------------------------------------------------------------------
 
 
-def _wire_event(row: Any) -> WireEvent:
+def wire_event(row: Any) -> WireEvent:
     values = dict(row._mapping)
     values.pop("updated_at_us", None)
+    values.pop("branch_id", None)  # the server's own (sync.server.club.events): not on the wire
     values["invited_tiers"] = json.loads(values["invited_tiers"] or "[]")
     return WireEvent.model_validate(values)
 
 
 def get_event(conn: Connection, event_id: str) -> WireEvent | None:
     row = conn.execute(select(EVENT).where(EVENT.c.id == event_id)).one_or_none()
-    return None if row is None else _wire_event(row)
+    return None if row is None else wire_event(row)
 
 
 def require_event(conn: Connection, event_id: str) -> WireEvent:
@@ -64,10 +65,9 @@ def require_event(conn: Connection, event_id: str) -> WireEvent:
     return event
 
 
-def list_events(conn: Connection, limit: int, offset: int) -> list[WireEvent]:
-    """Newest start first: the coming events, then the past ones."""
-    query = select(EVENT).order_by(EVENT.c.starts_at_us.desc(), EVENT.c.id).limit(limit).offset(offset)
-    return [_wire_event(r) for r in conn.execute(query)]
+def event_branch(conn: Connection, event_id: str) -> str | None:
+    """The branch holding the event (None: club-wide, or no such event)."""
+    return conn.execute(select(EVENT.c.branch_id).where(EVENT.c.id == event_id)).scalar_one_or_none()
 
 
 def event_refusal(conn: Connection, event: WireEvent) -> str | None:
@@ -99,16 +99,26 @@ def checked(conn: Connection, event: WireEvent) -> WireEvent:
     )
 
 
-def put_event(conn: Connection, pub: Publisher, event: WireEvent) -> None:
-    """Upsert the whole record (already `checked`) and publish it."""
+def put_event(
+    conn: Connection,
+    pub: Publisher,
+    event: WireEvent,
+    *,
+    branch_id: str | None = None,
+    keep_branch: bool = True,
+) -> None:
+    """Upsert the whole record (already `checked`) and publish it. A new event belongs to `branch_id`; an
+    existing one keeps its branch unless `keep_branch` is False (a terminal's update never moves it)."""
     values = event.model_dump() | {
         "invited_tiers": json.dumps(event.invited_tiers, ensure_ascii=False),
         "updated_at_us": pub.at_us,
+        "branch_id": branch_id,
     }
+    kept = {"id"} | ({"branch_id"} if keep_branch else set())
     statement = dialect_insert(conn, EVENT).values(**values)
     conn.execute(
         statement.on_conflict_do_update(
-            index_elements=["id"], set_={k: v for k, v in values.items() if k != "id"}
+            index_elements=["id"], set_={k: v for k, v in values.items() if k not in kept}
         )
     )
     pub.change("event", {"kind": "event", "event": event.model_dump(mode="json")})
@@ -117,7 +127,7 @@ def put_event(conn: Connection, pub: Publisher, event: WireEvent) -> None:
 # ---- invitations ------------------------------------------------------------------------------------
 
 
-def _wire_invitation(row: Any) -> WireInvitation:
+def wire_invitation(row: Any) -> WireInvitation:
     keys = ("id", "event_id", "member_id", "plus_ones", "cancelled")
     return WireInvitation.model_validate({k: getattr(row, k) for k in keys})
 
@@ -126,7 +136,7 @@ def get_invitation(conn: Connection, event_id: str, member_id: str) -> WireInvit
     row = conn.execute(
         select(INVITATION).where(INVITATION.c.event_id == event_id, INVITATION.c.member_id == member_id)
     ).one_or_none()
-    return None if row is None else _wire_invitation(row)
+    return None if row is None else wire_invitation(row)
 
 
 def invitation_refusal(conn: Connection, invitation: WireInvitation) -> str | None:
@@ -216,6 +226,15 @@ def attendance(conn: Connection, event_id: str) -> tuple[list[CheckInView], Atte
     return listed, folded
 
 
+def attendances(conn: Connection, event_ids: list[str]) -> dict[str, Attendance]:
+    """Several events' admissions folded, from one query (a page of the event list)."""
+    rows = conn.execute(select(ENTRY).where(one_of(conn, ENTRY.c.invoice_ref, event_ids), _EVENT_KINDS)).all()
+    by_event: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for r in rows:
+        by_event[r.invoice_ref].append(_entry(r))
+    return {event_id: fold_attendance(by_event.get(event_id, [])) for event_id in event_ids}
+
+
 def flag_double_admissions(
     conn: Connection, at_us: int, device_id: str, accepted: Iterable[WireEntry]
 ) -> None:
@@ -268,7 +287,7 @@ def flag_double_admissions(
         )
 
 
-# ---- what the admin API and the command line do ------------------------------------------------------
+# ---- what the use cases build on (sync.server.club.events) ---------------------------------------------
 
 
 def new_id(now_us: int) -> str:
@@ -279,33 +298,18 @@ def event_view(conn: Connection, event: WireEvent) -> EventView:
     _, folded = attendance(conn, event.id)
     return EventView(
         **event.model_dump(),
+        branch_id=event_branch(conn, event.id),
         invited=count_invitations(conn, event.id),
         admitted=folded.people,
         doubly_admitted=len(folded.doubly_admitted),
     )
 
 
-def create_event(conn: Connection, pub: Publisher, event: WireEvent) -> EventView:
-    """A new event; the same one again (a retried create with its id) is answered as it stands."""
-    event = checked(conn, event)
-    existing = get_event(conn, event.id)
-    if existing is not None:
-        if existing == event:
-            return event_view(conn, existing)
-        raise ApiError(409, "event_exists", "an event with this id exists: edit it instead")
-    put_event(conn, pub, event)
-    return event_view(conn, event)
-
-
-def edit_event(conn: Connection, pub: Publisher, event: WireEvent) -> EventView:
-    require_event(conn, event.id)
-    event = checked(conn, event)
-    put_event(conn, pub, event)
-    return event_view(conn, event)
-
-
-def _asked(conn: Connection, member_ids: list[str], phones: list[str]) -> list[InviteResult]:
-    """Each asked-for member found (outcome `invited`, to be invited) or not (the reason)."""
+def _asked(
+    conn: Connection, member_ids: list[str], phones: list[str], cards: Iterable[str] = ()
+) -> list[InviteResult]:
+    """Each asked-for member (by id, phone or card number) found (outcome `invited`, to be invited) or not
+    (the reason)."""
     known = set(conn.execute(select(MEMBER.c.id).where(one_of(conn, MEMBER.c.id, member_ids))).scalars())
     results = [
         InviteResult(member_id=m, outcome="invited" if m in known else "unknown_member") for m in member_ids
@@ -329,6 +333,10 @@ def _asked(conn: Connection, member_ids: list[str], phones: list[str]) -> list[I
         else:  # phones are not unique (two offline terminals may enrol one person): a person picks by id
             outcome = "ambiguous_phone" if ids else "unknown_member"
             results.append(InviteResult(phone=phone, outcome=outcome, members=ids))
+    for number in cards:
+        owner = conn.execute(select(CARD.c.member_id).where(CARD.c.number == number)).scalar_one_or_none()
+        outcome = "unknown_card" if owner is None else "invited"
+        results.append(InviteResult(card=number, member_id=owner, outcome=outcome))
     return results
 
 
@@ -341,6 +349,7 @@ def invite(
     phones: list[str],
     plus_ones: int | None,
     set_plus_ones: bool,
+    cards: Iterable[str] = (),
 ) -> list[InviteResult]:
     """Invite members by id and by phone, each answered on its own (an unknown one is not a failure of the
     rest). Idempotent per member: again un-cancels, and sets `plus_ones` if `set_plus_ones`; an invitation
@@ -352,7 +361,7 @@ def invite(
         _invite_one(conn, pub, event_id, r, plus_ones if set_plus_ones else _KEEP)
         if r.outcome == "invited" and r.member_id
         else r
-        for r in _asked(conn, member_ids, phones)
+        for r in _asked(conn, member_ids, phones, cards)
     ]
 
 
@@ -398,7 +407,7 @@ def guests(conn: Connection, event_id: str) -> list[GuestView]:
     brought = Counter(c.member_id for c in folded.check_ins if c.guest)
     return [
         GuestView(
-            **_wire_invitation(row).model_dump(),
+            **wire_invitation(row).model_dump(),
             member_name=row.name,
             phone=row.phone,
             tier_code=row.tier_code,

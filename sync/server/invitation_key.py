@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select, update
 
 from app.cards.invitation_qr import InvitationPass, invitation_qr_text
 from app.cards.payload import IssuingKey, generate_issuing_key, issuing_key_from_private
-from sync.protocol import WireKey, b64decode, b64encode
+from sync.protocol import WireEvent, WireInvitation, WireKey, b64decode, b64encode
 from sync.server import club, events
 from sync.server.admin_models import InvitationQr
 from sync.server.errors import ApiError
@@ -70,18 +70,32 @@ def invitation_qr(conn: Connection, pub: Publisher, event_id: str, member_id: st
         raise ApiError(404, "unknown_invitation", "invite the member to this event by name first")
     if invitation.cancelled:
         raise ApiError(409, "invitation_cancelled", "the member's invitation is cancelled")
+    return invitation_qrs(conn, pub, event, [invitation])[0]
+
+
+def invitation_qrs(
+    conn: Connection, pub: Publisher, event: WireEvent, invitations: list[WireInvitation]
+) -> list[InvitationQr]:
+    """These standing invitations to the event, each a signed QR text valid until the event ends (the
+    printable sheet signs a whole guest list in one go, with one key)."""
     if event.cancelled:
         raise ApiError(409, "event_cancelled", "the event is cancelled")
     if pub.at_us > event.ends_at_us:
         raise ApiError(409, "event_ended", "the event is over")
     key = invitation_key(conn, pub)
-    signed = InvitationPass(
-        invitation_id=invitation.id,
-        event_id=event.id,
-        member_id=member_id,
-        key_id=key.key_id,
-        valid_until_us=event.ends_at_us,
-    )
-    return InvitationQr(
-        text=invitation_qr_text(key, signed), key_id=key.key_id, valid_until_us=event.ends_at_us
-    )
+    codes = []
+    for invitation in invitations:
+        assert invitation.event_id == event.id and not invitation.cancelled
+        signed = InvitationPass(
+            invitation_id=invitation.id,
+            event_id=event.id,
+            member_id=invitation.member_id,
+            key_id=key.key_id,
+            valid_until_us=event.ends_at_us,
+        )
+        codes.append(
+            InvitationQr(
+                text=invitation_qr_text(key, signed), key_id=key.key_id, valid_until_us=event.ends_at_us
+            )
+        )
+    return codes

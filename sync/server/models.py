@@ -412,6 +412,9 @@ class EventRow(Base):
     plus_ones: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at_us: Mapped[int] = mapped_column(BigInteger)
+    # the branch that holds the event (its manager may manage it); NULL: a club-wide event, managed by head
+    # office only. The server's own: terminals are not sent it (WireEvent has no such field).
+    branch_id: Mapped[str | None] = mapped_column(ForeignKey("branch.id"), nullable=True)
 
 
 class InvitationRow(Base):

@@ -255,7 +255,8 @@ def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | No
         return ticket
     if isinstance(item, EventItem):  # an upsert by id, as the domain cleans it (what was refused is not here)
         ticket = len(pub)
-        events.put_event(conn, pub, events.checked(conn, item.event))
+        # a manager at this branch made it: it is the branch's (its manager manages it in the back office)
+        events.put_event(conn, pub, events.checked(conn, item.event), branch_id=state.head.scope.branch_id)
         return ticket
     if isinstance(item, InvitationItem):  # an upsert by (event, member): the stored id is what is published
         ticket = len(pub)

@@ -20,6 +20,7 @@ from app.cards.payload import PayloadError
 from app.domain.ledger import EntryKind
 from sync.protocol import EventItem, InvitationItem, WireEvent, WireInvitation, b64decode
 from sync.server import balances, demo
+from sync.server.club.access import CONSOLE
 from sync.server.models import ALERT, SERVER_KEY, Base
 from tests.server.club import (
     T0,
@@ -517,6 +518,8 @@ def test_the_event_commands(cli, club_db, client, tmp_path: Path):
     refused(plain("show", "nope"), 2, "not an event id")
     refused(plain("invite", event_id), 2, "--member ID or --phone")
     refused(plain("qr", event_id, "--member", sara), 2, "cancelled")
-    with club_db.read() as conn:
-        actions = set(conn.execute(text("SELECT action FROM audit_log WHERE actor = 'cli'")).scalars())
-    assert {"create_event", "invite", "invitation_qr", "uninvite", "cancel_event"} <= actions
+    with club_db.read() as conn:  # the commands are the use cases' (sync.server.club.events), as the console
+        query = text("SELECT action FROM audit_log WHERE actor = :actor")
+        actions = set(conn.execute(query, {"actor": CONSOLE.audit_name}).scalars())
+    done = {"event.create", "event.invite", "event.invitation_qr", "event.uninvite", "event.cancel"}
+    assert done <= actions

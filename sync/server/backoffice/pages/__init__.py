@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from sync.server.backoffice.pages import audit, auth, branches, home, members, review, users
+from sync.server.backoffice.pages import audit, auth, branches, events, home, members, review, users
 
 ROUTERS = [
-    auth.router, home.router, members.router, review.router, branches.router, audit.router, users.router,
+    auth.router, home.router, members.router, events.router, review.router, branches.router, audit.router,
+    users.router,
 ]  # fmt: skip
