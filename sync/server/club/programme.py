@@ -175,8 +175,32 @@ def changes(old: RuleSet, new: RuleSet) -> list[Change]:
     found: list[Change] = []
     a, b = to_body(old), to_body(new)
     a.pop("version"), b.pop("version")
+    # each branch as it prices, whether named or on the defaults: naming a branch with the defaults' very
+    # figures (version 0 names every branch) changes nothing a member sees
+    codes = [*(c for c, _ in old.branches), *(c for c, _ in new.branches)]
+    codes = list(dict.fromkeys(codes))
+    a["branches"] = {code: scenario_body(old, code) for code in codes}
+    b["branches"] = {code: scenario_body(new, code) for code in codes}
     _walk(a, b, "", found)
     return found
+
+
+def scenario_body(rules: RuleSet, code: str) -> dict[str, Any]:
+    """A branch's scenario as the body writes it."""
+    earning, redemption = rules.branch_rules(code).earning, rules.branch_rules(code).redemption
+    return {
+        "earning": {
+            "points_per_unit": earning.points_per_unit,
+            "rials_per_unit": earning.rials_per_unit,
+            "min_sale_rials": earning.min_sale_rials,
+            "max_points_per_sale": earning.max_points_per_sale,
+            "rounding": earning.rounding.value,
+        },
+        "redemption": {
+            "rials_per_point": redemption.rials_per_point,
+            "max_share_percent": redemption.max_share_percent,
+        },
+    }
 
 
 def _coded(value: Any) -> bool:
