@@ -145,7 +145,6 @@ def test_changes_are_by_path_and_code():
 
 
 def test_a_yaml_with_an_error_is_shown_at_its_line(office: Database, client: TestClient):
-    sign_in(client, "marketing")
     csrf = sign_in(client, "marketing")
     wrong = RULES_YAML.replace("threshold: 2000", "threshold: 400")
     data = {"csrf_token": csrf, "mode": "yaml", "yaml": wrong, "base_version": "0"}
