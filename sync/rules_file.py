@@ -23,11 +23,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from pydantic import ValidationError
 
 from app.domain.errors import ClubError
 from app.domain.programme import RuleSet
 from sync import yaml_caps
-from sync.rules import MAX_DEPTH, MAX_SCALAR, MAX_TEXT_BYTES, from_body, load_json, to_body, too_large
+from sync.rules import (
+    MAX_DEPTH,
+    MAX_SCALAR,
+    MAX_TEXT_BYTES,
+    RuleSetBody,
+    from_body,
+    load_json,
+    to_body,
+    too_large,
+)
 
 Format = Literal["yaml", "json"]
 FORMATS: tuple[Format, ...] = ("yaml", "json")
@@ -109,6 +119,44 @@ def parse(text: str, *, fmt: Format = "yaml", name: str = "rules") -> RuleSet:
         return from_body(body)
     except ClubError as exc:
         raise _refused(exc, node, name) from None
+
+
+def check(
+    text: str, *, fmt: Format = "yaml", name: str = "rules"
+) -> tuple[RuleSet | None, list[RulesFileError]]:
+    """`parse`, keeping every refusal the body's shape gives at once: the rule set, or the refusals, the
+    first of them the one `parse` raises. The domain's own invariants are checked one at a time, after
+    the shape holds, so a text with only those wrong has one refusal."""
+    try:
+        return parse(text, fmt=fmt, name=name), []
+    except RulesFileError as first:
+        if not first.path:  # the text itself (size, syntax, caps): nothing is read past it
+            return None, [first]
+        try:
+            more = _more_refusals(text, fmt, name, first)
+        except (RulesFileError, yaml.YAMLError):  # a repeated key: refused before the shape is read
+            more = []
+        return None, [first, *more]
+
+
+def _more_refusals(text: str, fmt: Format, name: str, first: RulesFileError) -> list[RulesFileError]:
+    """The body's other shape refusals (pydantic's, every one), placed at their lines."""
+    node = _compose(text, name, strict=False)
+    body = _load_json(text, name) if fmt == "json" else yaml_caps.construct(node) if node else None
+    if isinstance(body, dict) and "version" not in body:
+        body = {"version": 0, **body}
+    try:
+        RuleSetBody.model_validate(body)
+    except ValidationError as exc:
+        found = []
+        for error in exc.errors(include_url=False):
+            path = ".".join(str(part) for part in error["loc"])
+            if path != first.path:
+                found.append(
+                    RulesFileError(line_of(node, path), path, error["type"], name=name, detail=error["msg"])
+                )
+        return found
+    return []
 
 
 def refusal(text: str, error: ClubError, *, fmt: Format = "yaml", name: str = "rules") -> RulesFileError:

@@ -13,7 +13,6 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 from argon2 import PasswordHasher
@@ -26,8 +25,7 @@ from app.domain.ids import uuid7
 from app.domain.member import clean_name, national_id_last4
 from app.domain.money import MAX_POINTS, MAX_RIALS
 from app.domain.phone import looks_like_phone, normalize_phone
-from app.domain.pricing import SaleContext, price_sale
-from app.domain.programme import RuleSet, TierRule, invalid
+from app.domain.programme import RuleSet, invalid
 from sync.protocol import (
     SETTINGS,
     UUID_PATTERN,
@@ -37,7 +35,7 @@ from sync.protocol import (
     WireStaff,
     WireTier,
 )
-from sync.rules import from_body, load_json, to_body, too_large
+from sync.rules import load_json, to_body, too_large
 from sync.server import club, enrolment, members
 from sync.server import rules as rule_sets
 from sync.server.admin_models import (
@@ -71,6 +69,7 @@ from sync.server.auth import Admin, admin_with
 from sync.server.club import audit as audit_use
 from sync.server.club import branch_admin as branch_use
 from sync.server.club import member_file
+from sync.server.club import programme as club_programme
 from sync.server.club import review as review_queue
 from sync.server.club.access import token_actor
 from sync.server.club.act import Call
@@ -254,33 +253,7 @@ def put_tier(
 ) -> WireTier:
     if body.code != code:
         raise ApiError(422, "invalid_request", "the body's code must be the path's")
-
-    def work(conn: Connection, pub: Publisher) -> WireTier:
-        clash = conn.execute(select(TIER.c.code).where(TIER.c.rank == body.rank, TIER.c.code != code)).first()
-        if clash is not None:
-            raise ApiError(409, "rank_taken", f"tier {clash.code} has this rank")
-        if rule_sets.latest_version(conn) > 0:  # the programme holds the tiers: a new version says so
-            _save_rules(conn, pub, _with_tier(rule_sets.current(conn), body), admin)
-        else:
-            club.put_tier(conn, pub, body)
-        return body
-
-    return _act(request, admin, "put_tier", code, work)
-
-
-def _with_tier(rules: RuleSet, tier: WireTier) -> RuleSet:
-    """The rule set with this tier's table fields (the rest of its rule kept, a new tier's defaulted)."""
-    old = next((t for t in rules.tiers if t.code == tier.code), None)
-    fields = {
-        "name_fa": tier.name_fa,
-        "name_en": tier.name_en,
-        "rank": tier.rank,
-        "threshold": tier.threshold_points,
-        "multiplier_percent": tier.multiplier_percent,
-    }
-    new = replace(old, **fields) if old is not None else TierRule(code=tier.code, **fields)  # type: ignore[arg-type]
-    tiers = sorted([t for t in rules.tiers if t.code != tier.code] + [new], key=lambda t: t.rank)
-    return _rules_or_422(lambda: replace(rules, tiers=tuple(tiers)))
+    return club_programme.put_tier(call_of(request, admin), body)
 
 
 @router.get("/branches", response_model=list[WireBranch])
@@ -297,46 +270,6 @@ def put_branch(branch_id: MemberId, body: WireBranch, request: Request, admin: A
 
 
 # ---- the programme (rule sets) ---------------------------------------------------------------------
-
-
-def _invalid_rules(error: ClubError) -> ApiError:
-    """422 `invalid_rules` with `path` and `reason` (and the refusal's other details), as JSON can carry
-    them (a lone surrogate in a key is shown escaped)."""
-    details = {k: _printable(v) for k, v in error.params.items() if k not in ("message", "path", "reason")}
-    if "code" in details:  # a bad tier or campaign code: `code` is the error's own
-        details["value"] = details.pop("code")
-    path, reason = (
-        _printable(error.params.get("path", "")),
-        _printable(error.params.get("reason", error.code)),
-    )
-    message = _printable(error.params.get("message") or str(reason).replace("_", " "))
-    return ApiError(
-        422,
-        "invalid_rules",
-        f"{path}: {message}" if path else str(message),
-        path=path,
-        reason=reason,
-        **details,
-    )
-
-
-def _printable(value: object) -> str | int | bool | None:
-    if isinstance(value, bool | int) or value is None:
-        return value
-    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _rules_or_422(make: Callable[[], RuleSet]) -> RuleSet:
-    try:
-        return make()
-    except ClubError as error:
-        if error.code != "invalid_rules":
-            raise
-        raise _invalid_rules(error) from None
-
-
-def _save_rules(conn: Connection, pub: Publisher, rules: RuleSet, admin: Admin) -> RuleSet:
-    return _rules_or_422(lambda: rule_sets.save(conn, pub, rules, admin.actor))
 
 
 def _rules_view(conn: Connection, rules: RuleSet) -> RuleSetView:
@@ -399,7 +332,7 @@ async def _rules_body(request: Request) -> Any:
             raise invalid("", "not_utf8") from None
         return load_json(text)
     except ClubError as error:
-        raise _invalid_rules(error) from None
+        raise club_programme.refused(error) from None
 
 
 _RULES_BODY = {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
@@ -409,42 +342,38 @@ _RULES_BODY = {"content": {"application/json": {"schema": {"type": "object"}}}, 
 def put_rules(request: Request, admin: AdminRole, body: Annotated[Any, Depends(_rules_body)]) -> RuleSetView:
     """A new version: the whole rule set (sync.rules' body; its `version` is ignored, the next is given).
     Refused whole with 422 `invalid_rules`, `path` and `reason` (nothing stored); published to terminals,
-    with its tiers (the tier table) and its offline grant policy (the grant settings). The body is at most
-    1 MB, nests at most 16 deep, and its lists and texts have the domain's caps."""
-    if not isinstance(body, dict):
-        raise _invalid_rules(invalid("", "model_type", message="the body must be a JSON object"))
-    rules = _rules_or_422(lambda: from_body(body | {"version": 0}))
-
-    def work(conn: Connection, pub: Publisher) -> RuleSetView:
-        return _rules_view(conn, _save_rules(conn, pub, rules, admin))
-
-    return _act(request, admin, "put_rules", None, work)
+    with its tiers (the tier table), its branches' scenarios (the branch table) and its offline grant
+    policy (the grant settings). The body is at most 1 MB, nests at most 16 deep, and its lists and texts
+    have the domain's caps."""
+    rules, problems = club_programme.check_body(body)
+    if rules is None:
+        raise club_programme.RulesRefusedError(problems)
+    saved = club_programme.publish(call_of(request, admin), rules)
+    with request.app.state.db.read() as conn:
+        return _rules_view(conn, saved)
 
 
 @router.post("/rules/quote", response_model=QuoteView)
 def quote(body: QuoteRequest, request: Request, admin: Viewer) -> QuoteView:
     """What a sale earns under a version (default: the current one), as a terminal prices it."""
-    at_us = request.app.state.clock.now_us() if body.at_us is None else body.at_us
-
-    def work(conn: Connection, _pub: Publisher) -> QuoteView:
-        rules = rule_sets.current(conn) if body.version is None else _version(conn, body.version)
-        sale = SaleContext(
-            body.branch_code, body.tier_code, body.amount_rials, body.discount_rials, at_us, body.category
-        )
-        try:
-            priced = price_sale(rules, sale)
-        except ClubError as error:  # unknown_tier, unknown_category, discount_over_amount
-            details = {k: _printable(v) for k, v in error.params.items() if k not in ("code", "message")}
-            raise ApiError(422, error.code, error.code.replace("_", " "), **details) from None
-        return QuoteView(
-            rules_version=priced.rules_version,
-            points=priced.points,
-            base_points=priced.base_points,
-            campaigns=list(priced.campaigns),
-            cashback_rials=priced.cashback_rials,
-        )
-
-    return _act(request, admin, "quote", body.branch_code, work)
+    quoted = club_programme.quote(
+        call_of(request, admin),
+        branch_code=body.branch_code,
+        tier_code=body.tier_code,
+        amount_rials=body.amount_rials,
+        discount_rials=body.discount_rials,
+        category=body.category,
+        at_us=body.at_us,
+        version=body.version,
+        audited=True,  # every admin-API call is in the audit log
+    )
+    return QuoteView(
+        rules_version=quoted.rules_version,
+        points=quoted.points,
+        base_points=quoted.base_points,
+        campaigns=[c.code for c in quoted.campaigns],
+        cashback_rials=quoted.cashback_rials,
+    )
 
 
 # ---- staff ---------------------------------------------------------------------------------------
@@ -659,6 +588,12 @@ def put_setting(
     rule = _SETTING_RULES.get(key)
     if rule is None:
         raise ApiError(404, "unknown_setting", f"settings are: {', '.join(sorted(_SETTING_RULES))}")
+    if key in rule_sets.RULE_SET_SETTINGS:
+        raise ApiError(
+            409,
+            "setting_in_rule_set",
+            f"{key} is the rule set's offline_grant: publish a new rule-set version (PUT /v1/admin/rules)",
+        )
     value = body.value.strip()
     if not rule(value):
         raise ApiError(422, "invalid_setting", f"{key}: {SETTINGS.get(key, 'a whole number')}")

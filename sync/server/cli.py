@@ -410,9 +410,9 @@ def cmd_rules_export(args: argparse.Namespace, db: Database) -> dict[str, Any] |
 
 def cmd_rules_import(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     from sync import rules_file
-    from sync.server import rules as rule_sets
-    from sync.server.alerts import audit
-    from sync.server.sequence import Publisher
+    from sync.server.club import programme
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
 
     _require_upgraded(db)
     fmt = args.format or rules_file.format_of(args.file)
@@ -421,20 +421,11 @@ def cmd_rules_import(args: argparse.Namespace, db: Database) -> dict[str, Any]:
         rules = rules_file.parse(text, fmt=fmt, name=args.file)
     except rules_file.RulesFileError as error:
         raise RulesFileRefusedError(str(error)) from None
-    now = SystemClock().now_us()
-
-    def work(conn: Any) -> Any:
-        pub = Publisher(now)
-        saved = rule_sets.save(conn, pub, rules, "cli")
-        audit(conn, now, "cli", "put_rules", f"v{saved.version}", file=args.file)
-        pub.flush(conn)
-        return saved
-
-    try:
-        saved = db.write(work)
-    except ClubError as error:  # what the server's tables cannot hold (sync.server.rules.check_storable)
-        if error.code != "invalid_rules":
-            raise
+    call = Call(db, SystemClock().now_us(), CONSOLE)
+    try:  # the one way a rule set is saved (sync.server.club.programme), as the command line's actor
+        saved = programme.publish(call, rules, f"imported from {args.file}"[: programme.MAX_NOTE])
+    except programme.RulesRefusedError as refused:  # what the server's tables cannot hold
+        error = ClubError("invalid_rules", **refused.problems[0].params)
         raise RulesFileRefusedError(str(rules_file.refusal(text, error, fmt=fmt, name=args.file))) from None
     return {"version": saved.version, "file": args.file}
 

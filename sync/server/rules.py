@@ -4,12 +4,16 @@
 A version is saved once and never changed (an entry names the version that priced it, so an old version
 must still price its entries). `save` gives the next number under the counter row's lock, so versions
 are numbered in commit order and their `rule_set` changes reach terminals in version order. Saving a
-version also makes its tiers the tier table's (published as tier changes, for terminals and reports that
-read the table) and its offline grant policy the grant settings (sync.server.grants reads those).
+version also makes its tiers the tier table's and its branches' scenarios the branch table's earning and
+redemption columns (published as tier and branch changes, for terminals and reports that read the tables,
+and so that an edit of a branch's name never carries stale earning back into a new version), and its
+offline grant policy the grant settings (sync.server.grants reads those). The grant settings are the rule
+set's only: the admin API refuses to set them on their own (`RULE_SET_SETTINGS`).
 
 Version 0 is the programme of a club that never saved one: its tier table and its branches' earning
 columns, built exactly as the terminal builds its own version 0 (app.store.programme.legacy), so a
-server and a terminal given the same tables price alike.
+server and a terminal given the same tables price alike; its offline grant policy is the grant settings
+(terminals do not use it), so that the first version an admin saves from it keeps the club's policy.
 """
 
 from __future__ import annotations
@@ -24,10 +28,10 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, func, select, update
 
 from app.domain.errors import ClubError
-from app.domain.money import MAX_POINTS, Rounding
-from app.domain.programme import BranchRules, RuleSet, TierRule, invalid, version_zero
+from app.domain.money import MAX_POINTS, MAX_RIALS, Rounding
+from app.domain.programme import BranchRules, OfflineGrantPolicy, RuleSet, TierRule, invalid, version_zero
 from app.domain.rules import EarningRule, RedemptionPolicy
-from sync.protocol import RuleSetChange, WireTier
+from sync.protocol import RuleSetChange, WireBranch, WireTier
 from sync.rules import from_body, to_body
 from sync.server import club
 from sync.server.models import BRANCH, COUNTER, RULE_SET, TIER
@@ -36,6 +40,9 @@ from sync.server.sequence import COUNTER_ID, Publisher
 MAX_VERSION = 2**31  # the wire's bound (sync.protocol.RuleSetChange)
 MAX_TIER_RANK = 1_000  # the tier table's and the wire's bound (sync.protocol.WireTier)
 _CACHE_SIZE = 32
+# The settings a rule set's offline grant policy writes (sync.server.grants reads them); nothing else may.
+RULE_SET_SETTINGS = frozenset({"grant_share_percent", "grant_cap_points", "grant_ttl_s"})
+_MAX_GRANT_HOURS = 24 * 30  # app.domain.programme's bound on OfflineGrantPolicy.hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +116,14 @@ def legacy(conn: Connection) -> RuleSet:
         for t in conn.execute(select(TIER).order_by(TIER.c.rank))
     ]
     branches = [(b.code, branch_rules(b)) for b in conn.execute(select(BRANCH).order_by(BRANCH.c.code))]
-    return version_zero(tiers, branches)
+    return replace(version_zero(tiers, branches), offline_grant=grant_policy(conn))
+
+
+def grant_policy(conn: Connection) -> OfflineGrantPolicy:
+    """The grant settings as a rule set's policy (hours rounded up, within the rule set's bounds)."""
+    share, cap, ttl_s = club.int_settings(conn, ("grant_share_percent", "grant_cap_points", "grant_ttl_s"))
+    hours = min(max(1, -(-ttl_s // 3600)), _MAX_GRANT_HOURS)
+    return OfflineGrantPolicy(share_percent=min(max(share, 0), 100), max_points=max(cap, 0), hours=hours)
 
 
 def branch_rules(branch: Any) -> BranchRules:
@@ -209,6 +223,7 @@ def save(conn: Connection, pub: Publisher, rules: RuleSet, by: str) -> RuleSet:
         )
     )
     _put_tiers(conn, pub, numbered)
+    _put_branches(conn, pub, numbered)
     _put_grant_settings(conn, pub, numbered)
     change = RuleSetChange(seq=0, version=version, body=body).model_dump(mode="json", exclude={"seq"})
     pub.change("rule_set", change)
@@ -239,6 +254,29 @@ def _put_tiers(conn: Connection, pub: Publisher, rules: RuleSet) -> None:
         row = stored.get(tier.code)
         if row is None or WireTier.model_validate(dict(row._mapping)) != tier:
             club.put_tier(conn, pub, tier)
+
+
+def _put_branches(conn: Connection, pub: Publisher, rules: RuleSet) -> None:
+    """Make the branch table's earning and redemption columns what the rule set prices each branch with
+    (its own scenario, or the rule set's defaults), within the columns' bounds."""
+    for row in conn.execute(select(BRANCH).order_by(BRANCH.c.code)).all():
+        stored = club.wire_branch(row)
+        scenario = rules.branch_rules(row.code)
+        earning, redemption = scenario.earning, scenario.redemption
+        cap = earning.max_points_per_sale
+        wanted = stored.model_copy(
+            update={
+                "earn_points_per_unit": min(earning.points_per_unit, MAX_POINTS),
+                "earn_rials_per_unit": min(earning.rials_per_unit, MAX_RIALS),
+                "earn_min_sale_rials": min(earning.min_sale_rials, MAX_RIALS),
+                "earn_max_points_per_sale": None if cap is None else min(cap, MAX_POINTS),
+                "earn_rounding": earning.rounding.value,
+                "redeem_rials_per_point": min(redemption.rials_per_point, MAX_RIALS),
+                "redeem_max_share_percent": redemption.max_share_percent,
+            }
+        )
+        if wanted != stored:
+            club.put_branch(conn, pub, WireBranch.model_validate(wanted.model_dump()))
 
 
 def _put_grant_settings(conn: Connection, pub: Publisher, rules: RuleSet) -> None:

@@ -180,29 +180,39 @@ def test_alerts_can_be_listed_and_resolved(client, club_db, admin, terminal):
 
 
 def test_settings_are_validated_and_published(client, club_db, admin, terminal):
-    assert (
-        client.put("/v1/admin/settings/grant_share_percent", json={"value": "50"}, headers=admin).status_code
-        == 200
-    )
-    assert (
-        client.put("/v1/admin/settings/grant_share_percent", json={"value": "150"}, headers=admin).status_code
-        == 422
-    )
-    assert (
-        client.put(
-            "/v1/admin/settings/club_card_prefix", json={"value": "98260001"}, headers=admin
-        ).status_code
-        == 422
-    )
-    assert client.put("/v1/admin/settings/card_serial", json={"value": "1"}, headers=admin).status_code == 404
+    put = lambda key, value: client.put(f"/v1/admin/settings/{key}", json={"value": value}, headers=admin)  # noqa: E731
+    assert put("revocation_max_age_s", "7200").status_code == 200
+    assert put("revocation_max_age_s", "7").status_code == 422
+    assert put("club_card_prefix", "98260001").status_code == 422
+    assert put("card_serial", "1").status_code == 404
     settings = client.get("/v1/admin/settings", headers=admin).json()["settings"]
-    assert settings["grant_share_percent"] == "50"
+    assert settings["revocation_max_age_s"] == "7200"
     assert published(client, terminal, "setting")[-1] == {
         "kind": "setting",
         "seq": published(client, terminal, "setting")[-1]["seq"],
-        "key": "grant_share_percent",
-        "value": "50",
+        "key": "revocation_max_age_s",
+        "value": "7200",
     }
+
+
+def test_the_grant_settings_are_the_rule_sets_only(client, club_db, admin, terminal):
+    """The offline grant policy lives in the rule set: the settings route refuses to change it alone, and
+    version 0 (before any rule set) carries the settings' policy, so the first version keeps it."""
+    before = pull_all(client, terminal)
+    for key in ("grant_share_percent", "grant_cap_points", "grant_ttl_s"):
+        refused = client.put(f"/v1/admin/settings/{key}", json={"value": "50"}, headers=admin)
+        assert refused.status_code == 409 and refused.json()["detail"]["code"] == "setting_in_rule_set"
+    assert pull_all(client, terminal) == before
+    body = client.get("/v1/admin/rules", headers=admin).json()["body"]
+    assert body["offline_grant"] == {"share_percent": 30, "max_points": 2_000, "hours": 72}  # the defaults
+    body["offline_grant"]["share_percent"] = 50
+    assert client.put("/v1/admin/rules", json=body, headers=admin).status_code == 200
+    settings = client.get("/v1/admin/settings", headers=admin).json()["settings"]
+    assert (settings["grant_share_percent"], settings["grant_cap_points"], settings["grant_ttl_s"]) == (
+        "50",
+        "2000",
+        str(72 * 3600),
+    )
 
 
 def test_every_admin_call_is_in_the_audit_log(client, club_db, admin):

@@ -166,8 +166,8 @@ def test_copies_of_an_admin_create_or_put_with_the_callers_id_all_succeed_alike(
     assert same_success(held(put_branch))["code"] == "SHZ"
     tier = {"code": "gold", "name_fa": "طلایی", "name_en": "Gold", "rank": 5, "threshold_points": 5_000}
     same_success(held(lambda: client.put("/v1/admin/tiers/gold", json=tier, headers=admin)))
-    setting = {"value": "40"}
-    put_setting = lambda: client.put("/v1/admin/settings/grant_share_percent", json=setting, headers=admin)  # noqa: E731
+    setting = {"value": "7200"}
+    put_setting = lambda: client.put("/v1/admin/settings/revocation_max_age_s", json=setting, headers=admin)  # noqa: E731
     same_success(held(put_setting))
 
 

@@ -42,6 +42,13 @@ def set_setting(client, admin, key: str, value: str) -> None:
     assert client.put(f"/v1/admin/settings/{key}", json={"value": value}, headers=admin).status_code == 200
 
 
+def grant_policy(client, admin, **policy: int) -> None:
+    """The offline grant policy, which lives in the rule set: a new version with it changed."""
+    body = client.get("/v1/admin/rules", headers=admin).json()["body"]
+    body["offline_grant"] |= policy
+    assert client.put("/v1/admin/rules", json=body, headers=admin).status_code == 200
+
+
 def test_an_offline_grant_is_a_share_of_the_balance_signed_for_the_device(client, club_db, terminal, clock):
     m = funded(client, terminal, 1_000)
     grant = ask(client, terminal, m.id).grants[0]
@@ -62,7 +69,7 @@ def test_the_cap_and_restricted_or_unknown_members(client, club_db, terminal, ad
     assert [(g.member_id, g.points) for g in grants] == [(rich.id, 2_000), (poor.id, 3), (stranger, 0)]
     overdrawn = funded(client, terminal, 10)
     push(client, terminal, terminal.sale(overdrawn.id, 40_000, redeem=20))  # spends 20, earns nothing
-    set_setting(client, admin, "grant_share_percent", "100")
+    grant_policy(client, admin, share_percent=100)
     assert ask(client, terminal, overdrawn.id).grants[0].points == 0
 
 
@@ -81,8 +88,7 @@ def test_grants_wait_for_the_devices_entries(client, club_db, terminal):
 
 
 def test_unexpired_grants_of_all_devices_never_exceed_the_balance(client, club_db, terminal, admin, clock):
-    set_setting(client, admin, "grant_share_percent", "100")
-    set_setting(client, admin, "grant_cap_points", "1000000")
+    grant_policy(client, admin, share_percent=100, max_points=1_000_000)
     other, third = enroll(club_db, "ISF"), enroll(club_db)
     m = funded(client, terminal, 1_000)
     assert ask(client, terminal, m.id).grants[0].points == 1_000

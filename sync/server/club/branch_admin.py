@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, insert, select
 from sync.protocol import WireBranch
 from sync.server import club
 from sync.server import rules as rule_sets
+from sync.server.club import programme
 from sync.server.club.access import Permission
 from sync.server.club.act import Act, Call, change, read
 from sync.server.errors import ApiError
@@ -58,7 +59,7 @@ def _put(act: Act, branch: WireBranch) -> WireBranch:
         if rules.branch_rules(branch.code) != scenario:
             others = tuple((c, b) for c, b in rules.branches if c != branch.code)
             new = replace(rules, branches=(*others, (branch.code, scenario)))
-            rule_sets.save(act.conn, act.pub, new, act.actor.audit_name)
+            programme.save_version(act.conn, act.pub, new, act.actor.audit_name)
     act.after = _dump(branch)
     return branch
 

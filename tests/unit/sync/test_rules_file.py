@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from app.domain.programme import RuleSet
-from sync.rules_file import RulesFileError, dump, format_of, line_of, parse, read
+from sync.rules_file import RulesFileError, check, dump, format_of, line_of, parse, read
 from tests.unit.sync.test_rules_codec import SIMPLE, rule_sets
 
 GOOD = """\
@@ -172,3 +172,29 @@ def test_unicode_line_breaks_in_names_survive_yaml() -> None:
     tier = SIMPLE.tiers[0]
     rules = RuleSet(version=1, tiers=(type(tier)("t", "a\x85b\u2028c", "x\u2029", 0),))
     assert parse(dump(rules)) == rules
+
+
+def test_check_gives_every_shape_refusal_at_its_line_the_first_as_parse_does() -> None:
+    text = GOOD.replace("rank: 1\n", "rank: one\n").replace(
+        "multiplier_percent: 150", "multiplier_percent: 1.5"
+    )
+    rules, refused = check(text, name="rules.yaml")
+    assert rules is None
+    assert [(e.line, e.path, e.reason) for e in refused] == [
+        (10, "tiers.1.rank", "int_type"),  # strict: a text is not read as a number
+        (17, "tiers.2.multiplier_percent", "int_type"),
+    ]
+    assert str(refused[0]) == str(_refused(text))
+
+
+def test_check_of_a_good_file_or_of_one_invariant_or_of_a_broken_text() -> None:
+    assert check(GOOD) == (parse(GOOD), [])
+    rules, refused = check(GOOD.replace("threshold: 2000", "threshold: 400"))
+    assert rules is None and [(e.line, e.reason) for e in refused] == [(16, "not_above_previous_tier")]
+    rules, refused = check(GOOD + "expiry_days: 30\n")  # a repeated key: refused before the shape is read
+    assert [(e.line, e.reason) for e in refused] == [(30, "duplicate_key")]
+    rules, refused = check(GOOD.replace("tiers: [silver, gold]", "tiers: [silver, gold"))
+    assert [e.reason for e in refused] == ["yaml_syntax"]
+    json_text = dump(SIMPLE, "json").replace('"rank": 1', '"rank": "1"')
+    rules, refused = check(json_text, fmt="json")
+    assert [(e.path, e.reason) for e in refused] == [("tiers.1.rank", "int_type")] and refused[0].line

@@ -3,9 +3,19 @@
 
 from __future__ import annotations
 
-from sync.server.backoffice.pages import audit, auth, branches, events, home, members, review, users
+from sync.server.backoffice.pages import (
+    audit,
+    auth,
+    branches,
+    events,
+    home,
+    members,
+    programme,
+    review,
+    users,
+)  # fmt: skip
 
 ROUTERS = [
-    auth.router, home.router, members.router, events.router, review.router, branches.router, audit.router,
-    users.router,
+    auth.router, home.router, members.router, programme.router, events.router, review.router,
+    branches.router, audit.router, users.router,
 ]  # fmt: skip
