@@ -212,6 +212,7 @@ def test_an_erased_member_stays_erased(client, club_db, terminal, admin):
     with club_db.read() as conn:
         row = conn.execute(select(MEMBER).where(MEMBER.c.id == m.id)).one()
     assert (row.name, row.phone) == ("—", "erased")
+    assert client.get(f"/v1/admin/members/{m.id}", headers=admin).json()["erased_at_us"] == row.erased_at_us
     assert not [row for row in texts_in(club_db) if "Maryam A." in row and not row.startswith("sync_item")]
 
 
@@ -236,7 +237,8 @@ def test_consent_is_shown_changed_and_dated(client, club_db, terminal, admin, cl
     }
     data = client.get(f"/v1/admin/members/{m.id}/export", headers=admin).json()
     assert data["consent"] == {"marketing": True, "since_us": clock.now}
-    assert client.get(f"/v1/admin/members/{m.id}", headers=admin).json()["consent_marketing"] is True
+    detail = client.get(f"/v1/admin/members/{m.id}", headers=admin).json()
+    assert (detail["consent_marketing"], detail["consent_marketing_at_us"]) == (True, clock.now)
     published = [c["member"] for c in pull_all(client, terminal) if c["kind"] == "member"]
     assert published[-1]["id"] == m.id and published[-1]["consent_marketing"] is True
     # a terminal's edit that changes the consent dates it too
