@@ -56,10 +56,8 @@ def put_member(
     A tier set by a tier_change entry is the ledger's (app.domain.tiering.standing): a record that names
     another tier (a terminal that had not seen the entry yet) keeps the ledger's, and says so when
     published."""
-    stored = conn.execute(
-        select(MEMBER.c.tier_code, MEMBER.c.tier_entry_id, MEMBER.c.consent_marketing, MEMBER.c.erased_at_us)
-        .where(MEMBER.c.id == member.id)
-    ).first()
+    columns = (MEMBER.c.tier_code, MEMBER.c.tier_entry_id, MEMBER.c.consent_marketing, MEMBER.c.erased_at_us)
+    stored = conn.execute(select(*columns).where(MEMBER.c.id == member.id)).first()
     if stored is not None and stored.erased_at_us is not None:
         # every path that writes a member comes here: an erased member's data never comes back
         raise ApiError(409, "member_erased", "this member's personal data was erased; they cannot be edited")
