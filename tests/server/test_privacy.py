@@ -11,12 +11,13 @@ import shutil
 import subprocess
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from app.domain.ledger import EntryKind, find_chain_break
+from app.domain.ledger import EntryKind
 from sync.protocol import MemberItem, WireEntry
+from sync.server import chains
 from sync.server.db import Database
-from sync.server.models import DEVICE, ENTRY, MEMBER, Base
+from sync.server.models import ENTRY, MEMBER, Base
 from tests.server.club import (
     add_staff,
     admin_token,
@@ -148,17 +149,11 @@ def test_erasure_leaves_no_personal_data_and_the_ledger_holds(client, club_db, t
         stored = [
             WireEntry.model_validate({k: getattr(e, k) for k in WireEntry.model_fields}) for e in stored
         ]
-        devices = conn.execute(select(DEVICE)).all()
-        chains = {d.id: [] for d in devices}
-        for e in conn.execute(select(ENTRY).order_by(ENTRY.c.device_seq)):
-            chains[e.device_id].append(
-                WireEntry.model_validate({k: getattr(e, k) for k in WireEntry.model_fields}).to_entry()
-            )
+        breaks = chains.verify(conn)
     assert (row.name, row.phone, row.birth_date, row.national_id_last4) == ("—", "erased", None, None)
     assert row.erased_at_us is not None and not row.consent_marketing
     assert stored == entries  # every entry as its device sealed it
-    for device in devices:
-        assert find_chain_break(device.id, chains[device.id], (device.last_seq, device.head_hash)) is None
+    assert breaks == []  # every device's chain, as the server holds it, still holds
 
     # terminals pulling from any cursor meet only the erased record; the card is revoked as "erased"
     changes = pull_all(client, terminal)
@@ -276,3 +271,18 @@ def test_who_may_export_erase_and_change_consent(client, club_db, terminal):
         client.post(f"/v1/admin/members/{m.id}/erase", json={"why": "asked"}, headers=manager).status_code
         == 200
     )
+
+
+def test_the_chain_check_finds_an_edited_entry(client, club_db, terminal):
+    """The check erasure is held to is no formality: an entry edited in place breaks its device's chain."""
+    m = member()
+    entries = [terminal.entry(m.id, points=10), terminal.entry(m.id, points=20)]
+    push(client, terminal, entries, [member_item(m)])
+    with club_db.read() as conn:
+        assert chains.verify(conn) == []
+    club_db.write(
+        lambda conn: conn.execute(update(ENTRY).where(ENTRY.c.id == entries[0].id).values(points_delta=99))
+    )
+    with club_db.read() as conn:
+        (found,) = chains.verify(conn)
+    assert (found.device_id, found.device_seq, found.problem) == (terminal.device_id, 1, "edited")
