@@ -193,8 +193,9 @@ def test_an_erased_member_stays_erased(client, club_db, terminal, admin):
     # the till that enrolled them pushes the record again (an offline edit), and retries its old item:
     # both refused, nothing comes back, and the retry is no conflict to alert
     edited = MemberItem(id=new_id(), member=m.model_copy(update={"name": "Maryam A."}))
-    answer = push(client, terminal, [terminal.entry(m.id, points=5)], [edited, item])
-    assert [(r["outcome"], r["reason"]) for r in answer["items"]] == [("rejected", "member_erased")] * 2
+    card = card_item(m.id, f"{terminal.card_prefix}{2:09d}")  # a card issued offline, before it heard
+    answer = push(client, terminal, [terminal.entry(m.id, points=5)], [edited, item, card])
+    assert [(r["outcome"], r["reason"]) for r in answer["items"]] == [("rejected", "member_erased")] * 3
     assert answer["entries"][0]["outcome"] == "accepted"  # a sale still counts: the ledger goes on
     photo = client.put(
         f"/v1/photos/{SHA}?member_id={m.id}",

@@ -9,7 +9,8 @@ till does at its counter, and no more.
   is no one's (`member_erased`, also for a retried item the server had accepted before the erasure), and a
   terminal cannot send the erased mark itself (`invalid_phone`).
 - A new card's number is from the terminal's own series (`card_not_in_series`); a card already known may
-  only be bound to a chip it was not bound to (`card_change_not_allowed`).
+  only be bound to a chip it was not bound to (`card_change_not_allowed`); an erased member gets no card
+  (`member_erased`).
 - A revocation names a manager who may revoke cards here (sync.server.vetting.staffing).
 - A photo goes to a member the terminal enrolled, or of its branch, or who has none yet, and never to an
   erased member (`photo_not_permitted`): the door trusts the face it shows.
@@ -83,6 +84,8 @@ def _entry_tier(conn: Connection) -> str | None:
 
 
 def card_refusal(conn: Connection, scope: Scope, card: WireCard) -> str | None:
+    if is_erased(conn, card.member_id):
+        return "member_erased"  # their cards were revoked: a till that had not heard issues none
     stored = conn.execute(select(CARD).where(CARD.c.number == card.number)).first()
     if stored is None:
         return None if card.number.startswith(scope.card_prefix) else "card_not_in_series"
