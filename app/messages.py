@@ -28,6 +28,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "«{phone}» شماره تلفن معتبری نیست؛ به شکل ۰۹xxxxxxxxx یا با پیش‌شماره کشور وارد کنید.",
     ),
     "invalid_name": ("A member needs a name.", "نام عضو را وارد کنید."),
+    "member_erased": (
+        "The club erased this member's personal data: their record cannot be changed.",
+        "باشگاه اطلاعات شخصی این عضو را پاک کرده است؛ پرونده او قابل تغییر نیست.",
+    ),
     "invalid_national_id": (
         "That national id is not valid (10 digits with a check digit).",
         "کد ملی معتبر نیست (۱۰ رقم با رقم کنترل).",

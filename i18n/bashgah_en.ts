@@ -898,12 +898,24 @@
         <translation>Back (Esc)</translation>
     </message>
     <message>
+        <source>Erased member</source>
+        <translation>Erased member</translation>
+    </message>
+    <message>
         <source>Birthday today!</source>
         <translation>Birthday today!</translation>
     </message>
     <message>
         <source>Birthday this week</source>
         <translation>Birthday this week</translation>
+    </message>
+    <message>
+        <source>The club erased this member&apos;s personal data</source>
+        <translation>The club erased this member&apos;s personal data</translation>
+    </message>
+    <message>
+        <source>Name, phone, birth date and photo are gone; the points and history stay.</source>
+        <translation>Name, phone, birth date and photo are gone; the points and history stay.</translation>
     </message>
     <message>
         <source>Points can be earned but not spent</source>

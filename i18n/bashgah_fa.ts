@@ -898,12 +898,24 @@
         <translation>بازگشت (Esc)</translation>
     </message>
     <message>
+        <source>Erased member</source>
+        <translation>عضو حذف‌شده</translation>
+    </message>
+    <message>
         <source>Birthday today!</source>
         <translation>امروز تولدش است!</translation>
     </message>
     <message>
         <source>Birthday this week</source>
         <translation>تولدش همین هفته است</translation>
+    </message>
+    <message>
+        <source>The club erased this member&apos;s personal data</source>
+        <translation>باشگاه اطلاعات شخصی این عضو را پاک کرده است</translation>
+    </message>
+    <message>
+        <source>Name, phone, birth date and photo are gone; the points and history stay.</source>
+        <translation>نام، تلفن، تاریخ تولد و عکس پاک شده‌اند؛ امتیازها و سابقه می‌مانند.</translation>
     </message>
     <message>
         <source>Points can be earned but not spent</source>

@@ -559,9 +559,22 @@ class SyncClient:
                 summary.problems += report.problems
                 summary.cursor = cursor = page.next_cursor
                 if not page.more:
+                    self.forget_deleted()
                     return summary
         finally:
             fetcher.shutdown(wait=False, cancel_futures=True)
+
+    def forget_deleted(self) -> bool:
+        """After a pull that erased a member: empty the write-ahead log, whose frames still hold their old
+        rows (app.store.replica). A reader in the way leaves it for the next pull; True when nothing waits."""
+        with self.db.read() as conn:
+            if not sync_state.get_int(conn, sync_state.FORGET_DELETED):
+                return True
+        if not self.db.forget_deleted():
+            return False
+        with self.db.write() as conn:
+            sync_state.put(conn, sync_state.FORGET_DELETED, None)
+        return True
 
     def _cursor(self) -> int:
         with self.db.read() as conn:
@@ -679,6 +692,10 @@ class SyncClient:
                     raise
                 jpeg = b""
             with self.db.write() as conn:
+                member = members.get(conn, photo.member_id)
+                if member is not None and member.erased:  # erased while the photo was on its way
+                    members.forget_photo(conn, photo.member_id)
+                    continue
                 if hashlib.sha256(jpeg).hexdigest() != photo.sha256:
                     sync_state.photo_failed(conn, photo.member_id, "missing or damaged on the server")
                     continue

@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.domain.event import MAX_INVITED_TIERS, MAX_PLUS_ONES
 from app.domain.ledger import EntryKind, LedgerEntry
+from app.domain.member import ERASED_NAME, ERASED_PHONE
 from app.domain.money import MAX_POINTS, MAX_RIALS
 
 PROTOCOL_VERSION = 1
@@ -136,6 +137,12 @@ class WireKey(Wire):
 
 
 class WireMember(Wire):
+    """A member's record. An erased member (sync.server.club.privacy) travels as this same record with the
+    placeholders ERASED_NAME and ERASED_PHONE, no birth date, national id or consent (`is_erased`): every
+    terminal, an older one too, overwrites what it held with them, and a terminal of this version also drops
+    the member's photo and the copies in its outbox. No new field marks it: this model forbids unknown
+    fields, so a new one would stop every older terminal's pull at the first erased member."""
+
     id: Id
     name: ShortText
     phone: Annotated[str, Field(min_length=3, max_length=20)]
@@ -146,6 +153,21 @@ class WireMember(Wire):
     national_id_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")] | None = None
     referrer_id: Id | None = None
     consent_marketing: bool = False
+
+    def is_erased(self) -> bool:
+        return self.phone == ERASED_PHONE
+
+    def erased(self) -> WireMember:
+        """This record with its personal data erased: what the club keeps and publishes after erasure."""
+        return self.model_copy(
+            update={
+                "name": ERASED_NAME,
+                "phone": ERASED_PHONE,
+                "birth_date": None,
+                "national_id_last4": None,
+                "consent_marketing": False,
+            }
+        )
 
 
 class WireCard(Wire):

@@ -10,6 +10,12 @@ from app.domain.digits import to_latin_digits
 from app.domain.errors import ClubError
 
 MAX_NAME_LENGTH = 120
+# An erased member (the club's erasure of their personal data, sync.server.club.privacy) keeps their id,
+# tier, branch, cards (revoked) and ledger; their name and phone hold these placeholders and their birth
+# date and national id are gone. The phone placeholder is the mark: no phone number normalises to it
+# (app.domain.phone), and it travels in the wire format every terminal already reads (sync.protocol).
+ERASED_NAME = "—"
+ERASED_PHONE = "erased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +30,11 @@ class Member:
     national_id_last4: str | None = None
     referrer_id: str | None = None
     consent_marketing: bool = False
+
+    @property
+    def erased(self) -> bool:
+        """Whether the club erased this member's personal data (see ERASED_PHONE)."""
+        return self.phone == ERASED_PHONE
 
 
 def clean_name(raw: str) -> str:

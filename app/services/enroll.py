@@ -133,8 +133,11 @@ def change_photo(terminal: Terminal, member_id: str, jpeg: bytes, staff: Staff |
     if not _is_jpeg(jpeg):
         raise ClubError("invalid_photo")
     with terminal.db.write() as conn:
-        if members.get(conn, member_id) is None:
+        member = members.get(conn, member_id)
+        if member is None:
             raise ClubError("unknown_member", member=member_id)
+        if member.erased:
+            raise ClubError("member_erased")
         store_photo(conn, member_id, jpeg, terminal.new_id(), terminal.clock.now_us())
 
 

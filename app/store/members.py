@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.domain.card import Card, CardKind, CardStatus
 from app.domain.member import Member
 from app.store.database import Tx, driver, fetch_one
-from app.store.schema import CardRow, MemberPhotoRow, MemberRow
+from app.store.schema import CardRow, MemberPhotoRow, MemberRow, PhotoWantedRow
 
 MEMBER = MemberRow.__table__
 CARD = CardRow.__table__
@@ -123,6 +123,13 @@ def cards_of(conn: Connection, member_id: str) -> list[Card]:
 def put_photo(conn: Connection, member_id: str, jpeg: bytes) -> None:
     stmt = sqlite_insert(PHOTO).values(member_id=member_id, jpeg=jpeg)
     conn.execute(stmt.on_conflict_do_update(index_elements=[PHOTO.c.member_id], set_={"jpeg": jpeg}))
+
+
+def forget_photo(conn: Connection, member_id: str) -> None:
+    """Delete the member's photo here, and any wish to fetch one (an erased member: app.store.replica)."""
+    conn.execute(PHOTO.delete().where(PHOTO.c.member_id == member_id))
+    wanted = PhotoWantedRow.__table__
+    conn.execute(wanted.delete().where(wanted.c.member_id == member_id))
 
 
 def photo(conn: Connection, member_id: str) -> bytes | None:

@@ -109,6 +109,19 @@ def answer(conn: Connection, item_id: str) -> tuple[str, str | None] | None:
     return None if row is None else (row.outcome, row.reason)
 
 
+def about(conn: Connection, subject: str, kinds: tuple[str, ...]) -> list[OutboxItem]:
+    """Every item of these kinds about `subject` (answered or not), oldest first."""
+    rows = conn.execute(
+        select(ITEM).where(ITEM.c.subject == subject, ITEM.c.kind.in_(kinds)).order_by(ITEM.c.position)
+    )
+    return [OutboxItem(**dict(r._mapping)) for r in rows]
+
+
+def rewrite(conn: Connection, item_id: str, body: str) -> None:
+    """Replace an item's body: only to take personal data out of it (an erased member's record)."""
+    conn.execute(ITEM.update().where(ITEM.c.id == item_id).values(body=body))
+
+
 def pending_count(conn: Connection, kinds: tuple[str, ...] = (*PUSHED_KINDS, PHOTO)) -> int:
     return conn.execute(select(func.count()).select_from(_unanswered(kinds).subquery())).scalar_one()
 

@@ -5,8 +5,11 @@ One page and the cursor after it commit in one transaction, so a crash anywhere 
 neither. Reference data (tiers, branches, staff, devices, keys, settings) and members and cards are
 upserts; card status changes only through revocations; staff PIN lockouts stay local; a member or card
 with a change of this terminal's own still waiting in the outbox keeps the local version until the server
-echoes it. Entries of other devices are inserted in server order with their device's chain followed and
-the balance projection updated; a chain that does not hold is recorded as a problem, not a crash, since
+echoes it. A member the club erased (sync.protocol.WireMember.is_erased) is written over whatever is held
+here, their photo deleted and the outbox's copies of their record rewritten and closed; the file then
+forgets the old rows (secure_delete, and the write-ahead log emptied after the page: sync.client).
+Entries of other devices are inserted in server order with their device's chain followed and the balance
+projection updated; a chain that does not hold is recorded as a problem, not a crash, since
 the server stores what happened. Entries of this terminal come back as acknowledgements and are never
 inserted twice. Foreign keys are checked at commit, so the order of rows within a page does not matter.
 """
@@ -14,6 +17,7 @@ inserted twice. Foreign keys are checked at commit, so the order of rows within 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.errors import ClubError
 from app.domain.ledger import GENESIS_HASH, SetAsideSlot
-from app.store import events, grants, ledger, outbox, programme, sync_state
+from app.store import events, grants, ledger, members, outbox, programme, sync_state
 from app.store.database import driver
 from app.store.schema import (
     BranchRow,
@@ -81,6 +85,7 @@ class PageReport:
     applied: Counter[str] = field(default_factory=Counter)
     acknowledged: int = 0
     problems: int = 0
+    erased: int = 0  # members whose personal data the club erased, erased here too
 
 
 @dataclass(slots=True)
@@ -110,6 +115,8 @@ def apply_pull(conn: Connection, response: PullResponse, *, self_device_id: str,
     sync_state.note_contact(conn, response.server_time_us, at_us)
     if not response.more:  # the revocation list is now as fresh as the server's
         sync_state.put(conn, REVOCATIONS_AS_OF_SETTING, at_us)
+    if report.erased:  # the old rows live on in the write-ahead log until it is emptied (sync.client)
+        sync_state.put(conn, sync_state.FORGET_DELETED, 1)
     return report
 
 
@@ -230,11 +237,26 @@ def _flush_members(page: _Page) -> None:
     if not page.members:
         return
     changes, page.members = page.members, []
-    # this terminal's own unsent edits are newer; the server will echo them
+    # this terminal's own unsent edits are newer; the server will echo them. Not an erased member's: the
+    # server refuses every edit of one, and the erasure must not wait for anything held here.
     held = _pending_subjects(page.conn, _MEMBER_ITEMS)
-    rows = [_member_row(c.member) for c in changes if c.member.id not in held]
+    rows = [_member_row(c.member) for c in changes if c.member.id not in held or c.member.is_erased()]
     if rows:
         driver(page.conn).executemany(_MEMBER_UPSERT, rows)
+    for member in {c.member.id: c.member for c in changes if c.member.is_erased()}.values():
+        _erase(page, member)
+
+
+def _erase(page: _Page, member: WireMember) -> None:
+    """The club erased the member: the record is the placeholders now (written above); the photo goes, and
+    so do the copies of the record in the outbox (what was not sent yet will never be: it is closed)."""
+    members.forget_photo(page.conn, member.id)
+    erased = member.model_dump(mode="json")
+    for item in outbox.about(page.conn, member.id, (outbox.MEMBER, outbox.PHOTO)):
+        if item.kind == outbox.MEMBER:
+            outbox.rewrite(page.conn, item.id, json.dumps(item.data() | {"member": erased}))
+        outbox.acknowledge(page.conn, item.id, outbox.SUPERSEDED, at_us=page.at_us, reason="member_erased")
+    page.report.erased += 1
 
 
 def _pending_subjects(conn: Connection, kinds: tuple[str, ...]) -> set[str]:
@@ -307,6 +329,9 @@ def _revocation(page: _Page, change: RevocationChange) -> None:
 
 
 def _photo(page: _Page, change: PhotoChange) -> None:
+    known = members.get(page.conn, change.member_id)
+    if known is not None and known.erased:
+        return  # an erased member has no photo (the server rewrites such changes; an old page may not be)
     photos = MemberPhotoRow.__table__
     held = page.conn.execute(select(photos.c.jpeg).where(photos.c.member_id == change.member_id)).scalar()
     if held is not None and hashlib.sha256(held).hexdigest() == change.sha256:

@@ -38,6 +38,8 @@ LOCAL_TIME_AT_SERVER_US = "sync_local_time_at_server_us"  # … and this termina
 LAST_ERROR = "sync_last_error"
 CLOCK_BEHIND = "sync_clock_behind"  # "1": the clock was found set back; offline spending waits
 PUSHED_THROUGH = "sync_pushed_through_seq"  # every own entry up to here has an answer
+# "1": a pull erased a member; the write-ahead log still holds their old rows until it is emptied
+FORGET_DELETED = "sync_forget_deleted"
 # Settings a pull never overwrites: this terminal's own, whatever the server publishes.
 LOCAL_SETTINGS = frozenset({"card_prefix", "card_serial", "revocations_as_of_us"})
 LOCAL_PREFIX = "sync_"

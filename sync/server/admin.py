@@ -170,9 +170,15 @@ def _detail(conn: Connection, member_id: str) -> MemberDetail:
     photo = conn.execute(select(MEMBER_PHOTO.c.sha256).where(MEMBER_PHOTO.c.member_id == member_id)).scalar()
     shown = ("points", "wallet_rials", "spend_rials", "purchase_count", "last_activity_us", "restricted")
     values = {k: getattr(balance, k) for k in shown} if balance is not None else {}
+    dates = conn.execute(
+        select(members.MEMBER.c.consent_marketing_at_us, members.MEMBER.c.erased_at_us).where(
+            members.MEMBER.c.id == member_id
+        )
+    ).one()
     return MemberDetail(
         **member.model_dump(),
         **values,
+        **dates._asdict(),
         photo_sha256=photo,
         cards=[CardView.model_validate(c, from_attributes=False) for c in _cards(conn, member_id)],
     )

@@ -79,6 +79,8 @@ class MemberDetail(MemberSummary):
     last_activity_us: int = 0
     photo_sha256: str | None = None
     cards: list[CardView] = Field(default_factory=list)
+    consent_marketing_at_us: int | None = None  # when the consent was given or withdrawn
+    erased_at_us: int | None = None  # when the club erased the member's personal data
 
 
 class Revoke(Body):

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import PROTOCOL_VERSION
-from sync.server import admin, admin_events, admin_review, errors, migrate, routes
+from sync.server import admin, admin_events, admin_privacy, admin_review, errors, migrate, routes
 from sync.server.backoffice import site as backoffice
 from sync.server.clock import Clock, SystemClock
 from sync.server.db import DB_ENV, Database
@@ -41,6 +41,7 @@ def create_app(db: Database, clock: Clock | None = None) -> FastAPI:
     app.include_router(admin.router, responses=errors.ERROR_RESPONSES)
     app.include_router(admin_events.router, responses=errors.ERROR_RESPONSES)
     app.include_router(admin_review.router, responses=errors.ERROR_RESPONSES)
+    app.include_router(admin_privacy.router, responses=errors.ERROR_RESPONSES)
     backoffice.install(app)  # the web pages at /admin/, over the same use cases (sync.server.club)
     # Responses are gzipped for clients that accept it; request bodies may be gzipped (RequestBodies).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)

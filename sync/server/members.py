@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, func, or_, select, update
 
 from app.domain.ledger import EntryKind, LedgerEntry
 from sync.protocol import WireCard, WireMember, WireRevocation
 from sync.server.db import dialect_insert, one_of
+from sync.server.errors import ApiError
 from sync.server.models import BALANCE, BRANCH, CARD, MEMBER, MEMBER_PHOTO, REVOCATION, TIER
 from sync.server.sequence import Publisher
 
@@ -49,17 +50,22 @@ def refusal_for_member(conn: Connection, member: WireMember) -> str | None:
 def put_member(
     conn: Connection, pub: Publisher, member: WireMember, enrolled_by: str | None = None
 ) -> list[str]:
-    """Upsert the whole record and publish it; returns other members' ids that share its phone.
+    """Upsert the whole record and publish it; returns other members' ids that share its phone. An erased
+    member is refused (409 `member_erased`).
 
     A tier set by a tier_change entry is the ledger's (app.domain.tiering.standing): a record that names
     another tier (a terminal that had not seen the entry yet) keeps the ledger's, and says so when
     published."""
-    held = conn.execute(
-        select(MEMBER.c.tier_code).where(MEMBER.c.id == member.id, MEMBER.c.tier_entry_id.is_not(None))
-    ).scalar_one_or_none()
-    if held is not None and held != member.tier_code:
-        member = member.model_copy(update={"tier_code": held})
+    columns = (MEMBER.c.tier_code, MEMBER.c.tier_entry_id, MEMBER.c.consent_marketing, MEMBER.c.erased_at_us)
+    stored = conn.execute(select(*columns).where(MEMBER.c.id == member.id)).first()
+    if stored is not None and stored.erased_at_us is not None:
+        # every path that writes a member comes here: an erased member's data never comes back
+        raise ApiError(409, "member_erased", "this member's personal data was erased; they cannot be edited")
+    if stored is not None and stored.tier_entry_id is not None and stored.tier_code != member.tier_code:
+        member = member.model_copy(update={"tier_code": stored.tier_code})
     values = member.model_dump() | {"updated_at_us": pub.at_us}
+    if stored is None or bool(stored.consent_marketing) != member.consent_marketing:
+        values["consent_marketing_at_us"] = pub.at_us  # the consent's date: when it was given or withdrawn
     # the terminal that enrolled the member (sync.server.vetting.items): set once, with the new row
     statement = dialect_insert(conn, MEMBER).values(**values, enrolled_by=enrolled_by)
     conn.execute(
@@ -115,14 +121,15 @@ def search(conn: Connection, query: str, limit: int, offset: int, phone: str | N
     )
     if query:
         by_card = select(CARD.c.member_id).where(CARD.c.number.contains(query, autoescape=True))
-        statement = statement.where(
+        by_person = and_(  # an erased member's placeholders name nobody: they are found by card or id only
+            MEMBER.c.erased_at_us.is_(None),
             or_(
                 func.lower(MEMBER.c.name).contains(query.lower(), autoescape=True),
                 MEMBER.c.phone.contains(query, autoescape=True),
-                MEMBER.c.id.in_(by_card),
                 MEMBER.c.phone == (phone or query),
-            )
+            ),
         )
+        statement = statement.where(or_(by_person, MEMBER.c.id.in_(by_card)))
     statement = statement.order_by(MEMBER.c.joined_at_us.desc(), MEMBER.c.id).limit(limit).offset(offset)
     return list(conn.execute(statement))
 

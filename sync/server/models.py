@@ -159,6 +159,11 @@ class MemberRow(Base):
     # the terminal that enrolled the member (NULL: the club office or an import): the only one that may
     # push the record again (sync.server.push)
     enrolled_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+    # when `consent_marketing` was last given or withdrawn, as the server learned it (sync.server.members)
+    consent_marketing_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # when the club erased the member's personal data (sync.server.club.privacy): the row keeps only
+    # placeholders, and no edit or push brings the data back
+    erased_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class MemberBalanceRow(Base):

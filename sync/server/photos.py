@@ -58,11 +58,12 @@ def _require_member(conn: Connection, member_id: str, uploader: Uploader) -> Non
         raise ApiError(404, "unknown_member", "push the member before its photo")
     refusal = items.photo_refusal(conn, uploader.device_id, uploader.branch_id, member_id)
     if refusal is not None:
-        raise ApiError(
-            409,
-            refusal,
-            "this terminal may not change that member's photo: another branch's member, with a photo",
+        why = (
+            "the member was erased: the club keeps no photo of them"
+            if items.is_erased(conn, member_id)
+            else "this terminal may not change that member's photo: another branch's member, with a photo"
         )
+        raise ApiError(409, refusal, why)
 
 
 def status(conn: Connection, sha256: str) -> UploadStatus:

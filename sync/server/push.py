@@ -277,6 +277,9 @@ def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | No
 def _known_item(conn: Connection, state: _Push, item: Item, body: str) -> Result:
     """An item id seen before: the same body gets the same answer, another body is a conflict."""
     stored = conn.execute(select(ITEM).where(ITEM.c.id == item.id)).one()
+    if isinstance(item, MemberItem) and items.is_erased(conn, item.member.id):
+        # the stored body was scrubbed by the erasure (sync.server.club.privacy): no conflict to alert
+        return Result(id=item.id, outcome=Outcome.REJECTED, reason="member_erased")
     if stored.body != body:
         raise_alert(
             conn,

@@ -240,3 +240,17 @@ def test_switching_language_redraws_the_numbers(view: MemberView, maryam, ctx, l
     ctx.session.set_language(other)
     assert view.points_tile.value.text() == points_text(profile.balance.points, other)
     assert view.tier_badge.text() == (profile.tier.name_fa if other == "fa" else profile.tier.name_en)
+
+
+def test_an_erased_member_is_shown_as_erased(view: MemberView, maryam, lang: str) -> None:
+    profile, _photo = maryam
+    erased = replace(profile, member=replace(profile.member, name="—", phone="erased", birth_date=None))
+    view.show_member(erased, None, earn_only=False)
+    assert view.name_label.text() == ("عضو حذف‌شده" if lang == "fa" else "Erased member")
+    assert view.earn_only_banner.isVisible() and view.earn_only_banner.kind() is BannerKind.INFO
+    title = view.earn_only_banner.title_label.text()
+    assert title == ("باشگاه اطلاعات شخصی این عضو را پاک کرده است" if lang == "fa" else
+                     "The club erased this member's personal data")  # fmt: skip
+    assert view.points_tile.value.text() == points_text(profile.balance.points, lang)  # the points stay
+    view.show_member(profile, None, earn_only=False)
+    assert view.name_label.text() == profile.member.name and not view.earn_only_banner.isVisible()

@@ -379,7 +379,8 @@ class MemberView(QWidget):
         for label in (self.name_label, self.since_label):
             align_start(label)
         align_start(self.cards_label, Qt.AlignmentFlag.AlignTop)
-        self.name_label.setText(member.name)
+        # an erased member's placeholders name no one: say what happened instead, in the session's language
+        self.name_label.setText(self.tr("Erased member") if member.erased else member.name)
         self.tier_badge.set_tier(profile.tier, lang)
         self.points_tile.value.setText(points_text(profile.balance.points, lang))
         self.wallet_tile.value.setText(toman_text(profile.balance.wallet_rials, lang))
@@ -399,7 +400,14 @@ class MemberView(QWidget):
         self.birthday_label.setVisible(birthday_soon(birth, today))
 
     def _render_earn_only(self) -> None:
-        if self._earn_only:
+        profile = self._profile
+        if profile is not None and profile.member.erased:
+            self.earn_only_banner.show_message(
+                self.tr("The club erased this member's personal data"),
+                self.tr("Name, phone, birth date and photo are gone; the points and history stay."),
+                BannerKind.INFO,
+            )
+        elif self._earn_only:
             self.earn_only_banner.show_message(
                 self.tr("Points can be earned but not spent"),
                 self.tr("The revocation list is old: sync the terminal before spending points or cashback."),

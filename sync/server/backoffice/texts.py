@@ -501,6 +501,18 @@ FA: dict[str, str] = {
     "is empty": "خالی است",
     "must be an amount in Toman": "باید مبلغی به تومان باشد",
     "must be a date (1404/09/29 or 2025-12-20)": "باید تاریخ باشد (۱۴۰۴/۰۹/۲۹ یا 2025-12-20)",
+    # privacy
+    "This member was erased on {time}: their name, phone, birth date and photo are gone everywhere; the ledger keeps its entries.": "این عضو در {time} پاک شد: نام، تلفن، تاریخ تولد و عکس او همه‌جا پاک شده است و دفتر ردیف‌هایش را نگه می‌دارد.",
+    "Consent last changed {time}.": "آخرین تغییر رضایت: {time}.",
+    "Withdraw consent": "لغو رضایت",
+    "Record consent": "ثبت رضایت",
+    "Export (JSON)": "برون‌بری (JSON)",
+    "Export (PDF)": "برون‌بری (PDF)",
+    "Erase this member": "پاک کردن این عضو",
+    "The name, phone, birth date and photo are removed here and at every terminal after its next sync. The ledger keeps its entries. This cannot be undone.": "نام، تلفن، تاریخ تولد و عکس از اینجا و از هر پایانه پس از همگام‌سازی بعدی‌اش پاک می‌شود. دفتر ردیف‌هایش را نگه می‌دارد. این کار بازگشت‌پذیر نیست.",
+    "Why (the member's request, its date)": "چرا (درخواست عضو و تاریخ آن)",
+    "I understand this cannot be undone": "می‌دانم که این کار بازگشت‌پذیر نیست",
+    "Erase": "پاک کن",
 }
 
 # Refusals by their stable code (sync.server.errors.ApiError.code); the English is the API's own message.

@@ -180,6 +180,8 @@ class MemberFile:
     ledger: LedgerPage
     tiers: list[TierOption]  # for the tier placement
     branches: list[BranchOption]  # for the adjustment's branch
+    consent_at_us: int | None = None  # when marketing consent was last given or withdrawn
+    erased_at_us: int | None = None  # erased (sync.server.club.privacy): the profile holds placeholders
 
 
 def _member_row(conn: Connection, member_id: str) -> Row[Any]:
@@ -354,6 +356,8 @@ def member_file(call: Call, member_id: str, *, ledger_limit: int = LEDGER_PAGE) 
             ledger=_ledger(conn, member_id, None, limit),
             tiers=[_option(t) for t in rules.tiers],
             branches=branches,
+            consent_at_us=row.consent_marketing_at_us,
+            erased_at_us=row.erased_at_us,
         )
 
     return read(call, "member.view", member_id, work)

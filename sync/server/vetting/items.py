@@ -5,12 +5,15 @@ till does at its counter, and no more.
 - A member it enrols joins at the terminal's branch in the club's entry tier, whatever the record says (a
   correction is alerted). Only the terminal that enrolled a member may push the record again, and then the
   tier (the ledger's), branch, join time and referrer stay as the server holds them; everyone else's
-  members are `member_not_yours`. Members enrolled by the club office are no terminal's.
+  members are `member_not_yours`. Members enrolled by the club office are no terminal's. An erased member
+  is no one's (`member_erased`, also for a retried item the server had accepted before the erasure), and a
+  terminal cannot send the erased mark itself (`invalid_phone`).
 - A new card's number is from the terminal's own series (`card_not_in_series`); a card already known may
-  only be bound to a chip it was not bound to (`card_change_not_allowed`).
+  only be bound to a chip it was not bound to (`card_change_not_allowed`); an erased member gets no card
+  (`member_erased`).
 - A revocation names a manager who may revoke cards here (sync.server.vetting.staffing).
-- A photo goes to a member the terminal enrolled, or of its branch, or who has none yet
-  (`photo_not_permitted`): the door trusts the face it shows.
+- A photo goes to a member the terminal enrolled, or of its branch, or who has none yet, and never to an
+  erased member (`photo_not_permitted`): the door trusts the face it shows.
 
 Every change a terminal makes to a member is one audit row, beside the change, as the admin API's are.
 """
@@ -39,9 +42,18 @@ def actor(scope: Scope) -> str:
 
 def member_refusal(conn: Connection, scope: Scope, member: WireMember) -> str | None:
     stored = _stored_member(conn, member.id)
+    if stored is not None and stored.erased_at_us is not None:
+        return "member_erased"  # a till that held the record from before the erasure never brings it back
     if stored is not None and stored.enrolled_by != scope.device_id:
         return "member_not_yours"
+    if member.is_erased():
+        return "invalid_phone"  # only the club erases a member: a till cannot mark one so
     return None
+
+
+def is_erased(conn: Connection, member_id: str) -> bool:
+    erased = select(MEMBER.c.erased_at_us).where(MEMBER.c.id == member_id)
+    return conn.execute(erased).scalar_one_or_none() is not None
 
 
 def member_as_allowed(
@@ -63,7 +75,7 @@ def audit_member(conn: Connection, scope: Scope, member: WireMember, *, new: boo
 
 
 def _stored_member(conn: Connection, member_id: str) -> Any:
-    columns = [MEMBER.c.enrolled_by, *(MEMBER.c[name] for name in _KEPT)]
+    columns = [MEMBER.c.enrolled_by, MEMBER.c.erased_at_us, *(MEMBER.c[name] for name in _KEPT)]
     return conn.execute(select(*columns).where(MEMBER.c.id == member_id)).first()
 
 
@@ -72,6 +84,8 @@ def _entry_tier(conn: Connection) -> str | None:
 
 
 def card_refusal(conn: Connection, scope: Scope, card: WireCard) -> str | None:
+    if is_erased(conn, card.member_id):
+        return "member_erased"  # their cards were revoked: a till that had not heard issues none
     stored = conn.execute(select(CARD).where(CARD.c.number == card.number)).first()
     if stored is None:
         return None if card.number.startswith(scope.card_prefix) else "card_not_in_series"
@@ -86,9 +100,11 @@ def revocation_refusal(conn: Connection, scope: Scope, revocation: WireRevocatio
 
 def photo_refusal(conn: Connection, device_id: str, branch_id: str, member_id: str) -> str | None:
     """Why this terminal may not set the member's photo (None: it may)."""
-    stored = conn.execute(
-        select(MEMBER.c.enrolled_by, MEMBER.c.branch_id).where(MEMBER.c.id == member_id)
-    ).first()
+    columns = (MEMBER.c.enrolled_by, MEMBER.c.branch_id, MEMBER.c.erased_at_us)
+    stored = conn.execute(select(*columns).where(MEMBER.c.id == member_id)).first()
+    if stored is not None and stored.erased_at_us is not None:
+        # the code older terminals already set a photo aside for (sync.client): their upload ends there
+        return "photo_not_permitted"
     if stored is None or stored.enrolled_by == device_id or stored.branch_id == branch_id:
         return None  # an unknown member is refused as such by the photo routes
     has_photo = conn.execute(

@@ -2,6 +2,7 @@
 """Migrations: the sync migration upgrades a terminal that already holds a club, the models match the
 migrations, and a start whose schema is current never imports alembic."""
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -136,3 +137,38 @@ def test_a_schema_newer_than_the_code_is_refused_as_before(tmp_path):
         Database.open(tmp_path)
     with sqlite3.connect(tmp_path / DB_FILENAME) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]
+
+
+def test_0009_finishes_the_erasures_an_older_terminal_applied(tmp_path):
+    """A terminal at 0008 pulled an erased record (it wrote the placeholders) but kept the photo, the wish to
+    fetch another and its outbox copy of the record; the upgrade takes them out."""
+    (tmp_path / "old").mkdir()
+    engine = make_engine(tmp_path / "old" / DB_FILENAME)
+    command.upgrade(alembic_config(engine), "0008")
+    sent = {"id": MEMBER, "name": "Nasrin", "phone": "+989121110000"}
+    body = {"id": SALE, "kind": "member", "member": sent}
+    engine.dispose()
+    # a bare connection: foreign keys off, so the member needs no tier or branch rows for this
+    with sqlite3.connect(tmp_path / "old" / DB_FILENAME) as raw:
+        raw.execute(
+            "INSERT INTO member (id, name, phone, tier_code, branch_id, joined_at_us, consent_marketing) "
+            "VALUES (?, '—', 'erased', 'bronze', ?, 1, 0)",
+            (MEMBER, BRANCH_1),
+        )
+        raw.execute("INSERT INTO member_photo (member_id, jpeg) VALUES (?, x'ffd8ffe0')", (MEMBER,))
+        wanted = "INSERT INTO photo_wanted (member_id, sha256, size) VALUES (?, ?, 4)"
+        raw.execute(wanted, (MEMBER, "ab" * 32))
+        raw.execute(
+            "INSERT INTO outbox_item (id, kind, subject, body, created_at_us) VALUES (?, 'member', ?, ?, 1)",
+            (SALE, MEMBER, json.dumps(body)),
+        )
+    db = Database.open(tmp_path / "old")
+    with db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM member_photo")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM photo_wanted")).scalar_one() == 0
+        kept = json.loads(conn.execute(text("SELECT body FROM outbox_item")).scalar_one())
+        answer = conn.execute(text("SELECT outcome, reason FROM outbox_ack")).one()
+    db.close()
+    assert kept["member"] == {"id": MEMBER, "name": "—", "phone": "erased", "birth_date": None,
+                              "national_id_last4": None, "consent_marketing": False}  # fmt: skip
+    assert tuple(answer) == ("superseded", "member_erased")

@@ -2,14 +2,18 @@
 """Applying pulled pages: idempotent, own entries become acknowledgements, other devices' chains are
 followed (and their breaks recorded, not crashed on), and the cursor moves only with its page."""
 
+import hashlib
+
 import pytest
 from sqlalchemy import text
 
+from app.domain.errors import ClubError
 from app.domain.ledger import GENESIS_HASH, EntryDraft, EntryKind, seal_all
 from app.services.checkout import SaleRequest, record_sale
-from app.services.enroll import EnrollRequest, enroll_member
+from app.services.enroll import EnrollRequest, change_photo, enroll_member
 from app.services.ledger_check import verify_ledger
-from app.store import cards, club, grants, ledger, outbox, replica, sync_state
+from app.services.photos import demo_photo
+from app.store import cards, club, grants, ledger, members, outbox, replica, sync_state
 from sync.protocol import (
     BranchChange,
     CardChange,
@@ -310,3 +314,41 @@ def test_restrictions_photos_and_the_end_of_the_list(enrolled, server):
         assert not grants.is_restricted(conn, MEMBER)
         assert club.setting(conn, "revocations_as_of_us") == str(T0 + 5)
         assert sync_state.state(conn).server_time_us == T0
+
+
+def test_an_erased_member_is_erased_here_whatever_the_outbox_holds(enrolled, server):
+    """The club erased a member this terminal enrolled and still holds an unsent edit of: the erased record
+    is written all the same, the photo goes, the outbox's copies lose the person and are closed."""
+    apply(enrolled, server.page(*server.club()))
+    photo = demo_photo(4, 120)
+    local = enroll_member(
+        enrolled,
+        EnrollRequest(name="Parisa Rahimi", phone="09125550000", photo_jpeg=photo, national_id="0499370899"),
+    ).member
+    erased = server.member(member_id=local.id).erased()
+    report = apply(enrolled, server.page(MemberChange(seq=server.next(), member=erased)))
+    assert report.erased == 1
+    with enrolled.db.read() as conn:
+        row = conn.execute(text("SELECT * FROM member WHERE id = :i"), {"i": local.id}).one()
+        assert (row.name, row.phone, row.birth_date, row.national_id_last4) == ("—", "erased", None, None)
+        assert members.get(conn, local.id).erased and members.photo(conn, local.id) is None
+        assert not [
+            i for i in outbox.pending(conn, (*outbox.PUSHED_KINDS, outbox.PHOTO)) if i.subject == local.id
+        ]
+        bodies = [i.body for i in outbox.about(conn, local.id, (outbox.MEMBER, outbox.PHOTO))]
+        assert bodies and not [b for b in bodies if "Parisa" in b or "5550000" in b or "0899" in b]
+        closed = {
+            outbox.answer(conn, i.id) for i in outbox.about(conn, local.id, (outbox.MEMBER, outbox.PHOTO))
+        }
+        assert closed == {(outbox.SUPERSEDED, "member_erased")}
+        assert sync_state.get_int(conn, sync_state.FORGET_DELETED) == 1
+    # a photo change from an older page finds no member to give it to
+    sha = hashlib.sha256(photo).hexdigest()
+    apply(
+        enrolled, server.page(PhotoChange(seq=server.next(), member_id=local.id, sha256=sha, size=len(photo)))
+    )
+    with enrolled.db.read() as conn:
+        assert sync_state.wanted_photos(conn, 10, 3) == []
+    with pytest.raises(ClubError, match="member_erased"):
+        change_photo(enrolled, local.id, photo)
+    assert enrolled.db.forget_deleted()  # nobody reading: the log is emptied

@@ -10,12 +10,13 @@ from sync.server.backoffice.pages import (
     events,
     home,
     members,
+    privacy,
     programme,
     review,
     users,
-)  # fmt: skip
+)
 
 ROUTERS = [
-    auth.router, home.router, members.router, programme.router, events.router, review.router,
-    branches.router, audit.router, users.router,
+    auth.router, home.router, members.router, privacy.router, programme.router,
+    events.router, review.router, branches.router, audit.router, users.router,
 ]  # fmt: skip

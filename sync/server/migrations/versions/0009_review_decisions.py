@@ -7,14 +7,14 @@
 - `alert.note`: why a person resolved an alert; `alert.subject` indexed, for the alert raised with an entry.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
