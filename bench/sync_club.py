@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.domain.search_text import reversed_digits, search_key
 from app.services.device_enrollment import enroll_device
 from app.services.terminal import Terminal
 from sync.client import HttpEnrollment, SyncClient
@@ -177,8 +178,9 @@ def _member_chunk(ids: list[str], first: int, at_us: int) -> str:
     lines = []
     for offset, mid in enumerate(ids):
         name, phone, joined = _wire_member(first + offset)
+        keys = f"{search_key(name)}\t{reversed_digits(phone)}"  # as members.put_member makes them
         lines.append(
-            f"{mid}\t{name}\t{phone}\t{TIER_CODE}\t{BRANCH_ID}\t{joined}\t\\N\t\\N\t\\N\tf\t{at_us}\n"
+            f"{mid}\t{name}\t{phone}\t{TIER_CODE}\t{BRANCH_ID}\t{joined}\t\\N\t\\N\t\\N\tf\t{at_us}\t{keys}\n"
         )
     return "".join(lines)
 
@@ -202,7 +204,7 @@ def _change_chunk(ids: list[str], first: int, at_us: int, first_seq: int) -> str
 
 _MEMBER_COPY = (
     "COPY member (id, name, phone, tier_code, branch_id, joined_at_us, birth_date, national_id_last4,"
-    " referrer_id, consent_marketing, updated_at_us) FROM STDIN"
+    " referrer_id, consent_marketing, updated_at_us, name_key, phone_rev) FROM STDIN"
 )
 _BALANCE_COPY = (
     "COPY member_balance (member_id, points, wallet_rials, spend_rials, purchase_count, last_activity_us,"

@@ -14,12 +14,15 @@ those one string:
   costs nothing; the standalone hamza ء goes for the same reason (علاء finds علا);
 - Arabic letter forms become the Persian ones: ي ى ئ → ی, ك ڪ → ک, ة ە ۀ ھ ہ → ه;
 - Persian and Arabic-Indic digits become ASCII digits;
-- format characters (ZWNJ, ZWJ, direction marks, BOM) and tatweel go;
+- format characters (ZWNJ, ZWJ, direction marks, BOM), control characters and tatweel go;
 - case goes (casefold), and runs of white space become one space, none at either end.
 
 `search_key` is what a name is stored as: the fold without any space, so that a name whose parts were
 written apart, joined by a ZWNJ or run together (عبدالله, عبد الله, عبد‌الله) has one key; a query is
 matched word by word (`query_words`), each word anywhere in the key.
+
+Stored keys are made by this module: a change to the folding changes what every stored key should be, and
+ships with a migration that makes them again (as revision 0007 of the server's schema first made them).
 """
 
 from __future__ import annotations
@@ -57,13 +60,19 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 def fold(text: str) -> str:
     """The search form of `text` (see the module's docstring); `fold(fold(t)) == fold(t)`."""
-    if text.isascii():  # most phones, card numbers and Latin names: nothing but case and spaces to fold
+    if text.isascii() and text.isprintable():  # most phones, card numbers and Latin names: case, spaces
         return " ".join(text.lower().split())
     # NFKD then NFC at the end is NFKC with the marks taken out in between; casefold can make new marks
     # (İ → i + dot above), so it comes before the marks are dropped
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+    kept = "".join(ch for ch in decomposed if not _dropped(ch))
     return unicodedata.normalize("NFC", " ".join(kept.translate(_TABLE).split()))
+
+
+def _dropped(ch: str) -> bool:
+    """Marks, format characters (ZWNJ, direction marks) and control characters other than white space."""
+    category = unicodedata.category(ch)
+    return category in ("Mn", "Me", "Cf") or (category == "Cc" and not ch.isspace())
 
 
 def search_key(text: str) -> str:
@@ -74,6 +83,12 @@ def search_key(text: str) -> str:
 def query_words(text: str) -> list[str]:
     """The words of a query, folded: each must be found somewhere in a name's `search_key`."""
     return fold(text).split()
+
+
+def reversed_digits(phone: str) -> str:
+    """A phone's digits backwards ("+989123456789" → "987654321989"): stored so that the last digits
+    typed are a prefix, which an ordinary index finds."""
+    return "".join(ch for ch in fold(phone) if ch in _ASCII_DIGITS)[::-1]
 
 
 def digits_only(text: str) -> str | None:

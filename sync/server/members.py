@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, or_, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from app.domain.ledger import EntryKind, LedgerEntry
+from app.domain.search_text import reversed_digits, search_key
 from sync.protocol import WireCard, WireMember, WireRevocation
 from sync.server.db import dialect_insert, one_of
 from sync.server.models import BALANCE, BRANCH, CARD, MEMBER, MEMBER_PHOTO, REVOCATION, TIER
@@ -59,7 +60,9 @@ def put_member(
     ).scalar_one_or_none()
     if held is not None and held != member.tier_code:
         member = member.model_copy(update={"tier_code": held})
-    values = member.model_dump() | {"updated_at_us": pub.at_us}
+    # the search keys (sync.server.club.members.search) are made here, with every write of name and phone
+    keys = {"name_key": search_key(member.name), "phone_rev": reversed_digits(member.phone)}
+    values = member.model_dump() | keys | {"updated_at_us": pub.at_us}
     # the terminal that enrolled the member (sync.server.vetting.items): set once, with the new row
     statement = dialect_insert(conn, MEMBER).values(**values, enrolled_by=enrolled_by)
     conn.execute(
@@ -105,26 +108,6 @@ def apply_tier_changes(conn: Connection, pub: Publisher, entries: Iterable[Ledge
             pub.change(
                 "member", {"kind": "member", "member": moved.model_dump(mode="json")}, member_id=member_id
             )
-
-
-def search(conn: Connection, query: str, limit: int, offset: int, phone: str | None = None) -> list[Row[Any]]:
-    """Members by name, phone or card number (a substring) or by `phone` (E.164), newest first, with their
-    balances."""
-    statement = select(MEMBER, BALANCE.c.points, BALANCE.c.wallet_rials, BALANCE.c.restricted).join(
-        BALANCE, BALANCE.c.member_id == MEMBER.c.id, isouter=True
-    )
-    if query:
-        by_card = select(CARD.c.member_id).where(CARD.c.number.contains(query, autoescape=True))
-        statement = statement.where(
-            or_(
-                func.lower(MEMBER.c.name).contains(query.lower(), autoescape=True),
-                MEMBER.c.phone.contains(query, autoescape=True),
-                MEMBER.c.id.in_(by_card),
-                MEMBER.c.phone == (phone or query),
-            )
-        )
-    statement = statement.order_by(MEMBER.c.joined_at_us.desc(), MEMBER.c.id).limit(limit).offset(offset)
-    return list(conn.execute(statement))
 
 
 # ---- cards and revocations ------------------------------------------------------------------------

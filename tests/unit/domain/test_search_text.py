@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.search_text import digits_only, fold, query_words, search_key
+from app.domain.search_text import digits_only, fold, query_words, reversed_digits, search_key
 
 ZWNJ, ZWJ, TATWEEL, RLM = "\u200c", "\u200d", "\u0640", "\u200f"
 
@@ -40,6 +40,8 @@ ZWNJ, ZWJ, TATWEEL, RLM = "\u200c", "\u200d", "\u0640", "\u200f"
         ("۰۹۱۲ ۳۴۵ ۶۷۸۹", "0912 345 6789"),  # Persian digits
         ("٠٩١٢٣٤٥٦٧٨٩", "09123456789"),  # Arabic-Indic digits
         ("０９１２", "0912"),  # full-width digits (NFKC)
+        ("sa\x00ra\x1b", "sara"),  # control characters
+        ("sara\nahmadi", "sara ahmadi"),  # … but not white space
     ],
 )
 def test_each_spelling_folds_to_one_form(typed, stored):
@@ -106,3 +108,9 @@ def test_digits_in_any_script_fold_to_ascii(digits):
     arabic = digits.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     assert fold(persian) == fold(arabic) == digits
     assert digits_only(persian) == digits_only(arabic) == digits
+
+
+def test_a_phone_is_kept_backwards_for_its_last_digits():
+    assert reversed_digits("+989123456789") == "987654321989"
+    assert reversed_digits("+98 ۹۱۲ ۳۴۵ ۶۷۸۹") == "987654321989"
+    assert reversed_digits("+989123456789").startswith(reversed_digits("6789"))
