@@ -149,12 +149,15 @@ class MemberRow(Base):
 
     __tablename__ = "member"
     __table_args__ = (
-        # any part of a name, on PostgreSQL: trigrams of the folded name (pg_trgm); SQLite scans the keys
+        # any part of a name, on PostgreSQL: trigrams of the folded name (pg_trgm); SQLite scans the keys.
+        # fastupdate off: a write of a member updates the index itself, rather than leaving it in a pending
+        # list that every search reads until a vacuum folds it in
         Index(
             "ix_member_name_key_trgm",
             "name_key",
             postgresql_using="gin",
             postgresql_ops={"name_key": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
         ).ddl_if(dialect="postgresql"),
         # the search's order (newest first) and its keyset pages
         Index("ix_member_joined_at_us_id", "joined_at_us", "id"),
