@@ -6,7 +6,8 @@ The last line printed is the JSON object; the same object is written to `.bench/
 
 The sync figures (bench.sync) start their own club server processes on fresh databases of the machine's
 PostgreSQL and drop them afterwards; without PostgreSQL they fail with the reason (`--no-sync` skips
-them, `--only sync` runs nothing else).
+them, `--only sync` runs nothing else). So does the back office's member search among a million members
+(bench.member_search: `--no-search`, `--only search`).
 """
 
 from __future__ import annotations
@@ -51,11 +52,19 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="skip the sync figures (push, new-terminal pull, the window while syncing; need PostgreSQL)",
     )
     parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="skip the back office's member search among a million members (needs PostgreSQL)",
+    )
+    parser.add_argument(
         "--only",
-        choices=("sale", "sync"),
+        choices=("sale", "sync", "search"),
         default=None,
-        help="run only these figures (sale: durable sale, bare insert and floor; sync: the sync figures);"
-        " no JSON file is written",
+        help="run only these figures (sale: durable sale, bare insert and floor; sync: the sync figures;"
+        " search: the member search); no JSON file is written",
+    )
+    parser.add_argument(
+        "--search-members", type=int, default=1_000_000, help="members the member search runs among"
     )
     parser.add_argument("--push-entries", type=int, default=None, help="entries pushed (sync)")
     parser.add_argument("--pull-members", type=int, default=None, help="members a new terminal pulls (sync)")
@@ -85,6 +94,53 @@ def _sync_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] 
     results["sync_s"] = round(time.perf_counter() - started, 1)
     _say(f"sync figures      {results['sync_s']} s")
     return results
+
+
+def _search_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] | None:
+    """Back-office member search among a million members on PostgreSQL; None (said why) when it cannot
+    be measured here."""
+    from bench.member_search import AIM_P99_MS, KINDS, run_member_search, summary
+    from bench.sync_club import ServerLab, SyncBenchError
+
+    members = 5_000 if args.quick else args.search_members
+    try:
+        with ServerLab(work_dir / "search") as lab:
+            f = run_member_search(lab, members, 10 if args.quick else 200, _say)
+    except SyncBenchError as error:
+        _say(f"bench: the member search figures failed: {error}")
+        return None
+    result: dict[str, object] = {
+        "search_members": f.members,
+        "search_seed_s": round(f.seed_s, 1),
+        "search_index_s": round(f.index_s, 1),
+    }
+    every, every_bare = [], []
+    for kind, (label, _make) in KINDS.items():
+        s, b = summary(f.samples_ms[kind]), summary(f.bare_ms[kind])
+        every += f.samples_ms[kind]
+        every_bare += f.bare_ms[kind]
+        _say(f"  {label:<29} p50 {s['p50']:7.2f} ms   p99 {s['p99']:7.2f} ms   bare SQL p50"
+             f" {b['p50']:7.2f} ms   ({len(f.samples_ms[kind])} queries,"
+             f" {f.matched[kind]:.0f} rows a page)")  # fmt: skip
+        result |= {f"search_{kind}_p50_ms": s["p50"], f"search_{kind}_p99_ms": s["p99"]}
+        result |= {f"search_{kind}_bare_p50_ms": b["p50"]}
+    total, bare = summary(every), summary(every_bare)
+    ratio = bare["p50"] / total["p50"]
+    verdict = "meets" if total["p99"] < AIM_P99_MS else "over"
+    _say(f"member search     p50 {total['p50']:7.2f} ms   p99 {total['p99']:7.2f} ms   ({len(every):,}"
+         f" searches of every kind; {verdict} the aim of p99 < {AIM_P99_MS:.0f} ms); bare SQL / use case at"
+         f" p50 {ratio:.2f}")  # fmt: skip
+    before = {k: summary(v) for k, v in f.before_ms.items()}
+    _say(f"  the search it replaced (lower(name) LIKE, OFFSET): a part of a surname p50"
+         f" {before['fragment']['p50']:.0f} ms, page 20 p50 {before['page_20']['p50']:.0f} ms")  # fmt: skip
+    return result | {
+        "search_p50_ms": total["p50"],
+        "search_p99_ms": total["p99"],
+        "search_bare_p50_ms": bare["p50"],
+        "search_ratio": round(ratio, 3),
+        "search_before_fragment_p50_ms": before["fragment"]["p50"],
+        "search_before_page_20_p50_ms": before["page_20"]["p50"],
+    }
 
 
 def _say(line: str) -> None:
@@ -215,11 +271,11 @@ def main(argv: list[str] | None = None) -> int:
          + (", --quick (not a measurement)" if args.quick else ""))  # fmt: skip
     results: dict[str, object] = {"quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="bashgah-bench-", dir=args.tmp) as tmp:
-        if args.only == "sync":
-            sync = _sync_report(Path(tmp), args)
-            if sync is None:
+        if args.only in ("sync", "search"):
+            only = (_sync_report if args.only == "sync" else _search_report)(Path(tmp), args)
+            if only is None:
                 return 2
-            _say(json.dumps(results | sync))
+            _say(json.dumps(results | only))
             return 0
         results |= _sales_report(run_sales(Path(tmp), args.sales))
         if args.only == "sale":
@@ -238,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
             results |= _tap_report(Path(tmp), 5 if args.quick else 60)
         results |= _ui_report(Path(tmp), args.quick)
         results |= _door_report(Path(tmp), args.quick, not args.no_tap)
+        if not args.no_search:
+            searched = _search_report(Path(tmp), args)
+            if searched is None:
+                return 2
+            results |= searched
         if not args.no_sync:
             sync = _sync_report(Path(tmp), args)
             if sync is None:

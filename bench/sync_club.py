@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.domain.search_text import reversed_digits, search_key
 from app.services.device_enrollment import enroll_device
 from app.services.terminal import Terminal
 from sync.client import HttpEnrollment, SyncClient
@@ -177,8 +178,9 @@ def _member_chunk(ids: list[str], first: int, at_us: int) -> str:
     lines = []
     for offset, mid in enumerate(ids):
         name, phone, joined = _wire_member(first + offset)
+        keys = f"{search_key(name)}\t{reversed_digits(phone)}"  # as members.put_member makes them
         lines.append(
-            f"{mid}\t{name}\t{phone}\t{TIER_CODE}\t{BRANCH_ID}\t{joined}\t\\N\t\\N\t\\N\tf\t{at_us}\n"
+            f"{mid}\t{name}\t{phone}\t{TIER_CODE}\t{BRANCH_ID}\t{joined}\t\\N\t\\N\t\\N\tf\t{at_us}\t{keys}\n"
         )
     return "".join(lines)
 
@@ -202,7 +204,7 @@ def _change_chunk(ids: list[str], first: int, at_us: int, first_seq: int) -> str
 
 _MEMBER_COPY = (
     "COPY member (id, name, phone, tier_code, branch_id, joined_at_us, birth_date, national_id_last4,"
-    " referrer_id, consent_marketing, updated_at_us) FROM STDIN"
+    " referrer_id, consent_marketing, updated_at_us, name_key, phone_rev) FROM STDIN"
 )
 _BALANCE_COPY = (
     "COPY member_balance (member_id, points, wallet_rials, spend_rials, purchase_count, last_activity_us,"
@@ -211,7 +213,7 @@ _BALANCE_COPY = (
 _CHANGE_COPY = 'COPY "change" (seq, kind, member_id, body, at_us) FROM STDIN'
 
 
-def _copy(connect: Callable[[], Any], statement: str, chunks: Iterator[str]) -> None:
+def copy_rows(connect: Callable[[], Any], statement: str, chunks: Iterator[str]) -> None:
     with connect() as conn, conn.transaction():
         # the rows are known to be valid: no per-row foreign-key triggers (the role is a superuser)
         conn.execute("SET LOCAL session_replication_role = replica")
@@ -229,7 +231,7 @@ def seed_members(connect: Callable[[], Any], count: int, *, first_serial: int = 
     at_us = time.time_ns() // 1000
     with connect() as conn:
         first_seq = conn.execute("SELECT value FROM sync_counter WHERE id = 1").fetchone()[0] + 1
-        indexes = _plain_indexes(conn, ("member", "member_balance", "change")) if count >= 50_000 else []
+        indexes = plain_indexes(conn, ("member", "member_balance", "change")) if count >= 50_000 else []
         for name, _definition in indexes:
             conn.execute(f'DROP INDEX "{name}"')
 
@@ -244,7 +246,7 @@ def seed_members(connect: Callable[[], Any], count: int, *, first_serial: int = 
         (_CHANGE_COPY, chunks(_change_chunk, first_seq)),
     ]
     with ThreadPoolExecutor(len(loads)) as pool:
-        for done in [pool.submit(_copy, connect, statement, parts) for statement, parts in loads]:
+        for done in [pool.submit(copy_rows, connect, statement, parts) for statement, parts in loads]:
             done.result()
     with ThreadPoolExecutor(2) as pool:
         for done in [pool.submit(_run, connect, d) for _name, d in indexes]:
@@ -261,7 +263,7 @@ def _run(connect: Callable[[], Any], statement: str) -> None:
         conn.execute(statement)
 
 
-def _plain_indexes(conn: Any, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+def plain_indexes(conn: Any, tables: tuple[str, ...]) -> list[tuple[str, str]]:
     """(name, CREATE INDEX …) of the tables' indexes that back no constraint."""
     rows = conn.execute(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"

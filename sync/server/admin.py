@@ -13,6 +13,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
 from argon2 import PasswordHasher
@@ -24,7 +25,7 @@ from app.domain.errors import ClubError
 from app.domain.ids import uuid7
 from app.domain.member import clean_name, national_id_last4
 from app.domain.money import MAX_POINTS, MAX_RIALS
-from app.domain.phone import looks_like_phone, normalize_phone
+from app.domain.phone import normalize_phone
 from app.domain.programme import RuleSet, invalid
 from sync.protocol import (
     SETTINGS,
@@ -69,10 +70,12 @@ from sync.server.auth import Admin, admin_with
 from sync.server.club import audit as audit_use
 from sync.server.club import branch_admin as branch_use
 from sync.server.club import member_file
+from sync.server.club import members as club_members
 from sync.server.club import programme as club_programme
 from sync.server.club import review as review_queue
 from sync.server.club.access import token_actor
 from sync.server.club.act import Call
+from sync.server.club.members import MAX_LIMIT
 from sync.server.errors import ApiError
 from sync.server.models import BALANCE, CLUB_KEY, DEVICE, MEMBER_PHOTO, TIER
 from sync.server.sequence import Publisher
@@ -133,33 +136,26 @@ def vars_of(record: audit_use.AuditRecord) -> dict[str, Any]:
 # ---- members -------------------------------------------------------------------------------------
 
 
-def _summary(row: Any) -> MemberSummary:
-    member = members.wire_member(row)
-    return MemberSummary(
-        **member.model_dump(),
-        points=row.points or 0,
-        wallet_rials=row.wallet_rials or 0,
-        restricted=bool(row.restricted),
-    )
-
-
 @router.get("/members", response_model=MemberList)
 def list_members(
     request: Request,
     admin: Viewer,
+    *,
     q: Annotated[str, Query(max_length=120)] = "",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    after: Annotated[str | None, Query(max_length=100)] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> MemberList:
-    """Search by name, phone or card number (any part of it); newest first."""
-    query = to_latin_digits(q).strip()
-    phone = normalize_phone(query) if looks_like_phone(query) else None  # 0912… finds +98912…
-
-    def work(conn: Connection, _pub: Publisher) -> list[Any]:
-        return members.search(conn, query, limit, offset, phone)
-
-    rows = _act(request, admin, "list_members", query or None, work)
-    return MemberList(members=[_summary(r) for r in rows], limit=limit, offset=offset)
+    """Search by name, phone or card number (sync.server.club.members says what matches: Persian and
+    Arabic spellings alike, any part of a name, a phone in any digits or its last digits, a card number or
+    its first 12 digits); newest first. The next page: `after` = this page's `next_after` (None on the
+    last). `offset` is kept for old callers and must be 0: an offset makes the database read every member
+    before the page, which a club of a million cannot afford."""
+    if offset:
+        raise ApiError(422, "offset_unsupported", "page with `after`: the previous page's `next_after`")
+    page = club_members.search(call_of(request, admin), q, after, limit, audited=True)
+    found = [MemberSummary.model_validate(asdict(row)) for row in page.rows]
+    return MemberList(members=found, limit=limit, offset=0, next_after=page.next_after)
 
 
 def _detail(conn: Connection, member_id: str) -> MemberDetail:

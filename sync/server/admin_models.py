@@ -61,7 +61,8 @@ class MemberSummary(WireMember):
 class MemberList(BaseModel):
     members: list[MemberSummary]
     limit: int
-    offset: int
+    offset: int = 0  # always 0: pages follow `next_after` (sync.server.club.members)
+    next_after: str | None = None  # the next page's `after`; None on the last page
 
 
 class CardView(BaseModel):

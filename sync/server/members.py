@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from app.domain.ledger import EntryKind, LedgerEntry
+from app.domain.search_text import reversed_digits, search_key
 from sync.protocol import WireCard, WireMember, WireRevocation
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
@@ -63,7 +64,9 @@ def put_member(
         raise ApiError(409, "member_erased", "this member's personal data was erased; they cannot be edited")
     if stored is not None and stored.tier_entry_id is not None and stored.tier_code != member.tier_code:
         member = member.model_copy(update={"tier_code": stored.tier_code})
-    values = member.model_dump() | {"updated_at_us": pub.at_us}
+    # the search keys (sync.server.club.members.search) are made here, with every write of name and phone
+    keys = {"name_key": search_key(member.name), "phone_rev": reversed_digits(member.phone)}
+    values = member.model_dump() | keys | {"updated_at_us": pub.at_us}
     if stored is None or bool(stored.consent_marketing) != member.consent_marketing:
         values["consent_marketing_at_us"] = pub.at_us  # the consent's date: when it was given or withdrawn
     # the terminal that enrolled the member (sync.server.vetting.items): set once, with the new row
@@ -111,27 +114,6 @@ def apply_tier_changes(conn: Connection, pub: Publisher, entries: Iterable[Ledge
             pub.change(
                 "member", {"kind": "member", "member": moved.model_dump(mode="json")}, member_id=member_id
             )
-
-
-def search(conn: Connection, query: str, limit: int, offset: int, phone: str | None = None) -> list[Row[Any]]:
-    """Members by name, phone or card number (a substring) or by `phone` (E.164), newest first, with their
-    balances."""
-    statement = select(MEMBER, BALANCE.c.points, BALANCE.c.wallet_rials, BALANCE.c.restricted).join(
-        BALANCE, BALANCE.c.member_id == MEMBER.c.id, isouter=True
-    )
-    if query:
-        by_card = select(CARD.c.member_id).where(CARD.c.number.contains(query, autoescape=True))
-        by_person = and_(  # an erased member's placeholders name nobody: they are found by card or id only
-            MEMBER.c.erased_at_us.is_(None),
-            or_(
-                func.lower(MEMBER.c.name).contains(query.lower(), autoescape=True),
-                MEMBER.c.phone.contains(query, autoescape=True),
-                MEMBER.c.phone == (phone or query),
-            ),
-        )
-        statement = statement.where(or_(by_person, MEMBER.c.id.in_(by_card)))
-    statement = statement.order_by(MEMBER.c.joined_at_us.desc(), MEMBER.c.id).limit(limit).offset(offset)
-    return list(conn.execute(statement))
 
 
 # ---- cards and revocations ------------------------------------------------------------------------

@@ -36,6 +36,10 @@ NAMING = {
 SERIAL = BigInteger().with_variant(Integer(), "sqlite")
 ID = String(36)
 HASH = String(64)
+# indexes only PostgreSQL has (`ddl_if`), which Alembic's comparison of a SQLite database does not know of
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_member_name_key_trgm"})
+# digit strings searched by prefix with ranges (>=, <): byte order on both backends, whatever the locale
+DIGITS = String(20).with_variant(String(20, collation="C"), "postgresql")
 # the entry kinds an event's attendance is folded from (app.domain.event): check-ins and reversals
 EVENT_ENTRY_KINDS_SQL = "kind IN ('check_in', 'guest_check_in', 'reversal')"
 PROGRAMME_TABLES_SQL = "kind IN ('tier', 'branch')"
@@ -137,9 +141,27 @@ class ClubKeyRow(Base):
 
 
 class MemberRow(Base):
-    """Phones are not unique here: two offline terminals may enrol one person twice (alerted, kept)."""
+    """Phones are not unique here: two offline terminals may enrol one person twice (alerted, kept).
+
+    The back office's search (sync.server.club.members) reads `name_key`, `phone_rev` and the join order;
+    `members.put_member`, the one writer of a member's name and phone, keeps the two keys right.
+    """
 
     __tablename__ = "member"
+    __table_args__ = (
+        # any part of a name, on PostgreSQL: trigrams of the folded name (pg_trgm); SQLite scans the keys.
+        # fastupdate off: a write of a member updates the index itself, rather than leaving it in a pending
+        # list that every search reads until a vacuum folds it in
+        Index(
+            "ix_member_name_key_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
+        ).ddl_if(dialect="postgresql"),
+        # the search's order (newest first) and its keyset pages
+        Index("ix_member_joined_at_us_id", "joined_at_us", "id"),
+    )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), index=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)
@@ -164,6 +186,11 @@ class MemberRow(Base):
     # when the club erased the member's personal data (sync.server.club.privacy): the row keeps only
     # placeholders, and no edit or push brings the data back
     erased_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # the name as a search matches it (app.domain.search_text.search_key): unbounded, since compatibility
+    # forms can unfold to many letters
+    name_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # the phone's digits backwards, so the last digits of a phone are an indexed prefix; compared as bytes
+    phone_rev: Mapped[str] = mapped_column(DIGITS, default="", server_default="", index=True)
 
 
 class MemberBalanceRow(Base):

@@ -38,6 +38,11 @@ KEYS = {
     "card_to_member_view_p95_ms",
     "door_admit_p95_ms",
     "door_already_inside_p95_ms",
+    "search_p50_ms",
+    "search_p99_ms",
+    "search_arabic_name_p99_ms",
+    "search_phone_persian_p99_ms",
+    "search_next_page_p99_ms",
 }
 
 

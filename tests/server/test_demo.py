@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from app.domain.ledger import find_chain_break
+from app.domain.search_text import reversed_digits, search_key
 from app.services.demo import seed_demo
 from app.store import schema
 from app.store.database import Database as TerminalDatabase
@@ -63,6 +64,10 @@ def test_the_server_demo_is_the_terminal_demo(db, seeded, terminal_demo):
         devices = conn.execute(select(DEVICE).order_by(DEVICE.c.number)).all()
         assert conn.execute(select(func.count()).select_from(MEMBER)).scalar_one() == MEMBERS
         staff = {r.name: r.pin_hash for r in conn.execute(select(STAFF))}
+        m = MEMBER.c
+        keyed = conn.execute(select(m.name, m.phone, m.name_key, m.phone_rev)).all()
+    # the seed writes members as every writer does: with their search keys
+    assert all((k.name_key, k.phone_rev) == (search_key(k.name), reversed_digits(k.phone)) for k in keyed)
     # the server opens a balance row with the member; the terminal with the member's first entry
     assert {k: v for k, v in balances.items() if v != (0, 0, 0, 0)} == terminal_demo["balances"]
     assert [e.id for e in entries] == terminal_demo["entries"]

@@ -21,7 +21,7 @@ from app.domain.ledger import EntryKind
 from sync.protocol import EventItem, InvitationItem, WireEvent, WireInvitation, b64decode
 from sync.server import balances, demo
 from sync.server.club.access import CONSOLE
-from sync.server.models import ALERT, SERVER_KEY, Base
+from sync.server.models import ALERT, POSTGRESQL_ONLY_INDEXES, SERVER_KEY, Base
 from tests.server.club import (
     T0,
     add_staff,
@@ -84,7 +84,13 @@ def check_in(terminal, member_id: str, event_id: str, kind: EntryKind = EntryKin
 
 def test_the_models_match_the_migrations(db, tmp_path: Path):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"render_as_batch": db.dialect == "sqlite"})
+        sqlite = db.dialect == "sqlite"
+
+        def on_this_backend(item: object, name: str | None, kind: str, *_: object) -> bool:
+            return not (sqlite and kind == "index" and name in POSTGRESQL_ONLY_INDEXES)
+
+        opts = {"render_as_batch": sqlite, "include_object": on_this_backend}
+        context = MigrationContext.configure(conn, opts=opts)
         assert compare_metadata(context, Base.metadata) == []
         if db.dialect == "postgresql":  # compare_metadata does not look at a partial index's WHERE
             definition = conn.execute(

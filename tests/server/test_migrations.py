@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Upgrading a club server's database keeps what it held: the entries set aside before revision 0005 are
-published then (in each device's order), so the terminals that pulled the holes they left can fill them."""
+published then (in each device's order), so the terminals that pulled the holes they left can fill them;
+the members there before revision 0007 get their search keys."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
 from app.domain.ledger import GENESIS_HASH, EntryDraft, EntryKind, seal
+from app.domain.search_text import reversed_digits, search_key
 from sync.protocol import WireEntry
 from sync.server import migrate
+from sync.server.club.access import Actor
+from sync.server.club.act import Call
+from sync.server.club.members import search
 from sync.server.db import Database
 from tests.server.club import BRANCH_1, T0, new_id
 
@@ -83,3 +89,51 @@ def test_entries_set_aside_before_0005_are_published_by_the_upgrade(empty_db: Da
         (9, entries[1].id, "unknown_member"),
     ]
     assert counter >= 9  # the numbers the changes took are the counter's (defaults published after them)
+
+
+def test_0007_makes_the_search_keys_of_the_members_already_there(empty_db: Database):
+    command.upgrade(migrate.alembic_config(empty_db), "0005")
+    batch = ScriptDirectory.from_config(migrate.alembic_config()).get_revision("0007").module.BATCH
+    names = ["علي كريمي", f"عبد{chr(0x200C)}الله", "Sara AHMADI"]
+    rows = [
+        {
+            "id": f"00000000-0000-7000-8000-{n:012x}",
+            "name": names[n % 3],
+            "phone": f"+98912{n:07d}",
+            "at": T0 + n,
+        }
+        for n in range(batch + 2)  # more than a batch
+    ]
+    with empty_db.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO tier (code, name_fa, name_en, rank, threshold_points, multiplier_percent)"
+                 " VALUES ('bronze', 'برنزی', 'Bronze', 0, 0, 100)")
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO branch (id, code, name_fa, name_en, earn_points_per_unit, earn_rials_per_unit, "
+                 "earn_min_sale_rials, earn_rounding, redeem_rials_per_point, redeem_max_share_percent) "
+                 "VALUES (:id, 'THR', 'تهران', 'Tehran', 1, 100000, 0, 'floor', 1000, 50)"),
+            {"id": BRANCH_1},
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO member (id, name, phone, tier_code, branch_id, joined_at_us, consent_marketing,"
+                 " updated_at_us) VALUES (:id, :name, :phone, 'bronze', :branch, :at, false, :at)"),
+            [r | {"branch": BRANCH_1} for r in rows],
+        )  # fmt: skip
+    migrate.upgrade(empty_db, T0)
+    with empty_db.engine.connect() as conn:
+        keys = dict(conn.execute(text("SELECT id, name_key || ' ' || phone_rev FROM member")).all())
+    assert keys == {r["id"]: f"{search_key(r['name'])} {reversed_digits(r['phone'])}" for r in rows}
+    auditor = Call(empty_db, T0, Actor(id="a", name="a", role="auditor"))
+    assert len(search(auditor, "كريمى", None, 500).rows) == 500  # ى and ك typed, ی and ک folded
+    assert [m.id for m in search(auditor, f"+98912{batch + 1:07d}", None).rows] == [rows[-1]["id"]]
+
+
+def test_0007_downgrades(empty_db: Database):
+    migrate.upgrade(empty_db, T0)
+    command.downgrade(migrate.alembic_config(empty_db), "0005")
+    with empty_db.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("member")}
+        indexes = {i["name"] for i in inspect(conn).get_indexes("member")}
+    assert not {"name_key", "phone_rev"} & columns
+    assert not {"ix_member_phone_rev", "ix_member_joined_at_us_id", "ix_member_name_key_trgm"} & indexes

@@ -305,6 +305,8 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
                 consent_marketing_at_us=a.now_us,
                 erased_at_us=a.now_us,
                 updated_at_us=a.now_us,
+                name_key="",  # the search's keys are the name and phone too (sync.server.club.members)
+                phone_rev="",
             )
         )
         body = {"kind": "member", "member": erased.model_dump(mode="json")}

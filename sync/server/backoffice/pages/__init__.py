@@ -9,6 +9,7 @@ from sync.server.backoffice.pages import (
     branches,
     events,
     home,
+    member_search,
     members,
     privacy,
     programme,
@@ -17,6 +18,6 @@ from sync.server.backoffice.pages import (
 )
 
 ROUTERS = [
-    auth.router, home.router, members.router, privacy.router, programme.router,
+    auth.router, home.router, member_search.router, members.router, privacy.router, programme.router,
     events.router, review.router, branches.router, audit.router, users.router,
 ]  # fmt: skip
