@@ -27,7 +27,7 @@ def _rows(
 ) -> tuple[list[tuple[int, int, Any]], bool]:
     """Up to `limit` (seq, is_entry, row) with seq > since, merged in seq order; and whether more wait.
     `set_aside`: the terminal reads `entry_set_aside` changes (older terminals cannot: they skip them)."""
-    query = select(CHANGE.c.seq, CHANGE.c.body).where(CHANGE.c.seq > since)
+    query = select(CHANGE.c.seq, CHANGE.c.kind, CHANGE.c.body).where(CHANGE.c.seq > since)
     if not set_aside:
         query = query.where(CHANGE.c.kind != "entry_set_aside")
     changes = conn.execute(query.order_by(CHANGE.c.seq).limit(limit + 1)).all()
@@ -44,26 +44,31 @@ def _rows(
     return merged[:limit], len(merged) > limit
 
 
-def page(conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True) -> dict[str, Any]:
+def page(
+    conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True, unlocks: bool = True
+) -> dict[str, Any]:
     """A PullResponse as a dict: up to `limit` changes with seq > since, in seq order."""
     taken, more = _rows(conn, since, limit, set_aside)
     return {
         "protocol": PROTOCOL_VERSION,
-        "changes": [_change(seq, is_entry, row) for seq, is_entry, row in taken],
+        "changes": [_change(seq, is_entry, row, unlocks) for seq, is_entry, row in taken],
         "next_cursor": taken[-1][0] if taken else since,
         "more": more,
         "server_time_us": now_us,
     }
 
 
-def page_json(conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True) -> bytes:
+def page_json(
+    conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True, unlocks: bool = True
+) -> bytes:
     """The same page as JSON bytes. Stored change bodies are spliced in as they are (a JSON object, its
     seq added as a last key, which wins over any earlier one as in `page`): decoding and re-encoding a
-    million member changes was most of a new terminal's pull."""
+    million member changes was most of a new terminal's pull. `unlocks`: the terminal reads a staff
+    change's `unlocked_at_us`; for one that does not, the (few) staff changes are rewritten without it."""
     taken, more = _rows(conn, since, limit, set_aside)
     parts = [
-        json.dumps(_change(seq, 1, row), ensure_ascii=False, separators=(",", ":"))
-        if is_entry
+        json.dumps(_change(seq, is_entry, row, unlocks), ensure_ascii=False, separators=(",", ":"))
+        if is_entry or (not unlocks and row.kind == "staff")
         else f'{row.body.rstrip()[:-1]},"seq":{seq}}}'
         for seq, is_entry, row in taken
     ]
@@ -74,8 +79,11 @@ def page_json(conn: Connection, since: int, limit: int, now_us: int, *, set_asid
     ).encode()
 
 
-def _change(seq: int, is_entry: int, row: Any) -> dict[str, Any]:
+def _change(seq: int, is_entry: int, row: Any, unlocks: bool = True) -> dict[str, Any]:
     if is_entry:
         entry = {name: getattr(row, name) for name in _ENTRY_FIELDS}
         return {"kind": "entry", "seq": seq, "entry": entry}
-    return json.loads(row.body) | {"seq": seq}
+    body: dict[str, Any] = json.loads(row.body) | {"seq": seq}
+    if not unlocks and body.get("kind") == "staff":
+        body["staff"].pop("unlocked_at_us", None)
+    return body

@@ -104,13 +104,16 @@ def pull_page(
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     protocol: Annotated[int, Query(ge=0, le=1000)] = PROTOCOL_VERSION,
     set_aside: bool = False,
+    unlocks: bool = False,
 ) -> Response:
     """Changes after the cursor `since`, in server order, and the next cursor. `set_aside=true`: with the
-    entries the server set aside (`entry_set_aside`), which terminals older than those changes skip."""
+    entries the server set aside (`entry_set_aside`), which terminals older than those changes skip.
+    `unlocks=true`: staff changes carry `unlocked_at_us` (head office lifting a PIN lockout), which older
+    terminals would refuse, so they get them without it."""
     if protocol != PROTOCOL_VERSION:
         raise ApiError(400, "unsupported_protocol", "this server speaks protocol 1")
     with _db(request).read() as conn:
-        body = pull.page_json(conn, since, limit, _now(request), set_aside=set_aside)
+        body = pull.page_json(conn, since, limit, _now(request), set_aside=set_aside, unlocks=unlocks)
         return Response(body, media_type="application/json")
 
 

@@ -245,7 +245,7 @@ def pull_all(
 ) -> list[dict[str, Any]]:
     changes: list[dict[str, Any]] = []
     while True:
-        url = f"/v1/sync/pull?since={since}&limit={limit}&set_aside=true"  # as today's terminals ask
+        url = f"/v1/sync/pull?since={since}&limit={limit}&set_aside=true&unlocks=true"  # as terminals ask
         response = client.get(url, headers=terminal.auth)
         assert response.status_code == 200, response.text
         page = response.json()
