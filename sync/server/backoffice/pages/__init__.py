@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from sync.server.backoffice.pages import auth, home
+from sync.server.backoffice.pages import auth, home, terminals
 
-ROUTERS = [auth.router, home.router]
+ROUTERS = [auth.router, home.router, terminals.router]
