@@ -28,6 +28,7 @@ from typing import Any
 import requests
 from pydantic import BaseModel, ValidationError
 
+from app import __version__
 from app.domain.errors import ClubError
 from app.domain.grants import wants_refresh
 from app.domain.ports import Clock, SpendAuthorisation
@@ -36,11 +37,13 @@ from app.store.database import Database
 from app.store.device_token import read_token
 from app.store.grants import StoredGrant
 from sync.protocol import (
+    BACKLOG_HEADER,
     DEFAULT_PULL_LIMIT,
     MAX_GRANT_MEMBERS,
     MAX_PUSH_ENTRIES,
     MAX_PUSH_ITEMS,
     PHOTO_CHUNK_BYTES,
+    VERSION_HEADER,
     CardItem,
     EnrollRequest,
     EnrollResponse,
@@ -441,13 +444,17 @@ class SyncClient:
                     if len(items) == items_limit
                     else sync_state.pending_entries(conn, device_id, entries_limit)
                 )
+                backlog = sync_state.unanswered_entries(conn, device_id) if entries or items else 0
             if not items and not entries:
                 return summary
             request = self._batch(device_id, items, entries)
             if request is None:
                 continue  # unsendable rows were set aside; look again
             try:
-                response = _parse(PushResponse, self._call("POST", "/v1/sync/push", body=request))
+                response = _parse(
+                    PushResponse,
+                    self._call("POST", "/v1/sync/push", body=request, headers=_report(backlog)),
+                )
             except SyncError as error:
                 if error.params.get("status") == 413 and max(len(items), len(entries)) > 1:
                     items_limit, entries_limit = max(1, len(items) // 2), max(1, len(entries) // 2)
@@ -534,16 +541,18 @@ class SyncClient:
         """
         device_id = self._device_id()
         summary = PullSummary()
+        with self.db.read() as conn:
+            headers = _report(sync_state.unanswered_entries(conn, device_id))
         fetcher = ThreadPoolExecutor(1, thread_name_prefix="sync-pull")
         try:
             cursor = self._cursor()
-            ahead = fetcher.submit(self._page, cursor)
+            ahead = fetcher.submit(self._page, cursor, headers)
             while True:
                 page = ahead.result()
                 if page.more and page.next_cursor <= cursor:
                     raise SyncError("sync_refused", status=200, detail="the pull cursor did not move")
                 if page.more:
-                    ahead = fetcher.submit(self._page, page.next_cursor)
+                    ahead = fetcher.submit(self._page, page.next_cursor, headers)
                 with self.db.write() as conn:
                     moved = sync_state.get_int(conn, sync_state.CURSOR) != cursor
                     if not moved:
@@ -551,7 +560,7 @@ class SyncClient:
                         report = replica.apply_pull(conn, page, self_device_id=device_id, at_us=now)
                 if moved:  # another client on this data folder applied it meanwhile: ask again from there
                     cursor = self._cursor()
-                    ahead = fetcher.submit(self._page, cursor)
+                    ahead = fetcher.submit(self._page, cursor, headers)
                     continue
                 summary.pages += 1
                 summary.changes += len(page.changes)
@@ -580,15 +589,17 @@ class SyncClient:
         with self.db.read() as conn:
             return sync_state.get_int(conn, sync_state.CURSOR)
 
-    def _page(self, cursor: int) -> PullResponse:
+    def _page(self, cursor: int, headers: dict[str, str] | None = None) -> PullResponse:
         params = {
             "since": cursor,
             "limit": self.pull_limit,
             "protocol": 1,
             "set_aside": "true",
             "set_aside_resolved": "true",
+            "unlocks": "true",
         }
-        page: PullResponse = _parse(PullResponse, self._call("GET", "/v1/sync/pull", params=params))
+        answer = self._call("GET", "/v1/sync/pull", params=params, headers=headers or {})
+        page: PullResponse = _parse(PullResponse, answer)
         return page
 
     # -- photos
@@ -870,6 +881,12 @@ class SyncClient:
                 delay = backoff.failed()
             stop.wait(delay)
         return summary
+
+
+def _report(backlog: int) -> dict[str, str]:
+    """What this terminal tells the server of itself on push and pull (sync.protocol): head office sees
+    which version runs where, and how many entries wait here unsent."""
+    return {VERSION_HEADER: __version__, BACKLOG_HEADER: str(backlog)}
 
 
 def _ack_fields(result: Any) -> dict[str, Any]:

@@ -8,7 +8,9 @@ Endpoints (device endpoints need `Authorization: Bearer <device token>`):
 
     POST /v1/enroll                  EnrollRequest → EnrollResponse (the one-time code is the credential)
     POST /v1/sync/push               PushRequest → PushResponse
-    GET  /v1/sync/pull?since=C&limit=N&protocol=1&set_aside=true&set_aside_resolved=true  → PullResponse
+    GET  /v1/sync/pull?since=C&limit=N&protocol=1      → PullResponse
+                                     (`&set_aside=true`, `&set_aside_resolved=true`, `&unlocks=true`: the
+                                      terminal reads those changes)
     POST /v1/grants                  GrantsRequest → GrantsResponse (offline spending allowances)
     POST /v1/spend                   SpendRequest → Grant (an online spend, authorised now) | 409
     GET  /v1/photos/{sha256}/upload?member_id=M  → UploadStatus (how many bytes the server holds)
@@ -23,6 +25,10 @@ input. Codes the client acts on: `unsupported_protocol` (400), `unauthorized` (4
 `after_seq`), `insufficient_points` (409, with `available`), `batch_too_large` (413),
 `invalid_request` (422, pydantic's own validation errors are reported under this code too),
 `too_many_attempts` (429: too many failed attempts from this address; retry after `Retry-After` seconds).
+
+A terminal tells the server how it stands on its push and pull requests, in two optional headers the server
+shows head office (sync.server.auth records them; absent or malformed ones are ignored, never refused):
+`X-Bashgah-Version` (its software version) and `X-Bashgah-Backlog` (how many of its entries wait unpushed).
 
 Ordering: the server sequence (`seq`) orders everything globally. It is handed out under one
 serialising lock, so a cursor never skips a row that commits later with a smaller number.
@@ -53,6 +59,9 @@ DEFAULT_PULL_LIMIT = 2_000
 MAX_GRANT_MEMBERS = 200
 MAX_PHOTO_BYTES = 512 * 1024
 PHOTO_CHUNK_BYTES = 64 * 1024
+
+VERSION_HEADER = "X-Bashgah-Version"
+BACKLOG_HEADER = "X-Bashgah-Backlog"
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 HASH_PATTERN = r"^[0-9a-f]{64}$"
@@ -114,6 +123,15 @@ class WireStaff(Wire):
     branch_id: Id | None = None
     pin_hash: Annotated[str, Field(max_length=200)]
     active: bool = True
+    # When head office last lifted this person's PIN lockout (a lockout is counted on each terminal): a
+    # terminal that applied an older one, or none, clears its own lock. Published only when set, and only to
+    # terminals that read it (pull's `unlocks=true`): older ones refuse a field they do not know.
+    unlocked_at_us: TimeUs | None = None
+
+    def published(self) -> dict[str, Any]:
+        """The wire JSON of a staff change, without `unlocked_at_us` while it is unset."""
+        unset = {"unlocked_at_us"} if self.unlocked_at_us is None else None
+        return self.model_dump(mode="json", exclude=unset)
 
 
 class WireDevice(Wire):

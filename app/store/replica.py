@@ -3,7 +3,8 @@
 
 One page and the cursor after it commit in one transaction, so a crash anywhere leaves either both or
 neither. Reference data (tiers, branches, staff, devices, keys, settings) and members and cards are
-upserts; card status changes only through revocations; staff PIN lockouts stay local; a member or card
+upserts; card status changes only through revocations; staff PIN lockouts stay local (until head office
+lifts one: a newer `unlocked_at_us`); a member or card
 with a change of this terminal's own still waiting in the outbox keeps the local version until the server
 echoes it. A member the club erased (sync.protocol.WireMember.is_erased) is written over whatever is held
 here, their photo deleted and the outbox's copies of their record rewritten and closed; the file then
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.errors import ClubError
 from app.domain.ledger import GENESIS_HASH, SetAsideSlot
-from app.store import events, grants, ledger, members, outbox, programme, sync_state
+from app.store import club, events, grants, ledger, members, outbox, programme, sync_state
 from app.store.database import driver
 from app.store.schema import (
     BranchRow,
@@ -166,8 +168,29 @@ def _branch(page: _Page, change: BranchChange) -> None:
 
 
 def _staff(page: _Page, change: StaffChange) -> None:
-    # the PIN lockout columns are not in the values: they stay as this terminal counted them
-    _upsert(page.conn, StaffRow.__table__, "id", change.staff.model_dump())
+    # the PIN lockout columns are not in the values: they stay as this terminal counted them, until head
+    # office lifts the lock (a newer `unlocked_at_us` than the last one applied here)
+    staff = StaffRow.__table__
+    person = change.staff
+    before = page.conn.execute(
+        select(staff.c.unlocked_at_us, staff.c.failed_pins, staff.c.locked_until_us)
+        .where(staff.c.id == person.id)
+    ).first()
+    _upsert(page.conn, staff, "id", person.model_dump(exclude={"unlocked_at_us"}))
+    stamp = person.unlocked_at_us
+    applied = None if before is None else before.unlocked_at_us
+    if stamp is None or (applied is not None and stamp <= applied):
+        return
+    page.conn.execute(
+        update(staff)
+        .where(staff.c.id == person.id)
+        .values(unlocked_at_us=stamp, failed_pins=0, locked_until_us=None)
+    )
+    if before is not None and (before.failed_pins or before.locked_until_us is not None):
+        event_id = uuid.UUID(bytes=hashlib.sha256(f"unlocked:{person.id}:{stamp}".encode()).digest()[:16])
+        club.add_staff_event(
+            page.conn, str(event_id), person.id, "unlocked", at_us=page.at_us, device_id=page.self_device_id
+        )
 
 
 def _device(page: _Page, change: DeviceChange) -> None:

@@ -98,6 +98,8 @@ class StaffRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_pins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until_us: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the last lockout head office lifted (server's stamp): a newer one clears the lock (app.store.replica)
+    unlocked_at_us: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class StaffEventRow(Base):

@@ -4,7 +4,9 @@
 Bearer admin tokens (`bashgah-server admin create`), roles checked per endpoint: viewer reads; manager
 also edits members, staff, cards, alerts and issues enrolment codes; admin also changes tiers, branches,
 settings and devices, and reads the audit log. Every call, reads included (they show personal data), is
-written to `audit_log` in the call's own transaction. Changes terminals need are published.
+written to `audit_log` in the call's own transaction. Changes terminals need are published. Staff,
+enrolment codes and devices go through the back office's use cases (sync.server.club.staff, .terminals),
+the token acting with its office role (sync.server.club.access.token_actor).
 """
 
 from __future__ import annotations
@@ -16,11 +18,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
-from argon2 import PasswordHasher
 from fastapi import APIRouter, Depends, Path, Query, Request
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
-from app.domain.digits import to_latin_digits
 from app.domain.errors import ClubError
 from app.domain.ids import uuid7
 from app.domain.member import clean_name, national_id_last4
@@ -31,13 +31,11 @@ from sync.protocol import (
     SETTINGS,
     UUID_PATTERN,
     WireBranch,
-    WireKey,
     WireMember,
-    WireStaff,
     WireTier,
 )
 from sync.rules import load_json, to_body, too_large
-from sync.server import club, enrolment, members
+from sync.server import club, members
 from sync.server import rules as rule_sets
 from sync.server.admin_models import (
     AlertResolution,
@@ -66,18 +64,17 @@ from sync.server.admin_models import (
     StaffView,
 )
 from sync.server.alerts import audit
-from sync.server.auth import Admin, admin_with
+from sync.server.auth import Admin, admin_with, call_of
 from sync.server.club import audit as audit_use
 from sync.server.club import branch_admin as branch_use
-from sync.server.club import member_file
+from sync.server.club import member_file, terminals
 from sync.server.club import members as club_members
 from sync.server.club import programme as club_programme
 from sync.server.club import review as review_queue
-from sync.server.club.access import token_actor
-from sync.server.club.act import Call
+from sync.server.club import staff as staff_cases
 from sync.server.club.members import MAX_LIMIT
 from sync.server.errors import ApiError
-from sync.server.models import BALANCE, CLUB_KEY, DEVICE, MEMBER_PHOTO, TIER
+from sync.server.models import BALANCE, MEMBER_PHOTO, TIER
 from sync.server.sequence import Publisher
 
 T = TypeVar("T")
@@ -86,8 +83,6 @@ Viewer = Annotated[Admin, Depends(admin_with("viewer"))]
 Manager = Annotated[Admin, Depends(admin_with("manager"))]
 AdminRole = Annotated[Admin, Depends(admin_with("admin"))]
 MemberId = Annotated[str, Path(pattern=UUID_PATTERN)]
-# argon2id with the terminal's parameters (app.services.staff_auth): terminals verify these offline
-_PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _SETTING_RULES: dict[str, Callable[[str], bool]] = {
     "club_name_fa": lambda v: 0 < len(v.strip()) <= 120,
     "club_name_en": lambda v: 0 < len(v.strip()) <= 120,
@@ -121,12 +116,6 @@ def _act(
         return result
 
     return request.app.state.db.write(run)  # type: ignore[no-any-return]
-
-
-def call_of(request: Request, admin: Admin) -> Call:
-    """The use cases' Call for an admin-API request: its token's role as an office role."""
-    actor = token_actor(admin.id, admin.name, admin.role)
-    return Call(request.app.state.db, int(request.app.state.clock.now_us()), actor)
 
 
 def vars_of(record: audit_use.AuditRecord) -> dict[str, Any]:
@@ -378,135 +367,68 @@ def quote(body: QuoteRequest, request: Request, admin: Viewer) -> QuoteView:
     )
 
 
-# ---- staff ---------------------------------------------------------------------------------------
-
-
-def _pin_hash(pin: str) -> str:
-    digits = to_latin_digits(pin)
-    if len(digits) < 4 or not digits.isdigit():
-        raise ApiError(422, "invalid_pin_format", "a PIN is 4 to 12 digits")
-    return _PIN_HASHER.hash(digits)
-
-
-def _may_manage(admin: Admin, role: str | None) -> None:
-    if role == "admin" and admin.role != "admin":
-        raise ApiError(403, "forbidden", "only an admin may manage admin staff", role=admin.role)
-
-
-def _check_branch(conn: Connection, branch_id: str | None) -> None:
-    if branch_id is not None and club.branch(conn, branch_id) is None:
-        raise ApiError(422, "unknown_branch", "no such branch")
+# ---- staff (sync.server.club.staff) ----------------------------------------------------------------
 
 
 @router.get("/staff", response_model=list[StaffView])
 def list_staff(request: Request, admin: Viewer) -> list[StaffView]:
-    return _act(
-        request, admin, "list_staff", None, lambda c, _p: [StaffView.of(s) for s in club.staff_list(c)]
-    )
+    return [StaffView.of(s) for s in staff_cases.staff(call_of(request, admin), audited=True)]
 
 
 @router.post("/staff", response_model=StaffView, status_code=201)
 def create_staff(body: NewStaff, request: Request, admin: Manager) -> StaffView:
-    _may_manage(admin, body.role)
-    now = request.app.state.clock.now_us()
-    person = WireStaff(
-        id=str(uuid7(now // 1000, os.urandom(10))),
-        name=clean_name(body.name),
-        role=body.role,
-        branch_id=body.branch_id,
-        pin_hash=_pin_hash(body.pin),  # slow on purpose: before the transaction
-    )
-
-    def work(conn: Connection, pub: Publisher) -> StaffView:
-        _check_branch(conn, person.branch_id)
-        club.put_staff(conn, pub, person)
-        return StaffView.of(person)
-
-    return _act(request, admin, "create_staff", person.id, work)
+    person = staff_cases.add_staff(call_of(request, admin), body.name, body.role, body.branch_id, body.pin)
+    return StaffView.of(person)
 
 
 @router.patch("/staff/{staff_id}", response_model=StaffView)
 def edit_staff(staff_id: MemberId, body: StaffEdit, request: Request, admin: Manager) -> StaffView:
-    _may_manage(admin, body.role)
-    changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"pin"})
-    if "name" in changes:
-        changes["name"] = clean_name(changes["name"] or "")
-    changes = {k: v for k, v in changes.items() if v is not None or k == "branch_id"}
-    if body.pin is not None:
-        changes["pin_hash"] = _pin_hash(body.pin)
-
-    def work(conn: Connection, pub: Publisher) -> StaffView:
-        current = club.staff(conn, staff_id)
-        if current is None:
-            raise ApiError(404, "unknown_staff", "no such member of staff")
-        _may_manage(admin, current.role)
-        edited = WireStaff.model_validate(current.model_dump() | changes)
-        _check_branch(conn, edited.branch_id)
-        club.put_staff(conn, pub, edited)
-        return StaffView.of(edited)
-
-    return _act(request, admin, "edit_staff", staff_id, work)
+    """The fields given change; `branch_id: null` moves them to no branch; a new `pin` also lifts a PIN
+    lockout on the terminals."""
+    given = body.model_dump(exclude_unset=True)
+    # null leaves a field as it is, except the branch (as before: null is "no branch")
+    fields = {k: v for k, v in given.items() if v is not None or k == "branch_id"}
+    person = staff_cases.edit_staff(call_of(request, admin), staff_id, staff_cases.StaffEdit(**fields))
+    return StaffView.of(person)
 
 
-# ---- enrolment codes and devices -------------------------------------------------------------------
+@router.post("/staff/{staff_id}/unlock", response_model=StaffView)
+def unlock_staff(staff_id: MemberId, request: Request, admin: Manager) -> StaffView:
+    """Lift the PIN lockout terminals count locally, on each at its next pull."""
+    return StaffView.of(staff_cases.unlock_staff(call_of(request, admin), staff_id))
+
+
+# ---- enrolment codes and devices (sync.server.club.terminals) -------------------------------------
 
 
 @router.post("/enrollment-codes", response_model=EnrollmentCodeView, status_code=201)
 def new_enrollment_code(body: NewEnrollmentCode, request: Request, admin: Manager) -> EnrollmentCodeView:
     """A one-time code a terminal enrols with (`bashgah enroll --server URL --code CODE`); shown once."""
-    now = request.app.state.clock.now_us()
+    call = call_of(request, admin)
+    branch_id = terminals.branch_id_of(call, body.branch_code)
+    issued = terminals.new_enrolment_code(call, branch_id, body.ttl_hours)
+    return EnrollmentCodeView(
+        code=issued.code,
+        branch_code=issued.branch_code,
+        branch_id=issued.branch_id,
+        expires_at_us=issued.expires_at_us,
+    )
 
-    def work(conn: Connection, _pub: Publisher) -> EnrollmentCodeView:
-        issued = enrolment.issue_code(conn, body.branch_code, body.ttl_hours, now, admin.actor)
-        return EnrollmentCodeView(
-            code=issued.code,
-            branch_code=issued.branch_code,
-            branch_id=issued.branch_id,
-            expires_at_us=issued.expires_at_us,
-        )
 
-    return _act(request, admin, "issue_enrollment_code", body.branch_code, work)
+def _device_view(device: terminals.Terminal) -> DeviceView:
+    return DeviceView.model_validate(device.as_dict(), from_attributes=False)
 
 
 @router.get("/devices", response_model=list[DeviceView])
 def list_devices(request: Request, admin: Viewer) -> list[DeviceView]:
-    now = request.app.state.clock.now_us()
-
-    def work(conn: Connection, pub: Publisher) -> list[DeviceView]:
-        enrolment.retire_unclaimed(conn, pub, now)  # a token nobody used is shown revoked, not live
-        rows = conn.execute(select(DEVICE).order_by(DEVICE.c.number))
-        return [DeviceView.model_validate(dict(r._mapping), from_attributes=False) for r in rows]
-
-    return _act(request, admin, "list_devices", None, work)
+    """Every device, with what it last said of itself (version, backlog) and when it was last seen."""
+    return [_device_view(d) for d in terminals.terminals(call_of(request, admin), audited=True)]
 
 
 @router.post("/devices/{device_id}/revoke", response_model=DeviceView)
 def revoke_device(device_id: MemberId, request: Request, admin: AdminRole) -> DeviceView:
     """Refuse the device's token from now on and retire its card-signing key (its cards stay valid)."""
-    now = request.app.state.clock.now_us()
-
-    def work(conn: Connection, pub: Publisher) -> DeviceView:
-        row = conn.execute(select(DEVICE).where(DEVICE.c.id == device_id)).first()
-        if row is None:
-            raise ApiError(404, "unknown_device", "no such device")
-        if row.revoked_at_us is None:
-            conn.execute(update(DEVICE).where(DEVICE.c.id == device_id).values(revoked_at_us=now))
-            _retire_keys(conn, pub, device_id, now)
-        row = conn.execute(select(DEVICE).where(DEVICE.c.id == device_id)).one()
-        return DeviceView.model_validate(dict(row._mapping), from_attributes=False)
-
-    return _act(request, admin, "revoke_device", device_id, work)
-
-
-def _retire_keys(conn: Connection, pub: Publisher, device_id: str, now: int) -> None:
-    keys = conn.execute(
-        select(CLUB_KEY).where(CLUB_KEY.c.device_id == device_id, CLUB_KEY.c.retired_at_us.is_(None))
-    ).all()
-    for key in keys:
-        retired = WireKey(
-            key_id=key.key_id, public_key=key.public_key, created_at_us=key.created_at_us, retired_at_us=now
-        )
-        club.put_key(conn, pub, retired, device_id)
+    return _device_view(terminals.revoke_terminal(call_of(request, admin), device_id))
 
 
 # ---- alerts, audit, settings -------------------------------------------------------------------------

@@ -27,10 +27,8 @@ from sync.server.admin_models import (
     Invite,
     InviteResults,
 )
-from sync.server.auth import Admin
+from sync.server.auth import call_of
 from sync.server.club import events as club_events
-from sync.server.club.access import token_actor
-from sync.server.club.act import Call
 from sync.server.errors import ApiError
 
 router = APIRouter(prefix="/v1/admin/events", tags=["admin", "events"])
@@ -38,13 +36,6 @@ EventId = Annotated[str, Path(pattern=UUID_PATTERN)]
 _CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV"}
 }
-
-
-def _call(request: Request, admin: Admin) -> Call:
-    """The use cases' Call for an admin token: the database, the request's time, the token as an actor."""
-    return Call(
-        request.app.state.db, request.app.state.clock.now_us(), token_actor(admin.id, admin.name, admin.role)
-    )
 
 
 @router.get("", response_model=EventList)
@@ -55,14 +46,14 @@ def list_events(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> EventList:
     """Newest start first."""
-    page = club_events.listing(_call(request, admin), limit=limit, offset=offset, audited=True)
+    page = club_events.listing(call_of(request, admin), limit=limit, offset=offset, audited=True)
     return EventList(events=[s.event for s in page.events], limit=limit, offset=offset)
 
 
 @router.post("", response_model=EventView, status_code=201)
 def create_event(body: EventBody, request: Request, admin: Manager) -> EventView:
     """A new event (published); with an `id`, a retried create is answered with the event as it stands."""
-    call = _call(request, admin)
+    call = call_of(request, admin)
     event_id = body.id or events.new_id(call.now_us)
     event = WireEvent.model_validate(body.model_dump(exclude={"branch_id"}) | {"id": event_id})
     return club_events.create(call, event, body.branch_id)
@@ -70,7 +61,7 @@ def create_event(body: EventBody, request: Request, admin: Manager) -> EventView
 
 @router.get("/{event_id}", response_model=EventView)
 def get_event(event_id: EventId, request: Request, admin: Viewer) -> EventView:
-    return club_events.view(_call(request, admin), event_id)
+    return club_events.view(call_of(request, admin), event_id)
 
 
 @router.put("/{event_id}", response_model=EventView)
@@ -82,13 +73,13 @@ def edit_event(event_id: EventId, body: EventBody, request: Request, admin: Mana
     changes = body.model_dump(exclude={"id", "branch_id"})
     if "branch_id" in body.model_fields_set:
         changes["branch_id"] = body.branch_id
-    return club_events.edit(_call(request, admin), event_id, changes)
+    return club_events.edit(call_of(request, admin), event_id, changes)
 
 
 @router.get("/{event_id}/invitations", response_model=list[GuestView])
 def guest_list(event_id: EventId, request: Request, admin: Viewer) -> list[GuestView]:
     """The guest list by name (cancelled invitations too), with who is inside."""
-    return club_events.invitations(_call(request, admin), event_id)
+    return club_events.invitations(call_of(request, admin), event_id)
 
 
 @router.post("/{event_id}/invitations", response_model=InviteResults)
@@ -96,7 +87,7 @@ def invite(event_id: EventId, body: Invite, request: Request, admin: Manager) ->
     """Invite members by id or phone; each gets its own answer. Inviting again un-cancels, and sets
     `plus_ones` if the body has it (null: the event's allowance)."""
     invited = club_events.invite(
-        _call(request, admin),
+        call_of(request, admin),
         event_id,
         member_ids=body.member_ids,
         phones=body.phones,
@@ -109,7 +100,7 @@ def invite(event_id: EventId, body: Invite, request: Request, admin: Manager) ->
 @router.delete("/{event_id}/invitations/{member_id}", response_model=WireInvitation)
 def uninvite(event_id: EventId, member_id: MemberId, request: Request, admin: Manager) -> WireInvitation:
     """Cancel the member's invitation (published: doors turn them away unless their tier is invited)."""
-    invitation = club_events.uninvite(_call(request, admin), event_id, member_id=member_id)
+    invitation = club_events.uninvite(call_of(request, admin), event_id, member_id=member_id)
     assert invitation is not None  # a member's, not a tier's
     return invitation
 
@@ -123,7 +114,7 @@ def attendance(
 ) -> AttendanceView | Response:
     """Every check-in from every door: who, which device, when (the door's clock), plus-one or not, undone
     or not, and whether the member was admitted more than once (`double_admission`)."""
-    view = club_events.attendance(_call(request, admin), event_id)
+    view = club_events.attendance(call_of(request, admin), event_id)
     if output == "csv":
         return Response(
             events.attendance_csv(view),
@@ -137,4 +128,4 @@ def attendance(
 def invitation_code(event_id: EventId, member_id: MemberId, request: Request, admin: Manager) -> InvitationQr:
     """The invitation as a QR text signed with the server's invitation key (a published club key), valid
     until the event ends: for a guest without a card."""
-    return club_events.invitation_qr(_call(request, admin), event_id, member_id)
+    return club_events.invitation_qr(call_of(request, admin), event_id, member_id)

@@ -105,6 +105,7 @@ class StaffView(BaseModel):
     role: str
     branch_id: str | None
     active: bool
+    unlocked_at_us: int | None = None  # when head office last lifted the terminals' PIN lockout
 
     @classmethod
     def of(cls, staff: WireStaff) -> StaffView:
@@ -151,6 +152,9 @@ class DeviceView(BaseModel):
     last_seen_us: int | None
     last_seq: int
     contiguous_seq: int
+    software_version: str | None = None  # what the terminal last said of itself (sync.protocol's headers)
+    backlog: int | None = None  # entries it said wait unpushed
+    reported_at_us: int | None = None
 
 
 class AlertView(BaseModel):

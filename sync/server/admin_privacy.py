@@ -19,23 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync.protocol import UUID_PATTERN
 from sync.server.admin import Viewer
-from sync.server.auth import Admin
+from sync.server.auth import call_of
 from sync.server.club import privacy
-from sync.server.club.access import token_actor
-from sync.server.club.act import Call
 
 router = APIRouter(prefix="/v1/admin/members", tags=["admin", "privacy"])
 MemberId = Annotated[str, Path(pattern=UUID_PATTERN)]
 _PDF = {200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
-
-
-def call_of(request: Request, admin: Admin) -> Call:
-    """The use cases' Call for an admin-API request: its database, its time and the token as an actor."""
-    return Call(
-        request.app.state.db,
-        int(request.app.state.clock.now_us()),
-        token_actor(admin.id, admin.name, admin.role),
-    )
 
 
 class Erase(BaseModel):

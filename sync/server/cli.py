@@ -130,18 +130,13 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
 
 
 def cmd_enrollment_code(args: argparse.Namespace, db: Database) -> dict[str, Any]:
-    from sync.server import enrolment
-    from sync.server.alerts import audit
+    from sync.server.club import terminals
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
 
     _require_upgraded(db)
-    now = SystemClock().now_us()
-
-    def work(conn: Any) -> enrolment.IssuedCode:
-        issued = enrolment.issue_code(conn, args.branch, args.ttl_hours, now, "cli")
-        audit(conn, now, "cli", "issue_enrollment_code", issued.branch_code)
-        return issued
-
-    issued = db.write(work)
+    call = Call(db, SystemClock().now_us(), CONSOLE)
+    issued = terminals.new_enrolment_code(call, terminals.branch_id_of(call, args.branch), args.ttl_hours)
     return {"code": issued.code, "branch": issued.branch_code, "expires_at_us": issued.expires_at_us}
 
 

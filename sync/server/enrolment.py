@@ -30,7 +30,15 @@ from sqlalchemy import Connection, Row, func, select, update
 
 from app.domain.ids import uuid7
 from app.domain.ledger import GENESIS_HASH
-from sync.protocol import EnrollRequest, EnrollResponse, WireKey, b64decode, grant_key, token_hash
+from sync.protocol import (
+    EnrollRequest,
+    EnrollResponse,
+    WireBranch,
+    WireKey,
+    b64decode,
+    grant_key,
+    token_hash,
+)
 from sync.server import club
 from sync.server.errors import ApiError
 from sync.server.models import CLUB_KEY, COUNTER, DEVICE, ENROLLMENT_CODE
@@ -41,6 +49,7 @@ CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4
 MAX_DEVICE_NUMBER = 999
 HOUR_US = 3600 * 1_000_000
+MAX_TTL_HOURS = 24 * 30
 UNCLAIMED_TTL_US = 24 * HOUR_US  # a day to use the token (or ask for a lost answer again), then revoked
 
 
@@ -69,8 +78,14 @@ def issue_code(conn: Connection, branch_code: str, ttl_hours: int, now_us: int, 
     branch = club.branch_by_code(conn, branch_code)
     if branch is None:
         raise ApiError(404, "unknown_branch", f"no branch with code {branch_code!r}")
-    if not 1 <= ttl_hours <= 24 * 30:
-        raise ApiError(422, "invalid_request", "ttl_hours must be between 1 and 720")
+    return issue_code_for(conn, branch, ttl_hours, now_us, actor)
+
+
+def issue_code_for(
+    conn: Connection, branch: WireBranch, ttl_hours: int, now_us: int, actor: str
+) -> IssuedCode:
+    if not 1 <= ttl_hours <= MAX_TTL_HOURS:
+        raise ApiError(422, "invalid_ttl", f"ttl_hours must be between 1 and {MAX_TTL_HOURS}")
     code = new_code()
     expires = now_us + ttl_hours * HOUR_US
     conn.execute(

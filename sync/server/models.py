@@ -117,6 +117,11 @@ class DeviceRow(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     head_hash: Mapped[str] = mapped_column(HASH)
     contiguous_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # what the terminal last said of itself (sync.protocol's X-Bashgah-Version and X-Bashgah-Backlog
+    # headers), and when: older terminals say nothing
+    software_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    backlog: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reported_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class StaffRow(Base):
@@ -127,6 +132,8 @@ class StaffRow(Base):
     branch_id: Mapped[str | None] = mapped_column(ForeignKey("branch.id"), nullable=True)
     pin_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # when head office last lifted the PIN lockout terminals count locally (sync.protocol.WireStaff)
+    unlocked_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ClubKeyRow(Base):

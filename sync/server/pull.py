@@ -29,7 +29,7 @@ def _rows(
     """Up to `limit` (seq, is_entry, row) with seq > since, merged in seq order; and whether more wait.
     `set_aside`: the terminal reads `entry_set_aside` changes; `resolved`: and `set_aside_resolved` ones
     (older terminals cannot: they skip them, as their models would refuse a kind they do not know)."""
-    query = select(CHANGE.c.seq, CHANGE.c.body).where(CHANGE.c.seq > since)
+    query = select(CHANGE.c.seq, CHANGE.c.kind, CHANGE.c.body).where(CHANGE.c.seq > since)
     skipped = [] if set_aside and resolved else ["set_aside_resolved"] if set_aside else _SET_ASIDE_KINDS
     if skipped:
         query = query.where(CHANGE.c.kind.not_in(skipped))
@@ -48,13 +48,20 @@ def _rows(
 
 
 def page(
-    conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True, resolved: bool = True
+    conn: Connection,
+    since: int,
+    limit: int,
+    now_us: int,
+    *,
+    set_aside: bool = True,
+    resolved: bool = True,
+    unlocks: bool = True,
 ) -> dict[str, Any]:
     """A PullResponse as a dict: up to `limit` changes with seq > since, in seq order."""
     taken, more = _rows(conn, since, limit, set_aside, resolved)
     return {
         "protocol": PROTOCOL_VERSION,
-        "changes": [_change(seq, is_entry, row) for seq, is_entry, row in taken],
+        "changes": [_change(seq, is_entry, row, unlocks) for seq, is_entry, row in taken],
         "next_cursor": taken[-1][0] if taken else since,
         "more": more,
         "server_time_us": now_us,
@@ -62,15 +69,23 @@ def page(
 
 
 def page_json(
-    conn: Connection, since: int, limit: int, now_us: int, *, set_aside: bool = True, resolved: bool = True
+    conn: Connection,
+    since: int,
+    limit: int,
+    now_us: int,
+    *,
+    set_aside: bool = True,
+    resolved: bool = True,
+    unlocks: bool = True,
 ) -> bytes:
     """The same page as JSON bytes. Stored change bodies are spliced in as they are (a JSON object, its
     seq added as a last key, which wins over any earlier one as in `page`): decoding and re-encoding a
-    million member changes was most of a new terminal's pull."""
+    million member changes was most of a new terminal's pull. `unlocks`: the terminal reads a staff
+    change's `unlocked_at_us`; for one that does not, the (few) staff changes are rewritten without it."""
     taken, more = _rows(conn, since, limit, set_aside, resolved)
     parts = [
-        json.dumps(_change(seq, 1, row), ensure_ascii=False, separators=(",", ":"))
-        if is_entry
+        json.dumps(_change(seq, is_entry, row, unlocks), ensure_ascii=False, separators=(",", ":"))
+        if is_entry or (not unlocks and row.kind == "staff")
         else f'{row.body.rstrip()[:-1]},"seq":{seq}}}'
         for seq, is_entry, row in taken
     ]
@@ -81,8 +96,11 @@ def page_json(
     ).encode()
 
 
-def _change(seq: int, is_entry: int, row: Any) -> dict[str, Any]:
+def _change(seq: int, is_entry: int, row: Any, unlocks: bool = True) -> dict[str, Any]:
     if is_entry:
         entry = {name: getattr(row, name) for name in _ENTRY_FIELDS}
         return {"kind": "entry", "seq": seq, "entry": entry}
-    return json.loads(row.body) | {"seq": seq}
+    body: dict[str, Any] = json.loads(row.body) | {"seq": seq}
+    if not unlocks and body.get("kind") == "staff":
+        body["staff"].pop("unlocked_at_us", None)
+    return body

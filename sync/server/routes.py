@@ -105,15 +105,24 @@ def pull_page(
     protocol: Annotated[int, Query(ge=0, le=1000)] = PROTOCOL_VERSION,
     set_aside: bool = False,
     set_aside_resolved: bool = False,
+    unlocks: bool = False,
 ) -> Response:
     """Changes after the cursor `since`, in server order, and the next cursor. `set_aside=true`: with the
     entries the server set aside (`entry_set_aside`), which terminals older than those changes skip; and
-    `set_aside_resolved=true` as well: with the club's review confirming a refusal (`set_aside_resolved`)."""
+    `set_aside_resolved=true` as well: with the club's review confirming a refusal (`set_aside_resolved`).
+    `unlocks=true`: staff changes carry `unlocked_at_us` (head office lifting a PIN lockout), which older
+    terminals would refuse, so they get them without it."""
     if protocol != PROTOCOL_VERSION:
         raise ApiError(400, "unsupported_protocol", "this server speaks protocol 1")
     with _db(request).read() as conn:
         body = pull.page_json(
-            conn, since, limit, _now(request), set_aside=set_aside, resolved=set_aside_resolved
+            conn,
+            since,
+            limit,
+            _now(request),
+            set_aside=set_aside,
+            resolved=set_aside_resolved,
+            unlocks=unlocks,
         )
         return Response(body, media_type="application/json")
 

@@ -246,7 +246,7 @@ def pull_all(
     changes: list[dict[str, Any]] = []
     while True:
         # as today's terminals ask
-        url = f"/v1/sync/pull?since={since}&limit={limit}&set_aside=true&set_aside_resolved=true"
+        url = f"/v1/sync/pull?since={since}&limit={limit}&set_aside=true&set_aside_resolved=true&unlocks=true"
         response = client.get(url, headers=terminal.auth)
         assert response.status_code == 200, response.text
         page = response.json()

@@ -513,6 +513,56 @@ FA: dict[str, str] = {
     "Why (the member's request, its date)": "چرا (درخواست عضو و تاریخ آن)",
     "I understand this cannot be undone": "می‌دانم که این کار بازگشت‌پذیر نیست",
     "Erase": "پاک کن",
+    "Not yet sent": "ارسال‌نشده",
+    "not reported": "گزارش نشده",
+    # terminals
+    "enrolled, not used yet": "ثبت‌شده، هنوز استفاده نشده",
+    "not seen yet": "هنوز تماسی نگرفته",
+    "Revoke a terminal": "ابطال پایانه",
+    "Revoke {code} at {branch}?": "پایانهٔ {code} در شعبهٔ {branch} باطل شود؟",
+    "The server will refuse it from now on; entries it has not sent stay on it. Cards it issued stay valid. "
+    "To use it again, enrol it with a new code.": "از این پس سرور آن را نمی‌پذیرد؛ ردیف‌هایی که نفرستاده روی خود پایانه می‌ماند. کارت‌هایی که صادر کرده "
+    "معتبر می‌مانند. برای استفادهٔ دوباره، آن را با کدی تازه ثبت کنید.",
+    "It last said {n} entries were waiting to be sent.": "در آخرین گزارش، {n} ردیف در انتظار ارسال داشت.",
+    "The terminal is revoked: the server refuses it from now on.": "پایانه باطل شد: سرور از این پس آن را نمی‌پذیرد.",
+    "New enrolment code": "کد ثبت تازه",
+    "A code enrols one terminal at the branch. It is shown once, as text and as a QR code a scanner can "
+    "type into the terminal's enrolment.": "هر کد یک پایانهٔ شعبه را ثبت می‌کند. کد فقط یک بار نشان داده می‌شود، هم به صورت متن و هم به صورت "
+    "کد QR که اسکنر می‌تواند آن را در بخش ثبت پایانه وارد کند.",
+    "Valid for (hours)": "مدت اعتبار (ساعت)",
+    "Enrolment code": "کد ثبت پایانه",
+    "Enrol one terminal of {branch} with this code before {expires}. It is shown only now: write it down or "
+    "scan it.": "با این کد تا پیش از {expires} یک پایانهٔ شعبهٔ {branch} را ثبت کنید. این کد فقط همین حالا نمایش "
+    "داده می‌شود: آن را یادداشت یا اسکن کنید.",
+    "On the terminal, as its administrator:": "روی پایانه، با دسترسی مدیر سیستم:",
+    "Back to terminals": "بازگشت به پایانه‌ها",
+    "QR code of the enrolment code {code}": "کد QR برای کد ثبت {code}",
+    "The QR code holds the code alone: a scanner types it where the terminal asks for the code.": "کد QR فقط خود کد را در بر دارد: اسکنر آن را همان‌جا که پایانه کد را می‌خواهد تایپ می‌کند.",
+    # staff
+    "Staff on the terminals": "کارکنان پایانه‌ها",
+    "Staff log in on the terminals with their PIN. Every change reaches each terminal at its next sync. "
+    "Wrong PINs lock a person out on that terminal; Unlock lifts it everywhere.": "کارکنان با رمز خود وارد پایانه‌ها می‌شوند. هر تغییر در همگام‌سازی بعدی به هر پایانه می‌رسد. چند رمز "
+    "نادرست، شخص را روی همان پایانه قفل می‌کند؛ «رفع قفل» قفل را در همهٔ پایانه‌ها برمی‌دارد.",
+    "Add a member of staff": "افزودن کارمند",
+    "Every branch": "همهٔ شعبه‌ها",
+    "PIN (4 to 12 digits)": "رمز (۴ تا ۱۲ رقم)",
+    "No staff yet.": "هنوز کارمندی ثبت نشده است.",
+    "Role of {name}": "نقش {name}",
+    "Change role": "تغییر نقش",
+    "New PIN for {name}": "رمز تازه برای {name}",
+    "New PIN": "رمز تازه",
+    "Reset PIN": "تعیین رمز تازه",
+    "Unlock": "رفع قفل",
+    "Enable": "فعال کردن",
+    "cashier": "صندوقدار",
+    "host": "میزبان",
+    "admin": "مدیر سیستم",
+    "Added. Terminals get the new member of staff at their next sync.": "افزوده شد. پایانه‌ها در همگام‌سازی بعدی کارمند تازه را دریافت می‌کنند.",
+    "Role changed. Terminals apply it at their next sync.": "نقش تغییر کرد. پایانه‌ها در همگام‌سازی بعدی آن را اعمال می‌کنند.",
+    "PIN changed. Each terminal uses it, and lifts any lockout, at its next sync.": "رمز تغییر کرد. هر پایانه در همگام‌سازی بعدی رمز تازه را به کار می‌گیرد و قفل را هم برمی‌دارد.",
+    "Unlocked. Each terminal lifts the lockout at its next sync.": "قفل برداشته شد. هر پایانه در همگام‌سازی بعدی قفل را برمی‌دارد.",
+    "Disabled. They can no longer log in once the terminals have synced.": "غیرفعال شد. پس از همگام‌سازی پایانه‌ها دیگر نمی‌تواند وارد شود.",
+    "Enabled again. They can log in once the terminals have synced.": "دوباره فعال شد. پس از همگام‌سازی پایانه‌ها می‌تواند وارد شود.",
 }
 
 # Refusals by their stable code (sync.server.errors.ApiError.code); the English is the API's own message.
@@ -581,6 +631,12 @@ ERRORS_FA: dict[str, str] = {
     "unknown_category": "این دسته کالا در قواعد نیست.",
     "discount_over_amount": "تخفیف بیش از مبلغ خرید است.",
     "rank_taken": "سطح دیگری این رتبه را دارد.",
+    "unknown_device": "چنین پایانه‌ای نیست.",
+    "invalid_ttl": "مدت اعتبار کد باید ۱ تا ۷۲۰ ساعت باشد.",
+    "unknown_staff": "چنین کارمندی نیست.",
+    "invalid_staff_name": "نام کارمند را وارد کنید (حداکثر ۱۲۰ نویسه).",
+    "invalid_staff_role": "نقش کارمند معتبر نیست.",
+    "invalid_pin_format": "رمز باید ۴ تا ۱۲ رقم باشد.",
 }
 ERRORS_EN: dict[str, str] = {
     "event_ends_before_start": "The event must end after it starts.",
@@ -595,6 +651,12 @@ ERRORS_EN: dict[str, str] = {
     "unknown_category": "This product category is not in the rule set.",
     "tier_or_member": "Give a member's id or choose a tier, one of them.",
     "discount_over_amount": "The discount is more than the sale.",
+    "unknown_device": "No such terminal.",
+    "invalid_ttl": "A code is valid for 1 to 720 hours.",
+    "unknown_staff": "No such member of staff.",
+    "invalid_staff_name": "A member of staff needs a name (at most 120 characters).",
+    "invalid_staff_role": "Choose one of the staff roles.",
+    "invalid_pin_format": "A PIN is 4 to 12 digits.",
 }
 
 

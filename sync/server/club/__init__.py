@@ -144,14 +144,14 @@ def staff_list(conn: Connection) -> list[WireStaff]:
     return [WireStaff.model_validate(dict(r._mapping)) for r in rows]
 
 
-def staff(conn: Connection, staff_id: str) -> WireStaff | None:
+def staff_by_id(conn: Connection, staff_id: str) -> WireStaff | None:
     row = conn.execute(select(STAFF).where(STAFF.c.id == staff_id)).one_or_none()
     return None if row is None else WireStaff.model_validate(dict(row._mapping))
 
 
 def put_staff(conn: Connection, pub: Publisher, member_of_staff: WireStaff) -> None:
     _upsert(conn, STAFF, "id", member_of_staff.model_dump())
-    pub.change("staff", {"kind": "staff", "staff": member_of_staff.model_dump(mode="json")})
+    pub.change("staff", {"kind": "staff", "staff": member_of_staff.published()})
 
 
 # ---- devices and keys -----------------------------------------------------------------------------

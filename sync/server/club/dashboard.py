@@ -14,10 +14,9 @@ from sqlalchemy import Connection, func, select
 
 from sync.server.club.access import Permission
 from sync.server.club.act import Call, read
+from sync.server.club.terminals import LAGGING_S
 from sync.server.models import ALERT, BRANCH, DEVICE, DEVICE_HOUR, MEMBER, REJECTED
 from sync.server.vetting.velocity import HOUR_US
-
-LAGGING_S = 3600  # a terminal not heard from for an hour is shown as lagging
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +34,8 @@ class TerminalGlance:
     branch_name_en: str
     last_seen_us: int | None
     lagging: bool
+    backlog: int | None  # entries the terminal said wait unpushed (None: it never said)
+    software_version: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,15 @@ def glance(call: Call) -> Glance:
     def work(conn: Connection) -> Glance:
         day_us, month_us = _starts(call.now_us)
         devices = conn.execute(
-            select(DEVICE.c.id, DEVICE.c.code, DEVICE.c.last_seen_us, BRANCH.c.name_fa, BRANCH.c.name_en)
+            select(
+                DEVICE.c.id,
+                DEVICE.c.code,
+                DEVICE.c.last_seen_us,
+                DEVICE.c.backlog,
+                DEVICE.c.software_version,
+                BRANCH.c.name_fa,
+                BRANCH.c.name_en,
+            )
             .join(BRANCH, BRANCH.c.id == DEVICE.c.branch_id)
             .where(DEVICE.c.revoked_at_us.is_(None), DEVICE.c.token_hash.is_not(None))
             .order_by(DEVICE.c.last_seen_us.desc().nulls_last(), DEVICE.c.code)
@@ -84,6 +93,8 @@ def glance(call: Call) -> Glance:
                 d.name_en,
                 d.last_seen_us,
                 d.last_seen_us is None or call.now_us - d.last_seen_us > LAGGING_S * 1_000_000,
+                d.backlog,
+                d.software_version,
             )
             for d in devices
         ]

@@ -2,14 +2,14 @@
 """Closed branches (`closed_branch`), and the audit log's indexes for the back office's filters.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
