@@ -563,6 +563,10 @@ FA: dict[str, str] = {
     "Unlocked. Each terminal lifts the lockout at its next sync.": "قفل برداشته شد. هر پایانه در همگام‌سازی بعدی قفل را برمی‌دارد.",
     "Disabled. They can no longer log in once the terminals have synced.": "غیرفعال شد. پس از همگام‌سازی پایانه‌ها دیگر نمی‌تواند وارد شود.",
     "Enabled again. They can log in once the terminals have synced.": "دوباره فعال شد. پس از همگام‌سازی پایانه‌ها می‌تواند وارد شود.",
+    # words two pages use in two senses
+    "Venue": "مکان",
+    "Invited guests": "دعوت‌شدگان",
+    "Invitation": "دعوت",
 }
 
 # Refusals by their stable code (sync.server.errors.ApiError.code); the English is the API's own message.
