@@ -52,8 +52,9 @@ from sync.server.club import users
 from sync.server.club.access import CONSOLE, OFFICE_ROLES
 from sync.server.club.act import Call
 from sync.server.db import Database, dialect_insert
-from sync.server.models import BRANCH, DEVICE, ENTRY, MEMBER, PHOTO, TIER
+from sync.server.models import BRANCH, DEVICE, DEVICE_HOUR, ENTRY, MEMBER, PHOTO, TIER
 from sync.server.sequence import Publisher
+from sync.server.vetting.velocity import HOUR_US
 
 DEMO_SEED = 1404
 DEMO_MEMBERS = 200
@@ -264,6 +265,27 @@ def _import_entries(
         raise RuntimeError(f"the demo ledger does not verify: {broken[:3]}")
     if wire:
         conn.execute(insert(ENTRY), [e.model_dump() | {"received_at_us": now_us} for e in wire])
+        _tally_hours(conn, wire)
     for entry in wire:
         pub.entry(entry.id)
     return [e.to_entry() for e in wire]
+
+
+def _tally_hours(conn: Connection, entries: list[WireEntry]) -> None:
+    """The demo's terminals' hours, as their pushes would have tallied them (sync.server.vetting.velocity):
+    the dashboard's today and this month read these."""
+    hours: dict[tuple[str, int], list[int]] = {}
+    for entry in entries:
+        points, wallet = max(0, entry.points_delta), max(0, entry.cash_delta)
+        if points or wallet:
+            tally = hours.setdefault((entry.device_id, entry.created_at_us // HOUR_US), [0, 0, 0])
+            tally[0] += points
+            tally[1] += wallet
+            tally[2] += 1
+    conn.execute(
+        insert(DEVICE_HOUR),
+        [
+            {"device_id": d, "hour": h, "points": p, "wallet_rials": w, "entries": n, "set_aside": 0}
+            for (d, h), (p, w, n) in hours.items()
+        ],
+    )

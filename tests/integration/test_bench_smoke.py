@@ -43,6 +43,7 @@ KEYS = {
     "search_arabic_name_p99_ms",
     "search_phone_persian_p99_ms",
     "search_next_page_p99_ms",
+    "search_page_p99_ms",
 }
 
 

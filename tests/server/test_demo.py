@@ -119,3 +119,23 @@ def test_a_terminal_enrolled_after_the_demo_pulls_the_whole_club(db, seeded, tmp
     assert kinds.count("member") == MEMBERS and kinds.count("member_photo") == MEMBERS
     assert kinds.count("entry") == seeded["entries"] and kinds.count("device") == 3
     assert kinds.count("club_key") == 1 and kinds.count("staff") == len(seeded["staff"])
+
+
+def test_the_demo_terminals_hours_are_tallied_for_the_dashboard(db, seeded):
+    """The dashboard reads device_hour, as pushes fill it: the demo's imported ledger fills it the same way."""
+    from sqlalchemy import func
+
+    from sync.server.club import dashboard
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
+    from sync.server.models import DEVICE_HOUR, ENTRY
+
+    with db.read() as conn:
+        adding = conn.execute(
+            select(func.count())
+            .select_from(ENTRY)
+            .where((ENTRY.c.points_delta > 0) | (ENTRY.c.cash_delta > 0))
+        ).scalar_one()
+        tallied = conn.execute(select(func.sum(DEVICE_HOUR.c.entries))).scalar_one()
+    assert adding == tallied > 0
+    assert dashboard.glance(Call(db, NOW, CONSOLE)).month.entries > 0

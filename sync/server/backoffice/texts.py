@@ -25,7 +25,7 @@ FA: dict[str, str] = {
     "Review": "بازبینی",
     "Terminals and staff": "پایانه‌ها و کارکنان",
     "Branches": "شعبه‌ها",
-    "Audit log": "گزارش رویدادها",
+    "Audit log": "سابقه تغییرات",
     "Users": "کاربران",
     "Log in": "ورود",
     "Log out": "خروج",
