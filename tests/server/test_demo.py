@@ -122,7 +122,7 @@ def test_a_terminal_enrolled_after_the_demo_pulls_the_whole_club(db, seeded, tmp
 
 
 def test_the_demo_terminals_hours_are_tallied_for_the_dashboard(db, seeded):
-    """The dashboard reads device_hour, as pushes fill it: the demo's imported ledger fills it the same way."""
+    """The dashboard reads device_hour, filled by pushes, and by the demo's import alike."""
     from sqlalchemy import func
 
     from sync.server.club import dashboard
