@@ -110,6 +110,7 @@ def enroll(conn: Connection, request: EnrollRequest, now_us: int) -> EnrollRespo
     conn.execute(update(COUNTER).where(COUNTER.c.id == COUNTER_ID).values(value=COUNTER.c.value))
     branch = club.branch(conn, branch_id)
     assert branch is not None  # the code's foreign key
+    club.require_open_branch(conn, branch_id)  # closed after the code was issued
     pub = Publisher(now_us)
     retire_unclaimed(conn, pub, now_us)
     device_id = str(uuid7(now_us // 1000, os.urandom(10)))

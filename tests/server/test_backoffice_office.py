@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sync.protocol import WireBranch
+from sync.server import club
 from sync.server.club import branch_admin
 from sync.server.club.access import Actor
 from sync.server.club.act import Call
@@ -62,11 +63,15 @@ def test_an_owner_adds_renames_and_closes_a_branch(club_db, client, names, termi
     page = client.post(f"/admin/branches/{shiraz.id}/close", data={"csrf_token": csrf}).text
     assert "بسته" in page
     with club_db.read() as conn, pytest.raises(ApiError) as refused:
-        branch_admin.require_open(conn, shiraz.id)
+        club.require_open_branch(conn, shiraz.id)
     assert refused.value.code == "branch_closed"
+    refused_code = client.post(
+        "/admin/terminals/codes", data={"csrf_token": csrf, "branch_id": shiraz.id, "ttl_hours": "24"}
+    )
+    assert refused_code.status_code == 409
     client.post(f"/admin/branches/{shiraz.id}/reopen", data={"csrf_token": csrf})
     with club_db.read() as conn:
-        branch_admin.require_open(conn, shiraz.id)
+        club.require_open_branch(conn, shiraz.id)
 
 
 def test_a_duplicate_branch_code_is_refused_in_the_page(club_db, client, names):

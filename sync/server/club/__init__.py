@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, select
 from sync.protocol import SETTINGS, WireBranch, WireDevice, WireKey, WireStaff, WireTier
 from sync.server.db import dialect_insert
 from sync.server.errors import ApiError
-from sync.server.models import BRANCH, CLUB_KEY, DEVICE, SETTING, STAFF, TIER
+from sync.server.models import BRANCH, CLOSED_BRANCH, CLUB_KEY, DEVICE, SETTING, STAFF, TIER
 from sync.server.sequence import Publisher
 
 DAY_S = 24 * 3600
@@ -132,6 +132,12 @@ def branch(conn: Connection, branch_id: str) -> WireBranch | None:
 def branch_by_code(conn: Connection, code: str) -> WireBranch | None:
     row = conn.execute(select(BRANCH).where(BRANCH.c.code == code)).one_or_none()
     return None if row is None else wire_branch(row)
+
+
+def require_open_branch(conn: Connection, branch_id: str) -> None:
+    """Refuse new terminals or staff at a branch head office closed (sync.server.club.branch_admin)."""
+    if conn.execute(select(CLOSED_BRANCH.c.branch_id).where(CLOSED_BRANCH.c.branch_id == branch_id)).first():
+        raise ApiError(409, "branch_closed", "this branch is closed; reopen it first")
 
 
 def put_branch(conn: Connection, pub: Publisher, branch: WireBranch) -> None:

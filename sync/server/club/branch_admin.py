@@ -4,7 +4,7 @@
 A branch's record is published to every terminal, which prices sales by it; when the programme has rule
 sets, a change to a branch's earning is also a new rule-set version (the programme prices by that). Closing
 keeps the branch's record, ledger and members: it only stops new terminals and staff there
-(`require_open`), and is shown as closed.
+(`club.require_open_branch`), and is shown as closed.
 """
 
 from __future__ import annotations
@@ -35,12 +35,6 @@ def listing(call: Call) -> list[BranchView]:
         return [BranchView(b, closed.get(b.id)) for b in club.branches(conn)]
 
     return read(call, "branch.list", None, work, audited=False)
-
-
-def require_open(conn: Connection, branch_id: str) -> None:
-    """Refuse new terminals or staff at a closed branch."""
-    if conn.execute(select(CLOSED_BRANCH.c.branch_id).where(CLOSED_BRANCH.c.branch_id == branch_id)).first():
-        raise ApiError(409, "branch_closed", "this branch is closed; reopen it first")
 
 
 def _dump(branch: WireBranch | None) -> dict[str, object] | None:

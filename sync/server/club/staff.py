@@ -115,6 +115,8 @@ def add_staff(call: Call, name: str, role: str, branch_id: str | None, pin: str)
 
     def work(act: Act) -> WireStaff:
         _check_branch(act.conn, person.branch_id)
+        if person.branch_id is not None:
+            club.require_open_branch(act.conn, person.branch_id)
         club.put_staff(act.conn, act.pub, person)
         act.after = shown(person)
         return person

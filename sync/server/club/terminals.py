@@ -175,6 +175,7 @@ def new_enrolment_code(call: Call, branch_id: str, ttl_hours: int = DEFAULT_TTL_
         branch = club.branch(act.conn, branch_id)
         if branch is None:
             raise ApiError(404, "unknown_branch", "no such branch")
+        club.require_open_branch(act.conn, branch_id)
         issued = enrolment.issue_code_for(act.conn, branch, ttl_hours, act.now_us, act.actor.audit_name)
         # never the code itself: it is a credential until used
         act.after = {"branch": issued.branch_code, "expires_at_us": issued.expires_at_us}
