@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from app.domain.ledger import EntryKind
 from sync.server import members
-from sync.server.backoffice.pages.members import DONE, KIND_LABELS
-from sync.server.backoffice.texts import ERRORS_FA, FA
+from sync.server.backoffice.pages.members import DONE
+from sync.server.backoffice.texts import ENTRY_KINDS, ERRORS_FA, FA
 from sync.server.backoffice.web import TEMPLATES
 from sync.server.db import Database, dialect_insert
 from sync.server.models import AUDIT, BALANCE, CARD, ENTRY, MEMBER, PHOTO
@@ -383,11 +383,11 @@ def test_a_terminals_card_is_revoked_from_the_file_but_its_qr_is_not_shown(offic
 
 
 def test_every_text_of_the_file_has_its_persian():
-    used = set(KIND_LABELS.values()) | set(DONE.values())
+    used = set(ENTRY_KINDS.values()) | set(DONE.values())
     for path in [*(TEMPLATES / "members").glob("*.html")]:
         used |= set(re.findall(r"""_\(\s*["'](.+?)["']\s*\)""", path.read_text()))
     assert used and not used - set(FA), used - set(FA)
-    assert set(EntryKind) == set(KIND_LABELS)
+    assert set(EntryKind) == set(ENTRY_KINDS)
     for code in (
         "unknown_member",
         "adjust_over_limit",

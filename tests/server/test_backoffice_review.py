@@ -16,6 +16,7 @@ from app.domain.ledger import EntryKind
 from sync.server.alerts import ALERT_KINDS, raise_alert
 from sync.server.backoffice import texts
 from sync.server.backoffice.pages import review as review_page
+from sync.server.backoffice.texts import ENTRY_KINDS
 from sync.server.cli import main
 from sync.server.club import review
 from sync.server.club.act import Call
@@ -417,10 +418,10 @@ def test_every_word_of_the_review_pages_has_its_persian():
     for source in sources:
         used |= set(re.findall(r'_\(\s*"((?:[^"\\]|\\.)*)"\s*\)', source.read_text()))
     used |= set(review_page.REASONS.values()) | set(review_page.ALERTS.values())
-    used |= set(review_page.ENTRY_KINDS.values())
+    used |= set(ENTRY_KINDS.values())
     assert used - set(texts.FA) == set()
     assert set(review_page.ALERTS) == set(ALERT_KINDS)
-    assert set(review_page.ENTRY_KINDS) == set(EntryKind)
+    assert set(ENTRY_KINDS) == set(EntryKind)
     for code in ("already_resolved", "not_acceptable", "note_required", "unknown_set_aside", "unknown_alert"):
         assert code in texts.ERRORS_FA
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.domain.ledger import EntryKind
+
 FA: dict[str, str] = {
     # the frame
     "Back office": "پنل مدیریت",
@@ -661,6 +663,25 @@ ERRORS_EN: dict[str, str] = {
     "invalid_staff_name": "A member of staff needs a name (at most 120 characters).",
     "invalid_staff_role": "Choose one of the staff roles.",
     "invalid_pin_format": "A PIN is 4 to 12 digits.",
+}
+
+
+# The ledger's entry kinds as pages name them (their Persian is in FA, like every `_()` text).
+ENTRY_KINDS: dict[EntryKind, str] = {
+    EntryKind.EARN: "Sale",
+    EntryKind.REDEEM: "Points spent",
+    EntryKind.CASHBACK_CREDIT: "Cashback",
+    EntryKind.CASHBACK_SPEND: "Wallet spent",
+    EntryKind.ADJUST: "Adjustment",
+    EntryKind.EXPIRE: "Points expired",
+    EntryKind.BONUS: "Bonus",
+    EntryKind.MEMBERSHIP_PURCHASE: "Membership bought",
+    EntryKind.REVERSAL: "Reversal",
+    EntryKind.OVERRIDE: "Manager override",
+    EntryKind.CHECK_IN: "Event admission",
+    EntryKind.GUEST_CHECK_IN: "Guest admission",
+    EntryKind.TIER_CHANGE: "Tier change",
+    EntryKind.REWARD: "Reward",
 }
 
 

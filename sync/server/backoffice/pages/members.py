@@ -25,10 +25,9 @@ from fastapi.responses import RedirectResponse, Response
 from app import format as fmt
 from app.domain.errors import ClubError
 from app.domain.ids import uuid7
-from app.domain.ledger import EntryKind
 from app.messages import message as club_message
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
-from sync.server.backoffice.texts import error_text
+from sync.server.backoffice.texts import ENTRY_KINDS, error_text
 from sync.server.backoffice.web import is_htmx, render
 from sync.server.club import member_file
 from sync.server.club.access import Permission
@@ -44,23 +43,6 @@ CardKeeper = Annotated[Desk, Depends(Needs(Permission.CARD_MANAGE))]
 Text = Annotated[str, Form(max_length=600)]
 CardNumber = Annotated[str, Path(pattern=r"^[0-9]{16}$")]
 
-# The ledger's entry kinds as the file names them (Persian in texts.FA, as every `_()` text).
-KIND_LABELS = {
-    EntryKind.EARN: "Sale",
-    EntryKind.REDEEM: "Points spent",
-    EntryKind.CASHBACK_CREDIT: "Cashback",
-    EntryKind.CASHBACK_SPEND: "Wallet spent",
-    EntryKind.ADJUST: "Adjustment",
-    EntryKind.EXPIRE: "Points expired",
-    EntryKind.BONUS: "Bonus",
-    EntryKind.MEMBERSHIP_PURCHASE: "Membership bought",
-    EntryKind.REVERSAL: "Reversal",
-    EntryKind.OVERRIDE: "Manager override",
-    EntryKind.CHECK_IN: "Event admission",
-    EntryKind.GUEST_CHECK_IN: "Guest admission",
-    EntryKind.TIER_CHANGE: "Tier change",
-    EntryKind.REWARD: "Reward",
-}
 # What a redirect back to the file says was done (`?done=`): fixed texts, never what the request carried.
 DONE = {
     "edited": "The profile is saved.",
@@ -114,7 +96,7 @@ def _show_file(
         status=status,
         page="members",
         f=found,
-        kinds=KIND_LABELS,
+        kinds=ENTRY_KINDS,
         adjust_branches=adjust_branches,
         adjust_limit=member_file.ADJUST_LIMIT.get(desk.actor.role, 0),
         request_id=str(uuid7(desk.now_us // 1000, os.urandom(10))),
@@ -139,7 +121,7 @@ def ledger(
     """The next page of the ledger: its rows for htmx, a page of its own without script."""
     page = member_file.ledger_page(desk.call, str(member_id), after)
     template = "members/_ledger_rows.html" if is_htmx(desk) else "members/ledger.html"
-    return render(desk, template, page="members", member_id=str(member_id), ledger=page, kinds=KIND_LABELS)
+    return render(desk, template, page="members", member_id=str(member_id), ledger=page, kinds=ENTRY_KINDS)
 
 
 @router.get(MEMBER + "/photo")

@@ -13,10 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
 
-from app.domain.ledger import EntryKind
 from sync.protocol import MAX_REVIEW_NOTE, UUID_PATTERN
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
-from sync.server.backoffice.texts import error_text
+from sync.server.backoffice.texts import ENTRY_KINDS, error_text
 from sync.server.backoffice.web import is_htmx, render
 from sync.server.club import review
 from sync.server.club.access import Permission
@@ -78,22 +77,6 @@ ALERTS = {
     "velocity_limit": "A terminal went past an hourly limit; what was over it was set aside.",
     "reversed_twice": "Two terminals undid the same entry while offline.",
     "member_corrected": "A terminal enrolled a member at another branch or tier; the server corrected it.",
-}
-ENTRY_KINDS = {
-    EntryKind.EARN: "Purchase",
-    EntryKind.REDEEM: "Points spent",
-    EntryKind.CASHBACK_CREDIT: "Cashback added",
-    EntryKind.CASHBACK_SPEND: "Cashback spent",
-    EntryKind.ADJUST: "Adjustment",
-    EntryKind.EXPIRE: "Points expired",
-    EntryKind.BONUS: "Bonus",
-    EntryKind.MEMBERSHIP_PURCHASE: "Membership bought",
-    EntryKind.REVERSAL: "Reversal",
-    EntryKind.OVERRIDE: "Manager override",
-    EntryKind.CHECK_IN: "Event admission",
-    EntryKind.GUEST_CHECK_IN: "Guest admission",
-    EntryKind.TIER_CHANGE: "Tier change",
-    EntryKind.REWARD: "Reward",
 }
 
 
