@@ -1,12 +1,30 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.services.terminal import Terminal
 from tests.support.club import make_club
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_office_passwords() -> Iterator[None]:
+    """Back-office passwords hashed with argon2id at its cheapest in tests: the suite makes and checks
+    thousands, at 0.15 s each with the production cost. tests/server/test_backoffice_auth.py checks the
+    production hasher's parameters on their own."""
+    from argon2 import PasswordHasher
+
+    from sync.server.club import users
+
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "PRODUCTION_HASHER", users.PASSWORD_HASHER, raising=False)
+        patch.setattr(users, "PASSWORD_HASHER", quick)
+        patch.setattr(users, "DUMMY_HASH", quick.hash("not a password anyone has"))
+        yield
 
 
 @pytest.fixture

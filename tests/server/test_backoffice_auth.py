@@ -165,3 +165,10 @@ def test_the_dashboard_shows_the_open_queues(office: Database, client: TestClien
     page = client.get("/admin/").text
     assert re.search(r'data-testid="set-aside-count">۰<', page)
     assert csrf_of(page)
+
+
+def test_passwords_are_hashed_with_argon2id_at_rfc_9106s_cost():
+    """The suite hashes cheaply (tests/conftest.py); the server itself uses the library's full cost."""
+    production = users.PRODUCTION_HASHER  # type: ignore[attr-defined]
+    assert (production.type.name, production.memory_cost, production.time_cost) == ("ID", 65536, 3)
+    assert users.DUMMY_HASH.startswith("$argon2id$")

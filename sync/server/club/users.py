@@ -41,8 +41,8 @@ IDLE_S = 30 * 60
 SESSION_MAX_S = 12 * 3600
 _TOUCH_EVERY_US = 60 * 1_000_000  # last_seen is rewritten at most once a minute, not on every click
 LANGS = ("fa", "en")
-_HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not a password anyone has")
+PASSWORD_HASHER = PasswordHasher()  # argon2id with RFC 9106's low-memory profile (64 MiB, 3 passes)
+DUMMY_HASH = PASSWORD_HASHER.hash("not a password anyone has")  # verified for an unknown name
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +145,7 @@ def add(call: Call, name: str, role: str, password: str, branches: list[str]) ->
         raise ApiError(422, "invalid_role", f"role must be one of {', '.join(OFFICE_ROLES)}")
     if role == "branch-manager" and not branches:
         raise ApiError(422, "branch_required", "a branch manager needs at least one branch")
-    password_hash = _HASHER.hash(password)
+    password_hash = PASSWORD_HASHER.hash(password)
 
     def work(act: Act) -> OfficeUser:
         if act.conn.execute(select(OFFICE_USER.c.id).where(OFFICE_USER.c.name == name)).first():
@@ -207,7 +207,7 @@ def disable(call: Call, name: str) -> OfficeUser:
 def set_password(call: Call, name: str, password: str) -> OfficeUser:
     """A new password (which also unlocks a locked account); every session of the user ends."""
     check_password(password)
-    password_hash = _HASHER.hash(password)
+    password_hash = PASSWORD_HASHER.hash(password)
 
     def work(act: Act) -> OfficeUser:
         row = _by_name(act.conn, name)
@@ -247,9 +247,9 @@ def log_in(db: Database, now_us: int, name: str, password: str) -> tuple[Session
     name = name.strip().lower()[:64]
     with db.read() as conn:
         row = conn.execute(select(OFFICE_USER).where(OFFICE_USER.c.name == name)).first()
-    stored = row.password_hash if row is not None else _DUMMY_HASH
+    stored = row.password_hash if row is not None else DUMMY_HASH
     try:
-        good = _HASHER.verify(stored, password)
+        good = PASSWORD_HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
         good = False
     if row is None:
