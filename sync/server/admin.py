@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
@@ -24,11 +23,9 @@ from sqlalchemy import Connection, select
 from app.domain.errors import ClubError
 from app.domain.ids import uuid7
 from app.domain.member import clean_name, national_id_last4
-from app.domain.money import MAX_POINTS, MAX_RIALS
 from app.domain.phone import normalize_phone
 from app.domain.programme import RuleSet, invalid
 from sync.protocol import (
-    SETTINGS,
     UUID_PATTERN,
     WireBranch,
     WireMember,
@@ -67,7 +64,7 @@ from sync.server.alerts import audit
 from sync.server.auth import Admin, admin_with, call_of
 from sync.server.club import audit as audit_use
 from sync.server.club import branch_admin as branch_use
-from sync.server.club import member_file, terminals
+from sync.server.club import club_settings, member_file, terminals
 from sync.server.club import members as club_members
 from sync.server.club import programme as club_programme
 from sync.server.club import review as review_queue
@@ -83,19 +80,6 @@ Viewer = Annotated[Admin, Depends(admin_with("viewer"))]
 Manager = Annotated[Admin, Depends(admin_with("manager"))]
 AdminRole = Annotated[Admin, Depends(admin_with("admin"))]
 MemberId = Annotated[str, Path(pattern=UUID_PATTERN)]
-_SETTING_RULES: dict[str, Callable[[str], bool]] = {
-    "club_name_fa": lambda v: 0 < len(v.strip()) <= 120,
-    "club_name_en": lambda v: 0 < len(v.strip()) <= 120,
-    "revocation_max_age_s": lambda v: v.isdigit() and 60 <= int(v) <= 10 * 365 * 86400,
-    "grant_share_percent": lambda v: v.isdigit() and 0 <= int(v) <= 100,
-    "grant_cap_points": lambda v: v.isdigit() and 0 <= int(v) <= MAX_POINTS,
-    "grant_ttl_s": lambda v: v.isdigit() and 60 <= int(v) <= 30 * 86400,
-    "club_card_prefix": lambda v: re.fullmatch(r"[0-9]{1,7}", v) is not None,
-    "velocity_points_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= MAX_POINTS,
-    "velocity_wallet_rials_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= MAX_RIALS,
-    "velocity_entries_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= 1_000_000,
-}
-assert set(_SETTING_RULES) == set(SETTINGS) | set(club.SERVER_SETTINGS)
 
 
 def _act(
@@ -508,22 +492,5 @@ def put_setting(
     key: Annotated[str, Path(max_length=64)], body: SettingValue, request: Request, admin: AdminRole
 ) -> Settings:
     """One club-wide setting (names: sync.protocol.SETTINGS, published to every terminal; and the server's
-    own, sync.server.club.SERVER_SETTINGS)."""
-    rule = _SETTING_RULES.get(key)
-    if rule is None:
-        raise ApiError(404, "unknown_setting", f"settings are: {', '.join(sorted(_SETTING_RULES))}")
-    if key in rule_sets.RULE_SET_SETTINGS:
-        raise ApiError(
-            409,
-            "setting_in_rule_set",
-            f"{key} is the rule set's offline_grant: publish a new rule-set version (PUT /v1/admin/rules)",
-        )
-    value = body.value.strip()
-    if not rule(value):
-        raise ApiError(422, "invalid_setting", f"{key}: {SETTINGS.get(key, 'a whole number')}")
-
-    def work(conn: Connection, pub: Publisher) -> Settings:
-        club.put_setting(conn, pub, key, value)
-        return Settings(settings=club.settings(conn))
-
-    return _act(request, admin, "put_setting", key, work)
+    own, sync.server.club.SERVER_SETTINGS); the offline-grant policy is the rule set's (409)."""
+    return Settings(settings=club_settings.put_setting(call_of(request, admin), key, body.value))

@@ -19,7 +19,7 @@ from tests.support.browser import PageErrors, axe_violations, format_violations,
 PAGES = [
     "/admin/", "/admin/members?q=%D9%85", "/admin/programme", "/admin/programme/edit",
     "/admin/programme/preview", "/admin/events", "/admin/events/new", "/admin/review", "/admin/terminals",
-    "/admin/branches", "/admin/audit", "/admin/users",
+    "/admin/branches", "/admin/settings", "/admin/audit", "/admin/users",
 ]  # fmt: skip
 
 

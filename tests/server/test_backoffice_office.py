@@ -161,3 +161,29 @@ def test_a_branch_record_pushed_back_is_the_published_one(club_db):
         earn_rials_per_unit=100_000, redeem_rials_per_point=1_000, redeem_max_share_percent=50,
     )  # fmt: skip
     assert branch_admin.put(call, branch) == branch
+
+
+def test_an_owner_changes_a_setting_and_terminals_follow(club_db, client, names, terminal: Terminal):
+    csrf = sign_in(client, names["owner"])
+    page = client.post("/admin/settings/club_name_fa", data={"csrf_token": csrf, "value": "باشگاه <نو>"})
+    assert page.status_code == 200 and "باشگاه &lt;نو&gt;" in page.text
+    changed = _last_audit(club_db, "setting.put")
+    assert changed["before"] == {"club_name_fa": "باشگاه"} and changed["after"] == {
+        "club_name_fa": "باشگاه <نو>"
+    }
+    published = [
+        c for c in pull_all(client, terminal) if c["kind"] == "setting" and c["key"] == "club_name_fa"
+    ]
+    assert published[-1]["value"] == "باشگاه <نو>"
+    refused = client.post("/admin/settings/grant_cap_points", data={"csrf_token": csrf, "value": "10"})
+    assert refused.status_code == 409 and "قواعد" in refused.text
+    bad = client.post("/admin/settings/revocation_max_age_s", data={"csrf_token": csrf, "value": "5"})
+    assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("role", ["manager", "branch-manager", "marketing", "auditor"])
+def test_only_owners_change_settings(role, club_db, client, names):
+    csrf = sign_in(client, names[role])
+    assert client.get("/admin/settings").status_code == 200  # everyone sees them
+    answer = client.post("/admin/settings/club_name_en", data={"csrf_token": csrf, "value": "Mine"})
+    assert answer.status_code == 403

@@ -569,6 +569,29 @@ FA: dict[str, str] = {
     "Venue": "مکان",
     "Invited guests": "دعوت‌شدگان",
     "Invitation": "دعوت",
+    # settings
+    "Settings": "تنظیمات",
+    "Setting": "تنظیم",
+    "Value": "مقدار",
+    "The offline-grant policy is part of the programme's rule set: change it there.": "سیاست اعتبار آفلاین بخشی از قواعد برنامه باشگاه است؛ آن را همان‌جا تغییر دهید.",
+    "Club name (Persian)": "نام باشگاه (فارسی)",
+    "Club name (English)": "نام باشگاه (انگلیسی)",
+    "How old a terminal's list of revoked cards may be (seconds)": "حداکثر کهنگی فهرست کارت‌های باطل در پایانه (ثانیه)",
+    "The club's card number prefix": "پیشوند شماره کارت باشگاه",
+    "Most points one terminal may add in an hour": "بیشترین امتیازی که یک پایانه در یک ساعت می‌افزاید",
+    "Most wallet rials one terminal may add in an hour": "بیشترین ریال کیف پول که یک پایانه در یک ساعت می‌افزاید",
+    "Most entries one terminal may write in an hour": "بیشترین ردیفی که یک پایانه در یک ساعت می‌نویسد",
+}
+
+# The settings' names, as the settings page shows them (each is an `_()` text).
+SETTING_NAMES = {
+    "club_name_fa": "Club name (Persian)",
+    "club_name_en": "Club name (English)",
+    "revocation_max_age_s": "How old a terminal's list of revoked cards may be (seconds)",
+    "club_card_prefix": "The club's card number prefix",
+    "velocity_points_per_hour": "Most points one terminal may add in an hour",
+    "velocity_wallet_rials_per_hour": "Most wallet rials one terminal may add in an hour",
+    "velocity_entries_per_hour": "Most entries one terminal may write in an hour",
 }
 
 # Refusals by their stable code (sync.server.errors.ApiError.code); the English is the API's own message.
@@ -586,6 +609,8 @@ ERRORS_FA: dict[str, str] = {
     "branch_required": "مدیر شعبه دست‌کم یک شعبه لازم دارد.",
     "unknown_branch": "چنین شعبه‌ای نیست.",
     "cannot_disable_self": "نمی‌توانید حساب خودتان را غیرفعال کنید.",
+    "unknown_setting": "چنین تنظیمی نیست.",
+    "invalid_setting": "این مقدار برای این تنظیم پذیرفته نیست.",
     "branch_closed": "این شعبه بسته است؛ نخست آن را بازگشایی کنید.",
     "branch_code_taken": "این کد شعبه به کار رفته است.",
     "already_resolved": "پیش‌تر به این مورد رسیدگی شده است.",

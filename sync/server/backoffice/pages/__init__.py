@@ -14,11 +14,13 @@ from sync.server.backoffice.pages import (
     privacy,
     programme,
     review,
+    settings,
     terminals,
     users,
 )
 
 ROUTERS = [
     auth.router, home.router, member_search.router, members.router, privacy.router, programme.router,
-    events.router, review.router, terminals.router, branches.router, audit.router, users.router,
+    events.router, review.router, terminals.router, branches.router, settings.router, audit.router,
+    users.router,
 ]  # fmt: skip
