@@ -12,7 +12,6 @@ the token acting with its office role (sync.server.club.access.token_actor).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
@@ -21,14 +20,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Connection, select
 
 from app.domain.errors import ClubError
-from app.domain.ids import uuid7
-from app.domain.member import clean_name, national_id_last4
-from app.domain.phone import normalize_phone
 from app.domain.programme import RuleSet, invalid
 from sync.protocol import (
     UUID_PATTERN,
     WireBranch,
-    WireMember,
     WireTier,
 )
 from sync.rules import load_json, to_body, too_large
@@ -71,7 +66,7 @@ from sync.server.club import review as review_queue
 from sync.server.club import staff as staff_cases
 from sync.server.club.members import MAX_LIMIT
 from sync.server.errors import ApiError
-from sync.server.models import BALANCE, MEMBER_PHOTO, TIER
+from sync.server.models import BALANCE, MEMBER_PHOTO
 from sync.server.sequence import Publisher
 
 T = TypeVar("T")
@@ -162,38 +157,12 @@ def get_member(member_id: MemberId, request: Request, admin: Viewer) -> MemberDe
     return _act(request, admin, "view_member", member_id, lambda c, _p: _detail(c, member_id))
 
 
-def _entry_tier(conn: Connection) -> str:
-    code = conn.execute(select(TIER.c.code).order_by(TIER.c.rank).limit(1)).scalar()
-    if code is None:
-        raise ApiError(409, "club_not_set_up", "the club has no tiers yet")
-    return str(code)
-
-
 @router.post("/members", response_model=MemberDetail, status_code=201)
 def create_member(body: NewMember, request: Request, admin: Manager) -> MemberDetail:
-    now = request.app.state.clock.now_us()
-    name, phone = clean_name(body.name), normalize_phone(body.phone)
-    last4 = national_id_last4(body.national_id) if body.national_id else None
-    member_id = str(uuid7(now // 1000, os.urandom(10)))
-
-    def work(conn: Connection, pub: Publisher) -> MemberDetail:
-        member = WireMember(
-            id=member_id,
-            name=name,
-            phone=phone,
-            tier_code=body.tier_code or _entry_tier(conn),
-            branch_id=body.branch_id,
-            joined_at_us=now,
-            birth_date=member_file.checked_birth_date(body.birth_date, now),
-            national_id_last4=last4,
-            referrer_id=body.referrer_id,
-            consent_marketing=body.consent_marketing,
-        )
-        member_file.check_member_record(conn, member)
-        members.put_member(conn, pub, member)
-        return _detail(conn, member_id)
-
-    return _act(request, admin, "create_member", member_id, work)
+    call = call_of(request, admin)
+    member = member_file.enrol(call, member_file.Enrolment(**body.model_dump()))
+    with request.app.state.db.read() as conn:  # the enrolment's own audit row covers this answer
+        return _detail(conn, member.id)
 
 
 @router.patch("/members/{member_id}", response_model=MemberDetail)

@@ -17,7 +17,7 @@ from tests.support.browser import PageErrors, axe_violations, format_violations,
 
 # every page a menu links to, and the ones a user reaches from them
 PAGES = [
-    "/admin/", "/admin/members?q=%D9%85", "/admin/programme", "/admin/programme/edit",
+    "/admin/", "/admin/members?q=%D9%85", "/admin/members/new", "/admin/programme", "/admin/programme/edit",
     "/admin/programme/preview", "/admin/events", "/admin/events/new", "/admin/review", "/admin/terminals",
     "/admin/branches", "/admin/settings", "/admin/audit", "/admin/users",
 ]  # fmt: skip

@@ -223,10 +223,11 @@ def test_every_admin_call_is_in_the_audit_log(client, club_db, admin):
     )  # refused: not an action
     log = client.get("/v1/admin/audit", headers=admin).json()  # newest first; this read is logged after
     assert [(e["action"], e["target"]) for e in log] == [
-        ("create_member", log[0]["target"]),
+        ("member.enrol", log[0]["target"]),
         ("member.search", "sara"),
     ]
-    assert log[0]["actor"].startswith("admin:test admin") and log[0]["detail"] == {"role": "admin"}
+    assert log[0]["actor"].startswith("admin:test admin") and log[0]["detail"]["role"] == "owner"
+    assert log[0]["detail"]["before"] is None and log[0]["detail"]["after"]["name"] == "Parisa Nazari"
     with club_db.read() as conn:
         assert (
             conn.execute(select(AUDIT.c.action).order_by(AUDIT.c.id.desc())).scalars().first()

@@ -187,3 +187,24 @@ def test_only_owners_change_settings(role, club_db, client, names):
     assert client.get("/admin/settings").status_code == 200  # everyone sees them
     answer = client.post("/admin/settings/club_name_en", data={"csrf_token": csrf, "value": "Mine"})
     assert answer.status_code == 403
+
+
+def test_head_office_enrols_a_member_whom_every_terminal_then_has(club_db, client, names, terminal: Terminal):
+    csrf = sign_in(client, names["marketing"])
+    form = {
+        "csrf_token": csrf,
+        "name": "نسرین <b>",
+        "phone": "۰۹۱۲۳۴۵۶۷۸۹",
+        "branch_id": BRANCH_1,
+        "consent": "yes",
+    }
+    answer = client.post("/admin/members/new", data=form, follow_redirects=False)
+    assert answer.status_code == 303
+    member_id = answer.headers["location"].rsplit("/", 1)[-1]
+    published = [c["member"] for c in pull_all(client, terminal) if c["kind"] == "member"]
+    assert published[-1]["id"] == member_id and published[-1]["phone"] == "+989123456789"
+    assert _last_audit(club_db, "member.enrol")["after"]["consent_marketing"] is True
+    again = client.post("/admin/members/new", data=form | {"name": "Another"})
+    assert again.status_code == 409  # the same phone: said in the page, nothing written
+    sign_in(auditor := TestClient(client.app), names["auditor"])
+    assert auditor.get("/admin/members/new").status_code == 403

@@ -581,6 +581,10 @@ FA: dict[str, str] = {
     "Most points one terminal may add in an hour": "بیشترین امتیازی که یک پایانه در یک ساعت می‌افزاید",
     "Most wallet rials one terminal may add in an hour": "بیشترین ریال کیف پول که یک پایانه در یک ساعت می‌افزاید",
     "Most entries one terminal may write in an hour": "بیشترین ردیفی که یک پایانه در یک ساعت می‌نویسد",
+    # enrolling from head office
+    "New member": "عضو تازه",
+    "Agrees to marketing messages": "با پیام‌های تبلیغاتی موافق است",
+    "Enrol": "ثبت‌نام",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).

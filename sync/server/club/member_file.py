@@ -440,6 +440,54 @@ def _profile_changes(fields: dict[str, Any], now_us: int) -> dict[str, Any]:
     return {k: v for k, v in changes.items() if v is not None or k in ("birth_date", "national_id_last4")}
 
 
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """A member head office enrols (on the phone, from a form): what a terminal's enrolment asks for."""
+
+    name: str
+    phone: str
+    branch_id: str
+    tier_code: str | None = None  # the entry tier when None
+    birth_date: date | None = None
+    national_id: str | None = None  # checked, then only its last four digits are kept
+    referrer_id: str | None = None
+    consent_marketing: bool = False
+
+
+def _entry_tier(conn: Connection) -> str:
+    code = conn.execute(select(TIER.c.code).order_by(TIER.c.rank).limit(1)).scalar()
+    if code is None:
+        raise ApiError(409, "club_not_set_up", "the club has no tiers yet")
+    return str(code)
+
+
+def enrol(call: Call, new: Enrolment) -> WireMember:
+    """A new member, published to every terminal (Permission.MEMBER_EDIT)."""
+    name, phone = clean_name(new.name), normalize_phone(new.phone)
+    last4 = national_id_last4(new.national_id) if new.national_id else None
+    member_id = str(uuid7(call.now_us // 1000, os.urandom(10)))
+
+    def work(act: Act) -> WireMember:
+        member = WireMember(
+            id=member_id,
+            name=name,
+            phone=phone,
+            tier_code=new.tier_code or _entry_tier(act.conn),
+            branch_id=new.branch_id,
+            joined_at_us=act.now_us,
+            birth_date=checked_birth_date(new.birth_date, act.now_us),
+            national_id_last4=last4,
+            referrer_id=new.referrer_id,
+            consent_marketing=new.consent_marketing,
+        )
+        check_member_record(act.conn, member)
+        members.put_member(act.conn, act.pub, member)
+        act.after = member.model_dump(mode="json")
+        return member
+
+    return change(call, Permission.MEMBER_EDIT, "member.enrol", member_id, work)
+
+
 def edit_profile(call: Call, member_id: str, fields: dict[str, Any]) -> WireMember:
     """Change the member's record (name, phone, birth date; for the admin API also branch, national id,
     consent and tier); published to terminals. A tier in `fields` is placed as `place_tier` does."""

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import RedirectResponse, Response
 
+from app.domain.errors import ClubError
+from app.messages import message as club_message
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
 from sync.server.backoffice.texts import error_text
 from sync.server.backoffice.web import is_htmx, render
-from sync.server.club import members
+from sync.server.club import branch_admin, member_file, members
 from sync.server.club.access import Permission
 from sync.server.errors import ApiError
 
@@ -35,3 +37,37 @@ def find_members(
     else:
         template = "members/search.html"
     return render(desk, template, q=q, found=found, error=error, page="members")
+
+
+def _enrol_form(desk: Desk, status: int = 200, error: str = "", **form: str) -> Response:
+    branches = [view.branch for view in branch_admin.listing(desk.call) if view.closed_at_us is None]
+    return render(desk, "members/new.html", status=status, error=error, form=form, branches=branches,
+                  page="members")  # fmt: skip
+
+
+@router.get("/new")
+def new_member_form(desk: Annotated[Desk, Depends(Needs(Permission.MEMBER_EDIT))]) -> Response:
+    return _enrol_form(desk)
+
+
+@router.post("/new")
+def enrol_member(
+    *,
+    desk: Annotated[Desk, Depends(Needs(Permission.MEMBER_EDIT))],
+    name: Annotated[str, Form(max_length=200)] = "",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    branch_id: Annotated[str, Form(max_length=36)] = "",
+    consent: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """A member enrolled by head office (a phone call, a form): published to every terminal."""
+    form = {"name": name, "phone": phone, "branch_id": branch_id}
+    new = member_file.Enrolment(
+        name=name, phone=phone, branch_id=branch_id, consent_marketing=consent == "yes"
+    )
+    try:
+        member = member_file.enrol(desk.call, new)
+    except ApiError as refused:
+        return _enrol_form(desk, refused.status, error_text(refused.code, desk.lang, refused.message), **form)
+    except ClubError as refused:  # a name or phone the club's rules refuse
+        return _enrol_form(desk, 422, club_message(refused, desk.lang), **form)
+    return RedirectResponse(f"{PREFIX}/members/{member.id}", status_code=303)
