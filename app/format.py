@@ -8,11 +8,12 @@ Numbers and card numbers stay left-to-right inside right-to-left text (Unicode i
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import jdatetime
 
-from app.domain.digits import to_persian_digits
+from app.domain.digits import to_latin_digits, to_persian_digits
 from app.domain.money import RIALS_PER_TOMAN
 
 LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: keeps "1,250" whole inside Persian text
@@ -82,3 +83,22 @@ def birthday_soon(birth: date | None, today: date, days: int = 7) -> bool:
         ):
             return True
     return False
+
+
+JALALI_BEFORE = 1700  # a typed year below this is a Jalali year (1404), above a Gregorian one (2025)
+_TYPED_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
+
+
+def parse_day(text: str) -> date | None:
+    """A date as a person types it: Jalali (1405/09/30) or Gregorian (2026-12-21), with `/`, `-` or `.`,
+    in Persian or Latin digits; None when it is not one."""
+    found = _TYPED_DATE.fullmatch(to_latin_digits(text or ""))
+    if found is None:
+        return None
+    year, month, day = (int(g) for g in found.groups())
+    try:
+        if year < JALALI_BEFORE:
+            return jdatetime.date(year, month, day).togregorian()  # type: ignore[no-any-return]
+        return date(year, month, day)
+    except ValueError:
+        return None

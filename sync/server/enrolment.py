@@ -209,17 +209,7 @@ def retire_unclaimed(conn: Connection, pub: Publisher, now_us: int) -> list[str]
         ).scalars()
     )
     for device_id in stale:
-        keys = conn.execute(
-            select(CLUB_KEY).where(CLUB_KEY.c.device_id == device_id, CLUB_KEY.c.retired_at_us.is_(None))
-        ).all()
-        for key in keys:
-            retired = WireKey(
-                key_id=key.key_id,
-                public_key=key.public_key,
-                created_at_us=key.created_at_us,
-                retired_at_us=now_us,
-            )
-            club.put_key(conn, pub, retired, device_id)
+        club.retire_device_keys(conn, pub, device_id, now_us)
     return stale
 
 

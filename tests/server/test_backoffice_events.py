@@ -268,7 +268,8 @@ def test_the_event_form_shows_what_is_wrong_next_to_the_field(office: Database, 
 
 
 def test_dates_are_read_as_typed():
-    from sync.server.backoffice.pages.events import parse_day, parse_moment
+    from app.format import parse_day
+    from sync.server.backoffice.pages.events import parse_moment
 
     assert parse_day("۱۴۰۵/۰۹/۳۰") == parse_day("1405-09-30") == datetime(2026, 12, 21).date()
     assert parse_day("2026-12-21") == parse_day("2026/12/21") == datetime(2026, 12, 21).date()

@@ -173,6 +173,21 @@ def put_key(conn: Connection, pub: Publisher, key: WireKey, device_id: str | Non
     pub.change("club_key", {"kind": "club_key", "key": key.model_dump(mode="json")})
 
 
+def retire_device_keys(conn: Connection, pub: Publisher, device_id: str, now_us: int) -> None:
+    """Retire a revoked device's card-signing keys: its cards stay valid, it signs no new ones."""
+    keys = conn.execute(
+        select(CLUB_KEY).where(CLUB_KEY.c.device_id == device_id, CLUB_KEY.c.retired_at_us.is_(None))
+    ).all()
+    for key in keys:
+        retired = WireKey(
+            key_id=key.key_id,
+            public_key=key.public_key,
+            created_at_us=key.created_at_us,
+            retired_at_us=now_us,
+        )
+        put_key(conn, pub, retired, device_id)
+
+
 def device_numbers(conn: Connection) -> set[int]:
     return set(conn.execute(select(DEVICE.c.number)).scalars())
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import jdatetime
 from sqlalchemy import Connection, Row, select
 
 from app.domain import expiry, membership, tiering
@@ -37,6 +36,7 @@ from app.domain.money import MAX_POINTS
 from app.domain.phone import normalize_phone
 from app.domain.programme import RuleSet, TierRule
 from app.domain.staff import ADJUST_LIMITS, Role
+from app.format import parse_day
 from sync.protocol import WireCard, WireMember, WireRevocation
 from sync.server import card_key, members, photos, programme
 from sync.server import rules as rule_sets
@@ -71,7 +71,6 @@ PROFILE_FIELDS = frozenset(
     {"name", "phone", "birth_date", "national_id", "branch_id", "consent_marketing", "tier_code"}
 )
 _ENTRY_FIELDS = tuple(f for f in LedgerEntry.__dataclass_fields__ if f != "kind")
-_JALALI_BEFORE = 1700  # a year below this is a Jalali year (1300s, 1400s); Gregorian births are 1900+
 
 
 # ---- what the file shows --------------------------------------------------------------------------------
@@ -397,19 +396,14 @@ def checked_birth_date(value: date | None, now_us: int) -> date | None:
 
 
 def parse_birth_date(text: str) -> date | None:
-    """A date as a person types it: Jalali (1370/05/12) or Gregorian (1991-08-03), Persian digits too;
-    empty is no date. A year below 1700 is Jalali."""
-    raw = to_latin_digits(text or "").strip().replace("-", "/").replace(".", "/")
-    if not raw:
+    """A date as a person types it (app.format.parse_day: Jalali or Gregorian, Persian digits too); empty
+    is no date."""
+    if not (text or "").strip():
         return None
-    parts = raw.split("/")
-    try:
-        year, month, day = (int(p) for p in parts) if len(parts) == 3 else (0, 0, 0)
-        if year < _JALALI_BEFORE:
-            return jdatetime.date(year, month, day).togregorian()  # type: ignore[no-any-return]
-        return date(year, month, day)
-    except ValueError:
-        raise ApiError(422, "invalid_birth_date", "write the date as 1370/05/12 or 1991-08-03") from None
+    day = parse_day(text)
+    if day is None:
+        raise ApiError(422, "invalid_birth_date", "write the date as 1370/05/12 or 1991-08-03")
+    return day
 
 
 def check_member_record(conn: Connection, member: WireMember) -> None:

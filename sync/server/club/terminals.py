@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from sync.protocol import WireBranch, WireKey
+from sync.protocol import WireBranch
 from sync.server import club, enrolment
 from sync.server.club.access import Permission
 from sync.server.club.act import Act, Call, change, read
 from sync.server.errors import ApiError
-from sync.server.models import BRANCH, CLUB_KEY, DEVICE
+from sync.server.models import BRANCH, DEVICE
 
 LAGGING_S = 3600  # a terminal not heard from for an hour is shown as lagging (the dashboard's too)
 DEFAULT_TTL_HOURS = 24
@@ -200,7 +200,7 @@ def revoke_terminal(call: Call, device_id: str) -> Terminal:
         act.before = {"code": current.code, "revoked_at_us": row.revoked_at_us}
         if row.revoked_at_us is None:
             act.conn.execute(update(DEVICE).where(DEVICE.c.id == device_id).values(revoked_at_us=act.now_us))
-            _retire_keys(act, device_id)
+            club.retire_device_keys(act.conn, act.pub, device_id, act.now_us)
         [after] = _rows(act.conn, None, device_id)
         act.after = {"code": after.code, "revoked_at_us": after.revoked_at_us}
         return _terminal(after, act.now_us)
@@ -208,17 +208,3 @@ def revoke_terminal(call: Call, device_id: str) -> Terminal:
     return change(
         call, Permission.TERMINAL_MANAGE, "terminal.revoke", device_id, work, branch_id=current.branch_id
     )
-
-
-def _retire_keys(act: Act, device_id: str) -> None:
-    keys = act.conn.execute(
-        select(CLUB_KEY).where(CLUB_KEY.c.device_id == device_id, CLUB_KEY.c.retired_at_us.is_(None))
-    ).all()
-    for key in keys:
-        retired = WireKey(
-            key_id=key.key_id,
-            public_key=key.public_key,
-            created_at_us=key.created_at_us,
-            retired_at_us=act.now_us,
-        )
-        club.put_key(act.conn, act.pub, retired, device_id)

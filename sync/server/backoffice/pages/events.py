@@ -12,10 +12,9 @@ or Latin digits), Gregorian ISO in English (2026-12-21); either is taken in eith
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated, Any
 
-import jdatetime
 from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
 
@@ -23,6 +22,7 @@ from app import format as fmt
 from app.domain.digits import to_latin_digits
 from app.domain.event import MAX_PLUS_ONES
 from app.domain.phone import looks_like_phone
+from app.format import parse_day
 from sync.protocol import UUID_PATTERN, WireEvent
 from sync.server import events as store
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
@@ -55,21 +55,6 @@ DONE = ("created", "saved", "cancelled", "invited", "uninvited")
 
 
 # ---- reading the form -----------------------------------------------------------------------------
-
-
-def parse_day(text: str) -> date | None:
-    """A calendar date as typed: 1405/09/30 (Jalali), 2026-12-21 or 2026/12/21 (Gregorian), in Persian or
-    Latin digits; None when it is not one."""
-    parts = re.split(r"[/\-.]", to_latin_digits(text).strip())
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        return None
-    year, month, day = (int(p) for p in parts)
-    try:
-        if year < 1700:
-            return jdatetime.date(year, month, day).togregorian()  # type: ignore[no-any-return]
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def parse_moment(day_text: str, clock_text: str) -> int | None:

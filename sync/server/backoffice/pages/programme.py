@@ -25,6 +25,7 @@ from starlette.datastructures import FormData
 from app.domain.digits import to_latin_digits
 from app.domain.money import MAX_RIALS, RIALS_PER_TOMAN
 from app.domain.programme import RuleSet
+from app.format import parse_day
 from sync.protocol import WireBranch
 from sync.rules import to_body
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
@@ -38,7 +39,6 @@ router = APIRouter(prefix=PREFIX + "/programme")
 Reader = Annotated[Desk, Depends(Needs(Permission.READ))]
 Editor = Annotated[Desk, Depends(Needs(Permission.RULES_PUBLISH))]
 NEW = "new"  # the form key of the campaign or reward being added
-_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
 _TOMAN = re.compile(r"^(\d{1,13})(?:\.(\d))?$")
 _GROUPING = str.maketrans("", "", ",٬، _'")
 MAX_FIELD = 200  # characters of any one form value read
@@ -255,20 +255,6 @@ def toman_to_rials(raw: str) -> int | None:
 def rials_as_toman(rials: int) -> str:
     whole, rest = divmod(rials, RIALS_PER_TOMAN)
     return str(whole) if rest == 0 else f"{whole}.{rest}"
-
-
-def parse_day(raw: str) -> date | None:
-    """A date typed Jalali (year below 1700) or Gregorian, `/` or `-`, Persian or Latin digits."""
-    found = _DATE.fullmatch(to_latin_digits(raw))
-    if found is None:
-        return None
-    year, month, day = (int(g) for g in found.groups())
-    try:
-        if year < 1700:
-            return jdatetime.date(year, month, day).togregorian()  # type: ignore[no-any-return]
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def _day_text(value: str, lang: str) -> str:
