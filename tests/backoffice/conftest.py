@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The back office in a real headless Chromium: pytest-playwright's fixtures, pointed at this machine.
 
-- `backoffice_app`: the ASGI app the browser tests drive. Override it (module or session scope) with the
-  back office; the default fails, so a test never drives the wrong app by accident.
+- `office`, `backoffice_app`: the demo club on a server database with a back-office user per role, and the
+  club server's app over it, one per module; a module may override `backoffice_app` to drive another app.
 - `live_server`: that app served by uvicorn on 127.0.0.1 (tests.support.browser.LiveServer), one per module.
 - `base_url`: the live server's URL, so `page.goto("/admin/")` works. Defined here only: pytest-playwright
   provides a session-wide `base_url` for every test of the suite, which stays as it is elsewhere.
@@ -16,11 +16,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from tests.backoffice.club import DemoOffice, demo_office
 from tests.support import browser as support
 
 VIEWPORT = {"width": 1280, "height": 900}
@@ -39,11 +41,15 @@ def browser_context_args() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def backoffice_app() -> Any:
-    pytest.fail(
-        "tests/backoffice: no app to drive; override the `backoffice_app` fixture with the ASGI app",
-        pytrace=False,
-    )
+def office(tmp_path_factory: pytest.TempPathFactory) -> DemoOffice:
+    """The demo club on a server database, with a back-office user per role (one per module)."""
+    return demo_office(Path(tmp_path_factory.mktemp("office")))
+
+
+@pytest.fixture(scope="module")
+def backoffice_app(office: DemoOffice) -> Any:
+    """The club server's app over the demo office; a module may drive another app by overriding this."""
+    return office.app()
 
 
 @pytest.fixture(scope="module")

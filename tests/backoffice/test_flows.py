@@ -5,7 +5,6 @@ command line) syncing with the same server over HTTP."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import jdatetime
 import pytest
@@ -18,21 +17,11 @@ from sync.server.clock import SystemClock
 from sync.server.club import programme as club_programme
 from sync.server.club.access import CONSOLE
 from sync.server.club.act import Call
-from tests.backoffice.club import DemoOffice, demo_office, log_in
+from tests.backoffice.club import DemoOffice, log_in
 from tests.backoffice.terminal import TillProcess, enrol_till
 from tests.server.club import enroll
 from tests.server.test_backoffice_review import set_aside
 from tests.support.browser import LiveServer, PageErrors
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> DemoOffice:
-    return demo_office(Path(tmp_path_factory.mktemp("office")))
-
-
-@pytest.fixture(scope="module")
-def backoffice_app(office: DemoOffice) -> Any:
-    return office.app()
 
 
 @pytest.fixture(scope="module")

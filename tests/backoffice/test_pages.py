@@ -4,7 +4,6 @@ left in Persian, without a console error or a failed request, and axe-core finds
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from sync.server.models import EVENT, MEMBER, MEMBER_PHOTO
-from tests.backoffice.club import DemoOffice, demo_office, log_in
+from tests.backoffice.club import DemoOffice, log_in
 from tests.support.browser import PageErrors, axe_violations, format_violations, rendered_fonts
 
 # every page a menu links to, and the ones a user reaches from them
@@ -31,16 +30,6 @@ def _reached(office: DemoOffice) -> list[str]:
         ).scalar_one()
         event_id = conn.execute(select(EVENT.c.id).limit(1)).scalar_one()
     return [f"/admin/members/{member_id}", f"/admin/events/{event_id}"]
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> DemoOffice:
-    return demo_office(Path(tmp_path_factory.mktemp("office")))
-
-
-@pytest.fixture(scope="module")
-def backoffice_app(office: DemoOffice) -> Any:
-    return office.app()
 
 
 @pytest.fixture(scope="session")
