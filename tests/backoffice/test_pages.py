@@ -77,3 +77,33 @@ def test_every_page_is_whole_and_accessible(
         page.wait_for_load_state("load")
         page.get_by_role("button", name="فارسی").click()  # the user's language is theirs: leave it as found
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
+
+
+def test_the_keyboard_alone_logs_in_and_finds_a_member(
+    page: Page, office: DemoOffice, page_errors: PageErrors
+):
+    """No mouse: the login form, the skip link, the search box and its results are reached with Tab."""
+    sample = office.seeded["sample_members"][0]
+    name = office.names["owner"]
+    page.goto("/admin/login")
+    page.keyboard.type(name)  # the name field has the focus on arrival
+    page.keyboard.press("Tab")
+    page.keyboard.type(office.passwords[name])
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("whoami")).to_contain_text(name)
+    page.goto("/admin/members")
+    page.keyboard.type(sample["card"])  # the search box has the focus
+    link = page.get_by_role("link", name=sample["name"])
+    expect(page.locator("#member-rows tr")).to_have_count(1)  # the whole number typed: one card, one member
+    expect(link).to_be_visible()
+    for _ in range(5):  # from the search box to the first result
+        page.keyboard.press("Tab")
+        if link.evaluate("el => el === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("member-name")).to_have_text(sample["name"])
+    page.goto("/admin/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="رفتن به محتوا")).to_be_focused()  # the first stop skips the menu
+    assert [m for m in page_errors.messages if "net::ERR_ABORTED" not in m] == []
