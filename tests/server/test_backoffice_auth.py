@@ -172,3 +172,14 @@ def test_passwords_are_hashed_with_argon2id_at_rfc_9106s_cost():
     production = users.PRODUCTION_HASHER  # type: ignore[attr-defined]
     assert (production.type.name, production.memory_cost, production.time_cost) == ("ID", 65536, 3)
     assert users.DUMMY_HASH.startswith("$argon2id$")
+
+
+def test_over_https_the_cookies_are_secure(office: Database, client: TestClient):
+    secure = TestClient(client.app, base_url="https://club.example")
+    answer = secure.post(
+        "/admin/login",
+        data={"name": "owner", "password": PASSWORD, "login_csrf": login_csrf(secure)},
+        follow_redirects=False,
+    )
+    cookies = [v for k, v in answer.headers.multi_items() if k == "set-cookie"]
+    assert answer.status_code == 303 and cookies and all("Secure" in c for c in cookies)

@@ -28,3 +28,10 @@ def set_cookie(
         samesite="strict",
         secure=request.url.scheme == "https",
     )
+
+
+def clear_cookie(request: Request, response: Response, name: str) -> None:
+    """The cookie gone, said with the same attributes it was set with."""
+    response.delete_cookie(
+        name, path=PREFIX, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sync.server.backoffice.desk import COOKIE, PREFIX, Desk, Needs
-from sync.server.backoffice.site_cookies import LANG_COOKIE, request_lang, set_cookie
+from sync.server.backoffice.site_cookies import LANG_COOKIE, clear_cookie, request_lang, set_cookie
 from sync.server.backoffice.texts import translator
 from sync.server.backoffice.web import render_public
 from sync.server.club import users
@@ -84,7 +84,7 @@ def log_in(
     response = RedirectResponse(_safe_next(next_page), status_code=303)
     set_cookie(request, response, COOKIE, token, max_age=users.SESSION_MAX_S)
     set_cookie(request, response, LANG_COOKIE, session.user.lang, max_age=365 * 86400, http_only=False)
-    response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+    clear_cookie(request, response, LOGIN_COOKIE)
     return response
 
 
@@ -92,7 +92,7 @@ def log_in(
 def log_out(desk: Annotated[Desk, Depends(Needs(Permission.READ))]) -> Response:
     users.end_session(desk.request.app.state.db, desk.now_us, desk.request.cookies.get(COOKIE, ""))
     response = RedirectResponse(f"{PREFIX}/login", status_code=303)
-    response.delete_cookie(COOKIE, path=PREFIX)
+    clear_cookie(desk.request, response, COOKIE)
     return response
 
 
