@@ -36,6 +36,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "That national id is not valid (10 digits with a check digit).",
         "کد ملی معتبر نیست (۱۰ رقم با رقم کنترل).",
     ),
+    "invalid_report_date": (
+        "“{date}” is not a date: use YYYY-MM-DD, or the Jalali YYYY/MM/DD.",
+        "«{date}» تاریخ معتبری نیست؛ به شکل ۱۴۰۴/۰۹/۱۵ (شمسی) یا YYYY-MM-DD وارد کنید.",
+    ),
     "invalid_birth_date": (
         "The birth date {birth_date} is not possible.",
         "تاریخ تولد {birth_date} ممکن نیست.",
