@@ -4,7 +4,11 @@ full return, a redeem and a manager's override, figure by figure, per staff memb
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import time
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,16 +16,21 @@ import jdatetime
 import pytest
 
 from app.domain.digits import to_persian_digits
+from app.receipts.escpos import can_shape_persian
+from app.receipts.setup import PRINTER_SETTING
 from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.identify import find_member
 from app.services.spending import SpendOverride
 from app.services.terminal import open_terminal
-from app.store import sync_state
+from app.store import club, sync_state
 from tests.integration.test_cli import bashgah, ok_json
 from tests.support.club import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN, make_club
+from tests.support.components import missing_component
 
 PHONE = "09121112233"
+CUT = b"\x1dV\x00"  # GS V 0: full cut
+RASTER = b"\x1dv0"  # GS v 0: a raster image
 KIAN = ("--staff", CASHIER.name, "--pin", CASHIER_PIN)
 MINA = ("--staff", MANAGER.name, "--pin", MANAGER_PIN)
 
@@ -99,3 +108,51 @@ def test_a_date_that_is_not_one_is_refused(day_dir):
     result = bashgah(day_dir, "report", "day", "--date", "1404/13/40")
     assert result.returncode == 2 and result.stdout == ""
     assert "is not a date" in result.stderr
+
+
+def test_a_pdf_of_the_day_in_persian_shaped_text(day_dir, tmp_path):
+    for tool in ("pdftotext", "pdffonts"):
+        if shutil.which(tool) is None:
+            missing_component("poppler-utils", f"{tool} is missing (apt-get install -y poppler-utils)")
+    pdf = tmp_path / "day.pdf"
+    result = bashgah(day_dir, "report", "day", "--pdf", str(pdf), env={"BASHGAH_LANG": "fa"})
+    assert result.returncode == 0, result.stderr
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # shaped: Qt maps each glyph back to its joined form (Arabic Presentation Forms), which NFKC folds
+    # back to the letters; unshaped text would read back as isolated letters or not at all
+    assert any("\ufb50" <= ch <= "\ufeff" for ch in text)
+    letters = unicodedata.normalize("NFKC", re.sub("[\u202a-\u202e\u2066-\u2069]", "", text))
+    assert "جمع شعبه" in letters and "فروش خالص" in letters and CASHIER.name in letters
+    assert "۹۵۰٬۰۰۰" in letters and "۱۴۰" in letters  # net sales in Toman; the Jalali year
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert any("Vazirmatn" in line and " yes " in line for line in fonts.splitlines()), fonts
+
+
+def _set_printer(data_dir: Path, setting: str) -> None:
+    terminal = open_terminal(data_dir)
+    with terminal.db.write() as conn:
+        club.put_setting(conn, PRINTER_SETTING, setting)
+    terminal.db.close()
+
+
+def test_printed_on_the_receipt_printer(day_dir, tmp_path):
+    device = tmp_path / "lp0"
+    _set_printer(day_dir, f"file:{device}")
+    try:
+        result = bashgah(day_dir, "report", "day", "--print")
+        assert result.returncode == 0, result.stderr
+        sent = device.read_bytes()
+        assert b"\x1bE\x01\x1ba\x00Net sales          950,000 Toman\n" in sent  # bold, 32 columns
+        assert b"Cashier Kian\n" in sent and sent.endswith(CUT)
+        if can_shape_persian():
+            persian = bashgah(day_dir, "report", "day", "--print", env={"BASHGAH_LANG": "fa"})
+            assert persian.returncode == 0, persian.stderr
+            assert device.read_bytes().count(RASTER) >= 14 * 3  # every line of every section drawn
+    finally:
+        _set_printer(day_dir, "none")
+
+
+def test_without_a_printer_print_is_refused(day_dir):
+    result = bashgah(day_dir, "report", "day", "--print")
+    assert result.returncode == 2 and "no receipt printer" in result.stderr
