@@ -104,6 +104,8 @@ def _print(terminal: Terminal, day: BranchDay, lang: str) -> None:
 def _write_pdf(content: DayReportContent, path: str) -> None:
     """Through the window's PDF machinery (QTextDocument shapes Persian), on Qt's offscreen platform: a
     PDF needs no display."""
+    with open(path, "wb"):  # a path that cannot be written is refused here, clearly (Qt would only warn)
+        pass
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QFont, QGuiApplication
 

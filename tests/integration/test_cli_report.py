@@ -156,3 +156,8 @@ def test_printed_on_the_receipt_printer(day_dir, tmp_path):
 def test_without_a_printer_print_is_refused(day_dir):
     result = bashgah(day_dir, "report", "day", "--print")
     assert result.returncode == 2 and "no receipt printer" in result.stderr
+
+
+def test_a_pdf_path_that_cannot_be_written_is_refused(day_dir, tmp_path):
+    result = bashgah(day_dir, "report", "day", "--pdf", str(tmp_path / "missing" / "day.pdf"))
+    assert result.returncode == 2 and result.stdout == "" and "day.pdf" in result.stderr
