@@ -36,6 +36,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "That national id is not valid (10 digits with a check digit).",
         "کد ملی معتبر نیست (۱۰ رقم با رقم کنترل).",
     ),
+    "invalid_report_date": (
+        "“{date}” is not a date: use YYYY-MM-DD, or the Jalali YYYY/MM/DD.",
+        "«{date}» تاریخ معتبری نیست؛ به شکل ۱۴۰۴/۰۹/۱۵ (شمسی) یا YYYY-MM-DD وارد کنید.",
+    ),
+    "no_printer": (
+        "This terminal has no receipt printer: set `receipt_printer` first.",
+        "این پایانه چاپگر رسید ندارد؛ ابتدا «receipt_printer» را تنظیم کنید.",
+    ),
+    "printer_setting_invalid": (
+        "The receipt printer setting “{setting}” names no printer this terminal can reach.",
+        "تنظیم چاپگر رسید «{setting}» چاپگری را که این پایانه بشناسد نام نمی‌برد.",
+    ),
+    "printer_unreachable": (
+        "The receipt printer {setting} could not be reached: {detail}",
+        "چاپگر رسید {setting} در دسترس نیست: {detail}",
+    ),
     "invalid_birth_date": (
         "The birth date {birth_date} is not possible.",
         "تاریخ تولد {birth_date} ممکن نیست.",

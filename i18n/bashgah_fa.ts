@@ -282,6 +282,17 @@
     </message>
 </context>
 <context>
+    <name>DayReportDialog</name>
+    <message>
+        <source>Only a manager can see the branch&apos;s day report.</source>
+        <translation>گزارش روزانه شعبه را فقط مدیر می‌تواند ببیند.</translation>
+    </message>
+    <message>
+        <source>Branch day report</source>
+        <translation>گزارش روزانه شعبه</translation>
+    </message>
+</context>
+<context>
     <name>DoorView</name>
     <message>
         <source>Opening the door…</source>
@@ -817,6 +828,10 @@
     <message>
         <source>Brand ambassador points…</source>
         <translation>امتیاز سفیر برند…</translation>
+    </message>
+    <message>
+        <source>Branch day report…</source>
+        <translation>گزارش روزانه شعبه…</translation>
     </message>
     <message>
         <source>Not found</source>

@@ -16,7 +16,14 @@ from typing import Any
 
 from app.argv import argument_refusal, language_in, seconds, whole
 from app.cards.backends import CHOICES as READER_CHOICES
-from app.cli import card_commands, club_commands, door_commands, programme_commands, sync_commands
+from app.cli import (
+    card_commands,
+    club_commands,
+    door_commands,
+    programme_commands,
+    report_commands,
+    sync_commands,
+)
 from app.cli.output import EXIT_REFUSED, EXIT_STORAGE, STORAGE_CODES, Output, default_data_dir
 from app.domain.errors import ClubError
 from app.messages import language, message
@@ -107,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sync_commands(sub, add)
     door_commands.add_door_commands(sub, add, _staff_options)
     programme_commands.add_programme_commands(sub, member, add, _staff_options)
+    report_commands.add_report_commands(sub, add)
 
     led = sub.add_parser("ledger", help="the ledger").add_subparsers(dest="ledger_command", required=True)
     add("verify", club_commands.cmd_ledger_verify, "check every device's hash chain and every balance", led)

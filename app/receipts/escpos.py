@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from escpos.escpos import Escpos
     from PIL import Image, ImageDraw, ImageFont
 
+    from app.receipts.day_report import DayReportContent
+
 DEFAULT_WIDTH_DOTS = 384  # a 58 mm printer at 203 dpi; 80 mm printers have 576 (`?width=576`)
 DOTS_PER_COLUMN = 12  # font A
 NETWORK_PORT = 9100
@@ -139,11 +141,26 @@ def print_to_setting(
 ) -> None:
     """Make the configured printer, print the receipt, close it. Raises PrinterSettingError when the
     setting is wrong or names no printer; escpos errors or OSError when the printer cannot be reached."""
+    _with_printer(setting, make, lambda printer: print_receipt(printer, receipt))
+
+
+def print_report_to_setting(
+    setting: str | None,
+    report: DayReportContent,
+    make: Callable[[str | None], Escpos | None] = printer_from_setting,
+) -> None:
+    """The same as print_to_setting, for the branch's day report."""
+    _with_printer(setting, make, lambda printer: print_day_report(printer, report))
+
+
+def _with_printer(
+    setting: str | None, make: Callable[[str | None], Escpos | None], send: Callable[[Escpos], None]
+) -> None:
     printer = make(setting)
     if printer is None:
         raise PrinterSettingError(setting or "")
     try:
-        print_receipt(printer, receipt)
+        send(printer)
     finally:
         printer.close()
 
@@ -161,6 +178,24 @@ def print_receipt(printer: Escpos, receipt: Receipt) -> None:
     printer.qr(receipt.qr_data, native=True, size=6)
     printer.ln()
     _print_row(printer, rows[-1], width, receipt.right_to_left)  # the footer under the QR
+    printer.set(align="left", bold=False, normal_textsize=True)
+    printer.cut()
+
+
+def print_day_report(printer: Escpos, report: DayReportContent) -> None:
+    """Send the day report: header and date, then each section (the branch's, each staff member's) with its
+    title in bold and its lines, net sales in bold; the moment it was made; a cut. No QR: it names no sale."""
+    width = paper_width(printer)
+    rows = [_Row(report.club_name, bold=True, large=True), _Row(report.branch_name)]
+    rows += [_Row(report.title, bold=True), _Row(rule=True)]
+    for section in report.sections:
+        rows.append(_Row(section.title, bold=True))
+        rows += [_Row(line.label, line.value, bold=line.bold) for line in section.lines]
+        rows.append(_Row(rule=True))
+    rows.append(_Row(report.footer))
+    for row in rows:
+        if row.text or row.rule:
+            _print_row(printer, row, width, report.right_to_left)
     printer.set(align="left", bold=False, normal_textsize=True)
     printer.cut()
 

@@ -36,3 +36,10 @@ def load_receipt_setup(terminal: Terminal, sale_id: str) -> ReceiptSetup:
         )
         printer = (club.setting(conn, PRINTER_SETTING) or "").strip()
     return ReceiptSetup(place, None if printer.lower() in NO_PRINTER else printer)
+
+
+def configured_printer(terminal: Terminal) -> str | None:
+    """The `receipt_printer` setting's text, None when the terminal has no printer."""
+    with terminal.db.read() as conn:
+        printer = (club.setting(conn, PRINTER_SETTING) or "").strip()
+    return None if printer.lower() in NO_PRINTER else printer

@@ -412,3 +412,26 @@ def outbox_count(conn: Connection) -> int:
 
 def entry_count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(ENTRY)).scalar_one()
+
+
+def created_between(conn: Connection, start_us: int, end_us: int) -> list[LedgerEntry]:
+    """Every entry made in [start_us, end_us) by its device's clock (a day's report)."""
+    rows = conn.execute(
+        select(*_ENTRY_COLUMNS)
+        .where(ENTRY.c.created_at_us >= start_us, ENTRY.c.created_at_us < end_us)
+        .order_by(ENTRY.c.created_at_us, ENTRY.c.device_id, ENTRY.c.device_seq)
+    )
+    return [_entry(r) for r in rows]
+
+
+_IN_CHUNK = 500  # well under SQLite's bound variables per statement
+
+
+def reversals_of_any(conn: Connection, entry_ids: Iterable[str]) -> list[LedgerEntry]:
+    """The reversals, made at any time, of any of these entries."""
+    ids = list(entry_ids)
+    found: list[LedgerEntry] = []
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        found += [_entry(r) for r in conn.execute(select(*_ENTRY_COLUMNS).where(ENTRY.c.reverses.in_(chunk)))]
+    return found

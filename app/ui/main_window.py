@@ -441,7 +441,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Place the blank card on the reader…"), 30_000)
 
     def open_manager_actions(self) -> None:
-        """F8 on the member screen: reverse an entry or adjust points (the use cases check the role)."""
+        """F8 on the member screen: reverse an entry, adjust points (the use cases check the role), or see
+        the branch's day report."""
         from app.ui.dialogs.manager import AdjustDialog, ReverseDialog
 
         if self._screen is None:
@@ -451,6 +452,8 @@ class MainWindow(QMainWindow):
         reverse = menu.addAction(self.tr("Reverse an entry…"))
         adjust = menu.addAction(self.tr("Adjust points…"))
         ambassador = menu.addAction(self.tr("Brand ambassador points…"))
+        menu.addSeparator()
+        day_report = menu.addAction(self.tr("Branch day report…"))
         chosen = menu.exec(self.member.mapToGlobal(self.member.rect().center()))
         if chosen is reverse:
             dialog: QWidget = ReverseDialog(self.ctx, profile, self)
@@ -459,11 +462,22 @@ class MainWindow(QMainWindow):
         elif chosen is ambassador:
             self.open_ambassador()
             return
+        elif chosen is day_report:
+            self.open_day_report()
+            return
         else:
             return
         dialog.finished.connect(lambda _code: self.back_to_member())
         dialog.finished.connect(self.on_data_written)  # harmless when nothing was written
         dialog.open()
+
+    def open_day_report(self) -> QDialog:
+        """From F8's manager tools: the branch's day report on screen (the dialog refuses a cashier)."""
+        from app.ui.dialogs.day_report import DayReportDialog
+
+        dialog = DayReportDialog(self.ctx, self)
+        dialog.open()
+        return dialog
 
     # ---------------------------------------------------------------- the club's programme
 

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A receipt as a PDF: one page the width of a till roll (80 mm), as tall as the receipt.
+"""A receipt (or the branch's day report) as a PDF: one page the width of a till roll (80 mm), as tall as
+it needs.
 
 The page is laid out by QTextDocument, which shapes Persian and orders right-to-left text with the
 window's font (Vazirmatn, embedded in the file). It draws the same `Receipt` the printer prints.
@@ -9,6 +10,7 @@ Runs on the UI thread (QTextDocument and fonts); a receipt takes a few milliseco
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSizeF, QUrl
@@ -23,7 +25,8 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from app.receipts.content import Receipt
+from app.receipts.content import Receipt, ReceiptLine
+from app.receipts.day_report import DayReportContent
 from app.receipts.qr import qr_png
 
 PAGE_WIDTH_MM = 80.0
@@ -38,12 +41,29 @@ QR_URL = QUrl("bashgah:qr.png")
 
 def write_receipt_pdf(receipt: Receipt, path: Path | str, font: QFont | None = None) -> Path:
     """Write the receipt to `path` as a one-page PDF; returns the path."""
+    images = {QR_URL: QImage.fromData(qr_png(receipt.qr_data))}
+    return write_roll_pdf(receipt_html(receipt), receipt.headline, path, font, images)
+
+
+def write_day_report_pdf(report: DayReportContent, path: Path | str, font: QFont | None = None) -> Path:
+    """Write the branch's day report to `path` as a one-page PDF the width of a till roll."""
+    return write_roll_pdf(day_report_html(report), report.title, path, font)
+
+
+def write_roll_pdf(
+    body_html: str,
+    title: str,
+    path: Path | str,
+    font: QFont | None = None,
+    images: dict[QUrl, QImage] | None = None,
+) -> Path:
+    """Lay out rich text on one page the width of a till roll, as tall as it needs; returns the path."""
     path = Path(path)
     writer = QPdfWriter(str(path))
     writer.setResolution(RESOLUTION_DPI)
-    writer.setTitle(receipt.headline)
+    writer.setTitle(title)
     writer.setCreator("Bashgah")
-    document = _document(receipt, font)
+    document = _document(body_html, font, images or {})
     document.documentLayout().setPaintDevice(writer)  # lay out in the PDF's own units
     document.setTextWidth(_px(PAGE_WIDTH_MM - 2 * MARGIN_MM))
     height_mm = document.size().height() / RESOLUTION_DPI * MM_PER_INCH + 2 * MARGIN_MM
@@ -68,17 +88,51 @@ def _px(mm: float) -> int:
     return round(mm / MM_PER_INCH * RESOLUTION_DPI)
 
 
-def _document(receipt: Receipt, font: QFont | None) -> QTextDocument:
+def _document(body_html: str, font: QFont | None, images: dict[QUrl, QImage]) -> QTextDocument:
     document = QTextDocument()
     document.setDocumentMargin(0)
     body = QFont(font or QGuiApplication.font())
     body.setPointSize(BODY_POINT_SIZE)
     document.setDefaultFont(body)
-    document.addResource(
-        QTextDocument.ResourceType.ImageResource, QR_URL, QImage.fromData(qr_png(receipt.qr_data))
-    )
-    document.setHtml(receipt_html(receipt))
+    for url, image in images.items():
+        document.addResource(QTextDocument.ResourceType.ImageResource, url, image)
+    document.setHtml(body_html)
     return document
+
+
+def _table(lines: Sequence[ReceiptLine], rtl: bool) -> str:
+    """Label/value rows; in Persian left to right with the columns swapped (see receipt_html)."""
+    direction = "rtl" if rtl else "ltr"
+    start, end = ("right", "left") if rtl else ("left", "right")
+    e = html.escape
+    rows = []
+    for line in lines:
+        label = f'<td align="{start}" dir="{direction}">{_bold(e(line.label), line.bold)}</td>'
+        value = f'<td align="{end}" dir="{direction}">{_bold(e(line.value), line.bold)}</td>'
+        rows.append(f"<tr>{value}{label}</tr>" if rtl else f"<tr>{label}{value}</tr>")
+    return f'<table width="100%" cellspacing="0" cellpadding="1">{"".join(rows)}</table>'
+
+
+def day_report_html(report: DayReportContent) -> str:
+    """The day report: club, branch and date, then each section's title and its label/value table."""
+    direction = "rtl" if report.right_to_left else "ltr"
+    e = html.escape
+    sections = "".join(
+        _centred(f"<b>{e(section.title)}</b>", direction, 11)
+        + _table(section.lines, report.right_to_left)
+        + "<hr/>"
+        for section in report.sections
+    )
+    return (
+        "<html><body>"
+        + _centred(f"<b>{e(report.club_name)}</b>", direction, 13)
+        + _centred(e(report.branch_name), direction)
+        + _centred(f"<b>{e(report.title)}</b>", direction, 12)
+        + "<hr/>"
+        + sections
+        + _centred(e(report.footer), direction)
+        + "</body></html>"
+    )
 
 
 def receipt_html(receipt: Receipt) -> str:
@@ -92,12 +146,6 @@ def receipt_html(receipt: Receipt) -> str:
     direction = "rtl" if rtl else "ltr"
     e = html.escape
     qr = round(QR_WIDTH_MM / MM_PER_INCH * HTML_DPI)
-    start, end = ("right", "left") if rtl else ("left", "right")
-    rows = []
-    for line in receipt.lines:
-        label = f'<td align="{start}" dir="{direction}">{_bold(e(line.label), line.bold)}</td>'
-        value = f'<td align="{end}" dir="{direction}">{_bold(e(line.value), line.bold)}</td>'
-        rows.append(f"<tr>{value}{label}</tr>" if rtl else f"<tr>{label}{value}</tr>")
     note = _centred(e(receipt.note), direction) if receipt.note else ""
     return (
         "<html><body>"
@@ -107,7 +155,8 @@ def receipt_html(receipt: Receipt) -> str:
         + _centred(f"<b>{e(receipt.headline)}</b>", direction, 15)
         + note
         + "<hr/>"
-        + f'<table width="100%" cellspacing="0" cellpadding="1">{"".join(rows)}</table><hr/>'
+        + _table(receipt.lines, rtl)
+        + "<hr/>"
         + f'<p align="center"><img src="{QR_URL.toString()}" width="{qr}" height="{qr}"/></p>'
         + _centred(e(receipt.footer), direction)
         + "</body></html>"
