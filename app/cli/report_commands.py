@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -23,9 +22,6 @@ if TYPE_CHECKING:
     from app.services.day_report import BranchDay
     from app.services.terminal import Terminal
 
-JALALI_BEFORE = 1700  # a year below this is a Jalali one (1404 ↔ 2025)
-
-
 def add_report_commands(sub: Any, add: Callable[..., Any]) -> None:
     report = sub.add_parser("report", help="reports").add_subparsers(dest="report_command", required=True)
     day = add("day", cmd_report_day, "the branch's day report from this terminal's ledger", report)
@@ -35,21 +31,16 @@ def add_report_commands(sub: Any, add: Callable[..., Any]) -> None:
 
 
 def parse_day(text: str | None) -> date | None:
-    """A date as people type it: Gregorian or Jalali (by the year), '-' or '/', Persian digits welcome."""
+    """A date as people type it (app.format.parse_day: Gregorian or Jalali by the year, Persian digits
+    welcome); None is today; anything else is refused."""
     if text is None:
         return None
-    import jdatetime
+    from app.format import parse_day as typed_day  # jdatetime only when a date is given
 
-    match = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", to_latin_digits(text).strip())
-    try:
-        if match is None:
-            raise ValueError(text)
-        year, month, day = (int(part) for part in match.groups())
-        if year < JALALI_BEFORE:
-            return jdatetime.date(year, month, day).togregorian()
-        return date(year, month, day)
-    except ValueError:
-        raise ClubError("invalid_report_date", date=text) from None
+    day = typed_day(text)
+    if day is None:
+        raise ClubError("invalid_report_date", date=text)
+    return day
 
 
 def cmd_report_day(args: argparse.Namespace, out: Output) -> int:
