@@ -22,8 +22,9 @@ Choices the issue leaves open, made here:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from app.domain.ledger import EntryKind
@@ -47,6 +48,42 @@ class ReportEntry:
     cash_delta: int = 0
     sale_amount: int = 0
     reverses: str | None = None
+
+
+# `bashgah-server ledger export --format csv`: its header row, in this order
+EXPORT_COLUMNS = (
+    "id", "device_id", "device_seq", "server_seq", "created_at", "branch", "member_id", "kind",
+    "points_delta", "cash_delta", "sale_amount", "discount_rials", "invoice_ref", "reverses", "staff_id",
+    "rules_version",
+)  # fmt: skip
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def iso_utc(at_us: int) -> str:
+    """An entry's time as the export writes it: ISO 8601, UTC, microseconds: 2026-12-06T09:30:00.000001Z."""
+    moment = _EPOCH + timedelta(microseconds=at_us)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_iso_utc(text: str) -> int:
+    """UTC microseconds of an ISO 8601 time with its offset (as `iso_utc` writes it)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def entry_from_export(row: Mapping[str, str]) -> ReportEntry:
+    """A row of the ledger export (a csv.DictReader's) as the entry a report reads."""
+    return ReportEntry(
+        id=row["id"],
+        created_at_us=parse_iso_utc(row["created_at"]),
+        branch=row["branch"],
+        member_id=row["member_id"],
+        kind=EntryKind(row["kind"]),
+        points_delta=int(row["points_delta"]),
+        cash_delta=int(row["cash_delta"]),
+        sale_amount=int(row["sale_amount"]),
+        reverses=row["reverses"] or None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +225,7 @@ def summarize(
     members = [m for m in members if tier is None or m.tier == tier]
     in_tier = {m.id for m in members}
     counted = {
-        m.id
-        for m in members
-        if m.joined_at_us < period_end_us and (branch is None or m.branch == branch)
+        m.id for m in members if m.joined_at_us < period_end_us and (branch is None or m.branch == branch)
     }
     returned: Counter[str] = Counter()  # by sale id: rials returned (positive), at any time
     kept: list[ReportEntry] = []
