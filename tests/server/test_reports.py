@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from app.domain.ledger import EntryKind
 from app.domain.programme import RuleSet, TierRule
@@ -30,6 +31,7 @@ from sync.server.club import reports
 from sync.server.club.access import CONSOLE
 from sync.server.club.act import Call
 from sync.server.db import Database
+from sync.server.models import MEMBER
 from tests.server.club import BRANCH_1, BRANCH_2, T0, Terminal, enroll, member, member_item, push
 
 DAY_US = 86_400_000_000
@@ -147,8 +149,9 @@ def test_report_summary_equals_summarize_over_the_export(client, club_db, db_url
     `report summary` equals `summarize` over `ledger export`'s rows read back from CSV."""
     terminals = {BRANCH_1: enroll(club_db, "THR"), BRANCH_2: enroll(club_db, "ISF")}
     members: list[WireMember] = []
+    pushed: list[WireEntry] = []
 
-    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
         sales=st.lists(SALE, min_size=1, max_size=6),
         first=st.integers(-7, 0),
@@ -157,12 +160,13 @@ def test_report_summary_equals_summarize_over_the_export(client, club_db, db_url
         tier=st.sampled_from([None, "bronze", "silver"]),
     )
     def check(sales: list[Any], first: int, length: int, branch: str | None, tier: str | None) -> None:
-        pair = [
-            member(joined_at_us=T0 - 10 * DAY_US),
-            member(joined_at_us=T0 - 3 * DAY_US, tier_code="silver"),
-        ]
+        pair = [member(joined_at_us=T0 - 10 * DAY_US), member(joined_at_us=T0 - 3 * DAY_US)]
         push(client, terminals[BRANCH_1], [], [member_item(m) for m in pair])
-        members.extend(pair)
+        # a terminal enrols in the entry tier; the office places a member higher (here: in the table itself)
+        silver = update(MEMBER).where(MEMBER.c.id == pair[1].id).values(tier_code="silver")
+        club_db.write(lambda conn: conn.execute(silver))
+        members.extend([pair[0], pair[1].model_copy(update={"tier_code": "silver"})])
+        written_all: list[WireEntry] = []
         for branch_id, who, days, amount, returns in sales:
             till, m = terminals[branch_id], pair[who].id
             sale = till.sale(m, amount, created_at_us=T0 + days * DAY_US)[0]
@@ -177,6 +181,7 @@ def test_report_summary_equals_summarize_over_the_export(client, club_db, db_url
                 given_back += part
                 clawed -= back.points_delta
             push(client, till, written)
+            written_all += written
         start = TODAY + timedelta(days=first)
         end = start + timedelta(days=length)
         args = ["--db", db_url, "report", "summary", "--from", str(start), "--to", str(end), "--json"]
@@ -184,6 +189,9 @@ def test_report_summary_equals_summarize_over_the_export(client, club_db, db_url
         args += ["--tier", tier] if tier else []
         reported = json.loads(cli(capsys, *args))
         exported = rows_of(cli(capsys, "--db", db_url, "ledger", "export", "--format", "csv"))
+        pushed.extend(written_all)
+        # the server took every sale and return as written (none set aside), so the property is not vacuous
+        assert {e.id for e in pushed} == {r["id"] for r in exported}
         report_members = [
             ReportMember(m.id, m.joined_at_us, CODES[m.branch_id], m.tier_code) for m in members
         ]
@@ -199,3 +207,4 @@ def test_report_summary_equals_summarize_over_the_export(client, club_db, db_url
         assert reported == expected.as_json()
 
     check()
+    assert any(e.kind is EntryKind.REVERSAL for e in pushed)
