@@ -4,9 +4,12 @@ below: a full return, a partial one, returns made after the period, expiry, a me
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
+from pathlib import Path
 
 from app.domain.ledger import EntryKind
+from app.domain.programme import RuleSet, TierRule
 from app.domain.report_summary import DEFINITIONS, SUMMARY_KEYS, ReportEntry, ReportMember, summarize
 
 START, END = 1_000, 2_000  # the period: [START, END)
@@ -127,3 +130,49 @@ def test_the_json_keys_are_the_issues_and_each_has_a_definition() -> None:
     for key in keys:
         english, persian = DEFINITIONS[key]
         assert english and persian
+
+
+def test_the_worked_example_of_docs_reports_md() -> None:
+    club = RuleSet(version=0, tiers=(TierRule("bronze", "b", "b", 0),))  # Tehran's calendar
+
+    def noon(month: int, day: int) -> int:
+        return club.day_start_us(date(2026, month, day)) + 12 * 3_600_000_000
+
+    members = [
+        ReportMember("sara", noon(11, 1), "THR", "bronze"),
+        ReportMember("reza", noon(11, 2), "THR", "bronze"),
+        ReportMember("nima", noon(12, 10), "THR", "bronze"),
+    ]
+    ledger = [
+        e("bonus", noon(11, 20), "THR", "reza", EntryKind.BONUS, 100),
+        e("sale1", noon(12, 2), "THR", "sara", EARN, 10, sale_amount=1_000_000),
+        e("credit", noon(12, 2) + 1, "THR", "sara", EntryKind.CASHBACK_CREDIT, cash_delta=5_000),
+        e("sale2", noon(12, 3), "THR", "sara", EARN, 20, sale_amount=2_000_000),
+        e("ret2", noon(12, 4), "THR", "sara", REV, -5, sale_amount=-500_000, reverses="sale2"),
+        e("sale3", noon(12, 5), "THR", "reza", EARN, 30, sale_amount=3_000_000),
+        e("redeem", noon(12, 6), "THR", "reza", EntryKind.REDEEM, -8),
+        e("expire", noon(12, 7), "THR", "sara", EntryKind.EXPIRE, -2),
+        e("ret3", noon(12, 9), "THR", "reza", REV, -30, sale_amount=-3_000_000, reverses="sale3"),
+    ]
+    start, end = club.day_start_us(date(2026, 12, 1)), club.day_start_us(date(2026, 12, 8))
+    assert summarize(ledger, members, start, end, 1_000).as_json() == {
+        "members_total": 2,
+        "members_active": 1,
+        "engagement_rate": 1.0,
+        "repeat_customer_rate": 1.0,
+        "purchase_frequency": 2.0,
+        "net_sales_rials": 2_500_000,
+        "average_basket_rials": 1_250_000,
+        "points_issued": 60,
+        "points_redeemed": 8,
+        "points_expired": 2,
+        "points_outstanding": 145,
+        "liability_rials": 145_000,
+        "wallet_outstanding_rials": 5_000,
+    }
+
+
+def test_docs_reports_md_prints_every_definition() -> None:
+    page = (Path(__file__).parents[3] / "docs" / "reports.md").read_text(encoding="utf-8")
+    for key, (english, persian) in DEFINITIONS.items():
+        assert f"`{key}`" in page and english in page and persian in page, key
