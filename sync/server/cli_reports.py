@@ -37,6 +37,9 @@ def local_date(text: str) -> date:
 
 
 def _call(db: Database) -> Call:
+    from sync.server.cli import _require_upgraded  # late: sync.server.cli imports this module
+
+    _require_upgraded(db)
     return Call(db, SystemClock().now_us(), CONSOLE)
 
 

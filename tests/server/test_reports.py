@@ -208,3 +208,11 @@ def test_report_summary_equals_summarize_over_the_export(client, club_db, db_url
 
     check()
     assert any(e.kind is EntryKind.REVERSAL for e in pushed)
+
+
+def test_a_database_that_is_not_upgraded_is_refused(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    assert main(["--db", url, "ledger", "export", "--format", "csv"]) == 2
+    assert "not upgraded" in capsys.readouterr().err
+    assert main(["--db", url, "report", "summary", "--from", "2026-01-01", "--to", "2026-01-01"]) == 2
+    assert "not upgraded" in capsys.readouterr().err
