@@ -216,3 +216,43 @@ def test_a_database_that_is_not_upgraded_is_refused(tmp_path, capsys):
     assert "not upgraded" in capsys.readouterr().err
     assert main(["--db", url, "report", "summary", "--from", "2026-01-01", "--to", "2026-01-01"]) == 2
     assert "not upgraded" in capsys.readouterr().err
+
+
+def test_a_point_is_worth_what_the_rule_set_in_force_at_the_periods_end_says(club_db, client, db_url, capsys):
+    from dataclasses import replace
+
+    from app.domain.rules import RedemptionPolicy
+    from sync.server import rules as rule_sets
+    from sync.server.sequence import Publisher
+
+    terminal = enroll(club_db)
+    m = member(joined_at_us=T0 - 30 * DAY_US)
+    push(client, terminal, [], [member_item(m)])
+    push(client, terminal, terminal.sale(m.id, 1_000_000, created_at_us=T0 - 5 * DAY_US))  # 10 points
+    isf = enroll(club_db, "ISF")
+    push(client, isf, isf.sale(m.id, 1_000_000, created_at_us=T0 - 5 * DAY_US))  # 20 points at ISF
+
+    def publish(conn):
+        pub = Publisher(T0 - 2 * DAY_US)
+        v0 = rule_sets.legacy(conn)
+        dearer = replace(v0.branch_rules("ISF"), redemption=RedemptionPolicy(rials_per_point=2_500))
+        # the club's default rate changes; only ISF keeps a scenario of its own (THR takes the default)
+        new = replace(v0, redemption=RedemptionPolicy(rials_per_point=1_500), branches=(("ISF", dearer),))
+        rule_sets.save(conn, pub, new, "test")
+        pub.flush(conn)
+
+    club_db.write(publish)  # saved two days ago
+
+    def liability(day_offset: int, *branch: str) -> int:
+        day = str(TODAY + timedelta(days=day_offset))
+        first = str(TODAY - timedelta(days=6))
+        args = ["--db", db_url, "report", "summary", "--from", first, "--to", day, *branch, "--json"]
+        return json.loads(cli(capsys, *args))["liability_rials"]
+
+    assert liability(-4) == 30 * 1_000  # version 0's default, before the save
+    # version 0 is read from today's branch table (sync.server.rules.legacy), which the save rewrote: a
+    # branch's rate from before the first saved rule set is not kept anywhere
+    assert liability(-4, "--branch", "ISF") == 20 * 2_500
+    assert liability(0) == 30 * 1_500  # the club's default now
+    assert liability(0, "--branch", "THR") == 10 * 1_500  # THR has no rate of its own in the new set
+    assert liability(0, "--branch", "ISF") == 20 * 2_500
