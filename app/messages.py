@@ -151,6 +151,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "unknown_branch": ("No branch {branch}.", "شعبه‌ای با شناسه {branch} وجود ندارد."),
     "unknown_tier": ("No tier {tier}.", "سطحی با نام {tier} وجود ندارد."),
+    "period_needs_both_ends": (
+        "A period needs both its first and its last day (--from and --to).",
+        "بازه هم روز نخست و هم روز آخر می‌خواهد (‎--from‎ و ‎--to‎).",
+    ),
+    "period_ends_before_it_starts": (
+        "The period ends ({last}) before it starts ({first}).",
+        "پایان بازه ({last}) پیش از آغاز آن ({first}) است.",
+    ),
     "unknown_device": ("No device {device}.", "دستگاهی با شناسه {device} وجود ندارد."),
     "club_not_set_up": (
         "This terminal has no club yet: enrol it with `bashgah enroll --server URL --code CODE` "

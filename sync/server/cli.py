@@ -20,6 +20,8 @@
     bashgah-server [--db URL] rules show [--version N] [--json]
     bashgah-server [--db URL] rules versions
     bashgah-server [--db URL] programme run [--now ISO]
+    bashgah-server [--db URL] ledger export [--from YYYY-MM-DD --to YYYY-MM-DD] --format csv [--out FILE]
+    bashgah-server [--db URL] report summary --from YYYY-MM-DD --to YYYY-MM-DD [--branch CODE] [--tier CODE]
     bashgah-server [--db URL] set-aside list [--reason R] | accept ID --why W | refuse ID --why W
 
 The database is --db (a SQLAlchemy URL: postgresql+psycopg://user@host/db, sqlite:///FILE), else env
@@ -51,6 +53,7 @@ from app.argv import argument_refusal, whole
 from app.domain.errors import ClubError
 from app.messages import language, message
 from sync.server import migrate
+from sync.server.cli_reports import add_report_commands, print_report_command
 from sync.server.cli_users import PasswordInputError, add_user_commands, print_user_command
 from sync.server.clock import SystemClock
 from sync.server.db import DB_ENV, Database, resolve_url
@@ -627,6 +630,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         _print_demo(result)
     elif command.startswith("user "):
         print_user_command(command, result)
+    elif command.startswith("report "):
+        print_report_command(command, result)
     elif command.startswith("event "):
         _print_event_command(command, result)
     elif command.startswith(("rules ", "programme ")):
@@ -782,6 +787,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_programme_commands(sub, add)
     _add_review_commands(sub, add)
     add_user_commands(sub, add)
+    add_report_commands(sub, add)
     return parser
 
 

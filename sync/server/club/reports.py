@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The ledger export and the reports' reference computation (issue 14).
+
+`export_csv` writes the ledger as CSV in server order, a page at a time (keyset on `server_seq`), so
+the whole table is never in memory. `summary` reads the ledger and the member list and runs
+`app.domain.report_summary.summarize` over them: the direct computation from raw entries that any
+incremental aggregate the server keeps later must equal, and that anyone can repeat over the export.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TextIO
+
+from sqlalchemy import Connection, or_, select
+
+from app.domain.errors import ClubError
+from app.domain.ledger import EntryKind
+from app.domain.programme import RuleSet
+from app.domain.report_summary import EXPORT_COLUMNS, ReportEntry, ReportMember, Summary, iso_utc, summarize
+from sync.server import rules as rule_sets
+from sync.server.club.act import Call, read
+from sync.server.models import BRANCH, ENTRY, MEMBER, RULE_SET, TIER
+
+PAGE = 1_000  # entries a page of the export reads
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Local dates, both inclusive, as UTC microseconds: [start_us, end_us)."""
+
+    first: date
+    last: date
+    start_us: int
+    end_us: int
+
+
+def period(call: Call, first: date | None, last: date | None) -> Period | None:
+    """The period of local dates in the club's time zone (the current rule set's); None for all time.
+    Both or neither: a period needs its two ends."""
+    if first is None and last is None:
+        return None
+    if first is None or last is None:
+        raise ClubError("period_needs_both_ends")
+    if last < first:
+        raise ClubError("period_ends_before_it_starts", first=first.isoformat(), last=last.isoformat())
+    with call.db.read() as conn:
+        club_rules = rule_sets.current(conn)
+    end_us = club_rules.day_start_us(last + timedelta(days=1))
+    return Period(first, last, club_rules.day_start_us(first), end_us)
+
+
+def export_csv(call: Call, out: TextIO, within: Period | None = None, page: int = PAGE) -> int:
+    """Write the ledger (or the entries whose created_at falls in `within`) to `out` as CSV with the header
+    row `EXPORT_COLUMNS`, in server order; the number of entries written. Audited as one read."""
+    read(call, "ledger.export", None, lambda _conn: None)  # every branch: the club's own actors only
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in _entries(call, within, page):
+        writer.writerow(
+            (row.id, row.device_id, row.device_seq, row.server_seq, iso_utc(row.created_at_us), row.branch,
+             row.member_id, row.kind, row.points_delta, row.cash_delta, row.sale_amount, row.discount_rials,
+             row.invoice_ref or "", row.reverses or "", row.staff_id or "",
+             "" if row.rules_version is None else row.rules_version)
+        )  # fmt: skip
+        count += 1
+    return count
+
+
+def _entries(call: Call, within: Period | None, page: int) -> Iterator[object]:
+    """The ledger in server order, page by page, each page in its own short read (keyset on server_seq)."""
+    query = (
+        select(ENTRY, BRANCH.c.code.label("branch"))
+        .join(BRANCH, BRANCH.c.id == ENTRY.c.branch_id)
+        .where(ENTRY.c.server_seq.is_not(None))
+        .order_by(ENTRY.c.server_seq)
+        .limit(page)
+    )
+    if within is not None:
+        query = query.where(ENTRY.c.created_at_us >= within.start_us, ENTRY.c.created_at_us < within.end_us)
+    after = 0
+    while True:
+        with call.db.read() as conn:
+            rows = conn.execute(query.where(ENTRY.c.server_seq > after)).all()
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1].server_seq
+
+
+def summary(
+    call: Call, within: Period, branch: str | None = None, tier: str | None = None, page: int = PAGE
+) -> Summary:
+    """The summary for the period, computed directly from the raw ledger by `summarize`: THE REFERENCE
+    COMPUTATION. The reports' incremental aggregates (later) must equal it for every period and filter.
+
+    It reads every entry made before the period's end and every reversal whenever made (a purchase
+    returned in full after the period is no purchase of it), and every member. Audited as one read.
+    """
+    branch_id = None
+    with call.db.read() as conn:
+        if branch is not None:
+            branch_id = conn.execute(select(BRANCH.c.id).where(BRANCH.c.code == branch)).scalar()
+            if branch_id is None:
+                raise ClubError("unknown_branch", branch=branch)
+        if tier is not None and conn.execute(select(TIER.c.code).where(TIER.c.code == tier)).first() is None:
+            raise ClubError("unknown_tier", tier=tier)
+        in_force = rules_at(conn, within.end_us)
+        members = [
+            ReportMember(r.id, r.joined_at_us, r.branch, r.tier_code)
+            for r in conn.execute(
+                select(
+                    MEMBER.c.id, MEMBER.c.joined_at_us, MEMBER.c.tier_code, BRANCH.c.code.label("branch")
+                ).join(BRANCH, BRANCH.c.id == MEMBER.c.branch_id)
+            )
+        ]
+    # a branch manager may see their own branches' summary only
+    read(call, "report.summary", branch, lambda _conn: None, branch_id=branch_id)
+    redemption = in_force.redemption if branch is None else in_force.branch_rules(branch).redemption
+    return summarize(
+        _report_entries(call, within.end_us, page),
+        members,
+        within.start_us,
+        within.end_us,
+        redemption.rials_per_point,
+        branch=branch,
+        tier=tier,
+    )
+
+
+def _report_entries(call: Call, end_us: int, page: int) -> Iterator[ReportEntry]:
+    columns = (
+        ENTRY.c.id, ENTRY.c.server_seq, ENTRY.c.created_at_us, BRANCH.c.code.label("branch"),
+        ENTRY.c.member_id, ENTRY.c.kind, ENTRY.c.points_delta, ENTRY.c.cash_delta, ENTRY.c.sale_amount,
+        ENTRY.c.reverses,
+    )  # fmt: skip
+    query = (
+        select(*columns)
+        .join(BRANCH, BRANCH.c.id == ENTRY.c.branch_id)
+        .where(
+            ENTRY.c.server_seq.is_not(None),
+            or_(ENTRY.c.created_at_us < end_us, ENTRY.c.kind == EntryKind.REVERSAL.value),
+        )
+        .order_by(ENTRY.c.server_seq)
+        .limit(page)
+    )
+    after = 0
+    while True:
+        with call.db.read() as conn:
+            rows = conn.execute(query.where(ENTRY.c.server_seq > after)).all()
+        for r in rows:
+            yield ReportEntry(r.id, r.created_at_us, r.branch, r.member_id, EntryKind(r.kind), r.points_delta,
+                              r.cash_delta, r.sale_amount, r.reverses)  # fmt: skip
+        if len(rows) < page:
+            return
+        after = rows[-1].server_seq
+
+
+def rules_at(conn: Connection, at_us: int) -> RuleSet:
+    """The rule set in force at a moment: the latest version saved before it, else version 0 (the tables)."""
+    version = conn.execute(
+        select(RULE_SET.c.version).where(RULE_SET.c.created_at_us < at_us).order_by(RULE_SET.c.version.desc())
+    ).scalar()
+    return rule_sets.legacy(conn) if version is None else rule_sets.get(conn, version)
