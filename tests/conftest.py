@@ -10,6 +10,13 @@ from app.services.terminal import Terminal
 from tests.support.club import make_club
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # before any test opens a socket: no port-0 server or connection may take vpcd's ports
+    from tests.support.pcscd import reserve_vpcd_ports
+
+    reserve_vpcd_ports()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def quick_office_passwords() -> Iterator[None]:
     """Back-office passwords hashed with argon2id at its cheapest in tests: the suite makes and checks

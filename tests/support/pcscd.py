@@ -40,11 +40,28 @@ VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")
 VPCD_READER_PREFIX = "Virtual PCD"
 VIRTUAL_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")  # vpcd's, on ports 35963 and 35964
+VPCD_PORTS = "35963-35964"
+RESERVED_PORTS = Path("/proc/sys/net/ipv4/ip_local_reserved_ports")
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 # pcscd and the vpcd ports are one per machine: test sessions (and benchmarks) that use them take turns.
 LOCK_PATH = Path(tempfile.gettempdir()) / "bashgah-pcsc-stack.lock"
 LOCK_TIMEOUT_S = 900.0
+
+
+def reserve_vpcd_ports() -> None:
+    """Keep vpcd's two ports out of the kernel's ephemeral range (root, Linux; a no-op elsewhere).
+
+    vpcd listens on fixed ports inside the ephemeral range (32768-60999): a test server bound to port 0, or
+    a client connection, given 35964 by the kernel made pcscd start with one reader missing, now and then.
+    Reserved ports are never handed out for port 0, yet vpcd may still bind them by number."""
+    if os.geteuid() != 0 or not RESERVED_PORTS.exists():
+        return
+    held = RESERVED_PORTS.read_text().strip()
+    if VPCD_PORTS in held.split(","):
+        return
+    with contextlib.suppress(OSError):  # a container may not let us: then the tests run as before
+        RESERVED_PORTS.write_text(f"{held},{VPCD_PORTS}" if held else VPCD_PORTS)
 
 
 class PcscUnavailableError(RuntimeError):
