@@ -288,6 +288,16 @@ class LedgerEntryRow(Base):
             postgresql_where=text(ONCE_ONLY_BONUS_SQL),
             sqlite_where=text(ONCE_ONLY_BONUS_SQL),
         ),
+        # a sale's returns, for the reports' purchases (sync.server.reports.aggregates): partial, so the
+        # entries that reverse nothing (nearly all) cost a push nothing here
+        Index(
+            "ix_ledger_entry_reverses",
+            "reverses",
+            postgresql_where=text("reverses IS NOT NULL"),
+            sqlite_where=text("reverses IS NOT NULL"),
+        ),
+        # a period's entries: the export, the reports' drill-down to the entries behind a number
+        Index("ix_ledger_entry_created_at_us", "created_at_us"),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
@@ -548,6 +558,94 @@ class ClosedBranchRow(Base):
     closed_by: Mapped[str] = mapped_column(String(160))
 
 
+# ---- the reports' aggregates (sync.server.reports.aggregates) ----------------------------------------
+# Kept from the ledger past a watermark on server_seq; `day` is the local date's ordinal in the club's
+# calendar (date.toordinal), `month` is year * 12 + month - 1. Each row adds up the entries of its key;
+# `purchases` and `net_sales_rials` belong to the sale's own key and change when a return arrives later.
+
+
+class ReportWatermarkRow(Base):
+    """How far the aggregates have counted: every entry with server_seq <= `server_seq`, once."""
+
+    __tablename__ = "report_watermark"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    server_seq: Mapped[int] = mapped_column(BigInteger)
+    counted_at_us: Mapped[int] = mapped_column(BigInteger)
+    utc_offset_minutes: Mapped[int] = mapped_column(Integer)  # the calendar the days were counted in
+
+
+class ReportDayRow(Base):
+    """Day × branch × entry kind."""
+
+    __tablename__ = "report_day"
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_plus: Mapped[int] = mapped_column(BigInteger, default=0)  # positive point changes
+    cash_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    sale_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    purchases: Mapped[int] = mapped_column(BigInteger, default=0)
+    net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportStaffDayRow(Base):
+    """Day × branch × terminal × staff member × entry kind: the fraud signals' rates, per cashier and
+    terminal. `staff_id` is '' for entries without one."""
+
+    __tablename__ = "report_staff_day"
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    device_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    sale_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    purchases: Mapped[int] = mapped_column(BigInteger, default=0)
+    net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportMemberDayRow(Base):
+    """Member × day × branch (where the entries were written): distinct counts over any period."""
+
+    __tablename__ = "report_member_day"
+    __table_args__ = (Index("ix_report_member_day_day_branch_id", "day", "branch_id"),)
+    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    engaging: Mapped[int] = mapped_column(BigInteger, default=0)  # entries of ENGAGING_KINDS
+    purchases: Mapped[int] = mapped_column(BigInteger, default=0)
+    net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_expired: Mapped[int] = mapped_column(BigInteger, default=0)
+    cash_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportMemberMonthRow(Base):
+    """Member × month × branch: cohorts, lifetime value and distinct counts over whole months."""
+
+    __tablename__ = "report_member_month"
+    __table_args__ = (Index("ix_report_member_month_month_branch_id", "month", "branch_id"),)
+    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    engaging: Mapped[int] = mapped_column(BigInteger, default=0)
+    purchases: Mapped[int] = mapped_column(BigInteger, default=0)
+    net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_expired: Mapped[int] = mapped_column(BigInteger, default=0)
+    cash_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -580,3 +678,8 @@ RULE_SET = RuleSetRow.__table__
 OFFICE_USER = OfficeUserRow.__table__
 OFFICE_SESSION = OfficeSessionRow.__table__
 CLOSED_BRANCH = ClosedBranchRow.__table__
+REPORT_WATERMARK = ReportWatermarkRow.__table__
+REPORT_DAY = ReportDayRow.__table__
+REPORT_STAFF_DAY = ReportStaffDayRow.__table__
+REPORT_MEMBER_DAY = ReportMemberDayRow.__table__
+REPORT_MEMBER_MONTH = ReportMemberMonthRow.__table__
