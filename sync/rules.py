@@ -155,6 +155,7 @@ class CampaignBody(_Body):
     weekdays: Annotated[list[Text], _at_most(len(WEEKDAYS))] = []
     multiplier_percent: Int = 100
     bonus_points: Int = 0
+    holdout_percent: Int = 0  # a body written before holdouts has none: nobody is held out
 
 
 class BonusesBody(_Body):
@@ -234,7 +235,8 @@ def _redemption(policy: RedemptionPolicy) -> dict[str, Any]:
 
 
 def to_body(rules: RuleSet) -> dict[str, Any]:
-    """The rule set as a JSON-able dict, every field written out (defaults too), in the file's order."""
+    """The rule set as a JSON-able dict, every field written out (defaults too; a campaign's holdout only
+    when it has one), in the file's order."""
     return {
         "version": rules.version,
         "tiers": [
@@ -281,6 +283,8 @@ def to_body(rules: RuleSet) -> dict[str, Any]:
                 "weekdays": list(c.weekdays),
                 "multiplier_percent": c.multiplier_percent,
                 "bonus_points": c.bonus_points,
+                # only when set: a body without holdouts stays what terminals before them can read
+                **({"holdout_percent": c.holdout_percent} if c.holdout_percent else {}),
             }
             for c in rules.campaigns
         ],
@@ -472,6 +476,7 @@ def from_body(body: dict[str, Any]) -> RuleSet:
                 weekdays=tuple(c.weekdays),
                 multiplier_percent=c.multiplier_percent,
                 bonus_points=c.bonus_points,
+                holdout_percent=c.holdout_percent,
             )
             for c in b.campaigns
         ),

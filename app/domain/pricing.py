@@ -4,7 +4,8 @@ moment and the cashback the wallet gets. The terminal prices a sale with this; t
 
 Campaigns: the best multiplier among those that apply (they do not stack, so a club's cost of a campaign
 week stays what its admin expects) multiplies what the branch and tier give, the per-sale cap included;
-every applicable fixed bonus is added.
+every applicable fixed bonus is added. A member a campaign holds out (programme.in_holdout) is priced as
+if it did not run: neither its multiplier nor its bonus, and it is not among the sale's campaigns.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from app.domain.errors import ClubError
 from app.domain.money import require_rials
-from app.domain.programme import WEEKDAYS, Campaign, RuleSet
+from app.domain.programme import WEEKDAYS, Campaign, RuleSet, in_holdout
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class SaleContext:
     discount_rials: int  # what points and the wallet paid; points are earned on the rest
     at_us: int
     category: str | None = None
+    member_id: str | None = None  # the member buying: a campaign's holdout leaves some out (None: nobody)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,7 @@ def applicable_campaigns(rules: RuleSet, sale: SaleContext) -> list[Campaign]:
         and (not c.tiers or sale.tier_code in c.tiers)
         and (not c.categories or sale.category in c.categories)
         and (not c.weekdays or weekday in c.weekdays)
+        and not (sale.member_id is not None and in_holdout(c.code, sale.member_id, c.holdout_percent))
     ]
 
 

@@ -13,6 +13,7 @@ from UTC (Iran has kept +03:30 all year since 2022); a fixed offset keeps this m
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -100,6 +101,22 @@ class Campaign:
     weekdays: tuple[str, ...] = ()  # WEEKDAYS
     multiplier_percent: int = 100
     bonus_points: int = 0
+    # members left out at random to measure the campaign's effect (in_holdout): they earn as if it did
+    # not run, and its report compares them with the rest
+    holdout_percent: int = 0
+
+
+MAX_HOLDOUT_PERCENT = 50  # beyond half, the campaign is mostly not running: a holdout is a minority
+
+
+def in_holdout(campaign_code: str, member_id: str, percent: int) -> bool:
+    """Whether the campaign leaves the member out. The same answer on every terminal and on the server,
+    offline and for ever (a hash of the two codes, nothing random at run time): a member is held out of a
+    campaign for its whole run, and a sale priced by a terminal is priced alike by the server."""
+    if percent <= 0:
+        return False
+    digest = hashlib.sha256(f"{campaign_code}:{member_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 10_000 < percent * 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +394,8 @@ def _campaign(path: str, campaign: Campaign, tiers: set[str], categories: set[st
         raise invalid(f"{path}.ends", "before_start")
     if not 100 <= campaign.multiplier_percent <= 1_000 or campaign.bonus_points < 0:
         raise invalid(path, "multiplier_or_bonus")
+    if not 0 <= campaign.holdout_percent <= MAX_HOLDOUT_PERCENT:
+        raise invalid(f"{path}.holdout_percent", "out_of_range", limit=MAX_HOLDOUT_PERCENT)
     for name, values, known in (
         ("tiers", campaign.tiers, tiers),
         ("categories", campaign.categories, categories),

@@ -201,7 +201,7 @@ def _price(
     if wallet:
         _check_wallet(rules, standing, wallet, amount - discount)
     context = pricing.SaleContext(
-        branch_code, standing.tier.code, amount, discount + wallet, now, request.category
+        branch_code, standing.tier.code, amount, discount + wallet, now, request.category, request.member_id
     )
     priced = pricing.price_sale(rules, context)
     return _Priced(discount, priced.points, priced.cashback_rials, priced.campaigns)

@@ -70,7 +70,9 @@ def standing_in(
     tier = tiering.effective_tier(rules, held_rule.code, term.tier_code if term else None)
     total = tiering.qualifying(entries, rules, now_us)
     wallet = sum(e.cash_delta for e in entries) if wallet_rials is None else wallet_rials
-    context = SaleContext(branch_code, tier.code, 0, 0, now_us)
+    # the member's own: a campaign that holds the member out is not listed (the counter shows no line for
+    # it, and nothing tells the member they were left out)
+    context = SaleContext(branch_code, tier.code, 0, 0, now_us, member_id=member.id)
     return Standing(
         rules=rules,
         held_tier=held_rule,
@@ -110,7 +112,9 @@ def _category_campaigns(rules: RuleSet, context: SaleContext) -> list[Campaign]:
 
 
 def _with_category(context: SaleContext, category: str) -> SaleContext:
-    return SaleContext(context.branch_code, context.tier_code, 0, 0, context.at_us, category)
+    return SaleContext(
+        context.branch_code, context.tier_code, 0, 0, context.at_us, category, member_id=context.member_id
+    )
 
 
 def pending_cashback(rules: RuleSet, entries: Sequence[LedgerEntry], now_us: int) -> int:

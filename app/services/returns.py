@@ -101,7 +101,10 @@ def _repricer(conn: Connection, sale: LedgerEntry, tier_code: str) -> Callable[[
     rules = programme.version(conn, sale.rules_version)
     code = club.branch(conn, sale.branch_id).code
     tier = tier_code if any(t.code == tier_code for t in rules.tiers) else rules.entry_tier().code
-    return lambda paid: price_sale(rules, SaleContext(code, tier, paid, 0, sale.created_at_us)).points
+    member = sale.member_id
+    return lambda paid: price_sale(
+        rules, SaleContext(code, tier, paid, 0, sale.created_at_us, member_id=member)
+    ).points
 
 
 def _wallet_drafts(

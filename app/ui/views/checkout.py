@@ -554,6 +554,7 @@ class CheckoutView(QWidget):
             self.discount_rials + self.wallet_paid_rials,
             self.ctx.terminal.clock.now_us(),
             self.category,
+            self._profile.member.id,  # a campaign's holdout: the preview prices as the sale will
         )
         return price_sale(standing.rules, sale)
 

@@ -543,7 +543,8 @@ def quote(
             except ClubError:
                 raise _unknown_version(version or 0) from None
         code = tier_code if member_id is None else _tier_of(conn, member_id)
-        sale = SaleContext(branch_code, code, amount_rials, discount_rials, when, category)
+        # a member's quote leaves out the campaigns that hold the member out, as the terminal prices it
+        sale = SaleContext(branch_code, code, amount_rials, discount_rials, when, category, member_id)
         try:
             priced = price_sale(rules, sale)
             tier = rules.tier(code)

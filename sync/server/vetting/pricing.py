@@ -251,7 +251,7 @@ def _earned(
     """What the sale earns in one context (version 0: under each scenario and multiplier it may have had)."""
     if rules.version:
         context = pricing.SaleContext(
-            p.branch_code, tier.code, e.sale_amount, discount, e.created_at_us, category
+            p.branch_code, tier.code, e.sale_amount, discount, e.created_at_us, category, e.member_id
         )
         found = _points(rules, context)
         return set() if found is None else {found}

@@ -207,6 +207,7 @@ def campaigns(draw: st.DrawFn, tiers: tuple[str, ...], categories: tuple[str, ..
         weekdays=draw(_subset(WEEKDAYS)),
         multiplier_percent=draw(_campaign_multipliers),
         bonus_points=draw(_bonus_points),
+        holdout_percent=draw(st.sampled_from((0, 0, 10, 50))),
     )
 
 
