@@ -102,9 +102,9 @@ def _repricer(conn: Connection, sale: LedgerEntry, tier_code: str) -> Callable[[
     code = club.branch(conn, sale.branch_id).code
     tier = tier_code if any(t.code == tier_code for t in rules.tiers) else rules.entry_tier().code
     member = sale.member_id
-    return lambda paid: price_sale(
-        rules, SaleContext(code, tier, paid, 0, sale.created_at_us, member_id=member)
-    ).points
+    return lambda paid: (
+        price_sale(rules, SaleContext(code, tier, paid, 0, sale.created_at_us, member_id=member)).points
+    )
 
 
 def _wallet_drafts(
