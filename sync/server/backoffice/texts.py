@@ -374,6 +374,8 @@ FA: dict[str, str] = {
     "From": "از",
     "To": "تا",
     "Bonus points": "امتیاز هدیه",
+    "Holdout": "گروه شاهد",
+    "Members left out at random to measure the campaign's effect (0 to 50).": "اعضایی که به‌تصادف از کمپین کنار گذاشته می‌شوند تا اثر آن سنجیده شود (۰ تا ۵۰).",
     "every branch": "همه شعبه‌ها",
     "every tier": "همه سطح‌ها",
     "No campaign.": "کمپینی نیست.",

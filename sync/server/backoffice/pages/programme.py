@@ -304,6 +304,7 @@ def form_values(rules: RuleSet, branches: list[WireBranch], lang: str) -> dict[s
         values[f"{here}.starts"] = _day_text(c["starts"], lang)
         values[f"{here}.ends"] = _day_text(c["ends"], lang)
         values[f"{here}.branches"] = list(c["branches"])
+        values[f"{here}.holdout_percent"] = str(c.get("holdout_percent", 0))  # the body has it when set
     for i, r in enumerate(body["rewards"]):
         here = f"rewards.{i}"
         values |= {f"{here}.{k}": str(r[k]) for k in ("code", "name_fa", "name_en", "points")}
@@ -367,6 +368,9 @@ def _campaign(draft: Draft, form: FormData, here: str, campaign: dict[str, Any],
     for name in ("starts", "ends"):
         draft.put(campaign, name, form, f"{here}.{name}", "date")
     draft.put(campaign, "multiplier_percent", form, f"{here}.multiplier_percent")
+    draft.put(campaign, "holdout_percent", form, f"{here}.holdout_percent", "optional")  # empty: none
+    if campaign.get("holdout_percent") in (None, 0):
+        campaign.pop("holdout_percent", None)  # as the body writes it: only when set
     if f"{here}.shown" in form:  # the branches' boxes were on the page: none ticked means every branch
         ticked = [v for v in form.getlist(f"{here}.branches") if isinstance(v, str)]
         campaign["branches"] = [code for code in codes if code in ticked]
