@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -170,3 +171,9 @@ def test_the_z_test_by_hand():
     assert test.p_value == pytest.approx(0.0337, abs=1e-4)
     assert campaigns.z_test(0, 10, 0, 10) == campaigns.Test(None, None)
     assert campaigns.z_test(1, 10, 1, 0) == campaigns.Test(None, None)
+
+
+def test_docs_reports_md_prints_every_definition():
+    page = (Path(__file__).parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
+    for key, (english, persian) in campaigns.DEFINITIONS.items():
+        assert f"`{key}`" in page and english in page and persian in page, key
