@@ -590,6 +590,7 @@ def _print_rule_set(result: dict[str, Any]) -> None:
         print(
             f"campaign {c['code']}: {c['starts']} – {c['ends']},"
             f" ×{c['multiplier_percent']}%, +{c['bonus_points']}"
+            + (f", {c['holdout_percent']}% held out" if c.get("holdout_percent") else "")
         )
     expiry = f"after {body['expiry_days']} days" if body["expiry_days"] else "never"
     print(f"points expire: {expiry}")

@@ -6,17 +6,20 @@ field."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from sync import rules_file
 from sync.rules import from_body
 from sync.server import rules as rule_sets
 from sync.server.db import Database
 from tests.server.club import Terminal, pull_all
 from tests.server.office import sign_in
 from tests.server.test_backoffice_programme import editor_form, english, office, published, versions
+from tests.server.test_rules import RULES_YAML, run
 
-__all__ = ["office"]
+__all__ = ["office", "run"]
 
 
 def _holdout_input(html: str, name: str) -> str:
@@ -74,3 +77,22 @@ def test_a_holdout_over_half_is_marked_at_its_field(office: Database, client: Te
     assert "is-invalid" in tag and 'value="60"' in tag
     assert "بیرون از بازه مجاز است" in answer.text
     assert versions(office) == [1]
+
+
+def test_the_rule_set_file_carries_the_holdout(run, tmp_path: Path):
+    """`rules import` reads a campaign's holdout from YAML, `rules export` writes it, `rules show` says it;
+    a file without it (written before holdouts) holds nobody out."""
+    path = tmp_path / "rules.yaml"
+    double = "multiplier_percent: 200"
+    with_holdout = RULES_YAML.replace(double, double + "\n    holdout_percent: 20")
+    assert with_holdout != RULES_YAML
+    path.write_text(with_holdout, encoding="utf-8")
+    assert run("rules", "import", str(path))[0] == 0
+    code, exported, _ = run("rules", "export")
+    assert code == 0 and rules_file.parse(exported).campaigns[0].holdout_percent == 20
+    assert "20% held out" in run("rules", "show")[1]
+    path.write_text(RULES_YAML, encoding="utf-8")
+    assert run("rules", "import", str(path))[0] == 0
+    code, exported, _ = run("rules", "export")
+    assert rules_file.parse(exported).campaigns[0].holdout_percent == 0 and "holdout" not in exported
+    assert "held out" not in run("rules", "show")[1]
