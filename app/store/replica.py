@@ -173,9 +173,8 @@ def _staff(page: _Page, change: StaffChange) -> None:
     staff = StaffRow.__table__
     person = change.staff
     before = page.conn.execute(
-        select(staff.c.unlocked_at_us, staff.c.failed_pins, staff.c.locked_until_us).where(
-            staff.c.id == person.id
-        )
+        select(staff.c.unlocked_at_us, staff.c.failed_pins, staff.c.locked_until_us)
+        .where(staff.c.id == person.id)
     ).first()
     _upsert(page.conn, staff, "id", person.model_dump(exclude={"unlocked_at_us"}))
     stamp = person.unlocked_at_us

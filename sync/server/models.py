@@ -514,6 +514,7 @@ class AdminTokenRow(Base):
     revoked_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+
 class OfficeUserRow(Base):
     """A head-office account for the back office (`/admin/`): a name and an argon2 password hash, one office
     role (sync.server.club.access), the branches a branch manager may act on (JSON list of ids), the language
@@ -544,6 +545,7 @@ class OfficeSessionRow(Base):
     created_at_us: Mapped[int] = mapped_column(BigInteger)
     last_seen_us: Mapped[int] = mapped_column(BigInteger)
     ended_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
 
 
 class ClosedBranchRow(Base):
