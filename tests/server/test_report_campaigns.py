@@ -11,14 +11,16 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app.domain.errors import ClubError
 from app.domain.pricing import SaleContext, price_sale
 from app.domain.programme import Campaign, RuleSet, TierRule, in_holdout
 from sync.server.club import programme
-from sync.server.club.access import CONSOLE
+from sync.server.club.access import CONSOLE, Actor
 from sync.server.club.act import Call
 from sync.server.db import Database
+from sync.server.models import AUDIT
 from sync.server.reports import campaigns
 from sync.server.reports.aggregates import catch_up
 from sync.server.reports.catalogue import by_code
@@ -177,3 +179,17 @@ def test_docs_reports_md_prints_every_definition():
     page = (Path(__file__).parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
     for key, (english, persian) in campaigns.DEFINITIONS.items():
         assert f"`{key}`" in page and english in page and persian in page, key
+
+
+def test_reading_is_audited(club, club_db: Database):
+    # READ is club-wide, a branch manager's too (sync.server.club.access): the reads are audited
+    isf_manager = Actor("u-1", "Isfahan", "branch-manager", branch_ids=frozenset({BRANCH_2}))
+    call = Call(club_db, T0, isf_manager)
+    campaigns.build(call, Filters(TODAY, TODAY, branch="ISF"))
+    campaigns.members_of(call, "campaign_treated:double", Filters(TODAY, TODAY))
+    with club_db.read() as conn:
+        rows = conn.execute(select(AUDIT).where(AUDIT.c.actor.like("user:Isfahan%")).order_by(AUDIT.c.id))
+        assert [(r.action, r.target) for r in rows] == [
+            ("report.campaigns", None),
+            ("report.campaigns.members", "campaign_treated:double"),
+        ]
