@@ -587,6 +587,7 @@ class ReportDayRow(Base):
     cash_delta: Mapped[int] = mapped_column(BigInteger, default=0)
     sale_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     discount_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns: Mapped[int] = mapped_column(BigInteger, default=0)  # reversals that give rials back: returns
     purchases: Mapped[int] = mapped_column(BigInteger, default=0)
     net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
 
@@ -604,6 +605,7 @@ class ReportStaffDayRow(Base):
     entries: Mapped[int] = mapped_column(BigInteger, default=0)
     points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
     sale_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns: Mapped[int] = mapped_column(BigInteger, default=0)
     purchases: Mapped[int] = mapped_column(BigInteger, default=0)
     net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
 

@@ -22,7 +22,14 @@ from app.domain.programme import RuleSet, TierRule
 from app.domain.report_summary import ReportEntry, ReportMember, summarize
 from sync.server import rules as rule_sets
 from sync.server.db import Database
-from sync.server.models import ENTRY, MEMBER, REPORT_DAY, REPORT_MEMBER_DAY, REPORT_WATERMARK
+from sync.server.models import (
+    ENTRY,
+    MEMBER,
+    REPORT_DAY,
+    REPORT_MEMBER_DAY,
+    REPORT_STAFF_DAY,
+    REPORT_WATERMARK,
+)
 from sync.server.reports import aggregates
 from sync.server.sequence import Publisher
 from tests.server.club import BRANCH_1, BRANCH_2, T0, enroll, new_id
@@ -212,8 +219,12 @@ def test_a_return_counted_before_its_sale_and_one_after_it_give_the_same_purchas
     assert (both.members_active, both.net_sales_rials, both.points_outstanding) == (0, 0, 0)
     with club_db.read() as conn:
         earn = conn.execute(select(REPORT_DAY).where(REPORT_DAY.c.kind == "earn")).one()
+        returns = conn.execute(
+            select(REPORT_STAFF_DAY.c.returns).where(REPORT_STAFF_DAY.c.kind == "reversal")
+        )
         as_of = aggregates.as_of(conn)
     assert (earn.purchases, earn.net_sales_rials, earn.sale_amount) == (0, 0, 1_000_000)
+    assert returns.scalar_one() == 2  # both at the other branch's terminal
     assert (as_of.server_seq, as_of.behind, as_of.counted_at_us) == (3, 0, T0)
 
 
@@ -293,4 +304,15 @@ def test_day_of_is_the_rule_sets_local_date(offset: int):
     rules = RuleSet(version=0, tiers=CLUB.tiers, utc_offset_minutes=offset)
     for at in (T0, T0 + 1, rules.day_start_us(TODAY), rules.day_start_us(TODAY) - 1, -DAY_US - 1):
         assert aggregates.day_of(rules, at) == rules.local_date(at).toordinal()
-    assert aggregates.month_first(aggregates.month_of(TODAY)) == TODAY.replace(day=1)
+
+
+def test_months_are_the_jalali_calendars():
+    """1405/09/01 is 2026-11-22; Esfand 1404 ends on 2026-03-20 and Farvardin 1405 begins the next day."""
+    azar = aggregates.month_of(date(2026, 12, 6))
+    assert azar == 1405 * 12 + 8
+    assert aggregates.month_first(azar) == date(2026, 11, 22)
+    assert aggregates.month_of(date(2026, 11, 21)) == azar - 1
+    assert aggregates.month_of(date(2026, 3, 20)) == 1404 * 12 + 11
+    assert aggregates.month_of(date(2026, 3, 21).toordinal()) == 1405 * 12
+    assert aggregates.month_label(azar, "fa") == "آذر ۱۴۰۵"
+    assert aggregates.month_label(azar, "en") == "Azar 1405"
