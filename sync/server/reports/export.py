@@ -162,14 +162,10 @@ def raw(value: Any) -> Any:
     """A value as the CSV writes it: integers whole, fractions as decimals, dates ISO, none empty."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return int(value)
     if isinstance(value, int | str):
-        return value
-    if isinstance(value, Fraction):
-        return _decimal(value)
-    if isinstance(value, float):
-        return _decimal(Fraction(value).limit_denominator(10**9))
+        return int(value) if isinstance(value, bool) else value
+    if isinstance(value, Fraction | float):
+        return _decimal(value if isinstance(value, Fraction) else Fraction(value).limit_denominator(10**9))
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -209,8 +205,8 @@ def to_csv(result: Result, report: Report, filters: Filters, lang: str) -> bytes
         writer.writerow([word("not_counted", lang)])
     else:
         a = result.as_of
-        writer.writerow([word("as_of", lang), iso_utc(a.counted_at_us), word("counted_to", lang), a.server_seq,
-                         word("behind", lang), a.behind])  # fmt: skip
+        writer.writerow([word("as_of", lang), iso_utc(a.counted_at_us), word("counted_to", lang),
+                         a.server_seq, word("behind", lang), a.behind])  # fmt: skip
     return (BOM + out.getvalue()).encode("utf-8")
 
 
@@ -329,10 +325,7 @@ def shown(value: Any, kind: Kind, lang: str) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, date):
-        if kind is Kind.MONTH:
-            text = f"{value.year}/{value.month:02d}" if lang == "fa" else f"{value:%Y-%m}"
-            return to_persian_digits(text) if lang == "fa" else text
-        return fmt.date_text(value, lang)
+        return _shown_date(value, kind, lang)
     if kind is Kind.RIALS and isinstance(value, int):
         return fmt.toman(value, lang)
     if isinstance(value, int) and kind is not Kind.RATE:
@@ -344,6 +337,14 @@ def shown(value: Any, kind: Kind, lang: str) -> str:
     if lang == "fa":
         text = to_persian_digits(text).replace(",", fmt.PERSIAN_GROUP).replace(".", "٫").replace("%", "٪")
     return text
+
+
+def _shown_date(value: date, kind: Kind, lang: str) -> str:
+    """A day as the back office shows it (Jalali in Persian); a month as its Gregorian year and month, the
+    months the aggregates count."""
+    if kind is not Kind.MONTH:
+        return fmt.date_text(value, lang)
+    return to_persian_digits(f"{value.year}/{value.month:02d}") if lang == "fa" else f"{value:%Y-%m}"
 
 
 def _plain(text: str) -> str:
@@ -361,54 +362,45 @@ def _parts(columns: int) -> Iterator[list[int]]:
         yield [0, *range(start, min(columns, start + step))]
 
 
-def to_pdf(result: Result, report: Report, filters: Filters, lang: str) -> bytes:
-    from fpdf import FPDF
-    from fpdf.enums import TableCellFillMode
-    from fpdf.fonts import FontFace
+class _Pdf:
+    """The PDF being written: one column of text, right-aligned in Persian."""
 
-    widest = max((len(t.columns) for t in result.tables), default=0)
-    orientation = "L" if widest > PORTRAIT_MAX_COLUMNS else "P"
-    rtl = lang == "fa"
-    align = "R" if rtl else "L"
-    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
-    fonts = importlib.resources.files("app.resources") / "fonts"
-    for style, name in _FONT_FILES.items():
-        with importlib.resources.as_file(fonts / name) as path:
-            pdf.add_font(FONT, style, str(path))
-    pdf.set_text_shaping(use_shaping_engine=True)  # HarfBuzz; direction per paragraph (bidi)
-    pdf.set_auto_page_break(auto=True, margin=14)
-    pdf.set_margins(12, 12, 12)
-    pdf.set_title(_title(report, lang))
-    pdf.set_creator("bashgah-server")
-    pdf.add_page()
-    width = pdf.epw
+    def __init__(self, orientation: str, lang: str) -> None:
+        from fpdf import FPDF
 
-    def line(text: str, size: float, style: str = "", height: float = 6) -> None:
-        pdf.set_font(FONT, style, size)
-        pdf.multi_cell(width, height, _plain(text), align=align, new_x="LMARGIN", new_y="NEXT")
+        self.lang = lang
+        self.rtl = lang == "fa"
+        self.pdf = pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+        fonts = importlib.resources.files("app.resources") / "fonts"
+        for style, name in _FONT_FILES.items():
+            with importlib.resources.as_file(fonts / name) as path:
+                pdf.add_font(FONT, style, str(path))
+        pdf.set_text_shaping(use_shaping_engine=True)  # HarfBuzz; direction per paragraph (bidi)
+        pdf.set_auto_page_break(auto=True, margin=14)
+        pdf.set_margins(12, 12, 12)
+        pdf.set_creator("bashgah-server")
+        pdf.add_page()
 
-    line(_title(report, lang), 16, "B", 9)
-    for label, value in filter_lines(filters, lang):
-        line(f"{label}: {value}", 10)
-    line(as_of_line(result.as_of, lang), 9)
-    used = dict(definitions_used(result, report))
-    printed: set[str] = set()
-    headings = FontFace(family=FONT, emphasis="BOLD", fill_color=(215, 215, 215))
-    for table in result.tables:
-        pdf.ln(3)
-        line(_title(table, lang), 12, "B", 8)
-        if not table.rows:
-            line(f"— {word('none', lang)} —", 9)
+    def line(self, text: str, size: float, style: str = "", height: float = 6) -> None:
+        self.pdf.set_font(FONT, style, size)
+        self.pdf.multi_cell(
+            self.pdf.epw, height, _plain(text), align="R" if self.rtl else "L", new_x="LMARGIN", new_y="NEXT"
+        )
+
+    def table(self, table: Table) -> None:
+        """The table's rows, in parts when it is wide; the first column on the right in Persian."""
+        from fpdf.enums import TableCellFillMode
+        from fpdf.fonts import FontFace
+
+        headings = FontFace(family=FONT, emphasis="BOLD", fill_color=(215, 215, 215))
+        text_side = "RIGHT" if self.rtl else "LEFT"
         for part in _parts(len(table.columns)):
-            order = list(reversed(part)) if rtl else part  # a Persian reader starts on the right
+            order = list(reversed(part)) if self.rtl else part  # a Persian reader starts on the right
             columns = [table.columns[i] for i in order]
-            pdf.set_font(FONT, "", 8)
-            text_align = tuple(
-                ("LEFT" if not rtl else "RIGHT") if c.kind is Kind.TEXT else "CENTER" for c in columns
-            )
-            with pdf.table(
-                width=width,
-                text_align=text_align,
+            self.pdf.set_font(FONT, "", 8)
+            with self.pdf.table(
+                width=self.pdf.epw,
+                text_align=tuple(text_side if c.kind is Kind.TEXT else "CENTER" for c in columns),
                 headings_style=headings,
                 cell_fill_color=(242, 242, 242),
                 cell_fill_mode=TableCellFillMode.ROWS,
@@ -417,27 +409,46 @@ def to_pdf(result: Result, report: Report, filters: Filters, lang: str) -> bytes
             ) as grid:
                 head = grid.row()
                 for column in columns:
-                    head.cell(_plain(_unit_title(column, lang, "toman")))
+                    head.cell(_plain(_unit_title(column, self.lang, "toman")))
                 for values in table.rows:
                     row = grid.row()
                     for i, column in zip(order, columns, strict=True):
                         item = values[i] if i < len(values) else None
-                        row.cell(_plain(shown(value_of(item), column.kind, lang)))
-            pdf.ln(1)
+                        row.cell(_plain(shown(value_of(item), column.kind, self.lang)))
+            self.pdf.ln(1)
+
+
+def to_pdf(result: Result, report: Report, filters: Filters, lang: str) -> bytes:
+    widest = max((len(t.columns) for t in result.tables), default=0)
+    doc = _Pdf("L" if widest > PORTRAIT_MAX_COLUMNS else "P", lang)
+    doc.pdf.set_title(_title(report, lang))
+    doc.line(_title(report, lang), 16, "B", 9)
+    for label, value in filter_lines(filters, lang):
+        doc.line(f"{label}: {value}", 10)
+    doc.line(as_of_line(result.as_of, lang), 9)
+    used = dict(definitions_used(result, report))
+    printed: set[str] = set()
+    for table in result.tables:
+        doc.pdf.ln(3)
+        doc.line(_title(table, lang), 12, "B", 8)
+        if table.rows:
+            doc.table(table)
+        else:
+            doc.line(f"— {word('none', lang)} —", 9)
         note = table.note_fa if lang == "fa" else table.note_en
         if note:
-            line(note, 8, "", 4.5)
+            doc.line(note, 8, "", 4.5)
         keys = [c.definition for c in table.columns if c.definition and c.definition in used]
         for key in dict.fromkeys(keys):  # each number's definition, under its table
-            line(f"{_term(key, result, lang)}: {_pick(used[key], lang)}", 8, "", 4.5)
+            doc.line(f"{_term(key, result, lang)}: {_pick(used[key], lang)}", 8, "", 4.5)
             printed.add(key)
     rest = [(k, pair) for k, pair in used.items() if k not in printed]
     if rest:
-        pdf.ln(3)
-        line(word("definitions", lang), 12, "B", 8)
+        doc.pdf.ln(3)
+        doc.line(word("definitions", lang), 12, "B", 8)
         for key, pair in rest:
-            line(f"{_term(key, result, lang)}: {_pick(pair, lang)}", 8, "", 4.5)
-    return bytes(pdf.output())
+            doc.line(f"{_term(key, result, lang)}: {_pick(pair, lang)}", 8, "", 4.5)
+    return bytes(doc.pdf.output())
 
 
 RENDERERS = {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}
@@ -519,7 +530,8 @@ def result_to_json(result: Result) -> str:
                 for c in t.columns
             ],
             "rows": [[_encode(item) for item in row] for row in t.rows],
-            "chart": None if t.chart is None else {"kind": t.chart.kind, "x": t.chart.x, "y": list(t.chart.y)},
+            "chart": None if t.chart is None else {"kind": t.chart.kind, "x": t.chart.x,
+                                                   "y": list(t.chart.y)},
             "note_fa": t.note_fa, "note_en": t.note_en,
         }
         for t in result.tables
@@ -548,4 +560,3 @@ def result_from_json(text: str) -> Result:
     as_of = None if data.get("as_of") is None else AsOf(**data["as_of"])
     definitions = {k: (v[0], v[1]) for k, v in data.get("definitions", {}).items()}
     return Result(tables, as_of, definitions)
-
