@@ -24,6 +24,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,12 +39,12 @@ from app.messages import message as club_message
 from sync.server.clock import Clock, SystemClock
 from sync.server.club import users
 from sync.server.club.access import CONSOLE, Actor
-from sync.server.club.act import Act, Call, change
+from sync.server.club.act import Act, Call, change, read
 from sync.server.db import Database
 from sync.server.errors import ApiError
 from sync.server.models import BRANCH, REPORT_JOB
 from sync.server.reports import catalogue
-from sync.server.reports.export import result_from_json, result_to_json
+from sync.server.reports.export import render, result_from_json, result_to_json
 from sync.server.reports.filters import filters_from_json, filters_to_json
 from sync.server.reports.table import Filters, Report, Result
 
@@ -146,7 +147,7 @@ def queue(call: Call, code: str, filters: Filters, lang: str) -> str:
     report = report_of(code)
     with call.db.read() as conn:
         branch_id = branch_id_of(conn, filters.branch)
-    job_id = str(uuid7(call.now_us))
+    job_id = str(uuid7(call.now_us // 1_000, os.urandom(10)))
 
     def work(act: Act) -> str:
         row = {
@@ -194,6 +195,18 @@ def latest_done(call: Call, code: str, filters: Filters) -> Job | None:
     with call.db.read() as conn:
         row = conn.execute(query).first()
     return None if row is None else _job(row)
+
+
+def export_file(
+    call: Call, report: Report, filters: Filters, result: Result, *, kind: str, lang: str
+) -> bytes:
+    """The result as a file (csv | xlsx | pdf): an audited read under the report's permission, for the
+    filters' branch (a branch manager's scope)."""
+    with call.db.read() as conn:
+        branch_id = branch_id_of(conn, filters.branch)
+    target = f"{report.code}.{kind}"
+    read(call, "report.export", target, lambda _conn: None, permission=report.permission, branch_id=branch_id)
+    return render(kind, result, report, filters, lang)
 
 
 # ---- the worker ---------------------------------------------------------------------------------------
