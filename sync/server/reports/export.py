@@ -375,7 +375,9 @@ class _Pdf:
         for style, name in _FONT_FILES.items():
             with importlib.resources.as_file(fonts / name) as path:
                 pdf.add_font(FONT, style, str(path))
-        pdf.set_text_shaping(use_shaping_engine=True)  # HarfBuzz; direction per paragraph (bidi)
+        # HarfBuzz shapes; the bidi algorithm orders the runs of each paragraph. A Persian file's paragraphs
+        # are right to left even when they start with a Latin word (a code, a key)
+        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if self.rtl else None)
         pdf.set_auto_page_break(auto=True, margin=14)
         pdf.set_margins(12, 12, 12)
         pdf.set_creator("bashgah-server")
