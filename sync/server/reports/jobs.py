@@ -35,6 +35,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from app.domain.errors import ClubError
 from app.domain.ids import uuid7
+from app.format import number
 from app.messages import message as club_message
 from sync.server.clock import Clock, SystemClock
 from sync.server.club import users
@@ -237,7 +238,7 @@ def requeue_stale(conn: Connection, now_us: int) -> int:
     for row in rows:
         values: dict[str, Any]
         if row.attempts >= MAX_ATTEMPTS:
-            message = _text("gave_up", row.lang, n=row.attempts)
+            message = _text("gave_up", row.lang, n=number(row.attempts, row.lang))
             values = {"status": FAILED, "message": message, "finished_at_us": now_us}
         else:
             values = {"status": QUEUED, "message": _text("requeued", row.lang), "progress": 0}
