@@ -302,3 +302,24 @@ def test_the_filters_parse_from_a_query(club_db: Database):
         with pytest.raises(ClubError) as refused:
             filters_from_query(bad, call)
         assert refused.value.code == code
+
+
+def test_serve_runs_the_report_worker(db_url: str, server_process_factory: Any):
+    """`bashgah-server serve` builds queued jobs in its own thread (the server process knows none of this
+    test's reports, so the job fails, saying which report it could not find)."""
+    db = Database(db_url)
+    try:
+        row = {
+            "id": "00000000-0000-7000-8000-00000000a001", "report": "gone",
+            "filters": jobs.filters_key(_filters()), "lang": "en", "requested_by": CONSOLE.id,
+            "status": jobs.QUEUED, "progress": 0, "message": "", "attempts": 0, "created_at_us": T0,
+        }  # fmt: skip
+        db.write(lambda conn: conn.execute(REPORT_JOB.insert().values(row)))
+        server_process_factory(db_url)
+        deadline = time.monotonic() + 30
+        while _row(db, row["id"]).status == jobs.QUEUED and time.monotonic() < deadline:
+            time.sleep(0.1)
+        done = _row(db, row["id"])
+        assert (done.status, done.message) == (jobs.FAILED, "There is no report gone any more.")
+    finally:
+        db.dispose()
