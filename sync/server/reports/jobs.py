@@ -47,7 +47,7 @@ from sync.server.models import BRANCH, REPORT_JOB
 from sync.server.reports import catalogue
 from sync.server.reports.export import render, result_from_json, result_to_json
 from sync.server.reports.filters import filters_from_json, filters_to_json
-from sync.server.reports.table import Filters, Report, Result
+from sync.server.reports.table import Filters, Progress, Report, Result
 
 log = logging.getLogger(__name__)
 
@@ -213,9 +213,7 @@ def export_file(
 # ---- the worker ---------------------------------------------------------------------------------------
 
 
-def build(
-    report: Report, call: Call, filters: Filters, progress: Callable[[int], None] | None = None
-) -> Result:
+def build(report: Report, call: Call, filters: Filters, progress: Progress | None = None) -> Result:
     """Run the report's build, handing it `progress` when it takes that keyword."""
     if progress is not None and _takes_progress(report.build):
         return report.build(call, filters, progress=progress)  # type: ignore[call-arg]
