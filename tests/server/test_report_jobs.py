@@ -74,12 +74,14 @@ SLOW = Report(
     "test_slow", "شعبه‌ها با حوصله", "Branches slowly", _slow, DEFINITIONS, Permission.READ, slow=True
 )
 BROKEN = Report("test_broken", "گزارش خراب", "Broken", _broken, {}, Permission.READ, slow=True)
+# a report under a permission a branch manager holds only for their branches (THR)
+SCOPED = Report("test_scoped", "شعبه", "Branch", _branches, DEFINITIONS, Permission.REVIEW_RESOLVE)
 PERIOD = {"from": "۱۴۰۴/۰۳/۰۱", "to": "2025-06-15"}  # Jalali in Persian digits, and Gregorian
 
 
 @pytest.fixture(autouse=True)
 def test_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(catalogue, "reports", lambda: [FAST, SLOW, BROKEN])
+    monkeypatch.setattr(catalogue, "reports", lambda: [FAST, SLOW, BROKEN, SCOPED])
     SEEN.clear()
 
 
@@ -182,6 +184,20 @@ def test_only_the_requester_or_an_owner_sees_a_job(client: TestClient, club_db: 
     sign_in(client, "boss")
     assert _status(client, job_id) == "done"
     assert client.get(f"/admin/reports/jobs/{job_id}/export.csv").status_code == 200
+
+
+def test_exports_keep_to_the_report_permission_and_branch_scope(client: TestClient, club_db: Database):
+    add_user(club_db, "bm", "branch-manager")  # manages THR
+    csrf = sign_in(client, "bm")
+    assert client.get("/admin/reports/test_scoped/export.csv", params={"branch": "THR"}).status_code == 200
+    assert client.get("/admin/reports/test_scoped/export.csv", params={"branch": "ISF"}).status_code == 403
+    assert client.get("/admin/reports/test_scoped/export.csv").status_code == 403  # the whole club
+    refused = client.post("/admin/reports/test_scoped/run", data={"csrf_token": csrf, "branch": "ISF"})
+    assert refused.status_code == 403
+    no_csrf = client.post("/admin/reports/test_slow/run", data={}, follow_redirects=False)
+    assert no_csrf.status_code == 403
+    with club_db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(REPORT_JOB)).scalar_one() == 0
 
 
 def test_a_branch_manager_uses_only_their_own_jobs(club_db: Database):
