@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ STALE_US = 5 * 60 * US  # no heartbeat for this long: its worker died, the job i
 MAX_ATTEMPTS = 3
 POLL_S = 2.0  # the worker looks for queued jobs this often
 RETRY_S = 30.0  # after the database failed the worker
+EXPIRE_EVERY_S = 3600.0  # the worker deletes week-old jobs this often
 
 # The jobs' own messages, in the requester's language: (English, Persian).
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -417,24 +419,30 @@ class Worker:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
+        expired_at = 0.0
         while not self._stop.is_set():
             wait = POLL_S
             try:
-                self.ran += run_pending(
-                    self.db, self.clock.now_us(), clock=self.clock.now_us, heartbeat_s=HEARTBEAT_S, limit=1
-                )
-                wait = 0 if self._has_queued() else POLL_S
+                now_us = self.clock.now_us()
+                if time.monotonic() - expired_at > EXPIRE_EVERY_S:
+                    self.db.write(lambda conn: expire(conn, now_us))  # noqa: B023 (called at once)
+                    expired_at = time.monotonic()
+                if self._work_waits(now_us):  # a read first: an idle server takes no write lock to poll
+                    self.ran += run_one(self.db, now_us, self.clock.now_us, HEARTBEAT_S)
+                    wait = 0
             except Exception:  # the thread must outlive a database that is away for a while
                 log.exception("the report worker failed; trying again in %d s", RETRY_S)
                 wait = RETRY_S
             self._stop.wait(wait)
 
-    def _has_queued(self) -> bool:
+    def _work_waits(self, now_us: int) -> bool:
+        """A queued job, or a running one whose worker stopped beating."""
+        beat = func.coalesce(REPORT_JOB.c.heartbeat_at_us, REPORT_JOB.c.started_at_us)
+        waiting = or_(
+            REPORT_JOB.c.status == QUEUED, and_(REPORT_JOB.c.status == RUNNING, beat < now_us - STALE_US)
+        )
         with self.db.read() as conn:
-            return (
-                conn.execute(select(REPORT_JOB.c.id).where(REPORT_JOB.c.status == QUEUED).limit(1)).first()
-                is not None
-            )
+            return conn.execute(select(REPORT_JOB.c.id).where(waiting).limit(1)).first() is not None
 
 
 def ahead(call: Call, job_: Job) -> int:
