@@ -129,7 +129,8 @@ class Report:
     title_fa: str
     title_en: str
     # build(call, filters) -> Result; a build may also take `progress: Progress | None = None` as a keyword,
-    # which the background jobs (sync.server.reports.jobs) hand it to show how far it is
+    # which the background jobs (sync.server.reports.jobs) hand it to show how far it is. Call it between
+    # reads, not inside one: it writes the job's row (on SQLite, inside another write it would wait forever)
     build: Callable[[Call, Filters], Result]
     definitions: Mapping[str, tuple[str, str]]
     permission: Permission
