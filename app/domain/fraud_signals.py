@@ -1,0 +1,272 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fraud signals' statistics (issue 14, item 3): pure arithmetic, no I/O.
+
+A **robust z-score** says how far a value lies from its peers' middle, in units of their spread, measured so
+that the outliers being looked for do not hide themselves by stretching the spread (as they would a mean
+and a standard deviation):
+
+    z = (x − median) ÷ (1.4826 × MAD),   MAD = the median of |xᵢ − median|
+
+1.4826 makes the MAD estimate the standard deviation when the values are normal, so z reads like an
+ordinary z-score. A value is flagged when |z| ≥ 3.5: Iglewicz & Hoaglin's cut-off for their "modified
+z-score" (How to Detect and Handle Outliers, ASQC 1993), chosen so that normal data almost never cross it.
+
+Choices made here, and written into the report's definitions:
+
+- The group is the unit's branch peers **including the unit itself** (the modified z-score as Iglewicz and
+  Hoaglin define it; the 3.5 cut-off is calibrated for that). A group of fewer than `MIN_PEERS` values gets
+  no z-score: with two values every one of them is as far from the median as the other.
+- **MAD = 0** (more than half the group share one value, common when most staff never override): the spread
+  falls back to the mean absolute deviation around the median, scaled by 1.2533 (√(π/2), which makes it
+  estimate the standard deviation for normal data); if that is 0 too, every value equals the median and
+  every z is 0.
+- All arithmetic is exact (`Fraction`); the scales are the decimals written above.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from app.domain.companions import Companion
+from app.domain.ids import derived_id
+
+MAD_SCALE = Fraction("1.4826")
+MEAN_AD_SCALE = Fraction("1.2533")
+THRESHOLD = Fraction("3.5")
+MIN_PEERS = 3
+US_PER_MINUTE = 60_000_000
+SOON_AFTER_US = 10 * US_PER_MINUTE  # a redemption this soon after another earn is "soon after earning"
+SPLIT_WINDOW_US = 30 * US_PER_MINUTE  # sales this close together are one run (a split sale)
+
+Number = int | Fraction
+
+
+def median(values: Sequence[Number]) -> Fraction:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    if not values:
+        raise ValueError("the median of nothing")
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return Fraction(ordered[mid])
+    return (Fraction(ordered[mid - 1]) + Fraction(ordered[mid])) / 2
+
+
+def mad(values: Sequence[Number]) -> Fraction:
+    """The median absolute deviation from the median."""
+    middle = median(values)
+    return median([abs(Fraction(v) - middle) for v in values])
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """A group's middle and the denominator its robust z-scores divide by (0: every value is the middle)."""
+
+    middle: Fraction
+    scale: Fraction
+
+    def z(self, value: Number) -> Fraction:
+        if self.scale == 0:
+            return Fraction(0)  # every value of the group equals the median (see the module's note)
+        return (Fraction(value) - self.middle) / self.scale
+
+
+def spread(values: Sequence[Number]) -> Spread | None:
+    """The group's median and scale (1.4826 × MAD, else 1.2533 × mean absolute deviation); None for a group
+    smaller than MIN_PEERS."""
+    if len(values) < MIN_PEERS:
+        return None
+    middle = median(values)
+    deviations = [abs(Fraction(v) - middle) for v in values]
+    by_mad = MAD_SCALE * median(deviations)
+    if by_mad:
+        return Spread(middle, by_mad)
+    return Spread(middle, MEAN_AD_SCALE * sum(deviations, Fraction(0)) / len(deviations))
+
+
+def robust_z(value: Number, group: Sequence[Number]) -> Fraction | None:
+    """`value`'s robust z-score within `group` (which includes it); None when the group is too small."""
+    found = spread(group)
+    return None if found is None else found.z(value)
+
+
+def robust_zs(values: Sequence[Number | None]) -> list[Fraction | None]:
+    """Each value's robust z-score within the group of the values that are not None (a unit with no base
+    for its rate has neither a rate nor a z-score, and is no one's peer)."""
+    group = [v for v in values if v is not None]
+    found = spread(group)
+    return [None if v is None or found is None else found.z(v) for v in values]
+
+
+def flagged(z: Fraction | None) -> bool:
+    """|z| ≥ 3.5 (Iglewicz & Hoaglin)."""
+    return z is not None and abs(z) >= THRESHOLD
+
+
+def per_100(count: int, base: int) -> Fraction | None:
+    """`count` per 100 of `base`; None when there is no base."""
+    return None if base <= 0 else Fraction(100 * count, base)
+
+
+# ---- redemptions soon after earning ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """The few fields of an entry the streaming detectors read, in created_at order."""
+
+    id: str
+    at_us: int
+    member_id: str
+    device_id: str
+    branch_id: str
+    staff_id: str  # '' when none
+    kind: str
+    points: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SoonRedemption:
+    redeem: Moment
+    earn: Moment  # the latest other earn of the member at the terminal before it
+
+
+@dataclass(slots=True)
+class SoonAfter:
+    """Redemptions (`redeem` entries: points spent, whatever on) made within `window_us` after an `earn` by
+    the same member at the same terminal, the redemption's own sale excepted (a sale that spends points
+    writes its earn and its redeem together: derived ids, app.domain.companions).
+
+    Feed it entries in created_at order; it keeps only the earns of the last window, so a period of any
+    length streams through in little memory. Redemptions before `from_us` are not counted (their earns
+    are: the stream starts a window early)."""
+
+    from_us: int
+    window_us: int = SOON_AFTER_US
+    found: list[SoonRedemption] = field(default_factory=list)
+    redemptions: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    _earns: dict[tuple[str, str], deque[Moment]] = field(default_factory=dict)
+    _fed: int = 0
+
+    def feed(self, e: Moment) -> None:
+        key = (e.member_id, e.device_id)
+        if e.kind == "earn":
+            self._earns.setdefault(key, deque()).append(e)
+        elif e.kind == "redeem" and e.at_us >= self.from_us:
+            self.redemptions[(e.branch_id, e.device_id, e.staff_id)] += 1
+            earns = self._earns.get(key, ())
+            since = e.at_us - self.window_us
+            recent = [x for x in earns if since <= x.at_us <= e.at_us and _redeem_of(x) != e.id]
+            if recent:
+                self.found.append(SoonRedemption(e, recent[-1]))
+        self._fed += 1
+        if self._fed % 4096 == 0:
+            self.forget(e.at_us)
+
+    def forget(self, now_us: int) -> None:
+        """Drop the earns too old to matter to any entry from `now_us` on."""
+        for key in list(self._earns):
+            earns = self._earns[key]
+            while earns and earns[0].at_us < now_us - self.window_us:
+                earns.popleft()
+            if not earns:
+                del self._earns[key]
+
+
+def _redeem_of(sale: Moment) -> str:
+    """The id the redeem entry of this sale would have (app.domain.companions)."""
+    return str(derived_id(sale.id, Companion.REDEEM))
+
+
+# ---- sales split to cross a tier threshold ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SplitCrossing:
+    """A run of sales whose later sale carried the member into a higher tier."""
+
+    sales: tuple[Moment, ...]  # the run up to and including the crossing sale, oldest first
+    upgrade_id: str  # the tier_change entry written with the crossing sale
+    tier: str  # the tier it lifted the member to
+
+    @property
+    def points(self) -> int:
+        return sum(s.points for s in self.sales)
+
+
+@dataclass(slots=True)
+class SplitRuns:
+    """Sales split to cross a tier threshold. A *run* is a member's sales (`earn` entries) at one branch,
+    each within `window_us` of the one before. A run is flagged when one of its sales other than the first
+    carried the member up a tier (the terminal writes a `tier_change` with derived id TIER beside the sale
+    that crosses the threshold): the points of the run's earlier sales were part of what crossed it, and the
+    sales after the crossing earned at the higher tier's multiplier. Feed entries in created_at order."""
+
+    window_us: int = SPLIT_WINDOW_US
+    found: list[SplitCrossing] = field(default_factory=list)
+    _runs: dict[tuple[str, str], list[Moment]] = field(default_factory=dict)
+    _upgrades: dict[str, tuple[int, str]] = field(default_factory=dict)  # tier_change id: (at, tier)
+    _fed: int = 0
+
+    def feed(self, e: Moment, tier: str = "") -> None:
+        """`tier`: for a tier_change entry, the tier it moved the member to (its invoice_ref)."""
+        if e.kind == "tier_change":
+            self._upgrades[e.id] = (e.at_us, tier)
+        elif e.kind == "earn":
+            key = (e.member_id, e.branch_id)
+            run = self._runs.get(key)
+            if run and e.at_us - run[-1].at_us > self.window_us:
+                self._close(run)
+                run = None
+            if run is None:
+                self._runs[key] = [e]
+            else:
+                run.append(e)
+        self._fed += 1
+        if self._fed % 4096 == 0:
+            self.forget(e.at_us)
+
+    def forget(self, now_us: int) -> None:
+        """Close the runs no later sale can join (their last sale is more than a window before `now_us`)."""
+        for key in list(self._runs):
+            if now_us - self._runs[key][-1].at_us > self.window_us:
+                self._close(self._runs.pop(key))
+        for upgrade in [u for u, (at, _) in self._upgrades.items() if now_us - at > 2 * self.window_us]:
+            del self._upgrades[upgrade]
+
+    def finish(self) -> list[SplitCrossing]:
+        for run in self._runs.values():
+            self._close(run)
+        self._runs.clear()
+        return self.found
+
+    def _close(self, run: list[Moment]) -> None:
+        for i, sale in enumerate(run):
+            upgrade = str(derived_id(sale.id, Companion.TIER))
+            if i and upgrade in self._upgrades:
+                self.found.append(SplitCrossing(tuple(run[: i + 1]), upgrade, self._upgrades[upgrade][1]))
+                return
+
+
+# ---- a reward given beyond its stock ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RewardUnit:
+    entry_id: str
+    device_id: str
+    server_seq: int
+
+
+def beyond_stock(units: Iterable[RewardUnit], stock: int) -> tuple[list[RewardUnit], list[RewardUnit]]:
+    """The units a branch gave of a reward (standing: not reversed), in the order the server received
+    them: (the contested ones, the ones beyond stock). Beyond stock: every unit after the first `stock`.
+    Contested: the last unit the stock allowed and every unit beyond it, the ones that raced for it
+    (empty when the stock was not exceeded)."""
+    ordered = sorted(units, key=lambda u: u.server_seq)
+    if len(ordered) <= stock:
+        return [], []
+    return ordered[max(0, stock - 1) :], ordered[stock:]
