@@ -40,6 +40,130 @@ MIN_PEERS = 3
 US_PER_MINUTE = 60_000_000
 SOON_AFTER_US = 10 * US_PER_MINUTE  # a redemption this soon after another earn is "soon after earning"
 SPLIT_WINDOW_US = 30 * US_PER_MINUTE  # sales this close together are one run (a split sale)
+MIN_PURCHASES = 5  # a member's return pattern is judged from this many sales in the period on
+MIN_RETURNED = 2  # and is a pattern from this many returned sales on (one return is no pattern)
+
+# Every number of the fraud signals' report (sync.server.reports.fraud): key: (English, Persian). The docs
+# (docs/reports.md) print each word for word.
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    "fraud_sales": (
+        "Sale entries (kind earn) the staff member or terminal wrote in the period, from the "
+        "report_staff_day aggregate.",
+        "ورودی‌های فروش (کسب امتیاز) که کارمند یا پایانه در بازه ثبت کرده است، از جدول تجمیعی "
+        "report_staff_day.",
+    ),
+    "fraud_returns": (
+        "Returns: reversal entries with a negative sale amount (they give back rials of a sale) written in "
+        "the period by the staff member or terminal.",
+        "برگشت از فروش: ورودی‌های ابطال با مبلغ فروش منفی (مبلغی از یک فروش را برمی‌گردانند) که کارمند یا "
+        "پایانه در بازه ثبت کرده است.",
+    ),
+    "fraud_reversals": (
+        "Reversal entries of any kind (returns included) written in the period by the staff member or "
+        "terminal.",
+        "ورودی‌های ابطال از هر نوع (برگشت از فروش هم) که کارمند یا پایانه در بازه ثبت کرده است.",
+    ),
+    "fraud_overrides": (
+        "Override entries (a manager let a sale spend beyond the offline grant) naming the staff member, or "
+        "written at the terminal, in the period.",
+        "ورودی‌های مجوز مدیر (خرج بیش از سقف آفلاین) به نام کارمند یا در پایانه، در بازه.",
+    ),
+    "fraud_adjustments": (
+        "Adjust entries (points added or taken by hand) naming the staff member, or written at the "
+        "terminal, in the period.",
+        "ورودی‌های اصلاح امتیاز (افزودن یا کسر دستی) به نام کارمند یا در پایانه، در بازه.",
+    ),
+    "fraud_per_100_sales": (
+        "The count divided by the sales, times 100; empty when there was no sale.",
+        "تعداد تقسیم بر فروش‌ها، ضرب در ۱۰۰؛ بدون فروش، خالی.",
+    ),
+    "fraud_robust_z": (
+        "Robust z-score: (rate − median) ÷ (1.4826 × MAD) among the same branch's staff (or terminals) that "
+        "have a rate, itself included; MAD is the median absolute deviation from the median. When MAD is 0 "
+        "the divisor is 1.2533 × the mean absolute deviation from the median, and when that is 0 too every "
+        "z is 0. Fewer than 3 peers with a rate: no z. |z| ≥ 3.5 is flagged (Iglewicz and Hoaglin's "
+        "cut-off).",
+        "امتیاز z مقاوم: (نرخ − میانه) ÷ (۱٫۴۸۲۶ × MAD) در میان کارکنان (یا پایانه‌های) همان شعبه که نرخ "
+        "دارند، خودش هم؛ MAD میانهٔ قدرمطلق فاصله‌ها از میانه است. اگر MAD صفر باشد مخرج ۱٫۲۵۳۳ × میانگین "
+        "قدرمطلق فاصله‌ها از میانه است و اگر آن هم صفر باشد همهٔ zها صفرند. کمتر از ۳ همتا با نرخ: بدون z. "
+        "|z| ≥ ۳٫۵ نشانه است (آستانهٔ ایگلویچ و هوگلین).",
+    ),
+    "fraud_flags": (
+        "How many of the row's rates have |z| ≥ 3.5.",
+        "تعداد نرخ‌های این سطر که |z| آن‌ها ۳٫۵ یا بیشتر است.",
+    ),
+    "fraud_redemptions": (
+        "Redeem entries (points spent, on a sale, a reward or a membership card) the staff member wrote in "
+        "the period.",
+        "ورودی‌های خرج امتیاز (در فروش، جایزه یا کارت عضویت) که کارمند در بازه ثبت کرده است.",
+    ),
+    "fraud_soon_after": (
+        "Redemptions made within 10 minutes after another sale (earn entry) of the same member at the same "
+        "terminal; the redemption's own sale does not count.",
+        "خرج امتیازهایی که حداکثر ۱۰ دقیقه پس از فروشی دیگر (کسب امتیاز) به همان عضو در همان پایانه ثبت "
+        "شده‌اند؛ فروش خود خرج امتیاز حساب نمی‌شود.",
+    ),
+    "fraud_soon_per_100": (
+        "Redemptions soon after earning per 100 redemptions of the staff member; its robust z-score is "
+        "among the same branch's staff.",
+        "خرج امتیاز بلافاصله پس از کسب در هر ۱۰۰ خرج امتیاز کارمند؛ امتیاز z مقاوم آن در میان کارکنان همان "
+        "شعبه است.",
+    ),
+    "fraud_member_sales": (
+        "The member's sale entries (earn with a positive sale amount) in the period; only members with at "
+        "least 5 are compared.",
+        "ورودی‌های فروش عضو (کسب امتیاز با مبلغ فروش مثبت) در بازه؛ فقط اعضای دارای دست‌کم ۵ فروش سنجیده "
+        "می‌شوند.",
+    ),
+    "fraud_member_returned": (
+        "Of the member's sales in the period, those returned at least in part (by a reversal with a "
+        "negative sale amount, at any time up to now); the share is that count divided by the sales.",
+        "از فروش‌های عضو در بازه، آن‌هایی که دست‌کم بخشی از آن‌ها مرجوع شده است (با ابطال با مبلغ منفی، در "
+        "هر زمان تا اکنون)؛ سهم، این تعداد تقسیم بر فروش‌هاست.",
+    ),
+    "fraud_member_returned_rials": (
+        "The rials returned of the member's sales in the period divided by those sales' rials.",
+        "ریال مرجوع‌شده از فروش‌های عضو در بازه تقسیم بر ریال آن فروش‌ها.",
+    ),
+    "fraud_member_z": (
+        "The robust z-score of the member's returned share (count) among every member with at least 5 sales "
+        "in the period; listed when z ≥ 3.5 and at least 2 sales were returned, highest first.",
+        "امتیاز z مقاوم سهم مرجوعی عضو (تعداد) در میان همهٔ اعضای دارای دست‌کم ۵ فروش در بازه؛ با z ≥ ۳٫۵ و "
+        "دست‌کم ۲ فروش مرجوع‌شده فهرست می‌شود، بیشترین اول.",
+    ),
+    "fraud_split": (
+        "A run is a member's sales at one branch, each within 30 minutes of the one before. Listed: runs "
+        "where a sale other than the first lifted the member a tier (its tier_change entry), so the run's "
+        "earlier sales were part of what crossed the threshold; the run up to the crossing sale.",
+        "زنجیره: فروش‌های یک عضو در یک شعبه که هر کدام حداکثر ۳۰ دقیقه پس از قبلی است. فهرست: زنجیره‌هایی "
+        "که فروشی جز اولی عضو را یک سطح بالا برده است (ورودی تغییر سطح آن)، پس فروش‌های پیشین زنجیره بخشی "
+        "از عبور از آستانه بوده‌اند؛ زنجیره تا فروش عبور.",
+    ),
+    "fraud_double_admission": (
+        "Events with a check-in in the period where a member is admitted more than once (check-in entries "
+        "of the event, not reversed, plus-ones aside), as the event's attendance folds them.",
+        "رویدادهای دارای ورود در بازه که عضوی بیش از یک بار پذیرفته شده است (ورودی‌های ورود رویداد که ابطال "
+        "نشده‌اند، جز همراهان)، همان‌گونه که حضور رویداد محاسبه می‌شود.",
+    ),
+    "fraud_negative_balance": (
+        "Members whose points or cashback wallet stand below zero now (member_balance).",
+        "اعضایی که امتیاز یا کیف پول بازگشت وجهشان اکنون زیر صفر است (member_balance).",
+    ),
+    "fraud_stock": (
+        "The stock the current rule set gives the branch for the reward, and the units its reward entries "
+        "gave out ever, reversed ones aside.",
+        "موجودی‌ای که مجموعه‌قواعد کنونی برای جایزه به شعبه داده است، و واحدهایی که ورودی‌های جایزهٔ آن "
+        "شعبه تاکنون داده‌اند، جز ابطال‌شده‌ها.",
+    ),
+    "fraud_beyond_stock": (
+        "Rewards with a unit given at the branch in the period whose units given exceed the stock. In the "
+        "order the server received them, the units after the stock-th are beyond it; the terminals are "
+        "those that gave the last unit the stock allowed or any beyond it.",
+        "جایزه‌هایی با واحدی داده‌شده در شعبه در بازه که واحدهای داده‌شده‌شان از موجودی بیشتر است. به ترتیب "
+        "رسیدن به سرور، واحدهای پس از واحد آخرِ موجودی بیش از آن‌اند؛ پایانه‌ها آن‌هایی‌اند که آخرین واحد "
+        "مجاز یا واحدی بیش از آن را داده‌اند.",
+    ),
+}
 
 Number = int | Fraction
 
