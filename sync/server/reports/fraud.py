@@ -67,13 +67,12 @@ from sync.server.models import (
     EVENT,
     MEMBER,
     REPORT_STAFF_DAY,
-    REPORT_WATERMARK,
     STAFF,
     TIER,
 )
+from sync.server.reports import aggregates
 from sync.server.reports.table import (
     MAX_LISTED,
-    AsOf,
     Cell,
     Column,
     Drill,
@@ -204,7 +203,7 @@ def build(call: Call, filters: Filters, progress: Progress | None = None) -> Res
             if branch_id is None:
                 raise ClubError("unknown_branch", branch=filters.branch)
         names = _names(conn)
-        as_of = _as_of(conn)
+        as_of = aggregates.as_of(conn)  # table 1's counts; the rest read the entries themselves
     # staff performance is sensitive: FRAUD_READ, and a branch manager for their own branches only
     read(call, "report.fraud", filters.branch, lambda _conn: None, permission=Permission.FRAUD_READ,
          branch_id=branch_id)  # fmt: skip
@@ -224,15 +223,6 @@ def build(call: Call, filters: Filters, progress: Progress | None = None) -> Res
     if progress is not None:
         progress(100)
     return Result(tables, as_of, DEFINITIONS)
-
-
-def _as_of(conn: Connection) -> AsOf | None:
-    mark = conn.execute(select(REPORT_WATERMARK).where(REPORT_WATERMARK.c.id == 1)).first()
-    top = conn.execute(select(func.max(ENTRY.c.server_seq))).scalar() or 0
-    if mark is None:
-        return AsOf(0, 0, top)
-    behind = conn.execute(select(func.count()).where(ENTRY.c.server_seq > mark.server_seq)).scalar() or 0
-    return AsOf(mark.counted_at_us, mark.server_seq, behind)
 
 
 # ---- 1. staff and terminals -------------------------------------------------------------------------------
