@@ -81,16 +81,16 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "Robust z-score: (rate − median) ÷ (1.4826 × MAD) among the same branch's staff (or terminals) that "
         "have a rate, itself included; MAD is the median absolute deviation from the median. When MAD is 0 "
         "the divisor is 1.2533 × the mean absolute deviation from the median, and when that is 0 too every "
-        "z is 0. Fewer than 3 peers with a rate: no z. |z| ≥ 3.5 is flagged (Iglewicz and Hoaglin's "
-        "cut-off).",
+        "z is 0. Fewer than 3 peers with a rate: no z. z ≥ 3.5 or z ≤ −3.5 is flagged (Iglewicz and "
+        "Hoaglin's cut-off).",
         "امتیاز z مقاوم: (نرخ − میانه) ÷ (۱٫۴۸۲۶ × MAD) در میان کارکنان (یا پایانه‌های) همان شعبه که نرخ "
         "دارند، خودش هم؛ MAD میانهٔ قدرمطلق فاصله‌ها از میانه است. اگر MAD صفر باشد مخرج ۱٫۲۵۳۳ × میانگین "
         "قدرمطلق فاصله‌ها از میانه است و اگر آن هم صفر باشد همهٔ zها صفرند. کمتر از ۳ همتا با نرخ: بدون z. "
-        "|z| ≥ ۳٫۵ نشانه است (آستانهٔ ایگلویچ و هوگلین).",
+        "z ≥ ۳٫۵ یا z ≤ −۳٫۵ نشانه است (آستانهٔ ایگلویچ و هوگلین).",
     ),
     "fraud_flags": (
-        "How many of the row's rates have |z| ≥ 3.5.",
-        "تعداد نرخ‌های این سطر که |z| آن‌ها ۳٫۵ یا بیشتر است.",
+        "How many of the row's rates have z ≥ 3.5 or z ≤ −3.5.",
+        "تعداد نرخ‌های این سطر که z آن‌ها ۳٫۵ یا بیشتر، یا −۳٫۵ یا کمتر است.",
     ),
     "fraud_redemptions": (
         "Redeem entries (points spent, on a sale, a reward or a membership card) the staff member wrote in "

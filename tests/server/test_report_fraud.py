@@ -308,7 +308,7 @@ def test_sales_split_to_cross_a_tier_threshold(client, club_db):
     table = report(club_db)["split_sales"]
     assert len(table.rows) == 1
     row = table.rows[0]
-    assert drill(row[0]).member_ids == (split,)
+    assert (value(row[0]), drill(row[0]).member_ids) == ("Split", (split,))
     assert value(row[column(table, "sales")]) == 2
     assert (row[column(table, "points")], row[column(table, "crossing_points")]) == (550, 250)
     assert (row[column(table, "tier")], row[column(table, "threshold")]) == ("silver", 500)
@@ -357,7 +357,7 @@ def test_double_admissions(client, club_db, admin):
     table = report(club_db)["double_admissions"]
     assert len(table.rows) == 1  # Reza's second admission was undone
     row = table.rows[0]
-    assert (row[0], drill(row[1]).member_ids) == ("Yalda night", (sara,))
+    assert (row[0], value(row[1]), drill(row[1]).member_ids) == ("Yalda night", "Sara", (sara,))
     assert value(row[2]) == 2 and set(drill(row[2]).entry_ids) == {at_a.id, at_b.id}
     assert set(row[3].split("، ")) == {door_a.device_code, door_b.device_code}
 

@@ -41,6 +41,7 @@ from app.domain.fraud_signals import (
     MIN_RETURNED,
     SOON_AFTER_US,
     SPLIT_WINDOW_US,
+    THRESHOLD,
     Moment,
     RewardUnit,
     SoonAfter,
@@ -214,8 +215,8 @@ def build(call: Call, filters: Filters, progress: Progress | None = None) -> Res
             _rates_table(within, names, counts.by_staff, stream, by="staff"),
             _rates_table(within, names, counts.by_device, stream, by="device"),
             _soon_table(within, names, stream.soon),
-            _member_returns_table(conn, within, names, branch_id),
-            _split_table(within, names, stream.runs),
+            _member_returns_table(conn, within, names, branch_id, names.rules.local_date(call.now_us)),
+            _split_table(conn, within, names, stream.runs),
             _double_admissions_table(conn, within, names, stream.events),
             _negative_table(conn, call, names, branch_id, filters.last),
             _stock_table(conn, within, names, stream.rewards),
@@ -223,6 +224,18 @@ def build(call: Call, filters: Filters, progress: Progress | None = None) -> Res
     if progress is not None:
         progress(100)
     return Result(tables, as_of, DEFINITIONS)
+
+
+def _listed(names: Names, ids: tuple[str, ...], ats: list[int], branch: str | None = None) -> Drill:
+    """A drill to entries listed by id, its dates spanning theirs (a listed entry may lie outside the
+    report's period: an earn just before it, a reward unit given long ago)."""
+    return Drill(
+        "entries",
+        names.rules.local_date(min(ats)),
+        names.rules.local_date(max(ats)),
+        branch,
+        entry_ids=ids[:MAX_LISTED],
+    )
 
 
 # ---- 1. staff and terminals -------------------------------------------------------------------------------
@@ -338,8 +351,10 @@ def _rates_table(
 
 def _soon_table(within: Period, names: Names, soon: SoonAfter) -> Table:
     found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    ats: dict[tuple[str, str], list[int]] = defaultdict(list)
     for f in soon.found:
         found[(f.redeem.branch_id, f.redeem.staff_id)] += [f.earn.id, f.redeem.id]
+        ats[(f.redeem.branch_id, f.redeem.staff_id)] += [f.earn.at_us, f.redeem.at_us]
     redemptions: dict[tuple[str, str], int] = defaultdict(int)
     for (branch, _device, staff), n in soon.redemptions.items():
         redemptions[(branch, staff)] += n
@@ -354,14 +369,13 @@ def _soon_table(within: Period, names: Names, soon: SoonAfter) -> Table:
     for key in units:
         branch, staff = key
         code = names.branches.get(branch, branch)
-        ids = tuple(found.get(key, [])[:MAX_LISTED])
+        ids = tuple(found.get(key, []))
         label = names.staff.get(staff, staff) if staff else "—"
         rows.append((
             code, label,
             Cell(redemptions[key], Drill("entries", within.first, within.last, code, kinds=("redeem",),
                                          staff_id=staff or None)),
-            Cell(counts[key], Drill("entries", within.first, within.last, code, entry_ids=ids) if ids
-                 else None),
+            Cell(counts[key], _listed(names, ids, ats[key], code) if ids else None),
             rates[key], zs.get(key),
         ))  # fmt: skip
     rows.sort(key=lambda r: (-(abs(r[5]) if r[5] is not None else -1), r[0], r[1]))
@@ -385,7 +399,9 @@ def _soon_table(within: Period, names: Names, soon: SoonAfter) -> Table:
 # ---- 3. members with unusual return patterns --------------------------------------------------------------
 
 
-def _member_returns_table(conn: Connection, within: Period, names: Names, branch_id: str | None) -> Table:
+def _member_returns_table(
+    conn: Connection, within: Period, names: Names, branch_id: str | None, today: date
+) -> Table:
     back = ENTRY.alias("back")
     returned = (
         select(-func.coalesce(func.sum(back.c.sale_amount), 0))
@@ -421,7 +437,7 @@ def _member_returns_table(conn: Connection, within: Period, names: Names, branch
     listed = [
         (m, z)
         for m, z in zip(members, zs, strict=True)
-        if z is not None and z >= 7 / 2 and m[3] >= MIN_RETURNED
+        if z is not None and z >= THRESHOLD and m[3] >= MIN_RETURNED
     ]
     listed.sort(key=lambda mz: (-mz[1], mz[0][0]))
     listed = listed[:MAX_ROWS]
@@ -431,7 +447,8 @@ def _member_returns_table(conn: Connection, within: Period, names: Names, branch
         (
             Cell(who.get(member, member), Drill("members", member_ids=(member,))),
             Cell(n, Drill("entries", within.first, within.last, code, kinds=("earn",), member_id=member)),
-            Cell(n_back, Drill("entries", None, None, code, kinds=("reversal",), member_id=member)),
+            Cell(n_back, Drill("entries", within.first, max(today, within.last), code, kinds=("reversal",),
+                               member_id=member)),
             Fraction(n_back, n), Fraction(rials_back, rials), z,
         )
         for (member, n, rials, n_back, rials_back), z in listed
@@ -466,17 +483,18 @@ def _member_names(conn: Connection, ids: list[str]) -> dict[str, str]:
 # ---- 4. sales split to cross a tier threshold -------------------------------------------------------------
 
 
-def _split_table(within: Period, names: Names, runs: SplitRuns) -> Table:
+def _split_table(conn: Connection, within: Period, names: Names, runs: SplitRuns) -> Table:
+    found = [f for f in runs.found if f.sales[-1].at_us >= within.start_us]  # crossed in the period
+    who = _member_names(conn, sorted({f.sales[0].member_id for f in found}))
     rows = []
-    for f in runs.found:
-        if f.sales[-1].at_us < within.start_us:
-            continue  # the crossing came before the period
+    for f in found[:MAX_ROWS]:
+        member = f.sales[0].member_id
         code = names.branches.get(f.sales[0].branch_id, f.sales[0].branch_id)
         ids = (*(s.id for s in f.sales), f.upgrade_id)
         minutes = Fraction(f.sales[-1].at_us - f.sales[0].at_us, 60_000_000)
         rows.append((
-            Cell(f.sales[0].member_id, Drill("members", member_ids=(f.sales[0].member_id,))), code,
-            Cell(len(f.sales), Drill("entries", within.first, within.last, code, entry_ids=ids)),
+            Cell(who.get(member, member), Drill("members", member_ids=(member,))), code,
+            Cell(len(f.sales), _listed(names, ids, [s.at_us for s in f.sales], code)),
             f.points, f.sales[-1].points, f.tier, names.tiers.get(f.tier), minutes,
         ))  # fmt: skip
     return Table(
@@ -513,6 +531,7 @@ def _double_admissions_table(conn: Connection, within: Period, names: Names, eve
         if event_ids
         else {}
     )
+    who = _member_names(conn, sorted({m for a in folded.values() for m in a.doubly_admitted}))
     rows = []
     for event_id in sorted(folded):
         attendance = folded[event_id]
@@ -522,8 +541,8 @@ def _double_admissions_table(conn: Connection, within: Period, names: Names, eve
             devices = sorted({names.devices.get(c.device_id, c.device_id) for c in inside})
             rows.append((
                 titles.get(event_id, event_id),
-                Cell(member, Drill("members", member_ids=(member,))),
-                Cell(len(inside), Drill("entries", entry_ids=ids)),
+                Cell(who.get(member, member), Drill("members", member_ids=(member,))),
+                Cell(len(inside), _listed(names, ids, [c.at_us for c in inside])),
                 "، ".join(devices),
             ))  # fmt: skip
     return Table(
@@ -586,6 +605,10 @@ def _reversed(conn: Connection, ids: list[str]) -> set[str]:
     return {r.reverses for r in conn.execute(query)}
 
 
+def _units(names: Names, units: list[RewardUnit], made: dict[str, int], code: str) -> Drill:
+    return _listed(names, tuple(u.entry_id for u in units), [made[u.entry_id] for u in units], code)
+
+
 def _stock_table(conn: Connection, within: Period, names: Names, rewards: set[tuple[str, str]]) -> Table:
     rows = []
     for ref, branch in sorted(rewards):
@@ -598,23 +621,24 @@ def _stock_table(conn: Connection, within: Period, names: Names, rewards: set[tu
         if stock is None:
             continue
         given = conn.execute(
-            select(ENTRY.c.id, ENTRY.c.device_id, ENTRY.c.server_seq).where(
+            select(ENTRY.c.id, ENTRY.c.device_id, ENTRY.c.server_seq, ENTRY.c.created_at_us).where(
                 ENTRY.c.kind == EntryKind.REWARD.value,
                 ENTRY.c.invoice_ref == ref,
                 ENTRY.c.branch_id == branch,
             )
         ).all()
         undone = _reversed(conn, [g.id for g in given])
+        made = {g.id: g.created_at_us for g in given}
         units = [RewardUnit(g.id, g.device_id, g.server_seq) for g in given if g.id not in undone]
         contested, beyond = beyond_stock(units, stock)
         if not beyond:
             continue
         devices = sorted({names.devices.get(u.device_id, u.device_id) for u in contested})
-        ids = tuple(u.entry_id for u in contested[:MAX_LISTED])
         rows.append((
             reward.code, code, stock, len(units),
-            Cell(len(beyond), Drill("entries", entry_ids=tuple(u.entry_id for u in beyond[:MAX_LISTED]))),
-            Cell(len(devices), Drill("entries", entry_ids=ids)), "، ".join(devices),
+            Cell(len(beyond), _units(names, beyond, made, code)),
+            Cell(len(devices), _units(names, contested, made, code)),
+            "، ".join(devices),
         ))  # fmt: skip
     return Table(
         "beyond_stock", "جایزهٔ بیش از موجودی", "Rewards given beyond stock",

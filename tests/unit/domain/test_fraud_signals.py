@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from app.domain.companions import Companion
 from app.domain.fraud_signals import (
+    DEFINITIONS,
     MAD_SCALE,
     MEAN_AD_SCALE,
     Moment,
@@ -166,3 +168,9 @@ def test_beyond_stock() -> None:
     assert beyond_stock(units, 3) == ([], [])
     contested, beyond = beyond_stock(units, 0)  # none was given: every unit is beyond it
     assert [u.entry_id for u in contested] == [u.entry_id for u in beyond] == ["e1", "e2", "e3"]
+
+
+def test_docs_reports_md_prints_every_fraud_definition() -> None:
+    page = (Path(__file__).parents[3] / "docs" / "reports.md").read_text(encoding="utf-8")
+    for key, (english, persian) in DEFINITIONS.items():
+        assert f"`{key}`" in page and english in page and persian in page, key
