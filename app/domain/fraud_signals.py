@@ -166,6 +166,8 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
 }
 
 Number = int | Fraction
+Unit = tuple[str, str, str]  # (branch, terminal, staff member or '')
+KEEP = 250  # examples kept per unit for the drill-down (two entries each: within MAX_LISTED)
 
 
 def median(values: Sequence[Number]) -> Fraction:
@@ -266,12 +268,15 @@ class SoonAfter:
 
     Feed it entries in created_at order; it keeps only the earns of the last window, so a period of any
     length streams through in little memory. Redemptions before `from_us` are not counted (their earns
-    are: the stream starts a window early)."""
+    are: the stream starts a window early). Counted per (branch, terminal, staff member); the first `keep`
+    of each are kept as examples, for the drill-down."""
 
     from_us: int
     window_us: int = SOON_AFTER_US
-    found: list[SoonRedemption] = field(default_factory=list)
-    redemptions: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    keep: int = KEEP
+    redemptions: dict[Unit, int] = field(default_factory=lambda: defaultdict(int))
+    soon: dict[Unit, int] = field(default_factory=lambda: defaultdict(int))
+    examples: dict[Unit, list[SoonRedemption]] = field(default_factory=lambda: defaultdict(list))
     _earns: dict[tuple[str, str], deque[Moment]] = field(default_factory=dict)
     _fed: int = 0
 
@@ -280,12 +285,15 @@ class SoonAfter:
         if e.kind == "earn":
             self._earns.setdefault(key, deque()).append(e)
         elif e.kind == "redeem" and e.at_us >= self.from_us:
-            self.redemptions[(e.branch_id, e.device_id, e.staff_id)] += 1
+            unit = (e.branch_id, e.device_id, e.staff_id)
+            self.redemptions[unit] += 1
             earns = self._earns.get(key, ())
             since = e.at_us - self.window_us
             recent = [x for x in earns if since <= x.at_us <= e.at_us and _redeem_of(x) != e.id]
             if recent:
-                self.found.append(SoonRedemption(e, recent[-1]))
+                self.soon[unit] += 1
+                if len(self.examples[unit]) < self.keep:
+                    self.examples[unit].append(SoonRedemption(e, recent[-1]))
         self._fed += 1
         if self._fed % 4096 == 0:
             self.forget(e.at_us)

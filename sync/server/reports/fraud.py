@@ -111,7 +111,9 @@ class Stream:
 
     soon: SoonAfter
     runs: SplitRuns = field(default_factory=SplitRuns)
-    returns: dict[tuple[str, str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    # returns per (branch, terminal, staff member): how many, and the first MAX_LISTED of their ids
+    returns: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    returned: dict[tuple[str, str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     events: set[str] = field(default_factory=set)
     rewards: set[tuple[str, str]] = field(default_factory=set)  # (invoice_ref, branch_id)
 
@@ -128,7 +130,10 @@ def _stream(call: Call, within: Period, branch_id: str | None, progress: Progres
             if r.created_at_us < within.start_us:
                 continue
             if r.kind == EntryKind.REVERSAL.value and r.sale_amount < 0:
-                got.returns[(r.branch_id, r.device_id, r.staff_id or "")].append(r.id)
+                unit = (r.branch_id, r.device_id, r.staff_id or "")
+                got.returns[unit] += 1
+                if len(got.returned[unit]) < MAX_LISTED:
+                    got.returned[unit].append(r.id)
             elif r.kind == EntryKind.CHECK_IN.value and r.invoice_ref:
                 got.events.add(r.invoice_ref)
             elif r.kind == EntryKind.REWARD.value and r.invoice_ref:
@@ -268,18 +273,20 @@ def _staff_counts(conn: Connection, within: Period, branch_id: str | None) -> Co
 def _rates_table(
     within: Period, names: Names, counts: dict[tuple[str, str], dict[str, int]], stream: Stream, *, by: str
 ) -> Table:
-    returns: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (branch, device, staff), ids in stream.returns.items():
+    returns: dict[tuple[str, str], int] = defaultdict(int)
+    returned: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (branch, device, staff), n in stream.returns.items():
         unit = staff if by == "staff" else device
         if unit:
-            returns[(branch, unit)] += ids
+            returns[(branch, unit)] += n
+            returned[(branch, unit)] += stream.returned[(branch, device, staff)]
     units = sorted(set(counts) | set(returns))
     values: dict[tuple[str, str], dict[str, int]] = {}
     for key in units:
         kinds = counts.get(key, {})
         values[key] = {
             "sales": kinds.get("earn", 0),
-            "returns": len(returns.get(key, [])),
+            "returns": returns.get(key, 0),
             "reversals": kinds.get("reversal", 0),
             "overrides": kinds.get("override", 0),
             "adjustments": kinds.get("adjust", 0),
@@ -303,7 +310,8 @@ def _rates_table(
                                                              kinds=("earn",), **who))]  # fmt: skip
         flags = 0
         for rate, kinds, *_ in RATES:
-            listed = returns.get(key, []) if rate == "returns" else []
+            # the returns listed outright while they fit a drill; else the unit's reversals
+            listed = returned.get(key, []) if rate == "returns" and returns.get(key, 0) <= MAX_LISTED else []
             drill = (
                 Drill("entries", within.first, within.last, code, entry_ids=tuple(listed))
                 if listed and len(listed) <= MAX_LISTED
@@ -352,14 +360,17 @@ def _rates_table(
 def _soon_table(within: Period, names: Names, soon: SoonAfter) -> Table:
     found: dict[tuple[str, str], list[str]] = defaultdict(list)
     ats: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for f in soon.found:
-        found[(f.redeem.branch_id, f.redeem.staff_id)] += [f.earn.id, f.redeem.id]
-        ats[(f.redeem.branch_id, f.redeem.staff_id)] += [f.earn.at_us, f.redeem.at_us]
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for (branch, _device, staff), examples in soon.examples.items():
+        for f in examples:
+            found[(branch, staff)] += [f.earn.id, f.redeem.id]
+            ats[(branch, staff)] += [f.earn.at_us, f.redeem.at_us]
+    for (branch, _device, staff), n in soon.soon.items():
+        counts[(branch, staff)] += n
     redemptions: dict[tuple[str, str], int] = defaultdict(int)
     for (branch, _device, staff), n in soon.redemptions.items():
         redemptions[(branch, staff)] += n
     units = sorted(redemptions)
-    counts = {k: len(found.get(k, [])) // 2 for k in units}
     rates = {k: per_100(counts[k], redemptions[k]) for k in units}
     zs: dict[tuple[str, str], Fraction | None] = {}
     for branch in {b for b, _ in units}:
@@ -391,8 +402,10 @@ def _soon_table(within: Period, names: Names, soon: SoonAfter) -> Table:
             Column("soon_z", "امتیاز z مقاوم", "Robust z", Kind.Z, "fraud_robust_z"),
         ),
         rows,
-        note_fa="پنجره: ۱۰ دقیقه پس از فروشی دیگر به همان عضو در همان پایانه.",
-        note_en="Window: 10 minutes after another sale to the same member at the same terminal.",
+        note_fa="پنجره: ۱۰ دقیقه پس از فروشی دیگر به همان عضو در همان پایانه. فهرست ورودی‌ها تا ۲۵۰ مورد "
+        "از هر پایانه و کارمند را نشان می‌دهد.",
+        note_en="Window: 10 minutes after another sale to the same member at the same terminal. The entries "
+        "listed are the first 250 of each terminal and staff member.",
     )  # fmt: skip
 
 

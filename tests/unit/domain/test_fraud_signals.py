@@ -110,19 +110,28 @@ def test_soon_after_worked() -> None:
     for e in [sale, sale2, own_redeem, other_device, late]:
         soon.feed(e)
     # sale2's own redeem is 3 minutes after sale 1: soon after *another* earn
-    assert [(f.redeem.id, f.earn.id) for f in soon.found] == [(own_redeem.id, sale.id)]
+    assert [(f.redeem.id, f.earn.id) for f in soon.examples[("b", "d", "s")]] == [(own_redeem.id, sale.id)]
+    assert soon.soon == {("b", "d", "s"): 1}
     assert soon.redemptions[("b", "d", "s")] == 2 and soon.redemptions[("b", "other", "s")] == 1
 
     # the redeem of the only sale in sight is never "soon after" its own earn
     alone = SoonAfter(from_us=0)
     for e in [sale2, own_redeem]:
         alone.feed(e)
-    assert alone.found == []
+    assert not alone.soon
     # before the period: counted neither as a redemption nor as a signal
     early = SoonAfter(from_us=10 * MIN)
     for e in [sale, moment(5, 2, "redeem")]:
         early.feed(e)
-    assert early.found == [] and not early.redemptions
+    assert not early.soon and not early.redemptions
+
+
+def test_soon_after_keeps_a_few_examples_and_counts_them_all() -> None:
+    soon = SoonAfter(from_us=0, keep=2)
+    soon.feed(moment(1, 0, "earn"))
+    for n in range(5):
+        soon.feed(moment(10 + n, 1, "redeem"))
+    assert soon.soon[("b", "d", "s")] == 5 and len(soon.examples[("b", "d", "s")]) == 2
 
 
 def test_soon_after_forgets_old_earns() -> None:
@@ -130,7 +139,7 @@ def test_soon_after_forgets_old_earns() -> None:
     soon.feed(moment(1, 0, "earn"))
     soon.forget(11 * MIN)
     soon.feed(moment(2, 11, "redeem"))
-    assert soon.found == []
+    assert not soon.soon
 
 
 def test_a_split_sale_across_a_tier_threshold() -> None:
