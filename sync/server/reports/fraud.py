@@ -167,7 +167,8 @@ def _pages(call: Call, start_us: int, end_us: int, branch_id: str | None) -> Ite
         else:
             at, last_id = after
             page_query = query.where(
-                or_(ENTRY.c.created_at_us > at, and_(ENTRY.c.created_at_us == at, ENTRY.c.id > last_id))
+                ENTRY.c.created_at_us >= at,  # the index's own bound: the OR alone would scan from the start
+                or_(ENTRY.c.created_at_us > at, and_(ENTRY.c.created_at_us == at, ENTRY.c.id > last_id)),
             )
         with call.db.read() as conn:
             rows = conn.execute(page_query).all()
@@ -201,7 +202,8 @@ def _names(conn: Connection) -> Names:
 
 def build(call: Call, filters: Filters, progress: Progress | None = None) -> Result:
     within = period(call, filters.first, filters.last)
-    assert within is not None  # both ends are given
+    if within is None:  # Filters always carries both ends; a caller that does not is told so
+        raise ClubError("period_needs_both_ends")
     branch_id = None
     with call.db.read() as conn:
         if filters.branch is not None:
