@@ -183,3 +183,48 @@ def test_docs_reports_md_prints_every_fraud_definition() -> None:
     page = (Path(__file__).parents[3] / "docs" / "reports.md").read_text(encoding="utf-8")
     for key, (english, persian) in DEFINITIONS.items():
         assert f"`{key}`" in page and english in page and persian in page, key
+
+
+STREAM = st.lists(
+    st.tuples(st.integers(0, 60), st.sampled_from(["earn", "redeem"]), st.integers(0, 1), st.integers(0, 1),
+              st.booleans()),
+    max_size=40,
+)  # fmt: skip
+
+
+@given(STREAM, st.integers(0, 30), st.sets(st.integers(0, 39)))
+def test_soon_after_streamed_equals_a_direct_count(
+    picks: list[tuple[int, str, int, int, bool]], from_min: int, forget_at: set[int]
+) -> None:
+    """Fed in time order, with old earns forgotten at random moments, the detector counts what a direct
+    look at every earn before each redemption counts."""
+    entries: list[Moment] = []
+    for n, (minute, kind, who, till, own) in enumerate(sorted(picks, key=lambda p: p[0])):
+        earlier = [
+            e for e in entries if e.kind == "earn" and e.member_id == f"m{who}" and e.device_id == f"d{till}"
+        ]
+        own_id = (
+            str(derived_id(earlier[-1].id, Companion.REDEEM))
+            if own and kind == "redeem" and earlier
+            else None
+        )
+        entries.append(
+            moment(n, minute, kind, member=f"m{who}", device=f"d{till}", **({"id": own_id} if own_id else {}))
+        )
+    soon = SoonAfter(from_us=from_min * MIN)
+    for i, e in enumerate(entries):
+        if i in forget_at:
+            soon.forget(e.at_us)
+        soon.feed(e)
+    expected: dict[tuple[str, str, str], int] = {}
+    for i, e in enumerate(entries):
+        if e.kind != "redeem" or e.at_us < from_min * MIN:
+            continue
+        hits = [
+            x for x in entries[:i]
+            if x.kind == "earn" and (x.member_id, x.device_id) == (e.member_id, e.device_id)
+            and e.at_us - 10 * MIN <= x.at_us and str(derived_id(x.id, Companion.REDEEM)) != e.id
+        ]  # fmt: skip
+        if hits:
+            expected[("b", e.device_id, "s")] = expected.get(("b", e.device_id, "s"), 0) + 1
+    assert dict(soon.soon) == expected
