@@ -340,13 +340,22 @@ class SplitRuns:
     window_us: int = SPLIT_WINDOW_US
     found: list[SplitCrossing] = field(default_factory=list)
     _runs: dict[tuple[str, str], list[Moment]] = field(default_factory=dict)
-    _upgrades: dict[str, tuple[int, str]] = field(default_factory=dict)  # tier_change id: (at, tier)
+    # the crossing sales of the open runs: sale id: (tier_change id, tier)
+    _crossings: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # tier_change entries whose sale is not in sight yet (same moment, sorted before it): id: (at, tier)
+    _waiting: dict[str, tuple[int, str]] = field(default_factory=dict)
     _fed: int = 0
 
     def feed(self, e: Moment, tier: str = "") -> None:
         """`tier`: for a tier_change entry, the tier it moved the member to (its invoice_ref)."""
         if e.kind == "tier_change":
-            self._upgrades[e.id] = (e.at_us, tier)
+            sale = next(
+                (s for s in self._runs.get((e.member_id, e.branch_id), ()) if _tier_of(s) == e.id), None
+            )
+            if sale is None:
+                self._waiting[e.id] = (e.at_us, tier)
+            else:
+                self._crossings[sale.id] = (e.id, tier)
         elif e.kind == "earn":
             key = (e.member_id, e.branch_id)
             run = self._runs.get(key)
@@ -357,17 +366,21 @@ class SplitRuns:
                 self._runs[key] = [e]
             else:
                 run.append(e)
+            upgrade = _tier_of(e)
+            if upgrade in self._waiting:
+                self._crossings[e.id] = (upgrade, self._waiting.pop(upgrade)[1])
         self._fed += 1
         if self._fed % 4096 == 0:
             self.forget(e.at_us)
 
     def forget(self, now_us: int) -> None:
-        """Close the runs no later sale can join (their last sale is more than a window before `now_us`)."""
+        """Close the runs no later sale can join (their last sale is more than a window before `now_us`),
+        and drop the tier changes whose sale never came."""
         for key in list(self._runs):
             if now_us - self._runs[key][-1].at_us > self.window_us:
                 self._close(self._runs.pop(key))
-        for upgrade in [u for u, (at, _) in self._upgrades.items() if now_us - at > 2 * self.window_us]:
-            del self._upgrades[upgrade]
+        for upgrade in [u for u, (at, _) in self._waiting.items() if now_us - at > self.window_us]:
+            del self._waiting[upgrade]
 
     def finish(self) -> list[SplitCrossing]:
         for run in self._runs.values():
@@ -376,11 +389,18 @@ class SplitRuns:
         return self.found
 
     def _close(self, run: list[Moment]) -> None:
-        for i, sale in enumerate(run):
-            upgrade = str(derived_id(sale.id, Companion.TIER))
-            if i and upgrade in self._upgrades:
-                self.found.append(SplitCrossing(tuple(run[: i + 1]), upgrade, self._upgrades[upgrade][1]))
+        crossed = [
+            (i, self._crossings.pop(sale.id)) for i, sale in enumerate(run) if sale.id in self._crossings
+        ]
+        for i, (upgrade, tier) in crossed:
+            if i:  # the first sale of a run crossed alone
+                self.found.append(SplitCrossing(tuple(run[: i + 1]), upgrade, tier))
                 return
+
+
+def _tier_of(sale: Moment) -> str:
+    """The id the tier_change entry written with this sale would have (app.domain.companions)."""
+    return str(derived_id(sale.id, Companion.TIER))
 
 
 # ---- a reward given beyond its stock ---------------------------------------------------------------------

@@ -228,3 +228,18 @@ def test_soon_after_streamed_equals_a_direct_count(
         if hits:
             expected[("b", e.device_id, "s")] = expected.get(("b", e.device_id, "s"), 0) + 1
     assert dict(soon.soon) == expected
+
+
+def test_a_long_run_keeps_its_crossing_while_old_entries_are_forgotten() -> None:
+    sales = [moment(n, 20 * n, "earn", points=100) for n in range(10)]  # every 20 minutes, 3 hours
+    upgrade = Moment(
+        str(derived_id(sales[1].id, Companion.TIER)), sales[1].at_us, "m", "d", "b", "s", "tier_change"
+    )
+    runs = SplitRuns()
+    for sale in sales:
+        runs.forget(sale.at_us)
+        runs.feed(sale)
+        if sale is sales[1]:
+            runs.feed(upgrade, "silver")
+    found = runs.finish()
+    assert [(f.upgrade_id, len(f.sales), f.points) for f in found] == [(upgrade.id, 2, 200)]
