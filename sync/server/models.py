@@ -298,6 +298,15 @@ class LedgerEntryRow(Base):
         ),
         # a period's entries: the export, the reports' drill-down to the entries behind a number
         Index("ix_ledger_entry_created_at_us", "created_at_us"),
+        # a reward's units given at a branch, ever (the fraud signals: given beyond its stock); partial, so
+        # a push of sales pays nothing for it
+        Index(
+            "ix_ledger_entry_reward",
+            "invoice_ref",
+            "branch_id",
+            postgresql_where=text("kind = 'reward'"),
+            sqlite_where=text("kind = 'reward'"),
+        ),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
