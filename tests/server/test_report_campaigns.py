@@ -21,7 +21,7 @@ from sync.server.club.access import CONSOLE, Actor
 from sync.server.club.act import Call
 from sync.server.db import Database
 from sync.server.models import AUDIT
-from sync.server.reports import campaigns
+from sync.server.reports import campaigns, export
 from sync.server.reports.aggregates import catch_up
 from sync.server.reports.catalogue import by_code
 from sync.server.reports.table import Cell, Filters
@@ -193,3 +193,16 @@ def test_reading_is_audited(club, club_db: Database):
             ("report.campaigns", None),
             ("report.campaigns.members", "campaign_treated:double"),
         ]
+
+
+def test_the_result_survives_the_job_store_and_every_export(club, club_db: Database):
+    report = by_code("campaigns")
+    assert report is not None
+    filters = Filters(TODAY, TODAY, campaign="double")
+    result = campaigns.build(Call(club_db, T0, CONSOLE), filters)
+    assert export.result_from_json(export.result_to_json(result)) == result
+    for kind in ("csv", "xlsx", "pdf"):
+        for lang in ("fa", "en"):
+            assert export.render(kind, result, report, filters, lang)
+    text = export.render("csv", result, report, filters, "en").decode("utf-8-sig")
+    assert "Share who bought" in text and "Relative lift" in text
