@@ -155,6 +155,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A period needs both its first and its last day (--from and --to).",
         "بازه هم روز نخست و هم روز آخر می‌خواهد (‎--from‎ و ‎--to‎).",
     ),
+    "period_too_long": (
+        "A report's period is at most {days} days.",
+        "بازهٔ گزارش حداکثر {days} روز است.",
+    ),
+    "unknown_campaign": (
+        "No campaign {campaign} in the current rules.",
+        "کمپینی با کد {campaign} در قواعد جاری نیست.",
+    ),
     "period_ends_before_it_starts": (
         "The period ends ({last}) before it starts ({first}).",
         "پایان بازه ({last}) پیش از آغاز آن ({first}) است.",
