@@ -6,7 +6,8 @@ listing exactly the members or entries behind a number (and refusing an address 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from fractions import Fraction
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,8 +23,8 @@ from sync.server.club.act import Call
 from sync.server.db import Database
 from sync.server.errors import ApiError
 from sync.server.models import MEMBER
-from sync.server.reports import aggregates, drill, insights
-from sync.server.reports.table import Drill, Filters, Report, Result
+from sync.server.reports import aggregates, drill, insights, shown
+from sync.server.reports.table import Cell, Chart, Column, Drill, Filters, Kind, Report, Result, Table
 from tests.server.club import BRANCH_1, BRANCH_2, T0, enroll, member, member_item, push
 from tests.server.office import add_every_role, add_user, sign_in
 
@@ -321,3 +322,79 @@ def test_a_branch_manager_of_two_branches_may_choose_either(client, club_db, off
     english(client, "both")
     assert values(client.get("/admin/reports/overview?branch=ISF").text)["members_total"] == "1"
     assert client.get("/admin/reports/overview?branch=").status_code == 200  # their first branch
+
+
+def test_every_kind_is_shown_in_the_page_language():
+    assert shown.text(1234567, Kind.COUNT, "fa") == "۱٬۲۳۴٬۵۶۷"
+    assert shown.text(1234567, Kind.COUNT, "en") == "1,234,567"
+    assert shown.text(15_000_005, Kind.RIALS, "en") == "1,500,000.5"  # Toman, the rial remainder kept
+    assert shown.text(Fraction(1, 3), Kind.RATE, "en") == "33.3%"
+    assert shown.text(Fraction(1, 20), Kind.RATE, "fa") == "۵٫۰٪"
+    assert shown.text(Fraction(7, 4), Kind.RATIO, "en") == "1.75"
+    assert shown.text(-2.25, Kind.Z, "en") == "-2.2"  # rounded half to even
+    assert shown.text(date(2026, 3, 21), Kind.DAY, "fa") == "۱۴۰۵/۰۱/۰۱"
+    assert shown.text(date(2026, 3, 1), Kind.MONTH, "en") == "2026-03"
+    assert shown.text(None, Kind.COUNT, "en") == "—"
+    assert (
+        shown.number(15_000_000, Kind.RIALS) == 1_500_000.0
+        and shown.number(Fraction(1, 4), Kind.RATE) == 25.0
+    )
+
+
+def _any_report(filters: Filters) -> Result:
+    columns = (Column("cohort", "گروه", "Cohort", Kind.MONTH), Column("m1", "ماه ۱", "Month 1", Kind.RATE, "kept"),
+               Column("m2", "ماه ۲", "Month 2", Kind.RATE, "kept"))  # fmt: skip
+    heat = Table("retention", "ماندگاری", "Retention", columns,
+                 [(date(2025, 1, 1), Fraction(1), Fraction(1, 2)), (date(2025, 2, 1), Fraction(1, 10), None)],
+                 chart=Chart("heatmap", "cohort", ("m1", "m2")), note_en="Cohorts by join month.")  # fmt: skip
+    bars = Table(
+        "by_branch", "شعبه‌ها", "Branches",
+        (Column("branch", "شعبه", "Branch", Kind.TEXT), Column("sales", "فروش", "Sales", Kind.RIALS),
+         Column("count", "تعداد", "Count", Kind.COUNT)),
+        [("THR", Cell(10_000_000, Drill("entries", kinds=("earn",), branch="THR")), 3), ("<b>ISF</b>", 0, 0)],
+        chart=Chart("stacked", "branch", ("sales", "count")),
+    )  # fmt: skip
+    return Result([heat, bars], None, {"kept": ("Kept a member.", "عضو را نگه داشت.")})
+
+
+def test_any_report_is_shown_generically(client, club_db, monkeypatch):
+    report = Report("anything", "هرچه", "Anything", lambda _call, f: _any_report(f), {}, Permission.READ,
+                    filters=("period", "campaign"))  # fmt: skip
+    monkeypatch.setattr(insights, "REPORTS", [report])
+    add_every_role(club_db)
+    english(client, "owner")
+    page = client.get("/admin/reports/anything")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'name="campaign"' in html and 'name="branch"' not in html and 'name="tier"' not in html
+    # the heat map: a shaded table, no canvas of its own; the bars: a canvas with their data
+    assert 'class="num heat-9"' in html and 'class="num heat-5"' in html and 'class="num heat-1"' in html
+    assert html.count("<canvas") == 1 and "&#34;stacked&#34;" in html and "&#34;money&#34;" in html
+    assert "Kept a member." in html and "Cohorts by join month." in html
+    assert "&lt;b&gt;ISF&lt;/b&gt;" in html  # text is text
+    link = re.search(r'<a href="(/admin/reports/anything/drill\?[^"]+)">1,000,000</a>', html).group(1)  # type: ignore[union-attr]
+    assert parse_qs(urlsplit(unescape(link)).query)["d_branch"] == ["THR"]
+    refused = client.get("/admin/reports/anything?campaign=nope")
+    assert refused.status_code == 422 and "No campaign nope in the current rules." in refused.text
+
+
+def test_a_slow_report_is_run_in_the_background_not_in_the_request(client, club_db, monkeypatch):
+    def never(_call: Call, _filters: Filters) -> Result:
+        raise AssertionError("a slow report is not built in the request")
+
+    monkeypatch.setattr(
+        insights, "REPORTS", [Report("slow", "کند", "Slow", never, {}, Permission.READ, slow=True)]
+    )
+    add_every_role(club_db)
+    csrf = sign_in(client, "owner")
+    page = client.get("/admin/reports/slow?from=1404/03/01&to=1404/03/10")
+    assert page.status_code == 200
+    form = re.search(
+        r'<form method="post" action="([^"]+)"[^>]*data-testid="report-run">(.*?)</form>', page.text, re.S
+    )
+    assert (
+        form is not None
+        and unescape(form.group(1)) == "/admin/reports/slow/run?from=2025-05-22&to=2025-05-31"
+    )
+    assert f'name="csrf_token" value="{csrf}"' in form.group(2) and "اجرای این گزارش" in form.group(2)
+    assert 'data-testid="report-exports"' not in page.text
