@@ -342,10 +342,13 @@ def test_every_kind_is_shown_in_the_page_language():
 
 
 def _any_report(filters: Filters) -> Result:
-    columns = (Column("cohort", "گروه", "Cohort", Kind.MONTH), Column("m1", "ماه ۱", "Month 1", Kind.RATE, "kept"),
-               Column("m2", "ماه ۲", "Month 2", Kind.RATE, "kept"))  # fmt: skip
-    heat = Table("retention", "ماندگاری", "Retention", columns,
-                 [(date(2025, 1, 1), Fraction(1), Fraction(1, 2)), (date(2025, 2, 1), Fraction(1, 10), None)],
+    columns = (
+        Column("cohort", "گروه", "Cohort", Kind.MONTH),
+        Column("m1", "ماه ۱", "Month 1", Kind.RATE, "kept"),
+        Column("m2", "ماه ۲", "Month 2", Kind.RATE, "kept"),
+    )
+    cohorts = [(date(2025, 1, 1), Fraction(1), Fraction(1, 2)), (date(2025, 2, 1), Fraction(1, 10), None)]
+    heat = Table("retention", "ماندگاری", "Retention", columns, cohorts,
                  chart=Chart("heatmap", "cohort", ("m1", "m2")), note_en="Cohorts by join month.")  # fmt: skip
     bars = Table(
         "by_branch", "شعبه‌ها", "Branches",
