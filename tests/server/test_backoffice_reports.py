@@ -348,8 +348,10 @@ def _any_report(filters: Filters) -> Result:
         Column("m2", "ماه ۲", "Month 2", Kind.RATE, "kept"),
     )
     cohorts = [(date(2025, 1, 1), Fraction(1), Fraction(1, 2)), (date(2025, 2, 1), Fraction(1, 10), None)]
-    heat = Table("retention", "ماندگاری", "Retention", columns, cohorts,
-                 chart=Chart("heatmap", "cohort", ("m1", "m2")), note_en="Cohorts by join month.")  # fmt: skip
+    shade = Chart("heatmap", "cohort", ("m1", "m2"))
+    heat = Table(
+        "retention", "ماندگاری", "Retention", columns, cohorts, shade, note_en="Cohorts by join month."
+    )
     bars = Table(
         "by_branch", "شعبه‌ها", "Branches",
         (Column("branch", "شعبه", "Branch", Kind.TEXT), Column("sales", "فروش", "Sales", Kind.RIALS),
