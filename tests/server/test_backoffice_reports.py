@@ -131,6 +131,8 @@ def test_the_overview_shows_the_worked_numbers(client, office):
     assert (shown["engagement_rate"], shown["net_sales_rials"]) == ("75.0%", "350,000")
     assert shown["points_issued"] == "46"  # 10 + 20 at Tehran, 10 + 6 at Isfahan
     assert "Members with at least one purchase in the period." in page.text
+    general = page.text[page.text.index('data-testid="general-definitions"') :]
+    assert "the first day 00:00 to the end of the last day" in general  # the period's definition, once
     daily = page.text[page.text.index('data-testid="table-daily"') :]
     two_days_ago = str(TODAY - timedelta(days=2))
     row = re.search(rf"{two_days_ago}\s*</th>(.*?)</tr>", daily, re.S).group(1)  # type: ignore[union-attr]

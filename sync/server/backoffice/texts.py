@@ -604,6 +604,7 @@ FA: dict[str, str] = {
     "Definition": "تعریف",
     "Nothing in this period.": "در این بازه چیزی نیست.",
     "Behind the number": "پشت این عدد",
+    "How these numbers are counted": "این اعداد چگونه شمرده می‌شوند",
     "Home branch": "شعبهٔ اصلی",
     "Members who joined by the period's last day": "اعضایی که تا آخرین روز بازه عضو شده‌اند",
     "Members with a purchase in the period": "اعضایی که در بازه خرید داشته‌اند",

@@ -176,3 +176,10 @@ def _chart_json(shown: Table, rows: list[list[Cell]], lang: str) -> str:
 
 def result(found: Result, lang: str, link: Callable[[Drill], str]) -> list[ShownTable]:
     return [table(t, lang, found.definitions, link) for t in found.tables]
+
+
+def general_definitions(found: Result, lang: str) -> list[str]:
+    """The result's definitions that no column names (how the period, a branch, a tier are read), in the
+    page's language: printed once under the tables."""
+    named = {c.definition for t in found.tables for c in t.columns}
+    return [fa if lang == "fa" else en for key, (en, fa) in found.definitions.items() if key not in named]

@@ -78,12 +78,14 @@ def report_page(desk: Reader, code: Code) -> Response:
     filters: Filters | None = None
     tables: list[shown.ShownTable] = []
     as_of = None
+    general: list[str] = []
     try:
         filters = filtering.parse(desk.call, typed)
         if not report.slow:
             found = report.build(desk.call, filters)
             tables = shown.result(found, desk.lang, lambda d: drill_href(code, filters, d))  # type: ignore[arg-type]
             as_of = found.as_of
+            general = shown.general_definitions(found, desk.lang)
     except (ClubError, ApiError) as refused:
         if isinstance(refused, ApiError) and refused.status not in (403, 404, 422):
             raise
@@ -100,7 +102,7 @@ def report_page(desk: Reader, code: Code) -> Response:
     return render(
         desk, "reports/report.html", status=status, page="reports", report=report, typed=typed, error=error,
         filters=filters, query="" if filters is None else filtering.query(filters), tables=tables,
-        as_of=as_of, choices=filtering.choices(desk.call), exports=EXPORTS,
+        as_of=as_of, general=general, choices=filtering.choices(desk.call), exports=EXPORTS,
     )  # fmt: skip
 
 
