@@ -96,12 +96,16 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
     if args.workers < 1:
         raise RefusedError("--workers must be at least 1")
     from sync.server.programme import Daily
+    from sync.server.reports.counting import Counting
 
     print(f"bashgah-server: serving http://{args.host}:{args.port} on {db.display_url}", file=sys.stderr)
     # the programme's daily run: one thread in this process, however many workers serve requests
     daily = Daily(db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False)))
     if not args.no_daily:
         daily.start()
+    # the reports' aggregates, counted as entries arrive (sync.server.reports.counting), on the same engine
+    counting = Counting(daily.db)
+    counting.start()
     # X-Forwarded-For names the client only when it comes from a proxy named here (uvicorn's own check);
     # otherwise it is ignored, so a client cannot choose the address its failed attempts count against
     proxies: dict[str, Any] = {
@@ -127,6 +131,7 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
             **proxies,
         )
     finally:
+        counting.stop()
         daily.stop()
         if daily.db is not db:
             daily.db.dispose()

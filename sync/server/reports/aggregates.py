@@ -55,6 +55,8 @@ _ENGAGING = frozenset(k.value for k in ENGAGING_KINDS)
 _SPENDING = frozenset(k.value for k in SPENDING_KINDS)
 _EXPIRE = EntryKind.EXPIRE.value
 
+TABLES = (REPORT_DAY, REPORT_STAFF_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH)
+
 # ---- the club's calendar as integers -----------------------------------------------------------------
 
 
@@ -110,9 +112,7 @@ class _Sums:
 
     def __init__(self, offset: int) -> None:
         self.offset = offset
-        self.rows: dict[Table, dict[tuple[Any, ...], defaultdict[str, int]]] = {
-            t: {} for t in (REPORT_DAY, REPORT_STAFF_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH)
-        }
+        self.rows: dict[Table, dict[tuple[Any, ...], defaultdict[str, int]]] = {t: {} for t in TABLES}
 
     def _row(self, table: Table, key: tuple[Any, ...]) -> defaultdict[str, int]:
         rows = self.rows[table]
@@ -261,7 +261,7 @@ def _watermark(conn: Connection, offset: int, now_us: int) -> int:
             select(REPORT_WATERMARK).where(REPORT_WATERMARK.c.id == WATERMARK_ID).with_for_update()
         ).one()
     if row.utc_offset_minutes != offset:  # every day moved: count the ledger again in the new calendar
-        for table in (REPORT_DAY, REPORT_STAFF_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH):
+        for table in TABLES:
             conn.execute(delete(table))
         conn.execute(
             update(REPORT_WATERMARK)
