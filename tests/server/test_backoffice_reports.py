@@ -405,3 +405,23 @@ def test_a_slow_report_is_run_in_the_background_not_in_the_request(client, club_
     )
     assert f'name="csrf_token" value="{csrf}"' in form.group(2) and "اجرای این گزارش" in form.group(2)
     assert 'data-testid="report-exports"' not in page.text
+
+
+def test_the_drill_down_pages_fifty_at_a_time(client, club_db):
+    add_every_role(club_db)
+    thr = enroll(club_db, "THR")
+    many = [member(joined_at_us=T0 - DAY_US) for _ in range(55)]
+    push(client, thr, [], [member_item(m) for m in many])
+    english(client, "owner")
+    first = client.get("/admin/reports/overview/drill?drill=members&d_named=joined")
+    assert first.status_code == 200
+    shown = listed_members(first.text)
+    assert len(shown) == 50 and shown == set(sorted(m.id for m in many)[:50])
+    more = unescape(
+        re.search(r'<a class="btn btn-sm btn-outline-secondary" href="([^"]+)"', first.text).group(1)
+    )  # type: ignore[union-attr]
+    assert parse_qs(urlsplit(more).query)["after"] == [sorted(m.id for m in many)[49]]
+    rest = client.get(more, headers={"HX-Request": "true"})  # htmx appends the next rows
+    assert rest.status_code == 200 and "<html" not in rest.text
+    assert listed_members(rest.text) == {m.id for m in sorted(many, key=lambda m: m.id)[50:]}
+    assert "btn-outline-secondary" not in rest.text  # the last page
