@@ -77,7 +77,11 @@ def _drill(key: str, filters: Filters, first: date | None = None) -> Drill | Non
 
 def summary_table(numbers: Summary, filters: Filters) -> Table:
     columns = tuple(Column(k, fa, en, kind, k) for k, (fa, en, kind) in TITLES.items())
-    row = tuple(Cell(getattr(numbers, k), _drill(k, filters)) for k in SUMMARY_KEYS)
+    # a zero leads nowhere: nothing is behind it
+    row = tuple(
+        Cell(v, _drill(k, filters) if v else None)
+        for k, v in ((k, getattr(numbers, k)) for k in SUMMARY_KEYS)
+    )
     return Table(
         "summary", "خلاصه", "Summary", columns, [row],
         note_fa="بازه بر پایهٔ تاریخ محلی باشگاه است؛ سطح، سطح کنونی عضو است.",
