@@ -30,7 +30,7 @@ from app.domain.ledger import EntryKind
 from sync.protocol import UUID_PATTERN
 from sync.server import rules as rule_sets
 from sync.server.club.act import Call, read
-from sync.server.models import BRANCH, ENTRY, MEMBER, REPORT_MEMBER_DAY
+from sync.server.models import BRANCH, ENTRY, MEMBER, REPORT_MEMBER_DAY, TIER
 from sync.server.reports import filtering
 from sync.server.reports.table import MAX_LISTED, Drill, Filters
 
@@ -170,6 +170,8 @@ class EntryLine:
     sale_amount: int
     staff_id: str | None
     device_id: str
+    branch_fa: str = ""
+    branch_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +187,10 @@ class MemberLine:
     tier: str  # code
     branch: str  # the home branch's code
     joined_at_us: int
+    tier_fa: str = ""
+    tier_en: str = ""
+    branch_fa: str = ""
+    branch_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +235,8 @@ def entries_page(
         query = (
             select(ENTRY.c.id, ENTRY.c.server_seq, ENTRY.c.created_at_us, BRANCH.c.code.label("branch"),
                    ENTRY.c.member_id, MEMBER.c.name.label("member_name"), ENTRY.c.kind, ENTRY.c.points_delta,
-                   ENTRY.c.cash_delta, ENTRY.c.sale_amount, ENTRY.c.staff_id, ENTRY.c.device_id)
+                   ENTRY.c.cash_delta, ENTRY.c.sale_amount, ENTRY.c.staff_id, ENTRY.c.device_id,
+                   BRANCH.c.name_fa.label("branch_fa"), BRANCH.c.name_en.label("branch_en"))
             .join(BRANCH, BRANCH.c.id == ENTRY.c.branch_id)
             .join(MEMBER, MEMBER.c.id == ENTRY.c.member_id)
             .where(ENTRY.c.server_seq.is_not(None),
@@ -270,13 +277,19 @@ def members_page(
             r.id: r
             for r in conn.execute(
                 select(MEMBER.c.id, MEMBER.c.name, MEMBER.c.tier_code, MEMBER.c.joined_at_us,
-                       BRANCH.c.code.label("branch"))
+                       BRANCH.c.code.label("branch"), BRANCH.c.name_fa.label("branch_fa"),
+                       BRANCH.c.name_en.label("branch_en"), TIER.c.name_fa.label("tier_fa"),
+                       TIER.c.name_en.label("tier_en"))
                 .join(BRANCH, BRANCH.c.id == MEMBER.c.branch_id)
+                .join(TIER, TIER.c.code == MEMBER.c.tier_code)
                 .where(MEMBER.c.id.in_(ids[:limit]))
             )
         }  # fmt: skip
-        lines = [MemberLine(i, found[i].name, found[i].tier_code, found[i].branch, found[i].joined_at_us)
-                 for i in ids[:limit] if i in found]  # fmt: skip
+        lines = [
+            MemberLine(r.id, r.name, r.tier_code, r.branch, r.joined_at_us, r.tier_fa, r.tier_en, r.branch_fa,
+                       r.branch_en)
+            for r in (found[i] for i in ids[:limit] if i in found)
+        ]  # fmt: skip
         return MembersPage(lines, ids[limit - 1] if len(ids) > limit else None)
 
     return read(call, "report.drill.members", _audit_target(drill, filters), work, branch_id=scope.branch_id)
