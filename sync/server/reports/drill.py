@@ -5,8 +5,10 @@ A `Drill` travels in the page's address (`to_query`/`from_query`, every field ch
 wrote by hand gets a `DrillError`, which the page shows as a 400 with the field it could not read). Its
 period, branch and tier are its own, or else the report's filters.
 
-- `entries_page`: the entries matching every field, newest first (keyset on server_seq, descending); a
-  period is read through `ix_ledger_entry_created_at_us`, so a page reads the period's entries only.
+- `entries_page`: the entries matching every field, newest first: by created_at, then server_seq, both
+  descending, the order of `ix_ledger_entry_created_at_us`, so a page reads from the period's end and stops
+  when it is full however large the ledger (an order by server_seq alone would walk the sequence's index
+  from today back to an old period). The cursor is the last line's server_seq.
 - `members_page`: members listed outright, or a named set read from the aggregates, by member id (keyset):
   "joined" (members_total: joined on or before the period's last day; home branch, current tier),
   "active" (a purchase in the period at the branch), "repeat" (two or more), "engaged" (an engaging entry
@@ -24,7 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, false, func, or_, select
 
 from app.domain.ledger import EntryKind
 from sync.protocol import UUID_PATTERN
@@ -241,7 +243,7 @@ def entries_page(
             .join(MEMBER, MEMBER.c.id == ENTRY.c.member_id)
             .where(ENTRY.c.server_seq.is_not(None),
                    ENTRY.c.created_at_us >= scope.start_us, ENTRY.c.created_at_us < scope.end_us)
-            .order_by(ENTRY.c.server_seq.desc())
+            .order_by(ENTRY.c.created_at_us.desc(), ENTRY.c.server_seq.desc())
             .limit(limit + 1)
         )  # fmt: skip
         if scope.branch_id is not None:
@@ -256,12 +258,24 @@ def entries_page(
             if one is not None:
                 query = query.where(column == one)
         if after is not None:
-            query = query.where(ENTRY.c.server_seq < after)
+            query = _after(conn, query, after)
         rows = conn.execute(query).all()
         lines = [EntryLine(**row._mapping) for row in rows[:limit]]
         return EntriesPage(lines, lines[-1].server_seq if len(rows) > limit else None)
 
     return read(call, "report.drill.entries", _audit_target(drill, filters), work, branch_id=scope.branch_id)
+
+
+def _after(conn: Connection, query: Any, after: int) -> Any:
+    """The entries after the one with server_seq `after` in the page's order (newest first by created_at,
+    then by server_seq): found by the period's index, however old the period; an unknown cursor ends."""
+    at = conn.execute(select(ENTRY.c.created_at_us).where(ENTRY.c.server_seq == after)).scalar()
+    if at is None:
+        return query.where(false())
+    return query.where(
+        ENTRY.c.created_at_us <= at,
+        or_(ENTRY.c.created_at_us < at, ENTRY.c.server_seq < after),
+    )
 
 
 def members_page(
