@@ -426,3 +426,18 @@ def test_the_drill_down_pages_fifty_at_a_time(client, club_db):
     assert rest.status_code == 200 and "<html" not in rest.text
     assert listed_members(rest.text) == {m.id for m in sorted(many, key=lambda m: m.id)[50:]}
     assert "btn-outline-secondary" not in rest.text  # the last page
+
+
+def test_the_page_says_plainly_when_its_numbers_are_behind(client, office, club_db):
+    english(client, "owner")
+    late = enroll(club_db, "THR")
+    push(
+        client, late, late.sale(office.d.id, 700_000, created_at_us=T0 - 4 * DAY_US)
+    )  # pushed after counting
+    page = client.get("/admin/reports/overview")
+    as_of = re.search(r'data-testid="as-of">([^<]+)<', page.text).group(1)  # type: ignore[union-attr]
+    assert "1 entries are not counted yet, so these numbers are behind" in as_of
+    assert values(page.text)["members_active"] == "2"  # D's late sale is not in them yet
+    aggregates.catch_up(club_db, T0)
+    page = client.get("/admin/reports/overview")
+    assert "every entry is counted" in page.text and values(page.text)["members_active"] == "3"
