@@ -436,7 +436,7 @@ def test_the_page_says_plainly_when_its_numbers_are_behind(client, office, club_
     )  # pushed after counting
     page = client.get("/admin/reports/overview")
     as_of = re.search(r'data-testid="as-of">([^<]+)<', page.text).group(1)  # type: ignore[union-attr]
-    assert "1 entries are not counted yet, so these numbers are behind" in as_of
+    assert "entries not counted yet: 1. These numbers are behind." in as_of
     assert values(page.text)["members_active"] == "2"  # D's late sale is not in them yet
     aggregates.catch_up(club_db, T0)
     page = client.get("/admin/reports/overview")
