@@ -155,11 +155,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A period needs both its first and its last day (--from and --to).",
         "بازه هم روز نخست و هم روز آخر می‌خواهد (‎--from‎ و ‎--to‎).",
     ),
+    "period_too_long": (
+        "A report's period is at most {days} days.",
+        "بازهٔ گزارش حداکثر {days} روز است.",
+    ),
+    "unknown_campaign": (
+        "No campaign {campaign} in the current rules.",
+        "کمپینی با کد {campaign} در قواعد جاری نیست.",
+    ),
     "period_ends_before_it_starts": (
         "The period ends ({last}) before it starts ({first}).",
         "پایان بازه ({last}) پیش از آغاز آن ({first}) است.",
     ),
-    "unknown_campaign": ("No campaign {campaign}.", "کمپینی با کد {campaign} وجود ندارد."),
     "not_a_day": (
         "Not a date: {text}. Type a day as 1405/09/15 (Jalali) or 2026-12-06 (Gregorian).",
         "تاریخ نیست: {text}. روز را به شکل ۱۴۰۵/۰۹/۱۵ (شمسی) یا 2026-12-06 (میلادی) بنویسید.",

@@ -18,7 +18,9 @@ from tests.support.browser import PageErrors, axe_violations, format_violations,
 PAGES = [
     "/admin/", "/admin/members?q=%D9%85", "/admin/members/new", "/admin/programme", "/admin/programme/edit",
     "/admin/programme/preview", "/admin/events", "/admin/events/new", "/admin/review", "/admin/terminals",
-    "/admin/branches", "/admin/settings", "/admin/audit", "/admin/users",
+    "/admin/branches", "/admin/settings", "/admin/audit", "/admin/users", "/admin/reports",
+    "/admin/reports/overview", "/admin/reports/overview/drill?drill=members&d_named=joined",
+    "/admin/reports/overview/drill?drill=entries&d_kinds=earn",
 ]  # fmt: skip
 
 

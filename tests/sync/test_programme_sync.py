@@ -81,6 +81,15 @@ def _server_balance(server: ClubServer, member_id: str) -> dict[str, int]:
         db.dispose()
 
 
+def _set_aside(server: ClubServer) -> list[tuple[str, str]]:
+    db = ServerDatabase(server.process.db_url)
+    try:
+        with db.engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql("SELECT device_seq, reason FROM rejected_entry")]
+    finally:
+        db.dispose()
+
+
 def _balance(terminal, member_id: str):  # type: ignore[no-untyped-def]
     with terminal.db.read() as conn:
         return ledger.balance(conn, member_id)
@@ -122,6 +131,8 @@ def agree(server: ClubServer, tmp_path: Path) -> None:
     for terminal in (thr, isf):
         mine = _balance(terminal, member)
         assert (mine.points, mine.wallet_rials) == (on_server["points"], on_server["wallet_rials"])
+    # …and took every entry the terminals wrote: none set aside (a sale's cashback pushed last once was)
+    assert _set_aside(server) == []
 
 
 def bonus_once_and_expiry(server: ClubServer, tmp_path: Path) -> None:

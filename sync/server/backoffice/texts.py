@@ -600,6 +600,31 @@ FA: dict[str, str] = {
     "Run the report": "ساختن گزارش",
     "This report is not ready yet.": "این گزارش هنوز آماده نیست.",
     "This report takes a while, so it is built in the background. Run it for these filters; its page shows the progress, then the files.": "ساختن این گزارش زمان می‌برد، پس در پس‌زمینه ساخته می‌شود. آن را برای همین فیلترها اجرا کنید؛ صفحه‌اش پیشرفت کار و سپس فایل‌ها را نشان می‌دهد.",
+    # reports
+    "Reports": "گزارش‌ها",
+    "No report is open to your role.": "هیچ گزارشی برای نقش شما باز نیست.",
+    "Show": "نمایش",
+    "Every tier": "همهٔ سطح‌ها",
+    "Every campaign": "همهٔ کمپین‌ها",
+    "Type dates as 1405/09/01 or 2026-11-22; both days are included.": "تاریخ را به شکل ۱۴۰۵/۰۹/۰۱ یا 2026-11-22 بنویسید؛ هر دو روز در بازه‌اند.",
+    "From {first} to {last}, both included.": "از {first} تا {last}، هر دو روز.",
+    "Counted up to {time}; every entry is counted.": "شمارش تا {time}؛ همهٔ ردیف‌ها شمرده شده‌اند.",
+    "Counted up to {time}; entries not counted yet: {n}. These numbers are behind.": "شمارش تا {time}؛ ردیف‌های هنوز شمرده‌نشده: {n}. این اعداد عقب‌اند.",
+    "These numbers are not counted yet; entries waiting: {n}.": "این اعداد هنوز شمرده نشده‌اند؛ ردیف‌های در انتظار: {n}.",
+    "Export": "خروجی",
+    "Run this report": "اجرای این گزارش",
+    "This report reads many entries: it is built in the background, and you can follow its progress.": "این گزارش ردیف‌های بسیاری را می‌خواند: در پس‌زمینه ساخته می‌شود و پیشرفتش را می‌توانید دنبال کنید.",
+    "Chart": "نمودار",
+    "Measure": "شاخص",
+    "Definition": "تعریف",
+    "Nothing in this period.": "در این بازه چیزی نیست.",
+    "Behind the number": "پشت این عدد",
+    "How these numbers are counted": "این اعداد چگونه شمرده می‌شوند",
+    "Home branch": "شعبهٔ اصلی",
+    "Members who joined by the period's last day": "اعضایی که تا آخرین روز بازه عضو شده‌اند",
+    "Members with a purchase in the period": "اعضایی که در بازه خرید داشته‌اند",
+    "Members with two or more purchases in the period": "اعضایی که در بازه دو خرید یا بیشتر داشته‌اند",
+    "Members who took part in the period": "اعضایی که در بازه مشارکت داشته‌اند",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).
@@ -690,6 +715,8 @@ ERRORS_FA: dict[str, str] = {
     "invalid_staff_name": "نام کارمند را وارد کنید (حداکثر ۱۲۰ نویسه).",
     "invalid_staff_role": "نقش کارمند معتبر نیست.",
     "invalid_pin_format": "رمز باید ۴ تا ۱۲ رقم باشد.",
+    # reports
+    "invalid_drill": "نشانی این جزئیات خوانا نیست (بخش {field}). از پیوند یک عدد در گزارش وارد شوید.",
 }
 ERRORS_EN: dict[str, str] = {
     "event_ends_before_start": "The event must end after it starts.",
@@ -711,6 +738,8 @@ ERRORS_EN: dict[str, str] = {
     "invalid_staff_name": "A member of staff needs a name (at most 120 characters).",
     "invalid_staff_role": "Choose one of the staff roles.",
     "invalid_pin_format": "A PIN is 4 to 12 digits.",
+    "invalid_drill": "This drill-down's address cannot be read (its part {field}). Open it from a number "
+    "in the report.",
 }
 
 

@@ -14,6 +14,7 @@ from sync.server.backoffice.pages import (
     privacy,
     programme,
     report_exports,
+    reports,
     review,
     settings,
     terminals,
@@ -23,5 +24,5 @@ from sync.server.backoffice.pages import (
 ROUTERS = [
     auth.router, home.router, member_search.router, members.router, privacy.router, programme.router,
     events.router, review.router, terminals.router, branches.router, settings.router, audit.router,
-    users.router, report_exports.router,
+    users.router, report_exports.router, reports.router,
 ]  # fmt: skip

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The reports section: the list of reports, a report with its filter bar (period, branch, tier, campaign),
+its tables, charts and definitions and how far its numbers have counted, and the drill-down from a number
+to the members or entries behind it. The reports themselves are sync.server.reports's; this module only
+reads the request and shows what they return (sync.server.reports.shown).
+
+A refused filter (a date that is none, a period ending before it starts, an unknown branch, a branch the
+user does not run) is shown in the page, above the filter bar that typed it. A drill-down's address that
+cannot be read is a 400 that says which part. The export links (CSV, XLSX, PDF) and a slow report's
+"run" button point at routes that sync.server.backoffice.pages.report_exports serves.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from app.domain.errors import ClubError
+from app.domain.ledger import EntryKind
+from sync.server.backoffice.desk import PREFIX, Desk, Needs, NotPermittedError
+from sync.server.backoffice.pages.members import refusal_text, render_day
+from sync.server.backoffice.texts import ENTRY_KINDS, error_text
+from sync.server.backoffice.web import is_htmx, render
+from sync.server.club.access import Permission
+from sync.server.errors import ApiError
+from sync.server.reports import catalogue, drill, filtering, shown
+from sync.server.reports.table import Drill, Filters, Report
+
+router = APIRouter(prefix=PREFIX + "/reports")
+Reader = Annotated[Desk, Depends(Needs(Permission.READ))]
+Code = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,40}$")]
+FILTER_KEYS = ("from", "to", "branch", "tier", "campaign")
+EXPORTS = ("csv", "xlsx", "pdf")
+_SEQ = re.compile(r"^[1-9][0-9]{0,18}$")
+
+# what a named set of members is, as the drill-down's heading says it (each an `_()` text)
+NAMED = {
+    "joined": "Members who joined by the period's last day",
+    "active": "Members with a purchase in the period",
+    "repeat": "Members with two or more purchases in the period",
+    "engaged": "Members who took part in the period",
+}
+
+
+def _report(desk: Desk, code: str) -> Report:
+    report = catalogue.by_code(code)
+    if report is None:
+        raise HTTPException(404)
+    if not desk.may(report.permission):
+        raise NotPermittedError(report.permission, desk.lang)
+    return report
+
+
+def _typed(desk: Desk) -> dict[str, str]:
+    params = desk.request.query_params
+    return {key: str(params.get(key, ""))[: filtering.MAX_TYPED * 2] for key in FILTER_KEYS}
+
+
+def drill_href(code: str, filters: Filters, wanted: Drill) -> str:
+    return f"{PREFIX}/reports/{code}/drill?{filtering.query(filters)}&{drill.to_query(wanted)}"
+
+
+@router.get("")
+def reports_index(desk: Reader) -> Response:
+    listed = [r for r in catalogue.reports() if desk.may(r.permission)]
+    return render(desk, "reports/index.html", page="reports", reports=listed)
+
+
+@router.get("/{code}")
+def report_page(desk: Reader, code: Code) -> Response:
+    report = _report(desk, code)
+    typed = _typed(desk)
+    status, error = 200, ""
+    filters: Filters | None = None
+    tables: list[shown.ShownTable] = []
+    as_of = None
+    general: list[str] = []
+    try:
+        filters = filtering.parse(desk.call, typed)
+        if not report.slow:
+            found = report.build(desk.call, filters)
+            tables = shown.result(found, desk.lang, lambda d: drill_href(code, filters, d))  # type: ignore[arg-type]
+            as_of = found.as_of
+            general = shown.general_definitions(found, desk.lang)
+    except (ClubError, ApiError) as refused:
+        if isinstance(refused, ApiError) and refused.status not in (403, 404, 422):
+            raise
+        status = refused.status if isinstance(refused, ApiError) else 422
+        error = refusal_text(desk, refused)
+    if filters is not None and not typed["from"] and not typed["to"]:
+        typed = {
+            **typed,
+            "from": render_day(filters.first, desk.lang),
+            "to": render_day(filters.last, desk.lang),
+        }
+    if filters is not None and not typed["branch"] and filters.branch:
+        typed = {**typed, "branch": filters.branch}
+    return render(
+        desk, "reports/report.html", status=status, page="reports", report=report, typed=typed, error=error,
+        filters=filters, query="" if filters is None else filtering.query(filters), tables=tables,
+        as_of=as_of, general=general, choices=filtering.choices(desk.call), exports=EXPORTS,
+    )  # fmt: skip
+
+
+def _bad_address(desk: Desk, report: Report, field: str) -> Response:
+    message = error_text("invalid_drill", desk.lang, "").format(field=field)
+    return render(desk, "reports/drill.html", status=400, page="reports", report=report, error=message,
+                  wanted=None, found=None, heading="", back="", more="")  # fmt: skip
+
+
+@router.get("/{code}/drill")
+def drill_page(desk: Reader, code: Code) -> Response:
+    """The members or entries behind a number: a page of them, and a link to the next."""
+    report = _report(desk, code)
+    params = desk.request.query_params
+    try:
+        wanted = drill.from_query(params)
+    except drill.DrillError as bad:
+        return _bad_address(desk, report, bad.field)
+    after_text = str(params.get("after", ""))
+    after: Any = None
+    if after_text:
+        good = (
+            _SEQ.fullmatch(after_text) if wanted.target == "entries" else drill.UUID_RE.fullmatch(after_text)
+        )
+        if good is None:
+            return _bad_address(desk, report, "after")
+        after = int(after_text) if wanted.target == "entries" else after_text
+    try:
+        filters = filtering.parse(desk.call, _typed(desk))
+        if wanted.target == "entries":
+            found: Any = drill.entries_page(desk.call, wanted, filters, after)
+        else:
+            found = drill.members_page(desk.call, wanted, filters, after)
+    except (ClubError, ApiError) as refused:
+        if isinstance(refused, ApiError) and refused.code != "forbidden":  # refused, not broken
+            raise
+        status = refused.status if isinstance(refused, ApiError) else 400
+        return render(desk, "reports/drill.html", status=status, page="reports", report=report,
+                      error=refusal_text(desk, refused), wanted=None, found=None, heading="", back="",
+                      more="")  # fmt: skip
+    here = f"{PREFIX}/reports/{code}/drill?{filtering.query(filters)}&{drill.to_query(wanted)}"
+    more = "" if found.after is None else f"{here}&after={found.after}"
+    template = "reports/_drill_rows.html" if is_htmx(desk) and after is not None else "reports/drill.html"
+    return render(
+        desk, template, page="reports", report=report, error="", wanted=wanted, found=found,
+        heading=_heading(desk, wanted), back=f"{PREFIX}/reports/{code}?{filtering.query(filters)}", more=more,
+        filters=filters, kinds=ENTRY_KINDS,
+    )  # fmt: skip
+
+
+def _heading(desk: Desk, wanted: Drill) -> str:
+    _ = desk.gettext
+    if wanted.target == "members":
+        return _(NAMED[wanted.named]) if wanted.named else _("Members")
+    names = [_(ENTRY_KINDS[EntryKind(k)]) for k in wanted.kinds]
+    comma = "، " if desk.lang == "fa" else ", "
+    return _("Ledger entries") + (": " + comma.join(names) if names else "")
