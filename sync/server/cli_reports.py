@@ -3,11 +3,14 @@
 
     bashgah-server [--db URL] ledger export [--from YYYY-MM-DD --to YYYY-MM-DD] --format csv [--out FILE]
     bashgah-server [--db URL] report summary --from YYYY-MM-DD --to YYYY-MM-DD [--branch CODE] [--tier CODE]
-                                             [--json]
+                                             [--json] [--direct]
+    bashgah-server [--db URL] report refresh
 
 Dates are local dates in the club's time zone, both inclusive. The export is the raw ledger, one row an
-entry, in server order, so anyone can check a report against it; the summary is the reference
-computation over the same entries (sync.server.club.reports, app.domain.report_summary's definitions).
+entry, in server order, so anyone can check a report against it. The summary answers from the reports'
+aggregates after counting what they have not yet; `--direct` computes it from the raw ledger instead (the
+reference computation, app.domain.report_summary's definitions), which must give the same numbers.
+`report refresh` counts every entry the aggregates have not (the server does it as entries arrive).
 """
 
 from __future__ import annotations
@@ -60,12 +63,29 @@ def cmd_report_summary(args: argparse.Namespace, db: Database) -> dict[str, Any]
     call = _call(db)
     within = reports.period(call, args.date_from, args.date_to)
     assert within is not None  # both dates are required by the parser
+    if args.direct:
+        return reports.direct_summary(call, within, args.branch, args.tier).as_json()
     return reports.summary(call, within, args.branch, args.tier).as_json()
 
 
+def cmd_report_refresh(args: argparse.Namespace, db: Database) -> dict[str, Any]:
+    del args
+    from sync.server.reports import aggregates
+
+    call = _call(db)
+    counted = aggregates.catch_up(db, call.now_us)
+    with db.read() as conn:
+        as_of = aggregates.as_of(conn)
+    return {"counted": counted, "server_seq": as_of.server_seq, "behind": as_of.behind}
+
+
 def print_report_command(command: str, result: dict[str, Any]) -> None:
-    """The summary, a line a key, each with its definition (English)."""
-    del command  # the only one that prints a result
+    """The summary, a line a key, each with its definition (English); what a refresh counted."""
+    if command == "report refresh":
+        print(
+            f"{result['counted']} entries counted; the reports count up to server_seq {result['server_seq']}"
+        )
+        return
     for key in SUMMARY_KEYS:
         value = result[key]
         shown = f"{value:.4f}" if isinstance(value, float) else f"{value:,}"
@@ -99,3 +119,9 @@ def add_report_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -
     summary.add_argument("--to", dest="date_to", type=local_date, required=True, help="last local day")
     summary.add_argument("--branch", default=None, metavar="CODE", help="only this branch")
     summary.add_argument("--tier", default=None, metavar="CODE", help="only members now in this tier")
+    add(report, "refresh", cmd_report_refresh, "count the entries the reports have not yet", "report refresh")
+    summary.add_argument(
+        "--direct",
+        action="store_true",
+        help="compute from the raw ledger (the reference) instead of the aggregates; slow on a large club",
+    )

@@ -2,9 +2,10 @@
 """The ledger export and the reports' reference computation (issue 14).
 
 `export_csv` writes the ledger as CSV in server order, a page at a time (keyset on `server_seq`), so
-the whole table is never in memory. `summary` reads the ledger and the member list and runs
-`app.domain.report_summary.summarize` over them: the direct computation from raw entries that any
-incremental aggregate the server keeps later must equal, and that anyone can repeat over the export.
+the whole table is never in memory. `summary` answers from the reports' aggregates
+(sync.server.reports.aggregates); `direct_summary` reads the ledger and the member list and runs
+`app.domain.report_summary.summarize` over them: the direct computation from raw entries that the
+aggregates must equal, and that anyone can repeat over the export.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from app.domain.report_summary import EXPORT_COLUMNS, ReportEntry, ReportMember,
 from sync.server import rules as rule_sets
 from sync.server.club.act import Call, read
 from sync.server.models import BRANCH, ENTRY, MEMBER, RULE_SET, TIER
+from sync.server.reports import aggregates
+from sync.server.reports.table import AsOf
 
 PAGE = 1_000  # entries a page of the export reads
 
@@ -92,24 +95,86 @@ def _entries(call: Call, within: Period | None, page: int) -> Iterator[object]:
         after = rows[-1].server_seq
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A summary and how far the aggregates it came from had counted."""
+
+    summary: Summary
+    as_of: AsOf
+
+
 def summary(
+    call: Call,
+    within: Period,
+    branch: str | None = None,
+    tier: str | None = None,
+    *,
+    catch_up: int | None = None,
+) -> Summary:
+    """The summary for the period by `DEFINITIONS`, from the reports' aggregates (never a scan of the
+    ledger). `catch_up`: first count up to about that many entries the aggregates have not (None: all of
+    them, as the command line does; 0: none, as a page does, which shows `as_of` instead)."""
+    return counted_summary(call, within, branch, tier, catch_up=catch_up).summary
+
+
+def counted_summary(
+    call: Call,
+    within: Period,
+    branch: str | None = None,
+    tier: str | None = None,
+    *,
+    catch_up: int | None = None,
+) -> Counted:
+    """`summary` with the aggregates' `as_of`. Audited as one read; a branch manager reads their own
+    branches' summaries only."""
+    if catch_up != 0:
+        aggregates.catch_up(call.db, call.now_us, most=catch_up)
+
+    def work(conn: Connection) -> Counted:
+        branch_id, in_force = _filters(conn, within, branch, tier)
+        redemption = in_force.redemption if branch is None else in_force.branch_rules(branch).redemption
+        numbers = aggregates.summary(
+            conn,
+            within.first,
+            within.last,
+            within.end_us,
+            redemption.rials_per_point,
+            branch_id=branch_id,
+            tier=tier,
+        )
+        return Counted(numbers, aggregates.as_of(conn))
+
+    with call.db.read() as conn:
+        branch_id, _ = _filters(conn, within, branch, tier)
+    return read(call, "report.summary", branch, work, branch_id=branch_id)
+
+
+def _filters(
+    conn: Connection, within: Period, branch: str | None, tier: str | None
+) -> tuple[str | None, RuleSet]:
+    """The branch's id (None: the whole club) and the rule set in force at the period's end; a branch or a
+    tier that does not exist is refused."""
+    branch_id = None
+    if branch is not None:
+        branch_id = conn.execute(select(BRANCH.c.id).where(BRANCH.c.code == branch)).scalar()
+        if branch_id is None:
+            raise ClubError("unknown_branch", branch=branch)
+    if tier is not None and conn.execute(select(TIER.c.code).where(TIER.c.code == tier)).first() is None:
+        raise ClubError("unknown_tier", tier=tier)
+    return branch_id, rules_at(conn, within.end_us)
+
+
+def direct_summary(
     call: Call, within: Period, branch: str | None = None, tier: str | None = None, page: int = PAGE
 ) -> Summary:
-    """The summary for the period, computed directly from the raw ledger by `summarize`: THE REFERENCE
-    COMPUTATION. The reports' incremental aggregates (later) must equal it for every period and filter.
+    """The summary computed directly from the raw ledger by `summarize`: THE REFERENCE COMPUTATION, which
+    the aggregates must equal for every period and filter (`report summary --direct`).
 
     It reads every entry made before the period's end and every reversal whenever made (a purchase
     returned in full after the period is no purchase of it), and every member. Audited as one read.
     """
-    branch_id = None
     with call.db.read() as conn:
-        if branch is not None:
-            branch_id = conn.execute(select(BRANCH.c.id).where(BRANCH.c.code == branch)).scalar()
-            if branch_id is None:
-                raise ClubError("unknown_branch", branch=branch)
-        if tier is not None and conn.execute(select(TIER.c.code).where(TIER.c.code == tier)).first() is None:
-            raise ClubError("unknown_tier", tier=tier)
-        in_force = rules_at(conn, within.end_us)
+        branch_id, in_force = _filters(conn, within, branch, tier)
         members = [
             ReportMember(r.id, r.joined_at_us, r.branch, r.tier_code)
             for r in conn.execute(
