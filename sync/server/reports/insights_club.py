@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, exists, func, select
 from sqlalchemy.orm import aliased
 
+from app.domain.companions import Companion
+from app.domain.ids import derived_id
 from app.domain.ledger import EntryKind
 from app.domain.rewards import PREFIX as REWARD_REF_PREFIX
 from sync.server import events as store
@@ -194,8 +196,10 @@ SALES_DEFINITIONS: dict[str, tuple[str, str]] = {
     ),
     "kept": ("sold − undone.", "فروخته‌شده منهای پس‌داده‌شده."),
     "points_spent": (
-        "Points the kept ones took (their points_delta, made positive).",
-        "امتیازهایی که نگه‌داشته‌ها برداشتند (points_delta آن‌ها، مثبت‌شده).",
+        "Points the kept ones took: their redeem companion entries' points (and their own points_delta, if "
+        "any), made positive.",
+        "امتیازهایی که نگه‌داشته‌ها برداشتند: امتیاز ورودی‌های خرج همراهشان (و points_delta خودشان، اگر "
+        "باشد)، مثبت‌شده.",
     ),
     "rials_paid": (
         "Rials paid for the kept membership cards (their sale_amount); rewards are paid in points only.",
@@ -210,20 +214,23 @@ def _sales(conn: Connection, scope: Scope) -> Result:
     reversal = aliased(ENTRY)
     undone = exists().where(reversal.c.reverses == ENTRY.c.id, reversal.c.kind == EntryKind.REVERSAL.value)
     base = _entries_in(scope, EntryKind.REWARD.value, EntryKind.MEMBERSHIP_PURCHASE.value)
-    listed = base.add_columns(undone.label("undone")).subquery()
-    grouped = select(
-        listed.c.kind, listed.c.invoice_ref, listed.c.undone, func.count().label("n"),
-        func.sum(listed.c.points_delta).label("points"), func.sum(listed.c.sale_amount).label("rials"),
-    ).group_by(listed.c.kind, listed.c.invoice_ref, listed.c.undone)  # fmt: skip
+    sold_rows = list(conn.execute(base.add_columns(undone.label("undone"))))
+    # the points are spent by each one's redeem companion (app.domain.companions), found by its derived id
+    companions = {str(derived_id(r.id, Companion.REDEEM)): r.id for r in sold_rows}
+    spent: dict[str, int] = defaultdict(int)
+    for part in chunks(list(companions)):
+        query = select(ENTRY.c.id, ENTRY.c.points_delta).where(one_of(conn, ENTRY.c.id, part))
+        for companion_id, points in conn.execute(query):
+            spent[companions[companion_id]] -= points
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # sold, undone, points, rials
-    for r in conn.execute(grouped):
+    for r in sold_rows:
         key = (r.kind, r.invoice_ref or "")
-        sums[key][0] += r.n
+        sums[key][0] += 1
         if r.undone:
-            sums[key][1] += r.n
+            sums[key][1] += 1
         else:
-            sums[key][2] += -int(r.points or 0)
-            sums[key][3] += int(r.rials or 0)
+            sums[key][2] += spent[r.id] - r.points_delta
+            sums[key][3] += r.sale_amount
     rules = scope.calendar
     rewards = {r.code: (r.name_fa, r.name_en) for r in rules.rewards}
     plans = {p.code: (p.name_fa, p.name_en) for p in rules.memberships}

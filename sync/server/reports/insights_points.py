@@ -29,7 +29,7 @@ from sync.server.reports.table import Cell, Chart, Column, Drill, Filters, Kind,
 
 DAILY_UP_TO = 62  # a period this many days or shorter is shown day by day, longer ones month by month
 EXPIRING_WITHIN = (30, 60, 90)
-_SPENDING = tuple(k.value for k in SPENDING_KINDS)
+_SPENDING = tuple(sorted(k.value for k in SPENDING_KINDS))
 _EXPIRE = EntryKind.EXPIRE.value
 _REVERSAL = EntryKind.REVERSAL.value
 

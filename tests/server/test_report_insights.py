@@ -1,0 +1,430 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The reports beyond the summary (sync.server.reports.insights) on both backends: small ledgers pushed
+through the real push path, counted by the aggregates (`catch_up`), and each report's worked numbers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from app.domain.companions import Companion
+from app.domain.errors import ClubError
+from app.domain.ids import derived_id
+from app.domain.ledger import EntryKind
+from app.domain.programme import MembershipPlan, Qualification, Reward, RuleSet, TierRule
+from app.domain.returns import RETURN_REASON
+from sync.protocol import WireEntry
+from sync.server import programme
+from sync.server import rules as rule_sets
+from sync.server.club.access import CONSOLE, Permission
+from sync.server.club.act import Call
+from sync.server.db import Database
+from sync.server.models import AUDIT, MEMBER
+from sync.server.reports import catalogue, insights
+from sync.server.reports.aggregates import catch_up
+from sync.server.reports.insights_points import replay
+from sync.server.reports.table import Cell, Filters, Result
+from sync.server.sequence import Publisher
+from tests.server.club import BRANCH_2, T0, Terminal, add_staff, enroll, member, member_item, push
+
+DAY_US = 86_400_000_000
+CLUB = RuleSet(version=0, tiers=(TierRule("bronze", "b", "b", 0),))  # the club's calendar: +03:30
+TODAY = CLUB.local_date(T0)  # 2025-06-15
+
+
+def at(day: date, hour: int = 12) -> int:
+    """Noon (or `hour`) of a local day, UTC microseconds."""
+    return CLUB.day_start_us(day) + hour * 3_600_000_000
+
+
+def build(db: Database, code: str, first: date, last: date, **filters: Any) -> Result:
+    catch_up(db, T0)
+    report = catalogue.by_code(code)
+    assert report is not None
+    result = report.build(Call(db, T0, CONSOLE), Filters(first, last, **filters))
+    assert result.as_of is not None and result.as_of.behind == 0
+    for table in result.tables:  # every column's definition is the report's
+        assert all(c.definition is None or c.definition in report.definitions for c in table.columns)
+    return result
+
+
+def rows(result: Result, code: str) -> list[tuple[Any, ...]]:
+    """A table's rows, its cells' values unwrapped."""
+    table = next(t for t in result.tables if t.code == code)
+    return [tuple(v.value if isinstance(v, Cell) else v for v in row) for row in table.rows]
+
+
+def cell(result: Result, code: str, row: int, key: str) -> Cell:
+    table = next(t for t in result.tables if t.code == code)
+    value = table.rows[row][[c.key for c in table.columns].index(key)]
+    return value if isinstance(value, Cell) else Cell(value)
+
+
+def sale(terminal: Terminal, m: str, amount: int, day: date, **fields: Any) -> WireEntry:
+    return terminal.entry(m, EntryKind.EARN, amount // 100_000, sale_amount=amount, created_at_us=at(day),
+                          **fields)  # fmt: skip
+
+
+def give_back(terminal: Terminal, m: str, of: WireEntry, amount: int, day: date) -> WireEntry:
+    return terminal.entry(m, EntryKind.REVERSAL, 0, sale_amount=-amount, reverses=of.id, reason=RETURN_REASON,
+                          created_at_us=at(day))  # fmt: skip
+
+
+def test_the_catalogue_lists_every_insight_with_definitions_in_both_languages():
+    codes = [r.code for r in insights.REPORTS]
+    assert codes == ["retention", "lapsed", "lifetime_value", "points", "points_expiry", "branch_liability",
+                     "tiers", "rewards_memberships", "event_attendance"]  # fmt: skip
+    for report in insights.REPORTS:
+        assert report.title_fa and report.title_en and report.permission is Permission.READ
+        assert all(en and fa and en != fa for en, fa in report.definitions.values())
+    slow = {r.code for r in insights.REPORTS if r.slow}
+    assert slow == {"lapsed", "lifetime_value", "points_expiry", "branch_liability"}
+
+
+def test_retention_and_lifetime_value_by_joining_month(client, club_db):
+    thr, isf = enroll(club_db), enroll(club_db, "ISF")
+    march, april = date(2025, 3, 10), date(2025, 4, 20)
+    m1, m2, m3 = (member(joined_at_us=at(march)) for _ in range(3))
+    m4 = member(BRANCH_2, joined_at_us=at(april))
+    m5 = member(joined_at_us=at(date(2025, 5, 2)))  # May: outside the cohorts asked for
+    push(client, thr, [], [member_item(m) for m in (m1, m2, m3, m5)])
+    push(client, isf, [], [member_item(m4)])
+    a = sale(thr, m1.id, 1_000_000, date(2025, 3, 11))
+    b = sale(thr, m1.id, 500_000, date(2025, 5, 1))
+    c = sale(thr, m2.id, 2_000_000, date(2025, 4, 3))
+    c_back = give_back(thr, m2.id, c, 500_000, date(2025, 4, 9))  # partial: still a purchase
+    d = sale(thr, m3.id, 300_000, date(2025, 4, 5))
+    d_back = give_back(thr, m3.id, d, 300_000, date(2025, 6, 1))  # in full, later: no purchase at all
+    e = sale(thr, m5.id, 700_000, date(2025, 5, 3))
+    push(client, thr, [a, b, c, c_back, d, d_back, e])
+    f = sale(isf, m4.id, 900_000, date(2025, 4, 21))
+    g = sale(isf, m4.id, 100_000, date(2025, 5, 30))
+    push(client, isf, [f, g])
+    club_db.write(lambda conn: conn.execute(update(MEMBER).where(MEMBER.c.id == m2.id).values(tier_code="silver")))
+
+    # the period touches March and April: both whole months are the cohorts; now is June
+    result = build(club_db, "retention", date(2025, 3, 15), date(2025, 4, 2))
+    third = Fraction(1, 3)
+    assert rows(result, "retention") == [
+        (date(2025, 3, 1), 3, third, third, third, Fraction(0)),  # m1 in March and May, m2 in April
+        (date(2025, 4, 1), 1, Fraction(1), Fraction(1), Fraction(0), None),  # July is still to come
+    ]
+    assert cell(result, "retention", 0, "members").drill.named == "joined"
+    assert result.tables[0].chart.kind == "heatmap"
+    assert rows(build(club_db, "retention", march, march, branch="ISF"), "retention") == [
+        (date(2025, 3, 1), 0, Fraction(0), Fraction(0), Fraction(0), Fraction(0))
+    ]
+    assert rows(build(club_db, "retention", march, march, tier="silver"), "retention") == [
+        (date(2025, 3, 1), 1, Fraction(0), Fraction(1), Fraction(0), Fraction(0))
+    ]
+
+    ltv = build(club_db, "lifetime_value", march, april)
+    # members, purchases, net sales, purchases per member, net sales per member (rounded down)
+    assert rows(ltv, "ltv_cohort") == [
+        (date(2025, 3, 1), 3, 3, 3_000_000, Fraction(1), 1_000_000),
+        (date(2025, 4, 1), 1, 2, 1_000_000, Fraction(2), 1_000_000),
+    ]
+    assert rows(ltv, "ltv_branch") == [
+        ("ISF", 1, 2, 1_000_000, Fraction(2), 1_000_000),
+        ("THR", 3, 3, 3_000_000, Fraction(1), 1_000_000),
+    ]
+    assert rows(ltv, "ltv_tier") == [
+        ("bronze", 3, 4, 2_500_000, Fraction(4, 3), 833_333),
+        ("silver", 1, 1, 1_500_000, Fraction(1), 1_500_000),
+    ]
+    assert "pymc-marketing" in ltv.tables[0].note_en
+
+
+def test_lapsed_members_by_recency_and_churn(client, club_db, terminal):
+    end = date(2025, 6, 10)
+    first = end - timedelta(days=9)  # ten days; the previous period is the ten before
+    joined = at(date(2024, 1, 1))
+    ms = {name: member(joined_at_us=joined) for name in "abcdegh"}
+    late = member(joined_at_us=at(end + timedelta(days=1)))  # joined after the period: not counted
+    push(client, terminal, [], [member_item(m) for m in (*ms.values(), late)])
+    ids = {name: m.id for name, m in ms.items()}
+    h_sale = sale(terminal, ids["h"], 400_000, end - timedelta(days=5))
+    entries = [
+        h_sale,
+        sale(terminal, ids["a"], 100_000, end - timedelta(days=10)),  # active before, not now: churned
+        sale(terminal, ids["b"], 100_000, end - timedelta(days=45)),
+        sale(terminal, ids["c"], 100_000, end - timedelta(days=100)),
+        sale(terminal, ids["d"], 100_000, end - timedelta(days=400)),
+        sale(terminal, ids["g"], 100_000, end - timedelta(days=15)),  # before and now: retained
+        sale(terminal, ids["g"], 100_000, end - timedelta(days=2)),
+        give_back(terminal, ids["h"], h_sale, 400_000, end + timedelta(days=3)),  # returned in full later
+        sale(terminal, late.id, 100_000, end + timedelta(days=1)),
+    ]
+    push(client, terminal, entries)
+    result = build(club_db, "lapsed", first, end)
+    bands = {r[0]: r[3] for r in rows(result, "recency")}
+    assert bands == {"0-30": 2, "31-60": 1, "61-90": 0, "91-180": 1, "181-365": 0, "over_365": 1, "never": 2}
+    assert rows(result, "recency")[0][4] == Fraction(2, 7)
+    assert rows(result, "churn") == [
+        (first - timedelta(days=10), first - timedelta(days=1), 2, 1, 1, 1, Fraction(1, 2))
+    ]
+    assert cell(result, "churn", 0, "churned").drill.member_ids == (ids["a"],)
+    # twenty days on: a's last purchase is 30 days back (still the first band), b's 65; the late member
+    # has joined and bought; h's sale, returned in full, was never a purchase
+    later = {r[0]: r[3] for r in rows(build(club_db, "lapsed", end, end + timedelta(days=20)), "recency")}
+    assert later == {"0-30": 3, "31-60": 0, "61-90": 1, "91-180": 1, "181-365": 0, "over_365": 1, "never": 2}
+
+
+def _save_rules(club_db: Database, **changes: Any) -> int:
+    """A rule set like version 0 with `changes`, in force since long before every period below."""
+
+    def publish(conn: Any) -> int:
+        pub = Publisher(T0 - 400 * DAY_US)
+        saved = rule_sets.save(conn, pub, replace(rule_sets.legacy(conn), **changes), "test")
+        pub.flush(conn)
+        return saved.version
+
+    return club_db.write(publish)
+
+
+def _run_programme(club_db: Database, now_us: int) -> None:
+    club_db.write(lambda conn: programme.run(conn, now_us))
+
+
+def test_points_over_time_redemption_breakage_and_expiry(client, club_db, terminal):
+    end = date(2025, 6, 10)
+
+    def ago(days: int, hour: int = 12) -> int:
+        return at(end - timedelta(days=days), hour)
+
+    isf = enroll(club_db, "ISF")
+    x, z = member(joined_at_us=at(date(2024, 1, 1))), member(joined_at_us=at(date(2024, 1, 1)))
+    y = member(BRANCH_2, joined_at_us=at(date(2024, 1, 1)))
+    push(client, terminal, [], [member_item(x), member_item(z)])
+    push(client, isf, [], [member_item(y)])
+    push(client, terminal, [
+        *terminal.sale(x.id, 10_000_000, created_at_us=ago(100)),  # 100 points
+        *terminal.sale(z.id, 2_000_000, created_at_us=ago(91)),  # 20
+        *terminal.sale(x.id, 5_000_000, created_at_us=ago(80)),  # 50
+        *terminal.sale(x.id, 3_000_000, created_at_us=ago(20)),  # 30
+        *terminal.sale(x.id, 240_000, redeem=120, created_at_us=ago(10)),  # 1 point; 120 spent
+    ])  # fmt: skip
+    push(client, isf, [*isf.sale(y.id, 2_000_000, created_at_us=ago(95)),  # 40
+                       *isf.sale(y.id, 500_000, created_at_us=ago(3))])  # 10  # fmt: skip
+    _save_rules(club_db, expiry_days=90)
+    _run_programme(club_db, ago(2))  # y's 40 of day -95 expire; z's 20 of day -91 are not yet due
+
+    result = build(club_db, "points", end - timedelta(days=20), end)
+    assert rows(result, "points_totals") == [(41, 120, 40, Fraction(120, 41), Fraction(40, 41))]
+    daily = {r[0]: r[1:] for r in rows(result, "points_over_time")}
+    assert len(daily) == 21 and daily[end - timedelta(days=10)] == (1, 120, 0)
+    assert daily[end - timedelta(days=20)] == (30, 0, 0) and daily[end - timedelta(days=2)] == (0, 0, 40)
+    assert set(cell(result, "points_over_time", 10, "redeemed").drill.kinds) == {
+        "redeem", "reward", "membership_purchase"
+    }
+    monthly = build(club_db, "points", end - timedelta(days=100), end)
+    assert rows(monthly, "points_over_time") == [
+        (date(2025, 3, 1), 210, 0, 0), (date(2025, 4, 1), 0, 0, 0), (date(2025, 5, 1), 31, 120, 0),
+        (date(2025, 6, 1), 10, 0, 40),
+    ]  # fmt: skip
+    # at ISF: y's sale, and the expiry (written at the member's enrolment branch)
+    isf_only = build(club_db, "points", end - timedelta(days=20), end, branch="ISF")
+    assert rows(isf_only, "points_totals") == [(10, 0, 40, Fraction(0), Fraction(4))]
+    silver = build(club_db, "points", end - timedelta(days=20), end, tier="silver")
+    assert rows(silver, "points_totals") == [(0, 0, 0, Fraction(0), Fraction(0))]
+
+    # x holds 61, the newest earnings first: 1 of day -10 (expires day +80), 30 of day -20 (day +70), 30
+    # of day -80 (day +10); y holds its 10 of day -3 (day +87); z's 20 of day -91 are past their 90 days
+    # (the daily run has not taken them): due now
+    expiry = build(club_db, "points_expiry", end - timedelta(days=20), end)
+    assert rows(expiry, "expiring") == [(91, 20, 30, 30, 71, 0)]
+    assert rows(expiry, "expiring_by_month") == [
+        (date(2025, 6, 1), 30), (date(2025, 8, 1), 31), (date(2025, 9, 1), 10)
+    ]
+    assert rows(build(club_db, "points_expiry", end, end, branch="ISF"), "expiring") == [(10, 0, 0, 0, 10, 0)]
+
+
+def test_points_that_never_expire(client, club_db, terminal):
+    m = member(joined_at_us=at(date(2024, 1, 1)))
+    push(client, terminal, [], [member_item(m)])
+    push(client, terminal, [sale(terminal, m.id, 1_000_000, date(2025, 6, 1))])
+    result = build(club_db, "points_expiry", date(2025, 6, 1), date(2025, 6, 10))
+    assert rows(result, "expiring") == [(10, 0, 0, 0, 0, 0)]
+    assert "never expire" in result.tables[0].note_en
+
+
+def test_what_branches_owe_each_other(client, club_db):
+    thr, isf = enroll(club_db), enroll(club_db, "ISF")
+    m = member(joined_at_us=at(date(2024, 1, 1)))
+    push(client, thr, [], [member_item(m)])
+    push(client, thr, [
+        *thr.sale(m.id, 10_000_000, created_at_us=at(date(2025, 3, 5))),  # 100 points at THR
+        *thr.sale(m.id, 60_000, redeem=30, created_at_us=at(date(2025, 4, 2))),  # 30 spent at THR
+    ])  # fmt: skip
+    push(client, isf, [
+        *isf.sale(m.id, 2_500_000, created_at_us=at(date(2025, 4, 8))),  # 50 at ISF
+        # 90 spent at ISF in May (the sale earns 6): the 70 left of THR's March lot, then 20 of ISF's
+        *isf.sale(m.id, 400_000, redeem=90, created_at_us=at(date(2025, 5, 6))),
+    ])  # fmt: skip
+    progress: list[int] = []
+    report = catalogue.by_code("branch_liability")
+    assert report is not None and report.slow
+    catch_up(club_db, T0)
+    result = report.build(Call(club_db, T0, CONSOLE), Filters(date(2025, 4, 1), date(2025, 5, 31)),
+                          progress=progress.append)  # type: ignore[call-arg]  # fmt: skip
+    assert progress[-1] == 100
+    # rows: earned at; columns: spent at ISF, spent at THR, in all
+    assert rows(result, "earned_spent") == [("ISF", 20, 0, 20), ("THR", 70, 30, 100)]
+    # ISF holds 36 of its own lots; THR owes ISF 70 points at ISF's 1,000 rials a point
+    assert rows(result, "branch_liability") == [
+        ("ISF", 36, 36_000, 0, 70_000, 70_000),
+        ("THR", 0, 0, 70_000, 0, -70_000),
+    ]
+    # May alone, for ISF: THR's March lot is what ISF's spending used first
+    may = build(club_db, "branch_liability", date(2025, 5, 1), date(2025, 5, 31), branch="ISF")
+    assert rows(may, "earned_spent") == [("ISF", 20, 0, 20), ("THR", 70, 0, 70)]
+    assert rows(may, "branch_liability") == [("ISF", 36, 36_000, 0, 70_000, 70_000)]
+
+
+def test_replay_is_first_in_first_out_across_months():
+    class Row:
+        def __init__(self, month: int, branch: str, issued: int, redeemed: int, expired: int, delta: int):
+            self.month, self.branch_id, self.points_issued = month, branch, issued
+            self.points_redeemed, self.points_expired, self.points_delta = redeemed, expired, delta
+
+    matrix: dict[tuple[str, str], int] = __import__("collections").defaultdict(int)
+    left = replay([Row(1, "A", 10, 0, 0, 10), Row(2, "B", 5, 0, 4, 1), Row(3, "B", 0, 20, 0, -20)], 3, matrix)
+    # the expiry of month 2 takes 4 of A's lot; month 3 spends A's 6, B's 5, and 9 no earning covers
+    assert dict(matrix) == {("A", "B"): 6, ("B", "B"): 5, ("", "B"): 9}
+    assert dict(left) == {}
+
+
+def test_tiers_where_members_stand_and_how_they_moved(client, club_db, terminal):
+    day = date(2025, 6, 1)
+    a, b, c = (member(joined_at_us=at(date(2024, 1, 1))) for _ in range(3))
+    d = member(BRANCH_2, joined_at_us=at(date(2024, 1, 1)))
+    push(client, terminal, [], [member_item(m) for m in (a, b, c)])
+    push(client, enroll(club_db, "ISF"), [], [member_item(d)])
+    # a ten-day window: the review moves b (silver for 40 days, no points since) back down, in the period
+    version = _save_rules(club_db, qualification=Qualification(window_days=10, grace_days=0))
+    up = {"upgrade_to": "silver", "rules_version": version}
+    push(client, terminal, [
+        *terminal.sale(b.id, 50_000_000, created_at_us=at(day - timedelta(days=40)), **up),
+        *terminal.sale(a.id, 50_000_000, created_at_us=at(day), **up),
+        *terminal.sale(c.id, 50_000_000, created_at_us=at(day + timedelta(days=20)), **up),
+    ])  # fmt: skip
+    _run_programme(club_db, at(day, 13))
+    result = build(club_db, "tiers", day, day + timedelta(days=6))
+    # the current tiers: a and c are silver (c moved after the period: the tier is today's)
+    distribution = {r[0]: (r[3], r[4], r[5], r[6]) for r in rows(result, "tier_distribution")}
+    assert distribution == {"bronze": (2, Fraction(1, 2), 1, 1), "silver": (2, Fraction(1, 2), 0, 2)}
+    # b's move down came from silver: its previous tier_change (before the period)
+    assert rows(result, "tier_moves") == [("bronze", "silver", "up", 1), ("silver", "bronze", "down", 1)]
+    assert len(cell(result, "tier_moves", 0, "moves").drill.entry_ids) == 1
+    assert rows(result, "tier_moves_by_reason") == [("upgrade", 1), ("review", 1), ("other", 0)]
+    assert rows(build(club_db, "tiers", day, day, tier="silver"), "tier_moves") == [("bronze", "silver", "up", 1)]
+    assert rows(build(club_db, "tiers", day, day, branch="ISF"), "tier_distribution")[0][3:] == (1, Fraction(1), 1)
+
+
+def test_rewards_and_membership_cards_sold(client, club_db, terminal):
+    day = date(2025, 6, 1)
+    version = _save_rules(
+        club_db,
+        rewards=(Reward("mug", "لیوان", "Mug", 100, stock=(("THR", 10),)),
+                 Reward("tote", "کیف", "Tote", 250, stock=(("THR", 10),))),
+        memberships=(MembershipPlan("gold", "طلایی", "Gold", 10_000_000, 365),),
+    )  # fmt: skip
+    m = member(joined_at_us=at(date(2024, 1, 1)))
+    push(client, terminal, [], [member_item(m)])
+    push(client, terminal, terminal.sale(m.id, 90_000_000, created_at_us=at(day), rules_version=version))
+
+    def bought(kind: EntryKind, points: int, when: int, ref: str, **fields: Any) -> list[WireEntry]:
+        """The entry and its redeem companion, which spends the points (sync.server.vetting.pricing)."""
+        common = {"created_at_us": when, "rules_version": version}
+        primary = terminal.entry(m.id, kind, 0, invoice_ref=ref, **common, **fields)
+        redeem = terminal.entry(m.id, EntryKind.REDEEM, -points, id=str(derived_id(primary.id, Companion.REDEEM)),
+                                discount_rials=fields.get("discount_rials", 0), **common)  # fmt: skip
+        return [primary, redeem]
+
+    clerk = add_staff(club_db)
+    mug = bought(EntryKind.REWARD, 100, at(day, 13), "reward:mug")
+    answer = push(client, terminal, [
+        *mug,
+        *bought(EntryKind.REWARD, 100, at(day, 14), "reward:mug"),
+        *bought(EntryKind.REWARD, 250, at(day, 15), "reward:tote"),
+        *bought(EntryKind.MEMBERSHIP_PURCHASE, 300, at(day, 16), "gold", sale_amount=7_000_000,
+                discount_rials=3_000_000),
+        *bought(EntryKind.REWARD, 100, at(day + timedelta(days=8)), "reward:mug"),  # after the period
+        terminal.entry(m.id, EntryKind.REVERSAL, 0, reverses=mug[0].id, reason="given back", staff_id=clerk,
+                       created_at_us=at(day + timedelta(days=30))),
+        terminal.entry(m.id, EntryKind.REVERSAL, 100, reverses=mug[1].id, reason="given back", staff_id=clerk,
+                       created_at_us=at(day + timedelta(days=30))),
+    ])  # fmt: skip
+    assert {e["outcome"] for e in answer["entries"]} == {"accepted"}, [e["reason"] for e in answer["entries"]][-4:]
+    result = build(club_db, "rewards_memberships", day, day + timedelta(days=6))
+    # code, names, sold, undone, kept, points, rials
+    assert rows(result, "rewards_sold") == [
+        ("mug", "لیوان", "Mug", 2, 1, 1, 100, 0),
+        ("tote", "کیف", "Tote", 1, 0, 1, 250, 0),
+    ]
+    assert rows(result, "memberships_sold") == [("gold", "طلایی", "Gold", 1, 0, 1, 300, 7_000_000)]
+    assert cell(result, "rewards_sold", 0, "sold").drill.kinds == ("reward",)
+    assert rows(build(club_db, "rewards_memberships", day, day, branch="ISF"), "rewards_sold") == []
+
+
+def test_event_attendance(client, club_db):
+    from sync.protocol import WireEvent, WireInvitation
+    from sync.server import events as store
+
+    thr = enroll(club_db)
+    ms = [member(joined_at_us=at(date(2024, 1, 1))) for _ in range(4)]
+    push(client, thr, [], [member_item(m) for m in ms])
+    starts = at(date(2025, 6, 5), 18)
+    gala = WireEvent(id="00000000-0000-7000-8000-0000000e0001", name="Gala", starts_at_us=starts,
+                     ends_at_us=starts + 4 * 3_600_000_000, plus_ones=2)  # fmt: skip
+
+    def setup(conn: Any) -> None:
+        pub = Publisher(T0)
+        store.put_event(conn, pub, gala)
+        for i, m in enumerate(ms[:3]):
+            invitation = WireInvitation(id=f"00000000-0000-7000-8000-0000000f000{i}", event_id=gala.id,
+                                        member_id=m.id)  # fmt: skip
+            store.put_invitation(conn, pub, invitation)
+        pub.flush(conn)
+
+    club_db.write(setup)
+    e = thr.entry
+    admitted = e(ms[0].id, EntryKind.CHECK_IN, 0, invoice_ref=gala.id, created_at_us=starts)
+    undone = e(ms[1].id, EntryKind.CHECK_IN, 0, invoice_ref=gala.id, created_at_us=starts + 1)
+    answer = push(client, thr, [
+        admitted,
+        undone,
+        e(ms[0].id, EntryKind.GUEST_CHECK_IN, 0, invoice_ref=gala.id, created_at_us=starts + 2),
+        e(ms[1].id, EntryKind.REVERSAL, 0, reverses=undone.id, invoice_ref=gala.id, created_at_us=starts + 3,
+          staff_id=add_staff(club_db), reason="wrong member"),
+        e(ms[3].id, EntryKind.CHECK_IN, 0, invoice_ref=gala.id, created_at_us=starts + 4),  # not on the list
+    ])  # fmt: skip
+    assert {e["outcome"] for e in answer["entries"]} == {"accepted"}, [e["reason"] for e in answer["entries"]][-4:]
+    result = build(club_db, "event_attendance", date(2025, 6, 1), date(2025, 6, 7))
+    # event, day, state, branch, invited, admitted, no-shows, plus-ones, people, admitted twice, show rate
+    assert rows(result, "event_attendance") == [
+        ("Gala", date(2025, 6, 5), "", "", 3, 2, 2, 1, 3, 0, Fraction(1, 3))
+    ]
+    assert set(cell(result, "event_attendance", 0, "admitted").drill.member_ids) == {ms[0].id, ms[3].id}
+    assert rows(build(club_db, "event_attendance", date(2025, 6, 6), date(2025, 6, 7)), "event_attendance") == []
+
+
+def test_reading_is_audited_and_a_branch_must_exist(club_db):
+    catch_up(club_db, T0)
+    report = catalogue.by_code("points")
+    assert report is not None
+    report.build(Call(club_db, T0, CONSOLE), Filters(TODAY, TODAY, branch="THR"))
+    with club_db.read() as conn:
+        actions = list(conn.execute(select(AUDIT.c.action, AUDIT.c.target)))
+    assert ("report.points", "THR") in [tuple(a) for a in actions]
+    with pytest.raises(ClubError, match="unknown_branch"):
+        report.build(Call(club_db, T0, CONSOLE), Filters(TODAY, TODAY, branch="NOPE"))
+    with pytest.raises(ClubError, match="unknown_tier"):
+        report.build(Call(club_db, T0, CONSOLE), Filters(TODAY, TODAY, tier="gold"))
+    with pytest.raises(ClubError, match="period_ends_before_it_starts"):
+        report.build(Call(club_db, T0, CONSOLE), Filters(TODAY, TODAY - timedelta(days=1)))
