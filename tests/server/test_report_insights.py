@@ -4,7 +4,8 @@ through the real push path, counted by the aggregates (`catch_up`), and each rep
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -105,7 +106,9 @@ def test_retention_and_lifetime_value_by_joining_month(client, club_db):
     f = sale(isf, m4.id, 900_000, date(2025, 4, 21))
     g = sale(isf, m4.id, 100_000, date(2025, 5, 30))
     push(client, isf, [f, g])
-    club_db.write(lambda conn: conn.execute(update(MEMBER).where(MEMBER.c.id == m2.id).values(tier_code="silver")))
+    club_db.write(
+        lambda conn: conn.execute(update(MEMBER).where(MEMBER.c.id == m2.id).values(tier_code="silver"))
+    )
 
     # the period touches March and April: both whole months are the cohorts; now is June
     result = build(club_db, "retention", date(2025, 3, 15), date(2025, 4, 2))
@@ -220,7 +223,9 @@ def test_points_over_time_redemption_breakage_and_expiry(client, club_db, termin
     assert len(daily) == 21 and daily[end - timedelta(days=10)] == (1, 120, 0)
     assert daily[end - timedelta(days=20)] == (30, 0, 0) and daily[end - timedelta(days=2)] == (0, 0, 40)
     assert set(cell(result, "points_over_time", 10, "redeemed").drill.kinds) == {
-        "redeem", "reward", "membership_purchase"
+        "redeem",
+        "reward",
+        "membership_purchase",
     }
     monthly = build(club_db, "points", end - timedelta(days=100), end)
     assert rows(monthly, "points_over_time") == [
@@ -239,7 +244,9 @@ def test_points_over_time_redemption_breakage_and_expiry(client, club_db, termin
     expiry = build(club_db, "points_expiry", end - timedelta(days=20), end)
     assert rows(expiry, "expiring") == [(91, 20, 30, 30, 71, 0)]
     assert rows(expiry, "expiring_by_month") == [
-        (date(2025, 6, 1), 30), (date(2025, 8, 1), 31), (date(2025, 9, 1), 10)
+        (date(2025, 6, 1), 30),
+        (date(2025, 8, 1), 31),
+        (date(2025, 9, 1), 10),
     ]
     assert rows(build(club_db, "points_expiry", end, end, branch="ISF"), "expiring") == [(10, 0, 0, 0, 10, 0)]
 
@@ -287,12 +294,16 @@ def test_what_branches_owe_each_other(client, club_db):
 
 
 def test_replay_is_first_in_first_out_across_months():
+    @dataclass
     class Row:
-        def __init__(self, month: int, branch: str, issued: int, redeemed: int, expired: int, delta: int):
-            self.month, self.branch_id, self.points_issued = month, branch, issued
-            self.points_redeemed, self.points_expired, self.points_delta = redeemed, expired, delta
+        month: int
+        branch_id: str
+        points_issued: int
+        points_redeemed: int
+        points_expired: int
+        points_delta: int
 
-    matrix: dict[tuple[str, str], int] = __import__("collections").defaultdict(int)
+    matrix: dict[tuple[str, str], int] = defaultdict(int)
     left = replay([Row(1, "A", 10, 0, 0, 10), Row(2, "B", 5, 0, 4, 1), Row(3, "B", 0, 20, 0, -20)], 3, matrix)
     # the expiry of month 2 takes 4 of A's lot; month 3 spends A's 6, B's 5, and 9 no earning covers
     assert dict(matrix) == {("A", "B"): 6, ("B", "B"): 5, ("", "B"): 9}
@@ -322,8 +333,14 @@ def test_tiers_where_members_stand_and_how_they_moved(client, club_db, terminal)
     assert rows(result, "tier_moves") == [("bronze", "silver", "up", 1), ("silver", "bronze", "down", 1)]
     assert len(cell(result, "tier_moves", 0, "moves").drill.entry_ids) == 1
     assert rows(result, "tier_moves_by_reason") == [("upgrade", 1), ("review", 1), ("other", 0)]
-    assert rows(build(club_db, "tiers", day, day, tier="silver"), "tier_moves") == [("bronze", "silver", "up", 1)]
-    assert rows(build(club_db, "tiers", day, day, branch="ISF"), "tier_distribution")[0][3:] == (1, Fraction(1), 1)
+    assert rows(build(club_db, "tiers", day, day, tier="silver"), "tier_moves") == [
+        ("bronze", "silver", "up", 1)
+    ]
+    assert rows(build(club_db, "tiers", day, day, branch="ISF"), "tier_distribution")[0][3:] == (
+        1,
+        Fraction(1),
+        1,
+    )
 
 
 def test_rewards_and_membership_cards_sold(client, club_db, terminal):
@@ -342,7 +359,8 @@ def test_rewards_and_membership_cards_sold(client, club_db, terminal):
         """The entry and its redeem companion, which spends the points (sync.server.vetting.pricing)."""
         common = {"created_at_us": when, "rules_version": version}
         primary = terminal.entry(m.id, kind, 0, invoice_ref=ref, **common, **fields)
-        redeem = terminal.entry(m.id, EntryKind.REDEEM, -points, id=str(derived_id(primary.id, Companion.REDEEM)),
+        companion = str(derived_id(primary.id, Companion.REDEEM))
+        redeem = terminal.entry(m.id, EntryKind.REDEEM, -points, id=companion,
                                 discount_rials=fields.get("discount_rials", 0), **common)  # fmt: skip
         return [primary, redeem]
 
@@ -360,7 +378,9 @@ def test_rewards_and_membership_cards_sold(client, club_db, terminal):
         terminal.entry(m.id, EntryKind.REVERSAL, 100, reverses=mug[1].id, reason="given back", staff_id=clerk,
                        created_at_us=at(day + timedelta(days=30))),
     ])  # fmt: skip
-    assert {e["outcome"] for e in answer["entries"]} == {"accepted"}, [e["reason"] for e in answer["entries"]][-4:]
+    assert {e["outcome"] for e in answer["entries"]} == {"accepted"}, [
+        e["reason"] for e in answer["entries"]
+    ][-4:]
     result = build(club_db, "rewards_memberships", day, day + timedelta(days=6))
     # code, names, sold, undone, kept, points, rials
     assert rows(result, "rewards_sold") == [
@@ -404,14 +424,18 @@ def test_event_attendance(client, club_db):
           staff_id=add_staff(club_db), reason="wrong member"),
         e(ms[3].id, EntryKind.CHECK_IN, 0, invoice_ref=gala.id, created_at_us=starts + 4),  # not on the list
     ])  # fmt: skip
-    assert {e["outcome"] for e in answer["entries"]} == {"accepted"}, [e["reason"] for e in answer["entries"]][-4:]
+    assert {e["outcome"] for e in answer["entries"]} == {"accepted"}, [
+        e["reason"] for e in answer["entries"]
+    ][-4:]
     result = build(club_db, "event_attendance", date(2025, 6, 1), date(2025, 6, 7))
     # event, day, state, branch, invited, admitted, no-shows, plus-ones, people, admitted twice, show rate
     assert rows(result, "event_attendance") == [
         ("Gala", date(2025, 6, 5), "", "", 3, 2, 2, 1, 3, 0, Fraction(1, 3))
     ]
     assert set(cell(result, "event_attendance", 0, "admitted").drill.member_ids) == {ms[0].id, ms[3].id}
-    assert rows(build(club_db, "event_attendance", date(2025, 6, 6), date(2025, 6, 7)), "event_attendance") == []
+    assert (
+        rows(build(club_db, "event_attendance", date(2025, 6, 6), date(2025, 6, 7)), "event_attendance") == []
+    )
 
 
 def test_reading_is_audited_and_a_branch_must_exist(club_db):

@@ -150,7 +150,9 @@ def _tiers(conn: Connection, scope: Scope) -> Result:
     def direction(came_from: str, went_to: str) -> str:
         if came_from not in rank or went_to not in rank:
             return "other"
-        return "up" if rank[went_to] > rank[came_from] else "down" if rank[went_to] < rank[came_from] else "same"
+        return (
+            "up" if rank[went_to] > rank[came_from] else "down" if rank[went_to] < rank[came_from] else "same"
+        )
 
     move_rows = [
         (came_from, went_to, direction(came_from, went_to),
@@ -160,7 +162,8 @@ def _tiers(conn: Connection, scope: Scope) -> Result:
     ]  # fmt: skip
     moved = Table(
         "tier_moves", "جابه‌جایی میان سطح‌ها", "Moves between tiers",
-        (Column("from", "از سطح", "From", Kind.TEXT, "tier_move"), Column("to", "به سطح", "To", Kind.TEXT, "tier_move"),
+        (Column("from", "از سطح", "From", Kind.TEXT, "tier_move"),
+         Column("to", "به سطح", "To", Kind.TEXT, "tier_move"),
          Column("direction", "جهت", "Direction", Kind.TEXT, "tier_move"),
          Column("moves", "جابه‌جایی", "Moves", Kind.COUNT, "tier_move")),
         move_rows,
@@ -203,8 +206,7 @@ SALES_DEFINITIONS: dict[str, tuple[str, str]] = {
     ),
     "rials_paid": (
         "Rials paid for the kept membership cards (their sale_amount); rewards are paid in points only.",
-        "ریال پرداخت‌شده برای کارت‌های عضویت نگه‌داشته (sale_amount آن‌ها)؛ جایزه‌ها فقط با امتیاز پرداخت "
-        "می‌شوند.",
+        "ریال پرداخت‌شده برای کارت‌های عضویت نگه‌داشته (sale_amount آن‌ها)؛ جایزه‌ها فقط با امتیاز پرداخت می‌شوند.",
     ),
 }
 

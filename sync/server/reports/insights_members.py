@@ -105,15 +105,16 @@ def _retention(call: Call, conn: Connection, scope: Scope) -> Result:
             if later > now_month:
                 cells.append(None)
                 continue
+            named = f"cohort_active:{month_first(month).isoformat()}"
             bought = Drill("members", month_first(later), _month_last(later), scope.filters.branch,
-                           scope.filters.tier, named=f"cohort_active:{month_first(month).isoformat()}")  # fmt: skip
+                           scope.filters.tier, named=named)  # fmt: skip
             cells.append(Cell(ratio(active.get((i, later), 0), size), bought))
         rows.append(tuple(cells))
     table = Table(
         "retention", "ماندگاری گروه‌های عضویت", "Retention by joining month", tuple(columns), rows,
         Chart("heatmap", "cohort", tuple(c.key for c in columns[2:])),
         note_fa="هر خانه: سهم گروه با دست‌کم یک خرید در آن ماه پس از عضویت.",
-        note_en="Each cell: the share of the cohort with at least one purchase that many months after joining.",
+        note_en="Each cell: the share of the cohort with a purchase that many months after joining.",
     )  # fmt: skip
     return Result([table], definitions=RETENTION_DEFINITIONS)
 
@@ -256,7 +257,8 @@ def _churn(conn: Connection, scope: Scope) -> Table:
     row = (
         before_first,
         before_last,
-        Cell(int(totals.before), Drill("members", before_first, before_last, f.branch, f.tier, named="active")),
+        Cell(int(totals.before),
+             Drill("members", before_first, before_last, f.branch, f.tier, named="active")),
         Cell(int(totals.now), Drill("members", f.first, f.last, f.branch, f.tier, named="active")),
         Cell(int(totals.before - totals.lost)),
         Cell(int(totals.lost), Drill("members", f.first, f.last, f.branch, f.tier, member_ids=listed,
@@ -371,7 +373,8 @@ def _ltv(conn: Connection, scope: Scope) -> Result:
                    "ماه عضویت", "Joining month"),
         "branch": ("ارزش طول عمر بر پایهٔ شعبهٔ اصلی", "Lifetime value by home branch", Kind.TEXT,
                    "شعبه", "Branch"),
-        "tier": ("ارزش طول عمر بر پایهٔ سطح کنونی", "Lifetime value by current tier", Kind.TEXT, "سطح", "Tier"),
+        "tier": ("ارزش طول عمر بر پایهٔ سطح کنونی", "Lifetime value by current tier", Kind.TEXT,
+                 "سطح", "Tier"),
     }  # fmt: skip
     tables = []
     for dimension, (title_fa, title_en, kind, key_fa, key_en) in titles.items():

@@ -88,7 +88,8 @@ def _points(conn: Connection, scope: Scope) -> Result:
         md = REPORT_MEMBER_DAY.c
         query = (
             select(md.day, func.sum(md.points_issued).label("issued"),
-                   func.sum(md.points_redeemed).label("redeemed"), func.sum(md.points_expired).label("expired"))
+                   func.sum(md.points_redeemed).label("redeemed"),
+                   func.sum(md.points_expired).label("expired"))
             .select_from(REPORT_MEMBER_DAY.join(MEMBER, MEMBER.c.id == md.member_id))
             .where(md.day >= scope.first_day, md.day <= scope.last_day, MEMBER.c.tier_code == f.tier)
         )  # fmt: skip
@@ -253,7 +254,7 @@ def _expiry(conn: Connection, scope: Scope, progress: Progress) -> Result:
          Column("later", "پس از آن", "Later", Kind.COUNT, "expiry_day")),
         [(outstanding, due_now, *within, later)],
         note_fa="امتیازها در این باشگاه منقضی نمی‌شوند." if days is None else f"انقضا: {days} روز پس از کسب.",
-        note_en="Points never expire in this club." if days is None else f"Expiry: {days} days after earning.",
+        note_en="Points never expire in this club." if days is None else f"Expiry: {days} days after earned.",
     )  # fmt: skip
     by_month: dict[int, int] = defaultdict(int)
     for day, points in by_day.items():
@@ -362,10 +363,14 @@ def replay(months_rows: list[Any], first_month: int, matrix: dict[tuple[str, str
     return left
 
 
-def _liability(conn: Connection, scope: Scope, progress: Progress) -> Result:
-    f = scope.filters
+Matrix = dict[tuple[str, str], int]  # (earned at, spent at): points
+
+
+def _replay_all(conn: Connection, scope: Scope, progress: Progress) -> tuple[Matrix, dict[str, int]]:
+    """Every chosen member's months replayed (`replay`), a chunk of members at a time: the matrix of the
+    period's spending by (earned at, spent at), and the points still held by the branch that gave them."""
     ids = _member_ids(conn, scope, home=False)
-    matrix: dict[tuple[str, str], int] = defaultdict(int)
+    matrix: Matrix = defaultdict(int)
     held: dict[str, int] = defaultdict(int)
     mm = REPORT_MEMBER_MONTH.c
     for done, part in enumerate(chunks(ids), start=1):
@@ -383,11 +388,17 @@ def _liability(conn: Connection, scope: Scope, progress: Progress) -> Result:
                 held[branch] += points
         if progress is not None:
             progress(min(99, done * len(part) * 100 // max(1, len(ids))))
+    return matrix, held
+
+
+def _liability(conn: Connection, scope: Scope, progress: Progress) -> Result:
+    matrix, held = _replay_all(conn, scope, progress)
     branch_ids = sorted(scope.branches, key=lambda b: scope.branches[b])
-    if scope.branch_id is not None:
-        shown_rows = [scope.branch_id]
-    else:
-        shown_rows = [*branch_ids, UNBACKED] if any(k[0] == UNBACKED for k in matrix) else branch_ids
+    shown_rows = [*branch_ids, UNBACKED] if any(k[0] == UNBACKED for k in matrix) else branch_ids
+    if scope.branch_id is not None:  # the branch's row, and the rows of what others' lots paid there
+        shown_rows = [scope.branch_id] + [
+            b for b in branch_ids if b != scope.branch_id and matrix.get((b, scope.branch_id), 0)
+        ]
 
     def rate(branch_id: str) -> int:
         return scope.at_end.branch_rules(scope.code(branch_id)).redemption.rials_per_point
@@ -398,14 +409,8 @@ def _liability(conn: Connection, scope: Scope, progress: Progress) -> Result:
     columns += [Column("spent_total", "جمع خرج", "Spent in all", Kind.COUNT, "earned_at_spent_at")]
     matrix_rows = []
     for earned in shown_rows:
-        label = scope.code(earned) if earned != UNBACKED else "—"
         cells = [matrix.get((earned, spent), 0) for spent in branch_ids]
-        matrix_rows.append((label, *cells, sum(cells)))
-    if scope.branch_id is not None:  # the branch's column: what every other branch's members spent there
-        for earned in branch_ids:
-            if earned != scope.branch_id and matrix.get((earned, scope.branch_id), 0):
-                cells = [matrix.get((earned, spent), 0) for spent in branch_ids]
-                matrix_rows.append((scope.code(earned), *cells, sum(cells)))
+        matrix_rows.append((scope.code(earned) if earned != UNBACKED else "—", *cells, sum(cells)))
     earned_spent = Table(
         "earned_spent", "امتیاز کسب‌شده در یک شعبه و خرج‌شده در شعبه‌ای دیگر",
         "Points earned at a branch and spent at another", tuple(columns), matrix_rows,
@@ -436,7 +441,6 @@ def _liability(conn: Connection, scope: Scope, progress: Progress) -> Result:
     )  # fmt: skip
     if progress is not None:
         progress(100)
-    del f
     return Result([earned_spent, per_branch], definitions=LIABILITY_DEFINITIONS)
 
 
