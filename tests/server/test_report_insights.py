@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,6 +86,14 @@ def test_the_catalogue_lists_every_insight_with_definitions_in_both_languages():
         assert all(en and fa and en != fa for en, fa in report.definitions.values())
     slow = {r.code for r in insights.REPORTS if r.slow}
     assert slow == {"lapsed", "lifetime_value", "points_expiry", "branch_liability"}
+
+
+def test_docs_reports_md_prints_every_insight_definition():
+    page = (Path(__file__).parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
+    for report in insights.REPORTS:
+        assert f"(`{report.code}`" in page
+        for key, (english, persian) in report.definitions.items():
+            assert f"| `{key}` | {english} | {persian} |" in page, (report.code, key)
 
 
 def test_retention_and_lifetime_value_by_joining_month(client, club_db):
