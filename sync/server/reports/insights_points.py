@@ -22,6 +22,7 @@ from app.domain.ledger import EntryKind
 from app.domain.report_summary import SPENDING_KINDS
 from sync.server.club.access import Permission
 from sync.server.club.act import Call
+from sync.server.db import one_of
 from sync.server.models import MEMBER, REPORT_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH
 from sync.server.reports.aggregates import month_first, month_of
 from sync.server.reports.insights_common import Progress, Scope, chunks, ratio, run
@@ -196,12 +197,12 @@ def _balances(conn: Connection, ids: Any, end_day: int) -> dict[str, int]:
     balance: dict[str, int] = defaultdict(int)
     months_q = (
         select(mm.member_id, func.sum(mm.points_delta))
-        .where(mm.member_id.in_(ids), mm.month < end_month)
+        .where(one_of(conn, mm.member_id, ids), mm.month < end_month)
         .group_by(mm.member_id)
     )
     days_q = (
         select(md.member_id, func.sum(md.points_delta))
-        .where(md.member_id.in_(ids), md.day >= month_start, md.day <= end_day)
+        .where(one_of(conn, md.member_id, ids), md.day >= month_start, md.day <= end_day)
         .group_by(md.member_id)
     )
     for query in (months_q, days_q):
@@ -227,7 +228,9 @@ def _expiry(conn: Connection, scope: Scope, progress: Progress) -> Result:
             lots: dict[str, list[tuple[int, int]]] = defaultdict(list)
             query = (
                 select(md.member_id, md.day, func.sum(md.points_issued).label("issued"))
-                .where(md.member_id.in_(list(held)), md.day > end - days, md.day <= end, md.points_issued > 0)
+                .where(
+                    one_of(conn, md.member_id, held), md.day > end - days, md.day <= end, md.points_issued > 0
+                )
                 .group_by(md.member_id, md.day)
             )
             for r in conn.execute(query):
@@ -377,7 +380,7 @@ def _replay_all(conn: Connection, scope: Scope, progress: Progress) -> tuple[Mat
         query = (
             select(mm.member_id, mm.month, mm.branch_id, mm.points_issued, mm.points_redeemed,
                    mm.points_expired, mm.points_delta)
-            .where(mm.member_id.in_(list(part)), mm.month <= scope.last_month)
+            .where(one_of(conn, mm.member_id, part), mm.month <= scope.last_month)
             .order_by(mm.member_id, mm.month, mm.branch_id)
         )  # fmt: skip
         per_member: dict[str, list[Any]] = defaultdict(list)
