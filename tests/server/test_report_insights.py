@@ -342,11 +342,18 @@ def test_tiers_where_members_stand_and_how_they_moved(client, club_db, terminal)
     distribution = {r[0]: (r[3], r[4], r[5], r[6]) for r in rows(result, "tier_distribution")}
     assert distribution == {"bronze": (2, Fraction(1, 2), 1, 1), "silver": (2, Fraction(1, 2), 0, 2)}
     # b's move down came from silver: its previous tier_change (before the period)
-    assert rows(result, "tier_moves") == [("bronze", "silver", "up", 1), ("silver", "bronze", "down", 1)]
+    assert rows(result, "tier_moves") == [
+        ("bronze", "silver", "up", "بالا", 1),
+        ("silver", "bronze", "down", "پایین", 1),
+    ]
     assert len(cell(result, "tier_moves", 0, "moves").drill.entry_ids) == 1
-    assert rows(result, "tier_moves_by_reason") == [("upgrade", 1), ("review", 1), ("other", 0)]
+    assert [(r[0], r[2]) for r in rows(result, "tier_moves_by_reason")] == [
+        ("upgrade", 1),
+        ("review", 1),
+        ("other", 0),
+    ]
     assert rows(build(club_db, "tiers", day, day, tier="silver"), "tier_moves") == [
-        ("bronze", "silver", "up", 1)
+        ("bronze", "silver", "up", "بالا", 1)
     ]
     assert rows(build(club_db, "tiers", day, day, branch="ISF"), "tier_distribution")[0][3:] == (
         1,

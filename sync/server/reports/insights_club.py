@@ -40,6 +40,9 @@ from sync.server.reports.table import (
 )
 
 _TIER_CHANGE = EntryKind.TIER_CHANGE.value
+# the tier tables' words, as the Persian page shows them beside the codes
+WORDS_FA = {"up": "بالا", "down": "پایین", "same": "بی‌تغییر", "other": "دیگر", "upgrade": "ارتقا",
+            "review": "بازبینی"}  # fmt: skip
 
 
 def _entries_in(scope: Scope, *kinds: str) -> Any:
@@ -155,7 +158,7 @@ def _tiers(conn: Connection, scope: Scope) -> Result:
         )
 
     move_rows = [
-        (came_from, went_to, direction(came_from, went_to),
+        (came_from, went_to, direction(came_from, went_to), WORDS_FA[direction(came_from, went_to)],
          Cell(len(ids), Drill("entries", f.first, f.last, f.branch, f.tier, kinds=(_TIER_CHANGE,),
                               entry_ids=_listed(sorted(ids)))))
         for (came_from, went_to), ids in sorted(pairs.items())
@@ -164,15 +167,17 @@ def _tiers(conn: Connection, scope: Scope) -> Result:
         "tier_moves", "جابه‌جایی میان سطح‌ها", "Moves between tiers",
         (Column("from", "از سطح", "From", Kind.TEXT, "tier_move"),
          Column("to", "به سطح", "To", Kind.TEXT, "tier_move"),
-         Column("direction", "جهت", "Direction", Kind.TEXT, "tier_move"),
+         Column("direction", "جهت (انگلیسی)", "Direction", Kind.TEXT, "tier_move"),
+         Column("direction_fa", "جهت", "Direction (fa)", Kind.TEXT, "tier_move"),
          Column("moves", "جابه‌جایی", "Moves", Kind.COUNT, "tier_move")),
         move_rows,
     )  # fmt: skip
     by_reason = Table(
         "tier_moves_by_reason", "جابه‌جایی‌ها بر پایهٔ دلیل", "Moves by reason",
-        (Column("reason", "دلیل", "Reason", Kind.TEXT, "tier_move_reason"),
+        (Column("reason", "دلیل (انگلیسی)", "Reason", Kind.TEXT, "tier_move_reason"),
+         Column("reason_fa", "دلیل", "Reason (fa)", Kind.TEXT, "tier_move_reason"),
          Column("moves", "جابه‌جایی", "Moves", Kind.COUNT, "tier_move")),
-        [(reason, Cell(reasons[reason], Drill("entries", f.first, f.last, f.branch, f.tier,
+        [(reason, WORDS_FA[reason], Cell(reasons[reason], Drill("entries", f.first, f.last, f.branch, f.tier,
                                                kinds=(_TIER_CHANGE,))))
          for reason in ("upgrade", "review", "other")],
         Chart("bar", "reason", ("moves",)),
