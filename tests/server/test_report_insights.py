@@ -4,7 +4,7 @@ through the real push path, counted by the aggregates (`catch_up`), and each rep
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
@@ -32,6 +32,7 @@ from sync.server.db import Database
 from sync.server.models import AUDIT, MEMBER
 from sync.server.reports import catalogue, insights
 from sync.server.reports.aggregates import catch_up
+from sync.server.reports.insights_common import ratio
 from sync.server.reports.insights_points import replay
 from sync.server.reports.table import Cell, Filters, Result
 from sync.server.sequence import Publisher
@@ -533,3 +534,60 @@ def test_outstanding_points_by_expiry_equal_the_ledgers_own_lots(client, club_db
 
     check()
     assert seen == {"spent", "due", "expiring"}  # the property was not vacuous
+
+
+def test_lapsed_and_churn_equal_a_direct_count_over_the_ledger(client, club_db, terminal):
+    """For random ledgers (sales before and after the period, some returned in part or in full, some after
+    the period), the recency bands and churn equal a direct count of the members' purchases."""
+    end = date(2025, 6, 10)
+    bands = ((30, "0-30"), (60, "31-60"), (90, "61-90"), (180, "91-180"), (365, "181-365"))
+    seen: set[str] = set()
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        sales=st.lists(
+            st.tuples(st.integers(0, 3), st.integers(-5, 500), st.sampled_from([0, 0, 30, 100])),
+            max_size=10,
+        ),
+        length=st.integers(1, 40),
+    )
+    def check(sales: list[tuple[int, int, int]], length: int) -> None:
+        group = [member(joined_at_us=at(date(2023, 1, 1))) for _ in range(4)]
+        push(client, terminal, [], [member_item(m) for m in group])
+        entries: list[WireEntry] = []
+        bought: dict[str, list[int]] = defaultdict(list)  # member: the days of their purchases
+        for who, ago, percent_back in sorted(sales, key=lambda s: -s[1]):
+            day = end - timedelta(days=ago)
+            made = sale(terminal, group[who].id, 1_000_000, day)
+            entries.append(made)
+            if percent_back:
+                entries.append(give_back(terminal, group[who].id, made, 10_000 * percent_back, end))
+            if percent_back < 100:
+                bought[group[who].id].append(day.toordinal())
+        answer = push(client, terminal, entries)
+        assert {e["outcome"] for e in answer["entries"]} <= {"accepted"}
+        first = end - timedelta(days=length - 1)
+        result = build(club_db, "lapsed", first, end, tier="bronze")
+
+        def band(m: str) -> str:
+            days = [d for d in bought[m] if d <= end.toordinal()]
+            if not days:
+                return "never"
+            since = end.toordinal() - max(days)
+            return next((code for upto, code in bands if since <= upto), "over_365")
+
+        expected = Counter(band(m.id) for m in group)
+        assert {r[0]: r[3] for r in rows(result, "recency") if r[3]} == dict(expected)
+        before = {m.id for m in group if any(first.toordinal() - length <= d < first.toordinal()
+                                                 for d in bought[m.id])}  # fmt: skip
+        now = {m.id for m in group if any(first.toordinal() <= d <= end.toordinal() for d in bought[m.id])}
+        [churn] = rows(result, "churn")
+        assert churn[2:] == (len(before), len(now), len(before & now), len(before - now),
+                             ratio(len(before - now), len(before)))  # fmt: skip
+        seen.update(expected)
+        seen.update({"churned"} if before - now else set())
+        club_db.write(lambda conn: conn.execute(update(MEMBER).where(MEMBER.c.id.in_([m.id for m in group]))
+                                                .values(tier_code="silver")))  # fmt: skip
+
+    check()
+    assert {"0-30", "never", "over_365", "churned"} <= seen
