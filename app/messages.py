@@ -159,6 +159,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The period ends ({last}) before it starts ({first}).",
         "پایان بازه ({last}) پیش از آغاز آن ({first}) است.",
     ),
+    "unknown_campaign": ("No campaign {campaign}.", "کمپینی با کد {campaign} وجود ندارد."),
+    "not_a_day": (
+        "Not a date: {text}. Type a day as 1405/09/15 (Jalali) or 2026-12-06 (Gregorian).",
+        "تاریخ نیست: {text}. روز را به شکل ۱۴۰۵/۰۹/۱۵ (شمسی) یا 2026-12-06 (میلادی) بنویسید.",
+    ),
     "unknown_device": ("No device {device}.", "دستگاهی با شناسه {device} وجود ندارد."),
     "club_not_set_up": (
         "This terminal has no club yet: enrol it with `bashgah enroll --server URL --code CODE` "

@@ -7,7 +7,8 @@ The last line printed is the JSON object; the same object is written to `.bench/
 The sync figures (bench.sync) start their own club server processes on fresh databases of the machine's
 PostgreSQL and drop them afterwards; without PostgreSQL they fail with the reason (`--no-sync` skips
 them, `--only sync` runs nothing else). So does the back office's member search among a million members
-(bench.member_search: `--no-search`, `--only search`).
+(bench.member_search: `--no-search`, `--only search`), and the reports over a million members and ten
+million entries (bench.reports: `--no-reports`, `--only reports`).
 """
 
 from __future__ import annotations
@@ -58,11 +59,19 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("sale", "sync", "search"),
+        choices=("sale", "sync", "search", "reports"),
         default=None,
         help="run only these figures (sale: durable sale, bare insert and floor; sync: the sync figures;"
-        " search: the member search); no JSON file is written",
+        " search: the member search; reports: the reports at a national club's size); no JSON file is"
+        " written",
     )
+    parser.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="skip the reports among 1,000,000 members and 10,000,000 entries (needs PostgreSQL)",
+    )
+    parser.add_argument("--report-members", type=int, default=1_000_000, help="members (reports)")
+    parser.add_argument("--report-entries", type=int, default=10_000_000, help="ledger entries (reports)")
     parser.add_argument(
         "--search-members", type=int, default=1_000_000, help="members the member search runs among"
     )
@@ -94,6 +103,37 @@ def _sync_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] 
     results["sync_s"] = round(time.perf_counter() - started, 1)
     _say(f"sync figures      {results['sync_s']} s")
     return results
+
+
+def _reports_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] | None:
+    """The summary and the dashboard over a million members and ten million entries on PostgreSQL, and
+    what counting the aggregates costs; None (said why) when it cannot be measured here."""
+    from bench.reports import AIM_DASHBOARD_P95_MS, run_reports, summary_figures
+    from bench.sync_club import ServerLab, SyncBenchError
+
+    members = 5_000 if args.quick else args.report_members
+    entries = 50_000 if args.quick else args.report_entries
+    try:
+        with ServerLab(work_dir / "reports") as lab:
+            f = run_reports(lab, members, entries, 10 if args.quick else 40, _say)
+    except SyncBenchError as error:
+        _say(f"bench: the reports figures failed: {error}")
+        return None
+    r = summary_figures(f)
+    verdict = "meets" if r["reports_dashboard_p95_ms"] < AIM_DASHBOARD_P95_MS else "over"  # type: ignore[operator]
+    _say(f"reports           {f.members:,} members, {f.entries:,} entries loaded in {r['reports_load_s']} s")
+    _say(f"  counting        the whole ledger in {r['reports_count_all_s']} s"
+         f" ({r['reports_count_entries_per_s']:,} entries/s); a push of 1,000 entries counted in"
+         f" {r['reports_count_push_ms']} ms, off the push's path")  # fmt: skip
+    _say(f"  push's insert   1,000 entries {r['reports_push_insert_with_indexes_ms']} ms with the reports'"
+         f" two indexes, {r['reports_push_insert_without_indexes_ms']} ms without")  # fmt: skip
+    _say(f"  dashboard       p50 {r['reports_dashboard_p50_ms']} ms   p95 {r['reports_dashboard_p95_ms']} ms"
+         f"   ({verdict} the aim of p95 < {AIM_DASHBOARD_P95_MS:.0f} ms)")  # fmt: skip
+    for key in f.summaries:
+        name = key.replace("/", "_")
+        _say(f"  summary {key:<14} p50 {r[f'reports_summary_{name}_p50_ms']} ms"
+             f"   p95 {r[f'reports_summary_{name}_p95_ms']} ms")  # fmt: skip
+    return r
 
 
 def _search_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] | None:
@@ -270,15 +310,17 @@ def _ui_report(work_dir: Path, quick: bool) -> dict[str, object]:
     return cold | tap
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911
     args = _arguments(argv)
     started = time.perf_counter()
     _say(f"bench: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
          + (", --quick (not a measurement)" if args.quick else ""))  # fmt: skip
     results: dict[str, object] = {"quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="bashgah-bench-", dir=args.tmp) as tmp:
-        if args.only in ("sync", "search"):
-            only = (_sync_report if args.only == "sync" else _search_report)(Path(tmp), args)
+        if args.only in ("sync", "search", "reports"):
+            only = {"sync": _sync_report, "search": _search_report, "reports": _reports_report}[args.only](
+                Path(tmp), args
+            )
             if only is None:
                 return 2
             _say(json.dumps(results | only))
@@ -305,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
             if searched is None:
                 return 2
             results |= searched
+        if not args.no_reports:
+            reported = _reports_report(Path(tmp), args)
+            if reported is None:
+                return 2
+            results |= reported
         if not args.no_sync:
             sync = _sync_report(Path(tmp), args)
             if sync is None:

@@ -96,12 +96,21 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
     if args.workers < 1:
         raise RefusedError("--workers must be at least 1")
     from sync.server.programme import Daily
+    from sync.server.reports.counting import Counting
+    from sync.server.reports.jobs import Worker
 
     print(f"bashgah-server: serving http://{args.host}:{args.port} on {db.display_url}", file=sys.stderr)
     # the programme's daily run: one thread in this process, however many workers serve requests
     daily = Daily(db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False)))
     if not args.no_daily:
         daily.start()
+    # the reports' aggregates, counted as entries arrive (sync.server.reports.counting), on the same engine
+    counting = Counting(daily.db)
+    counting.start()
+    # the reports' background jobs: one worker thread in this process (several servers share the queue)
+    reports = Worker(daily.db)
+    if not args.no_report_jobs:
+        reports.start()
     # X-Forwarded-For names the client only when it comes from a proxy named here (uvicorn's own check);
     # otherwise it is ignored, so a client cannot choose the address its failed attempts count against
     proxies: dict[str, Any] = {
@@ -127,6 +136,8 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
             **proxies,
         )
     finally:
+        counting.stop()
+        reports.stop()
         daily.stop()
         if daily.db is not db:
             daily.db.dispose()
@@ -745,6 +756,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-daily", action="store_true", help="do not run the programme's daily chore in this process"
+    )
+    serve.add_argument(
+        "--no-report-jobs", action="store_true", help="do not build queued reports in this process"
     )
     serve.add_argument(
         "--forwarded-allow-ips",

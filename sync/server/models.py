@@ -298,6 +298,15 @@ class LedgerEntryRow(Base):
         ),
         # a period's entries: the export, the reports' drill-down to the entries behind a number
         Index("ix_ledger_entry_created_at_us", "created_at_us"),
+        # a reward's units given at a branch, ever (the fraud signals: given beyond its stock); partial, so
+        # a push of sales pays nothing for it
+        Index(
+            "ix_ledger_entry_reward",
+            "invoice_ref",
+            "branch_id",
+            postgresql_where=text("kind = 'reward'"),
+            sqlite_where=text("kind = 'reward'"),
+        ),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("device.id"))
@@ -514,7 +523,6 @@ class AdminTokenRow(Base):
     revoked_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
-
 class OfficeUserRow(Base):
     """A head-office account for the back office (`/admin/`): a name and an argon2 password hash, one office
     role (sync.server.club.access), the branches a branch manager may act on (JSON list of ids), the language
@@ -545,7 +553,6 @@ class OfficeSessionRow(Base):
     created_at_us: Mapped[int] = mapped_column(BigInteger)
     last_seen_us: Mapped[int] = mapped_column(BigInteger)
     ended_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-
 
 
 class ClosedBranchRow(Base):
@@ -587,6 +594,7 @@ class ReportDayRow(Base):
     cash_delta: Mapped[int] = mapped_column(BigInteger, default=0)
     sale_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     discount_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns: Mapped[int] = mapped_column(BigInteger, default=0)  # reversals that give rials back: returns
     purchases: Mapped[int] = mapped_column(BigInteger, default=0)
     net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
 
@@ -604,6 +612,7 @@ class ReportStaffDayRow(Base):
     entries: Mapped[int] = mapped_column(BigInteger, default=0)
     points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
     sale_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns: Mapped[int] = mapped_column(BigInteger, default=0)
     purchases: Mapped[int] = mapped_column(BigInteger, default=0)
     net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
 
@@ -646,6 +655,33 @@ class ReportMemberMonthRow(Base):
     cash_delta: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class ReportJobRow(Base):
+    """A report built in the background (sync.server.reports.jobs) for a back-office user: queued, running
+    (with progress and a heartbeat; a running job whose heartbeat stopped is queued again), done (the
+    Result as JSON, kept a week) or failed (with a message). `filters` is canonical JSON, so the latest done
+    job for a report's filters is found by equality."""
+
+    __tablename__ = "report_job"
+    __table_args__ = (
+        Index("ix_report_job_status_created_at_us", "status", "created_at_us"),
+        Index("ix_report_job_report_filters", "report", "filters"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    report: Mapped[str] = mapped_column(String(64))
+    filters: Mapped[str] = mapped_column(String(400))
+    lang: Mapped[str] = mapped_column(String(2))
+    requested_by: Mapped[str] = mapped_column(ID, index=True)  # the office user's id
+    status: Mapped[str] = mapped_column(String(8))  # queued | running | done | failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0 to 100
+    message: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    started_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    heartbeat_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    finished_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -683,3 +719,4 @@ REPORT_DAY = ReportDayRow.__table__
 REPORT_STAFF_DAY = ReportStaffDayRow.__table__
 REPORT_MEMBER_DAY = ReportMemberDayRow.__table__
 REPORT_MEMBER_MONTH = ReportMemberMonthRow.__table__
+REPORT_JOB = ReportJobRow.__table__

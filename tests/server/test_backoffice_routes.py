@@ -20,7 +20,7 @@ from sync.server.app import create_app
 from sync.server.backoffice import texts
 from sync.server.backoffice.desk import rule_of
 from sync.server.backoffice.pages.auth import PUBLIC
-from sync.server.club.access import GRANTS, OFFICE_ROLES
+from sync.server.club.access import GRANTS, OFFICE_ROLES, Permission
 from sync.server.db import Database
 from sync.server.models import AUDIT, OFFICE_SESSION, Base
 from tests.server.office import add_every_role, sign_in
@@ -133,3 +133,16 @@ def test_every_word_of_the_back_office_has_its_persian():
     assert missing == []
     persian = re.compile("[\u0600-\u06ff]")
     assert [k for k, v in texts.FA.items() if not persian.search(v)] == []
+
+
+def test_the_reports_exports_and_jobs_have_their_routes():
+    """The reports' files and background jobs (pages/report_exports.py): the route needs READ; the
+    report's own permission and branch scope are checked by the use cases (tests/server/test_report_jobs)."""
+    rules = {(m, r.path): rule_of(r.dependant.dependencies) for r, m in _routes("/admin/reports")}
+    for key in (
+        ("GET", "/admin/reports/{code}/export.{kind}"),
+        ("POST", "/admin/reports/{code}/run"),
+        ("GET", "/admin/reports/jobs/{job_id:uuid}"),
+        ("GET", "/admin/reports/jobs/{job_id:uuid}/export.{kind}"),
+    ):
+        assert rules.get(key) == Permission.READ, key

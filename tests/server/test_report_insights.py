@@ -30,8 +30,8 @@ from sync.server.club.access import CONSOLE, Permission
 from sync.server.club.act import Call
 from sync.server.db import Database
 from sync.server.models import AUDIT, MEMBER
-from sync.server.reports import catalogue, insights
-from sync.server.reports.aggregates import catch_up
+from sync.server.reports import catalogue, insights, jobs
+from sync.server.reports.aggregates import catch_up, month_first, month_of
 from sync.server.reports.insights_common import ratio
 from sync.server.reports.insights_points import replay
 from sync.server.reports.table import Cell, Filters, Result
@@ -102,7 +102,9 @@ def test_docs_reports_md_prints_every_insight_definition():
 
 def test_retention_and_lifetime_value_by_joining_month(client, club_db):
     thr, isf = enroll(club_db), enroll(club_db, "ISF")
-    march, april = date(2025, 3, 10), date(2025, 4, 20)
+    # the club's months are Jalali: Esfand 1403 is 2025-02-19 to 03-20, Farvardin 1404 03-21 to 04-20,
+    # Ordibehesht 04-21 to 05-21, Khordad 05-22 to 06-21 (today, 06-15, is in Khordad)
+    march, april = date(2025, 3, 10), date(2025, 4, 10)
     m1, m2, m3 = (member(joined_at_us=at(march)) for _ in range(3))
     m4 = member(BRANCH_2, joined_at_us=at(april))
     m5 = member(joined_at_us=at(date(2025, 5, 2)))  # May: outside the cohorts asked for
@@ -116,34 +118,35 @@ def test_retention_and_lifetime_value_by_joining_month(client, club_db):
     d_back = give_back(thr, m3.id, d, 300_000, date(2025, 6, 1))  # in full, later: no purchase at all
     e = sale(thr, m5.id, 700_000, date(2025, 5, 3))
     push(client, thr, [a, b, c, c_back, d, d_back, e])
-    f = sale(isf, m4.id, 900_000, date(2025, 4, 21))
+    f = sale(isf, m4.id, 900_000, date(2025, 4, 11))
     g = sale(isf, m4.id, 100_000, date(2025, 5, 30))
     push(client, isf, [f, g])
     club_db.write(
         lambda conn: conn.execute(update(MEMBER).where(MEMBER.c.id == m2.id).values(tier_code="silver"))
     )
 
-    # the period touches March and April: both whole months are the cohorts; now is June
+    # the period touches Esfand and Farvardin: both whole months are the cohorts; now is Khordad
     result = build(club_db, "retention", date(2025, 3, 15), date(2025, 4, 2))
     third = Fraction(1, 3)
+    esfand, farvardin = date(2025, 2, 19), date(2025, 3, 21)
     assert rows(result, "retention") == [
-        (date(2025, 3, 1), 3, third, third, third, Fraction(0)),  # m1 in March and May, m2 in April
-        (date(2025, 4, 1), 1, Fraction(1), Fraction(1), Fraction(0), None),  # July is still to come
+        (esfand, 3, third, third, third, Fraction(0)),  # m1 in Esfand and Ordibehesht, m2 in Farvardin
+        (farvardin, 1, Fraction(1), Fraction(0), Fraction(1), None),  # Tir is still to come
     ]
     assert cell(result, "retention", 0, "members").drill.named == "joined"
     assert result.tables[0].chart.kind == "heatmap"
     assert rows(build(club_db, "retention", march, march, branch="ISF"), "retention") == [
-        (date(2025, 3, 1), 0, Fraction(0), Fraction(0), Fraction(0), Fraction(0))
+        (esfand, 0, Fraction(0), Fraction(0), Fraction(0), Fraction(0))
     ]
     assert rows(build(club_db, "retention", march, march, tier="silver"), "retention") == [
-        (date(2025, 3, 1), 1, Fraction(0), Fraction(1), Fraction(0), Fraction(0))
+        (esfand, 1, Fraction(0), Fraction(1), Fraction(0), Fraction(0))
     ]
 
     ltv = build(club_db, "lifetime_value", march, april)
     # members, purchases, net sales, purchases per member, net sales per member (rounded down)
     assert rows(ltv, "ltv_cohort") == [
-        (date(2025, 3, 1), 3, 3, 3_000_000, Fraction(1), 1_000_000),
-        (date(2025, 4, 1), 1, 2, 1_000_000, Fraction(2), 1_000_000),
+        (esfand, 3, 3, 3_000_000, Fraction(1), 1_000_000),
+        (farvardin, 1, 2, 1_000_000, Fraction(2), 1_000_000),
     ]
     assert rows(ltv, "ltv_branch") == [
         ("ISF", 1, 2, 1_000_000, Fraction(2), 1_000_000),
@@ -241,9 +244,10 @@ def test_points_over_time_redemption_breakage_and_expiry(client, club_db, termin
         "membership_purchase",
     }
     monthly = build(club_db, "points", end - timedelta(days=100), end)
+    # by the club's (Jalali) months: Esfand from 02-19, Farvardin 03-21, Ordibehesht 04-21, Khordad 05-22
     assert rows(monthly, "points_over_time") == [
-        (date(2025, 3, 1), 210, 0, 0), (date(2025, 4, 1), 0, 0, 0), (date(2025, 5, 1), 31, 120, 0),
-        (date(2025, 6, 1), 10, 0, 40),
+        (date(2025, 2, 19), 160, 0, 0), (date(2025, 3, 21), 50, 0, 0), (date(2025, 4, 21), 30, 0, 0),
+        (date(2025, 5, 22), 11, 120, 40),
     ]  # fmt: skip
     # at ISF: y's sale, and the expiry (written at the member's enrolment branch)
     isf_only = build(club_db, "points", end - timedelta(days=20), end, branch="ISF")
@@ -256,10 +260,11 @@ def test_points_over_time_redemption_breakage_and_expiry(client, club_db, termin
     # (the daily run has not taken them): due now
     expiry = build(club_db, "points_expiry", end - timedelta(days=20), end)
     assert rows(expiry, "expiring") == [(91, 20, 30, 30, 71, 0)]
+    # expiring on 06-20 (Khordad), 08-19 (Mordad, from 07-23), 08-29 and 09-05 (Shahrivar, from 08-23)
     assert rows(expiry, "expiring_by_month") == [
-        (date(2025, 6, 1), 30),
-        (date(2025, 8, 1), 31),
-        (date(2025, 9, 1), 10),
+        (date(2025, 5, 22), 30),
+        (date(2025, 7, 23), 30),
+        (date(2025, 8, 23), 11),
     ]
     assert rows(build(club_db, "points_expiry", end, end, branch="ISF"), "expiring") == [(10, 0, 0, 0, 10, 0)]
 
@@ -300,6 +305,15 @@ def test_what_branches_owe_each_other(client, club_db):
         ("ISF", 36, 36_000, 0, 70_000, 70_000),
         ("THR", 0, 0, 70_000, 0, -70_000),
     ]
+    # the background jobs build it (progress written between the report's reads) and keep the same result
+    catch_up(club_db, T0 + 1)
+    call = Call(club_db, T0, CONSOLE)
+    queued = [jobs.queue(call, code, Filters(date(2025, 4, 1), date(2025, 5, 31)), "fa")
+              for code in ("branch_liability", "points_expiry", "lapsed", "lifetime_value")]  # fmt: skip
+    assert jobs.run_pending(club_db, T0) == len(queued)
+    done = [jobs.job(call, job_id) for job_id in queued]
+    assert [(j.status, j.progress) for j in done] == [("done", 100)] * len(queued), [j.message for j in done]
+    assert rows(done[0].result, "earned_spent") == rows(result, "earned_spent")  # type: ignore[arg-type]
     # May alone, for ISF: THR's March lot is what ISF's spending used first
     may = build(club_db, "branch_liability", date(2025, 5, 1), date(2025, 5, 31), branch="ISF")
     assert rows(may, "earned_spent") == [("ISF", 20, 0, 20), ("THR", 70, 0, 70)]
@@ -525,7 +539,7 @@ def test_outstanding_points_by_expiry_equal_the_ledgers_own_lots(client, club_db
         ]
         by_month: dict[date, int] = defaultdict(int)
         for d, p in expected.items():
-            by_month[date.fromordinal(d).replace(day=1)] += p
+            by_month[month_first(month_of(d))] += p
         assert rows(result, "expiring_by_month") == sorted((m, p) for m, p in by_month.items() if p)
         written.clear()
         # the next example's members are new: the old ones leave the bronze tier the report is asked for

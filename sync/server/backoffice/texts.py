@@ -585,6 +585,19 @@ FA: dict[str, str] = {
     "New member": "عضو تازه",
     "Agrees to marketing messages": "با پیام‌های تبلیغاتی موافق است",
     "Enrol": "ثبت‌نام",
+    # reports: exports and background jobs (pages/report_exports.py)
+    "Period": "بازه",
+    "Progress": "پیشرفت",
+    "Waiting in the queue.": "در صف انتظار.",
+    "Reports ahead of it: {n}": "گزارش‌های جلوتر در صف: {n}",
+    "Building the report…": "در حال ساختن گزارش…",
+    "The report is ready.": "گزارش آماده است.",
+    "The report failed.": "گزارش ساخته نشد.",
+    "View the report": "دیدن گزارش",
+    "Try again": "دوباره امتحان کنید",
+    "Run the report": "ساختن گزارش",
+    "This report is not ready yet.": "این گزارش هنوز آماده نیست.",
+    "This report takes a while, so it is built in the background. Run it for these filters; its page shows the progress, then the files.": "ساختن این گزارش زمان می‌برد، پس در پس‌زمینه ساخته می‌شود. آن را برای همین فیلترها اجرا کنید؛ صفحه‌اش پیشرفت کار و سپس فایل‌ها را نشان می‌دهد.",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).
@@ -602,6 +615,8 @@ SETTING_NAMES = {
 ERRORS_FA: dict[str, str] = {
     "forbidden": "نقش شما اجازه این کار را ندارد.",
     "not_found": "پیدا نشد.",
+    "unknown_report": "چنین گزارشی وجود ندارد.",
+    "unknown_job": "چنین کار گزارشی پیدا نشد (کارهای تمام‌شده یک هفته نگه داشته می‌شوند).",
     "http_404": "این صفحه پیدا نشد.",
     "http_405": "این کار در این صفحه ممکن نیست.",
     "invalid_request": "آنچه فرستاده شد معتبر نیست.",

@@ -34,6 +34,9 @@ class Permission(StrEnum):
     SETTINGS = "settings"  # the club's settings
     USER_MANAGE = "user_manage"  # head-office accounts
     AUDIT_READ = "audit_read"
+    # the fraud signals: each staff member's and terminal's rates against their peers, members flagged by
+    # name; sensitive, so not every reader's (sync.server.reports.fraud)
+    FRAUD_READ = "fraud_read"
 
 
 P = Permission
@@ -51,16 +54,19 @@ GRANTS: dict[str, frozenset[Permission]] = {
             P.REVIEW_RESOLVE,
             P.TERMINAL_MANAGE,
             P.STAFF_MANAGE,
+            P.FRAUD_READ,
         }
     ),
     "marketing": frozenset({P.READ, P.RULES_PUBLISH, P.EVENT_MANAGE, P.MEMBER_EDIT}),
-    "auditor": frozenset({P.READ, P.AUDIT_READ}),
+    "auditor": frozenset({P.READ, P.AUDIT_READ, P.FRAUD_READ}),
 }
 assert set(GRANTS) == set(OFFICE_ROLES)
 # What a branch manager holds only for the branches given; the rest (READ, members) is club-wide, since a
 # member shops at every branch. A points adjustment is written at a branch (its ledger entry's), so a branch
-# manager adjusts only at theirs.
-PER_BRANCH = frozenset({P.REVIEW_RESOLVE, P.TERMINAL_MANAGE, P.STAFF_MANAGE, P.EVENT_MANAGE, P.POINTS_ADJUST})
+# manager adjusts only at theirs. The fraud signals judge a branch's staff: a branch manager sees their own.
+PER_BRANCH = frozenset(
+    {P.REVIEW_RESOLVE, P.TERMINAL_MANAGE, P.STAFF_MANAGE, P.EVENT_MANAGE, P.POINTS_ADJUST, P.FRAUD_READ}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -178,6 +178,12 @@ def listing(call: Call) -> list[OfficeUser]:
     return [_user(row) for row in rows]
 
 
+def by_id(conn: Connection, user_id: str) -> OfficeUser | None:
+    """An account by its id (a background job acts as the user who asked for it); None if there is none."""
+    row = conn.execute(select(OFFICE_USER).where(OFFICE_USER.c.id == user_id)).first()
+    return None if row is None else _user(row)
+
+
 def _end_sessions(conn: Connection, user_id: str, now_us: int) -> None:
     conn.execute(
         update(OFFICE_SESSION)

@@ -25,10 +25,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
+import jdatetime
 from sqlalchemy import Connection, Table, and_, case, delete, func, select, update
 
+from app.domain.digits import to_persian_digits
 from app.domain.ledger import EntryKind
 from app.domain.programme import RuleSet
 from app.domain.report_summary import ENGAGING_KINDS, SPENDING_KINDS, Summary
@@ -55,6 +58,8 @@ _ENGAGING = frozenset(k.value for k in ENGAGING_KINDS)
 _SPENDING = frozenset(k.value for k in SPENDING_KINDS)
 _EXPIRE = EntryKind.EXPIRE.value
 
+TABLES = (REPORT_DAY, REPORT_STAFF_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH)
+
 # ---- the club's calendar as integers -----------------------------------------------------------------
 
 
@@ -65,15 +70,48 @@ def day_of(calendar: RuleSet | int, at_us: int) -> int:
     return _EPOCH_ORDINAL + (at_us + offset * 60_000_000) // DAY_US
 
 
+@cache
+def _month_of_day(day: int) -> int:
+    jalali = jdatetime.date.fromgregorian(date=date.fromordinal(day))
+    return jalali.year * 12 + jalali.month - 1
+
+
 def month_of(day: date | int) -> int:
-    """year * 12 + month - 1 of a date or a day ordinal."""
-    when = date.fromordinal(day) if isinstance(day, int) else day
-    return when.year * 12 + when.month - 1
+    """The club's month of a date or a day ordinal: Jalali, as Iranian businesses keep their books, numbered
+    year * 12 + month - 1 (1405/09 is 1405 * 12 + 8)."""
+    return _month_of_day(day if isinstance(day, int) else day.toordinal())
 
 
 def month_first(month: int) -> date:
-    """The first day of the month `month_of` numbers."""
-    return date(month // 12, month % 12 + 1, 1)
+    """The (Gregorian) date of the first day of the Jalali month `month_of` numbers."""
+    return jdatetime.date(month // 12, month % 12 + 1, 1).togregorian()  # type: ignore[no-any-return]
+
+
+def month_label(month: int, language: str) -> str:
+    """ "آذر ۱۴۰۵" / "Azar 1405"."""
+    name = (JALALI_MONTHS_FA if language == "fa" else JALALI_MONTHS_EN)[month % 12]
+    year = str(month // 12)
+    return f"{name} {to_persian_digits(year)}" if language == "fa" else f"{name} {year}"
+
+
+JALALI_MONTHS_FA = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
+JALALI_MONTHS_EN = (
+    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar", "Dey",
+    "Bahman", "Esfand",
+)  # fmt: skip
 
 
 # ---- what one entry adds ------------------------------------------------------------------------------
@@ -110,9 +148,7 @@ class _Sums:
 
     def __init__(self, offset: int) -> None:
         self.offset = offset
-        self.rows: dict[Table, dict[tuple[Any, ...], defaultdict[str, int]]] = {
-            t: {} for t in (REPORT_DAY, REPORT_STAFF_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH)
-        }
+        self.rows: dict[Table, dict[tuple[Any, ...], defaultdict[str, int]]] = {t: {} for t in TABLES}
 
     def _row(self, table: Table, key: tuple[Any, ...]) -> defaultdict[str, int]:
         rows = self.rows[table]
@@ -143,6 +179,7 @@ class _Sums:
             row["points_delta"] += entry.points_delta
         for row in (day, staff):
             row["sale_amount"] += entry.sale_amount
+            row["returns"] += entry.kind == _REVERSAL and entry.sale_amount < 0
         day["points_plus"] += points_plus
         day["cash_delta"] += entry.cash_delta
         day["discount_rials"] += entry.discount_rials
@@ -261,7 +298,7 @@ def _watermark(conn: Connection, offset: int, now_us: int) -> int:
             select(REPORT_WATERMARK).where(REPORT_WATERMARK.c.id == WATERMARK_ID).with_for_update()
         ).one()
     if row.utc_offset_minutes != offset:  # every day moved: count the ledger again in the new calendar
-        for table in (REPORT_DAY, REPORT_STAFF_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH):
+        for table in TABLES:
             conn.execute(delete(table))
         conn.execute(
             update(REPORT_WATERMARK)

@@ -18,6 +18,7 @@ from app.domain.programme import RuleSet
 from sync.server import rules as rule_sets
 from sync.server.club.act import Call, read
 from sync.server.club.reports import rules_at
+from sync.server.db import Database
 from sync.server.models import BRANCH, MEMBER, TIER
 from sync.server.reports.aggregates import as_of, day_of, month_first, month_of
 from sync.server.reports.table import Filters, Result
@@ -117,6 +118,27 @@ def run(call: Call, code: str, filters: Filters, work: Callable[[Connection, Sco
         return Result(result.tables, as_of(conn), result.definitions)
 
     return read(call, f"report.{code}", filters.branch, build, branch_id=branch_id_of(call, filters))
+
+
+def run_slow(
+    call: Call,
+    code: str,
+    filters: Filters,
+    work: Callable[[Database, Scope, Progress], Result],
+    progress: Progress,
+) -> Result:
+    """Build a slow report: the actor's permission checked and the read audited first, then `work` reads
+    a chunk at a time in reads of its own and reports progress between them, never inside one (the jobs'
+    callback writes the job's row: on SQLite, inside another transaction it would wait forever). The
+    numbers are as of the aggregates' count when the build started."""
+    read(call, f"report.{code}", filters.branch, lambda _conn: None, branch_id=branch_id_of(call, filters))
+    with call.db.read() as conn:
+        chosen = scope(conn, filters)
+        counted = as_of(conn)
+    result = work(call.db, chosen, progress)
+    if progress is not None:
+        progress(100)
+    return Result(result.tables, counted, result.definitions)
 
 
 def ratio(numerator: int, denominator: int) -> Fraction:

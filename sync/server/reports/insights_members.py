@@ -9,6 +9,7 @@ members_total), their purchases are counted wherever they were made.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,9 +17,10 @@ from sqlalchemy import Connection, and_, case, func, select, union
 
 from sync.server.club.access import Permission
 from sync.server.club.act import Call
+from sync.server.db import Database
 from sync.server.models import MEMBER, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH
 from sync.server.reports.aggregates import day_of, month_first, month_of
-from sync.server.reports.insights_common import Progress, Scope, month_case, months, ratio, run
+from sync.server.reports.insights_common import Progress, Scope, month_case, months, ratio, run, run_slow
 from sync.server.reports.table import (
     MAX_LISTED,
     Cell,
@@ -42,7 +44,8 @@ def _month_last(month: int) -> date:
 
 
 def _cohort_starts(scope: Scope) -> list[int]:
-    """The cohorts' bounds: every calendar month the period touches, whole, as UTC microseconds."""
+    """The cohorts' bounds: every month of the club's (Jalali) calendar the period touches, whole, as UTC
+    microseconds."""
     return [scope.month_start_us(m) for m in months(scope.first_month, scope.last_month + 1)]
 
 
@@ -50,11 +53,12 @@ def _cohort_starts(scope: Scope) -> list[int]:
 
 RETENTION_DEFINITIONS: dict[str, tuple[str, str]] = {
     "cohort": (
-        "The members who joined in one calendar month of the club's calendar (member.joined_at). The "
-        "period chooses the cohorts: every month it touches, whole. Branch: the members' home branch; "
-        "tier: their current tier.",
-        "اعضایی که در یک ماه تقویمی باشگاه عضو شده‌اند (زمان عضویت). بازه، گروه‌ها را برمی‌گزیند: هر ماهی "
-        "که بازه به آن می‌رسد، به‌طور کامل. شعبه: شعبهٔ اصلی عضو؛ سطح: سطح کنونی عضو.",
+        "The members who joined in one month of the club's calendar (Jalali months, as the aggregates "
+        "count them; member.joined_at). The period chooses the cohorts: every month it touches, whole. "
+        "Branch: the members' home branch; tier: their current tier.",
+        "اعضایی که در یک ماه از تقویم باشگاه (ماه‌های خورشیدی، همان‌گونه که تجمیع‌ها می‌شمارند) عضو "
+        "شده‌اند (زمان عضویت). بازه، گروه‌ها را برمی‌گزیند: هر ماهی که بازه به آن می‌رسد، به‌طور کامل. شعبه: "
+        "شعبهٔ اصلی عضو؛ سطح: سطح کنونی عضو.",
     ),
     "cohort_size": (
         "Members in the cohort.",
@@ -62,10 +66,11 @@ RETENTION_DEFINITIONS: dict[str, tuple[str, str]] = {
     ),
     "retention": (
         "Month k: the share of the cohort with at least one purchase (as the summary defines it, at any "
-        "branch) in the k-th calendar month after the joining month (month 0 is the joining month itself). "
-        "Months still to come are blank; the current month is counted so far.",
-        "ماه k: سهمی از گروه که در k-امین ماه تقویمی پس از ماه عضویت (ماه ۰ همان ماه عضویت است) دست‌کم یک "
-        "خرید (به تعریف خلاصه، در هر شعبه) داشته‌اند. ماه‌های نیامده خالی‌اند؛ ماه جاری تا امروز شمرده می‌شود.",
+        "branch) in the k-th month of the club's calendar after the joining month (month 0 is the joining "
+        "month itself). Months still to come are blank; the current month is counted so far.",
+        "ماه k: سهمی از گروه که در k-امین ماه تقویم باشگاه پس از ماه عضویت (ماه ۰ همان ماه عضویت است) "
+        "دست‌کم یک خرید (به تعریف خلاصه، در هر شعبه) داشته‌اند. ماه‌های نیامده خالی‌اند؛ ماه جاری تا امروز "
+        "شمرده می‌شود.",
     ),
 }
 
@@ -279,19 +284,29 @@ def _churn(conn: Connection, scope: Scope) -> Table:
 
 
 def build_lapsed(call: Call, filters: Filters, progress: Progress = None) -> Result:
-    result = run(call, "lapsed", filters, _lapsed)
-    if progress is not None:
-        progress(100)
-    return result
+    return run_slow(call, "lapsed", filters, _in_one_read(_lapsed), progress)
+
+
+def _in_one_read(
+    work: Callable[[Connection, Scope], Result],
+) -> Callable[[Database, Scope, Progress], Result]:
+    """A slow report that is one query: read in one transaction, progress only at its end."""
+
+    def run_once(db: Database, scope: Scope, _progress: Progress) -> Result:
+        with db.read() as conn:
+            return work(conn, scope)
+
+    return run_once
 
 
 # ---- lifetime value ----------------------------------------------------------------------------------
 
 LTV_DEFINITIONS: dict[str, tuple[str, str]] = {
     "ltv_members": (
-        "Members who joined in the calendar months the period touches (whole months), by home branch and "
-        "current tier.",
-        "اعضایی که در ماه‌های تقویمی بازه (ماه‌های کامل) عضو شده‌اند، بر پایهٔ شعبهٔ اصلی و سطح کنونی.",
+        "Members who joined in the months of the club's (Jalali) calendar the period touches (whole "
+        "months), by home branch and current tier.",
+        "اعضایی که در ماه‌های خورشیدی تقویم باشگاه که بازه به آن‌ها می‌رسد (ماه‌های کامل) عضو شده‌اند، بر "
+        "پایهٔ شعبهٔ اصلی و سطح کنونی.",
     ),
     "ltv_purchases": (
         "Their purchases (as the summary defines them, at any branch) from joining to the last count.",
@@ -404,10 +419,7 @@ def _ltv(conn: Connection, scope: Scope) -> Result:
 
 
 def build_ltv(call: Call, filters: Filters, progress: Progress = None) -> Result:
-    result = run(call, "lifetime_value", filters, _ltv)
-    if progress is not None:
-        progress(100)
-    return result
+    return run_slow(call, "lifetime_value", filters, _in_one_read(_ltv), progress)
 
 
 REPORTS = [

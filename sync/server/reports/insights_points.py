@@ -22,10 +22,10 @@ from app.domain.ledger import EntryKind
 from app.domain.report_summary import SPENDING_KINDS
 from sync.server.club.access import Permission
 from sync.server.club.act import Call
-from sync.server.db import one_of
+from sync.server.db import Database, one_of
 from sync.server.models import MEMBER, REPORT_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH
 from sync.server.reports.aggregates import month_first, month_of
-from sync.server.reports.insights_common import Progress, Scope, chunks, ratio, run
+from sync.server.reports.insights_common import Progress, Scope, chunks, ratio, run, run_slow
 from sync.server.reports.table import Cell, Chart, Column, Drill, Filters, Kind, Report, Result, Table
 
 DAILY_UP_TO = 62  # a period this many days or shorter is shown day by day, longer ones month by month
@@ -211,41 +211,57 @@ def _balances(conn: Connection, ids: Any, end_day: int) -> dict[str, int]:
     return balance
 
 
-def _expiry(conn: Connection, scope: Scope, progress: Progress) -> Result:
+def _expiring_of(conn: Connection, part: Any, end: int, days: int | None) -> tuple[int, int, dict[int, int]]:
+    """Some members' points at the end of day `end`: outstanding, due now, and by expiry day."""
+    md = REPORT_MEMBER_DAY.c
+    held = {m: b for m, b in _balances(conn, part, end).items() if b > 0}
+    by_day: dict[int, int] = defaultdict(int)
+    if days is None or not held:
+        return sum(held.values()), 0, by_day
+    lots: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    query = (
+        select(md.member_id, md.day, func.sum(md.points_issued).label("issued"))
+        .where(one_of(conn, md.member_id, held), md.day > end - days, md.day <= end, md.points_issued > 0)
+        .group_by(md.member_id, md.day)
+    )
+    for r in conn.execute(query):
+        lots[r.member_id].append((r.day, int(r.issued)))
+    due = 0
+    for member_id, balance in held.items():
+        left = balance  # matched against the newest earnings first: what FIFO leaves standing
+        for day, points in sorted(lots.get(member_id, ()), reverse=True):
+            take = min(left, points)
+            by_day[day + days] += take
+            left -= take
+            if not left:
+                break
+        due += left
+    return sum(held.values()), due, by_day
+
+
+def _percent(done: int, total: int) -> int:
+    return min(99, done * 100 // max(1, total))
+
+
+def _expiry(db: Database, scope: Scope, progress: Progress) -> Result:
     end = scope.last_day
     days = scope.at_end.expiry_days
     f = scope.filters
-    due_now = 0
+    due_now = outstanding = 0
     by_day: dict[int, int] = defaultdict(int)  # expiry day: points
-    outstanding = 0
-    ids = _member_ids(conn, scope)
-    md = REPORT_MEMBER_DAY.c
-    for done, part in enumerate(chunks(ids), start=1):
-        balances = _balances(conn, part, end)
-        held = {m: b for m, b in balances.items() if b > 0}
-        outstanding += sum(held.values())
-        if days is not None and held:
-            lots: dict[str, list[tuple[int, int]]] = defaultdict(list)
-            query = (
-                select(md.member_id, md.day, func.sum(md.points_issued).label("issued"))
-                .where(
-                    one_of(conn, md.member_id, held), md.day > end - days, md.day <= end, md.points_issued > 0
-                )
-                .group_by(md.member_id, md.day)
-            )
-            for r in conn.execute(query):
-                lots[r.member_id].append((r.day, int(r.issued)))
-            for member_id, balance in held.items():
-                left = balance
-                for day, points in sorted(lots.get(member_id, ()), reverse=True):
-                    take = min(left, points)
-                    by_day[day + days] += take
-                    left -= take
-                    if not left:
-                        break
-                due_now += left
-        if progress is not None:
-            progress(min(99, done * len(part) * 100 // max(1, len(ids))))
+    with db.read() as conn:
+        ids = _member_ids(conn, scope)
+    done = 0
+    for part in chunks(ids):
+        with db.read() as conn:
+            held, due, expiring = _expiring_of(conn, part, end, days)
+        outstanding += held
+        due_now += due
+        for day, points in expiring.items():
+            by_day[day] += points
+        done += len(part)
+        if progress is not None:  # between reads: the callback writes
+            progress(_percent(done, len(ids)))
     within = [sum(p for d, p in by_day.items() if d - end <= n) for n in EXPIRING_WITHIN]
     later = sum(by_day.values()) - within[-1]
     summary = Table(
@@ -273,13 +289,11 @@ def _expiry(conn: Connection, scope: Scope, progress: Progress) -> Result:
          Column("points", "امتیاز", "Points", Kind.COUNT, "expiry_day")),
         month_rows, Chart("bar", "month", ("points",)),
     )  # fmt: skip
-    if progress is not None:
-        progress(100)
     return Result([summary, months_table], definitions=EXPIRY_DEFINITIONS)
 
 
 def build_expiry(call: Call, filters: Filters, progress: Progress = None) -> Result:
-    return run(call, "points_expiry", filters, lambda conn, scope: _expiry(conn, scope, progress))
+    return run_slow(call, "points_expiry", filters, _expiry, progress)
 
 
 # ---- liability per branch: what branches owe each other --------------------------------------------------
@@ -292,15 +306,15 @@ LIABILITY_DEFINITIONS: dict[str, tuple[str, str]] = {
         "branch, attributed to the row's branch where the member earned them: each member's months are "
         "replayed in order, earnings (positive changes but reversals) are lots at the branch that gave "
         "them, and every taking (spending, expiry, any other negative change) uses up the oldest lots first "
-        "(first-in-first-out, as points expire). Whole calendar months from report_member_month: within a "
-        "month, earnings come before takings, branches in id order. Spending no earning covers is "
-        "'unbacked'.",
+        "(first-in-first-out, as points expire). Whole months of the club's (Jalali) calendar from "
+        "report_member_month: within a month, earnings come before takings, branches in id order. Spending "
+        "no earning covers is 'unbacked'.",
         "امتیازهای خرج‌شده (خرج امتیاز، جایزه، خرید عضویت) در ماه‌های بازه در شعبهٔ ستون، نسبت‌داده‌شده به "
         "شعبهٔ سطر که عضو آن‌ها را آنجا کسب کرده: ماه‌های هر عضو به ترتیب بازپخش می‌شوند، کسب‌ها (تغییرات "
         "مثبت جز برگشت) دسته‌هایی در شعبهٔ دهنده‌اند و هر کاهش (خرج، انقضا، هر تغییر منفی دیگر) قدیمی‌ترین "
-        "دسته‌ها را نخست مصرف می‌کند (اولین ورودی، اولین خروجی، همانند انقضا). ماه‌های کامل تقویمی از "
-        "report_member_month: در یک ماه، کسب‌ها پیش از کاهش‌ها و شعبه‌ها به ترتیب شناسه. خرجی که کسبی "
-        "پشتش نیست «بی‌پشتوانه» است.",
+        "دسته‌ها را نخست مصرف می‌کند (اولین ورودی، اولین خروجی، همانند انقضا). ماه‌های کامل خورشیدی تقویم "
+        "باشگاه از report_member_month: در یک ماه، کسب‌ها پیش از کاهش‌ها و شعبه‌ها به ترتیب شناسه. خرجی که "
+        "کسبی پشتش نیست «بی‌پشتوانه» است.",
     ),
     "owed_rials": (
         "Points earned at one branch and spent at another, times the rials a point is worth at the "
@@ -369,33 +383,37 @@ def replay(months_rows: list[Any], first_month: int, matrix: dict[tuple[str, str
 Matrix = dict[tuple[str, str], int]  # (earned at, spent at): points
 
 
-def _replay_all(conn: Connection, scope: Scope, progress: Progress) -> tuple[Matrix, dict[str, int]]:
-    """Every chosen member's months replayed (`replay`), a chunk of members at a time: the matrix of the
+def _replay_all(db: Database, scope: Scope, progress: Progress) -> tuple[Matrix, dict[str, int]]:
+    """Every chosen member's months replayed (`replay`), a chunk of members a read: the matrix of the
     period's spending by (earned at, spent at), and the points still held by the branch that gave them."""
-    ids = _member_ids(conn, scope, home=False)
+    with db.read() as conn:
+        ids = _member_ids(conn, scope, home=False)
     matrix: Matrix = defaultdict(int)
     held: dict[str, int] = defaultdict(int)
     mm = REPORT_MEMBER_MONTH.c
-    for done, part in enumerate(chunks(ids), start=1):
-        query = (
-            select(mm.member_id, mm.month, mm.branch_id, mm.points_issued, mm.points_redeemed,
-                   mm.points_expired, mm.points_delta)
-            .where(one_of(conn, mm.member_id, part), mm.month <= scope.last_month)
-            .order_by(mm.member_id, mm.month, mm.branch_id)
-        )  # fmt: skip
+    done = 0
+    for part in chunks(ids):
         per_member: dict[str, list[Any]] = defaultdict(list)
-        for r in conn.execute(query):
-            per_member[r.member_id].append(r)
+        with db.read() as conn:
+            query = (
+                select(mm.member_id, mm.month, mm.branch_id, mm.points_issued, mm.points_redeemed,
+                       mm.points_expired, mm.points_delta)
+                .where(one_of(conn, mm.member_id, part), mm.month <= scope.last_month)
+                .order_by(mm.member_id, mm.month, mm.branch_id)
+            )  # fmt: skip
+            for r in conn.execute(query):
+                per_member[r.member_id].append(r)
         for rows in per_member.values():
             for branch, points in replay(rows, scope.first_month, matrix).items():
                 held[branch] += points
-        if progress is not None:
-            progress(min(99, done * len(part) * 100 // max(1, len(ids))))
+        done += len(part)
+        if progress is not None:  # between reads: the callback writes
+            progress(_percent(done, len(ids)))
     return matrix, held
 
 
-def _liability(conn: Connection, scope: Scope, progress: Progress) -> Result:
-    matrix, held = _replay_all(conn, scope, progress)
+def _liability(db: Database, scope: Scope, progress: Progress) -> Result:
+    matrix, held = _replay_all(db, scope, progress)
     branch_ids = sorted(scope.branches, key=lambda b: scope.branches[b])
     shown_rows = [*branch_ids, UNBACKED] if any(k[0] == UNBACKED for k in matrix) else branch_ids
     if scope.branch_id is not None:  # the branch's row, and the rows of what others' lots paid there
@@ -418,7 +436,7 @@ def _liability(conn: Connection, scope: Scope, progress: Progress) -> Result:
         "earned_spent", "امتیاز کسب‌شده در یک شعبه و خرج‌شده در شعبه‌ای دیگر",
         "Points earned at a branch and spent at another", tuple(columns), matrix_rows,
         Chart("heatmap", "earned_at", tuple(c.key for c in columns[1:-1])),
-        note_fa="ماه‌های کامل تقویمی بازه.", note_en="Whole calendar months of the period.",
+        note_fa="ماه‌های کامل خورشیدی بازه.", note_en="Whole (Jalali) months of the period.",
     )  # fmt: skip
     owes: dict[str, list[int]] = {b: [0, 0] for b in branch_ids}  # owed to others, owed by others (rials)
     for (earned, spent), points in matrix.items():
@@ -442,13 +460,11 @@ def _liability(conn: Connection, scope: Scope, progress: Progress) -> Result:
          Column("net_rials", "خالص طلب", "Net owed to it", Kind.RIALS, "owed_rials")),
         branch_rows, Chart("bar", "branch", ("liability_rials",)),
     )  # fmt: skip
-    if progress is not None:
-        progress(100)
     return Result([earned_spent, per_branch], definitions=LIABILITY_DEFINITIONS)
 
 
 def build_liability(call: Call, filters: Filters, progress: Progress = None) -> Result:
-    return run(call, "branch_liability", filters, lambda conn, scope: _liability(conn, scope, progress))
+    return run_slow(call, "branch_liability", filters, _liability, progress)
 
 
 REPORTS = [

@@ -120,11 +120,17 @@ class Result:
     definitions: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key: (English, Persian)
 
 
+Progress = Callable[[int], None]  # a slow report's build may take `progress=`: call it with 0 to 100
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     code: str  # its address: /admin/reports/<code>
     title_fa: str
     title_en: str
+    # build(call, filters) -> Result; a build may also take `progress: Progress | None = None` as a keyword,
+    # which the background jobs (sync.server.reports.jobs) hand it to show how far it is. Call it between
+    # reads, not inside one: it writes the job's row (on SQLite, inside another write it would wait forever)
     build: Callable[[Call, Filters], Result]
     definitions: Mapping[str, tuple[str, str]]
     permission: Permission

@@ -4,6 +4,8 @@
 import io
 import random
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -18,6 +20,9 @@ from app.store import grants, ledger, members, sync_state
 from app.store.device_token import token_path
 from sync.client import Backoff, SyncClient
 from sync.protocol import PHOTO_CHUNK_BYTES
+from sync.server import rules as rule_sets
+from sync.server.db import Database as ServerDatabase
+from sync.server.reports import aggregates
 from tests.integration.sync.conftest import MANAGER_NAME, MANAGER_PIN
 from tests.support.fault_proxy import FaultProxy
 
@@ -61,6 +66,36 @@ def two_tills_agree(server, tmp_path):
     assert client_2.status().unsynced == 0 and not client_2.status().synced
     client_2.pull()
     assert client_2.status().synced
+    the_reports_count_what_the_tills_pushed(server, member.id)
+
+
+def the_reports_count_what_the_tills_pushed(server, member_id):
+    """The serving process counts pushed entries into the reports' aggregates by itself (no `report
+    refresh`): wait until its watermark covers the ledger, then read the summary from the aggregates."""
+    db = ServerDatabase(server.process.db_url)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with db.read() as conn:
+                as_of = aggregates.as_of(conn)
+                rules = rule_sets.current(conn)
+            if as_of.server_seq > 0 and as_of.behind == 0:
+                break
+            assert time.monotonic() < deadline, f"the server has not counted the entries: {as_of}"
+            time.sleep(0.2)
+        today = rules.local_date(as_of.counted_at_us)
+        with db.read() as conn:
+            counted = aggregates.summary(
+                conn, today, today, rules.day_start_us(today + timedelta(days=1)), 1_000
+            )
+        assert (counted.members_active, counted.purchase_frequency, counted.net_sales_rials) == (
+            1,
+            8,
+            37_000_000,
+        )
+        assert counted.points_outstanding == server.member(member_id)["points"] == 410
+    finally:
+        db.dispose()
 
 
 def test_two_tills_sell_offline_and_agree_with_the_server(club_server, tmp_path):

@@ -13,6 +13,7 @@ from sync.server.backoffice.pages import (
     members,
     privacy,
     programme,
+    report_exports,
     review,
     settings,
     terminals,
@@ -22,5 +23,5 @@ from sync.server.backoffice.pages import (
 ROUTERS = [
     auth.router, home.router, member_search.router, members.router, privacy.router, programme.router,
     events.router, review.router, terminals.router, branches.router, settings.router, audit.router,
-    users.router,
+    users.router, report_exports.router,
 ]  # fmt: skip

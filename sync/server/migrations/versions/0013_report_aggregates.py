@@ -32,8 +32,8 @@ MEMBER_SUMS = (
 
 
 DAY_SUMS = (
-    "entries", "points_delta", "points_plus", "cash_delta", "sale_amount", "discount_rials", "purchases",
-    "net_sales_rials",
+    "entries", "points_delta", "points_plus", "cash_delta", "sale_amount", "discount_rials", "returns",
+    "purchases", "net_sales_rials",
 )  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("device_id", ID, nullable=False),
         sa.Column("staff_id", ID, nullable=False),
         sa.Column("kind", sa.String(length=24), nullable=False),
-        *_sums("entries", "points_delta", "sale_amount", "purchases", "net_sales_rials"),
+        *_sums("entries", "points_delta", "sale_amount", "returns", "purchases", "net_sales_rials"),
         sa.PrimaryKeyConstraint(
             "day", "branch_id", "device_id", "staff_id", "kind", name=op.f("pk_report_staff_day")
         ),
