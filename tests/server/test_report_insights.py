@@ -30,7 +30,7 @@ from sync.server.club.access import CONSOLE, Permission
 from sync.server.club.act import Call
 from sync.server.db import Database
 from sync.server.models import AUDIT, MEMBER
-from sync.server.reports import catalogue, insights, jobs
+from sync.server.reports import catalogue, export, insights, jobs
 from sync.server.reports.aggregates import catch_up, month_first, month_of
 from sync.server.reports.insights_common import ratio
 from sync.server.reports.insights_points import replay
@@ -314,6 +314,16 @@ def test_what_branches_owe_each_other(client, club_db):
     done = [jobs.job(call, job_id) for job_id in queued]
     assert [(j.status, j.progress) for j in done] == [("done", 100)] * len(queued), [j.message for j in done]
     assert rows(done[0].result, "earned_spent") == rows(result, "earned_spent")  # type: ignore[arg-type]
+    # every insight report exports in both languages (the CSV read back has the matrix's numbers)
+    for code in [r.code for r in insights.REPORTS]:
+        report, filters = catalogue.by_code(code), Filters(date(2025, 4, 1), date(2025, 5, 31))
+        built = jobs.build(report, call, filters)  # type: ignore[arg-type]
+        for kind in ("csv", "xlsx", "pdf"):
+            for lang in ("fa", "en"):
+                assert export.render(kind, built, report, filters, lang)  # type: ignore[arg-type]
+        if code == "branch_liability":
+            text = export.to_csv(built, report, filters, "en").decode("utf-8-sig")  # type: ignore[arg-type]
+            assert "THR,70,30,100" in text.replace('"', "")
     # May alone, for ISF: THR's March lot is what ISF's spending used first
     may = build(club_db, "branch_liability", date(2025, 5, 1), date(2025, 5, 31), branch="ISF")
     assert rows(may, "earned_spent") == [("ISF", 20, 0, 20), ("THR", 70, 0, 70)]
