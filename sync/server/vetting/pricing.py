@@ -33,6 +33,7 @@ from sqlalchemy import Connection, select
 from app.domain import bonus, membership, pricing, tiering
 from app.domain.companions import MAX_DISTANCE, Companion
 from app.domain.errors import ClubError
+from app.domain.ids import derived_id
 from app.domain.ledger import EntryKind, LedgerEntry
 from app.domain.money import MAX_POINTS
 from app.domain.programme import US_PER_DAY, BranchRules, RuleSet, TierRule
@@ -157,6 +158,13 @@ class Pricing:
             return sum(link.entry.discount_rials for link in found if link is not None)
         return None
 
+    def discount_before(self, sale: LedgerEntry) -> int:
+        """What the sale's points and wallet took off, as seen from a companion written after them (its
+        cashback credit): the redeem and the wallet payment come first in the device's chain, so each is in
+        the batch or stored already, or there is none."""
+        found = (self.batch.get(derived_id(sale.id, n)) for n in (Companion.REDEEM, Companion.WALLET))
+        return sum(link.entry.discount_rials for link in found if link is not None)
+
     def companions_settled(self, entry: LedgerEntry) -> bool:
         """Whether the batch reaches past every place a companion of the entry could be."""
         return self.batch.in_batch(entry.device_seq + MAX_DISTANCE)
@@ -276,8 +284,8 @@ def _cashback_credit(p: Pricing, i: int) -> str | None:
     if sale is None:
         return "no_primary_entry"
     rules = p.rules(e.rules_version)
-    discount = p.sale_discount(sale.entry)
-    if rules is None or e.points_delta or e.cash_delta <= 0 or discount is None:
+    discount = p.discount_before(sale.entry)
+    if rules is None or e.points_delta or e.cash_delta <= 0:
         return MISMATCH
     paid = sale.entry.sale_amount - discount
     tiers = p.tiers(rules, e.member_id, i)
