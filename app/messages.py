@@ -167,10 +167,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The period ends ({last}) before it starts ({first}).",
         "پایان بازه ({last}) پیش از آغاز آن ({first}) است.",
     ),
-    "not_a_day": (
-        "Not a date: {text}. Type a day as 1405/09/15 (Jalali) or 2026-12-06 (Gregorian).",
-        "تاریخ نیست: {text}. روز را به شکل ۱۴۰۵/۰۹/۱۵ (شمسی) یا 2026-12-06 (میلادی) بنویسید.",
-    ),
     "unknown_device": ("No device {device}.", "دستگاهی با شناسه {device} وجود ندارد."),
     "club_not_set_up": (
         "This terminal has no club yet: enrol it with `bashgah enroll --server URL --code CODE` "

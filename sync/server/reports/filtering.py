@@ -141,13 +141,36 @@ def choices(call: Call) -> Choices:
     return Choices(branches, tiers, campaigns, every_branch=scope is None)
 
 
+def fields(filters: Filters) -> dict[str, str]:
+    """The filters as the fields that chose them (dates in ISO): a form's hidden fields, a query."""
+    found = {"from": filters.first.isoformat(), "to": filters.last.isoformat()}
+    for key, value in (("branch", filters.branch), ("tier", filters.tier), ("campaign", filters.campaign)):
+        if value:
+            found[key] = value
+    return found
+
+
 def query(filters: Filters) -> str:
-    """The filters as the query string that chose them (dates in ISO), for links that keep them: the
-    drill-down, the exports, the next page."""
-    pairs = [("from", filters.first.isoformat()), ("to", filters.last.isoformat())]
-    pairs += [(k, v) for k, v in (("branch", filters.branch), ("tier", filters.tier),
-                                  ("campaign", filters.campaign)) if v]  # fmt: skip
-    return urlencode(pairs)
+    """The filters as the query string that chose them, for links that keep them: the drill-down, the
+    exports, the next page."""
+    return urlencode(fields(filters))
+
+
+def to_json(filters: Filters) -> dict[str, str | None]:
+    """As a job stores them."""
+    return {
+        "first": filters.first.isoformat(), "last": filters.last.isoformat(), "branch": filters.branch,
+        "tier": filters.tier, "campaign": filters.campaign,
+    }  # fmt: skip
+
+
+def from_json(data: Mapping[str, str | None]) -> Filters:
+    first, last = data["first"], data["last"]
+    assert first is not None and last is not None
+    return Filters(
+        date.fromisoformat(first), date.fromisoformat(last), data.get("branch"), data.get("tier"),
+        data.get("campaign"),
+    )  # fmt: skip
 
 
 def days(filters: Filters) -> list[date]:

@@ -45,9 +45,8 @@ from sync.server.club.act import Act, Call, change, read
 from sync.server.db import Database
 from sync.server.errors import ApiError
 from sync.server.models import BRANCH, REPORT_JOB
-from sync.server.reports import catalogue
+from sync.server.reports import catalogue, filtering
 from sync.server.reports.export import render, result_from_json, result_to_json
-from sync.server.reports.filters import filters_from_json, filters_to_json
 from sync.server.reports.table import Filters, Progress, Report, Result
 
 log = logging.getLogger(__name__)
@@ -114,7 +113,7 @@ class Job:
 
 def _job(row: Any) -> Job:
     return Job(
-        row.id, row.report, filters_from_json(json.loads(row.filters)), row.lang, row.requested_by,
+        row.id, row.report, filtering.from_json(json.loads(row.filters)), row.lang, row.requested_by,
         row.status, row.progress, row.message, row.attempts, row.created_at_us, row.started_at_us,
         row.finished_at_us, row.result,
     )  # fmt: skip
@@ -122,7 +121,7 @@ def _job(row: Any) -> Job:
 
 def filters_key(filters: Filters) -> str:
     """The filters as canonical JSON: equal filters, equal text (the latest job for them is found by it)."""
-    return json.dumps(filters_to_json(filters), sort_keys=True, separators=(",", ":"))
+    return json.dumps(filtering.to_json(filters), sort_keys=True, separators=(",", ":"))
 
 
 def report_of(code: str) -> Report:
@@ -159,7 +158,7 @@ def queue(call: Call, code: str, filters: Filters, lang: str) -> str:
             "created_at_us": act.now_us,
         }  # fmt: skip
         act.conn.execute(insert(REPORT_JOB).values(row))
-        act.after = {"job": job_id, "report": code, "filters": filters_to_json(filters)}
+        act.after = {"job": job_id, "report": code, "filters": filtering.to_json(filters)}
         return job_id
 
     return change(call, report.permission, "report.run", code, work, branch_id=branch_id)
@@ -351,7 +350,7 @@ def run_one(
         elif actor is None:
             finish({"status": FAILED, "message": _text("no_user", row.lang)})
         else:
-            filters = filters_from_json(json.loads(row.filters))
+            filters = filtering.from_json(json.loads(row.filters))
             with _beating(db, mine, stamp, heartbeat_s):
                 result = build(report, Call(db, stamp(), actor), filters, progress)
             finish({"status": DONE, "progress": 100, "message": "", "result": result_to_json(result)})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form
@@ -26,9 +26,8 @@ from fastapi.responses import RedirectResponse, Response
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
 from sync.server.backoffice.web import is_htmx, render
 from sync.server.club.access import Permission
-from sync.server.reports import jobs
+from sync.server.reports import filtering, jobs
 from sync.server.reports.export import MEDIA_TYPES, filename
-from sync.server.reports.filters import filters_from_query, filters_to_query
 from sync.server.reports.table import Filters, Report
 
 router = APIRouter(prefix=PREFIX + "/reports")
@@ -63,7 +62,7 @@ def _job_page(desk: Desk, found: jobs.Job, status: int = 200, error: str = "") -
     template = "report_jobs/_status.html" if is_htmx(desk) and not error else "report_jobs/job.html"
     return render(
         desk, template, status=status, job=found, report=jobs.report_of(found.report), ahead=ahead,
-        query=urlencode(filters_to_query(found.filters)), error=error, page="reports",
+        query=filtering.query(found.filters), error=error, page="reports",
     )  # fmt: skip
 
 
@@ -90,13 +89,13 @@ def report_export(
     desk: Annotated[Desk, Depends(Needs(Permission.READ))], code: str, kind: FileKind
 ) -> Response:
     report = jobs.report_of(code)
-    filters = filters_from_query(_params(desk), desk.call)
+    filters = filtering.parse(desk.call, _params(desk))
     if report.slow:
         done = jobs.latest_done(desk.call, code, filters)
         if done is None or done.result is None:
             return render(
                 desk, "report_jobs/not_ready.html", status=409, report=report, filters=filters,
-                fields=filters_to_query(filters), page="reports",
+                fields=filtering.fields(filters), page="reports",
             )  # fmt: skip
         result = done.result
     else:
@@ -121,6 +120,6 @@ def run_report(
 ) -> Response:
     fields = {"from": first, "to": to, "branch": branch, "tier": tier, "campaign": campaign}
     report = jobs.report_of(code)
-    filters = filters_from_query(_params(desk, {k: v for k, v in fields.items() if v}), desk.call)
+    filters = filtering.parse(desk.call, _params(desk, {k: v for k, v in fields.items() if v}))
     job_id = jobs.queue(desk.call, report.code, filters, desk.lang)
     return RedirectResponse(f"{PREFIX}/reports/jobs/{job_id}", status_code=303)
