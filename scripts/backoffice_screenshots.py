@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 
+from sync.server import rules as rule_sets
+from sync.server.clock import SystemClock
 from sync.server.models import MEMBER, MEMBER_PHOTO
 from tests.backoffice.club import DemoOffice, demo_office, log_in
 from tests.support.browser import LiveServer, chromium_path
@@ -18,6 +21,8 @@ from tests.support.browser import LiveServer, chromium_path
 
 def _pages(office: DemoOffice) -> list[tuple[str, str]]:
     with office.db.read() as conn:
+        today = rule_sets.current(conn).local_date(SystemClock().now_us())
+        first, last = (today - timedelta(days=365)).isoformat(), today.isoformat()
         member_id = conn.execute(
             select(MEMBER.c.id).join(MEMBER_PHOTO, MEMBER_PHOTO.c.member_id == MEMBER.c.id).limit(1)
         ).scalar_one()
@@ -30,6 +35,9 @@ def _pages(office: DemoOffice) -> list[tuple[str, str]]:
         ("review", "/admin/review"),
         ("terminals", "/admin/terminals"),
         ("audit", "/admin/audit"),
+        ("report-overview", "/admin/reports/overview"),
+        ("report-retention", f"/admin/reports/retention?from={first}&to={last}"),
+        ("report-points", "/admin/reports/points"),
     ]
 
 

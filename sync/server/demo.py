@@ -53,6 +53,7 @@ from sync.server.club.access import CONSOLE, OFFICE_ROLES
 from sync.server.club.act import Call
 from sync.server.db import Database, dialect_insert
 from sync.server.models import BRANCH, DEVICE, DEVICE_HOUR, ENTRY, MEMBER, PHOTO, TIER
+from sync.server.reports import aggregates
 from sync.server.sequence import Publisher
 from sync.server.vetting.velocity import HOUR_US
 
@@ -89,6 +90,7 @@ def seed(
         summary = seed_demo(data_dir, members=members_count, seed=seed_value, now_us=now_us)
         snapshot = _read_terminal(data_dir)
     counts = db.write(lambda conn: _import(conn, snapshot, now_us))
+    aggregates.catch_up(db, now_us)  # the reports count the demo's history at once, not at the first serve
     result = asdict(summary) | counts
     result.pop("data_dir", None)
     result["office_users"] = _office_users(db, now_us)

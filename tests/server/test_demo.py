@@ -139,3 +139,25 @@ def test_the_demo_terminals_hours_are_tallied_for_the_dashboard(db, seeded):
         tallied = conn.execute(select(func.sum(DEVICE_HOUR.c.entries))).scalar_one()
     assert adding == tallied > 0
     assert dashboard.glance(Call(db, NOW, CONSOLE)).month.entries > 0
+
+
+def test_the_demo_is_counted_for_the_reports_at_once(db, seeded):
+    """A fresh demo's reports need no serving process: the seed counts its ledger into the aggregates, and
+    the summary from them equals the reference over the raw ledger."""
+    from datetime import timedelta
+
+    from sync.server import rules as rule_sets
+    from sync.server.club import reports
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
+    from sync.server.reports import aggregates
+
+    call = Call(db, NOW, CONSOLE)
+    with db.read() as conn:
+        as_of = aggregates.as_of(conn)
+        today = rule_sets.current(conn).local_date(NOW)
+    assert as_of.server_seq > 0 and as_of.behind == 0
+    within = reports.period(call, today - timedelta(days=365), today)
+    counted = reports.counted_summary(call, within, catch_up=0).summary
+    assert counted == reports.direct_summary(call, within)
+    assert counted.members_active > 0 and counted.net_sales_rials > 0
