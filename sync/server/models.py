@@ -43,6 +43,7 @@ DIGITS = String(20).with_variant(String(20, collation="C"), "postgresql")
 # the entry kinds an event's attendance is folded from (app.domain.event): check-ins and reversals
 EVENT_ENTRY_KINDS_SQL = "kind IN ('check_in', 'guest_check_in', 'reversal')"
 PROGRAMME_TABLES_SQL = "kind IN ('tier', 'branch')"
+PROGRAMME_ENTRY_KINDS_SQL = "kind IN ('tier_change', 'reward', 'membership_purchase')"
 # a bonus is granted once per member and key (app.domain.bonus), a manager's ambassador grants excepted
 ONCE_ONLY_BONUS_SQL = "kind = 'bonus' AND invoice_ref NOT LIKE 'ambassador:%'"
 
@@ -298,6 +299,14 @@ class LedgerEntryRow(Base):
         ),
         # a period's entries: the export, the reports' drill-down to the entries behind a number
         Index("ix_ledger_entry_created_at_us", "created_at_us"),
+        # a period's tier moves, rewards and membership cards (the reports' tiers and rewards): partial, so a
+        # report of a year of them reads them alone, not the year's sales
+        Index(
+            "ix_ledger_entry_programme_at",
+            "created_at_us",
+            postgresql_where=text(PROGRAMME_ENTRY_KINDS_SQL),
+            sqlite_where=text(PROGRAMME_ENTRY_KINDS_SQL),
+        ),
         # a reward's units given at a branch, ever (the fraud signals: given beyond its stock); partial, so
         # a push of sales pays nothing for it
         Index(

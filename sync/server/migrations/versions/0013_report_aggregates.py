@@ -4,7 +4,8 @@
 `report_day` (day × branch × kind), `report_staff_day` (… × terminal × staff member), `report_member_day`
 and `report_member_month` (per member: distinct counts, cohorts, lifetime value), and `report_watermark`, the
 last server_seq counted. Empty here: the server fills them from the whole ledger at its next catch-up.
-Two ledger indexes: a sale's returns (partial, on `reverses`) and a period's entries (`created_at_us`).
+Three ledger indexes: a sale's returns (partial, on `reverses`), a period's entries (`created_at_us`) and a
+period's tier moves, rewards and membership cards (partial).
 
 Revision ID: 0013
 Revises: 0012
@@ -92,9 +93,18 @@ def upgrade() -> None:
         sqlite_where=sa.text("reverses IS NOT NULL"),
     )
     op.create_index("ix_ledger_entry_created_at_us", "ledger_entry", ["created_at_us"])
+    programme_kinds = sa.text("kind IN ('tier_change', 'reward', 'membership_purchase')")
+    op.create_index(
+        "ix_ledger_entry_programme_at",
+        "ledger_entry",
+        ["created_at_us"],
+        postgresql_where=programme_kinds,
+        sqlite_where=programme_kinds,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ledger_entry_programme_at", table_name="ledger_entry")
     op.drop_index("ix_ledger_entry_created_at_us", table_name="ledger_entry")
     op.drop_index("ix_ledger_entry_reverses", table_name="ledger_entry")
     for table in (
