@@ -691,6 +691,20 @@ class ReportJobRow(Base):
     finished_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class ReportSummaryCacheRow(Base):
+    """A summary computed from the aggregates, kept so a page asks it again for nothing: by period, branch,
+    tier and point value (sync.server.reports.summary_cache). Refreshed in the background while asked."""
+
+    __tablename__ = "report_summary_cache"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)  # the summary's JSON, ratios as "n/d"
+    server_seq: Mapped[int] = mapped_column(BigInteger)  # the aggregates' watermark it was computed at
+    counted_at_us: Mapped[int] = mapped_column(BigInteger)  # when the aggregates had counted that far
+    computed_at_us: Mapped[int] = mapped_column(BigInteger)
+    took_us: Mapped[int] = mapped_column(BigInteger)  # how long computing it took
+    asked_at_us: Mapped[int] = mapped_column(BigInteger)  # last asked by a page: kept warm a day after
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -728,4 +742,5 @@ REPORT_DAY = ReportDayRow.__table__
 REPORT_STAFF_DAY = ReportStaffDayRow.__table__
 REPORT_MEMBER_DAY = ReportMemberDayRow.__table__
 REPORT_MEMBER_MONTH = ReportMemberMonthRow.__table__
+REPORT_SUMMARY_CACHE = ReportSummaryCacheRow.__table__
 REPORT_JOB = ReportJobRow.__table__

@@ -100,6 +100,14 @@ def get(conn: Connection, version: int) -> RuleSet:
     return _PARSED.get(body)
 
 
+def in_force_at(conn: Connection, at_us: int) -> RuleSet:
+    """The rule set in force at a moment: the latest version saved before it, else version 0 (the tables)."""
+    version = conn.execute(
+        select(RULE_SET.c.version).where(RULE_SET.c.created_at_us < at_us).order_by(RULE_SET.c.version.desc())
+    ).scalar()
+    return legacy(conn) if version is None else get(conn, version)
+
+
 def versions(conn: Connection) -> list[VersionInfo]:
     rows = conn.execute(
         select(RULE_SET.c.version, RULE_SET.c.created_at_us, RULE_SET.c.created_by).order_by(

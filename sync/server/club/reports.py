@@ -23,9 +23,10 @@ from app.domain.ledger import EntryKind
 from app.domain.programme import RuleSet
 from app.domain.report_summary import EXPORT_COLUMNS, ReportEntry, ReportMember, Summary, iso_utc, summarize
 from sync.server import rules as rule_sets
+from sync.server.club.access import Permission
 from sync.server.club.act import Call, read
-from sync.server.models import BRANCH, ENTRY, MEMBER, RULE_SET, TIER
-from sync.server.reports import aggregates
+from sync.server.models import BRANCH, ENTRY, MEMBER, TIER
+from sync.server.reports import aggregates, summary_cache
 from sync.server.reports.table import AsOf
 
 PAGE = 1_000  # entries a page of the export reads
@@ -124,29 +125,24 @@ def counted_summary(
     tier: str | None = None,
     *,
     catch_up: int | None = None,
+    fresh_s: int | None = None,
 ) -> Counted:
-    """`summary` with the aggregates' `as_of`. Audited as one read; a branch manager reads their own
-    branches' summaries only."""
+    """`summary` with how far it counts. `fresh_s`: a summary kept from less than that many seconds ago
+    answers (sync.server.reports.summary_cache; default: exact after counting everything when `catch_up`
+    is None, as the command line asks, else the cache's freshness, as a page asks). Audited as one read."""
     if catch_up != 0:
         aggregates.catch_up(call.db, call.now_us, most=catch_up)
-
-    def work(conn: Connection) -> Counted:
-        branch_id, in_force = _filters(conn, within, branch, tier)
-        redemption = in_force.redemption if branch is None else in_force.branch_rules(branch).redemption
-        numbers = aggregates.summary(
-            conn,
-            within.first,
-            within.last,
-            within.end_us,
-            redemption.rials_per_point,
-            branch_id=branch_id,
-            tier=tier,
-        )
-        return Counted(numbers, aggregates.as_of(conn))
-
     with call.db.read() as conn:
-        branch_id, _ = _filters(conn, within, branch, tier)
-    return read(call, "report.summary", branch, work, branch_id=branch_id)
+        branch_id, in_force = _filters(conn, within, branch, tier)
+    call.actor.require(Permission.READ, branch_id)  # before any work
+    redemption = in_force.redemption if branch is None else in_force.branch_rules(branch).redemption
+    fresh = fresh_s if fresh_s is not None else (0 if catch_up is None else summary_cache.FRESH_S)
+    numbers, as_of = summary_cache.counted(
+        call.db, call.now_us, within.first, within.last, redemption.rials_per_point, branch_id=branch_id,
+        tier=tier, fresh_s=fresh,
+    )  # fmt: skip
+    read(call, "report.summary", branch, lambda _conn: None, branch_id=branch_id)
+    return Counted(numbers, as_of)
 
 
 def _filters(
@@ -226,8 +222,5 @@ def _report_entries(call: Call, end_us: int, page: int) -> Iterator[ReportEntry]
 
 
 def rules_at(conn: Connection, at_us: int) -> RuleSet:
-    """The rule set in force at a moment: the latest version saved before it, else version 0 (the tables)."""
-    version = conn.execute(
-        select(RULE_SET.c.version).where(RULE_SET.c.created_at_us < at_us).order_by(RULE_SET.c.version.desc())
-    ).scalar()
-    return rule_sets.legacy(conn) if version is None else rule_sets.get(conn, version)
+    """The rule set in force at a moment (sync.server.rules.in_force_at)."""
+    return rule_sets.in_force_at(conn, at_us)

@@ -29,7 +29,7 @@ from functools import cache
 from typing import Any
 
 import jdatetime
-from sqlalchemy import Connection, Table, and_, case, delete, func, select, update
+from sqlalchemy import Connection, Table, and_, case, delete, exists, func, select, update
 
 from app.domain.digits import to_persian_digits
 from app.domain.ledger import EntryKind
@@ -488,13 +488,27 @@ def _engaged(
 ) -> int:
     """Members with an engaging entry in the period (at the branch), among those counted in members_total."""
     day = REPORT_MEMBER_DAY.c
-    query = (
-        select(func.count(func.distinct(day.member_id)))
-        .join_from(REPORT_MEMBER_DAY, MEMBER, MEMBER.c.id == day.member_id)
-        .where(day.day >= d1, day.day <= d2, day.engaging > 0, MEMBER.c.joined_at_us < end_us)
+    engaged = (
+        select(day.member_id).where(day.day >= d1, day.day <= d2, day.engaging > 0).group_by(day.member_id)
+    )
+    if branch_id is None and tier is None:
+        # the whole club: every engaged member but those who joined after the period (few, by the index on
+        # joined_at), rather than a join of the period's rows with the whole member list
+        everyone = conn.execute(select(func.count()).select_from(engaged.subquery())).scalar_one()
+        late = conn.execute(
+            select(func.count())
+            .select_from(MEMBER)
+            .where(
+                MEMBER.c.joined_at_us >= end_us,
+                exists().where(day.member_id == MEMBER.c.id, day.day >= d1, day.day <= d2, day.engaging > 0),
+            )
+        ).scalar_one()
+        return int(everyone - late)
+    engaged = engaged.join_from(REPORT_MEMBER_DAY, MEMBER, MEMBER.c.id == day.member_id).where(
+        MEMBER.c.joined_at_us < end_us
     )
     if branch_id is not None:
-        query = query.where(day.branch_id == branch_id, MEMBER.c.branch_id == branch_id)
+        engaged = engaged.where(day.branch_id == branch_id, MEMBER.c.branch_id == branch_id)
     if tier is not None:
-        query = query.where(MEMBER.c.tier_code == tier)
-    return int(conn.execute(query).scalar_one())
+        engaged = engaged.where(MEMBER.c.tier_code == tier)
+    return int(conn.execute(select(func.count()).select_from(engaged.subquery())).scalar_one())

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The serving process keeps the reports' aggregates counted: a daemon thread that catches up every few
-seconds (`bashgah-server serve`; `report refresh` does the same once).
+seconds (`bashgah-server serve`; `report refresh` does the same once), then recomputes the kept summaries
+pages asked for that have gone stale (sync.server.reports.summary_cache).
 
 Polling rather than a nudge from the push route: with several worker processes the pushes happen in
 other processes, and a poll that finds nothing new costs one indexed query. A push therefore pays nothing
@@ -15,7 +16,7 @@ import threading
 
 from sync.server.clock import Clock, SystemClock
 from sync.server.db import Database
-from sync.server.reports import aggregates
+from sync.server.reports import aggregates, summary_cache
 
 log = logging.getLogger(__name__)
 EVERY_S = 2.0
@@ -30,6 +31,7 @@ class Counting:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="reports-counting", daemon=True)
         self.counted = 0
+        self.refreshed = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -44,6 +46,7 @@ class Counting:
             wait = self.every_s
             try:
                 self.counted += aggregates.catch_up(self.db, self.clock.now_us())
+                self.refreshed += summary_cache.refresh(self.db, self.clock.now_us())
             except Exception:  # the thread must outlive a database that is away for a while
                 log.exception("counting the reports' aggregates failed; trying again in %d s", RETRY_S)
                 wait = RETRY_S

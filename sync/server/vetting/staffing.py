@@ -61,7 +61,6 @@ class Staffing:
         return None
 
 
-
 def _standing(member: Any, branch_id: str) -> str | None:
     """Why this member of staff could not have done anything at this branch (None: they could)."""
     if member is None:

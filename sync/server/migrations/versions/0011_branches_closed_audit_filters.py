@@ -20,9 +20,7 @@ def upgrade() -> None:
         sa.Column("branch_id", sa.String(length=36), nullable=False),
         sa.Column("closed_at_us", sa.BigInteger(), nullable=False),
         sa.Column("closed_by", sa.String(length=160), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["branch_id"], ["branch.id"], name=op.f("fk_closed_branch_branch_id_branch")
-        ),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"], name=op.f("fk_closed_branch_branch_id_branch")),
         sa.PrimaryKeyConstraint("branch_id", name=op.f("pk_closed_branch")),
     )
     op.create_index(op.f("ix_audit_log_action"), "audit_log", ["action"], unique=False)

@@ -2,8 +2,9 @@
 """The reports' aggregates (issue 14), kept from the ledger past a watermark (sync.server.reports.aggregates).
 
 `report_day` (day × branch × kind), `report_staff_day` (… × terminal × staff member), `report_member_day`
-and `report_member_month` (per member: distinct counts, cohorts, lifetime value), and `report_watermark`, the
-last server_seq counted. Empty here: the server fills them from the whole ledger at its next catch-up.
+and `report_member_month` (per member: distinct counts, cohorts, lifetime value), `report_watermark`, the
+last server_seq counted, and `report_summary_cache`, summaries kept while pages ask for them. Empty
+here: the server fills them from the whole ledger at its next catch-up.
 Three ledger indexes: a sale's returns (partial, on `reverses`), a period's entries (`created_at_us`) and a
 period's tier moves, rewards and membership cards (partial).
 
@@ -85,6 +86,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("member_id", "month", "branch_id", name=op.f("pk_report_member_month")),
     )
     op.create_index("ix_report_member_month_month_branch_id", "report_member_month", ["month", "branch_id"])
+    op.create_table(
+        "report_summary_cache",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        *_sums("server_seq", "counted_at_us", "computed_at_us", "took_us", "asked_at_us"),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_report_summary_cache")),
+    )
     op.create_index(
         "ix_ledger_entry_reverses",
         "ledger_entry",
