@@ -625,6 +625,18 @@ FA: dict[str, str] = {
     "Members with a purchase in the period": "اعضایی که در بازه خرید داشته‌اند",
     "Members with two or more purchases in the period": "اعضایی که در بازه دو خرید یا بیشتر داشته‌اند",
     "Members who took part in the period": "اعضایی که در بازه مشارکت داشته‌اند",
+    "Members of the joining month with a purchase in this month": "اعضای ماه عضویت که در این ماه خرید داشته‌اند",
+    "Members who joined in the period's months": "اعضایی که در ماه‌های بازه عضو شده‌اند",
+    "Members by their last purchase": "اعضا بر پایهٔ آخرین خرید",
+    "Members active in the previous period with no purchase in this one": (
+        "اعضای فعال بازهٔ پیشین که در این بازه خریدی نداشته‌اند"
+    ),
+    "Members with points expiring in this month": "اعضایی که امتیازشان در این ماه منقضی می‌شود",
+    "Members the event admitted": "اعضایی که به رویداد پذیرفته شدند",
+    "The campaign's treated members": "اعضای گروه در کمپین",
+    "The campaign's held-out members": "اعضای گروه شاهد کمپین",
+    "The campaign's treated members who bought": "اعضای گروه در کمپین که خرید کرده‌اند",
+    "The campaign's held-out members who bought": "اعضای گروه شاهد که خرید کرده‌اند",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).

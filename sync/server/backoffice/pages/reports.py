@@ -43,6 +43,17 @@ NAMED = {
     "active": "Members with a purchase in the period",
     "repeat": "Members with two or more purchases in the period",
     "engaged": "Members who took part in the period",
+    # the reports' own sets, by the part of their name before ":"
+    "cohort": "Members who joined in the period's months",
+    "cohort_active": "Members of the joining month with a purchase in this month",
+    "recency": "Members by their last purchase",
+    "churned": "Members active in the previous period with no purchase in this one",
+    "expiring": "Members with points expiring in this month",
+    "admitted": "Members the event admitted",
+    "campaign_treated": "The campaign's treated members",
+    "campaign_holdout": "The campaign's held-out members",
+    "campaign_treated_bought": "The campaign's treated members who bought",
+    "campaign_holdout_bought": "The campaign's held-out members who bought",
 }
 
 
@@ -136,6 +147,8 @@ def drill_page(desk: Reader, code: Code) -> Response:
             found: Any = drill.entries_page(desk.call, wanted, filters, after)
         else:
             found = drill.members_page(desk.call, wanted, filters, after)
+    except drill.DrillError as bad:  # a named set no report knows
+        return _bad_address(desk, report, bad.field)
     except (ClubError, ApiError) as refused:
         if isinstance(refused, ApiError) and refused.code != "forbidden":  # refused, not broken
             raise
@@ -156,7 +169,8 @@ def drill_page(desk: Reader, code: Code) -> Response:
 def _heading(desk: Desk, wanted: Drill) -> str:
     _ = desk.gettext
     if wanted.target == "members":
-        return _(NAMED[wanted.named]) if wanted.named else _("Members")
+        kind = (wanted.named or "").partition(":")[0]
+        return _(NAMED[kind]) if kind in NAMED else _("Members")
     names = [_(ENTRY_KINDS[EntryKind(k)]) for k in wanted.kinds]
     comma = "، " if desk.lang == "fa" else ", "
     return _("Ledger entries") + (": " + comma.join(names) if names else "")
