@@ -340,7 +340,9 @@ def test_every_kind_is_shown_in_the_page_language():
     assert shown.text(Fraction(7, 4), Kind.RATIO, "en") == "1.75"
     assert shown.text(-2.25, Kind.Z, "en") == "-2.2"  # rounded half to even
     assert shown.text(date(2026, 3, 21), Kind.DAY, "fa") == "۱۴۰۵/۰۱/۰۱"
-    assert shown.text(date(2026, 3, 1), Kind.MONTH, "en") == "2026-03"
+    # a month is the club's Jalali month (its first day stands for it): 2026-03-21 is 1 Farvardin 1405
+    assert shown.text(date(2026, 3, 21), Kind.MONTH, "en") == "Farvardin 1405"
+    assert shown.text(date(2026, 11, 22), Kind.MONTH, "fa") == "آذر ۱۴۰۵"
     assert shown.text(None, Kind.COUNT, "en") == "—"
     assert (
         shown.number(15_000_000, Kind.RIALS) == 1_500_000.0
