@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from fractions import Fraction
+from html import unescape
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from sync.server.club import programme
 from sync.server.club.access import CONSOLE
 from sync.server.club.act import Call
 from sync.server.db import Database
-from sync.server.reports import campaigns, catalogue, drill, insights_club, insights_members
+from sync.server.reports import campaigns, catalogue, drill, filtering, insights_club, insights_members, jobs
 from sync.server.reports.aggregates import catch_up, month_first, month_of
 from sync.server.reports.table import Cell, Drill, Filters, Kind, Result
 from sync.server.sequence import Publisher
@@ -255,3 +256,55 @@ def test_a_name_no_report_knows_is_a_400(client, club_db, named):
     page = client.get(f"/admin/reports/overview/drill?drill=members&d_named={named}")
     assert page.status_code == 400, (named, page.status_code)
     assert 'data-testid="error"' in page.text
+
+
+# ---- a background job's result on the report's page ------------------------------------------------------
+
+
+def _links(html: str) -> list[str]:
+    return [unescape(h) for h in re.findall(r'href="([^"]*)"', html)]
+
+
+def test_a_jobs_result_is_shown_on_the_report_page_and_drills(client, club_db, club):
+    csrf = sign_in(client, "owner")
+    query = filtering.query(FILTERS)
+    first = client.get(f"/admin/reports/lapsed?{query}")
+    assert first.status_code == 200 and 'data-testid="report-run"' in first.text
+    assert 'data-testid="built-at"' not in first.text  # nothing built yet: the Run button only
+    ran = client.post(f"/admin/reports/lapsed/run?{query}", data={"csrf_token": csrf}, follow_redirects=False)
+    assert ran.status_code == 303
+    job_id = ran.headers["location"].rsplit("/", 1)[-1]
+    # not done yet: the report's page for the job leads to the job's page
+    waiting = client.get(f"/admin/reports/lapsed?{query}&job={job_id}", follow_redirects=False)
+    assert waiting.status_code == 303 and waiting.headers["location"].endswith(f"/jobs/{job_id}")
+    assert jobs.run_pending(club_db, T0) == 1
+    status = client.get(f"/admin/reports/jobs/{job_id}").text
+    view = next(h for h in _links(status) if f"job={job_id}" in h)
+    page = client.get(view)
+    assert page.status_code == 200, page.text
+    assert 'data-testid="built-at"' in page.text and 'data-testid="as-of"' in page.text
+    expected = catalogue.by_code("lapsed").build(Call(club_db, T0, CONSOLE), FILTERS)  # type: ignore[union-attr]
+    for ext in ("csv", "xlsx", "pdf"):
+        assert f'href="/admin/reports/jobs/{job_id}/export.{ext}"' in page.text
+    assert client.get(f"/admin/reports/jobs/{job_id}/export.csv").status_code == 200
+    # its numbers drill: churned is the old member
+    churned = next(h for h in _links(page.text) if "d_named=churned" in h)
+    assert listed_members(client.get(churned).text) == [club.old.id]
+    never = next(h for h in _links(page.text) if "d_named=recency%3Anever" in h)
+    counts = {r[0].value: r[3].value for r in expected.tables[0].rows}
+    assert len(listed_members(client.get(never).text)) == counts["never"] == 3
+    # the same filters without the job: the latest done one, with its age
+    again = client.get(f"/admin/reports/lapsed?{query}")
+    assert 'data-testid="built-at"' in again.text and f"/admin/reports/jobs/{job_id}/export.csv" in again.text
+    assert 'data-testid="report-run"' in again.text  # and it may be built again
+    # other filters: nothing built for them
+    other = client.get(f"/admin/reports/lapsed?{filtering.query(Filters(TODAY, TODAY))}")
+    assert 'data-testid="built-at"' not in other.text
+    # another's job is no one else's (but an owner's): a 404, as jobs.job says; a job of another report too
+    client.cookies.clear()
+    sign_in(client, "manager")
+    assert client.get(f"/admin/reports/lapsed?{query}&job={job_id}").status_code == 404
+    client.cookies.clear()
+    sign_in(client, "owner")
+    assert client.get(f"/admin/reports/campaigns?{query}&job={job_id}").status_code == 404
+    assert client.get(f"/admin/reports/lapsed?{query}&job=nonsense").status_code == 404

@@ -613,6 +613,7 @@ FA: dict[str, str] = {
     "These numbers are not counted yet; entries waiting: {n}.": "این اعداد هنوز شمرده نشده‌اند؛ ردیف‌های در انتظار: {n}.",
     "Export": "خروجی",
     "Run this report": "اجرای این گزارش",
+    "Built in the background at {time}, {n} minutes ago.": "ساخته‌شده در پس‌زمینه در {time}، {n} دقیقه پیش.",
     "This report reads many entries: it is built in the background, and you can follow its progress.": "این گزارش ردیف‌های بسیاری را می‌خواند: در پس‌زمینه ساخته می‌شود و پیشرفتش را می‌توانید دنبال کنید.",
     "Chart": "نمودار",
     "Measure": "شاخص",
