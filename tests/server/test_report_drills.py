@@ -249,6 +249,17 @@ def test_each_named_set_worked(client, club_db, club):
     holders = _members(club_db, f"expiring:{expires.isoformat()}")
     assert holders and set(holders) <= {t1, t2, h1, club.elsewhere.id}
     assert t1 in holders
+    # who joined in Ordibehesht: everyone but the old member
+    ordibehesht = {"first": month_first(month_of(joined)), "last": month_first(khordad) - timedelta(days=1)}
+    assert _members(club_db, "cohort", **ordibehesht) == sorted([t1, t2, t3, h1, h2, h3, club.elsewhere.id])
+    assert _members(club_db, "cohort", **in_khordad) == []
+    # the purchases behind the overview's numbers: h2's sale, returned in full, is none
+    call = Call(club_db, T0, CONSOLE)
+    found = drill.entries_page(call, Drill("entries", named="purchases", kinds=("earn",)), FILTERS).lines
+    assert h2 not in {line.member_id for line in found} and club.old.id not in {
+        line.member_id for line in found
+    }
+    assert {line.member_id for line in found} == {t1, t2, h1, club.elsewhere.id}
     assert _members(club_db, f"admitted:{club.gala.id}") == sorted([t1, h1])
     assert _members(club_db, f"admitted:{club.gala.id}", Filters(TODAY, TODAY)) == []  # not the period's
 
@@ -315,3 +326,25 @@ def test_a_jobs_result_is_shown_on_the_report_page_and_drills(client, club_db, c
     sign_in(client, "owner")
     assert client.get(f"/admin/reports/campaigns?{query}&job={job_id}").status_code == 404
     assert client.get(f"/admin/reports/lapsed?{query}&job=nonsense").status_code == 404
+
+
+def test_the_months_are_shown_by_name_and_a_branch_manager_is_kept_to_their_branch(client, club_db, club):
+    english(client)
+    page = client.get(f"/admin/reports/retention?{filtering.query(FILTERS)}")
+    assert page.status_code == 200
+    assert "Ordibehesht 1404" in page.text and "Khordad 1404" in page.text
+    client.cookies.clear()
+    sign_in(client, "branchmanager")  # runs THR
+    isf = Filters(FILTERS.first, FILTERS.last, branch="ISF")
+    refused = client.get(drill_href("lapsed", isf, Drill("members", named="recency:0-30")))
+    assert refused.status_code == 403 and club.elsewhere.id not in refused.text
+    thr = Filters(FILTERS.first, FILTERS.last, branch="THR")
+    allowed = client.get(drill_href("lapsed", thr, Drill("members", named="recency:0-30")))
+    assert allowed.status_code == 200
+    assert set(listed_members(allowed.text)) == {m.id for m in club.treated[:2]} | {club.held[0].id}
+
+
+def english(client: TestClient) -> None:
+    csrf = sign_in(client, "owner")
+    answer = client.post("/admin/lang", data={"lang": "en", "next": "/admin/", "csrf_token": csrf})
+    assert answer.status_code in (200, 303)
