@@ -234,6 +234,7 @@ def test_the_drill_down_lists_exactly_the_entries_behind_a_number(client, office
     assert parse_qs(urlsplit(link).query)["d_named"] == ["purchases"]
     page = client.get(link)
     assert page.status_code == 200
+    assert "Purchases: sales not returned in full" in page.text
     # the three purchases, three amounts each: C's sale, returned in full, is no purchase
     assert page.text.count('<td class="num">') == 3 * 3
     for sale in (office.a1, office.a2, office.b1):

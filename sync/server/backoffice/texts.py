@@ -628,6 +628,7 @@ FA: dict[str, str] = {
     "Members who took part in the period": "اعضایی که در بازه مشارکت داشته‌اند",
     "Members of the joining month with a purchase in this month": "اعضای ماه عضویت که در این ماه خرید داشته‌اند",
     "Members who joined in the period's months": "اعضایی که در ماه‌های بازه عضو شده‌اند",
+    "Purchases: sales not returned in full": "خریدها: فروش‌هایی که به‌طور کامل مرجوع نشده‌اند",
     "Members by their last purchase": "اعضا بر پایهٔ آخرین خرید",
     "Members active in the previous period with no purchase in this one": (
         "اعضای فعال بازهٔ پیشین که در این بازه خریدی نداشته‌اند"

@@ -215,6 +215,8 @@ def _heading(desk: Desk, wanted: Drill) -> str:
     if wanted.target == "members":
         kind = (wanted.named or "").partition(":")[0]
         return _(NAMED[kind]) if kind in NAMED else _("Members")
+    if wanted.named == "purchases":
+        return _("Purchases: sales not returned in full")
     names = [_(ENTRY_KINDS[EntryKind(k)]) for k in wanted.kinds]
     comma = "، " if desk.lang == "fa" else ", "
     return _("Ledger entries") + (": " + comma.join(names) if names else "")
