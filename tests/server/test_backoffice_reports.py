@@ -231,12 +231,15 @@ def test_the_drill_down_lists_exactly_the_entries_behind_a_number(client, office
     english(client, "owner")
     link = drill_links(client.get("/admin/reports/overview").text)["net_sales_rials"]
     assert parse_qs(urlsplit(link).query)["d_kinds"] == ["earn"]
+    assert parse_qs(urlsplit(link).query)["d_named"] == ["purchases"]
     page = client.get(link)
     assert page.status_code == 200
-    assert page.text.count('<td class="num">') == 3 * 4  # four sales, three amounts each
-    for sale in (office.a1, office.a2, office.b1, office.c1):
+    assert "Purchases: sales not returned in full" in page.text
+    # the three purchases, three amounts each: C's sale, returned in full, is no purchase
+    assert page.text.count('<td class="num">') == 3 * 3
+    for sale in (office.a1, office.a2, office.b1):
         assert f"/admin/members/{sale.member_id}" in page.text
-    assert office.c1_back.id not in page.text
+    assert f"/admin/members/{office.c1.member_id}" not in page.text
 
     # a page at a time, newest first, and each page's cursor leads to the next
     call = Call(club_db, T0, CONSOLE)
@@ -282,7 +285,9 @@ def test_a_drill_round_trips_through_its_address():
         "",
         "drill=members",  # neither a named set nor a list
         "drill=members&d_named=richest",
-        "drill=members&d_named=active&d_members=" + BRANCH_1,
+        "drill=members&d_named=active;drop",
+        "drill=members&d_named=campaign_treated:",
+        "drill=members&d_named=purchases",
         "drill=entries&d_named=active",
         "drill=members&d_named=active&d_kinds=earn",
         "drill=entries&d_kinds=earn,robbery",
@@ -336,7 +341,9 @@ def test_every_kind_is_shown_in_the_page_language():
     assert shown.text(Fraction(7, 4), Kind.RATIO, "en") == "1.75"
     assert shown.text(-2.25, Kind.Z, "en") == "-2.2"  # rounded half to even
     assert shown.text(date(2026, 3, 21), Kind.DAY, "fa") == "۱۴۰۵/۰۱/۰۱"
-    assert shown.text(date(2026, 3, 1), Kind.MONTH, "en") == "2026-03"
+    # a month is the club's Jalali month (its first day stands for it): 2026-03-21 is 1 Farvardin 1405
+    assert shown.text(date(2026, 3, 21), Kind.MONTH, "en") == "Farvardin 1405"
+    assert shown.text(date(2026, 11, 22), Kind.MONTH, "fa") == "آذر ۱۴۰۵"
     assert shown.text(None, Kind.COUNT, "en") == "—"
     assert (
         shown.number(15_000_000, Kind.RIALS) == 1_500_000.0

@@ -85,9 +85,13 @@ def test_the_csv_read_back_is_the_result(lang: str):
     start = rows.index(["مقایسه شعبه‌ها" if fa else "Branches compared"])
     header = rows[start + 1]
     assert header[2] == ("فروش خالص (ریال)" if fa else "Net sales (rials)")  # raw rials, said so
-    assert len(header) == len(COLUMNS)
+    # a month is two columns: the club's (Jalali) month's label, then its first day (ISO)
+    assert len(header) == len(COLUMNS) + 1
+    assert header[6:8] == (["ماه", "ماه (روز نخست)"] if fa else ["Month", "Month (first day)"])
     body = rows[start + 2 : start + 4]
+    assert [r[6] for r in body] == (["آبان ۱۴۰۵", "آذر ۱۴۰۵"] if fa else ["Aban 1405", "Azar 1405"])
     for written, row in zip(body, ROWS, strict=True):
+        written = written[:6] + written[7:]  # noqa: PLW2901 -- the label aside, one value a column
         assert len(written) == len(row)
         for text, item, column in zip(written, row, COLUMNS, strict=True):
             value = item.value if isinstance(item, Cell) else item
@@ -144,10 +148,14 @@ def test_the_xlsx_read_back(lang: str):
         and first[5].is_date
         and first[5].number_format == "yyyy-mm-dd"
     )
-    assert first[6].value == datetime(2026, 11, 1) and first[6].number_format == "yyyy-mm"
-    assert first[7].value == -2.5
+    # the club's month: its label as text, then its first day, a real date that names no Gregorian month
+    assert first[6].value == ("آبان ۱۴۰۵" if fa else "Aban 1405")
+    assert header[6:8] == (["ماه", "ماه (روز نخست)"] if fa else ["Month", "Month (first day)"])
+    assert first[7].value == datetime(2026, 11, 1) and first[7].number_format == "yyyy-mm-dd"
+    assert first[8].value == -2.5
     second = sheet[export.HEADER_ROW + 2]
-    assert second[2].value == -25 and second[5].value is None and second[7].value == pytest.approx(3.1)
+    assert second[2].value == -25 and second[5].value is None and second[8].value == pytest.approx(3.1)
+    assert second[6].value == ("آذر ۱۴۰۵" if fa else "Azar 1405")
     definitions = book.worksheets[-1]
     texts = {definitions.cell(r, 2).value for r in range(5, 9)}
     assert texts == {pair[1 if fa else 0] for pair in DEFINITIONS.values()}

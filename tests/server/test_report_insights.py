@@ -133,7 +133,7 @@ def test_retention_and_lifetime_value_by_joining_month(client, club_db):
         (esfand, 3, third, third, third, Fraction(0)),  # m1 in Esfand and Ordibehesht, m2 in Farvardin
         (farvardin, 1, Fraction(1), Fraction(0), Fraction(1), None),  # Tir is still to come
     ]
-    assert cell(result, "retention", 0, "members").drill.named == "joined"
+    assert cell(result, "retention", 0, "members").drill.named == "cohort"
     assert result.tables[0].chart.kind == "heatmap"
     assert rows(build(club_db, "retention", march, march, branch="ISF"), "retention") == [
         (esfand, 0, Fraction(0), Fraction(0), Fraction(0), Fraction(0))

@@ -613,6 +613,7 @@ FA: dict[str, str] = {
     "These numbers are not counted yet; entries waiting: {n}.": "این اعداد هنوز شمرده نشده‌اند؛ ردیف‌های در انتظار: {n}.",
     "Export": "خروجی",
     "Run this report": "اجرای این گزارش",
+    "Built in the background at {time}, {n} minutes ago.": "ساخته‌شده در پس‌زمینه در {time}، {n} دقیقه پیش.",
     "This report reads many entries: it is built in the background, and you can follow its progress.": "این گزارش ردیف‌های بسیاری را می‌خواند: در پس‌زمینه ساخته می‌شود و پیشرفتش را می‌توانید دنبال کنید.",
     "Chart": "نمودار",
     "Measure": "شاخص",
@@ -625,6 +626,19 @@ FA: dict[str, str] = {
     "Members with a purchase in the period": "اعضایی که در بازه خرید داشته‌اند",
     "Members with two or more purchases in the period": "اعضایی که در بازه دو خرید یا بیشتر داشته‌اند",
     "Members who took part in the period": "اعضایی که در بازه مشارکت داشته‌اند",
+    "Members of the joining month with a purchase in this month": "اعضای ماه عضویت که در این ماه خرید داشته‌اند",
+    "Members who joined in the period's months": "اعضایی که در ماه‌های بازه عضو شده‌اند",
+    "Purchases: sales not returned in full": "خریدها: فروش‌هایی که به‌طور کامل مرجوع نشده‌اند",
+    "Members by their last purchase": "اعضا بر پایهٔ آخرین خرید",
+    "Members active in the previous period with no purchase in this one": (
+        "اعضای فعال بازهٔ پیشین که در این بازه خریدی نداشته‌اند"
+    ),
+    "Members with points expiring in this month": "اعضایی که امتیازشان در این ماه منقضی می‌شود",
+    "Members the event admitted": "اعضایی که به رویداد پذیرفته شدند",
+    "The campaign's treated members": "اعضای گروه در کمپین",
+    "The campaign's held-out members": "اعضای گروه شاهد کمپین",
+    "The campaign's treated members who bought": "اعضای گروه در کمپین که خرید کرده‌اند",
+    "The campaign's held-out members who bought": "اعضای گروه شاهد که خرید کرده‌اند",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).

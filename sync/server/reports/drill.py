@@ -8,11 +8,16 @@ period, branch and tier are its own, or else the report's filters.
 - `entries_page`: the entries matching every field, newest first: by created_at, then server_seq, both
   descending, the order of `ix_ledger_entry_created_at_us`, so a page reads from the period's end and stops
   when it is full however large the ledger (an order by server_seq alone would walk the sequence's index
-  from today back to an old period). The cursor is the last line's server_seq.
+  from today back to an old period). The cursor is the last line's server_seq. The named set
+  "purchases" keeps the sales the summary counts as purchases (not returned in full, at any time).
 - `members_page`: members listed outright, or a named set read from the aggregates, by member id (keyset):
   "joined" (members_total: joined on or before the period's last day; home branch, current tier),
   "active" (a purchase in the period at the branch), "repeat" (two or more), "engaged" (an engaging entry
   in the period at the branch, among members_total), as `app.domain.report_summary` defines them.
+  Any other name ("recency:61-90", "campaign_holdout:C1", …) belongs to a report: each report module may
+  export `members_of(call, named, filters) -> list[str] | None` (None: not one of mine), computed by the
+  same functions as the report's number, and the drill asks them in the catalogue's order; a name none
+  of them knows is a `DrillError` on "d_named" (a 400). The ids they list are paged by id like the rest.
 
 Both read through `club.act.read` (audited, as they show members) within the actor's branch scope.
 """
@@ -20,6 +25,7 @@ Both read through `club.act.read` (audited, as they show members) within the act
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +45,11 @@ from sync.server.reports.table import MAX_LISTED, Drill, Filters
 PAGE = 50
 REPEAT = 2  # purchases in the period that make a repeat customer
 NAMED = ("joined", "active", "repeat", "engaged")
+# the entries' named set: "purchases", the sales the summary counts (earn entries with a sale amount that
+# their reversals, at any time, have not returned in full: app.domain.report_summary's definition)
+ENTRY_NAMED = ("purchases",)
+# a report's own named set: a name, and what it is of (a date, a band, a campaign's code, an event's id)
+_REPORT_NAMED = re.compile(r"^[a-z_]{1,40}(:[A-Za-z0-9_.-]{1,80})?$")
 TARGETS = ("entries", "members")
 UUID_RE = re.compile(UUID_PATTERN)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -95,14 +106,16 @@ def from_query(params: Mapping[str, str] | Any) -> Drill:
     return drill
 
 
-def _field(key: str, text: str) -> Any:  # noqa: PLR0911 -- one reader per kind of field
+def _field(key: str, text: str) -> Any:  # noqa: PLR0911, PLR0912 -- one reader per kind of field
     if not text or len(text) > 40 * MAX_LISTED:
         raise DrillError(key)
     field = KEYS[key]
     if field == "target":
         return _one_of(key, text, TARGETS)
     if field == "named":
-        return _one_of(key, text, NAMED)
+        if text not in NAMED and not _REPORT_NAMED.fullmatch(text):
+            raise DrillError(key)
+        return text
     if field in {"first", "last"}:
         if not _ISO_DAY.fullmatch(text):
             raise DrillError(key)
@@ -139,19 +152,21 @@ def _uuid(key: str, text: str) -> str:
 
 
 def _check(drill: Drill) -> None:
-    """What a drill may combine: a period needs both ends in order; members are a named set or a list."""
-    if (drill.first is None) != (drill.last is None):
-        raise DrillError("d_last" if drill.last is None else "d_first")
+    """What a drill may combine: a period's ends in order (a last day alone: "as of" it); members are a
+    named set or a list."""
+    if drill.first is not None and drill.last is None:  # a last day alone: as of that day
+        raise DrillError("d_last")
     if drill.first is not None and drill.last is not None and drill.last < drill.first:
         raise DrillError("d_last")
-    if drill.target == "entries" and (drill.named or drill.member_ids):
+    if drill.target == "entries" and (drill.named not in (None, *ENTRY_NAMED) or drill.member_ids):
         raise DrillError("d_named" if drill.named else "d_members")
     if drill.target == "members":
         if drill.kinds or drill.staff_id or drill.device_id or drill.entry_ids:
             raise DrillError(next(_FIELDS[f] for f in ("kinds", "staff_id", "device_id", "entry_ids")
                                   if getattr(drill, f)))  # fmt: skip
         listed = bool(drill.member_ids or drill.member_id)
-        if listed == (drill.named is not None):
+        # a report may list the members and name their set too (the list when short): the list is read
+        if not listed and drill.named is None:
             raise DrillError("d_named")
 
 
@@ -213,13 +228,20 @@ class _Scope:
 
 
 def _scope(call: Call, conn: Connection, drill: Drill, filters: Filters) -> _Scope:
-    first, last = (drill.first, drill.last) if drill.first and drill.last else (filters.first, filters.last)
+    first, last = _period(drill, filters)
     branch = drill.branch or filters.branch
     branch_id = filtering.branch_id(conn, call, branch)
     club = rule_sets.current(conn)
     tier = drill.tier or filters.tier
     return _Scope(first, last, club.day_start_us(first), club.day_start_us(last + timedelta(days=1)),
                   branch, branch_id, tier)  # fmt: skip
+
+
+def _period(drill: Drill, filters: Filters) -> tuple[date, date]:
+    """The drill's period, else the page's; a drill's last day alone ends the page's period there."""
+    if drill.last is None:
+        return filters.first, filters.last
+    return drill.first or min(filters.first, drill.last), drill.last
 
 
 def _audit_target(drill: Drill, filters: Filters) -> str:
@@ -257,6 +279,8 @@ def entries_page(
                             (ENTRY.c.device_id, drill.device_id)):  # fmt: skip
             if one is not None:
                 query = query.where(column == one)
+        if drill.named == "purchases":
+            query = query.where(*purchases())
         if after is not None:
             query = _after(conn, query, after)
         rows = conn.execute(query).all()
@@ -264,6 +288,18 @@ def entries_page(
         return EntriesPage(lines, lines[-1].server_seq if len(rows) > limit else None)
 
     return read(call, "report.drill.entries", _audit_target(drill, filters), work, branch_id=scope.branch_id)
+
+
+def purchases() -> tuple[Any, ...]:
+    """The conditions on ENTRY of a purchase: a sale (earn, a positive amount) whose reversals (found by the
+    partial index on `reverses`) have not returned its whole amount."""
+    back = ENTRY.alias("back")
+    returned = (
+        select(func.coalesce(-func.sum(back.c.sale_amount), 0))
+        .where(back.c.reverses == ENTRY.c.id, back.c.kind == EntryKind.REVERSAL.value)
+        .scalar_subquery()
+    )
+    return (ENTRY.c.kind == EntryKind.EARN.value, ENTRY.c.sale_amount > 0, returned < ENTRY.c.sale_amount)
 
 
 def _after(conn: Connection, query: Any, after: int) -> Any:
@@ -284,9 +320,16 @@ def members_page(
     """The members behind a number, by id, `limit` a page; `after` the previous page's cursor."""
     with call.db.read() as conn:
         scope = _scope(call, conn, drill, filters)
+    reports = None
+    if drill.named is not None and drill.named not in NAMED and not (drill.member_ids or drill.member_id):
+        # outside the page's read: a report's set is read (and audited) in reads of its own
+        reports = report_members(call, drill.named, _drilled(drill, filters))
 
     def work(conn: Connection) -> MembersPage:
-        ids = _member_ids(conn, drill, scope, after, limit + 1)
+        if reports is not None:
+            ids = [i for i in reports if after is None or i > after][: limit + 1]
+        else:
+            ids = _member_ids(conn, drill, scope, after, limit + 1)
         found = {
             r.id: r
             for r in conn.execute(
@@ -309,9 +352,33 @@ def members_page(
     return read(call, "report.drill.members", _audit_target(drill, filters), work, branch_id=scope.branch_id)
 
 
+def _drilled(drill: Drill, filters: Filters) -> Filters:
+    """The filters a drill's number was computed under: its own period, branch and tier, else the page's."""
+    first, last = _period(drill, filters)
+    return Filters(first, last, drill.branch or filters.branch, drill.tier or filters.tier, filters.campaign)
+
+
+def report_members(call: Call, named: str, filters: Filters) -> list[str]:
+    """The members of a report's named set, in id order: each report module's `members_of`, in the
+    catalogue's order, is asked until one knows the name; none does: DrillError("d_named")."""
+    from sync.server.reports import catalogue  # the reports import this module's Drill helpers
+
+    seen: set[str] = set()
+    for report in catalogue.reports():
+        module = sys.modules[report.build.__module__]
+        members_of = getattr(module, "members_of", None)
+        if members_of is None or module.__name__ in seen:
+            continue
+        seen.add(module.__name__)
+        found = members_of(call, named, filters)
+        if found is not None:
+            return sorted(found)
+    raise DrillError("d_named")
+
+
 def _member_ids(conn: Connection, drill: Drill, scope: _Scope, after: str | None, limit: int) -> list[str]:
     """A page of the drill's member ids, in id order."""
-    if drill.named is None:
+    if drill.named is None or drill.member_ids or drill.member_id:  # a list is read before its name
         listed = sorted(set(drill.member_ids) | ({drill.member_id} if drill.member_id else set()))
         return [i for i in listed if after is None or i > after][:limit]
     if drill.named == "joined":

@@ -5,7 +5,9 @@ The three files say the same thing: the report's title, the filters, each table 
 titles, its rows), the definitions of the numbers and the "as of" line (when the aggregates last counted).
 
 - CSV is for machines and Excel: UTF-8 with a byte-order mark (Excel then reads Persian), raw values:
-  integers as integers (rials as rials), rates and ratios as decimal fractions, dates ISO 8601.
+  integers as integers (rials as rials), rates and ratios as decimal fractions, dates ISO 8601. A month
+  (the club's Jalali month) is two columns: its label ("Azar 1405") and its first day (ISO).
+  In XLSX too: the label as text, then the first day as a real date formatted yyyy-mm-dd.
 - XLSX (openpyxl): a sheet per table and one for the definitions, numbers stored as numbers with number
   formats (rials grouped by thousands, rates as percentages, dates as dates), sheets right to left in
   Persian.
@@ -24,7 +26,7 @@ import importlib.resources
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -35,6 +37,7 @@ import jdatetime
 
 from app import format as fmt
 from app.domain.digits import to_persian_digits
+from sync.server.reports.aggregates import month_label, month_of
 from sync.server.reports.table import AsOf, Cell, Chart, Column, Drill, Filters, Kind, Report, Result, Table
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -49,6 +52,7 @@ BOM = "\ufeff"
 # The files' own words: (English, Persian).
 WORDS: dict[str, tuple[str, str]] = {
     "period": ("Period", "بازه"),
+    "first_day": ("first day", "روز نخست"),
     "to": ("to", "تا"),
     "branch": ("Branch", "شعبه"),
     "tier": ("Tier", "سطح"),
@@ -188,9 +192,12 @@ def to_csv(result: Result, report: Report, filters: Filters, lang: str) -> bytes
     writer.writerow([])
     for table in result.tables:
         writer.writerow([_title(table, lang)])
-        writer.writerow([_unit_title(c, lang, "rials") for c in table.columns])
+        writer.writerow([title for c in table.columns for title in _titles(c, lang, "rials")])
         for row in table.rows:
-            writer.writerow([raw(value_of(item)) for item in row])
+            writer.writerow([
+                part for c, item in zip(table.columns, row, strict=False)
+                for part in _month_parts(value_of(item), c, lang, raw)
+            ])  # fmt: skip
         note = table.note_fa if lang == "fa" else table.note_en
         if note:
             writer.writerow([note])
@@ -208,6 +215,22 @@ def to_csv(result: Result, report: Report, filters: Filters, lang: str) -> bytes
         writer.writerow([word("as_of", lang), iso_utc(a.counted_at_us), word("counted_to", lang),
                          a.server_seq, word("behind", lang), a.behind])  # fmt: skip
     return (BOM + out.getvalue()).encode("utf-8")
+
+
+def _titles(column: Column, lang: str, unit: str) -> list[str]:
+    """A column's titles in a file: a month column is two, its label and its first day (ISO)."""
+    title = _unit_title(column, lang, unit)
+    return [title, f"{title} ({word('first_day', lang)})"] if column.kind is Kind.MONTH else [title]
+
+
+def _month_parts(value: Any, column: Column, lang: str, other: Callable[[Any], Any]) -> list[Any]:
+    """A month (its first day) as the club's month's label and the first day itself; else `other(value)`.
+    A Jalali month is no Gregorian one: a date formatted "yyyy-mm" would name the wrong month."""
+    if column.kind is not Kind.MONTH:
+        return [other(value)]
+    if not isinstance(value, date):
+        return [other(value), ""]
+    return [month_label(month_of(value), lang), other(value)]
 
 
 def _raw_filters(filters: Filters, lang: str) -> list[tuple[str, list[str]]]:
@@ -229,7 +252,8 @@ XLSX_FORMATS = {
     Kind.RATIO: "0.00",
     Kind.Z: "0.0",
     Kind.DAY: "yyyy-mm-dd",
-    Kind.MONTH: "yyyy-mm",
+    # a month's first day, beside its label: "yyyy-mm" would name a Gregorian month, not the Jalali one
+    Kind.MONTH: "yyyy-mm-dd",
 }
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 SHEET_MAX = 31
@@ -276,17 +300,21 @@ def to_xlsx(result: Result, report: Report, filters: Filters, lang: str) -> byte
         sheet.cell(1, 1, f"{_title(report, lang)} · {_title(table, lang)}".strip(" ·")).font = big
         sheet.cell(2, 1, filters_text)
         sheet.cell(3, 1, as_of_line(result.as_of, lang))
-        for i, column in enumerate(table.columns, start=1):
-            head = sheet.cell(HEADER_ROW, i, _unit_title(column, lang, "rials"))
+        titles = [t for column in table.columns for t in _titles(column, lang, "rials")]
+        for i, title in enumerate(titles, start=1):
+            head = sheet.cell(HEADER_ROW, i, title)
             head.font = bold
             head.alignment = Alignment(wrap_text=True, vertical="center")
-            sheet.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(head.value) + 4))
+            sheet.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(title) + 4))
         for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
-            for i, (column, item) in enumerate(zip(table.columns, row, strict=False), start=1):
-                cell = sheet.cell(r, i, _cell_value(value_of(item)))
-                number_format = XLSX_FORMATS.get(column.kind)
-                if number_format and not isinstance(cell.value, str):
-                    cell.number_format = number_format
+            i = 1
+            for column, item in zip(table.columns, row, strict=False):
+                for part in _month_parts(value_of(item), column, lang, _cell_value):
+                    cell = sheet.cell(r, i, part)
+                    number_format = XLSX_FORMATS.get(column.kind)
+                    if number_format and not isinstance(cell.value, str):
+                        cell.number_format = number_format
+                    i += 1
         note = table.note_fa if lang == "fa" else table.note_en
         if note:
             sheet.cell(HEADER_ROW + len(table.rows) + 2, 1, note)
@@ -340,11 +368,11 @@ def shown(value: Any, kind: Kind, lang: str) -> str:
 
 
 def _shown_date(value: date, kind: Kind, lang: str) -> str:
-    """A day as the back office shows it (Jalali in Persian); a month as its Gregorian year and month, the
-    months the aggregates count."""
+    """A day as the back office shows it (Jalali in Persian); a month (its first day) as the club's month,
+    the Jalali month the aggregates count: "آذر ۱۴۰۵" / "Azar 1405"."""
     if kind is not Kind.MONTH:
         return fmt.date_text(value, lang)
-    return to_persian_digits(f"{value.year}/{value.month:02d}") if lang == "fa" else f"{value:%Y-%m}"
+    return month_label(month_of(value), lang)
 
 
 def _plain(text: str) -> str:

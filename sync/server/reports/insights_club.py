@@ -21,11 +21,13 @@ from app.domain.ledger import EntryKind
 from app.domain.rewards import PREFIX as REWARD_REF_PREFIX
 from sync.server import events as store
 from sync.server.club.access import Permission
-from sync.server.club.act import Call
+from sync.server.club.act import Call, read
 from sync.server.club.events import _invited_counts
 from sync.server.db import one_of
 from sync.server.models import ENTRY, EVENT, INVITATION, MEMBER, TIER
-from sync.server.reports.insights_common import Scope, chunks, ratio, run
+from sync.server.reports.drill import UUID_RE
+from sync.server.reports.insights_common import Scope, branch_id_of, chunks, ratio, run
+from sync.server.reports.insights_common import scope as scope_of
 from sync.server.reports.table import (
     MAX_LISTED,
     Cell,
@@ -115,9 +117,9 @@ def _tiers(conn: Connection, scope: Scope) -> Result:
     for code in codes:
         members = sum(by[code].values())
         rows.append((code, *names.get(code, (code, code)),
-                     Cell(members, Drill("members", None, f.last, f.branch, code)),
+                     Cell(members, Drill("members", None, f.last, f.branch, code, named="joined")),
                      ratio(members, total),
-                     *(Cell(by[code][b], Drill("members", None, f.last, scope.code(b), code))
+                     *(Cell(by[code][b], Drill("members", None, f.last, scope.code(b), code, named="joined"))
                        for b in branch_ids)))  # fmt: skip
     distribution = Table(
         "tier_distribution", "اعضا بر پایهٔ سطح", "Members by tier",
@@ -328,18 +330,44 @@ def _on_list(conn: Connection, event: Any, member_ids: list[str]) -> set[str]:
     return found
 
 
-def _events(conn: Connection, scope: Scope) -> Result:
+def _admitted(attendance: Any) -> list[str]:
+    """The members an event admitted (its guests' plus-ones apart), in id order."""
+    return sorted({c.member_id for c in attendance.check_ins if not c.guest})
+
+
+def _events_query(scope: Scope) -> Any:
+    """The period's events (starting in it), at the branch filter's branch."""
     query = select(EVENT).where(EVENT.c.starts_at_us >= scope.start_us, EVENT.c.starts_at_us < scope.end_us)
     if scope.branch_id is not None:
         query = query.where(EVENT.c.branch_id == scope.branch_id)
-    found = list(conn.execute(query.order_by(EVENT.c.starts_at_us, EVENT.c.id)))
+    return query
+
+
+def members_of(call: Call, named: str, filters: Filters) -> list[str] | None:
+    """The members behind "admitted:<event id>": those the event admitted, an event of the report's (in
+    the filters' period, at their branch). None: not mine."""
+    kind, _, event_id = named.partition(":")
+    if kind != "admitted" or not UUID_RE.fullmatch(event_id):
+        return None
+
+    def ids(conn: Connection) -> list[str]:
+        found = conn.execute(_events_query(scope_of(conn, filters)).where(EVENT.c.id == event_id)).first()
+        if found is None:
+            return []
+        return _admitted(store.attendances(conn, [event_id])[event_id])
+
+    return read(call, "report.members.admitted", named, ids, branch_id=branch_id_of(call, filters))
+
+
+def _events(conn: Connection, scope: Scope) -> Result:
+    found = list(conn.execute(_events_query(scope).order_by(EVENT.c.starts_at_us, EVENT.c.id)))
     listed = [store.wire_event(r) for r in found]
     folded = store.attendances(conn, [e.id for e in listed])
     invited = _invited_counts(conn, listed)
     rows = []
     for event, row in zip(listed, found, strict=True):
         attendance = folded[event.id]
-        admitted = sorted({c.member_id for c in attendance.check_ins if not c.guest})
+        admitted = _admitted(attendance)
         guests = sum(1 for c in attendance.check_ins if c.guest)
         came = len(_on_list(conn, event, admitted))
         day = scope.calendar.local_date(event.starts_at_us)

@@ -13,14 +13,24 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select, union
+from sqlalchemy import Connection, Select, and_, case, func, select, union
 
 from sync.server.club.access import Permission
-from sync.server.club.act import Call
+from sync.server.club.act import Call, read
 from sync.server.db import Database
 from sync.server.models import MEMBER, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH
 from sync.server.reports.aggregates import day_of, month_first, month_of
-from sync.server.reports.insights_common import Progress, Scope, month_case, months, ratio, run, run_slow
+from sync.server.reports.insights_common import (
+    Progress,
+    Scope,
+    branch_id_of,
+    month_case,
+    months,
+    ratio,
+    run,
+    run_slow,
+)
+from sync.server.reports.insights_common import scope as scope_of
 from sync.server.reports.table import (
     MAX_LISTED,
     Cell,
@@ -75,24 +85,36 @@ RETENTION_DEFINITIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def _cohorts(scope: Scope, starts: list[int]) -> Any:
+    """The members of the cohorts that `starts` bound (home branch, current tier), numbered by cohort."""
+    joined = and_(MEMBER.c.joined_at_us >= starts[0], MEMBER.c.joined_at_us < starts[-1])
+    cohort = month_case(MEMBER.c.joined_at_us, starts).label("cohort")
+    return scope.members(select(MEMBER.c.id, cohort).where(joined), joined_by_end=False).subquery()
+
+
+def _cohort_buyers(members: Any, first_month: int, last_month: int) -> Select[Any]:
+    """Each cohort member's months from `first_month` to `last_month` with at least one purchase."""
+    return (
+        select(members.c.cohort, MM.c.month, MM.c.member_id)
+        .select_from(members.join(MM, MM.c.member_id == members.c.id))
+        .where(MM.c.purchases > 0, MM.c.month >= first_month, MM.c.month <= last_month)
+    )
+
+
 def _retention(call: Call, conn: Connection, scope: Scope) -> Result:
     starts = _cohort_starts(scope)
     first = scope.first_month
     now_month = month_of(day_of(scope.calendar, call.now_us))
     span = max(0, min(now_month - first, MAX_MONTHS_AFTER))
-    joined = and_(MEMBER.c.joined_at_us >= starts[0], MEMBER.c.joined_at_us < starts[-1])
-    cohort = month_case(MEMBER.c.joined_at_us, starts).label("cohort")
-    members = scope.members(select(MEMBER.c.id, cohort).where(joined), joined_by_end=False).subquery()
+    members = _cohorts(scope, starts)
     sizes = {
         r.cohort: r.n
         for r in conn.execute(select(members.c.cohort, func.count().label("n")).group_by(members.c.cohort))
     }
-    buyers = (
-        select(members.c.cohort, MM.c.month, func.count(func.distinct(MM.c.member_id)).label("n"))
-        .select_from(members.join(MM, MM.c.member_id == members.c.id))
-        .where(MM.c.purchases > 0, MM.c.month >= first, MM.c.month <= first + len(starts) - 2 + span)
-        .group_by(members.c.cohort, MM.c.month)
-    )
+    bought = _cohort_buyers(members, first, first + len(starts) - 2 + span).subquery()
+    buyers = select(
+        bought.c.cohort, bought.c.month, func.count(func.distinct(bought.c.member_id)).label("n")
+    ).group_by(bought.c.cohort, bought.c.month)
     active = {(r.cohort, r.month): r.n for r in conn.execute(buyers)}
     columns = [
         Column("cohort", "ماه عضویت", "Joining month", Kind.MONTH, "cohort"),
@@ -103,7 +125,7 @@ def _retention(call: Call, conn: Connection, scope: Scope) -> Result:
     for i, month in enumerate(months(first, scope.last_month)):
         size = sizes.get(i, 0)
         drill = Drill("members", month_first(month), _month_last(month), scope.filters.branch,
-                      scope.filters.tier, named="joined")  # fmt: skip
+                      scope.filters.tier, named="cohort")  # fmt: skip
         cells: list[Any] = [month_first(month), Cell(size, drill)]
         for k in range(span + 1):
             later = month + k
@@ -175,7 +197,8 @@ LAPSED_DEFINITIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def _lapsed(conn: Connection, scope: Scope) -> Result:
+def _recency(scope: Scope) -> Any:
+    """Every member the filters choose with their recency band's code (`band`)."""
     end = scope.last_day
     end_month = month_of(end)
     month_start_day = month_first(end_month).toordinal()
@@ -194,13 +217,17 @@ def _lapsed(conn: Connection, scope: Scope) -> Result:
         (ever.c.member_id.is_not(None), OVER_A_YEAR[0]),
         else_=NEVER[0],
     ).label("band")
-    per_member = scope.members(
+    return scope.members(
         select(MEMBER.c.id, band).select_from(
             MEMBER.outerjoin(recent, recent.c.member_id == MEMBER.c.id).outerjoin(
                 ever, ever.c.member_id == MEMBER.c.id
             )
         )
     ).subquery()
+
+
+def _lapsed(conn: Connection, scope: Scope) -> Result:
+    per_member = _recency(scope)
     counts = {
         r.band: r.n
         for r in conn.execute(select(per_member.c.band, func.count().label("n")).group_by(per_member.c.band))
@@ -209,8 +236,8 @@ def _lapsed(conn: Connection, scope: Scope) -> Result:
     labels = [(code, fa, en) for code, fa, en, _ in BANDS] + [OVER_A_YEAR, NEVER]
     band_rows: list[tuple[Any, ...]] = [
         (Cell(code), fa, en,
-         Cell(counts.get(code, 0), Drill("members", None, scope.filters.last, scope.filters.branch,
-                                         scope.filters.tier, named=f"recency:{code}")),
+         Cell(counts.get(code, 0), Drill("members", scope.filters.first, scope.filters.last,
+                                         scope.filters.branch, scope.filters.tier, named=f"recency:{code}")),
          ratio(counts.get(code, 0), total))
         for code, fa, en in labels
     ]  # fmt: skip
@@ -228,7 +255,9 @@ def _lapsed(conn: Connection, scope: Scope) -> Result:
     return Result([bands, _churn(conn, scope)], definitions=LAPSED_DEFINITIONS)
 
 
-def _churn(conn: Connection, scope: Scope) -> Table:
+def _churn_per(scope: Scope) -> tuple[Any, Any, Any]:
+    """Per member with a purchase in the previous period or this one: bought `before`, bought `now`; the
+    join with the member table, and the condition of the churned (before, not now)."""
     first, last = scope.first_day, scope.last_day
     length = last - first + 1
     per = (
@@ -242,7 +271,18 @@ def _churn(conn: Connection, scope: Scope) -> Table:
         .subquery()
     )
     joined = per.join(MEMBER, MEMBER.c.id == per.c.member_id)
-    lost = and_(per.c.before == 1, per.c.now == 0)
+    return per, joined, and_(per.c.before == 1, per.c.now == 0)
+
+
+def _churned(scope: Scope) -> Select[Any]:
+    per, joined, lost = _churn_per(scope)
+    return scope.members(select(per.c.member_id).select_from(joined).where(lost))
+
+
+def _churn(conn: Connection, scope: Scope) -> Table:
+    first, last = scope.first_day, scope.last_day
+    length = last - first + 1
+    per, joined, lost = _churn_per(scope)
     totals = conn.execute(
         scope.members(
             select(
@@ -254,8 +294,7 @@ def _churn(conn: Connection, scope: Scope) -> Table:
     ).one()
     listed: tuple[str, ...] = ()
     if 0 < totals.lost <= MAX_LISTED:
-        ids = scope.members(select(per.c.member_id).select_from(joined).where(lost))
-        listed = tuple(sorted(conn.execute(ids).scalars()))
+        listed = tuple(sorted(conn.execute(_churned(scope)).scalars()))
     before_first = date.fromordinal(first - length)
     before_last = date.fromordinal(first - 1)
     f = scope.filters
@@ -397,9 +436,9 @@ def _ltv(conn: Connection, scope: Scope) -> Result:
         for key in sorted(by[dimension]):
             members, purchases, net = by[dimension][key]
             drill = Drill("members", f.first, f.last, key if dimension == "branch" else f.branch,
-                          key if dimension == "tier" else f.tier, named="joined")  # fmt: skip
+                          key if dimension == "tier" else f.tier, named="cohort")  # fmt: skip
             if dimension == "cohort":
-                drill = Drill("members", key, _month_last(month_of(key)), f.branch, f.tier, named="joined")
+                drill = Drill("members", key, _month_last(month_of(key)), f.branch, f.tier, named="cohort")
             rows.append((key, Cell(members, drill), purchases, net, ratio(purchases, members),
                          net // members if members else 0))  # fmt: skip
         columns = (
@@ -420,6 +459,52 @@ def _ltv(conn: Connection, scope: Scope) -> Result:
 
 def build_ltv(call: Call, filters: Filters, progress: Progress = None) -> Result:
     return run_slow(call, "lifetime_value", filters, _in_one_read(_ltv), progress)
+
+
+# ---- the members behind the numbers ----------------------------------------------------------------------
+
+
+def members_of(call: Call, named: str, filters: Filters) -> list[str] | None:
+    """The members of a named set these reports' drills give, by the same queries as their numbers:
+    "cohort" (the members who joined in the months the filters' period touches, whole),
+    "cohort_active:<the cohort's first day>" (the cohort's members with a purchase in the filters'
+    month), "recency:<band>", "churned". None: not one of these reports' sets."""
+    kind, _, arg = named.partition(":")
+
+    def cohort_active(conn: Connection, scope: Scope) -> Select[Any]:
+        cohort = month_of(date.fromisoformat(arg))
+        members = _cohorts(scope, [scope.month_start_us(cohort), scope.month_start_us(cohort + 1)])
+        bought = _cohort_buyers(members, scope.first_month, scope.first_month)
+        return select(bought.subquery().c.member_id).distinct()
+
+    def recency(conn: Connection, scope: Scope) -> Select[Any]:
+        per_member = _recency(scope)
+        return select(per_member.c.id).where(per_member.c.band == arg)
+
+    def cohort(conn: Connection, scope: Scope) -> Select[Any]:
+        return select(_cohorts(scope, _cohort_starts(scope)).c.id)
+
+    queries = {"cohort_active": cohort_active, "recency": recency, "churned": lambda _c, s: _churned(s),
+               "cohort": cohort}  # fmt: skip
+    if kind not in queries or (kind in ("churned", "cohort")) != (not arg):
+        return None
+    if kind == "cohort_active" and not _iso_day(arg):
+        return None
+    if kind == "recency" and arg not in {b[0] for b in BANDS} | {OVER_A_YEAR[0], NEVER[0]}:
+        return None
+
+    def ids(conn: Connection) -> list[str]:
+        return sorted(conn.execute(queries[kind](conn, scope_of(conn, filters))).scalars())
+
+    return read(call, f"report.members.{kind}", named, ids, branch_id=branch_id_of(call, filters))
+
+
+def _iso_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == len("2026-12-06")
 
 
 REPORTS = [

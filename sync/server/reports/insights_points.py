@@ -21,11 +21,12 @@ from sqlalchemy import Connection, func, select
 from app.domain.ledger import EntryKind
 from app.domain.report_summary import SPENDING_KINDS
 from sync.server.club.access import Permission
-from sync.server.club.act import Call
+from sync.server.club.act import Call, read
 from sync.server.db import Database, one_of
 from sync.server.models import MEMBER, REPORT_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH
 from sync.server.reports.aggregates import month_first, month_of
-from sync.server.reports.insights_common import Progress, Scope, chunks, ratio, run, run_slow
+from sync.server.reports.insights_common import Progress, Scope, branch_id_of, chunks, ratio, run, run_slow
+from sync.server.reports.insights_common import scope as scope_of
 from sync.server.reports.table import Cell, Chart, Column, Drill, Filters, Kind, Report, Result, Table
 
 DAILY_UP_TO = 62  # a period this many days or shorter is shown day by day, longer ones month by month
@@ -213,11 +214,24 @@ def _balances(conn: Connection, ids: Any, end_day: int) -> dict[str, int]:
 
 def _expiring_of(conn: Connection, part: Any, end: int, days: int | None) -> tuple[int, int, dict[int, int]]:
     """Some members' points at the end of day `end`: outstanding, due now, and by expiry day."""
+    held, due, per_member = _expiring_per_member(conn, part, end, days)
+    by_day: dict[int, int] = defaultdict(int)
+    for expiring in per_member.values():
+        for day, points in expiring.items():
+            by_day[day] += points
+    return sum(held.values()), sum(due.values()), by_day
+
+
+def _expiring_per_member(
+    conn: Connection, part: Any, end: int, days: int | None
+) -> tuple[dict[str, int], dict[str, int], dict[str, dict[int, int]]]:
+    """Each of some members' points at the end of day `end`: outstanding, due now, and by expiry day."""
     md = REPORT_MEMBER_DAY.c
     held = {m: b for m, b in _balances(conn, part, end).items() if b > 0}
-    by_day: dict[int, int] = defaultdict(int)
+    per_member: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    due: dict[str, int] = {}
     if days is None or not held:
-        return sum(held.values()), 0, by_day
+        return held, due, per_member
     lots: dict[str, list[tuple[int, int]]] = defaultdict(list)
     query = (
         select(md.member_id, md.day, func.sum(md.points_issued).label("issued"))
@@ -226,17 +240,16 @@ def _expiring_of(conn: Connection, part: Any, end: int, days: int | None) -> tup
     )
     for r in conn.execute(query):
         lots[r.member_id].append((r.day, int(r.issued)))
-    due = 0
     for member_id, balance in held.items():
         left = balance  # matched against the newest earnings first: what FIFO leaves standing
         for day, points in sorted(lots.get(member_id, ()), reverse=True):
             take = min(left, points)
-            by_day[day + days] += take
+            per_member[member_id][day + days] += take
             left -= take
             if not left:
                 break
-        due += left
-    return sum(held.values()), due, by_day
+        due[member_id] = left
+    return held, due, per_member
 
 
 def _percent(done: int, total: int) -> int:
@@ -279,7 +292,7 @@ def _expiry(db: Database, scope: Scope, progress: Progress) -> Result:
     for day, points in by_day.items():
         by_month[month_of(day)] += points
     month_rows = [
-        (month_first(m), Cell(p, Drill("members", None, f.last, f.branch, f.tier,
+        (month_first(m), Cell(p, Drill("members", f.first, f.last, f.branch, f.tier,
                                        named=f"expiring:{month_first(m).isoformat()}")))
         for m, p in sorted(by_month.items())
     ]  # fmt: skip
@@ -294,6 +307,30 @@ def _expiry(db: Database, scope: Scope, progress: Progress) -> Result:
 
 def build_expiry(call: Call, filters: Filters, progress: Progress = None) -> Result:
     return run_slow(call, "points_expiry", filters, _expiry, progress)
+
+
+def members_of(call: Call, named: str, filters: Filters) -> list[str] | None:
+    """The members behind "expiring:<a month's first day>": those with outstanding points whose expiry
+    day falls in that month of the club's calendar, matched as the report matches them. None: not mine."""
+    kind, _, arg = named.partition(":")
+    if kind != "expiring":
+        return None
+    try:
+        month = month_of(date.fromisoformat(arg))
+    except ValueError:
+        return None
+    read(call, "report.members.expiring", named, lambda _conn: None, branch_id=branch_id_of(call, filters))
+    with call.db.read() as conn:
+        chosen = scope_of(conn, filters)
+        ids = _member_ids(conn, chosen)
+    found: list[str] = []
+    for part in chunks(ids):
+        with call.db.read() as conn:
+            _held, _due, per_member = _expiring_per_member(
+                conn, part, chosen.last_day, chosen.at_end.expiry_days
+            )
+        found += [m for m, by_day in per_member.items() if any(month_of(d) == month for d in by_day)]
+    return sorted(found)
 
 
 # ---- liability per branch: what branches owe each other --------------------------------------------------

@@ -50,9 +50,9 @@ _DRILLS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "members_active": ("members", "active", ()),
     "engagement_rate": ("members", "engaged", ()),
     "repeat_customer_rate": ("members", "repeat", ()),
-    "purchase_frequency": ("entries", None, _EARN),
-    "net_sales_rials": ("entries", None, _EARN),
-    "average_basket_rials": ("entries", None, _EARN),
+    "purchase_frequency": ("entries", "purchases", _EARN),
+    "net_sales_rials": ("entries", "purchases", _EARN),
+    "average_basket_rials": ("entries", "purchases", _EARN),
     "points_redeemed": ("entries", None, _SPENDING),
     "points_expired": ("entries", None, (EntryKind.EXPIRE.value,)),
 }

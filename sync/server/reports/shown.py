@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from app import format as fmt
-from app.domain.digits import to_persian_digits
+from sync.server.reports.aggregates import month_label, month_of
 from sync.server.reports.table import Cell, Column, Drill, Kind, Result, Table
 
 LIST_FROM = 5  # a single row with at least this many columns is shown as a list
@@ -40,9 +40,8 @@ def text(value: object, kind: Kind, lang: str) -> str:  # noqa: PLR0911 -- one w
         return _decimal(Fraction(value), 1, lang)  # type: ignore[arg-type]
     if kind is Kind.DAY and isinstance(value, date):
         return fmt.date_text(value, lang)
-    if kind is Kind.MONTH and isinstance(value, date):
-        shown = f"{value.year}-{value.month:02d}"
-        return to_persian_digits(shown) if lang == "fa" else shown
+    if kind is Kind.MONTH and isinstance(value, date):  # the club's (Jalali) month: "آذر ۱۴۰۵"
+        return month_label(month_of(value), lang)
     return str(value)
 
 

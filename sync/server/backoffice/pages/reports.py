@@ -16,7 +16,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from app.domain.errors import ClubError
@@ -26,8 +26,9 @@ from sync.server.backoffice.pages.members import refusal_text, render_day
 from sync.server.backoffice.texts import ENTRY_KINDS, error_text
 from sync.server.backoffice.web import is_htmx, render
 from sync.server.club.access import Permission
+from sync.server.club.act import read
 from sync.server.errors import ApiError
-from sync.server.reports import catalogue, drill, filtering, shown
+from sync.server.reports import catalogue, drill, filtering, jobs, shown
 from sync.server.reports.table import Drill, Filters, Report
 
 router = APIRouter(prefix=PREFIX + "/reports")
@@ -43,6 +44,17 @@ NAMED = {
     "active": "Members with a purchase in the period",
     "repeat": "Members with two or more purchases in the period",
     "engaged": "Members who took part in the period",
+    # the reports' own sets, by the part of their name before ":"
+    "cohort": "Members who joined in the period's months",
+    "cohort_active": "Members of the joining month with a purchase in this month",
+    "recency": "Members by their last purchase",
+    "churned": "Members active in the previous period with no purchase in this one",
+    "expiring": "Members with points expiring in this month",
+    "admitted": "Members the event admitted",
+    "campaign_treated": "The campaign's treated members",
+    "campaign_holdout": "The campaign's held-out members",
+    "campaign_treated_bought": "The campaign's treated members who bought",
+    "campaign_holdout_bought": "The campaign's held-out members who bought",
 }
 
 
@@ -70,6 +82,28 @@ def reports_index(desk: Reader) -> Response:
     return render(desk, "reports/index.html", page="reports", reports=listed)
 
 
+def _export_links(code: str, filters: Filters | None, built: jobs.Job | None) -> list[tuple[str, str]]:
+    """Each file's link: a job's own result, else the report for the filters."""
+    if built is not None:
+        return [(ext, f"{PREFIX}/reports/jobs/{built.id}/export.{ext}") for ext in EXPORTS]
+    query = "" if filters is None else filtering.query(filters)
+    return [(ext, f"{PREFIX}/reports/{code}/export.{ext}?{query}") for ext in EXPORTS]
+
+
+def _built(desk: Desk, report: Report, filters: Filters) -> jobs.Job | None:
+    """A slow report's result to show: the job the address names (`job`: its requester's or an owner's, as
+    jobs.job checks; its filters are the page's), else the latest done job for the filters, else None."""
+    asked = str(desk.request.query_params.get("job", ""))
+    if not asked:
+        return jobs.latest_done(desk.call, report.code, filters)
+    if drill.UUID_RE.fullmatch(asked) is None:
+        raise ApiError(404, "unknown_job", "no such report job")
+    found = jobs.job(desk.call, asked)
+    if found.report != report.code:
+        raise ApiError(404, "unknown_job", "no such report job")
+    return found
+
+
 @router.get("/{code}")
 def report_page(desk: Reader, code: Code) -> Response:
     report = _report(desk, code)
@@ -79,11 +113,26 @@ def report_page(desk: Reader, code: Code) -> Response:
     tables: list[shown.ShownTable] = []
     as_of = None
     general: list[str] = []
+    built: jobs.Job | None = None
     try:
         filters = filtering.parse(desk.call, typed)
+        found = None
         if not report.slow:
             found = report.build(desk.call, filters)
-            tables = shown.result(found, desk.lang, lambda d: drill_href(code, filters, d))  # type: ignore[arg-type]
+        else:
+            built = _built(desk, report, filters)
+            if built is not None and built.status != jobs.DONE:  # still running, or failed: its own page
+                return RedirectResponse(f"{PREFIX}/reports/jobs/{built.id}", status_code=303)
+            if built is not None:
+                filters = built.filters  # the job's own: its numbers are for them
+                found = built.result
+                with desk.call.db.read() as conn:
+                    branch_id = jobs.branch_id_of(conn, filters.branch)
+                read(desk.call, "report.job", built.id, lambda _conn: None, permission=report.permission,
+                     branch_id=branch_id)  # fmt: skip
+        if found is not None:
+            shown_filters = filters
+            tables = shown.result(found, desk.lang, lambda d: drill_href(code, shown_filters, d))
             as_of = found.as_of
             general = shown.general_definitions(found, desk.lang)
     except (ClubError, ApiError) as refused:
@@ -102,8 +151,14 @@ def report_page(desk: Reader, code: Code) -> Response:
     return render(
         desk, "reports/report.html", status=status, page="reports", report=report, typed=typed, error=error,
         filters=filters, query="" if filters is None else filtering.query(filters), tables=tables,
-        as_of=as_of, general=general, choices=filtering.choices(desk.call), exports=EXPORTS,
+        as_of=as_of, general=general, choices=filtering.choices(desk.call), exports=EXPORTS, built=built,
+        export_links=_export_links(code, filters, built),
+        built_minutes=None if built is None else _minutes_since(desk, built.finished_at_us),
     )  # fmt: skip
+
+
+def _minutes_since(desk: Desk, at_us: int | None) -> int:
+    return max(0, (desk.call.now_us - (at_us or desk.call.now_us)) // 60_000_000)
 
 
 def _bad_address(desk: Desk, report: Report, field: str) -> Response:
@@ -136,6 +191,8 @@ def drill_page(desk: Reader, code: Code) -> Response:
             found: Any = drill.entries_page(desk.call, wanted, filters, after)
         else:
             found = drill.members_page(desk.call, wanted, filters, after)
+    except drill.DrillError as bad:  # a named set no report knows
+        return _bad_address(desk, report, bad.field)
     except (ClubError, ApiError) as refused:
         if isinstance(refused, ApiError) and refused.code != "forbidden":  # refused, not broken
             raise
@@ -156,7 +213,10 @@ def drill_page(desk: Reader, code: Code) -> Response:
 def _heading(desk: Desk, wanted: Drill) -> str:
     _ = desk.gettext
     if wanted.target == "members":
-        return _(NAMED[wanted.named]) if wanted.named else _("Members")
+        kind = (wanted.named or "").partition(":")[0]
+        return _(NAMED[kind]) if kind in NAMED else _("Members")
+    if wanted.named == "purchases":
+        return _("Purchases: sales not returned in full")
     names = [_(ENTRY_KINDS[EntryKind(k)]) for k in wanted.kinds]
     comma = "، " if desk.lang == "fa" else ", "
     return _("Ledger entries") + (": " + comma.join(names) if names else "")
