@@ -14,8 +14,9 @@ Then the figures:
   of ten million, the work the serving process does after each push, in ms;
 - the cost to a push: a batch of 1,000 entries inserted into the ten-million-row ledger with and without
   the two indexes the reports added (`ix_ledger_entry_reverses`, `ix_ledger_entry_created_at_us`);
-- the summary (`club.reports.counted_summary`, from the aggregates, as the reports page asks it) for the
-  last month, quarter and year, for the whole club, one branch and one tier: p50 and p95;
+- the summary computed from the aggregates (`aggregates.summary`) for the last month, quarter and year, for
+  the whole club, one branch and one tier: p50 and p95; and the same as the reports page asks it
+  (`club.reports.counted_summary`: computed once, then answered from the kept summary while fresh);
 - the dashboard (`club.dashboard.glance`): p50 and p95 (the aim: p95 under 1 s).
 """
 
@@ -29,6 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
+from sqlalchemy import select
 
 from bench.stats import percentile as _percentile
 from bench.sync_club import BRANCH_CODE, BRANCH_ID, EPOCH_US, TIER_CODE, ServerLab, copy_rows, seed_members
@@ -38,6 +40,7 @@ from sync.server.club import reports as club_reports
 from sync.server.club.access import CONSOLE
 from sync.server.club.act import Call
 from sync.server.db import Database
+from sync.server.models import BRANCH
 from sync.server.reports import aggregates
 
 AIM_DASHBOARD_P95_MS = 1_000.0
@@ -65,7 +68,8 @@ class ReportFigures:
     count_push_ms: float
     insert_with_ms: float
     insert_without_ms: float
-    summaries: dict[str, list[float]] = field(default_factory=dict)  # "month/club" → ms each
+    summaries: dict[str, list[float]] = field(default_factory=dict)  # "month/club" → ms each, computed
+    pages: dict[str, list[float]] = field(default_factory=dict)  # the same through the page's use case
     dashboard_ms: list[float] = field(default_factory=list)
 
 
@@ -211,6 +215,17 @@ def _insert_cost(lab: ServerLab, club: Any, member: str, repeat: int) -> tuple[f
     return batch(True), batch(False)
 
 
+def _compute_summary(db: Database, within: club_reports.Period, branch: str | None, tier: str | None) -> None:
+    """The summary computed from the aggregates, never the kept one (aggregates.summary itself)."""
+    with db.read() as conn:
+        branch_id = (
+            conn.execute(select(BRANCH.c.id).where(BRANCH.c.code == branch)).scalar() if branch else None
+        )
+        aggregates.summary(
+            conn, within.first, within.last, within.end_us, 1_000, branch_id=branch_id, tier=tier
+        )
+
+
 def run_reports(
     lab: ServerLab, members: int, entries: int, runs: int, say: Callable[[str], None]
 ) -> ReportFigures:
@@ -250,10 +265,16 @@ def run_reports(
             ):
                 key = f"{label}/{scope}"
                 figures.summaries[key] = [
-                    _timed(lambda: club_reports.counted_summary(call, within, branch, tier, catch_up=0))  # noqa: B023
+                    _timed(lambda: _compute_summary(db, within, branch, tier))  # noqa: B023
                     for _ in range(max(3, runs // (10 if scope == "tier" else 4)))
                 ]
-                say(f"  summary {key:<14} p50 {percentile(figures.summaries[key], 50):8.1f} ms")
+                # as the reports page asks: the first computes and keeps it, the others are answered kept
+                figures.pages[key] = [
+                    _timed(lambda: club_reports.counted_summary(call, within, branch, tier, catch_up=0))  # noqa: B023
+                    for _ in range(max(3, runs // 4))
+                ]
+                say(f"  summary {key:<14} computed p50 {percentile(figures.summaries[key], 50):8.1f} ms,"
+                    f" as a page asks it again p50 {percentile(figures.pages[key], 50):6.1f} ms")  # fmt: skip
         figures.dashboard_ms = [_timed(lambda: dashboard.glance(call)) for _ in range(runs)]
         return figures
     finally:
@@ -277,4 +298,6 @@ def summary_figures(f: ReportFigures) -> dict[str, object]:
         name = key.replace("/", "_")
         result[f"reports_summary_{name}_p50_ms"] = round(percentile(times, 50), 1)
         result[f"reports_summary_{name}_p95_ms"] = round(percentile(times, 95), 1)
+        result[f"reports_summary_{name}_page_p50_ms"] = round(percentile(f.pages[key], 50), 1)
+        result[f"reports_summary_{name}_page_p95_ms"] = round(percentile(f.pages[key], 95), 1)
     return result

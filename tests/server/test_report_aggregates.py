@@ -316,3 +316,35 @@ def test_months_are_the_jalali_calendars():
     assert aggregates.month_of(date(2026, 3, 21).toordinal()) == 1405 * 12
     assert aggregates.month_label(azar, "fa") == "آذر ۱۴۰۵"
     assert aggregates.month_label(azar, "en") == "Azar 1405"
+
+
+def test_a_slow_summary_is_kept_while_fresh_and_refreshed_in_the_background(club_db: Database, monkeypatch):
+    """sync.server.reports.summary_cache: a summary that took long to compute answers a page again while
+    fresh, saying how far it counts; the command line's (fresh_s=0) and the background's are exact."""
+    from sync.server.reports import summary_cache
+
+    monkeypatch.setattr(summary_cache, "SLOW_US", 0)  # every computation counts as slow here
+    members = add_members(club_db, 2)
+    device = enroll(club_db, "THR").device_id
+    sale = {"id": new_id(), "kind": "earn", "member_id": members[0].id, "branch_id": BRANCH_1,
+            "device_id": device, "staff_id": None, "created_at_us": T0, "points_delta": 5, "cash_delta": 0,
+            "sale_amount": 500_000, "discount_rials": 0, "reverses": None}  # fmt: skip
+    write(club_db, [sale], 1)
+    aggregates.catch_up(club_db, T0)
+    first, last = summary_cache.this_month(TODAY)
+    kept, as_of = summary_cache.counted(club_db, T0, first, last, 1_000)
+    assert (kept.net_sales_rials, as_of.server_seq, as_of.behind) == (500_000, 1, 0)
+    write(club_db, [sale | {"id": new_id(), "member_id": members[1].id}], 2)
+    aggregates.catch_up(club_db, T0 + 1)
+    again, as_of = summary_cache.counted(club_db, T0 + 60_000_000, first, last, 1_000)
+    assert again == kept and (as_of.server_seq, as_of.behind) == (1, 1)  # kept, and says it is behind
+    exact, as_of = summary_cache.counted(club_db, T0 + 60_000_000, first, last, 1_000, fresh_s=0)
+    assert (exact.net_sales_rials, exact.members_active, as_of.server_seq) == (1_000_000, 2, 2)
+    # stale and asked for: the background computes it again, and this month's for each branch
+    write(club_db, [sale | {"id": new_id(), "created_at_us": T0 + 1}], 3)
+    aggregates.catch_up(club_db, T0 + 2)
+    later = T0 + (60 + summary_cache.FRESH_S + 1) * 1_000_000
+    assert summary_cache.refresh(club_db, later) == 3  # the whole club's again, and THR's and ISF's
+    fresh, as_of = summary_cache.counted(club_db, later, first, last, 1_000)
+    assert (fresh.net_sales_rials, as_of.server_seq) == (1_500_000, 3)
+    assert counted(club_db, first, last) == fresh
