@@ -626,14 +626,9 @@ class ReportStaffDayRow(Base):
     net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class ReportMemberDayRow(Base):
-    """Member × day × branch (where the entries were written): distinct counts over any period."""
+class _MemberSums:
+    """What a member's rows add up (report_member_day, report_member_month)."""
 
-    __tablename__ = "report_member_day"
-    __table_args__ = (Index("ix_report_member_day_day_branch_id", "day", "branch_id"),)
-    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    day: Mapped[int] = mapped_column(Integer, primary_key=True)
-    branch_id: Mapped[str] = mapped_column(ID, primary_key=True)
     entries: Mapped[int] = mapped_column(BigInteger, default=0)
     engaging: Mapped[int] = mapped_column(BigInteger, default=0)  # entries of ENGAGING_KINDS
     purchases: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -645,7 +640,17 @@ class ReportMemberDayRow(Base):
     cash_delta: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class ReportMemberMonthRow(Base):
+class ReportMemberDayRow(_MemberSums, Base):
+    """Member × day × branch (where the entries were written): distinct counts over any period."""
+
+    __tablename__ = "report_member_day"
+    __table_args__ = (Index("ix_report_member_day_day_branch_id", "day", "branch_id"),)
+    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[str] = mapped_column(ID, primary_key=True)
+
+
+class ReportMemberMonthRow(_MemberSums, Base):
     """Member × month × branch: cohorts, lifetime value and distinct counts over whole months."""
 
     __tablename__ = "report_member_month"
@@ -653,15 +658,6 @@ class ReportMemberMonthRow(Base):
     member_id: Mapped[str] = mapped_column(ID, primary_key=True)
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
     branch_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    entries: Mapped[int] = mapped_column(BigInteger, default=0)
-    engaging: Mapped[int] = mapped_column(BigInteger, default=0)
-    purchases: Mapped[int] = mapped_column(BigInteger, default=0)
-    net_sales_rials: Mapped[int] = mapped_column(BigInteger, default=0)
-    points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
-    points_issued: Mapped[int] = mapped_column(BigInteger, default=0)
-    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0)
-    points_expired: Mapped[int] = mapped_column(BigInteger, default=0)
-    cash_delta: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ReportJobRow(Base):

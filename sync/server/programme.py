@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,7 +37,8 @@ from app.domain.programme import US_PER_DAY, RuleSet
 from sync.protocol import WireEntry
 from sync.server import balances, club, members
 from sync.server import rules as rule_sets
-from sync.server.clock import Clock, SystemClock
+from sync.server.chore import Chore
+from sync.server.clock import Clock
 from sync.server.db import Database, dialect_insert, one_of
 from sync.server.models import BALANCE, BRANCH, DEVICE, ENTRY, MEMBER
 from sync.server.sequence import Publisher
@@ -258,26 +258,18 @@ def _store(
 # ---- once a day --------------------------------------------------------------------------------------
 
 
-class Daily:
+class Daily(Chore):
     """`run` once at start, then a few minutes after every local midnight of the club (the current rule
     set's calendar), in a daemon thread of the serving process (`bashgah-server serve`). Several servers
     on one database may each run it: the runs take turns on the server device's row, and the later finds
     nothing left to do."""
 
+    name = "programme-daily"
+    retry_s = RETRY_S
+
     def __init__(self, db: Database, clock: Clock | None = None) -> None:
-        self.db = db
-        self.clock = clock or SystemClock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="programme-daily", daemon=True)
+        super().__init__(db, clock)
         self.runs = 0
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
 
     def run_once(self) -> Summary:
         summary = self.db.write(lambda conn: run(conn, self.clock.now_us()))
@@ -294,12 +286,6 @@ class Daily:
         at = rules.day_start_us(tomorrow) + AFTER_MIDNIGHT_S * 1_000_000
         return max(1.0, (at - now) / 1_000_000)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-                wait = self.seconds_to_next_run()
-            except Exception:  # the thread must outlive a database that is away for a while
-                log.exception("the programme's daily run failed; trying again in %d s", RETRY_S)
-                wait = RETRY_S
-            self._stop.wait(wait)
+    def round(self) -> float:
+        self.run_once()
+        return self.seconds_to_next_run()

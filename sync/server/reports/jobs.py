@@ -38,7 +38,8 @@ from app.domain.errors import ClubError
 from app.domain.ids import uuid7
 from app.format import number
 from app.messages import message as club_message
-from sync.server.clock import Clock, SystemClock
+from sync.server.chore import Chore
+from sync.server.clock import Clock
 from sync.server.club import users
 from sync.server.club.access import CONSOLE, Actor
 from sync.server.club.act import Act, Call, change, read
@@ -398,41 +399,27 @@ def run_pending(db: Database, now_us: int, *, clock: Callable[[], int] | None = 
     return ran
 
 
-class Worker:
-    """The serving process's report worker: a daemon thread (like sync.server.programme.Daily) that runs
-    queued jobs, then looks again every POLL_S. `bashgah-server serve` starts it and stops it on exit."""
+class Worker(Chore):
+    """The serving process's report worker (a sync.server.chore.Chore): runs queued jobs, then looks again
+    every POLL_S. `bashgah-server serve` starts it and stops it on exit."""
+
+    name = "report-jobs"
+    retry_s = RETRY_S
 
     def __init__(self, db: Database, clock: Clock | None = None) -> None:
-        self.db = db
-        self.clock = clock or SystemClock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="report-jobs", daemon=True)
+        super().__init__(db, clock)
         self.ran = 0
+        self._expired_at = 0.0
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        expired_at = 0.0
-        while not self._stop.is_set():
-            wait = POLL_S
-            try:
-                now_us = self.clock.now_us()
-                if time.monotonic() - expired_at > EXPIRE_EVERY_S:
-                    self.db.write(lambda conn: expire(conn, now_us))  # noqa: B023 (called at once)
-                    expired_at = time.monotonic()
-                if self._work_waits(now_us):  # a read first: an idle server takes no write lock to poll
-                    self.ran += run_one(self.db, now_us, self.clock.now_us, HEARTBEAT_S)
-                    wait = 0
-            except Exception:  # the thread must outlive a database that is away for a while
-                log.exception("the report worker failed; trying again in %d s", RETRY_S)
-                wait = RETRY_S
-            self._stop.wait(wait)
+    def round(self) -> float:
+        now_us = self.clock.now_us()
+        if time.monotonic() - self._expired_at > EXPIRE_EVERY_S:
+            self.db.write(lambda conn: expire(conn, now_us))
+            self._expired_at = time.monotonic()
+        if self._work_waits(now_us):  # a read first: an idle server takes no write lock to poll
+            self.ran += run_one(self.db, now_us, self.clock.now_us, HEARTBEAT_S)
+            return 0
+        return POLL_S
 
     def _work_waits(self, now_us: int) -> bool:
         """A queued job, or a running one whose worker stopped beating."""
