@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, func, select, union
 
+from app.domain.digits import to_persian_digits
 from sync.server.club.access import Permission
 from sync.server.club.act import Call, read
 from sync.server.db import Database
@@ -120,7 +121,10 @@ def _retention(call: Call, conn: Connection, scope: Scope) -> Result:
         Column("cohort", "ماه عضویت", "Joining month", Kind.MONTH, "cohort"),
         Column("members", "اعضای گروه", "Cohort size", Kind.COUNT, "cohort_size"),
     ]
-    columns += [Column(f"m{k}", f"ماه {k}", f"Month {k}", Kind.RATE, "retention") for k in range(span + 1)]
+    columns += [
+        Column(f"m{k}", f"ماه {to_persian_digits(str(k))}", f"Month {k}", Kind.RATE, "retention")
+        for k in range(span + 1)
+    ]
     rows: list[tuple[Any, ...]] = []
     for i, month in enumerate(months(first, scope.last_month)):
         size = sizes.get(i, 0)
@@ -129,7 +133,7 @@ def _retention(call: Call, conn: Connection, scope: Scope) -> Result:
         cells: list[Any] = [month_first(month), Cell(size, drill)]
         for k in range(span + 1):
             later = month + k
-            if later > now_month:
+            if later > now_month or size == 0:  # months to come, and a cohort of nobody, have no share
                 cells.append(None)
                 continue
             named = f"cohort_active:{month_first(month).isoformat()}"

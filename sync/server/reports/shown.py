@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -94,6 +94,19 @@ class ShownTable:
     chart: str  # "line", "bar", "stacked", "heatmap" or ""
     chart_json: str  # the data Chart.js draws ("" for none or a heat map)
     note: str
+    definitions: list[tuple[str, str]] = field(default_factory=list)  # (the columns' titles, definition)
+
+
+def _definitions(columns: list[ShownColumn]) -> list[tuple[str, str]]:
+    """Each definition once, under the titles of the columns it defines ("Month 0 … Month 12")."""
+    titles: dict[str, list[str]] = {}
+    for column in columns:
+        if column.definition:
+            titles.setdefault(column.definition, []).append(column.title)
+    return [
+        (named[0] if len(named) == 1 else f"{named[0]} … {named[-1]}", definition)
+        for definition, named in titles.items()
+    ]
 
 
 def _cell(value: object) -> Cell:
@@ -121,15 +134,18 @@ def table(
     ]
     rows = [[_cell(v) for v in row] for row in shown.rows]
     heatmap = shown.chart is not None and shown.chart.kind == "heatmap"
-    top = max((float(c.value) for row in rows for c in row[1:]  # type: ignore[arg-type]
-               if isinstance(c.value, (int, float, Fraction))), default=0.0) if heatmap else 0.0  # fmt: skip
+    # a heat map shades the chart's own columns (not, say, a cohort's size beside them)
+    y = shown.chart.y if shown.chart is not None and heatmap else ()
+    shaded = {i for i, c in enumerate(shown.columns) if i > 0 and c.key in y}
+    values = [row[i].value for row in rows for i in shaded if i < len(row)]
+    top = max((float(v) for v in values if isinstance(v, (int, float, Fraction))), default=0.0)
     shown_rows = [
         [
             ShownCell(
                 text(cell.value, column.kind, lang),
                 None if cell.drill is None else link(cell.drill),
                 shown_column.numeric,
-                _heat(cell.value, top) if heatmap and i > 0 else None,
+                _heat(cell.value, top) if i in shaded else None,
             )
             for i, (cell, column, shown_column) in enumerate(zip(row, shown.columns, columns, strict=False))
         ]
@@ -144,6 +160,7 @@ def table(
         chart="" if shown.chart is None else shown.chart.kind,
         chart_json="" if shown.chart is None or heatmap else _chart_json(shown, rows, lang),
         note=shown.note_fa if fa else shown.note_en,
+        definitions=_definitions(columns),
     )
 
 
