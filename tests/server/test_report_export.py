@@ -220,3 +220,22 @@ def test_file_names_are_ascii():
     assert export.filename(REPORT, FILTERS, "xlsx") == "overview-2026-12-01-2026-12-06.xlsx"
     persian = Report("گزارش/ها", "x", "x", REPORT.build, {}, Permission.READ)
     assert export.filename(persian, FILTERS, "csv") == "report-2026-12-01-2026-12-06.csv"
+
+
+def test_a_text_that_starts_like_a_formula_stays_a_text():
+    """CSV/formula injection (OWASP): a member named "=HYPERLINK(…)" is written as text in both files;
+    a negative number stays a number."""
+    hostile = '=HYPERLINK("http://evil.example","click")'
+    table = Table("names", "نام‌ها", "Names", (Column("name", "نام", "Name", Kind.TEXT),
+                                              Column("points", "امتیاز", "Points", Kind.COUNT)),
+                  [(hostile, -5), ("+98 912", Fraction(-1, 2)), ("@sum", 3)])  # fmt: skip
+    found = Result([table])
+    filters = Filters(date(2026, 12, 1), date(2026, 12, 6))
+    rows = list(csv.reader(io.StringIO(export.to_csv(found, REPORT, filters, "en").decode("utf-8-sig"))))
+    written = [row for row in rows if row and row[0].startswith("'")]
+    assert [row[0] for row in written] == ["'" + hostile, "'+98 912", "'@sum"]
+    assert [row[1] for row in written] == ["-5", "-0.5", "3"]
+    sheet = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(found, REPORT, filters, "en"))).worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == hostile]
+    assert len(cells) == 1 and cells[0].data_type == "s"
+    assert sheet.cell(cells[0].row, cells[0].column + 1).value == -5

@@ -162,11 +162,23 @@ def _term(key: str, result: Result, lang: str) -> str:
 # ---- CSV ----------------------------------------------------------------------------------------------
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """A text a spreadsheet will not run: one that starts like a formula (a member named "=HYPERLINK(…)")
+    gets a leading apostrophe, as OWASP advises against CSV injection."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def raw(value: Any) -> Any:
-    """A value as the CSV writes it: integers whole, fractions as decimals, dates ISO, none empty."""
+    """A value as the CSV writes it: integers whole, fractions as decimals, dates ISO, none empty, texts
+    inert."""
     if value is None:
         return ""
-    if isinstance(value, int | str):
+    if isinstance(value, str):
+        return inert(value)
+    if isinstance(value, int):
         return int(value) if isinstance(value, bool) else value
     if isinstance(value, Fraction | float):
         return _decimal(value if isinstance(value, Fraction) else Fraction(value).limit_denominator(10**9))
@@ -310,7 +322,10 @@ def to_xlsx(result: Result, report: Report, filters: Filters, lang: str) -> byte
             i = 1
             for column, item in zip(table.columns, row, strict=False):
                 for part in _month_parts(value_of(item), column, lang, _cell_value):
-                    cell = sheet.cell(r, i, part)
+                    cell = sheet.cell(r, i)
+                    cell.value = part
+                    if isinstance(part, str):
+                        cell.data_type = "s"  # a text, never a formula, whatever it starts with
                     number_format = XLSX_FORMATS.get(column.kind)
                     if number_format and not isinstance(cell.value, str):
                         cell.number_format = number_format
