@@ -29,7 +29,7 @@ from functools import cache
 from typing import Any
 
 import jdatetime
-from sqlalchemy import Connection, Table, and_, case, delete, exists, func, select, update
+from sqlalchemy import Connection, Table, and_, case, delete, exists, func, or_, select, update
 
 from app.domain.digits import to_persian_digits
 from app.domain.ledger import EntryKind
@@ -376,8 +376,7 @@ def summary(
     if tier is not None:
         members = members.where(MEMBER.c.tier_code == tier)
     totals = _totals_by_tier(conn, d1, d2, branch_id, tier) if tier else _totals(conn, d1, d2, branch_id)
-    active, repeat = _active(conn, d1, d2, branch_id, tier)
-    engaged = _engaged(conn, d1, d2, end_us, branch_id=branch_id, tier=tier)
+    active, repeat, engaged = _members(conn, d1, d2, end_us, branch_id=branch_id, tier=tier)
     counted = conn.execute(members).scalar_one()
     purchases, net_sales = totals["purchases"], totals["net_sales"]
     return Summary(
@@ -459,43 +458,37 @@ def _totals_by_tier(conn: Connection, d1: int, d2: int, branch_id: str | None, t
     return totals
 
 
-def _active(conn: Connection, d1: int, d2: int, branch_id: str | None, tier: str | None) -> tuple[int, int]:
-    """Members with a purchase in the period, and those with two or more."""
+def _members(
+    conn: Connection, d1: int, d2: int, end_us: int, *, branch_id: str | None, tier: str | None
+) -> tuple[int, int, int]:
+    """Members with a purchase in the period, those with two or more, and those with an engaging entry
+    among the members counted in members_total: one pass over the period's member rows."""
     day = REPORT_MEMBER_DAY.c
-    per_member = (
-        select(func.sum(day.purchases).label("purchases"))
-        .where(day.day >= d1, day.day <= d2, day.purchases != 0)
-        .group_by(day.member_id)
+    counted = day.engaging
+    per_member = select(day.member_id, func.sum(day.purchases).label("purchases")).where(
+        day.day >= d1, day.day <= d2, or_(day.purchases != 0, day.engaging > 0)
     )
-    if branch_id is not None:
-        per_member = per_member.where(day.branch_id == branch_id)
-    if tier is not None:
-        per_member = per_member.join_from(REPORT_MEMBER_DAY, MEMBER, MEMBER.c.id == day.member_id).where(
-            MEMBER.c.tier_code == tier
-        )
-    counts = per_member.subquery()
-    active, repeat = conn.execute(
+    if branch_id is not None or tier is not None:
+        per_member = per_member.join_from(REPORT_MEMBER_DAY, MEMBER, MEMBER.c.id == day.member_id)
+        home = MEMBER.c.joined_at_us < end_us
+        if branch_id is not None:
+            per_member = per_member.where(day.branch_id == branch_id)
+            home = and_(home, MEMBER.c.branch_id == branch_id)
+        if tier is not None:
+            per_member = per_member.where(MEMBER.c.tier_code == tier)
+        counted = case((home, day.engaging), else_=0)
+    counts = per_member.add_columns(func.sum(counted).label("engaging")).group_by(day.member_id).subquery()
+    active, repeat, engaged = conn.execute(
         select(
             _sum(case((counts.c.purchases > 0, 1), else_=0)),
             _sum(case((counts.c.purchases >= 2, 1), else_=0)),
+            _sum(case((counts.c.engaging > 0, 1), else_=0)),
         )
     ).one()
-    return int(active), int(repeat)
-
-
-def _engaged(
-    conn: Connection, d1: int, d2: int, end_us: int, *, branch_id: str | None, tier: str | None
-) -> int:
-    """Members with an engaging entry in the period (at the branch), among those counted in members_total."""
-    day = REPORT_MEMBER_DAY.c
-    engaged = (
-        select(day.member_id).where(day.day >= d1, day.day <= d2, day.engaging > 0).group_by(day.member_id)
-    )
     if branch_id is None and tier is None:
-        # the whole club: every engaged member but those who joined after the period (few, by the index on
-        # joined_at), rather than a join of the period's rows with the whole member list
-        everyone = conn.execute(select(func.count()).select_from(engaged.subquery())).scalar_one()
-        late = conn.execute(
+        # the whole club: no join of the period's rows with the member list; those who joined after the
+        # period (few, by the index on joined_at) are taken out instead
+        engaged -= conn.execute(
             select(func.count())
             .select_from(MEMBER)
             .where(
@@ -503,12 +496,4 @@ def _engaged(
                 exists().where(day.member_id == MEMBER.c.id, day.day >= d1, day.day <= d2, day.engaging > 0),
             )
         ).scalar_one()
-        return int(everyone - late)
-    engaged = engaged.join_from(REPORT_MEMBER_DAY, MEMBER, MEMBER.c.id == day.member_id).where(
-        MEMBER.c.joined_at_us < end_us
-    )
-    if branch_id is not None:
-        engaged = engaged.where(day.branch_id == branch_id, MEMBER.c.branch_id == branch_id)
-    if tier is not None:
-        engaged = engaged.where(MEMBER.c.tier_code == tier)
-    return int(conn.execute(select(func.count()).select_from(engaged.subquery())).scalar_one())
+    return int(active), int(repeat), int(engaged)
