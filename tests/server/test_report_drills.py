@@ -25,6 +25,7 @@ from app.domain.programme import Campaign, RuleSet, TierRule, in_holdout
 from app.domain.returns import RETURN_REASON
 from sync.protocol import WireEvent
 from sync.server import events as store
+from sync.server.backoffice.pages.members import render_day
 from sync.server.backoffice.pages.reports import drill_href
 from sync.server.club import programme
 from sync.server.club.access import CONSOLE
@@ -311,6 +312,11 @@ def test_a_jobs_result_is_shown_on_the_report_page_and_drills(client, club_db, c
     never = next(h for h in _links(page.text) if "d_named=recency%3Anever" in h)
     counts = {r[0].value: r[3].value for r in expected.tables[0].rows}
     assert len(listed_members(client.get(never).text)) == counts["never"] == 3
+    # the job's page under other filters in the address: its own numbers, and its own filters in the bar
+    elsewhere = client.get(f"/admin/reports/lapsed?{filtering.query(Filters(TODAY, TODAY))}&job={job_id}")
+    assert 'data-testid="built-at"' in elsewhere.text
+    for day in (FILTERS.first, FILTERS.last):
+        assert f'value="{render_day(day, "fa")}"' in elsewhere.text
     # the same filters without the job: the latest done one, with its age
     again = client.get(f"/admin/reports/lapsed?{query}")
     assert 'data-testid="built-at"' in again.text and f"/admin/reports/jobs/{job_id}/export.csv" in again.text

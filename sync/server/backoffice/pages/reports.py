@@ -124,7 +124,8 @@ def report_page(desk: Reader, code: Code) -> Response:
             if built is not None and built.status != jobs.DONE:  # still running, or failed: its own page
                 return RedirectResponse(f"{PREFIX}/reports/jobs/{built.id}", status_code=303)
             if built is not None:
-                filters = built.filters  # the job's own: its numbers are for them
+                filters = built.filters  # the job's own: its numbers are for them, and the bar shows them
+                typed = {**typed, **_typed_from(filters, desk.lang)}
                 found = built.result
                 with desk.call.db.read() as conn:
                     branch_id = jobs.branch_id_of(conn, filters.branch)
@@ -155,6 +156,14 @@ def report_page(desk: Reader, code: Code) -> Response:
         export_links=_export_links(code, filters, built),
         built_minutes=None if built is None else _minutes_since(desk, built.finished_at_us),
     )  # fmt: skip
+
+
+def _typed_from(filters: Filters, lang: str) -> dict[str, str]:
+    """The filter bar's fields as if these filters had been typed."""
+    return {
+        "from": render_day(filters.first, lang), "to": render_day(filters.last, lang),
+        "branch": filters.branch or "", "tier": filters.tier or "", "campaign": filters.campaign or "",
+    }  # fmt: skip
 
 
 def _minutes_since(desk: Desk, at_us: int | None) -> int:
