@@ -331,7 +331,7 @@ def test_a_slow_summary_is_kept_while_fresh_and_refreshed_in_the_background(club
             "sale_amount": 500_000, "discount_rials": 0, "reverses": None}  # fmt: skip
     write(club_db, [sale], 1)
     aggregates.catch_up(club_db, T0)
-    first, last = summary_cache.this_month(TODAY)
+    first, last = aggregates.this_month(TODAY)
     kept, as_of = summary_cache.counted(club_db, T0, first, last, 1_000)
     assert (kept.net_sales_rials, as_of.server_seq, as_of.behind) == (500_000, 1, 0)
     write(club_db, [sale | {"id": new_id(), "member_id": members[1].id}], 2)

@@ -343,14 +343,23 @@ def catch_up(db: Database, now_us: int, batch: int = BATCH, most: int | None = N
     return counted
 
 
+def this_month(today: date) -> tuple[date, date]:
+    """The first day of today's (Jalali) month, and today: the reports' default period."""
+    return month_first(month_of(today)), today
+
+
+def behind(conn: Connection, server_seq: int) -> int:
+    """Entries the server holds past `server_seq`."""
+    return conn.execute(
+        select(func.count()).select_from(ENTRY).where(ENTRY.c.server_seq > server_seq)
+    ).scalar_one()
+
+
 def as_of(conn: Connection) -> AsOf:
     """When the aggregates last counted, up to which server_seq, and how many entries wait past it."""
     row = conn.execute(select(REPORT_WATERMARK).where(REPORT_WATERMARK.c.id == WATERMARK_ID)).first()
     seq, at = (row.server_seq, row.counted_at_us) if row is not None else (0, 0)
-    behind = conn.execute(
-        select(func.count()).select_from(ENTRY).where(ENTRY.c.server_seq > seq)
-    ).scalar_one()
-    return AsOf(counted_at_us=at, server_seq=seq, behind=behind)
+    return AsOf(counted_at_us=at, server_seq=seq, behind=behind(conn, seq))
 
 
 # ---- the summary, from the aggregates -----------------------------------------------------------------

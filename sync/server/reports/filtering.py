@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-import jdatetime
 from sqlalchemy import Connection, select
 
 from app.domain.errors import ClubError
@@ -27,6 +26,7 @@ from sync.server import rules as rule_sets
 from sync.server.club.act import Call
 from sync.server.errors import ApiError
 from sync.server.models import BRANCH, TIER
+from sync.server.reports import aggregates
 from sync.server.reports.table import Filters
 
 MAX_TYPED = 40  # characters a filter's field may carry
@@ -54,8 +54,7 @@ def this_month(call: Call) -> tuple[date, date]:
     """From the first of this Jalali month to today, in the club's calendar."""
     with call.db.read() as conn:
         today = rule_sets.current(conn).local_date(call.now_us)
-    jalali = jdatetime.date.fromgregorian(date=today)
-    return jalali.replace(day=1).togregorian(), today
+    return aggregates.this_month(today)
 
 
 def _day(text: str, field: str) -> date | None:

@@ -20,13 +20,12 @@ import time
 from datetime import date, timedelta
 from fractions import Fraction
 
-import jdatetime
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from app.domain.report_summary import Summary
 from sync.server import rules as rule_sets
 from sync.server.db import Database, dialect_insert
-from sync.server.models import BRANCH, ENTRY, REPORT_SUMMARY_CACHE
+from sync.server.models import BRANCH, REPORT_SUMMARY_CACHE
 from sync.server.reports import aggregates
 from sync.server.reports.table import AsOf
 
@@ -56,12 +55,6 @@ def _from_json(body: str) -> Summary:
     return Summary(**{k: Fraction(v) if isinstance(v, str) else v for k, v in data.items()})
 
 
-def _behind(conn: Connection, server_seq: int) -> int:
-    return conn.execute(
-        select(func.count()).select_from(ENTRY).where(ENTRY.c.server_seq > server_seq)
-    ).scalar_one()
-
-
 def counted(
     db: Database,
     now_us: int,
@@ -83,7 +76,7 @@ def counted(
             kept.server_seq >= watermark.server_seq
             or (now_us - kept.computed_at_us < fresh_s * _US and kept.took_us >= SLOW_US)
         ):
-            as_of = AsOf(kept.counted_at_us, kept.server_seq, _behind(conn, kept.server_seq))
+            as_of = AsOf(kept.counted_at_us, kept.server_seq, aggregates.behind(conn, kept.server_seq))
             found = _from_json(kept.body)
         else:
             kept = None
@@ -124,18 +117,13 @@ def _keep(
     )
 
 
-def this_month(today: date) -> tuple[date, date]:
-    """The first day of today's Jalali month, and today: the reports' default period."""
-    return jdatetime.date.fromgregorian(date=today).replace(day=1).togregorian(), today
-
-
 def refresh(db: Database, now_us: int, most: int = REFRESH_EACH) -> int:
     """Recompute, in the background, the kept summaries that are stale and were asked for lately, and this
     month's for the whole club and each branch (the overview's default); how many it recomputed. Summaries
     nobody asked for in a day are dropped."""
     with db.read() as conn:
         rules = rule_sets.current(conn)
-        first, last = this_month(rules.local_date(now_us))
+        first, last = aggregates.this_month(rules.local_date(now_us))
         watermark = aggregates.as_of(conn).server_seq
         branches = [(r.id, r.code) for r in conn.execute(select(BRANCH.c.id, BRANCH.c.code))]
         in_force = rule_sets.in_force_at(conn, rules.day_start_us(last + timedelta(days=1)))
