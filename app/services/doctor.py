@@ -530,8 +530,9 @@ def _check_nfc(ctx: _Context, readers: list[str]) -> Check:
             "nfc",
             Status.OK,
             (
-                "nfcpy is installed; no USB NFC reader of its own is attached.",
-                "nfcpy نصب است؛ کارت‌خوان USB NFC مستقلی وصل نیست.",
+                "nfcpy is installed; no USB NFC reader of its own is attached (or free: the window may "
+                "hold it).",
+                "nfcpy نصب است؛ کارت‌خوان USB NFC مستقلی وصل یا آزاد نیست (شاید پنجره آن را در دست دارد).",
             ),
         )
     readers.append(result)
