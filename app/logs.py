@@ -15,7 +15,8 @@ A crash leaves a report in the same folder:
 happened since (`LogSetup.crashes_since_last_start`), and `on_crash` lets it show the report's path when
 it happens (the window's message box lives in app.ui.crash: no Qt here).
 
-Nothing secret is written: the code logs no token, PIN or key, and `Redactor` masks what looks like one
+A message repeated from the same place is written once per 10 minutes (`Repeats`). Nothing secret is
+written: the code logs no token, PIN or key, and `Redactor` masks what looks like one
 (a bearer token, `pin=…`, `token: …`) in every record and report, should a message or traceback hold it.
 """
 
@@ -41,6 +42,7 @@ from typing import Any, TextIO
 
 MAX_BYTES = 1_000_000
 BACKUPS = 5
+REPEAT_EVERY_S = 600.0
 CRASH_GLOB = "crash-*.txt"
 NATIVE_GLOB = "native-*.txt"
 FORMAT = "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"
@@ -75,6 +77,28 @@ class Redactor(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        return True
+
+
+class Repeats(logging.Filter):
+    """Lets the same message from the same place through once per `every_s`: a reader driver that logs
+    "no reader available" at each retry (nfcpy: every 2 s) would otherwise fill the 5 MB of logs with it
+    in hours and push out what support needs."""
+
+    def __init__(self, every_s: float = REPEAT_EVERY_S) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self.seen: dict[tuple[str, int, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, record.getMessage())
+        now = record.created
+        last = self.seen.get(key)
+        if last is not None and now - last < self.every_s:
+            return False
+        if len(self.seen) > 10_000:  # bounded: forget everything rather than grow without end
+            self.seen.clear()
+        self.seen[key] = now
         return True
 
 
@@ -239,6 +263,7 @@ def start(role: str, *, level: int = logging.INFO, hooks: bool = True) -> LogSet
         log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
     )
     handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(Repeats())
     handler.addFilter(Redactor())
     root = logging.getLogger()
     root.addHandler(handler)

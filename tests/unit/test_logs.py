@@ -78,6 +78,17 @@ def test_secrets_never_reach_the_log(started: logs.LogSetup) -> None:
     assert "https://club.example" in text and "THR-01" in text and "enrolment failed" in text
 
 
+def test_a_message_repeated_at_each_retry_is_written_once(started: logs.LogSetup) -> None:
+    for _ in range(50):  # nfcpy, looking for a USB reader every 2 s
+        logging.getLogger("nfc.clf").error("no reader available on path %s", "usb")
+    logging.getLogger("nfc.clf").error("no reader available on path %s", "udp")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = started.log_file.read_text(encoding="utf-8")
+    assert text.count("no reader available on path usb") == 1
+    assert text.count("no reader available on path udp") == 1
+
+
 def test_an_uncaught_exception_leaves_a_crash_report(log_dir: Path) -> None:
     result = child(
         """
