@@ -165,6 +165,7 @@ class LogSetup:
     handler: logging.Handler
     crash_listeners: list[Callable[[Path], None]] = field(default_factory=list)
     _fault_stream: TextIO | None = None
+    _faults_were_on: bool = False
     _previous_hooks: tuple[Any, Any] | None = None
 
     def crashes_since_last_start(self) -> list[Path]:
@@ -205,6 +206,8 @@ class LogSetup:
         self.handler.close()
         if self._fault_stream is not None:
             faulthandler.disable()
+            if self._faults_were_on:  # someone else's (pytest's) dump to stderr: give it back
+                faulthandler.enable(file=sys.__stderr__ or sys.stderr)
             self._fault_stream.close()
             self._fault_stream = None
             _drop_if_empty(self.native_file)
@@ -284,6 +287,7 @@ def start(role: str, *, level: int = logging.INFO, hooks: bool = True) -> LogSet
 
 
 def _install_hooks(setup: LogSetup) -> None:
+    setup._faults_were_on = faulthandler.is_enabled()
     setup._fault_stream = setup.native_file.open("w", encoding="utf-8")
     faulthandler.enable(file=setup._fault_stream, all_threads=True)
     previous_sys, previous_thread = sys.excepthook, threading.excepthook

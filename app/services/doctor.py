@@ -258,6 +258,8 @@ def check_database(ctx: _Context) -> Check:
     try:
         lines = quick_check(path, ctx.timeout_s)
     except sqlite3.DatabaseError as error:
+        if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
+            return _held(path, error)
         lines = [str(error)]
     if lines != ["ok"]:
         return Check(
@@ -304,6 +306,22 @@ def check_database(ctx: _Context) -> Check:
         )
     )
     return Check("database", Status.OK, detail, params={"path": str(path), "code": device.code})
+
+
+def _held(path: Path, error: Exception) -> Check:
+    return Check(
+        "database",
+        Status.PROBLEM,
+        (
+            "The database {path} is held by another program: {error}.",
+            "پایگاه داده {path} در دست برنامه دیگری است: {error}.",
+        ),
+        (
+            "Close other Bashgah windows or commands on this data folder, then run the doctor again.",
+            "پنجره‌ها یا فرمان‌های دیگر باشگاه روی این پوشه را ببندید و دوباره doctor را اجرا کنید.",
+        ),
+        {"path": str(path), "error": str(error)},
+    )
 
 
 def check_ledger(ctx: _Context) -> Check:

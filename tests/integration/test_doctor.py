@@ -135,6 +135,19 @@ def test_overwritten_pages_are_reported_not_crashed_on(demo: Path) -> None:
     assert [c["name"] for c in data["checks"]] == NAMES  # every check still answers
 
 
+def test_a_database_held_by_another_program_is_not_called_damaged(demo: Path) -> None:
+    holder = sqlite3.connect(demo / DB_FILENAME, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        code, data = report(demo, timeout=0.5)
+    finally:
+        holder.close()
+    database = by_name(data)["database"]
+    assert code == 1 and database["status"] == "problem"
+    assert "held by another program" in database["detail"] and "Close other" in database["fix"]
+
+
 def test_an_edited_ledger_entry_breaks_its_chain(demo: Path) -> None:
     with raw(demo) as conn:
         entry_id, device_id = conn.execute(
