@@ -676,10 +676,11 @@ def _server_contact(db: Database, timeout_s: float) -> tuple[str, int | None]:
 
     from app.store import sync_state
     from app.store.device_token import read_token
-    from sync.protocol import PROTOCOL_VERSION, VERSION_HEADER
+    from sync.protocol import BACKLOG_HEADER, PROTOCOL_VERSION, VERSION_HEADER
 
     with db.read() as conn:
         url = sync_state.get(conn, sync_state.SERVER_URL)
+        backlog = sync_state.unanswered_entries(conn, sync_state.get(conn, sync_state.DEVICE_ID) or "")
     token = read_token(db.path.parent)
     if url is None or token is None:
         return "no_token", None
@@ -689,7 +690,12 @@ def _server_contact(db: Database, timeout_s: float) -> tuple[str, int | None]:
         response = requests.get(
             url + "/v1/sync/pull",
             params={"since": 2**62, "limit": 1, "protocol": PROTOCOL_VERSION},  # past the end: an empty page
-            headers={"Authorization": f"Bearer {token}", VERSION_HEADER: __version__},
+            # what every call of the terminal says of itself (sync.client): head office sees it current
+            headers={
+                "Authorization": f"Bearer {token}",
+                VERSION_HEADER: __version__,
+                BACKLOG_HEADER: str(backlog),
+            },
             timeout=(timeout_s, timeout_s),
         )
     except requests.RequestException as error:
