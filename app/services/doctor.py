@@ -671,7 +671,7 @@ def _now_us() -> int:
 
 def _server_contact(db: Database, timeout_s: float) -> tuple[str, int | None]:
     """Ask the server for an empty pull page as this terminal: ("ok", server time) when it answers,
-    else (the reason, None): "not_enrolled", "device_revoked", "unreachable: …", "refused: …"."""
+    else (the reason, None): "not_enrolled", "device_revoked", "unreachable: …", "HTTP 404", …."""
     import requests
 
     from app.store import sync_state
@@ -702,11 +702,11 @@ def _server_contact(db: Database, timeout_s: float) -> tuple[str, int | None]:
         return f"unreachable: {type(error).__name__}", None
     if response.status_code >= 400:
         refusals = {401: "not_enrolled", 403: "device_revoked"}
-        return refusals.get(response.status_code, f"refused: HTTP {response.status_code}"), None
+        return refusals.get(response.status_code, f"HTTP {response.status_code}"), None
     try:
         return "ok", int(response.json()["server_time_us"])
     except (ValueError, KeyError, TypeError):
-        return "refused: a garbled answer", None
+        return "a garbled answer", None
 
 
 def check_server(ctx: _Context) -> None:

@@ -273,6 +273,26 @@ def test_server_reachable_then_down_then_revoked(club_server: ClubServer, tmp_pa
     assert "enrol this terminal again" in server["fix"]
 
 
+def test_a_server_that_never_answers_costs_the_timeout_not_more(demo: Path) -> None:
+    from app.store.device_token import write_token
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody ever answers
+        with sqlite3.connect(demo / DB_FILENAME) as conn:
+            conn.execute(
+                "INSERT INTO setting (key, value) VALUES ('sync_server_url', ?)",
+                (f"http://127.0.0.1:{silent.getsockname()[1]}",),
+            )
+        write_token(demo, "a-token-from-enrolment")
+        started = time.monotonic()
+        code, data = report(demo, timeout=1.0)
+        elapsed = time.monotonic() - started
+    server = by_name(data)["server"]
+    assert (
+        code == 1 and server["status"] == "problem" and server["data"]["answer"] == "unreachable: ReadTimeout"
+    )
+    assert elapsed < 15  # start-up plus one second for each bounded wait, not a hang
+
+
 def test_a_stale_revocation_list_and_a_backlog(club_server: ClubServer, tmp_path: Path) -> None:  # noqa: F811
     data_dir = tmp_path / "till"
     terminal, _client = club_server.enroll(data_dir)
