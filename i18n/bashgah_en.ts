@@ -282,6 +282,38 @@
     </message>
 </context>
 <context>
+    <name>CrashNotice</name>
+    <message>
+        <source>Bashgah stopped unexpectedly last time</source>
+        <translation>Bashgah stopped unexpectedly last time</translation>
+    </message>
+    <message>
+        <source>A crash report was saved to {path}. If it happens again, send that file to support.</source>
+        <translation>A crash report was saved to {path}. If it happens again, send that file to support.</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Dismiss</translation>
+    </message>
+</context>
+<context>
+    <name>CrashWatch</name>
+    <message>
+        <source>Something went wrong in the window. A report was saved to:
+{path}
+
+You can go on working. If it happens again, restart Bashgah and send that file to support.</source>
+        <translation>Something went wrong in the window. A report was saved to:
+{path}
+
+You can go on working. If it happens again, restart Bashgah and send that file to support.</translation>
+    </message>
+    <message>
+        <source>Bashgah: an error</source>
+        <translation>Bashgah: an error</translation>
+    </message>
+</context>
+<context>
     <name>DayReportDialog</name>
     <message>
         <source>Only a manager can see the branch&apos;s day report.</source>

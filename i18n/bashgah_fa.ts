@@ -282,6 +282,38 @@
     </message>
 </context>
 <context>
+    <name>CrashNotice</name>
+    <message>
+        <source>Bashgah stopped unexpectedly last time</source>
+        <translation>باشگاه دفعه پیش ناگهان بسته شد</translation>
+    </message>
+    <message>
+        <source>A crash report was saved to {path}. If it happens again, send that file to support.</source>
+        <translation>گزارش خرابی در {path} ذخیره شد. اگر دوباره پیش آمد، این فایل را برای پشتیبانی بفرستید.</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>بستن</translation>
+    </message>
+</context>
+<context>
+    <name>CrashWatch</name>
+    <message>
+        <source>Something went wrong in the window. A report was saved to:
+{path}
+
+You can go on working. If it happens again, restart Bashgah and send that file to support.</source>
+        <translation>در پنجره خطایی رخ داد. گزارش آن اینجا ذخیره شد:
+{path}
+
+می‌توانید به کار ادامه دهید. اگر دوباره پیش آمد، باشگاه را دوباره باز کنید و این فایل را برای پشتیبانی بفرستید.</translation>
+    </message>
+    <message>
+        <source>Bashgah: an error</source>
+        <translation>باشگاه: خطا</translation>
+    </message>
+</context>
+<context>
     <name>DayReportDialog</name>
     <message>
         <source>Only a manager can see the branch&apos;s day report.</source>

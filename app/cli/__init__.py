@@ -19,6 +19,7 @@ from app.cards.backends import CHOICES as READER_CHOICES
 from app.cli import (
     card_commands,
     club_commands,
+    doctor_commands,
     door_commands,
     programme_commands,
     report_commands,
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     door_commands.add_door_commands(sub, add, _staff_options)
     programme_commands.add_programme_commands(sub, member, add, _staff_options)
     report_commands.add_report_commands(sub, add)
+    doctor_commands.add_doctor_command(sub, add)
 
     led = sub.add_parser("ledger", help="the ledger").add_subparsers(dest="ledger_command", required=True)
     add("verify", club_commands.cmd_ledger_verify, "check every device's hash chain and every balance", led)

@@ -36,8 +36,10 @@ def cmd_window(args: argparse.Namespace, out: Output) -> int:
         from app.ui.self_test import self_test
 
         return self_test()
+    from app import logs
     from app.__main__ import run_terminal, window_language
 
+    logs.start("window")  # a rotating log and crash reports; app.ui.crash shows them in the window
     return run_terminal(args.data_dir, window_language(args.lang), args.reader)
 
 

@@ -52,6 +52,9 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     db = Database.open(args.data_dir)
     if args.what == "status":
         return _status(read_status(db), out)
+    from app import logs
+
+    logs.start("sync")
     client = SyncClient(db)
     if args.once:
         summary = client.sync_round()

@@ -126,7 +126,10 @@ def run_window(
     lang: str = "fa",
     sync_client: SyncClient | None = None,
 ) -> int:
+    from app.ui.crash import watch_crashes
+
     running = start_window(terminal, backends, lang, sync_client=sync_client)
+    watch_crashes(running.window)  # a child of the window: lives as long as it
     settle_heap()
     try:
         return running.app.exec()
