@@ -34,6 +34,16 @@ def quick_office_passwords() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def temporary_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Logs and crash reports of every command a test runs (and of their child processes) go to a
+    temporary folder, never to the developer's ~/.local/state; a test that checks them sets its own."""
+    folder = tmp_path_factory.mktemp("logs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BASHGAH_LOG_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def terminal(tmp_path: Path) -> Terminal:
     """A terminal with the test club, in a fresh data dir."""
