@@ -18,11 +18,12 @@ Offscreen by default; an explicit QT_QPA_PLATFORM (e.g. `xcb` under Xvfb) is hon
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,16 @@ def self_test() -> int:
     report = Report()
     check_pcsc(report)
     check_nfc(report)
-    with tempfile.TemporaryDirectory(prefix="bashgah-self-test-") as tmp:
-        try:
-            _window_test(Path(tmp), report)
-        except Exception as error:  # the self-test reports, it does not crash with a traceback
-            report.fail(f"the window test broke: {type(error).__name__}: {error}")
+    display = display_problem(os.environ)
+    if display is not None:  # Qt would abort on it, before the window test could say anything
+        report.parts.append("window FAILED")
+        report.fail(display)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bashgah-self-test-") as tmp:
+            try:
+                _window_test(Path(tmp), report)
+            except Exception as error:  # the self-test reports, it does not crash with a traceback
+                report.fail(f"the window test broke: {type(error).__name__}: {error}")
     verdict = "FAILED" if report.failures else "ok"
     print(f"self-test {verdict}: " + "; ".join(report.parts))
     for why in report.failures:
@@ -109,6 +115,30 @@ def _import_error(module: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- window
+
+
+def display_problem(env: Mapping[str, str]) -> str | None:
+    """Why Qt's xcb platform could not open the X display, or None: Qt aborts on it (qFatal) before the
+    window test could say anything. Asked of libxcb, as Qt will (a server that answers and lets us in)."""
+    if env.get("QT_QPA_PLATFORM", "").partition(":")[0] != "xcb":
+        return None
+    display = env.get("DISPLAY", "")
+    if not display:
+        return "QT_QPA_PLATFORM=xcb but DISPLAY is not set: no X display to open the window on"
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return None  # not loadable from here (a bundle may carry its own): Qt will say
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)  # never NULL: an error connection at worst
+    error = xcb.xcb_connection_has_error(connection)
+    xcb.xcb_disconnect(connection)
+    if error:
+        return f"cannot open the X display {display} (no X server there, or it does not let us in)"
+    return None
 
 
 def _window_test(tmp: Path, report: Report) -> None:

@@ -111,3 +111,14 @@ def test_a_missing_library_fails_the_self_test(blocked, said, why):
     assert said in result.stdout
     assert f"self-test FAILED: {why}" in result.stderr
     assert "window ok" in result.stdout  # the rest still ran and was reported
+
+
+def test_no_x_display_fails_with_a_message_instead_of_qts_abort():
+    env = {key: value for key, value in os.environ.items() if key != "DISPLAY"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "--self-test"],
+        capture_output=True, text=True, timeout=SELF_TEST_TIMEOUT_S, check=False,
+        env={**env, "QT_QPA_PLATFORM": "xcb", "BASHGAH_LANG": "en"},
+    )
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "self-test FAILED: QT_QPA_PLATFORM=xcb but DISPLAY is not set" in result.stderr
