@@ -10,7 +10,8 @@ customer. For packaging and support: exit 0 when the terminal works, 1 with the 
    Xvfb without a window manager nothing has the keyboard focus otherwise), then log in, tap a demo card
    on the simulated reader (a genuinely signed payload through the card manager), record a sale by
    keyboard, and check the balance moved.
-3. The printer path: that sale's receipt is rendered through python-escpos to a file printer, and the
+3. Qt's own Persian (qtbase_fa.qm) is loaded in the Persian window.
+4. The printer path: that sale's receipt is rendered through python-escpos to a file printer, and the
    bytes must hold a paper cut (and, for a Persian receipt, the drawn rows).
 
 Offscreen by default; an explicit QT_QPA_PLATFORM (e.g. `xcb` under Xvfb) is honoured.
@@ -61,6 +62,7 @@ def self_test() -> int:
             try:
                 _window_test(Path(tmp), report)
             except Exception as error:  # the self-test reports, it does not crash with a traceback
+                report.parts.append("window FAILED")
                 report.fail(f"the window test broke: {type(error).__name__}: {error}")
     verdict = "FAILED" if report.failures else "ok"
     print(f"self-test {verdict}: " + "; ".join(report.parts))
@@ -159,6 +161,7 @@ def _window_test(tmp: Path, report: Report) -> None:
             report.parts.append("window FAILED")
             report.fail(str(failed))
             return
+        check_qt_translation(report)
         check_printer(running.window, tmp / "receipt.bin", report)
     finally:
         running.close()
@@ -218,6 +221,17 @@ def _run_steps(running: Any, terminal: Any, cashier: dict) -> str:
     if after <= before:
         raise StepFailedError(f"the balance did not move ({before} → {after})")
     return f"window ok: card {number} opened its member, sale recorded, {before} → {after} points"
+
+
+def check_qt_translation(report: Report) -> None:
+    """The window is Persian: Qt's own buttons must be too (qtbase_fa.qm, which a bundle must carry)."""
+    from PySide6.QtCore import QCoreApplication
+
+    if QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel":
+        report.parts.append("Qt's Persian MISSING")
+        report.fail("Qt's own Persian translation (qtbase_fa.qm) is not loaded: its buttons would be English")
+        return
+    report.parts.append("Qt's Persian loaded")
 
 
 # ---------------------------------------------------------------------------------------------- printer

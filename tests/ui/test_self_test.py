@@ -20,12 +20,15 @@ SELF_TEST_TIMEOUT_S = 120  # two shared cores: a cold start of Qt and the demo c
 XVFB_START_S = 15
 
 
-def self_test(env: dict[str, str], blocked: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def self_test(
+    env: dict[str, str], blocked: tuple[str, ...] = (), prelude: str = ""
+) -> subprocess.CompletedProcess:
     """Runs the self-test in a fresh interpreter; `blocked` modules fail to import there, as in a bundle
-    built without them."""
+    built without them; `prelude` runs before it."""
     code = (
         "import sys\n"
         f"for name in {list(blocked)!r}: sys.modules[name] = None\n"
+        f"{prelude}\n"
         "from app.cli import main\n"
         "sys.exit(main(['--self-test']))\n"
     )
@@ -42,6 +45,7 @@ def assert_passed(result: subprocess.CompletedProcess) -> None:
     assert "PC/SC (pyscard) present, pcscd " in result.stdout
     assert "NFC (nfcpy) present" in result.stdout
     assert "window ok: card " in result.stdout
+    assert "Qt's Persian loaded" in result.stdout
     assert "printer path ok (" in result.stdout
     assert "FAILED" not in result.stdout + result.stderr
 
@@ -122,3 +126,12 @@ def test_no_x_display_fails_with_a_message_instead_of_qts_abort():
     )
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "self-test FAILED: QT_QPA_PLATFORM=xcb but DISPLAY is not set" in result.stderr
+
+
+def test_a_missing_qt_translation_fails_the_self_test():
+    """As in a bundle built without PySide6's translations: no qtbase_fa.qm to be found."""
+    prelude = "import app.ui.i18n; app.ui.i18n.qt_qm_path = lambda lang: None"
+    result = self_test({"QT_QPA_PLATFORM": "offscreen"}, prelude=prelude)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Qt's Persian MISSING" in result.stdout
+    assert "self-test FAILED: Qt's own Persian translation (qtbase_fa.qm) is not loaded" in result.stderr
