@@ -15,7 +15,7 @@ QM := resources/i18n/bashgah_fa.qm resources/i18n/bashgah_en.qm
 
 # Reinstalls when the dependencies or the system-deps script change.
 $(STAMP): pyproject.toml scripts/install-system-deps
-	scripts/install-system-deps base pcsc qt postgres browser pdf
+	scripts/install-system-deps base pcsc qt xvfb postgres browser pdf
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`bashgah --self-test` as packaging runs it: a separate process, offscreen and on a real X server with no
+window manager (Xvfb), and failing — not passing, not aborting — when a library the terminal needs is gone."""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.components import missing_component
+
+SELF_TEST_TIMEOUT_S = 120  # two shared cores: a cold start of Qt and the demo club takes a few seconds
+XVFB_START_S = 15
+
+
+def self_test(
+    env: dict[str, str], blocked: tuple[str, ...] = (), prelude: str = ""
+) -> subprocess.CompletedProcess:
+    """Runs the self-test in a fresh interpreter; `blocked` modules fail to import there, as in a bundle
+    built without them; `prelude` runs before it."""
+    code = (
+        "import sys\n"
+        f"for name in {list(blocked)!r}: sys.modules[name] = None\n"
+        f"{prelude}\n"
+        "from app.cli import main\n"
+        "sys.exit(main(['--self-test']))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=SELF_TEST_TIMEOUT_S, check=False,
+        env={**os.environ, "BASHGAH_LANG": "en", **env},
+    )
+
+
+def assert_passed(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert "self-test ok:" in result.stdout
+    assert "PC/SC (pyscard) present, pcscd " in result.stdout
+    assert "NFC (nfcpy) present" in result.stdout
+    assert "window ok: card " in result.stdout
+    assert "Qt's Persian loaded" in result.stdout
+    assert "printer path ok (" in result.stdout
+    assert "FAILED" not in result.stdout + result.stderr
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """A real X server of our own, with no window manager; Xvfb picks a free display (-displayfd)."""
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        missing_component("Xvfb", "Xvfb is not installed (scripts/install-system-deps xvfb)")
+    read_fd, write_fd = os.pipe()
+    process = subprocess.Popen(
+        [binary, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    os.close(write_fd)
+    try:
+        number = _read_display(read_fd, process)
+        yield f":{number}"
+    finally:
+        os.close(read_fd)
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _read_display(read_fd: int, process: subprocess.Popen) -> str:
+    deadline = time.monotonic() + XVFB_START_S
+    text = b""
+    while not text.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or process.poll() is not None:
+            stderr = process.stderr.read().decode(errors="replace") if process.poll() is not None else ""
+            missing_component("Xvfb", f"Xvfb did not start: {stderr.strip()[-300:]}")
+        ready, _, _ = select.select([read_fd], [], [], left)
+        if ready:
+            chunk = os.read(read_fd, 64)
+            if not chunk:
+                continue  # Xvfb exited; poll() says so next round
+            text += chunk
+    return text.decode().strip()
+
+
+def test_self_test_passes_offscreen():
+    assert_passed(self_test({"QT_QPA_PLATFORM": "offscreen"}))
+
+
+def test_self_test_passes_on_a_real_x_server_without_a_window_manager(xvfb_display):
+    """It used to abort here (`ASSERT: "widget" in qtestkeyboard.h`): with no window manager nothing was
+    active, so nothing had the focus. Now the window is activated and must become active."""
+    result = self_test({"QT_QPA_PLATFORM": "xcb", "DISPLAY": xvfb_display})
+    assert_passed(result)
+
+
+@pytest.mark.parametrize(
+    ("blocked", "said", "why"),
+    [
+        (("smartcard",), "PC/SC (pyscard) MISSING", "PC/SC readers cannot work"),
+        (("nfc",), "NFC (nfcpy) MISSING", "USB NFC readers cannot work"),
+        (("usb1",), "NFC (nfcpy) MISSING", "USB NFC readers cannot work"),
+        (("escpos",), "printer path FAILED", "receipts cannot be printed"),
+    ],
+)
+def test_a_missing_library_fails_the_self_test(blocked, said, why):
+    result = self_test({"QT_QPA_PLATFORM": "offscreen"}, blocked)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "self-test FAILED: " in result.stdout
+    assert said in result.stdout
+    assert f"self-test FAILED: {why}" in result.stderr
+    assert "window ok" in result.stdout  # the rest still ran and was reported
+
+
+def test_no_x_display_fails_with_a_message_instead_of_qts_abort():
+    env = {key: value for key, value in os.environ.items() if key != "DISPLAY"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "--self-test"],
+        capture_output=True, text=True, timeout=SELF_TEST_TIMEOUT_S, check=False,
+        env={**env, "QT_QPA_PLATFORM": "xcb", "BASHGAH_LANG": "en"},
+    )
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "self-test FAILED: QT_QPA_PLATFORM=xcb but DISPLAY is not set" in result.stderr
+
+
+def test_a_missing_qt_translation_fails_the_self_test():
+    """As in a bundle built without PySide6's translations: no qtbase_fa.qm to be found."""
+    prelude = "import app.ui.i18n; app.ui.i18n.qt_qm_path = lambda lang: None"
+    result = self_test({"QT_QPA_PLATFORM": "offscreen"}, prelude=prelude)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Qt's Persian MISSING" in result.stdout
+    assert "self-test FAILED: Qt's own Persian translation (qtbase_fa.qm) is not loaded" in result.stderr
