@@ -7,6 +7,7 @@ exist, a version that is not passed, silent flags, the pinned PySide6, the data 
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,13 @@ def test_the_preprocessor_and_pascal_blocks_are_balanced() -> None:
     code = text.split("\n[Code]\n", 1)[1]
     code = re.sub(r"//.*|'[^']*'", "", code)
     assert len(re.findall(r"\bbegin\b", code)) == len(re.findall(r"\bend\b", code))
+
+
+@pytest.mark.parametrize("script", ["check-wheels", "try-under-wine"])
+def test_the_helper_scripts_are_executable_bash(script: str) -> None:
+    path = ISS.parent / script
+    assert path.stat().st_mode & 0o111, f"chmod +x {path}"
+    subprocess.run(["bash", "-n", str(path)], check=True)
 
 
 # ---------------------------------------------------------------------- the pins
