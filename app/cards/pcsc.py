@@ -12,6 +12,15 @@ being held, then BACKEND_DOWN once; `poll` then tries to establish a new context
 in between, never spinning) and, when pcscd answers again, emits BACKEND_UP and READER_ADDED for each
 reader. While down, `readers()` lists the last known readers as UNAVAILABLE.
 
+Windows (8 and later) starts its Smart Card service only while a reader is plugged in: SCardEstablishContext
+answers SCARD_E_NO_SERVICE until one is, and a context in use answers SCARD_E_SERVICE_STOPPED or
+SCARD_E_NO_SERVICE once the last one is pulled out (pyscard issues #27, #74, #87, #136). The same path
+handles it — drop the context, try a new one every `retry_s` — but there it means "no reader attached", a
+normal state: `is_available()` stays True (the service starts when a reader comes), the readers it had are
+READER_REMOVED (at the first retry) rather than kept as UNAVAILABLE, and every detail says that no reader
+is attached instead of naming a service a cashier has never heard of. pcsc-lite answers SCARD_E_NO_SERVICE
+when pcscd is not running, so the tests drive this path with a real pcscd stopped and started.
+
 Card issuing: `write_card(reader, message, timeout_ms, expected_uid)` writes an NDEF message, reads it
 back, and returns the card's UID; it raises CardWriteError. Run it on the device thread too
 (`CardManager.submit(lambda: backend.write_card(…))`).
@@ -23,6 +32,7 @@ Threading: `poll`, `readers`, `write_card` and `close` run on the card manager's
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,6 +78,11 @@ CARD_UNUSABLE = _codes(
 )  # fmt: skip
 LINK_FAILED = _codes("SCARD_E_NOT_TRANSACTED", "SCARD_E_COMM_DATA_LOST", "SCARD_E_READER_UNAVAILABLE")
 NO_READERS = _codes("SCARD_E_NO_READERS_AVAILABLE")
+NO_SERVICE = _codes("SCARD_E_NO_SERVICE", "SCARD_E_SERVICE_STOPPED")  # Windows: also "no reader attached"
+NO_READER_ATTACHED = (
+    "no card reader is attached (Windows starts its Smart Card service when one is plugged in)"
+)
+PCSCD_DOWN = "pcscd is not running"
 UNKNOWN_READER = _codes("SCARD_E_UNKNOWN_READER")
 
 
@@ -88,6 +103,28 @@ class _Reader:
 
 def _now_us() -> int:
     return time.time_ns() // 1000
+
+
+def _service_on_demand() -> bool:
+    """Whether the PC/SC service runs only while a reader is plugged in (Windows), so that its absence just
+    means no reader is attached."""
+    return sys.platform == "win32"
+
+
+def _no_reader_yet(hresult: int) -> bool:
+    return _service_on_demand() and _code(hresult) in NO_SERVICE
+
+
+def _down_text(hresult: int | None) -> str:
+    """What readers() and BACKEND_DOWN say about a service that did not answer with `hresult` (None: it
+    has not been asked yet)."""
+    if hresult is None:
+        return NO_READER_ATTACHED if _service_on_demand() else PCSCD_DOWN
+    if _no_reader_yet(hresult):
+        return NO_READER_ATTACHED
+    if _code(hresult) in NO_SERVICE:
+        return f"{PCSCD_DOWN}: {_message(hresult)}"
+    return _message(hresult)
 
 
 def _message(hresult: int) -> str:
@@ -124,7 +161,9 @@ class PcscBackend:
     # ------------------------------------------------------------------ ReaderBackend
 
     def is_available(self) -> bool:
-        """pyscard is importable and pcscd answers (through a context of its own)."""
+        """pyscard is importable and pcscd answers (through a context of its own). On Windows a service
+        that is not running counts as available: it starts when a reader is plugged in, and poll() is what
+        notices that."""
         if scard is None:
             return False
         try:
@@ -132,7 +171,7 @@ class PcscBackend:
         except Exception:  # a broken libpcsclite is "not available", not a crash
             return False
         if _code(hresult) not in SUCCESS:
-            return False
+            return _no_reader_yet(hresult)
         scard.SCardReleaseContext(context)
         return True
 
@@ -140,7 +179,7 @@ class PcscBackend:
         if self._context is None and not self._down and not self._closed:
             self._connect(self._pending)  # so a fresh backend can list its readers before the first poll
         if self._context is None:
-            detail = self._down_detail or "pcscd is not running"
+            detail = self._down_detail or _down_text(None)
             return [ReaderInfo(SOURCE, name, ReaderState.UNAVAILABLE, detail) for name in self._lost_readers]
         return [self._info(reader) for reader in self._readers.values()]
 
@@ -183,7 +222,7 @@ class PcscBackend:
         if self._context is None:
             self._connect(self._pending)
         if self._context is None:
-            raise CardWriteError(ReadError.READER_FAILED, "pcscd is not running")
+            raise CardWriteError(ReadError.READER_FAILED, self._down_detail or _down_text(None))
         name, state = self._wait_for_card(reader_name, timeout_ms)
         hcard, protocol = self._connect_card(name)
         try:
@@ -241,12 +280,12 @@ class PcscBackend:
         self._next_attempt = now + self._retry_s
         hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if _code(hresult) not in SUCCESS:
-            self._mark_down(events, _message(hresult))
+            self._unanswered(events, hresult)
             return
         hresult, names = scard.SCardListReaders(context, [])
         if _code(hresult) not in SUCCESS | NO_READERS:
-            scard.SCardReleaseContext(context)
-            self._mark_down(events, _message(hresult))
+            scard.SCardReleaseContext(context)  # Windows: the service stopping between the two calls
+            self._unanswered(events, hresult)
             return
         self._context = context
         if self._down:
@@ -258,9 +297,23 @@ class PcscBackend:
         self._add_readers(names if _code(hresult) in SUCCESS else [], events)
         self._next_relist = now + RELIST_S
 
-    def _mark_down(self, events: list[CardEvent], detail: str) -> None:
+    def _unanswered(self, events: list[CardEvent], hresult: int) -> None:
+        """A new context was refused: still down (or down now)."""
+        if _no_reader_yet(hresult):
+            # Windows stopped its service because the last reader was pulled out: those readers are gone,
+            # not broken. Decided on a fresh context's answer, because the call that was under way when
+            # the service went may have failed with another code.
+            for name in self._lost_readers:
+                events.append(self._event(CardEventKind.READER_REMOVED, name))
+            self._lost_readers = []
+        self._mark_down(events, hresult)
+
+    def _mark_down(self, events: list[CardEvent], cause: int | str) -> None:
+        """BACKEND_DOWN once; `cause` is the PC/SC code that said so, or a text."""
+        detail = cause if isinstance(cause, str) else _down_text(cause)
         if not self._down:
-            log.warning("PC/SC is unavailable: %s", detail)
+            normal = not isinstance(cause, str) and _no_reader_yet(cause)
+            log.log(logging.INFO if normal else logging.WARNING, "PC/SC is unavailable: %s", detail)
             events.append(self._event(CardEventKind.BACKEND_DOWN, "", detail=detail))
             self._down = True
         self._down_detail = detail
@@ -273,7 +326,7 @@ class PcscBackend:
         self._readers = {}
         self._release()
         self._next_attempt = time.monotonic() + self._retry_s
-        self._mark_down(events, _message(hresult))
+        self._mark_down(events, hresult)
 
     def _release(self) -> None:
         context, self._context = self._context, None
