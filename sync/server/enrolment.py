@@ -179,7 +179,9 @@ def preview(conn: Connection, request: EnrollPreviewRequest, now_us: int) -> Enr
     if row.used_at_us is not None and not yours:
         raise ApiError(401, "enrollment_code_used", "this code has enrolled a terminal already")
     if row.used_at_us is None and row.expires_at_us <= now_us:
-        raise ApiError(401, "enrollment_code_expired", "this code has expired", expires_at_us=row.expires_at_us)
+        raise ApiError(
+            401, "enrollment_code_expired", "this code has expired", expires_at_us=row.expires_at_us
+        )
     branch = club.branch(conn, row.branch_id)
     assert branch is not None  # the code's foreign key
     return EnrollPreviewResponse(
