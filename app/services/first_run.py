@@ -23,17 +23,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.domain.errors import ClubError
 from app.domain.grants import CLOCK_BEHIND_LIMIT_US
 from app.domain.ports import Clock
-from app.services.device_enrollment import clean_server_url, enroll_device, finish_enrollment
 from app.services.terminal import SystemClock, Terminal
 from app.store import club, pending_enrolment, sync_state
 from app.store.database import Database
 from app.store.device_token import has_token
-from sync.protocol import EnrollPreviewRequest, EnrollPreviewResponse, parse_enrolment_qr
+
+if TYPE_CHECKING:
+    from sync.protocol import EnrollPreviewRequest, EnrollPreviewResponse
+
+# The window asks `needs_setup` at every start, the demo's too: enrolment's modules (the card keys'
+# cryptography, the protocol's pydantic) are imported by the steps that use them, not here.
 
 # Further than this from the server's clock, the setup refuses: the same 5 minutes after which sync flags a
 # terminal's clock as set back (app.domain.grants) and offline spending stops; ahead is as bad (its sales
@@ -99,6 +103,8 @@ def enrolled_server(data_dir: Path) -> str | None:
 
 def read_scan(text: str) -> tuple[str, str] | None:
     """(server address, code) from an enrolment QR a scanner typed (sync.protocol's digits), else None."""
+    from sync.protocol import parse_enrolment_qr
+
     return parse_enrolment_qr(text)
 
 
@@ -128,6 +134,9 @@ def check_code(
     clock: Clock | None = None,
 ) -> BranchPreview:
     """Ask the server whose `code` is (spending nothing) and check this computer's clock against it."""
+    from app.services.device_enrollment import clean_server_url
+    from sync.protocol import EnrollPreviewRequest
+
     url = clean_server_url(server_url)
     code = clean_code(code)
     pending = pending_enrolment.load(data_dir)
@@ -167,6 +176,7 @@ def enrol(
     """Spend the code and pull the club; or, for an INCOMPLETE folder (`preview` may be None), only finish
     the pull. Raises as enroll_device does; after a failed pull the folder is INCOMPLETE and calling this
     again finishes it."""
+    from app.services.device_enrollment import enroll_device, finish_enrollment
     from sync.client import HttpEnrollment, SyncClient
 
     clock = clock or SystemClock()
