@@ -850,7 +850,7 @@
     </message>
     <message>
         <source>The terminal is enrolled at {branch} and has the club&apos;s data. The cashiers log in with their name and PIN from now on.</source>
-        <translation>پایانه در شعبه {branch} ثبت شد و اطلاعات باشگاه را دارد. از این پس صندوق‌داران با نام و رمز خود وارد می‌شوند.</translation>
+        <translation>پایانه در {branch} ثبت شد و اطلاعات باشگاه را دارد. از این پس صندوق‌داران با نام و رمز خود وارد می‌شوند.</translation>
     </message>
 </context>
 <context>

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from app.cards.base import CardEvent, CardEventKind, ReaderBackend, ReaderState
 from app.cards.manager import CardManager
+from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
 from app.domain.ports import Clock
 from app.format import datetime_text, isolated
@@ -374,7 +375,10 @@ class FirstRunWizard(QWidget):
             "done": self.tr("This terminal is ready"),
         }
         number = STEPS.index(step) + 1
-        self.step_label.setText(self.tr("Step {n} of {total}").format(n=number, total=len(STEPS)))
+        digits = to_persian_digits if self.lang == "fa" else str
+        self.step_label.setText(
+            self.tr("Step {n} of {total}").format(n=digits(str(number)), total=digits(str(len(STEPS))))
+        )
         self.title_label.setText(titles[step])
 
     def retranslate(self) -> None:
