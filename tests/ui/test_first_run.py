@@ -10,6 +10,7 @@ nothing listens. A clock far off is the terminal's (the server's clock is the re
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -459,3 +460,33 @@ def first_run_printer_setting_of(data_dir: Path) -> str:
     from app.ui.first_run_printer import current_printer
 
     return current_printer(open_terminal(data_dir))
+
+
+# ---- the decision -----------------------------------------------------------------------------------
+
+
+def test_bashgah_opens_the_setup_on_an_empty_folder_and_the_window_on_the_demo(qapp, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from app.__main__ import run_terminal
+    from app.services.demo import seed_demo
+    from app.ui.first_run import FirstRunWizard
+    from app.ui.main_window import MainWindow
+
+    shown: list[str] = []
+
+    def look_then_quit() -> None:  # runs once the event loop is up, with whatever start-up showed
+        shown.extend(type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible())
+        QApplication.quit()
+
+    QTimer.singleShot(0, look_then_quit)
+    assert run_terminal(tmp_path / "new till", "fa", "simulated") == 0
+    assert FirstRunWizard.__name__ in shown and MainWindow.__name__ not in shown
+    seed_demo(tmp_path / "demo", members=5, seed=1)
+    shown.clear()
+    QTimer.singleShot(0, look_then_quit)
+    try:
+        assert run_terminal(tmp_path / "demo", "en", "simulated") == 0
+    finally:
+        gc.unfreeze()  # run_window froze the heap for a real run; this process goes on with more tests
+    assert MainWindow.__name__ in shown and FirstRunWizard.__name__ not in shown
