@@ -564,11 +564,16 @@ class FirstRunWizard(QWidget):
         self.say("confirm", None)
         self._on_progress("enrolling")
         data_dir, preview, clock, tell = self.data_dir, self.preview, self.clock, self._progress.tell
-        self.tasks.run(
-            lambda: first_run.enrol(data_dir, preview, clock=clock, progress=tell),
-            self._on_enrolled,
-            self._on_enrol_failed,
-        )
+
+        def work() -> Terminal:
+            try:
+                return first_run.enrol(data_dir, preview, clock=clock, progress=tell)
+            except ClubError as error:
+                # where the folder stands after the failure, read here on the worker (it opens the store)
+                error.params["stage_after"] = first_run.stage(data_dir)
+                raise
+
+        self.tasks.run(work, self._on_enrolled, self._on_enrol_failed)
 
     def _on_progress(self, stage: str) -> None:
         texts = {
@@ -581,7 +586,7 @@ class FirstRunWizard(QWidget):
 
     def _on_enrol_failed(self, error: BaseException) -> None:
         self.progress_label.setText("")
-        if first_run.stage(self.data_dir) is Stage.INCOMPLETE:
+        if isinstance(error, ClubError) and error.params.pop("stage_after", None) is Stage.INCOMPLETE:
             # the code is spent and kept: the button now only finishes the pull
             self.resuming_server = self.preview.server_url if self.preview else self.resuming_server
             self.enrol_button.setText(self.tr("Finish the enrolment"))
