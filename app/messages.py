@@ -518,6 +518,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This code has expired. Ask the club office for a new one.",
         "مهلت این کد تمام شده است. از دفتر باشگاه کد تازه بگیرید.",
     ),
+    "enrollment_branch_closed": (
+        "Head office has closed the branch this code is for: ask the club office for a code of an open "
+        "branch.",
+        "دفتر مرکزی شعبه‌ای را که این کد برای آن است بسته است: از دفتر باشگاه کد یک شعبه باز را بگیرید.",
+    ),
     "clock_off": (
         "The clock of this computer is {minutes} minutes ahead of the club server's: set the date, time and "
         "time zone right, then press Retry.",

@@ -369,6 +369,8 @@ class HttpEnrollment:
                 raise ClubError(
                     "enrollment_too_many_attempts", retry_after=error.params["retry_after"]
                 ) from None
+            if error.server_code == "branch_closed":
+                raise ClubError("enrollment_branch_closed") from None
             if error.code == "sync_refused" and error.params.get("status") == 404:
                 # a server older than the preview, or an address that is not a club server
                 raise ClubError("not_a_club_server", url=server_url) from None

@@ -184,6 +184,8 @@ def preview(conn: Connection, request: EnrollPreviewRequest, now_us: int) -> Enr
         )
     branch = club.branch(conn, row.branch_id)
     assert branch is not None  # the code's foreign key
+    if not yours:
+        club.require_open_branch(conn, branch.id)  # 409 `branch_closed`, as the enrolment would answer
     return EnrollPreviewResponse(
         club_name_fa=club.setting(conn, "club_name_fa"),
         club_name_en=club.setting(conn, "club_name_en"),

@@ -64,3 +64,19 @@ def test_previews_are_limited_like_enrolments(client, club_db, admin):
     # the same allowance: enrolling from that address waits too
     assert attacker.post("/v1/enroll", json={"code": new_code(client, admin)}).status_code == 429
     assert preview(client, new_code(client, admin)).status_code == 200  # another address is not affected
+
+
+def test_a_code_of_a_closed_branch_is_refused_as_enrolling_would_be(client, club_db, admin):
+    from sqlalchemy import insert
+
+    from sync.server.models import CLOSED_BRANCH
+    from tests.server.club import BRANCH_1
+
+    code = new_code(client, admin, "THR")
+    club_db.write(
+        lambda conn: conn.execute(
+            insert(CLOSED_BRANCH).values(branch_id=BRANCH_1, closed_at_us=T0, closed_by="x")
+        )
+    )
+    answer = preview(client, code)
+    assert answer.status_code == 409 and answer.json()["detail"]["code"] == "branch_closed"
