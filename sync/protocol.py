@@ -49,6 +49,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.domain.digits import to_latin_digits
 from app.domain.event import MAX_INVITED_TIERS, MAX_PLUS_ONES
 from app.domain.ledger import EntryKind, LedgerEntry
 from app.domain.member import ERASED_NAME, ERASED_PHONE
@@ -320,12 +321,15 @@ class EnrollPreviewResponse(Wire):
 # the terminal has active; with a Persian layout its letters arrive as Persian letters that cannot be mapped
 # back reliably (shift states differ by layout), but digits arrive as Persian digits, which map one to one.
 # So the QR carries the server's address and the code as digits: MAGIC, the code's 12 characters as one
-# base-31 number in 18 digits, each byte of the address (UTF-8) as 3 digits, and a 2-digit mod-97 check
-# (as IBAN's) so that a scan cut short or mistyped is refused instead of filling in a wrong address.
+# base-31 number in 18 digits, the address's length in bytes (3 digits), each byte of the address (UTF-8)
+# as 3 digits, and a 2-digit mod-97 check (as IBAN's). The length makes a scan read as it is typed, key by
+# key, parse only once it is whole (a prefix passes a mod-97 check one time in 97); the check refuses a
+# scan garbled on the way instead of filling in a wrong address.
 ENROLMENT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud, typed by a person
 ENROLMENT_CODE_LENGTH = 12
 ENROLMENT_QR_MAGIC = "7301"
 _CODE_DIGITS = 18  # 31**12 < 10**18
+_MAX_ADDRESS_BYTES = 300
 
 
 def enrolment_qr_text(server_url: str, code: str) -> str:
@@ -337,33 +341,37 @@ def enrolment_qr_text(server_url: str, code: str) -> str:
     value = 0
     for c in plain:
         value = value * len(ENROLMENT_CODE_ALPHABET) + ENROLMENT_CODE_ALPHABET.index(c)
-    body = ENROLMENT_QR_MAGIC + f"{value:0{_CODE_DIGITS}d}" + "".join(f"{b:03d}" for b in server_url.encode())
+    address = server_url.encode()
+    if not 0 < len(address) <= _MAX_ADDRESS_BYTES:
+        raise ValueError("the server's address is empty or too long for an enrolment QR")
+    body = ENROLMENT_QR_MAGIC + f"{value:0{_CODE_DIGITS}d}" + f"{len(address):03d}"
+    body += "".join(f"{b:03d}" for b in address)
     return body + f"{98 - int(body + '00') % 97:02d}"
 
 
 def parse_enrolment_qr(text: str) -> tuple[str, str] | None:
     """(server address, code as K7QM-2XPD-9TAR) from what a scanner typed (Latin or Persian digits,
     surrounding spaces ignored); None if it is not an intact enrolment QR."""
-    digits = "".join(
-        chr(ord(c) - 0x06F0 + 0x30) if "\u06f0" <= c <= "\u06f9" else
-        chr(ord(c) - 0x0660 + 0x30) if "\u0660" <= c <= "\u0669" else c
-        for c in text.strip()
-    )  # fmt: skip
+    digits = to_latin_digits(text.strip())
     head = len(ENROLMENT_QR_MAGIC) + _CODE_DIGITS
-    if not digits.isascii() or not digits.isdigit() or not digits.startswith(ENROLMENT_QR_MAGIC):
-        return None
-    if len(digits) < head + 3 + 2 or (len(digits) - head - 2) % 3 or int(digits) % 97 != 1:
+    whole = (
+        digits.isascii()
+        and digits.isdigit()
+        and digits.startswith(ENROLMENT_QR_MAGIC)
+        and len(digits) >= head + 3
+        and len(digits) == head + 3 + 3 * int(digits[head : head + 3]) + 2
+        and int(digits) % 97 == 1
+    )
+    if not whole:
         return None
     value = int(digits[len(ENROLMENT_QR_MAGIC) : head])
     chars = []
     for _ in range(ENROLMENT_CODE_LENGTH):
         value, index = divmod(value, len(ENROLMENT_CODE_ALPHABET))
         chars.append(ENROLMENT_CODE_ALPHABET[index])
-    if value:
-        return None
-    address = digits[head:-2]
+    address = digits[head + 3 : -2]
     raw = [int(address[i : i + 3]) for i in range(0, len(address), 3)]
-    if any(b > 255 for b in raw):
+    if value or any(b > 255 for b in raw):
         return None
     try:
         url = bytes(raw).decode()

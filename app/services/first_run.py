@@ -102,10 +102,19 @@ def enrolled_server(data_dir: Path) -> str | None:
 
 
 def read_scan(text: str) -> tuple[str, str] | None:
-    """(server address, code) from an enrolment QR a scanner typed (sync.protocol's digits), else None."""
-    from sync.protocol import parse_enrolment_qr
+    """(server address, code) from an enrolment QR a scanner typed (sync.protocol's digits), else None. A
+    scan into a field that already held something is found at the end of what the field holds."""
+    from app.domain.digits import to_latin_digits
+    from sync.protocol import ENROLMENT_QR_MAGIC, parse_enrolment_qr
 
-    return parse_enrolment_qr(text)
+    digits = to_latin_digits(text.strip())
+    start = digits.rfind(ENROLMENT_QR_MAGIC)
+    while start >= 0:
+        scanned = parse_enrolment_qr(digits[start:])
+        if scanned is not None:
+            return scanned
+        start = digits.rfind(ENROLMENT_QR_MAGIC, 0, start)
+    return None
 
 
 def clean_code(raw: str) -> str:
