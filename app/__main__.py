@@ -27,9 +27,21 @@ WINDOW_PULL_LIMIT = 500
 
 
 def run_terminal(data_dir: Path, lang: str, reader: str) -> int:
-    """The cashier window on the club in data_dir, reading cards from `reader` backends."""
+    """The cashier window on the club in data_dir, reading cards from `reader` backends. A folder that is
+    neither the demo nor an enrolled terminal (or one whose enrolment stopped) gets the first-run setup
+    first (app.ui.first_run), and the window follows it in the same event loop."""
+    from app.services.first_run import needs_setup
     from app.ui.app import run_window
 
+    if needs_setup(data_dir):
+        from app.ui.app import RunningWindow, start_window
+        from app.ui.first_run import run_first_run
+
+        def open_window(terminal: Terminal, chosen: str) -> RunningWindow:
+            backends = make_backends(reader)
+            return start_window(terminal, backends, chosen, sync_client=sync_client_for(terminal))
+
+        return run_first_run(data_dir, lambda: make_backends(reader), lang, open_window=open_window)
     terminal = open_terminal(data_dir)
     return run_window(terminal, make_backends(reader), lang, sync_client=sync_client_for(terminal))
 

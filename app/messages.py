@@ -489,6 +489,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "سرور باشگاه پس از کدهای نادرست پیاپی، ثبت از این نشانی را موقتاً نمی‌پذیرد: "
         "{retry_after} ثانیه دیگر با همان کدی که داده شده دوباره امتحان کنید.",
     ),
+    # The first-run setup in the window (app.services.first_run, app.ui.first_run): said to a branch
+    # manager, each with what to do next.
+    "setup_server_unreachable": (
+        "The club server at {url} cannot be reached ({detail}). Check the address, that this computer is "
+        "on the network, and that the server is running; then press Retry.",
+        "سرور باشگاه در نشانی {url} در دسترس نیست ({detail}). نشانی، اتصال این رایانه به شبکه و روشن بودن "
+        "سرور را بررسی کنید و «دوباره» را بزنید.",
+    ),
+    "not_a_club_server": (
+        "{url} answers, but it is not a club server (or a much older one): check the address.",
+        "{url} پاسخ می‌دهد، اما سرور باشگاه نیست (یا نسخه‌ای بسیار قدیمی است): نشانی را بررسی کنید.",
+    ),
+    "enrollment_code_missing": (
+        "Type the enrolment code from the club office (like K7QM-2XPD-9TAR), or scan its QR code.",
+        "کد ثبت را که دفتر باشگاه داده است (مانند K7QM-2XPD-9TAR) وارد کنید یا کد QR آن را اسکن کنید.",
+    ),
+    "enrollment_code_unknown": (
+        "The club server does not know this code: check it letter by letter, or ask the club office for a "
+        "new one.",
+        "سرور باشگاه این کد را نمی‌شناسد: آن را حرف به حرف بررسی کنید یا از دفتر باشگاه کد تازه بگیرید.",
+    ),
+    "enrollment_code_used": (
+        "This code has already enrolled a terminal; a code works once. Ask the club office for a new one.",
+        "با این کد قبلاً پایانه‌ای ثبت شده است و هر کد یک بار کار می‌کند. از دفتر باشگاه کد تازه بگیرید.",
+    ),
+    "enrollment_code_expired": (
+        "This code has expired. Ask the club office for a new one.",
+        "مهلت این کد تمام شده است. از دفتر باشگاه کد تازه بگیرید.",
+    ),
+    "enrollment_branch_closed": (
+        "Head office has closed the branch this code is for: ask the club office for a code of an open "
+        "branch.",
+        "دفتر مرکزی شعبه‌ای را که این کد برای آن است بسته است: از دفتر باشگاه کد یک شعبه باز را بگیرید.",
+    ),
+    "clock_off": (
+        "The clock of this computer is {minutes} minutes ahead of the club server's: set the date, time and "
+        "time zone right, then press Retry.",
+        "ساعت این رایانه {minutes} دقیقه از ساعت سرور باشگاه جلوتر است: تاریخ، ساعت و منطقه زمانی را درست "
+        "کنید و «دوباره» را بزنید.",
+    ),
+    "clock_off_behind": (
+        "The clock of this computer is {minutes} minutes behind the club server's: set the date, time and "
+        "time zone right, then press Retry.",
+        "ساعت این رایانه {minutes} دقیقه از ساعت سرور باشگاه عقب است: تاریخ، ساعت و منطقه زمانی را درست "
+        "کنید و «دوباره» را بزنید.",
+    ),
+    "setup_pull_failed": (
+        "The terminal is enrolled, but the club's data could not be fetched yet ({detail}). Check the "
+        "connection and press Retry: the enrolment is kept and finishes where it stopped.",
+        "پایانه ثبت شد، اما اطلاعات باشگاه هنوز دریافت نشد ({detail}). اتصال را بررسی کنید و «دوباره» را "
+        "بزنید: ثبت حفظ شده است و از همان‌جا ادامه می‌یابد.",
+    ),
 }
 
 # Why a card could not be read (app.cards.base.ReadError), as the cashier should hear it.

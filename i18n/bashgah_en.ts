@@ -679,6 +679,213 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     </message>
 </context>
 <context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>Welcome to Bashgah: set up this terminal</source>
+        <translation>Welcome to Bashgah: set up this terminal</translation>
+    </message>
+    <message>
+        <source>Connect to the club server</source>
+        <translation>Connect to the club server</translation>
+    </message>
+    <message>
+        <source>Is this the right branch?</source>
+        <translation>Is this the right branch?</translation>
+    </message>
+    <message>
+        <source>Test the card reader</source>
+        <translation>Test the card reader</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>Receipt printer</translation>
+    </message>
+    <message>
+        <source>This terminal is ready</source>
+        <translation>This terminal is ready</translation>
+    </message>
+    <message>
+        <source>Step {n} of {total}</source>
+        <translation>Step {n} of {total}</translation>
+    </message>
+    <message>
+        <source>Choose the language of this terminal. You can switch later with F10.</source>
+        <translation>Choose the language of this terminal. You can switch later with F10.</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <source>The club office gives you the server&apos;s address and a one-time enrolment code (on the back office&apos;s Terminals page). Scan its QR code with the scanner, or type both.</source>
+        <translation>The club office gives you the server&apos;s address and a one-time enrolment code (on the back office&apos;s Terminals page). Scan its QR code with the scanner, or type both.</translation>
+    </message>
+    <message>
+        <source>Club server address</source>
+        <translation>Club server address</translation>
+    </message>
+    <message>
+        <source>Enrolment code</source>
+        <translation>Enrolment code</translation>
+    </message>
+    <message>
+        <source>Check (Enter)</source>
+        <translation>Check (Enter)</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>Finish the enrolment</source>
+        <translation>Finish the enrolment</translation>
+    </message>
+    <message>
+        <source>Enrol this terminal</source>
+        <translation>Enrol this terminal</translation>
+    </message>
+    <message>
+        <source>Put any card on the reader: a club card, a bank card or a travel card will do.</source>
+        <translation>Put any card on the reader: a club card, a bank card or a travel card will do.</translation>
+    </message>
+    <message>
+        <source>Readers found</source>
+        <translation>Readers found</translation>
+    </message>
+    <message>
+        <source>Look again</source>
+        <translation>Look again</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Skip</translation>
+    </message>
+    <message>
+        <source>How is the receipt printer connected? You can change it later in the terminal&apos;s settings.</source>
+        <translation>How is the receipt printer connected? You can change it later in the terminal&apos;s settings.</translation>
+    </message>
+    <message>
+        <source>USB (its device file)</source>
+        <translation>USB (its device file)</translation>
+    </message>
+    <message>
+        <source>Network (its address and port)</source>
+        <translation>Network (its address and port)</translation>
+    </message>
+    <message>
+        <source>No receipt printer</source>
+        <translation>No receipt printer</translation>
+    </message>
+    <message>
+        <source>Test print</source>
+        <translation>Test print</translation>
+    </message>
+    <message>
+        <source>Save and continue</source>
+        <translation>Save and continue</translation>
+    </message>
+    <message>
+        <source>Start: the cashier&apos;s login</source>
+        <translation>Start: the cashier&apos;s login</translation>
+    </message>
+    <message>
+        <source>Scanned: the address and the code are filled in.</source>
+        <translation>Scanned: the address and the code are filled in.</translation>
+    </message>
+    <message>
+        <source>Persian letters were typed: the code is in English letters. Switch the keyboard to English (Alt+Shift) and type it again.</source>
+        <translation>Persian letters were typed: the code is in English letters. Switch the keyboard to English (Alt+Shift) and type it again.</translation>
+    </message>
+    <message>
+        <source>Asking the club server…</source>
+        <translation>Asking the club server…</translation>
+    </message>
+    <message>
+        <source>This terminal was enrolled with {server}, but the club&apos;s data has not all arrived yet. Press the button to finish.</source>
+        <translation>This terminal was enrolled with {server}, but the club&apos;s data has not all arrived yet. Press the button to finish.</translation>
+    </message>
+    <message>
+        <source>The code belongs to this club and branch. Enrol this terminal there?</source>
+        <translation>The code belongs to this club and branch. Enrol this terminal there?</translation>
+    </message>
+    <message>
+        <source>Club: {name}</source>
+        <translation>Club: {name}</translation>
+    </message>
+    <message>
+        <source>Branch: {name} ({code})</source>
+        <translation>Branch: {name} ({code})</translation>
+    </message>
+    <message>
+        <source>Server {server} · the code is valid until {when}</source>
+        <translation>Server {server} · the code is valid until {when}</translation>
+    </message>
+    <message>
+        <source>Enrolling this terminal with the club server…</source>
+        <translation>Enrolling this terminal with the club server…</translation>
+    </message>
+    <message>
+        <source>Fetching the club&apos;s members, staff and rules…</source>
+        <translation>Fetching the club&apos;s members, staff and rules…</translation>
+    </message>
+    <message>
+        <source>Enrolled.</source>
+        <translation>Enrolled.</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>ready</translation>
+    </message>
+    <message>
+        <source>a card is on it</source>
+        <translation>a card is on it</translation>
+    </message>
+    <message>
+        <source>not available</source>
+        <translation>not available</translation>
+    </message>
+    <message>
+        <source>No card reader found. Check that it is plugged into a USB port (try another port) and that its light is on; on Linux the smart card service must run (pcscd: sudo systemctl start pcscd). Then press Look again, or Skip to do it later.</source>
+        <translation>No card reader found. Check that it is plugged into a USB port (try another port) and that its light is on; on Linux the smart card service must run (pcscd: sudo systemctl start pcscd). Then press Look again, or Skip to do it later.</translation>
+    </message>
+    <message>
+        <source>Waiting for a card…</source>
+        <translation>Waiting for a card…</translation>
+    </message>
+    <message>
+        <source>Card read on {reader}: UID {uid}. The reader works.</source>
+        <translation>Card read on {reader}: UID {uid}. The reader works.</translation>
+    </message>
+    <message>
+        <source>A card was seen on {reader} (UID {uid}) but not read ({reason}); the reader works.</source>
+        <translation>A card was seen on {reader} (UID {uid}) but not read ({reason}); the reader works.</translation>
+    </message>
+    <message>
+        <source>Device file</source>
+        <translation>Device file</translation>
+    </message>
+    <message>
+        <source>Address and port (port 9100 if none)</source>
+        <translation>Address and port (port 9100 if none)</translation>
+    </message>
+    <message>
+        <source>Printing a test page…</source>
+        <translation>Printing a test page…</translation>
+    </message>
+    <message>
+        <source>The test page was sent. Did it print? If not, check the paper, the cable and the power, then try again.</source>
+        <translation>The test page was sent. Did it print? If not, check the paper, the cable and the power, then try again.</translation>
+    </message>
+    <message>
+        <source>The terminal is enrolled and has the club&apos;s data.</source>
+        <translation>The terminal is enrolled and has the club&apos;s data.</translation>
+    </message>
+    <message>
+        <source>The terminal is enrolled at {branch} and has the club&apos;s data. The cashiers log in with their name and PIN from now on.</source>
+        <translation>The terminal is enrolled at {branch} and has the club&apos;s data. The cashiers log in with their name and PIN from now on.</translation>
+    </message>
+</context>
+<context>
     <name>IdleView</name>
     <message>
         <source>Tap a card or scan a QR</source>

@@ -679,6 +679,213 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     </message>
 </context>
 <context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>Welcome to Bashgah: set up this terminal</source>
+        <translation>به باشگاه خوش آمدید: راه‌اندازی این پایانه</translation>
+    </message>
+    <message>
+        <source>Connect to the club server</source>
+        <translation>اتصال به سرور باشگاه</translation>
+    </message>
+    <message>
+        <source>Is this the right branch?</source>
+        <translation>شعبه درست است؟</translation>
+    </message>
+    <message>
+        <source>Test the card reader</source>
+        <translation>آزمایش کارت‌خوان</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>چاپگر رسید</translation>
+    </message>
+    <message>
+        <source>This terminal is ready</source>
+        <translation>این پایانه آماده است</translation>
+    </message>
+    <message>
+        <source>Step {n} of {total}</source>
+        <translation>مرحله {n} از {total}</translation>
+    </message>
+    <message>
+        <source>Choose the language of this terminal. You can switch later with F10.</source>
+        <translation>زبان این پایانه را انتخاب کنید. بعداً با F10 می‌توانید آن را تغییر دهید.</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>بعدی</translation>
+    </message>
+    <message>
+        <source>The club office gives you the server&apos;s address and a one-time enrolment code (on the back office&apos;s Terminals page). Scan its QR code with the scanner, or type both.</source>
+        <translation>دفتر باشگاه نشانی سرور و یک کد ثبت یک‌بارمصرف به شما می‌دهد (در صفحه «پایانه‌ها»ی پنل مدیریت). کد QR آن را با اسکنر بخوانید یا هر دو را تایپ کنید.</translation>
+    </message>
+    <message>
+        <source>Club server address</source>
+        <translation>نشانی سرور باشگاه</translation>
+    </message>
+    <message>
+        <source>Enrolment code</source>
+        <translation>کد ثبت</translation>
+    </message>
+    <message>
+        <source>Check (Enter)</source>
+        <translation>بررسی (Enter)</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>بازگشت</translation>
+    </message>
+    <message>
+        <source>Finish the enrolment</source>
+        <translation>تکمیل ثبت</translation>
+    </message>
+    <message>
+        <source>Enrol this terminal</source>
+        <translation>ثبت این پایانه</translation>
+    </message>
+    <message>
+        <source>Put any card on the reader: a club card, a bank card or a travel card will do.</source>
+        <translation>یک کارت روی کارت‌خوان بگذارید: کارت باشگاه، کارت بانکی یا کارت مترو، هر کدام باشد.</translation>
+    </message>
+    <message>
+        <source>Readers found</source>
+        <translation>کارت‌خوان‌های پیداشده</translation>
+    </message>
+    <message>
+        <source>Look again</source>
+        <translation>جست‌وجوی دوباره</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>رد شدن</translation>
+    </message>
+    <message>
+        <source>How is the receipt printer connected? You can change it later in the terminal&apos;s settings.</source>
+        <translation>چاپگر رسید چگونه وصل است؟ بعداً در تنظیمات پایانه می‌توانید آن را تغییر دهید.</translation>
+    </message>
+    <message>
+        <source>USB (its device file)</source>
+        <translation>USB (فایل دستگاه آن)</translation>
+    </message>
+    <message>
+        <source>Network (its address and port)</source>
+        <translation>شبکه (نشانی و درگاه آن)</translation>
+    </message>
+    <message>
+        <source>No receipt printer</source>
+        <translation>بدون چاپگر رسید</translation>
+    </message>
+    <message>
+        <source>Test print</source>
+        <translation>چاپ آزمایشی</translation>
+    </message>
+    <message>
+        <source>Save and continue</source>
+        <translation>ذخیره و ادامه</translation>
+    </message>
+    <message>
+        <source>Start: the cashier&apos;s login</source>
+        <translation>شروع: ورود صندوق‌دار</translation>
+    </message>
+    <message>
+        <source>Scanned: the address and the code are filled in.</source>
+        <translation>اسکن شد: نشانی و کد وارد شدند.</translation>
+    </message>
+    <message>
+        <source>Persian letters were typed: the code is in English letters. Switch the keyboard to English (Alt+Shift) and type it again.</source>
+        <translation>حروف فارسی تایپ شد، اما کد با حروف انگلیسی است. صفحه‌کلید را انگلیسی کنید (Alt+Shift) و دوباره تایپ کنید.</translation>
+    </message>
+    <message>
+        <source>Asking the club server…</source>
+        <translation>در حال پرسیدن از سرور باشگاه…</translation>
+    </message>
+    <message>
+        <source>This terminal was enrolled with {server}, but the club&apos;s data has not all arrived yet. Press the button to finish.</source>
+        <translation>این پایانه در {server} ثبت شده، اما همه اطلاعات باشگاه هنوز دریافت نشده است. برای تکمیل، دکمه را بزنید.</translation>
+    </message>
+    <message>
+        <source>The code belongs to this club and branch. Enrol this terminal there?</source>
+        <translation>این کد متعلق به این باشگاه و شعبه است. این پایانه در آن ثبت شود؟</translation>
+    </message>
+    <message>
+        <source>Club: {name}</source>
+        <translation>باشگاه: {name}</translation>
+    </message>
+    <message>
+        <source>Branch: {name} ({code})</source>
+        <translation>شعبه: {name} ({code})</translation>
+    </message>
+    <message>
+        <source>Server {server} · the code is valid until {when}</source>
+        <translation>سرور {server} · کد تا {when} معتبر است</translation>
+    </message>
+    <message>
+        <source>Enrolling this terminal with the club server…</source>
+        <translation>در حال ثبت این پایانه در سرور باشگاه…</translation>
+    </message>
+    <message>
+        <source>Fetching the club&apos;s members, staff and rules…</source>
+        <translation>در حال دریافت اعضا، کارکنان و قواعد باشگاه…</translation>
+    </message>
+    <message>
+        <source>Enrolled.</source>
+        <translation>ثبت شد.</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>آماده</translation>
+    </message>
+    <message>
+        <source>a card is on it</source>
+        <translation>کارتی روی آن است</translation>
+    </message>
+    <message>
+        <source>not available</source>
+        <translation>در دسترس نیست</translation>
+    </message>
+    <message>
+        <source>No card reader found. Check that it is plugged into a USB port (try another port) and that its light is on; on Linux the smart card service must run (pcscd: sudo systemctl start pcscd). Then press Look again, or Skip to do it later.</source>
+        <translation>کارت‌خوانی پیدا نشد. بررسی کنید که به درگاه USB وصل باشد (درگاه دیگری را هم امتحان کنید) و چراغ آن روشن باشد؛ در لینوکس سرویس کارت هوشمند باید در حال اجرا باشد (pcscd: sudo systemctl start pcscd). سپس «جست‌وجوی دوباره» را بزنید، یا با «رد شدن» آن را به بعد بسپارید.</translation>
+    </message>
+    <message>
+        <source>Waiting for a card…</source>
+        <translation>در انتظار کارت…</translation>
+    </message>
+    <message>
+        <source>Card read on {reader}: UID {uid}. The reader works.</source>
+        <translation>کارت با {reader} خوانده شد: UID {uid}. کارت‌خوان کار می‌کند.</translation>
+    </message>
+    <message>
+        <source>A card was seen on {reader} (UID {uid}) but not read ({reason}); the reader works.</source>
+        <translation>کارتی روی {reader} دیده شد (UID {uid}) اما خوانده نشد ({reason})؛ کارت‌خوان کار می‌کند.</translation>
+    </message>
+    <message>
+        <source>Device file</source>
+        <translation>فایل دستگاه</translation>
+    </message>
+    <message>
+        <source>Address and port (port 9100 if none)</source>
+        <translation>نشانی و درگاه (بی درگاه: ۹۱۰۰)</translation>
+    </message>
+    <message>
+        <source>Printing a test page…</source>
+        <translation>در حال چاپ صفحه آزمایشی…</translation>
+    </message>
+    <message>
+        <source>The test page was sent. Did it print? If not, check the paper, the cable and the power, then try again.</source>
+        <translation>صفحه آزمایشی فرستاده شد. چاپ شد؟ اگر نه، کاغذ، کابل و برق چاپگر را بررسی کنید و دوباره امتحان کنید.</translation>
+    </message>
+    <message>
+        <source>The terminal is enrolled and has the club&apos;s data.</source>
+        <translation>پایانه ثبت شد و اطلاعات باشگاه را دارد.</translation>
+    </message>
+    <message>
+        <source>The terminal is enrolled at {branch} and has the club&apos;s data. The cashiers log in with their name and PIN from now on.</source>
+        <translation>پایانه در {branch} ثبت شد و اطلاعات باشگاه را دارد. از این پس صندوق‌داران با نام و رمز خود وارد می‌شوند.</translation>
+    </message>
+</context>
+<context>
     <name>IdleView</name>
     <message>
         <source>Tap a card or scan a QR</source>

@@ -3,13 +3,15 @@
 
 Each screen is reached the way a cashier reaches it (a tapped demo card, typed amounts, Enter) and saved
 as docs/screenshots/<screen>_<lang>.png for the README; then the event door as the demo's host sees it,
-one screenshot per verdict (door_<verdict>_<lang>.png).
+one screenshot per verdict (door_<verdict>_<lang>.png); then the first run at a branch against a real club
+server process on the demo club (first-run-<n>-<step>_<lang>.png, and a used code refused).
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -183,14 +185,111 @@ def _has_points(terminal, number: str) -> bool:  # type: ignore[no-untyped-def]
     return find_member(terminal, number).balance.points > 300
 
 
+def shoot_first_run(out: Path, tmp: Path) -> None:
+    """The setup of a new terminal, each step in both languages, against a real server on the demo club."""
+    from sqlalchemy import select
+
+    from sync.server import enrolment
+    from sync.server.db import Database as ServerDatabase
+    from sync.server.models import BRANCH
+    from tests.support.server_process import ServerProcess, seeded_sqlite_url
+
+    url = seeded_sqlite_url(tmp / "server.sqlite3")
+    db = ServerDatabase(url)
+
+    def code() -> str:
+        now = time.time_ns() // 1000
+        branch = db.write(
+            lambda conn: conn.execute(select(BRANCH.c.code).order_by(BRANCH.c.code)).scalars().first()
+        )
+        return db.write(lambda conn: enrolment.issue_code(conn, branch, 24, now, "screenshots")).code
+
+    with ServerProcess(url, log_dir=tmp) as server:
+        for lang in ("fa", "en"):
+            _shoot_setup(out, tmp / f"till-{lang}", server.base_url, code, lang)
+    db.dispose()
+
+
+def _spent_code(server_url: str, code: str, data_dir: Path) -> str:
+    """A code another terminal has enrolled with: what the setup refuses as used."""
+    from app.services.device_enrollment import enroll_device
+    from sync.client import HttpEnrollment, SyncClient
+
+    enroll_device(
+        data_dir, server_url=server_url, code=code, server=HttpEnrollment(),
+        catch_up=lambda db: SyncClient(db).pull(),
+    )  # fmt: skip
+    return code
+
+
+def _shoot_setup(out: Path, data_dir: Path, server_url: str, code, lang: str) -> None:  # type: ignore[no-untyped-def]
+    from app.ui.first_run import start_first_run
+
+    reader = SimulatedReader("ACS ACR122U")
+
+    def open_window(terminal, chosen: str):  # type: ignore[no-untyped-def]
+        from sync.client import SyncClient
+
+        client = SyncClient(terminal.db, clock=terminal.clock)
+        return start_window(terminal, [SimulatedReader("Demo reader (F9)")], chosen, sync_client=client)
+
+    running = start_first_run(data_dir, lambda: [reader], lang, open_window=open_window)
+    wizard = running.wizard
+    wizard.resize(*SIZE)
+    wizard.activateWindow()
+    QTest.qWaitForWindowActive(wizard, 5_000)
+    try:
+        QTest.qWait(200)
+        save(wizard, out, "first-run-1-language", lang)
+        wizard.language_next.click()
+        used = _spent_code(server_url, code(), data_dir.with_name(data_dir.name + "-other"))
+        wizard.server_field.setText(server_url)
+        wizard.code_field.setText(used)
+        wizard.check_code()
+        wait(lambda: "\u2026" not in wizard.message_text("server") and wizard.check_button.isEnabled())
+        save(wizard, out, "first-run-2-server-refused", lang)
+        wizard.code_field.setText(code())
+        QTest.qWait(100)
+        save(wizard, out, "first-run-2-server", lang)
+        wizard.check_code()
+        wait(lambda: wizard.current_step() == "confirm")
+        save(wizard, out, "first-run-3-confirm", lang)
+        wizard.enrol()
+        wait(lambda: wizard.current_step() == "reader", 60_000)
+        wait(lambda: wizard.reader_list.count() > 0)
+        reader.tap(bytes.fromhex("04a1b2c3d4e5f6"), b"")
+        wait(wizard.reader_next.isEnabled)
+        save(wizard, out, "first-run-4-reader", lang)
+        wizard.reader_next.click()
+        wizard.network_choice.setChecked(True)
+        wizard.printer_field.setText("192.168.1.50:9100")
+        QTest.qWait(100)
+        save(wizard, out, "first-run-5-printer", lang)
+        wizard.no_printer_choice.setChecked(True)
+        wizard.save_printer()
+        wait(lambda: wizard.current_step() == "done")
+        save(wizard, out, "first-run-6-done", lang)
+        wizard.finish()
+        window = running.window
+        assert window is not None
+        window.window.resize(*SIZE)
+        wait(window.window.login.isVisible)
+        save(window.window, out, "first-run-7-login", lang)
+    finally:
+        running.close()
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
+    only_first_run = "--first-run" in sys.argv[2:]
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "demo"
-        summary = seed_demo(data_dir, members=60, seed=1404)
-        for lang in ("fa", "en"):
-            shoot(out, data_dir, summary, lang)
+        if not only_first_run:
+            data_dir = Path(tmp) / "demo"
+            summary = seed_demo(data_dir, members=60, seed=1404)
+            for lang in ("fa", "en"):
+                shoot(out, data_dir, summary, lang)
+        shoot_first_run(out, Path(tmp))
     return 0
 
 

@@ -45,6 +45,8 @@ from sync.protocol import (
     PHOTO_CHUNK_BYTES,
     VERSION_HEADER,
     CardItem,
+    EnrollPreviewRequest,
+    EnrollPreviewResponse,
     EnrollRequest,
     EnrollResponse,
     EventItem,
@@ -309,8 +311,16 @@ def _request(
         raise SyncError("server_unreachable", retryable=True, detail=type(error).__name__) from None
 
 
+# the preview's refusals, each the ClubError the setup explains (a code that exists is told apart)
+_PREVIEW_REFUSALS = {
+    "invalid_enrollment_code": "enrollment_code_unknown",
+    "enrollment_code_used": "enrollment_code_used",
+    "enrollment_code_expired": "enrollment_code_expired",
+}
+
+
 class HttpEnrollment:
-    """POST /v1/enroll (app.services.device_enrollment's EnrollmentServer)."""
+    """POST /v1/enroll and /v1/enroll/preview (app.services.device_enrollment's EnrollmentServer)."""
 
     def __init__(
         self, session: requests.Session | None = None, timeouts: tuple[float, float] = DEFAULT_TIMEOUTS
@@ -338,6 +348,34 @@ class HttpEnrollment:
                 ) from None
             raise
         return _parse(EnrollResponse, response)  # type: ignore[no-any-return]
+
+    def preview(self, server_url: str, request: EnrollPreviewRequest) -> EnrollPreviewResponse:
+        """Whose code it is, spending nothing. ClubError `enrollment_code_unknown`, `_used`, `_expired`,
+        `enrollment_too_many_attempts`; SyncError `server_unreachable` as any request."""
+        try:
+            response = _request(
+                self.session,
+                "POST",
+                server_url + "/v1/enroll/preview",
+                timeout=self.timeouts,
+                data=request.model_dump_json().encode(),
+                headers={"Content-Type": "application/json"},
+            )
+        except SyncError as error:
+            refusal = _PREVIEW_REFUSALS.get(error.server_code or "")
+            if refusal is not None:
+                raise ClubError(refusal) from None
+            if error.server_code == "too_many_attempts":
+                raise ClubError(
+                    "enrollment_too_many_attempts", retry_after=error.params["retry_after"]
+                ) from None
+            if error.server_code == "branch_closed":
+                raise ClubError("enrollment_branch_closed") from None
+            if error.code == "sync_refused" and error.params.get("status") == 404:
+                # a server older than the preview, or an address that is not a club server
+                raise ClubError("not_a_club_server", url=server_url) from None
+            raise
+        return _parse(EnrollPreviewResponse, response)  # type: ignore[no-any-return]
 
 
 # ---- the client ------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ Imports pydantic and our pure domain only: no Qt, no SQL, no HTTP library. Every
 Endpoints (device endpoints need `Authorization: Bearer <device token>`):
 
     POST /v1/enroll                  EnrollRequest → EnrollResponse (the one-time code is the credential)
+    POST /v1/enroll/preview          EnrollPreviewRequest → EnrollPreviewResponse (whose code it is; spends
+                                     nothing; 401 `invalid_enrollment_code`, `enrollment_code_used` or
+                                     `enrollment_code_expired`, limited as /v1/enroll is)
     POST /v1/sync/push               PushRequest → PushResponse
     GET  /v1/sync/pull?since=C&limit=N&protocol=1      → PullResponse
                                      (`&set_aside=true`, `&set_aside_resolved=true`, `&unlocks=true`: the
@@ -46,6 +49,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.domain.digits import to_latin_digits
 from app.domain.event import MAX_INVITED_TIERS, MAX_PLUS_ONES
 from app.domain.ledger import EntryKind, LedgerEntry
 from app.domain.member import ERASED_NAME, ERASED_PHONE
@@ -289,6 +293,92 @@ class EnrollResponse(Wire):
     key_id: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None  # for issuing_public_key
     card_prefix: Annotated[str, Field(pattern=r"^[0-9]{4,10}$")]  # this device's card-number series
     server_time_us: TimeUs
+
+
+class EnrollPreviewRequest(Request):
+    """Whose code this is, before it is spent: the first-run setup shows the branch to confirm."""
+
+    code: Annotated[str, Field(min_length=6, max_length=64)]
+    # the token this terminal's earlier attempt sent (app.store.pending_enrolment): the code it spent is
+    # still its own to preview, so a setup that lost the answer can show the branch and finish
+    token: Annotated[str, Field(min_length=43, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+
+
+class EnrollPreviewResponse(Wire):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    club_name_fa: ShortText
+    club_name_en: ShortText
+    branch_id: Id
+    branch_code: Code
+    branch_name_fa: ShortText
+    branch_name_en: ShortText
+    expires_at_us: TimeUs
+    spent_by_you: bool = False  # the code was spent by the holder of `token`: enrolling again finishes it
+    server_time_us: TimeUs
+
+
+# The enrolment QR the back office shows: digits only. A keyboard-wedge scanner types into whatever layout
+# the terminal has active; with a Persian layout its letters arrive as Persian letters that cannot be mapped
+# back reliably (shift states differ by layout), but digits arrive as Persian digits, which map one to one.
+# So the QR carries the server's address and the code as digits: MAGIC, the code's 12 characters as one
+# base-31 number in 18 digits, the address's length in bytes (3 digits), each byte of the address (UTF-8)
+# as 3 digits, and a 2-digit mod-97 check (as IBAN's). The length makes a scan read as it is typed, key by
+# key, parse only once it is whole (a prefix passes a mod-97 check one time in 97); the check refuses a
+# scan garbled on the way instead of filling in a wrong address.
+ENROLMENT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud, typed by a person
+ENROLMENT_CODE_LENGTH = 12
+ENROLMENT_QR_MAGIC = "7301"
+_CODE_DIGITS = 18  # 31**12 < 10**18
+_MAX_ADDRESS_BYTES = 300
+
+
+def enrolment_qr_text(server_url: str, code: str) -> str:
+    """The digits an enrolment QR holds for `code` (K7QM-2XPD-9TAR, any case, dashes or not) at
+    `server_url`. ValueError for a code not of the alphabet's 12 characters."""
+    plain = "".join(code.split()).replace("-", "").upper()
+    if len(plain) != ENROLMENT_CODE_LENGTH or any(c not in ENROLMENT_CODE_ALPHABET for c in plain):
+        raise ValueError("not an enrolment code")
+    value = 0
+    for c in plain:
+        value = value * len(ENROLMENT_CODE_ALPHABET) + ENROLMENT_CODE_ALPHABET.index(c)
+    address = server_url.encode()
+    if not 0 < len(address) <= _MAX_ADDRESS_BYTES:
+        raise ValueError("the server's address is empty or too long for an enrolment QR")
+    body = ENROLMENT_QR_MAGIC + f"{value:0{_CODE_DIGITS}d}" + f"{len(address):03d}"
+    body += "".join(f"{b:03d}" for b in address)
+    return body + f"{98 - int(body + '00') % 97:02d}"
+
+
+def parse_enrolment_qr(text: str) -> tuple[str, str] | None:
+    """(server address, code as K7QM-2XPD-9TAR) from what a scanner typed (Latin or Persian digits,
+    surrounding spaces ignored); None if it is not an intact enrolment QR."""
+    digits = to_latin_digits(text.strip())
+    head = len(ENROLMENT_QR_MAGIC) + _CODE_DIGITS
+    whole = (
+        digits.isascii()
+        and digits.isdigit()
+        and digits.startswith(ENROLMENT_QR_MAGIC)
+        and len(digits) >= head + 3
+        and len(digits) == head + 3 + 3 * int(digits[head : head + 3]) + 2
+        and int(digits) % 97 == 1
+    )
+    if not whole:
+        return None
+    value = int(digits[len(ENROLMENT_QR_MAGIC) : head])
+    chars = []
+    for _ in range(ENROLMENT_CODE_LENGTH):
+        value, index = divmod(value, len(ENROLMENT_CODE_ALPHABET))
+        chars.append(ENROLMENT_CODE_ALPHABET[index])
+    address = digits[head + 3 : -2]
+    raw = [int(address[i : i + 3]) for i in range(0, len(address), 3)]
+    if value or any(b > 255 for b in raw):
+        return None
+    try:
+        url = bytes(raw).decode()
+    except UnicodeDecodeError:
+        return None
+    plain = "".join(reversed(chars))
+    return url, "-".join(plain[i : i + 4] for i in range(0, ENROLMENT_CODE_LENGTH, 4))
 
 
 # ---- push (terminal → server) ---------------------------------------------------------------------

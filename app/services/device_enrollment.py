@@ -37,7 +37,7 @@ from app.store import cards, club, pending_enrolment, sync_state
 from app.store.database import Database
 from app.store.device_token import has_token, write_token
 from app.store.schema import MemberRow, TierRow
-from sync.protocol import EnrollRequest, EnrollResponse, b64encode
+from sync.protocol import EnrollRequest, EnrollResponse, b64encode, parse_enrolment_qr
 
 _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
@@ -77,6 +77,9 @@ def enroll_device(
 ) -> tuple[DeviceEnrollment, Terminal]:
     """Enrol the empty data folder with the server, then pull the club: the terminal, ready to open."""
     url = clean_server_url(server_url)
+    scanned = parse_enrolment_qr(code)
+    if scanned is not None:  # the back office's QR, scanned where the code goes: its code part
+        code = scanned[1]
     db = Database.open(data_dir)
     require_empty(db, data_dir)
     token, key = _pending(data_dir)

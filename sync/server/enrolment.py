@@ -31,6 +31,9 @@ from sqlalchemy import Connection, Row, func, select, update
 from app.domain.ids import uuid7
 from app.domain.ledger import GENESIS_HASH
 from sync.protocol import (
+    ENROLMENT_CODE_ALPHABET,
+    EnrollPreviewRequest,
+    EnrollPreviewResponse,
     EnrollRequest,
     EnrollResponse,
     WireBranch,
@@ -44,7 +47,7 @@ from sync.server.errors import ApiError
 from sync.server.models import CLUB_KEY, COUNTER, DEVICE, ENROLLMENT_CODE
 from sync.server.sequence import COUNTER_ID, Publisher
 
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by a person
+CODE_ALPHABET = ENROLMENT_CODE_ALPHABET  # no 0/O, 1/I/L: read aloud and typed by a person
 CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4
 MAX_DEVICE_NUMBER = 999
@@ -150,6 +153,48 @@ def enroll(conn: Connection, request: EnrollRequest, now_us: int) -> EnrollRespo
         token=token,
         key_id=key_id,
         card_prefix=prefix,
+        server_time_us=now_us,
+    )
+
+
+def preview(conn: Connection, request: EnrollPreviewRequest, now_us: int) -> EnrollPreviewResponse:
+    """Whose code this is (club, branch, expiry), spending nothing: the terminal's setup shows it to be
+    confirmed. A code spent by the holder of `request.token` previews as before (`spent_by_you`): its
+    enrolment lost the answer and may finish. 401 with `invalid_enrollment_code` (no such code),
+    `enrollment_code_used` or `enrollment_code_expired`: every refusal counts against the address's
+    allowance (sync.server.ratelimit), as a wrong code at /v1/enroll does."""
+    row = conn.execute(
+        select(ENROLLMENT_CODE, DEVICE.c.token_hash, DEVICE.c.revoked_at_us)
+        .outerjoin(DEVICE, DEVICE.c.id == ENROLLMENT_CODE.c.device_id)
+        .where(ENROLLMENT_CODE.c.code_hash == code_hash(request.code))
+    ).first()
+    if row is None:
+        raise ApiError(401, "invalid_enrollment_code", "the code is unknown, used or expired")
+    yours = (
+        row.used_at_us is not None
+        and request.token is not None
+        and row.revoked_at_us is None
+        and row.token_hash == token_hash(request.token)
+    )
+    if row.used_at_us is not None and not yours:
+        raise ApiError(401, "enrollment_code_used", "this code has enrolled a terminal already")
+    if row.used_at_us is None and row.expires_at_us <= now_us:
+        raise ApiError(
+            401, "enrollment_code_expired", "this code has expired", expires_at_us=row.expires_at_us
+        )
+    branch = club.branch(conn, row.branch_id)
+    assert branch is not None  # the code's foreign key
+    if not yours:
+        club.require_open_branch(conn, branch.id)  # 409 `branch_closed`, as the enrolment would answer
+    return EnrollPreviewResponse(
+        club_name_fa=club.setting(conn, "club_name_fa"),
+        club_name_en=club.setting(conn, "club_name_en"),
+        branch_id=branch.id,
+        branch_code=branch.code,
+        branch_name_fa=branch.name_fa,
+        branch_name_en=branch.name_en,
+        expires_at_us=row.expires_at_us,
+        spent_by_you=yours,
         server_time_us=now_us,
     )
 

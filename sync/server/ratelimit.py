@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sync.server.errors import error_body
 
 ENROLL_PATH = "/v1/enroll"
+ENROLL_PATHS = frozenset({ENROLL_PATH, "/v1/enroll/preview"})  # a preview's refusal is a guess as well
 BACK_OFFICE = "/admin"
 OPEN_PATHS = frozenset({"/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 MAX_KEYS = 50_000  # ~10 MB at most, whatever the number of addresses
@@ -169,7 +170,7 @@ def _attempts(limits: AttemptLimits, path: str, address: str) -> list[tuple[Buck
         return []
     if path in OPEN_PATHS:
         return [(limits.open, address)]
-    if path == ENROLL_PATH:
+    if path in ENROLL_PATHS:
         return [(limits.enrol, address), (limits.code_space, CODE_SPACE)]
     return [(limits.tokens, address)]
 

@@ -22,6 +22,8 @@ from sync.protocol import (
     MAX_PULL_LIMIT,
     PROTOCOL_VERSION,
     UUID_PATTERN,
+    EnrollPreviewRequest,
+    EnrollPreviewResponse,
     EnrollRequest,
     EnrollResponse,
     Grant,
@@ -86,6 +88,15 @@ def enroll(body: EnrollRequest, request: Request) -> EnrollResponse:
     """Turn a one-time enrolment code into a device, its token and its card series."""
     now = _now(request)
     return _db(request).write(lambda conn: enrolment.enroll(conn, body, now))
+
+
+@router.post("/enroll/preview", response_model=EnrollPreviewResponse, tags=["device"])
+def enroll_preview(body: EnrollPreviewRequest, request: Request) -> EnrollPreviewResponse:
+    """Whose one-time code this is (club, branch, expiry), without spending it; 401 says whether it is
+    unknown (`invalid_enrollment_code`), used or expired."""
+    now = _now(request)
+    with _db(request).read() as conn:
+        return enrolment.preview(conn, body, now)
 
 
 @router.post("/sync/push", response_model=PushResponse, tags=["device"])

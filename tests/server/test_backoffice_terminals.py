@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
+from sync.protocol import enrolment_qr_text, parse_enrolment_qr
 from sync.server.club import staff as staff_cases
 from sync.server.club.access import CONSOLE
 from sync.server.club.act import Call
@@ -148,9 +149,11 @@ def test_a_new_code_is_shown_once_as_text_and_qr_and_enrols_a_terminal(office: D
     assert f"--code {code}" in answer.text and "bashgah enroll --server http://testserver" in answer.text
     qr = re.search(r'<img src="(data:image/png;base64,[^"]+)"', answer.text).group(1)  # type: ignore[union-attr]
     expected = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
-    expected.add_data(code)  # the code's text alone: what a wedge scanner types into the enrolment
+    # the address and the code as digits: what a wedge scanner types intact on any keyboard layout
+    expected.add_data(enrolment_qr_text("http://testserver", code))
     expected.make(fit=True)
     assert _qr_text_matrix(qr) == expected.get_matrix()
+    assert parse_enrolment_qr(enrolment_qr_text("http://testserver", code)) == ("http://testserver", code)
     with office.read() as conn:
         stored = conn.execute(select(ENROLLMENT_CODE)).one()
         audit_rows = conn.execute(

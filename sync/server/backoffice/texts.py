@@ -541,7 +541,7 @@ FA: dict[str, str] = {
     "On the terminal, as its administrator:": "روی پایانه، با دسترسی مدیر سیستم:",
     "Back to terminals": "بازگشت به پایانه‌ها",
     "QR code of the enrolment code {code}": "کد QR برای کد ثبت {code}",
-    "The QR code holds the code alone: a scanner types it where the terminal asks for the code.": "کد QR فقط خود کد را در بر دارد: اسکنر آن را همان‌جا که پایانه کد را می‌خواهد تایپ می‌کند.",
+    "The QR code holds this server's address and the code: scan it on the terminal's first-run setup, which fills in both.": "کد QR نشانی این سرور و کد را در بر دارد: آن را در راه‌اندازی نخست پایانه اسکن کنید تا هر دو وارد شوند.",
     # staff
     "Staff on the terminals": "کارکنان پایانه‌ها",
     "Staff log in on the terminals with their PIN. Every change reaches each terminal at its next sync. "

@@ -7,10 +7,12 @@ role and the branch) and redirects (303) to the page, or answers an htmx request
 A refusal is shown on the page, beside the form that caused it.
 
 The enrolment code is shown once, on the answer to the form that made it: the server keeps only its hash.
-Its QR encodes the code's text alone (e.g. `K7QM-2XPD-9TAR`: capitals, digits and dashes, QR's compact
-alphanumeric mode), so a keyboard-wedge scanner types exactly what a person would into the terminal's
-enrolment (`bashgah enroll --server URL --code CODE`, which ignores case, spaces and dashes); the page shows
-the whole command with this server's address beside it.
+Its QR holds this server's address and the code as digits alone (sync.protocol.enrolment_qr_text, QR's
+numeric mode): a keyboard-wedge scanner types into whatever keyboard layout the terminal has active, and on
+a Persian one its letters arrive as Persian letters that cannot be read back, while its digits arrive as
+Persian digits, which can. Scanned into the terminal's first-run setup it fills in the address and the code
+at once; `bashgah enroll --code` takes it as the code too. The page shows the code as text and the whole
+command with this server's address beside it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.domain.errors import ClubError
 from app.messages import message as club_message
-from sync.protocol import UUID_PATTERN, WireStaff
+from sync.protocol import UUID_PATTERN, WireStaff, enrolment_qr_text
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
 from sync.server.backoffice.texts import error_text
 from sync.server.backoffice.web import is_htmx, render
@@ -148,8 +150,9 @@ def new_code(
         status, text = _refusal(desk, error)
         return _page(desk, status, error=text, error_for="code", form=form)
     server = str(desk.request.base_url).rstrip("/")
+    qr = qr_data_uri(enrolment_qr_text(server, issued.code))
     return render(
-        desk, "terminals/code.html", page="terminals", issued=issued, qr=qr_data_uri(issued.code),
+        desk, "terminals/code.html", page="terminals", issued=issued, qr=qr, server=server,
         command=f"bashgah enroll --server {server} --code {issued.code}",
     )  # fmt: skip
 
