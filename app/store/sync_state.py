@@ -40,8 +40,9 @@ CLOCK_BEHIND = "sync_clock_behind"  # "1": the clock was found set back; offline
 PUSHED_THROUGH = "sync_pushed_through_seq"  # every own entry up to here has an answer
 # "1": a pull erased a member; the write-ahead log still holds their old rows until it is emptied
 FORGET_DELETED = "sync_forget_deleted"
-# Settings a pull never overwrites: this terminal's own, whatever the server publishes.
-LOCAL_SETTINGS = frozenset({"card_prefix", "card_serial", "revocations_as_of_us"})
+# Settings a pull never overwrites: this terminal's own, whatever the server publishes. The receipt
+# printer is this counter's hardware (app.receipts.setup.PRINTER_SETTING, chosen at the first run).
+LOCAL_SETTINGS = frozenset({"card_prefix", "card_serial", "revocations_as_of_us", "receipt_printer"})
 LOCAL_PREFIX = "sync_"
 
 _GET_SQL = "SELECT value FROM setting WHERE key = ?"

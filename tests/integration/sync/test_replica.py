@@ -253,6 +253,7 @@ def test_reference_data_keeps_what_is_local(enrolled, server):
         DeviceChange(seq=server.next(), device=WireDevice(id=DEVICE_1, code="T1-NEW", branch_id=BRANCH_1)),
         SettingChange(seq=server.next(), key="grant_ttl_s", value="3600"),
         SettingChange(seq=server.next(), key="card_prefix", value="1111"),
+        SettingChange(seq=server.next(), key="receipt_printer", value="network:10.0.0.9:9100"),
         KeyChange(
             seq=server.next(), key=WireKey(key_id=7, public_key=b64encode(b"k" * 32), created_at_us=T0)
         ),
@@ -267,9 +268,10 @@ def test_reference_data_keeps_what_is_local(enrolled, server):
         assert club.self_device(conn).code == "T1-NEW"
         assert club.setting(conn, "grant_ttl_s") == "3600"
         assert club.setting(conn, "card_prefix") != "1111"
+        assert club.setting(conn, "receipt_printer") is None  # this counter's printer, not the club's
         assert cards.public_keys(conn)[7] == b"k" * 32
         assert [(t.code, t.rank) for t in club.tiers(conn)] == [("silver", 0), ("bronze", 1), ("gold", 2)]
-    assert problems(enrolled) == ["local_setting_ignored"]
+    assert problems(enrolled) == ["local_setting_ignored", "local_setting_ignored"]
 
 
 def test_a_member_changed_here_keeps_the_local_version_until_the_server_echoes_it(enrolled, server):
