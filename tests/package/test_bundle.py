@@ -146,6 +146,8 @@ def test_it_carries_no_server_web_stack_or_test_tools(bundle: Path) -> None:
                    "pytest", "_pytest", "hypothesis", "playwright", "PyInstaller", "sync/server"):
         assert not (internal / absent).exists(), absent
     assert (internal / "app" / "store" / "migrations" / "env.py").is_file()  # alembic loads it by path
+    # no build machine's paths (direct_url.json: where the project was installed from)
+    assert not list(internal.glob("*.dist-info/direct_url.json"))
 
 
 def test_only_the_qt_plugins_and_translations_a_terminal_uses(bundle: Path) -> None:
