@@ -103,6 +103,16 @@ def test_udev_rule_gives_the_seat_every_reader_nfcpy_drives(unpacked: Path) -> N
         line = f'ATTR{{idVendor}}=="{vendor:04x}", ATTR{{idProduct}}=="{product:04x}", TAG+="uaccess"'
         assert line in rule, f"{vendor:04x}:{product:04x} ({usb_device_map[vendor, product]})"
     assert 'MODE="0666"' not in rule  # the logged-in user, not everyone
+    if shutil.which("udevadm") and _udevadm_can_verify():  # systemd 253 or newer
+        checked = subprocess.run(
+            ["udevadm", "verify", str(unpacked / "usr/lib/udev/rules.d/60-bashgah-nfc.rules")],
+            capture_output=True, text=True, check=False,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _udevadm_can_verify() -> bool:
+    return subprocess.run(["udevadm", "verify", "--help"], capture_output=True, check=False).returncode == 0
 
 
 def test_kernel_nfc_drivers_blacklisted_as_a_conffile(unpacked: Path) -> None:
