@@ -140,10 +140,27 @@ def test_a_sale_then_the_day_report_on_a_file_printer(bundle: Path, home: Path, 
 # ------------------------------------------------------------------ lean
 
 
+def _frozen_modules(bundle: Path) -> set[str]:
+    """The Python modules inside the executable's archive (PyInstaller's PYZ)."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    executable = CArchiveReader(str(bundle / "bashgah"))
+    return set(executable.open_embedded_archive("PYZ.pyz").toc)
+
+
 def test_it_carries_no_server_web_stack_or_test_tools(bundle: Path) -> None:
+    modules = _frozen_modules(bundle)
+    assert {"app.cli", "app.ui.main_window", "app.cards.pcsc", "app.cards.nfc", "sync.client"} <= modules
+    assert {"smartcard.scard", "nfc.clf.acr122", "nfc.clf.rcs380", "usb1", "escpos.printer"} <= modules
+    tops = {name.split(".")[0] for name in modules}
+    unwanted = {
+        "fastapi", "starlette", "uvicorn", "psycopg", "jinja2", "openpyxl", "fpdf", "uharfbuzz", "httpx",
+        "pytest", "_pytest", "hypothesis", "playwright", "schemathesis", "PyInstaller", "rich",
+    }
+    assert not tops & unwanted
+    assert not {name for name in modules if name.startswith("sync.server")}
     internal = bundle / "_internal"
-    for absent in ("fastapi", "starlette", "uvicorn", "psycopg", "jinja2", "openpyxl", "fpdf", "uharfbuzz",
-                   "pytest", "_pytest", "hypothesis", "playwright", "PyInstaller", "sync/server"):
+    for absent in (*sorted(unwanted), "psycopg_binary", "sync/server"):  # nor their data or libraries
         assert not (internal / absent).exists(), absent
     assert (internal / "app" / "store" / "migrations" / "env.py").is_file()  # alembic loads it by path
     # no build machine's paths (direct_url.json: where the project was installed from)
