@@ -9,7 +9,7 @@ DEMO_DIR ?= .demo
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench demo clean i18n screenshots
+.PHONY: run test lint bench demo clean i18n screenshots package package-test
 
 QM := resources/i18n/bashgah_fa.qm resources/i18n/bashgah_en.qm
 
@@ -30,9 +30,18 @@ demo: $(STAMP) $(QM)
 	rm -rf $(DEMO_DIR)
 	$(BIN)/bashgah --data-dir $(DEMO_DIR) demo seed
 
-## test: lint, architecture contracts, then every test (CI=true makes missing components fail)
-test: lint $(QM)
+## test: lint, architecture contracts, the frozen bundle, then every test (CI=true makes missing components fail)
+test: lint $(QM) package
 	$(BIN)/pytest
+
+## package: the terminal frozen (PyInstaller onedir) as a .tar.gz and a .deb, and the wheel, in dist/ (packaging/README.md)
+package: $(STAMP) $(QM)
+	scripts/install-system-deps package
+	scripts/build-package
+
+## package-test: build the bundle and run only its tests (tests/package/: run from the extracted tarball)
+package-test: package
+	$(BIN)/pytest tests/package
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -57,5 +66,5 @@ screenshots: $(STAMP) $(QM)
 	$(BIN)/python -m scripts.backoffice_screenshots docs/screenshots
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache .hypothesis .bench *.egg-info
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache .hypothesis .bench *.egg-info build dist
 	rm -f resources/i18n/*.qm

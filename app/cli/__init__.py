@@ -61,9 +61,22 @@ def _staff_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pin", help="the staff member's PIN")
 
 
+def _version() -> str:
+    """The installed distribution's version; a frozen bundle carries its metadata (packaging/bashgah.spec)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bashgah")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from app import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(prog="bashgah", description="Bashgah customer-club terminal.")
+    parser.add_argument("--version", action="version", version=f"bashgah {_version()}")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", default=False)
     parser.add_argument("--lang", choices=("fa", "en"), default=None)

@@ -10,11 +10,13 @@ never loads the HTTP stack.
 from __future__ import annotations
 
 import gc
+import importlib.resources
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app.cards.base import ReaderBackend
@@ -73,6 +75,7 @@ def start_window(
     """
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Bashgah")
+    app.setWindowIcon(QIcon(str(importlib.resources.files("app.resources") / "icons" / "bashgah-256.png")))
     install_fonts(app)
     language = Language(app)
     language.apply(lang)
