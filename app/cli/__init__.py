@@ -207,6 +207,22 @@ def _sync_commands(sub: Any, add: Callable[..., Any]) -> None:
     )
 
 
+# The terminal's own libraries (pyproject's `terminal` extra): an install made for the club server lacks them
+TERMINAL_LIBRARIES = frozenset({"PySide6", "shiboken6", "smartcard", "nfc", "usb1", "escpos", "requests"})
+
+
+def _missing_library(name: str, lang: str) -> str:
+    if lang == "fa":
+        return (
+            f"کتابخانهٔ {name} که پایانه لازم دارد نصب نیست. بستهٔ نصبی پایانه را نصب کنید، "
+            "یا: pip install 'bashgah[terminal]'"
+        )
+    return (
+        f"the terminal needs {name}, which is not installed: install the terminal's package, "
+        "or pip install 'bashgah[terminal]'"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     refused = argument_refusal(argv, env=ENVIRONMENT)
@@ -222,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ClubError as error:
         print(f"bashgah: {message(error, out.lang)}", file=sys.stderr)
         return EXIT_STORAGE if error.code in STORAGE_CODES else EXIT_REFUSED
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in TERMINAL_LIBRARIES:
+            raise
+        print(f"bashgah: {_missing_library(error.name or '', out.lang)}", file=sys.stderr)
+        return EXIT_REFUSED
     except OSError as error:  # a photo file that cannot be read, a data dir we may not write
         print(f"bashgah: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
         return EXIT_REFUSED

@@ -81,7 +81,8 @@ def test_the_workflow_runs_on_windows_with_python_3_11_and_the_windows_pins() ->
     assert job()["env"]["CONSTRAINTS"] == CONSTRAINTS.relative_to(ROOT).as_posix()
     installs = [line for line in scripts().splitlines() if "pip install" in line]
     assert installs and all("-c $env:CONSTRAINTS" in line for line in installs)
-    assert "pip install -c $env:CONSTRAINTS ." in scripts()  # not editable: PyInstaller misses -e installs
+    # not editable (PyInstaller misses -e installs), with the terminal's libraries (an extra)
+    assert 'pip install -c $env:CONSTRAINTS ".[terminal]"' in scripts()
     assert f"PySide6.__version__ == '{PYSIDE_FOR_WINDOWS}'" in scripts()
 
 
@@ -227,7 +228,7 @@ def test_pyside6_is_pinned_for_windows_to_a_release_the_project_allows() -> None
     pinned = pins()
     assert pinned["pyside6-essentials"] == PYSIDE_FOR_WINDOWS
     assert pinned["shiboken6"] == PYSIDE_FOR_WINDOWS
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["terminal"]
     pyside = next(Requirement(d) for d in project if d.startswith("PySide6-Essentials"))
     assert pyside.specifier.contains(PYSIDE_FOR_WINDOWS)
     assert not pyside.specifier.contains("6.12.0")  # the newest Windows wheel, and excluded
