@@ -26,6 +26,16 @@ from tests.backoffice.club import DemoOffice, demo_office
 from tests.support import browser as support
 
 VIEWPORT = {"width": 1280, "height": 900}
+# Playwright's expect() gives up after 5 s: a page that shows its answer after a busy CI machine's pause
+# failed a test (a report job's status, once, with the suite beside two other jobs on two cores).
+EXPECT_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def patient_expectations() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
