@@ -51,6 +51,7 @@ from app.cards.base import CardEvent, CardEventKind, ReaderBackend, ReaderState
 from app.cards.manager import CardManager
 from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
+from app.domain.keyboard_layout import has_persian_letters
 from app.domain.ports import Clock
 from app.format import datetime_text, isolated
 from app.messages import READ_ERRORS
@@ -71,10 +72,6 @@ ERROR_STYLE = "QLabel { color: #B71C1C; }"
 OK_STYLE = "QLabel { color: #1B5E20; }"
 READER_REFRESH_MS = 500
 STEPS = ("language", "server", "confirm", "reader", "printer", "done")
-
-
-def _persian_letters(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" and not "\u06f0" <= c <= "\u06f9" for c in text)
 
 
 class _Progress(QObject):
@@ -485,7 +482,9 @@ class FirstRunWizard(QWidget):
                 target.blockSignals(False)
             self.say("server", lambda: self.tr("Scanned: the address and the code are filled in."))
             return
-        if edit is self.code_field and _persian_letters(edit.text()):
+        if edit is self.code_field:
+            self._show_latin_keys(edit)
+        if edit is self.code_field and has_persian_letters(edit.text()):
             self.say(
                 "server",
                 lambda: self.tr(
@@ -496,6 +495,18 @@ class FirstRunWizard(QWidget):
             )
         elif "server" in self._messages:
             self.say("server", None)
+
+    def _show_latin_keys(self, edit: QLineEdit) -> None:
+        """A code typed on the Persian layout shown as the keys pressed (ضص… becomes QW…) as it is typed."""
+        text = edit.text()
+        latin = first_run.typed_code(text)
+        if latin == text.upper() or len(latin) != len(text):
+            return  # nothing Persian to read back (letter case is the manager's own)
+        cursor = edit.cursorPosition()
+        edit.blockSignals(True)
+        edit.setText(latin)
+        edit.setCursorPosition(cursor)
+        edit.blockSignals(False)
 
     def check_code(self) -> None:
         if self._busy:
