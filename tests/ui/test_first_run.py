@@ -251,11 +251,41 @@ def test_a_scanned_qr_fills_the_address_and_the_code_in_persian_digits(start_set
     assert setup.wizard.current_step() == "confirm"
 
 
-def test_persian_letters_in_the_code_ask_for_the_english_keyboard(start_setup):
+def persian_layout(code: str) -> str:
+    """`code` as typed with the Persian keyboard layout active (letters unshifted, digits Persian)."""
+    keys = dict(zip("qwertyuiopasdfghjklzxcvbnm", "ضصثقفغعهخحشسیبلاتنمظطزرذدپ", strict=True))
+    return to_persian_digits("".join(keys.get(c.lower(), c) for c in code))
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_a_code_typed_on_the_persian_layout_is_shown_in_english_letters_and_checked(
+    start_setup, club_server, lang
+):
+    """QTest's keyClicks types ASCII only (it aborts on other text): the keys are sent as the Persian layout
+    delivers them, each a key event carrying its Persian letter."""
+    setup = start_setup(lang)
+    setup.to_server_step()
+    wizard, code = setup.wizard, club_server.code("ISF")
+    typed = persian_layout(code)
+    wizard.server_field.setText(club_server.url)
+    type_text(wizard.code_field, typed[:6])
+    assert wizard.code_field.text() == code[:6]  # converted as it is typed
+    assert wizard.message_text("server") == ""
+    with setup.qtbot.waitSignal(wizard.preview_loaded, timeout=WAIT_MS) as blocker:
+        type_text(wizard.code_field, typed[6:], enter=True)
+    (preview,) = blocker.args
+    assert wizard.code_field.text() == code
+    assert (preview.code, preview.branch_code) == (code, "ISF") and wizard.current_step() == "confirm"
+
+
+def test_persian_letters_no_code_key_types_ask_for_the_english_keyboard(start_setup):
     setup = start_setup("en")
     setup.to_server_step()
-    type_text(setup.wizard.code_field, "قثس")
+    type_text(setup.wizard.code_field, "قثگ")  # گ is the ' key: never in a code
+    assert setup.wizard.code_field.text() == "REگ"
     assert "Switch the keyboard to English" in setup.wizard.message_text("server")
+    setup.wizard.code_field.backspace()
+    setup.qtbot.waitUntil(lambda: setup.wizard.message_text("server") == "", timeout=WAIT_MS)
 
 
 # ---- confirm and enrol ------------------------------------------------------------------------------
