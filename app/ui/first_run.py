@@ -8,12 +8,15 @@ the person installing it (often the branch manager), step by step, then the cash
    scanner types into whatever layout is active, and on a Persian layout its letters arrive as Persian
    letters, but its digits as Persian digits, which read back exactly. A scan into either field fills both
    and checks them (the scanner's Enter). "Check" asks the server whose code it is without spending it
-   (POST /v1/enroll/preview) and compares the clocks.
+   (POST /v1/enroll/preview) and compares the clocks. A code typed with the Persian layout active shows
+   in English letters as it is typed (app.domain.keyboard_layout: ضص… is QW…); letters no key of the
+   code types ask for the English keyboard.
 3. Confirm: the club, the branch and the code's expiry; "Enrol" spends the code and pulls the club, on the
    worker, with its progress. An enrolment that stopped after the server answered (the pull failed, or
    the window was closed) resumes here: the setup opens on this step and only finishes the pull.
 4. Reader: the readers found, and a tap of any card (its UID is enough: a club card may not exist yet);
-   none found is explained (USB, the smart card service), with Retry and Skip.
+   none found is explained (USB, the smart card service), with Look again and Skip; while it waits it
+   looks again by itself, so a reader plugged in (or pcscd started) shows without a click.
 5. Printer: USB, network (host:port) or none, a test print, the `receipt_printer` setting kept.
 6. Done: the normal window on the now-enrolled terminal, with its sync worker, at the login screen.
 

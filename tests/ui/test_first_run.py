@@ -4,7 +4,8 @@ failures said in words (unreachable server, unknown, used or expired code, a clo
 no reader, a printer that cannot be reached), each retried; and the whole way to the cashier's login.
 
 The server is the sync tests' (tests.integration.sync.conftest: a `bashgah-server` process with the
-branches THR and ISF and an admin token); readers are simulated; printers are a file and an address where
+branches THR and ISF and an admin token); readers are simulated, and real through pcscd with vpcd and the
+Type 4 card emulator (the machine-wide `pcscd` fixture); printers are a file and an address where
 nothing listens. A clock far off is the terminal's (the server's clock is the real one).
 """
 
