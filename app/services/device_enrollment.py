@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from app.cards.payload import IssuingKey, generate_issuing_key, issuing_key_from_private
 from app.domain.errors import ClubError
+from app.domain.keyboard_layout import latin_keys
 from app.domain.ports import Clock
 from app.services.enroll import CARD_PREFIX_SETTING, CARD_SERIAL_SETTING
 from app.services.issuing_key import save_private_key
@@ -80,6 +81,7 @@ def enroll_device(
     scanned = parse_enrolment_qr(code)
     if scanned is not None:  # the back office's QR, scanned where the code goes: its code part
         code = scanned[1]
+    code = latin_keys(code)  # typed on the Persian layout: the keys pressed (the server ignores case)
     db = Database.open(data_dir)
     require_empty(db, data_dir)
     token, key = _pending(data_dir)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from app.domain.errors import ClubError
 from app.domain.grants import CLOCK_BEHIND_LIMIT_US
+from app.domain.keyboard_layout import latin_keys
 from app.domain.ports import Clock
 from app.services.terminal import SystemClock, Terminal
 from app.store import club, pending_enrolment, sync_state
@@ -117,9 +118,17 @@ def read_scan(text: str) -> tuple[str, str] | None:
     return None
 
 
+def typed_code(raw: str) -> str:
+    """The code as typed, with what the Persian keyboard layout typed read back as its Latin keys (ضص… is
+    QW…, Persian digits are digits): the code it would be in English letters. Letters that no key of the
+    code's alphabet types are left for `clean_code`'s caller to refuse in words."""
+    return latin_keys(raw or "").upper()
+
+
 def clean_code(raw: str) -> str:
-    """The code as the server takes it (it ignores case, spaces and dashes); refuses what cannot be one."""
-    code = " ".join((raw or "").split()).upper()
+    """The code as the server takes it (it ignores case, spaces and dashes, and takes a code typed on the
+    Persian layout as `typed_code` reads it); refuses what cannot be one."""
+    code = " ".join(typed_code(raw).split())
     if len(code.replace(" ", "").replace("-", "")) < 6 or len(code) > 64:
         raise ClubError("enrollment_code_missing")
     return code

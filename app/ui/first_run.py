@@ -8,12 +8,15 @@ the person installing it (often the branch manager), step by step, then the cash
    scanner types into whatever layout is active, and on a Persian layout its letters arrive as Persian
    letters, but its digits as Persian digits, which read back exactly. A scan into either field fills both
    and checks them (the scanner's Enter). "Check" asks the server whose code it is without spending it
-   (POST /v1/enroll/preview) and compares the clocks.
+   (POST /v1/enroll/preview) and compares the clocks. A code typed with the Persian layout active shows
+   in English letters as it is typed (app.domain.keyboard_layout: ضص… is QW…); letters no key of the
+   code types ask for the English keyboard.
 3. Confirm: the club, the branch and the code's expiry; "Enrol" spends the code and pulls the club, on the
    worker, with its progress. An enrolment that stopped after the server answered (the pull failed, or
    the window was closed) resumes here: the setup opens on this step and only finishes the pull.
 4. Reader: the readers found, and a tap of any card (its UID is enough: a club card may not exist yet);
-   none found is explained (USB, the smart card service), with Retry and Skip.
+   none found is explained (USB, the smart card service), with Look again and Skip; while it waits it
+   looks again by itself, so a reader plugged in (or pcscd started) shows without a click.
 5. Printer: USB, network (host:port) or none, a test print, the `receipt_printer` setting kept.
 6. Done: the normal window on the now-enrolled terminal, with its sync worker, at the login screen.
 
@@ -51,6 +54,7 @@ from app.cards.base import CardEvent, CardEventKind, ReaderBackend, ReaderState
 from app.cards.manager import CardManager
 from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
+from app.domain.keyboard_layout import has_persian_letters
 from app.domain.ports import Clock
 from app.format import datetime_text, isolated
 from app.messages import READ_ERRORS
@@ -71,10 +75,6 @@ ERROR_STYLE = "QLabel { color: #B71C1C; }"
 OK_STYLE = "QLabel { color: #1B5E20; }"
 READER_REFRESH_MS = 500
 STEPS = ("language", "server", "confirm", "reader", "printer", "done")
-
-
-def _persian_letters(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" and not "\u06f0" <= c <= "\u06f9" for c in text)
 
 
 class _Progress(QObject):
@@ -485,7 +485,9 @@ class FirstRunWizard(QWidget):
                 target.blockSignals(False)
             self.say("server", lambda: self.tr("Scanned: the address and the code are filled in."))
             return
-        if edit is self.code_field and _persian_letters(edit.text()):
+        if edit is self.code_field:
+            self._show_latin_keys(edit)
+        if edit is self.code_field and has_persian_letters(edit.text()):
             self.say(
                 "server",
                 lambda: self.tr(
@@ -496,6 +498,18 @@ class FirstRunWizard(QWidget):
             )
         elif "server" in self._messages:
             self.say("server", None)
+
+    def _show_latin_keys(self, edit: QLineEdit) -> None:
+        """A code typed on the Persian layout shown as the keys pressed (ضص… becomes QW…) as it is typed."""
+        text = edit.text()
+        latin = first_run.typed_code(text)
+        if latin == text.upper() or len(latin) != len(text):
+            return  # nothing Persian to read back (letter case is the manager's own)
+        cursor = edit.cursorPosition()
+        edit.blockSignals(True)
+        edit.setText(latin)
+        edit.setCursorPosition(cursor)
+        edit.blockSignals(False)
 
     def check_code(self) -> None:
         if self._busy:

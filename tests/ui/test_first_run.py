@@ -4,7 +4,8 @@ failures said in words (unreachable server, unknown, used or expired code, a clo
 no reader, a printer that cannot be reached), each retried; and the whole way to the cashier's login.
 
 The server is the sync tests' (tests.integration.sync.conftest: a `bashgah-server` process with the
-branches THR and ISF and an admin token); readers are simulated; printers are a file and an address where
+branches THR and ISF and an admin token); readers are simulated, and real through pcscd with vpcd and the
+Type 4 card emulator (the machine-wide `pcscd` fixture); printers are a file and an address where
 nothing listens. A clock far off is the terminal's (the server's clock is the real one).
 """
 
@@ -14,6 +15,7 @@ import gc
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -21,6 +23,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import update
 
+from app.cards.base import CardEventKind, ReaderBackend
 from app.cards.simulated import SimulatedReader
 from app.domain.digits import to_persian_digits
 from app.services import first_run
@@ -33,13 +36,24 @@ from sync.server.enrolment import code_hash
 from sync.server.models import ENROLLMENT_CODE
 from tests.integration.sync import conftest as sync_fixtures
 from tests.support.fault_proxy import FaultProxy, Record
+from tests.support.pcscd import (  # noqa: F401  (the machine-wide `pcscd` fixture)
+    VIRTUAL_READERS,
+    Pcscd,
+    pcscd_fixture,
+    unavailable,
+    wait_until_readers_empty,
+)
+from tests.support.reader_contract import NDEF, UID
 from tests.support.server_process import free_port
+from tests.support.type4_emulator import VPCD_PORT, CardEmulator, Type4Card, kill_stale_emulators
 
 server_template = sync_fixtures.server_template
 club_server = sync_fixtures.club_server
 ClubServer = sync_fixtures.ClubServer
 WAIT_MS = 20_000  # an enrolment's pull from a local server takes a second; this is only the give-up time
 MINUTE_US = 60 * 1_000_000
+READER_0 = VIRTUAL_READERS[0]
+VPCD_PORTS = (VPCD_PORT, VPCD_PORT + 1)  # vpcd's two readers, in VIRTUAL_READERS' order
 
 
 class ShiftedClock:
@@ -67,9 +81,7 @@ def type_text(widget: QWidget, text: str, *, enter: bool = False) -> None:
 class Setup:
     """A started setup on a fresh data folder, with the handles a test drives it by."""
 
-    def __init__(
-        self, qtbot, running, reader: SimulatedReader, window_readers: list[SimulatedReader]
-    ) -> None:
+    def __init__(self, qtbot, running, reader: Any, window_readers: list[SimulatedReader]) -> None:
         self.qtbot = qtbot
         self.running = running
         self.wizard = running.wizard
@@ -102,7 +114,8 @@ class Setup:
 
 @pytest.fixture
 def start_setup(qapp, qtbot, tmp_path: Path) -> Iterator[Callable[..., Setup]]:
-    """start_setup(lang="fa", clock=None, plugged=True, data_dir=…) → a Setup; closed afterwards."""
+    """start_setup(lang="fa", clock=None, plugged=True, data_dir=…, backend=None) → a Setup; closed
+    afterwards. `backend` replaces the setup's simulated reader (a PcscBackend on pcscd)."""
     from app.ui.app import start_window
     from app.ui.first_run import start_first_run
     from sync.client import SyncClient
@@ -114,8 +127,9 @@ def start_setup(qapp, qtbot, tmp_path: Path) -> Iterator[Callable[..., Setup]]:
         clock: ShiftedClock | None = None,
         plugged: bool = True,
         data_dir: Path | None = None,
+        backend: ReaderBackend | None = None,
     ) -> Setup:
-        reader = SimulatedReader("Setup reader", plugged=plugged)
+        reader = backend or SimulatedReader("Setup reader", plugged=plugged)
         window_readers: list[SimulatedReader] = []
 
         def open_window(terminal, chosen):
@@ -251,11 +265,41 @@ def test_a_scanned_qr_fills_the_address_and_the_code_in_persian_digits(start_set
     assert setup.wizard.current_step() == "confirm"
 
 
-def test_persian_letters_in_the_code_ask_for_the_english_keyboard(start_setup):
+def persian_layout(code: str) -> str:
+    """`code` as typed with the Persian keyboard layout active (letters unshifted, digits Persian)."""
+    keys = dict(zip("qwertyuiopasdfghjklzxcvbnm", "ضصثقفغعهخحشسیبلاتنمظطزرذدپ", strict=True))
+    return to_persian_digits("".join(keys.get(c.lower(), c) for c in code))
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_a_code_typed_on_the_persian_layout_is_shown_in_english_letters_and_checked(
+    start_setup, club_server, lang
+):
+    """QTest's keyClicks types ASCII only (it aborts on other text): the keys are sent as the Persian layout
+    delivers them, each a key event carrying its Persian letter."""
+    setup = start_setup(lang)
+    setup.to_server_step()
+    wizard, code = setup.wizard, club_server.code("ISF")
+    typed = persian_layout(code)
+    wizard.server_field.setText(club_server.url)
+    type_text(wizard.code_field, typed[:6])
+    assert wizard.code_field.text() == code[:6]  # converted as it is typed
+    assert wizard.message_text("server") == ""
+    with setup.qtbot.waitSignal(wizard.preview_loaded, timeout=WAIT_MS) as blocker:
+        type_text(wizard.code_field, typed[6:], enter=True)
+    (preview,) = blocker.args
+    assert wizard.code_field.text() == code
+    assert (preview.code, preview.branch_code) == (code, "ISF") and wizard.current_step() == "confirm"
+
+
+def test_persian_letters_no_code_key_types_ask_for_the_english_keyboard(start_setup):
     setup = start_setup("en")
     setup.to_server_step()
-    type_text(setup.wizard.code_field, "قثس")
+    type_text(setup.wizard.code_field, "قثگ")  # گ is the ' key: never in a code
+    assert setup.wizard.code_field.text() == "REگ"
     assert "Switch the keyboard to English" in setup.wizard.message_text("server")
+    setup.wizard.code_field.backspace()
+    setup.qtbot.waitUntil(lambda: setup.wizard.message_text("server") == "", timeout=WAIT_MS)
 
 
 # ---- confirm and enrol ------------------------------------------------------------------------------
@@ -373,6 +417,101 @@ def test_the_reader_step_can_be_skipped(start_setup, club_server):
     assert "کارت‌خوان" in setup.wizard.message_text("reader")
     setup.wizard.reader_skip.click()
     assert setup.wizard.current_step() == "printer"
+
+
+# ---- reader, through a real pcscd ------------------------------------------------------------------------
+# pcscd with vpcd's virtual readers and the Type 4 card emulator (HARNESS.md): the reader list the manager
+# sees and a tap come through pyscard → libpcsclite → pcscd → vpcd, as with a USB reader.
+
+
+@pytest.fixture
+def pcsc_reader(pcscd: Pcscd) -> Iterator[Callable[[], ReaderBackend]]:
+    """pcsc_reader() → the setup's PC/SC backend on vpcd's readers (another reader on the machine is not
+    listed); no emulated card is left in a reader before or after."""
+    from app.cards.pcsc import PcscBackend
+
+    for port in VPCD_PORTS:
+        kill_stale_emulators(port)
+    wait_until_readers_empty()
+    yield lambda: PcscBackend(retry_s=0.25, reader_filter=lambda name: name in VIRTUAL_READERS)
+    wait_until_readers_empty()
+
+
+@pytest.fixture
+def emulated_card() -> Iterator[Callable[[bytes], CardEmulator]]:
+    """emulated_card(uid) → a Type 4 card put on vpcd's first reader; taken off afterwards."""
+    put: list[CardEmulator] = []
+
+    def card(uid: bytes) -> CardEmulator:
+        emulator = CardEmulator(Type4Card(uid, NDEF), port=VPCD_PORTS[0])
+        put.append(emulator)
+        emulator.insert()
+        return emulator
+
+    yield card
+    for emulator in put:
+        emulator.remove()
+
+
+def reader_items(wizard) -> list[str]:
+    return [wizard.reader_list.item(i).text() for i in range(wizard.reader_list.count())]
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_the_reader_step_lists_the_pcsc_reader_and_reads_a_card_tapped_on_it(
+    start_setup, club_server, pcsc_reader, emulated_card, lang
+):
+    setup = start_setup(lang, backend=pcsc_reader())
+    enrolled(setup, club_server)
+    wizard = setup.wizard
+    ready = "آماده" if lang == "fa" else "ready"
+    setup.qtbot.waitUntil(
+        lambda: any(READER_0 in item and ready in item for item in reader_items(wizard)), timeout=WAIT_MS
+    )
+    assert wizard.message_text("reader") == "" and not wizard.reader_next.isEnabled()
+    with setup.qtbot.waitSignal(wizard.card_read, timeout=WAIT_MS) as blocker:
+        emulated_card(UID)
+    (event,) = blocker.args
+    assert (event.kind, event.uid, event.reader) == (CardEventKind.TAPPED, UID, READER_0)
+    text = wizard.tap_label.text()
+    assert "04 A1 B2 C3 D4 E5 F6" in text and READER_0 in text
+    assert ("کارت‌خوان کار می‌کند" if lang == "fa" else "The reader works") in text
+    wizard.reader_next.click()
+    assert wizard.current_step() == "printer"
+
+
+def test_with_pcscd_stopped_the_reader_step_says_what_to_check_then_finds_the_reader_again(
+    start_setup, club_server, pcsc_reader, pcscd, emulated_card
+):
+    """The setup looks for readers again every READER_REFRESH_MS while it waits for a tap, so pcscd
+    coming back shows by itself; "Look again" then says the same at once."""
+    if not pcscd.started_here:
+        unavailable("the running pcscd was not started by these tests, so they may not stop it")
+    setup = start_setup("en", backend=pcsc_reader())
+    enrolled(setup, club_server)
+    wizard = setup.wizard
+    setup.qtbot.waitUntil(lambda: any(READER_0 in item for item in reader_items(wizard)), timeout=WAIT_MS)
+    pcscd.stop()
+    try:
+        said = "No card reader found"
+        setup.qtbot.waitUntil(lambda: said in wizard.message_text("reader"), timeout=WAIT_MS)
+        text = wizard.message_text("reader")
+        assert "USB" in text and "pcscd" in text and "Look again" in text
+        assert all("not available" in item for item in reader_items(wizard))  # listed, but down
+        assert wizard.tap_label.text() == "" and not wizard.reader_next.isEnabled()
+        wizard.reader_retry.click()  # pressed while pcscd is still down: the same answer
+        assert said in wizard.message_text("reader")
+    finally:
+        pcscd.ensure_running()
+    setup.qtbot.waitUntil(
+        lambda: any(READER_0 in item and "ready" in item for item in reader_items(wizard)), timeout=WAIT_MS
+    )
+    setup.qtbot.waitUntil(lambda: wizard.message_text("reader") == "", timeout=WAIT_MS)
+    wizard.reader_retry.click()
+    assert wizard.message_text("reader") == "" and "Waiting for a card" in wizard.tap_label.text()
+    with setup.qtbot.waitSignal(wizard.card_read, timeout=WAIT_MS):
+        emulated_card(UID)
+    assert "04 A1 B2 C3 D4 E5 F6" in wizard.tap_label.text() and wizard.reader_next.isEnabled()
 
 
 # ---- printer ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
 from app.services import first_run
 from app.services.device_enrollment import enroll_device
@@ -98,5 +99,24 @@ def test_bashgah_enroll_takes_the_scanned_qr_as_its_code(club_server, tmp_path):
     _enrollment, terminal = enroll_device(
         tmp_path / "till", server_url=club_server.url, code=scanned, server=HttpEnrollment(),
         catch_up=lambda db: SyncClient(db).pull(),
+    )  # fmt: skip
+    assert terminal.device_code == "THR-01"
+
+
+def persian_layout(code: str) -> str:
+    """`code` as typed with the Persian keyboard layout active (letters unshifted, digits Persian)."""
+    keys = dict(zip("qwertyuiopasdfghjklzxcvbnm", "ضصثقفغعهخحشسیبلاتنمظطزرذدپ", strict=True))
+    return to_persian_digits("".join(keys.get(c.lower(), c) for c in code))
+
+
+def test_a_code_typed_on_the_persian_layout_is_the_code_in_english_letters(club_server, tmp_path):
+    code = club_server.code("ISF")
+    typed = persian_layout(code)
+    preview = first_run.check_code(tmp_path / "till", club_server.url, typed)
+    assert (preview.code, preview.branch_code) == (code, "ISF")
+    # `bashgah enroll --code` reads it the same way
+    _enrollment, terminal = enroll_device(
+        tmp_path / "other", server_url=club_server.url, code=persian_layout(club_server.code()),
+        server=HttpEnrollment(), catch_up=lambda db: SyncClient(db).pull(),
     )  # fmt: skip
     assert terminal.device_code == "THR-01"
