@@ -228,8 +228,8 @@ def test_pyside6_is_pinned_for_windows_to_a_release_the_project_allows() -> None
     pinned = pins()
     assert pinned["pyside6-essentials"] == PYSIDE_FOR_WINDOWS
     assert pinned["shiboken6"] == PYSIDE_FOR_WINDOWS
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["terminal"]
-    pyside = next(Requirement(d) for d in project if d.startswith("PySide6-Essentials"))
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    pyside = next(Requirement(d) for d in extras["terminal"] if d.startswith("PySide6-Essentials"))
     assert pyside.specifier.contains(PYSIDE_FOR_WINDOWS)
     assert not pyside.specifier.contains("6.12.0")  # the newest Windows wheel, and excluded
 
