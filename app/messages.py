@@ -594,3 +594,35 @@ def message(error: ClubError, lang: str = "en") -> str:
         for key, value in error.params.items()
     }
     return (persian if lang == "fa" else english).format_map(_Lenient(params))
+
+
+# Why the receipt printer did not print, in words a cashier can act on (app.receipts.test_page), and the
+# `bashgah printer` commands' refusals.
+MESSAGES.update(
+    {
+        "printer_no_paper": (
+            "The receipt printer {setting} has no paper (or its cover is open): load paper, close the "
+            "cover and try again.",
+            "چاپگر رسید {setting} کاغذ ندارد (یا درش باز است): کاغذ بگذارید، در را ببندید و دوباره "
+            "امتحان کنید.",
+        ),
+        "printer_permission_denied": (
+            "This user may not write to the printer's device file {device}: add the user to the `lp` "
+            "group (sudo usermod -aG lp $USER), log in again and try again.",
+            "این کاربر اجازهٔ نوشتن روی فایل دستگاه چاپگر {device} را ندارد: کاربر را به گروه lp بیفزایید "
+            "(sudo usermod -aG lp $USER)، دوباره وارد شوید و امتحان کنید.",
+        ),
+        "printer_not_connected": (
+            "There is no printer at {device}: check that it is connected by USB and switched on.",
+            "چاپگری در {device} نیست: بررسی کنید که با USB وصل و روشن باشد.",
+        ),
+        "printer_no_answer": (
+            "The receipt printer {setting} did not answer in time: check that it is on and on the network.",
+            "چاپگر رسید {setting} به‌موقع پاسخ نداد: بررسی کنید که روشن و به شبکه وصل باشد.",
+        ),
+        "printer_manager_only": (
+            "{staff} ({role}) may not change the receipt printer; a manager must.",
+            "{staff} ({role}) اجازهٔ تغییر چاپگر رسید را ندارد؛ این کار مدیر است.",
+        ),
+    }
+)

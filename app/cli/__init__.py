@@ -21,6 +21,7 @@ from app.cli import (
     club_commands,
     doctor_commands,
     door_commands,
+    printer_commands,
     programme_commands,
     report_commands,
     sync_commands,
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     programme_commands.add_programme_commands(sub, member, add, _staff_options)
     report_commands.add_report_commands(sub, add)
     doctor_commands.add_doctor_command(sub, add)
+    _printer_commands(sub, add)
 
     led = sub.add_parser("ledger", help="the ledger").add_subparsers(dest="ledger_command", required=True)
     add("verify", club_commands.cmd_ledger_verify, "check every device's hash chain and every balance", led)
@@ -190,6 +192,29 @@ def _card_commands(sub: Any, add: Callable[..., Any]) -> None:
     readers = add("readers", card_commands.cmd_readers, "list card readers and their state", sub)
     readers.add_argument("--reader", choices=CHOICES, default="any")
     readers.add_argument("--timeout", type=TIMEOUT_S, default=5, help="seconds to wait for the readers")
+
+
+def _printer_commands(sub: Any, add: Callable[..., Any]) -> None:
+    printer = sub.add_parser("printer", help="the receipt printer").add_subparsers(
+        dest="printer_command", required=True
+    )
+    add("show", printer_commands.cmd_printer_show, "the receipt printer setting and what it means", printer)
+    pset = add("set", printer_commands.cmd_printer_set, "set the receipt printer (manager)", printer)
+    pset.add_argument(
+        "setting", help="file:/dev/usb/lp0, network:HOST[:PORT], none; ?width=576 for 80 mm paper"
+    )
+    _staff_options(pset)
+    ptest = add(
+        "test", printer_commands.cmd_printer_test, "print a test page in Persian and English", printer
+    )
+    ptest.add_argument("setting", nargs="?", help="try this setting instead of the saved one (not saved)")
+    receipt = sub.add_parser("receipt", help="receipts").add_subparsers(dest="receipt_command", required=True)
+    rprint = add(
+        "print", printer_commands.cmd_receipt_print, "reprint a sale's receipt, marked COPY", receipt
+    )
+    rprint.add_argument("invoice", help="the sale's invoice number")
+    rprint.add_argument("--out", metavar="FILE", help="print to this file (a file printer) instead")
+    _staff_options(rprint)
 
 
 def _sync_commands(sub: Any, add: Callable[..., Any]) -> None:

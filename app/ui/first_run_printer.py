@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The first-run setup's receipt printer step, without Qt: the choice (USB, network, none) as the
-`receipt_printer` setting app.receipts.escpos reads, a test page, and keeping the setting.
+`receipt_printer` setting app.receipts.escpos reads, the test page (the same as `bashgah printer test`),
+and keeping the setting.
 
 Here and not in app.services because app.receipts (the printer) sits above the services. Every function
 blocks on a printer or the store: call it on a worker.
@@ -8,12 +9,13 @@ blocks on a printer or the store: call it on a worker.
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 from app.domain.errors import ClubError
+from app.receipts.content import SaleContext
 from app.receipts.escpos import PrinterSettingError, printer_from_setting
 from app.receipts.setup import PRINTER_SETTING
+from app.receipts.test_page import build_test_page, print_page
 from app.services.terminal import Terminal
 from app.store import club
 
@@ -52,27 +54,12 @@ def _printer(setting: str) -> Escpos:
     return made
 
 
-def print_test_page(setting: str, lines: tuple[str, ...]) -> None:
-    """Print a short test page (ASCII `lines`, which any printer's font has) and cut. ClubError
-    `printer_unreachable` in plain words when the printer cannot be reached or refuses."""
-    printer = _printer(setting)
-    try:
-        printer.set(align="center", bold=True)
-        for line in lines:
-            printer.text(line + "\n")
-        printer.ln(2)
-        printer.cut()
-    except Exception as error:  # escpos raises its own errors besides OSError: any means not printed
-        raise ClubError("printer_unreachable", setting=setting, detail=_printer_problem(error)) from None
-    finally:
-        with contextlib.suppress(Exception):  # a printer that never opened may fail to close: nothing kept
-            printer.close()
-
-
-def _printer_problem(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return str(error) or type(error).__name__
+def print_test_page(setting: str, lines: tuple[str, ...], *, place: SaleContext | None = None) -> None:
+    """Print the test page (app.receipts.test_page: Persian and English, the date, the setting, a QR),
+    with `lines` (ASCII) on it too, and cut; `place` names the club and branch when known. ClubError in
+    plain words when the printer cannot be reached or refuses (app.receipts.test_page.printer_problem)."""
+    _printer(setting)  # a setting that names no printer is refused as such, before any page is made
+    print_page(setting, build_test_page(setting, place, extra_lines=lines))
 
 
 def save_printer(terminal: Terminal, setting: str) -> None:

@@ -15,11 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.receipts.escpos import can_shape_persian
-from app.receipts.setup import PRINTER_SETTING
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.issuing_key import create_issuing_key
-from app.services.terminal import open_terminal
-from app.store import club
 from tests.package.conftest import VERSION, run, start
 from tests.support.club import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN, make_club
 from tests.support.pcscd import pcscd_fixture, wait_until_readers_empty  # noqa: F401  (the fixture)
@@ -116,13 +113,19 @@ def test_a_card_issued_then_read_through_pcscd(bundle: Path, home: Path, club_di
 def test_a_sale_then_the_day_report_on_a_file_printer(bundle: Path, home: Path, club_dir: Path) -> None:
     data = ("--data-dir", str(club_dir))
     cashier = ("--staff", CASHIER.name, "--pin", CASHIER_PIN)
+    manager = ("--staff", MANAGER.name, "--pin", MANAGER_PIN)
     sale = _json(run(bundle, home, *data, "sale", PHONE, "--amount", "950000", *cashier, "--json"))
     assert sale["points_earned"] == 9 and sale["amount_rials"] == 950_000
     printer = home / "lp0"  # what "file:/dev/usb/lp0" is on a till: a device file the bytes are written to
-    terminal = open_terminal(club_dir)
-    with terminal.db.write() as conn:
-        club.put_setting(conn, PRINTER_SETTING, f"file:{printer}")
-    terminal.db.close()
+    set_printer = run(bundle, home, *data, "printer", "set", f"file:{printer}", *manager, "--json")
+    assert _json(set_printer)["device"] == str(printer)
+    assert _json(run(bundle, home, *data, "printer", "show", "--json"))["setting"] == f"file:{printer}"
+
+    copy = _json(run(bundle, home, *data, "receipt", "print", sale["invoice_ref"], *cashier, "--json"))
+    assert copy["copy"] is True
+    sent = printer.read_bytes()
+    assert b"COPY - not an original receipt" in sent and sale["invoice_ref"].encode() in sent
+    assert b"\x1d(k" in sent and sent.endswith(CUT)  # the sale's QR, the printer's own; the cut
 
     printed = run(bundle, home, *data, "report", "day", "--print")
     assert printed.returncode == 0, printed.stderr
@@ -133,6 +136,31 @@ def test_a_sale_then_the_day_report_on_a_file_printer(bundle: Path, home: Path, 
         persian = run(bundle, home, *data, "report", "day", "--print", env={"BASHGAH_LANG": "fa"})
         assert persian.returncode == 0, persian.stderr
         assert printer.read_bytes().count(RASTER) >= 14 and printer.read_bytes().endswith(CUT)
+
+
+def test_the_printer_test_page(bundle: Path, home: Path, club_dir: Path) -> None:
+    data = ("--data-dir", str(club_dir))
+    printer = home / "lp0"
+    tested = run(bundle, home, *data, "printer", "test", f"file:{printer}", "--json")
+    assert _json(tested)["printed"] is True
+    sent = printer.read_bytes()
+    assert b"Printer test page" in sent and f"file:{printer}".encode() in sent and sent.endswith(CUT)
+    if can_shape_persian():  # the Persian rows (names, title, Jalali date, sample line) drawn by the bundle
+        assert sent.count(RASTER) >= 4
+    refused = run(bundle, home, *data, "printer", "test", env={"BASHGAH_LANG": "fa"})
+    assert refused.returncode == 2 and "چاپگر رسید ندارد" in refused.stderr
+
+
+def test_doctor_on_a_demo_club(bundle: Path, home: Path) -> None:
+    data = ("--data-dir", str(home / "demo"))
+    assert run(bundle, home, *data, "demo", "seed", "--members", "20").returncode == 0
+    result = run(bundle, home, *data, "doctor", "--json", "--timeout", "3")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, result.stdout
+    names = [check["name"] for check in report["checks"]]
+    expected = ["version", "data_dir", "database", "ledger", "pcsc", "nfc", "readers", "printer", "server"]
+    assert names[: len(expected)] == expected and {"revocations", "logs"} <= set(names)
+    assert report["ok"] is True and all(check["status"] != "problem" for check in report["checks"])
 
 
 # ------------------------------------------------------------------ lean
