@@ -158,35 +158,18 @@ def cmd_receipt_print(args: argparse.Namespace, out: Output) -> int:
 
 def reprinted(terminal: Terminal, invoice: str, lang: str) -> tuple[Receipt, str]:
     """The receipt of the sale on `invoice` as the window printed it, marked as a copy."""
-    from app.domain.balance import MemberBalance
-    from app.domain.ids import derived_id
     from app.receipts.content import ReceiptLine, build_receipt, text, toman
     from app.receipts.setup import load_receipt_setup
-    from app.services import checkout
-    from app.services.returns import sale_record
-    from app.store import club, ledger, members
+    from app.services.checkout import recorded_sale
 
-    with terminal.db.read() as conn:
-        sale, _companions, record = sale_record(conn, invoice)
-        written = [sale] + [
-            e for n in checkout.COMPANIONS if (e := ledger.get(conn, str(derived_id(sale.id, n)))) is not None
-        ]
-        # the balance printed on the original: the member's entries up to the sale's moment
-        balance = MemberBalance()
-        for entry in ledger.member_entries(conn, sale.member_id):
-            if entry.created_at_us <= sale.created_at_us:
-                balance = balance.apply(entry)
-        member = members.get(conn, sale.member_id)
-        staff_name = next((s.name for s in club.all_staff(conn) if s.id == sale.staff_id), None)
-    result = checkout._result(
-        written, balance, replayed=True
-    )  # the use case's own reading of a sale's entries
-    place = load_receipt_setup(terminal, sale.id).place
-    receipt = build_receipt(result, member, place, staff_name, lang)
+    recorded = recorded_sale(terminal, invoice)
+    sale_id = recorded.result.sale_id
+    place = load_receipt_setup(terminal, sale_id).place
+    receipt = build_receipt(recorded.result, recorded.member, place, recorded.staff_name, lang)
     lines = receipt.lines
-    if record.returned_rials:
+    if recorded.returned_rials:
         lines += (
-            ReceiptLine(RETURNED[1] if lang == "fa" else RETURNED[0], toman(record.returned_rials, lang)),
+            ReceiptLine(RETURNED[1] if lang == "fa" else RETURNED[0], toman(recorded.returned_rials, lang)),
         )
     note = f"{COPY_MARK[lang]} — {text('copy', lang)}" if lang == "fa" else COPY_MARK["en"]
-    return dataclasses.replace(receipt, note=note, lines=lines), sale.id
+    return dataclasses.replace(receipt, note=note, lines=lines), sale_id

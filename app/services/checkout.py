@@ -372,3 +372,32 @@ def _replay(conn: Tx, existing: LedgerEntry, request: SaleRequest) -> SaleResult
     if not same:
         raise ClubError("entry_conflict", entry=existing.id)
     return _result(written, ledger.balance(conn, existing.member_id), replayed=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedSale:
+    """A sale as it was recorded, for a copy of its receipt: the result the cashier saw (with the balance
+    as it stood right after the sale, not today's), its member, who sold it, and what was returned since."""
+
+    result: SaleResult
+    member: Member | None
+    staff_name: str | None
+    returned_rials: int
+
+
+def recorded_sale(terminal: Terminal, invoice: str) -> RecordedSale:
+    """The sale on `invoice`; ClubError `unknown_invoice` when there is none."""
+    from app.services.returns import sale_record
+
+    with terminal.db.read() as conn:
+        sale, _companions, record = sale_record(conn, invoice)
+        written = [sale] + [
+            e for n in COMPANIONS if (e := ledger.get(conn, str(derived_id(sale.id, n)))) is not None
+        ]
+        balance = MemberBalance()
+        for entry in ledger.member_entries(conn, sale.member_id):
+            if entry.created_at_us <= sale.created_at_us:
+                balance = balance.apply(entry)
+        member = members.get(conn, sale.member_id)
+        staff_name = next((s.name for s in club.all_staff(conn) if s.id == sale.staff_id), None)
+    return RecordedSale(_result(written, balance, replayed=True), member, staff_name, record.returned_rials)
