@@ -35,6 +35,9 @@ TIMEOUT_MS = 15_000
 NFC_DRIVERS = ("pn531", "pn532", "pn533", "rcs380", "rcs956", "acr122", "arygon", "udp")
 ESCPOS_CUT = b"\x1dV"  # GS V: python-escpos's cut(), the last thing print_receipt sends
 ESCPOS_RASTER = b"\x1dv0"  # GS v 0: a drawn (Persian) row
+# Qt's own context for its standard buttons, in qtbase_fa.qm. A name, not a literal in the call: a literal
+# would make `scripts/i18n` (and tests/ui/test_translations.py) take Qt's string for one of ours.
+QT_BUTTONS = "QPlatformTheme"
 
 
 @dataclass
@@ -227,7 +230,7 @@ def check_qt_translation(report: Report) -> None:
     """The window is Persian: Qt's own buttons must be too (qtbase_fa.qm, which a bundle must carry)."""
     from PySide6.QtCore import QCoreApplication
 
-    if QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel":
+    if QCoreApplication.translate(QT_BUTTONS, "Cancel") == "Cancel":
         report.parts.append("Qt's Persian MISSING")
         report.fail("Qt's own Persian translation (qtbase_fa.qm) is not loaded: its buttons would be English")
         return

@@ -618,14 +618,18 @@ def test_bashgah_opens_the_setup_on_an_empty_folder_and_the_window_on_the_demo(q
         shown.extend(type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible())
         QApplication.quit()
 
-    QTimer.singleShot(0, look_then_quit)
-    assert run_terminal(tmp_path / "new till", "fa", "simulated") == 0
-    assert FirstRunWizard.__name__ in shown and MainWindow.__name__ not in shown
-    seed_demo(tmp_path / "demo", members=5, seed=1)
-    shown.clear()
-    QTimer.singleShot(0, look_then_quit)
+    # A real run ends with its process. Here the windows are closed after the loop has returned, and
+    # closing the last one would post a quit that ends every later test's event loop at once.
+    qapp.setQuitOnLastWindowClosed(False)
     try:
+        QTimer.singleShot(0, look_then_quit)
+        assert run_terminal(tmp_path / "new till", "fa", "simulated") == 0
+        assert FirstRunWizard.__name__ in shown and MainWindow.__name__ not in shown
+        seed_demo(tmp_path / "demo", members=5, seed=1)
+        shown.clear()
+        QTimer.singleShot(0, look_then_quit)
         assert run_terminal(tmp_path / "demo", "en", "simulated") == 0
     finally:
         gc.unfreeze()  # run_window froze the heap for a real run; this process goes on with more tests
+        qapp.setQuitOnLastWindowClosed(True)
     assert MainWindow.__name__ in shown and FirstRunWizard.__name__ not in shown
