@@ -5,7 +5,7 @@ window manager (Xvfb), and failing — not passing, not aborting — when a libr
 from __future__ import annotations
 
 import os
-import select
+import selectors
 import shutil
 import subprocess
 import sys
@@ -74,17 +74,22 @@ def xvfb_display() -> Iterator[str]:
 def _read_display(read_fd: int, process: subprocess.Popen) -> str:
     deadline = time.monotonic() + XVFB_START_S
     text = b""
+    # a selector, not select.select: late in a long session the pipe's descriptor can be above 1023, which
+    # select() refuses ("filedescriptor out of range")
+    waiting = selectors.DefaultSelector()
+    waiting.register(read_fd, selectors.EVENT_READ)
     while not text.endswith(b"\n"):
         left = deadline - time.monotonic()
         if left <= 0 or process.poll() is not None:
+            waiting.close()
             stderr = process.stderr.read().decode(errors="replace") if process.poll() is not None else ""
             missing_component("Xvfb", f"Xvfb did not start: {stderr.strip()[-300:]}")
-        ready, _, _ = select.select([read_fd], [], [], left)
-        if ready:
+        if waiting.select(left):
             chunk = os.read(read_fd, 64)
             if not chunk:
                 continue  # Xvfb exited; poll() says so next round
             text += chunk
+    waiting.close()
     return text.decode().strip()
 
 
