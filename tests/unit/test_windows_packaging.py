@@ -103,7 +103,6 @@ def test_every_path_the_workflow_names_is_in_the_repository() -> None:
         assert (ROOT / path).exists(), path
 
 
-@pytest.mark.skipif(not SPEC.exists() or not ICON.exists(), reason="the bundle brings the spec and the icon")
 def test_the_spec_and_the_icon_the_windows_build_uses_exist() -> None:
     spec = SPEC.read_text()
     assert "bashgah-cli" in spec, "a console bashgah-cli.exe beside the windowed bashgah.exe"
