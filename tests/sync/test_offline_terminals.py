@@ -58,6 +58,7 @@ from app.services.terminal import Terminal, open_terminal
 from app.store import ledger
 from sync.client import HttpEnrollment, SyncClient
 from sync.server.db import Database as ServerDatabase
+from sync.server.pull import READ_FROM_HEADER
 from tests.integration.sync.conftest import MANAGER_NAME, MANAGER_PIN, THR, ClubServer, _install_club
 from tests.support.fault_proxy import FaultProxy
 from tests.support.postgres import PostgresCluster, PostgresReplica, PostgresUnavailableError, unavailable
@@ -379,6 +380,16 @@ class OfflineTerminals(RuleBasedStateMachine):
             for member_id, balance in server_balances.items():
                 assert _points(till, member_id) == balance, f"{till.data_dir.name} disagrees on {member_id}"
         self._doors_agree()
+        if self.replica is not None:
+            self._pulls_read_the_replica()
+
+    def _pulls_read_the_replica(self) -> None:
+        """Quiet and caught up, every till's pull is answered by the replica (the primary is not merely
+        always chosen)."""
+        for till in self.tills:
+            params = {"since": till.client.status().cursor}
+            response = till.client._call("GET", "/v1/sync/pull", params=params)
+            assert response.headers[READ_FROM_HEADER] == "replica", till.data_dir.name
 
     def _doors_agree(self) -> None:
         """Every door shows the server's merged count; members two doors let in are flagged everywhere."""
