@@ -5,12 +5,14 @@ The replica is a hot standby of the machine's cluster (tests/support/postgres.py
 one for the session). A page read there is the page the primary gives; and when the replica lags for real
 (its replay paused), a terminal is never served from behind what it has seen: after its own push it gets
 its own entries (from the primary, once the replica kept it waiting), and a cursor it got further on the
-primary is answered from the primary, never with a page that would take it back.
+primary is answered from the primary, never with a page that would take it back. Reports read the
+replica too.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,16 +21,21 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import delete, insert
 
 from app.services.checkout import SaleRequest, record_sale
 from app.services.terminal import Terminal
 from app.store.device_token import read_token
 from sync.client import SyncClient
 from sync.server import pull
+from sync.server.club.access import CONSOLE
+from sync.server.club.act import Call
 from sync.server.db import Database as ServerDatabase
+from sync.server.models import TIER
+from sync.server.reports import filtering
 from tests.integration.sync.conftest import THR, ClubServer, _install_club
 from tests.support.postgres import PostgresCluster, PostgresReplica
-from tests.support.server_process import ServerProcess
+from tests.support.server_process import ServerProcess, server_command
 
 PAGE = 7  # small pages, so that a few sales make several
 
@@ -38,7 +45,7 @@ class Setup:
     cluster: PostgresCluster
     replica: PostgresReplica
     db_url: str
-    replicated: ClubServer  # pulls read the replica
+    replicated: ClubServer  # pulls read the replica (`serve --workers 2 --db-read …`)
     primary_only: ClubServer  # the same database, no replica
     members: list[str]
 
@@ -54,7 +61,10 @@ def setup(postgres_replica: PostgresReplica, tmp_path_factory: pytest.TempPathFa
         db.dispose()
     postgres_replica.wait_caught_up()
     log_dir = tmp_path_factory.mktemp("replica-servers")
-    replicated = ServerProcess(url, log_dir=log_dir, serve_args=["--db-read", postgres_replica.url(url)])
+    # two workers: each builds its app from the environment, the replica's URL with it
+    replicated = ServerProcess(
+        url, log_dir=log_dir, workers=2, serve_args=["--db-read", postgres_replica.url(url)]
+    )
     primary_only = ServerProcess(url, log_dir=log_dir)
     try:
         replicated.start()
@@ -222,3 +232,35 @@ def test_a_replica_that_does_not_answer_is_bypassed(setup: Setup, tmp_path: Path
         assert client.sync_round().ok and client.status().synced
         assert _pull(server, terminal, 0).read_from == "primary"
     terminal.db.close()
+
+
+def test_reports_read_the_replica(setup: Setup):
+    """The reports' reads go to the replica when one is configured: one that lags does not show yet
+    what the primary holds, and shows it once it has replayed it."""
+    db = ServerDatabase(setup.db_url, read_url=setup.replica.url(setup.db_url))
+    call = Call(db, 0, CONSOLE)
+    tier = {"code": "lagging", "name_fa": "عقب", "name_en": "Lagging", "rank": 999}
+    try:
+        with db.replica_read() as conn:
+            assert conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar()
+        setup.replica.wait_caught_up()
+        setup.replica.pause_replay()
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(insert(TIER).values(**tier, threshold_points=10**12, multiplier_percent=100))
+            assert "lagging" not in {t.code for t in filtering.choices(call).tiers}
+        finally:
+            setup.replica.resume_replay()
+        setup.replica.wait_caught_up()
+        assert "lagging" in {t.code for t in filtering.choices(call).tiers}
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(delete(TIER).where(TIER.c.code == "lagging"))
+        db.dispose()
+
+
+def test_a_replica_needs_postgresql(setup: Setup, tmp_path: Path):
+    command = [*server_command(), "--db", setup.db_url, "serve", "--db-read", f"sqlite:///{tmp_path / 'x'}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "read replica needs PostgreSQL" in result.stderr
