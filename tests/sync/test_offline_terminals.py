@@ -386,6 +386,8 @@ class OfflineTerminals(RuleBasedStateMachine):
     def _pulls_read_the_replica(self) -> None:
         """Quiet and caught up, every till's pull is answered by the replica (the primary is not merely
         always chosen)."""
+        assert self.replica is not None
+        self.replica.wait_caught_up()
         for till in self.tills:
             params = {"since": till.client.status().cursor}
             response = till.client._call("GET", "/v1/sync/pull", params=params)
