@@ -170,10 +170,13 @@ class PostgresReplica:
     """A hot standby of the machine's cluster: `pg_basebackup -R` into a temporary data directory, run as
     the `postgres` user on its own port, its socket in that directory, until `stop()` removes it.
 
-    The base backup copies the whole cluster (every worker's test databases with it; tens of MB here), with
-    a fast checkpoint and no fsync. It streams without a replication slot, so nothing is left on the
-    primary when it stops. The primary must let `postgres` replicate over the local socket (Debian's
-    pg_hba.conf does: `local replication all peer`); the cluster's configuration is not changed.
+    The base backup copies the whole cluster (every test database on it, and the WAL written meanwhile:
+    ~200 MB here, 2 to 15 s depending on the machine's load), with a fast checkpoint and no fsync. It
+    streams without a replication slot, so nothing is left on the primary however the test session ends (a
+    slot left behind would keep the shared cluster's WAL for ever); the standby keeps up within moments, and
+    pausing its replay does not stop it receiving. The primary must let `postgres` replicate over the local
+    socket (Debian's pg_hba.conf does: `local replication all peer`); the cluster's configuration is not
+    changed.
 
     Databases the tests create on the primary appear here once replayed: `wait_caught_up()` waits until
     the replica has replayed everything the primary had written when it was called.
@@ -222,7 +225,7 @@ class PostgresReplica:
             f"port = {self.port}\nlisten_addresses = ''\nunix_socket_directories = '{self.socket_dir}'\n"
             "hot_standby = on\nshared_buffers = 16MB\nfsync = off\n"
             "hot_standby_feedback = on\nwal_receiver_status_interval = 1s\n"
-            # a standby that waits on its own readers cannot show a lag it was asked for; tests cancel
+            # replay waits this long at most for a reader whose query conflicts with it, then cancels it
             "max_standby_streaming_delay = 5s\n"
         )
         (self.data_dir / "pg_hba.conf").write_text("local all all peer\n")
