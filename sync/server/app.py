@@ -3,7 +3,8 @@
 
 Processes are stateless: everything lives in the database, so more workers (or more servers behind a
 load balancer on one PostgreSQL) scale out. The one exception is the count of failed attempts per
-address (sync.server.ratelimit), which each process keeps for itself. With `serve --workers N`,
+address (sync.server.ratelimit), which each process keeps for itself (docs/scaling.md lists what a process
+keeps, and why none of it is club data). With `serve --workers N`,
 uvicorn imports this module in each worker and calls the factory, which finds the database URL in
 BASHGAH_SERVER_DB (and a read replica's in BASHGAH_SERVER_DB_READ).
 """
