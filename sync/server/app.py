@@ -3,9 +3,10 @@
 
 Processes are stateless: everything lives in the database, so more workers (or more servers behind a
 load balancer on one PostgreSQL) scale out. The one exception is the count of failed attempts per
-address (sync.server.ratelimit), which each process keeps for itself. With `serve --workers N`,
+address (sync.server.ratelimit), which each process keeps for itself (docs/scaling.md lists what a process
+keeps, and why none of it is club data). With `serve --workers N`,
 uvicorn imports this module in each worker and calls the factory, which finds the database URL in
-BASHGAH_SERVER_DB.
+BASHGAH_SERVER_DB (and a read replica's in BASHGAH_SERVER_DB_READ).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sync.protocol import PROTOCOL_VERSION
 from sync.server import admin, admin_events, admin_privacy, admin_review, errors, migrate, routes
 from sync.server.backoffice import site as backoffice
 from sync.server.clock import Clock, SystemClock
-from sync.server.db import DB_ENV, Database
+from sync.server.db import DB_ENV, DB_READ_ENV, Database
 from sync.server.limits import RequestBodies
 from sync.server.ratelimit import AttemptLimits, LimitAttempts
 
@@ -62,6 +63,6 @@ def require_upgraded(db: Database) -> None:
 
 def create_app_from_env() -> FastAPI:
     """uvicorn's factory (`--workers N`): the database from the environment, checked before serving."""
-    db = Database(os.environ[DB_ENV])
+    db = Database(os.environ[DB_ENV], read_url=os.environ.get(DB_READ_ENV) or None)
     require_upgraded(db)
     return create_app(db)

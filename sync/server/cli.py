@@ -56,7 +56,7 @@ from sync.server import migrate
 from sync.server.cli_reports import add_report_commands, print_report_command
 from sync.server.cli_users import PasswordInputError, add_user_commands, print_user_command
 from sync.server.clock import SystemClock
-from sync.server.db import DB_ENV, Database, resolve_url
+from sync.server.db import DB_ENV, DB_READ_ENV, Database, resolve_read_url, resolve_url
 from sync.server.errors import ApiError
 
 EXIT_REFUSED = 2
@@ -100,8 +100,11 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
     from sync.server.reports.jobs import Worker
 
     print(f"bashgah-server: serving http://{args.host}:{args.port} on {db.display_url}", file=sys.stderr)
+    read_url = _attach_replica(args, db)
     # the programme's daily run: one thread in this process, however many workers serve requests
-    daily = Daily(db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False)))
+    daily = Daily(
+        db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False), read_url=read_url)
+    )
     if not args.no_daily:
         daily.start()
     # the reports' aggregates, counted as entries arrive (sync.server.reports.counting), on the same engine
@@ -125,6 +128,8 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
             return
         # each worker process builds its own app (and engine) from the environment
         os.environ[DB_ENV] = db.url.render_as_string(hide_password=False)
+        if read_url is not None:
+            os.environ[DB_READ_ENV] = read_url
         db.dispose()
         uvicorn.run(
             "sync.server.app:create_app_from_env",
@@ -141,6 +146,21 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
         daily.stop()
         if daily.db is not db:
             daily.db.dispose()
+
+
+def _attach_replica(args: argparse.Namespace, db: Database) -> str | None:
+    """`serve --db-read URL` (or BASHGAH_SERVER_DB_READ): pulls and reports read a streaming replica."""
+    read_url = resolve_read_url(args.db_read)
+    if read_url is None:
+        return None
+    try:
+        db.attach_replica(read_url)
+    except ValueError as error:
+        raise RefusedError(str(error)) from None
+    assert db.read_url is not None
+    shown = db.read_url.render_as_string(hide_password=True)
+    print(f"bashgah-server: pulls and reports read the replica {shown}", file=sys.stderr)
+    return read_url
 
 
 def cmd_enrollment_code(args: argparse.Namespace, db: Database) -> dict[str, Any]:
@@ -762,6 +782,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-report-jobs", action="store_true", help="do not build queued reports in this process"
     )
     serve.add_argument(
+        "--db-read",
+        default=None,
+        metavar="URL",
+        help="a PostgreSQL streaming replica for pulls and reports (env BASHGAH_SERVER_DB_READ)",
+    )
+    serve.add_argument(
         "--forwarded-allow-ips",
         default="",
         metavar="IPS",
@@ -931,7 +957,7 @@ def _first_line(error: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    refused = argument_refusal(argv, env=(DB_ENV,))
+    refused = argument_refusal(argv, env=(DB_ENV, DB_READ_ENV))
     if refused is not None:  # before any work: such text fails wherever it is stored or printed
         return _fail(EXIT_REFUSED, message(refused, language()))
     args = build_parser().parse_args(argv)

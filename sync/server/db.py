@@ -15,6 +15,12 @@ Reads run in `Database.read()`: one snapshot for the whole block (REPEATABLE REA
 deferred transaction on SQLite), which the pull needs to merge two tables without missing a commit that
 lands between its two queries.
 
+A read replica (`Database(url, read_url=…)`, `serve --db-read`, env BASHGAH_SERVER_DB_READ): a second
+engine on a PostgreSQL streaming replica, for reads that tolerate a little lag (`Database.replica_read()`:
+the pull, which checks what it may serve (sync.server.pull), and the reports). Without one,
+`replica_read()` is `read()`. What must see the primary (a read before a write, an answer the caller
+just wrote) keeps `read()`.
+
 Threading: a Database is shared by the server's worker threads; each block uses its own connection.
 """
 
@@ -44,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 
 DB_ENV = "BASHGAH_SERVER_DB"
+DB_READ_ENV = "BASHGAH_SERVER_DB_READ"
 APP_NAME = "bashgah-server"
 DB_FILENAME = "server.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -88,8 +95,15 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+def resolve_read_url(url: str | None) -> str | None:
+    """--db-read, else the environment, else None (no replica: every read on the primary)."""
+    return url or os.environ.get(DB_READ_ENV) or None
+
+
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 5, max_overflow: int = 10, read_url: str | None = None
+    ) -> None:
         self.url = parse_url(url)
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite":
@@ -104,6 +118,24 @@ class Database:
             self.engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
             )
+        self.read_url: URL | None = None
+        self.read_engine: Engine | None = None
+        if read_url:
+            self.attach_replica(read_url, pool_size=pool_size, max_overflow=max_overflow)
+
+    def attach_replica(self, read_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
+        """Serve `replica_read()` from a PostgreSQL streaming replica of this database."""
+        parsed = parse_url(read_url)
+        if self.dialect != "postgresql" or parsed.get_backend_name() != "postgresql":
+            raise ValueError("a read replica needs PostgreSQL for both the database and the replica")
+        self.read_url = parsed
+        self.read_engine = create_engine(
+            parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        )
+
+    @property
+    def has_replica(self) -> bool:
+        return self.read_engine is not None
 
     @property
     def display_url(self) -> str:
@@ -115,6 +147,19 @@ class Database:
         with self.engine.connect() as conn:
             if self.dialect == "postgresql":
                 conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def replica_read(self) -> Iterator[Connection]:
+        """`read()` on the replica when there is one: a snapshot that may lag the primary by a moment
+        (a few seconds when the replica is busy); `read()` itself when there is none."""
+        if self.read_engine is None:
+            with self.read() as conn:
+                yield conn
+            return
+        with self.read_engine.connect() as conn:
+            conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
 
@@ -142,6 +187,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not None:
+            self.read_engine.dispose()
 
 
 def _sqlstate(error: exc.DBAPIError) -> str | None:

@@ -5,6 +5,18 @@ Both are read in one snapshot (`Database.read`), so a transaction that commits b
 cannot show its entries without its changes. Because numbers become visible in number order
 (sync.server.sequence), a page ending at `next_cursor` holds every row up to it: the cursor never skips.
 
+With a read replica (`serve --db-read`), a page is read there only when the replica has caught up with
+what the terminal has already seen (`replica_page_json`): its committed server sequence (the
+sync_counter row, in the page's own snapshot) is at least the terminal's cursor `since`, and it holds
+the device's own latest push (the device row's `last_seq`, as the primary has it now). A replica behind
+either is polled for up to REPLICA_WAIT_S, then the page is read from the primary. So a terminal's cursor
+never goes backwards, and after a push (whose answer carried server_seq numbers) its next pull reaches
+its own entries. The numbers of a page read from a replica are all below its counter and visible there
+in number order (replay applies commits in commit order), so the cursor still never skips. A pushed item
+(member, card) moves no `last_seq`; a replica a moment behind may then end the page below the item's
+number, and the terminal, which keeps its own version of a record until the server echoes it
+(app.store.replica), takes the echo from the next pull.
+
 The page is built as plain JSON: the change bodies are stored as their wire JSON already, and
 re-validating thousands of them per page would cost more than the query.
 """
@@ -12,12 +24,21 @@ re-validating thousands of them per page would cost more than the query.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exc, select
 
 from sync.protocol import PROTOCOL_VERSION, WireEntry
-from sync.server.models import CHANGE, ENTRY
+from sync.server import sequence
+from sync.server.db import Database
+from sync.server.models import CHANGE, DEVICE, ENTRY
+
+log = logging.getLogger(__name__)
+REPLICA_WAIT_S = 0.5  # how long a pull waits for a lagging replica before it reads the primary
+REPLICA_POLL_S = 0.02
+READ_FROM_HEADER = "X-Bashgah-Read-From"  # "replica" or "primary": where the page was read
 
 _ENTRY_FIELDS = tuple(WireEntry.model_fields)
 _SET_ASIDE_KINDS = ["entry_set_aside", "set_aside_resolved"]
@@ -104,3 +125,46 @@ def _change(seq: int, is_entry: int, row: Any, unlocks: bool = True) -> dict[str
     if not unlocks and body.get("kind") == "staff":
         body["staff"].pop("unlocked_at_us", None)
     return body
+
+
+def _device_last_seq(conn: Connection, device_id: str) -> int | None:
+    return conn.execute(select(DEVICE.c.last_seq).where(DEVICE.c.id == device_id)).scalar()
+
+
+def _replica_holds(conn: Connection, device_id: str, since: int, last_seq: int) -> bool:
+    """The replica's snapshot holds everything the terminal has seen: its cursor and its own last push."""
+    if sequence.current(conn) < since:
+        return False
+    held = _device_last_seq(conn, device_id)
+    return held is not None and held >= last_seq
+
+
+def replica_page_json(
+    db: Database,
+    device_id: str,
+    since: int,
+    limit: int,
+    now_us: int,
+    *,
+    wait_s: float = REPLICA_WAIT_S,
+    **options: bool,
+) -> tuple[bytes, str]:
+    """`page_json` from the replica when it holds what the terminal has seen, else (after waiting up to
+    `wait_s` for it) from the primary; and where it was read ("replica" or "primary"). A replica that
+    fails (down, or a query cancelled by recovery) is bypassed for this page."""
+    if db.has_replica:
+        with db.read() as conn:  # one primary-key read on the primary: the device's own last push
+            last_seq = _device_last_seq(conn, device_id) or 0
+        deadline = time.monotonic() + wait_s
+        try:
+            while True:
+                with db.replica_read() as conn:
+                    if _replica_holds(conn, device_id, since, last_seq):
+                        return page_json(conn, since, limit, now_us, **options), "replica"
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(REPLICA_POLL_S)
+        except (exc.OperationalError, exc.InterfaceError) as error:
+            log.warning("read replica unavailable, pulling from the primary: %s", error)
+    with db.read() as conn:
+        return page_json(conn, since, limit, now_us, **options), "primary"

@@ -125,17 +125,18 @@ def pull_page(
     terminals would refuse, so they get them without it."""
     if protocol != PROTOCOL_VERSION:
         raise ApiError(400, "unsupported_protocol", "this server speaks protocol 1")
-    with _db(request).read() as conn:
-        body = pull.page_json(
-            conn,
-            since,
-            limit,
-            _now(request),
-            set_aside=set_aside,
-            resolved=set_aside_resolved,
-            unlocks=unlocks,
-        )
-        return Response(body, media_type="application/json")
+    # from the read replica when there is one and it holds what this terminal has seen (sync.server.pull)
+    body, read_from = pull.replica_page_json(
+        _db(request),
+        device.id,
+        since,
+        limit,
+        _now(request),
+        set_aside=set_aside,
+        resolved=set_aside_resolved,
+        unlocks=unlocks,
+    )
+    return Response(body, media_type="application/json", headers={pull.READ_FROM_HEADER: read_from})
 
 
 def _device_key(conn: Connection, device: Device) -> grants.DeviceKey:

@@ -11,6 +11,11 @@ fine and every till syncs until it says "synced" — every till's balance for ev
 server's, the server's equals the sum of its ledger, and every entry made anywhere is in the server's
 ledger exactly once.
 
+The same machine runs on two server processes on one database (each behind its own proxy, the tills split
+between them, restarts and kills hitting either: the server keeps no state outside PostgreSQL), and on
+two servers whose pulls read a streaming replica of the database (tests/support/postgres.py's
+PostgresReplica; the pull reads the replica only when it holds what the till has seen, sync.server.pull).
+
 A "crash" here is the till's process dying at that point: its objects are dropped and it starts again on
 the same data folder. SQLite has committed what the till showed as done and nothing else;
 tests/sync/test_killed_terminal.py does the same with a real SIGKILL at random moments.
@@ -53,9 +58,10 @@ from app.services.terminal import Terminal, open_terminal
 from app.store import ledger
 from sync.client import HttpEnrollment, SyncClient
 from sync.server.db import Database as ServerDatabase
+from sync.server.pull import READ_FROM_HEADER
 from tests.integration.sync.conftest import MANAGER_NAME, MANAGER_PIN, THR, ClubServer, _install_club
 from tests.support.fault_proxy import FaultProxy
-from tests.support.postgres import PostgresCluster, PostgresUnavailableError, unavailable
+from tests.support.postgres import PostgresCluster, PostgresReplica, PostgresUnavailableError, unavailable
 from tests.support.server_process import ServerProcess
 
 TILLS = 3
@@ -157,28 +163,53 @@ def _points(till: Till, member_id: str) -> tuple[int, int]:
 
 
 class OfflineTerminals(RuleBasedStateMachine):
-    """One run: a fresh server database, a proxy in front of the server, three enrolled tills."""
+    """One run: a fresh server database, `servers` server processes on it (with a read replica if one is
+    given), a proxy in front of each, three enrolled tills split between them."""
 
     members = Bundle("members")
 
-    def __init__(self, club: Club, work_dir: Path) -> None:
+    def __init__(
+        self, club: Club, work_dir: Path, *, servers: int = 1, replica: PostgresReplica | None = None
+    ) -> None:
         super().__init__()
         self.club = club
         self.work_dir = work_dir
+        self.replica = replica
         self.db_url = club.cluster.create_database(template=_template_name(club.template_url))
-        self.server = ServerProcess(self.db_url, log_dir=work_dir)
-        self.server.start()
-        self.proxy = FaultProxy(upstream=("127.0.0.1", self.server.port), reorder_timeout_s=0.2).start()
+        serve_args: list[str] = []
+        if replica is not None:
+            replica.wait_caught_up()  # the new database is there before the first pull
+            serve_args = ["--db-read", replica.url(self.db_url)]
+        self.servers = [
+            ServerProcess(self.db_url, log_dir=work_dir, serve_args=serve_args) for _ in range(servers)
+        ]
+        self.proxies = []
+        for server in self.servers:
+            server.start()
+            self.proxies.append(
+                FaultProxy(upstream=("127.0.0.1", server.port), reorder_timeout_s=0.2).start()
+            )
         self.tills = [self._enroll(n) for n in range(TILLS)]
         self.manager = authenticate(self.tills[0].terminal, MANAGER_NAME, MANAGER_PIN)
         self.party: str | None = None  # the event the doors work at, once the machine set it up
 
+    @property
+    def server(self) -> ServerProcess:
+        return self.servers[0]
+
+    @property
+    def proxy(self) -> FaultProxy:
+        return self.proxies[0]
+
+    def _proxy_of(self, till: int) -> FaultProxy:
+        return self.proxies[till % len(self.proxies)]
+
     def _enroll(self, n: int) -> Till:
-        admin = ClubServer(self.server, self.club.admin_token)
+        admin = ClubServer(self.servers[n % len(self.servers)], self.club.admin_token)
         data_dir = self.work_dir / f"till-{n}"
         _enrollment, terminal = enroll_device(
             data_dir,
-            server_url=self.proxy.url,  # every later request of this till goes through the proxy
+            server_url=self._proxy_of(n).url,  # every later request of this till goes through its proxy
             code=admin.code(BRANCHES[n]),
             server=HttpEnrollment(),
             catch_up=lambda db: SyncClient(db).pull(),
@@ -188,8 +219,10 @@ class OfflineTerminals(RuleBasedStateMachine):
     def teardown(self) -> None:
         for till in self.tills:
             till.close()
-        self.proxy.stop()
-        self.server.stop()
+        for proxy in self.proxies:
+            proxy.stop()
+        for server in self.servers:
+            server.stop()
         self.club.cluster.drop_database(self.db_url)
 
     # ---- members
@@ -276,10 +309,11 @@ class OfflineTerminals(RuleBasedStateMachine):
 
     @rule(till=st.integers(0, TILLS - 1), faults=st.lists(st.sampled_from(FAULTS), max_size=3))
     def sync(self, till: int, faults: list[str]) -> None:
-        self.proxy.script(faults)
+        proxy = self._proxy_of(till)
+        proxy.script(faults)
         summary = self.tills[till].client.sync_round()  # a failed round is normal: the next one resumes
         event("sync round ok" if summary.ok else "sync round failed")
-        self.proxy.pass_through()
+        proxy.pass_through()
 
     @rule(till=st.integers(0, TILLS - 1))
     def crash_after_commit(self, till: int) -> None:
@@ -297,13 +331,14 @@ class OfflineTerminals(RuleBasedStateMachine):
             client.push()
         self.tills[till].restart()
 
-    @rule(kill=st.booleans())
-    def restart_server(self, kill: bool) -> None:
+    @rule(kill=st.booleans(), which=st.integers(0, 1))
+    def restart_server(self, kill: bool, which: int) -> None:
+        server = self.servers[which % len(self.servers)]
         if kill:
-            self.server.kill()
-            self.server.start()
+            server.kill()
+            server.start()
         else:
-            self.server.restart()
+            server.restart()
 
     # ---- the door
 
@@ -345,6 +380,18 @@ class OfflineTerminals(RuleBasedStateMachine):
             for member_id, balance in server_balances.items():
                 assert _points(till, member_id) == balance, f"{till.data_dir.name} disagrees on {member_id}"
         self._doors_agree()
+        if self.replica is not None:
+            self._pulls_read_the_replica()
+
+    def _pulls_read_the_replica(self) -> None:
+        """Quiet and caught up, every till's pull is answered by the replica (the primary is not merely
+        always chosen)."""
+        assert self.replica is not None
+        self.replica.wait_caught_up()
+        for till in self.tills:
+            params = {"since": till.client.status().cursor}
+            response = till.client._call("GET", "/v1/sync/pull", params=params)
+            assert response.headers[READ_FROM_HEADER] == "replica", till.data_dir.name
 
     def _doors_agree(self) -> None:
         """Every door shows the server's merged count; members two doors let in are flagged everywhere."""
@@ -361,12 +408,17 @@ class OfflineTerminals(RuleBasedStateMachine):
             assert flagged == doubly, f"{till.data_dir.name} flags {flagged}, the server {doubly}"
 
     def _quiet_round(self) -> None:
-        self.proxy.pass_through()
-        self.server.start()  # no-op when running
+        for proxy, server in zip(self.proxies, self.servers, strict=True):
+            proxy.pass_through()
+            server.start()  # no-op when running
         for _ in range(QUIET_ROUNDS):
             summaries = [till.client.sync_round() for till in self.tills]
             if all(s.ok for s in summaries) and all(t.client.status().synced for t in self.tills):
                 break
+        if self.replica is not None:
+            # quiet means the replica has caught up too: a till reads another's last push only once it
+            # is there (its own pushes it reads at once, waiting for the replica or from the primary)
+            self.replica.wait_caught_up()
         for till in self.tills:  # each till sees what the others pushed after its last pull
             assert till.client.sync_round().ok
 
@@ -411,14 +463,16 @@ def _server_state(
     return balances, sums, {str(k): str(v) for k, v in entries.items()}, [tuple(r) for r in rejected]
 
 
-def test_offline_terminals_agree_with_the_server_whatever_the_network_does(club: Club, tmp_path: Path):
+def _run_machine(
+    club: Club, tmp_path: Path, examples: int, *, servers: int = 1, replica: PostgresReplica | None = None
+) -> None:
     runs = iter(range(10_000))
 
     class Run(OfflineTerminals):
         def __init__(self) -> None:
             work_dir = tmp_path / f"run-{next(runs)}"
             work_dir.mkdir()
-            super().__init__(club, work_dir)
+            super().__init__(club, work_dir, servers=servers, replica=replica)
 
         def teardown(self) -> None:
             try:
@@ -429,12 +483,29 @@ def test_offline_terminals_agree_with_the_server_whatever_the_network_does(club:
     run_state_machine_as_test(
         Run,
         settings=settings(
-            max_examples=8,
+            max_examples=examples,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+
+
+def test_offline_terminals_agree_with_the_server_whatever_the_network_does(club: Club, tmp_path: Path):
+    _run_machine(club, tmp_path, examples=6)
+
+
+def test_offline_terminals_agree_through_two_server_processes(club: Club, tmp_path: Path):
+    """Tills split over two `serve` processes on one database, either restarted or killed at any step:
+    the same agreement, so nothing the server relies on lives in one process."""
+    _run_machine(club, tmp_path, examples=3, servers=2)
+
+
+def test_offline_terminals_agree_through_two_servers_reading_a_replica(
+    club: Club, tmp_path: Path, postgres_replica: PostgresReplica
+):
+    """The same with both servers' pulls reading a streaming replica of the database."""
+    _run_machine(club, tmp_path, examples=3, servers=2, replica=postgres_replica)
 
 
 def test_the_proxy_really_faults(club: Club, tmp_path: Path):

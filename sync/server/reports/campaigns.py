@@ -473,7 +473,7 @@ def build(call: Call, filters: Filters, *, progress: Progress | None = None) -> 
     its eligible members (narrowed to a home branch and a current tier when the filters say so)."""
     _audited(call, "report.campaigns", filters.campaign, filters)
     # read outside the audit's write: a national club's report reads a row per eligible member
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         as_of = aggregates.as_of(conn)
         chosen = _campaign(conn, filters.campaign, filters.last)
         if chosen is None:
@@ -488,7 +488,7 @@ def build(call: Call, filters: Filters, *, progress: Progress | None = None) -> 
 
 def _audited(call: Call, action: str, target: str | None, filters: Filters) -> None:
     """The permission (a branch manager: their own branches' members only) and the audit row, first."""
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         branch_id = _branch_id(conn, filters.branch) if filters.branch is not None else None
     read(call, action, target, lambda _conn: None, branch_id=branch_id)
 
@@ -510,7 +510,7 @@ def members_of(call: Call, named: str, filters: Filters) -> list[str] | None:
         return None
     group, bought = _NAMED[prefix]
     _audited(call, "report.campaigns.members", named, filters)
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         chosen = _campaign(conn, code, filters.last)
         assert chosen is not None  # a code is named: found or refused
         eligible = _eligible(conn, *chosen, filters)

@@ -252,7 +252,7 @@ def entries_page(
     call: Call, drill: Drill, filters: Filters, after: int | None = None, limit: int = PAGE
 ) -> EntriesPage:
     """The entries behind a number, newest first, `limit` a page; `after` the previous page's cursor."""
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         scope = _scope(call, conn, drill, filters)
 
     def work(conn: Connection) -> EntriesPage:
@@ -318,7 +318,7 @@ def members_page(
     call: Call, drill: Drill, filters: Filters, after: str | None = None, limit: int = PAGE
 ) -> MembersPage:
     """The members behind a number, by id, `limit` a page; `after` the previous page's cursor."""
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         scope = _scope(call, conn, drill, filters)
     reports = None
     if drill.named is not None and drill.named not in NAMED and not (drill.member_ids or drill.member_id):

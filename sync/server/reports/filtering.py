@@ -52,7 +52,7 @@ class Choices:
 
 def this_month(call: Call) -> tuple[date, date]:
     """From the first of this Jalali month to today, in the club's calendar."""
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         today = rule_sets.current(conn).local_date(call.now_us)
     return aggregates.this_month(today)
 
@@ -88,7 +88,7 @@ def parse(call: Call, typed: Mapping[str, str]) -> Filters:
     if (last - first).days > MAX_DAYS:
         raise ClubError("period_too_long", days=MAX_DAYS)
     branch, tier, campaign = _code(typed, "branch"), _code(typed, "tier"), _code(typed, "campaign")
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         if branch is None and call.actor.branch_ids is not None:
             branch = _first_branch(conn, call)
         branch_id(conn, call, branch)
@@ -124,7 +124,7 @@ def branch_id(conn: Connection, call: Call, code: str | None) -> str | None:
 def choices(call: Call) -> Choices:
     """The branches (those in the user's scope), tiers and current campaigns the filter bar offers."""
     scope = call.actor.branch_ids
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         branches = [
             Option(r.code, r.name_fa, r.name_en)
             for r in conn.execute(

@@ -170,7 +170,7 @@ def _pages(call: Call, start_us: int, end_us: int, branch_id: str | None) -> Ite
                 ENTRY.c.created_at_us >= at,  # the index's own bound: the OR alone would scan from the start
                 or_(ENTRY.c.created_at_us > at, and_(ENTRY.c.created_at_us == at, ENTRY.c.id > last_id)),
             )
-        with call.db.read() as conn:
+        with call.db.replica_read() as conn:
             rows = conn.execute(page_query).all()
         yield rows
         if len(rows) < PAGE:
@@ -205,7 +205,7 @@ def build(call: Call, filters: Filters, progress: Progress | None = None) -> Res
     if within is None:  # Filters always carries both ends; a caller that does not is told so
         raise ClubError("period_needs_both_ends")
     branch_id = None
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         if filters.branch is not None:
             branch_id = conn.execute(select(BRANCH.c.id).where(BRANCH.c.code == filters.branch)).scalar()
             if branch_id is None:
@@ -216,7 +216,7 @@ def build(call: Call, filters: Filters, progress: Progress | None = None) -> Res
     read(call, "report.fraud", filters.branch, lambda _conn: None, permission=Permission.FRAUD_READ,
          branch_id=branch_id)  # fmt: skip
     stream = _stream(call, within, branch_id, progress)
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         counts = _staff_counts(conn, within, branch_id)
         tables = [
             _rates_table(within, names, counts.by_staff, stream, by="staff"),

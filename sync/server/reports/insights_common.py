@@ -102,7 +102,7 @@ def branch_id_of(call: Call, filters: Filters) -> str | None:
     """The filter's branch id (for the permission check before anything is read), None for the club."""
     if filters.branch is None:
         return None
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         found = conn.execute(select(BRANCH.c.id).where(BRANCH.c.code == filters.branch)).scalar()
     if found is None:
         raise ClubError("unknown_branch", branch=filters.branch)
@@ -132,7 +132,7 @@ def run_slow(
     callback writes the job's row: on SQLite, inside another transaction it would wait forever). The
     numbers are as of the aggregates' count when the build started."""
     read(call, f"report.{code}", filters.branch, lambda _conn: None, branch_id=branch_id_of(call, filters))
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         chosen = scope(conn, filters)
         counted = as_of(conn)
     result = work(call.db, chosen, progress)

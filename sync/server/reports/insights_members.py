@@ -336,7 +336,7 @@ def _in_one_read(
     """A slow report that is one query: read in one transaction, progress only at its end."""
 
     def run_once(db: Database, scope: Scope, _progress: Progress) -> Result:
-        with db.read() as conn:
+        with db.replica_read() as conn:
             return work(conn, scope)
 
     return run_once

@@ -262,11 +262,11 @@ def _expiry(db: Database, scope: Scope, progress: Progress) -> Result:
     f = scope.filters
     due_now = outstanding = 0
     by_day: dict[int, int] = defaultdict(int)  # expiry day: points
-    with db.read() as conn:
+    with db.replica_read() as conn:
         ids = _member_ids(conn, scope)
     done = 0
     for part in chunks(ids):
-        with db.read() as conn:
+        with db.replica_read() as conn:
             held, due, expiring = _expiring_of(conn, part, end, days)
         outstanding += held
         due_now += due
@@ -320,12 +320,12 @@ def members_of(call: Call, named: str, filters: Filters) -> list[str] | None:
     except ValueError:
         return None
     read(call, "report.members.expiring", named, lambda _conn: None, branch_id=branch_id_of(call, filters))
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         chosen = scope_of(conn, filters)
         ids = _member_ids(conn, chosen)
     found: list[str] = []
     for part in chunks(ids):
-        with call.db.read() as conn:
+        with call.db.replica_read() as conn:
             _held, _due, per_member = _expiring_per_member(
                 conn, part, chosen.last_day, chosen.at_end.expiry_days
             )
@@ -423,7 +423,7 @@ Matrix = dict[tuple[str, str], int]  # (earned at, spent at): points
 def _replay_all(db: Database, scope: Scope, progress: Progress) -> tuple[Matrix, dict[str, int]]:
     """Every chosen member's months replayed (`replay`), a chunk of members a read: the matrix of the
     period's spending by (earned at, spent at), and the points still held by the branch that gave them."""
-    with db.read() as conn:
+    with db.replica_read() as conn:
         ids = _member_ids(conn, scope, home=False)
     matrix: Matrix = defaultdict(int)
     held: dict[str, int] = defaultdict(int)
@@ -431,7 +431,7 @@ def _replay_all(db: Database, scope: Scope, progress: Progress) -> tuple[Matrix,
     done = 0
     for part in chunks(ids):
         per_member: dict[str, list[Any]] = defaultdict(list)
-        with db.read() as conn:
+        with db.replica_read() as conn:
             query = (
                 select(mm.member_id, mm.month, mm.branch_id, mm.points_issued, mm.points_redeemed,
                        mm.points_expired, mm.points_delta)

@@ -131,7 +131,7 @@ def daily_table(conn: Connection, filters: Filters, branch_id: str | None) -> Ta
 def build(call: Call, filters: Filters) -> Result:
     """The overview for the filters: the summary and the daily table, as far as the aggregates counted
     (the page never waits for them to catch up: it says how far behind they are)."""
-    with call.db.read() as conn:
+    with call.db.replica_read() as conn:
         branch_id = filtering.branch_id(conn, call, filters.branch)
     within = club_reports.period(call, filters.first, filters.last)
     assert within is not None
