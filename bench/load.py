@@ -126,6 +126,9 @@ class LoadFigures:
     failures: dict[str, int] = field(default_factory=dict)
     rss_peak_mb: float = 0.0
     rss_idle_mb: float = 0.0  # after the restart, before the terminals came back
+    connections_peak: int = 0  # the server's connections to its database
+    lock_waits_peak: int = 0  # its backends waiting for a row lock at once
+    lock_wait_share: float = 0.0  # the share of samples in which one was
     checks: Checks = field(default_factory=Checks)
 
     @property
@@ -175,18 +178,35 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-class RssSampler:
-    """The peak of tree_rss_mb(pid), sampled on a thread until stopped."""
+_LOCK_WAITS = (
+    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
 
-    def __init__(self, pid: int) -> None:
+
+class RssSampler:
+    """The peak of tree_rss_mb(pid), and of the server's connections and of those waiting for a lock
+    (pg_stat_activity, on `conn`), sampled on a thread until stopped."""
+
+    def __init__(self, pid: int, conn: Any) -> None:
         self.pid = pid
+        self.conn = conn
         self.peak_mb = 0.0
+        self.lock_waits_peak = 0
+        self.samples = 0
+        self.samples_waiting = 0  # samples in which a backend waited for a lock
+        self.connections_peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            waiting, connections = self.conn.execute(_LOCK_WAITS).fetchone()
+            self.samples += 1
+            self.samples_waiting += waiting > 0
+            self.lock_waits_peak = max(self.lock_waits_peak, waiting)
+            self.connections_peak = max(self.connections_peak, connections)
             self._stop.wait(RSS_EVERY_S)
 
     def __enter__(self) -> RssSampler:
@@ -431,6 +451,35 @@ def check(lab: ServerLab, club: ServerClub, tills: list[Till]) -> Checks:
 # ---- the run ---------------------------------------------------------------------------------------
 
 
+def _all_come_back(
+    lab: ServerLab,
+    club: ServerClub,
+    *,
+    server: ServerProcess,
+    tills: list[Till],
+    figures: LoadFigures,
+    say: Callable[[str], None],
+) -> None:
+    """Every terminal at once, released together: push and pull until synced, then a last pull each;
+    the server's memory and its database's connections and lock waits sampled meanwhile."""
+    assert server.pid is not None
+    figures.rss_idle_mb = tree_rss_mb(server.pid)
+    release, lock = threading.Event(), threading.Lock()
+    with lab.connect(club) as probe, RssSampler(server.pid, probe) as rss, timed_requests(figures):
+        with ThreadPoolExecutor(len(tills), thread_name_prefix="till") as pool:
+            running = [pool.submit(_come_back, till, release, figures, lock) for till in tills]
+            time.sleep(0.2)  # every thread at its start line (a head start would not change the load)
+            started = time.perf_counter()
+            release.set()
+            _progress(running, tills, started, say)
+        figures.push_s = max(till.done_push_at for till in tills) - started
+        _together(tills, lambda till: _final_pull(till, figures, lock))
+        figures.synced_s = time.perf_counter() - started
+    figures.rss_peak_mb = rss.peak_mb
+    figures.lock_waits_peak, figures.connections_peak = rss.lock_waits_peak, rss.connections_peak
+    figures.lock_wait_share = rss.samples_waiting / max(1, rss.samples)
+
+
 def run_load(lab: ServerLab, work_dir: Path, sizes: LoadSizes, say: Callable[[str], None]) -> LoadFigures:
     """The scenario above; the figures, with `checks` filled in (the caller decides what a failure is)."""
     figures = LoadFigures(sizes)
@@ -470,20 +519,7 @@ def run_load(lab: ServerLab, work_dir: Path, sizes: LoadSizes, say: Callable[[st
             " the grants did not cover)")  # fmt: skip
 
         server.start()
-        assert server.pid is not None
-        figures.rss_idle_mb = tree_rss_mb(server.pid)
-        release, lock = threading.Event(), threading.Lock()
-        with RssSampler(server.pid) as rss, timed_requests(figures):
-            with ThreadPoolExecutor(len(tills), thread_name_prefix="till") as pool:
-                running = [pool.submit(_come_back, till, release, figures, lock) for till in tills]
-                time.sleep(0.2)  # every thread at its start line (a head start would not change the load)
-                started = time.perf_counter()
-                release.set()
-                _progress(running, tills, started, say)
-            figures.push_s = max(till.done_push_at for till in tills) - started
-            _together(tills, lambda till: _final_pull(till, figures, lock))
-            figures.synced_s = time.perf_counter() - started
-        figures.rss_peak_mb = rss.peak_mb
+        _all_come_back(lab, club, server=server, tills=tills, figures=figures, say=say)
         figures.retries = sum(till.client.retried for till in tills)
         figures.checks = check(lab, club, tills)
     finally:
@@ -515,6 +551,8 @@ def report(f: LoadFigures, say: Callable[[str], None]) -> dict[str, object]:
     say(
         f"  server RSS      peak {f.rss_peak_mb:.0f} MB (idle {f.rss_idle_mb:.0f} MB; supervisor and workers)"
     )
+    say(f"  database        peak {f.connections_peak} connections, {f.lock_waits_peak} waiting for a lock at"
+        f" once; a lock wait in {f.lock_wait_share:.0%} of the samples")  # fmt: skip
     say(
         f"  retries         {f.retries} requests sent again, {f.failed_rounds} steps failed and backed off"
         + (f" ({', '.join(f'{k} ×{v}' for k, v in sorted(f.failures.items()))})" if f.failures else "")
@@ -540,6 +578,9 @@ def report(f: LoadFigures, say: Callable[[str], None]) -> dict[str, object]:
         "load_pull_p99_ms": pull_ms["p99"],
         "load_server_rss_peak_mb": round(f.rss_peak_mb, 1),
         "load_server_rss_idle_mb": round(f.rss_idle_mb, 1),
+        "load_db_connections_peak": f.connections_peak,
+        "load_lock_waits_peak": f.lock_waits_peak,
+        "load_lock_wait_share": round(f.lock_wait_share, 3),
         "load_retries": f.retries,
         "load_failed_steps": f.failed_rounds,
         "load_spends_refused": f.spends_refused,
