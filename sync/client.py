@@ -84,7 +84,9 @@ _ITEM_MODELS: dict[str, type[BaseModel]] = {
     outbox.INVITATION: InvitationItem,
 }
 _FATAL = ("not_enrolled", "device_revoked")
-_NOT_TAKEN = frozenset({502, 503, 504})  # the request never reached the club's database: send it again
+# no answer from the club (a proxy without its server, a server too busy): safe to send again, as every
+# device request is idempotent (a push twice is answered as duplicates)
+_NOT_TAKEN = frozenset({502, 503, 504})
 # the server's refusals of one photo: it is set aside with the reason, the others go on
 _PHOTO_REFUSALS = ("hash_mismatch", "not_a_jpeg", "photo_not_permitted")
 # A spend's answers that say nothing about the member's points: the store refused a write it should not
