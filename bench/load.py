@@ -129,6 +129,7 @@ class LoadFigures:
     connections_peak: int = 0  # the server's connections to its database
     lock_waits_peak: int = 0  # its backends waiting for a row lock at once
     lock_wait_share: float = 0.0  # the share of samples in which one was
+    waiting_statements: dict[str, int] = field(default_factory=dict)  # the statements seen waiting most
     checks: Checks = field(default_factory=Checks)
 
     @property
@@ -179,8 +180,9 @@ def tree_rss_mb(pid: int) -> float:
 
 
 _LOCK_WAITS = (
-    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FROM pg_stat_activity"
-    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*),"
+    " array_agg(left(regexp_replace(query, '\\s+', ' ', 'g'), 60)) FILTER (WHERE wait_event_type = 'Lock')"
+    " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
 )
 
 
@@ -196,13 +198,16 @@ class RssSampler:
         self.samples = 0
         self.samples_waiting = 0  # samples in which a backend waited for a lock
         self.connections_peak = 0
+        self.waiting_statements: dict[str, int] = {}  # what waited for a lock: samples seen waiting
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
-            waiting, connections = self.conn.execute(_LOCK_WAITS).fetchone()
+            waiting, connections, statements = self.conn.execute(_LOCK_WAITS).fetchone()
+            for statement in statements or ():
+                self.waiting_statements[statement] = self.waiting_statements.get(statement, 0) + 1
             self.samples += 1
             self.samples_waiting += waiting > 0
             self.lock_waits_peak = max(self.lock_waits_peak, waiting)
@@ -478,6 +483,7 @@ def _all_come_back(
     figures.rss_peak_mb = rss.peak_mb
     figures.lock_waits_peak, figures.connections_peak = rss.lock_waits_peak, rss.connections_peak
     figures.lock_wait_share = rss.samples_waiting / max(1, rss.samples)
+    figures.waiting_statements = dict(sorted(rss.waiting_statements.items(), key=lambda kv: -kv[1])[:3])
 
 
 def run_load(lab: ServerLab, work_dir: Path, sizes: LoadSizes, say: Callable[[str], None]) -> LoadFigures:
@@ -553,6 +559,8 @@ def report(f: LoadFigures, say: Callable[[str], None]) -> dict[str, object]:
     )
     say(f"  database        peak {f.connections_peak} connections, {f.lock_waits_peak} waiting for a lock at"
         f" once; a lock wait in {f.lock_wait_share:.0%} of the samples")  # fmt: skip
+    for statement, seen in f.waiting_statements.items():
+        say(f"    waiting in {seen} samples: {statement}")
     say(
         f"  retries         {f.retries} requests sent again, {f.failed_rounds} steps failed and backed off"
         + (f" ({', '.join(f'{k} ×{v}' for k, v in sorted(f.failures.items()))})" if f.failures else "")
