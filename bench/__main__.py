@@ -8,7 +8,8 @@ The sync figures (bench.sync) start their own club server processes on fresh dat
 PostgreSQL and drop them afterwards; without PostgreSQL they fail with the reason (`--no-sync` skips
 them, `--only sync` runs nothing else). So does the back office's member search among a million members
 (bench.member_search: `--no-search`, `--only search`), and the reports over a million members and ten
-million entries (bench.reports: `--no-reports`, `--only reports`).
+million entries (bench.reports: `--no-reports`, `--only reports`), and many terminals syncing at once with a
+server of several workers (bench.load: `--no-load`, `--only load`).
 """
 
 from __future__ import annotations
@@ -59,12 +60,22 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("sale", "sync", "search", "reports"),
+        choices=("sale", "sync", "search", "reports", "load"),
         default=None,
         help="run only these figures (sale: durable sale, bare insert and floor; sync: the sync figures;"
-        " search: the member search; reports: the reports at a national club's size); no JSON file is"
-        " written",
+        " search: the member search; reports: the reports at a national club's size; load: many terminals"
+        " syncing at once); no JSON file is written",
     )
+    parser.add_argument(
+        "--no-load",
+        action="store_true",
+        help="skip many terminals syncing at once with a server of several workers (needs PostgreSQL)",
+    )
+    parser.add_argument("--load-terminals", type=int, default=None, help="terminals at once (load; 200)")
+    parser.add_argument("--load-workers", type=int, default=None, help="server worker processes (load; 2)")
+    parser.add_argument("--load-sales", type=int, default=None, help="sales per terminal offline (load)")
+    parser.add_argument("--load-db-pool", type=int, default=None, help="connections per worker (load)")
+    parser.add_argument("--load-db-overflow", type=int, default=None, help="burst connections (load)")
     parser.add_argument(
         "--no-reports",
         action="store_true",
@@ -102,6 +113,33 @@ def _sync_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] 
         return None
     results["sync_s"] = round(time.perf_counter() - started, 1)
     _say(f"sync figures      {results['sync_s']} s")
+    return results
+
+
+def _load_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] | None:
+    """Many terminals syncing at once (bench.load); None (said why) when it cannot be measured here or its
+    exactly-once and equal-balances check failed."""
+    import dataclasses
+
+    from bench.load import LoadSizes, run
+    from bench.sync_club import SyncBenchError
+
+    sizes = LoadSizes.small() if args.quick else LoadSizes()
+    given = {
+        "terminals": args.load_terminals,
+        "workers": args.load_workers,
+        "sales": args.load_sales,
+        "db_pool": args.load_db_pool,
+        "db_overflow": args.load_db_overflow,
+    }
+    sizes = dataclasses.replace(sizes, **{k: v for k, v in given.items() if v is not None})
+    started = time.perf_counter()
+    try:
+        results = run(work_dir / "load", sizes, _say)
+    except SyncBenchError as error:
+        _say(f"bench: the load figures failed: {error}")
+        return None
+    results["load_s"] = round(time.perf_counter() - started, 1)
     return results
 
 
@@ -319,10 +357,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911
          + (", --quick (not a measurement)" if args.quick else ""))  # fmt: skip
     results: dict[str, object] = {"quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="bashgah-bench-", dir=args.tmp) as tmp:
-        if args.only in ("sync", "search", "reports"):
-            only = {"sync": _sync_report, "search": _search_report, "reports": _reports_report}[args.only](
-                Path(tmp), args
-            )
+        if args.only in ("sync", "search", "reports", "load"):
+            reports = {"sync": _sync_report, "search": _search_report, "reports": _reports_report}
+            only = (reports | {"load": _load_report})[args.only](Path(tmp), args)
             if only is None:
                 return 2
             _say(json.dumps(results | only))
@@ -359,6 +396,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911
             if sync is None:
                 return 2
             results |= sync
+        if not args.no_load:
+            loaded = _load_report(Path(tmp), args)
+            if loaded is None:
+                return 2
+            results |= loaded
     results["total_s"] = round(time.perf_counter() - started, 1)
     _say(f"total             {results['total_s']} s")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,12 @@ and ask the server to authorise a spend now.
 
 Qt-free. Threading: one `SyncClient` per terminal; its methods run on whatever worker thread calls them
 (a network worker runs `sync_round`, the use-case worker may call `authorize_spend` at the same time: it
-has its own HTTP session, and pushes never overlap). Nothing here sleeps: a failed round reports whether
-it is worth retrying, and the caller's loop waits as a `Backoff` says (`run` is such a loop).
+has its own HTTP session, and pushes never overlap). A failed round reports whether it is worth retrying,
+and the caller's loop waits as a `Backoff` says (`run` is such a loop). The one wait inside a round is
+`_call`'s: a request the server did not take (connection refused or reset, 502/503/504, 429) is sent
+again a few times (`Retries`), after a wait drawn with full jitter and never sooner than the server's
+Retry-After, so that hundreds of terminals coming back after an outage do not knock in step; a spend is
+never retried (a cashier is waiting: it is decided offline instead).
 
 Resumable after a crash at any point: nothing is acknowledged before the server answered, and a batch
 sent again is answered as duplicates; answers are written in one transaction per response; a pull page
@@ -80,6 +84,9 @@ _ITEM_MODELS: dict[str, type[BaseModel]] = {
     outbox.INVITATION: InvitationItem,
 }
 _FATAL = ("not_enrolled", "device_revoked")
+# no answer from the club (a proxy without its server, a server too busy): safe to send again, as every
+# device request is idempotent (a push twice is answered as duplicates)
+_NOT_TAKEN = frozenset({502, 503, 504})
 # the server's refusals of one photo: it is set aside with the reason, the others go on
 _PHOTO_REFUSALS = ("hash_mismatch", "not_a_jpeg", "photo_not_permitted")
 # A spend's answers that say nothing about the member's points: the store refused a write it should not
@@ -90,11 +97,18 @@ _SPEND_STORAGE_HICCUP = "constraint_violation"
 class SyncError(ClubError):
     """A sync step failed: `retryable` for a network failure or a server error (5xx), else final for now
     (401 `not_enrolled`, 403 `device_revoked`, another 4xx `sync_refused` with `status` and `reason`,
-    the server's error code)."""
+    the server's error code). `transient`: the server did not take the request (no connection, 502/503/504,
+    429), so sending it again soon is safe and useful; `retry_after` (seconds) is when it asked to be
+    asked again, if it said."""
 
-    def __init__(self, code: str, *, retryable: bool = False, **params: Any) -> None:
+    def __init__(self, code: str, *, retryable: bool = False, transient: bool = False, **params: Any) -> None:
         super().__init__(code, **params)
         self.retryable = retryable
+        self.transient = transient
+
+    @property
+    def retry_after_s(self) -> float:
+        return float(self.params.get("retry_after") or 0)
 
     @property
     def server_code(self) -> str | None:
@@ -124,9 +138,11 @@ class Backoff:
         self.failures = 0
         self.next_at = clock()
 
-    def failed(self) -> float:
-        """Another failure: how long to wait before the next attempt."""
-        delay = self.random() * min(self.cap_s, self.base_s * 2**self.failures)
+    def failed(self, retry_after_s: float = 0.0) -> float:
+        """Another failure: how long to wait before the next attempt. A server that said when to come back
+        (Retry-After) is not asked sooner: the jittered wait comes on top of it, so that the terminals it
+        told the same thing spread out after it instead of all knocking at that second."""
+        delay = max(0.0, retry_after_s) + self.random() * min(self.cap_s, self.base_s * 2**self.failures)
         self.failures = min(self.failures + 1, 62)
         self.next_at = self.clock() + delay
         return delay
@@ -137,6 +153,22 @@ class Backoff:
 
     def wait_s(self) -> float:
         return max(0.0, self.next_at - self.clock())
+
+
+@dataclass(frozen=True, slots=True)
+class Retries:
+    """How `SyncClient._call` sends again a request the server did not take: at most `attempts` tries in
+    all, the waits between them as a `Backoff(base_s, cap_s)` draws them (full jitter, Retry-After
+    honoured), and no more than `budget_s` waited in one call: past that the error goes to the caller,
+    whose round fails and whose loop backs off for longer."""
+
+    attempts: int = 4
+    base_s: float = 0.5
+    cap_s: float = 8.0
+    budget_s: float = 20.0
+
+
+NO_RETRIES = Retries(attempts=1)
 
 
 # ---- what a step did ------------------------------------------------------------------------------
@@ -254,12 +286,18 @@ def _answer(response: requests.Response) -> requests.Response:
     status = response.status_code
     if status < 400:
         return response
+    if status in _NOT_TAKEN:  # a proxy without its server, or a server too busy: it asks to come back
+        later = {"retry_after": _retry_after(response)} if "Retry-After" in response.headers else {}
+        raise SyncError(
+            "server_unreachable", retryable=True, transient=True, detail=f"HTTP {status}", **later
+        )
     if status >= 500:
         raise SyncError("server_unreachable", retryable=True, detail=f"HTTP {status}")
     if status == 429:  # too many failed attempts from this address: later, not never
         raise SyncError(
             "server_unreachable",
             retryable=True,
+            transient=True,
             detail="HTTP 429",
             reason="too_many_attempts",
             retry_after=_retry_after(response),
@@ -307,6 +345,12 @@ def _request(
 ) -> requests.Response:
     try:
         return _answer(session.request(method, url, timeout=timeout, **kwargs))
+    except requests.ConnectionError as error:
+        # refused, reset or a connect timeout: nothing was taken, or a push is answered as duplicates. A read
+        # timeout is not sent again at once: the server is working on it, and another copy adds to the load
+        raise SyncError(
+            "server_unreachable", retryable=True, transient=True, detail=type(error).__name__
+        ) from None
     except requests.RequestException as error:
         raise SyncError("server_unreachable", retryable=True, detail=type(error).__name__) from None
 
@@ -393,8 +437,17 @@ class SyncClient:
         timeouts: tuple[float, float] = DEFAULT_TIMEOUTS,
         spend_timeouts: tuple[float, float] = SPEND_TIMEOUTS,
         pull_limit: int = DEFAULT_PULL_LIMIT,
+        retries: Retries | None = None,
+        random_fn: Callable[[], float] = random.random,
+        sleep: Callable[[float], bool] | None = None,
     ) -> None:
         self.db = db
+        self.retries = retries or Retries()
+        self.retried = 0  # requests sent again (by `_call`), for the curious: the load bench counts them
+        self._random = random_fn
+        self._stopping = threading.Event()
+        # waits `s` seconds before a request is sent again; True when it should not be (the client stops)
+        self._sleep = sleep or self._stopping.wait
         self.data_dir = Path(db.path).parent
         self.session = session or requests.Session()
         self.spend_session = requests.Session()
@@ -440,13 +493,29 @@ class SyncClient:
         session, timeouts = (
             (self.spend_session, self.spend_timeouts) if spend else (self.session, self.timeouts)
         )
-        try:
-            response = _request(session, method, url + path, timeout=timeouts, headers=headers, **kwargs)
-        except SyncError as error:
-            self.online = not error.retryable  # a 4xx is still an answer
-            raise
-        self.online = True
-        return response
+        retries = NO_RETRIES if spend else self.retries  # a waiting customer: decided offline, not later
+        backoff = Backoff(retries.base_s, retries.cap_s, random_fn=self._random)
+        waited = 0.0
+        for attempt in range(1, max(1, retries.attempts) + 1):
+            try:
+                response = _request(session, method, url + path, timeout=timeouts, headers=headers, **kwargs)
+            except SyncError as error:
+                self.online = not error.retryable  # a 4xx is still an answer
+                if not error.transient or attempt >= retries.attempts:
+                    raise
+                delay = backoff.failed(error.retry_after_s)
+                if waited + delay > retries.budget_s or self._sleep(delay):
+                    raise
+                waited += delay
+                self.retried += 1
+                continue
+            self.online = True
+            return response
+        raise AssertionError("unreachable")
+
+    def stop_retrying(self) -> None:
+        """Waits between retries end at once and the request fails as it did (a worker that stops)."""
+        self._stopping.set()
 
     def _device_id(self) -> str:
         return self._identity()[1]
@@ -916,7 +985,7 @@ class SyncClient:
                 backoff.succeeded()
                 delay = interval_s
             else:
-                delay = backoff.failed()
+                delay = backoff.failed(summary.error.retry_after_s if summary.error else 0.0)
             stop.wait(delay)
         return summary
 

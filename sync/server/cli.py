@@ -3,6 +3,7 @@
 
     bashgah-server [--db URL] db upgrade
     bashgah-server [--db URL] serve [--host 127.0.0.1] [--port 8750] [--workers N]
+                                    [--db-pool N] [--db-overflow N] [--db-pool-timeout S]
     bashgah-server [--db URL] enrollment-code --branch CODE [--ttl-hours 24]
     bashgah-server [--db URL] admin create --name NAME --role admin|manager|viewer
     bashgah-server [--db URL] admin list
@@ -56,7 +57,16 @@ from sync.server import migrate
 from sync.server.cli_reports import add_report_commands, print_report_command
 from sync.server.cli_users import PasswordInputError, add_user_commands, print_user_command
 from sync.server.clock import SystemClock
-from sync.server.db import DB_ENV, DB_READ_ENV, Database, resolve_read_url, resolve_url
+from sync.server.db import (
+    DB_ENV,
+    DB_READ_ENV,
+    OVERFLOW_ENV,
+    POOL_ENV,
+    POOL_TIMEOUT_ENV,
+    Database,
+    resolve_read_url,
+    resolve_url,
+)
 from sync.server.errors import ApiError
 
 EXIT_REFUSED = 2
@@ -89,12 +99,34 @@ def _require_upgraded(db: Database) -> None:
         )
 
 
+def _pooled(args: argparse.Namespace, db: Database) -> Database:
+    """The database with the pool `serve` was given (each worker builds its own from the environment,
+    which is set here); `db` itself when no pool option was given."""
+    given = {
+        POOL_ENV: args.db_pool,
+        OVERFLOW_ENV: args.db_overflow,
+        POOL_TIMEOUT_ENV: args.db_pool_timeout,
+    }
+    if all(value is None for value in given.values()):
+        return db
+    for env, value in given.items():
+        if value is not None:
+            os.environ[env] = str(value)
+    try:
+        pooled = Database(db.url.render_as_string(hide_password=False))
+    except ValueError as error:
+        raise RefusedError(str(error)) from None
+    db.dispose()
+    return pooled
+
+
 def cmd_serve(args: argparse.Namespace, db: Database) -> None:
     import uvicorn
 
     _require_upgraded(db)
     if args.workers < 1:
         raise RefusedError("--workers must be at least 1")
+    db = _pooled(args, db)
     from sync.server.programme import Daily
     from sync.server.reports.counting import Counting
     from sync.server.reports.jobs import Worker
@@ -774,6 +806,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
+    )
+    serve.add_argument(
+        "--db-pool",
+        type=whole(1, 1_000),
+        default=None,
+        metavar="N",
+        help=f"database connections each worker keeps open (default: ${POOL_ENV}, else 5); a server holds "
+        "up to workers × (pool + overflow) + one pool for its chores: keep it under max_connections",
+    )
+    serve.add_argument(
+        "--db-overflow",
+        type=whole(0, 1_000),
+        default=None,
+        metavar="N",
+        help=f"more connections a worker may open in a burst (default: ${OVERFLOW_ENV}, else 10)",
+    )
+    serve.add_argument(
+        "--db-pool-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds a request waits for a free connection before it is answered 503 with Retry-After "
+        f"(default: ${POOL_TIMEOUT_ENV}, else 10)",
     )
     serve.add_argument(
         "--no-daily", action="store_true", help="do not run the programme's daily chore in this process"

@@ -22,6 +22,14 @@ the pull, which checks what it may serve (sync.server.pull), and the reports). W
 just wrote) keeps `read()`.
 
 Threading: a Database is shared by the server's worker threads; each block uses its own connection.
+
+Connections (PostgreSQL): each process keeps a pool of `pool_size` connections and opens up to
+`max_overflow` more in a burst; a request that finds all of them busy waits `pool_timeout_s` for one and is
+then answered 503 with Retry-After (sync.server.errors), which terminals retry with jitter. Left unset they
+come from BASHGAH_SERVER_DB_POOL, BASHGAH_SERVER_DB_OVERFLOW and BASHGAH_SERVER_DB_POOL_TIMEOUT (`serve
+--db-pool/--db-overflow/--db-pool-timeout` set these for its workers), else 5, 10 and 10 s. A server of N
+workers may hold N · (pool + overflow) connections, plus one pool for its background chores: keep that
+under PostgreSQL's max_connections (100 by default) less what else uses the database.
 """
 
 from __future__ import annotations
@@ -61,6 +69,14 @@ UNIQUE_VIOLATION = "23505"
 # a copy that lost the race sees the winner's row on its first re-run; a second covers a third copy's
 # row under another unique key of the same work, and a real conflict costs no more than this
 UNIQUE_RETRIES = 2
+POOL_ENV = "BASHGAH_SERVER_DB_POOL"
+OVERFLOW_ENV = "BASHGAH_SERVER_DB_OVERFLOW"
+POOL_TIMEOUT_ENV = "BASHGAH_SERVER_DB_POOL_TIMEOUT"
+DEFAULT_POOL_SIZE = 5
+DEFAULT_MAX_OVERFLOW = 10
+# shorter than a terminal's read timeout (sync.client.DEFAULT_TIMEOUTS, 30 s): the server says "busy, come
+# back" before the terminal gives up on an answer that is still coming
+DEFAULT_POOL_TIMEOUT_S = 10.0
 
 T = TypeVar("T")
 
@@ -100,9 +116,44 @@ def resolve_read_url(url: str | None) -> str | None:
     return url or os.environ.get(DB_READ_ENV) or None
 
 
+def pool_settings(
+    pool_size: int | None = None, max_overflow: int | None = None, pool_timeout_s: float | None = None
+) -> tuple[int, int, float]:
+    """(pool size, overflow, timeout): those given, else the environment's, else the defaults;
+    ValueError for a setting that is not a number or is negative (a pool of 0 is not one)."""
+
+    def setting(given: float | None, env: str, default: float, kind: type) -> Any:
+        if given is not None:
+            value = given
+        else:
+            text = os.environ.get(env, "").strip()
+            try:
+                value = kind(text) if text else default
+            except ValueError:
+                raise ValueError(f"{env}={text!r} is not a number") from None
+        if value < 0:
+            raise ValueError(f"{env} must not be negative")
+        return value
+
+    size = setting(pool_size, POOL_ENV, DEFAULT_POOL_SIZE, int)
+    if size < 1:
+        raise ValueError(f"{POOL_ENV} must be at least 1")
+    return (
+        size,
+        setting(max_overflow, OVERFLOW_ENV, DEFAULT_MAX_OVERFLOW, int),
+        float(setting(pool_timeout_s, POOL_TIMEOUT_ENV, DEFAULT_POOL_TIMEOUT_S, float)),
+    )
+
+
 class Database:
     def __init__(
-        self, url: str, *, pool_size: int = 5, max_overflow: int = 10, read_url: str | None = None
+        self,
+        url: str,
+        *,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
+        pool_timeout_s: float | None = None,
+        read_url: str | None = None,
     ) -> None:
         self.url = parse_url(url)
         self.dialect = self.url.get_backend_name()
@@ -115,22 +166,34 @@ class Database:
             self._writer: AbstractContextManager[Any] = threading.Lock()
         else:
             self._writer = nullcontext()  # PostgreSQL's writers run together: row locks order them
+            size, overflow, timeout_s = pool_settings(pool_size, max_overflow, pool_timeout_s)
             self.engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+                self.url, pool_size=size, max_overflow=overflow, pool_timeout=timeout_s, pool_pre_ping=True
             )
         self.read_url: URL | None = None
         self.read_engine: Engine | None = None
         if read_url:
-            self.attach_replica(read_url, pool_size=pool_size, max_overflow=max_overflow)
+            self.attach_replica(
+                read_url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout_s=pool_timeout_s
+            )
 
-    def attach_replica(self, read_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
-        """Serve `replica_read()` from a PostgreSQL streaming replica of this database."""
+    def attach_replica(
+        self,
+        read_url: str,
+        *,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
+        pool_timeout_s: float | None = None,
+    ) -> None:
+        """Serve `replica_read()` from a PostgreSQL streaming replica of this database (its pool sized
+        like the primary's)."""
         parsed = parse_url(read_url)
         if self.dialect != "postgresql" or parsed.get_backend_name() != "postgresql":
             raise ValueError("a read replica needs PostgreSQL for both the database and the replica")
+        size, overflow, timeout_s = pool_settings(pool_size, max_overflow, pool_timeout_s)
         self.read_url = parsed
         self.read_engine = create_engine(
-            parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+            parsed, pool_size=size, max_overflow=overflow, pool_timeout=timeout_s, pool_pre_ping=True
         )
 
     @property

@@ -126,9 +126,21 @@ async def _data_error(_request: Request, error: Exception) -> JSONResponse:
     return _response(422, "invalid_request", "the database cannot store this value")
 
 
+# seconds a terminal is asked to wait before it asks again when the database is busy or away; it adds its
+# own jittered wait on top (sync.client.Backoff), so that the terminals told this do not return in step
+RETRY_AFTER_BUSY_S = 1
+
+
 async def _unavailable(_request: Request, error: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", error)
-    return _response(503, "storage_unavailable", "the database is busy or unreachable; try again")
+    busy = _response(503, "storage_unavailable", "the database is busy or unreachable; try again")
+    busy.headers["Retry-After"] = str(RETRY_AFTER_BUSY_S)
+    return busy
+
+
+async def _pool_exhausted(request: Request, error: Exception) -> JSONResponse:
+    """Every connection of this worker's pool stayed busy for the pool's timeout (sync.server.db)."""
+    return await _unavailable(request, error)
 
 
 def install(app: FastAPI) -> None:
@@ -140,3 +152,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(exc.DataError, _data_error)
     app.add_exception_handler(exc.OperationalError, _unavailable)
     app.add_exception_handler(exc.InterfaceError, _unavailable)
+    app.add_exception_handler(exc.TimeoutError, _pool_exhausted)

@@ -56,7 +56,7 @@ from app.services.spending import SpendOverride
 from app.services.staff_auth import authenticate
 from app.services.terminal import Terminal, open_terminal
 from app.store import ledger
-from sync.client import HttpEnrollment, SyncClient
+from sync.client import HttpEnrollment, Retries, SyncClient
 from sync.server.db import Database as ServerDatabase
 from sync.server.pull import READ_FROM_HEADER
 from tests.integration.sync.conftest import MANAGER_NAME, MANAGER_PIN, THR, ClubServer, _install_club
@@ -515,7 +515,7 @@ def test_the_proxy_really_faults(club: Club, tmp_path: Path):
         till = machine.tills[0]
         machine._sell(till, SaleRequest(club.member_ids[0], 5_000_000))
         assert till.made
-        machine.proxy.script(["drop_response"])
+        machine.proxy.script(["drop_response"] * Retries().attempts)  # every try the client makes of it
         assert not till.client.sync_round().ok
         assert any(r.fault == "drop_response" for r in machine.proxy.records)
         with pytest.raises(requests.ConnectionError):

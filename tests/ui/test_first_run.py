@@ -30,6 +30,7 @@ from app.services import first_run
 from app.services.first_run import Stage
 from app.store.device_token import has_token
 from app.store.pending_enrolment import pending_path
+from sync.client import Retries
 from sync.protocol import enrolment_qr_text
 from sync.server.db import Database as ServerDatabase
 from sync.server.enrolment import code_hash
@@ -324,7 +325,8 @@ def test_a_dropped_pull_leaves_an_enrolment_that_retry_finishes(start_setup, clu
     setup = start_setup("en", data_dir=data_dir)
     setup.to_server_step()
     with FaultProxy(upstream=("127.0.0.1", club_server.process.port)) as proxy:
-        proxy.script(["drop_response"], path_prefix="/v1/sync/pull")
+        # every try of the one request (sync.client.Retries sends a lost one again)
+        proxy.script(["drop_response"] * Retries().attempts, path_prefix="/v1/sync/pull")
         setup.check(proxy.url, club_server.code())
         assert setup.enrol(ok=False) == ("confirm", "setup_pull_failed")
         assert Record("GET", "/v1/sync/pull", "drop_response") in [
@@ -360,7 +362,7 @@ def test_a_setup_closed_half_way_opens_where_it_stopped(start_setup, club_server
     with FaultProxy(upstream=("127.0.0.1", club_server.process.port)) as proxy:
         first = start_setup("en", data_dir=data_dir)
         first.to_server_step()
-        proxy.script(["drop_response"], path_prefix="/v1/sync/pull")
+        proxy.script(["drop_response"] * Retries().attempts, path_prefix="/v1/sync/pull")
         first.check(proxy.url, club_server.code())
         first.enrol(ok=False)
         first.running.close()

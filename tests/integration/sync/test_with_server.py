@@ -18,7 +18,7 @@ from app.services.spending import SpendOverride
 from app.services.staff_auth import authenticate
 from app.store import grants, ledger, members, sync_state
 from app.store.device_token import token_path
-from sync.client import Backoff, SyncClient
+from sync.client import NO_RETRIES, Backoff, SyncClient
 from sync.protocol import PHOTO_CHUNK_BYTES
 from sync.server import rules as rule_sets
 from sync.server.db import Database as ServerDatabase
@@ -150,16 +150,21 @@ def test_a_lost_answer_is_retried_and_answered_as_duplicates(club_server, tmp_pa
         with till.db.write() as conn:
             sync_state.put(conn, sync_state.SERVER_URL, proxy.url)
         proxy.script(["drop_response", "pass"], path_prefix="/v1/sync/push")
-        failed = client.sync_round()
+        once = SyncClient(till.db, clock=till.clock, retries=NO_RETRIES)  # the round's own retry, first
+        failed = once.sync_round()
         assert not failed.ok and failed.error.retryable and not failed.fatal
         assert Backoff(random_fn=lambda: 0.5).failed() == 0.5
         retried = client.sync_round()
         assert retried.ok and retried.push.duplicates == 3 and retried.push.pushed == 0
+        record_sale(till, SaleRequest(member.id, 5_000_000))
+        proxy.script(["drop_response", "pass"], path_prefix="/v1/sync/push")
+        again = client.sync_round()  # sent again inside the request (sync.client.Retries): one round
+        assert again.ok and again.push.duplicates == 1 and again.push.pushed == 0 and client.retried == 1
         proxy.script(["cut_response", "pass"], path_prefix="/v1/sync/pull")
         record_sale(till, SaleRequest(member.id, 5_000_000))
         assert not client.sync_round().ok  # the page was cut: neither it nor the cursor were applied
         assert client.sync_round().ok
-    assert club_server.member(member.id)["points"] == 100 == points(till, member.id)
+    assert club_server.member(member.id)["points"] == 150 == points(till, member.id)
     assert client.status().synced
 
 
