@@ -86,6 +86,7 @@ class SyncWorker(QObject):
         """End the loop and join its thread; False if a round was still running after `timeout_s`."""
         self._stop.set()
         self._wake.set()
+        self.client.stop_retrying()  # a request waiting to be sent again gives up now, not after its back-off
         thread = self._thread
         if thread is None:
             return True
@@ -147,7 +148,9 @@ class SyncWorker(QObject):
         if summary is not None and summary.ok:
             self._backoff.succeeded()
             return self.interval_s
-        return self._backoff.failed()
+        # a busy server's Retry-After is a floor for the next round too (sync.client.Backoff)
+        retry_after_s = summary.error.retry_after_s if summary is not None and summary.error else 0.0
+        return self._backoff.failed(retry_after_s)
 
     def _emit_status(self) -> None:
         try:

@@ -32,6 +32,7 @@ class ScriptedClient:
         self.answers = list(answers) or [RoundSummary()]
         self.rounds = 0
         self.seen: list[str] = []
+        self.stopped_retrying = False
         self.round_threads: set[str] = set()
 
     def sync_round(self) -> RoundSummary:
@@ -48,14 +49,19 @@ class ScriptedClient:
     def note_member_seen(self, member_id: str) -> None:
         self.seen.append(member_id)
 
+    def stop_retrying(self) -> None:
+        self.stopped_retrying = True
+
 
 class RecordingBackoff:
     def __init__(self, delay_s: float = LONG_S) -> None:
         self.delay_s = delay_s
         self.calls: list[str] = []
+        self.retry_after_s: list[float] = []
 
-    def failed(self) -> float:
+    def failed(self, retry_after_s: float = 0.0) -> float:
         self.calls.append("failed")
+        self.retry_after_s.append(retry_after_s)
         return self.delay_s
 
     def succeeded(self) -> None:
@@ -150,6 +156,43 @@ def test_stop_joins_the_thread_while_it_waits_for_the_next_round(qtbot, make_wor
         worker.start()
     assert worker.stop(timeout_s=2.0)
     assert not worker.is_running()
+
+
+class RetryingClient(ScriptedClient):
+    """A round whose request waits to be sent again (a busy server) until the client is told to stop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+        self._give_up = threading.Event()
+
+    def sync_round(self) -> RoundSummary:
+        self.waiting.set()
+        self._give_up.wait(LONG_S)
+        return failed_round("server_busy", retryable=True)
+
+    def stop_retrying(self) -> None:
+        super().stop_retrying()
+        self._give_up.set()
+
+
+def test_stop_ends_a_request_waiting_to_be_sent_again(qtbot, make_worker):
+    client = RetryingClient()
+    worker = make_worker(client)
+    worker.start()
+    assert client.waiting.wait(WAIT_MS / 1000)
+    assert worker.stop(timeout_s=WAIT_MS / 1000)  # without stop_retrying the round would wait an hour
+    assert client.stopped_retrying and not worker.is_running()
+
+
+def test_a_busy_servers_retry_after_is_passed_to_the_backoff(qtbot, make_worker):
+    busy = RoundSummary(error=SyncError("server_busy", retryable=True, transient=True, retry_after=7))
+    backoff = RecordingBackoff()
+    worker = make_worker(ScriptedClient(busy), backoff=backoff)
+    with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS):
+        worker.start()
+    qtbot.waitUntil(lambda: backoff.calls == ["failed"], timeout=WAIT_MS)
+    assert backoff.retry_after_s == [7.0]
 
 
 def test_members_seen_are_passed_to_the_client_for_their_grants(make_worker):
