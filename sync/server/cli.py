@@ -478,16 +478,12 @@ def cmd_programme_run(args: argparse.Namespace, db: Database) -> dict[str, Any]:
 
     _require_upgraded(db)
     now = SystemClock().now_us() if args.now is None else _parse_time(args.now, "--now")
-
-    def work(conn: Any) -> Any:
-        summary = programme.run(conn, now)
-        if summary.entries:
-            audit(
-                conn, now, "cli", "programme_run", f"v{summary.rules_version}", entries=len(summary.entries)
-            )
-        return summary
-
-    return db.write(work).as_dict() | {"now_us": now}
+    # in batches, each its own transaction, resumed where a killed run stopped (sync.server.programme)
+    summary = programme.run_daily(db, now, batch=args.batch)
+    if summary.entries:
+        v, n = f"v{summary.rules_version}", len(summary.entries)
+        db.write(lambda conn: audit(conn, now, "cli", "programme_run", v, entries=n))
+    return summary.as_dict() | {"now_us": now}
 
 
 def _console_call(db: Database) -> Any:
@@ -872,6 +868,9 @@ def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser
         programme, "run", cmd_programme_run, "write what is due: expired points, tiers lost", "programme run"
     )
     run.add_argument("--now", default=None, help="ISO time to run as of (default: now)")
+    run.add_argument(
+        "--batch", type=whole(1, 100_000), default=1_000, help="members per transaction (default 1000)"
+    )
 
 
 def _add_event_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
