@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -90,11 +91,30 @@ def _require_upgraded(db: Database) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, db: Database) -> None:
-    import uvicorn
-
     _require_upgraded(db)
     if args.workers < 1:
         raise RefusedError("--workers must be at least 1")
+    # before prometheus_client is first imported: every worker writes its counts there (observability.py)
+    metrics_dir, made = _fresh_metrics_dir()
+    try:
+        _serve(args, db)
+    finally:
+        if made:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+
+def _serve(args: argparse.Namespace, db: Database) -> None:
+    import logging.config
+
+    import uvicorn
+
+    from sync.server import observability
+
+    logs = observability.log_config(args.log_format, args.log_level)
+    logging.config.dictConfig(logs)  # this process's chores log as the workers do
+    if args.metrics_allow is not None:  # read by each worker's app (observability.MetricsAccess)
+        os.environ[observability.METRICS_ALLOW_ENV] = args.metrics_allow
     from sync.server.programme import Daily
     from sync.server.reports.counting import Counting
     from sync.server.reports.jobs import Worker
@@ -121,7 +141,14 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
         if args.workers == 1:
             from sync.server.app import create_app
 
-            uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level, **proxies)
+            uvicorn.run(
+                create_app(db),
+                host=args.host,
+                port=args.port,
+                log_level=args.log_level,
+                log_config=logs,
+                **proxies,
+            )
             return
         # each worker process builds its own app (and engine) from the environment
         os.environ[DB_ENV] = db.url.render_as_string(hide_password=False)
@@ -133,6 +160,7 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            log_config=logs,
             **proxies,
         )
     finally:
@@ -141,6 +169,24 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
         daily.stop()
         if daily.db is not db:
             daily.db.dispose()
+
+
+def _fresh_metrics_dir() -> tuple[str, bool]:
+    """An empty directory for prometheus-client's multiprocess files, named in PROMETHEUS_MULTIPROC_DIR
+    for the workers, and whether it was made here (then removed at exit). A directory the operator named
+    is emptied of its files: old workers' counts are not this run's."""
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.remove(os.path.join(given, name))
+        return given, False
+    made = tempfile.mkdtemp(prefix="bashgah-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made, True
 
 
 def cmd_enrollment_code(args: argparse.Namespace, db: Database) -> dict[str, Any]:
@@ -750,6 +796,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
+    )
+    serve.add_argument(
+        "--log-format", default="text", choices=("text", "json"), help="log lines: text, or JSON objects"
+    )
+    serve.add_argument(
+        "--metrics-allow",
+        default=None,
+        metavar="IPS",
+        help="addresses or networks (comma-separated) that may read /metrics (default: loopback; a token in "
+        "BASHGAH_METRICS_TOKEN also admits its bearer)",
     )
     serve.add_argument(
         "--no-daily", action="store_true", help="do not run the programme's daily chore in this process"
