@@ -27,7 +27,7 @@ worker's files, whichever worker answers. What they count:
   (accepted, duplicate, rejected, conflict: counted from each push's answer), `bashgah_pull_pages_total
   {outcome}`;
 - `bashgah_db_pool_connections{engine,state}`: checked_out, size and overflow of SQLAlchemy's pool, per
-  process, added up over the live workers;
+  process, added up over the workers (a worker that died leaves its last values until `serve` restarts);
 - read from the database at each scrape: `bashgah_server_sequence` (the last change number), and per
   terminal (device code) `bashgah_terminal_backlog_entries` (the entries it has not pushed yet, as it
   last reported in its X-Bashgah-Backlog header) and `bashgah_terminal_seconds_since_seen` (since its
@@ -63,7 +63,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, create_engine, event, select
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
@@ -302,6 +302,7 @@ class Observability:
         self.db = db
         self.access = access or MetricsAccess.from_env()
         self._head: str | None = None
+        self._probe_engine: Engine | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -331,14 +332,37 @@ class Observability:
         return JSONResponse({"status": "not_ready", "reason": reason}, status_code=503)
 
     def _not_ready(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         from sync.server import migrate
 
         if self._head is None:
             self._head = migrate.head_revision()
-        revision = migrate.current_revision(self.db)
+        with self._probe().connect() as conn:
+            revision = MigrationContext.configure(conn).get_current_revision()
         if revision != self._head:
             return f"the database schema is at {revision}, not {self._head}: run `bashgah-server db upgrade`"
         return None
+
+    def _probe(self) -> Engine:
+        """The readiness check's own engine: one connection, given up after READY_TIMEOUT_S, so checks
+        never wait in the requests' pool nor pile up in the thread pool when the database is slow."""
+        if self._probe_engine is None:
+            if self.db.dialect != "postgresql":
+                return self.db.engine
+            timeout_ms = int(READY_TIMEOUT_S * 1000)
+            self._probe_engine = create_engine(
+                self.db.url,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=READY_TIMEOUT_S,
+                pool_pre_ping=True,
+                connect_args={
+                    "connect_timeout": max(1, int(READY_TIMEOUT_S)),
+                    "options": f"-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms}",
+                },
+            )
+        return self._probe_engine
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.access.allows(scope):
