@@ -303,6 +303,7 @@ class Observability:
         self.access = access or MetricsAccess.from_env()
         self._head: str | None = None
         self._probe_engine: Engine | None = None
+        watch_pool(db.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -469,8 +470,7 @@ def _with_request_id(start: Message, body: bytes, request_id: str) -> tuple[Mess
 
 
 def install(app: Any) -> None:
-    """Outermost middleware of the app (add it last); its pool is watched."""
-    db: Database = app.state.db
-    watch_pool(db.engine)
-    app.add_middleware(Observability, db=db)
+    """Outermost middleware of the app (add it last). Nothing is asked of the database until requests
+    come (the middleware is made then, and watches the pool from then on)."""
+    app.add_middleware(Observability, db=app.state.db)
     app.user_middleware.append(Middleware(RouteRecorder))  # innermost: add_middleware puts first
