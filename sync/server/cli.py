@@ -121,7 +121,8 @@ def _serve(args: argparse.Namespace, db: Database) -> None:
 
     print(f"bashgah-server: serving http://{args.host}:{args.port} on {db.display_url}", file=sys.stderr)
     # the programme's daily run: one thread in this process, however many workers serve requests
-    daily = Daily(db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False)))
+    daily_db = db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False))
+    daily = Daily(daily_db, batch=args.daily_batch)
     if not args.no_daily:
         daily.start()
     # the reports' aggregates, counted as entries arrive (sync.server.reports.counting), on the same engine
@@ -810,6 +811,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-daily", action="store_true", help="do not run the programme's daily chore in this process"
     )
+    # members per transaction of the daily run (sync.server.programme.BATCH); tests make it small
+    serve.add_argument("--daily-batch", type=whole(1, 100_000), default=1_000, help=argparse.SUPPRESS)
     serve.add_argument(
         "--no-report-jobs", action="store_true", help="do not build queued reports in this process"
     )

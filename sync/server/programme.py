@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The entries the server itself writes: points that expire, and tiers lost at review.
 
-`run(conn, now_us)` is the club's daily chore (`bashgah-server programme run`, and `serve` runs it once
-a day: sync.server.cli). Under the current rule set it writes, per member:
+`run_daily(db, now_us)` is the club's daily chore (`bashgah-server programme run`, and `serve` runs it
+once a day: sync.server.cli); `run(conn, now_us)` does the same in one transaction. Under the current
+rule set it writes, per member:
 - an `expire` entry for the points whose time has come (app.domain.expiry.due, FIFO; reason "expired");
 - a `tier_change` entry when a review moves the member down (app.domain.tiering.review_member; invoice_ref the
   new tier, reason "review"), which moves the member's tier in the member table too.
@@ -378,8 +379,9 @@ def _entries_of(conn: Connection, member_ids: Iterable[str]) -> dict[str, list[L
 
 def lock_server_device(conn: Connection, pub: Publisher, now_us: int) -> tuple[int, str] | None:
     """The server device's chain head, its row locked; the device is made (and published) on first use.
-    None while the club has no branch. Whatever else the caller locks comes after this row (the daily run
-    takes it first), so two of the server's own writers never wait on each other in a circle."""
+    None while the club has no branch. Whatever else the caller locks comes after this row (a batch of the
+    daily run takes only its day's `programme_run` row before it), so two of the server's own writers
+    never wait on each other in a circle."""
     head = conn.execute(
         update(DEVICE)
         .where(DEVICE.c.id == SERVER_DEVICE_ID)
@@ -458,13 +460,14 @@ class Daily(Chore):
     name = "programme-daily"
     retry_s = RETRY_S
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None, *, batch: int = BATCH) -> None:
         super().__init__(db, clock)
         self.runs = 0
+        self.batch = batch
 
     def run_once(self) -> Summary:
         # the day's run, resumed if a server stopped in it; a day another server finished is left alone
-        summary = run_daily(self.db, self.clock.now_us(), again=False, clock=self.clock)
+        summary = run_daily(self.db, self.clock.now_us(), batch=self.batch, again=False, clock=self.clock)
         self.runs += 1
         if summary.entries:
             log.info("programme run: %s", summary.as_dict())
