@@ -22,6 +22,7 @@ from sync.server.backoffice import site as backoffice
 from sync.server.clock import Clock, SystemClock
 from sync.server.db import DB_ENV, DB_READ_ENV, Database
 from sync.server.limits import RequestBodies
+from sync.server.observability import install as install_observability
 from sync.server.ratelimit import AttemptLimits, LimitAttempts
 
 
@@ -50,6 +51,8 @@ def create_app(db: Database, clock: Clock | None = None) -> FastAPI:
     # outermost: a guesser over its allowance is refused before its body is even read
     app.state.limits = AttemptLimits(lambda: int(app.state.clock.now_us()))
     app.add_middleware(LimitAttempts)
+    # outermost of all: /healthz, /readyz and /metrics, and every request's id, logs and counts
+    install_observability(app)
     return app
 
 

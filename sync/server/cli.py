@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -121,12 +122,31 @@ def _pooled(args: argparse.Namespace, db: Database) -> Database:
 
 
 def cmd_serve(args: argparse.Namespace, db: Database) -> None:
-    import uvicorn
-
     _require_upgraded(db)
     if args.workers < 1:
         raise RefusedError("--workers must be at least 1")
+    # before prometheus_client is first imported: every worker writes its counts there (observability.py)
+    metrics_dir, made = _fresh_metrics_dir()
+    try:
+        _serve(args, db)
+    finally:
+        if made:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+
+def _serve(args: argparse.Namespace, db: Database) -> None:
+    import logging.config
+
+    import uvicorn
+
+    from sync.server import observability
+
     db = _pooled(args, db)
+    logs = observability.log_config(args.log_format, args.log_level)
+    logging.config.dictConfig(logs)  # this process's chores log as the workers do
+    if args.metrics_allow is not None:  # read by each worker's app (observability.MetricsAccess)
+        os.environ[observability.METRICS_ALLOW_ENV] = args.metrics_allow
     from sync.server.programme import Daily
     from sync.server.reports.counting import Counting
     from sync.server.reports.jobs import Worker
@@ -134,9 +154,10 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
     print(f"bashgah-server: serving http://{args.host}:{args.port} on {db.display_url}", file=sys.stderr)
     read_url = _attach_replica(args, db)
     # the programme's daily run: one thread in this process, however many workers serve requests
-    daily = Daily(
+    daily_db = (
         db if args.workers == 1 else Database(db.url.render_as_string(hide_password=False), read_url=read_url)
     )
+    daily = Daily(daily_db, batch=args.daily_batch)
     if not args.no_daily:
         daily.start()
     # the reports' aggregates, counted as entries arrive (sync.server.reports.counting), on the same engine
@@ -156,7 +177,14 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
         if args.workers == 1:
             from sync.server.app import create_app
 
-            uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level, **proxies)
+            uvicorn.run(
+                create_app(db),
+                host=args.host,
+                port=args.port,
+                log_level=args.log_level,
+                log_config=logs,
+                **proxies,
+            )
             return
         # each worker process builds its own app (and engine) from the environment
         os.environ[DB_ENV] = db.url.render_as_string(hide_password=False)
@@ -170,6 +198,7 @@ def cmd_serve(args: argparse.Namespace, db: Database) -> None:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            log_config=logs,
             **proxies,
         )
     finally:
@@ -193,6 +222,24 @@ def _attach_replica(args: argparse.Namespace, db: Database) -> str | None:
     shown = db.read_url.render_as_string(hide_password=True)
     print(f"bashgah-server: pulls and reports read the replica {shown}", file=sys.stderr)
     return read_url
+
+
+def _fresh_metrics_dir() -> tuple[str, bool]:
+    """An empty directory for prometheus-client's multiprocess files, named in PROMETHEUS_MULTIPROC_DIR
+    for the workers, and whether it was made here (then removed at exit). A directory the operator named
+    is emptied of its files: old workers' counts are not this run's."""
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.remove(os.path.join(given, name))
+        return given, False
+    made = tempfile.mkdtemp(prefix="bashgah-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made, True
 
 
 def cmd_enrollment_code(args: argparse.Namespace, db: Database) -> dict[str, Any]:
@@ -530,16 +577,12 @@ def cmd_programme_run(args: argparse.Namespace, db: Database) -> dict[str, Any]:
 
     _require_upgraded(db)
     now = SystemClock().now_us() if args.now is None else _parse_time(args.now, "--now")
-
-    def work(conn: Any) -> Any:
-        summary = programme.run(conn, now)
-        if summary.entries:
-            audit(
-                conn, now, "cli", "programme_run", f"v{summary.rules_version}", entries=len(summary.entries)
-            )
-        return summary
-
-    return db.write(work).as_dict() | {"now_us": now}
+    # in batches, each its own transaction, resumed where a killed run stopped (sync.server.programme)
+    summary = programme.run_daily(db, now, batch=args.batch)
+    if summary.entries:
+        v, n = f"v{summary.rules_version}", len(summary.entries)
+        db.write(lambda conn: audit(conn, now, "cli", "programme_run", v, entries=n))
+    return summary.as_dict() | {"now_us": now}
 
 
 def _console_call(db: Database) -> Any:
@@ -831,8 +874,20 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: ${POOL_TIMEOUT_ENV}, else 10)",
     )
     serve.add_argument(
+        "--log-format", default="text", choices=("text", "json"), help="log lines: text, or JSON objects"
+    )
+    serve.add_argument(
+        "--metrics-allow",
+        default=None,
+        metavar="IPS",
+        help="addresses or networks (comma-separated) that may read /metrics (default: loopback; a token in "
+        "BASHGAH_METRICS_TOKEN also admits its bearer)",
+    )
+    serve.add_argument(
         "--no-daily", action="store_true", help="do not run the programme's daily chore in this process"
     )
+    # members per transaction of the daily run (sync.server.programme.BATCH); tests make it small
+    serve.add_argument("--daily-batch", type=whole(1, 100_000), default=1_000, help=argparse.SUPPRESS)
     serve.add_argument(
         "--no-report-jobs", action="store_true", help="do not build queued reports in this process"
     )
@@ -953,6 +1008,9 @@ def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser
         programme, "run", cmd_programme_run, "write what is due: expired points, tiers lost", "programme run"
     )
     run.add_argument("--now", default=None, help="ISO time to run as of (default: now)")
+    run.add_argument(
+        "--batch", type=whole(1, 100_000), default=1_000, help="members per transaction (default 1000)"
+    )
 
 
 def _add_event_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:

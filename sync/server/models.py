@@ -701,6 +701,27 @@ class ReportSummaryCacheRow(Base):
     asked_at_us: Mapped[int] = mapped_column(BigInteger)  # last asked by a page: kept warm a day after
 
 
+class ProgrammeRunRow(Base):
+    """The programme's daily run of one club day (sync.server.programme.run_daily): where it has got to.
+
+    The run goes through the members in id order, a batch per transaction, and moves `after_member` in the
+    batch's own transaction, so a run killed at any moment resumes after the last batch that committed.
+    `now_us` is the moment the run decides at, kept for its resumption; the counts add up its batches."""
+
+    __tablename__ = "programme_run"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the club's local date, ISO
+    now_us: Mapped[int] = mapped_column(BigInteger)
+    rules_version: Mapped[int] = mapped_column(Integer)
+    after_member: Mapped[str] = mapped_column(String(36), default="")  # the last member done ("" none)
+    batches: Mapped[int] = mapped_column(Integer, default=0)
+    members: Mapped[int] = mapped_column(Integer, default=0)  # members looked at
+    entries: Mapped[int] = mapped_column(Integer, default=0)  # entries written
+    passes: Mapped[int] = mapped_column(Integer, default=1)  # a finished day run again starts a new pass
+    started_at_us: Mapped[int] = mapped_column(BigInteger)
+    heartbeat_at_us: Mapped[int] = mapped_column(BigInteger)
+    finished_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -740,3 +761,4 @@ REPORT_MEMBER_DAY = ReportMemberDayRow.__table__
 REPORT_MEMBER_MONTH = ReportMemberMonthRow.__table__
 REPORT_SUMMARY_CACHE = ReportSummaryCacheRow.__table__
 REPORT_JOB = ReportJobRow.__table__
+PROGRAMME_RUN = ProgrammeRunRow.__table__

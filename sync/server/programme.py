@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The entries the server itself writes: points that expire, and tiers lost at review.
 
-`run(conn, now_us)` is the club's daily chore (`bashgah-server programme run`, and `serve` runs it once
-a day: sync.server.cli). Under the current rule set it writes, per member:
+`run_daily(db, now_us)` is the club's daily chore (`bashgah-server programme run`, and `serve` runs it
+once a day: sync.server.cli); `run(conn, now_us)` does the same in one transaction. Under the current
+rule set it writes, per member:
 - an `expire` entry for the points whose time has come (app.domain.expiry.due, FIFO; reason "expired");
 - a `tier_change` entry when a review moves the member down (app.domain.tiering.review_member; invoice_ref the
   new tier, reason "review"), which moves the member's tier in the member table too.
@@ -17,15 +18,23 @@ second time: what is due is computed from the ledger, which then holds the first
 server device's row is locked first, so two runs (two servers on one PostgreSQL) take turns, and each
 member's balance row is locked before their entries are read again, so a push for the member cannot land
 between the decision and the entry.
+
+A national club's run (`run_daily`, which the command and `serve` use) goes through the members in id
+order, BATCH of them per transaction, and records how far it got (`programme_run`, one row per club day)
+in each batch's own transaction: a server killed at any moment resumes after the last batch committed,
+with the moment the run decided at, so no member is skipped and none is done twice. Two servers running
+it at once take turns on the day's row (locked first in every batch) and share its batches. Each entry's
+id is derived from (member, club day, kind), and an id already in the ledger is not written again: one
+expiry and one review per member per club day, whatever runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
@@ -38,9 +47,9 @@ from sync.protocol import WireEntry
 from sync.server import balances, club, members
 from sync.server import rules as rule_sets
 from sync.server.chore import Chore
-from sync.server.clock import Clock
+from sync.server.clock import Clock, SystemClock
 from sync.server.db import Database, dialect_insert, one_of
-from sync.server.models import BALANCE, BRANCH, DEVICE, ENTRY, MEMBER
+from sync.server.models import BALANCE, BRANCH, DEVICE, ENTRY, MEMBER, PROGRAMME_RUN
 from sync.server.sequence import Publisher
 
 SERVER_DEVICE_ID = "00000000-0000-7000-8000-000000000000"
@@ -49,6 +58,7 @@ SERVER_DEVICE_NUMBER = -1  # outside the card series (000–999) until it issues
 EXPIRED = "expired"
 REVIEW = "review"
 _CHUNK = 500  # members whose entries are read at once
+BATCH = 1_000  # members per transaction of the daily run (run_daily)
 AFTER_MIDNIGHT_S = 300  # the daily run starts this long after the club's local midnight
 RETRY_S = 3600  # after a failed run (a database away), the next try
 log = logging.getLogger("bashgah.server.programme")
@@ -62,6 +72,17 @@ class Summary:
     expired_points: int = 0
     tier_changes: list[tuple[str, str, str]] = field(default_factory=list)  # (member, from, to)
     entries: list[str] = field(default_factory=list)  # ids written
+    day: str = ""  # the club day of a daily run (run_daily)
+    batches: int = 0  # its batches that this call did
+    members: int = 0  # and the members they looked at
+
+    def merge(self, other: Summary) -> None:
+        self.expired_members += other.expired_members
+        self.expired_points += other.expired_points
+        self.tier_changes += other.tier_changes
+        self.entries += other.entries
+        self.batches += other.batches
+        self.members += other.members
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,59 +91,198 @@ class Summary:
             "expired_points": self.expired_points,
             "tier_changes": [{"member_id": m, "from": a, "to": b} for m, a, b in self.tier_changes],
             "entries": len(self.entries),
+            "day": self.day,
+            "batches": self.batches,
+            "members": self.members,
         }
 
 
 def run(conn: Connection, now_us: int) -> Summary:
-    """Write what is due now; one transaction (the caller's), published just before it commits."""
+    """Write what is due now for every member; one transaction (the caller's), published just before it
+    commits. For a small club and the tests; the daily run is `run_daily`."""
     if rule_sets.latest_version(conn) == 0:
         return Summary(rules_version=0)
     rules = rule_sets.current(conn)
     summary = Summary(rules_version=rules.version)
     candidates = sorted(_expiry_candidates(conn, rules, now_us) | _review_candidates(conn, rules, now_us))
+    _write_due(conn, rules, candidates, now_us, summary)
+    return summary
+
+
+def _write_due(
+    conn: Connection, rules: RuleSet, candidates: list[str], now_us: int, summary: Summary
+) -> None:
+    """Decide and write the candidates' entries, in the caller's transaction."""
     if not candidates:
-        return summary
+        return
     pub = Publisher(now_us)
     head = lock_server_device(conn, pub, now_us)  # first: two runs take turns
     if head is None:  # no branch yet, so no members either
-        return summary
-    drafts: list[EntryDraft] = []
-    for chunk in _chunks(candidates, _CHUNK):
+        return
+    day = rules.local_date(now_us)
+    decided: list[tuple[EntryDraft, str]] = []
+    for start in range(0, len(candidates), _CHUNK):
+        chunk = candidates[start : start + _CHUNK]
         _lock_balances(conn, chunk)
         rows = {r.id: r for r in conn.execute(select(MEMBER).where(one_of(conn, MEMBER.c.id, chunk)))}
         history = _entries_of(conn, chunk)
         for member_id in chunk:
             row = rows.get(member_id)
             if row is not None:
-                drafts += _decide(rules, row, history.get(member_id, []), now_us, summary)
-    summary.entries = [e.id for e in _store(conn, pub, drafts, head, now_us)]
+                decided += _decide(rules, row, history.get(member_id, []), now_us, day)
+    written = _not_written(conn, [d for d, _ in decided])
+    for draft, held in decided:
+        if draft.id in written:
+            _count(summary, draft, held)
+    drafts = [d for d, _ in decided if d.id in written]
+    summary.entries += [e.id for e in _store(conn, pub, drafts, head, now_us)]
     pub.flush(conn)
+
+
+# ---- the daily run, in batches that resume ------------------------------------------------------------
+
+
+def run_daily(
+    db: Database,
+    now_us: int,
+    *,
+    batch: int = BATCH,
+    again: bool = True,
+    on_batch: Callable[[Summary], None] | None = None,
+    clock: Clock | None = None,
+) -> Summary:
+    """The daily run of the club day `now_us` falls in, BATCH members per transaction.
+
+    An unfinished run of that day (a server killed, another server at it now) is resumed, at the moment
+    it decided at; a finished one is run again from the first member when `again` (the command line: the
+    ledger then holds its entries, so only what came due since is written), else left as it is (`serve`'s
+    chore, which a second server also runs). `clock` times the run's row (started, heartbeat, finished):
+    `now_us` may be another moment (`programme run --now`). Returns what this call wrote."""
+    wall = clock or SystemClock()
+    begun = db.write(lambda conn: _begin(conn, now_us, wall.now_us(), again=again))
+    if begun is None:
+        return Summary(rules_version=0)
+    day, version = begun
+    total = Summary(rules_version=version)
+    total.day = day
+    while True:
+        done = db.write(lambda conn: _run_batch(conn, day, batch, wall.now_us()))
+        if done is None:
+            return total
+        total.merge(done)
+        if on_batch is not None:
+            on_batch(done)
+
+
+def _begin(conn: Connection, now_us: int, wall_us: int, *, again: bool) -> tuple[str, int] | None:
+    """The day's run row, made or started again; (day, rules version) to run, None for nothing to do."""
+    if rule_sets.latest_version(conn) == 0:
+        return None
+    rules = rule_sets.current(conn)
+    day = rules.local_date(now_us).isoformat()
+    fresh = {
+        "now_us": now_us,
+        "rules_version": rules.version,
+        "after_member": "",
+        "batches": 0,
+        "members": 0,
+        "entries": 0,
+        "started_at_us": wall_us,
+        "heartbeat_at_us": wall_us,
+        "finished_at_us": None,
+    }
+    conn.execute(
+        dialect_insert(conn, PROGRAMME_RUN).values(day=day, passes=1, **fresh).on_conflict_do_nothing()
+    )
+    row = conn.execute(select(PROGRAMME_RUN).where(PROGRAMME_RUN.c.day == day).with_for_update()).one()
+    if row.finished_at_us is None:
+        return day, int(row.rules_version)  # new, or resumed where it stopped
+    if not again:
+        return None
+    conn.execute(
+        update(PROGRAMME_RUN)
+        .where(PROGRAMME_RUN.c.day == day)
+        .values(passes=PROGRAMME_RUN.c.passes + 1, **fresh)
+    )
+    return day, rules.version
+
+
+def _run_batch(conn: Connection, day: str, size: int, wall_us: int) -> Summary | None:
+    """The next batch of the day's run, its progress recorded in the same transaction; None when the run
+    is over (then marked finished)."""
+    run_row = conn.execute(
+        select(PROGRAMME_RUN).where(PROGRAMME_RUN.c.day == day).with_for_update()  # first: runs take turns
+    ).one()
+    if run_row.finished_at_us is not None:
+        return None
+    after = str(run_row.after_member)
+    now_us = int(run_row.now_us)
+    ids = list(
+        conn.execute(
+            select(MEMBER.c.id).where(MEMBER.c.id > after).order_by(MEMBER.c.id).limit(size)
+        ).scalars()
+    )
+    if not ids:
+        conn.execute(
+            update(PROGRAMME_RUN)
+            .where(PROGRAMME_RUN.c.day == day)
+            .values(finished_at_us=wall_us, heartbeat_at_us=wall_us)
+        )
+        return None
+    upper = ids[-1]
+    rules = rule_sets.get(conn, int(run_row.rules_version))
+    summary = Summary(rules_version=rules.version)
+    candidates = sorted(
+        _expiry_candidates(conn, rules, now_us, (after, upper))
+        | _review_candidates(conn, rules, now_us, (after, upper))
+    )
+    _write_due(conn, rules, candidates, now_us, summary)
+    summary.batches, summary.members = 1, len(ids)
+    conn.execute(
+        update(PROGRAMME_RUN)
+        .where(PROGRAMME_RUN.c.day == day)
+        .values(
+            after_member=upper,
+            batches=PROGRAMME_RUN.c.batches + 1,
+            members=PROGRAMME_RUN.c.members + len(ids),
+            entries=PROGRAMME_RUN.c.entries + len(summary.entries),
+            heartbeat_at_us=wall_us,
+        )
+    )
     return summary
 
 
 def _decide(
-    rules: RuleSet, member: Any, entries: list[LedgerEntry], now_us: int, summary: Summary
-) -> list[EntryDraft]:
-    drafts: list[EntryDraft] = []
+    rules: RuleSet, member: Any, entries: list[LedgerEntry], now_us: int, day: date
+) -> list[tuple[EntryDraft, str]]:
+    """The member's entries due now, each with the tier held before it."""
+    drafts: list[tuple[EntryDraft, str]] = []
     due = expiry.due(entries, rules.expiry_days, now_us)
-    if due > 0:
-        drafts.append(_draft(rules, member, EntryKind.EXPIRE, now_us, points_delta=-due, reason=EXPIRED))
-        summary.expired_members += 1
-        summary.expired_points += due
     # the member's tier_code is where they joined until a tier_change entry moves it (members.put_member)
     held = tiering.standing(member.tier_code, entries, member.joined_at_us)
+    if due > 0:
+        expire = _draft(rules, member, EntryKind.EXPIRE, now_us, day, points_delta=-due, reason=EXPIRED)
+        drafts.append((expire, held.code))
     lower = tiering.review_member(rules, held, entries, now_us)
     if lower is not None and lower.code != held.code:
-        drafts.append(
-            _draft(rules, member, EntryKind.TIER_CHANGE, now_us, invoice_ref=lower.code, reason=REVIEW)
+        change = _draft(
+            rules, member, EntryKind.TIER_CHANGE, now_us, day, invoice_ref=lower.code, reason=REVIEW
         )
-        summary.tier_changes.append((member.id, held.code, lower.code))
+        drafts.append((change, held.code))
     return drafts
 
 
-def _draft(rules: RuleSet, member: Any, kind: EntryKind, now_us: int, **fields: Any) -> EntryDraft:
+def _count(summary: Summary, draft: EntryDraft, held: str) -> None:
+    if draft.kind is EntryKind.EXPIRE:
+        summary.expired_members += 1
+        summary.expired_points -= draft.points_delta
+    else:
+        summary.tier_changes.append((draft.member_id, held, str(draft.invoice_ref)))
+
+
+def _draft(rules: RuleSet, member: Any, kind: EntryKind, now_us: int, day: date, **fields: Any) -> EntryDraft:
     return EntryDraft(
-        id=str(uuid7(now_us // 1000, os.urandom(10))),
+        id=entry_id(member.id, day, kind, rules),
         created_at_us=now_us,
         branch_id=member.branch_id,
         member_id=member.id,
@@ -132,35 +292,67 @@ def _draft(rules: RuleSet, member: Any, kind: EntryKind, now_us: int, **fields: 
     )
 
 
+def entry_id(member_id: str, day: date, kind: EntryKind, rules: RuleSet) -> str:
+    """The id of the run's entry of this kind for this member on this club day: the same whatever run
+    makes it, so the ledger's primary key holds each once (uuid7: the day's start, then a hash)."""
+    digest = hashlib.sha256(f"programme|{day.isoformat()}|{kind.value}|{member_id}".encode()).digest()
+    return str(uuid7(rules.day_start_us(day) // 1000, digest))
+
+
+def _not_written(conn: Connection, drafts: list[EntryDraft]) -> set[str]:
+    """The ids of the drafts that the ledger does not hold yet."""
+    if not drafts:
+        return set()
+    ids = [d.id for d in drafts]
+    there = set(conn.execute(select(ENTRY.c.id).where(one_of(conn, ENTRY.c.id, ids))).scalars())
+    return {i for i in ids if i not in there}
+
+
 # ---- who may have something due ----------------------------------------------------------------------
 
 
-def _expiry_candidates(conn: Connection, rules: RuleSet, now_us: int) -> set[str]:
-    """Members holding points who earned some before the cutoff (only they can have points due)."""
+def _expiry_candidates(
+    conn: Connection, rules: RuleSet, now_us: int, within: tuple[str, str] | None = None
+) -> set[str]:
+    """Members holding points who earned some before the cutoff (only they can have points due); those
+    with ids in (after, upto] when `within` is given (a batch of the daily run)."""
     if rules.expiry_days is None:
         return set()
     cutoff = now_us - rules.expiry_days * US_PER_DAY
-    earned_early = select(ENTRY.c.member_id).where(ENTRY.c.points_delta > 0, ENTRY.c.created_at_us <= cutoff)
-    query = select(BALANCE.c.member_id).where(BALANCE.c.points > 0, BALANCE.c.member_id.in_(earned_early))
-    return set(conn.execute(query).scalars())
-
-
-def _review_candidates(conn: Connection, rules: RuleSet, now_us: int) -> set[str]:
-    """Members above the entry tier (or in a tier the club dropped) whose period and grace are over."""
-    q = rules.qualification
-    since_before = now_us - (q.window_days + q.grace_days) * US_PER_DAY
-    query = select(MEMBER.c.id).where(
-        or_(
-            MEMBER.c.tier_code.not_in([t.code for t in rules.tiers]),  # reviewed at once (tiering.review)
-            and_(MEMBER.c.tier_code != rules.entry_tier().code, MEMBER.c.tier_since_us <= since_before),
+    if within is None:
+        earned = select(ENTRY.c.member_id).where(ENTRY.c.points_delta > 0, ENTRY.c.created_at_us <= cutoff)
+        query = select(BALANCE.c.member_id).where(BALANCE.c.points > 0, BALANCE.c.member_id.in_(earned))
+        return set(conn.execute(query).scalars())
+    # a batch's few members: probed one by one on the ledger's member index, not a scan of the ledger
+    earned_early = (
+        select(ENTRY.c.id)
+        .where(
+            ENTRY.c.member_id == BALANCE.c.member_id,
+            ENTRY.c.points_delta > 0,
+            ENTRY.c.created_at_us <= cutoff,
         )
+        .exists()
+    )
+    query = select(BALANCE.c.member_id).where(
+        BALANCE.c.member_id > within[0], BALANCE.c.member_id <= within[1], BALANCE.c.points > 0, earned_early
     )
     return set(conn.execute(query).scalars())
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _review_candidates(
+    conn: Connection, rules: RuleSet, now_us: int, within: tuple[str, str] | None = None
+) -> set[str]:
+    """Members above the entry tier (or in a tier the club dropped) whose period and grace are over."""
+    q = rules.qualification
+    since_before = now_us - (q.window_days + q.grace_days) * US_PER_DAY
+    query = select(MEMBER.c.id).where(
+        *(() if within is None else (MEMBER.c.id > within[0], MEMBER.c.id <= within[1])),
+        or_(
+            MEMBER.c.tier_code.not_in([t.code for t in rules.tiers]),  # reviewed at once (tiering.review)
+            and_(MEMBER.c.tier_code != rules.entry_tier().code, MEMBER.c.tier_since_us <= since_before),
+        ),
+    )
+    return set(conn.execute(query).scalars())
 
 
 def _lock_balances(conn: Connection, member_ids: list[str]) -> None:
@@ -187,8 +379,9 @@ def _entries_of(conn: Connection, member_ids: Iterable[str]) -> dict[str, list[L
 
 def lock_server_device(conn: Connection, pub: Publisher, now_us: int) -> tuple[int, str] | None:
     """The server device's chain head, its row locked; the device is made (and published) on first use.
-    None while the club has no branch. Whatever else the caller locks comes after this row (the daily run
-    takes it first), so two of the server's own writers never wait on each other in a circle."""
+    None while the club has no branch. Whatever else the caller locks comes after this row (a batch of the
+    daily run takes only its day's `programme_run` row before it), so two of the server's own writers
+    never wait on each other in a circle."""
     head = conn.execute(
         update(DEVICE)
         .where(DEVICE.c.id == SERVER_DEVICE_ID)
@@ -259,20 +452,22 @@ def _store(
 
 
 class Daily(Chore):
-    """`run` once at start, then a few minutes after every local midnight of the club (the current rule
-    set's calendar), in a daemon thread of the serving process (`bashgah-server serve`). Several servers
-    on one database may each run it: the runs take turns on the server device's row, and the later finds
-    nothing left to do."""
+    """`run_daily` once at start, then a few minutes after every local midnight of the club (the current
+    rule set's calendar), in a daemon thread of the serving process (`bashgah-server serve`). Several
+    servers on one database may each run it: they share the day's batches (its row is locked in each), and
+    one that comes to a finished day leaves it."""
 
     name = "programme-daily"
     retry_s = RETRY_S
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None, *, batch: int = BATCH) -> None:
         super().__init__(db, clock)
         self.runs = 0
+        self.batch = batch
 
     def run_once(self) -> Summary:
-        summary = self.db.write(lambda conn: run(conn, self.clock.now_us()))
+        # the day's run, resumed if a server stopped in it; a day another server finished is left alone
+        summary = run_daily(self.db, self.clock.now_us(), batch=self.batch, again=False, clock=self.clock)
         self.runs += 1
         if summary.entries:
             log.info("programme run: %s", summary.as_dict())

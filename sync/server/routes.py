@@ -35,7 +35,7 @@ from sync.protocol import (
     SpendRequest,
     UploadStatus,
 )
-from sync.server import enrolment, grants, photos, pull, push
+from sync.server import enrolment, grants, observability, photos, pull, push
 from sync.server.auth import Device, current_device
 from sync.server.db import Database
 from sync.server.errors import ApiError
@@ -103,7 +103,9 @@ def enroll_preview(body: EnrollPreviewRequest, request: Request) -> EnrollPrevie
 def push_batch(body: PushRequest, device: CurrentDevice, request: Request) -> PushResponse:
     """Items (members, cards, revocations) then ledger entries; an answer for each."""
     now = _now(request)
-    return _db(request).write(lambda conn: push.push(conn, device.id, body, now))
+    answer = _db(request).write(lambda conn: push.push(conn, device.id, body, now))
+    observability.count_push(answer)  # entries by outcome, for /metrics
+    return answer
 
 
 @router.get("/sync/pull", response_model=PullResponse, tags=["device"])

@@ -84,6 +84,7 @@ def test_grants_wait_for_the_devices_entries(client, club_db, terminal):
         "code": "push_first",
         "message": "push your entries up to after_seq first",
         "contiguous_seq": 1,
+        "request_id": response.headers["X-Request-ID"],  # every error names its request
     }
 
 

@@ -5,14 +5,23 @@ the members there before revision 0007 get their search keys."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from alembic import command
+from alembic import command, op
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.domain.ledger import GENESIS_HASH, EntryDraft, EntryKind, seal
 from app.domain.search_text import reversed_digits, search_key
@@ -22,6 +31,12 @@ from sync.server.club.access import Actor
 from sync.server.club.act import Call
 from sync.server.club.members import search
 from sync.server.db import Database
+from sync.server.migrations.indexes import (
+    BIG_TABLES,
+    create_index_concurrently,
+    drop_index_concurrently,
+    index_state,
+)
 from tests.server.club import BRANCH_1, T0, new_id
 
 
@@ -137,3 +152,171 @@ def test_0007_downgrades(empty_db: Database):
         indexes = {i["name"] for i in inspect(conn).get_indexes("member")}
     assert not {"name_key", "phone_rev"} & columns
     assert not {"ix_member_phone_rev", "ix_member_joined_at_us_id", "ix_member_name_key_trgm"} & indexes
+
+
+# ---- indexes on the big tables, built concurrently (sync/server/migrations/indexes.py) -------------------
+
+VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
+# The migrations written before the helper, already applied on the clubs' databases: history is not
+# rewritten. Each indexes a big table that existed before it, with a plain `op.create_index`.
+BEFORE_THE_HELPER = {"0002", "0003", "0005", "0007", "0009", "0011", "0013", "0015"}
+PLAIN_INDEX_SQL = re.compile(r"CREATE\s+(UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY)", re.IGNORECASE)
+
+
+def _plain_indexes_on_big_tables(source: str) -> list[str]:
+    """The big tables that a migration's source indexes with plain `op.create_index` (or batch_op's, or
+    SQL), leaving out tables the same migration creates (empty when indexed)."""
+    tree = ast.parse(source)
+    created, indexed = set(), []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        keywords = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+        if node.func.attr == "create_table" and args:
+            created.add(args[0])
+        elif node.func.attr == "create_index":
+            table = keywords.get("table_name") or (args[1] if len(args) > 1 else None)
+            indexed.append(str(table))
+        elif node.func.attr in ("execute", "exec_driver_sql") and args:
+            sql = str(args[0])
+            if PLAIN_INDEX_SQL.search(sql):
+                indexed += [t for t in BIG_TABLES if re.search(rf"\bON\s+{t}\b", sql, re.IGNORECASE)]
+    return sorted({t for t in indexed if t in BIG_TABLES and t not in created})
+
+
+def test_new_migrations_index_big_tables_only_concurrently():
+    scripts = sorted(VERSIONS.glob("[0-9]*.py"))
+    assert len(scripts) >= 16
+    found = {}
+    for script in scripts:
+        revision = script.name.split("_", 1)[0]
+        plain = _plain_indexes_on_big_tables(script.read_text(encoding="utf-8"))
+        if plain and revision not in BEFORE_THE_HELPER:
+            found[script.name] = plain
+    assert found == {}, "use sync.server.migrations.indexes.create_index_concurrently for these"
+    # the check sees what it must: the old migrations it lets through are caught by it
+    assert _plain_indexes_on_big_tables((VERSIONS / "0015_reward_entries_index.py").read_text()) == [
+        "ledger_entry"
+    ]
+    assert _plain_indexes_on_big_tables('op.execute("CREATE INDEX ix_x ON member (name)")') == ["member"]
+    assert _plain_indexes_on_big_tables('op.execute("CREATE INDEX CONCURRENTLY ix ON member (x)")') == []
+
+
+@contextmanager
+def _migration_ops(db: Database) -> Iterator[None]:
+    """Alembic's `op` on a connection of its own, in a migration's transaction (as env.py runs one)."""
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        with Operations.context(context), context.begin_transaction():
+            yield
+        if conn.in_transaction():  # SQLite's DDL is not in Alembic's transaction (no transactional DDL)
+            conn.commit()
+
+
+def _index_state(db: Database, name: str) -> bool | None:
+    with db.engine.connect() as conn:
+        return index_state(conn, name)
+
+
+def _audit(conn: Any, actor: str) -> None:
+    conn.execute(
+        text("INSERT INTO audit_log (at_us, actor, action, detail) VALUES (:at, :actor, 'test', '{}')"),
+        {"at": T0, "actor": actor},
+    )
+
+
+def _wait_for_index_build(db: Database, sql_start: str, deadline_s: float = 30.0) -> None:
+    """Until a backend is in the index build and waiting on a lock (for the open writer)."""
+    deadline = time.monotonic() + deadline_s
+    with db.engine.connect() as conn:
+        while True:
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE :q AND wait_event_type = 'Lock'"
+                ),
+                {"q": sql_start + "%"},
+            ).scalar_one()
+            conn.rollback()
+            if waiting:
+                return
+            assert time.monotonic() < deadline, f"no {sql_start!r} waiting in time"
+            time.sleep(0.01)
+
+
+def _insert_within(db: Database, actor: str, timeout: str = "2s") -> float:
+    """Insert a row in autocommit, given up after `timeout` waiting for a lock; the seconds it took."""
+    started = time.monotonic()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"SET lock_timeout = '{timeout}'"))
+        _audit(conn, actor)
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_an_index_built_concurrently_lets_writers_write(db: Database):
+    """An open transaction writes to the table; the build waits for it, and meanwhile other writers (and
+    that transaction itself) go on. A plain index build, for comparison, stops the next writer."""
+    built: list[BaseException | None] = []
+
+    def build(plain: bool, name: str) -> None:
+        try:
+            with _migration_ops(db):
+                if plain:
+                    op.create_index(name, "audit_log", ["actor"])
+                else:
+                    create_index_concurrently(name, "audit_log", ["actor"])
+            built.append(None)
+        except BaseException as error:  # reported by the test thread
+            built.append(error)
+
+    with db.engine.connect() as writer:
+        writer.begin()
+        _audit(writer, "long transaction")
+        builder = threading.Thread(target=build, args=(False, "ix_audit_log_actor_test"))
+        builder.start()
+        _wait_for_index_build(db, "CREATE INDEX CONCURRENTLY")
+        assert _insert_within(db, "another writer") < 2.0  # not blocked by the build
+        _audit(writer, "the long transaction goes on")
+        writer.commit()
+    builder.join(30)
+    assert built == [None] and _index_state(db, "ix_audit_log_actor_test") is True
+
+    with db.engine.connect() as writer:  # the control: a plain CREATE INDEX queues the next writer
+        writer.begin()
+        _audit(writer, "long transaction")
+        builder = threading.Thread(target=build, args=(True, "ix_audit_log_actor_plain"))
+        builder.start()
+        _wait_for_index_build(db, "CREATE INDEX ix_audit_log_actor_plain")
+        with pytest.raises(OperationalError, match="lock timeout"):
+            _insert_within(db, "blocked writer", timeout="500ms")
+        writer.commit()
+    builder.join(30)
+    assert built == [None, None]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_an_interrupted_concurrent_build_is_dropped_and_built_again(db: Database):
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        _audit(conn, "same")
+        _audit(conn, "same")
+        with pytest.raises(IntegrityError):  # a concurrent build that fails leaves an INVALID index
+            conn.execute(text("CREATE UNIQUE INDEX CONCURRENTLY ix_audit_log_actor_test ON audit_log(actor)"))
+    assert _index_state(db, "ix_audit_log_actor_test") is False
+    for _ in range(2):  # built again from the leftover; then, valid, left alone
+        with _migration_ops(db):
+            create_index_concurrently("ix_audit_log_actor_test", "audit_log", ["actor"])
+        assert _index_state(db, "ix_audit_log_actor_test") is True
+    with _migration_ops(db):
+        drop_index_concurrently("ix_audit_log_actor_test", "audit_log")
+    assert _index_state(db, "ix_audit_log_actor_test") is None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_on_sqlite_the_helper_makes_a_plain_index(db: Database):
+    with _migration_ops(db):
+        create_index_concurrently("ix_audit_log_actor_test", "audit_log", ["actor"], where="actor <> ''")
+    assert "ix_audit_log_actor_test" in {i["name"] for i in inspect(db.engine).get_indexes("audit_log")}
+    with _migration_ops(db):
+        drop_index_concurrently("ix_audit_log_actor_test", "audit_log")
+    assert "ix_audit_log_actor_test" not in {i["name"] for i in inspect(db.engine).get_indexes("audit_log")}

@@ -11,6 +11,9 @@ with engine.connect() as connection:
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
+        # each migration commits on its own: one that builds an index concurrently (migrations/indexes.py)
+        # commits in its autocommit block, and the revision stamped must be the one really done
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()
