@@ -366,9 +366,11 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
         state.pub.rewind(mark)
         state.head, state.tickets = head, tickets
         del state.problems[problems:]
-        for i in _lost_bonus_races(conn, entries, missed, refusals):
-            new.remove(i)
-            results[i] = _conflict(conn, state, entries[i])
+        _lost_bonus_races(conn, entries, missed, refusals)
+        for i in missed:
+            if refusals[i] is None:  # its id or slot is taken by now: a conflict
+                new.remove(i)
+                results[i] = _conflict(conn, state, entries[i])
     return [r for r in results if r is not None]
 
 
@@ -509,13 +511,12 @@ def _refuse_repeated_bonuses(
 
 def _lost_bonus_races(
     conn: Connection, entries: list[WireEntry], missed: list[int], refusals: list[str | None]
-) -> list[int]:
-    """Of the accepted entries the insert's constraints kept out, set aside the bonuses no row held the id
-    or slot of: another push granted the same key and committed while this one ran (set aside like any
-    repeated bonus). Returns the others: their id or slot is taken by now, a conflict."""
+) -> None:
+    """Bonuses the insert's constraints kept out although no row held their id or slot: another push
+    granted the same key and committed while this one ran. They are set aside like any repeated bonus."""
     bonuses = [i for i in missed if _once_only_bonus(entries[i])]
     if not bonuses:
-        return missed
+        return
     ids = {entries[i].id for i in bonuses}
     device_id = entries[bonuses[0]].device_id
     seqs = {entries[i].device_seq for i in bonuses}
@@ -529,13 +530,9 @@ def _lost_bonus_races(
     ).all()
     taken_ids = {r.id for r in taken}
     taken_slots = {r.device_seq for r in taken if r.device_id == device_id}
-    conflicts = []
-    for i in missed:
-        if i in bonuses and entries[i].id not in taken_ids and entries[i].device_seq not in taken_slots:
+    for i in bonuses:
+        if entries[i].id not in taken_ids and entries[i].device_seq not in taken_slots:
             refusals[i] = BONUS_ALREADY_GRANTED
-        else:
-            conflicts.append(i)
-    return conflicts
 
 
 def _insert_entries(conn: Connection, state: _Push, numbered: list[tuple[WireEntry, int]]) -> set[str]:
