@@ -65,15 +65,15 @@ class Reference:
 
     def _one(self, e: WireEntry, problems: list) -> tuple:
         body = e.model_dump(mode="json")
-        stored_id = self.stored.get(e.id) and e.id or self.slots.get(e.device_seq)
+        stored_id = e.id if e.id in self.stored else self.slots.get(e.device_seq)
         if stored_id is not None:
             stored_body, seq = self.stored[stored_id]
             return ("duplicate", None, seq) if stored_body == body else self._conflict(e)
-        kept_id = self.rejected.get(e.id) and e.id or self.rejected_slots.get(e.device_seq)
+        kept_id = e.id if e.id in self.rejected else self.rejected_slots.get(e.device_seq)
         if kept_id is not None:
             kept_body, reason = self.rejected[kept_id]
             return ("rejected", reason, None) if kept_body == body else self._conflict(e)
-        if not e.to_entry().expected_hash() == e.hash:
+        if e.to_entry().expected_hash() != e.hash:
             reason = "hash_mismatch"
         elif e.member_id not in self.known_members:
             reason = "unknown_member"
