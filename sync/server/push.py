@@ -2,10 +2,16 @@
 """POST /v1/sync/push: a device's items, then its ledger entries, in one transaction.
 
 Runs inside `Database.write`. The device's row is locked first (its chain head is read and advanced),
-so one device's pushes never interleave; entries go in under the database's uniqueness constraints
-(`id` primary key, unique `device_id, device_seq`) with INSERT … ON CONFLICT DO NOTHING, and what was
-not inserted is compared with what is stored: the same body is a duplicate, another body a conflict.
-The server sequence is taken last (sync.server.sequence).
+so one device's pushes never interleave. A batch of entries is set-based work: what the server holds under
+the batch's ids and slots is read in two statements, every entry is decided in memory (the same body is a
+duplicate, another body a conflict, the hash and what it names checked, then sync.server.vetting), and
+what is decided is stored with a few statements whatever the batch's size: the set-aside entries, the
+balances (one UPDATE over arrays), the device's head, then the server numbers (the counter row, taken as
+late as before: sync.server.sequence) and the accepted entries with their numbers in one
+INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING under the database's uniqueness constraints (`id`
+primary key, unique `device_id, device_seq`, one bonus a member and key). A row those keep out after all
+(another push committed the same id or bonus key meanwhile) is settled as before (a conflict, or a bonus
+set aside) and the batch stored again from a savepoint, so no number is lost.
 """
 
 from __future__ import annotations
