@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -75,6 +76,7 @@ class PushFigures:
     server_parse_s: float = 0.0  # gunzip, JSON and validation of every body, replayed in-process
     server_steps_s: dict[str, float] = field(default_factory=dict)  # the push's steps, replayed in-process
     bodies_kb: float = 0.0  # gzipped request bodies
+    server_cpu_s: float = 0.0  # the server process's CPU time while the client pushed (Linux: /proc)
 
     @property
     def push_per_s(self) -> float:
@@ -273,6 +275,16 @@ def _replay_server_steps(
     return {step: s / max(1, len(pending)) for step, s in spent.items()}
 
 
+def _cpu_s(process: Any) -> float:
+    """The server process's user and system CPU seconds so far (0 where /proc is not there): what of the
+    client's wait was the server's own work, and what PostgreSQL's and the machine's."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, AttributeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_push(lab: ServerLab, work_dir: Path, entries: int, rounds: int = ROUNDS) -> PushFigures:
     rng = random.Random(1404)
     members = min(MEMBERS, max(100, entries // 5))
@@ -292,9 +304,10 @@ def run_push(lab: ServerLab, work_dir: Path, entries: int, rounds: int = ROUNDS)
                 head = figures.entries
                 _sales(terminal, member_ids, count, rng)
                 with client.patched():
-                    started = time.perf_counter()
+                    cpu, started = _cpu_s(process), time.perf_counter()
                     summary = client.push()
                     figures.push_s += time.perf_counter() - started
+                    figures.server_cpu_s += _cpu_s(process) - cpu
                 if summary.pushed != count:
                     raise RuntimeError(f"the server accepted {summary.pushed} of {count} entries: {summary}")
                 figures.entries += count
