@@ -438,12 +438,24 @@ def _load_known(conn: Connection, device_id: str, entries: list[WireEntry]) -> _
     low, high = min(seqs), max(seqs)
     found: list[dict[Any, Any]] = []
     for table in (ENTRY, REJECTED):
-        by_id = select(table).where(one_of(conn, table.c.id, ids))
-        by_slot = select(table).where(table.c.device_id == device_id, table.c.device_seq.between(low, high))
-        rows = list(conn.execute(by_id.union(by_slot)))
+        if conn.dialect.name == "postgresql":  # the ids as a binary array (see _INSERT_PG)
+            rows = list(conn.exec_driver_sql(_KNOWN_PG[table.name], (ids, device_id, low, high)))
+        else:
+            by_id = select(table).where(table.c.id.in_(ids))
+            by_slot = select(table).where(
+                table.c.device_id == device_id, table.c.device_seq.between(low, high)
+            )
+            rows = list(conn.execute(by_id.union(by_slot)))
         found.append({r.id: r for r in rows})
         found.append({r.device_seq: r for r in rows if r.device_id == device_id and r.device_seq in seqs})
     return _Known(*found)
+
+
+_KNOWN_PG = {
+    table.name: f"SELECT * FROM {table.name} WHERE id = ANY(%b::text[]) UNION"
+    f" SELECT * FROM {table.name} WHERE device_id = %b AND device_seq BETWEEN %b AND %b"
+    for table in (ENTRY, REJECTED)
+}
 
 
 def _refusals(conn: Connection, entries: list[WireEntry], sealed: list[LedgerEntry]) -> list[str | None]:
