@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import operator
 import random
 import threading
 import time
@@ -37,7 +38,7 @@ from app.domain.errors import ClubError
 from app.domain.grants import wants_refresh
 from app.domain.ports import Clock, SpendAuthorisation
 from app.store import grants, ledger, members, outbox, replica, sync_state
-from app.store.database import Database
+from app.store.database import Database, driver
 from app.store.device_token import read_token
 from app.store.grants import StoredGrant
 from sync.protocol import (
@@ -542,6 +543,7 @@ class SyncClient:
         device_id = self._device_id()
         summary = PushSummary()
         items_limit, entries_limit = MAX_PUSH_ITEMS, MAX_PUSH_ENTRIES
+        backlog: int | None = None  # counted once a push, then less what each batch had answered
         while True:
             with self.db.read() as conn:
                 items = outbox.pending(conn, outbox.PUSHED_KINDS, limit=items_limit)
@@ -551,7 +553,9 @@ class SyncClient:
                     if len(items) == items_limit
                     else sync_state.pending_entries(conn, device_id, entries_limit)
                 )
-                backlog = sync_state.unanswered_entries(conn, device_id) if entries or items else 0
+                if backlog is None and (entries or items):
+                    # counting them all again for each batch cost a push as much as reading its entries
+                    backlog = sync_state.unanswered_entries(conn, device_id)
             if not items and not entries:
                 return summary
             request = self._batch(device_id, items, entries)
@@ -560,7 +564,7 @@ class SyncClient:
             try:
                 response = _parse(
                     PushResponse,
-                    self._call("POST", "/v1/sync/push", body=request, headers=_report(backlog)),
+                    self._call("POST", "/v1/sync/push", body=request, headers=_report(backlog or 0)),
                 )
             except SyncError as error:
                 if error.params.get("status") == 413 and max(len(items), len(entries)) > 1:
@@ -571,24 +575,37 @@ class SyncClient:
             if not self._record_push(device_id, request, response, summary):
                 raise SyncError("sync_refused", status=200, detail="the server answered none of the batch")
             summary.batches += 1
+            backlog = max(0, (backlog or 0) - len(response.entries))
 
     def _batch(self, device_id: str, items: list[Any], entries: list[Any]) -> PushRequest | None:
         """The wire request; a row that cannot be put on the wire is set aside here, never resent."""
-        wire_items, wire_entries, unsendable = [], [], []
+        wire_items, unsendable = [], []
         for item in items:
             try:
                 wire_items.append(_ITEM_MODELS[item.kind].model_validate_json(item.body))
             except ValidationError:
                 unsendable.append(("item", item.id))
-        for entry in entries:
-            try:
-                wire_entries.append(WireEntry.of(entry))
-            except ValidationError:
-                unsendable.append(("entry", entry.id))
+        # each entry's fields read at once (attrgetter), not one getattr an entry and field (`body()`)
+        bodies = [dict(zip(_WIRE_FIELDS, _wire_values(entry), strict=True)) for entry in entries]
+        try:  # the whole batch in one validation, not one call an entry
+            request = PushRequest.model_validate(
+                {"device_id": device_id, "items": wire_items, "entries": bodies}
+            )
+        except ValidationError:  # which entries: each alone
+            request = None
+            for entry in entries:
+                try:
+                    WireEntry.of(entry)
+                except ValidationError:
+                    unsendable.append(("entry", entry.id))
         if unsendable:
             self._set_aside_locally(unsendable)
             return None
-        return PushRequest(device_id=device_id, items=wire_items, entries=wire_entries)
+        if request is None:  # each entry fine alone, the batch not: as the model says
+            request = PushRequest(
+                device_id=device_id, items=wire_items, entries=[WireEntry.of(e) for e in entries]
+            )
+        return request
 
     def _set_aside_locally(self, rows: list[tuple[str, str]]) -> None:
         now = self.clock.now_us()
@@ -618,13 +635,19 @@ class SyncClient:
                     outbox.acknowledge(conn, result.id, result.outcome, at_us=now, **_ack_fields(result))
                     summary.count(result.outcome)
                     answered += 1
+            counted = []  # accepted and duplicate answers: one statement for the batch
             for result in response.entries:
-                if result.id in sent_entries:
+                if result.id not in sent_entries:
+                    continue
+                if result.outcome in (Outcome.ACCEPTED, Outcome.DUPLICATE):
+                    counted.append((result.id, now, result.server_seq, result.outcome.value, result.reason))
+                else:  # set aside: taken out of the balances too, one by one (they are few)
                     sync_state.acknowledge_entry(
                         conn, result.id, result.outcome, at_us=now, **_ack_fields(result)
                     )
-                    summary.count(result.outcome)
-                    answered += 1
+                summary.count(result.outcome)
+                answered += 1
+            driver(conn).executemany(_ACK_MANY_SQL, counted)
             for problem in response.chain_problems:
                 sync_state.add_problem(
                     conn, problem.problem, at_us=now, device_id=device_id, device_seq=problem.device_seq,
@@ -988,6 +1011,16 @@ class SyncClient:
                 delay = backoff.failed(summary.error.retry_after_s if summary.error else 0.0)
             stop.wait(delay)
         return summary
+
+
+_WIRE_FIELDS = tuple(WireEntry.model_fields)
+_wire_values = operator.attrgetter(*_WIRE_FIELDS)
+
+# what sync_state.acknowledge_entry writes for an answer that leaves the entry counted
+_ACK_MANY_SQL = (
+    "INSERT INTO ledger_ack (entry_id, acknowledged_at_us, server_seq, outcome, reason) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO NOTHING"
+)
 
 
 def _report(backlog: int) -> dict[str, str]:

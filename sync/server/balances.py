@@ -47,12 +47,14 @@ def _add(conn: Connection, order: list[str], deltas: dict[str, MemberBalance]) -
     return {row.member_id: row for row in rows}
 
 
-_LOCK_PG = "SELECT member_id FROM member_balance WHERE member_id = ANY(%s) ORDER BY member_id FOR UPDATE"
+_LOCK_PG = (
+    "SELECT member_id FROM member_balance WHERE member_id = ANY(%b::text[]) ORDER BY member_id FOR UPDATE"
+)
 _ADD_PG = (
     "UPDATE member_balance AS b SET points = b.points + d.points, wallet_rials = b.wallet_rials + d.wallet,"
     " spend_rials = b.spend_rials + d.spend, purchase_count = b.purchase_count + d.count,"
     " last_activity_us = GREATEST(b.last_activity_us, d.last)"
-    " FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])"
+    " FROM unnest(%b::text[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[])"
     " AS d(member_id, points, wallet, spend, count, last)"
     " WHERE b.member_id = d.member_id RETURNING b.member_id, b.points, b.wallet_rials, b.restricted"
 )

@@ -2,22 +2,29 @@
 """POST /v1/sync/push: a device's items, then its ledger entries, in one transaction.
 
 Runs inside `Database.write`. The device's row is locked first (its chain head is read and advanced),
-so one device's pushes never interleave; entries go in under the database's uniqueness constraints
-(`id` primary key, unique `device_id, device_seq`) with INSERT … ON CONFLICT DO NOTHING, and what was
-not inserted is compared with what is stored: the same body is a duplicate, another body a conflict.
-The server sequence is taken last (sync.server.sequence).
+so one device's pushes never interleave. A batch of entries is set-based work: what the server holds under
+the batch's ids and slots is read in two statements, every entry is decided in memory (the same body is a
+duplicate, another body a conflict, the hash and what it names checked, then sync.server.vetting), and
+what is decided is stored with a few statements whatever the batch's size: the set-aside entries, the
+balances (one UPDATE over arrays), the device's head, then the server numbers (the counter row, taken as
+late as before: sync.server.sequence) and the accepted entries with their numbers in one
+INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING under the database's uniqueness constraints (`id`
+primary key, unique `device_id, device_seq`, one bonus a member and key). A row those keep out after all
+(another push committed the same id or bonus key meanwhile) is settled as before (a conflict, or a bonus
+set aside) and the batch stored again from a savepoint, so no number is lost.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, exc, or_, select, update
+from sqlalchemy import BigInteger, Connection, Integer, and_, or_, select, update
 
 from app.domain import bonus
-from app.domain.ledger import EntryKind
+from app.domain.ledger import EntryKind, LedgerEntry
 from sync.protocol import (
     CardItem,
     ChainProblem,
@@ -38,7 +45,7 @@ from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
 from sync.server.models import BRANCH, DEVICE, ENTRY, ITEM, REJECTED, TIER
 from sync.server.sequence import Publisher
-from sync.server.vetting import items
+from sync.server.vetting import items, velocity
 
 _ENTRY_FIELDS = tuple(WireEntry.model_fields)
 
@@ -68,7 +75,6 @@ def push(conn: Connection, device_id: str, request: PushRequest, now_us: int) ->
     state = _Push(device_id, Publisher(now_us), _lock_device(conn, device_id, now_us))
     items = [_apply_item(conn, state, item) for item in request.items]
     entries = _apply_entries(conn, state, request.entries)
-    _save_head(conn, state)
     seqs = state.pub.flush(conn)
     items = [_numbered(r, state.tickets.get(("item", r.id)), seqs) for r in items]
     entries = [_numbered(r, state.tickets.get(("entry", r.id)), seqs) for r in entries]
@@ -111,9 +117,10 @@ def _lock_device(conn: Connection, device_id: str, now_us: int) -> _Head:
     return _Head(row.last_seq, row.head_hash, row.contiguous_seq, scope)
 
 
-def _save_head(conn: Connection, state: _Push) -> None:
+def _save_head(conn: Connection, state: _Push, stored: Iterable[int] = ()) -> None:
+    """Write the device's head; `stored`: the slots this push fills that are not in the tables yet."""
     head = state.head
-    head.contiguous_seq = _contiguous(conn, state.device_id, head.contiguous_seq)
+    head.contiguous_seq = _contiguous(conn, state.device_id, head.contiguous_seq, stored)
     conn.execute(
         update(DEVICE)
         .where(DEVICE.c.id == state.device_id)
@@ -121,9 +128,10 @@ def _save_head(conn: Connection, state: _Push) -> None:
     )
 
 
-def _contiguous(conn: Connection, device_id: str, since: int) -> int:
-    """The highest n such that the server holds (accepted or rejected) every entry 1..n of the device."""
-    seqs: set[int] = set()
+def _contiguous(conn: Connection, device_id: str, since: int, stored: Iterable[int]) -> int:
+    """The highest n such that the server holds (accepted or rejected) every entry 1..n of the device, with
+    the slots in `stored`."""
+    seqs: set[int] = set(stored)
     for table in (ENTRY, REJECTED):
         query = select(table.c.device_seq).where(table.c.device_id == device_id, table.c.device_seq > since)
         seqs.update(conn.execute(query).scalars())
@@ -132,10 +140,16 @@ def _contiguous(conn: Connection, device_id: str, since: int) -> int:
     return since
 
 
+def _result(
+    entry_id: str, outcome: Outcome, reason: str | None = None, server_seq: int | None = None
+) -> Result:
+    return Result(id=entry_id, outcome=outcome, reason=reason, server_seq=server_seq)
+
+
 def _numbered(result: Result, ticket: int | None, seqs: list[int]) -> Result:
     if ticket is None or result.outcome is not Outcome.ACCEPTED:
         return result
-    return result.model_copy(update={"server_seq": seqs[ticket]})
+    return _result(result.id, result.outcome, result.reason, seqs[ticket])
 
 
 # ---- items --------------------------------------------------------------------------------------
@@ -314,12 +328,16 @@ class _Known:
 
 
 def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> list[Result]:
+    """Decide each entry in memory and with a few reads, then store what was decided (`_store`)."""
     if not entries:
+        _save_head(conn, state)
         return []
+    sealed = [sealed_entry(e) for e in entries]  # each entry's domain form, made once for every check
     known = _load_known(conn, state.device_id, entries)
-    refusals = _refusals(conn, entries)
-    results: dict[int, Result] = {}
+    refusals = _refusals(conn, entries, sealed)
+    results: list[Result | None] = [None] * len(entries)
     new: list[int] = []  # indexes of entries the server has not seen: to store, accepted or rejected
+    ids: set[str] = set()
     for i, entry in enumerate(entries):
         stored = known.entries_by_id.get(entry.id) or known.entries_by_seq.get(entry.device_seq)
         kept = known.rejected_by_id.get(entry.id) or known.rejected_by_seq.get(entry.device_seq)
@@ -327,52 +345,120 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
             results[i] = _against_stored(conn, state, entry, stored)
         elif kept is not None:
             results[i] = _against_rejected(conn, state, entry, kept)
+        elif entry.id in ids:  # the batch's second entry under one id
+            results[i] = _conflict(conn, state, entry)
         else:
+            ids.add(entry.id)
             new.append(i)
     _refuse_repeated_bonuses(conn, entries, new, refusals)
     tally = vetting.vet(
-        conn, state.head.scope, entries, candidates=new, refusals=refusals, now_us=state.pub.at_us
-    )
-    inserted = _insert_entries(conn, state, [entries[i] for i in new if refusals[i] is None])
-    _lost_bonus_races(
-        conn, entries, [i for i in new if refusals[i] is None and entries[i].id not in inserted], refusals
-    )
-    tally.record(conn, {entries[i].id for i in new if refusals[i] is None} & inserted, state.pub.at_us)
-    inserted |= _insert_rejected(conn, state, [(entries[i], refusals[i] or "") for i in new if refusals[i]])
-    for i in new:
-        entry, refusal = entries[i], refusals[i]
-        if entry.id not in inserted:  # the id is another device's, or it came twice in this batch
-            results[i] = _conflict(conn, state, entry)
-        else:
-            outcome = Outcome.ACCEPTED if refusal is None else Outcome.REJECTED
-            results[i] = Result(id=entry.id, outcome=outcome, reason=refusal)
-    stored_now = [i for i in new if entries[i].id in inserted]
+        conn, state.head.scope, entries, candidates=new, refusals=refusals, now_us=state.pub.at_us,
+        sealed=sealed,
+    )  # fmt: skip
+    batch = _Batch(entries, sealed, refusals, results, tally)
+    while True:
+        # A row the insert's constraints keep out after all (another push committed the same id or bonus
+        # key since the reads above) would leave its number unused: the savepoint takes back the numbers
+        # and all that was written for the batch, and it is stored again without that row.
+        head, problems, tickets = replace(state.head), len(state.problems), dict(state.tickets)
+        mark = state.pub.mark()
+        savepoint = conn.begin_nested()
+        missed = _store(conn, state, batch, new)
+        if not missed:
+            savepoint.commit()
+            break
+        savepoint.rollback()
+        state.pub.rewind(mark)
+        state.head, state.tickets = head, tickets
+        del state.problems[problems:]
+        _lost_bonus_races(conn, entries, missed, refusals)
+        for i in missed:
+            if refusals[i] is None:  # its id or slot is taken by now: a conflict
+                new.remove(i)
+                results[i] = _conflict(conn, state, entries[i])
+    return [r for r in results if r is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    entries: list[WireEntry]
+    sealed: list[LedgerEntry]
+    refusals: list[str | None]
+    results: list[Result | None]
+    tally: velocity.Tally
+
+
+def _store(conn: Connection, state: _Push, batch: _Batch, new: list[int]) -> list[int]:
+    """Store the new entries as decided: the refused ones set aside, the device's head, the balances, then
+    the server numbers (the counter row, locked to commit) and the accepted entries with them, one
+    statement. Returns the accepted ones the constraints kept out (nothing is right then)."""
+    entries, refusals, results, pub = batch.entries, batch.refusals, batch.results, state.pub
+    accepted = [i for i in new if refusals[i] is None]
+    refused = [i for i in new if refusals[i] is not None]
+    kept = _insert_rejected(conn, state, [(entries[i], refusals[i] or "") for i in refused])
+    for i in refused:
+        if entries[i].id in kept:
+            results[i] = _result(entries[i].id, Outcome.REJECTED, refusals[i])
+        else:  # the id is another device's (in the set-aside table)
+            results[i] = _conflict(conn, state, entries[i])
+    for i in accepted:
+        results[i] = _result(entries[i].id, Outcome.ACCEPTED)
+    stored_now = [i for i in new if refusals[i] is None or entries[i].id in kept]
     _follow_chain(conn, state, [(entries[i], refusals[i]) for i in stored_now])
+    tickets: dict[int, int] = {}
     for i in stored_now:  # in the batch's (device) order: a set-aside slot comes before what follows it
         if refusals[i] is None:
-            state.tickets["entry", entries[i].id] = state.pub.entry(entries[i].id)
+            tickets[i] = pub.entry(entries[i].id)
         else:
-            publish_set_aside(state.pub, entries[i], refusals[i] or "")
-    accepted = [entries[i] for i in stored_now if refusals[i] is None]
-    ledger_entries = [e.to_entry() for e in accepted]
-    balances.apply(conn, state.pub, ledger_entries)
-    members.apply_tier_changes(conn, state.pub, ledger_entries)
-    return [results[i] for i in range(len(entries))]
+            publish_set_aside(pub, entries[i], refusals[i] or "")
+    ledger_entries = [batch.sealed[i] for i in accepted]
+    balances.apply(conn, pub, ledger_entries)
+    members.apply_tier_changes(conn, pub, ledger_entries)
+    batch.tally.record(conn, {entries[i].id for i in accepted}, pub.at_us)
+    _save_head(conn, state, [entries[i].device_seq for i in stored_now])
+    seqs = pub.number(conn)
+    inserted = _insert_entries(conn, state, [(entries[i], seqs[tickets[i]]) for i in accepted])
+    pub.written(tickets[i] for i in accepted)
+    state.tickets.update((("entry", entries[i].id), tickets[i]) for i in accepted)
+    return [i for i in accepted if entries[i].id not in inserted]
+
+
+def sealed_entry(entry: WireEntry) -> LedgerEntry:
+    """The entry's domain form. From the model's own fields: `to_entry`'s model_dump copies each of them
+    once more, and a push makes a thousand."""
+    return LedgerEntry(**entry.__dict__)
 
 
 def _load_known(conn: Connection, device_id: str, entries: list[WireEntry]) -> _Known:
-    ids = {e.id for e in entries}
+    """What the server holds under the batch's ids or in its device slots: two statements (one a table),
+    each the ids' primary-key lookups and one range of the device's slots (the batch's seqs are sorted),
+    the rows outside the batch's slots dropped here."""
+    ids = [e.id for e in entries]
     seqs = {e.device_seq for e in entries}
+    low, high = min(seqs), max(seqs)
     found: list[dict[Any, Any]] = []
     for table in (ENTRY, REJECTED):
-        slot = and_(table.c.device_id == device_id, one_of(conn, table.c.device_seq, seqs))
-        rows = list(conn.execute(select(table).where(or_(one_of(conn, table.c.id, ids), slot))))
+        if conn.dialect.name == "postgresql":  # the ids as a binary array (see _INSERT_PG)
+            rows = list(conn.exec_driver_sql(_KNOWN_PG[table.name], (ids, device_id, low, high)))
+        else:
+            by_id = select(table).where(table.c.id.in_(ids))
+            by_slot = select(table).where(
+                table.c.device_id == device_id, table.c.device_seq.between(low, high)
+            )
+            rows = list(conn.execute(by_id.union(by_slot)))
         found.append({r.id: r for r in rows})
-        found.append({r.device_seq: r for r in rows if r.device_id == device_id})
+        found.append({r.device_seq: r for r in rows if r.device_id == device_id and r.device_seq in seqs})
     return _Known(*found)
 
 
-def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
+_KNOWN_PG = {
+    table.name: f"SELECT * FROM {table.name} WHERE id = ANY(%b::text[]) UNION"
+    f" SELECT * FROM {table.name} WHERE device_id = %b AND device_seq BETWEEN %b AND %b"
+    for table in (ENTRY, REJECTED)
+}
+
+
+def _refusals(conn: Connection, entries: list[WireEntry], sealed: list[LedgerEntry]) -> list[str | None]:
     """Why each entry cannot be accepted (hash first, then what it names), or None."""
     known_members = members.existing_ids(conn, {e.member_id for e in entries})
     branch_ids = {e.branch_id for e in entries}
@@ -385,10 +471,10 @@ def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
         else set()
     )
     reasons: list[str | None] = []
-    for entry in entries:
-        if not entry.hash_holds():
+    for entry, domain in zip(entries, sealed, strict=True):
+        if domain.expected_hash() != entry.hash:
             reasons.append("hash_mismatch")
-        elif _has_nul(dict(entry)):  # flat: its fields, without model_dump's copying
+        elif _flat_has_nul(entry):
             reasons.append("unstorable_text")
         elif entry.member_id not in known_members:
             reasons.append("unknown_member")
@@ -399,6 +485,12 @@ def _refusals(conn: Connection, entries: list[WireEntry]) -> list[str | None]:
         else:
             reasons.append(None)
     return reasons
+
+
+def _flat_has_nul(entry: WireEntry) -> bool:
+    """`_has_nul` of an entry: its free texts (the other text fields are ids and hashes by their patterns,
+    or a kind)."""
+    return "\x00" in (entry.invoice_ref or "") or "\x00" in (entry.reason or "")
 
 
 BONUS_ALREADY_GRANTED = "bonus_already_granted"
@@ -438,8 +530,8 @@ def _refuse_repeated_bonuses(
 def _lost_bonus_races(
     conn: Connection, entries: list[WireEntry], missed: list[int], refusals: list[str | None]
 ) -> None:
-    """Bonuses the unique bonus index kept out although no row held their id or slot: another push granted
-    the same key and committed while this one ran. They are set aside like any repeated bonus."""
+    """Bonuses the insert's constraints kept out although no row held their id or slot: another push
+    granted the same key and committed while this one ran. They are set aside like any repeated bonus."""
     bonuses = [i for i in missed if _once_only_bonus(entries[i])]
     if not bonuses:
         return
@@ -461,43 +553,46 @@ def _lost_bonus_races(
             refusals[i] = BONUS_ALREADY_GRANTED
 
 
-def _insert_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> set[str]:
-    """Insert what the constraints let in; the ids that went in."""
-    if not entries:
+def _insert_entries(conn: Connection, state: _Push, numbered: list[tuple[WireEntry, int]]) -> set[str]:
+    """Insert what the constraints let in, each with its server number; the ids that went in."""
+    if not numbered:
         return set()
     if conn.dialect.name == "postgresql":
-        return _insert_entries_pg(conn, entries, state.pub.at_us)
-    rows = [e.model_dump() | {"received_at_us": state.pub.at_us} for e in entries]
+        return _insert_entries_pg(conn, numbered, state.pub.at_us)
+    rows = [e.model_dump() | {"server_seq": seq, "received_at_us": state.pub.at_us} for e, seq in numbered]
     statement = dialect_insert(conn, ENTRY).on_conflict_do_nothing().returning(ENTRY.c.id)
     return set(conn.execute(statement, rows).scalars())
 
 
+def _unnest_type(column: Any) -> str:
+    if isinstance(column.type, BigInteger):
+        return "bigint[]"
+    if isinstance(column.type, Integer):
+        return "integer[]"
+    return "text[]"
+
+
+_ENTRY_COLUMNS = [ENTRY.c[name] for name in _ENTRY_FIELDS]
+# One statement a batch, whatever its size: the columns as arrays, unnested into rows. The arrays go in
+# PostgreSQL's binary format (%b): as text, psycopg quotes every element and the server parses them back,
+# seven times as long for an array of ids.
 _INSERT_PG = (
-    f"INSERT INTO ledger_entry ({', '.join(_ENTRY_FIELDS)}, received_at_us)"
-    f" VALUES ({', '.join(['%s'] * (len(_ENTRY_FIELDS) + 1))}) ON CONFLICT DO NOTHING RETURNING id"
+    f"INSERT INTO ledger_entry ({', '.join(_ENTRY_FIELDS)}, server_seq, received_at_us)"
+    f" SELECT *, %b::bigint FROM unnest({', '.join(f'%b::{_unnest_type(c)}' for c in _ENTRY_COLUMNS)},"
+    " %b::bigint[]) ON CONFLICT DO NOTHING RETURNING id"
 )
 
 
-def _insert_entries_pg(conn: Connection, entries: list[WireEntry], at_us: int) -> set[str]:
-    """The same INSERT … ON CONFLICT DO NOTHING RETURNING id, as psycopg's executemany (one statement,
-    pipelined) in the same transaction: SQLAlchemy's one multi-row statement of 18,000 parameters cost
-    three times as much, most of it psycopg parsing that statement's text anew for every batch. A driver
-    error is raised as SQLAlchemy's, as from any other statement (retries, 409/422/503 answers)."""
-    import psycopg
-
-    params = [(*e.model_dump(mode="json").values(), at_us) for e in entries]
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(_INSERT_PG, params, returning=True)
-        inserted: set[str] = set()
-        while True:
-            inserted.update(row[0] for row in cursor.fetchall())
-            if not cursor.nextset():
-                return inserted
-    except psycopg.Error as error:
-        raise exc.DBAPIError.instance(_INSERT_PG, params, error, psycopg.Error) from error
-    finally:
-        cursor.close()
+def _insert_entries_pg(conn: Connection, numbered: list[tuple[WireEntry, int]], at_us: int) -> set[str]:
+    """The batch as one INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING id, on the
+    transaction's own connection; a driver error is raised as SQLAlchemy's, as from any other statement
+    (retries, 409/422/503 answers)."""
+    rows = [e.__dict__ for e, _ in numbered]
+    columns = [[row[name] for row in rows] for name in _ENTRY_FIELDS]
+    kind = _ENTRY_FIELDS.index("kind")
+    columns[kind] = [k.value for k in columns[kind]]
+    seqs = [seq for _, seq in numbered]
+    return set(conn.exec_driver_sql(_INSERT_PG, (at_us, *columns, seqs)).scalars())
 
 
 def _insert_rejected(conn: Connection, state: _Push, refused: list[tuple[WireEntry, str]]) -> set[str]:
@@ -545,13 +640,13 @@ def _stored_body(row: Any) -> dict[str, Any]:
 
 def _against_stored(conn: Connection, state: _Push, entry: WireEntry, stored: Any) -> Result:
     if _stored_body(stored) == entry.model_dump(mode="json"):
-        return Result(id=entry.id, outcome=Outcome.DUPLICATE, server_seq=stored.server_seq)
+        return _result(entry.id, Outcome.DUPLICATE, server_seq=stored.server_seq)
     return _conflict(conn, state, entry)
 
 
 def _against_rejected(conn: Connection, state: _Push, entry: WireEntry, kept: Any) -> Result:
     if json.loads(kept.body) == entry.model_dump(mode="json"):
-        return Result(id=entry.id, outcome=Outcome.REJECTED, reason=kept.reason)
+        return _result(entry.id, Outcome.REJECTED, kept.reason)
     return _conflict(conn, state, entry)
 
 
@@ -565,7 +660,7 @@ def _conflict(conn: Connection, state: _Push, entry: WireEntry) -> Result:
         subject=entry.id,
         device_seq=entry.device_seq,
     )
-    return Result(id=entry.id, outcome=Outcome.CONFLICT, reason="entry_conflict")
+    return _result(entry.id, Outcome.CONFLICT, "entry_conflict")
 
 
 def _follow_chain(conn: Connection, state: _Push, stored: list[tuple[WireEntry, str | None]]) -> None:

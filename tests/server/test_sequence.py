@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sync.protocol import PushRequest
 from sync.server import members, pull, push
 from sync.server.sequence import Publisher, current
-from tests.server.club import T0, enroll, member
+from tests.server.club import T0, enroll, member, new_id
 
 WRITERS = 6
 PUSHES_PER_WRITER = 25
@@ -146,3 +146,88 @@ def test_with_a_postgresql_sequence_the_same_schedule_skips_a_row(db):
     with db.engine.connect() as conn:
         later = conn.execute(text("SELECT seq FROM demo_log WHERE seq > :c"), {"c": cursor}).scalars().all()
     assert cursor == 2 and later == []  # 1 committed behind the cursor: that reader never sees it
+
+
+BATCH = 20
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_pushes_numbered_before_their_insert_stay_gap_free_under_concurrency(club_db, monkeypatch):
+    """A push takes its numbers before its one insert (sync.server.push `_store`), and gives them back
+    through a savepoint when the insert keeps a row out after all. Writers push batches at once, some of
+    them blind to what is stored so that their inserts do keep rows out; a reader pulls all the while. It
+    must see every number exactly once, in order, and each accepted entry under the number its push
+    answered."""
+    terminals = [enroll(club_db) for _ in range(4)]
+    own = [member() for _ in terminals]
+    for m in own:
+        club_db.write(lambda conn, m=m: _publish_member(conn, m))
+    blind = {terminals[0].device_id, terminals[1].device_id}  # their pushes do not see what they sent before
+    load_known = push._load_known
+
+    def known(conn, device_id, entries):
+        found = load_known(conn, device_id, entries)
+        return type(found)({}, {}, {}, {}) if device_id in blind else found
+
+    monkeypatch.setattr(push, "_load_known", known)
+    with club_db.read() as conn:
+        start = current(conn)
+    errors: list[BaseException] = []
+    answered: dict[str, int] = {}  # entry id → the number its push answered
+    kept_out: list[str] = []  # re-sent entries a blind writer's push kept out (the first by a rollback)
+    done = threading.Event()
+    seen: list[tuple[int, str | None]] = []
+
+    def writer(index: int) -> None:
+        terminal, m = terminals[index], own[index]
+        try:
+            sent: list = []
+            for n in range(8):
+                # the last two sent again: duplicates, or for a blind writer a row its insert keeps out and
+                # one already set aside
+                batch = sent[-2:] + [terminal.entry(m.id) for _ in range(BATCH)]
+                batch.append(terminal.entry(new_id()))  # a member nobody knows: set aside and published
+                request = PushRequest(device_id=terminal.device_id, entries=batch)
+                answer = club_db.write(
+                    lambda conn, r=request, at=T0 + n: push.push(conn, terminal.device_id, r, at)
+                )
+                for result in answer.entries:
+                    if result.outcome == "accepted":
+                        answered[result.id] = result.server_seq
+                    elif result.outcome == "conflict":
+                        kept_out.append(result.id)
+                sent = batch
+        except BaseException as error:  # reported by the test thread
+            errors.append(error)
+
+    def reader() -> None:
+        cursor = start
+        try:
+            while True:
+                finished = done.is_set()
+                with club_db.read() as conn:
+                    page = pull.page(conn, cursor, 13, T0)
+                changes = page["changes"]
+                seen.extend((c["seq"], c["entry"]["id"] if c["kind"] == "entry" else None) for c in changes)
+                cursor = page["next_cursor"]
+                if finished and not page["more"]:
+                    return
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(len(terminals))]
+    pulling = threading.Thread(target=reader)
+    pulling.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    pulling.join()
+    assert not errors, errors
+    with club_db.read() as conn:
+        end = current(conn)
+    assert [seq for seq, _ in seen] == list(range(start + 1, end + 1))
+    assert len(answered) == len(terminals) * 8 * BATCH  # every new entry accepted, once
+    assert len(kept_out) == len(blind) * 7 * 2  # each blind re-send went through the savepoint
+    assert {entry_id: seq for seq, entry_id in seen if entry_id} == answered

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from app.domain.ledger import EntryKind
+from app.domain.ledger import EntryKind, LedgerEntry
 from sync.protocol import WireEntry
 from sync.server.vetting import pricing, staffing, velocity
 from sync.server.vetting.batch import Batch
@@ -44,10 +44,12 @@ def vet(
     candidates: list[int],
     refusals: list[str | None],
     now_us: int,
+    sealed: list[LedgerEntry] | None = None,
 ) -> velocity.Tally:
     """Set `refusals[i]` for each candidate (an entry new to the server that passed the basic checks) that
-    the server must not trust; returns the hour tallies to record once the accepted entries are in."""
-    batch = Batch(conn, scope.device_id, entries, refusals, candidates)
+    the server must not trust; returns the hour tallies to record once the accepted entries are in.
+    `sealed`: the entries' domain forms, when the caller has made them already."""
+    batch = Batch(conn, scope.device_id, entries, refusals, candidates, sealed=sealed)
     staff = staffing.Staffing(conn, scope.branch_id, entries)
     prices = pricing.Pricing(conn, batch, scope.branch_code, now_us)
     prices.prefetch({entries[i].member_id for i in candidates if refusals[i] is None})

@@ -57,14 +57,17 @@ class Batch:
         entries: list[WireEntry],
         refusals: list[str | None],
         new: Iterable[int],
+        *,
+        sealed: list[LedgerEntry] | None = None,
     ) -> None:
-        """`new`: the batch's entries the server does not hold yet (the others are looked up as stored)."""
+        """`new`: the batch's entries the server does not hold yet (the others are looked up as stored);
+        `sealed`: their domain forms, by index, when the caller has them."""
         self.conn = conn
         self.device_id = device_id
         self.entries = entries
         self.refusals = refusals
         self._new = sorted(new)
-        self._sealed = {i: entries[i].to_entry() for i in self._new}
+        self._sealed = {i: entries[i].to_entry() if sealed is None else sealed[i] for i in self._new}
         self._by_id = {entries[i].id: i for i in self._new}
         self._by_seq = {entries[i].device_seq: i for i in self._new if entries[i].device_id == device_id}
         self._stored_by_seq: dict[int, Link] = {}
