@@ -98,8 +98,7 @@ _ENTRIES_BY_ID_SQL = f"SELECT {', '.join(_FIELDS)} FROM ledger_entry WHERE id IN
 # per earn and per reversal of an earn of the same member, a credit per cashback credit
 _DAY_SQL = "(CASE WHEN {t} >= 0 THEN {t} / 86400000000 ELSE ({t} - 86399999999) / 86400000000 END)"
 _LOW_R = "min(r.created_at_us, s.created_at_us)"
-DAYS_FROM_LEDGER_SQL = f"""
-INSERT INTO member_day (member_id, day, {", ".join(_DAY_FIELDS)})
+_DAYS_SELECT_SQL = f"""
 SELECT member_id, day, sum(points), sum(spend), min(low), max(high), sum(cashback), min(cashback_low) FROM (
     SELECT member_id, {_DAY_SQL.format(t="created_at_us")} AS day, points_delta AS points,
         sale_amount AS spend, created_at_us AS low, created_at_us AS high, 0 AS cashback,
@@ -116,6 +115,14 @@ SELECT member_id, day, sum(points), sum(spend), min(low), max(high), sum(cashbac
     FROM ledger_entry WHERE kind = 'cashback_credit'
 ) GROUP BY member_id, day
 """
+DAYS_FROM_LEDGER_SQL = f"INSERT INTO member_day (member_id, day, {', '.join(_DAY_FIELDS)}) {_DAYS_SELECT_SQL}"
+# members whose kept buckets differ from the ledger's, both ways
+_DAYS_DIFFER_SQL = (
+    f"SELECT member_id FROM (SELECT * FROM ({_DAYS_SELECT_SQL}) EXCEPT "
+    f"SELECT member_id, day, {', '.join(_DAY_FIELDS)} FROM member_day) "
+    f"UNION SELECT member_id FROM (SELECT member_id, day, {', '.join(_DAY_FIELDS)} FROM member_day "
+    f"EXCEPT SELECT * FROM ({_DAYS_SELECT_SQL}))"
+)
 
 
 def _entry(row: object) -> LedgerEntry:
@@ -461,6 +468,11 @@ def programme_entries(conn: Tx, member_id: str) -> list[LedgerEntry]:
 def all_member_days(conn: Connection) -> dict[member_days.DayKey, member_days.DayTotals]:
     rows = conn.execute(select(MEMBER_DAY))
     return {(r.member_id, r.day): member_days.DayTotals(*(getattr(r, f) for f in _DAY_FIELDS)) for r in rows}
+
+
+def member_days_differ(conn: Connection) -> list[str]:
+    """The members whose kept buckets differ from what the ledger makes (`ledger verify`), in order."""
+    return sorted(row[0] for row in driver(conn).execute(_DAYS_DIFFER_SQL))
 
 
 def rebuild_member_days(conn: Connection) -> None:
