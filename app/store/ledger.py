@@ -337,28 +337,28 @@ def _project_days(cursor: sqlite3.Cursor, entries: Sequence[LedgerEntry]) -> Non
     """Add what the entries bring to the day buckets. A reversal and the sale it undoes make one part,
     added when the later of the two arrives here (either may come first from another device): the batch's
     reversals are paired with their sales, the batch's sales with the reversals already held."""
-    ids = {e.id for e in entries}
-    earns = [e.id for e in entries if e.kind is EntryKind.EARN]
-    undone = {e.reverses for e in entries if e.kind is EntryKind.REVERSAL and e.reverses}
+    earns = [e for e in entries if e.kind is EntryKind.EARN]
+    reversals = [e for e in entries if e.kind is EntryKind.REVERSAL and e.reverses]
+    credits = [e for e in entries if member_days.is_credit(e)]
+    if not (earns or reversals or credits):
+        return
+    parts = [p for e in earns if (p := member_days.part_of(e)) is not None]
     by_id = {e.id: e for e in entries}
-    parts: list[member_days.Part] = []
-    if undone:
-        held = _fetch(cursor, _ENTRIES_BY_ID_SQL, [i for i in undone if i not in by_id])
-        by_id |= {e.id: e for e in held}
-        for entry in entries:
-            if entry.kind is EntryKind.REVERSAL and entry.reverses:
-                part = member_days.part_of(entry, by_id.get(entry.reverses))
-                if part is not None:
-                    parts.append(part)
-    if earns:
-        for reversal in _fetch(cursor, _REVERSALS_OF_SQL, earns):
-            if reversal.id not in ids:
-                part = member_days.part_of(reversal, by_id.get(reversal.reverses or ""))
-                if part is not None:
-                    parts.append(part)
-    parts += [p for e in entries if e.kind is EntryKind.EARN and (p := member_days.part_of(e)) is not None]
-    changes = member_days.day_changes(parts, (e for e in entries if member_days.is_credit(e)))
-    for (member_id, day), totals in changes.items():
+    if reversals:
+        missing = [e.reverses for e in reversals if e.reverses not in by_id]
+        by_id |= {e.id: e for e in _fetch(cursor, _ENTRIES_BY_ID_SQL, missing)}
+        for reversal in reversals:
+            part = member_days.part_of(reversal, by_id.get(reversal.reverses or ""))
+            if part is not None:
+                parts.append(part)
+    if earns:  # the reversals held already (a batch's own were paired above)
+        held = _fetch(cursor, _REVERSALS_OF_SQL, [e.id for e in earns])
+        batch = {e.id for e in entries} if held else set()
+        for reversal in held:
+            part = member_days.part_of(reversal, by_id.get(reversal.reverses or ""))
+            if reversal.id not in batch and part is not None:
+                parts.append(part)
+    for (member_id, day), totals in member_days.day_changes(parts, credits).items():
         cursor.execute(_DAY_UPSERT_SQL, (member_id, day, *_day_values(totals)))
 
 
