@@ -79,16 +79,16 @@ _DAY_UPSERT_SQL = (
     "high_us = max(high_us, excluded.high_us), cashback_rials = cashback_rials + excluded.cashback_rials, "
     "cashback_low_us = min(cashback_low_us, excluded.cashback_low_us)"
 )
-# The buckets after a moment's edges, summed (qualifying after the edge day, cashback after the cashback
-# day), and the two edge buckets themselves
-_DAYS_INSIDE_SQL = (
-    "SELECT coalesce(sum(CASE WHEN day > ?1 THEN points END), 0), "
+# In one statement: the buckets after a moment's edges, summed (qualifying after the edge day, cashback
+# after the cashback day) in a row whose day is NULL, and the two edge buckets themselves
+_DAYS_AT_SQL = (
+    "SELECT NULL, coalesce(sum(CASE WHEN day > ?1 THEN points END), 0), "
     "coalesce(sum(CASE WHEN day > ?1 THEN spend_rials END), 0), "
     f"coalesce(max(CASE WHEN day > ?1 THEN high_us END), {member_days.NO_HIGH}), "
-    "coalesce(sum(CASE WHEN day > ?2 THEN cashback_rials END), 0) "
-    "FROM member_day WHERE member_id = ?3 AND day > min(?1, ?2)"
+    "coalesce(sum(CASE WHEN day > ?2 THEN cashback_rials END), 0), NULL, NULL "
+    "FROM member_day WHERE member_id = ?3 AND day > min(?1, ?2) "
+    f"UNION ALL SELECT day, {', '.join(_DAY_FIELDS)} FROM member_day WHERE member_id = ?3 AND day IN (?1, ?2)"
 )
-_DAY_ROWS_SQL = f"SELECT day, {', '.join(_DAY_FIELDS)} FROM member_day WHERE member_id = ? AND day IN (?, ?)"
 _BETWEEN_SQL = _MEMBER_ENTRIES_SQL + " AND created_at_us > ? AND created_at_us < ?"
 # the few kinds a sale folds whole, by their partial index (the WHERE must be the index's to the letter)
 _PROGRAMME_KINDS_SQL = _MEMBER_ENTRIES_SQL + " AND kind IN ('tier_change', 'membership_purchase', 'bonus')"
@@ -429,9 +429,12 @@ class MemberDays:
 def member_days_at(conn: Tx, member_id: str, moment: member_days.Moment) -> MemberDays:
     cursor = driver(conn).cursor()
     d0, dc = moment.edge_day, moment.cashback_day
-    inside = member_days.Inside(*cursor.execute(_DAYS_INSIDE_SQL, (d0, dc, member_id)).fetchone())
-    found = cursor.execute(_DAY_ROWS_SQL, (member_id, d0, dc)).fetchall()
-    rows = {row[0]: member_days.DayTotals(*row[1:]) for row in found}
+    inside, rows = member_days.Inside(), {}
+    for row in cursor.execute(_DAYS_AT_SQL, (d0, dc, member_id)):
+        if row[0] is None:
+            inside = member_days.Inside(*row[1:5])
+        else:
+            rows[row[0]] = member_days.DayTotals(*row[1:])
     edge, cashback_edge = rows.get(d0, member_days.DayTotals()), rows.get(dc, member_days.DayTotals())
     parts = credits = None
     if member_days.edge_needs_entries(moment, edge):
