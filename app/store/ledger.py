@@ -89,6 +89,10 @@ _DAYS_AT_SQL = (
     "FROM member_day WHERE member_id = ?3 AND day > min(?1, ?2) "
     f"UNION ALL SELECT day, {', '.join(_DAY_FIELDS)} FROM member_day WHERE member_id = ?3 AND day IN (?1, ?2)"
 )
+# The buckets are kept once the terminal holds a rule set: only a rule set's sale reads them (a club that
+# never published one prices by the tier and branch tables), and the first rule set fills them
+# (app.store.programme.put), so a club without one pays nothing for them
+_KEEPS_DAYS_SQL = "SELECT 1 FROM rule_set LIMIT 1"
 _BETWEEN_SQL = _MEMBER_ENTRIES_SQL + " AND created_at_us > ? AND created_at_us < ?"
 # the few kinds a sale folds whole, by their partial index (the WHERE must be the index's to the letter)
 _PROGRAMME_KINDS_SQL = _MEMBER_ENTRIES_SQL + " AND kind IN ('tier_change', 'membership_purchase', 'bonus')"
@@ -340,7 +344,7 @@ def _project_days(cursor: sqlite3.Cursor, entries: Sequence[LedgerEntry]) -> Non
     earns = [e for e in entries if e.kind is EntryKind.EARN]
     reversals = [e for e in entries if e.kind is EntryKind.REVERSAL and e.reverses]
     credits = [e for e in entries if member_days.is_credit(e)]
-    if not (earns or reversals or credits):
+    if not (earns or reversals or credits) or cursor.execute(_KEEPS_DAYS_SQL).fetchone() is None:
         return
     parts = [p for e in earns if (p := member_days.part_of(e)) is not None]
     by_id = {e.id: e for e in entries}
@@ -473,15 +477,23 @@ def all_member_days(conn: Connection) -> dict[member_days.DayKey, member_days.Da
     return {(r.member_id, r.day): member_days.DayTotals(*(getattr(r, f) for f in _DAY_FIELDS)) for r in rows}
 
 
+def keeps_member_days(conn: Tx) -> bool:
+    """Whether the day buckets are kept here (from the first rule set on)."""
+    return driver(conn).execute(_KEEPS_DAYS_SQL).fetchone() is not None
+
+
 def member_days_differ(conn: Connection) -> list[str]:
     """The members whose kept buckets differ from what the ledger makes (`ledger verify`), in order."""
+    if not keeps_member_days(conn):
+        return []
     return sorted(row[0] for row in driver(conn).execute(_DAYS_DIFFER_SQL))
 
 
 def rebuild_member_days(conn: Connection) -> None:
-    """Swap the day buckets for ones made afresh from the ledger."""
+    """Swap the day buckets for ones made afresh from the ledger (none while they are not kept)."""
     conn.execute(MEMBER_DAY.delete())
-    driver(conn).execute(DAYS_FROM_LEDGER_SQL)
+    if keeps_member_days(conn):
+        driver(conn).execute(DAYS_FROM_LEDGER_SQL)
 
 
 def get(conn: Tx, entry_id: str) -> LedgerEntry | None:

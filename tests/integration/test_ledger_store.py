@@ -100,7 +100,12 @@ def test_a_tampered_balance_is_caught_and_rebuilt(sold):
 def test_tampered_day_buckets_are_caught_and_rebuilt(sold):
     """The day buckets a sale reads (app.domain.member_days) are a projection too: verify compares them
     with the ledger's, rebuild remakes them."""
+    from tests.support.programme import club_rules, publish
+
     terminal, _sales = sold
+    with terminal.db.read() as conn:
+        assert ledger.all_member_days(conn) == {}  # not kept before a rule set
+    publish(terminal, club_rules())  # the first fills them from the ledger
     with terminal.db.read() as conn:
         kept = ledger.all_member_days(conn)
     assert kept and verify_ledger(terminal.db).ok

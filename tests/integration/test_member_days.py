@@ -371,12 +371,15 @@ def test_the_bench_member_reads_a_few_rows(tmp_path_factory, template):
 
 
 def test_the_migration_fills_the_buckets_from_the_ledger_a_terminal_holds(tmp_path):
+    import json
+
     from alembic import command
     from sqlalchemy import text
 
     from app.services.setup import install_club
     from app.store.database import DB_FILENAME, Database, make_engine
     from app.store.migrate import alembic_config, current_revisions, head_revision
+    from sync.rules import to_body
     from tests.support.club import TEST_CLUB
 
     engine = make_engine(tmp_path / DB_FILENAME)
@@ -404,6 +407,11 @@ def test_the_migration_fills_the_buckets_from_the_ledger_a_terminal_holds(tmp_pa
     fields = list(LedgerEntry.__dataclass_fields__)
     with db.write() as conn:
         club.put_device(conn, Device(DEVICE_2, "T2", BRANCH_1, is_self=False))
+        # a rule set held (the buckets are kept from the first on), as revision 0011 kept it
+        conn.execute(
+            text("INSERT INTO rule_set (version, body, received_at_us) VALUES (1, :body, 1)"),
+            {"body": json.dumps(to_body(club_rules()), ensure_ascii=False)},
+        )
         for n, member_id in enumerate(member_ids):
             conn.execute(
                 text(
@@ -437,3 +445,26 @@ def test_the_migration_fills_the_buckets_from_the_ledger_a_terminal_holds(tmp_pa
         sealed += ledger.append(conn, DEVICE_1, [late])
         assert ledger.all_member_days(conn) == member_days.fold_days(sealed)
     upgraded.close()
+
+
+def test_a_club_without_a_rule_set_keeps_no_buckets_until_the_first_arrives(tmp_path):
+    """A club that never published a rule set prices by its tables: its sales write no bucket. The first
+    rule set fills them from the ledger, and a sale's standing from them is the fold's at once."""
+    terminal = make_club(tmp_path / "data")
+    terminal = open_terminal(tmp_path / "data", clock=MovableClock(), db=terminal.db)
+    member = enroll_member(terminal, EnrollRequest(name="Sara", phone=PHONES[0])).member
+    for hours in (0, 20, 30):
+        terminal.clock.advance(us=hours * HOUR_US)
+        record_sale(terminal, SaleRequest(member.id, 2_000_000))
+    with terminal.db.read() as conn:
+        assert ledger.all_member_days(conn) == {}
+    rules = publish(terminal, club_rules(qualification=Qualification(window_days=1, grace_days=30)))
+    with terminal.db.read() as conn:
+        assert ledger.all_member_days(conn) == member_days.fold_days(_all_entries(conn))
+        now = terminal.clock.now_us()
+        before = ledger.balance(conn, member.id)
+        kept = checkout._standing(conn, rules, member, before, branch_code="B1", now=now)
+        assert kept == checkout.standing_by_entries(conn, rules, member, before, branch_code="B1", now=now)
+        assert kept.qualifying.points > 0
+    assert verify_ledger(terminal.db).ok
+    terminal.db.close()

@@ -64,7 +64,8 @@ def upgrade() -> None:
         unique=False,
         sqlite_where=sa.text("kind IN ('tier_change', 'membership_purchase', 'bonus')"),
     )
-    op.execute(BACKFILL_SQL)
+    # kept once the terminal holds a rule set (app.store.ledger): filled now only where one is held
+    op.execute(f"{BACKFILL_SQL.rstrip()} HAVING EXISTS (SELECT 1 FROM rule_set)")
 
 
 def downgrade() -> None:
