@@ -178,7 +178,8 @@ def _sale(terminal: Terminal, member_id: str, n: int) -> int:
 
 def programme_terminal(data_dir: Path) -> Terminal:
     """The bench club under a published rule set with every part a sale touches switched on: the member's
-    entries are read (tier, wallet, bonuses), cashback is credited, a campaign runs, points expire."""
+    standing is read (the tier's window and today's cashback from the day buckets, bonus keys and paid
+    memberships by their index, the wallet), cashback is credited, a campaign runs, points expire."""
     terminal = bench_terminal(data_dir)
     with terminal.db.write() as conn:
         today = datetime.now(UTC).date()

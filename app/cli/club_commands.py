@@ -372,6 +372,7 @@ def _ledger_report(report: Any, out: Output, rebuilt: bool) -> int:
             {"member_id": m.member_id, "stored": balance_json(m.stored), "rebuilt": balance_json(m.rebuilt)}
             for m in report.mismatches
         ],
+        "day_mismatches": report.day_mismatches,  # members whose day buckets differ (app.domain.member_days)
     }
     if report.ok:
         lines = [
@@ -401,8 +402,8 @@ def _ledger_report(report: Any, out: Output, rebuilt: bool) -> int:
                 "`bashgah ledger rebuild` recomputes them.",
                 "مانده {n} عضو با دفتر نمی‌خواند (نخستین: {member})؛ "
                 "‎`bashgah ledger rebuild`‎ آن‌ها را از نو می‌سازد.",
-                n=len(report.mismatches),
-                member=report.mismatches[0].member_id,
+                n=len({m.member_id for m in report.mismatches} | set(report.day_mismatches)),
+                member=min([m.member_id for m in report.mismatches] + report.day_mismatches),
             )
         ]
     out.emit(data, lines)

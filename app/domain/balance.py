@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry
 
@@ -18,13 +18,13 @@ class MemberBalance:
     last_activity_us: int = 0
 
     def apply(self, entry: LedgerEntry | EntryDraft) -> MemberBalance:
-        return replace(
-            self,
-            points=self.points + entry.points_delta,
-            wallet_rials=self.wallet_rials + entry.cash_delta,
-            spend_rials=self.spend_rials + entry.sale_amount,
-            purchase_count=self.purchase_count + (1 if entry.kind is EntryKind.EARN else 0),
-            last_activity_us=max(self.last_activity_us, entry.created_at_us),
+        # built directly: dataclasses.replace looks the fields up on every call (a sale applies several)
+        return MemberBalance(
+            self.points + entry.points_delta,
+            self.wallet_rials + entry.cash_delta,
+            self.spend_rials + entry.sale_amount,
+            self.purchase_count + (1 if entry.kind is EntryKind.EARN else 0),
+            max(self.last_activity_us, entry.created_at_us),
         )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from app.domain import bonus, pricing, tiering
+from app.domain import bonus, member_days, pricing, tiering
 from app.domain.balance import MemberBalance
 from app.domain.branch import Branch
 from app.domain.companions import Companion
@@ -175,8 +175,30 @@ class _Priced:
 def _standing(
     conn: Tx, rules: RuleSet, member: Member, before: MemberBalance, *, branch_code: str, now: int
 ) -> Standing:
-    """The member's standing for pricing: the entries of the tier's window (a day at least: today's
-    cashback) and the few kinds folded whole, read once; the wallet from the balance projection."""
+    """The member's standing for pricing, from projections kept with the ledger: the tier's window and
+    today's cashback from the day buckets (app.domain.member_days), the few kinds folded whole by their
+    index, the wallet from the balance. A part dated ahead of now (another device's clock) leaves the
+    buckets unable to say: the entries are folded then, as before."""
+    moment = member_days.Moment.at(rules, now)
+    days = ledger.member_days_at(conn, member.id, moment)
+    total = member_days.qualifying(moment, days.inside, days.edge, days.edge_parts)
+    if total is None:
+        return standing_by_entries(conn, rules, member, before, branch_code=branch_code, now=now)
+    pending = member_days.pending_cashback(rules, moment, days.inside, days.cashback_edge, days.credits)
+    entries = ledger.programme_entries(conn, member.id)
+    return standing_in(
+        conn, rules, member, entries, branch_code=branch_code, now_us=now, for_sale=True,
+        wallet_rials=before.wallet_rials, held_keys=bonus.granted_keys(entries), qualifying=total,
+        pending_rials=pending,
+    )  # fmt: skip
+
+
+def standing_by_entries(
+    conn: Tx, rules: RuleSet, member: Member, before: MemberBalance, *, branch_code: str, now: int
+) -> Standing:
+    """The member's standing for pricing folded from their entries: the entries of the tier's window (a
+    day at least: today's cashback) and the few kinds folded whole, read once; the wallet from the
+    balance projection. What a sale read before the day buckets, and the reference they must equal."""
     window = max(rules.qualification.window_days, 1) * US_PER_DAY
     entries = ledger.member_entries_since(conn, member.id, now - window)
     return standing_in(

@@ -355,8 +355,8 @@ def check_ledger(ctx: _Context) -> Check:
             ),
             params,
         )
-    if report.mismatches:
-        params["members"] = len(report.mismatches)
+    if report.mismatches or report.day_mismatches:
+        params["members"] = len({m.member_id for m in report.mismatches} | set(report.day_mismatches))
         return Check(
             "ledger",
             Status.PROBLEM,

@@ -28,10 +28,11 @@ class VerifyReport:
     devices: int = 0
     chain_break: ChainBreak | None = None
     mismatches: list[ProjectionMismatch] = field(default_factory=list)
+    day_mismatches: list[str] = field(default_factory=list)  # members whose day buckets differ
 
     @property
     def ok(self) -> bool:
-        return self.chain_break is None and not self.mismatches
+        return self.chain_break is None and not self.mismatches and not self.day_mismatches
 
 
 def _rebuild(conn: Connection, report: VerifyReport) -> dict[str, MemberBalance]:
@@ -68,11 +69,13 @@ def _rebuild(conn: Connection, report: VerifyReport) -> dict[str, MemberBalance]
 
 
 def verify_ledger(db: Database) -> VerifyReport:
-    """Check each device's hash chain and that the stored balances equal a rebuild from the ledger."""
+    """Check each device's hash chain and that the stored balances and day buckets equal a rebuild from
+    the ledger."""
     report = VerifyReport()
     with db.read() as conn:
         rebuilt = _rebuild(conn, report)
         stored = ledger.all_balances(conn)
+        report.day_mismatches = ledger.member_days_differ(conn)
     for member_id in sorted(set(rebuilt) | set(stored)):
         want = rebuilt.get(member_id, MemberBalance())
         have = stored.get(member_id, MemberBalance())
@@ -82,10 +85,12 @@ def verify_ledger(db: Database) -> VerifyReport:
 
 
 def rebuild_projections(db: Database) -> VerifyReport:
-    """Recompute every balance from the ledger and store it; refuses while a chain is broken."""
+    """Recompute every balance and day bucket from the ledger and store them; refuses while a chain is
+    broken."""
     with db.write() as conn:
         report = VerifyReport()
         rebuilt = _rebuild(conn, report)
         if report.chain_break is None:
             ledger.replace_balances(conn, rebuilt)
+            ledger.rebuild_member_days(conn)
         return report

@@ -58,18 +58,23 @@ def standing_in(
     for_sale: bool = False,
     wallet_rials: int | None = None,
     held_keys: set[str] | None = None,
+    qualifying: Qualifying | None = None,
+    pending_rials: int | None = None,
 ) -> Standing:
     """The member's standing from entries already read (a sale reads them once for everything).
     `for_sale`: only what pricing a sale needs (no expiry lots, no list of campaigns: the counter's
-    hot path); `wallet_rials`: the balance projection's, when `entries` are not the whole history."""
+    hot path); `wallet_rials`: the balance projection's, when `entries` are not the whole history;
+    `qualifying` and `pending_rials` (the cashback not spendable before tomorrow): the day buckets', when
+    `entries` hold only the kinds folded whole (app.domain.member_days)."""
     held = tiering.standing(member.tier_code, entries, member.joined_at_us)
     held_rule = _tier_or_entry(rules, member.tier_code)
     terms = membership.terms(entries, lambda v: programme.version(conn, v))
     term = membership.current(terms, now_us)
     plan = next((p for p in rules.memberships if term and p.code == term.plan_code), None)
     tier = tiering.effective_tier(rules, held_rule.code, term.tier_code if term else None)
-    total = tiering.qualifying(entries, rules, now_us)
+    total = tiering.qualifying(entries, rules, now_us) if qualifying is None else qualifying
     wallet = sum(e.cash_delta for e in entries) if wallet_rials is None else wallet_rials
+    pending = pending_cashback(rules, entries, now_us) if pending_rials is None else pending_rials
     # the member's own: a campaign that holds the member out is not listed (the counter shows no line for
     # it, and nothing tells the member they were left out)
     context = SaleContext(branch_code, tier.code, 0, 0, now_us, member_id=member.id)
@@ -85,7 +90,7 @@ def standing_in(
         keep_by_us=tiering.keep_by_us(rules, held) if held_rule.rank > rules.entry_tier().rank else None,
         expiring=None if for_sale else _expiring(rules, entries, now_us),
         wallet_rials=wallet,
-        wallet_available_rials=max(0, wallet - pending_cashback(rules, entries, now_us)),
+        wallet_available_rials=max(0, wallet - pending),
         campaigns=()
         if for_sale
         else tuple(c for c in applicable_campaigns(rules, context) if not c.categories)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select
 
+from app.domain import member_days
 from app.domain.balance import MemberBalance
 from app.domain.errors import ClubError
 from app.domain.ledger import EntryDraft, EntryKind, LedgerEntry, SetAsideSlot, seal_all
@@ -20,6 +21,7 @@ from app.store.schema import (
     LedgerAckRow,
     LedgerEntryRow,
     MemberBalanceRow,
+    MemberDayRow,
     SetAsideDecisionRow,
     SetAsideEntryRow,
 )
@@ -29,6 +31,7 @@ ACK = LedgerAckRow.__table__
 DEVICE = DeviceRow.__table__
 BALANCE = MemberBalanceRow.__table__
 SET_ASIDE = SetAsideEntryRow.__table__
+MEMBER_DAY = MemberDayRow.__table__
 DECISION = SetAsideDecisionRow.__table__
 _ENTRY_COLUMNS = [ENTRY.c[name] for name in LedgerEntry.__dataclass_fields__]
 
@@ -66,6 +69,64 @@ _SALE_ENTRIES_SQL = (
     "'reversal'))"
 )
 _INVOICE_USED_SQL = "SELECT 1 FROM ledger_entry WHERE invoice_ref = ? LIMIT 1"
+
+# The day buckets (app.domain.member_days), kept with the entries: a part or credit adds to its row
+_DAY_FIELDS = ("points", "spend_rials", "low_us", "high_us", "cashback_rials", "cashback_low_us")
+_DAY_UPSERT_SQL = (
+    f"INSERT INTO member_day (member_id, day, {', '.join(_DAY_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (member_id, day) DO UPDATE SET points = points + excluded.points, "
+    "spend_rials = spend_rials + excluded.spend_rials, low_us = min(low_us, excluded.low_us), "
+    "high_us = max(high_us, excluded.high_us), cashback_rials = cashback_rials + excluded.cashback_rials, "
+    "cashback_low_us = min(cashback_low_us, excluded.cashback_low_us)"
+)
+# In one statement: the buckets after a moment's edges, summed (qualifying after the edge day, cashback
+# after the cashback day) in a row whose day is NULL, and the two edge buckets themselves
+_DAYS_AT_SQL = (
+    "SELECT NULL, coalesce(sum(CASE WHEN day > ?1 THEN points END), 0), "
+    "coalesce(sum(CASE WHEN day > ?1 THEN spend_rials END), 0), "
+    f"coalesce(max(CASE WHEN day > ?1 THEN high_us END), {member_days.NO_HIGH}), "
+    "coalesce(sum(CASE WHEN day > ?2 THEN cashback_rials END), 0), NULL, NULL "
+    "FROM member_day WHERE member_id = ?3 AND day > min(?1, ?2) "
+    f"UNION ALL SELECT day, {', '.join(_DAY_FIELDS)} FROM member_day WHERE member_id = ?3 AND day IN (?1, ?2)"
+)
+# The buckets are kept once the terminal holds a rule set: only a rule set's sale reads them (a club that
+# never published one prices by the tier and branch tables), and the first rule set fills them
+# (app.store.programme.put), so a club without one pays nothing for them
+_KEEPS_DAYS_SQL = "SELECT 1 FROM rule_set LIMIT 1"
+_BETWEEN_SQL = _MEMBER_ENTRIES_SQL + " AND created_at_us > ? AND created_at_us < ?"
+# the few kinds a sale folds whole, by their partial index (the WHERE must be the index's to the letter)
+_PROGRAMME_KINDS_SQL = _MEMBER_ENTRIES_SQL + " AND kind IN ('tier_change', 'membership_purchase', 'bonus')"
+_REVERSALS_OF_SQL = f"SELECT {', '.join(_FIELDS)} FROM ledger_entry WHERE reverses IN "
+_ENTRIES_BY_ID_SQL = f"SELECT {', '.join(_FIELDS)} FROM ledger_entry WHERE id IN "
+# Every bucket from the ledger, set-based (`ledger rebuild`; migration 0012 holds a frozen copy): a part
+# per earn and per reversal of an earn of the same member, a credit per cashback credit
+_DAY_SQL = "(CASE WHEN {t} >= 0 THEN {t} / 86400000000 ELSE ({t} - 86399999999) / 86400000000 END)"
+_LOW_R = "min(r.created_at_us, s.created_at_us)"
+_DAYS_SELECT_SQL = f"""
+SELECT member_id, day, sum(points), sum(spend), min(low), max(high), sum(cashback), min(cashback_low) FROM (
+    SELECT member_id, {_DAY_SQL.format(t="created_at_us")} AS day, points_delta AS points,
+        sale_amount AS spend, created_at_us AS low, created_at_us AS high, 0 AS cashback,
+        {member_days.NO_LOW} AS cashback_low
+    FROM ledger_entry WHERE kind = 'earn'
+    UNION ALL
+    SELECT r.member_id, {_DAY_SQL.format(t=_LOW_R)}, r.points_delta, r.sale_amount, {_LOW_R},
+        max(r.created_at_us, s.created_at_us), 0, {member_days.NO_LOW}
+    FROM ledger_entry r JOIN ledger_entry s ON s.id = r.reverses
+    WHERE r.kind = 'reversal' AND s.kind = 'earn' AND s.member_id = r.member_id
+    UNION ALL
+    SELECT member_id, {_DAY_SQL.format(t="created_at_us")}, 0, 0, {member_days.NO_LOW}, {member_days.NO_HIGH},
+        cash_delta, created_at_us
+    FROM ledger_entry WHERE kind = 'cashback_credit'
+) GROUP BY member_id, day
+"""
+DAYS_FROM_LEDGER_SQL = f"INSERT INTO member_day (member_id, day, {', '.join(_DAY_FIELDS)}) {_DAYS_SELECT_SQL}"
+# members whose kept buckets differ from the ledger's, both ways
+_DAYS_DIFFER_SQL = (
+    f"SELECT member_id FROM (SELECT * FROM ({_DAYS_SELECT_SQL}) EXCEPT "
+    f"SELECT member_id, day, {', '.join(_DAY_FIELDS)} FROM member_day) "
+    f"UNION SELECT member_id FROM (SELECT member_id, day, {', '.join(_DAY_FIELDS)} FROM member_day "
+    f"EXCEPT SELECT * FROM ({_DAYS_SELECT_SQL}))"
+)
 
 
 def _entry(row: object) -> LedgerEntry:
@@ -269,10 +330,54 @@ def _project(cursor: sqlite3.Cursor, entries: Sequence[LedgerEntry]) -> None:
         deltas[entry.member_id] = deltas.get(entry.member_id, MemberBalance()).apply(entry)
     for member_id, delta in deltas.items():
         cursor.execute(_UPSERT_SQL, (member_id, *_balance_values(delta).values()))
+    _project_days(cursor, entries)
     for e in entries:
         if e.kind is EntryKind.TIER_CHANGE and e.invoice_ref:
             at, ref = e.created_at_us, e.invoice_ref
             cursor.execute(_TIER_SQL, (ref, e.member_id, ref, e.member_id, e.id, at, at, e.id))
+
+
+def _project_days(cursor: sqlite3.Cursor, entries: Sequence[LedgerEntry]) -> None:
+    """Add what the entries bring to the day buckets. A reversal and the sale it undoes make one part,
+    added when the later of the two arrives here (either may come first from another device): the batch's
+    reversals are paired with their sales, the batch's sales with the reversals already held."""
+    earns = [e for e in entries if e.kind is EntryKind.EARN]
+    reversals = [e for e in entries if e.kind is EntryKind.REVERSAL and e.reverses]
+    credits = [e for e in entries if member_days.is_credit(e)]
+    if not (earns or reversals or credits) or cursor.execute(_KEEPS_DAYS_SQL).fetchone() is None:
+        return
+    parts = [p for e in earns if (p := member_days.part_of(e)) is not None]
+    by_id = {e.id: e for e in entries}
+    if reversals:
+        missing = [e.reverses for e in reversals if e.reverses not in by_id]
+        by_id |= {e.id: e for e in _fetch(cursor, _ENTRIES_BY_ID_SQL, missing)}
+        for reversal in reversals:
+            part = member_days.part_of(reversal, by_id.get(reversal.reverses or ""))
+            if part is not None:
+                parts.append(part)
+    if earns:  # the reversals held already (a batch's own were paired above)
+        held = _fetch(cursor, _REVERSALS_OF_SQL, [e.id for e in earns])
+        batch = {e.id for e in entries} if held else set()
+        for reversal in held:
+            part = member_days.part_of(reversal, by_id.get(reversal.reverses or ""))
+            if reversal.id not in batch and part is not None:
+                parts.append(part)
+    for (member_id, day), totals in member_days.day_changes(parts, credits).items():
+        cursor.execute(_DAY_UPSERT_SQL, (member_id, day, *_day_values(totals)))
+
+
+def _fetch(cursor: sqlite3.Cursor, sql_head: str, keys: Sequence[str]) -> list[LedgerEntry]:
+    found: list[LedgerEntry] = []
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        rows = cursor.execute(f"{sql_head}({', '.join('?' * len(chunk))})", chunk).fetchall()
+        found += [_entry_from_tuple(row) for row in rows]
+    return found
+
+
+def _day_values(totals: member_days.DayTotals) -> tuple[int, ...]:
+    return (totals.points, totals.spend_rials, totals.low_us, totals.high_us, totals.cashback_rials,
+            totals.cashback_low_us)  # fmt: skip
 
 
 def _balance_values(balance: MemberBalance) -> dict[str, int]:
@@ -307,6 +412,88 @@ def replace_balances(conn: Connection, balances: dict[str, MemberBalance]) -> No
             insert(BALANCE),
             [{"member_id": m, **_balance_values(b)} for m, b in balances.items()],
         )
+
+
+# ---- the day buckets: what a sale reads of a member's windows ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDays:
+    """A member's buckets as a sale at `moment` reads them: the sum of those inside its windows, the two
+    its edges cut, and (only when those hold something from outside the windows) the entries of the part
+    of those days inside the windows."""
+
+    inside: member_days.Inside
+    edge: member_days.DayTotals
+    cashback_edge: member_days.DayTotals
+    edge_parts: list[member_days.Part] | None
+    credits: list[LedgerEntry] | None
+
+
+def member_days_at(conn: Tx, member_id: str, moment: member_days.Moment) -> MemberDays:
+    cursor = driver(conn).cursor()
+    d0, dc = moment.edge_day, moment.cashback_day
+    inside, rows = member_days.Inside(), {}
+    for row in cursor.execute(_DAYS_AT_SQL, (d0, dc, member_id)):
+        if row[0] is None:
+            inside = member_days.Inside(*row[1:5])
+        else:
+            rows[row[0]] = member_days.DayTotals(*row[1:])
+    edge, cashback_edge = rows.get(d0, member_days.DayTotals()), rows.get(dc, member_days.DayTotals())
+    parts = credits = None
+    if member_days.edge_needs_entries(moment, edge):
+        entries = entries_between(conn, member_id, moment.since_us, moment.edge_end_us)
+        parts = member_days.edge_parts(moment, entries, _partners(cursor, entries))
+    if member_days.cashback_needs_entries(moment, cashback_edge):
+        credits = entries_between(conn, member_id, moment.pending_from_us - 1, moment.cashback_end_us)
+    return MemberDays(inside, edge, cashback_edge, parts, credits)
+
+
+def _partners(cursor: sqlite3.Cursor, entries: Sequence[LedgerEntry]) -> dict[str, LedgerEntry]:
+    """The reversals of these sales and the entries these reversals undo, by id."""
+    earns = [e.id for e in entries if e.kind is EntryKind.EARN]
+    undone = [e.reverses for e in entries if e.kind is EntryKind.REVERSAL and e.reverses]
+    found = _fetch(cursor, _REVERSALS_OF_SQL, earns) + _fetch(cursor, _ENTRIES_BY_ID_SQL, undone)
+    return {e.id: e for e in found}
+
+
+def entries_between(conn: Tx, member_id: str, after_us: int, before_us: int) -> list[LedgerEntry]:
+    """The member's entries made strictly between two moments (by the member-and-time index)."""
+    rows = driver(conn).execute(_BETWEEN_SQL, (member_id, after_us, before_us)).fetchall()
+    return [_entry_from_tuple(row) for row in rows]
+
+
+def programme_entries(conn: Tx, member_id: str) -> list[LedgerEntry]:
+    """The member's tier changes, paid memberships and bonuses (a few, whenever made: their partial index),
+    and the reversals of those memberships: what a sale folds whole besides its windows."""
+    cursor = driver(conn).cursor()
+    found = [_entry_from_tuple(row) for row in cursor.execute(_PROGRAMME_KINDS_SQL, (member_id,))]
+    bought = [e.id for e in found if e.kind is EntryKind.MEMBERSHIP_PURCHASE]
+    return found + [e for e in _fetch(cursor, _REVERSALS_OF_SQL, bought) if e.member_id == member_id]
+
+
+def all_member_days(conn: Connection) -> dict[member_days.DayKey, member_days.DayTotals]:
+    rows = conn.execute(select(MEMBER_DAY))
+    return {(r.member_id, r.day): member_days.DayTotals(*(getattr(r, f) for f in _DAY_FIELDS)) for r in rows}
+
+
+def keeps_member_days(conn: Tx) -> bool:
+    """Whether the day buckets are kept here (from the first rule set on)."""
+    return driver(conn).execute(_KEEPS_DAYS_SQL).fetchone() is not None
+
+
+def member_days_differ(conn: Connection) -> list[str]:
+    """The members whose kept buckets differ from what the ledger makes (`ledger verify`), in order."""
+    if not keeps_member_days(conn):
+        return []
+    return sorted(row[0] for row in driver(conn).execute(_DAYS_DIFFER_SQL))
+
+
+def rebuild_member_days(conn: Connection) -> None:
+    """Swap the day buckets for ones made afresh from the ledger (none while they are not kept)."""
+    conn.execute(MEMBER_DAY.delete())
+    if keeps_member_days(conn):
+        driver(conn).execute(DAYS_FROM_LEDGER_SQL)
 
 
 def get(conn: Tx, entry_id: str) -> LedgerEntry | None:

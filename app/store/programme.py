@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.domain.branch import Branch
 from app.domain.programme import BranchRules, RuleSet, TierRule, version_zero
 from app.domain.tier import Tier
-from app.store import club
+from app.store import club, ledger
 from app.store.database import Tx, driver
 from app.store.schema import RuleSetRow
 
@@ -32,11 +32,15 @@ _PARSED_MAX = 64
 
 
 def put(conn: Connection, rules: RuleSet, body: dict[str, Any], now_us: int) -> None:
-    """Keep a published version (again: nothing changes) and make its tiers the tier table's."""
+    """Keep a published version (again: nothing changes) and make its tiers the tier table's. The first
+    version fills the day buckets a rule set's sale reads from the ledger held (app.store.ledger)."""
+    first = not ledger.keeps_member_days(conn)
     stmt = sqlite_insert(RULE_SET).values(
         version=rules.version, body=json.dumps(body, ensure_ascii=False), received_at_us=now_us
     )
     conn.execute(stmt.on_conflict_do_nothing(index_elements=[RULE_SET.c.version]))
+    if first:
+        ledger.rebuild_member_days(conn)
     if rules.version >= latest_version(conn):
         for tier in rules.tiers:
             club.put_tier(conn, _tier_row(tier))

@@ -7,6 +7,7 @@ Times are integer UTC microseconds: exact, sortable, and hashed byte-for-byte th
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -183,6 +184,13 @@ class LedgerEntryRow(Base):
         # most entries reverse nothing: only those that do are indexed (a page fewer written per sale)
         Index("ix_ledger_entry_reverses", "reverses", sqlite_where=text("reverses IS NOT NULL")),
         # an event's admissions, counted at every tap at the door: only check-ins are in it (sales skip it)
+        # what a sale folds of a member's whole history (tier changes, paid memberships, bonus keys: few a
+        # member), found without reading the member's other entries; sales skip it (app.store.ledger)
+        Index(
+            "ix_ledger_entry_programme",
+            "member_id",
+            sqlite_where=text("kind IN ('tier_change', 'membership_purchase', 'bonus')"),
+        ),
         Index(
             "ix_ledger_entry_check_in",
             "invoice_ref",
@@ -271,6 +279,23 @@ class MemberBalanceRow(Base):
     spend_rials: Mapped[int] = mapped_column(Integer, default=0)
     purchase_count: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_us: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberDayRow(Base):
+    """Projection of the ledger per member and UTC day, updated in the entry's own transaction: the tier's
+    qualifying parts and the cashback credited that day, so that a sale sums a few rows for its windows
+    (app.domain.member_days); `ledger rebuild` remakes it."""
+
+    __tablename__ = "member_day"
+    __table_args__: ClassVar[dict[str, object]] = {"sqlite_with_rowid": False}
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+    spend_rials: Mapped[int] = mapped_column(Integer)
+    low_us: Mapped[int] = mapped_column(Integer)
+    high_us: Mapped[int] = mapped_column(Integer)
+    cashback_rials: Mapped[int] = mapped_column(Integer)
+    cashback_low_us: Mapped[int] = mapped_column(Integer)
 
 
 class OutboxItemRow(Base):

@@ -78,7 +78,8 @@ def test_sale_member_show_and_return(data_dir):
     back = ok_json(data_dir, "return", "F-100", "--amount", "1000000")
     assert back["points_clawed_back"] == 10 and back["returnable_rials"] == 1_500_000
     assert ok_json(data_dir, "ledger", "verify") | {"entries": 4} == {
-        "ok": True, "entries": 4, "devices": 1, "rebuilt": False, "first_bad": None, "mismatches": []
+        "ok": True, "entries": 4, "devices": 1, "rebuilt": False, "first_bad": None, "mismatches": [],
+        "day_mismatches": [],
     }
 
 

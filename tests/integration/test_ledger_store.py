@@ -97,6 +97,28 @@ def test_a_tampered_balance_is_caught_and_rebuilt(sold):
     assert verify_ledger(terminal.db).ok
 
 
+def test_tampered_day_buckets_are_caught_and_rebuilt(sold):
+    """The day buckets a sale reads (app.domain.member_days) are a projection too: verify compares them
+    with the ledger's, rebuild remakes them."""
+    from tests.support.programme import club_rules, publish
+
+    terminal, _sales = sold
+    with terminal.db.read() as conn:
+        assert ledger.all_member_days(conn) == {}  # not kept before a rule set
+    publish(terminal, club_rules())  # the first fills them from the ledger
+    with terminal.db.read() as conn:
+        kept = ledger.all_member_days(conn)
+    assert kept and verify_ledger(terminal.db).ok
+    raw(terminal).execute("UPDATE member_day SET points = points + 7")
+    report = verify_ledger(terminal.db)
+    assert not report.ok and report.day_mismatches == sorted({m for m, _day in kept})
+    assert not report.mismatches  # the balances are right
+    assert rebuild_projections(terminal.db).chain_break is None
+    assert verify_ledger(terminal.db).ok
+    with terminal.db.read() as conn:
+        assert ledger.all_member_days(conn) == kept
+
+
 def test_rebuild_refuses_while_a_chain_is_broken(sold):
     terminal, sales = sold
     conn = raw(terminal)
