@@ -151,16 +151,16 @@ def put_card(conn: Connection, pub: Publisher, card: WireCard, status: str | Non
 
 def revoke(conn: Connection, pub: Publisher, revocation: WireRevocation) -> bool:
     """Record a revocation (once per id) and set the card's status; False if that id was already there."""
+    member_id = card_owner(conn, revocation.card_number)
     inserted = conn.execute(
         dialect_insert(conn, REVOCATION)
-        .values(**revocation.model_dump())
+        .values(**revocation.model_dump(), member_id=member_id)
         .on_conflict_do_nothing()
         .returning(REVOCATION.c.id)
     ).first()
     if inserted is None:
         return False
     conn.execute(update(CARD).where(CARD.c.number == revocation.card_number).values(status=revocation.status))
-    member_id = card_owner(conn, revocation.card_number)
     pub.change(
         "card_revocation",
         {"kind": "card_revocation", "revocation": revocation.model_dump(mode="json")},

@@ -255,6 +255,8 @@ class CardRevocationRow(Base):
     __tablename__ = "card_revocation"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     card_number: Mapped[str] = mapped_column(ForeignKey("card.number"), index=True)
+    # the card's member, so every member-owned table names its member (docs/scaling.md)
+    member_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     staff_id: Mapped[str | None] = mapped_column(ID, nullable=True)

@@ -320,3 +320,40 @@ def test_on_sqlite_the_helper_makes_a_plain_index(db: Database):
     with _migration_ops(db):
         drop_index_concurrently("ix_audit_log_actor_test", "audit_log")
     assert "ix_audit_log_actor_test" not in {i["name"] for i in inspect(db.engine).get_indexes("audit_log")}
+
+
+def test_0017_names_the_member_of_each_revocation_already_there(empty_db: Database):
+    command.upgrade(migrate.alembic_config(empty_db), "0016")
+    member_id = new_id()
+    with empty_db.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO tier (code, name_fa, name_en, rank, threshold_points, multiplier_percent)"
+                 " VALUES ('bronze', 'برنزی', 'Bronze', 0, 0, 100)")
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO branch (id, code, name_fa, name_en, earn_points_per_unit, earn_rials_per_unit, "
+                 "earn_min_sale_rials, earn_rounding, redeem_rials_per_point, redeem_max_share_percent) "
+                 "VALUES (:id, 'THR', 'تهران', 'Tehran', 1, 100000, 0, 'floor', 1000, 50)"),
+            {"id": BRANCH_1},
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO member (id, name, phone, tier_code, branch_id, joined_at_us, consent_marketing,"
+                 " updated_at_us, name_key, phone_rev) VALUES (:id, 'Sara', '+989120000001', 'bronze',"
+                 " :branch, :at, false, :at, 'sara', '1000000219')"),
+            {"id": member_id, "branch": BRANCH_1, "at": T0},
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO card (number, member_id, kind, status, issued_at_us, payload_version)"
+                 " VALUES ('9826001000000017', :member, 'pvc', 'lost', :at, 1)"),
+            {"member": member_id, "at": T0},
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO card_revocation (id, card_number, status, reason, at_us)"
+                 " VALUES (:id, '9826001000000017', 'lost', 'lost it', :at)"),
+            {"id": new_id(), "at": T0},
+        )  # fmt: skip
+    migrate.upgrade(empty_db, T0)
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT member_id FROM card_revocation")).scalars().all() == [member_id]
+    command.downgrade(migrate.alembic_config(empty_db), "0016")
+    assert "member_id" not in {c["name"] for c in inspect(empty_db.engine).get_columns("card_revocation")}

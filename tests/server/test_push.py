@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.domain.balance import fold_balances
 from app.domain.ledger import EntryKind
 from sync.protocol import MAX_PUSH_ENTRIES, PushResponse, RevocationItem, WireRevocation
-from sync.server.models import ALERT, BALANCE, ENTRY, REJECTED
+from sync.server.models import ALERT, BALANCE, ENTRY, REJECTED, REVOCATION
 from tests.server.club import (
     BRANCH_2,
     add_staff,
@@ -262,6 +262,8 @@ def test_cards_and_revocations_travel_as_items(client, club_db, terminal):
         c["kind"] for c in pull_all(client, terminal) if c["kind"] in ("member", "card", "card_revocation")
     ]
     assert kinds == ["member", "card", "card", "card_revocation"]
+    with club_db.read() as conn:  # the revocation names its member (docs/scaling.md: the distribution column)
+        assert conn.execute(select(REVOCATION.c.member_id)).scalars().all() == [m.id]
     other = member()
     taken = card_item(other.id, number)
     assert (

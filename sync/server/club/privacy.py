@@ -142,7 +142,9 @@ def collect(conn: Connection, member_id: str, now_us: int) -> dict[str, Any]:
     )
     by_card: dict[str, list[dict[str, Any]]] = {n: [] for n in numbers}
     for r in revocations:
-        by_card[r.card_number].append({k: _plain(v) for k, v in r._mapping.items() if k != "card_number"})
+        by_card[r.card_number].append(
+            {k: _plain(v) for k, v in r._mapping.items() if k not in ("card_number", "member_id")}
+        )
     balance = conn.execute(select(BALANCE).where(BALANCE.c.member_id == member_id)).first()
     photo = conn.execute(select(MEMBER_PHOTO).where(MEMBER_PHOTO.c.member_id == member_id)).first()
     events = {r.id: r.name for r in conn.execute(select(EVENT.c.id, EVENT.c.name))}
