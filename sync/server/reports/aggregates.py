@@ -202,8 +202,11 @@ class _Sums:
             row["points_issued"] += points_plus if entry.kind != _REVERSAL else 0
             row["points_redeemed"] -= entry.points_delta if entry.kind in _SPENDING else 0
             row["points_expired"] -= entry.points_delta if entry.kind == _EXPIRE else 0
-        if entry.is_sale:
-            self.sale_change(entry, (0, 0), _purchase(entry.sale_amount, returned_before))
+        if entry.is_sale:  # what sale_change(entry, (0, 0), …) adds, on the rows in hand
+            purchases, net = _purchase(entry.sale_amount, returned_before)
+            for row in (day, staff, *member_rows):
+                row["purchases"] += purchases
+                row["net_sales_rials"] += net
 
     def sale_change(self, sale: _Entry, before: tuple[int, int], after: tuple[int, int]) -> None:
         """A sale's (purchases, net sales) went from `before` to `after`: correct its own rows."""
