@@ -100,8 +100,8 @@ class ServerLab:
             db.dispose()
         return made
 
-    def serve(self, club: ServerClub) -> ServerProcess:
-        process = ServerProcess(club.url, log_dir=self.log_dir)
+    def serve(self, club: ServerClub, *serve_args: str) -> ServerProcess:
+        process = ServerProcess(club.url, log_dir=self.log_dir, serve_args=serve_args)
         club.process = process
         try:
             process.start()

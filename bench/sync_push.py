@@ -51,6 +51,8 @@ from sync.server import vetting as server_vetting
 from sync.server.db import Database as ServerDatabase
 from sync.server.sequence import Publisher
 
+# more `serve` options, for an A/B (BASHGAH_BENCH_SERVE_ARGS=--no-counting: what the reports' counting costs)
+SERVE_ARGS = tuple(os.environ.get("BASHGAH_BENCH_SERVE_ARGS", "").split())
 MEMBERS = 20_000
 ROUNDS = 4
 REPLAY_ENTRIES = 5_000
@@ -290,7 +292,7 @@ def run_push(lab: ServerLab, work_dir: Path, entries: int, rounds: int = ROUNDS)
     members = min(MEMBERS, max(100, entries // 5))
     club = lab.club()
     member_ids = seed_members(lambda: lab.connect(club), members)
-    process = lab.serve(club)
+    process = lab.serve(club, *SERVE_ARGS)
     terminal = enroll_terminal(club, work_dir / "push-till")
     bare_club = lab.club()
     _copy_club(lab, club, bare_club, members)

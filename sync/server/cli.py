@@ -162,7 +162,8 @@ def _serve(args: argparse.Namespace, db: Database) -> None:
         daily.start()
     # the reports' aggregates, counted as entries arrive (sync.server.reports.counting), on the same engine
     counting = Counting(daily.db)
-    counting.start()
+    if not args.no_counting:
+        counting.start()
     # the reports' background jobs: one worker thread in this process (several servers share the queue)
     reports = Worker(daily.db)
     if not args.no_report_jobs:
@@ -888,6 +889,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # members per transaction of the daily run (sync.server.programme.BATCH); tests make it small
     serve.add_argument("--daily-batch", type=whole(1, 100_000), default=1_000, help=argparse.SUPPRESS)
+    # the reports' counting off: for a bench's A/B of what the counting costs a push (reports then lag)
+    serve.add_argument("--no-counting", action="store_true", help=argparse.SUPPRESS)
     serve.add_argument(
         "--no-report-jobs", action="store_true", help="do not build queued reports in this process"
     )

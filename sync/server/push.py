@@ -333,7 +333,48 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
         _save_head(conn, state)
         return []
     sealed = [sealed_entry(e) for e in entries]  # each entry's domain form, made once for every check
+    if min(e.device_seq for e in entries) > state.head.last_seq:
+        # The usual batch: every slot past the device's head, so no row holds one (the head follows what is
+        # stored), and the ids are new unless a terminal misbehaves. The ledger's lookup of the ids is left
+        # to the insert's constraints: when they keep a row out, or a refused entry's id or slot is in the
+        # ledger after all, the attempt is rolled back whole and the batch decided again with the lookup,
+        # so the answers are the lookup's.
+        saved = _saved(state)
+        attempt = conn.begin_nested()
+        known = _load_known(conn, state.device_id, entries, tables=(REJECTED,))
+        results = _decide(conn, state, entries, sealed, known, strict=True)
+        if results is not None:
+            attempt.commit()
+            return results
+        attempt.rollback()
+        _restore(state, saved)
     known = _load_known(conn, state.device_id, entries)
+    results = _decide(conn, state, entries, sealed, known, strict=False)
+    assert results is not None
+    return results
+
+
+_Saved = tuple[_Head, int, dict[tuple[str, str], int], tuple[int, int]]
+
+
+def _saved(state: _Push) -> _Saved:
+    """What a rollback to a savepoint taken now must take back of the push's state (`_restore`)."""
+    return replace(state.head), len(state.problems), dict(state.tickets), state.pub.mark()
+
+
+def _restore(state: _Push, saved: _Saved) -> None:
+    head, problems, tickets, mark = saved
+    state.pub.rewind(mark)
+    state.head, state.tickets = replace(head), tickets
+    del state.problems[problems:]
+
+
+def _decide(
+    conn: Connection, state: _Push, entries: list[WireEntry], sealed: list[LedgerEntry], known: _Known,
+    *, strict: bool,
+) -> list[Result] | None:  # fmt: skip
+    """Answer and store the batch against what the server holds (`known`). `strict`: `known` lacks the
+    ledger's rows, so a row the constraints keep out, or a refused entry the ledger holds, ends it (None)."""
     refusals = _refusals(conn, entries, sealed)
     results: list[Result | None] = [None] * len(entries)
     new: list[int] = []  # indexes of entries the server has not seen: to store, accepted or rejected
@@ -355,28 +396,45 @@ def _apply_entries(conn: Connection, state: _Push, entries: list[WireEntry]) -> 
         conn, state.head.scope, entries, candidates=new, refusals=refusals, now_us=state.pub.at_us,
         sealed=sealed,
     )  # fmt: skip
+    if strict and _in_ledger(conn, state.device_id, [entries[i] for i in new if refusals[i] is not None]):
+        return None
     batch = _Batch(entries, sealed, refusals, results, tally)
     while True:
         # A row the insert's constraints keep out after all (another push committed the same id or bonus
         # key since the reads above) would leave its number unused: the savepoint takes back the numbers
         # and all that was written for the batch, and it is stored again without that row.
-        head, problems, tickets = replace(state.head), len(state.problems), dict(state.tickets)
-        mark = state.pub.mark()
+        saved = _saved(state)
         savepoint = conn.begin_nested()
         missed = _store(conn, state, batch, new)
         if not missed:
             savepoint.commit()
             break
         savepoint.rollback()
-        state.pub.rewind(mark)
-        state.head, state.tickets = head, tickets
-        del state.problems[problems:]
+        if strict:
+            return None
+        _restore(state, saved)
         _lost_bonus_races(conn, entries, missed, refusals)
         for i in missed:
             if refusals[i] is None:  # its id or slot is taken by now: a conflict
                 new.remove(i)
                 results[i] = _conflict(conn, state, entries[i])
     return [r for r in results if r is not None]
+
+
+def _in_ledger(conn: Connection, device_id: str, entries: list[WireEntry]) -> bool:
+    """Whether the ledger holds any of these entries' ids or slots."""
+    if not entries:
+        return False
+    query = select(ENTRY.c.id).where(
+        or_(
+            one_of(conn, ENTRY.c.id, {e.id for e in entries}),
+            and_(
+                ENTRY.c.device_id == device_id,
+                one_of(conn, ENTRY.c.device_seq, {e.device_seq for e in entries}),
+            ),
+        )
+    )
+    return conn.execute(query.limit(1)).first() is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,15 +487,20 @@ def sealed_entry(entry: WireEntry) -> LedgerEntry:
     return LedgerEntry(**entry.__dict__)
 
 
-def _load_known(conn: Connection, device_id: str, entries: list[WireEntry]) -> _Known:
+def _load_known(
+    conn: Connection, device_id: str, entries: list[WireEntry], tables: tuple[Any, ...] = (ENTRY, REJECTED)
+) -> _Known:
     """What the server holds under the batch's ids or in its device slots: two statements (one a table),
     each the ids' primary-key lookups and one range of the device's slots (the batch's seqs are sorted),
-    the rows outside the batch's slots dropped here."""
+    the rows outside the batch's slots dropped here. A table left out of `tables` counts as empty."""
     ids = [e.id for e in entries]
     seqs = {e.device_seq for e in entries}
     low, high = min(seqs), max(seqs)
     found: list[dict[Any, Any]] = []
     for table in (ENTRY, REJECTED):
+        if table not in tables:
+            found += [{}, {}]
+            continue
         if conn.dialect.name == "postgresql":  # the ids as a binary array (see _INSERT_PG)
             rows = list(conn.exec_driver_sql(_KNOWN_PG[table.name], (ids, device_id, low, high)))
         else:

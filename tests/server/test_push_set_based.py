@@ -185,3 +185,44 @@ def test_the_set_based_push_answers_as_the_entry_by_entry_reference(client, club
         assert balances == {m.id: reference.points[m.id] for m in members}
 
     property_holds()
+
+
+def test_a_batch_past_the_head_that_reuses_stored_ids_is_answered_as_with_the_lookup(client, club_db):
+    """A batch whose slots are all past the device's head skips the ledger's lookup of its ids
+    (sync.server.push `_apply_entries`); an id the ledger holds after all, on an entry to accept or one to
+    set aside, rolls that attempt back whole: the answers, numbers and alerts are the lookup's."""
+    terminal = enroll(club_db)
+    m = member()
+    push(client, terminal, [], [member_item(m)])
+    first = [terminal.entry(m.id) for _ in range(3)]
+    push(client, terminal, first)
+    with club_db.read() as conn:
+        before = current(conn)
+    batch = [
+        terminal.entry(m.id),
+        terminal.entry(m.id, id=first[1].id),  # would be accepted: the insert keeps it out
+        terminal.entry(new_id(), id=first[0].id),  # would be set aside (unknown member): the ledger has it
+        terminal.entry(m.id),
+    ]
+    answer = push(client, terminal, batch)
+    got = [(r["outcome"], r["reason"], r["server_seq"]) for r in answer["entries"]]
+    assert got == [
+        ("accepted", None, before + 1),
+        ("conflict", "entry_conflict", None),
+        ("conflict", "entry_conflict", None),
+        ("accepted", None, before + 2),
+    ]
+    with club_db.read() as conn:
+        assert current(conn) == before + 2
+        alerts = conn.execute(
+            select(ALERT.c.kind, ALERT.c.subject).where(ALERT.c.device_id == terminal.device_id)
+        ).all()
+        points = conn.execute(select(BALANCE.c.points).where(BALANCE.c.member_id == m.id)).scalar_one()
+    assert Counter(a.kind for a in alerts if a.kind == "entry_conflict") == {"entry_conflict": 2}
+    assert points == 5 * 10
+    # only an entry to accept under a stored id: the insert keeps it out, the attempt is taken back
+    again = push(client, terminal, [terminal.entry(m.id, id=first[2].id), terminal.entry(m.id)])
+    got = [(r["outcome"], r["reason"], r["server_seq"]) for r in again["entries"]]
+    assert got == [("conflict", "entry_conflict", None), ("accepted", None, before + 3)]
+    with club_db.read() as conn:
+        assert current(conn) == before + 3

@@ -165,8 +165,8 @@ def test_pushes_numbered_before_their_insert_stay_gap_free_under_concurrency(clu
     blind = {terminals[0].device_id, terminals[1].device_id}  # their pushes do not see what they sent before
     load_known = push._load_known
 
-    def known(conn, device_id, entries):
-        found = load_known(conn, device_id, entries)
+    def known(conn, device_id, entries, **kwargs):
+        found = load_known(conn, device_id, entries, **kwargs)
         return type(found)({}, {}, {}, {}) if device_id in blind else found
 
     monkeypatch.setattr(push, "_load_known", known)

@@ -4,9 +4,11 @@ seconds (`bashgah-server serve`; `report refresh` does the same once), then reco
 pages asked for that have gone stale (sync.server.reports.summary_cache).
 
 Polling rather than a nudge from the push route: with several worker processes the pushes happen in
-other processes, and a poll that finds nothing new costs one indexed query. A push therefore pays nothing
-for the reports but the two ledger indexes; the entries it brings are in the reports a few seconds later,
-and every report says how far the aggregates had counted (`aggregates.as_of`).
+other processes, and a poll that finds nothing new costs one indexed query. A push's own transaction
+pays nothing for the reports but the two ledger indexes; the entries it brings are in the reports a few
+seconds later, and every report says how far the aggregates had counted (`aggregates.as_of`). The counting
+does share the machine, and with one worker the process, with the pushes: counting an entry costs about a
+third of pushing it (the push bench's `serve --no-counting` A/B), which is why its upserts are set-based.
 """
 
 from __future__ import annotations
