@@ -219,6 +219,8 @@ def page_errors(page: Page) -> PageErrors:
         errors.uncaught.append(f"uncaught: {error}")
 
     def on_request_failed(request: Request) -> None:
+        if request.resource_type == "font" and request.failure == "net::ERR_ABORTED":
+            return  # a font still loading when the page was left: Chromium drops it (seen on a busy machine)
         errors.failed.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
     def on_response(response: Response) -> None:
