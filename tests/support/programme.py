@@ -41,6 +41,12 @@ class MovableClock:
         self.at_us += int(days * DAY_US) + us
 
 
+def club_today() -> date:
+    """Today in the test club's time zone (Tehran), which is tomorrow in UTC from 20:30 UTC: a campaign or a
+    birthday "today" must be the club's day, or a test fails in that hour."""
+    return club_rules().local_date(int(datetime.now(UTC).timestamp() * 1_000_000))
+
+
 def club_rules(version: int = 1, **changes: object) -> RuleSet:
     """The test club's tiers and branches (B1: a point per 10,000 Toman; B2: double from 500,000 Toman)
     with 5 % cashback, Thursday double points at B2, bonuses, a year's expiry, two plans and rewards."""

@@ -6,7 +6,6 @@ sets nothing aside and folds the same balances); a treated member's sale has the
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from app.domain.companions import MAX_DISTANCE
@@ -16,22 +15,26 @@ from app.services.checkout import SaleRequest, record_sale
 from app.store import ledger, sync_state
 from sync.rules import to_body
 from tests.integration.sync.conftest import THR, ClubServer, postgres_club_server
-from tests.support.programme import club_rules
+from tests.support.programme import club_rules, club_today
 from tests.sync.test_programme_sync import _server_balance
 
 __all__ = ["postgres_club_server"]
 
 
 def _rules():
-    """The test programme with "double", running today everywhere, holding out half the members."""
-    today = datetime.now(UTC).date()
+    """The test programme with "double", running today everywhere, holding out half the members.
+
+    "Today" is the club's day, not UTC's: from 20:30 UTC Tehran is already in tomorrow (a CI run then
+    found a campaign that had ended)."""
+    rules = club_rules()
+    today = club_today()
     double = Campaign(
         "double", "دوبرابر", "Double", starts=today, ends=today, multiplier_percent=200, bonus_points=7,
         holdout_percent=50,
     )  # fmt: skip
     # no cashback: a sale's cashback credit pushed last is refused (price_mismatch) while its sale's
     # companions are not all in sight, holdout or not (seen here; not this test's subject)
-    return replace(club_rules(), branches=(), campaigns=(double,), cashback=CashbackRule())
+    return replace(rules, branches=(), campaigns=(double,), cashback=CashbackRule())
 
 
 def _members(server: ClubServer) -> tuple[str, str]:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ from sync.rules import to_body
 from sync.server import programme as server_programme
 from sync.server.db import Database as ServerDatabase
 from tests.integration.sync.conftest import THR, ClubServer, postgres_club_server
-from tests.support.programme import club_rules
+from tests.support.programme import club_rules, club_today
 
 __all__ = ["postgres_club_server"]
 
@@ -44,7 +44,7 @@ DAY_US = 86_400 * 1_000_000
 
 def _rules():
     """The test programme on this server's branches (THR, ISF), with a campaign running today."""
-    today = datetime.now(UTC).date()
+    today = club_today()
     rules = club_rules()
     branches = (
         ("THR", BranchRules(EarningRule(), RedemptionPolicy())),
@@ -56,6 +56,11 @@ def _rules():
     )  # fmt: skip
     tiers = (*rules.tiers[:2], TierRule("gold", "طلایی", "Gold", 2, 5_000, 150))
     return replace(rules, tiers=tiers, branches=branches, campaigns=(*rules.campaigns, campaign))
+
+
+def _birthday(today: date, year: int) -> str:
+    """A birth date whose birthday is today (29 February: born in a leap year)."""
+    return today.replace(year=1992 if (today.month, today.day) == (2, 29) else year).isoformat()
 
 
 def _publish(server: ClubServer) -> int:
@@ -137,8 +142,8 @@ def agree(server: ClubServer, tmp_path: Path) -> None:
 
 def bonus_once_and_expiry(server: ClubServer, tmp_path: Path) -> None:
     _publish(server)
-    today = datetime.now(UTC).date()
-    member = _member(server, "09127000002", birth_date=today.replace(year=1990).isoformat())
+    today = club_today()
+    member = _member(server, "09127000002", birth_date=_birthday(today, 1990))
     thr, client_thr = server.enroll(tmp_path / "thr", "THR")
     isf, client_isf = server.enroll(tmp_path / "isf", "ISF")
     # offline, both terminals sell to the member on their birthday: both grant the bonus
@@ -177,8 +182,8 @@ def set_aside_is_no_hole(server: ClubServer, tmp_path: Path) -> None:
     """Two tills grant one birthday bonus offline; the server sets the second aside. A third terminal that
     pulls both chains, and the till whose bonus was set aside, verify clean: no gap, no false mismatch."""
     _publish(server)
-    today = datetime.now(UTC).date()
-    member = _member(server, "09127000003", birth_date=today.replace(year=1991).isoformat())
+    today = club_today()
+    member = _member(server, "09127000003", birth_date=_birthday(today, 1991))
     other = _member(server, "09127000004")
     thr, client_thr = server.enroll(tmp_path / "thr", "THR")
     isf, client_isf = server.enroll(tmp_path / "isf", "ISF")
