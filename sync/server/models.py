@@ -194,6 +194,12 @@ class MemberRow(Base):
     # when the club erased the member's personal data (sync.server.club.privacy): the row keeps only
     # placeholders, and no edit or push brings the data back
     erased_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # the server's own contact data for messages (sync.server.messages): terminals neither send nor see it
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    preferred_channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
+    # where `consent_marketing` was last given or withdrawn: terminal, back_office, member_page, sms_stop,
+    # email_unsubscribe
+    consent_marketing_source: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # the name as a search matches it (app.domain.search_text.search_key): unbounded, since compatibility
     # forms can unfold to many letters
     name_key: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -724,6 +730,85 @@ class ProgrammeRunRow(Base):
     finished_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class MessageCampaignRow(Base):
+    """A marketing message to a segment of members, written in the back office (sync.server.messages).
+
+    `segment` is the chosen filter as JSON (tier, branch, lapsed, birthday month, a report's drill-down);
+    its members' messages are queued when it is sent (at once, or at `scheduled_at_us`)."""
+
+    __tablename__ = "message_campaign"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    segment: Mapped[str] = mapped_column(Text)  # JSON
+    body_fa: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    subject_fa: Mapped[str] = mapped_column(Text, default="", server_default="")
+    subject_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # draft, scheduled, queued (its messages are in the outbox), cancelled
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    scheduled_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    queued_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)  # messages queued
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class MessageTemplateRow(Base):
+    """The club's text for one kind of message in one language; a kind without a row uses the default
+    (sync.server.messages.templates). `enabled` on the fa row switches the kind off for every language."""
+
+    __tablename__ = "message_template"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    subject: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class MessageRow(Base):
+    """One message to a member: the outbox and its history (sync.server.messages).
+
+    Queued in the transaction of what caused it, once per cause (`cause`: "entry:<id>", "tier:<entry id>",
+    "expiring:<date>", "campaign:<id>", …, unique per member whatever the retries of a push). `params` are
+    the facts the text is made of (JSON), rendered by the sender when it sends; `channel`, `recipient`,
+    the text and its cost are filled then. Status: queued → sending → sent → delivered, or failed,
+    cancelled (consent withdrawn, member erased, too old, sending stopped) and skipped (no channel)."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("member_id", "cause"),
+        Index("ix_message_status_due_at_us", "status", "due_at_us"),
+        Index("ix_message_member_id_created_at_us", "member_id", "created_at_us"),
+        Index("ix_message_campaign_id", "campaign_id"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"))
+    cause: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(32))
+    marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    params: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")  # JSON
+    campaign_id: Mapped[str | None] = mapped_column(ForeignKey("message_campaign.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at_us: Mapped[int] = mapped_column(BigInteger)  # not before: quiet hours, a schedule, a back-off
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    status_at_us: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str | None] = mapped_column(String(8), nullable=True)  # sms, email
+    recipient: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    subject: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    parts: Mapped[int] = mapped_column(Integer, default=0)  # SMS parts (UCS-2: 70, then 67 a part)
+    cost_rials: Mapped[int] = mapped_column(BigInteger, default=0)
+    provider: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the provider's message id
+    provider_answer: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sent_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -764,3 +849,6 @@ REPORT_MEMBER_MONTH = ReportMemberMonthRow.__table__
 REPORT_SUMMARY_CACHE = ReportSummaryCacheRow.__table__
 REPORT_JOB = ReportJobRow.__table__
 PROGRAMME_RUN = ProgrammeRunRow.__table__
+MESSAGE_CAMPAIGN = MessageCampaignRow.__table__
+MESSAGE_TEMPLATE = MessageTemplateRow.__table__
+MESSAGE = MessageRow.__table__

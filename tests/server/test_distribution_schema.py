@@ -9,11 +9,11 @@ from sync.server.models import Base
 
 MEMBER_OWNED = frozenset({
     "member", "ledger_entry", "member_balance", "card", "card_revocation", "member_photo", "photo",
-    "spend_grant", "current_grant", "invitation", "report_member_day", "report_member_month",
+    "spend_grant", "current_grant", "invitation", "report_member_day", "report_member_month", "message",
 })  # fmt: skip
 REFERENCE = frozenset({
     "branch", "tier", "rule_set", "setting", "staff", "device", "closed_branch", "club_key", "server_key",
-    "event", "office_user",
+    "event", "office_user", "message_template", "message_campaign",
 })  # fmt: skip
 DEVICE_OWNED = frozenset({"sync_item", "rejected_entry", "device_hour", "report_staff_day"})
 COORDINATOR = frozenset({
