@@ -583,6 +583,15 @@ FA: dict[str, str] = {
     "Most points one terminal may add in an hour": "بیشترین امتیازی که یک پایانه در یک ساعت می‌افزاید",
     "Most wallet rials one terminal may add in an hour": "بیشترین ریال کیف پول که یک پایانه در یک ساعت می‌افزاید",
     "Most entries one terminal may write in an hour": "بیشترین ردیفی که یک پایانه در یک ساعت می‌نویسد",
+    "Stop all messages to members (1: stopped, 0: sending)": "توقف همهٔ پیام‌ها به اعضا (۱: متوقف، ۰: در حال ارسال)",
+    "Quiet hours start (club time, HH:MM): no marketing after": "آغاز ساعت‌های سکوت (به وقت باشگاه، HH:MM): پس از آن پیام تبلیغاتی نمی‌رود",
+    "Quiet hours end (club time, HH:MM)": "پایان ساعت‌های سکوت (به وقت باشگاه، HH:MM)",
+    "No message for an entry older than this when it reaches the server (days)": "برای ردیفی که دیرتر از این به سرور برسد پیامی نمی‌رود (روز)",
+    "The club's sender name on messages": "نام فرستندهٔ باشگاه روی پیام‌ها",
+    "What one SMS part costs (rials)": "هزینهٔ هر بخش پیامک (ریال)",
+    "What one email costs (rials)": "هزینهٔ هر ایمیل (ریال)",
+    "Remind of points expiring within (days)": "یادآوری امتیازهایی که تا این مدت منقضی می‌شوند (روز)",
+    "Remind of a paid membership ending within (days)": "یادآوری پایان عضویت پولی تا این مدت (روز)",
     # enrolling from head office
     "New member": "عضو تازه",
     "Agrees to marketing messages": "با پیام‌های تبلیغاتی موافق است",
@@ -650,6 +659,15 @@ SETTING_NAMES = {
     "velocity_points_per_hour": "Most points one terminal may add in an hour",
     "velocity_wallet_rials_per_hour": "Most wallet rials one terminal may add in an hour",
     "velocity_entries_per_hour": "Most entries one terminal may write in an hour",
+    "messages_stopped": "Stop all messages to members (1: stopped, 0: sending)",
+    "messages_quiet_start": "Quiet hours start (club time, HH:MM): no marketing after",
+    "messages_quiet_end": "Quiet hours end (club time, HH:MM)",
+    "messages_max_age_days": "No message for an entry older than this when it reaches the server (days)",
+    "messages_sender_name": "The club's sender name on messages",
+    "messages_sms_part_rials": "What one SMS part costs (rials)",
+    "messages_email_rials": "What one email costs (rials)",
+    "messages_expiring_days": "Remind of points expiring within (days)",
+    "messages_membership_days": "Remind of a paid membership ending within (days)",
 }
 
 # Refusals by their stable code (sync.server.errors.ApiError.code); the English is the API's own message.

@@ -40,6 +40,20 @@ SERVER_SETTINGS = {
     "velocity_points_per_hour": "50000",
     "velocity_wallet_rials_per_hour": "500000000",
     "velocity_entries_per_hour": "2000",
+    # messages to members (sync.server.messages): "1" stops every send at once (the back office's switch)
+    "messages_stopped": "0",
+    # no marketing (nor reminders) between these club-time hours; equal: no quiet hours
+    "messages_quiet_start": "22:00",
+    "messages_quiet_end": "09:00",
+    # a pushed entry older than this (days) when it reaches the server causes no message
+    "messages_max_age_days": "3",
+    "messages_sender_name": "",
+    # what one SMS part and one email cost the club, in rials (the cost shown before a campaign is sent)
+    "messages_sms_part_rials": "2500",
+    "messages_email_rials": "0",
+    # reminders: points expiring within N days, a paid membership ending within N days
+    "messages_expiring_days": "14",
+    "messages_membership_days": "7",
 }
 
 

@@ -21,6 +21,13 @@ from sync.server.club.access import Permission
 from sync.server.club.act import Act, Call, change, read
 from sync.server.errors import ApiError
 
+
+def _clock_time(value: str) -> bool:
+    """HH:MM, 24-hour."""
+    found = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])", value)
+    return found is not None
+
+
 RULES: dict[str, Callable[[str], bool]] = {
     "club_name_fa": lambda v: 0 < len(v.strip()) <= 120,
     "club_name_en": lambda v: 0 < len(v.strip()) <= 120,
@@ -32,6 +39,15 @@ RULES: dict[str, Callable[[str], bool]] = {
     "velocity_points_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= MAX_POINTS,
     "velocity_wallet_rials_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= MAX_RIALS,
     "velocity_entries_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= 1_000_000,
+    "messages_stopped": lambda v: v in ("0", "1"),
+    "messages_quiet_start": _clock_time,
+    "messages_quiet_end": _clock_time,
+    "messages_max_age_days": lambda v: v.isdigit() and 0 <= int(v) <= 365,
+    "messages_sender_name": lambda v: len(v) <= 40 and v.isprintable(),
+    "messages_sms_part_rials": lambda v: v.isdigit() and int(v) <= MAX_RIALS,
+    "messages_email_rials": lambda v: v.isdigit() and int(v) <= MAX_RIALS,
+    "messages_expiring_days": lambda v: v.isdigit() and 1 <= int(v) <= 365,
+    "messages_membership_days": lambda v: v.isdigit() and 1 <= int(v) <= 365,
 }
 assert set(RULES) == set(SETTINGS) | set(club.SERVER_SETTINGS)
 # what an owner may change here: not the rule set's
