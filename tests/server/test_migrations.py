@@ -20,7 +20,7 @@ from alembic import command, op
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.domain.ledger import GENESIS_HASH, EntryDraft, EntryKind, seal
@@ -120,16 +120,7 @@ def test_0007_makes_the_search_keys_of_the_members_already_there(empty_db: Datab
         for n in range(batch + 2)  # more than a batch
     ]
     with empty_db.engine.begin() as conn:
-        conn.execute(
-            text("INSERT INTO tier (code, name_fa, name_en, rank, threshold_points, multiplier_percent)"
-                 " VALUES ('bronze', 'برنزی', 'Bronze', 0, 0, 100)")
-        )  # fmt: skip
-        conn.execute(
-            text("INSERT INTO branch (id, code, name_fa, name_en, earn_points_per_unit, earn_rials_per_unit, "
-                 "earn_min_sale_rials, earn_rounding, redeem_rials_per_point, redeem_max_share_percent) "
-                 "VALUES (:id, 'THR', 'تهران', 'Tehran', 1, 100000, 0, 'floor', 1000, 50)"),
-            {"id": BRANCH_1},
-        )  # fmt: skip
+        _tier_and_branch(conn)
         conn.execute(
             text("INSERT INTO member (id, name, phone, tier_code, branch_id, joined_at_us, consent_marketing,"
                  " updated_at_us) VALUES (:id, :name, :phone, 'bronze', :branch, :at, false, :at)"),
@@ -322,20 +313,25 @@ def test_on_sqlite_the_helper_makes_a_plain_index(db: Database):
     assert "ix_audit_log_actor_test" not in {i["name"] for i in inspect(db.engine).get_indexes("audit_log")}
 
 
+def _tier_and_branch(conn: Connection) -> None:
+    """The bronze tier and branch THR, written in SQL: the migrations' old schemas, not today's models."""
+    conn.execute(
+        text("INSERT INTO tier (code, name_fa, name_en, rank, threshold_points, multiplier_percent)"
+             " VALUES ('bronze', 'برنزی', 'Bronze', 0, 0, 100)")
+    )  # fmt: skip
+    conn.execute(
+        text("INSERT INTO branch (id, code, name_fa, name_en, earn_points_per_unit, earn_rials_per_unit, "
+             "earn_min_sale_rials, earn_rounding, redeem_rials_per_point, redeem_max_share_percent) "
+             "VALUES (:id, 'THR', 'تهران', 'Tehran', 1, 100000, 0, 'floor', 1000, 50)"),
+        {"id": BRANCH_1},
+    )  # fmt: skip
+
+
 def test_0017_names_the_member_of_each_revocation_already_there(empty_db: Database):
     command.upgrade(migrate.alembic_config(empty_db), "0016")
     member_id = new_id()
     with empty_db.engine.begin() as conn:
-        conn.execute(
-            text("INSERT INTO tier (code, name_fa, name_en, rank, threshold_points, multiplier_percent)"
-                 " VALUES ('bronze', 'برنزی', 'Bronze', 0, 0, 100)")
-        )  # fmt: skip
-        conn.execute(
-            text("INSERT INTO branch (id, code, name_fa, name_en, earn_points_per_unit, earn_rials_per_unit, "
-                 "earn_min_sale_rials, earn_rounding, redeem_rials_per_point, redeem_max_share_percent) "
-                 "VALUES (:id, 'THR', 'تهران', 'Tehran', 1, 100000, 0, 'floor', 1000, 50)"),
-            {"id": BRANCH_1},
-        )  # fmt: skip
+        _tier_and_branch(conn)
         conn.execute(
             text("INSERT INTO member (id, name, phone, tier_code, branch_id, joined_at_us, consent_marketing,"
                  " updated_at_us, name_key, phone_rev) VALUES (:id, 'Sara', '+989120000001', 'bronze',"

@@ -11,6 +11,7 @@ PostgreSQL, the same schedule with a SEQUENCE shows the skip this design exists 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
@@ -103,17 +104,7 @@ def test_a_pulling_cursor_never_skips_a_row_under_concurrent_writers(club_db):
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
-    pulling = threading.Thread(target=reader)
-    pulling.start()
-    for thread in threads:
-        thread.start()
-    # No deadline of our own: on a busy machine six SQLite writers took longer than the 120 s once, and the
-    # count below was then taken before they ended. A writer that hangs meets pytest-timeout instead.
-    for thread in threads:
-        thread.join()
-    done.set()
-    pulling.join()
+    _writers_then_reader(writer, WRITERS, reader, done)
     assert not errors, errors
     with club_db.read() as conn:
         end = current(conn)
@@ -215,7 +206,24 @@ def test_pushes_numbered_before_their_insert_stay_gap_free_under_concurrency(clu
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(len(terminals))]
+    _writers_then_reader(writer, len(terminals), reader, done)
+    assert not errors, errors
+    with club_db.read() as conn:
+        end = current(conn)
+    assert [seq for seq, _ in seen] == list(range(start + 1, end + 1))
+    assert len(answered) == len(terminals) * 8 * BATCH  # every new entry accepted, once
+    assert len(kept_out) == len(blind) * 7 * 2  # each blind re-send went through the savepoint
+    assert {entry_id: seq for seq, entry_id in seen if entry_id} == answered
+
+
+def _writers_then_reader(
+    writer: Callable[[int], None], writers: int, reader: Callable[[], None], done: threading.Event
+) -> None:
+    """Run the writers against a reader already pulling; `done` tells the reader the writers have ended.
+
+    No deadline of our own: on a busy machine six SQLite writers took longer than the 120 s once, and a count
+    was then taken before they ended. A writer that hangs meets pytest-timeout instead."""
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
     pulling = threading.Thread(target=reader)
     pulling.start()
     for thread in threads:
@@ -224,10 +232,3 @@ def test_pushes_numbered_before_their_insert_stay_gap_free_under_concurrency(clu
         thread.join()
     done.set()
     pulling.join()
-    assert not errors, errors
-    with club_db.read() as conn:
-        end = current(conn)
-    assert [seq for seq, _ in seen] == list(range(start + 1, end + 1))
-    assert len(answered) == len(terminals) * 8 * BATCH  # every new entry accepted, once
-    assert len(kept_out) == len(blind) * 7 * 2  # each blind re-send went through the savepoint
-    assert {entry_id: seq for seq, entry_id in seen if entry_id} == answered
