@@ -202,6 +202,11 @@ class Sender:
         wait_s = (slot - self.clock.now_us()) / 1_000_000
         if wait_s > 0 and self.stop.wait(wait_s):
             return  # stopped while waiting for the slot: the lease brings it back
+        quiet_until = settings.get("quiet_until_us", 0)
+        if quiet_until and self.clock.now_us() >= quiet_until:  # the slot fell into quiet hours
+            self.db.write(lambda conn: self._requeue(conn, row, quiet_until, "quiet_hours"))
+            summary.waiting += 1
+            return
         parts = sms_parts(outgoing.body) if outgoing.channel == "sms" else 1
         try:
             sent = provider.send(outgoing)
@@ -317,6 +322,10 @@ class Sender:
         costs = {
             "sms_part_rials": _whole(get("messages_sms_part_rials"), 0),
             "email_rials": _whole(get("messages_email_rials"), 0),
+            # when quiet hours begin, for a message that keeps out of them (0: none or not concerned)
+            "quiet_until_us": _quiet_begins(now, rules.utc_offset_minutes, quiet)
+            if policy.waits_for_quiet_hours(row.kind, bool(row.marketing))
+            else 0,
         }
         return outgoing, self.providers[channel], costs
 
@@ -408,6 +417,15 @@ class Sender:
                 .values(**values)
             )
         )
+
+
+def _quiet_begins(now_us: int, utc_offset_minutes: int, quiet: policy.QuietHours) -> int:
+    """The next moment quiet hours begin after `now_us` (0: no quiet hours)."""
+    if quiet.none:
+        return 0
+    minute = ((now_us // policy.US_PER_MINUTE) + utc_offset_minutes) % policy.MINUTES_PER_DAY
+    ahead = (quiet.start_min - minute) % policy.MINUTES_PER_DAY or policy.MINUTES_PER_DAY
+    return now_us - now_us % policy.US_PER_MINUTE + ahead * policy.US_PER_MINUTE
 
 
 def _whole(text: str, default: int) -> int:
