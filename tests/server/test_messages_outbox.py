@@ -141,3 +141,29 @@ def test_the_daily_run_queues_expiring_points_membership_end_and_birthday_once(c
     assert (greeting["kind"], greeting["cause"]) == ("birthday", "birthday:2025")
     assert greeting["params"]["bonus"] == 50
     assert greeting["due_at_us"] >= T0  # a reminder waits for the end of quiet hours
+
+
+def test_a_members_messages_are_in_their_export_and_emptied_by_their_erasure(
+    client, club_db, terminal, admin
+):
+    m = member(name="مریم")
+    push(client, terminal, [], [member_item(m)])
+    sold, later = terminal.sale(m.id, 4_000_000), terminal.sale(m.id, 3_000_000)
+    push(client, terminal, sold + later)
+    # one of them was sent already: its text and recipient are on the row
+    club_db.write(lambda conn: conn.execute(
+        MESSAGE.update().where(MESSAGE.c.cause == f"sale:{sold[0].id}")
+        .values(status="sent", recipient=m.phone, body="مریم عزیز، …", cost_rials=5000)
+    ))  # fmt: skip
+    data = client.get(f"/v1/admin/members/{m.id}/export", headers=admin).json()
+    assert sorted(x["cause"] for x in data["messages"]) == sorted(
+        [f"sale:{sold[0].id}", f"sale:{later[0].id}"]
+    )
+    assert any(x["recipient"] == m.phone and x["body"] == "مریم عزیز، …" for x in data["messages"])
+
+    response = client.post(f"/v1/admin/members/{m.id}/erase", json={"why": "asked"}, headers=admin)
+    assert response.status_code == 200, response.text
+    rows = {x["cause"]: x for x in messages(club_db, m.id)}
+    sent, queued = rows[f"sale:{sold[0].id}"], rows[f"sale:{later[0].id}"]
+    assert (sent["status"], sent["recipient"], sent["body"], sent["cost_rials"]) == ("sent", None, "", 5000)
+    assert (queued["status"], queued["params"]) == ("cancelled", {})

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select, update
 
 from app.domain.ids import uuid7
 from sync.server.db import dialect_insert
@@ -77,3 +77,37 @@ def queue(conn: Connection, messages: Iterable[Queued], now_us: int) -> int:
         return 0
     statement = dialect_insert(conn, MESSAGE).on_conflict_do_nothing().returning(MESSAGE.c.id)
     return len(conn.execute(statement, rows).all())
+
+
+# ---- privacy (sync.server.club.privacy) ------------------------------------------------------------------
+
+_EXPORTED = ("id", "cause", "kind", "marketing", "status", "attempts", "created_at_us", "status_at_us",
+             "due_at_us", "sent_at_us", "channel", "recipient", "language", "subject", "body", "parts",
+             "cost_rials", "provider", "provider_answer", "campaign_id")  # fmt: skip
+
+
+def member_messages(conn: Connection, member_id: str) -> list[dict[str, Any]]:
+    """The member's messages for their privacy export: what was (or will be) sent, to where, and when."""
+    rows = conn.execute(
+        select(MESSAGE)
+        .where(MESSAGE.c.member_id == member_id)
+        .order_by(MESSAGE.c.created_at_us, MESSAGE.c.id)
+    )
+    return [{k: getattr(r, k) for k in _EXPORTED} | {"params": json.loads(r.params or "{}")} for r in rows]
+
+
+def erase_member(conn: Connection, member_id: str, now_us: int) -> int:
+    """Empty the member's messages of what names or reaches them (recipient, text, facts, the provider's
+    answer), keeping kind, status, times and cost for the club's accounts; what was still to go is
+    cancelled. How many rows were touched."""
+    conn.execute(
+        update(MESSAGE)
+        .where(MESSAGE.c.member_id == member_id, MESSAGE.c.status.in_((QUEUED, SENDING)))
+        .values(status=CANCELLED, status_at_us=now_us)
+    )
+    result = conn.execute(
+        update(MESSAGE)
+        .where(MESSAGE.c.member_id == member_id)
+        .values(recipient=None, subject="", body="", params="{}", provider_answer="member_erased")
+    )
+    return max(result.rowcount, 0)
