@@ -167,3 +167,33 @@ def test_a_members_messages_are_in_their_export_and_emptied_by_their_erasure(
     sent, queued = rows[f"sale:{sold[0].id}"], rows[f"sale:{later[0].id}"]
     assert (sent["status"], sent["recipient"], sent["body"], sent["cost_rials"]) == ("sent", None, "", 5000)
     assert (queued["status"], queued["params"]) == ("cancelled", {})
+
+
+def test_an_invitation_queues_its_message_with_the_signed_qr_as_a_link(
+    client, club_db, admin, terminal, monkeypatch
+):
+    from urllib.parse import parse_qs, urlparse
+
+    from app.cards.invitation_qr import verify_invitation_qr
+    from sync.protocol import b64decode
+    from tests.server.test_events import club_keys, create_event, pushed_member
+
+    monkeypatch.setenv("BASHGAH_PUBLIC_URL", "https://club.example/")
+    event = create_event(client, admin)
+    guest = pushed_member(client, terminal)
+    invite = {"member_ids": [guest]}
+    for _ in range(2):  # inviting again sends nothing again
+        answer = client.post(f"/v1/admin/events/{event['id']}/invitations", json=invite, headers=admin)
+        assert answer.status_code == 200, answer.text
+    (message,) = messages(club_db, guest)
+    assert (message["kind"], message["cause"], message["due_at_us"]) == (
+        "invitation",
+        f"invitation:{event['id']}",
+        T0,
+    )
+    link = urlparse(message["params"]["link"])
+    assert (link.scheme, link.netloc, link.path) == ("https", "club.example", "/invitation")
+    keys = {k["key_id"]: b64decode(k["public_key"]) for k in club_keys(client, terminal)}
+    found = verify_invitation_qr(parse_qs(link.query)["code"][0], keys, T0)
+    assert (found.event_id, found.member_id) == (event["id"], guest)
+    assert message["params"]["event"] == event["name"]

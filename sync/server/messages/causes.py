@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -32,16 +33,18 @@ from app.domain.ids import derived_id
 from app.domain.ledger import EntryKind, LedgerEntry
 from app.domain.programme import RuleSet
 from app.domain.returns import RETURN_REASON
-from sync.protocol import WireEntry
+from sync.protocol import WireEntry, WireEvent, WireInvitation
 from sync.server import club
 from sync.server import rules as rule_sets
 from sync.server.db import one_of
 from sync.server.messages import policy
 from sync.server.messages.outbox import Queued, queue
 from sync.server.models import BALANCE, ENTRY, MEMBER
+from sync.server.sequence import Publisher
 
 _TOLD = frozenset({EntryKind.EARN, EntryKind.REVERSAL, EntryKind.TIER_CHANGE})
 UPGRADE_REASON = "upgrade"  # app.services.checkout's tier companion
+PUBLIC_URL_ENV = "BASHGAH_PUBLIC_URL"  # the server's address as members reach it (an invitation's link)
 
 
 def _told(entry: WireEntry | LedgerEntry) -> bool:
@@ -291,7 +294,7 @@ def from_invitations(
 ) -> int:
     """Queue an invitation message per (member id, signed QR text), in the invitation's transaction; the
     cause is the event, so inviting a member again sends nothing again."""
-    day = date.fromtimestamp(event.starts_at_us // 1_000_000).isoformat()
+    day = rule_sets.current(conn).local_date(event.starts_at_us).isoformat()  # the club's day
     messages = [
         Queued(
             member_id,
@@ -309,3 +312,19 @@ def from_invitations(
         for member_id, qr_text in invited
     ]
     return queue(conn, messages, now_us)
+
+
+def invitations_signed(
+    conn: Connection, pub: Publisher, event: WireEvent, invited: list[WireInvitation]
+) -> int:
+    """Sign each standing invitation's QR (sync.server.invitation_key) and queue its message, in the
+    invitation's transaction (sync.server.club.events.invite). Nothing for an event over or cancelled."""
+    from sync.server.invitation_key import invitation_qrs  # signs with app.cards' codec
+
+    standing = [i for i in invited if not i.cancelled]
+    if not standing or event.cancelled or pub.at_us > event.ends_at_us:
+        return 0
+    codes = invitation_qrs(conn, pub, event, standing)
+    base_url = os.environ.get(PUBLIC_URL_ENV, "")
+    pairs = [(i.member_id, code.text) for i, code in zip(standing, codes, strict=True)]
+    return from_invitations(conn, pub.at_us, event, pairs, base_url=base_url)
