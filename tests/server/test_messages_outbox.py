@@ -5,7 +5,7 @@ a real PostgreSQL — a push's sales, returns and upgrades, the daily run's remi
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -197,3 +197,28 @@ def test_an_invitation_queues_its_message_with_the_signed_qr_as_a_link(
     found = verify_invitation_qr(parse_qs(link.query)["code"][0], keys, T0)
     assert (found.event_id, found.member_id) == (event["id"], guest)
     assert message["params"]["event"] == event["name"]
+
+
+def test_the_daily_run_reminds_of_expiring_points_and_greets_birthdays_once(client, club_db, admin, terminal):
+    from sync.server import programme
+    from tests.server.test_programme import RULES, earn, save_rules
+
+    save_rules(client, admin, RULES)
+    today = datetime.fromtimestamp(T0 / 1e6 + 210 * 60, UTC).date()  # the club's day (Tehran)
+    m, other = member(birth_date=today.replace(year=1990)), member()
+    push(client, terminal, [], [member_item(m), member_item(other)])
+    # earned 355 days ago: they expire in 10 days (expiry 365), within the 14 the club reminds of
+    push(client, terminal, [earn(terminal, m.id, 80, T0 - 355 * DAY_US), earn(terminal, other.id, 20, T0)])
+    assert messages(club_db, m.id) == []  # the old sale itself: too old to be told when it arrived
+    for _ in range(2):  # a second run of the day (the command's `again`) queues nothing twice
+        programme.run_daily(club_db, T0, batch=1)
+    found = {x["kind"]: x for x in messages(club_db, m.id)}
+    assert set(found) == {"points_expiring", "birthday"}
+    expiring = found["points_expiring"]
+    assert expiring["cause"] == f"expiring:{(today + timedelta(days=10)).isoformat()}"
+    assert (expiring["params"]["points"], expiring["params"]["balance"]) == (80, 80)
+    assert (found["birthday"]["cause"], found["birthday"]["params"]["bonus"]) == (
+        f"birthday:{today.year}",
+        50,
+    )
+    assert [x["kind"] for x in messages(club_db, other.id)] == ["points_earned"]  # nothing expiring soon

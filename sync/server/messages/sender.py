@@ -28,7 +28,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,7 @@ class Sender:
         backoff_cap_s: float = BACKOFF_CAP_S,
         rng: random.Random | None = None,
         stop: threading.Event | None = None,
+        unsubscribe_url: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self.db = db
         self.providers = dict(providers)
@@ -128,6 +129,9 @@ class Sender:
         self.backoff_cap_s = backoff_cap_s
         self.rng = rng or random.Random()
         self.stop = stop or threading.Event()
+        # (member id, message id) → the signed one-click unsubscribe link of a marketing email (RFC 8058;
+        # sync.server.messages.unsubscribe); None: such emails go without one
+        self.unsubscribe_url = unsubscribe_url
         self.limits = {
             channel: policy.RateLimit(max(p.per_second, 0.001), burst=max(1, int(p.per_second)))
             for channel, p in self.providers.items()
@@ -318,6 +322,9 @@ class Sender:
             body=rendered.body,
             subject=rendered.subject,
             sender_name=get("messages_sender_name") or club_name,
+            unsubscribe_url=self.unsubscribe_url(row.member_id, row.id)
+            if self.unsubscribe_url is not None and row.marketing and channel == "email"
+            else None,
         )
         costs = {
             "sms_part_rials": _whole(get("messages_sms_part_rials"), 0),

@@ -27,7 +27,7 @@ from app.format import date_text, number
 
 LANGUAGES = ("fa", "en")
 # the opt-out instruction every marketing SMS ends with: the inbound side takes 11, لغو or STOP
-OPT_OUT = {"fa": "لغو: ارسال ۱۱", "en": "Reply 11 to stop"}
+OPT_OUT = {"fa": "برای لغو، ۱۱ بفرستید", "en": "Reply 11 to stop"}
 
 # the fields each kind's text may name (besides the common ones)
 COMMON_FIELDS = frozenset({"name", "club"})
@@ -199,7 +199,8 @@ def render(
     shown = values(params, language)
     filled = _FORMATTER.vformat(body, (), _Blank(shown))
     title = _FORMATTER.vformat(subject, (), _Blank(shown)) if subject else ""
-    filled = " ".join(filled.split())  # what an empty field leaves behind
+    # what an empty field leaves behind: doubled spaces, a space before a full stop (lines are kept)
+    filled = "\n".join(re.sub(r"[ \t]{2,}", " ", line).strip() for line in filled.strip().splitlines())
     if marketing and sms:
         filled = f"{filled}\n{OPT_OUT.get(language, OPT_OUT['fa'])}"
     return Text(subject=title, body=filled)
