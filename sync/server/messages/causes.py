@@ -80,27 +80,44 @@ def from_push(conn: Connection, now_us: int, accepted: Iterable[WireEntry]) -> i
     return queue(conn, messages, now_us)
 
 
-# the companions whose points a message tells (app.domain.companions; a return's given-back points are its 1)
-_SALE_COMPANIONS = (Companion.REDEEM, Companion.TIER, Companion.BIRTHDAY)
+# the companion numbers (app.domain.companions) a message counts, by the companion's kind; a return's
+# given-back points are its companion 1 (app.services.returns)
+_SALE_COMPANIONS = {
+    EntryKind.REDEEM: (Companion.REDEEM,),
+    EntryKind.TIER_CHANGE: (Companion.TIER,),
+    EntryKind.BONUS: (Companion.BIRTHDAY, Companion.REFERRED),
+}
 _RETURN_COMPANIONS = (1,)
+
+
+def _is_primary(entry: WireEntry) -> bool:
+    return entry.kind is EntryKind.EARN or (
+        entry.kind is EntryKind.REVERSAL and entry.reason == RETURN_REASON
+    )
 
 
 def _by_use_case(entries: list[WireEntry]) -> list[list[WireEntry]]:
     """The entries in groups of one use case each: a sale's earn entry (or a return's first reversal) with
     the companions whose ids derive from its id (app.domain.ids.derived_id), in device order; any other
-    entry alone. The derived ids are worked out only when the batch holds a companion's kind."""
+    entry alone. A companion is matched against its member's primaries in the batch, those of its own
+    moment first (a use case's entries share it), so a push pays a hash or two a companion."""
+    primaries: dict[str, list[WireEntry]] = defaultdict(list)
+    for entry in entries:
+        if _is_primary(entry):
+            primaries[entry.member_id].append(entry)
     primary_of: dict[str, str] = {}
-    if any(e.kind in (EntryKind.REDEEM, EntryKind.BONUS, EntryKind.TIER_CHANGE, EntryKind.REVERSAL)
-           for e in entries):  # fmt: skip
-        for entry in entries:
-            if entry.kind is EntryKind.EARN:
-                ns: tuple[int, ...] = _SALE_COMPANIONS
-            elif entry.kind is EntryKind.REVERSAL and entry.reason == RETURN_REASON:
-                ns = _RETURN_COMPANIONS
-            else:
-                continue
-            for n in ns:
-                primary_of.setdefault(str(derived_id(entry.id, n)), entry.id)
+    for entry in entries:
+        if entry.kind is EntryKind.EARN or entry.member_id not in primaries:
+            continue
+        returned = entry.kind is EntryKind.REVERSAL  # a return's given-back points: its first's companion
+        ns = _RETURN_COMPANIONS if returned else _SALE_COMPANIONS.get(entry.kind, ())
+        mine = primaries[entry.member_id]
+        candidates = [p for p in mine if p is not entry and (p.kind is EntryKind.REVERSAL) == returned]
+        candidates.sort(key=lambda p: p.created_at_us != entry.created_at_us)
+        for primary in candidates:
+            if any(str(derived_id(primary.id, n)) == entry.id for n in ns):
+                primary_of[entry.id] = primary.id
+                break
     groups: dict[str, list[WireEntry]] = {}
     for entry in sorted(entries, key=lambda e: e.device_seq):
         groups.setdefault(primary_of.get(entry.id, entry.id), []).append(entry)
