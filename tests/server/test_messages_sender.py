@@ -245,3 +245,19 @@ def test_the_serve_thread_sends_and_stops(club_db, receiver):
     finally:
         chore.stop()
     assert not chore._thread.is_alive()
+
+
+def test_the_command_refuses_without_a_provider_and_sends_with_one(
+    db_url, club_db, receiver, monkeypatch, capsys
+):
+    from sync.server import cli
+
+    monkeypatch.delenv("BASHGAH_SMS_WEBHOOK_URL", raising=False)
+    assert cli.main(["--db", db_url, "messages", "send", "--once"]) == cli.EXIT_REFUSED
+    assert "no provider is configured" in capsys.readouterr().err
+    m = add_member(club_db)
+    enqueue(club_db, Queued(m.id, "sale:cli", "points_earned", T0, SALE | {"at_us": 0}))  # too old by now
+    monkeypatch.setenv("BASHGAH_SMS_WEBHOOK_URL", receiver.url)
+    monkeypatch.setenv("BASHGAH_SMS_WEBHOOK_SECRET", receiver.secret)
+    assert cli.main(["--db", db_url, "messages", "send", "--once"]) == 0
+    assert "cancelled 1" in capsys.readouterr().out
