@@ -261,3 +261,23 @@ def test_the_command_refuses_without_a_provider_and_sends_with_one(
     monkeypatch.setenv("BASHGAH_SMS_WEBHOOK_SECRET", receiver.secret)
     assert cli.main(["--db", db_url, "messages", "send", "--once"]) == 0
     assert "cancelled 1" in capsys.readouterr().out
+
+
+def test_two_senders_share_the_outbox_without_sending_anything_twice(club_db, receiver):
+    """Two senders (as two server processes would) drain one outbox at once: on PostgreSQL each claim skips
+    the rows the other holds (FOR UPDATE SKIP LOCKED); every message goes once."""
+    people = [add_member(club_db) for _ in range(4)]
+    enqueue(
+        club_db, *(Queued(m.id, f"sale:{n}", "points_earned", T0, SALE) for m in people for n in range(10))
+    )
+    clock = FakeClock()
+    senders = [sender(club_db, receiver, clock, claim=3) for _ in range(2)]
+    threads = [threading.Thread(target=s.run_once) for s in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(receiver.posts) == len(set(receiver.posts)) == 40
+    with club_db.read() as conn:
+        statuses = conn.execute(select(MESSAGE.c.status, MESSAGE.c.attempts)).all()
+    assert set(statuses) == {("sent", 1)}
