@@ -46,6 +46,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -168,6 +169,7 @@ def _serve(args: argparse.Namespace, db: Database) -> None:
     reports = Worker(daily.db)
     if not args.no_report_jobs:
         reports.start()
+    sender = _message_sender(daily.db, forever=not args.no_sender)  # messages to members (issue 17)
     # X-Forwarded-For names the client only when it comes from a proxy named here (uvicorn's own check);
     # otherwise it is ignored, so a client cannot choose the address its failed attempts count against
     proxies: dict[str, Any] = {
@@ -203,6 +205,8 @@ def _serve(args: argparse.Namespace, db: Database) -> None:
             **proxies,
         )
     finally:
+        if sender is not None:
+            sender.stop()
         counting.stop()
         reports.stop()
         daily.stop()
@@ -894,6 +898,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-report-jobs", action="store_true", help="do not build queued reports in this process"
     )
+    serve.add_argument("--no-sender", action="store_true", help="do not send messages to members here")
     serve.add_argument(
         "--db-read",
         default=None,
@@ -939,6 +944,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=whole(0, 2**63 - 1), default=1404, help=argparse.SUPPRESS)
     _add_event_commands(sub, add)
     _add_programme_commands(sub, add)
+    _add_messages_commands(sub, add)
     _add_review_commands(sub, add)
     add_user_commands(sub, add)
     add_report_commands(sub, add)
@@ -1014,6 +1020,52 @@ def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser
     run.add_argument(
         "--batch", type=whole(1, 100_000), default=1_000, help="members per transaction (default 1000)"
     )
+
+
+def _message_sender(db: Database, *, forever: bool) -> Any:
+    """The sender thread (sync.server.messages.sender), started when a provider is configured."""
+    from sync.server.messages.providers.config import configured
+    from sync.server.messages.sender import SenderChore
+
+    providers = configured(os.environ)
+    if not forever or not providers:
+        return None
+    chore = SenderChore(db, providers)
+    chore.start()
+    return chore
+
+
+def cmd_messages_send(args: argparse.Namespace, db: Database) -> dict[str, Any] | None:
+    from sync.server.messages.providers.config import configured
+    from sync.server.messages.sender import Sender
+
+    _require_upgraded(db)
+    providers = configured(os.environ)
+    if not providers:
+        raise RefusedError("no provider is configured (BASHGAH_SMS_WEBHOOK_URL, …)")
+    if args.once:
+        done = Sender(db, providers, lease_s=args.lease_seconds).run_once().as_dict()
+        if not args.json:
+            print(", ".join(f"{key} {value}" for key, value in done.items()))
+        return done if args.json else None
+    chore = _message_sender(db, forever=True)
+    try:
+        threading.Event().wait()  # until interrupted
+    except KeyboardInterrupt:
+        pass
+    finally:
+        chore.stop()
+    return None
+
+
+def _add_messages_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    messages = sub.add_parser("messages", help="messages to members").add_subparsers(
+        dest="messages_command", required=True
+    )
+    send = add(messages, "send", cmd_messages_send, "send the outbox's due messages", "messages send")
+    send.add_argument("--once", action="store_true", help="send what is due now, then stop")
+    # how long a claimed message is another sender's (tests make it short to play a crash)
+    send.add_argument("--lease-seconds", type=float, default=300.0, help=argparse.SUPPRESS)
 
 
 def _add_event_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:

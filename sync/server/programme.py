@@ -49,6 +49,7 @@ from sync.server import rules as rule_sets
 from sync.server.chore import Chore
 from sync.server.clock import Clock, SystemClock
 from sync.server.db import Database, dialect_insert, one_of
+from sync.server.messages import causes
 from sync.server.models import BALANCE, BRANCH, DEVICE, ENTRY, MEMBER, PROGRAMME_RUN
 from sync.server.sequence import Publisher
 
@@ -237,6 +238,8 @@ def _run_batch(conn: Connection, day: str, size: int, wall_us: int) -> Summary |
         | _review_candidates(conn, rules, now_us, (after, upper))
     )
     _write_due(conn, rules, candidates, now_us, summary)
+    # the batch's reminders and greetings, in its transaction: a resumed run queues none twice
+    causes.from_daily_batch(conn, rules, ids, now_us)
     summary.batches, summary.members = 1, len(ids)
     conn.execute(
         update(PROGRAMME_RUN)

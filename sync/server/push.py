@@ -43,6 +43,7 @@ from sync.server import balances, events, members, vetting
 from sync.server.alerts import audit, raise_alert
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
+from sync.server.messages import causes
 from sync.server.models import BRANCH, DEVICE, ENTRY, ITEM, REJECTED, TIER
 from sync.server.sequence import Publisher
 from sync.server.vetting import items, velocity
@@ -84,8 +85,9 @@ def push(conn: Connection, device_id: str, request: PushRequest, now_us: int) ->
     # counter row (flush): another door's push of the same admission has committed by now, or waits for this
     # one to commit and then sees it (a new statement under READ COMMITTED), so one of the two sees both.
     answered = zip(request.entries, entries, strict=True)
-    accepted = (e for e, r in answered if r.outcome is Outcome.ACCEPTED)
+    accepted = [e for e, r in answered if r.outcome is Outcome.ACCEPTED]
     events.flag_double_admissions(conn, now_us, device_id, accepted)
+    causes.from_push(conn, now_us, accepted)  # the members' messages, in this transaction (one statement)
     return PushResponse(
         items=items,
         entries=entries,

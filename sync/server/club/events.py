@@ -39,6 +39,7 @@ from sync.server.errors import ApiError
 from sync.server.invitation_key import invitation_qr as sign_invitation
 from sync.server.invitation_key import invitation_qrs
 from sync.server.invitation_sheet import SheetEvent, SheetGuest, qr_png, sheet_pdf
+from sync.server.messages import causes
 from sync.server.models import AUDIT, EVENT, INVITATION, MEMBER
 
 P = Permission
@@ -352,6 +353,8 @@ def invite(
                 conn, act.pub, event_id, member_ids=member_ids, phones=phones, cards=cards,
                 plus_ones=plus_ones, set_plus_ones=set_plus_ones,
             )  # fmt: skip
+            invited = [r.invitation for r in results if r.outcome != "unchanged" and r.invitation is not None]
+            causes.invitations_signed(conn, act.pub, event, invited)  # their messages, with the QR as a link
         act.before = {"invited_tiers": event.invited_tiers}
         act.after = {
             "invited_tiers": event.invited_tiers + added,

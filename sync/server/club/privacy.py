@@ -61,6 +61,7 @@ from sync.server import club, members
 from sync.server.club import act
 from sync.server.club.access import Permission
 from sync.server.errors import ApiError
+from sync.server.messages import outbox
 from sync.server.models import (
     ALERT,
     AUDIT,
@@ -178,6 +179,7 @@ def collect(conn: Connection, member_id: str, now_us: int) -> dict[str, Any]:
         ],
         "ledger": entries,
         "set_aside_entries": _set_aside(conn, member_id),
+        "messages": outbox.member_messages(conn, member_id),  # SMS and email sent or to go (issue 17)
         "invitations": [
             {k: _plain(v) for k, v in r._mapping.items()} | {"event_name": events.get(r.event_id)}
             for r in conn.execute(
@@ -305,6 +307,7 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
                     k: v for k, v in erased.model_dump().items() if k in PERSONAL_KEYS | {"consent_marketing"}
                 },
                 consent_marketing_at_us=a.now_us,
+                email=None,  # the server's own contact data (sync.server.messages)
                 erased_at_us=a.now_us,
                 updated_at_us=a.now_us,
                 name_key="",  # the search's keys are the name and phone too (sync.server.club.members)
@@ -323,6 +326,7 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
             "items_rewritten": _scrub_items(a.conn, member_id, erased, secrets),
             "audit_rows_scrubbed": _scrub_audit(a.conn, member_id, secrets),
             "alerts_scrubbed": _scrub_alerts(a.conn, member_id, secrets),
+            "messages_emptied": outbox.erase_member(a.conn, member_id, a.now_us),
             "entries_naming_member": naming,
         }
         # the erasure's own audit row holds no personal data: counts, and the reason with the person scrubbed

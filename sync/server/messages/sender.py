@@ -1,0 +1,466 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The sender: claims due messages, renders them, chooses the channel and sends through its provider.
+
+One round (`Sender.run_once`) claims a few due messages at a time in a transaction of its own — on
+PostgreSQL `FOR UPDATE SKIP LOCKED`, so several server processes share the outbox without waiting on each
+other; SQLite has one writer, one process — and marks them `sending` with attempts + 1, committed before
+anything goes out. Each message is then decided again (consent withdrawn since: cancelled; member erased:
+cancelled; the club's stop switch: back to queued as it was; quiet hours: back to queued until they end),
+rendered (sync.server.messages.templates), given a channel (the member's preferred one, else the other;
+none: skipped) and sent, no transaction open while the provider answers. The answer is recorded in a
+last transaction: sent with the provider's id, answer and cost, or failed; a provider's passing error is
+tried again after a back-off with full jitter (base·2^attempt, capped, at least its Retry-After), until
+`max_attempts`, then failed.
+
+Crash safety. A message is `sending` from its claim to its answer's record. A sender killed in between
+leaves it `sending`; once its lease (`lease_s`, well over a provider's timeout) has run out another round
+claims it again and sends it with the SAME key (`Outgoing.key` is the message id), which a provider with
+an idempotency key (the webhook adapter's Idempotency-Key header; Kavenegar's local id) uses to drop the
+second copy. For a provider without one, the window for a double send is the time between the provider
+accepting the message and our recording it: one HTTP answer and one short UPDATE, milliseconds; it cannot
+be closed without the provider's help (an outbox written after the send could lose the message instead).
+A message is never lost: nothing leaves `sending` but a recorded answer or a decision.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+
+from sync.server import club
+from sync.server import rules as rule_sets
+from sync.server.chore import Chore
+from sync.server.clock import Clock, SystemClock
+from sync.server.db import Database
+from sync.server.messages import outbox, policy, templates
+from sync.server.messages.providers.base import Outgoing, Provider, ProviderError
+from sync.server.messages.providers.parts import sms_parts
+from sync.server.models import MEMBER, MESSAGE, MESSAGE_CAMPAIGN, MESSAGE_TEMPLATE, TIER
+
+log = logging.getLogger("bashgah.server.messages")
+
+CLAIM = 20  # messages claimed per transaction
+LEASE_S = 300.0  # a `sending` message is another sender's for this long (well over a provider's timeout)
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_S = 30.0
+BACKOFF_CAP_S = 3600.0
+EVERY_S = 2.0  # the thread's poll when nothing is due
+LANGUAGE = "fa"  # members have no language of their own yet: Persian first
+
+
+@dataclass
+class Summary:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+    waiting: int = 0  # back to queued: quiet hours, the stop switch
+    statuses: dict[str, str] = field(default_factory=dict)  # message id → what became of it
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "sent": self.sent,
+            "failed": self.failed,
+            "retried": self.retried,
+            "cancelled": self.cancelled,
+            "skipped": self.skipped,
+            "waiting": self.waiting,
+        }
+
+
+def backoff_s(attempts: int, rng: random.Random, *, base_s: float, cap_s: float) -> float:
+    """Full jitter (AWS's "exponential backoff and jitter"): uniform in [0, min(cap, base·2^(n-1))]."""
+    return rng.uniform(0.0, min(cap_s, base_s * 2 ** max(0, attempts - 1)))
+
+
+def _usable_phone(phone: str | None) -> bool:
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return len(digits) >= 10 and phone != "erased"
+
+
+def choose_channel(member: Any, available: Mapping[str, Provider]) -> tuple[str, str] | None:
+    """(channel, recipient): the member's preferred channel when it reaches them and the club has a
+    provider for it, else the other; None when neither does."""
+    reach = {
+        "sms": member.phone if _usable_phone(member.phone) else None,
+        "email": member.email if member.email and "@" in member.email else None,
+    }
+    preferred = member.preferred_channel if member.preferred_channel in reach else "sms"
+    for channel in (preferred, "email" if preferred == "sms" else "sms"):
+        recipient = reach[channel]
+        if recipient and channel in available:
+            return channel, recipient
+    return None
+
+
+class Sender:
+    """Sends the outbox's due messages through the club's providers (keyed by channel)."""
+
+    def __init__(
+        self,
+        db: Database,
+        providers: Mapping[str, Provider],
+        clock: Clock | None = None,
+        *,
+        claim: int = CLAIM,
+        lease_s: float = LEASE_S,
+        max_attempts: int = MAX_ATTEMPTS,
+        backoff_base_s: float = BACKOFF_BASE_S,
+        backoff_cap_s: float = BACKOFF_CAP_S,
+        rng: random.Random | None = None,
+        stop: threading.Event | None = None,
+        unsubscribe_url: Callable[[str, str], str | None] | None = None,
+    ) -> None:
+        self.db = db
+        self.providers = dict(providers)
+        self.clock = clock or SystemClock()
+        self.claim = claim
+        self.lease_us = int(lease_s * 1_000_000)
+        self.max_attempts = max_attempts
+        self.backoff_base_s = backoff_base_s
+        self.backoff_cap_s = backoff_cap_s
+        self.rng = rng or random.Random()
+        self.stop = stop or threading.Event()
+        # (member id, message id) → the signed one-click unsubscribe link of a marketing email (RFC 8058;
+        # sync.server.messages.unsubscribe); None: such emails go without one
+        self.unsubscribe_url = unsubscribe_url
+        self.limits = {
+            channel: policy.RateLimit(max(p.per_second, 0.001), burst=max(1, int(p.per_second)))
+            for channel, p in self.providers.items()
+        }
+
+    # ---- a round ----------------------------------------------------------------------------------
+
+    def run_once(self, limit: int | None = None) -> Summary:
+        """Send what is due now, claim after claim, until nothing is due (or `limit` messages were
+        handled, or the sender is stopped)."""
+        summary = Summary()
+        if not self.providers:
+            return summary
+        handled = 0
+        while not self.stop.is_set() and (limit is None or handled < limit):
+            size = self.claim if limit is None else min(self.claim, limit - handled)
+            claimed = self.db.write(lambda conn, size=size: self._claim(conn, size))
+            if not claimed:
+                break
+            for row in claimed:
+                if self.stop.is_set():
+                    break  # left `sending`: the lease brings it back to another round
+                self._one(row, summary)
+                handled += 1
+        return summary
+
+    def _claim(self, conn: Connection, size: int) -> list[Any]:
+        now = self.clock.now_us()
+        if club.setting(conn, "messages_stopped") == "1":
+            return []
+        due = or_(
+            and_(MESSAGE.c.status == outbox.QUEUED, MESSAGE.c.due_at_us <= now),
+            and_(MESSAGE.c.status == outbox.SENDING, MESSAGE.c.status_at_us <= now - self.lease_us),
+        )
+        ids = list(
+            conn.execute(
+                select(MESSAGE.c.id)
+                .where(due)
+                .order_by(MESSAGE.c.due_at_us, MESSAGE.c.id)
+                .limit(size)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        if not ids:
+            return []
+        conn.execute(
+            update(MESSAGE)
+            .where(MESSAGE.c.id.in_(ids))
+            .values(status=outbox.SENDING, attempts=MESSAGE.c.attempts + 1, status_at_us=now)
+        )
+        return list(conn.execute(select(MESSAGE).where(MESSAGE.c.id.in_(ids)).order_by(MESSAGE.c.due_at_us)))
+
+    def _one(self, row: Any, summary: Summary) -> None:
+        try:
+            prepared = self.db.write(lambda conn: self._prepare(conn, row))
+        except Exception:
+            log.exception("message %s could not be prepared; tried again later", row.id)
+            self._record(row, status=outbox.QUEUED, answer="prepare_failed", due_in_s=self.backoff_cap_s)
+            summary.retried += 1
+            return
+        if isinstance(prepared, str):  # decided without sending
+            summary.statuses[row.id] = prepared
+            if prepared == outbox.CANCELLED:
+                summary.cancelled += 1
+            elif prepared == outbox.SKIPPED:
+                summary.skipped += 1
+            else:
+                summary.waiting += 1
+            return
+        outgoing, provider, settings = prepared
+        slot = self.limits[outgoing.channel].reserve(self.clock.now_us())
+        wait_s = (slot - self.clock.now_us()) / 1_000_000
+        if wait_s > 0 and self.stop.wait(wait_s):
+            return  # stopped while waiting for the slot: the lease brings it back
+        quiet_until = settings.get("quiet_until_us", 0)
+        if quiet_until and self.clock.now_us() >= quiet_until:  # the slot fell into quiet hours
+            self.db.write(lambda conn: self._requeue(conn, row, quiet_until, "quiet_hours"))
+            summary.waiting += 1
+            return
+        parts = sms_parts(outgoing.body) if outgoing.channel == "sms" else 1
+        try:
+            sent = provider.send(outgoing)
+        except ProviderError as error:
+            self._failed(row, outgoing, provider, error, summary)
+            return
+        except Exception as error:  # an adapter's bug or a broken network stack: a passing error
+            log.exception("provider %s raised", provider.name)
+            self._failed(row, outgoing, provider, ProviderError(str(error)[:200], retry=True), summary)
+            return
+        if sent.cost_rials is not None:
+            cost = sent.cost_rials
+        elif outgoing.channel == "sms":
+            cost = parts * settings["sms_part_rials"]
+        else:
+            cost = settings["email_rials"]
+        self._record(
+            row,
+            status=outbox.SENT,
+            outgoing=outgoing,
+            provider=provider.name,
+            answer=sent.answer,
+            provider_id=sent.provider_id,
+            parts=parts if outgoing.channel == "sms" else 0,
+            cost=cost,
+            sent=True,
+        )
+        summary.sent += 1
+        summary.statuses[row.id] = outbox.SENT
+
+    def _failed(
+        self, row: Any, outgoing: Outgoing, provider: Provider, error: ProviderError, summary: Summary
+    ) -> None:
+        if error.retry and row.attempts < self.max_attempts:
+            wait = backoff_s(row.attempts, self.rng, base_s=self.backoff_base_s, cap_s=self.backoff_cap_s)
+            wait = max(wait, error.retry_after_s or 0.0)
+            self._record(row, status=outbox.QUEUED, outgoing=outgoing, provider=provider.name,
+                         answer=error.answer, due_in_s=wait)  # fmt: skip
+            summary.retried += 1
+            summary.statuses[row.id] = outbox.QUEUED
+            return
+        self._record(
+            row, status=outbox.FAILED, outgoing=outgoing, provider=provider.name, answer=error.answer
+        )
+        summary.failed += 1
+        summary.statuses[row.id] = outbox.FAILED
+
+    # ---- deciding and rendering ---------------------------------------------------------------------
+
+    def _prepare(  # noqa: PLR0911 (each way out is one decision)
+        self, conn: Connection, row: Any
+    ) -> str | tuple[Outgoing, Provider, dict[str, int]]:
+        """The message to send, or the status it was given instead (in this transaction)."""
+        now = self.clock.now_us()
+        member = conn.execute(select(MEMBER).where(MEMBER.c.id == row.member_id)).one()
+        values = club.settings(conn)
+
+        def get(key: str) -> str:
+            default = club.DEFAULT_SETTINGS.get(key) or club.SERVER_SETTINGS.get(key, "")
+            return values.get(key, default)
+
+        rules = rule_sets.current(conn)
+        quiet = policy.QuietHours.parse(get("messages_quiet_start"), get("messages_quiet_end"))
+        params = json.loads(row.params or "{}")
+        facts = policy.Facts(
+            kind=row.kind,
+            marketing=bool(row.marketing),
+            about_us=int(params.get("at_us") or row.created_at_us),
+            consent=bool(member.consent_marketing),
+            erased=member.erased_at_us is not None,
+            stopped=get("messages_stopped") == "1",
+        )
+        decision = policy.decide(
+            facts,
+            now,
+            utc_offset_minutes=rules.utc_offset_minutes,
+            quiet=quiet,
+            max_age_days=_whole(get("messages_max_age_days"), 3),
+        )
+        if decision.verdict is policy.Verdict.HOLD:
+            return self._requeue(conn, row, row.due_at_us, "stopped")
+        if decision.verdict is policy.Verdict.WAIT:
+            return self._requeue(conn, row, decision.until_us or now, "quiet_hours")
+        if decision.verdict is policy.Verdict.CANCEL:
+            return self._finish(conn, row, outbox.CANCELLED, decision.reason)
+        text = self._text(conn, row, params)
+        if text is None:
+            return self._finish(conn, row, outbox.CANCELLED, "kind_off")
+        chosen = choose_channel(member, self.providers)
+        if chosen is None:
+            return self._finish(conn, row, outbox.SKIPPED, "no_channel")
+        channel, recipient = chosen
+        subject, body, language = text
+        club_name = get("club_name_fa") if language == "fa" else get("club_name_en")
+        shown = params | {"name": member.name, "club": club_name}
+        if row.kind == "tier_upgrade":
+            tier = conn.execute(select(TIER).where(TIER.c.code == params.get("tier", ""))).first()
+            if tier is not None:
+                shown["tier"] = {"fa": tier.name_fa, "en": tier.name_en}
+        rendered = templates.render(
+            body, subject, shown, language, marketing=bool(row.marketing), sms=channel == "sms"
+        )
+        if not rendered.body.strip():
+            return self._finish(conn, row, outbox.CANCELLED, "empty_text")
+        outgoing = Outgoing(
+            key=row.id,
+            channel=channel,  # type: ignore[arg-type]
+            recipient=recipient,
+            body=rendered.body,
+            subject=rendered.subject,
+            sender_name=get("messages_sender_name") or club_name,
+            unsubscribe_url=self.unsubscribe_url(row.member_id, row.id)
+            if self.unsubscribe_url is not None and row.marketing and channel == "email"
+            else None,
+        )
+        costs = {
+            "sms_part_rials": _whole(get("messages_sms_part_rials"), 0),
+            "email_rials": _whole(get("messages_email_rials"), 0),
+            # when quiet hours begin, for a message that keeps out of them (0: none or not concerned)
+            "quiet_until_us": _quiet_begins(now, rules.utc_offset_minutes, quiet)
+            if policy.waits_for_quiet_hours(row.kind, bool(row.marketing))
+            else 0,
+        }
+        return outgoing, self.providers[channel], costs
+
+    def _text(self, conn: Connection, row: Any, params: dict[str, Any]) -> tuple[str, str, str] | None:
+        """(subject, body, language) of the message before its fields are filled; None: not to be sent."""
+        language = LANGUAGE
+        if row.kind == "campaign":
+            campaign = conn.execute(
+                select(MESSAGE_CAMPAIGN).where(MESSAGE_CAMPAIGN.c.id == row.campaign_id)
+            ).first()
+            if campaign is None or campaign.status == "cancelled":
+                return None
+            body = campaign.body_fa if language == "fa" else campaign.body_en
+            subject = campaign.subject_fa if language == "fa" else campaign.subject_en
+            return subject, body, language
+        if row.kind not in templates.FIELDS:
+            return None
+        rows = {
+            (r.kind, r.language): r
+            for r in conn.execute(select(MESSAGE_TEMPLATE).where(MESSAGE_TEMPLATE.c.kind == row.kind))
+        }
+        found = templates.text_for(row.kind, language, rows)
+        if found is None:
+            return None
+        return found[0], found[1], language
+
+    def _requeue(self, conn: Connection, row: Any, due_at_us: int, why: str) -> str:
+        """Back to queued as it was (this claim was no attempt)."""
+        conn.execute(
+            update(MESSAGE)
+            .where(MESSAGE.c.id == row.id, MESSAGE.c.status == outbox.SENDING)
+            .values(
+                status=outbox.QUEUED,
+                attempts=MESSAGE.c.attempts - 1,
+                due_at_us=due_at_us,
+                status_at_us=self.clock.now_us(),
+                provider_answer=why,
+            )
+        )
+        return outbox.QUEUED
+
+    def _finish(self, conn: Connection, row: Any, status: str, why: str) -> str:
+        conn.execute(
+            update(MESSAGE)
+            .where(MESSAGE.c.id == row.id, MESSAGE.c.status == outbox.SENDING)
+            .values(status=status, status_at_us=self.clock.now_us(), provider_answer=why)
+        )
+        return status
+
+    def _record(
+        self,
+        row: Any,
+        *,
+        status: str,
+        answer: str,
+        outgoing: Outgoing | None = None,
+        provider: str = "",
+        provider_id: str | None = None,
+        parts: int = 0,
+        cost: int = 0,
+        sent: bool = False,
+        due_in_s: float = 0.0,
+    ) -> None:
+        """The answer, on the message this claim holds (`attempts` names the claim: a sender whose lease
+        ran out does not overwrite a later claim's record)."""
+        now = self.clock.now_us()
+        values: dict[str, Any] = {"status": status, "status_at_us": now, "provider_answer": answer[:2000]}
+        if outgoing is not None:
+            values |= {
+                "channel": outgoing.channel,
+                "recipient": outgoing.recipient,
+                "language": LANGUAGE,
+                "subject": outgoing.subject,
+                "body": outgoing.body,
+                "provider": provider,
+            }
+        if sent:
+            values |= {"provider_id": provider_id, "parts": parts, "cost_rials": cost, "sent_at_us": now}
+        if status == outbox.QUEUED:
+            values["due_at_us"] = now + int(due_in_s * 1_000_000)
+        self.db.write(
+            lambda conn: conn.execute(
+                update(MESSAGE)
+                .where(
+                    MESSAGE.c.id == row.id,
+                    MESSAGE.c.status == outbox.SENDING,
+                    MESSAGE.c.attempts == row.attempts,
+                )
+                .values(**values)
+            )
+        )
+
+
+def _quiet_begins(now_us: int, utc_offset_minutes: int, quiet: policy.QuietHours) -> int:
+    """The next moment quiet hours begin after `now_us` (0: no quiet hours)."""
+    if quiet.none:
+        return 0
+    minute = ((now_us // policy.US_PER_MINUTE) + utc_offset_minutes) % policy.MINUTES_PER_DAY
+    ahead = (quiet.start_min - minute) % policy.MINUTES_PER_DAY or policy.MINUTES_PER_DAY
+    return now_us - now_us % policy.US_PER_MINUTE + ahead * policy.US_PER_MINUTE
+
+
+def _whole(text: str, default: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+class SenderChore(Chore):
+    """`bashgah-server serve`'s sender thread: a round every few seconds (start()/stop())."""
+
+    name = "messages-sender"
+
+    def __init__(
+        self,
+        db: Database,
+        providers: Mapping[str, Provider],
+        clock: Clock | None = None,
+        every_s: float = EVERY_S,
+    ) -> None:
+        super().__init__(db, clock)
+        self.every_s = every_s
+        self.sender = Sender(db, providers, self.clock, stop=self._stop)
+        self.total = Summary()
+
+    def round(self) -> float:
+        done = self.sender.run_once()
+        self.total.sent += done.sent
+        self.total.failed += done.failed
+        return self.every_s
