@@ -80,6 +80,9 @@ def parse_url(url: str) -> SmtpConfig:
     security: Literal["starttls", "tls", "plain"] = "tls" if parts.scheme == "smtps" else "starttls"
     if security == "starttls" and query.get("starttls", "1").lower() in ("0", "no", "false", "off"):
         security = "plain"
+    password = unquote(parts.password or "")
+    if not (user + password).isascii():  # smtplib's AUTH sends ASCII only; say so now, not at each send
+        raise SmtpUrlError("BASHGAH_SMTP_URL: the SMTP client takes user names and passwords in ASCII only")
     sender = query.get("from") or (user if "@" in user else "")
     if "@" not in sender:
         raise SmtpUrlError("BASHGAH_SMTP_URL names no sender address: add ?from=club@example.com")
@@ -90,7 +93,7 @@ def parse_url(url: str) -> SmtpConfig:
         sender=sender,
         name=query.get("name", ""),
         user=user,
-        password=unquote(parts.password or ""),
+        password=password,
         cafile=query.get("cafile") or None,
     )
 
