@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from sync.server import cli
 from sync.server.messages.providers import kavenegar
 from sync.server.messages.providers.base import Outgoing, ProviderError
 
@@ -312,3 +313,30 @@ def test_delivery_states(fake: tuple[FakeKavenegar, str]) -> None:
 def test_not_configured_without_a_key() -> None:
     assert kavenegar.from_env({}) is None
     assert kavenegar.from_env({kavenegar.API_KEY_ENV: "  "}) is None
+
+
+def test_the_cli_sends_a_test_sms(
+    fake: tuple[FakeKavenegar, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Any,
+) -> None:
+    state, base = fake
+    db = f"sqlite:///{tmp_path / 'unused.sqlite3'}"
+    monkeypatch.delenv(kavenegar.API_KEY_ENV, raising=False)
+    assert cli.main(["--db", db, "messages", "test", "--to", "0912 123 4567"]) == cli.EXIT_REFUSED
+    assert "no sms provider is configured: set BASHGAH_KAVENEGAR_API_KEY" in capsys.readouterr().err
+    monkeypatch.setenv(kavenegar.API_KEY_ENV, KEY)
+    monkeypatch.setenv(kavenegar.SENDER_ENV, LINE)
+    monkeypatch.setenv(kavenegar.URL_ENV, base)
+    assert cli.main(["--db", db, "messages", "test", "--to", "۰۹۱۲۱۲۳۴۵۶۷", "--text", PERSIAN]) == 0
+    out = capsys.readouterr().out
+    assert "sent by kavenegar to +989121234567: 1 در صف ارسال" in out and "8792343, 1200 rials" in out
+    (message,) = state.messages.values()
+    assert (message["receptor"], message["message"]) == ("09121234567", PERSIAN)
+    state.credit_rials = 0
+    assert cli.main(["--db", db, "messages", "test", "--to", "09121234567"]) == cli.EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert "kavenegar refused the message (final): kavenegar 418" in err and KEY not in err
+    assert cli.main(["--db", db, "messages", "test", "--to", "not-a-number"]) == cli.EXIT_REFUSED
+    assert "neither an email address nor a mobile number" in capsys.readouterr().err

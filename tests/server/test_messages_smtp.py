@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import socket
 import ssl
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
+from sync.server import cli
 from sync.server.messages import unsubscribe
 from sync.server.messages.providers import smtp
 from sync.server.messages.providers.base import Outgoing, ProviderError
@@ -346,3 +348,21 @@ def test_the_link_in_the_mail_unsubscribes(
             conn.execute(select(MEMBER.c.consent_marketing_at_us).where(MEMBER.c.id == m.id)).scalar_one()
             == row.consent_marketing_at_us
         )
+
+
+def test_the_cli_sends_a_test_mail(
+    mail_server: tuple[Mailbox, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    box, url = mail_server
+    db = f"sqlite:///{tmp_path / 'unused.sqlite3'}"
+    monkeypatch.setenv(smtp.URL_ENV, url)
+    assert cli.main(["--db", db, "--json", "messages", "test", "--to", "member@example.net"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["channel"], answer["provider"], answer["to"]) == ("email", "smtp", "member@example.net")
+    assert "پیام آزمایشی" in _text_parts(box.parsed())["text/plain"]
+    monkeypatch.setenv(smtp.URL_ENV, "smtp://127.0.0.1")
+    assert cli.main(["--db", db, "messages", "test", "--to", "member@example.net"]) == cli.EXIT_REFUSED
+    assert "names no sender address" in capsys.readouterr().err
