@@ -308,6 +308,12 @@ def test_delivery_states(fake: tuple[FakeKavenegar, str]) -> None:
         sent.provider_id: ("delivered", "رسیده به گوشی"),
         "1": ("unknown", "نامعتبر"),
     }
+    many = [str(n) for n in range(1, 1202)]
+    assert len(adapter.delivery(many)) == len(many)
+    asked = [
+        r.form["messageid"].count(",") + 1 for r in state.requests if r.path.endswith("/sms/status.json")
+    ]
+    assert asked[-3:] == [500, 500, 201]  # 500 ids a call at most (414 beyond)
 
 
 def test_not_configured_without_a_key() -> None:

@@ -208,6 +208,12 @@ def test_a_marketing_mail_carries_the_one_click_headers(mail_server: tuple[Mailb
     mail = box.parsed()
     assert mail["List-Unsubscribe"] == f"<{link}>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    parts = _text_parts(mail)  # and shown, once, in both parts
+    assert parts["text/plain"].startswith(BODY) and parts["text/plain"].count(link) == 1
+    assert parts["text/html"].count(f'href="{link}"') == 1
+    written = Outgoing(**{**_mail(unsubscribe_url=link).__dict__, "body": f"{BODY}\n\nلغو: {link}"})
+    _adapter(url).send(written)  # a template that writes the link itself gets no second one
+    assert _text_parts(box.parsed())["text/plain"].count(link) == 1
 
 
 def test_the_same_outbox_message_always_has_the_same_message_id(mail_server: tuple[Mailbox, str]) -> None:

@@ -44,7 +44,7 @@ def test_the_page_asks_in_both_languages_and_changes_nothing(client: Any, termin
     page = client.get(path)
     assert page.status_code == 200
     assert 'lang="fa"' in page.text and "لغو اشتراک" in page.text and "Unsubscribe" in page.text
-    assert f'action="{path}"' in page.text and 'name="List-Unsubscribe" value="One-Click"' in page.text
+    assert '<form method="post">' in page.text and 'name="List-Unsubscribe" value="One-Click"' in page.text
     assert page.headers["Cache-Control"] == "no-store"
     assert _consent(client, member_id) == (True, None)
 

@@ -90,11 +90,11 @@ def _page(
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
 
 
-def _ask_form(token: str) -> str:
-    action = html.escape(f"/u/{token}")
+def _ask_form() -> str:
+    # no action: the form posts to the page's own URL, whatever prefix a reverse proxy gives it
     return (
-        f'<form method="post" action="{action}"><input type="hidden" name="List-Unsubscribe" '
-        'value="One-Click"><button type="submit">لغو اشتراک · Unsubscribe</button></form>'
+        '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        '<button type="submit">لغو اشتراک · Unsubscribe</button></form>'
     )
 
 
@@ -127,7 +127,7 @@ async def unsubscribe_page(request: Request, token: str) -> Response:
         return refused
     if await _member(request, token) is None:
         return _page("bad", 404)
-    return _page("ask", form=_ask_form(token))
+    return _page("ask", form=_ask_form())
 
 
 @router.post("/u/{token}")

@@ -54,6 +54,7 @@ TIMEOUT_S = (5.0, 20.0)  # connect, read
 # Answers worth another try: the server busy (409), "operation failed" (402), rate or server trouble.
 _RETRY_STATUSES = frozenset({402, 409, 429})
 _UNKNOWN_LOCALID = 100
+STATUS_BATCH = 500  # 414 "request too large" beyond this many ids in one status call
 DeliveryState = Literal["queued", "sent", "delivered", "failed", "unknown"]
 _DELIVERY: dict[int, DeliveryState] = {
     1: "queued",
@@ -124,18 +125,16 @@ class Kavenegar:
         )
 
     def delivery(self, provider_ids: list[str]) -> dict[str, tuple[DeliveryState, str]]:
-        """The delivery state of sent messages by their `messageid`: state and Kavenegar's words."""
-        if not provider_ids:
-            return {}
-        entries = self.call("sms", "status", {"messageid": ",".join(provider_ids)})
+        """The delivery state of sent messages by their `messageid`: state and Kavenegar's words (asked
+        500 at a time, the most one `status` call takes)."""
         found: dict[str, tuple[DeliveryState, str]] = {}
-        for entry in entries if isinstance(entries, list) else [entries]:
-            if isinstance(entry, dict) and "messageid" in entry:
-                status = int(entry.get("status") or 0)
-                found[str(entry["messageid"])] = (
-                    _DELIVERY.get(status, "unknown"),
-                    str(entry.get("statustext", "")),
-                )
+        for start in range(0, len(provider_ids), STATUS_BATCH):
+            batch = provider_ids[start : start + STATUS_BATCH]
+            entries = self.call("sms", "status", {"messageid": ",".join(batch)})
+            for entry in entries if isinstance(entries, list) else [entries]:
+                if isinstance(entry, dict) and "messageid" in entry:
+                    state = _DELIVERY.get(int(entry.get("status") or 0), "unknown")
+                    found[str(entry["messageid"])] = (state, str(entry.get("statustext", "")))
         return found
 
     def _held(self, localid: int) -> Sent | None:

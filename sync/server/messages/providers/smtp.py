@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sync.server.messages.providers.base import Outgoing, ProviderError, Sent
 
 URL_ENV = "BASHGAH_SMTP_URL"
+UNSUBSCRIBE_LABEL = "لغو اشتراک · Unsubscribe"  # the footer's link, when the text does not show it already
 TIMEOUT_S = 30.0
 _PERSIAN = re.compile(r"[\u0600-\u06FF]")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9.\-_]")
@@ -115,16 +116,22 @@ def compose(config: SmtpConfig, message: Outgoing) -> EmailMessage:
     if message.unsubscribe_url:
         mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    mail.set_content(message.body, charset="utf-8")
-    mail.add_alternative(_html(message), subtype="html", charset="utf-8")
+    footer = ""
+    if message.unsubscribe_url and message.unsubscribe_url not in message.body:  # the link shown, once
+        footer = f"\n\n{UNSUBSCRIBE_LABEL}: {message.unsubscribe_url}"
+    mail.set_content(message.body + footer, charset="utf-8")
+    mail.add_alternative(_html(message, bool(footer)), subtype="html", charset="utf-8")
     return mail
 
 
-def _html(message: Outgoing) -> str:
+def _html(message: Outgoing, footer: bool) -> str:
     rtl = bool(_PERSIAN.search(message.body))
     paragraphs = "".join(
         f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in message.body.split("\n\n") if p.strip()
     )
+    if footer and message.unsubscribe_url:
+        url = html.escape(message.unsubscribe_url, quote=True)
+        paragraphs += f'<p><small><a href="{url}">{html.escape(UNSUBSCRIBE_LABEL)}</a></small></p>'
     lang, direction = ("fa", "rtl") if rtl else ("en", "ltr")
     return f'<!DOCTYPE html><html lang="{lang}" dir="{direction}"><body>{paragraphs}</body></html>'
 
