@@ -23,6 +23,7 @@
     bashgah-server [--db URL] programme run [--now ISO]
     bashgah-server [--db URL] ledger export [--from YYYY-MM-DD --to YYYY-MM-DD] --format csv [--out FILE]
     bashgah-server [--db URL] report summary --from YYYY-MM-DD --to YYYY-MM-DD [--branch CODE] [--tier CODE]
+    bashgah-server [--db URL] messages test --to EMAIL_OR_PHONE [--text TEXT]
     bashgah-server [--db URL] set-aside list [--reason R] | accept ID --why W | refuse ID --why W
 
 The database is --db (a SQLAlchemy URL: postgresql+psycopg://user@host/db, sqlite:///FILE), else env
@@ -311,6 +312,15 @@ def cmd_admin_revoke(args: argparse.Namespace, db: Database) -> dict[str, Any]:
         return revoked | {"revoked_at_us": now}
 
     return db.write(work)
+
+
+def cmd_messages_test(args: argparse.Namespace, _db: Database) -> dict[str, Any]:
+    from sync.server.messages import trial
+
+    try:  # the integrator's providers.config.configured(os.environ) gives the same dict
+        return trial.send_test(trial.providers_from_env(os.environ), args.to, args.text)
+    except trial.TrialError as error:
+        raise RefusedError(str(error)) from None
 
 
 def cmd_demo_seed(args: argparse.Namespace, db: Database) -> dict[str, Any]:
@@ -717,7 +727,9 @@ def _print_rule_set(result: dict[str, Any]) -> None:
 
 
 def _print_human(command: str, result: dict[str, Any]) -> None:
-    if command == "enrollment-code":
+    if command in ("demo seed", "messages test"):
+        {"demo seed": _print_demo, "messages test": _print_message_test}[command](result)
+    elif command == "enrollment-code":
         print(result["code"])
         print(
             f"branch {result['branch']}; one use; expires at {_when(result['expires_at_us'])}",
@@ -738,8 +750,6 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
     elif command == "db upgrade":
         added = ", ".join(result["settings_added"]) or "none"
         print(f"{result['database']}: schema {result['revision']}; default settings added: {added}")
-    elif command == "demo seed":
-        _print_demo(result)
     elif command.startswith("user "):
         print_user_command(command, result)
     elif command.startswith("report "):
@@ -750,6 +760,12 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
         _print_rules(command, result)
     elif command.startswith("set-aside "):
         _print_set_aside(command, result)
+
+
+def _print_message_test(result: dict[str, Any]) -> None:
+    cost = f", {result['cost_rials']} rials" if result["cost_rials"] is not None else ""
+    print(f"sent by {result['provider']} to {result['to']}: {result['answer']}")
+    print(f"provider's id {result['provider_id']}{cost}")
 
 
 def _print_event(event: dict[str, Any]) -> None:
@@ -948,7 +964,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review_commands(sub, add)
     add_user_commands(sub, add)
     add_report_commands(sub, add)
+    _add_message_commands(sub, add)
     return parser
+
+
+def _add_message_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    messages = sub.add_parser("messages", help="messages to members").add_subparsers(
+        dest="messages_command", required=True
+    )
+    test = add(
+        messages,
+        "test",
+        cmd_messages_test,
+        "send one test message through the configured channel",
+        "messages test",
+    )
+    test.add_argument("--to", required=True, help="an email address (email) or a mobile number (SMS)")
+    test.add_argument("--text", default=None, help="the text (default: a short test message in fa and en)")
 
 
 def _add_review_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
