@@ -170,7 +170,7 @@ def _serve(args: argparse.Namespace, db: Database) -> None:
     reports = Worker(daily.db)
     if not args.no_report_jobs:
         reports.start()
-    sender = _message_sender(daily.db, forever=not args.no_sender)  # messages to members (issue 17)
+    sender = _message_sender(daily.db, enabled=not args.no_sender)  # messages to members (issue 17)
     # X-Forwarded-For names the client only when it comes from a proxy named here (uvicorn's own check);
     # otherwise it is ignored, so a client cannot choose the address its failed attempts count against
     proxies: dict[str, Any] = {
@@ -317,7 +317,7 @@ def cmd_admin_revoke(args: argparse.Namespace, db: Database) -> dict[str, Any]:
 def cmd_messages_test(args: argparse.Namespace, _db: Database) -> dict[str, Any]:
     from sync.server.messages import trial
 
-    try:  # the integrator's providers.config.configured(os.environ) gives the same dict
+    try:
         return trial.send_test(trial.providers_from_env(os.environ), args.to, args.text)
     except trial.TrialError as error:
         raise RefusedError(str(error)) from None
@@ -964,23 +964,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review_commands(sub, add)
     add_user_commands(sub, add)
     add_report_commands(sub, add)
-    _add_message_commands(sub, add)
     return parser
-
-
-def _add_message_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    messages = sub.add_parser("messages", help="messages to members").add_subparsers(
-        dest="messages_command", required=True
-    )
-    test = add(
-        messages,
-        "test",
-        cmd_messages_test,
-        "send one test message through the configured channel",
-        "messages test",
-    )
-    test.add_argument("--to", required=True, help="an email address (email) or a mobile number (SMS)")
-    test.add_argument("--text", default=None, help="the text (default: a short test message in fa and en)")
 
 
 def _add_review_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -1054,33 +1038,59 @@ def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser
     )
 
 
-def _message_sender(db: Database, *, forever: bool) -> Any:
-    """The sender thread (sync.server.messages.sender), started when a provider is configured."""
+def _providers() -> dict[str, Any]:
+    """The channels the environment configures (sync.server.messages.providers.config), or a refusal that
+    says which setting is wrong."""
+    from sync.server.messages.providers import smtp
     from sync.server.messages.providers.config import configured
+
+    try:
+        return configured(os.environ)
+    except smtp.SmtpUrlError as error:
+        raise RefusedError(str(error)) from None
+
+
+def _public_url() -> str | None:
+    from sync.server.messages.causes import PUBLIC_URL_ENV
+
+    return os.environ.get(PUBLIC_URL_ENV) or None
+
+
+def _message_sender(db: Database, *, enabled: bool) -> Any:
+    """The sender thread (sync.server.messages.sender), started when a provider is configured."""
     from sync.server.messages.sender import SenderChore
 
-    providers = configured(os.environ)
-    if not forever or not providers:
+    providers = _providers()
+    if not enabled or not providers:
         return None
-    chore = SenderChore(db, providers)
+    if "email" in providers and _public_url() is None:
+        print(
+            "bashgah-server: BASHGAH_PUBLIC_URL is not set: marketing emails need it for their unsubscribe"
+            " link and are cancelled without it",
+            file=sys.stderr,
+        )
+    chore = SenderChore(db, providers, public_url=_public_url())
     chore.start()
     return chore
 
 
 def cmd_messages_send(args: argparse.Namespace, db: Database) -> dict[str, Any] | None:
-    from sync.server.messages.providers.config import configured
     from sync.server.messages.sender import Sender
 
     _require_upgraded(db)
-    providers = configured(os.environ)
+    providers = _providers()
     if not providers:
-        raise RefusedError("no provider is configured (BASHGAH_SMS_WEBHOOK_URL, …)")
+        raise RefusedError(
+            "no provider is configured: BASHGAH_KAVENEGAR_API_KEY or BASHGAH_SMS_WEBHOOK_URL (SMS),"
+            " BASHGAH_SMTP_URL (email)"
+        )
     if args.once:
-        done = Sender(db, providers, lease_s=args.lease_seconds).run_once().as_dict()
+        sender = Sender(db, providers, lease_s=args.lease_seconds, public_url=_public_url())
+        done = sender.run_once().as_dict()
         if not args.json:
             print(", ".join(f"{key} {value}" for key, value in done.items()))
         return done if args.json else None
-    chore = _message_sender(db, forever=True)
+    chore = _message_sender(db, enabled=True)
     try:
         threading.Event().wait()  # until interrupted
     except KeyboardInterrupt:
@@ -1098,6 +1108,15 @@ def _add_messages_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]
     send.add_argument("--once", action="store_true", help="send what is due now, then stop")
     # how long a claimed message is another sender's (tests make it short to play a crash)
     send.add_argument("--lease-seconds", type=float, default=300.0, help=argparse.SUPPRESS)
+    test = add(
+        messages,
+        "test",
+        cmd_messages_test,
+        "send one test message through the configured channel",
+        "messages test",
+    )
+    test.add_argument("--to", required=True, help="an email address (email) or a mobile number (SMS)")
+    test.add_argument("--text", default=None, help="the text (default: a short test message in fa and en)")
 
 
 def _add_event_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:

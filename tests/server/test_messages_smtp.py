@@ -372,3 +372,87 @@ def test_the_cli_sends_a_test_mail(
     monkeypatch.setenv(smtp.URL_ENV, "smtp://127.0.0.1")
     assert cli.main(["--db", db, "messages", "test", "--to", "member@example.net"]) == cli.EXIT_REFUSED
     assert "names no sender address" in capsys.readouterr().err
+
+
+def _campaign_email(db: Any, member_id: str, clock: Any, campaign: str) -> None:
+    """A member who prefers email, and a campaign's message to them in the outbox."""
+    from sync.server.messages import outbox
+    from sync.server.models import MESSAGE_CAMPAIGN
+
+    def work(conn: Any) -> None:
+        conn.execute(
+            MEMBER.update()
+            .where(MEMBER.c.id == member_id)
+            .values(email="sara@example.net", preferred_channel="email")
+        )
+        conn.execute(
+            MESSAGE_CAMPAIGN.insert().values(
+                id=campaign, name="Yalda", segment="{}", body_fa="یلدا: ۲۰٪ تخفیف", body_en="Yalda: 20 % off",
+                subject_fa="یلدا", subject_en="Yalda", status="queued", members=1, created_by="test",
+                created_at_us=clock.now_us(), updated_at_us=clock.now_us(),
+            )
+        )  # fmt: skip
+        outbox.queue(
+            conn,
+            [outbox.Queued(member_id, f"campaign:{campaign}", "campaign", clock.now_us(), {}, marketing=True,
+                           campaign_id=campaign)],
+            clock.now_us(),
+        )  # fmt: skip
+
+    db.write(work)
+
+
+def test_the_sender_gives_a_marketing_mail_its_working_unsubscribe_link(
+    mail_server: tuple[Mailbox, str], client: Any, terminal: Any, clock: Any
+) -> None:
+    """The outbox's campaign message, sent by the sender through SMTP: the mail carries the member's signed
+    link (List-Unsubscribe, RFC 8058) under the server's public address, and posting it withdraws consent."""
+    from sync.server.messages.providers.config import configured
+    from sync.server.messages.sender import Sender
+    from sync.server.models import MESSAGE
+
+    box, url = mail_server
+    m = member(consent_marketing=True)
+    push(client, terminal, [], [member_item(m)])
+    db = client.app.state.db
+    _campaign_email(db, m.id, clock, "yalda")
+    providers = configured({smtp.URL_ENV: url})
+    for provider in providers.values():
+        provider.timeout_s = 10.0  # type: ignore[attr-defined]
+    done = Sender(db, providers, clock, public_url="http://testserver").run_once()
+    assert done.sent == 1, done
+    mail = box.parsed()
+    assert mail["To"] == "sara@example.net" and "یلدا" in _text_parts(mail)["text/plain"]
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    target = urlsplit(mail["List-Unsubscribe"].strip("<>"))
+    assert (target.scheme, target.netloc) == ("http", "testserver")
+    answer = client.post(target.path, content=b"List-Unsubscribe=One-Click")
+    assert answer.status_code == 200
+    with db.read() as conn:
+        assert (
+            conn.execute(select(MEMBER.c.consent_marketing).where(MEMBER.c.id == m.id)).scalar_one() is False
+        )
+        assert (
+            conn.execute(select(MESSAGE.c.status).where(MESSAGE.c.member_id == m.id)).scalar_one() == "sent"
+        )
+
+
+def test_without_a_public_address_no_marketing_mail_goes(
+    mail_server: tuple[Mailbox, str], client: Any, terminal: Any, clock: Any
+) -> None:
+    """A marketing email must carry a working way out: with no address to put the link under, it is
+    cancelled, and says why, rather than sent without one."""
+    from sync.server.messages.providers.config import configured
+    from sync.server.messages.sender import Sender
+    from sync.server.models import MESSAGE
+
+    box, url = mail_server
+    m = member(consent_marketing=True)
+    push(client, terminal, [], [member_item(m)])
+    db = client.app.state.db
+    _campaign_email(db, m.id, clock, "yalda2")
+    Sender(db, configured({smtp.URL_ENV: url}), clock).run_once()
+    assert box.received == []
+    with db.read() as conn:
+        sent = conn.execute(select(MESSAGE).where(MESSAGE.c.member_id == m.id)).one()
+    assert (sent.status, sent.provider_answer) == ("cancelled", "no_public_url")

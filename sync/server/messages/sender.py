@@ -28,7 +28,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ from sync.server import rules as rule_sets
 from sync.server.chore import Chore
 from sync.server.clock import Clock, SystemClock
 from sync.server.db import Database
-from sync.server.messages import outbox, policy, templates
+from sync.server.messages import outbox, policy, templates, unsubscribe
 from sync.server.messages.providers.base import Outgoing, Provider, ProviderError
 from sync.server.messages.providers.parts import sms_parts
 from sync.server.models import MEMBER, MESSAGE, MESSAGE_CAMPAIGN, MESSAGE_TEMPLATE, TIER
@@ -117,7 +117,7 @@ class Sender:
         backoff_cap_s: float = BACKOFF_CAP_S,
         rng: random.Random | None = None,
         stop: threading.Event | None = None,
-        unsubscribe_url: Callable[[str, str], str | None] | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.db = db
         self.providers = dict(providers)
@@ -129,9 +129,10 @@ class Sender:
         self.backoff_cap_s = backoff_cap_s
         self.rng = rng or random.Random()
         self.stop = stop or threading.Event()
-        # (member id, message id) → the signed one-click unsubscribe link of a marketing email (RFC 8058;
-        # sync.server.messages.unsubscribe); None: such emails go without one
-        self.unsubscribe_url = unsubscribe_url
+        # the server's address as members reach it (BASHGAH_PUBLIC_URL): a marketing email's signed one-click
+        # unsubscribe link (RFC 8058, sync.server.messages.unsubscribe) lives under it; without it no
+        # marketing email goes (one without a working way out would break the law and the member's trust)
+        self.public_url = public_url or None
         self.limits = {
             channel: policy.RateLimit(max(p.per_second, 0.001), burst=max(1, int(p.per_second)))
             for channel, p in self.providers.items()
@@ -303,6 +304,11 @@ class Sender:
         if chosen is None:
             return self._finish(conn, row, outbox.SKIPPED, "no_channel")
         channel, recipient = chosen
+        unsubscribe_url = None
+        if row.marketing and channel == "email":
+            if self.public_url is None:
+                return self._finish(conn, row, outbox.CANCELLED, "no_public_url")
+            unsubscribe_url = unsubscribe.link(conn, self.public_url, row.member_id, now)
         subject, body, language = text
         club_name = get("club_name_fa") if language == "fa" else get("club_name_en")
         shown = params | {"name": member.name, "club": club_name}
@@ -322,9 +328,7 @@ class Sender:
             body=rendered.body,
             subject=rendered.subject,
             sender_name=get("messages_sender_name") or club_name,
-            unsubscribe_url=self.unsubscribe_url(row.member_id, row.id)
-            if self.unsubscribe_url is not None and row.marketing and channel == "email"
-            else None,
+            unsubscribe_url=unsubscribe_url,
         )
         costs = {
             "sms_part_rials": _whole(get("messages_sms_part_rials"), 0),
@@ -453,10 +457,11 @@ class SenderChore(Chore):
         providers: Mapping[str, Provider],
         clock: Clock | None = None,
         every_s: float = EVERY_S,
+        public_url: str | None = None,
     ) -> None:
         super().__init__(db, clock)
         self.every_s = every_s
-        self.sender = Sender(db, providers, self.clock, stop=self._stop)
+        self.sender = Sender(db, providers, self.clock, stop=self._stop, public_url=public_url)
         self.total = Summary()
 
     def round(self) -> float:

@@ -14,11 +14,13 @@ from app.domain.ids import uuid7
 from app.domain.phone import normalize_phone
 from sync.server.messages.providers import kavenegar, smtp
 from sync.server.messages.providers.base import Channel, Outgoing, Provider, ProviderError
+from sync.server.messages.providers.config import configured
 
 TEXT = "پیام آزمایشی باشگاه: ارسال پیام درست کار می‌کند.\nA test message from the club: messages work."
 SUBJECT = "پیام آزمایشی · Test message"
 _SETTINGS = {
-    "sms": f"set {kavenegar.API_KEY_ENV} (and {kavenegar.SENDER_ENV}, the club's line)",
+    "sms": f"set {kavenegar.API_KEY_ENV} (and {kavenegar.SENDER_ENV}, the club's line)"
+    " or BASHGAH_SMS_WEBHOOK_URL",
     "email": f"set {smtp.URL_ENV}, e.g. smtp://user:password@host:587?from=club@example.com",
 }
 
@@ -28,12 +30,11 @@ class TrialError(Exception):
 
 
 def providers_from_env(env: Mapping[str, str]) -> dict[Channel, Provider]:
-    """The channels the environment configures, by channel."""
+    """The channels the environment configures, by channel: the sender's own (providers.config)."""
     try:
-        found: dict[Channel, Provider | None] = {"sms": kavenegar.from_env(env), "email": smtp.from_env(env)}
+        return configured(env)  # type: ignore[return-value]
     except smtp.SmtpUrlError as error:
         raise TrialError(str(error)) from None
-    return {channel: provider for channel, provider in found.items() if provider is not None}
 
 
 def send_test(providers: Mapping[Channel, Provider], to: str, text: str | None = None) -> dict[str, Any]:
