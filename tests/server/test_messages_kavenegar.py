@@ -346,3 +346,49 @@ def test_the_cli_sends_a_test_sms(
     assert "kavenegar refused the message (final): kavenegar 418" in err and KEY not in err
     assert cli.main(["--db", db, "messages", "test", "--to", "not-a-number"]) == cli.EXIT_REFUSED
     assert "neither an email address nor a mobile number" in capsys.readouterr().err
+
+
+def test_the_sender_records_what_kavenegar_reports_delivered_or_failed(
+    fake: tuple[FakeKavenegar, str], club_db: Any
+) -> None:
+    """Two sale messages sent through the adapter by the real sender; the phone of one reports delivered
+    (10), the other's number never answers (11): the outbox says so with Kavenegar's words, and a message
+    still on its way stays `sent` until its report comes."""
+    from sqlalchemy import select
+
+    from sync.server import members
+    from sync.server.messages import outbox
+    from sync.server.messages.sender import Sender
+    from sync.server.models import MESSAGE
+    from sync.server.sequence import Publisher
+    from tests.server.club import T0, FakeClock, member
+
+    state, base = fake
+    people = [member(phone=f"0912123456{n}") for n in range(3)]
+
+    def enrol(conn: Any) -> None:
+        pub = Publisher(T0)
+        for m in people:
+            members.put_member(conn, pub, m)
+        pub.flush(conn)
+        sale = {"earned": 15, "spent": 0, "balance": 15, "amount": 1_500_000, "invoice": "A", "at_us": T0}
+        outbox.queue(conn, [outbox.Queued(m.id, "sale:1", "points_earned", T0, sale) for m in people], T0)
+
+    club_db.write(enrol)
+    clock = FakeClock()
+    sender = Sender(club_db, {"sms": _adapter(base)}, clock)
+    assert sender.run_once().sent == 3
+    first, second, _third = sorted(state.messages)
+    state.messages[first]["status"] = 10
+    state.messages[second]["status"] = 11
+    assert sender.check_delivery() == 2
+    with club_db.read() as conn:
+        found = {
+            r.recipient: (r.status, r.provider_answer)
+            for r in conn.execute(select(MESSAGE.c.recipient, MESSAGE.c.status, MESSAGE.c.provider_answer))
+        }
+    by_phone = {m["receptor"]: m["status"] for m in state.messages.values()}
+    statuses = sorted(found[phone][0] for phone in by_phone)
+    assert statuses == ["delivered", "failed", "sent"]
+    assert ("delivered", "رسیده به گوشی") in found.values()
+    assert sender.check_delivery() == 0  # what is final is not asked about again

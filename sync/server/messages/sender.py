@@ -20,6 +20,9 @@ second copy. For a provider without one, the window for a double send is the tim
 accepting the message and our recording it: one HTTP answer and one short UPDATE, milliseconds; it cannot
 be closed without the provider's help (an outbox written after the send could lose the message instead).
 A message is never lost: nothing leaves `sending` but a recorded answer or a decision.
+
+Delivery. A provider that reports delivery (Kavenegar: `sms/status`) is asked every few minutes about its
+messages sent in the last two days and still `sent` (`check_delivery`): delivered or failed, with its words.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE_S = 30.0
 BACKOFF_CAP_S = 3600.0
 EVERY_S = 2.0  # the thread's poll when nothing is due
+DELIVERY_EVERY_S = 300.0  # how often providers that report delivery are asked
+DELIVERY_WINDOW_US = 2 * 86_400 * 1_000_000  # after two days a message not reported delivered stays `sent`
+DELIVERY_BATCH = 5_000
 LANGUAGE = "fa"  # members have no language of their own yet: Persian first
 
 
@@ -158,6 +164,45 @@ class Sender:
                 self._one(row, summary)
                 handled += 1
         return summary
+
+    def check_delivery(self) -> int:
+        """Ask each provider that reports delivery (Kavenegar's `sms/status`) about its messages sent in the
+        last two days and still only `sent`: delivered or failed are recorded with the provider's words.
+        Returns how many changed. A provider that cannot answer now is asked again next time."""
+        now = self.clock.now_us()
+        changed = 0
+        for provider in self.providers.values():
+            ask = getattr(provider, "delivery", None)
+            if ask is None:
+                continue
+            with self.db.read() as conn:
+                rows = conn.execute(
+                    select(MESSAGE.c.id, MESSAGE.c.provider_id)
+                    .where(
+                        MESSAGE.c.status == outbox.SENT,
+                        MESSAGE.c.provider == provider.name,
+                        MESSAGE.c.provider_id.is_not(None),
+                        MESSAGE.c.sent_at_us >= now - DELIVERY_WINDOW_US,
+                    )
+                    .order_by(MESSAGE.c.sent_at_us)
+                    .limit(DELIVERY_BATCH)
+                ).all()
+            if not rows:
+                continue
+            try:
+                states = ask([r.provider_id for r in rows])
+            except ProviderError as error:
+                log.warning("delivery reports from %s: %s", provider.name, error.answer)
+                continue
+            by_provider_id = {r.provider_id: r.id for r in rows}
+            final = [
+                (by_provider_id[pid], state, said)
+                for pid, (state, said) in states.items()
+                if pid in by_provider_id and state in (outbox.DELIVERED, outbox.FAILED)
+            ]
+            if final:
+                changed += self.db.write(lambda conn, final=final: _record_delivery(conn, final, now))
+        return changed
 
     def _claim(self, conn: Connection, size: int) -> list[Any]:
         now = self.clock.now_us()
@@ -439,6 +484,17 @@ def _quiet_begins(now_us: int, utc_offset_minutes: int, quiet: policy.QuietHours
     return now_us - now_us % policy.US_PER_MINUTE + ahead * policy.US_PER_MINUTE
 
 
+def _record_delivery(conn: Connection, final: list[tuple[str, str, str]], now_us: int) -> int:
+    changed = 0
+    for message_id, state, said in final:
+        changed += conn.execute(
+            update(MESSAGE)
+            .where(MESSAGE.c.id == message_id, MESSAGE.c.status == outbox.SENT)  # a report never goes back
+            .values(status=state, status_at_us=now_us, provider_answer=said[:500])
+        ).rowcount
+    return changed
+
+
 def _whole(text: str, default: int) -> int:
     try:
         return int(text)
@@ -463,9 +519,13 @@ class SenderChore(Chore):
         self.every_s = every_s
         self.sender = Sender(db, providers, self.clock, stop=self._stop, public_url=public_url)
         self.total = Summary()
+        self._delivery_due_us = 0
 
     def round(self) -> float:
         done = self.sender.run_once()
         self.total.sent += done.sent
         self.total.failed += done.failed
+        if self.clock.now_us() >= self._delivery_due_us:
+            self._delivery_due_us = self.clock.now_us() + int(DELIVERY_EVERY_S * 1_000_000)
+            self.sender.check_delivery()
         return self.every_s
