@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select, update
 
-from app.cards.invitation_qr import InvitationPass, invitation_qr_text
-from app.cards.payload import IssuingKey, generate_issuing_key, issuing_key_from_private
+from app.cards.invitation_qr import InvitationPass, invitation_qr_text, verify_invitation_qr
+from app.cards.payload import IssuingKey, PayloadError, generate_issuing_key, issuing_key_from_private
 from sync.protocol import WireEvent, WireInvitation, WireKey, b64decode, b64encode
 from sync.server import club, events
 from sync.server.admin_models import InvitationQr
@@ -99,3 +99,16 @@ def invitation_qrs(
             )
         )
     return codes
+
+
+def verified_pass(conn: Connection, code: str, now_us: int) -> InvitationPass | None:
+    """The pass a QR text carries when the club signed it (any of its invitation keys, retired ones too:
+    a pass stays good until its event ends) and it is still valid; else None."""
+    rows = conn.execute(
+        select(SERVER_KEY.c.key_id, SERVER_KEY.c.private_key).where(SERVER_KEY.c.purpose == PURPOSE)
+    )
+    public = {r.key_id: issuing_key_from_private(r.key_id, b64decode(r.private_key)).public for r in rows}
+    try:
+        return verify_invitation_qr(code, public, now_us)
+    except PayloadError:
+        return None

@@ -4,6 +4,7 @@ a real PostgreSQL — a push's sales, returns and upgrades, the daily run's remi
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -197,6 +198,19 @@ def test_an_invitation_queues_its_message_with_the_signed_qr_as_a_link(
     found = verify_invitation_qr(parse_qs(link.query)["code"][0], keys, T0)
     assert (found.event_id, found.member_id) == (event["id"], guest)
     assert message["params"]["event"] == event["name"]
+    # the link opens the member's entry pass: the QR the door scans, and the event, in fa and en
+    code = parse_qs(link.query)["code"][0]
+    page = client.get("/invitation", params={"code": code})
+    assert page.status_code == 200 and 'src="data:image/png;base64,' in page.text
+    assert page.text.count(html.escape(event["name"])) >= 2 and "Show this code at the door" in page.text
+    # a code the club did not sign, or one whose invitation was cancelled, draws nothing
+    forged = code[:-6] + ("AAAAAA" if not code.endswith("AAAAAA") else "BBBBBB")
+    assert client.get("/invitation", params={"code": forged}).status_code == 404
+    assert client.get("/invitation", params={"code": "<script>x</script>"}).status_code == 404
+    answer = client.delete(f"/v1/admin/events/{event['id']}/invitations/{guest}", headers=admin)
+    assert answer.status_code == 200, answer.text
+    gone = client.get("/invitation", params={"code": code})
+    assert gone.status_code == 404 and "not valid" in gone.text and "data:image" not in gone.text
 
 
 def test_the_daily_run_reminds_of_expiring_points_and_greets_birthdays_once(client, club_db, admin, terminal):

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`GET /invitation?code=BGI1:…`: the page an invitation message links to (sync.server.messages.causes
+`invitation_link`): the member's entry pass as a QR code to show at the door, with the event's name, day
+and venue, in Persian and English.
+
+The code is checked before anything is drawn: the club's invitation signature (sync.server.invitation_key),
+an invitation still standing, an event not cancelled and not over. The club's address never draws a code
+it did not sign (a page that drew any text would lend the club's name to someone else's QR). A bad code
+counts against the address like a wrong password (the login buckets), so codes cannot be guessed here."""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
+
+from sync.server import events
+from sync.server import rules as rule_sets
+from sync.server.invitation_key import verified_pass
+from sync.server.invitation_sheet import qr_png
+from sync.server.messages import templates
+from sync.server.ratelimit import client_address
+
+router = APIRouter(include_in_schema=False)
+
+_PAGE = """<!DOCTYPE html>
+<html lang="fa" dir="rtl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">
+<title>{title_fa} · {title_en}</title>
+<style>body{{font-family:Vazirmatn,Tahoma,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem;
+line-height:1.7;text-align:center}}img{{width:min(80vw,20rem);image-rendering:pixelated}}
+section[lang=en]{{direction:ltr;border-top:1px solid #ccc;margin-top:1.5rem;padding-top:1rem}}</style>
+</head><body>
+<section lang="fa"><h1>{title_fa}</h1><p>{text_fa}</p></section>
+{qr}
+<section lang="en"><h1>{title_en}</h1><p>{text_en}</p></section>
+</body></html>"""
+
+
+def _page(texts: tuple[str, str, str, str], qr: str = "", status: int = 200) -> HTMLResponse:
+    title_fa, text_fa, title_en, text_en = (html.escape(t) for t in texts)
+    body = _PAGE.format(title_fa=title_fa, text_fa=text_fa, title_en=title_en, text_en=text_en, qr=qr)
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+_BAD = (
+    "این کارت ورود معتبر نیست",
+    "پیوند ناقص است، یا دعوت لغو شده، یا رویداد به پایان رسیده است.",
+    "This entry pass is not valid",
+    "The link is incomplete, or the invitation was cancelled, or the event is over.",
+)
+
+
+def standing_pass(conn: Connection, code: str, now_us: int) -> Any | None:
+    """The event a code admits to now, or None: a code not ours, expired, cancelled, or of an event over."""
+    found = verified_pass(conn, code, now_us)
+    if found is None:
+        return None
+    event = events.get_event(conn, found.event_id)
+    invitation = events.get_invitation(conn, found.event_id, found.member_id)
+    if event is None or event.cancelled or now_us > event.ends_at_us:
+        return None
+    if invitation is None or invitation.cancelled or invitation.id != found.invitation_id:
+        return None
+    return event
+
+
+@router.get("/invitation")
+async def invitation(request: Request, code: str = "") -> Response:
+    limits = request.app.state.limits.login
+    bucket = "invitation " + client_address(request.scope)
+    wait_s = limits.wait_s(bucket)
+    if wait_s:
+        return HTMLResponse("Too many wrong attempts", status_code=429, headers={"Retry-After": str(wait_s)})
+    db = request.app.state.db
+    now_us = int(request.app.state.clock.now_us())
+
+    def read() -> tuple[Any, str]:
+        with db.read() as conn:
+            event = standing_pass(conn, code, now_us)
+            day = "" if event is None else rule_sets.current(conn).local_date(event.starts_at_us).isoformat()
+        return event, day
+
+    event, day = await run_in_threadpool(read)
+    if event is None:
+        limits.charge(bucket)
+        return _page(_BAD, status=404)
+    image = base64.b64encode(qr_png(code.strip())).decode("ascii")
+    venue_fa = f"، {event.venue}" if event.venue else ""
+    venue_en = f", {event.venue}" if event.venue else ""
+    texts = (
+        event.name,
+        f"{templates.values({'date': day}, 'fa')['date']}{venue_fa}. این کد را دم در نشان دهید.",
+        event.name,
+        f"{templates.values({'date': day}, 'en')['date']}{venue_en}. Show this code at the door.",
+    )
+    qr = f'<img alt="QR" src="data:image/png;base64,{image}">'
+    return _page(texts, qr)
