@@ -97,6 +97,15 @@ def push(conn: Connection, device_id: str, request: PushRequest, now_us: int) ->
     )
 
 
+def _invitation_message(conn: Connection, pub: Publisher, pushed: Any) -> None:
+    """A manager invited the member at a terminal: their message, with the signed QR as a link, as the
+    back office's invitation sends (once per event and member, whoever invited)."""
+    event = events.get_event(conn, pushed.event_id)
+    stored = events.get_invitation(conn, pushed.event_id, pushed.member_id)
+    if event is not None and stored is not None:
+        causes.invitations_signed(conn, pub, event, [stored])
+
+
 def _lock_device(conn: Connection, device_id: str, now_us: int) -> _Head:
     row = conn.execute(
         update(DEVICE)
@@ -277,6 +286,7 @@ def _apply_accepted_item(conn: Connection, state: _Push, item: Item) -> int | No
     if isinstance(item, InvitationItem):  # an upsert by (event, member): the stored id is what is published
         ticket = len(pub)
         events.put_invitation(conn, pub, item.invitation)
+        _invitation_message(conn, pub, item.invitation)
         return ticket
     assert isinstance(item, RevocationItem)
     ticket = len(pub)

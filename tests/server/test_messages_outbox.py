@@ -17,7 +17,7 @@ from sync.server.messages import outbox
 from sync.server.messages.outbox import Queued
 from sync.server.models import MESSAGE
 from sync.server.sequence import Publisher
-from tests.server.club import T0, member, member_item, push
+from tests.server.club import T0, member, member_item, new_id, push
 
 DAY_US = 86_400_000_000
 
@@ -236,3 +236,22 @@ def test_the_daily_run_reminds_of_expiring_points_and_greets_birthdays_once(clie
         50,
     )
     assert [x["kind"] for x in messages(club_db, other.id)] == ["points_earned"]  # nothing expiring soon
+
+
+def test_an_invitation_made_at_a_terminal_queues_its_message_once(client, club_db, terminal, monkeypatch):
+    """A manager invites a member at the door's terminal, offline; the push brings the invitation and, in
+    its transaction, the member's message with the signed pass, as an invitation from head office does."""
+    from sync.protocol import EventItem, InvitationItem, WireEvent, WireInvitation
+    from tests.server.test_events import HOUR, pushed_member
+
+    monkeypatch.setenv("BASHGAH_PUBLIC_URL", "https://club.example")
+    guest = pushed_member(client, terminal)
+    event = WireEvent(id=new_id(), name="Yalda night", starts_at_us=T0, ends_at_us=T0 + 5 * HOUR)
+    invitation = WireInvitation(id=new_id(), event_id=event.id, member_id=guest)
+    items = [EventItem(id=new_id(), event=event), InvitationItem(id=new_id(), invitation=invitation)]
+    for _ in range(2):  # the push sent again (its answer lost): one message still
+        push(client, terminal, [], items)
+    (message,) = messages(club_db, guest)
+    assert (message["kind"], message["cause"]) == ("invitation", f"invitation:{event.id}")
+    assert message["params"]["event"] == "Yalda night"
+    assert message["params"]["link"].startswith("https://club.example/invitation?code=BGI1")
