@@ -197,6 +197,8 @@ class MemberRow(Base):
     # the server's own contact data for messages (sync.server.messages): terminals neither send nor see it
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     preferred_channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
+    # the language the member's messages are written in (fa, en)
+    language: Mapped[str] = mapped_column(String(2), default="fa", server_default="fa")
     # where `consent_marketing` was last given or withdrawn: terminal, back_office, member_page, sms_stop,
     # email_unsubscribe
     consent_marketing_source: Mapped[str | None] = mapped_column(String(20), nullable=True)

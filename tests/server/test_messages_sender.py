@@ -68,6 +68,17 @@ def put_setting(db, key, value):
 SALE = {"earned": 150, "spent": 0, "balance": 1250, "amount": 15_000_000, "invoice": "A-1", "at_us": T0}
 
 
+def test_a_member_who_reads_english_gets_the_english_text(club_db, receiver):
+    clock = FakeClock()
+    m = add_member(club_db, name="Sara")
+    club_db.write(lambda conn: conn.execute(update(MEMBER).where(MEMBER.c.id == m.id).values(language="en")))
+    enqueue(club_db, Queued(m.id, "sale:en", "points_earned", T0, SALE))
+    assert sender(club_db, receiver, clock).run_once().sent == 1
+    sent = row(club_db, m.id, "sale:en")
+    assert sent.language == "en" and "150" in sent.body and "1,250" in sent.body and "Sara" in sent.body
+    assert sent.parts == 1  # GSM-7: 160 characters a part
+
+
 def test_a_sale_message_is_sent_in_persian_with_its_cost(club_db, receiver):
     clock = FakeClock()
     m = add_member(club_db, name="سارا")

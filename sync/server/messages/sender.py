@@ -58,7 +58,7 @@ EVERY_S = 2.0  # the thread's poll when nothing is due
 DELIVERY_EVERY_S = 300.0  # how often providers that report delivery are asked
 DELIVERY_WINDOW_US = 2 * 86_400 * 1_000_000  # after two days a message not reported delivered stays `sent`
 DELIVERY_BATCH = 5_000
-LANGUAGE = "fa"  # members have no language of their own yet: Persian first
+LANGUAGE = "fa"  # a member's language when theirs is not one the club writes in: Persian first
 
 
 @dataclass
@@ -342,7 +342,8 @@ class Sender:
             return self._requeue(conn, row, decision.until_us or now, "quiet_hours")
         if decision.verdict is policy.Verdict.CANCEL:
             return self._finish(conn, row, outbox.CANCELLED, decision.reason)
-        text = self._text(conn, row, params)
+        language = member.language if member.language in templates.LANGUAGES else LANGUAGE
+        text = self._text(conn, row, params, language)
         if text is None:
             return self._finish(conn, row, outbox.CANCELLED, "kind_off")
         chosen = choose_channel(member, self.providers)
@@ -374,6 +375,7 @@ class Sender:
             subject=rendered.subject,
             sender_name=get("messages_sender_name") or club_name,
             unsubscribe_url=unsubscribe_url,
+            language=language,
         )
         costs = {
             "sms_part_rials": _whole(get("messages_sms_part_rials"), 0),
@@ -385,9 +387,10 @@ class Sender:
         }
         return outgoing, self.providers[channel], costs
 
-    def _text(self, conn: Connection, row: Any, params: dict[str, Any]) -> tuple[str, str, str] | None:
+    def _text(
+        self, conn: Connection, row: Any, params: dict[str, Any], language: str
+    ) -> tuple[str, str, str] | None:
         """(subject, body, language) of the message before its fields are filled; None: not to be sent."""
-        language = LANGUAGE
         if row.kind == "campaign":
             campaign = conn.execute(
                 select(MESSAGE_CAMPAIGN).where(MESSAGE_CAMPAIGN.c.id == row.campaign_id)
@@ -453,7 +456,7 @@ class Sender:
             values |= {
                 "channel": outgoing.channel,
                 "recipient": outgoing.recipient,
-                "language": LANGUAGE,
+                "language": outgoing.language,
                 "subject": outgoing.subject,
                 "body": outgoing.body,
                 "provider": provider,

@@ -24,6 +24,7 @@ class Outgoing:
     sender_name: str = ""
     # email only: the signed one-click unsubscribe URL (RFC 8058), for marketing messages
     unsubscribe_url: str | None = None
+    language: str = "fa"  # the text's language (fa, en)
 
 
 @dataclass(frozen=True)
