@@ -248,7 +248,7 @@ def _apply_member(conn: Connection, state: _Push, item: MemberItem) -> int:
     before = members.get(conn, item.member.id)
     member, corrected = items.member_as_allowed(conn, scope, item.member)
     enrolled_by = state.device_id if before is None else None
-    sharing = members.put_member(conn, pub, member, enrolled_by=enrolled_by)
+    sharing = members.put_member(conn, pub, member, enrolled_by=enrolled_by, consent_source="terminal")
     items.audit_member(conn, scope, member, new=before is None, at_us=pub.at_us)
     if corrected:  # a record naming another branch or tier than the terminal may give
         raise_alert(

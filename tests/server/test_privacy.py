@@ -232,7 +232,7 @@ def test_consent_is_shown_changed_and_dated(client, club_db, terminal, admin, cl
         "consent_marketing_at_us": clock.now,
     }
     data = client.get(f"/v1/admin/members/{m.id}/export", headers=admin).json()
-    assert data["consent"] == {"marketing": True, "since_us": clock.now}
+    assert data["consent"] == {"marketing": True, "since_us": clock.now, "given_at": "back_office"}
     detail = client.get(f"/v1/admin/members/{m.id}", headers=admin).json()
     assert (detail["consent_marketing"], detail["consent_marketing_at_us"]) == (True, clock.now)
     published = [c["member"] for c in pull_all(client, terminal) if c["kind"] == "member"]
@@ -241,7 +241,7 @@ def test_consent_is_shown_changed_and_dated(client, club_db, terminal, admin, cl
     clock.advance(60)
     push(client, terminal, [], [member_item(m.model_copy(update={"consent_marketing": False}))])
     data = client.get(f"/v1/admin/members/{m.id}/export", headers=admin).json()
-    assert data["consent"] == {"marketing": False, "since_us": clock.now}
+    assert data["consent"] == {"marketing": False, "since_us": clock.now, "given_at": "terminal"}
     assert client.put(
         f"/v1/admin/members/{new_id()}/consent", json={"consent_marketing": True}, headers=admin
     ).status_code == 404  # fmt: skip

@@ -475,7 +475,7 @@ def enrol(call: Call, new: Enrolment) -> WireMember:
             consent_marketing=new.consent_marketing,
         )
         check_member_record(act.conn, member)
-        members.put_member(act.conn, act.pub, member)
+        members.put_member(act.conn, act.pub, member, consent_source="back_office")
         act.after = member.model_dump(mode="json")
         return member
 
@@ -496,7 +496,7 @@ def edit_profile(call: Call, member_id: str, fields: dict[str, Any]) -> WireMemb
             _move_tier(act, member, edited.tier_code, ADMIN_PLACEMENT)
             member = member.model_copy(update={"tier_code": edited.tier_code})
         if edited != member:
-            members.put_member(act.conn, act.pub, edited)
+            members.put_member(act.conn, act.pub, edited, consent_source="back_office")
         after = _current(act.conn, member_id)
         act.after = _profile_json(after)
         return after

@@ -159,7 +159,10 @@ def collect(conn: Connection, member_id: str, now_us: int) -> dict[str, Any]:
         "consent": {
             "marketing": bool(row.consent_marketing),
             "since_us": row.consent_marketing_at_us,
+            "given_at": row.consent_marketing_source,  # terminal, back_office, sms_stop, email_unsubscribe
         },
+        # the server's own contact data for messages (terminals never hold it)
+        "contact": {"email": row.email, "preferred_channel": row.preferred_channel, "language": row.language},
         "erased_at_us": row.erased_at_us,
         "balance": None
         if balance is None
@@ -267,7 +270,12 @@ def set_consent(call: act.Call, member_id: str, consent: bool) -> dict[str, Any]
         a.conn.execute(
             update(MEMBER)
             .where(MEMBER.c.id == member_id)
-            .values(consent_marketing=consent, consent_marketing_at_us=a.now_us, updated_at_us=a.now_us)
+            .values(
+                consent_marketing=consent,
+                consent_marketing_at_us=a.now_us,
+                consent_marketing_source="back_office",
+                updated_at_us=a.now_us,
+            )
         )
         wire = members.wire_member(row).model_copy(update={"consent_marketing": consent})
         _publish(a, wire)
