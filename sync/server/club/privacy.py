@@ -265,7 +265,12 @@ def set_consent(call: act.Call, member_id: str, consent: bool) -> dict[str, Any]
         a.conn.execute(
             update(MEMBER)
             .where(MEMBER.c.id == member_id)
-            .values(consent_marketing=consent, consent_marketing_at_us=a.now_us, updated_at_us=a.now_us)
+            .values(
+                consent_marketing=consent,
+                consent_marketing_at_us=a.now_us,
+                consent_marketing_source="back_office",  # head office: the back office and the admin API
+                updated_at_us=a.now_us,
+            )
         )
         wire = members.wire_member(row).model_copy(update={"consent_marketing": consent})
         _publish(a, wire)
