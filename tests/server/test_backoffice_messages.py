@@ -6,7 +6,9 @@ the month's cost per channel; roles, CSRF and escaping."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -265,6 +267,28 @@ def test_a_campaign_is_scheduled_in_jalali_and_cancelled_through_the_pages(offic
     assert {r.status for r in _rows(office, MESSAGE_CAMPAIGN)} == {"scheduled"}
     assert _post(client, url + "/cancel", csrf, confirm="yes").status_code == 303
     assert {r.status for r in _rows(office, MESSAGE)} == {"cancelled"}
+
+
+def test_a_reports_drill_down_fills_a_campaigns_list(office: Database, client: TestClient):
+    thr = {_member(office, branch_id=BRANCH_1) for _ in range(3)}
+    _member(office, branch_id=BRANCH_2)
+    csrf = sign_in(client, "marketing")
+    drilled = client.get("/admin/reports/overview/drill?branch=THR&drill=members&d_named=joined")
+    link = re.search(
+        r'href="(/admin/messages/campaigns/new\?[^"]+)" data-testid="drill-campaign"', drilled.text
+    )
+    assert link is not None
+    form = client.get(html.unescape(link[1]))
+    assert form.status_code == 200
+    listed = re.search(r'<textarea[^>]*id="members"[^>]*>([^<]*)</textarea>', form.text)
+    assert listed is not None and set(listed[1].split()) == thr
+    made = _post(
+        client, "/admin/messages/campaigns/new", csrf, action="preview", name="x", body_fa="سلام",
+        members=listed[1],
+    )  # fmt: skip
+    assert 'data-testid="reach-members">۳<' in made.text
+    bad = client.get("/admin/messages/campaigns/new?drill=members&d_named=nonsense")
+    assert bad.status_code == 200 and "خوانده نشد" in bad.text
 
 
 def test_every_messages_page_renders_in_persian_and_english(office: Database, client: TestClient):

@@ -755,6 +755,9 @@ FA: dict[str, str] = {
     "in the back office": "در پنل مدیریت",
     "on the member's page": "در صفحهٔ عضو",
     "who agreed to marketing messages": "که با پیام‌های تبلیغاتی موافق‌اند",
+    "A campaign to these members": "کمپینی برای همین اعضا",
+    "This report's list could not be read: open it again from the report.": "فهرست این گزارش خوانده نشد: آن را دوباره از گزارش باز کنید.",
+    "The report's list is longer than a campaign's list: only its first 500 members are here.": "فهرست گزارش از فهرست یک کمپین بلندتر است: فقط ۵۰۰ عضو نخست آن اینجاست.",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).

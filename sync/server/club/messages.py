@@ -68,6 +68,7 @@ MAX_BODY = 1000  # characters of a template's or campaign's text (an SMS of 15 P
 MAX_SUBJECT = 200
 MAX_NAME = 120
 MAX_LAPSED_DAYS = 3650
+MAX_LISTED = 500  # members a campaign's list names (a report's drill-down, as sync.server.reports.table)
 HISTORY = 50  # messages a member's history shows, newest first
 CAMPAIGN_PAGE = 50
 STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "skipped")
@@ -489,7 +490,7 @@ def check_segment(conn: Connection, segment: Segment) -> Segment:
         raise ApiError(422, "invalid_lapsed_days", f"1 to {MAX_LAPSED_DAYS} days", field="lapsed_days")
     if segment.birth_month is not None and not 1 <= segment.birth_month <= 12:
         raise ApiError(422, "invalid_birth_month", "a month is 1 to 12", field="birth_month")
-    if len(segment.member_ids) > 500:
+    if len(segment.member_ids) > MAX_LISTED:
         raise ApiError(422, "too_many_members", "a list is at most 500 members", field="member_ids")
     return segment
 

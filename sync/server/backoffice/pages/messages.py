@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app import format as fmt
 from app.domain.digits import to_latin_digits
+from app.domain.errors import ClubError
 from app.domain.phone import looks_like_phone, normalize_phone
 from sync.protocol import UUID_PATTERN
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
@@ -30,8 +31,10 @@ from sync.server.club import events, messages
 from sync.server.club.access import Permission
 from sync.server.errors import ApiError
 from sync.server.models import MEMBER
+from sync.server.reports import drill, filtering
 
 router = APIRouter(prefix=PREFIX + "/messages")
+REPORT_FILTERS = ("from", "to", "branch", "tier", "campaign")  # a report's filters (pages/reports.py)
 Reader = Annotated[Desk, Depends(Needs(Permission.READ))]
 Sender = Annotated[Desk, Depends(Needs(Permission.MESSAGES))]
 Kind = Annotated[str, Path(pattern=r"^[a-z_]{1,32}$")]
@@ -266,15 +269,45 @@ def _draft(desk: Desk, form: dict[str, str]) -> messages.CampaignDraft:
 
 
 @router.get("/campaigns/new")
-def new_campaign(
-    desk: Sender,
-    members: Annotated[list[str], Query(max_length=500)] = [],  # noqa: B006 (FastAPI copies it)
-) -> Response:
-    """A new campaign's form; `members` (a report's drill-down list) fills its list of members."""
-    form = _BLANK | {"members": "\n".join(m for m in members if re.fullmatch(UUID_PATTERN, m))}
+def new_campaign(desk: Sender) -> Response:
+    """A new campaign's form. Opened from a report's drill-down of members (its address: the report's
+    filters and the drill's `drill`/`d_*` keys), its list of members is the drill-down's."""
+    params = desk.request.query_params
+    form, errors = dict(_BLANK), {}
+    if "drill" in params:
+        try:
+            listed, complete = drill_members(desk, params)
+        except (drill.DrillError, ClubError):
+            errors["member_ids"] = desk.gettext(
+                "This report's list could not be read: open it again from the report."
+            )
+        else:
+            form["members"] = "\n".join(listed)
+            if not complete:
+                errors["member_ids"] = desk.gettext(
+                    "The report's list is longer than a campaign's list: only its first 500 members are here."
+                )
     return render(
-        desk, "messages/new.html", page="messages", form=form, errors={}, reach=None, **_choices(desk)
+        desk, "messages/new.html", page="messages", form=form, errors=errors, reach=None, **_choices(desk)
     )
+
+
+def drill_members(desk: Desk, params: Any) -> tuple[list[str], bool]:
+    """The members of a report's drill-down (at most a campaign's list), by id; and whether that is all."""
+    wanted = drill.from_query(params)
+    if wanted.target != "members":
+        raise drill.DrillError("drill")
+    typed = {key: str(params.get(key, ""))[: filtering.MAX_TYPED * 2] for key in REPORT_FILTERS}
+    filters = filtering.parse(desk.call, typed)
+    listed: list[str] = []
+    after = None
+    while len(listed) < messages.MAX_LISTED:
+        found = drill.members_page(desk.call, wanted, filters, after, limit=drill.PAGE)
+        listed += [line.id for line in found.lines]
+        after = found.after
+        if after is None:
+            return listed[: messages.MAX_LISTED], len(listed) <= messages.MAX_LISTED
+    return listed[: messages.MAX_LISTED], False
 
 
 @router.post("/campaigns/new")
