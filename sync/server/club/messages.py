@@ -890,8 +890,11 @@ def may_see_history(call: Call, branch_id: str) -> bool:
     return call.actor.may(P.READ) and (call.actor.branch_ids is None or branch_id in call.actor.branch_ids)
 
 
-def member_history(call: Call, member_id: str, limit: int = HISTORY) -> list[SentMessage] | None:
-    """The member's outbox and history, newest first; None when the actor may not see it. Audited."""
+def member_history(
+    call: Call, member_id: str, limit: int = HISTORY, *, audited: bool = True
+) -> list[SentMessage] | None:
+    """The member's outbox and history, newest first; None when the actor may not see it. Audited, unless
+    shown within the member's file (whose view, `member.view`, is)."""
 
     def work(conn: Connection) -> list[SentMessage] | None:
         branch_id = conn.execute(
@@ -916,7 +919,7 @@ def member_history(call: Call, member_id: str, limit: int = HISTORY) -> list[Sen
             for r in conn.execute(query)
         ]  # fmt: skip
 
-    return read(call, "member.messages", member_id, work)
+    return read(call, "member.messages", member_id, work, audited=audited)
 
 
 # ---- the month's cost and the outbox ----------------------------------------------------------------------

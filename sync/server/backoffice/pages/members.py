@@ -112,7 +112,7 @@ def _show_file(
         request_id=str(uuid7(desk.now_us // 1000, os.urandom(10))),
         forms=forms or {},
         done=DONE.get(done, ""),
-        history=messages.member_history(desk.call, member_id),
+        history=messages.member_history(desk.call, member_id, audited=False),  # audited as member.view
         message_kinds=KIND_NAMES | {"campaign": "Campaign"},
         message_statuses=STATUS_NAMES,
         consent_sources=CONSENT_SOURCES,
