@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from app import format as fmt
 from sync.server import club, members
-from sync.server.club import messages
+from sync.server.club import member_file, messages, privacy
 from sync.server.club.access import CONSOLE, Actor
 from sync.server.club.act import Call
 from sync.server.db import Database, dialect_insert
@@ -497,6 +497,18 @@ def test_contact_data_and_consent_are_recorded_from_the_members_page(
     row = _rows(office, MEMBER, MEMBER.c.id == m.id)[0]
     assert (row.name, row.email, row.preferred_channel) == ("Sara A", "sara@example.com", "email")
     assert (row.consent_marketing, row.consent_marketing_source) == (False, "terminal")
+
+
+def test_erasing_a_member_erases_their_email(office: Database):
+    m = _member(office, email="sara@example.com", channel="email")
+    privacy.erase(_call(office), m, "the member asked, 1404/03/25")
+    row = _rows(office, MEMBER, MEMBER.c.id == m)[0]
+    assert (row.email, row.preferred_channel) == (None, "sms")
+    with pytest.raises(ApiError) as refused:
+        member_file.edit_contact(
+            _call(office), m, email="x@example.com", preferred_channel="sms", consent_marketing=True
+        )
+    assert refused.value.code == "member_erased"
 
 
 def test_the_members_messages_count_in_the_outbox(office: Database):
