@@ -291,6 +291,28 @@ def test_a_reports_drill_down_fills_a_campaigns_list(office: Database, client: T
     assert bad.status_code == 200 and "خوانده نشد" in bad.text
 
 
+def test_a_draft_is_changed_and_a_sent_campaign_is_not(office: Database, client: TestClient):
+    _audience(office)
+    made = messages.create_campaign(_call(office), _draft())
+    csrf = sign_in(client, "marketing")
+    url = f"/admin/messages/campaigns/{made.id}"
+    form = {"name": "Nowruz", "body_fa": "نوروز {name}", "tier": "silver", "lapsed_days": "x"}
+    refused = _post(client, url + "/edit", csrf, **form)
+    assert refused.status_code == 422 and "Nowruz" in refused.text
+    assert _post(client, url + "/edit", csrf, **(form | {"lapsed_days": ""})).status_code == 303
+    changed = messages.campaign(_call(office), made.id)
+    assert (changed.campaign.name, changed.campaign.segment.tier, changed.reach.members) == (
+        "Nowruz",
+        "silver",
+        1,
+    )
+    messages.send(_call(office), made.id)
+    late = _post(client, url + "/edit", csrf, **(form | {"lapsed_days": ""}))
+    assert late.status_code == 409 and 'data-testid="form-error"' in late.text
+    assert messages.campaign(_call(office), made.id).campaign.status == "queued"
+    assert 'data-testid="edit-form"' not in client.get(url).text
+
+
 def test_every_messages_page_renders_in_persian_and_english(office: Database, client: TestClient):
     made = messages.create_campaign(_call(office), _draft())
     csrf = sign_in(client, "owner")

@@ -756,6 +756,9 @@ FA: dict[str, str] = {
     "on the member's page": "در صفحهٔ عضو",
     "who agreed to marketing messages": "که با پیام‌های تبلیغاتی موافق‌اند",
     "A campaign to these members": "کمپینی برای همین اعضا",
+    "Change the draft": "تغییر پیش‌نویس",
+    "Save the draft": "ذخیرهٔ پیش‌نویس",
+    "The draft is saved. Check its count and cost again.": "پیش‌نویس ذخیره شد. شمار و هزینه‌اش را دوباره ببینید.",
     "This report's list could not be read: open it again from the report.": "فهرست این گزارش خوانده نشد: آن را دوباره از گزارش باز کنید.",
     "The report's list is longer than a campaign's list: only its first 500 members are here.": "فهرست گزارش از فهرست یک کمپین بلندتر است: فقط ۵۰۰ عضو نخست آن اینجاست.",
 }

@@ -46,6 +46,7 @@ Body = Annotated[str, Form(max_length=4000)]
 DONE = {
     "saved": "The template is saved.",
     "switched": "The change is saved.",
+    "edited": "The draft is saved. Check its count and cost again.",
     "created": "The campaign is saved as a draft. Check its count and cost, then send it.",
     "sent": "The campaign's messages are queued.",
     "scheduled": "The campaign is scheduled.",
@@ -357,15 +358,65 @@ def create_campaign(
     )  # fmt: skip
 
 
+def _form_of(campaign: messages.Campaign) -> dict[str, str]:
+    segment = campaign.segment
+    return {
+        "name": campaign.name, "body_fa": campaign.body_fa, "body_en": campaign.body_en,
+        "subject_fa": campaign.subject_fa, "subject_en": campaign.subject_en, "tier": segment.tier or "",
+        "branch_id": segment.branch_id or "", "lapsed_days": str(segment.lapsed_days or ""),
+        "birth_month": str(segment.birth_month or ""), "members": "\n".join(segment.member_ids),
+    }  # fmt: skip
+
+
 def _campaign_page(
-    desk: Desk, campaign_id: str, *, status: int = 200, errors: dict[str, str] | None = None, done: str = ""
+    desk: Desk,
+    campaign_id: str,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    done: str = "",
+    form: dict[str, str] | None = None,
 ) -> Response:
     view = messages.campaign(desk.call, campaign_id)
     return render(
         desk, "messages/campaign.html", status=status, page="messages", v=view, c=view.campaign,
         errors=errors or {}, done=DONE.get(done, ""), status_names=STATUS_NAMES, statuses=messages.STATUSES,
-        may_send=desk.may(Permission.MESSAGES), **_choices(desk),
+        may_send=desk.may(Permission.MESSAGES), form=form or _form_of(view.campaign),
+        editing=form is not None, **_choices(desk),
     )  # fmt: skip
+
+
+@router.post("/campaigns/{campaign_id}/edit")
+def edit_campaign(
+    desk: Sender,
+    campaign_id: CampaignId,
+    *,
+    name: Text = "",
+    body_fa: Body = "",
+    body_en: Body = "",
+    subject_fa: Text = "",
+    subject_en: Text = "",
+    tier: Text = "",
+    branch_id: Text = "",
+    lapsed_days: Text = "",
+    birth_month: Text = "",
+    members: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """A draft's texts and segment changed (its count and cost are shown again on its page)."""
+    form = {
+        "name": name, "body_fa": body_fa, "body_en": body_en, "subject_fa": subject_fa,
+        "subject_en": subject_en, "tier": tier, "branch_id": branch_id, "lapsed_days": lapsed_days,
+        "birth_month": birth_month, "members": members,
+    }  # fmt: skip
+    try:
+        messages.edit_campaign(desk.call, campaign_id, _draft(desk, form))
+    except _FormError as error:
+        return _campaign_page(desk, campaign_id, status=422, errors=error.errors, form=form)
+    except ApiError as error:
+        if error.code in ("unknown_message_campaign", "forbidden"):
+            raise
+        return _campaign_page(desk, campaign_id, status=error.status, errors=_refusal(desk, error), form=form)
+    return RedirectResponse(f"{PREFIX}/messages/campaigns/{campaign_id}?done=edited", status_code=303)
 
 
 @router.get("/campaigns/{campaign_id}")
