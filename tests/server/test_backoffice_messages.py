@@ -523,6 +523,10 @@ def test_contact_data_and_consent_are_recorded_from_the_members_page(
 
 def test_erasing_a_member_erases_their_email(office: Database):
     m = _member(office, email="sara@example.com", channel="email")
+    exported = privacy.export(_call(office), m)
+    assert exported["contact"] == {
+        "email": "sara@example.com", "preferred_channel": "email", "consent_source": "terminal"
+    }  # fmt: skip
     privacy.erase(_call(office), m, "the member asked, 1404/03/25")
     row = _rows(office, MEMBER, MEMBER.c.id == m)[0]
     assert (row.email, row.preferred_channel) == (None, "sms")

@@ -159,6 +159,12 @@ def collect(conn: Connection, member_id: str, now_us: int) -> dict[str, Any]:
             "marketing": bool(row.consent_marketing),
             "since_us": row.consent_marketing_at_us,
         },
+        # the server's own contact data for messages, and where consent was last given (club.messages)
+        "contact": {
+            "email": row.email,
+            "preferred_channel": row.preferred_channel,
+            "consent_source": row.consent_marketing_source,
+        },
         "erased_at_us": row.erased_at_us,
         "balance": None
         if balance is None
