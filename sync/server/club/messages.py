@@ -404,6 +404,17 @@ def switch_kind(call: Call, kind: str, enabled: bool) -> KindTemplates:
     return change(call, P.MESSAGES, "message.switch", kind, work)
 
 
+def member_by_phone(call: Call, phone: str) -> str | None:
+    """The one member with this (normalised) phone, for a preview; None for none or several. The preview
+    that shows their data is the audited read."""
+
+    def work(conn: Connection) -> str | None:
+        found = list(conn.execute(select(MEMBER.c.id).where(MEMBER.c.phone == phone).limit(2)).scalars())
+        return str(found[0]) if len(found) == 1 else None
+
+    return read(call, "member.find", None, work, audited=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Preview:
     subject: str

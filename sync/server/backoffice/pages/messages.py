@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from app import format as fmt
 from app.domain.digits import to_latin_digits
@@ -30,7 +29,6 @@ from sync.server.backoffice.web import render
 from sync.server.club import events, messages
 from sync.server.club.access import Permission
 from sync.server.errors import ApiError
-from sync.server.models import MEMBER
 from sync.server.reports import drill, filtering
 
 router = APIRouter(prefix=PREFIX + "/messages")
@@ -108,12 +106,9 @@ def _member_id(desk: Desk, typed: str) -> str | None:
     if re.fullmatch(UUID_PATTERN, text.lower()):
         return text.lower()
     if looks_like_phone(text):
-        with desk.call.db.read() as conn:
-            found = list(
-                conn.execute(select(MEMBER.c.id).where(MEMBER.c.phone == normalize_phone(text))).scalars()
-            )
-        if len(found) == 1:
-            return str(found[0])
+        found = messages.member_by_phone(desk.call, normalize_phone(text))
+        if found is not None:
+            return found
     raise ApiError(404, "unknown_member", "no member has this id or phone number")
 
 
