@@ -53,15 +53,19 @@ def put_member(
     pub: Publisher,
     member: WireMember,
     enrolled_by: str | None = None,
-    consent_source: str | None = None,
+    *,
+    consent_source: str = "terminal",
 ) -> list[str]:
     """Upsert the whole record and publish it; returns other members' ids that share its phone. An erased
     member is refused (409 `member_erased`).
 
     A tier set by a tier_change entry is the ledger's (app.domain.tiering.standing): a record that names
     another tier (a terminal that had not seen the entry yet) keeps the ledger's, and says so when
-    published. `consent_source` is where a change of the marketing consent came from (kept with its date).
-    """
+    published.
+
+    The record is the terminals' (WireMember): the server's own contact data (email, preferred channel)
+    is not in it and stays as it is. A change of marketing consent keeps its date and where it was given:
+    `consent_source` ("terminal" for a push, "back_office" for head office)."""
     columns = (MEMBER.c.tier_code, MEMBER.c.tier_entry_id, MEMBER.c.consent_marketing, MEMBER.c.erased_at_us)
     stored = conn.execute(select(*columns).where(MEMBER.c.id == member.id)).first()
     if stored is not None and stored.erased_at_us is not None:
@@ -74,7 +78,7 @@ def put_member(
     values = member.model_dump() | keys | {"updated_at_us": pub.at_us}
     if stored is None or bool(stored.consent_marketing) != member.consent_marketing:
         values["consent_marketing_at_us"] = pub.at_us  # the consent's date: when it was given or withdrawn
-        values["consent_marketing_source"] = consent_source  # and where: terminal, back_office, …
+        values["consent_marketing_source"] = consent_source
     # the terminal that enrolled the member (sync.server.vetting.items): set once, with the new row
     statement = dialect_insert(conn, MEMBER).values(**values, enrolled_by=enrolled_by)
     conn.execute(

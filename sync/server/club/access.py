@@ -37,6 +37,8 @@ class Permission(StrEnum):
     # the fraud signals: each staff member's and terminal's rates against their peers, members flagged by
     # name; sensitive, so not every reader's (sync.server.reports.fraud)
     FRAUD_READ = "fraud_read"
+    # messages to members: templates, campaigns, the switch that stops sending (sync.server.club.messages)
+    MESSAGES = "messages"
 
 
 P = Permission
@@ -57,7 +59,7 @@ GRANTS: dict[str, frozenset[Permission]] = {
             P.FRAUD_READ,
         }
     ),
-    "marketing": frozenset({P.READ, P.RULES_PUBLISH, P.EVENT_MANAGE, P.MEMBER_EDIT}),
+    "marketing": frozenset({P.READ, P.RULES_PUBLISH, P.EVENT_MANAGE, P.MEMBER_EDIT, P.MESSAGES}),
     "auditor": frozenset({P.READ, P.AUDIT_READ, P.FRAUD_READ}),
 }
 assert set(GRANTS) == set(OFFICE_ROLES)

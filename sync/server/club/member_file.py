@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, select, update
 
 from app.domain import expiry, membership, tiering
 from app.domain.card import CardKind, CardStatus
@@ -181,6 +182,10 @@ class MemberFile:
     branches: list[BranchOption]  # for the adjustment's branch
     consent_at_us: int | None = None  # when marketing consent was last given or withdrawn
     erased_at_us: int | None = None  # erased (sync.server.club.privacy): the profile holds placeholders
+    # the server's own contact data for messages (sync.server.club.messages), terminals never see it
+    email: str | None = None
+    preferred_channel: str = "sms"
+    consent_source: str | None = None  # where consent was last given or withdrawn
 
 
 def _member_row(conn: Connection, member_id: str) -> Row[Any]:
@@ -357,6 +362,9 @@ def member_file(call: Call, member_id: str, *, ledger_limit: int = LEDGER_PAGE) 
             branches=branches,
             consent_at_us=row.consent_marketing_at_us,
             erased_at_us=row.erased_at_us,
+            email=row.email,
+            preferred_channel=row.preferred_channel or "sms",
+            consent_source=row.consent_marketing_source,
         )
 
     return read(call, "member.view", member_id, work)
@@ -502,6 +510,62 @@ def edit_profile(call: Call, member_id: str, fields: dict[str, Any]) -> WireMemb
         return after
 
     return change(call, Permission.MEMBER_EDIT, "member.edit", member_id, work)
+
+
+EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+CHANNELS = ("sms", "email")
+
+
+def checked_email(text: str) -> str | None:
+    """An email address as typed (trimmed; empty: none), or 422 `invalid_email`."""
+    email = text.strip()
+    if not email:
+        return None
+    if len(email) > 254 or EMAIL.fullmatch(email) is None:
+        raise ApiError(422, "invalid_email", "this is not an email address", field="email")
+    return email
+
+
+def edit_contact(
+    call: Call, member_id: str, *, email: str, preferred_channel: str, consent_marketing: bool
+) -> dict[str, Any]:
+    """The member's email, the channel they prefer and their marketing consent, as head office records
+    them. A change of consent is dated now, its source "back_office", and published (terminals show it);
+    email and channel are the server's alone. Audited with before and after."""
+    address = checked_email(email)
+    if preferred_channel not in CHANNELS:
+        raise ApiError(422, "invalid_channel", "sms or email", field="preferred_channel")
+    if preferred_channel == "email" and address is None:
+        raise ApiError(422, "email_needed", "an email is needed to prefer email", field="email")
+
+    def work(act: Act) -> dict[str, Any]:
+        row = _member_row(act.conn, member_id)
+        if row.erased_at_us is not None:
+            raise ApiError(409, "member_erased", "this member's personal data was erased")
+        before = {
+            "email": row.email, "preferred_channel": row.preferred_channel,
+            "consent_marketing": bool(row.consent_marketing),
+        }  # fmt: skip
+        after = {
+            "email": address,
+            "preferred_channel": preferred_channel,
+            "consent_marketing": consent_marketing,
+        }
+        values: dict[str, Any] = {"email": address, "preferred_channel": preferred_channel}
+        if consent_marketing != bool(row.consent_marketing):
+            values |= {
+                "consent_marketing": consent_marketing, "consent_marketing_at_us": act.now_us,
+                "consent_marketing_source": "back_office", "updated_at_us": act.now_us,
+            }  # fmt: skip
+            wire = members.wire_member(row).model_copy(update={"consent_marketing": consent_marketing})
+            act.pub.change(
+                "member", {"kind": "member", "member": wire.model_dump(mode="json")}, member_id=member_id
+            )
+        act.conn.execute(update(MEMBER).where(MEMBER.c.id == member_id).values(**values))
+        act.before, act.after = before, after
+        return after
+
+    return change(call, Permission.MEMBER_EDIT, "member.contact", member_id, work)
 
 
 def _current(conn: Connection, member_id: str) -> WireMember:

@@ -273,7 +273,7 @@ def set_consent(call: act.Call, member_id: str, consent: bool) -> dict[str, Any]
             .values(
                 consent_marketing=consent,
                 consent_marketing_at_us=a.now_us,
-                consent_marketing_source="back_office",
+                consent_marketing_source="back_office",  # head office: the back office and the admin API
                 updated_at_us=a.now_us,
             )
         )
@@ -315,7 +315,8 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
                     k: v for k, v in erased.model_dump().items() if k in PERSONAL_KEYS | {"consent_marketing"}
                 },
                 consent_marketing_at_us=a.now_us,
-                email=None,  # the server's own contact data (sync.server.messages)
+                email=None,  # the server's own contact data (sync.server.club.messages) goes too
+                preferred_channel="sms",
                 erased_at_us=a.now_us,
                 updated_at_us=a.now_us,
                 name_key="",  # the search's keys are the name and phone too (sync.server.club.members)

@@ -11,6 +11,7 @@ from sync.server.backoffice.pages import (
     home,
     member_search,
     members,
+    messages,
     privacy,
     programme,
     report_exports,
@@ -24,5 +25,5 @@ from sync.server.backoffice.pages import (
 ROUTERS = [
     auth.router, home.router, member_search.router, members.router, privacy.router, programme.router,
     events.router, review.router, terminals.router, branches.router, settings.router, audit.router,
-    users.router, report_exports.router, reports.router,
+    users.router, report_exports.router, reports.router, messages.router,
 ]  # fmt: skip

@@ -27,9 +27,10 @@ from app.domain.errors import ClubError
 from app.domain.ids import uuid7
 from app.messages import message as club_message
 from sync.server.backoffice.desk import PREFIX, Desk, Needs
+from sync.server.backoffice.pages.messages import KIND_NAMES, STATUS_NAMES
 from sync.server.backoffice.texts import ENTRY_KINDS, error_text
 from sync.server.backoffice.web import is_htmx, render
-from sync.server.club import member_file
+from sync.server.club import member_file, messages
 from sync.server.club.access import Permission
 from sync.server.errors import ApiError
 
@@ -50,6 +51,15 @@ DONE = {
     "tier": "The member is placed in the tier.",
     "revoked": "The card is revoked.",
     "lost": "The card is marked lost.",
+    "contact": "How the club reaches the member is saved.",
+}
+# where a member's marketing consent was last given or withdrawn (member.consent_marketing_source)
+CONSENT_SOURCES = {
+    "terminal": "at a terminal",
+    "back_office": "in the back office",
+    "member_page": "on the member's page",
+    "sms_stop": "by an SMS reply (stop)",
+    "email_unsubscribe": "by the email's unsubscribe link",
 }
 # Which field of the profile form a refusal belongs to.
 _PROFILE_FIELD = {
@@ -102,6 +112,10 @@ def _show_file(
         request_id=str(uuid7(desk.now_us // 1000, os.urandom(10))),
         forms=forms or {},
         done=DONE.get(done, ""),
+        history=messages.member_history(desk.call, member_id, audited=False),  # audited as member.view
+        message_kinds=KIND_NAMES | {"campaign": "Campaign"},
+        message_statuses=STATUS_NAMES,
+        consent_sources=CONSENT_SOURCES,
     )
 
 
@@ -178,6 +192,26 @@ def edit(
         field = _PROFILE_FIELD.get(refused.code, "form")
         return _edit_form(desk, str(member_id), values, {field: refusal_text(desk, refused)}, 422)
     return RedirectResponse(_file_url(str(member_id), "edited"), status_code=303)
+
+
+@router.post(MEMBER + "/contact")
+def contact(
+    desk: Editor,
+    member_id: uuid.UUID,
+    email: Text = "",
+    preferred_channel: Annotated[str, Form(max_length=8)] = "sms",
+    consent: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """The member's email, preferred channel and marketing consent (recorded as given in the back office)."""
+    values = {"email": email, "preferred_channel": preferred_channel}
+    try:
+        member_file.edit_contact(
+            desk.call, str(member_id), email=email, preferred_channel=preferred_channel,
+            consent_marketing=consent == "yes",
+        )  # fmt: skip
+    except ApiError as refused:
+        return _refused_form(desk, str(member_id), "contact", refused, values)
+    return RedirectResponse(_file_url(str(member_id), "contact", "messages"), status_code=303)
 
 
 # ---- points and tier -----------------------------------------------------------------------------------
