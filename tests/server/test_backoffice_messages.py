@@ -102,23 +102,23 @@ def _erase_later(db: Database) -> str:
 
 def test_the_count_and_cost_are_the_hand_computed_figures(office: Database):
     _audience(office)
-    # 60 Persian letters + "\n" + "لغو۱۱" (5) = 66 UCS-2 units: one part
-    short = messages.reach(_call(office), messages.Segment(), "ت" * 60, "Hello")
+    # 49 Persian letters + "\n" + "برای لغو، ۱۱ بفرستید" (20) = 70 UCS-2 units: one part
+    short = messages.reach(_call(office), messages.Segment(), "ت" * 49, "Hello")
     assert (short.members, short.sms, short.email) == (3, 2, 1)
     assert (short.sms_parts, short.parts) == (1, 2)
     assert short.cost_rials == 2 * 1 * SMS_PART + 1 * EMAIL == 6_000
-    # 65 letters + 6 = 71 units: over 70, so split in parts of 67: two parts each
-    long = messages.reach(_call(office), messages.Segment(), "ت" * 65, "")
+    # 50 letters + 21 = 71 units: over 70, so split in parts of 67: two parts each
+    long = messages.reach(_call(office), messages.Segment(), "ت" * 50, "")
     assert (long.sms_parts, long.parts) == (2, 4)
     assert long.cost_rials == 2 * 2 * SMS_PART + EMAIL == 11_000
-    # English in GSM-7: 150 + "\nSTOP: 11" (9) = 159 septets, one part; 152 + 9 = 161, two of 153
-    assert messages.reach(_call(office), messages.Segment(), "ت", "A" * 150).sms_parts_en == 1
-    assert messages.reach(_call(office), messages.Segment(), "ت", "A" * 152).sms_parts_en == 2
+    # English in GSM-7: 143 + "\nReply 11 to stop" (17) = 160 septets, one part; 144 + 17 = 161, two of 153
+    assert messages.reach(_call(office), messages.Segment(), "ت", "A" * 143).sms_parts_en == 1
+    assert messages.reach(_call(office), messages.Segment(), "ت", "A" * 144).sms_parts_en == 2
 
 
 def test_a_text_naming_the_member_is_costed_with_each_members_own_name(office: Database):
-    _member(office, name="م" * 60)  # "سلام " (5) + 60 + 6 = 71: two parts
-    _member(office, name="Ali")  # "سلام Ali" + 6 = 14: one part
+    _member(office, name="م" * 60)  # "سلام " (5) + 60 + 21 = 86: two parts
+    _member(office, name="Ali")  # "سلام Ali" + 21 = 29: one part
     found = messages.reach(_call(office), messages.Segment(), "سلام {name}", "")
     assert (found.sms, found.parts) == (2, 3)
     assert found.cost_rials == 3 * SMS_PART
@@ -524,7 +524,8 @@ def test_contact_data_and_consent_are_recorded_from_the_members_page(
 def test_erasing_a_member_erases_their_email(office: Database):
     m = _member(office, email="sara@example.com", channel="email")
     exported = privacy.export(_call(office), m)
-    assert exported["contact"] == {"email": "sara@example.com", "preferred_channel": "email", "language": "fa"}
+    contact = {"email": "sara@example.com", "preferred_channel": "email", "language": "fa"}
+    assert exported["contact"] == contact
     assert exported["consent"]["given_at"] == "terminal"
     privacy.erase(_call(office), m, "the member asked, 1404/03/25")
     row = _rows(office, MEMBER, MEMBER.c.id == m)[0]

@@ -62,7 +62,7 @@ def test_a_stop_from_kavenegar_withdraws_consent_for_every_member_with_the_phone
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok", "stop": True, "withdrawn": 2}
     assert [_consent(client, m) for m in family] == [(False, "sms_stop")] * 2
-    assert _consent(client, other) == (True, None)
+    assert _consent(client, other) == (True, "terminal")  # as the terminal enrolled them
     with client.app.state.db.read() as conn:
         dated = conn.execute(
             select(MEMBER.c.consent_marketing_at_us).where(MEMBER.c.id == family[0])
@@ -76,7 +76,7 @@ def test_anything_else_is_recorded_and_answered_politely(client: Any, terminal: 
     (member_id,) = _members(client, terminal, "+989121234567")
     answer = _kavenegar(client, "09121234567", "ممنون، کی تخفیف دارید؟", messageid="71001")
     assert answer.status_code == 200 and answer.json() == {"status": "ok", "stop": False, "withdrawn": 0}
-    assert _consent(client, member_id) == (True, None)
+    assert _consent(client, member_id) == (True, "terminal")  # as the terminal enrolled them
     with client.app.state.db.read() as conn:
         (detail,) = conn.execute(select(AUDIT.c.detail).where(AUDIT.c.action == "message.inbound")).scalars()
     assert "کی تخفیف دارید" in detail and "71001" in detail
@@ -108,6 +108,6 @@ def test_the_secret_is_required(client: Any, terminal: Any, monkeypatch: pytest.
     assert (
         client.post("/messages/inbound/webhook", json=fields, headers={SECRET_HEADER: "x"}).status_code == 401
     )
-    assert _consent(client, member_id) == (True, None)
+    assert _consent(client, member_id) == (True, "terminal")  # as the terminal enrolled them
     monkeypatch.delenv(INBOUND_SECRET_ENV)
     assert client.post("/messages/inbound/kavenegar?secret=", data=fields).status_code == 404  # off

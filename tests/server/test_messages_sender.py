@@ -292,3 +292,39 @@ def test_two_senders_share_the_outbox_without_sending_anything_twice(club_db, re
     with club_db.read() as conn:
         statuses = conn.execute(select(MESSAGE.c.status, MESSAGE.c.attempts)).all()
     assert set(statuses) == {("sent", 1)}
+
+
+def test_the_cost_the_back_office_shows_is_the_cost_the_sender_records(club_db, receiver):
+    """A campaign naming each member's name and balance, to members who read Persian and English, with
+    names long and short: the parts and rials the back office counts before sending are exactly those the
+    sender records after sending through a real channel (one renderer, one opt-out line, one language
+    choice)."""
+    from sync.server.club import messages as office
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
+
+    people = [
+        add_member(club_db, name="م" * 45, consent_marketing=True),
+        add_member(club_db, name="Ali", consent_marketing=True),
+        add_member(club_db, name="Sara " + "x" * 110, consent_marketing=True),
+        add_member(club_db, name="Reza", consent_marketing=True),
+    ]
+    for m in people[2:]:
+        club_db.write(
+            lambda conn, m=m: conn.execute(update(MEMBER).where(MEMBER.c.id == m.id).values(language="en"))
+        )
+    call = Call(club_db, T0, CONSOLE)
+    draft = office.CampaignDraft(
+        name="Yalda", body_fa="{name} عزیز، موجودی شما {balance} امتیاز است.",
+        body_en="Dear {name}, your balance is {balance} points.",
+    )  # fmt: skip
+    made = office.create_campaign(call, draft)
+    shown = office.campaign(call, made.id).reach
+    office.send(call, made.id)
+    assert sender(club_db, receiver, FakeClock()).run_once().sent == len(people)
+    with club_db.read() as conn:
+        sent = conn.execute(select(MESSAGE.c.parts, MESSAGE.c.cost_rials, MESSAGE.c.language)).all()
+    assert sorted(r.language for r in sent) == ["en", "en", "fa", "fa"]
+    assert sum(r.parts for r in sent) == shown.parts
+    assert sum(r.cost_rials for r in sent) == shown.cost_rials
+    assert shown.parts == 2 + 1 + 2 + 1  # the long names cross a part, in UCS-2 and in GSM-7

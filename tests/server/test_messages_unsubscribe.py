@@ -46,7 +46,7 @@ def test_the_page_asks_in_both_languages_and_changes_nothing(client: Any, termin
     assert 'lang="fa"' in page.text and "لغو اشتراک" in page.text and "Unsubscribe" in page.text
     assert '<form method="post">' in page.text and 'name="List-Unsubscribe" value="One-Click"' in page.text
     assert page.headers["Cache-Control"] == "no-store"
-    assert _consent(client, member_id) == (True, None)
+    assert _consent(client, member_id) == (True, "terminal")  # as the terminal enrolled them
 
 
 def test_the_button_withdraws_consent(client: Any, terminal: Any) -> None:
@@ -63,7 +63,7 @@ def test_a_bad_token_is_a_404_page(client: Any, terminal: Any) -> None:
         for answer in (client.get(bad), client.post(bad, **ONE_CLICK)):
             assert answer.status_code == 404
             assert "این پیوند معتبر نیست" in answer.text and "This link is not valid" in answer.text
-    assert _consent(client, member_id) == (True, None)
+    assert _consent(client, member_id) == (True, "terminal")  # as the terminal enrolled them
 
 
 def test_guessing_tokens_is_limited(client: Any, terminal: Any, clock: Any) -> None:

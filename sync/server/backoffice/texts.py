@@ -652,6 +652,7 @@ FA: dict[str, str] = {
     "A campaign's text may name {name}, {balance}, {tier} and {club}. Every SMS ends with the opt-out line.": "متن کمپین می‌تواند {name}، {balance}، {tier} و {club} را در خود داشته باشد. هر پیامک با خط لغو اشتراک پایان می‌یابد.",
     "A list of {n} members": "فهرستی از {n} عضو",
     "A return's points taken back": "کسر امتیاز با بازگشت خرید",
+    "A sale's points (earned and spent)": "امتیاز خرید (کسب‌شده و خرج‌شده)",
     "A text may name these facts, each in braces:": "متن می‌تواند این اطلاعات را، هر یک میان آکولاد، در خود داشته باشد:",
     "All sending is stopped.": "همهٔ ارسال‌ها متوقف شد.",
     "All sending is stopped: no message goes to any member until it is started again.": "همهٔ ارسال‌ها متوقف است: تا وقتی دوباره راه نیفتد هیچ پیامی برای هیچ عضوی نمی‌رود.",

@@ -48,6 +48,7 @@ from sync.server.club.access import Permission
 from sync.server.club.act import Act, Call, change, read
 from sync.server.db import dialect_insert
 from sync.server.errors import ApiError
+from sync.server.messages import templates as message_texts
 from sync.server.messages.providers.parts import sms_parts
 from sync.server.models import (
     BALANCE,
@@ -73,102 +74,19 @@ HISTORY = 50  # messages a member's history shows, newest first
 CAMPAIGN_PAGE = 50
 STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "skipped")
 
-# The kinds of message the club sends on its own (transactional), each with its default text; a kind the
-# club has not edited uses these. The sender's own defaults (sync.server.messages.templates) are the same
-# texts: reconcile there when either changes.
-KINDS = (
-    "points_earned",
-    "points_spent",
-    "points_returned",
-    "tier_upgrade",
-    "points_expiring",
-    "membership_ending",
-    "event_invitation",
-    "birthday",
-)
-# What a template may name, as {field}: the member's facts and the facts of what caused the message.
-FIELDS = (
-    "name",  # the member's name
-    "points",  # the points of this message's entry (earned, spent, taken back, expiring)
-    "balance",  # the member's points after it
-    "wallet",  # the member's wallet, in Toman
-    "tier",  # the member's tier (its name in the message's language)
-    "club",  # the club's name in the message's language
-    "days",  # days until points expire or a membership ends
-    "date",  # the day it happens (expiry, the membership's end, the event)
-    "event",  # the event's name
-    "link",  # the event invitation's QR as a link
-    "bonus",  # the birthday bonus, in points
-)
-# what a campaign may name: the member's own facts (a campaign has no cause of its own)
-CAMPAIGN_FIELDS = ("name", "balance", "tier", "club")
-_FIELD = re.compile(r"\{([^{}]*)\}")
-DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
-    "points_earned": {
-        "fa": (
-            "امتیاز تازه",
-            "{name} عزیز، {points} امتیاز با این خرید به حساب شما افزوده شد. امتیاز شما: {balance}. {club}",
-        ),
-        "en": (
-            "New points",
-            "Dear {name}, {points} points were added to your account with this purchase. "
-            "Balance: {balance}. {club}",
-        ),
-    },
-    "points_spent": {
-        "fa": ("امتیاز خرج شد", "{name} عزیز، {points} امتیاز خرج شد. امتیاز باقی‌مانده: {balance}. {club}"),
-        "en": ("Points spent", "Dear {name}, you spent {points} points. Balance: {balance}. {club}"),
-    },
-    "points_returned": {
-        "fa": (
-            "بازگشت خرید",
-            "{name} عزیز، با بازگشت خرید {points} امتیاز از حساب شما کم شد. امتیاز شما: {balance}. {club}",
-        ),
-        "en": (
-            "A return",
-            "Dear {name}, {points} points were taken back with a return. Balance: {balance}. {club}",
-        ),
-    },
-    "tier_upgrade": {
-        "fa": ("سطح تازه", "{name} عزیز، تبریک! سطح شما اکنون {tier} است. {club}"),
-        "en": ("A new tier", "Dear {name}, congratulations! You are now {tier}. {club}"),
-    },
-    "points_expiring": {
-        "fa": (
-            "امتیازهای رو به انقضا",
-            "{name} عزیز، {points} امتیاز شما تا {days} روز دیگر ({date}) منقضی می‌شود. {club}",
-        ),
-        "en": (
-            "Points expiring",
-            "Dear {name}, {points} of your points expire in {days} days ({date}). {club}",
-        ),
-    },
-    "membership_ending": {
-        "fa": ("پایان عضویت", "{name} عزیز، عضویت ویژه شما {days} روز دیگر ({date}) تمام می‌شود. {club}"),
-        "en": ("Membership ending", "Dear {name}, your membership ends in {days} days ({date}). {club}"),
-    },
-    "event_invitation": {
-        "fa": ("دعوت", "{name} عزیز، به {event} در {date} دعوت شده‌اید. دعوت‌نامه: {link} {club}"),
-        "en": (
-            "An invitation",
-            "Dear {name}, you are invited to {event} on {date}. Your invitation: {link} {club}",
-        ),
-    },
-    "birthday": {
-        "fa": (
-            "تولدتان مبارک",
-            "{name} عزیز، تولدتان مبارک! {bonus} امتیاز هدیه به حساب شما افزوده شد. {club}",
-        ),
-        "en": (
-            "Happy birthday",
-            "Dear {name}, happy birthday! {bonus} gift points were added to your account. {club}",
-        ),
-    },
+# The kinds of message the club sends on its own (transactional), their fields and default texts: the
+# sender's (sync.server.messages.templates), so what the back office edits and previews is what goes.
+KINDS = tuple(kind for kind in message_texts.KINDS if kind != "campaign")
+FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(sorted(fields | message_texts.COMMON_FIELDS)) for kind, fields in message_texts.FIELDS.items()
 }
-assert set(DEFAULTS) == set(KINDS)
-# What ends every marketing SMS: how to stop them (the provider's inbound "لغو" reaches the server). The
-# sender appends the same line (sync.server.messages): the cost counted here includes it.
-OPT_OUT = {"fa": "لغو۱۱", "en": "STOP: 11"}
+# what a campaign may name: the member's own facts (a campaign has no cause of its own)
+CAMPAIGN_FIELDS = FIELDS["campaign"]
+_FIELD = re.compile(r"\{([^{}]*)\}")
+DEFAULTS = message_texts.DEFAULTS
+# What ends every marketing SMS: how to stop them (the provider's inbound "لغو" reaches the server); the
+# sender appends the same line, and the cost counted here includes it.
+OPT_OUT = message_texts.OPT_OUT
 # The Jalali months, for the birthday segment (the club keeps its calendar in Jalali)
 JALALI_MONTHS = {
     "fa": (
@@ -210,29 +128,34 @@ def placeholders(text: str) -> list[str]:
     return [m[1] for m in _FIELD.finditer(text)]
 
 
-def check_text(text: str, *, limit: int = MAX_BODY, what: str = "body") -> str:
-    """A template's or campaign's text, or 422: empty, too long, or naming a field no message has."""
+def check_text(text: str, kind: str, *, limit: int = MAX_BODY, what: str = "body") -> str:
+    """A template's or campaign's text, or 422: empty, too long, malformed, or naming a field its kind's
+    messages do not have (the sender's check: sync.server.messages.templates)."""
     cleaned = text.replace("\r\n", "\n").strip()
     if not cleaned or len(cleaned) > limit:
         raise ApiError(
             422, f"invalid_{what}", f"the {what} is 1 to {limit} characters", field=what, limit=limit
         )
-    unknown = [name for name in placeholders(cleaned) if name not in FIELDS]
-    if unknown:
+    try:
+        message_texts.check(kind, cleaned)
+    except message_texts.TemplateError as error:
+        if error.problem == "unknown_field":
+            raise ApiError(
+                422, "unknown_field",
+                f"no {kind} message has {{{error.field}}}: use {', '.join(FIELDS[kind])}",
+                field=what, name=error.field,
+            ) from None  # fmt: skip
         raise ApiError(
-            422, "unknown_field", f"no message has {{{unknown[0]}}}: use {', '.join(FIELDS)}",
-            field=what, name=unknown[0],
-        )  # fmt: skip
+            422, "malformed_text", f"write a fact as {{name}}, braces only around it ({error})", field=what
+        ) from None
     return cleaned
 
 
-def render_preview(kind: str, language: str, body: str, member_facts: Mapping[str, str]) -> str:
-    """`body` with each {field} replaced by the member's fact: a plain substitution (no format spec, no
-    attribute or index), so a template can neither reach into Python nor fail on a brace; a field with no
-    fact is left as written. `kind` and `language` pick nothing yet: the sender's renderer
-    (sync.server.messages.templates) takes them, and this stands in for it in previews."""
-    del kind, language
-    return _FIELD.sub(lambda m: str(member_facts.get(m[1], m[0])), body)
+def render_preview(kind: str, language: str, body: str, member_facts: Mapping[str, Any]) -> str:
+    """`body` with its fields filled as the sender fills them (sync.server.messages.templates.render:
+    Persian digits and Toman in fa, a field with no fact left empty)."""
+    del kind
+    return message_texts.render(body, "", member_facts, language, marketing=False, sms=False).body
 
 
 def sms_text(body: str, language: str, *, marketing: bool) -> str:
@@ -240,54 +163,57 @@ def sms_text(body: str, language: str, *, marketing: bool) -> str:
     return f"{body}\n{OPT_OUT[language]}" if marketing else body
 
 
-def _number(value: int, language: str) -> str:
-    return fmt.number(value, language)
-
-
 def _today(conn: Connection, now_us: int) -> date:
     return date.fromordinal(day_of(rule_sets.current(conn), now_us))
 
 
-def member_facts(conn: Connection, member_id: str, language: str, now_us: int) -> dict[str, str]:
-    """The facts a preview is made of: the member's own (name, balance, wallet, tier) and the club's, with
-    sample values for what a real message takes from its cause (points of an entry, an event's name)."""
+def member_facts(conn: Connection, member_id: str, language: str, now_us: int) -> dict[str, Any]:
+    """The facts a preview is made of, as the sender has them: the member's own (name, balance, tier) and
+    the club's, with sample values for what a real message takes from its cause (an entry's points, an
+    event's name)."""
     row = conn.execute(
-        select(MEMBER.c.name, MEMBER.c.erased_at_us, TIER.c.name_fa, TIER.c.name_en, BALANCE.c.points,
-               BALANCE.c.wallet_rials)
+        select(MEMBER.c.name, MEMBER.c.erased_at_us, TIER.c.name_fa, TIER.c.name_en, BALANCE.c.points)
         .join(TIER, TIER.c.code == MEMBER.c.tier_code)
         .outerjoin(BALANCE, BALANCE.c.member_id == MEMBER.c.id)
         .where(MEMBER.c.id == member_id)
-    ).one_or_none()  # fmt: skip
+    ).one_or_none()
     if row is None:
         raise ApiError(404, "unknown_member", "no such member")
     if row.erased_at_us is not None:
         raise ApiError(409, "member_erased", "this member's personal data was erased")
-    facts = sample_facts(conn, language, now_us)
-    facts |= {
+    return sample_facts(conn, language, now_us) | {
         "name": row.name,
-        "balance": _number(int(row.points or 0), language),
-        "wallet": fmt.toman(int(row.wallet_rials or 0), language),
-        "tier": row.name_fa if language == "fa" else row.name_en,
+        "balance": int(row.points or 0),
+        "tier": {"fa": row.name_fa, "en": row.name_en},
     }
-    return facts
 
 
-def sample_facts(conn: Connection, language: str, now_us: int) -> dict[str, str]:
-    """Facts for a preview without a member, and the cause's facts of any preview."""
+def sample_facts(conn: Connection, language: str, now_us: int) -> dict[str, Any]:
+    """Facts for a preview without a member, and the cause's facts of any preview: every field a kind may
+    name (sync.server.messages.templates.FIELDS), as the causes give them (numbers, ISO days, per-language
+    names), so the preview is formatted as the message will be."""
     days = int(club.setting(conn, "messages_expiring_days"))
     fa = language == "fa"
+    when = date.fromordinal(_today(conn, now_us).toordinal() + days).isoformat()
     return {
         "name": "مریم رضایی" if fa else "Maryam Rezaei",
-        "points": _number(150, language),
-        "balance": _number(1250, language),
-        "wallet": fmt.toman(500_000, language),
-        "tier": "نقره‌ای" if fa else "Silver",
         "club": club.setting(conn, "club_name_fa" if fa else "club_name_en"),
-        "days": _number(days, language),
-        "date": fmt.date_text(date.fromordinal(_today(conn, now_us).toordinal() + days), language),
-        "event": "شب یلدا" if fa else "Yalda night",
-        "link": "https://club.example/i/…",
-        "bonus": _number(200, language),
+        "earned": 150,
+        "spent": 0,
+        "balance": 1250,
+        "amount": 15_000_000,
+        "invoice": "A-1024",
+        "taken": 40,
+        "given_back": 0,
+        "tier": {"fa": "نقره‌ای", "en": "Silver"},
+        "points": 150,
+        "date": when,
+        "plan": {"fa": "کارت طلایی", "en": "Gold card"},
+        "event": {"fa": "شب یلدا", "en": "Yalda night"},
+        "venue": {"fa": "شعبهٔ تهران", "en": "Tehran branch"},
+        "link": "https://club.example/invitation?code=BGI1:…",
+        "plus_ones": 1,
+        "bonus": 200,
     }
 
 
@@ -378,8 +304,8 @@ def save_template(call: Call, kind: str, language: str, subject: str, body: str)
     """The club's text of a kind in a language (the subject is the email's). Audited with the old text."""
     _kind(kind)
     _language(language)
-    body = check_text(body)
-    subject = check_text(subject, limit=MAX_SUBJECT, what="subject") if subject.strip() else ""
+    body = check_text(body, kind)
+    subject = check_text(subject, kind, limit=MAX_SUBJECT, what="subject") if subject.strip() else ""
 
     def work(act: Act) -> KindTemplates:
         before = next(t for t in _templates(act.conn) if t.kind == kind).texts[language]
@@ -439,7 +365,7 @@ def preview(
     if kind != "campaign":
         _kind(kind)
     _language(language)
-    body = check_text(body)
+    body = check_text(body, kind)
 
     def work(conn: Connection) -> Preview:
         if member_id is None:
@@ -575,38 +501,53 @@ class Reach:
 
 
 def _reach(conn: Connection, segment: Segment, body_fa: str, body_en: str, now_us: int) -> Reach:
-    """The count by channel in one query; the SMS parts from the text alone, or, when it names a member's
-    facts, from each recipient's own text (so the cost shown is what the provider bills)."""
+    """The count by channel and language in one query; the SMS parts from the text alone, or, when it names
+    a member's facts, from each recipient's own text (so the cost shown is what the provider bills). A
+    member who reads English gets the English text when there is one (the sender's choice too)."""
     where = [*reachable(), *segment_where(conn, segment, now_us)]
-    query = select(channel_of().label("channel"), func.count().label("n")).where(*where)
-    counts = {r.channel: int(r.n) for r in conn.execute(query.group_by("channel"))}
-    sms, email = counts.get("sms", 0), counts.get("email", 0)
+    bodies = {"fa": body_fa, "en": body_en or body_fa}
+
+    def language_of(member_language: str | None) -> str:
+        return "en" if member_language == "en" and body_en else "fa"
+
+    query = select(channel_of().label("channel"), MEMBER.c.language, func.count().label("n")).where(*where)
+    sms_by_language = dict.fromkeys(LANGUAGES, 0)
+    email = 0
+    for r in conn.execute(query.group_by("channel", MEMBER.c.language)):
+        if r.channel == "sms":
+            sms_by_language[language_of(r.language)] += int(r.n)
+        else:
+            email += int(r.n)
+    sms = sum(sms_by_language.values())
     part_rials, email_rials = club.int_settings(conn, ("messages_sms_part_rials", "messages_email_rials"))
-    sample = sample_facts(conn, "fa", now_us)
-    each = sms_parts(sms_text(render_preview("campaign", "fa", body_fa, sample), "fa", marketing=True))
-    sample_en = sample_facts(conn, "en", now_us)
-    en_text = render_preview("campaign", "en", body_en, sample_en)
-    parts_en = sms_parts(sms_text(en_text, "en", marketing=True)) if body_en else 0
-    if not placeholders(body_fa):
-        parts = sms * each
+    samples = {language: sample_facts(conn, language, now_us) for language in LANGUAGES}
+
+    def parts_of(language: str, facts: Mapping[str, Any]) -> int:
+        text = render_preview("campaign", language, bodies[language], facts)
+        return sms_parts(sms_text(text, language, marketing=True))
+
+    each = {language: parts_of(language, samples[language]) for language in LANGUAGES}
+    if not placeholders(body_fa) and not placeholders(body_en):
+        parts = sum(sms_by_language[language] * each[language] for language in LANGUAGES)
     else:
         parts = 0
         rows = conn.execute(
-            select(MEMBER.c.name, BALANCE.c.points, TIER.c.name_fa)
+            select(MEMBER.c.name, MEMBER.c.language, BALANCE.c.points, TIER.c.name_fa, TIER.c.name_en)
             .join(TIER, TIER.c.code == MEMBER.c.tier_code)
             .outerjoin(BALANCE, BALANCE.c.member_id == MEMBER.c.id)
             .where(*where, channel_of() == "sms")
         )
         for row in rows:
-            facts = sample | {
+            language = language_of(row.language)
+            facts = samples[language] | {
                 "name": row.name,
-                "balance": _number(int(row.points or 0), "fa"),
-                "tier": row.name_fa,
+                "balance": int(row.points or 0),
+                "tier": {"fa": row.name_fa, "en": row.name_en},
             }
-            parts += sms_parts(
-                sms_text(render_preview("campaign", "fa", body_fa, facts), "fa", marketing=True)
-            )
-    return Reach(sms + email, sms, email, parts, each, parts_en, parts * part_rials, email * email_rials)
+            parts += parts_of(language, facts)
+    parts_en = each["en"] if body_en else 0
+    cost_sms, cost_email = parts * part_rials, email * email_rials
+    return Reach(sms + email, sms, email, parts, each["fa"], parts_en, cost_sms, cost_email)
 
 
 # ---- campaigns ------------------------------------------------------------------------------------------
@@ -655,7 +596,7 @@ def _checked_draft(draft: CampaignDraft) -> dict[str, Any]:
             422, "invalid_campaign_name", f"a campaign's name is 1 to {MAX_NAME} characters", field="name"
         )
     subject_fa, subject_en = (
-        check_text(s, limit=MAX_SUBJECT, what="subject") if s.strip() else ""
+        check_text(s, "campaign", limit=MAX_SUBJECT, what="subject") if s.strip() else ""
         for s in (draft.subject_fa, draft.subject_en)
     )
     for text in (draft.body_fa, draft.body_en, draft.subject_fa, draft.subject_en):
@@ -667,8 +608,8 @@ def _checked_draft(draft: CampaignDraft) -> dict[str, Any]:
             )  # fmt: skip
     return {
         "name": name,
-        "body_fa": check_text(draft.body_fa),
-        "body_en": check_text(draft.body_en) if draft.body_en.strip() else "",
+        "body_fa": check_text(draft.body_fa, "campaign"),
+        "body_en": check_text(draft.body_en, "campaign") if draft.body_en.strip() else "",
         "subject_fa": subject_fa,
         "subject_en": subject_en,
     }
@@ -769,7 +710,7 @@ def campaign(call: Call, campaign_id: str) -> CampaignView:
 
 def reach(call: Call, segment: Segment, body_fa: str, body_en: str = "") -> Reach:
     """What a campaign to `segment` would reach and cost now (before it is saved)."""
-    body_fa = check_text(body_fa)
+    body_fa = check_text(body_fa, "campaign")
 
     def work(conn: Connection) -> Reach:
         return _reach(conn, check_segment(conn, segment), body_fa, body_en.strip(), call.now_us)

@@ -315,6 +315,7 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
                     k: v for k, v in erased.model_dump().items() if k in PERSONAL_KEYS | {"consent_marketing"}
                 },
                 consent_marketing_at_us=a.now_us,
+                consent_marketing_source=None,  # where consent came from is about the person too
                 email=None,  # the server's own contact data (sync.server.club.messages) goes too
                 preferred_channel="sms",
                 erased_at_us=a.now_us,

@@ -45,7 +45,7 @@ from sync.server.db import Database
 from sync.server.messages import outbox, policy, templates, unsubscribe
 from sync.server.messages.providers.base import Outgoing, Provider, ProviderError
 from sync.server.messages.providers.parts import sms_parts
-from sync.server.models import MEMBER, MESSAGE, MESSAGE_CAMPAIGN, MESSAGE_TEMPLATE, TIER
+from sync.server.models import BALANCE, MEMBER, MESSAGE, MESSAGE_CAMPAIGN, MESSAGE_TEMPLATE, TIER
 
 log = logging.getLogger("bashgah.server.messages")
 
@@ -362,6 +362,8 @@ class Sender:
             tier = conn.execute(select(TIER).where(TIER.c.code == params.get("tier", ""))).first()
             if tier is not None:
                 shown["tier"] = {"fa": tier.name_fa, "en": tier.name_en}
+        if row.kind == "campaign":  # a campaign names the member's own facts, as they are when it goes
+            shown |= _member_facts(conn, member)
         rendered = templates.render(
             body, subject, shown, language, marketing=bool(row.marketing), sms=channel == "sms"
         )
@@ -397,6 +399,8 @@ class Sender:
             ).first()
             if campaign is None or campaign.status == "cancelled":
                 return None
+            if language == "en" and not campaign.body_en.strip():  # no English text: the Persian one
+                language = "fa"
             body = campaign.body_fa if language == "fa" else campaign.body_en
             subject = campaign.subject_fa if language == "fa" else campaign.subject_en
             return subject, body, language
@@ -485,6 +489,16 @@ def _quiet_begins(now_us: int, utc_offset_minutes: int, quiet: policy.QuietHours
     minute = ((now_us // policy.US_PER_MINUTE) + utc_offset_minutes) % policy.MINUTES_PER_DAY
     ahead = (quiet.start_min - minute) % policy.MINUTES_PER_DAY or policy.MINUTES_PER_DAY
     return now_us - now_us % policy.US_PER_MINUTE + ahead * policy.US_PER_MINUTE
+
+
+def _member_facts(conn: Connection, member: Any) -> dict[str, Any]:
+    """The member's balance and tier (its name in both languages), for a campaign's text."""
+    points = conn.execute(select(BALANCE.c.points).where(BALANCE.c.member_id == member.id)).scalar()
+    tier = conn.execute(select(TIER.c.name_fa, TIER.c.name_en).where(TIER.c.code == member.tier_code)).first()
+    facts: dict[str, Any] = {"balance": int(points or 0)}
+    if tier is not None:
+        facts["tier"] = {"fa": tier.name_fa, "en": tier.name_en}
+    return facts
 
 
 def _record_delivery(conn: Connection, final: list[tuple[str, str, str]], now_us: int) -> int:

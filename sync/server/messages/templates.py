@@ -39,7 +39,7 @@ FIELDS: dict[str, frozenset[str]] = {
     "membership_ending": frozenset({"plan", "date"}),
     "invitation": frozenset({"event", "date", "venue", "link", "plus_ones"}),
     "birthday": frozenset({"bonus"}),
-    "campaign": frozenset(),
+    "campaign": frozenset({"balance", "tier"}),  # the member's own: a campaign has no cause
 }
 KINDS = tuple(FIELDS)
 # fields that are numbers of points or rials (formatted for the language), and dates (club-day ISO)

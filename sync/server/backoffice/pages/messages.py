@@ -67,15 +67,15 @@ _FIELD_OF = {
     "schedule_in_past": "schedule",
 }
 KIND_NAMES = {
-    "points_earned": "Points earned",
-    "points_spent": "Points spent",
-    "points_returned": "A return's points taken back",
+    "points_earned": "A sale's points (earned and spent)",
+    "return": "A return's points taken back",
     "tier_upgrade": "Tier upgrade",
     "points_expiring": "Points expiring soon",
     "membership_ending": "Paid membership ending",
-    "event_invitation": "Event invitation",
+    "invitation": "Event invitation",
     "birthday": "Birthday greeting",
 }
+assert set(KIND_NAMES) == set(messages.KINDS), "every kind the sender sends is named here"
 STATUS_NAMES = {
     "draft": "Draft",
     "scheduled": "Scheduled",
@@ -166,7 +166,7 @@ def _template_page(
     } | (forms or {})
     return render(
         desk, "messages/template.html", status=status, page="messages", t=found, kind_name=KIND_NAMES[kind],
-        values=values, errors=errors or {}, previews=previews or {}, fields=messages.FIELDS,
+        values=values, errors=errors or {}, previews=previews or {}, fields=messages.FIELDS[kind],
         done=DONE.get(done, ""), may_send=desk.may(Permission.MESSAGES),
     )  # fmt: skip
 
