@@ -504,10 +504,15 @@ def test_contact_data_and_consent_are_recorded_from_the_members_page(
     needs = _post(client, url, csrf, email="", preferred_channel="email")
     assert needs.status_code == 422
     client.app.state.clock.advance(60)  # type: ignore[attr-defined]
-    ok = _post(client, url, csrf, email="sara@example.com", preferred_channel="email", consent="yes")
+    wrong = _post(client, url, csrf, email="sara@example.com", preferred_channel="email", language="xx")
+    assert wrong.status_code == 422
+    ok = _post(
+        client, url, csrf, email="sara@example.com", preferred_channel="email", consent="yes", language="en"
+    )
     assert ok.status_code == 303
     row = _rows(office, MEMBER, MEMBER.c.id == m.id)[0]
     assert (row.email, row.preferred_channel, row.consent_marketing) == ("sara@example.com", "email", True)
+    assert row.language == "en"
     assert (row.consent_marketing_source, row.consent_marketing_at_us) == ("back_office", T0 + 60_000_000)
     (audited,) = _audit(office, "member.contact")
     assert audited["before"]["consent_marketing"] is False
@@ -518,7 +523,7 @@ def test_contact_data_and_consent_are_recorded_from_the_members_page(
     push(client, terminal, [], [member_item(again)])
     row = _rows(office, MEMBER, MEMBER.c.id == m.id)[0]
     assert (row.name, row.email, row.preferred_channel) == ("Sara A", "sara@example.com", "email")
-    assert (row.consent_marketing, row.consent_marketing_source) == (False, "terminal")
+    assert (row.consent_marketing, row.consent_marketing_source, row.language) == (False, "terminal", "en")
 
 
 def test_erasing_a_member_erases_their_email(office: Database):

@@ -679,6 +679,7 @@ FA: dict[str, str] = {
     "Email": "ایمیل",
     "Email subject": "موضوع ایمیل",
     "English": "انگلیسی",
+    "Messages in": "زبان پیام‌ها",
     "Event invitation": "دعوت به رویداد",
     "Failed": "ناموفق",
     "How the club reaches the member is saved.": "راه تماس باشگاه با عضو ذخیره شد.",

@@ -186,6 +186,7 @@ class MemberFile:
     email: str | None = None
     preferred_channel: str = "sms"
     consent_source: str | None = None  # where consent was last given or withdrawn
+    language: str = "fa"  # the language the member's messages are written in
 
 
 def _member_row(conn: Connection, member_id: str) -> Row[Any]:
@@ -365,6 +366,7 @@ def member_file(call: Call, member_id: str, *, ledger_limit: int = LEDGER_PAGE) 
             email=row.email,
             preferred_channel=row.preferred_channel or "sms",
             consent_source=row.consent_marketing_source,
+            language=row.language or "fa",
         )
 
     return read(call, "member.view", member_id, work)
@@ -527,31 +529,42 @@ def checked_email(text: str) -> str | None:
 
 
 def edit_contact(
-    call: Call, member_id: str, *, email: str, preferred_channel: str, consent_marketing: bool
+    call: Call,
+    member_id: str,
+    *,
+    email: str,
+    preferred_channel: str,
+    consent_marketing: bool,
+    language: str = "fa",
 ) -> dict[str, Any]:
-    """The member's email, the channel they prefer and their marketing consent, as head office records
-    them. A change of consent is dated now, its source "back_office", and published (terminals show it);
-    email and channel are the server's alone. Audited with before and after."""
+    """The member's email, the channel they prefer, the language of their messages and their marketing
+    consent, as head office records them. A change of consent is dated now, its source "back_office", and
+    published (terminals show it); email, channel and language are the server's alone. Audited with before
+    and after."""
     address = checked_email(email)
     if preferred_channel not in CHANNELS:
         raise ApiError(422, "invalid_channel", "sms or email", field="preferred_channel")
     if preferred_channel == "email" and address is None:
         raise ApiError(422, "email_needed", "an email is needed to prefer email", field="email")
+    if language not in ("fa", "en"):
+        raise ApiError(422, "invalid_language", "fa or en", field="language")
 
     def work(act: Act) -> dict[str, Any]:
         row = _member_row(act.conn, member_id)
         if row.erased_at_us is not None:
             raise ApiError(409, "member_erased", "this member's personal data was erased")
         before = {
-            "email": row.email, "preferred_channel": row.preferred_channel,
+            "email": row.email, "preferred_channel": row.preferred_channel, "language": row.language,
             "consent_marketing": bool(row.consent_marketing),
         }  # fmt: skip
         after = {
             "email": address,
             "preferred_channel": preferred_channel,
+            "language": language,
             "consent_marketing": consent_marketing,
         }
         values: dict[str, Any] = {"email": address, "preferred_channel": preferred_channel}
+        values["language"] = language
         if consent_marketing != bool(row.consent_marketing):
             values |= {
                 "consent_marketing": consent_marketing, "consent_marketing_at_us": act.now_us,

@@ -318,6 +318,7 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
                 consent_marketing_source=None,  # where consent came from is about the person too
                 email=None,  # the server's own contact data (sync.server.club.messages) goes too
                 preferred_channel="sms",
+                language="fa",
                 erased_at_us=a.now_us,
                 updated_at_us=a.now_us,
                 name_key="",  # the search's keys are the name and phone too (sync.server.club.members)

@@ -198,16 +198,19 @@ def edit(
 def contact(
     desk: Editor,
     member_id: uuid.UUID,
+    *,
     email: Text = "",
     preferred_channel: Annotated[str, Form(max_length=8)] = "sms",
     consent: Annotated[str, Form(max_length=3)] = "",
+    language: Annotated[str, Form(max_length=2)] = "fa",
 ) -> Response:
-    """The member's email, preferred channel and marketing consent (recorded as given in the back office)."""
-    values = {"email": email, "preferred_channel": preferred_channel}
+    """The member's email, preferred channel, messages' language and marketing consent (recorded as given
+    in the back office)."""
+    values = {"email": email, "preferred_channel": preferred_channel, "language": language}
     try:
         member_file.edit_contact(
             desk.call, str(member_id), email=email, preferred_channel=preferred_channel,
-            consent_marketing=consent == "yes",
+            consent_marketing=consent == "yes", language=language,
         )  # fmt: skip
     except ApiError as refused:
         return _refused_form(desk, str(member_id), "contact", refused, values)
