@@ -200,6 +200,10 @@ def test_a_scheduled_campaign_is_cancelled_with_its_queued_messages(office: Data
     scheduled = messages.send(_call(office), made.id, at)
     assert (scheduled.status, scheduled.scheduled_at_us) == ("scheduled", at)
     assert {r.due_at_us for r in _rows(office, MESSAGE)} == {at}
+    # before its time it shows as scheduled; from its time on, as queued (the sender is sending it)
+    assert messages.campaign(_call(office, now_us=at - 1), made.id).campaign.status == "scheduled"
+    assert messages.campaign(_call(office, now_us=at), made.id).campaign.status == "queued"
+    assert [c.status for c in messages.campaigns(_call(office, now_us=at))] == ["queued"]
     cancelled = messages.cancel(_call(office, now_us=T0 + 5), made.id)
     assert cancelled.status == "cancelled"
     assert {(r.status, r.status_at_us) for r in _rows(office, MESSAGE)} == {("cancelled", T0 + 5)}

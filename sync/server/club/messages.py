@@ -581,10 +581,15 @@ class Campaign:
     updated_at_us: int
 
 
-def _campaign(row: Any) -> Campaign:
+def _campaign(row: Any, now_us: int | None = None) -> Campaign:
+    """The campaign as stored; read at `now_us`, a scheduled one whose time has come shows as queued (its
+    messages have been due since: the sender is sending them)."""
+    status = row.status
+    if status == "scheduled" and now_us is not None and (row.scheduled_at_us or 0) <= now_us:
+        status = "queued"
     return Campaign(
         row.id, row.name, Segment.from_json(row.segment), row.body_fa, row.body_en, row.subject_fa,
-        row.subject_en, row.status, row.scheduled_at_us, row.queued_at_us, row.members, row.created_by,
+        row.subject_en, status, row.scheduled_at_us, row.queued_at_us, row.members, row.created_by,
         row.created_at_us, row.updated_at_us,
     )  # fmt: skip
 
@@ -678,7 +683,7 @@ def campaigns(call: Call, limit: int = CAMPAIGN_PAGE) -> list[Campaign]:
 
     def work(conn: Connection) -> list[Campaign]:
         query = select(MESSAGE_CAMPAIGN).order_by(MESSAGE_CAMPAIGN.c.created_at_us.desc()).limit(limit)
-        return [_campaign(r) for r in conn.execute(query)]
+        return [_campaign(r, call.now_us) for r in conn.execute(query)]
 
     return read(call, "message.campaigns", None, work, audited=False)
 
@@ -695,7 +700,7 @@ def campaign(call: Call, campaign_id: str) -> CampaignView:
     """A campaign with its count and cost now, and its messages by status."""
 
     def work(conn: Connection) -> CampaignView:
-        found = _campaign(_require_campaign(conn, campaign_id))
+        found = _campaign(_require_campaign(conn, campaign_id), call.now_us)
         reach = _reach(conn, found.segment, found.body_fa, found.body_en, call.now_us)
         rows = conn.execute(
             select(MESSAGE.c.status, func.count(), func.coalesce(func.sum(MESSAGE.c.cost_rials), 0))
