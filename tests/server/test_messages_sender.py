@@ -328,3 +328,25 @@ def test_the_cost_the_back_office_shows_is_the_cost_the_sender_records(club_db, 
     assert sum(r.parts for r in sent) == shown.parts
     assert sum(r.cost_rials for r in sent) == shown.cost_rials
     assert shown.parts == 2 + 1 + 2 + 1  # the long names cross a part, in UCS-2 and in GSM-7
+
+
+def test_a_text_the_club_edits_in_the_back_office_is_the_text_sent(club_db, receiver):
+    """The club rewrites the sale's message and switches birthday greetings off, through the back office's
+    use cases: the sender sends the club's words, and no greeting."""
+    from sync.server.club import messages as office
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
+
+    call = Call(club_db, T0, CONSOLE)
+    office.save_template(call, "points_earned", "fa", "", "{name}، {earned} امتیاز گرفتید؛ موجودی {balance}.")
+    office.switch_kind(call, "birthday", False)
+    m = add_member(club_db, name="سارا")
+    enqueue(
+        club_db,
+        Queued(m.id, "sale:club", "points_earned", T0, SALE),
+        Queued(m.id, "birthday:2026", "birthday", T0, {"bonus": 200, "at_us": T0}),
+    )
+    sender(club_db, receiver, FakeClock()).run_once()
+    assert row(club_db, m.id, "sale:club").body == "سارا، ۱۵۰ امتیاز گرفتید؛ موجودی ۱٬۲۵۰."
+    greeting = row(club_db, m.id, "birthday:2026")
+    assert (greeting.status, greeting.provider_answer) == ("cancelled", "kind_off")
