@@ -26,6 +26,7 @@ def _pages(office: DemoOffice) -> list[tuple[str, str]]:
         member_id = conn.execute(
             select(MEMBER.c.id).join(MEMBER_PHOTO, MEMBER_PHOTO.c.member_id == MEMBER.c.id).limit(1)
         ).scalar_one()
+    campaign = _campaign(office)
     return [
         ("dashboard", "/admin/"),
         ("members", "/admin/members?q=%D9%85%D8%AD%D9%85%D8%AF"),  # محمد
@@ -38,7 +39,25 @@ def _pages(office: DemoOffice) -> list[tuple[str, str]]:
         ("report-overview", "/admin/reports/overview"),
         ("report-retention", f"/admin/reports/retention?from={first}&to={last}"),
         ("report-points", "/admin/reports/points"),
+        ("messages", "/admin/messages"),
+        ("campaign", f"/admin/messages/campaigns/{campaign}"),
     ]
+
+
+def _campaign(office: DemoOffice) -> str:
+    """A draft campaign to the demo's silver members, so its page shows a count and a cost."""
+    from sync.server.club import messages
+    from sync.server.club.access import CONSOLE
+    from sync.server.club.act import Call
+
+    call = Call(office.db, SystemClock().now_us(), CONSOLE)
+    draft = messages.CampaignDraft(
+        name="یلدا · Yalda",
+        body_fa="{name} عزیز، شب یلدا ۲۰٪ تخفیف برای اعضای {tier}. موجودی شما: {balance} امتیاز.",
+        body_en="Dear {name}, 20 % off on Yalda night for {tier} members. Your balance: {balance} points.",
+        segment=messages.Segment(tier="silver"),
+    )  # fmt: skip
+    return messages.create_campaign(call, draft).id
 
 
 def _shoot(page: Page, path: str, target: Path) -> None:
