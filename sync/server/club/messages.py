@@ -60,7 +60,14 @@ from sync.server.models import (
     REPORT_MEMBER_DAY,
     TIER,
 )
-from sync.server.reports.aggregates import DAY_US, day_of, month_first, month_of
+from sync.server.reports.aggregates import (
+    DAY_US,
+    JALALI_MONTHS_EN,
+    JALALI_MONTHS_FA,
+    day_of,
+    month_first,
+    month_of,
+)
 
 P = Permission
 LANGUAGES = ("fa", "en")
@@ -87,37 +94,8 @@ DEFAULTS = message_texts.DEFAULTS
 # What ends every marketing SMS: how to stop them (the provider's inbound "لغو" reaches the server); the
 # sender appends the same line, and the cost counted here includes it.
 OPT_OUT = message_texts.OPT_OUT
-# The Jalali months, for the birthday segment (the club keeps its calendar in Jalali)
-JALALI_MONTHS = {
-    "fa": (
-        "فروردین",
-        "اردیبهشت",
-        "خرداد",
-        "تیر",
-        "مرداد",
-        "شهریور",
-        "مهر",
-        "آبان",
-        "آذر",
-        "دی",
-        "بهمن",
-        "اسفند",
-    ),
-    "en": (
-        "Farvardin",
-        "Ordibehesht",
-        "Khordad",
-        "Tir",
-        "Mordad",
-        "Shahrivar",
-        "Mehr",
-        "Aban",
-        "Azar",
-        "Dey",
-        "Bahman",
-        "Esfand",
-    ),
-}
+# The Jalali months, for the birthday segment (the club keeps its calendar in Jalali): the reports' names
+JALALI_MONTHS = {"fa": JALALI_MONTHS_FA, "en": JALALI_MONTHS_EN}
 
 
 # ---- rendering a preview ------------------------------------------------------------------------------

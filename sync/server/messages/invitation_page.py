@@ -11,7 +11,6 @@ counts against the address like a wrong password (the login buckets), so codes c
 from __future__ import annotations
 
 import base64
-import html
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,30 +22,13 @@ from sync.server import events
 from sync.server import rules as rule_sets
 from sync.server.invitation_key import verified_pass
 from sync.server.invitation_sheet import qr_png
-from sync.server.messages import templates
+from sync.server.messages import page, templates
 from sync.server.ratelimit import client_address
 
 router = APIRouter(include_in_schema=False)
 
-_PAGE = """<!DOCTYPE html>
-<html lang="fa" dir="rtl"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">
-<title>{title_fa} · {title_en}</title>
-<style>body{{font-family:Vazirmatn,Tahoma,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem;
-line-height:1.7;text-align:center}}img{{width:min(80vw,20rem);image-rendering:pixelated}}
-section[lang=en]{{direction:ltr;border-top:1px solid #ccc;margin-top:1.5rem;padding-top:1rem}}</style>
-</head><body>
-<section lang="fa"><h1>{title_fa}</h1><p>{text_fa}</p></section>
-{qr}
-<section lang="en"><h1>{title_en}</h1><p>{text_en}</p></section>
-</body></html>"""
-
-
 def _page(texts: tuple[str, str, str, str], qr: str = "", status: int = 200) -> HTMLResponse:
-    title_fa, text_fa, title_en, text_en = (html.escape(t) for t in texts)
-    body = _PAGE.format(title_fa=title_fa, text_fa=text_fa, title_en=title_en, text_en=text_en, qr=qr)
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    return page.bilingual(texts, qr, status=status, centred=True)
 
 
 _BAD = (

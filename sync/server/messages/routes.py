@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import hmac
-import html
 import os
 from typing import Any
 
@@ -30,26 +29,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.server.db import Database
-from sync.server.messages import inbound, optout, unsubscribe
+from sync.server.messages import inbound, optout, page, unsubscribe
 from sync.server.ratelimit import client_address
 
 INBOUND_SECRET_ENV = "BASHGAH_SMS_INBOUND_SECRET"
 SECRET_HEADER = "X-Bashgah-Inbound-Secret"
 
 router = APIRouter(include_in_schema=False)
-
-_PAGE = """<!DOCTYPE html>
-<html lang="fa" dir="rtl"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">
-<title>{title_fa} · {title_en}</title>
-<style>body{{font-family:Vazirmatn,Tahoma,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;
-line-height:1.7}}section[lang=en]{{direction:ltr;text-align:left;border-top:1px solid #ccc;margin-top:2rem;
-padding-top:1rem}}button{{font:inherit;padding:.5rem 1.5rem}}</style></head><body>
-<section lang="fa"><h1>{title_fa}</h1><p>{text_fa}</p></section>
-{form}
-<section lang="en"><h1>{title_en}</h1><p>{text_en}</p></section>
-</body></html>"""
 
 _TEXTS: dict[str, tuple[str, str, str, str]] = {  # title fa, text fa, title en, text en
     "ask": (
@@ -85,9 +71,7 @@ _TEXTS: dict[str, tuple[str, str, str, str]] = {  # title fa, text fa, title en,
 def _page(
     kind: str, status: int = 200, form: str = "", headers: dict[str, str] | None = None
 ) -> HTMLResponse:
-    title_fa, text_fa, title_en, text_en = (html.escape(t) for t in _TEXTS[kind])
-    body = _PAGE.format(title_fa=title_fa, text_fa=text_fa, title_en=title_en, text_en=text_en, form=form)
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+    return page.bilingual(_TEXTS[kind], form, status=status, headers=headers)
 
 
 def _ask_form() -> str:
