@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from app import format as fmt
 from app.domain.digits import to_latin_digits
@@ -251,6 +252,24 @@ def _segment(desk: Desk, form: dict[str, str]) -> messages.Segment:
     )  # fmt: skip
 
 
+class CampaignForm(BaseModel):
+    """A campaign's form as typed (create and edit): checked by the use case, echoed back on a refusal."""
+
+    name: str = Field("", max_length=400)
+    body_fa: str = Field("", max_length=4000)
+    body_en: str = Field("", max_length=4000)
+    subject_fa: str = Field("", max_length=400)
+    subject_en: str = Field("", max_length=400)
+    tier: str = Field("", max_length=400)
+    branch_id: str = Field("", max_length=400)
+    lapsed_days: str = Field("", max_length=400)
+    birth_month: str = Field("", max_length=400)
+    members: str = Field("", max_length=20_000)
+
+
+CampaignFields = Annotated[CampaignForm, Form()]
+
+
 class _FormError(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(", ".join(errors))
@@ -307,27 +326,10 @@ def drill_members(desk: Desk, params: Any) -> tuple[list[str], bool]:
 
 
 @router.post("/campaigns/new")
-def create_campaign(
-    desk: Sender,
-    *,
-    name: Text = "",
-    body_fa: Body = "",
-    body_en: Body = "",
-    subject_fa: Text = "",
-    subject_en: Text = "",
-    tier: Text = "",
-    branch_id: Text = "",
-    lapsed_days: Text = "",
-    birth_month: Text = "",
-    members: Annotated[str, Form(max_length=20_000)] = "",
-    action: Text = "save",
-) -> Response:
+def create_campaign(desk: Sender, fields: CampaignFields, action: Text = "save") -> Response:
     """Save the draft, or (`action=preview`) show how many it would reach and what it would cost."""
-    form = {
-        "name": name, "body_fa": body_fa, "body_en": body_en, "subject_fa": subject_fa,
-        "subject_en": subject_en, "tier": tier, "branch_id": branch_id, "lapsed_days": lapsed_days,
-        "birth_month": birth_month, "members": members,
-    }  # fmt: skip
+    form = fields.model_dump()
+    subject_fa, body_fa = fields.subject_fa, fields.body_fa
     reach = None
     try:
         draft = _draft(desk, form)
@@ -382,27 +384,9 @@ def _campaign_page(
 
 
 @router.post("/campaigns/{campaign_id}/edit")
-def edit_campaign(
-    desk: Sender,
-    campaign_id: CampaignId,
-    *,
-    name: Text = "",
-    body_fa: Body = "",
-    body_en: Body = "",
-    subject_fa: Text = "",
-    subject_en: Text = "",
-    tier: Text = "",
-    branch_id: Text = "",
-    lapsed_days: Text = "",
-    birth_month: Text = "",
-    members: Annotated[str, Form(max_length=20_000)] = "",
-) -> Response:
+def edit_campaign(desk: Sender, campaign_id: CampaignId, fields: CampaignFields) -> Response:
     """A draft's texts and segment changed (its count and cost are shown again on its page)."""
-    form = {
-        "name": name, "body_fa": body_fa, "body_en": body_en, "subject_fa": subject_fa,
-        "subject_en": subject_en, "tier": tier, "branch_id": branch_id, "lapsed_days": lapsed_days,
-        "birth_month": birth_month, "members": members,
-    }  # fmt: skip
+    form = fields.model_dump()
     try:
         messages.edit_campaign(desk.call, campaign_id, _draft(desk, form))
     except _FormError as error:
