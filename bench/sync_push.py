@@ -49,6 +49,7 @@ from sync.server import balances as server_balances
 from sync.server import push as server_push
 from sync.server import vetting as server_vetting
 from sync.server.db import Database as ServerDatabase
+from sync.server.messages import causes as server_causes
 from sync.server.sequence import Publisher
 
 # more `serve` options, for an A/B (BASHGAH_BENCH_SERVE_ARGS=--no-counting: what the reports' counting costs)
@@ -230,6 +231,7 @@ SERVER_STEPS = {
     "head": (server_push, "_save_head"),
     "number": (Publisher, "number"),
     "insert": (server_push, "_insert_entries"),
+    "messages": (server_causes, "from_push"),  # a message per sale, queued in the push (issue 17)
     "changes": (Publisher, "flush"),
 }
 

@@ -86,8 +86,13 @@ def upgrade() -> None:
     )
     # a new, empty table: no ledger-sized build to do concurrently
     op.create_index("ix_message_status_due_at_us", "message", ["status", "due_at_us"])
-    op.create_index("ix_message_member_id_created_at_us", "message", ["member_id", "created_at_us"])
-    op.create_index("ix_message_campaign_id", "message", ["campaign_id"])
+    op.create_index(
+        "ix_message_campaign_id",
+        "message",
+        ["campaign_id"],
+        postgresql_where=sa.text("campaign_id IS NOT NULL"),
+        sqlite_where=sa.text("campaign_id IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
