@@ -16,33 +16,18 @@ from pathlib import Path
 
 from app.services.checkout import SaleRequest, record_sale
 from app.store import sync_state
-from sync.client import SyncClient
 from sync.server.db import Database as ServerDatabase
 from tests.integration.sync.conftest import THR, ClubServer, postgres_club_server
 from tests.support.fault_proxy import FaultProxy
 from tests.support.server_process import server_command
 from tests.support.sms_receiver import Receiver, sms_receiver
 
+# the same faulty network, and the same way through it, as the two doors' test
+from tests.sync.test_two_doors import FAULTS, _sync_until_quiet
+
 __all__ = ["postgres_club_server"]
 
-MAX_ROUNDS = 40
-FAULTS = {
-    "drop_request": 0.1,
-    "drop_response": 0.15,
-    "duplicate": 0.1,
-    "delay": 0.05,
-    "cut_response": 0.05,
-    "cut_request": 0.05,
-}
 SALES = (3, 1, 2)  # per member
-
-
-def _sync_until_quiet(client: SyncClient) -> None:
-    for _ in range(MAX_ROUNDS):
-        summary = client.sync_round()
-        if summary.ok and client.status().synced and summary.pull.changes == 0 and summary.push.pushed == 0:
-            return
-    raise AssertionError("the till never synced through the faulty network")
 
 
 def _sender(server: ClubServer, receiver: Receiver, *args: str) -> subprocess.Popen[bytes]:
