@@ -193,10 +193,11 @@ class WireMember(Wire):
 
 
 class WireCard(Wire):
-    """A card or a member QR (kind "qr"). Status changes travel as revocations, not as card rows."""
+    """A card, a member QR (kind "qr") or a member's phone (kind "phone": app.cards.phone_pass; made only
+    by the server's member page). Status changes travel as revocations, not as card rows."""
 
     number: Annotated[str, Field(pattern=r"^[0-9]{16}$")]
-    kind: Literal["card", "qr"] = "card"
+    kind: Literal["card", "qr", "phone"] = "card"
     uid: Annotated[str, Field(pattern=r"^[0-9a-f]{2,32}$")] | None = None
     member_id: Id
     issued_at_us: TimeUs
@@ -390,6 +391,7 @@ class ItemKind(StrEnum):
     CARD_REVOCATION = "card_revocation"
     EVENT = "event"
     INVITATION = "invitation"
+    PHONE_CODE = "phone_code"
 
 
 class MemberItem(Wire):
@@ -430,8 +432,22 @@ class InvitationItem(Wire):
     invitation: WireInvitation
 
 
+class PhoneCodeItem(Wire):
+    """A phone's rotating code this terminal accepted (app.cards.phone_pass), so that the server can flag
+    one code used at two terminals (a copy of the phone's screen in use)."""
+
+    kind: Literal["phone_code"] = "phone_code"
+    id: Id
+    card_number: Annotated[str, Field(pattern=r"^[0-9]{16}$")]
+    member_id: Id
+    step: Annotated[int, Field(ge=0, le=2**40)]  # the full time step (unix seconds // 30)
+    used_at_us: TimeUs
+    purpose: Literal["member", "door"]
+
+
 Item = Annotated[
-    MemberItem | CardItem | RevocationItem | EventItem | InvitationItem, Field(discriminator="kind")
+    MemberItem | CardItem | RevocationItem | EventItem | InvitationItem | PhoneCodeItem,
+    Field(discriminator="kind"),
 ]
 
 

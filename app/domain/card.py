@@ -20,6 +20,7 @@ class CardStatus(StrEnum):
 class CardKind(StrEnum):
     CARD = "card"  # a PVC/NFC card with a chip UID
     QR = "qr"  # a member QR: no chip, bound to its own number
+    PHONE = "phone"  # a member's phone showing rotating codes (app.cards.phone_pass); the server makes it
 
 
 @dataclass(frozen=True, slots=True)

@@ -376,6 +376,16 @@ class SyncProblemRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class PhoneCodeSeenRow(Base):
+    """A phone's rotating code this terminal accepted (app.cards.phone_pass): a code admits or sells once
+    per terminal. Kept while the code could still pass the time window, then pruned."""
+
+    __tablename__ = "phone_code_seen"
+    card_number: Mapped[str] = mapped_column(String(19), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)  # the full time step
+    seen_at_us: Mapped[int] = mapped_column(Integer)
+
+
 class EventRow(Base):
     """A club event (app.domain.event); from the server, or made here by a manager (then in the outbox)."""
 

@@ -257,6 +257,10 @@ class CardRow(Base):
     expires_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     payload_version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # a phone (kind "phone", app.cards.phone_pass): the public key the club certified, as base64 of its
+    # 33-byte compressed point, and the member's name for the phone ("Chrome on Android")
+    public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    label: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class CardRevocationRow(Base):
@@ -818,6 +822,51 @@ class MessageRow(Base):
     sent_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class PortalSignInRow(Base):
+    """A one-time code sent to a phone number for the member page (sync.server.portal). Kept for numbers
+    that are no member too (nothing is sent to them), so the answer and the limits are the same either
+    way. Only the code's HMAC is kept. The rows are what the per-number and per-address limits count."""
+
+    __tablename__ = "portal_sign_in"
+    __table_args__ = (
+        Index("ix_portal_sign_in_phone_created", "phone", "created_at_us"),
+        Index("ix_portal_sign_in_address_created", "address", "created_at_us"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    member_id: Mapped[str | None] = mapped_column(ID, nullable=True)  # None: no member has this number
+    code_hash: Mapped[str] = mapped_column(HASH)
+    address: Mapped[str] = mapped_column(String(64))
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    expires_at_us: Mapped[int] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class PortalSessionRow(Base):
+    """A member signed in on the member page. The cookie holds a random token; only its hash is kept."""
+
+    __tablename__ = "portal_session"
+    token_hash: Mapped[str] = mapped_column(HASH, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    last_seen_us: Mapped[int] = mapped_column(BigInteger)
+    ended_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class PhoneCodeUseRow(Base):
+    """A phone's rotating code (app.cards.phone_pass) a terminal accepted, as its push reported it. One
+    code at two terminals is a copy in use: the second raises an alert."""
+
+    __tablename__ = "phone_code_use"
+    card_number: Mapped[str] = mapped_column(String(19), primary_key=True)
+    step: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the full time step
+    device_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ID)
+    used_at_us: Mapped[int] = mapped_column(BigInteger)  # the terminal's clock
+    purpose: Mapped[str] = mapped_column(String(8))  # "member" (a counter) or "door"
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -861,3 +910,6 @@ PROGRAMME_RUN = ProgrammeRunRow.__table__
 MESSAGE_CAMPAIGN = MessageCampaignRow.__table__
 MESSAGE_TEMPLATE = MessageTemplateRow.__table__
 MESSAGE = MessageRow.__table__
+PORTAL_SIGN_IN = PortalSignInRow.__table__
+PORTAL_SESSION = PortalSessionRow.__table__
+PHONE_CODE_USE = PhoneCodeUseRow.__table__

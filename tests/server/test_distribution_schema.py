@@ -10,6 +10,7 @@ from sync.server.models import Base
 MEMBER_OWNED = frozenset({
     "member", "ledger_entry", "member_balance", "card", "card_revocation", "member_photo", "photo",
     "spend_grant", "current_grant", "invitation", "report_member_day", "report_member_month", "message",
+    "portal_session", "phone_code_use",
 })  # fmt: skip
 REFERENCE = frozenset({
     "branch", "tier", "rule_set", "setting", "staff", "device", "closed_branch", "club_key", "server_key",
@@ -19,6 +20,7 @@ DEVICE_OWNED = frozenset({"sync_item", "rejected_entry", "device_hour", "report_
 COORDINATOR = frozenset({
     "sync_counter", "change", "report_day", "report_watermark", "report_job", "report_summary_cache",
     "alert", "audit_log", "admin_token", "office_session", "enrollment_code", "programme_run",
+    "portal_sign_in",
 })  # fmt: skip
 # member-owned, reached through another table's member_id (none since card_revocation gained its own)
 WITHOUT_MEMBER_ID: frozenset[str] = frozenset()
