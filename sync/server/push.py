@@ -232,7 +232,8 @@ def _item_refusal(conn: Connection, item: Item) -> str | None:
         return "unknown_card" if members.card_owner(conn, item.revocation.card_number) is None else None
     if isinstance(item, EventItem):
         return events.event_refusal(conn, item.event)
-    return events.invitation_refusal(conn, item.invitation)
+    # a phone code's report is checked against the card (_device_item_refusal)
+    return events.invitation_refusal(conn, item.invitation) if isinstance(item, InvitationItem) else None
 
 
 def _device_item_refusal(conn: Connection, scope: vetting.Scope, item: Item) -> str | None:
