@@ -343,6 +343,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "کارت {card} معتبر است، اما عضو آن هنوز روی این پایانه نیست. پایانه را همگام‌سازی کنید و "
         "دوباره امتحان کنید؛ اگر نام و عکسی از روی کارت نمایش داده شد، آن را با دارنده کارت تطبیق دهید.",
     ),
+    # A member's phone showing its rotating code (app/cards/phone_pass.py): a card of kind "phone".
+    "card_phone_expired": (
+        "The club's certificate on phone {card} has run out: the member should sign in to the member page "
+        "again and show the new code. Meanwhile look the member up by phone number.",
+        "گواهی باشگاه روی گوشی {card} منقضی شده است: عضو باید دوباره وارد صفحهٔ عضو شود و کد تازه را نشان "
+        "دهد. تا آن زمان عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "card_phone_code_expired": (
+        "This code of phone {card} has expired: ask the member to show the fresh code on the phone "
+        "(it changes every 30 seconds). A photo or screenshot of a code is not accepted.",
+        "این کد گوشی {card} منقضی شده است؛ از عضو بخواهید کد تازهٔ روی گوشی را نشان دهد "
+        "(هر ۳۰ ثانیه عوض می‌شود). عکس یا تصویر صفحه از کد پذیرفته نمی‌شود.",
+    ),
+    "card_phone_clock_off": (
+        "The time of this code of phone {card} has not come yet: this terminal's clock or the phone's "
+        "is off. Check the terminal's date and time; meanwhile look the member up by phone number.",
+        "زمان این کد گوشی {card} هنوز نرسیده است: ساعت این پایانه یا ساعت گوشی عضو درست نیست. "
+        "تاریخ و ساعت پایانه را بررسی کنید؛ تا آن زمان عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "card_phone_revoked": (
+        "This phone (card {card}) was removed from the club, lost or by its member — do not accept it; "
+        "ask for ID and look the member up by phone number.",
+        "این گوشی (کارت {card}) از باشگاه حذف شده است، به‌دلیل مفقود شدن یا به‌دست خود عضو — آن را "
+        "نپذیرید؛ مدرک شناسایی بخواهید و عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "card_phone_code_replayed": (
+        "This code of phone {card} was already used at this terminal. The phone shows a new code every "
+        "30 seconds: ask the member to show the current one. The same code shown again may be a copy.",
+        "این کد گوشی {card} پیش‌تر در همین پایانه استفاده شده است. گوشی هر ۳۰ ثانیه کد تازه‌ای نشان "
+        "می‌دهد؛ از عضو بخواهید کد فعلی را نشان دهد. کدی که دوباره نشان داده شود ممکن است کپی باشد.",
+    ),
     # The event door (app/services/door.py, app/domain/event.py).
     "door_not_invited": (
         "Not on this event's guest list.",

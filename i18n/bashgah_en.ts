@@ -1216,6 +1216,10 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>none yet</translation>
     </message>
     <message>
+        <source>{number} (phone)</source>
+        <translation>{number} (phone)</translation>
+    </message>
+    <message>
         <source>{number} ({status})</source>
         <translation>{number} ({status})</translation>
     </message>

@@ -61,6 +61,7 @@ from sync.protocol import (
     InvitationItem,
     MemberItem,
     Outcome,
+    PhoneCodeItem,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -83,6 +84,7 @@ _ITEM_MODELS: dict[str, type[BaseModel]] = {
     outbox.CARD_REVOCATION: RevocationItem,
     outbox.EVENT: EventItem,
     outbox.INVITATION: InvitationItem,
+    outbox.PHONE_CODE: PhoneCodeItem,
 }
 _FATAL = ("not_enrolled", "device_revoked")
 # no answer from the club (a proxy without its server, a server too busy): safe to send again, as every

@@ -14,6 +14,13 @@ The checks run in the order of DESIGN §4, and the first that fails names the ve
    for earning only, since a lost card could be spending;
 8. `unknown_member`: a good card whose member this terminal does not have yet (not synced).
 
+A member's phone showing its rotating code (app.cards.phone_pass: 461 digits) is a card of kind "phone"
+read as a QR code, with checks of its own in this order: the shape, the club key, the club's signature over
+the certificate and the phone's over the code (`bad_signature` either way), the certificate's expiry
+(`phone_expired`), the time window (`phone_code_expired` behind the clock, `phone_clock_off` ahead of it),
+the revocation list (`phone_revoked`; stale: earn only, as for cards), this terminal's replay cache
+(`phone_code_replayed`: a code sells or admits once here) and the member known.
+
 Everything it needs comes in as plain values and callables, so it runs without a database and in
 tests as it runs at the door. The callables are the caller's: an exception they raise propagates.
 """
@@ -24,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.cards import phone_pass
 from app.cards.payload import (
     CardPayload,
     CardProfile,
@@ -46,6 +54,12 @@ class CardReason(StrEnum):
     REVOKED = "revoked"
     REVOCATION_LIST_STALE = "revocation_list_stale"
     UNKNOWN_MEMBER = "unknown_member"
+    # a phone's rotating code (app.cards.phone_pass)
+    PHONE_EXPIRED = "phone_expired"  # the club's certificate of the phone ran out: sign in again
+    PHONE_CODE_EXPIRED = "phone_code_expired"  # a code older than the window: a screenshot, or slow
+    PHONE_CLOCK_OFF = "phone_clock_off"  # a code from the future: this terminal's clock or the phone's
+    PHONE_REVOKED = "phone_revoked"
+    PHONE_CODE_REPLAYED = "phone_code_replayed"  # this very code was accepted here already
 
 
 # The catalogue (app/messages.py) keys each reason as "card_<reason>": plain "unknown_member" is taken
@@ -64,7 +78,9 @@ class CardVerdict:
     profile    the profile on the card, set only when the card itself passed every check: for a valid
                card, and for unknown_member, so the door can show the name and photo of a member
                this terminal has never synced;
-    detail     technical detail for the log, never the cashier's message.
+    detail     technical detail for the log, never the cashier's message;
+    phone_step the full time step of a phone code whose signatures and window held (with the card number,
+               its key in the replay cache): the caller records an accepted code in it.
     """
 
     valid: bool
@@ -73,6 +89,7 @@ class CardVerdict:
     payload: CardPayload | None = None
     profile: CardProfile | None = None
     detail: str | None = None
+    phone_step: int | None = None
 
     @property
     def message_code(self) -> str | None:
@@ -97,14 +114,46 @@ def verify_card(
     revocations_as_of_us: int | None,
     max_revocation_age_us: int,
     member_exists: Callable[[str], bool],
+    code_seen: Callable[[str, int], bool] | None = None,
 ) -> CardVerdict:
     """The verdict on `data`: NDEF message bytes read from a card (with the UID the reader reported)
-    or the text a QR scanner typed (the UID is ignored).
+    or the text a QR scanner typed (the UID is ignored), a phone's rotating code included.
 
     `keys` maps key id to the club's raw 32-byte Ed25519 public keys; `is_revoked` takes a card number;
     `revocations_as_of_us` is when the revocation list was last synced (None: never);
-    `member_exists` takes a member id. Any bytes or text give a verdict; nothing here raises for them.
+    `member_exists` takes a member id; `code_seen` takes a phone's card number and a full time step and
+    says whether this terminal accepted that code already (without it, phone codes are refused: a
+    terminal with no replay cache would take a screenshot as often as it is shown).
+    Any bytes or text give a verdict; nothing here raises for them.
     """
+    if isinstance(data, str) and phone_pass.is_phone_code_text(data):
+        if code_seen is None:
+            return CardVerdict(False, CardReason.MALFORMED, detail="phone codes need a replay cache")
+        stale = _list_is_stale(now_us, revocations_as_of_us, max_revocation_age_us)
+        checks = _PhoneChecks(is_revoked, stale, member_exists, code_seen)
+        return _verify_phone(data, keys, now_us, checks)
+    return _verify_payload(
+        data,
+        uid=uid,
+        keys=keys,
+        now_us=now_us,
+        is_revoked=is_revoked,
+        stale=_list_is_stale(now_us, revocations_as_of_us, max_revocation_age_us),
+        member_exists=member_exists,
+    )
+
+
+def _verify_payload(
+    data: bytes | str,
+    *,
+    uid: bytes | None,
+    keys: Mapping[int, bytes],
+    now_us: int,
+    is_revoked: Callable[[str], bool],
+    stale: bool,
+    member_exists: Callable[[str], bool],
+) -> CardVerdict:
+    """A card's signed payload (NDEF bytes or a member QR's text): checks 1-8."""
     try:
         raw = payload_from_qr_text(data) if isinstance(data, str) else payload_from_ndef(data)
         signed = decode_signed(raw)
@@ -122,7 +171,6 @@ def verify_card(
     )
     if refusal is not None:
         return CardVerdict(False, refusal[0], payload=payload, detail=refusal[1])
-    stale = _list_is_stale(now_us, revocations_as_of_us, max_revocation_age_us)
     if not member_exists(payload.member_id):
         return CardVerdict(
             False,
@@ -160,3 +208,66 @@ def _card_refusal(
 
 def _list_is_stale(now_us: int, as_of_us: int | None, max_age_us: int) -> bool:
     return as_of_us is None or now_us - as_of_us > max_age_us
+
+
+# --- a phone's rotating code ----------------------------------------------------------------------
+
+_PHONE_REASONS = {
+    phone_pass.CodeReason.MALFORMED: CardReason.MALFORMED,
+    phone_pass.CodeReason.UNKNOWN_KEY: CardReason.UNKNOWN_KEY,
+    phone_pass.CodeReason.BAD_SIGNATURE: CardReason.BAD_SIGNATURE,
+    # the certificate is the club's word, but the code was not signed by the phone it certifies: a forgery
+    phone_pass.CodeReason.BAD_PHONE_SIGNATURE: CardReason.BAD_SIGNATURE,
+    phone_pass.CodeReason.CERTIFICATE_EXPIRED: CardReason.PHONE_EXPIRED,
+    phone_pass.CodeReason.CODE_EXPIRED: CardReason.PHONE_CODE_EXPIRED,
+    phone_pass.CodeReason.CLOCK_OFF: CardReason.PHONE_CLOCK_OFF,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _PhoneChecks:
+    is_revoked: Callable[[str], bool]
+    stale: bool
+    member_exists: Callable[[str], bool]
+    code_seen: Callable[[str, int], bool]
+
+
+def _verify_phone(text: str, keys: Mapping[int, bytes], now_us: int, checks: _PhoneChecks) -> CardVerdict:
+    try:
+        code = phone_pass.verify_phone_code(text, keys, now_us)
+    except phone_pass.PhoneCodeError as error:
+        known = phone_payload(error.certificate) if error.certificate is not None else None
+        return CardVerdict(False, _PHONE_REASONS[error.reason], payload=known, detail=str(error))
+    payload = phone_payload(code.certificate)
+    number, step = payload.card_number, code.step
+    if checks.is_revoked(number):
+        return CardVerdict(False, CardReason.PHONE_REVOKED, payload=payload, detail=f"card {number}")
+    if checks.code_seen(number, step):
+        return CardVerdict(
+            False, CardReason.PHONE_CODE_REPLAYED, payload=payload, detail=f"card {number} step {step}"
+        )
+    if not checks.member_exists(payload.member_id):
+        return CardVerdict(
+            False,
+            CardReason.UNKNOWN_MEMBER,
+            earn_only=checks.stale,
+            payload=payload,
+            detail=f"member {payload.member_id}",
+            phone_step=step,
+        )
+    reason = CardReason.REVOCATION_LIST_STALE if checks.stale else None
+    return CardVerdict(True, reason, earn_only=checks.stale, payload=payload, phone_step=step)
+
+
+def phone_payload(certificate: phone_pass.PhoneCertificate) -> CardPayload:
+    """A phone's certificate in a card payload's terms (a card with no chip, like a member QR), so the
+    counter and the door treat it as any card: its number, its member, its key, its expiry."""
+    return CardPayload(
+        member_id=certificate.member_id,
+        card_number=certificate.card_number,
+        key_id=certificate.key_id,
+        issued_at_us=0,
+        expires_at_us=certificate.expires_at_us,
+        uid=b"",
+        is_qr=True,
+    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from app.cards import phone_pass
 from app.cards.base import CardEvent, CardEventKind
 from app.cards.manager import CardManager
 from app.cards.payload import CardProfile, sign_card
@@ -28,14 +29,16 @@ from app.services.identify import resolve
 from app.services.issuing_key import load_issuing_key
 from app.services.jpeg import fit_photo
 from app.services.terminal import Terminal
-from app.store import cards, club, members, outbox
+from app.store import cards, club, members, outbox, phone_codes
 from app.store.wire import revocation_to_wire
-from sync.protocol import RevocationItem
+from sync.protocol import PhoneCodeItem, RevocationItem
 
 REVOCATIONS_AS_OF_SETTING = "revocations_as_of_us"  # set by sync; absent: this terminal is the authority
 REVOCATION_MAX_AGE_SETTING = "revocation_max_age_s"
 DEFAULT_REVOCATION_MAX_AGE_S = 3 * 24 * 3600
 PROFILE_PHOTO_LIMIT = 4096
+# The replay cache keeps codes a day past the window: a clock set back by less cannot bring one back.
+PHONE_CODES_KEPT_STEPS = 24 * 3600 // phone_pass.STEP_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +58,17 @@ class PreparedCard:
 
 
 def identify_card(terminal: Terminal, data: bytes | str, uid: bytes | None) -> CardIdentification:
-    """Verify what a reader read (NDEF bytes and UID) or a scanner typed (QR text), offline."""
+    """Verify what a reader read (NDEF bytes and UID) or a scanner typed (QR text), offline.
+
+    A phone's code is good once here: accepted, it is kept in the replay cache (and reported to the
+    server) in the transaction that verified it, so two scans of one code cannot both open the member."""
     started = time.perf_counter_ns()
-    with terminal.db.read() as conn:
-        verdict = card_verdict(conn, data, uid, terminal.clock.now_us())
+    is_phone = isinstance(data, str) and phone_pass.is_phone_code_text(data)
+    with terminal.db.write() if is_phone else terminal.db.read() as conn:
+        now = terminal.clock.now_us()
+        verdict = card_verdict(conn, data, uid, now)
+        if verdict.valid:
+            accept_phone_code(conn, terminal, verdict, "member", now)
         payload = verdict.payload
         member = members.get(conn, payload.member_id) if payload else None
     return CardIdentification(
@@ -83,7 +93,31 @@ def card_verdict(conn: Connection, data: bytes | str, uid: bytes | None, now_us:
         )
         * 1_000_000,
         member_exists=lambda member_id: members.get(conn, member_id) is not None,
+        code_seen=lambda number, step: phone_codes.seen(conn, number, step),
     )
+
+
+def accept_phone_code(
+    conn: Connection, terminal: Terminal, verdict: CardVerdict, purpose: str, now_us: int
+) -> None:
+    """A phone code the caller accepts (opens the member, admits): kept in the replay cache and queued for
+    the server (which flags one code used at two terminals), in the caller's write transaction. Nothing
+    for a verdict on anything else than a phone code."""
+    if verdict.phone_step is None or verdict.payload is None:
+        return
+    number, step = verdict.payload.card_number, verdict.phone_step
+    phone_codes.prune(conn, phone_pass.time_step(now_us) - phone_pass.STEPS_BEHIND - PHONE_CODES_KEPT_STEPS)
+    if not phone_codes.mark_seen(conn, number, step, now_us):
+        return  # the caller checked the cache in this transaction: never here, but never queued twice
+    item = PhoneCodeItem(
+        id=terminal.new_id(),
+        card_number=number,
+        member_id=verdict.payload.member_id,
+        step=step,
+        used_at_us=now_us,
+        purpose=purpose,  # type: ignore[arg-type]
+    )
+    outbox.add(conn, item.id, outbox.PHONE_CODE, number, item, at_us=now_us)
 
 
 def identify_event(terminal: Terminal, event: CardEvent) -> CardIdentification | None:

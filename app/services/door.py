@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The event door: a tapped card, a scanned QR or a guest found by name → one verdict, and an admission.
+"""The event door: a tapped card, a scanned QR (a member's phone code too) or a guest found by name → one
+verdict, and an admission.
 
 Tap-to-admit: a guest whose card checks out, who is invited and not yet inside is admitted at once (a
 check-in entry); the host sees the photo and, if the face does not match, a manager undoes it. Each
@@ -38,7 +39,7 @@ from app.domain.ledger import EntryDraft, EntryKind, clean_reason
 from app.domain.member import Member
 from app.domain.staff import Action, Staff
 from app.domain.tier import Tier
-from app.services.cards import card_verdict
+from app.services.cards import accept_phone_code, card_verdict
 from app.services.terminal import Terminal
 from app.store import cards, club, events, ledger, members, outbox
 from app.store.wire import event_to_wire, invitation_to_wire
@@ -200,6 +201,8 @@ def admit_card(
             )
             return replace(refused, card_number=verdict.payload.card_number if verdict.payload else None)
         assert verdict.payload is not None
+        # a phone's code is good for one verdict at this door: kept and reported with the admission
+        accept_phone_code(conn, terminal, verdict, "door", now)
         profile = verdict.profile if verdict.reason is CardReason.UNKNOWN_MEMBER else None
         return _admit(
             conn, terminal, staff, event, verdict.payload.member_id, profile=profile, pass_invited=False

@@ -26,8 +26,9 @@ CARD = "card"
 CARD_REVOCATION = "card_revocation"
 EVENT = "event"
 INVITATION = "invitation"
+PHONE_CODE = "phone_code"  # a phone's code accepted here (app.services.cards.accept_phone_code)
 PHOTO = "photo"  # local only: photos upload on their own, resumably
-PUSHED_KINDS = (MEMBER, CARD, CARD_REVOCATION, EVENT, INVITATION)
+PUSHED_KINDS = (MEMBER, CARD, CARD_REVOCATION, EVENT, INVITATION, PHONE_CODE)
 SET_ASIDE = ("rejected", "conflict")  # outcomes that need a person to look, not a retry
 SUPERSEDED = "superseded"  # a photo replaced by a newer one before it was uploaded
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Keyboard-wedge QR scanners in the window: a member QR scanned on any screen opens the member, and an
-event invitation QR (`BGI1:…`) scanned at the door is its guest's verdict.
+"""Keyboard-wedge QR scanners in the window: a member QR or a member's phone code (app.cards.phone_pass)
+scanned on any screen opens the member, and at the door either, or an event invitation QR (`BGI1:…`), is
+its guest's verdict.
 
 A scanner types like a keyboard, into whatever has the focus. Left alone, a QR scanned while the member
 view shows would end in Enter — "Checkout" for the member on screen — and one scanned in the amount field
@@ -62,10 +63,12 @@ def looks_like_member_qr(text: str) -> bool:
 
 
 def looks_like_club_qr(text: str) -> bool:
-    """A member QR or an event invitation (`BGI1:…`): both are scans the window takes, never typing."""
+    """A member QR, a member's phone code (461 digits) or an event invitation (`BGI1:…`): scans the window
+    takes, never typing."""
     from app.cards.invitation_qr import PREFIX as INVITATION
+    from app.cards.phone_pass import is_phone_code_text
 
-    return looks_like_member_qr(text) or text.startswith(INVITATION)
+    return looks_like_member_qr(text) or text.startswith(INVITATION) or is_phone_code_text(text)
 
 
 @dataclass(slots=True)
@@ -82,7 +85,7 @@ def _monotonic_us() -> int:
 class ScannerKeys(QObject):
     """An application event filter: install with `app.installEventFilter(keys)`, remove on close."""
 
-    scanned = Signal(str)  # a member QR's or an invitation's text
+    scanned = Signal(str)  # a member QR's, a phone code's or an invitation's text
 
     def __init__(
         self,

@@ -29,6 +29,7 @@ ALERT_KINDS = (
     "velocity_limit",  # a terminal went past an hourly ceiling: what was over is set aside
     "reversed_twice",  # two tills undid (returned) one entry offline: both stand
     "member_corrected",  # a terminal enrolled a member at another branch or in another tier: corrected
+    "phone_code_two_terminals",  # one phone code accepted at two terminals: a copy of the screen in use
 )
 
 

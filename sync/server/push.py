@@ -33,13 +33,14 @@ from sync.protocol import (
     Item,
     MemberItem,
     Outcome,
+    PhoneCodeItem,
     PushRequest,
     PushResponse,
     Result,
     RevocationItem,
     WireEntry,
 )
-from sync.server import balances, events, members, vetting
+from sync.server import balances, events, members, phone_codes, vetting
 from sync.server.alerts import audit, raise_alert
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
@@ -201,6 +202,9 @@ def _apply_item(conn: Connection, state: _Push, item: Item) -> Result:
             reason=reason,
         )
         return Result(id=item.id, outcome=outcome, reason=reason)
+    if isinstance(item, PhoneCodeItem):  # a report: kept and compared with other terminals', not published
+        phone_codes.record(conn, state.device_id, item, state.pub.at_us)
+        return Result(id=item.id, outcome=outcome)
     ticket = _apply_accepted_item(conn, state, item)
     if ticket is not None:
         state.tickets["item", item.id] = ticket
@@ -228,7 +232,8 @@ def _item_refusal(conn: Connection, item: Item) -> str | None:
         return "unknown_card" if members.card_owner(conn, item.revocation.card_number) is None else None
     if isinstance(item, EventItem):
         return events.event_refusal(conn, item.event)
-    return events.invitation_refusal(conn, item.invitation)
+    # a phone code's report is checked against the card (_device_item_refusal)
+    return events.invitation_refusal(conn, item.invitation) if isinstance(item, InvitationItem) else None
 
 
 def _device_item_refusal(conn: Connection, scope: vetting.Scope, item: Item) -> str | None:
@@ -239,6 +244,8 @@ def _device_item_refusal(conn: Connection, scope: vetting.Scope, item: Item) -> 
         return items.card_refusal(conn, scope, item.card)
     if isinstance(item, RevocationItem):
         return items.revocation_refusal(conn, scope, item.revocation)
+    if isinstance(item, PhoneCodeItem):  # a terminal reports the codes of the club's own phones only
+        return phone_codes.refusal(conn, item)
     return None
 
 

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.card import Card, CardStatus
+from app.domain.card import Card, CardKind, CardStatus
 from app.domain.ledger import EntryKind, LedgerEntry
 from app.format import (
     birthday_soon,
@@ -511,6 +511,8 @@ class MemberView(QWidget):
         lines = []
         for card in cards:
             text = card_number_text(card.number)
+            if card.kind is CardKind.PHONE:  # a phone the member certified on the member page
+                text = self.tr("{number} (phone)").format(number=text)
             if card.status is not CardStatus.ACTIVE:
                 status = self._status_text(card.status)
                 text = self.tr("{number} ({status})").format(number=text, status=status)

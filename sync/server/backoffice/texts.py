@@ -763,6 +763,8 @@ FA: dict[str, str] = {
     "The draft is saved. Check its count and cost again.": "پیش‌نویس ذخیره شد. شمار و هزینه‌اش را دوباره ببینید.",
     "This report's list could not be read: open it again from the report.": "فهرست این گزارش خوانده نشد: آن را دوباره از گزارش باز کنید.",
     "The report's list is longer than a campaign's list: only its first 500 members are here.": "فهرست گزارش از فهرست یک کمپین بلندتر است: فقط ۵۰۰ عضو نخست آن اینجاست.",
+    # a phone code at two terminals (sync.server.phone_codes)
+    "One code of a member's phone was accepted at two terminals: a copy of the phone's screen may be in use.": "یک کد از گوشی عضو در دو پایانه پذیرفته شد: شاید کپی صفحهٔ گوشی او در دست کسی باشد.",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).

@@ -77,6 +77,8 @@ ALERTS = {
     "velocity_limit": "A terminal went past an hourly limit; what was over it was set aside.",
     "reversed_twice": "Two terminals undid the same entry while offline.",
     "member_corrected": "A terminal enrolled a member at another branch or tier; the server corrected it.",
+    "phone_code_two_terminals": "One code of a member's phone was accepted at two terminals: a copy of "
+    "the phone's screen may be in use.",
 }
 
 
