@@ -211,3 +211,31 @@ def test_a_malformed_number_is_refused_in_words(portal):
     assert (
         json.loads(portal.post("/m/api/sign-in", content=b"{", headers=H).text)["error"] == "invalid_request"
     )
+
+
+def _put_setting(db, key, value):
+    from sync.server.club import _upsert
+    from sync.server.models import SETTING
+
+    db.write(lambda conn: _upsert(conn, SETTING, "key", {"key": key, "value": value}))
+
+
+def test_the_code_goes_at_once_in_quiet_hours(portal, club_db, receiver, clock, sara):
+    _put_setting(club_db, "messages_quiet_start", "00:00")
+    _put_setting(club_db, "messages_quiet_end", "23:59")  # all day quiet
+    assert ask(portal, PHONE).status_code == 202
+    assert send_sms(club_db, receiver, clock).sent == 1
+    assert len(texts_to(receiver, PHONE)) == 1
+
+
+def test_a_code_not_sent_within_its_five_minutes_is_cancelled_and_forgotten(
+    portal, club_db, receiver, clock, sara
+):
+    assert ask(portal, PHONE).status_code == 202
+    clock.advance(5 * 60)
+    summary = send_sms(club_db, receiver, clock)
+    assert summary.sent == 0 and summary.cancelled == 1
+    assert texts_to(receiver, PHONE) == []
+    with club_db.read() as conn:
+        message = conn.execute(select(MESSAGE).where(MESSAGE.c.kind == "sign_in_code")).one()
+    assert (message.status, message.provider_answer, message.params) == ("cancelled", "expired", "{}")
