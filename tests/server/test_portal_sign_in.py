@@ -6,6 +6,9 @@ number and per address, CSRF, and the session's life; on SQLite and PostgreSQL."
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +17,7 @@ from sqlalchemy import select
 from sync.server.app import create_app
 from sync.server.models import MESSAGE, PORTAL_SESSION, PORTAL_SIGN_IN
 from sync.server.portal import sign_in as sign_in_module
+from tests.server.club import T0
 from tests.server.portal_support import (
     ORIGIN,
     H,
@@ -239,3 +243,33 @@ def test_a_code_not_sent_within_its_five_minutes_is_cancelled_and_forgotten(
     with club_db.read() as conn:
         message = conn.execute(select(MESSAGE).where(MESSAGE.c.kind == "sign_in_code")).one()
     assert (message.status, message.provider_answer, message.params) == ("cancelled", "expired", "{}")
+
+
+def test_requests_at_once_for_one_number_get_one_code(club_db, sara):
+    """The per-number count and the insert are one step for everyone (advisory locks on PostgreSQL, the one
+    writer on SQLite): eight requests at once, from eight addresses, make one code."""
+    start = threading.Barrier(8)
+
+    def one(i: int) -> bool:
+        start.wait()
+        try:
+            club_db.write(lambda conn: sign_in_module.request_code(conn, PHONE, f"10.0.0.{i}", T0))
+        except sign_in_module.TooManyError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(8)))
+    assert results.count(True) == 1
+    with club_db.read() as conn:
+        assert len(conn.execute(select(PORTAL_SIGN_IN.c.id)).all()) == 1
+
+
+def test_the_answer_takes_its_floor_member_or_not(club_db, clock, sara):
+    app = create_app(club_db, clock)
+    app.state.portal_answer_floor_s = 0.05
+    with TestClient(app, base_url=ORIGIN) as client:
+        for phone in (PHONE, STRANGER):
+            started = time.monotonic()
+            assert ask(client, phone).status_code == 202
+            assert time.monotonic() - started >= 0.05
