@@ -765,6 +765,9 @@ FA: dict[str, str] = {
     "The report's list is longer than a campaign's list: only its first 500 members are here.": "فهرست گزارش از فهرست یک کمپین بلندتر است: فقط ۵۰۰ عضو نخست آن اینجاست.",
     # a phone code at two terminals (sync.server.phone_codes)
     "One code of a member's phone was accepted at two terminals: a copy of the phone's screen may be in use.": "یک کد از گوشی عضو در دو پایانه پذیرفته شد: شاید کپی صفحهٔ گوشی او در دست کسی باشد.",
+    # the member page (sync.server.portal): phones as cards, its sign-in code
+    "Phone (member page)": "گوشی (صفحهٔ عضو)",
+    "Member page sign-in code": "کد ورود صفحهٔ عضو",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).
