@@ -231,7 +231,8 @@ def versions_md(root: Path, rows: list[tuple[Package, dict, list[tuple[str, str]
         if package.name == "vazirmatn":
             files.append((FONT_CSS, "written by scripts/vendor-assets"))
         if package.licence_text:
-            files.append((f"{package.folder}/LICENSE", f"written by scripts/vendor-assets ({package.licence})"))
+            written = f"written by scripts/vendor-assets ({package.licence})"
+            files.append((f"{package.folder}/LICENSE", written))
     for path, source in sorted(files):
         lines.append(f"| `{path}` | `{sha256(root / path)}` | {source} |")
     return "\n".join(lines) + "\n"
