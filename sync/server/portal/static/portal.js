@@ -143,8 +143,11 @@ const TEXTS = {
     issued: (on) => `از ${on}`, plus_ones: (n) => `${n} همراه`, days: (n) => `${n} روز`,
     none: "چیزی نیست.", consent_given: (on, by) => `ثبت‌شده در ${on}${by ? ` (${by})` : ""}`,
     not_offline: "بدون اتصال در دسترس نیست.",
-    kinds: { earn: "خرید", sale: "خرید", redeem: "جایزه", expire: "انقضا", adjust: "اصلاح",
-      topup: "شارژ کیف پول", refund: "بازگشت خرید", bonus: "هدیه", transfer: "انتقال" },
+    // the ledger's entry kinds (app/domain/ledger.py), worded as the back office words them
+    kinds: { earn: "خرید", redeem: "خرج امتیاز", cashback_credit: "بازگشت وجه به کیف پول",
+      cashback_spend: "خرج از کیف پول", adjust: "اصلاح", expire: "انقضای امتیاز", bonus: "جایزه",
+      membership_purchase: "خرید عضویت", reversal: "برگشت", override: "اجازه مدیر",
+      check_in: "ورود به رویداد", guest_check_in: "ورود مهمان", tier_change: "تغییر سطح", reward: "هدیه" },
   },
   en: {
     title: "Members' club", sign_in: "Sign in", phone_label: "Mobile number", send_code: "Send the code",
@@ -170,8 +173,10 @@ const TEXTS = {
     issued: (on) => `since ${on}`, plus_ones: (n) => `${n} plus-ones`, days: (n) => `${n} days`,
     none: "Nothing yet.", consent_given: (on, by) => `recorded on ${on}${by ? ` (${by})` : ""}`,
     not_offline: "Not available offline.",
-    kinds: { earn: "Purchase", sale: "Purchase", redeem: "Reward", expire: "Expiry", adjust: "Adjustment",
-      topup: "Wallet top-up", refund: "Refund", bonus: "Gift", transfer: "Transfer" },
+    kinds: { earn: "Sale", redeem: "Points spent", cashback_credit: "Cashback", cashback_spend: "Wallet spent",
+      adjust: "Adjustment", expire: "Points expired", bonus: "Bonus", membership_purchase: "Membership bought",
+      reversal: "Reversal", override: "Manager override", check_in: "Event admission",
+      guest_check_in: "Guest admission", tier_change: "Tier change", reward: "Reward" },
   },
 };
 
@@ -541,9 +546,14 @@ async function loadHistory(first) {
 async function loadInvitations() {
   const { invitations } = await api("GET", "invitations");
   $("invitations").replaceChildren(...invitations.map((inv) => {
-    const canvas = element("canvas", { class: "invitation-qr", role: "img" });
-    canvas.setAttribute("aria-label", inv.event);
-    drawQr(canvas, textQr(inv.qr_text), 220);
+    // an invitation by tier has no pass of its own (qr_text null): the door finds the member by card
+    let canvas = null;
+    if (inv.qr_text) {
+      canvas = element("canvas", { class: "invitation-qr", role: "img" });
+      canvas.setAttribute("aria-label", inv.event);
+      drawQr(canvas, textQr(inv.qr_text), 220);
+      canvas.dataset.text = inv.qr_text;
+    }
     return element("li", {}, element("strong", {}, inv.event),
       element("span", { class: "sub" }, [inv.venue, dateTimeText(inv.starts_ms),
         inv.plus_ones ? t("plus_ones", number(inv.plus_ones)) : ""].filter(Boolean).join(" · ")),
