@@ -42,6 +42,7 @@ from sync.server.errors import error_body
 ENROLL_PATH = "/v1/enroll"
 ENROLL_PATHS = frozenset({ENROLL_PATH, "/v1/enroll/preview"})  # a preview's refusal is a guess as well
 BACK_OFFICE = "/admin"
+MEMBER_PAGE = "/m"  # the member page keeps its own limits, in the database (sync.server.portal.sign_in)
 OPEN_PATHS = frozenset({"/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 MAX_KEYS = 50_000  # ~10 MB at most, whatever the number of addresses
 
@@ -167,6 +168,8 @@ def _attempts(limits: AttemptLimits, path: str, address: str) -> list[tuple[Buck
     """The buckets a request to `path` from `address` draws on, each with its key. The back office's pages
     count their own failed logins and answer in the page, in the user's language."""
     if path == BACK_OFFICE or path.startswith(BACK_OFFICE + "/"):
+        return []
+    if path == MEMBER_PAGE or path.startswith(MEMBER_PAGE + "/"):
         return []
     if path in OPEN_PATHS:
         return [(limits.open, address)]

@@ -63,6 +63,9 @@ GRANTS: dict[str, frozenset[Permission]] = {
     "auditor": frozenset({P.READ, P.AUDIT_READ, P.FRAUD_READ}),
 }
 assert set(GRANTS) == set(OFFICE_ROLES)
+# A member acting on their own file from the member page (sync.server.portal): no office role, these
+# permissions only, and only ever on the member id of their own session (the portal passes nothing else).
+MEMBER_GRANTS = frozenset({P.READ, P.MEMBER_EDIT, P.CARD_MANAGE, P.PRIVACY})
 # What a branch manager holds only for the branches given; the rest (READ, members) is club-wide, since a
 # member shops at every branch. A points adjustment is written at a branch (its ledger entry's), so a branch
 # manager adjusts only at theirs. The fraud signals judge a branch's staff: a branch manager sees their own.
@@ -78,16 +81,19 @@ class Actor:
     id: str
     name: str
     role: str
-    kind: str = "user"  # "user" (back office), "token" (admin API) or "console" (bashgah-server on the host)
+    # "user" (back office), "token" (admin API), "console" (bashgah-server on the host) or "member" (the
+    # member page: the member themselves, MEMBER_GRANTS)
+    kind: str = "user"
     branch_ids: frozenset[str] | None = None  # None: every branch
 
     @property
     def audit_name(self) -> str:
-        prefix = {"user": "user", "token": "admin", "console": "cli"}[self.kind]
+        prefix = {"user": "user", "token": "admin", "console": "cli", "member": "member"}[self.kind]
         return f"{prefix}:{self.name} ({self.id})"
 
     def may(self, permission: Permission, branch_id: str | None = None) -> bool:
-        if permission not in GRANTS.get(self.role, frozenset()):
+        grants = MEMBER_GRANTS if self.kind == "member" else GRANTS.get(self.role, frozenset())
+        if permission not in grants:
             return False
         if self.branch_ids is None or permission not in PER_BRANCH:
             return True

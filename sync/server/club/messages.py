@@ -83,7 +83,8 @@ STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "sk
 
 # The kinds of message the club sends on its own (transactional), their fields and default texts: the
 # sender's (sync.server.messages.templates), so what the back office edits and previews is what goes.
-KINDS = tuple(kind for kind in message_texts.KINDS if kind != "campaign")
+# (the member page's sign-in code is the server's own text: FIXED_KINDS, neither edited nor switched off)
+KINDS = tuple(k for k in message_texts.KINDS if k != "campaign" and k not in message_texts.FIXED_KINDS)
 FIELDS: dict[str, tuple[str, ...]] = {
     kind: tuple(sorted(fields | message_texts.COMMON_FIELDS)) for kind, fields in message_texts.FIELDS.items()
 }

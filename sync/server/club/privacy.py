@@ -259,8 +259,12 @@ def _json(text: str) -> Any:
 # ---- consent -------------------------------------------------------------------------------------
 
 
-def set_consent(call: act.Call, member_id: str, consent: bool) -> dict[str, Any]:
-    """Give or withdraw the member's marketing consent, dated now; published so terminals show it."""
+def set_consent(
+    call: act.Call, member_id: str, consent: bool, *, source: str = "back_office"
+) -> dict[str, Any]:
+    """Give or withdraw the member's marketing consent, dated now, with where (`source`: "back_office" for
+    head office, the back office and the admin API; "member_page" for the member themselves); published
+    so terminals show it."""
 
     def work(a: act.Act) -> dict[str, Any]:
         row = _member_row(a.conn, member_id)
@@ -273,13 +277,13 @@ def set_consent(call: act.Call, member_id: str, consent: bool) -> dict[str, Any]
             .values(
                 consent_marketing=consent,
                 consent_marketing_at_us=a.now_us,
-                consent_marketing_source="back_office",  # head office: the back office and the admin API
+                consent_marketing_source=source,
                 updated_at_us=a.now_us,
             )
         )
         wire = members.wire_member(row).model_copy(update={"consent_marketing": consent})
         _publish(a, wire)
-        a.after = {"consent_marketing": consent, "since_us": a.now_us}
+        a.after = {"consent_marketing": consent, "since_us": a.now_us, "source": source}
         return {"member_id": member_id, "consent_marketing": consent, "consent_marketing_at_us": a.now_us}
 
     return act.change(call, Permission.MEMBER_EDIT, "member.consent", member_id, work)

@@ -6,6 +6,9 @@
   for the end of quiet hours like marketing, but need no marketing consent (they are about the member's
   own account).
 - Urgent transactional messages (a sale's points, a return, a tier upgrade, an invitation) go at once.
+- A sign-in code for the member page (`sign_in_code`) goes at once too, by SMS whatever channel the member
+  prefers (the code proves they hold the phone), and is cancelled once its code has expired (`LIFETIME_US`):
+  a code that arrives after it stopped working only confuses.
 - Quiet hours are club time: the rule set's `utc_offset_minutes` (Tehran +03:30 by default), between the
   club's `messages_quiet_start` and `messages_quiet_end` (22:00–09:00 by default; equal: none). A window
   whose start is after its end runs over midnight.
@@ -26,7 +29,10 @@ US_PER_MINUTE = 60_000_000
 US_PER_DAY = 24 * 60 * US_PER_MINUTE
 MINUTES_PER_DAY = 24 * 60
 
-URGENT_KINDS = frozenset({"points_earned", "return", "tier_upgrade", "invitation"})
+URGENT_KINDS = frozenset({"points_earned", "return", "tier_upgrade", "invitation", "sign_in_code"})
+SMS_ONLY_KINDS = frozenset({"sign_in_code"})
+# how long after its cause a message is still worth sending, for kinds that die sooner than max age
+LIFETIME_US = {"sign_in_code": 5 * US_PER_MINUTE}
 REMINDER_KINDS = frozenset({"points_expiring", "membership_ending", "birthday"})
 MARKETING_KINDS = frozenset({"campaign"})
 
@@ -136,8 +142,10 @@ def decide(
         return Decision(Verdict.CANCEL, reason="member_erased")
     if facts.marketing and not facts.consent:
         return Decision(Verdict.CANCEL, reason="no_consent")
-    if not facts.marketing and too_old(facts.about_us, now_us, max_age_days):
-        return Decision(Verdict.CANCEL, reason="too_old")
+    lifetime = LIFETIME_US.get(facts.kind)
+    expired = lifetime is not None and now_us - facts.about_us >= lifetime
+    if not facts.marketing and (expired or too_old(facts.about_us, now_us, max_age_days)):
+        return Decision(Verdict.CANCEL, reason="expired" if expired else "too_old")
     if waits_for_quiet_hours(facts.kind, facts.marketing) and in_quiet_hours(
         now_us, utc_offset_minutes, quiet
     ):

@@ -346,7 +346,7 @@ class Sender:
         text = self._text(conn, row, params, language)
         if text is None:
             return self._finish(conn, row, outbox.CANCELLED, "kind_off")
-        chosen = choose_channel(member, self.providers)
+        chosen = self._channel(row.kind, member)
         if chosen is None:
             return self._finish(conn, row, outbox.SKIPPED, "no_channel")
         channel, recipient = chosen
@@ -389,6 +389,12 @@ class Sender:
         }
         return outgoing, self.providers[channel], costs
 
+    def _channel(self, kind: str, member: Any) -> tuple[str, str] | None:
+        if kind in policy.SMS_ONLY_KINDS:  # to the phone itself, whatever the member prefers
+            reachable = "sms" in self.providers and _usable_phone(member.phone)
+            return ("sms", member.phone) if reachable else None
+        return choose_channel(member, self.providers)
+
     def _text(
         self, conn: Connection, row: Any, params: dict[str, Any], language: str
     ) -> tuple[str, str, str] | None:
@@ -406,6 +412,8 @@ class Sender:
             return subject, body, language
         if row.kind not in templates.FIELDS:
             return None
+        if row.kind in templates.FIXED_KINDS:  # the server's own text: never the club's, never off
+            return (*templates.DEFAULTS[row.kind].get(language, templates.DEFAULTS[row.kind]["fa"]), language)
         rows = {
             (r.kind, r.language): r
             for r in conn.execute(select(MESSAGE_TEMPLATE).where(MESSAGE_TEMPLATE.c.kind == row.kind))
@@ -431,10 +439,11 @@ class Sender:
         return outbox.QUEUED
 
     def _finish(self, conn: Connection, row: Any, status: str, why: str) -> str:
+        forget = {"params": "{}"} if row.kind in templates.SECRET_KINDS else {}
         conn.execute(
             update(MESSAGE)
             .where(MESSAGE.c.id == row.id, MESSAGE.c.status == outbox.SENDING)
-            .values(status=status, status_at_us=self.clock.now_us(), provider_answer=why)
+            .values(status=status, status_at_us=self.clock.now_us(), provider_answer=why, **forget)
         )
         return status
 
@@ -469,6 +478,8 @@ class Sender:
             values |= {"provider_id": provider_id, "parts": parts, "cost_rials": cost, "sent_at_us": now}
         if status == outbox.QUEUED:
             values["due_at_us"] = now + int(due_in_s * 1_000_000)
+        elif row.kind in templates.SECRET_KINDS:  # gone (or given up): its secret is forgotten
+            values |= {"params": "{}", "body": _REDACTED}
         self.db.write(
             lambda conn: conn.execute(
                 update(MESSAGE)
@@ -480,6 +491,9 @@ class Sender:
                 .values(**values)
             )
         )
+
+
+_REDACTED = "…"  # the text of a message whose facts were a secret, once it has gone
 
 
 def _quiet_begins(now_us: int, utc_offset_minutes: int, quiet: policy.QuietHours) -> int:

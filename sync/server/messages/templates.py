@@ -40,8 +40,15 @@ FIELDS: dict[str, frozenset[str]] = {
     "invitation": frozenset({"event", "date", "venue", "link", "plus_ones"}),
     "birthday": frozenset({"bonus"}),
     "campaign": frozenset({"balance", "tier"}),  # the member's own: a campaign has no cause
+    "sign_in_code": frozenset({"code"}),  # the member page's one-time code (sync.server.portal)
 }
 KINDS = tuple(FIELDS)
+# Kinds whose text is the server's, never the club's: the back office neither edits nor switches them off
+# (a sign-in code without its code, or switched off, would lock every member out of their page).
+FIXED_KINDS = frozenset({"sign_in_code"})
+# Kinds whose facts are secrets: once the message has gone, its row keeps neither its facts nor its text
+# (a sign-in code is kept only as an HMAC, sync.server.portal.sign_in; the outbox must not undo that).
+SECRET_KINDS = frozenset({"sign_in_code"})
 # fields that are numbers of points or rials (formatted for the language), and dates (club-day ISO)
 _POINTS = frozenset({"earned", "spent", "balance", "taken", "given_back", "points", "bonus", "plus_ones"})
 _RIALS = frozenset({"amount"})
@@ -107,6 +114,12 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {  # kind → language → (su
         ),
     },
     "campaign": {"fa": ("", ""), "en": ("", "")},
+    # The code in ASCII digits in both languages, with nothing after it: a phone's one-time-code autofill
+    # (iOS, Android's SMS Retriever/User Consent) reads Latin digits; a Persian run of digits it misses.
+    "sign_in_code": {
+        "fa": ("کد ورود", "کد ورود {club}: {code}\nاین کد را به کسی ندهید."),
+        "en": ("Sign-in code", "{club} sign-in code: {code}\nDo not share it with anyone."),
+    },
 }
 assert set(DEFAULTS) == set(FIELDS)
 
