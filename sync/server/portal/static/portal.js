@@ -673,12 +673,14 @@ function stopCard() {
   canvas.width = canvas.height = 0;
   delete canvas.dataset.text;
   delete canvas.dataset.step;
+  delete canvas.dataset.card;
   wakeLock?.release().catch(() => {});
   wakeLock = null;
 }
 
 async function startCard() {
   clearTimeout(cardTimer);
+  shownStep = null; // the credential may be new: draw now, not at the next step
   const credential = await loadCredential();
   if (!credential) {
     const note = $("card-note");
@@ -701,6 +703,7 @@ async function tickCard(credential) {
     drawQr(canvas, phoneQr(text), qrSize());
     canvas.dataset.text = text;
     canvas.dataset.step = String(step);
+    canvas.dataset.card = credential.cardNumber;
     shownStep = step;
   }
   const left = Math.ceil(((step + 1) * STEP_MS - now) / 1000);
