@@ -28,7 +28,7 @@ from sync.server.clock import SystemClock
 from sync.server.models import CARD, CLUB_KEY, ENTRY, MEMBER
 from tests.backoffice.club import DemoOffice
 from tests.server.portal_support import code_in, send_sms, texts_to
-from tests.support.browser import PageErrors
+from tests.support.browser import PageErrors, axe_violations, format_violations
 from tests.support.sms_receiver import Receiver, sms_receiver
 
 
@@ -158,10 +158,14 @@ def test_a_member_signs_in_and_sees_their_club(
     expect(page.locator("#wallet")).to_contain_text("تومان")
     expect(page.locator("#tier")).to_have_text(answer["tier"]["name"])
     expect(page.locator("#greeting")).to_contain_text(member.name)
+
     expect(page.locator("#stale")).to_be_hidden()
 
     page.get_by_text("تاریخچه").click()
     expect(page.locator("#history li[data-id]")).to_have_count(min(member.entries, 20))
+    # dates are Jalali in Persian digits (1405/08/04), amounts in Toman
+    jalali = re.compile("۱۴[۰-۹]{2}/[۰-۹]{2}/[۰-۹]{2}")
+    expect(page.locator("#history li[data-id]").first).to_contain_text(jalali)
     page.get_by_text("گوشی‌های من").click()
     mine = page.locator("#phones li", has_text="این گوشی")
     expect(mine).to_have_count(1)
@@ -177,6 +181,12 @@ def test_a_member_signs_in_and_sees_their_club(
     assert verified.certificate.member_id == member.id
     assert verified.step == step
     assert decoded(page) == [text]
+
+    page.get_by_role("button", name="English").click()
+    english = page.request.get("/m/api/me", headers={"Accept-Language": "en"}).json()
+    expect(page.locator("#tier")).to_have_text(english["tier"]["name"])  # asked again, in English
+    expect(page.locator("#points")).to_have_text(f"{english['points']:,}")
+    expect(page.locator("#history li[data-id]").first).to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2}"))
     page.evaluate("() => document.fonts.ready")
     assert page_errors.messages == []
 
@@ -297,3 +307,20 @@ def test_a_revoked_card_is_replaced_and_sign_out_leaves_nothing(
     page.wait_for_selector("body[data-ready='1']")
     expect(page.locator("body")).to_have_attribute("data-view", "sign-in")
     assert page_errors.messages == []
+
+
+@pytest.mark.browser_context_args(bypass_csp=True, color_scheme="dark")  # axe-core is injected as a script
+def test_axe_finds_nothing_serious_on_the_signed_in_page_in_the_dark(
+    page: Page, office: DemoOffice, receiver: Receiver, members: list[Member]
+):
+    sign_in(page, office, receiver, a_member(members, 4))
+    for name in ("تاریخچه", "دعوت‌نامه‌ها", "جایزه‌ها و اشتراک‌ها", "گوشی‌های من", "تنظیمات و حریم خصوصی"):
+        page.get_by_text(name, exact=True).click()
+    expect(page.locator("#phones li[data-card]")).to_have_count(1)
+    violations = axe_violations(page)
+    assert violations == [], format_violations(violations)
+    # the code stays black on white in the dark theme: a scanner wants dark modules on a light ground
+    corner = page.evaluate(
+        "() => Array.from(document.getElementById('qr').getContext('2d').getImageData(0, 0, 1, 1).data)"
+    )
+    assert corner == [255, 255, 255, 255]

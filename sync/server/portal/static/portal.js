@@ -752,10 +752,12 @@ function wire() {
     lang = lang === "fa" ? "en" : "fa";
     localStorage.setItem(KEYS.lang, lang);
     applyLanguage();
-    const stored = storedMe();
-    if (stored && !$("home").hidden) renderMe(stored.me, document.body.dataset.stale ? stored.at_ms : null);
-    loaded.clear();
-    resetLists();
+    if (!$("home").hidden) {
+      // names (tier, branches, privileges) come from the server in the asked language: ask again
+      const stored = storedMe();
+      if (stored) renderMe(stored.me, document.body.dataset.stale ? stored.at_ms : null);
+      refresh();
+    }
   });
   for (const name of ["history", "invitations", "catalogue", "phones"]) {
     $(`${name}-box`).addEventListener("toggle", () => { if ($(`${name}-box`).open) openList(name); });
