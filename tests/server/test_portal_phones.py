@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.cards import phone_pass
 from sync.protocol import b64decode
 from sync.server.app import create_app
-from sync.server.club import member_file
+from sync.server.club import member_file, privacy
 from sync.server.club.access import CONSOLE
 from sync.server.club.act import Call
 from sync.server.models import CARD, CLUB_KEY, REVOCATION, SERVER_KEY
@@ -169,3 +169,13 @@ def test_signed_out_the_phones_are_closed(club_db, clock):
         assert client.get("/m/api/phones").status_code == 401
         refused = client.post("/m/api/phones", json={"public_key": _key()[1]}, headers=H)
         assert refused.status_code == 401 and refused.json()["error"] == "signed_out"
+
+
+def test_erasing_the_member_forgets_their_phones_labels_and_ends_their_sessions(sara, club_db, clock):
+    member, client = sara
+    number = _add(client, _key()[1], "Sara's Pixel").json()["card_number"]
+    privacy.erase(Call(club_db, clock.now_us(), CONSOLE), member.id, "asked to be forgotten")
+    with club_db.read() as conn:
+        card = conn.execute(select(CARD).where(CARD.c.number == number)).one()
+    assert card.label is None and card.status == "revoked"
+    assert client.get("/m/api/me").status_code == 401

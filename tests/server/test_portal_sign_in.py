@@ -6,6 +6,9 @@ number and per address, CSRF, and the session's life; on SQLite and PostgreSQL."
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +17,7 @@ from sqlalchemy import select
 from sync.server.app import create_app
 from sync.server.models import MESSAGE, PORTAL_SESSION, PORTAL_SIGN_IN
 from sync.server.portal import sign_in as sign_in_module
+from tests.server.club import T0
 from tests.server.portal_support import (
     ORIGIN,
     H,
@@ -211,3 +215,61 @@ def test_a_malformed_number_is_refused_in_words(portal):
     assert (
         json.loads(portal.post("/m/api/sign-in", content=b"{", headers=H).text)["error"] == "invalid_request"
     )
+
+
+def _put_setting(db, key, value):
+    from sync.server.club import _upsert
+    from sync.server.models import SETTING
+
+    db.write(lambda conn: _upsert(conn, SETTING, "key", {"key": key, "value": value}))
+
+
+def test_the_code_goes_at_once_in_quiet_hours(portal, club_db, receiver, clock, sara):
+    _put_setting(club_db, "messages_quiet_start", "00:00")
+    _put_setting(club_db, "messages_quiet_end", "23:59")  # all day quiet
+    assert ask(portal, PHONE).status_code == 202
+    assert send_sms(club_db, receiver, clock).sent == 1
+    assert len(texts_to(receiver, PHONE)) == 1
+
+
+def test_a_code_not_sent_within_its_five_minutes_is_cancelled_and_forgotten(
+    portal, club_db, receiver, clock, sara
+):
+    assert ask(portal, PHONE).status_code == 202
+    clock.advance(5 * 60)
+    summary = send_sms(club_db, receiver, clock)
+    assert summary.sent == 0 and summary.cancelled == 1
+    assert texts_to(receiver, PHONE) == []
+    with club_db.read() as conn:
+        message = conn.execute(select(MESSAGE).where(MESSAGE.c.kind == "sign_in_code")).one()
+    assert (message.status, message.provider_answer, message.params) == ("cancelled", "expired", "{}")
+
+
+def test_requests_at_once_for_one_number_get_one_code(club_db, sara):
+    """The per-number count and the insert are one step for everyone (advisory locks on PostgreSQL, the one
+    writer on SQLite): eight requests at once, from eight addresses, make one code."""
+    start = threading.Barrier(8)
+
+    def one(i: int) -> bool:
+        start.wait()
+        try:
+            club_db.write(lambda conn: sign_in_module.request_code(conn, PHONE, f"10.0.0.{i}", T0))
+        except sign_in_module.TooManyError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(8)))
+    assert results.count(True) == 1
+    with club_db.read() as conn:
+        assert len(conn.execute(select(PORTAL_SIGN_IN.c.id)).all()) == 1
+
+
+def test_the_answer_takes_its_floor_member_or_not(club_db, clock, sara):
+    app = create_app(club_db, clock)
+    app.state.portal_answer_floor_s = 0.05
+    with TestClient(app, base_url=ORIGIN) as client:
+        for phone in (PHONE, STRANGER):
+            started = time.monotonic()
+            assert ask(client, phone).status_code == 202
+            assert time.monotonic() - started >= 0.05

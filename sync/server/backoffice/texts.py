@@ -763,6 +763,9 @@ FA: dict[str, str] = {
     "The draft is saved. Check its count and cost again.": "پیش‌نویس ذخیره شد. شمار و هزینه‌اش را دوباره ببینید.",
     "This report's list could not be read: open it again from the report.": "فهرست این گزارش خوانده نشد: آن را دوباره از گزارش باز کنید.",
     "The report's list is longer than a campaign's list: only its first 500 members are here.": "فهرست گزارش از فهرست یک کمپین بلندتر است: فقط ۵۰۰ عضو نخست آن اینجاست.",
+    # the member page (sync.server.portal): phones as cards, its sign-in code
+    "Phone (member page)": "گوشی (صفحهٔ عضو)",
+    "Member page sign-in code": "کد ورود صفحهٔ عضو",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).

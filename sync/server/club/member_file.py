@@ -120,6 +120,7 @@ class CardLine:
     expires_at_us: int | None
     status: str
     server_issued: bool  # from the server's own series: its QR can be shown again
+    label: str | None = None  # a phone's (kind "phone", from the member page): the member's name for it
 
     @property
     def active(self) -> bool:
@@ -254,6 +255,7 @@ def _cards(conn: Connection, member_id: str) -> list[CardLine]:
             expires_at_us=c["expires_at_us"],
             status=c["status"],
             server_issued=card_key.is_ours(ours, c["number"]) and c["kind"] == CardKind.QR,
+            label=c.get("label"),
         )
         for c in members.cards_of(conn, member_id)
     ]

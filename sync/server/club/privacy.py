@@ -76,6 +76,7 @@ from sync.server.models import (
     MEMBER,
     MEMBER_PHOTO,
     PHOTO,
+    PORTAL_SESSION,
     REJECTED,
     REVOCATION,
 )
@@ -310,6 +311,13 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
         erased = person.erased()
         naming = _entries_naming(a.conn, member_id, secrets)
         revoked = _revoke_cards(a, member_id)
+        # a phone's label is the member's own words ("Sara's Pixel"); the member page's sessions end
+        a.conn.execute(update(CARD).where(CARD.c.member_id == member_id).values(label=None))
+        a.conn.execute(
+            update(PORTAL_SESSION)
+            .where(PORTAL_SESSION.c.member_id == member_id, PORTAL_SESSION.c.ended_at_us.is_(None))
+            .values(ended_at_us=a.now_us)
+        )
         photos = _delete_photos(a.conn, member_id)
         a.conn.execute(
             update(MEMBER)

@@ -113,7 +113,7 @@ def _show_file(
         forms=forms or {},
         done=DONE.get(done, ""),
         history=messages.member_history(desk.call, member_id, audited=False),  # audited as member.view
-        message_kinds=KIND_NAMES | {"campaign": "Campaign"},
+        message_kinds=KIND_NAMES | {"campaign": "Campaign", "sign_in_code": "Member page sign-in code"},
         message_statuses=STATUS_NAMES,
         consent_sources=CONSENT_SOURCES,
     )
