@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -324,3 +325,28 @@ def test_axe_finds_nothing_serious_on_the_signed_in_page_in_the_dark(
         "() => Array.from(document.getElementById('qr').getContext('2d').getImageData(0, 0, 1, 1).data)"
     )
     assert corner == [255, 255, 255, 255]
+
+
+def test_consent_is_toggled_and_the_privacy_export_downloads(
+    page: Page, page_errors: PageErrors, office: DemoOffice, receiver: Receiver, members: list[Member]
+):
+    member = a_member(members, 5)
+    sign_in(page, office, receiver, member)
+    page.get_by_text("تنظیمات و حریم خصوصی", exact=True).click()
+    box = page.get_by_label("پیام‌های تبلیغاتی باشگاه را می‌خواهم")
+    before = me(page)["consent"]["marketing"]
+    expect(box).to_be_checked(checked=before)
+    box.click()
+    expect(page.locator("#consent-note")).to_contain_text("در همین صفحه")
+    expect(box).to_be_checked(checked=not before)
+    assert me(page)["consent"]["marketing"] is (not before)
+
+    with page.expect_download() as download:
+        page.get_by_text("همان، به JSON").click()
+    saved = download.value
+    assert saved.suggested_filename == "bashgah-my-data.json"
+    assert member.id in Path(saved.path()).read_text(encoding="utf-8")
+    with page.expect_download() as download:
+        page.get_by_text("دریافت همهٔ داده‌های من (PDF)").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    assert page_errors.messages == []

@@ -127,7 +127,7 @@ const TEXTS = {
     tier: "سطح", history: "تاریخچه", more: "بیشتر", invitations: "دعوت‌نامه‌ها",
     catalogue: "جایزه‌ها و اشتراک‌ها", rewards: "جایزه‌ها", plans: "اشتراک‌ها", phones: "گوشی‌های من",
     settings: "تنظیمات و حریم خصوصی", consent: "پیام‌های تبلیغاتی باشگاه را می‌خواهم",
-    export: "دریافت همهٔ داده‌های من", sign_out: "خروج", toman: "تومان", points_unit: "امتیاز",
+    export: "دریافت همهٔ داده‌های من (PDF)", export_json: "همان، به JSON", sign_out: "خروج", toman: "تومان", points_unit: "امتیاز",
     hello: (name) => `سلام ${name}`, next_tier: (name, points, spend) =>
       `تا سطح ${name}: ${[points, spend].filter(Boolean).join(" یا ")}`,
     spend: (amount) => `${amount} خرید`, expiring: (points, on) => `${points} امتیاز در ${on} منقضی می‌شود`,
@@ -143,6 +143,9 @@ const TEXTS = {
     issued: (on) => `از ${on}`, plus_ones: (n) => `${n} همراه`, days: (n) => `${n} روز`,
     none: "چیزی نیست.", consent_given: (on, by) => `ثبت‌شده در ${on}${by ? ` (${by})` : ""}`,
     not_offline: "بدون اتصال در دسترس نیست.",
+    // where a consent was given or taken back (the back office's CONSENT_SOURCES)
+    sources: { terminal: "در صندوق", back_office: "در دفتر باشگاه", member_page: "در همین صفحه",
+      sms_stop: "با پاسخ پیامکی لغو", email_unsubscribe: "با پیوند لغو در ایمیل" },
     // the ledger's entry kinds (app/domain/ledger.py), worded as the back office words them
     kinds: { earn: "خرید", redeem: "خرج امتیاز", cashback_credit: "بازگشت وجه به کیف پول",
       cashback_spend: "خرج از کیف پول", adjust: "اصلاح", expire: "انقضای امتیاز", bonus: "جایزه",
@@ -157,7 +160,7 @@ const TEXTS = {
     points: "Points", wallet: "Wallet", tier: "Tier", history: "History", more: "More",
     invitations: "Invitations", catalogue: "Rewards and plans", rewards: "Rewards", plans: "Plans",
     phones: "My phones", settings: "Settings and privacy", consent: "I want the club's marketing messages",
-    export: "Download all my data", sign_out: "Sign out", toman: "Toman", points_unit: "points",
+    export: "Download all my data (PDF)", export_json: "the same as JSON", sign_out: "Sign out", toman: "Toman", points_unit: "points",
     hello: (name) => `Hello ${name}`, next_tier: (name, points, spend) =>
       `To ${name}: ${[points, spend].filter(Boolean).join(" or ")}`,
     spend: (amount) => `${amount} of purchases`, expiring: (points, on) => `${points} points expire on ${on}`,
@@ -173,6 +176,8 @@ const TEXTS = {
     issued: (on) => `since ${on}`, plus_ones: (n) => `${n} plus-ones`, days: (n) => `${n} days`,
     none: "Nothing yet.", consent_given: (on, by) => `recorded on ${on}${by ? ` (${by})` : ""}`,
     not_offline: "Not available offline.",
+    sources: { terminal: "at a till", back_office: "at the club's office", member_page: "on this page",
+      sms_stop: "by an SMS reply (stop)", email_unsubscribe: "by the email's unsubscribe link" },
     kinds: { earn: "Sale", redeem: "Points spent", cashback_credit: "Cashback", cashback_spend: "Wallet spent",
       adjust: "Adjustment", expire: "Points expired", bonus: "Bonus", membership_purchase: "Membership bought",
       reversal: "Reversal", override: "Manager override", check_in: "Event admission",
@@ -477,7 +482,7 @@ function renderMe(me, staleAt) {
 function renderConsent(consent) {
   $("consent").checked = Boolean(consent && consent.marketing);
   $("consent-note").textContent = consent && consent.given_at_ms
-    ? t("consent_given", dateTimeText(consent.given_at_ms), consent.source || "") : "";
+    ? t("consent_given", dateTimeText(consent.given_at_ms), TEXTS[lang].sources[consent.source] || "") : "";
 }
 
 async function changeConsent() {
