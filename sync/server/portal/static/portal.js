@@ -127,7 +127,8 @@ const TEXTS = {
     tier: "سطح", history: "تاریخچه", more: "بیشتر", invitations: "دعوت‌نامه‌ها",
     catalogue: "جایزه‌ها و اشتراک‌ها", rewards: "جایزه‌ها", plans: "اشتراک‌ها", phones: "گوشی‌های من",
     settings: "تنظیمات و حریم خصوصی", consent: "پیام‌های تبلیغاتی باشگاه را می‌خواهم",
-    export: "دریافت همهٔ داده‌های من (PDF)", export_json: "همان، به JSON", sign_out: "خروج", toman: "تومان", points_unit: "امتیاز",
+    export: "دریافت همهٔ داده‌های من (PDF)", export_json: "همان، به JSON", sign_out: "خروج",
+    toman: "تومان", points_unit: "امتیاز",
     hello: (name) => `سلام ${name}`, next_tier: (name, points, spend) =>
       `تا سطح ${name}: ${[points, spend].filter(Boolean).join(" یا ")}`,
     spend: (amount) => `${amount} خرید`, expiring: (points, on) => `${points} امتیاز در ${on} منقضی می‌شود`,
@@ -143,6 +144,7 @@ const TEXTS = {
     issued: (on) => `از ${on}`, plus_ones: (n) => `${n} همراه`, days: (n) => `${n} روز`,
     none: "چیزی نیست.", consent_given: (on, by) => `ثبت‌شده در ${on}${by ? ` (${by})` : ""}`,
     not_offline: "بدون اتصال در دسترس نیست.",
+    sale_amount: (amount) => `خرید ${amount}`, wallet_change: (amount) => `کیف پول ${amount}`,
     // where a consent was given or taken back (the back office's CONSENT_SOURCES)
     sources: { terminal: "در صندوق", back_office: "در دفتر باشگاه", member_page: "در همین صفحه",
       sms_stop: "با پاسخ پیامکی لغو", email_unsubscribe: "با پیوند لغو در ایمیل" },
@@ -155,18 +157,21 @@ const TEXTS = {
   en: {
     title: "Members' club", sign_in: "Sign in", phone_label: "Mobile number", send_code: "Send the code",
     code_sent: "If this number belongs to a member, a 6-digit code was sent to it by SMS.",
-    code_label: "6-digit code", verify: "Sign in", other_number: "Another number", resend: "Send the code again",
+    code_label: "6-digit code", verify: "Sign in", other_number: "Another number",
+    resend: "Send the code again",
     my_card: "My card", qr_label: "My card's code, to scan at the till", balance: "Balance",
     points: "Points", wallet: "Wallet", tier: "Tier", history: "History", more: "More",
     invitations: "Invitations", catalogue: "Rewards and plans", rewards: "Rewards", plans: "Plans",
     phones: "My phones", settings: "Settings and privacy", consent: "I want the club's marketing messages",
-    export: "Download all my data (PDF)", export_json: "the same as JSON", sign_out: "Sign out", toman: "Toman", points_unit: "points",
+    export: "Download all my data (PDF)", export_json: "the same as JSON", sign_out: "Sign out",
+    toman: "Toman", points_unit: "points",
     hello: (name) => `Hello ${name}`, next_tier: (name, points, spend) =>
       `To ${name}: ${[points, spend].filter(Boolean).join(" or ")}`,
     spend: (amount) => `${amount} of purchases`, expiring: (points, on) => `${points} points expire on ${on}`,
     countdown: (s) => `A new code in ${s} s`, stale: (at) => `Last known balance, as of ${at}`,
     resend_in: (s) => `Send again in ${s} s`, phone_invalid: "This mobile number is not right.",
-    code_wrong: "The code is not right. Type it again.", code_expired: "This code has expired. Ask for a new one.",
+    code_wrong: "The code is not right. Type it again.",
+    code_expired: "This code has expired. Ask for a new one.",
     too_many: (s) => `Too many tries. Try again in ${s}.`, minutes: (m) => `${m} minutes`,
     seconds: (s) => `${s} seconds`, offline: "No connection.", failed: "That did not work. Try again.",
     signed_out: "You are signed out. Sign in again.",
@@ -176,10 +181,12 @@ const TEXTS = {
     issued: (on) => `since ${on}`, plus_ones: (n) => `${n} plus-ones`, days: (n) => `${n} days`,
     none: "Nothing yet.", consent_given: (on, by) => `recorded on ${on}${by ? ` (${by})` : ""}`,
     not_offline: "Not available offline.",
+    sale_amount: (amount) => `sale ${amount}`, wallet_change: (amount) => `wallet ${amount}`,
     sources: { terminal: "at a till", back_office: "at the club's office", member_page: "on this page",
       sms_stop: "by an SMS reply (stop)", email_unsubscribe: "by the email's unsubscribe link" },
-    kinds: { earn: "Sale", redeem: "Points spent", cashback_credit: "Cashback", cashback_spend: "Wallet spent",
-      adjust: "Adjustment", expire: "Points expired", bonus: "Bonus", membership_purchase: "Membership bought",
+    kinds: { earn: "Sale", redeem: "Points spent", cashback_credit: "Cashback",
+      cashback_spend: "Wallet spent", adjust: "Adjustment", expire: "Points expired", bonus: "Bonus",
+      membership_purchase: "Membership bought",
       reversal: "Reversal", override: "Manager override", check_in: "Event admission",
       guest_check_in: "Guest admission", tier_change: "Tier change", reward: "Reward" },
   },
@@ -467,7 +474,8 @@ function renderMe(me, staleAt) {
   $("points").replaceChildren(num(number(me.points)));
   $("wallet").replaceChildren(num(toman(me.wallet_rials)), " ", t("toman"));
   $("tier").textContent = (me.tier && me.tier.name) || "—";
-  $("privileges").replaceChildren(...((me.tier && me.tier.privileges) || []).map((p) => element("li", {}, p)));
+  const privileges = (me.tier && me.tier.privileges) || [];
+  $("privileges").replaceChildren(...privileges.map((p) => element("li", {}, p)));
   const next = me.next_tier;
   $("next-tier").textContent = next ? t(
     "next_tier", next.name,
@@ -526,6 +534,8 @@ async function openList(name) {
 
 let historyBefore = null;
 
+const signed = (value, format) => (value > 0 ? "+" : "") + format(value);
+
 async function loadHistory(first) {
   if (first) {
     historyBefore = null;
@@ -536,9 +546,11 @@ async function loadHistory(first) {
     historyBefore = entry.id;
     const kinds = TEXTS[lang].kinds;
     const points = entry.points ? element("span", { class: `side ${entry.points > 0 ? "plus" : "minus"}` },
-      num(`${entry.points > 0 ? "+" : ""}${number(entry.points)}`)) : null;
-    const money = [entry.sale_rials, entry.cash_rials].filter(Boolean)
-      .map((rials) => `${toman(rials)} ${t("toman")}`).join(" · ");
+      num(signed(entry.points, number))) : null;
+    const money = [
+      entry.sale_rials ? t("sale_amount", `${toman(entry.sale_rials)} ${t("toman")}`) : "",
+      entry.cash_rials ? t("wallet_change", `${signed(entry.cash_rials, toman)} ${t("toman")}`) : "",
+    ].filter(Boolean).join(" · ");
     $("history").append(element("li", { "data-id": String(entry.id) }, points,
       kinds[entry.kind] || entry.kind,
       element("span", { class: "sub" }, [dateTimeText(entry.at_ms), entry.branch, money].filter(Boolean)
@@ -663,6 +675,7 @@ async function newCredential() {
 // ---- "my card": the rotating code
 
 let cardTimer = 0;
+let cardRun = 0; // each start of the card is a new run; a run that is no longer the latest stops
 let shownStep = null;
 let wakeLock = null;
 
@@ -673,6 +686,7 @@ function qrSize() {
 
 function stopCard() {
   clearTimeout(cardTimer);
+  cardRun += 1;
   shownStep = null;
   const canvas = $("qr");
   canvas.width = canvas.height = 0;
@@ -685,8 +699,10 @@ function stopCard() {
 
 async function startCard() {
   clearTimeout(cardTimer);
+  const run = ++cardRun;
   shownStep = null; // the credential may be new: draw now, not at the next step
   const credential = await loadCredential();
+  if (run !== cardRun) return; // started again meanwhile (a new credential, sign-out)
   if (!credential) {
     const note = $("card-note");
     if (note.hidden) {
@@ -696,14 +712,16 @@ async function startCard() {
     return;
   }
   keepAwake();
-  await tickCard(credential);
+  await tickCard(credential, run);
 }
 
-async function tickCard(credential) {
+async function tickCard(credential, run) {
+  if (run !== cardRun) return;
   const now = serverNow();
   const step = stepAt(now);
   if (step !== shownStep) {
     const text = await signCode(credential.keyPair.privateKey, credential.certificate, step);
+    if (run !== cardRun) return;
     const canvas = $("qr");
     drawQr(canvas, phoneQr(text), qrSize());
     canvas.dataset.text = text;
@@ -715,7 +733,7 @@ async function tickCard(credential) {
   $("countdown").textContent = t("countdown", number(left));
   // wake at the next whole second, or at the step's boundary if that comes first
   const wait = Math.min(((step + 1) * STEP_MS - now), 1000 - (now % 1000)) + 5;
-  cardTimer = setTimeout(() => tickCard(credential), wait);
+  cardTimer = setTimeout(() => tickCard(credential, run), wait);
 }
 
 function keepAwake() {
