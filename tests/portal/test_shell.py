@@ -115,3 +115,15 @@ def test_the_shell_is_the_same_for_everyone_and_sets_no_cookie(client: TestClien
         client.cookies.clear()
     assert plain.content == with_cookie.content
     assert "set-cookie" not in plain.headers and "set-cookie" not in with_cookie.headers
+
+
+def test_a_revalidation_costs_no_body_and_the_script_travels_gzipped(client: TestClient):
+    first = client.get("/m/static/portal.js", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip"
+    assert int(first.headers["content-length"]) < len(first.content) / 2
+    again = client.get("/m/static/portal.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == first.headers["etag"]
+    assert "script-src 'self'" in again.headers["content-security-policy"]
+    other = client.get("/m/static/portal.js", headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.content == first.content

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from sync.server.backoffice.web import STATIC as BACKOFFICE_STATIC
@@ -55,11 +55,17 @@ NOT_SERVED = {"sw.js", "manifest.webmanifest", "index.html"}
 router = APIRouter(include_in_schema=False)
 
 
-def _file(path: Path, extra: dict[str, str] | None = None) -> FileResponse:
+def _file(request: Request, path: Path, extra: dict[str, str] | None = None) -> Response:
+    """The file, or 304 when the browser's copy is this one (its ETag): a revalidation costs no body."""
     media = MEDIA_TYPES.get(path.suffix)
     if media is None or not path.is_file():
         raise HTTPException(404)
-    return FileResponse(path, media_type=media, headers={**HEADERS, **(extra or {})})
+    headers = {**HEADERS, **(extra or {})}
+    answer = FileResponse(path, media_type=media, headers=headers, stat_result=path.stat())
+    etag = answer.headers["etag"]
+    if etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
+        return Response(status_code=304, headers={**headers, "ETag": etag})
+    return answer
 
 
 def _inside(folder: Path, name: str) -> Path:
@@ -76,30 +82,30 @@ def no_slash() -> Response:
 
 
 @router.get(f"{PREFIX}/")
-def page() -> FileResponse:
-    return _file(STATIC / "index.html")
+def page(request: Request) -> Response:
+    return _file(request, STATIC / "index.html")
 
 
 @router.get(f"{PREFIX}/sw.js")
-def service_worker() -> FileResponse:
+def service_worker(request: Request) -> Response:
     # served from /m/ (not /m/static/) so its default scope is the page's; the header says so explicitly
-    return _file(STATIC / "sw.js", {"Service-Worker-Allowed": f"{PREFIX}/"})
+    return _file(request, STATIC / "sw.js", {"Service-Worker-Allowed": f"{PREFIX}/"})
 
 
 @router.get(f"{PREFIX}/manifest.webmanifest")
-def manifest() -> FileResponse:
-    return _file(STATIC / "manifest.webmanifest")
+def manifest(request: Request) -> Response:
+    return _file(request, STATIC / "manifest.webmanifest")
 
 
 @router.get(f"{PREFIX}/static/font/{{name}}")
-def font(name: str) -> FileResponse:
+def font(request: Request, name: str) -> Response:
     if name not in FONT_FACES:
         raise HTTPException(404)
-    return _file(FONTS / name)
+    return _file(request, FONTS / name)
 
 
 @router.get(f"{PREFIX}/static/{{name:path}}")
-def static(name: str) -> FileResponse:
+def static(request: Request, name: str) -> Response:
     if name in NOT_SERVED:
         raise HTTPException(404)
-    return _file(_inside(STATIC, name))
+    return _file(request, _inside(STATIC, name))
