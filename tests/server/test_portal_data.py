@@ -18,6 +18,7 @@ from sync.server import events
 from sync.server import rules as rule_sets
 from sync.server.app import create_app
 from sync.server.models import AUDIT, MEMBER
+from sync.server.portal import texts, view
 from sync.server.sequence import Publisher
 from tests.server.club import T0, new_id, push
 from tests.server.portal_support import ORIGIN, H, add_member, changes, sign_in
@@ -167,3 +168,19 @@ def test_the_data_is_closed_without_a_session(club_db, clock):
         ):
             answer = anonymous.get(path)
             assert answer.status_code == 401 and answer.json()["error"] == "signed_out", path
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [(None, "fa"), ("en", "en"), ("en-GB,en;q=0.9", "en"), ("fa-IR,en;q=0.8", "fa"), ("de,en;q=0.5", "en"),
+     ("en;q=0.5,fa;q=0.9", "fa"), ("de", "fa"), ("en;q=x", "fa")],
+)  # fmt: skip
+def test_the_language_is_the_browser_s_preference_between_persian_and_english(header, expected):
+    assert texts.language(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"), [("+989121234567", "0912***4567"), ("+441234567890", "+441*****7890")]
+)
+def test_a_number_is_shown_masked(phone, masked):
+    assert view.mask_phone(phone) == masked

@@ -273,3 +273,28 @@ def test_the_answer_takes_its_floor_member_or_not(club_db, clock, sara):
             started = time.monotonic()
             assert ask(client, phone).status_code == 202
             assert time.monotonic() - started >= 0.05
+
+
+def test_a_code_the_provider_refused_for_now_is_not_kept_in_the_outbox(
+    portal, club_db, receiver, clock, sara
+):
+    receiver.script.append((500, {}))  # a passing failure: tried again later
+    assert ask(portal, PHONE).status_code == 202
+    summary = send_sms(club_db, receiver, clock)
+    assert summary.retried == 1
+    with club_db.read() as conn:
+        message = conn.execute(select(MESSAGE).where(MESSAGE.c.kind == "sign_in_code")).one()
+    assert message.status == "queued" and message.body == "…"
+    clock.advance(5 * 60)
+    assert send_sms(club_db, receiver, clock).cancelled == 1
+    with club_db.read() as conn:
+        message = conn.execute(select(MESSAGE).where(MESSAGE.c.kind == "sign_in_code")).one()
+    assert (message.status, message.body, message.params) == ("cancelled", "…", "{}")
+
+
+def test_a_number_s_rows_older_than_a_day_are_forgotten_when_it_asks_again(portal, club_db, clock, sara):
+    assert ask(portal, PHONE).status_code == 202
+    clock.advance(24 * 3600 + 1)
+    assert ask(portal, PHONE).status_code == 202
+    with club_db.read() as conn:
+        assert [r.created_at_us for r in conn.execute(select(PORTAL_SIGN_IN))] == [clock.now_us()]

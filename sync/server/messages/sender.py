@@ -478,8 +478,9 @@ class Sender:
             values |= {"provider_id": provider_id, "parts": parts, "cost_rials": cost, "sent_at_us": now}
         if status == outbox.QUEUED:
             values["due_at_us"] = now + int(due_in_s * 1_000_000)
-        elif row.kind in templates.SECRET_KINDS:  # gone (or given up): its secret is forgotten
-            values |= {"params": "{}", "body": _REDACTED}
+        if row.kind in templates.SECRET_KINDS:  # its text is never kept; once it has gone, nor its facts
+            values |= {"body": _REDACTED} if "body" in values else {}
+            values |= {"params": "{}"} if status != outbox.QUEUED else {}
         self.db.write(
             lambda conn: conn.execute(
                 update(MESSAGE)

@@ -43,6 +43,7 @@ PER_NUMBER_MINUTE = 1
 PER_NUMBER_HOUR = 5
 PER_ADDRESS_HOUR = 20
 RESEND_AFTER_S = 60
+KEPT_US = 24 * HOUR_US
 CODE_DIGITS = 6
 PURPOSE = "portal_sign_in"
 SECRET_KEY_ID = -2  # not a signing key: an id no club key can have (the unsubscribe secret is -1)
@@ -166,6 +167,7 @@ def request_code(conn: Connection, phone: str, address: str, now_us: int) -> str
     wait_us = _retry_after_us(conn, phone, address, now_us)
     if wait_us > 0:
         raise TooManyError(-(-wait_us // SECOND_US))
+    _forget_old(conn, phone, address, now_us)
     member_id = member_for_phone(conn, phone)
     sign_in_id = str(uuid7(now_us // 1000, secrets.token_bytes(10)))
     code = new_code()
@@ -252,6 +254,14 @@ def check_code(conn: Connection, phone: str, typed: str, now_us: int) -> Checked
     if used != 1:
         return Checked(refusal="code_expired")
     return Checked(member_id=row.member_id)
+
+
+def _forget_old(conn: Connection, phone: str, address: str, now_us: int) -> None:
+    """This number's and this address's rows older than `KEPT_US` (they count for an hour; a day is left
+    to look into abuse): the table stays the size of a day's asking, by the two indexes, with no chore."""
+    before = now_us - KEPT_US
+    for column, value in ((PORTAL_SIGN_IN.c.phone, phone), (PORTAL_SIGN_IN.c.address, address)):
+        conn.execute(PORTAL_SIGN_IN.delete().where(column == value, PORTAL_SIGN_IN.c.created_at_us < before))
 
 
 def forget_before(conn: Connection, before_us: int) -> int:

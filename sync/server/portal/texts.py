@@ -56,6 +56,8 @@ def language(accept_language: str | None) -> str:
                     q = float(value)
                 except ValueError:
                     q = 0.0
+        if q <= 0:  # q=0: not wanted (and a malformed q is read as that)
+            continue
         q -= position * 1e-6  # equal q: the one named first
         if q > best_q:
             best, best_q = primary, q
