@@ -3,13 +3,16 @@
 the SMS provider (a real webhook receiver on loopback) got, sees their balance, history and phones, shows
 a rotating code that terminals verify (phone_pass, with the club key the server publishes), which changes
 at the next 30 s boundary (Playwright's clock), keeps working offline from the service worker with the
-last balance marked as such, gets a new card when theirs is revoked, and leaves nothing behind at sign-out.
+last balance marked as such, gets a new card when theirs is revoked, revokes another of their phones from
+the list, toggles consent, downloads the privacy export, passes axe-core in the dark theme, and leaves
+nothing behind at sign-out.
 
 Each test signs in a member of its own: a number gets one code a minute.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from collections.abc import Iterator
@@ -18,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import func, select
@@ -349,4 +354,33 @@ def test_consent_is_toggled_and_the_privacy_export_downloads(
     with page.expect_download() as download:
         page.get_by_text("دریافت همهٔ داده‌های من (PDF)").click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    assert page_errors.messages == []
+
+
+def test_another_phone_of_the_member_is_revoked_from_the_list(
+    page: Page, page_errors: PageErrors, office: DemoOffice, receiver: Receiver, members: list[Member]
+):
+    sign_in(page, office, receiver, a_member(members, 6))
+    # the member's other phone, certified through the same API (its key made here, as its browser would)
+    other_key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    raw = other_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    public_key = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    origin = page.evaluate("() => location.origin")
+    added = page.request.post(
+        "/m/api/phones",
+        data={"public_key": public_key, "label": "Firefox · Android"},
+        headers={"X-Bashgah": "1", "Origin": origin},
+    )
+    assert added.status == 201, added.text()
+    other = added.json()["card_number"]
+    page.get_by_text("گوشی‌های من", exact=True).click()
+    row = page.locator(f"#phones li[data-card='{other}']")
+    expect(row).to_contain_text("Firefox · Android")
+    expect(page.locator("#phones li", has_text="این گوشی").get_by_role("button")).to_have_count(0)
+    row.get_by_role("button", name="باطل کردن").click()
+    expect(row).to_have_attribute("data-status", "revoked")
+    expect(row.get_by_role("button")).to_have_count(0)
+    assert card_status(office, other) == "revoked"
+    mine = str(page.locator("#qr").get_attribute("data-card"))
+    assert card_status(office, mine) == "active"  # this phone's card is untouched
     assert page_errors.messages == []
