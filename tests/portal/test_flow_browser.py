@@ -4,8 +4,8 @@ the SMS provider (a real webhook receiver on loopback) got, sees their balance, 
 a rotating code that terminals verify (phone_pass, with the club key the server publishes), which changes
 at the next 30 s boundary (Playwright's clock), keeps working offline from the service worker with the
 last balance marked as such, gets a new card when theirs is revoked, revokes another of their phones from
-the list, toggles consent, downloads the privacy export, passes axe-core in the dark theme, and leaves
-nothing behind at sign-out.
+the list, pages through a long history, toggles consent, downloads the privacy export, passes axe-core in
+the dark theme, and leaves nothing behind at sign-out.
 
 Each test signs in a member of its own: a number gets one code a minute.
 """
@@ -31,7 +31,10 @@ from app.cards import phone_pass
 from app.domain.digits import to_persian_digits
 from sync.protocol import b64decode
 from sync.server.clock import SystemClock
-from sync.server.models import CARD, CLUB_KEY, ENTRY, MEMBER
+from sync.server.club import member_file
+from sync.server.club.access import CONSOLE
+from sync.server.club.act import Call
+from sync.server.models import BRANCH, CARD, CLUB_KEY, ENTRY, MEMBER
 from tests.backoffice.club import DemoOffice
 from tests.server.portal_support import code_in, send_sms, texts_to
 from tests.support.browser import PageErrors, axe_violations, format_violations
@@ -383,4 +386,27 @@ def test_another_phone_of_the_member_is_revoked_from_the_list(
     assert card_status(office, other) == "revoked"
     mine = str(page.locator("#qr").get_attribute("data-card"))
     assert card_status(office, mine) == "active"  # this phone's card is untouched
+    assert page_errors.messages == []
+
+
+def test_the_history_comes_twenty_at_a_time(
+    page: Page, page_errors: PageErrors, office: DemoOffice, receiver: Receiver, members: list[Member]
+):
+    member = a_member(members, 7)
+    with office.db.read() as conn:
+        branch = str(conn.execute(select(BRANCH.c.id).order_by(BRANCH.c.code)).scalars().first())
+    for points in range(1, 26):  # 25 adjustments by the office, newest last: +25 comes first
+        call = Call(office.db, SystemClock().now_us(), CONSOLE)
+        member_file.adjust_points(call, member.id, points, "goodwill", branch)
+    sign_in(page, office, receiver, member)
+    page.get_by_text("تاریخچه", exact=True).click()
+    rows = page.locator("#history li[data-id]")
+    expect(rows).to_have_count(20)
+    expect(rows.first).to_contain_text("اصلاح")
+    expect(rows.first.locator(".side")).to_have_text("+۲۵")
+    page.get_by_role("button", name="بیشتر").click()
+    expect(rows).to_have_count(25 + member.entries)
+    expect(page.get_by_role("button", name="بیشتر")).to_be_hidden()
+    ids = [int(str(row.get_attribute("data-id"))) for row in rows.all()]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)  # newest first, none twice
     assert page_errors.messages == []
