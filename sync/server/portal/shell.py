@@ -28,7 +28,7 @@ FONTS = BACKOFFICE_STATIC / "vendor" / "vazirmatn"
 FONT_FACES = ("Vazirmatn-Regular.woff2", "Vazirmatn-Bold.woff2")  # the page uses two weights
 
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "connect-src 'self'; manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
     "form-action 'self'; base-uri 'none'; object-src 'none'"
 )
