@@ -789,6 +789,10 @@ function wire() {
   $("consent").addEventListener("change", changeConsent);
   $("sign-out").addEventListener("click", signOut);
   document.addEventListener("visibilitychange", () => { if (shownStep !== null) keepAwake(); });
+  // back online: the marked-old balance is replaced by a fresh one without a reload
+  window.addEventListener("online", () => {
+    if (!$("home").hidden && document.body.dataset.stale) refresh();
+  });
 }
 
 async function start() {
