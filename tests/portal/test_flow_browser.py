@@ -121,15 +121,22 @@ def _digits_461() -> re.Pattern[str]:
 
 
 def shown_code(page: Page) -> tuple[str, int]:
-    qr = page.locator("#qr")
-    return str(qr.get_attribute("data-text")), int(str(qr.get_attribute("data-step")))
+    """The code on screen and its step, read together (the page may draw the next between two reads)."""
+    read = "() => { const d = document.getElementById('qr').dataset; return [d.text, d.step]; }"
+    text, step = page.evaluate(read)
+    return str(text), int(step)
 
 
-def decoded(page: Page) -> list[str]:
+def decoded(page: Page) -> tuple[list[str], str]:
+    """What zxing-cpp reads from a screenshot of the code, and the code the page says it drew then (taken
+    again if the page drew the next code while the screenshot was taken)."""
     import zxingcpp
 
-    shot = Image.open(io.BytesIO(page.locator("#qr").screenshot()))
-    return [barcode.text for barcode in zxingcpp.read_barcodes(shot.convert("L"))]
+    while True:
+        before = shown_code(page)[0]
+        shot = Image.open(io.BytesIO(page.locator("#qr").screenshot()))
+        if shown_code(page)[0] == before:
+            return [barcode.text for barcode in zxingcpp.read_barcodes(shot.convert("L"))], before
 
 
 def page_now_ms(page: Page) -> int:
@@ -189,7 +196,8 @@ def test_a_member_signs_in_and_sees_their_club(
     assert verified.certificate.card_number == mine.get_attribute("data-card")
     assert verified.certificate.member_id == member.id
     assert verified.step == step
-    assert decoded(page) == [text]
+    found, drawn = decoded(page)
+    assert found == [drawn]
 
     page.get_by_role("button", name="English").click()
     english = page.request.get("/m/api/me", headers={"Accept-Language": "en"}).json()
@@ -254,7 +262,7 @@ def test_the_code_changes_at_the_next_30_s_boundary_and_works_offline_with_the_l
     assert later != text and later_step == step + 1
     # a terminal whose clock agrees with the server's (as the page's does, through the offset) takes it
     assert phone_pass.verify_phone_code(later, keys, page_now_ms(page) * 1000).step == step + 1
-    assert decoded(page) == [later]
+    assert decoded(page) == ([later], later)  # the clock stands still: still this code
     page.clock.resume()
 
     points = me(page)["points"]
@@ -271,7 +279,8 @@ def test_the_code_changes_at_the_next_30_s_boundary_and_works_offline_with_the_l
         offline_text, offline_step = shown_code(page)
         now_us = page_now_ms(page) * 1000
         assert phone_pass.verify_phone_code(offline_text, keys, now_us).step == offline_step
-        assert decoded(page) == [offline_text]
+        found, drawn = decoded(page)
+        assert found == [drawn]
         page.get_by_text("تاریخچه").click()
         expect(page.locator("#history")).to_have_text("بدون اتصال در دسترس نیست.")
     finally:

@@ -14,6 +14,7 @@ import io
 import os
 import random
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from playwright.sync_api import Page
 
 from app.cards import phone_pass
 from app.cards.payload import IssuingKey
+from app.format import date_text, number, toman
 from tests.support.browser import PageErrors
 
 KEY_ID = 7
@@ -171,3 +173,22 @@ def test_the_pages_digits_are_phone_pass_code_text(shell: Page):
         [MODULE, [sample.hex() for sample in samples]],
     )
     assert texts == [phone_pass.code_text(sample) for sample in samples]
+
+
+@pytest.mark.browser_context_args(timezone_id="America/New_York")  # midnight UTC is yesterday evening here
+def test_dates_are_jalali_in_persian_digits_and_iso_in_english(shell: Page):
+    texts = shell.evaluate(
+        """async (module) => {
+            const m = await import(module);
+            const day = Date.parse("2026-12-07T00:00:00Z");  // a calendar date, as its UTC midnight
+            return [m.dayText(day, "fa", "UTC"), m.dayText(day, "en", "UTC"), m.dayText(day, "en"),
+                    m.toman(15, "fa"), m.toman(15_000_000, "fa"), m.toman(-20, "en"),
+                    m.number(1234567, "fa")];
+        }""",
+        MODULE,
+    )
+    # what app/format.py shows for the same (jdatetime's Jalali day); the last date is New York's local day
+    day = date(2026, 12, 7)
+    expected = [date_text(day, "fa"), date_text(day, "en"), "2026-12-06"]
+    expected += [toman(15, "fa"), toman(15_000_000, "fa"), toman(-20, "en"), number(1234567, "fa")]
+    assert texts == expected

@@ -212,11 +212,11 @@ export function toman(rials, language = lang) {
   return sign + number(whole, language) + (rest ? point + number(rest, language) : "");
 }
 
-/** A day: Jalali with Persian digits in Persian (1405/09/16), the Gregorian date in English. */
-export function dayText(ms, language = lang) {
-  const options = { year: "numeric", month: "2-digit", day: "2-digit" };
-  if (language === "en") return new Date(ms).toISOString().slice(0, 10);
-  return new Intl.DateTimeFormat(LOCALE.fa, options).format(new Date(ms));
+/** A moment's day on this phone's calendar, or (timeZone "UTC") a calendar date given as its UTC
+ * midnight: Jalali with Persian digits in Persian (1405/09/16), ISO in English (2026-12-07). */
+export function dayText(ms, language = lang, timeZone = undefined) {
+  const options = { year: "numeric", month: "2-digit", day: "2-digit", timeZone };
+  return new Intl.DateTimeFormat(language === "fa" ? LOCALE.fa : "en-CA", options).format(new Date(ms));
 }
 
 function clockText(ms) {
@@ -483,7 +483,7 @@ function renderMe(me, staleAt) {
     next.spend_needed_rials ? t("spend", `${toman(next.spend_needed_rials)} ${t("toman")}`) : "",
   ) : "";
   $("expiring").replaceChildren(...(me.expiring || []).map((e) =>
-    element("li", {}, t("expiring", number(e.points), dayText(isoDayMs(e.on))))));
+    element("li", {}, t("expiring", number(e.points), dayText(isoDayMs(e.on), lang, "UTC")))));
   renderConsent(me.consent);
 }
 
