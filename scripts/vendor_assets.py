@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""`scripts/vendor-assets`: re-takes the back office's front-end files from npm, at the pinned versions.
+"""`scripts/vendor-assets`: re-takes the vendored front-end files from npm, at the pinned versions.
 
 The back office serves its own copies (no CDN: a head office may run the server offline, and no Node
 build at install or run time), so the files are committed. This script is for upgrades only: change a
@@ -9,6 +9,7 @@ licence beside them, writes vazirmatn.css, and writes a VERSIONS.md per vendor d
 every file with its sha256 (tests/backoffice/test_vendored_assets.py checks the files against it).
 
 axe-core goes to tests/support/vendor/: it only checks pages in tests and is never served.
+qrcode-generator goes to the member page's sync/server/portal/static/vendor/ (its own VERSIONS.md).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_VENDOR = ROOT / "sync" / "server" / "backoffice" / "static" / "vendor"
 TEST_VENDOR = ROOT / "tests" / "support" / "vendor"
+PORTAL_VENDOR = ROOT / "sync" / "server" / "portal" / "static" / "vendor"
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,38 @@ class Package:
     root: Path  # the vendor directory whose VERSIONS.md lists it
     folder: str  # under root
     files: tuple[tuple[str, str], ...]  # (path in the tarball under package/, name in folder)
+    # for a package whose tarball carries no licence file: the LICENSE to write, from its source's header
+    licence_text: str = ""
 
+
+MIT_QRCODE_GENERATOR = """\
+QR Code Generator for JavaScript
+
+Copyright (c) 2009 Kazuhiko Arase
+
+URL: http://www.d-project.com/
+
+Licensed under the MIT license (as the header of dist/qrcode.mjs says; the npm tarball carries no
+licence file, so scripts/vendor-assets writes the MIT licence's text here):
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+associated documentation files (the "Software"), to deal in the Software without restriction, including
+without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the
+following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or substantial
+portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT
+LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO
+EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER
+IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE
+USE OR OTHER DEALINGS IN THE SOFTWARE.
+
+The word 'QR Code' is registered trademark of DENSO WAVE INCORPORATED
+(http://www.denso-wave.com/qrcode/faqpatent-e.html).
+"""
 
 # Vazirmatn's static faces, not Vazirmatn[wght].woff2: the variable font is embedded in printed PDFs as an
 # unnamed Type 3 font. 500 because Bootstrap's headings use it.
@@ -86,6 +119,17 @@ PACKAGES = (
             *((f"fonts/webfonts/{font}.woff2", f"{font}.woff2") for font in FONT_FILES),
             ("OFL.txt", "LICENSE"),
         ),
+    ),
+    Package(
+        # the member page's QR codes (the rotating phone code in numeric mode at level L); the ES module
+        # build, imported by portal.js. The tarball has no LICENSE: its source's header says MIT.
+        name="qrcode-generator",
+        version="2.0.4",
+        licence="MIT",
+        root=PORTAL_VENDOR,
+        folder="qrcode-generator",
+        files=(("dist/qrcode.mjs", "qrcode.mjs"),),
+        licence_text=MIT_QRCODE_GENERATOR,
     ),
     Package(
         name="axe-core",
@@ -157,6 +201,8 @@ def take(package: Package, tarball: Path) -> list[tuple[str, str]]:
                 raise SystemExit(f"vendor-assets: {package.name}: package/{inside} is not a file")
             (dest / name).write_bytes(source.read())
             taken.append((f"{package.folder}/{name}", f"package/{inside}"))
+    if package.licence_text:
+        (dest / "LICENSE").write_text(package.licence_text, encoding="utf-8")
     return taken
 
 
@@ -184,6 +230,9 @@ def versions_md(root: Path, rows: list[tuple[Package, dict, list[tuple[str, str]
             files.append((path, f"{package.name} {package.version} `{inside}`"))
         if package.name == "vazirmatn":
             files.append((FONT_CSS, "written by scripts/vendor-assets"))
+        if package.licence_text:
+            written = f"written by scripts/vendor-assets ({package.licence})"
+            files.append((f"{package.folder}/LICENSE", written))
     for path, source in sorted(files):
         lines.append(f"| `{path}` | `{sha256(root / path)}` | {source} |")
     return "\n".join(lines) + "\n"

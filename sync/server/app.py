@@ -26,6 +26,7 @@ from sync.server.messages import invitation_page
 from sync.server.messages import routes as message_routes
 from sync.server.observability import install as install_observability
 from sync.server.portal import api as portal_api
+from sync.server.portal import shell as portal_shell
 from sync.server.ratelimit import AttemptLimits, LimitAttempts
 
 
@@ -49,6 +50,7 @@ def create_app(db: Database, clock: Clock | None = None) -> FastAPI:
     app.include_router(admin_privacy.router, responses=errors.ERROR_RESPONSES)
     app.include_router(message_routes.router)  # /u/{token} (unsubscribe), /messages/inbound/* (SMS stop)
     app.include_router(invitation_page.router)  # /invitation?code=…: the entry pass an invitation links to
+    app.include_router(portal_shell.router)  # the member page's shell at /m/ (its API is /m/api/)
     backoffice.install(app)  # the web pages at /admin/, over the same use cases (sync.server.club)
     app.include_router(portal_api.router)  # /m/api/…: the member page's JSON API (docs/portal.md)
     # Responses are gzipped for clients that accept it; request bodies may be gzipped (RequestBodies).

@@ -27,7 +27,12 @@ from tests.support.browser import PageErrors, axe_violations, format_violations,
 
 STATIC = Path(sync.server.backoffice.__file__).resolve().parent / "static"
 ROOT = Path(__file__).resolve().parents[2]
-VENDOR_DIRS = (STATIC / "vendor", ROOT / "tests" / "support" / "vendor")
+# the back office's, the member page's (sync/server/portal) and the tests' own (axe-core)
+VENDOR_DIRS = (
+    STATIC / "vendor",
+    ROOT / "sync" / "server" / "portal" / "static" / "vendor",
+    ROOT / "tests" / "support" / "vendor",
+)
 
 PAGE = """<!doctype html>
 <html lang="fa" dir="rtl">
