@@ -64,6 +64,7 @@ screenshots: $(STAMP) $(QM)
 	scripts/install-system-deps xvfb
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m scripts.screenshots docs/screenshots
 	$(BIN)/python -m scripts.backoffice_screenshots docs/screenshots
+	$(BIN)/python -m scripts.portal_screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache .hypothesis .bench *.egg-info build dist
