@@ -42,16 +42,16 @@ def main(out: Path) -> None:
         member = _member(office)
         with sms_receiver() as receiver, LiveServer(app) as server, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(chromium_path()), headless=True)
-            context = browser.new_context(
-                base_url=server.url, locale="fa-IR", viewport={"width": 412, "height": 915}, device_scale_factor=1
-            )
+            viewport = {"width": 412, "height": 915}
+            context = browser.new_context(base_url=server.url, locale="fa-IR", viewport=viewport)
             page = context.new_page()
             sign_in(page, office, receiver, member)
             for lang in ("fa", "en"):
                 if lang == "en":
                     page.get_by_role("button", name="English").click()
                     page.wait_for_selector("html[lang='en']")
-                    page.wait_for_function("() => /^A new code/.test(document.getElementById('countdown').textContent)")
+                    english = "() => /^A new code/.test(document.getElementById('countdown').textContent)"
+                    page.wait_for_function(english)  # the code is drawn again, in English
                 page.evaluate("async () => { await document.fonts.ready; }")
                 target = out / f"portal-home_{lang}.png"
                 page.screenshot(path=str(target), full_page=True)

@@ -147,12 +147,17 @@ class WireDevice(Wire):
 
 
 class WireKey(Wire):
-    """A card-signing public key (Ed25519, raw 32 bytes, base64) by key id; retired keys stay."""
+    """A card-signing public key (Ed25519, raw 32 bytes, base64) by key id; retired keys stay.
+
+    `purpose` says what the key signs: a terminal's or the office's cards ("card"), the server's invitation
+    passes ("invitation") or its certificates of members' phones ("phone"). A terminal takes a phone's
+    certificate only from a "phone" key, so a stolen terminal's card key cannot certify a phone."""
 
     key_id: Annotated[int, Field(ge=0, le=0xFFFF)]
     public_key: Annotated[str, Field(max_length=64)]
     created_at_us: TimeUs
     retired_at_us: TimeUs | None = None
+    purpose: Literal["card", "invitation", "phone"] = "card"
 
 
 # ---- what terminals and the server both create ------------------------------------------------------

@@ -81,10 +81,13 @@ def identify_card(terminal: Terminal, data: bytes | str, uid: bytes | None) -> C
 
 def card_verdict(conn: Connection, data: bytes | str, uid: bytes | None, now_us: int) -> CardVerdict:
     """The offline verdict on a card or member QR, against what this terminal synced (in conn's snapshot)."""
+    # a phone's certificate counts only from the server's phone key: any other club key (a till's own, which
+    # a stolen till gives away) could otherwise certify a phone for any member
+    is_phone = isinstance(data, str) and phone_pass.is_phone_code_text(data)
     return verify_card(
         data,
         uid=uid,
-        keys=cards.public_keys(conn),
+        keys=cards.phone_keys(conn) if is_phone else cards.public_keys(conn),
         now_us=now_us,
         is_revoked=lambda number: cards.is_revoked(conn, number),
         revocations_as_of_us=_revocations_as_of(conn, now_us),

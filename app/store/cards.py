@@ -13,13 +13,23 @@ KEY = ClubKeyRow.__table__
 REVOCATION = CardRevocationRow.__table__
 
 
-def put_key(conn: Connection, key_id: int, public_key: bytes, created_at_us: int) -> None:
-    conn.execute(insert(KEY).values(key_id=key_id, public_key=public_key, created_at_us=created_at_us))
+def put_key(
+    conn: Connection, key_id: int, public_key: bytes, created_at_us: int, purpose: str = "card"
+) -> None:
+    conn.execute(
+        insert(KEY).values(key_id=key_id, public_key=public_key, created_at_us=created_at_us, purpose=purpose)
+    )
 
 
 def public_keys(conn: Connection) -> dict[int, bytes]:
     """Every key the club has signed cards with, retired ones too: their cards stay valid until expiry."""
     return {r.key_id: r.public_key for r in conn.execute(select(KEY.c.key_id, KEY.c.public_key))}
+
+
+def phone_keys(conn: Connection) -> dict[int, bytes]:
+    """The server's keys that certify members' phones (app.cards.phone_pass), retired ones too."""
+    rows = conn.execute(select(KEY.c.key_id, KEY.c.public_key).where(KEY.c.purpose == "phone"))
+    return {r.key_id: r.public_key for r in rows}
 
 
 def card(conn: Connection, number: str) -> Card | None:

@@ -215,6 +215,7 @@ def _key(page: _Page, change: KeyChange) -> None:
         "public_key": b64decode(key.public_key),
         "created_at_us": key.created_at_us,
         "retired_at_us": key.retired_at_us,
+        "purpose": key.purpose,
     }
     _upsert(page.conn, ClubKeyRow.__table__, "key_id", values)
 

@@ -172,6 +172,8 @@ class ClubKeyRow(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at_us: Mapped[int] = mapped_column(Integer)
     retired_at_us: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # what it signs (sync.protocol.WireKey.purpose): a phone's certificate is taken from a "phone" key only
+    purpose: Mapped[str] = mapped_column(String(16), default="card", server_default="card")
 
 
 class LedgerEntryRow(Base):

@@ -67,7 +67,9 @@ def signing_key(conn: Connection, pub: Publisher, purpose: str = PURPOSE) -> Iss
             key_id=key.key_id, purpose=purpose, private_key=b64encode(key.private), created_at_us=pub.at_us
         )
     )
-    wire = WireKey(key_id=key.key_id, public_key=b64encode(key.public), created_at_us=pub.at_us)
+    wire = WireKey(
+        key_id=key.key_id, public_key=b64encode(key.public), created_at_us=pub.at_us, purpose=purpose
+    )
     club.put_key(conn, pub, wire, None)
     return key
 

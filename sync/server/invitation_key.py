@@ -57,7 +57,9 @@ def invitation_key(conn: Connection, pub: Publisher) -> IssuingKey:
             created_at_us=pub.at_us,
         )
     )
-    wire = WireKey(key_id=key.key_id, public_key=b64encode(key.public), created_at_us=pub.at_us)
+    wire = WireKey(
+        key_id=key.key_id, public_key=b64encode(key.public), created_at_us=pub.at_us, purpose=PURPOSE
+    )
     club.put_key(conn, pub, wire, None)
     return key
 

@@ -146,6 +146,7 @@ class ClubKeyRow(Base):
     created_at_us: Mapped[int] = mapped_column(BigInteger)
     retired_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     device_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="card", server_default="card")  # WireKey's
 
 
 class MemberRow(Base):

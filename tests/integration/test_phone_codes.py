@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from app.cards.payload import generate_issuing_key
 from app.cards.phone_pass import STEP_SECONDS, time_step
 from app.domain.card import CardKind, card_number
 from app.domain.event import Event, Verdict
@@ -25,7 +26,7 @@ from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.identify import find_member
 from app.services.photos import demo_photo
-from app.store import club, outbox
+from app.store import cards, club, outbox
 from tests.integration.test_cli import bashgah
 from tests.integration.test_door import HOST
 from tests.support.club import MANAGER
@@ -157,6 +158,18 @@ def test_an_expired_certificate_asks_the_member_to_sign_in_again(till, key, memb
     refused = identify_card(till, old.code(T0), None)
     assert refused.verdict.reason == "phone_expired"
     assert "sign in" in message(refused.verdict.error(), "en")
+
+
+def test_a_certificate_signed_by_a_card_key_is_refused(till, member):
+    """A stolen till's own card key is a club key the terminals trust for cards: it must not certify a
+    phone, or it could make a phone for any member."""
+    card_key = generate_issuing_key(41)
+    with till.db.write() as conn:
+        cards.put_key(conn, card_key.key_id, card_key.public, T0, purpose="card")
+    forged = make_phone(card_key, member.id, card_number("9826", 52), expires_at_us=T0 + DAY_US)
+    refused = identify_card(till, forged.code(T0), None)
+    assert refused.verdict.reason == "unknown_key" and refused.member is None
+    assert phone_items(till) == [] and seen_rows(till) == []
 
 
 def test_a_member_this_terminal_has_not_synced_is_refused_and_the_code_kept_unused(till, key):

@@ -29,7 +29,7 @@ def phone_key(key_id: int = PHONE_KEY_ID) -> IssuingKey:
 def register_key(terminal: Terminal, key: IssuingKey) -> None:
     """The club key in the terminal's club_key table, as a pulled KeyChange leaves it."""
     with terminal.db.write() as conn:
-        cards.put_key(conn, key.key_id, key.public, terminal.clock.now_us())
+        cards.put_key(conn, key.key_id, key.public, terminal.clock.now_us(), purpose="phone")
 
 
 @dataclass

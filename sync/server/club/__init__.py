@@ -198,6 +198,7 @@ def retire_device_keys(conn: Connection, pub: Publisher, device_id: str, now_us:
             public_key=key.public_key,
             created_at_us=key.created_at_us,
             retired_at_us=now_us,
+            purpose=key.purpose,
         )
         put_key(conn, pub, retired, device_id)
 

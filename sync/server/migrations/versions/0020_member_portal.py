@@ -17,6 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # what a club key signs (sync.protocol.WireKey.purpose): the server's own keys say so in server_key
+    purpose = sa.Column("purpose", sa.String(length=16), server_default="card", nullable=False)
+    op.add_column("club_key", purpose)
+    op.execute(
+        "UPDATE club_key SET purpose = (SELECT s.purpose FROM server_key s WHERE s.key_id = club_key.key_id)"
+        " WHERE key_id IN (SELECT key_id FROM server_key)"
+    )
     op.add_column("card", sa.Column("public_key", sa.String(length=64), nullable=True))
     op.add_column("card", sa.Column("label", sa.String(length=80), nullable=True))
     op.create_table(
@@ -68,3 +75,4 @@ def downgrade() -> None:
     op.drop_table("portal_sign_in")
     op.execute("ALTER TABLE card DROP COLUMN label")
     op.execute("ALTER TABLE card DROP COLUMN public_key")
+    op.execute("ALTER TABLE club_key DROP COLUMN purpose")
