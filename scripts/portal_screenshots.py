@@ -10,11 +10,27 @@ import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from sqlalchemy import func, select
 
+from sync.server.models import ENTRY, MEMBER
 from tests.backoffice.club import demo_office
-from tests.portal.flow import members_by_history, sign_in
+from tests.portal.test_flow_browser import Member, sign_in
 from tests.support.browser import LiveServer, chromium_path
 from tests.support.sms_receiver import sms_receiver
+
+
+def _member(office) -> Member:  # type: ignore[no-untyped-def]
+    """The demo member with the longest history: a page with something on it."""
+    with office.db.read() as conn:
+        row = conn.execute(
+            select(MEMBER.c.id, MEMBER.c.name, MEMBER.c.phone, func.count(ENTRY.c.id))
+            .select_from(MEMBER.outerjoin(ENTRY, ENTRY.c.member_id == MEMBER.c.id))
+            .where(MEMBER.c.phone.is_not(None))
+            .group_by(MEMBER.c.id)
+            .order_by(func.count(ENTRY.c.id).desc(), MEMBER.c.id)
+            .limit(1)
+        ).one()
+    return Member(*row)
 
 
 def main(out: Path) -> None:
@@ -23,7 +39,7 @@ def main(out: Path) -> None:
         office = demo_office(Path(tmp), members=40)
         app = office.app()
         app.state.portal_answer_floor_s = 0.0  # type: ignore[attr-defined]
-        member = members_by_history(office.db)[0]  # the longest history: a page with something on it
+        member = _member(office)
         with sms_receiver() as receiver, LiveServer(app) as server, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(chromium_path()), headless=True)
             viewport = {"width": 412, "height": 915}

@@ -13,40 +13,45 @@ Each test signs in a member of its own: a number gets one code a minute.
 from __future__ import annotations
 
 import base64
+import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.cards import phone_pass
+from app.domain.digits import to_persian_digits
+from sync.protocol import b64decode
 from sync.server.clock import SystemClock
 from sync.server.club import member_file
 from sync.server.club.access import CONSOLE
 from sync.server.club.act import Call
-from sync.server.models import BRANCH
+from sync.server.models import BRANCH, CARD, CLUB_KEY, ENTRY, MEMBER
 from tests.backoffice.club import DemoOffice
-from tests.portal.flow import (
-    Member,
-    card_status,
-    club_keys,
-    decoded,
-    digits_461,
-    me,
-    members_by_history,
-    page_now_ms,
-    persian,
-    shown_code,
-    sign_in,
-)
 from tests.server.portal_support import code_in, send_sms, texts_to
 from tests.support.browser import PageErrors, axe_violations, format_violations
 from tests.support.sms_receiver import Receiver, sms_receiver
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    phone: str  # as stored: +98…
+    entries: int
+
+    @property
+    def typed(self) -> str:
+        """The number as a person types it, in Persian digits: 0912…"""
+        return to_persian_digits("0" + self.phone.removeprefix("+98"))
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +69,16 @@ def portal_app(office: DemoOffice) -> Any:
 
 @pytest.fixture(scope="module")
 def members(office: DemoOffice) -> list[Member]:
-    return members_by_history(office.db)
+    """The demo's members with a phone, most history first."""
+    with office.db.read() as conn:
+        rows = conn.execute(
+            select(MEMBER.c.id, MEMBER.c.name, MEMBER.c.phone, func.count(ENTRY.c.id))
+            .select_from(MEMBER.outerjoin(ENTRY, ENTRY.c.member_id == MEMBER.c.id))
+            .where(MEMBER.c.phone.is_not(None))
+            .group_by(MEMBER.c.id)
+            .order_by(func.count(ENTRY.c.id).desc(), MEMBER.c.id)
+        ).all()
+    return [Member(*row) for row in rows]
 
 
 _taken: set[str] = set()
@@ -75,6 +89,69 @@ def a_member(members: list[Member], index: int) -> Member:
     assert member.id not in _taken, "one member a test: a number gets one code a minute"
     _taken.add(member.id)
     return member
+
+
+def club_keys(office: DemoOffice) -> dict[int, bytes]:
+    with office.db.read() as conn:
+        return {r.key_id: b64decode(r.public_key) for r in conn.execute(select(CLUB_KEY)).all()}
+
+
+def card_status(office: DemoOffice, number: str) -> str:
+    with office.db.read() as conn:
+        return str(conn.execute(select(CARD.c.status).where(CARD.c.number == number)).scalar_one())
+
+
+def sign_in(page: Page, office: DemoOffice, receiver: Receiver, member: Member) -> None:
+    page.goto("/m/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.get_by_label("شمارهٔ همراه").fill(member.typed)
+    page.get_by_role("button", name="فرستادن کد").click()
+    expect(page.get_by_text("اگر این شماره عضو باشگاه باشد")).to_be_visible()
+    before = len(texts_to(receiver, member.phone))
+    assert send_sms(office.db, receiver, SystemClock()).sent == 1
+    code = code_in(texts_to(receiver, member.phone)[before])
+    page.get_by_label("کد شش‌رقمی").fill(to_persian_digits(code))
+    page.get_by_role("button", name="ورود").click()
+    expect(page.locator("body")).to_have_attribute("data-view", "home")
+    expect(page.locator("#qr")).to_have_attribute("data-text", _digits_461())
+
+
+def _digits_461() -> re.Pattern[str]:
+    return re.compile(r"^8\d{460}$")
+
+
+def shown_code(page: Page) -> tuple[str, int]:
+    """The code on screen and its step, read together (the page may draw the next between two reads)."""
+    read = "() => { const d = document.getElementById('qr').dataset; return [d.text, d.step]; }"
+    text, step = page.evaluate(read)
+    return str(text), int(step)
+
+
+def decoded(page: Page) -> tuple[list[str], str]:
+    """What zxing-cpp reads from a screenshot of the code, and the code the page says it drew then (taken
+    again if the page drew the next code while the screenshot was taken)."""
+    import zxingcpp
+
+    while True:
+        before = shown_code(page)[0]
+        shot = Image.open(io.BytesIO(page.locator("#qr").screenshot()))
+        if shown_code(page)[0] == before:
+            return [barcode.text for barcode in zxingcpp.read_barcodes(shot.convert("L"))], before
+
+
+def page_now_ms(page: Page) -> int:
+    """The server's time as the page reckons it (its clock and the offset it keeps)."""
+    return int(page.evaluate("async () => (await import('/m/static/portal.js')).serverNow()"))
+
+
+def me(page: Page) -> dict[str, Any]:
+    answer = page.request.get("/m/api/me")
+    assert answer.ok, answer.text()
+    return answer.json()
+
+
+def persian(value: int) -> str:
+    return to_persian_digits(f"{value:,}").replace(",", "٬")
 
 
 def test_a_member_signs_in_and_sees_their_club(
@@ -198,7 +275,7 @@ def test_the_code_changes_at_the_next_30_s_boundary_and_works_offline_with_the_l
         expect(page.locator("#stale")).to_contain_text("آخرین موجودی، ساعت")
         expect(page.locator("#points")).to_have_text(persian(points))
         expect(page.locator("#status")).to_have_text("اتصال برقرار نیست.")
-        expect(page.locator("#qr")).to_have_attribute("data-text", digits_461())
+        expect(page.locator("#qr")).to_have_attribute("data-text", _digits_461())
         offline_text, offline_step = shown_code(page)
         now_us = page_now_ms(page) * 1000
         assert phone_pass.verify_phone_code(offline_text, keys, now_us).step == offline_step

@@ -38,8 +38,17 @@ from sync.client import HttpEnrollment, SyncClient
 from sync.server.auth import create_admin_token
 from sync.server.clock import SystemClock
 from tests.backoffice.club import DemoOffice
-from tests.portal.flow import Member, decoded, me, members_by_history, page_now_ms, persian, sign_in
-from tests.portal.test_flow_browser import portal_app, receiver  # noqa: F401  (fixtures)
+from tests.portal.test_flow_browser import (  # noqa: F401  (fixtures)
+    Member,
+    decoded,
+    me,
+    members,
+    page_now_ms,
+    persian,
+    portal_app,
+    receiver,
+    sign_in,
+)
 from tests.server.portal_support import send_sms
 from tests.support.sms_receiver import Receiver
 from tests.ui.keys import scan
@@ -156,10 +165,11 @@ def test_the_qr_a_browser_shows_admits_at_a_door_once_then_expires_and_is_revoke
     page: Page,
     office: DemoOffice,
     receiver: Receiver,  # noqa: F811
+    members: list[Member],  # noqa: F811
     door_for: Any,
     door_window: Any,
 ):
-    member = members_by_history(office.db)[0]
+    member = members[0]
     door = door_for(member)
     send_sms(office.db, receiver, SystemClock())  # the invitation's own message goes first
     sign_in(page, office, receiver, member)

@@ -6,7 +6,11 @@ The token names the member and is signed with HMAC-SHA256 under a server secret,
 not expire: an email read a year later still unsubscribes, which is what the member expects of it. It
 only ever withdraws consent, so a token that leaks lets someone do what the member could do anyway.
 
-The secret is the server's of purpose "unsubscribe" (sync.server.server_secret)."""
+The secret lives where the server keeps its keys, the `server_key` table (never published, never listed:
+sync.server.invitation_key), as purpose "unsubscribe". It is not a signing key pair and no club key may
+share its id, so it takes a key id no club key can have (`SECRET_KEY_ID`, negative: club key ids are
+1..65535); made on first need, and two first links at once make one secret (the insert does nothing when
+the row exists, then both read it)."""
 
 from __future__ import annotations
 
@@ -14,11 +18,13 @@ import base64
 import binascii
 import hashlib
 import hmac
+import os
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
-from sync.server import server_secret
 from sync.server.clock import SystemClock
+from sync.server.db import dialect_insert
+from sync.server.models import SERVER_KEY
 
 PURPOSE = "unsubscribe"
 SECRET_KEY_ID = -1
@@ -60,7 +66,31 @@ def verify(secret: bytes, token: str) -> str | None:
 
 def secret(conn: Connection, now_us: int) -> bytes:
     """The server's unsubscribe secret, made on first need."""
-    return server_secret.secret(conn, SECRET_KEY_ID, PURPOSE, now_us)
+    found = _stored(conn)
+    if found is not None:
+        return found
+    conn.execute(
+        dialect_insert(conn, SERVER_KEY)
+        .values(
+            key_id=SECRET_KEY_ID,
+            purpose=PURPOSE,
+            private_key=base64.b64encode(os.urandom(32)).decode(),
+            created_at_us=now_us,
+        )
+        .on_conflict_do_nothing()
+    )
+    made = _stored(conn)
+    assert made is not None
+    return made
+
+
+def _stored(conn: Connection) -> bytes | None:
+    value = conn.execute(
+        select(SERVER_KEY.c.private_key).where(
+            SERVER_KEY.c.key_id == SECRET_KEY_ID, SERVER_KEY.c.purpose == PURPOSE
+        )
+    ).scalar_one_or_none()
+    return None if value is None else base64.b64decode(value)
 
 
 def link(conn: Connection, base_url: str, member_id: str, now_us: int | None = None) -> str:
@@ -72,5 +102,5 @@ def link(conn: Connection, base_url: str, member_id: str, now_us: int | None = N
 
 def member_of(conn: Connection, token: str) -> str | None:
     """The member a token names, or None (a bad token, or no secret yet: no token was ever made)."""
-    stored = server_secret.stored(conn, SECRET_KEY_ID, PURPOSE)
+    stored = _stored(conn)
     return None if stored is None else verify(stored, token)
