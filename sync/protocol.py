@@ -288,6 +288,10 @@ class EnrollRequest(Request):
     # and key again are answered with the same device, so an answer lost on the way can be asked for
     # again. Without one the server makes the token, and a lost answer cannot be.
     token: Annotated[str, Field(min_length=43, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    # The terminal's X25519 wrap key (base64 of 32 raw bytes; app.cards.ntag424.keys): the server seals its
+    # branch's chip keys for it (GET /v1/chip-keys). Without one the terminal gets no chip keys and does
+    # not run the AES challenge of NTAG 424 DNA cards.
+    wrap_public_key: Annotated[str, Field(min_length=43, max_length=44)] | None = None
 
 
 class EnrollResponse(Wire):
@@ -397,6 +401,7 @@ class ItemKind(StrEnum):
     EVENT = "event"
     INVITATION = "invitation"
     PHONE_CODE = "phone_code"
+    CARD_TAP = "card_tap"
 
 
 class MemberItem(Wire):
@@ -450,8 +455,25 @@ class PhoneCodeItem(Wire):
     purpose: Literal["member", "door"]
 
 
+class CardTapItem(Wire):
+    """A chip card this terminal accepted for a sale or at the door, with what its chip proved, so that the
+    server can flag a clone: one card at two branches sooner than anyone travels, or a chip whose read
+    counter went backwards (sync.server.card_taps)."""
+
+    kind: Literal["card_tap"] = "card_tap"
+    id: Id
+    card_number: Annotated[str, Field(pattern=r"^[0-9]{16}$")]
+    member_id: Id
+    used_at_us: TimeUs
+    purpose: Literal["member", "door"]
+    # "challenge": the chip answered the AES challenge with its own key; "signature": only the payload's
+    # signature (a card of before NTAG 424 DNA, or another branch's card this terminal holds no key for)
+    chip: Literal["challenge", "signature"]
+    read_counter: Annotated[int, Field(ge=0, le=0xFFFFFF)] | None = None  # the chip's, when it was read
+
+
 Item = Annotated[
-    MemberItem | CardItem | RevocationItem | EventItem | InvitationItem | PhoneCodeItem,
+    MemberItem | CardItem | RevocationItem | EventItem | InvitationItem | PhoneCodeItem | CardTapItem,
     Field(discriminator="kind"),
 ]
 
@@ -738,6 +760,31 @@ class UploadStatus(Wire):
     sha256: Hash
     received: Annotated[int, Field(ge=0, le=MAX_PHOTO_BYTES)]
     complete: bool
+
+
+# ---- chip keys: a branch's NTAG 424 DNA keys, sealed for one terminal -----------------------------
+
+
+class WireChipKey(Wire):
+    """One of the branch's chip keys (app.cards.ntag424.keys), wrapped for the asking terminal: base64 of
+    wrap_key's 76 bytes, bound to (device, branch, generation, role). "read" keys go to every terminal of
+    the branch; "write" keys only to its issuing terminals. Every generation still on the branch's cards
+    is listed, newest last."""
+
+    branch_id: Id
+    generation: Annotated[int, Field(ge=1, le=0xFFFF)]
+    role: Literal["read", "write"]
+    wrapped: Annotated[str, Field(min_length=100, max_length=104)]
+    created_at_us: TimeUs
+
+
+class ChipKeysResponse(Wire):
+    """GET /v1/chip-keys: the whole set for this terminal; it replaces what the terminal held."""
+
+    protocol: Literal[1] = PROTOCOL_VERSION
+    keys: list[WireChipKey]
+    current_generation: Annotated[int, Field(ge=1, le=0xFFFF)]  # the one new cards are keyed with
+    server_time_us: TimeUs
 
 
 # ---- helpers both ends use ------------------------------------------------------------------------
