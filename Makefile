@@ -31,8 +31,11 @@ demo: $(STAMP) $(QM)
 	$(BIN)/bashgah --data-dir $(DEMO_DIR) demo seed
 
 ## test: lint, architecture contracts, the frozen bundle, then every test (CI=true makes missing components fail)
+# One worker per core (TEST_WORKERS=0 runs them in this process); tests of the machine's one PC/SC stack
+# all go to one worker (the xdist group "pcsc", tests/conftest.py).
+TEST_WORKERS ?= auto
 test: lint $(QM) package
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## package: the terminal frozen (PyInstaller onedir) as a .tar.gz and a .deb, and the wheel, in dist/ (packaging/README.md)
 package: $(STAMP) $(QM)

@@ -17,6 +17,17 @@ def pytest_configure(config: pytest.Config) -> None:
     reserve_vpcd_ports()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`), every test of a module that uses the machine's one PC/SC stack
+    (pcscd and vpcd's two ports) runs on one worker: its `pcscd` fixture holds the stack's lock for the
+    worker's whole session, and a test there may stop pcscd. Whole modules, not only the tests that take
+    the fixture: their other tests read the readers too. `--dist loadgroup` honours the group."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if "pcscd" in getattr(item, "fixturenames", ()) or hasattr(module, "pcscd_fixture"):
+            item.add_marker(pytest.mark.xdist_group("pcsc"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def quick_office_passwords() -> Iterator[None]:
     """Back-office passwords hashed with argon2id at its cheapest in tests: the suite makes and checks

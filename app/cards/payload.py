@@ -8,8 +8,10 @@ Layout, version 1. All integers are unsigned big-endian.
 
     offset  size  field
     0       1     version = 1
-    1       1     flags: bit 0 QR card · bit 1 national id last 4 present · bit 2 profile present;
-                  bits 3-7 are zero (a reader refuses unknown flags rather than guess)
+    1       1     flags: bit 0 QR card · bit 1 national id last 4 present · bit 2 profile present ·
+                  bit 3 chip-keyed: an NTAG 424 DNA card whose chip must answer the club's AES
+                  challenge (app.cards.ntag424; issue 19); bits 4-7 are zero (a reader refuses unknown
+                  flags rather than guess, so a terminal of before issue 19 refuses chip-keyed cards)
     2       2     key id of the club issuing key that signed it
     4       16    member id, the UUID's 16 bytes
     20      8     card number, 16 decimal digits as packed BCD (two digits a byte, first digit high)
@@ -27,7 +29,9 @@ Layout, version 1. All integers are unsigned big-endian.
             p     photo, JPEG
     end-64  64    Ed25519 signature by key `key id` over SIGNING_CONTEXT + every byte before it
 
-The signature covers the UID, so the payload copied onto another chip fails the UID check. A QR card
+The signature covers the UID, so the payload copied onto another chip fails the UID check. It covers the
+chip-keyed flag too: a clone cannot pass for a card of before issue 19 (which no chip check protects) by
+dropping the key reference the card carries beside its payload. A QR card
 has no chip to bind to: it has its own card number (distinct from the member's chip cards), which
 the signature covers and which revokes it on its own. SIGNING_CONTEXT keeps a card signature from
 ever being valid as any other message the same key might sign.
@@ -65,7 +69,8 @@ MAX_MESSAGE_BYTES = 16 * 1024
 FLAG_QR = 0x01
 FLAG_NATIONAL_ID = 0x02
 FLAG_PROFILE = 0x04
-_KNOWN_FLAGS = FLAG_QR | FLAG_NATIONAL_ID | FLAG_PROFILE
+FLAG_CHIP_KEYED = 0x08
+_KNOWN_FLAGS = FLAG_QR | FLAG_NATIONAL_ID | FLAG_PROFILE | FLAG_CHIP_KEYED
 
 _HEAD = struct.Struct(">BBH16s8sII")  # version … expires, the fixed part before the UID
 _US = 1_000_000
@@ -100,6 +105,7 @@ class CardPayload:
     is_qr: bool = False
     national_id_last4: str | None = None
     profile: CardProfile | None = None
+    chip_keyed: bool = False  # an NTAG 424 DNA card keyed by the club: its chip must answer the challenge
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +138,7 @@ def encode_payload(payload: CardPayload) -> bytes:
     _check_encodable(payload)
     flags = (FLAG_QR if payload.is_qr else 0) | (FLAG_NATIONAL_ID if payload.national_id_last4 else 0)
     flags |= FLAG_PROFILE if payload.profile else 0
+    flags |= FLAG_CHIP_KEYED if payload.chip_keyed else 0
     expires_s = 0 if payload.expires_at_us is None else _seconds(payload.expires_at_us)
     head = _HEAD.pack(
         VERSION,
@@ -158,6 +165,8 @@ def _check_encodable(payload: CardPayload) -> None:
         raise ValueError("key id must fit 2 bytes")
     if payload.is_qr != (not payload.uid):
         raise ValueError("a chip card needs its UID; a QR card has none")
+    if payload.is_qr and payload.chip_keyed:
+        raise ValueError("a QR card has no chip to key")
     if len(payload.uid) > MAX_UID_LENGTH:
         raise ValueError(f"a UID is at most {MAX_UID_LENGTH} bytes")
     last4 = payload.national_id_last4
@@ -246,6 +255,8 @@ def _decode_body(body: bytes) -> CardPayload:
     uid = cursor.take(cursor.byte("uid length"), "uid")
     if is_qr != (not uid) or len(uid) > MAX_UID_LENGTH:
         raise PayloadError("uid does not match the card kind")
+    if is_qr and flags & FLAG_CHIP_KEYED:
+        raise PayloadError("a QR card cannot be chip-keyed")
     last4 = _unbcd(cursor.take(2, "national id")) if flags & FLAG_NATIONAL_ID else None
     profile = _decode_profile(cursor) if flags & FLAG_PROFILE else None
     if cursor.at != len(body):
@@ -262,6 +273,7 @@ def _decode_body(body: bytes) -> CardPayload:
         is_qr=is_qr,
         national_id_last4=last4,
         profile=profile,
+        chip_keyed=bool(flags & FLAG_CHIP_KEYED),
     )
 
 
@@ -368,10 +380,14 @@ def public_key_from_pem(pem: bytes) -> bytes:
 # --- NDEF ---------------------------------------------------------------------------------------
 
 
+def card_record(signed_payload: bytes) -> ndef.Record:
+    """The NDEF record of our MIME type holding a signed payload."""
+    return ndef.Record(MIME_TYPE, "", bytes(signed_payload))
+
+
 def ndef_message(signed_payload: bytes) -> bytes:
     """The NDEF message holding one record of our MIME type: what goes into the NDEF file."""
-    record = ndef.Record(MIME_TYPE, "", bytes(signed_payload))
-    return b"".join(ndef.message_encoder([record]))
+    return b"".join(ndef.message_encoder([card_record(signed_payload)]))
 
 
 def payload_from_ndef(message: bytes) -> bytes:
@@ -408,8 +424,10 @@ def sign_card(
     expires_at_us: int | None,
     national_id_last4: str | None = None,
     profile: CardProfile | None = None,
+    chip_keyed: bool = False,
 ) -> bytes:
-    """The NDEF message to write on a member's chip card with hardware UID `uid`."""
+    """The NDEF message to write on a member's chip card with hardware UID `uid` (for a chip-keyed card,
+    app.cards.ntag424.keys.chip_ndef_message adds its key reference: see `card_record`)."""
     if not uid:
         raise ValueError("a chip card needs its UID")
     payload = CardPayload(
@@ -422,5 +440,6 @@ def sign_card(
         is_qr=False,
         national_id_last4=national_id_last4,
         profile=profile,
+        chip_keyed=chip_keyed,
     )
     return ndef_message(sign_payload(payload, key))

@@ -21,12 +21,15 @@ temporary directory, run as `postgres` on its own port), removed at `stop()`.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import getpass
 import os
 import re
 import secrets
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +63,16 @@ def installed_version() -> str | None:
     return max(versions, key=int) if versions else None
 
 
+@contextlib.contextmanager
+def _start_lock() -> Iterator[None]:
+    with (Path(tempfile.gettempdir()) / "bashgah-postgres-start.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 class PostgresCluster:
     def __init__(self, user: str | None = None) -> None:
         self.user = user or getpass.getuser()
@@ -80,9 +93,11 @@ class PostgresCluster:
             raise PostgresUnavailableError(
                 "PostgreSQL is not installed (scripts/install-system-deps postgres)"
             )
-        if not self._ready():
-            self._start()
-        self._ensure_role()
+        # test workers (pytest-xdist) may all find it stopped at once: one starts it, the others wait
+        with _start_lock():
+            if not self._ready():
+                self._start()
+            self._ensure_role()
 
     def _ready(self) -> bool:
         pg_isready = shutil.which("pg_isready")
@@ -202,7 +217,6 @@ class PostgresReplica:
 
     def start(self) -> None:
         """Copy the primary and start the standby; raises PostgresUnavailableError."""
-        import tempfile
 
         from tests.support.server_process import free_port
 

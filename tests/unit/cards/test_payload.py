@@ -581,3 +581,40 @@ def test_payload_errors_are_the_only_exception_from_parsing():
         payload_from_qr_text("BG1:!")
     with pytest.raises(PayloadError):
         decode_signed(b"\x01" * 10)
+
+
+# --- the chip-keyed flag (issue 19: NTAG 424 DNA) ----------------------------------------------------
+
+
+def test_a_chip_keyed_card_says_so_under_its_signature():
+    message = card(chip_keyed=True)
+    signed = decode_signed(signed_bytes(message))
+    assert signed.payload.chip_keyed
+    assert signed.signed[1] & 0x08  # flags bit 3
+    assert not decode_signed(signed_bytes(card())).payload.chip_keyed
+
+
+def test_the_chip_keyed_flag_cannot_be_dropped_without_breaking_the_signature():
+    signed = bytearray(signed_bytes(card(chip_keyed=True)))
+    signed[1] &= ~0x08
+    assert check(rewrap(bytes(signed))).reason is CardReason.BAD_SIGNATURE
+
+
+def test_a_qr_card_cannot_be_chip_keyed():
+    payload = CardPayload(
+        member_id=MEMBER, card_number=QR_NUMBER, key_id=7, issued_at_us=ISSUED, expires_at_us=EXPIRES,
+        uid=b"", is_qr=True, chip_keyed=True,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="no chip"):
+        encode_payload(payload)
+    body = bytearray(encode_payload(replace(payload, chip_keyed=False)))
+    body[1] |= 0x08
+    with pytest.raises(PayloadError, match="chip-keyed"):
+        decode_signed(bytes(body) + bytes(64))
+
+
+def test_flags_beyond_the_chip_keyed_one_are_still_refused():
+    body = bytearray(signed_bytes(card()))
+    body[1] |= 0x10
+    with pytest.raises(PayloadError, match="unknown flags"):
+        decode_signed(bytes(body))
