@@ -374,6 +374,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "این کد گوشی {card} پیش‌تر در همین پایانه استفاده شده است. گوشی هر ۳۰ ثانیه کد تازه‌ای نشان "
         "می‌دهد؛ از عضو بخواهید کد فعلی را نشان دهد. کدی که دوباره نشان داده شود ممکن است کپی باشد.",
     ),
+    # A chip-keyed card (NTAG 424 DNA; app/cards/verify.py, issue 19).
+    "card_chip_not_genuine": (
+        "Card {card} is not a genuine club card: its chip was not made by the chip's maker — do not accept "
+        "it; keep it if you can, ask for ID and look the member up by phone number.",
+        "کارت {card} کارت اصلی باشگاه نیست: تراشهٔ آن ساخت سازندهٔ تراشه نیست — آن را نپذیرید؛ اگر "
+        "می‌توانید نگهش دارید، مدرک شناسایی بخواهید و عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "card_chip_copy": (
+        "Card {card} is a copy: its chip does not hold the card's key — do not accept it; keep it if you "
+        "can, ask for ID and look the member up by phone number. The manager is told at the next sync.",
+        "کارت {card} کپی است: تراشهٔ آن کلید این کارت را ندارد — آن را نپذیرید؛ اگر می‌توانید نگهش "
+        "دارید، مدرک شناسایی بخواهید و عضو را با شماره تلفن پیدا کنید.",
+    ),
+    "card_chip_unchecked": (
+        "Card {card} is accepted for earning only: its chip could not be checked at this terminal (a card "
+        "of another branch, or this terminal has no chip keys yet), so points and cashback cannot be spent.",
+        "کارت {card} فقط برای کسب امتیاز پذیرفته شد: تراشهٔ آن در این پایانه بررسی نشد (کارت شعبهٔ "
+        "دیگر، یا این پایانه هنوز کلید تراشه ندارد)، پس امتیاز و پول برگشتی خرج نمی‌شود.",
+    ),
+    "card_old_card": (
+        "Card {card} is an old card without a chip check: the club now takes it for earning only, or not "
+        "at all. Offer the member a new card.",
+        "کارت {card} کارت قدیمی بدون بررسی تراشه است: باشگاه اکنون آن را فقط برای کسب امتیاز می‌پذیرد "
+        "یا اصلاً نمی‌پذیرد. به عضو کارت تازه پیشنهاد کنید.",
+    ),
     # The event door (app/services/door.py, app/domain/event.py).
     "door_not_invited": (
         "Not on this event's guest list.",

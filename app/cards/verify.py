@@ -14,6 +14,17 @@ The checks run in the order of DESIGN §4, and the first that fails names the ve
    for earning only, since a lost card could be spending;
 8. `unknown_member`: a good card whose member this terminal does not have yet (not synced).
 
+A chip-keyed card (an NTAG 424 DNA keyed by the club, payload flag bit 3; app.cards.ntag424) must also
+show that its chip holds its own key: once its payload passed checks 1-6, what the reader proved of the chip
+(`chip`: the originality signature, the AES challenge, the real UID read under the challenge's session)
+gives `chip_not_genuine` (NXP's originality signature is wrong: not a chip NXP made), `chip_copy` (the
+challenge failed, the real UID is another, or the card lost the key reference a genuine card cannot lose:
+its NDEF file is locked by the card's own key) or, when the challenge could not run here (another branch's
+card, a terminal without keys, a reader that cannot run it), `chip_unchecked`: for earning only by default.
+A card of before issue 19 (not chip-keyed) is valid as before unless the club says otherwise (`old_card`:
+for earning only, or retired). The verdict names the checks that passed (`checks`), so the window can say
+which card it was.
+
 A member's phone showing its rotating code (app.cards.phone_pass: 461 digits) is a card of kind "phone"
 read as a QR code, with checks of its own in this order: the shape, the club key, the club's signature over
 the certificate and the phone's over the code (`bad_signature` either way), the certificate's expiry
@@ -30,8 +41,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from app.cards import phone_pass
+from app.cards.ntag424.keys import key_ref_from_ndef
 from app.cards.payload import (
     CardPayload,
     CardProfile,
@@ -60,6 +73,44 @@ class CardReason(StrEnum):
     PHONE_CLOCK_OFF = "phone_clock_off"  # a code from the future: this terminal's clock or the phone's
     PHONE_REVOKED = "phone_revoked"
     PHONE_CODE_REPLAYED = "phone_code_replayed"  # this very code was accepted here already
+    # a chip-keyed card (NTAG 424 DNA, issue 19)
+    CHIP_NOT_GENUINE = "chip_not_genuine"  # NXP's originality signature is wrong
+    CHIP_COPY = "chip_copy"  # the chip does not hold the card's key: a clone
+    CHIP_UNCHECKED = "chip_unchecked"  # the chip could not be challenged here: earning only by default
+    OLD_CARD = "old_card"  # a card of before chip keys, which the club now takes for earning only, or not
+
+
+# The checks a verdict names (CardVerdict.checks)
+CHECK_SIGNATURE = "signature"  # the club's signature over the payload
+CHECK_UID = "uid"  # the payload is bound to the UID the reader reported
+CHECK_ORIGINALITY = "originality"  # NXP's originality signature over the UID
+CHECK_CHALLENGE = "challenge"  # the chip answered the AES challenge with the card's own key, real UID equal
+
+OLD_CARD_POLICIES = ("accept", "earn_only", "refuse")
+UNCHECKED_CHIP_POLICIES = ("earn_only", "accept", "refuse")
+
+
+class ChipEvidence(Protocol):
+    """What the reader proved of the chip after reading its NDEF file (app.cards.ntag424.check.ChipProof)."""
+
+    @property
+    def originality(self) -> str: ...  # "valid" · "invalid" · "not_run"
+
+    @property
+    def challenge(self) -> str: ...  # "passed" · "failed" · "not_run"
+
+    @property
+    def card_uid(self) -> bytes | None: ...  # the real UID, read under the challenge's session
+
+
+@dataclass(frozen=True, slots=True)
+class CardPolicy:
+    """What the club takes of cards no chip check vouches for (club settings, synced): `old_cards`, cards
+    of before chip keys (accept · earn_only · refuse); `unchecked_chips`, chip-keyed cards whose challenge
+    could not run here (earn_only · accept · refuse)."""
+
+    old_cards: str = "accept"
+    unchecked_chips: str = "earn_only"
 
 
 # The catalogue (app/messages.py) keys each reason as "card_<reason>": plain "unknown_member" is taken
@@ -90,6 +141,7 @@ class CardVerdict:
     profile: CardProfile | None = None
     detail: str | None = None
     phone_step: int | None = None
+    checks: frozenset[str] = frozenset()
 
     @property
     def message_code(self) -> str | None:
@@ -115,6 +167,8 @@ def verify_card(
     max_revocation_age_us: int,
     member_exists: Callable[[str], bool],
     code_seen: Callable[[str, int], bool] | None = None,
+    chip: ChipEvidence | None = None,
+    policy: CardPolicy = CardPolicy(),
 ) -> CardVerdict:
     """The verdict on `data`: NDEF message bytes read from a card (with the UID the reader reported)
     or the text a QR scanner typed (the UID is ignored), a phone's rotating code included.
@@ -123,7 +177,9 @@ def verify_card(
     `revocations_as_of_us` is when the revocation list was last synced (None: never);
     `member_exists` takes a member id; `code_seen` takes a phone's card number and a full time step and
     says whether this terminal accepted that code already (without it, phone codes are refused: a
-    terminal with no replay cache would take a screenshot as often as it is shown).
+    terminal with no replay cache would take a screenshot as often as it is shown); `chip` is what the
+    reader proved of the chip (None: nothing, as from a reader that cannot challenge it); `policy` the
+    club's choice for cards no chip check vouches for.
     Any bytes or text give a verdict; nothing here raises for them.
     """
     if isinstance(data, str) and phone_pass.is_phone_code_text(data):
@@ -140,6 +196,8 @@ def verify_card(
         is_revoked=is_revoked,
         stale=_list_is_stale(now_us, revocations_as_of_us, max_revocation_age_us),
         member_exists=member_exists,
+        chip=chip,
+        policy=policy,
     )
 
 
@@ -152,8 +210,10 @@ def _verify_payload(
     is_revoked: Callable[[str], bool],
     stale: bool,
     member_exists: Callable[[str], bool],
+    chip: ChipEvidence | None,
+    policy: CardPolicy,
 ) -> CardVerdict:
-    """A card's signed payload (NDEF bytes or a member QR's text): checks 1-8."""
+    """A card's signed payload (NDEF bytes or a member QR's text): checks 1-8, and the chip's."""
     try:
         raw = payload_from_qr_text(data) if isinstance(data, str) else payload_from_ndef(data)
         signed = decode_signed(raw)
@@ -171,17 +231,90 @@ def _verify_payload(
     )
     if refusal is not None:
         return CardVerdict(False, refusal[0], payload=payload, detail=refusal[1])
+    outcome = _chip_outcome(payload, data, chip, policy)
+    if outcome.refused:
+        return CardVerdict(
+            False, outcome.reason, payload=payload, detail=outcome.detail, checks=outcome.checks
+        )
+    return _with_member(payload, stale, outcome, member_exists)
+
+
+def _with_member(
+    payload: CardPayload, stale: bool, outcome: _ChipOutcome, member_exists: Callable[[str], bool]
+) -> CardVerdict:
+    """Step 8, for a card that passed everything else, with what its chip (or its absence) allows."""
+    earn_only = stale or outcome.earn_only
     if not member_exists(payload.member_id):
         return CardVerdict(
             False,
             CardReason.UNKNOWN_MEMBER,
-            earn_only=stale,
+            earn_only=earn_only,
             payload=payload,
             profile=payload.profile,
             detail=f"member {payload.member_id}",
+            checks=outcome.checks,
         )
-    reason = CardReason.REVOCATION_LIST_STALE if stale else None
-    return CardVerdict(True, reason, earn_only=stale, payload=payload, profile=payload.profile)
+    reason = outcome.reason or (CardReason.REVOCATION_LIST_STALE if stale else None)
+    return CardVerdict(
+        True, reason, earn_only=earn_only, payload=payload, profile=payload.profile, detail=outcome.detail,
+        checks=outcome.checks,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _ChipOutcome:
+    checks: frozenset[str]
+    reason: CardReason | None = None
+    refused: bool = False
+    earn_only: bool = False
+    detail: str | None = None
+
+
+def _chip_outcome(
+    payload: CardPayload, data: bytes | str, chip: ChipEvidence | None, policy: CardPolicy
+) -> _ChipOutcome:
+    """What the chip's checks (or their absence) make of a card whose payload passed checks 1-6."""
+    if payload.is_qr:
+        return _ChipOutcome(frozenset({CHECK_SIGNATURE}))
+    checks = {CHECK_SIGNATURE, CHECK_UID}
+    if chip is not None and chip.originality == "valid":
+        checks.add(CHECK_ORIGINALITY)
+    if not payload.chip_keyed:
+        detail = "a card of before chip keys"
+        return _by_policy(frozenset(checks), policy.old_cards, CardReason.OLD_CARD, detail)
+    refusal = _chip_refusal(payload, chip)
+    if refusal is not None:
+        return _ChipOutcome(frozenset(checks), refusal[0], refused=True, detail=refusal[1])
+    if chip is not None and chip.challenge == "passed":
+        return _ChipOutcome(frozenset({*checks, CHECK_CHALLENGE}))
+    if isinstance(data, bytes | bytearray) and key_ref_from_ndef(bytes(data)) is None:
+        # a genuine chip-keyed card's NDEF file is locked by its own key: it cannot have lost the record
+        detail = "chip-keyed, without its key reference"
+        return _ChipOutcome(frozenset(checks), CardReason.CHIP_COPY, refused=True, detail=detail)
+    detail = "the chip could not be challenged here"
+    return _by_policy(frozenset(checks), policy.unchecked_chips, CardReason.CHIP_UNCHECKED, detail)
+
+
+def _chip_refusal(payload: CardPayload, chip: ChipEvidence | None) -> tuple[CardReason, str] | None:
+    if chip is None:
+        return None
+    if chip.originality == "invalid":
+        return CardReason.CHIP_NOT_GENUINE, "NXP's originality signature does not hold"
+    if chip.challenge == "failed":
+        return CardReason.CHIP_COPY, "the chip failed the AES challenge"
+    if chip.challenge == "passed" and chip.card_uid != payload.uid:
+        real = chip.card_uid.hex() if chip.card_uid else "none"
+        return CardReason.CHIP_COPY, f"real UID {real}, bound to {payload.uid.hex()}"
+    return None
+
+
+def _by_policy(checks: frozenset[str], choice: str, reason: CardReason, detail: str) -> _ChipOutcome:
+    """accept · earn_only · refuse; anything else (a garbled setting) is taken as earn_only."""
+    if choice == "accept":
+        return _ChipOutcome(checks, detail=detail)
+    if choice == "refuse":
+        return _ChipOutcome(checks, reason, refused=True, detail=detail)
+    return _ChipOutcome(checks, reason, earn_only=True, detail=detail)
 
 
 def _card_refusal(
