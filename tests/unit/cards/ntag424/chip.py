@@ -60,7 +60,8 @@ class Chip:
     signature: bytes = bytes(56)
     reported_uid: bytes | None = None
     knows_native_commands: bool = True  # False: a "magic" Type 4 card that only speaks ISO 7816-4
-    vanish_at: int | None = None  # the card leaves before answering this APDU (1-based)
+    vanish_at: int | None = None  # the card leaves at this APDU (1-based, counted over the chip's life)
+    tear_after_processing: bool = False  # … having done what it asked (the answer is lost), or before
     ndef_file: bytearray = field(default_factory=lambda: bytearray(256))
     file2_option: int = 0x00
     file2_access: bytes = bytes([0xE0, 0xEE])  # RW|Car, R|W: the factory's "free but Car = key 0"
@@ -74,7 +75,13 @@ class Chip:
     def __call__(self, apdu: bytes) -> bytes:
         self.apdus.append(bytes(apdu))
         if self.vanish_at is not None and len(self.apdus) >= self.vanish_at:
+            if self.tear_after_processing and len(self.apdus) == self.vanish_at:
+                self._respond(bytes(apdu))
+            self._session, self._auth, self._version_part = None, None, 0  # out of the field: power lost
             raise TransmitError(ReadError.REMOVED_MID_READ, "the card left")
+        return self._respond(bytes(apdu))
+
+    def _respond(self, apdu: bytes) -> bytes:
         if apdu[:2] == b"\xff\xca":
             return (self.reported_uid or self.uid) + ISO_OK
         if apdu[0] == 0x00:
