@@ -214,3 +214,27 @@ def test_a_genuine_sessions_answers_altered_are_refused_or_unchanged(mutations: 
     if results["auth"] != "refused":
         assert results["sig"] in (bytes(range(56)), "refused")
     assert results["uid"] in (UID, "refused")
+
+
+def test_get_version_of_a_real_ntag424() -> None:
+    """A genuine NTAG 424 DNA's GetVersion as logged by NXP's sample app and posted on NXP's community
+    forum ("NTagJavaSamleApp: NTAG424 not supported", 2023): hardware 04 04 08 30 00 11 05."""
+    script = Script(
+        (bytes.fromhex("9060000000"), bytes.fromhex("0404083000110591AF")),
+        (bytes.fromhex("90AF000000"), bytes.fromhex("0404020102110591AF")),
+        (bytes.fromhex("90AF000000"), bytes.fromhex("04873D2AAA6180CD6594511039189100")),
+    )
+    version = Ntag424Session(script).get_version()
+    assert version.is_ntag424 and version.uid == bytes.fromhex("04873D2AAA6180")
+
+
+def test_get_version_of_another_chip_is_refused() -> None:
+    """A DESFire EV2 (type 01) answers GetVersion too: it is not the club's card."""
+    script = Script(
+        (bytes.fromhex("9060000000"), bytes.fromhex("0401011200160591AF")),
+        (bytes.fromhex("90AF000000"), bytes.fromhex("0401010200160591AF")),
+        (bytes.fromhex("90AF000000"), bytes.fromhex("04873D2AAA6180CD6594511039189100")),
+    )
+    with pytest.raises(ChipError) as refused:
+        Ntag424Session(script).get_version()
+    assert refused.value.reason == ChipFailure.NOT_NTAG424
