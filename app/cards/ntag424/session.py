@@ -50,7 +50,9 @@ SW_ISO_OK = 0x9000
 SW_OK = 0x9100
 SW_MORE = 0x91AF
 SW_AUTH_ERROR = 0x91AE
-SW_SIGNATURE = 0x9190  # Read_Sig's own status; 91 00 is taken too (NXP's chips of this family differ)
+# Read_Sig's own status 91 90 (as DESFire EV2/EV3 traces show); 91 00 is taken too, since no trace of a
+# real NTAG 424 DNA's Read_Sig was at hand to settle it
+SW_SIGNATURE = 0x9190
 SIGNATURE_LENGTH = 56
 UID_LENGTH = 7
 KEY_LENGTH = 16
