@@ -3,14 +3,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.cards.base import ReaderBackend
+
+if TYPE_CHECKING:
+    from app.cards.ntag424.reading import ChipReading
 
 CHOICES = ("any", "pcsc", "nfc", "simulated", "demo")
 
 
-def make_backends(selection: str = "any", nfc_path: str = "usb") -> list[ReaderBackend]:
+def make_backends(
+    selection: str = "any", nfc_path: str = "usb", chip: ChipReading | None = None
+) -> list[ReaderBackend]:
     """The backends for a selection: `any` is every real kind (each says itself whether it is there);
-    `demo` adds the simulated reader that `make run`'s F9 taps."""
+    `demo` adds the simulated reader that `make run`'s F9 taps. `chip` gives the PC/SC backend the
+    terminal's chip keys, to challenge chip-keyed cards (without it they are read for earning only)."""
     backends: list[ReaderBackend] = []
     if selection in ("simulated", "demo"):
         from app.cards.simulated import SimulatedReader
@@ -19,7 +27,7 @@ def make_backends(selection: str = "any", nfc_path: str = "usb") -> list[ReaderB
     if selection in ("any", "pcsc", "demo"):
         from app.cards.pcsc import PcscBackend
 
-        backends.append(PcscBackend())
+        backends.append(PcscBackend(chip=chip))
     if selection in ("any", "nfc", "demo"):
         from app.cards.nfc import NfcBackend
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # a type only: app.cards.ntag424 reads through type4, which imports this module
+    from app.cards.ntag424.check import ChipProof
 
 
 class CardEventKind(StrEnum):
@@ -61,6 +64,7 @@ class CardEvent:
     error: ReadError | None = None
     detail: str | None = None  # technical detail for logs, never shown as the main message
     read_us: int | None = None  # how long the read itself took
+    chip: ChipProof | None = None  # what a chip-keyed card's chip proved (PC/SC: app.cards.ntag424.reading)
 
 
 @runtime_checkable

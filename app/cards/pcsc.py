@@ -40,6 +40,8 @@ from typing import Any
 
 from app.cards import type4
 from app.cards.base import CardEvent, CardEventKind, ReaderInfo, ReadError, ReaderState
+from app.cards.ntag424.check import ChipProof
+from app.cards.ntag424.reading import ChipReading
 
 try:
     from smartcard import scard as _scard
@@ -143,8 +145,10 @@ class PcscBackend:
         self,
         retry_s: float = DEFAULT_RETRY_S,
         reader_filter: Callable[[str], bool] | None = None,
+        chip: ChipReading | None = None,
     ) -> None:
         self._retry_s = retry_s
+        self._chip = chip or ChipReading()
         self._accepts = reader_filter or (lambda _name: True)
         self._context: int | None = None
         self._readers: dict[str, _Reader] = {}
@@ -438,14 +442,16 @@ class PcscBackend:
             return
         self._service_lost = None
         try:
-            result = type4.read_ndef(self._transmitter(hcard, protocol, name, reader.state))
+            result, proof = self._read_and_prove(self._transmitter(hcard, protocol, name, reader.state))
         finally:
             scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
         read_us = (time.perf_counter_ns() - started) // 1000
         if isinstance(result, type4.TagRead):
+            apdus = result.apdus + (proof.apdus if proof else 0)
             events.append(self._event(
                 CardEventKind.TAPPED, name, at_us=seen_us, uid=result.uid, ndef=result.ndef, read_us=read_us,
-                detail=f"ATR {atr.hex().upper()}, {result.apdus} APDUs",
+                detail=f"ATR {atr.hex().upper()}, {apdus} APDUs" + (f"; {proof.detail}" if proof else ""),
+                chip=proof,
             ))  # fmt: skip
         else:
             log.info("card on %s not read: %s (%s)", name, result.error, result.detail)
@@ -455,6 +461,20 @@ class PcscBackend:
             ))  # fmt: skip
         if self._service_lost is not None:
             self._lose_service(events, self._service_lost)
+
+    def _read_and_prove(
+        self, transmit: type4.Transmit
+    ) -> tuple[type4.TagRead | type4.TagFailure, ChipProof | None]:
+        """The NDEF read, then, for a card naming a club chip key, the chip's proof on the same connection.
+        A card that leaves during the proof is a failed read (tap again), not a verdict on the card."""
+        result = type4.read_ndef(transmit)
+        if not isinstance(result, type4.TagRead) or not self._chip.wants_proof(result.ndef):
+            return result, None
+        try:
+            return result, self._chip.prove(transmit, result.ndef, result.uid)
+        except type4.TransmitError as error:
+            failure = type4.TagFailure(error.error, f"chip check: {error.detail}", uid=result.uid)
+            return failure, None
 
     def _transmitter(self, hcard: int, protocol: int, name: str, state: int) -> type4.Transmit:
         """SCardTransmit for type4; `state` is the reader's state when the card was seen, so that a removal
