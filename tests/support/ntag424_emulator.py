@@ -324,7 +324,7 @@ class Ntag424Card(Type4Card):
         self.key_versions = list(key_versions or [0] * KEY_COUNT)
         if len(self.keys) != KEY_COUNT or any(len(k) != KEY_LENGTH for k in self.keys):
             raise ValueError("five 16-byte keys")
-        self.signature: bytes | None = sign_uid(self.uid) if signature is _NO_SIGNATURE else signature  # type: ignore[assignment]
+        self.signature: bytes | None = sign_uid(self.uid) if signature is _NO_SIGNATURE else signature
         self.clone = clone
         chosen = {**FACTORY_SETTINGS, **(settings or {})}
         self.files = {number: _ChipFile(FILE_SIZES[number], chosen[number], bytearray(FILE_SIZES[number]))
@@ -347,7 +347,7 @@ class Ntag424Card(Type4Card):
     @classmethod
     def factory(cls, uid: bytes, ndef: bytes = b"", **options: object) -> Ntag424Card:
         """A factory-fresh chip: five zero keys of version 0, NXP's default file settings."""
-        return cls(uid, ndef, **options)  # type: ignore[arg-type]
+        return cls(uid, ndef, **options)
 
     @classmethod
     def club_card(
@@ -361,8 +361,8 @@ class Ntag424Card(Type4Card):
         """A personalised card: the given keys (others stay zero), the NDEF file writable with key 0 only."""
         all_keys = [keys.get(n, FACTORY_KEY) for n in range(KEY_COUNT)]
         versions = [(key_versions or {}).get(n, 1 if n in keys else 0) for n in range(KEY_COUNT)]
-        settings = {FILE_NDEF: CLUB_NDEF_SETTINGS, **options.pop("settings", {})}  # type: ignore[dict-item]
-        return cls(uid, ndef, keys=all_keys, key_versions=versions, settings=settings, **options)  # type: ignore[arg-type]
+        settings = {FILE_NDEF: CLUB_NDEF_SETTINGS, **options.pop("settings", {})}
+        return cls(uid, ndef, keys=all_keys, key_versions=versions, settings=settings, **options)
 
     @classmethod
     def magic_clone(
@@ -381,7 +381,7 @@ class Ntag424Card(Type4Card):
         if challenge not in ("wrong_key", "refuse"):
             raise ValueError("challenge is 'wrong_key' or 'refuse'")
         made_up = [os.urandom(KEY_LENGTH) for _ in range(KEY_COUNT)]
-        return cls(uid, ndef, keys=made_up, signature=signature, clone=Clone(challenge), **options)  # type: ignore[arg-type]
+        return cls(uid, ndef, keys=made_up, signature=signature, clone=Clone(challenge), **options)
 
     # ------------------------------------------------------------------ state
 
@@ -864,7 +864,7 @@ def _same(a: bytes, b: bytes) -> bool:
 # ---------------------------------------------------------------------- the command line
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=f"python -m {EMULATOR_MODULE}", description=__doc__.splitlines()[0])
     parser.add_argument("--uid", required=True, help="the card's 7-byte UID in hex")
     message = parser.add_mutually_exclusive_group()
@@ -878,9 +878,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--key-version", action="append", default=[], metavar="N:V")
     parser.add_argument("--clone", choices=("wrong_key", "refuse"), help="a magic clone without the keys")
     parser.add_argument(
-        "--signature", default="test",
-        help="'test' (the test manufacturer's signature), 'none' (Read_Sig unknown) or HEX",
+        "--signature",
+        help="'test' (the test manufacturer's; the default), 'none' (no Read_Sig; a clone's default) or HEX",
     )  # fmt: skip
+    parser.add_argument("--tear-after", type=int, help="cut the card off at this state-changing command")
+    parser.add_argument("--tear-committed", action="store_true", help="the torn command took effect whole")
     parser.add_argument("--control", action="store_true", help="read insert / remove / quit from stdin")
     parser.add_argument("--keep-stale", action="store_true", help="do not kill other emulators on the port")
     return parser.parse_args(argv)
@@ -891,25 +893,31 @@ def _numbered(pairs: list[str], convert: Callable[[str], object]) -> dict[int, o
 
 
 def card_from_arguments(args: argparse.Namespace) -> Ntag424Card:
+    card = _card_of(args)
+    if args.tear_after:
+        card.tear_after(args.tear_after, committed=args.tear_committed)
+    return card
+
+
+def _card_of(args: argparse.Namespace) -> Ntag424Card:
     uid = bytes.fromhex(args.uid)
     ndef = args.ndef_file.read_bytes() if args.ndef_file else bytes.fromhex(args.ndef_hex or "")
-    named = {"test": _NO_SIGNATURE, "none": None}
-    choice = args.signature.lower()
+    choice = (args.signature or ("none" if args.clone else "test")).lower()  # a clone: none of its own
+    named = {"test": sign_uid(uid), "none": None}
     signature = named[choice] if choice in named else bytes.fromhex(choice)
     if args.clone:
-        return Ntag424Card.magic_clone(uid, ndef, challenge=args.clone,
-                                       signature=None if signature is _NO_SIGNATURE else signature)  # type: ignore[arg-type]  # fmt: skip
+        return Ntag424Card.magic_clone(uid, ndef, challenge=args.clone, signature=signature)
     keys = _numbered(args.key, bytes.fromhex)
     versions = _numbered(args.key_version, int)
     if keys:
-        return Ntag424Card.club_card(uid, ndef, keys, versions or None, signature=signature)  # type: ignore[arg-type]
+        return Ntag424Card.club_card(uid, ndef, keys, versions or None, signature=signature)
     return Ntag424Card.factory(uid, ndef, signature=signature)
 
 
 def main(argv: list[str] | None = None) -> int:
     from tests.support.type4_emulator import _run_controlled, _say
 
-    args = _arguments(argv)
+    args = parse_arguments(argv)
     if not args.keep_stale:
         kill_stale_emulators(args.port)
     emulator = CardEmulator(card_from_arguments(args), port=args.port)

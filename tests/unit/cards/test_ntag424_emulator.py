@@ -19,7 +19,11 @@ lucianox777/nfc-ev2-crypto (test_ev2.py) and others; none was computed by this e
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.cards.type4 import TagRead, read_ndef, write_ndef
 from tests.support import ntag424_pcd as pcd
@@ -30,7 +34,9 @@ from tests.support.ntag424_emulator import (
     AccessRights,
     FileSettings,
     Ntag424Card,
+    card_from_arguments,
     key_crc,
+    parse_arguments,
     sdm_settings_length,
 )
 from tests.support.ntag424_originality import (
@@ -362,10 +368,10 @@ def test_a_magic_clone_fails_the_challenge_or_refuses_it() -> None:
 
 def test_originality_signatures() -> None:
     card = Ntag424Card.factory(UID)
-    assert verify_uid(UID, card.signature, TEST_PUBLIC_KEY)  # type: ignore[arg-type]
-    assert not verify_uid(UID, card.signature, NXP_PUBLIC_KEY)  # type: ignore[arg-type]
+    assert verify_uid(UID, card.signature, TEST_PUBLIC_KEY)
+    assert not verify_uid(UID, card.signature, NXP_PUBLIC_KEY)
     wrong = Ntag424Card.factory(UID, signature=sign_uid(h("04000000000001")))
-    assert not verify_uid(UID, wrong.signature, TEST_PUBLIC_KEY)  # type: ignore[arg-type]
+    assert not verify_uid(UID, wrong.signature, TEST_PUBLIC_KEY)
     assert sign_uid(UID) != sign_uid(UID) and verify_uid(UID, sign_uid(UID))  # ECDSA: a fresh k each time
 
 
@@ -394,3 +400,50 @@ def test_tears_count_state_changing_commands_only() -> None:
     assert card.file_data(FILE_NDEF)[0] == 0x41 and card.state_changes == 1
     card_with_app_selected(card)
     assert card.respond(h("908D000008020000000100004200")) == h("9100")  # one tear per arming
+
+
+# ---------------------------------------------------------------------- robustness and the command line
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    commands=st.lists(
+        st.one_of(
+            st.binary(max_size=60),
+            st.sampled_from([0x60, 0x71, 0x77, 0xAF, 0x51, 0x3C, 0x64, 0xC4, 0xF5, 0x5F, 0xAD, 0x8D]).flatmap(
+                lambda ins: st.binary(max_size=48).map(
+                    lambda data: bytes([0x90, ins, 0, 0, len(data)]) + data + b"\x00"
+                )
+            ),
+        ),
+        max_size=12,
+    )
+)
+def test_any_command_gets_a_status_word_never_an_exception(commands: list[bytes]) -> None:
+    card = card_with_app_selected(Ntag424Card.factory(UID, NDEF))
+    for command in commands:
+        answer = card.respond(command)
+        assert answer is not None and len(answer) >= 2
+        assert answer[-2] in (0x90, 0x91, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6D, 0x6E, 0x62)
+    assert card.keys == [ZERO] * 5  # nothing guessed its way into a key change
+
+
+def test_the_command_line_makes_each_mode(tmp_path: Path) -> None:
+    ndef_file = tmp_path / "card.ndef"
+    ndef_file.write_bytes(NDEF)
+    base = ["--uid", UID.hex(), "--ndef-file", str(ndef_file)]
+    factory = card_from_arguments(parse_arguments(base))
+    assert (factory.keys, factory.ndef) == ([ZERO] * 5, NDEF)
+    assert verify_uid(UID, factory.signature, TEST_PUBLIC_KEY)
+    club = card_from_arguments(parse_arguments([*base, "--key", "1:" + "22" * 16, "--key-version", "1:9"]))
+    assert (club.keys[1], club.key_versions[1], club.file_settings(FILE_NDEF).access.write) == (
+        h("22" * 16),
+        9,
+        0,
+    )
+    clone = card_from_arguments(parse_arguments([*base, "--clone", "refuse"]))
+    assert clone.signature is None and clone.clone is not None
+    torn = card_from_arguments(parse_arguments([*base, "--signature", "00" * 56, "--tear-after", "1"]))
+    assert torn.signature == bytes(56)
+    torn.start_session()
+    assert torn.respond(h("908D000008020000000100004100")) is None
