@@ -14,9 +14,12 @@ What the card does:
   the files' access rights: 69 82 otherwise); so app/cards/type4.py reads its NDEF message unchanged;
 - native commands (CLA 90): GetVersion (60, AF), AuthenticateEV2First (71, AF) and NonFirst (77, AF),
   GetCardUID (51), Read_Sig (3C), GetKeyVersion (64), ChangeKey (C4), GetFileSettings (F5),
-  ChangeFileSettings (5F), ReadData (AD), WriteData (8D), with secure messaging in CommMode.MAC and
-  CommMode.Full: TI, the command counter CmdCtr, IVs E(KSesAuthENC, A55A|5AA5 ‖ TI ‖ CmdCtr ‖ 0⁸), the
-  CMAC truncated to its odd-indexed bytes;
+  ChangeFileSettings (5F), ReadData (AD), WriteData (8D), GetFileCounters (F6), with secure messaging in
+  CommMode.MAC and CommMode.Full: TI, the command counter CmdCtr, IVs E(KSesAuthENC, A55A|5AA5 ‖ TI ‖
+  CmdCtr ‖ 0⁸), the CMAC truncated to its odd-indexed bytes;
+- Secure Dynamic Messaging on the NDEF file (SUN): with SDM on, a free (unauthenticated) read sees the
+  UID and SDMReadCtr mirrored in ASCII, or the encrypted PICCData, and the SUN MAC, at the offsets the
+  settings name, and moves SDMReadCtr on (SDMENCFileData and SDMReadCtrLimit are kept but not applied);
 - errors with the datasheet's status words: 91 1C unknown command, 91 1E integrity (wrong MAC, CRC or
   padding), 91 40 no such key, 91 7E length, 91 9D permission denied (access right "never"), 91 9E
   parameter, 91 AE authentication (wrong RndB', or no authentication with the key a command needs), 91 BE
@@ -27,7 +30,8 @@ Where the documents left us a choice (no worked example settles it), the card ta
 says so here: a data command is in the file's CommMode when the session's key grants the access, and plain
 when the access is free (Eh); ISOSelectFile of the application ends an authentication, of a file does not;
 native commands work whether or not the application was selected first; a command other than AF while a
-chain is pending is refused 91 CA, except a new AuthenticateEV2First, which starts afresh.
+chain is pending is refused 91 CA, except a new AuthenticateEV2First, which starts afresh; SDMReadCtr
+counts one per ReadData and one per ISO selection of the file that is then read (a phone's tap: one).
 
 Modes (constructors): `Ntag424Card.factory` (five zero keys, versions 0, NXP's default file settings),
 `Ntag424Card.club_card` (keys given, NDEF writable with key 0 only), `Ntag424Card.magic_clone` (right UID
@@ -42,7 +46,8 @@ or not at all. The card object keeps its state (keys, files, settings) across in
 a power-up (`start_session`) forgets only the volatile state (selection, authentication, chains).
 
 Test hooks, for replaying AN12196's examples: `next_rnd_b` / `next_ti` fix the next challenge and TI, and
-`force_session` puts the card into a session the note gives only by its keys, TI and counter.
+`force_session` puts the card into a session the note gives only by its keys, TI and counter;
+`sdm_read_counter` and `next_picc_padding` set what the next SUN message carries.
 
 The command line (`python -m tests.support.ntag424_emulator --uid HEX --ndef-file F [--key N:HEX] …`) and
 `Ntag424EmulatorProcess` drive it from another process, as type4_emulator's do.
@@ -181,28 +186,80 @@ FILE_SIZES = {FILE_CC: 32, FILE_NDEF: 256, FILE_PROPRIETARY: 128}
 CLUB_NDEF_SETTINGS = FileSettings(PLAIN, AccessRights(read=FREE, write=0, read_write=0, change=0))
 
 
-def sdm_settings_length(data: bytes) -> int | None:
-    """How many bytes the SDM part of ChangeFileSettings (from SDMOptions on) must have, or None if even its
-    first three bytes are missing (NT4H2421Gx, ChangeFileSettings: which offsets follow which options)."""
+@dataclass(frozen=True, slots=True)
+class SdmLayout:
+    """The SDM part of a file's settings, decoded (offsets are None when the options leave them out)."""
+
+    options: int
+    ctr_ret: int  # SDMCtrRet: who may read the counter with GetFileCounters
+    meta_read: int  # SDMMetaRead: FREE = plain UID/counter mirror, 0-4 = encrypted PICCData, NEVER = none
+    file_read: int  # SDMFileRead: the key of the SUN MAC, NEVER = no MAC
+    uid_offset: int | None = None
+    ctr_offset: int | None = None
+    picc_offset: int | None = None
+    mac_input_offset: int | None = None
+    enc_offset: int | None = None
+    enc_length: int | None = None
+    mac_offset: int | None = None
+    ctr_limit: int | None = None
+    length: int = 3  # bytes of the encoded settings
+
+    @property
+    def mirrors_uid(self) -> bool:
+        return bool(self.options & 0x80)
+
+    @property
+    def counts_reads(self) -> bool:
+        return bool(self.options & 0x40)
+
+
+def parse_sdm(data: bytes) -> SdmLayout | None:
+    """The SDM settings of ChangeFileSettings from SDMOptions on (NT4H2421Gx, ChangeFileSettings: which
+    offsets follow which options), or None if they are cut short."""
     if len(data) < 3:
         return None
-    options, ctr_ret, meta_read, file_read = data[0], data[1] & 0xF, data[2] >> 4, data[2] & 0xF
-    del ctr_ret  # present in every layout; named for the reader of this function
-    length = 3
+    options, meta_read, file_read = data[0], data[2] >> 4, data[2] & 0xF
+    fields: dict[str, int] = {}
+    names = []
     if options & 0x80 and meta_read == FREE:
-        length += 3  # UIDOffset
+        names.append("uid_offset")
     if options & 0x40 and meta_read == FREE:
-        length += 3  # SDMReadCtrOffset
+        names.append("ctr_offset")
     if meta_read < KEY_COUNT:
-        length += 3  # PICCDataOffset
+        names.append("picc_offset")
     if file_read != NEVER:
-        length += 3  # SDMMACInputOffset
+        names.append("mac_input_offset")
         if options & 0x10:
-            length += 6  # SDMENCOffset, SDMENCLength
-        length += 3  # SDMMACOffset
+            names += ["enc_offset", "enc_length"]
+        names.append("mac_offset")
     if options & 0x20:
-        length += 3  # SDMReadCtrLimit
-    return length
+        names.append("ctr_limit")
+    if len(data) < 3 + 3 * len(names):
+        return None
+    for index, name in enumerate(names):
+        fields[name] = int.from_bytes(data[3 + 3 * index : 6 + 3 * index], "little")
+    return SdmLayout(options, data[1] & 0xF, meta_read, file_read, **fields, length=3 + 3 * len(names))
+
+
+def sdm_settings_length(data: bytes) -> int | None:
+    """How many bytes the SDM settings starting with `data` must have (None: not even their head)."""
+    layout = parse_sdm(data + bytes(64))
+    return layout.length if layout is not None else None
+
+
+def _sdm_fits(layout: SdmLayout, size: int) -> bool:
+    """Every mirror inside the file, the MAC after its input (the checks ChangeFileSettings makes)."""
+    spans = [
+        (layout.uid_offset, 14),
+        (layout.ctr_offset, 6),
+        (layout.picc_offset, 32),
+        (layout.mac_offset, 16),
+    ]
+    if layout.enc_offset is not None:
+        spans.append((layout.enc_offset, layout.enc_length or 0))
+    inside = all(offset is None or offset + width <= size for offset, width in spans)
+    ordered = layout.mac_offset is None or (layout.mac_input_offset or 0) <= layout.mac_offset
+    return inside and ordered and layout.options & 0x01 == 1  # ASCII encoding is the only one
 
 
 # ---------------------------------------------------------------------- the AES of AN12196
@@ -334,6 +391,9 @@ class Ntag424Card(Type4Card):
         self._ndef_file = self.files[FILE_NDEF].data  # one buffer: Type4Card.ndef reads it
         self.next_rnd_b: bytes | None = None
         self.next_ti: bytes | None = None
+        self.next_picc_padding: bytes | None = None  # the random padding of the next encrypted PICCData
+        self.sdm_read_counter = 0  # SDMReadCtr of the NDEF file (kept, like the keys)
+        self._sdm_view: bytes | None = None  # the NDEF file as this read shows it, mirrors filled in
         self.session: Session | None = None
         self.state_changes = 0  # state-changing commands that took effect, over the card's life
         self._tear_at: int | None = None
@@ -411,6 +471,7 @@ class Ntag424Card(Type4Card):
 
     def start_session(self) -> None:
         super().start_session()
+        self._sdm_view = None
         self.session = None
         self._pending = None
         self._dir_selected = False
@@ -468,7 +529,7 @@ class Ntag424Card(Type4Card):
             0x51: self._get_card_uid,
             0x3C: self._read_sig, 0x64: self._get_key_version, 0xC4: self._change_key,
             0xF5: self._get_file_settings, 0x5F: self._change_file_settings, 0xAD: self._read_data,
-            0x8D: self._write_data,
+            0x8D: self._write_data, 0xF6: self._get_file_counters,
         }  # fmt: skip
 
     def _end_session(self) -> None:
@@ -550,6 +611,7 @@ class Ntag424Card(Type4Card):
 
     def _select(self, apdu: bytes) -> bytes:  # noqa: PLR0911  (one answer per case of ISOSelectFile)
         p1, p2 = apdu[2], apdu[3]
+        self._sdm_view = None  # the next read of the NDEF file is a new one for its read counter
         if len(apdu) < 6 or len(apdu) < 5 + apdu[4]:
             return SW_WRONG_LENGTH
         target = apdu[5 : 5 + apdu[4]]
@@ -596,7 +658,8 @@ class Ntag424Card(Type4Card):
         offset, wanted = int.from_bytes(apdu[2:4], "big"), apdu[4] or 256
         if offset > chip_file.size:
             return SW_WRONG_P1P2
-        data = bytes(chip_file.data[offset : offset + wanted])
+        content = self._content(chip_file, FREE in (access.read, access.read_write))
+        data = content[offset : offset + wanted]
         return data + (SW_OK if len(data) == wanted else b"\x62\x82")
 
     def _update_binary(self, apdu: bytes) -> bytes:
@@ -749,7 +812,66 @@ class Ntag424Card(Type4Card):
         if offset >= chip_file.size or offset + length > chip_file.size:
             raise _RefusedError(ST_BOUNDARY)
         end = offset + length if length else chip_file.size
-        return self._reply(bytes(chip_file.data[offset:end]), mode)
+        content = self._content(chip_file, self._granted_freely((access.read, access.read_write)))
+        self._sdm_view = None  # each ReadData is a read of its own
+        return self._reply(content[offset:end], mode)
+
+    def _granted_freely(self, rights: tuple[int, ...]) -> bool:
+        session = self.session
+        return FREE in rights and (session is None or session.key_no not in rights)
+
+    # ------------------------------------------------------------------ Secure Dynamic Messaging (SUN)
+
+    def _content(self, chip_file: _ChipFile, freely: bool) -> bytes:
+        """What a read sees: with SDM on and free (unauthenticated) access, the file with its mirrors
+        filled in, the read counter moved on once per read (an ISO read: once per selection)."""
+        layout = parse_sdm(chip_file.settings.sdm) if chip_file.settings.sdm else None
+        if layout is None or not freely:
+            return bytes(chip_file.data)
+        if self._sdm_view is None:
+            if layout.counts_reads and self.sdm_read_counter < 0xFFFFFF:
+                self.sdm_read_counter += 1
+            self._sdm_view = self._mirrored(chip_file, layout)
+        return self._sdm_view
+
+    def _mirrored(self, chip_file: _ChipFile, layout: SdmLayout) -> bytes:
+        view = bytearray(chip_file.data)
+        uid = self.uid if layout.mirrors_uid else b""
+        counter = self.sdm_read_counter.to_bytes(3, "little") if layout.counts_reads else b""
+
+        def put(offset: int | None, value: bytes) -> None:
+            if offset is not None:
+                text = value.hex().upper().encode()
+                view[offset : offset + len(text)] = text
+
+        put(layout.uid_offset, self.uid)
+        put(layout.ctr_offset, counter[::-1])  # the mirror shows the counter most significant byte first
+        if layout.picc_offset is not None:
+            tag = bytes([(0x80 if uid else 0) | (0x40 if counter else 0) | len(uid)])
+            head = tag + uid + counter
+            padding, self.next_picc_padding = self.next_picc_padding or os.urandom(16 - len(head)), None
+            put(
+                layout.picc_offset, _cbc(self.keys[layout.meta_read], bytes(16), head + padding, encrypt=True)
+            )
+        if layout.mac_offset is not None:
+            vector = b"\x3c\xc3\x00\x01\x00\x80" + uid + counter
+            session_key = cmac(self.keys[layout.file_read], vector + bytes(-len(vector) % 16))
+            start = layout.mac_input_offset or 0
+            put(layout.mac_offset, truncated_mac(session_key, bytes(view[start : layout.mac_offset])))
+        return bytes(view)
+
+    def _get_file_counters(self, body: bytes) -> bytes:
+        if not body:
+            raise _RefusedError(ST_LENGTH)
+        chip_file = self._file(body[0])
+        layout = parse_sdm(chip_file.settings.sdm) if chip_file.settings.sdm else None
+        if layout is None or not layout.counts_reads:
+            raise _RefusedError(ST_PERMISSION)
+        mode = self._single_right_mode(layout.ctr_ret)
+        header, rest = self._unwrap(0xF6, body, 1, mode)
+        if rest or len(header) != 1:
+            raise _RefusedError(ST_LENGTH)
+        return self._reply(self.sdm_read_counter.to_bytes(3, "little") + b"\x00\x00", mode)
 
     # ------------------------------------------------------------------ changing the chip
 
@@ -779,7 +901,7 @@ class Ntag424Card(Type4Card):
             raise _RefusedError(ST_LENGTH)
         number = body[0]
         chip_file = self._file(number)
-        mode = self._change_mode(chip_file.settings.access.change)
+        mode = self._single_right_mode(chip_file.settings.access.change)
         _, data = self._unwrap(0x5F, body, 1, mode)
         settings = _parse_file_settings(number, data)
 
@@ -789,14 +911,15 @@ class Ntag424Card(Type4Card):
         self._changes_state(change_settings)
         return self._reply(b"", mode)
 
-    def _change_mode(self, change: int) -> int:
-        """ChangeFileSettings is Full when the session's key holds the Change right, plain when it is free."""
+    def _single_right_mode(self, right: int) -> int:
+        """ChangeFileSettings and GetFileCounters are Full when the session's key holds their one access
+        right, plain when it is free (Eh); refused otherwise."""
         session = self.session
-        if session is not None and session.key_no == change:
+        if session is not None and session.key_no == right:
             return FULL
-        if change == FREE:
+        if right == FREE:
             return PLAIN
-        raise _RefusedError(ST_PERMISSION if change == NEVER else ST_AUTHENTICATION)
+        raise _RefusedError(ST_PERMISSION if right == NEVER else ST_AUTHENTICATION)
 
     def _change_key(self, body: bytes) -> bytes:
         session = self.session
@@ -840,8 +963,11 @@ def _parse_file_settings(number: int, data: bytes) -> FileSettings:
     if option & SDM_ENABLED:
         if number != FILE_NDEF:
             raise _RefusedError(ST_PARAMETER)  # SDM is for the NDEF file only
-        if sdm_settings_length(sdm) != len(sdm):
+        layout = parse_sdm(sdm)
+        if layout is None or layout.length != len(sdm):
             raise _RefusedError(ST_LENGTH)
+        if not _sdm_fits(layout, FILE_SIZES[number]):
+            raise _RefusedError(ST_PARAMETER)
     elif sdm:
         raise _RefusedError(ST_LENGTH)
     comm_mode = option & 0x03

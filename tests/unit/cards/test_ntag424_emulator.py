@@ -12,7 +12,9 @@ Sources of the vectors (section numbers of AN12196 rev. 1.8 / rev. 2.0, whose ch
 - AN12196 §6.16 Tables 26-27 / §5.16 Tables 25-26: ChangeKey, cases 1 (key 2) and 2 (key 0);
 - AN12196 §5.3 (rev. 1.8): GetFileSettings in CommMode.MAC;
 - AN12196 §7.3 Table 29 / §6.3 Table 28: GetCardUID, the response in CommMode.Full;
-- AN12196 rev. 2.0 Table 30 (rev. 1.8 §7): Read_Sig's signature of UID 04518DFAA96180 under NXP's key.
+- AN12196 rev. 2.0 Table 30 (rev. 1.8 §7): Read_Sig's signature of UID 04518DFAA96180 under NXP's key;
+- AN12196 §3.3-3.4 (Table 2): the SUN message e=EF963FF7…&c=94EED9EE… of UID 04DE5F1EACC040, SDMReadCtr
+  61, PICCData padding DA5CF60941, keys zero.
 Values transcribed from the note and cross-checked against the public transcriptions in
 lucianox777/nfc-ev2-crypto (test_ev2.py) and others; none was computed by this emulator.
 """
@@ -77,8 +79,11 @@ def test_authenticate_ev2_first_key_0_as_an12196_table_14() -> None:
     assert (card.session.ti, card.session.counter) == (h("9D00C4DF"), 0)
 
 
-def test_write_data_then_change_file_settings_in_table_14s_session() -> None:
-    card = card_with_app_selected(Ntag424Card.factory(UID))
+def test_write_data_change_file_settings_then_the_sun_message_as_an12196() -> None:
+    """Tables 18-19 / 17-18 in Table 14's session, then the NDEF file read as a phone reads it: the chip's SUN
+    message is AN12196 §3's (rev. 1.8 §3.3-3.4, Table 2: e=EF963F… and c=94EED9…, UID 04DE5F1EACC040,
+    SDMReadCtr 61, all keys zero)."""
+    card = card_with_app_selected(Ntag424Card.factory(h("04DE5F1EACC040")))
     # The note's WriteData (Table 18 / 17) is in CommMode.Full to file 2 under key 0. Factory file 2 is plain
     # with free write access, which takes plain data: the note's example is that of a file whose settings were
     # changed to Full, write key 0 — so the card is set up so here (the note does not print that step).
@@ -106,6 +111,24 @@ def test_write_data_then_change_file_settings_in_table_14s_session() -> None:
     assert (settings.option, settings.access.encode()) == (0x40, h("00E0"))
     assert settings.sdm == h("C1F121200000430000430000")
     assert card.session is not None and card.session.counter == 2
+    card.sdm_read_counter = 60  # the read below is the 61st (3D0000 in the note's PICCData)
+    card.next_picc_padding = h("DA5CF60941")  # the random padding of the note's PICCData (Table 2)
+    card.start_session()
+    read = read_ndef(card.respond)
+    assert isinstance(read, TagRead)
+    url = read.ndef[5:].decode()
+    assert url == "choose.url.com/ntag424?e=EF963FF7828658A599F3041510671E88&c=94EED9EE65337086"
+    assert card.sdm_read_counter == 61  # one tap, one count, however many READ BINARY it took
+    again = read_ndef(card.respond)  # the next read (a new selection of the file): the next count
+    assert isinstance(again, TagRead) and card.sdm_read_counter == 62 and again.ndef != read.ndef
+    # GetFileCounters: SDMCtrRet is key 1 in these settings (F1), so it needs key 1, in CommMode.Full
+    card_with_app_selected(card)
+    session = pcd.authenticate(card.respond, 1, ZERO)
+    assert pcd.command(card.respond, session, 0xF6, bytes([FILE_NDEF])) == (62).to_bytes(3, "little") + bytes(
+        2
+    )
+    card_with_app_selected(card)
+    assert card.respond(h("90F60000010200")) == h("91AE")  # not without it
 
 
 def test_authenticate_key_3_write_proprietary_then_non_first_and_change_keys() -> None:
