@@ -61,6 +61,8 @@ SW_EOF = b"\x62\x82"  # fewer bytes than asked: end of file
 
 CONTROL_OFF, CONTROL_ON, CONTROL_RESET, CONTROL_ATR = 0, 1, 2, 4
 EMULATOR_MODULE = "tests.support.type4_emulator"
+# every emulator module serving vpcd through this one: a stale one of either kind blocks the port
+EMULATOR_MODULES = (EMULATOR_MODULE, "tests.support.ntag424_emulator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +386,7 @@ def _emulator_processes() -> list[tuple[int, list[str]]]:
         except OSError:
             continue
         args = [a.decode(errors="replace") for a in argv if a]
-        if "-m" in args and EMULATOR_MODULE in args:
+        if "-m" in args and any(module in args for module in EMULATOR_MODULES):
             found.append((int(entry.name), args))
     return found
 
@@ -494,13 +496,15 @@ class EmulatorProcess:
     """The emulator as a child process in --control mode: `insert()` / `remove()` return the child's
     time.monotonic_ns() of the event (the same clock as this process's on Linux)."""
 
+    module = EMULATOR_MODULE  # the emulator module the child runs (a subclass may run another)
+
     def __init__(
         self, uid: bytes, ndef: bytes, port: int = VPCD_PORT, extra_args: tuple[str, ...] = ()
     ) -> None:
         self._ndef_file = tempfile.NamedTemporaryFile(prefix="type4-ndef-", delete=False)  # noqa: SIM115
         self._ndef_file.write(ndef)
         self._ndef_file.close()
-        argv = [sys.executable, "-m", EMULATOR_MODULE, "--control", "--uid", uid.hex(),
+        argv = [sys.executable, "-m", self.module, "--control", "--uid", uid.hex(),
                 "--ndef-file", self._ndef_file.name, "--port", str(port), *extra_args]  # fmt: skip
         root = Path(__file__).resolve().parents[2]  # so that `-m tests.support…` resolves
         self._process = subprocess.Popen(
