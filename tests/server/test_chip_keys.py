@@ -111,9 +111,11 @@ def test_a_wrapped_key_opens_for_its_own_terminal_only(client, club_db):
     with pytest.raises(ChipKeyError):
         till.unwrap(read, other.wrap)  # another terminal's private key
     with pytest.raises(ChipKeyError):  # passed off as another terminal's, or another generation's
-        unwrap_key(b64decode(read.wrapped), other.wrap, KeyIdentity(other.terminal.device_id, BRANCH_1, 1, "read"))
+        other.unwrap(read)
     with pytest.raises(ChipKeyError):
-        unwrap_key(b64decode(read.wrapped), till.wrap, KeyIdentity(till.terminal.device_id, BRANCH_1, 2, "read"))
+        till.unwrap(read.model_copy(update={"generation": 2}))
+    with pytest.raises(ChipKeyError):
+        till.unwrap(read.model_copy(update={"role": "write"}))
 
 
 def test_revoking_a_terminal_starts_a_new_generation_for_its_branch_only(client, club_db, admin):
@@ -171,16 +173,18 @@ def test_an_unusable_wrap_key_is_refused_before_the_code_is_spent(club_db, bad):
     with pytest.raises(ApiError) as refused:
         club_db.write(lambda conn: enrolment.enroll(conn, request, T0))
     assert refused.value.code == "invalid_wrap_key"
-    good = request.model_copy(update={"wrap_public_key": b64encode(wrap_public_bytes(X25519PrivateKey.generate()))})
+    usable = b64encode(wrap_public_bytes(X25519PrivateKey.generate()))
+    good = request.model_copy(update={"wrap_public_key": usable})
     assert club_db.write(lambda conn: enrolment.enroll(conn, good, T0)).branch_id == BRANCH_1
 
 
-def test_an_old_generation_is_retired_by_the_club_and_the_newest_cannot_be(client, club_db, admin, tmp_path, capsys):
+def test_an_old_generation_is_retired_by_the_club_and_the_newest_cannot_be(client, club_db, admin, capsys):
     thief, till = Till(club_db), Till(club_db)
     till.keys(client)
     revoke(client, admin, thief)
     url = str(club_db.engine.url.render_as_string(hide_password=False))
-    assert main(["--db", url, "chip-keys", "retire", "--branch", "THR", "--generation", "2", "--why", "x"]) == 2
+    retire = ["--db", url, "chip-keys", "retire", "--branch", "THR", "--generation"]
+    assert main([*retire, "2", "--why", "-"]) == 2
     assert "cannot be retired" in capsys.readouterr().err
     assert main(["--db", url, "--json", "chip-keys", "retire", "--branch", "THR", "--generation", "1",
                  "--why", "every card rewritten"]) == 0  # fmt: skip
