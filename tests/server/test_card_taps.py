@@ -6,6 +6,7 @@ whatever the retries and whatever order offline terminals push in."""
 from __future__ import annotations
 
 import json
+import threading
 
 from sqlalchemy import func, select
 
@@ -188,3 +189,26 @@ def test_the_review_queue_lists_them_with_card_branches_and_times(client, club_d
     assert "A card&#39;s chip counter went backwards or repeated" in page
     assert "Tehran" in page and "Isfahan" in page and "15 minutes apart" in page
     assert "counter 9" in page and "counter 8" in page and isfahan.device_code in page
+
+
+def test_two_branches_pushing_one_cards_taps_at_the_same_moment_raise_one_alert_each_time(client, club_db):
+    """Whichever push commits second sees the first's tap (a lock per card on PostgreSQL): never none."""
+    tehran, isfahan, sara = setup(client, club_db)
+    rounds = range(5)
+    start = threading.Barrier(2)
+
+    def report(terminal) -> None:
+        for n in rounds:
+            item = tap(sara.id, n * 120)  # hours apart from the other rounds
+            start.wait(10)
+            push(client, terminal, [], [item])
+
+    threads = [threading.Thread(target=report, args=(t,)) for t in (tehran, isfahan)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert taps(club_db) == 10
+    assert sorted(json.loads(a.detail)["taps"][0]["used_at_us"] for a in alerts(club_db, TWO_BRANCHES)) == [
+        T0 + n * 120 * MINUTE for n in rounds
+    ]

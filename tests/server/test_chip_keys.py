@@ -9,6 +9,7 @@ import base64
 import json
 import logging
 import secrets
+import threading
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -226,3 +227,52 @@ def test_the_root_never_leaves_the_server(client, club_db, admin, caplog):
     with club_db.read() as conn:  # the device row keeps only the terminal's public key
         kept = conn.execute(select(DEVICE.c.wrap_public_key).where(DEVICE.c.id == till.terminal.device_id))
         assert b64decode(kept.scalar_one()) == wrap_public_bytes(till.wrap)
+
+
+def test_terminals_asking_at_once_share_one_root_and_one_first_generation(client, club_db):
+    tills = [Till(club_db) for _ in range(4)]
+    start = threading.Barrier(len(tills))
+    got: dict[int, bytes] = {}
+
+    def ask(n: int) -> None:
+        start.wait(10)
+        (read,) = tills[n].keys(client).keys
+        got[n] = tills[n].unwrap(read)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(len(tills))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert list(got.values()) == [branch_key(root(club_db), BRANCH_1, 1, "read")] * len(tills)
+    with club_db.read() as conn:
+        assert len(conn.execute(select(CHIP_KEY_GENERATION)).all()) == 1
+
+
+def test_a_terminal_asking_while_it_is_revoked_never_holds_the_newest_generation(client, club_db, admin):
+    """Asked for keys at the moment it was revoked: either refused, or the keys it got are a generation
+    behind the one its branch's cards move to (a branch lock orders the two)."""
+    for _ in range(3):
+        thief, colleague = Till(club_db), Till(club_db)
+        start = threading.Barrier(2)
+        got: list = []
+
+        def ask(thief: Till = thief, start: threading.Barrier = start, got: list = got) -> None:
+            start.wait(10)
+            got.append(client.get("/v1/chip-keys", headers=thief.auth))
+
+        def revoking(thief: Till = thief, start: threading.Barrier = start) -> None:
+            start.wait(10)
+            revoke(client, admin, thief)
+
+        threads = [threading.Thread(target=ask), threading.Thread(target=revoking)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        current = colleague.keys(client).current_generation
+        (answer,) = got
+        if answer.status_code == 200:
+            assert max(k["generation"] for k in answer.json()["keys"]) < current
+        else:
+            assert answer.json()["detail"]["code"] == "device_revoked"
