@@ -30,6 +30,8 @@ ALERT_KINDS = (
     "reversed_twice",  # two tills undid (returned) one entry offline: both stand
     "member_corrected",  # a terminal enrolled a member at another branch or in another tier: corrected
     "phone_code_two_terminals",  # one phone code accepted at two terminals: a copy of the screen in use
+    "card_two_branches",  # one card at two branches sooner than anyone travels: a clone (card_taps)
+    "card_counter_backwards",  # a chip's read counter not going forward between taps: a clone or a replay
 )
 
 

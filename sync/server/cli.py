@@ -25,6 +25,7 @@
     bashgah-server [--db URL] report summary --from YYYY-MM-DD --to YYYY-MM-DD [--branch CODE] [--tier CODE]
     bashgah-server [--db URL] messages test --to EMAIL_OR_PHONE [--text TEXT]
     bashgah-server [--db URL] set-aside list [--reason R] | accept ID --why W | refuse ID --why W
+    bashgah-server [--db URL] chip-keys list --branch CODE | retire --branch CODE --generation N --why W
 
 The database is --db (a SQLAlchemy URL: postgresql+psycopg://user@host/db, sqlite:///FILE), else env
 BASHGAH_SERVER_DB, else a SQLite file in the user data dir. `--json` prints one JSON object. A refusal
@@ -57,6 +58,7 @@ from app.argv import argument_refusal, whole
 from app.domain.errors import ClubError
 from app.messages import language, message
 from sync.server import migrate
+from sync.server.cli_chip_keys import add_chip_key_commands, print_chip_keys_command
 from sync.server.cli_reports import add_report_commands, print_report_command
 from sync.server.cli_users import PasswordInputError, add_user_commands, print_user_command
 from sync.server.clock import SystemClock
@@ -726,6 +728,14 @@ def _print_rule_set(result: dict[str, Any]) -> None:
 # ---- output ---------------------------------------------------------------------------------------
 
 
+# the commands whose modules print their own results
+_PRINTERS: dict[str, Callable[[str, dict[str, Any]], None]] = {
+    "user": print_user_command,
+    "report": print_report_command,
+    "chip-keys": print_chip_keys_command,
+}
+
+
 def _print_human(command: str, result: dict[str, Any]) -> None:
     if command in ("demo seed", "messages test"):
         {"demo seed": _print_demo, "messages test": _print_message_test}[command](result)
@@ -750,10 +760,8 @@ def _print_human(command: str, result: dict[str, Any]) -> None:
     elif command == "db upgrade":
         added = ", ".join(result["settings_added"]) or "none"
         print(f"{result['database']}: schema {result['revision']}; default settings added: {added}")
-    elif command.startswith("user "):
-        print_user_command(command, result)
-    elif command.startswith("report "):
-        print_report_command(command, result)
+    elif (group := command.split(" ", maxsplit=1)[0]) in _PRINTERS:
+        _PRINTERS[group](command, result)
     elif command.startswith("event "):
         _print_event_command(command, result)
     elif command.startswith(("rules ", "programme ")):
@@ -962,8 +970,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_programme_commands(sub, add)
     _add_messages_commands(sub, add)
     _add_review_commands(sub, add)
-    add_user_commands(sub, add)
-    add_report_commands(sub, add)
+    for commands in (add_user_commands, add_report_commands, add_chip_key_commands):
+        commands(sub, add)
     return parser
 
 

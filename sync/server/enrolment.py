@@ -11,12 +11,13 @@ ids are handed out one at a time (concurrent enrolments wait instead of collidin
 
 A lost answer: the terminal makes its token and its key pair and keeps both before asking. The spent
 code asked again with the same token and the same public key is answered with the same device (the
-token is the proof: only its holder can send it; the key is public, so it alone proves nothing); another
-token or key is 401 as before. A copy arriving at the same moment waits for the code's row lock and then
-takes this path, so every copy gets one answer. A device whose token authenticated no request within
-UNCLAIMED_TTL_US of its enrolment is dead: its token is refused (sync.server.auth), and the next
-enrolment or admin device list revokes it and retires its key (no card was signed with a key id its
-terminal never received). Old terminals that send no token get one made here, and no second chance.
+token is the proof: only its holder can send it; the key is public, so it alone proves nothing), and the
+same wrap key (for the branch's chip keys: sync.server.chip_keys); another token or key is 401 as before.
+A copy arriving at the same moment waits for the code's row lock and then takes this path, so every copy
+gets one answer. A device whose token authenticated no request within UNCLAIMED_TTL_US of its enrolment is
+dead: its token is refused (sync.server.auth), and the next enrolment or admin device list revokes it and
+retires its key (no card was signed with a key id its terminal never received). Old terminals that send no
+token get one made here, and no second chance.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from sync.protocol import (
     grant_key,
     token_hash,
 )
-from sync.server import club
+from sync.server import chip_keys, club
 from sync.server.errors import ApiError
 from sync.server.models import CLUB_KEY, COUNTER, DEVICE, ENROLLMENT_CODE
 from sync.server.sequence import COUNTER_ID, Publisher
@@ -104,6 +105,7 @@ def issue_code_for(
 
 
 def enroll(conn: Connection, request: EnrollRequest, now_us: int) -> EnrollResponse:
+    wrap_public_key = chip_keys.checked_wrap_key(request.wrap_public_key)  # refused before the code is spent
     branch_id = _spend_code(conn, request.code, now_us)
     if branch_id is None:
         again = _answer_again(conn, request, now_us)
@@ -133,6 +135,7 @@ def enroll(conn: Connection, request: EnrollRequest, now_us: int) -> EnrollRespo
             token_hash=token_hash(token),
             grant_key=grant_key(token).hex(),
             key_id=key_id,
+            wrap_public_key=wrap_public_key,
             enrolled_at_us=now_us,
             last_seq=0,
             head_hash=GENESIS_HASH,
@@ -233,6 +236,7 @@ def _same_terminal(device: Row, request: EnrollRequest, now_us: int) -> bool:
     return (
         device.token_hash == token_hash(request.token)
         and device.public_key == request.issuing_public_key
+        and device.wrap_public_key == request.wrap_public_key
         and device.revoked_at_us is None
         and not unclaimed_expired(device.enrolled_at_us, device.claimed_at_us, now_us)
     )

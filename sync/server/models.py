@@ -123,6 +123,9 @@ class DeviceRow(Base):
     software_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     backlog: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     reported_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # the terminal's X25519 wrap key (base64 of 32 raw bytes, sync.protocol.EnrollRequest): the branch's chip
+    # keys are sealed for it (sync.server.chip_keys); NULL: enrolled without one, it gets no chip keys
+    wrap_public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class StaffRow(Base):
@@ -868,6 +871,43 @@ class PhoneCodeUseRow(Base):
     purpose: Mapped[str] = mapped_column(String(8))  # "member" (a counter) or "door"
 
 
+class ChipKeyGenerationRow(Base):
+    """A generation of a branch's NTAG 424 DNA keys (sync.server.chip_keys): the keys themselves are derived
+    from the server's root secret and never stored. Generation 1 is made on first need; revoking a terminal
+    that could hold the keys starts the next one, which new and rewritten cards are keyed with. Older ones
+    stay listed for reading until the club retires them (its cards then fail the challenge)."""
+
+    __tablename__ = "chip_key_generation"
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branch.id"), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    # why it was started: "first", or "terminal_revoked" with the terminal that could hold the one before
+    reason: Mapped[str] = mapped_column(String(32))
+    revoked_device_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    retired_at_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    retired_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
+
+
+class CardTapRow(Base):
+    """A chip card a terminal accepted, as its push reported it (sync.server.card_taps), by the push item's
+    id. Compared by the time the terminal tapped it (`used_at_us`), not by arrival: an offline terminal's
+    taps come late. One card at two branches too soon, or a chip whose read counter goes backwards, is an
+    alert."""
+
+    __tablename__ = "card_tap"
+    __table_args__ = (Index("ix_card_tap_card_number_used_at_us", "card_number", "used_at_us"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    card_number: Mapped[str] = mapped_column(String(19))
+    member_id: Mapped[str] = mapped_column(ID, index=True)
+    device_id: Mapped[str] = mapped_column(ID)
+    branch_id: Mapped[str] = mapped_column(ID)  # the terminal's branch
+    used_at_us: Mapped[int] = mapped_column(BigInteger)  # the terminal's clock
+    purpose: Mapped[str] = mapped_column(String(8))  # "member" (a counter) or "door"
+    chip: Mapped[str] = mapped_column(String(12))  # "challenge" or "signature" (sync.protocol.CardTapItem)
+    read_counter: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 24 bits
+    received_at_us: Mapped[int] = mapped_column(BigInteger)
+
+
 # Core tables, for the modules that speak SQL expressions rather than ORM sessions.
 COUNTER = SyncCounterRow.__table__
 SETTING = SettingRow.__table__
@@ -914,3 +954,5 @@ MESSAGE = MessageRow.__table__
 PORTAL_SIGN_IN = PortalSignInRow.__table__
 PORTAL_SESSION = PortalSessionRow.__table__
 PHONE_CODE_USE = PhoneCodeUseRow.__table__
+CHIP_KEY_GENERATION = ChipKeyGenerationRow.__table__
+CARD_TAP = CardTapRow.__table__

@@ -27,6 +27,7 @@ from app.domain import bonus
 from app.domain.ledger import EntryKind, LedgerEntry
 from sync.protocol import (
     CardItem,
+    CardTapItem,
     ChainProblem,
     EventItem,
     InvitationItem,
@@ -40,7 +41,7 @@ from sync.protocol import (
     RevocationItem,
     WireEntry,
 )
-from sync.server import balances, events, members, phone_codes, vetting
+from sync.server import balances, card_taps, events, members, phone_codes, vetting
 from sync.server.alerts import audit, raise_alert
 from sync.server.db import dialect_insert, one_of
 from sync.server.errors import ApiError
@@ -205,6 +206,9 @@ def _apply_item(conn: Connection, state: _Push, item: Item) -> Result:
     if isinstance(item, PhoneCodeItem):  # a report: kept and compared with other terminals', not published
         phone_codes.record(conn, state.device_id, item, state.pub.at_us)
         return Result(id=item.id, outcome=outcome)
+    if isinstance(item, CardTapItem):  # a report too: compared with the card's other taps (clones)
+        card_taps.record(conn, state.device_id, state.head.scope.branch_id, item, state.pub.at_us)
+        return Result(id=item.id, outcome=outcome)
     ticket = _apply_accepted_item(conn, state, item)
     if ticket is not None:
         state.tickets["item", item.id] = ticket
@@ -246,6 +250,8 @@ def _device_item_refusal(conn: Connection, scope: vetting.Scope, item: Item) -> 
         return items.revocation_refusal(conn, scope, item.revocation)
     if isinstance(item, PhoneCodeItem):  # a terminal reports the codes of the club's own phones only
         return phone_codes.refusal(conn, item)
+    if isinstance(item, CardTapItem):  # of the club's own cards, as their members' only
+        return card_taps.refusal(conn, item)
     return None
 
 

@@ -22,6 +22,7 @@ from sync.protocol import (
     MAX_PULL_LIMIT,
     PROTOCOL_VERSION,
     UUID_PATTERN,
+    ChipKeysResponse,
     EnrollPreviewRequest,
     EnrollPreviewResponse,
     EnrollRequest,
@@ -35,7 +36,7 @@ from sync.protocol import (
     SpendRequest,
     UploadStatus,
 )
-from sync.server import enrolment, grants, observability, photos, pull, push
+from sync.server import chip_keys, enrolment, grants, observability, photos, pull, push
 from sync.server.auth import Device, current_device
 from sync.server.db import Database
 from sync.server.errors import ApiError
@@ -141,6 +142,15 @@ def pull_page(
         unlocks=unlocks,
     )
     return Response(body, media_type="application/json", headers={pull.READ_FROM_HEADER: read_from})
+
+
+@router.get("/chip-keys", response_model=ChipKeysResponse, tags=["device"])
+def chip_keys_for_device(device: CurrentDevice, request: Request) -> ChipKeysResponse:
+    """The branch's NTAG 424 DNA keys this terminal may hold, each wrapped for its wrap key: "read" for
+    every generation still in use, "write" too for an issuing terminal; the whole set, newest last. 409
+    `no_wrap_key` for a terminal enrolled without a wrap key."""
+    now = _now(request)
+    return _db(request).write(lambda conn: chip_keys.for_device(conn, device.id, now))
 
 
 def _device_key(conn: Connection, device: Device) -> grants.DeviceKey:

@@ -10,11 +10,11 @@ from sync.server.models import Base
 MEMBER_OWNED = frozenset({
     "member", "ledger_entry", "member_balance", "card", "card_revocation", "member_photo", "photo",
     "spend_grant", "current_grant", "invitation", "report_member_day", "report_member_month", "message",
-    "portal_session", "phone_code_use",
+    "portal_session", "phone_code_use", "card_tap",
 })  # fmt: skip
 REFERENCE = frozenset({
     "branch", "tier", "rule_set", "setting", "staff", "device", "closed_branch", "club_key", "server_key",
-    "event", "office_user", "message_template", "message_campaign",
+    "event", "office_user", "message_template", "message_campaign", "chip_key_generation",
 })  # fmt: skip
 DEVICE_OWNED = frozenset({"sync_item", "rejected_entry", "device_hour", "report_staff_day"})
 COORDINATOR = frozenset({

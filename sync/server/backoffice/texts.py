@@ -768,6 +768,14 @@ FA: dict[str, str] = {
     # the member page (sync.server.portal): phones as cards, its sign-in code
     "Phone (member page)": "گوشی (صفحهٔ عضو)",
     "Member page sign-in code": "کد ورود صفحهٔ عضو",
+    # cards that cannot be cloned (issue 19): clone alerts (sync.server.card_taps) and their setting
+    "One card was used at two branches sooner than anyone travels between them: the card may have been copied.": "یک کارت در دو شعبه زودتر از آنکه کسی بتواند میان آن‌ها برود به کار رفت: شاید از کارت کپی گرفته شده باشد.",
+    "A card's chip counter went backwards or repeated between two uses: the card may have been copied, or a recording played back.": "شمارندهٔ تراشهٔ کارت میان دو بار استفاده عقب رفت یا تکرار شد: شاید از کارت کپی گرفته شده یا ضبطی از آن بازپخش شده باشد.",
+    "{minutes} minutes apart": "به فاصلهٔ {minutes} دقیقه",
+    "counter {n}": "شمارنده {n}",
+    "chip checked": "تراشه بررسی شد",
+    "signature only": "فقط امضا",
+    "One card at two branches within (minutes; 0: no check)": "یک کارت در دو شعبه در کمتر از (دقیقه؛ ۰: بی‌بررسی)",
 }
 
 # The settings' names, as the settings page shows them (each is an `_()` text).
@@ -788,6 +796,7 @@ SETTING_NAMES = {
     "messages_email_rials": "What one email costs (rials)",
     "messages_expiring_days": "Remind of points expiring within (days)",
     "messages_membership_days": "Remind of a paid membership ending within (days)",
+    "card_travel_minutes": "One card at two branches within (minutes; 0: no check)",
 }
 
 # Refusals by their stable code (sync.server.errors.ApiError.code); the English is the API's own message.

@@ -54,6 +54,9 @@ SERVER_SETTINGS = {
     # reminders: points expiring within N days, a paid membership ending within N days
     "messages_expiring_days": "14",
     "messages_membership_days": "7",
+    # clone detection (sync.server.card_taps): one card at two branches within this many minutes is an
+    # alert; 0 turns the check off
+    "card_travel_minutes": "30",
 }
 
 

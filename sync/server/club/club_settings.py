@@ -48,6 +48,7 @@ RULES: dict[str, Callable[[str], bool]] = {
     "messages_email_rials": lambda v: v.isdigit() and int(v) <= MAX_RIALS,
     "messages_expiring_days": lambda v: v.isdigit() and 1 <= int(v) <= 365,
     "messages_membership_days": lambda v: v.isdigit() and 1 <= int(v) <= 365,
+    "card_travel_minutes": lambda v: v.isdigit() and 0 <= int(v) <= 24 * 60,
 }
 assert set(RULES) == set(SETTINGS) | set(club.SERVER_SETTINGS)
 # what an owner may change here: not the rule set's

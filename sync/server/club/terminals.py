@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from sync.protocol import WireBranch
-from sync.server import club, enrolment
+from sync.server import chip_keys, club, enrolment
 from sync.server.club.access import Permission
 from sync.server.club.act import Act, Call, change, read
 from sync.server.errors import ApiError
@@ -201,6 +201,8 @@ def revoke_terminal(call: Call, device_id: str) -> Terminal:
         if row.revoked_at_us is None:
             act.conn.execute(update(DEVICE).where(DEVICE.c.id == device_id).values(revoked_at_us=act.now_us))
             club.retire_device_keys(act.conn, act.pub, device_id, act.now_us)
+            # it may hold its branch's chip keys: cards keyed or rewritten from now on get new ones
+            act.detail["chip_generation"] = chip_keys.rotate_after_revocation(act.conn, device_id, act.now_us)
         [after] = _rows(act.conn, None, device_id)
         act.after = {"code": after.code, "revoked_at_us": after.revoked_at_us}
         return _terminal(after, act.now_us)

@@ -79,6 +79,10 @@ ALERTS = {
     "member_corrected": "A terminal enrolled a member at another branch or tier; the server corrected it.",
     "phone_code_two_terminals": "One code of a member's phone was accepted at two terminals: a copy of "
     "the phone's screen may be in use.",
+    "card_two_branches": "One card was used at two branches sooner than anyone travels between them: "
+    "the card may have been copied.",
+    "card_counter_backwards": "A card's chip counter went backwards or repeated between two uses: the card "
+    "may have been copied, or a recording played back.",
 }
 
 
