@@ -72,18 +72,22 @@ def backend_name(backend: Any) -> str:
 
 def system_keyring() -> Any | None:
     """The OS's keyring when the `keyring` library finds a real one, else None: the library missing,
-    only its "fail" backend (a headless Linux), a chainer of nothing, or a backend of priority below 1
-    (keyrings.alt's plain-text file is 0.5: no better than our own 0600 file)."""
+    only its "fail" backend (a headless Linux), or a backend of priority below 1 (keyrings.alt's plain-text
+    file is 0.5: no better than our own 0600 file). Of several (the library's chainer), the first: the one
+    the chainer would write to, used alone so that the key is read back from where it was written."""
     if os.environ.get(STORE_ENV, "").strip().lower() == "file":
         return None
     try:
         import keyring
-        from keyring.backends import fail
+        from keyring.backends import chainer, fail
     except ImportError:
         return None
     try:
         backend = keyring.get_keyring()
-        if isinstance(backend, fail.Keyring) or float(backend.priority) < 1:
+        if isinstance(backend, chainer.ChainerBackend):  # several found: the one it would write to, alone
+            found = backend.backends
+            backend = found[0] if found else None
+        if backend is None or isinstance(backend, fail.Keyring) or float(backend.priority) < 1:
             return None
     except Exception:  # a backend that breaks while asked about itself is no keyring to trust a key to
         return None
