@@ -470,6 +470,7 @@ class SyncClient:
         # called (on the sync thread) after a new set of chip keys is stored: app.services.chip_keys'
         # ChipKeys.reload, so that the card reader's thread gets the new keys without asking the database
         self.on_chip_keys: Callable[[], None] | None = None
+        self.chip_keys_path = "/v1/chip-keys"
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **kwargs: Any) -> SyncClient:
@@ -752,7 +753,7 @@ class SyncClient:
         if wrap_key.place(self.data_dir).store == "none":
             return None
         try:
-            response = self._call("GET", "/v1/chip-keys")
+            response = self._call("GET", self.chip_keys_path)
         except SyncError as error:
             if error.code == "sync_refused" and error.params.get("status") == 404:
                 return None

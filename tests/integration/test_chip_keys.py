@@ -6,15 +6,22 @@ till and at the door, and migration 0014 up and down."""
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import ndef
 import pytest
 from alembic import command
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import inspect, text
 
+from app import logs
 from app.cards.ntag424 import keys
 from app.domain.errors import ClubError
 from app.domain.event import Event, Verdict
@@ -323,3 +330,57 @@ def test_migration_0014_adds_the_table_and_takes_it_away(tmp_path: Path) -> None
     command.downgrade(config, "0013")
     assert "chip_key" not in inspect(engine).get_table_names()
     engine.dispose()
+
+
+# ---- no key in a log, a crash report or --json ------------------------------------------------------
+
+
+def forms(secret: bytes) -> list[str]:
+    return [secret.hex(), secret.hex().upper(), base64.b64encode(secret).decode()]
+
+
+def test_no_key_in_the_logs_a_crash_report_or_json(
+    terminal: Terminal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_dir = tmp_path / "logs"
+    monkeypatch.setenv("BASHGAH_LOG_DIR", str(log_dir))
+    setup = logs.start("window", level=logging.DEBUG, hooks=False)
+    try:
+        logging.getLogger().setLevel(logging.DEBUG)
+        data_dir, db = terminal.data_dir, terminal.db
+        held = hold(db, data_dir, generations=(1, 2), roles=("read", "write"), current=2)
+        chip = ChipKeys(db, data_dir)
+        assert chip.card_key_for(card_ndef(generation=2), UID) == expected(UID, generation=2)
+        assert chip.issuing_keys(UID) is not None
+        with db.write() as conn:  # one key garbled on its way: its unwrap fails, and says so in the log
+            conn.execute(text("UPDATE chip_key SET wrapped = :w WHERE generation = 1 AND role = 'read'"),
+                         {"w": base64.b64encode(bytes(keys.WRAPPED_LENGTH)).decode()})  # fmt: skip
+        chip.reload()
+        assert chip.card_key_for(card_ndef(generation=1), UID) is None
+        private = wrap_key.load(data_dir)
+        try:  # a key failing in the middle of its work, as a crash report would show it
+            keys.unwrap_key(base64.b64decode(held[0].wrapped), X25519PrivateKey.generate(),
+                            keys.KeyIdentity(DEVICE, BRANCH, 1, "read"))  # fmt: skip
+        except keys.ChipKeyError:
+            report = setup.report(*sys.exc_info())
+        assert report is not None
+    finally:
+        setup.close()
+    doctor = subprocess.run(
+        [sys.executable, "-m", "app.cli", "doctor", "--json", "--data-dir", str(data_dir), "--timeout", "1"],
+        check=False, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert json.loads(doctor.stdout)["terminal"] == "local"
+    secrets = [private]
+    for g in (1, 2):
+        for role in keys.ROLES:
+            branch_key = keys.branch_key(ROOT, BRANCH, g, role)
+            secrets += [branch_key, *(keys.card_key(branch_key, UID, n) for n in range(5))]
+    secrets += [base64.b64decode(k.wrapped) for k in held]
+    texts = [p.read_text(encoding="utf-8") for p in log_dir.iterdir() if p.is_file()]
+    assert any(" DEBUG " in t for t in texts) and any("did not unwrap" in t for t in texts)
+    assert report.read_text(encoding="utf-8").count("ChipKeyError") >= 1
+    for text_ in [*texts, doctor.stdout, doctor.stderr]:
+        for secret in secrets:
+            for form in forms(secret):
+                assert form not in text_, "a key leaked"
