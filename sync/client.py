@@ -768,7 +768,12 @@ class SyncClient:
             chip_keys.replace_all(conn, held, answer.current_generation, at_us=now)
             sync_state.note_contact(conn, answer.server_time_us, now)
         if self.on_chip_keys is not None:
-            self.on_chip_keys()
+            try:
+                self.on_chip_keys()
+            except Exception as error:  # stored; the reader keeps the set it had: said, and the round goes on
+                raise SyncError(
+                    "sync_refused", status=200, detail=f"chip keys not handed over: {type(error).__name__}"
+                ) from None
         return len(held)
 
     # -- photos
