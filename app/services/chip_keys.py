@@ -77,6 +77,7 @@ def _read_snapshot(db: Database) -> _Snapshot:
     wrapped = {
         (k.branch_id, k.generation, k.role): raw for k in held if (raw := _decode(k.wrapped)) is not None
     }
+    log.debug("chip keys loaded: %d held, generations %s", len(wrapped), sorted({g for _b, g, _r in wrapped}))
     return _Snapshot(device_id, branch_id, generation, MappingProxyType(wrapped))
 
 
@@ -148,6 +149,7 @@ class ChipKeys:
                 identity = keys.KeyIdentity(snapshot.device_id, branch_id, generation, role)  # type: ignore[arg-type]
                 try:
                     cached = keys.unwrap_key(wrapped, self._private, identity)
+                    log.debug("unwrapped the chip key of branch %s generation %d (%s)", *key_id)
                 except keys.ChipKeyError:
                     log.warning("the chip key of branch %s generation %d (%s) did not unwrap", *key_id)
                     cached = _BAD
