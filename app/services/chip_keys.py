@@ -56,7 +56,7 @@ class _Snapshot:
     device_id: str | None
     branch_id: str | None
     current_generation: int | None
-    wrapped: Mapping[KeyId, bytes]
+    wrapped: Mapping[KeyId, bytes] = field(repr=False)
     unwrapped: dict[KeyId, bytes] = field(default_factory=dict, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

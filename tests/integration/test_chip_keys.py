@@ -129,6 +129,7 @@ def test_a_card_of_this_branch_gets_the_key_the_server_s_root_gives(data_dir: Pa
     hold(db, data_dir, generations=(1, 2), current=2)
     chip = ChipKeys(db, data_dir)
     assert chip.usable and chip.problem is None
+    assert "wrapped=" not in repr(chip._snapshot) and "unwrapped=" not in repr(chip._snapshot)
     assert chip.card_key_for(card_ndef(generation=1), UID) == expected(UID, generation=1)
     assert chip.card_key_for(card_ndef(generation=2), UID) == expected(UID, generation=2)
     other_uid = bytes.fromhex("04000000000001")
