@@ -246,6 +246,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "این پوشه داده از قبل متعلق به یک باشگاه است ({data_dir}): پایانه تازه را در پوشه‌ای خالی ثبت کنید؛ "
         "چیزی تغییر نکرد.",
     ),
+    "wrap_key_unusable": (
+        "This terminal's chip-key wrap key cannot be used ({detail}): run `bashgah doctor`; nothing was "
+        "sent.",
+        "کلید بسته‌بندی کلیدهای تراشه این پایانه قابل استفاده نیست ({detail}): ‎`bashgah doctor`‎ را اجرا کنید؛ "
+        "چیزی فرستاده نشد.",
+    ),
     "enrollment_incomplete": (
         "The terminal is enrolled, but the club could not be fetched yet ({detail}): run `bashgah sync`.",
         "پایانه ثبت شد، اما اطلاعات باشگاه هنوز دریافت نشد ({detail}): ‎`bashgah sync`‎ را اجرا کنید.",

@@ -37,7 +37,7 @@ from app import __version__
 from app.domain.errors import ClubError
 from app.domain.grants import wants_refresh
 from app.domain.ports import Clock, SpendAuthorisation
-from app.store import grants, ledger, members, outbox, replica, sync_state
+from app.store import chip_keys, grants, ledger, members, outbox, replica, sync_state, wrap_key
 from app.store.database import Database, driver
 from app.store.device_token import read_token
 from app.store.grants import StoredGrant
@@ -50,6 +50,8 @@ from sync.protocol import (
     PHOTO_CHUNK_BYTES,
     VERSION_HEADER,
     CardItem,
+    CardTapItem,
+    ChipKeysResponse,
     EnrollPreviewRequest,
     EnrollPreviewResponse,
     EnrollRequest,
@@ -85,6 +87,7 @@ _ITEM_MODELS: dict[str, type[BaseModel]] = {
     outbox.EVENT: EventItem,
     outbox.INVITATION: InvitationItem,
     outbox.PHONE_CODE: PhoneCodeItem,
+    outbox.CARD_TAP: CardTapItem,
 }
 _FATAL = ("not_enrolled", "device_revoked")
 # no answer from the club (a proxy without its server, a server too busy): safe to send again, as every
@@ -213,6 +216,7 @@ class RoundSummary:
     photos_up: int = 0
     photos_down: int = 0
     grants: int = 0
+    chip_keys: int | None = None  # keys held after this round's fetch; None: not fetched (an older server)
     errors: list[str] = field(default_factory=list)
     error: SyncError | None = None  # the one that stopped the round
 
@@ -236,6 +240,7 @@ class RoundSummary:
             "photos_up": self.photos_up,
             "photos_down": self.photos_down,
             "grants": self.grants,
+            "chip_keys": self.chip_keys,
             "errors": list(self.errors),
             "ok": self.ok,
         }
@@ -462,6 +467,10 @@ class SyncClient:
         self._push_lock = threading.Lock()
         self._seen: set[str] = set()
         self._seen_lock = threading.Lock()
+        # called (on the sync thread) after a new set of chip keys is stored: app.services.chip_keys'
+        # ChipKeys.reload, so that the card reader's thread gets the new keys without asking the database
+        self.on_chip_keys: Callable[[], None] | None = None
+        self.chip_keys_path = "/v1/chip-keys"
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **kwargs: Any) -> SyncClient:
@@ -734,6 +743,39 @@ class SyncClient:
         page: PullResponse = _parse(PullResponse, answer)
         return page
 
+    # -- chip keys
+
+    def fetch_chip_keys(self) -> int | None:
+        """GET /v1/chip-keys: the branch's NTAG 424 DNA keys wrapped for this terminal, stored as they came
+        (still wrapped) in place of the set held; how many. None from a server without chip keys (404): not
+        an error, the set held stays. Nothing of a key is logged or put into an error. A terminal enrolled
+        before chip keys has no wrap key to seal them for: it does not ask."""
+        if wrap_key.place(self.data_dir).store == "none":
+            return None
+        try:
+            response = self._call("GET", self.chip_keys_path)
+        except SyncError as error:
+            if error.code == "sync_refused" and error.params.get("status") == 404:
+                return None
+            raise
+        answer: ChipKeysResponse = _parse(ChipKeysResponse, response)
+        held = [
+            chip_keys.WrappedChipKey(k.branch_id, k.generation, k.role, k.wrapped, k.created_at_us)
+            for k in answer.keys
+        ]
+        now = self.clock.now_us()
+        with self.db.write() as conn:
+            chip_keys.replace_all(conn, held, answer.current_generation, at_us=now)
+            sync_state.note_contact(conn, answer.server_time_us, now)
+        if self.on_chip_keys is not None:
+            try:
+                self.on_chip_keys()
+            except Exception as error:  # stored; the reader keeps the set it had: said, and the round goes on
+                raise SyncError(
+                    "sync_refused", status=200, detail=f"chip keys not handed over: {type(error).__name__}"
+                ) from None
+        return len(held)
+
     # -- photos
 
     def upload_photos(self, limit: int = 50) -> int:
@@ -963,11 +1005,13 @@ class SyncClient:
     # -- rounds
 
     def sync_round(self) -> RoundSummary:
-        """push → pull → photos up and down → grants; stops at the first failure that ends the round."""
+        """push → pull → chip keys → photos up and down → grants; stops at the first failure that ends the
+        round."""
         summary = RoundSummary()
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("push", lambda: setattr(summary, "push", self.push())),
             ("pull", lambda: setattr(summary, "pull", self.pull())),
+            ("chip_keys", lambda: setattr(summary, "chip_keys", self.fetch_chip_keys())),
             ("photos_up", lambda: setattr(summary, "photos_up", self.upload_photos())),
             ("photos_down", lambda: setattr(summary, "photos_down", self.download_photos())),
             ("grants", lambda: setattr(summary, "grants", self.refresh_grants())),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import Connection
 
@@ -31,7 +32,7 @@ from app.services.jpeg import fit_photo
 from app.services.terminal import Terminal
 from app.store import cards, club, members, outbox, phone_codes
 from app.store.wire import revocation_to_wire
-from sync.protocol import PhoneCodeItem, RevocationItem
+from sync.protocol import CardTapItem, PhoneCodeItem, RevocationItem
 
 REVOCATIONS_AS_OF_SETTING = "revocations_as_of_us"  # set by sync; absent: this terminal is the authority
 REVOCATION_MAX_AGE_SETTING = "revocation_max_age_s"
@@ -39,6 +40,7 @@ DEFAULT_REVOCATION_MAX_AGE_S = 3 * 24 * 3600
 PROFILE_PHOTO_LIMIT = 4096
 # The replay cache keeps codes a day past the window: a clock set back by less cannot bring one back.
 PHONE_CODES_KEPT_STEPS = 24 * 3600 // phone_pass.STEP_SECONDS
+ChipProof = Literal["challenge", "signature"]  # sync.protocol.CardTapItem.chip
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +59,31 @@ class PreparedCard:
     qr_text: str | None  # for a member QR
 
 
-def identify_card(terminal: Terminal, data: bytes | str, uid: bytes | None) -> CardIdentification:
+def identify_card(
+    terminal: Terminal,
+    data: bytes | str,
+    uid: bytes | None,
+    *,
+    chip: ChipProof = "signature",
+    read_counter: int | None = None,
+) -> CardIdentification:
     """Verify what a reader read (NDEF bytes and UID) or a scanner typed (QR text), offline.
 
     A phone's code is good once here: accepted, it is kept in the replay cache (and reported to the
-    server) in the transaction that verified it, so two scans of one code cannot both open the member."""
+    server) in the transaction that verified it, so two scans of one code cannot both open the member.
+    An accepted chip card is reported too (`record_card_tap`, with what its chip proved: `chip`,
+    `read_counter`), so that the server can tell a clone."""
     started = time.perf_counter_ns()
     is_phone = isinstance(data, str) and phone_pass.is_phone_code_text(data)
-    with terminal.db.write() if is_phone else terminal.db.read() as conn:
+    with terminal.db.write() if is_phone or is_chip_read(data, uid) else terminal.db.read() as conn:
         now = terminal.clock.now_us()
         verdict = card_verdict(conn, data, uid, now)
         if verdict.valid:
             accept_phone_code(conn, terminal, verdict, "member", now)
+            record_card_tap(
+                conn, terminal, verdict, data=data, uid=uid, purpose="member", now_us=now, chip=chip,
+                read_counter=read_counter,
+            )  # fmt: skip
         payload = verdict.payload
         member = members.get(conn, payload.member_id) if payload else None
     return CardIdentification(
@@ -121,6 +136,43 @@ def accept_phone_code(
         purpose=purpose,  # type: ignore[arg-type]
     )
     outbox.add(conn, item.id, outbox.PHONE_CODE, number, item, at_us=now_us)
+
+
+def is_chip_read(data: bytes | str | None, uid: bytes | None) -> bool:
+    """A chip card's read (NDEF bytes with the chip's UID): not a QR code, not a phone's."""
+    return isinstance(data, bytes | bytearray) and bool(uid)
+
+
+def record_card_tap(
+    conn: Connection,
+    terminal: Terminal,
+    verdict: CardVerdict,
+    *,
+    data: bytes | str | None,
+    uid: bytes | None,
+    purpose: str,
+    now_us: int,
+    chip: ChipProof = "signature",
+    read_counter: int | None = None,
+) -> str | None:
+    """A chip card the caller accepts (opens the member, admits): queued for the server with what its chip
+    proved (`chip`: "challenge" when it answered the AES challenge with its own key, "signature" when only
+    the payload's signature was checked; `read_counter`: the chip's, when it was read), in the caller's
+    write transaction, so that the server can flag one card at two branches sooner than anyone travels,
+    or a counter going backwards. The item's id; None (nothing queued) for a QR code or a phone's code."""
+    if not is_chip_read(data, uid) or verdict.payload is None or verdict.phone_step is not None:
+        return None
+    item = CardTapItem(
+        id=terminal.new_id(),
+        card_number=verdict.payload.card_number,
+        member_id=verdict.payload.member_id,
+        used_at_us=now_us,
+        purpose=purpose,  # type: ignore[arg-type]
+        chip=chip,
+        read_counter=read_counter,
+    )
+    outbox.add(conn, item.id, outbox.CARD_TAP, item.card_number, item, at_us=now_us)
+    return item.id
 
 
 def identify_event(terminal: Terminal, event: CardEvent) -> CardIdentification | None:

@@ -12,6 +12,11 @@ A lost answer: the token and the key pair are made here and kept (app.store.pend
 the request leaves, and reused by the next attempt in the same folder, so the same command run again
 after a timeout gets the same device from the server (it answers the same code, token and key alike).
 
+The chip-key wrap key (X25519, issue 19) is made before the request too, but kept at once where it stays
+(app.store.wrap_key: the OS keyring, else a 0600 file), not in the pending file: a retry reuses it from
+there, and its private half is never in one more file than it must be. The server seals the branch's
+NTAG 424 DNA keys for its public half (GET /v1/chip-keys, fetched by sync).
+
 Crash windows: the pending token and key first, then (after the answer) the token file, the key file, the
 settings, and the pending file is removed. A terminal that stops after the server answered but before
 the pull finished is enrolled: `bashgah sync` completes it.
@@ -31,6 +36,7 @@ from app.cards.payload import IssuingKey, generate_issuing_key, issuing_key_from
 from app.domain.errors import ClubError
 from app.domain.keyboard_layout import latin_keys
 from app.domain.ports import Clock
+from app.services.chip_keys import ensure_wrap_key
 from app.services.enroll import CARD_PREFIX_SETTING, CARD_SERIAL_SETTING
 from app.services.issuing_key import save_private_key
 from app.services.terminal import SystemClock, Terminal, open_terminal
@@ -85,8 +91,13 @@ def enroll_device(
     db = Database.open(data_dir)
     require_empty(db, data_dir)
     token, key = _pending(data_dir)
+    wrap_public = ensure_wrap_key(data_dir)
     request = EnrollRequest(
-        code=code, device_name=device_name, issuing_public_key=b64encode(key.public), token=token
+        code=code,
+        device_name=device_name,
+        issuing_public_key=b64encode(key.public),
+        token=token,
+        wrap_public_key=b64encode(wrap_public),
     )
     response = server.enroll(url, request)
     enrollment = _keep(db, data_dir, url, response, key=key, clock=clock or SystemClock())

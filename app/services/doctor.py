@@ -118,8 +118,9 @@ def run_checks(
         _guarded(ctx, "printer", lambda: check_printer(ctx, printer_setting, make_printer))
         _guarded(ctx, "server", lambda: check_server(ctx))
         _guarded(ctx, "revocations", lambda: check_revocations(ctx))
+        _guarded(ctx, "chip_keys", lambda: check_chip_keys(ctx))
     else:
-        for name in ("printer", "server", "revocations"):
+        for name in ("printer", "server", "revocations", "chip_keys"):
             ctx.add(_not_checked(name))
     ctx.add(check_logs())
     if ctx.db is not None:
@@ -942,6 +943,124 @@ def check_revocations(ctx: _Context) -> Check:
     if max_age_s and age_s > max_age_s // 2:
         return Check("revocations", Status.WARNING, detail, fix, params)
     return Check("revocations", Status.OK, detail, params=params)
+
+
+# ---- chip keys (NTAG 424 DNA) ---------------------------------------------------------------------
+
+_REENROL: Text = (
+    "Enrol this terminal again: a new enrolment code from the back office, in an empty data folder "
+    "(`bashgah enroll`); until then chip cards are read by their signature only, as old cards are.",
+    "این پایانه را دوباره ثبت کنید: کد ثبت تازه از دفتر باشگاه، در پوشه داده‌ای خالی (‎`bashgah enroll`‎)؛ "
+    "تا آن زمان کارت‌های تراشه‌دار مانند کارت‌های قدیمی فقط با امضایشان خوانده می‌شوند.",
+)
+
+
+def _held_text(counts: dict[int, dict[str, int]]) -> Text:
+    """The keys held, e.g. "generation 2: 1 read, 1 write", in both languages: numbers, never a key."""
+    from app.domain.digits import to_persian_digits
+
+    roles_fa = {"read": "خواندن", "write": "نوشتن"}
+    english = "; ".join(
+        f"generation {g}: " + ", ".join(f"{n} {role}" for role, n in sorted(r.items()))
+        for g, r in sorted(counts.items())
+    )
+    persian = "؛ ".join(
+        f"نسل {g}: " + "، ".join(f"{n} {roles_fa.get(role, role)}" for role, n in sorted(r.items()))
+        for g, r in sorted(counts.items())
+    )
+    return english or "none", to_persian_digits(persian) or "هیچ"
+
+
+def check_chip_keys(ctx: _Context) -> Check:
+    """Where the wrap key is kept (keyring backend, or the file and its mode) and how many chip keys the
+    terminal holds per generation; a key file others can read, or none on an enrolled terminal, warned."""
+    from app.store import chip_keys, wrap_key
+
+    assert ctx.db is not None
+    place = wrap_key.place(ctx.data_dir)
+    with ctx.db.read() as conn:
+        counts = chip_keys.counts(conn)
+        current = chip_keys.current_generation(conn)
+    held_en, held_fa = _held_text(counts)
+    params: dict[str, Any] = {
+        "store": place.store,
+        "path": str(place.path),
+        "mode": None if place.mode is None else f"{place.mode:04o}",
+        "backend": place.backend,
+        "generations": {str(g): roles for g, roles in counts.items()},
+        "current_generation": current,
+        "held": held_en,
+        "held_fa": held_fa,
+    }
+    if place.store == "none":
+        if not ctx.enrolled:
+            return Check(
+                "chip_keys",
+                Status.OK,
+                (
+                    "No chip keys: this terminal is not enrolled (cards are read by their signature).",
+                    "کلید تراشه ندارد: این پایانه ثبت نشده است (کارت‌ها با امضایشان خوانده می‌شوند).",
+                ),
+                params=params,
+            )
+        return Check(
+            "chip_keys",
+            Status.WARNING,
+            (
+                "No wrap key: this terminal was enrolled before chip keys, so it gets none and cannot "
+                "run the AES challenge of NTAG 424 DNA cards (a copied card passes as its original).",
+                "کلید بسته‌بندی ندارد: این پایانه پیش از کلیدهای تراشه ثبت شده، پس کلیدی دریافت نمی‌کند و "
+                "آزمون AES کارت‌های NTAG 424 DNA را اجرا نمی‌کند (کارت کپی‌شده به جای اصلی پذیرفته می‌شود).",
+            ),
+            _REENROL,
+            params,
+        )
+    where: Text = (
+        ("in the OS keyring ({backend})", "در جاکلیدی سیستم‌عامل ({backend})")
+        if place.store == "keyring"
+        else ("in the file {path} (mode {mode})", "در پرونده {path} (دسترسی {mode})")
+    )
+    if place.exposed:
+        return Check(
+            "chip_keys",
+            Status.WARNING,
+            (
+                "The wrap key's file {path} can be read by other users (mode {mode}): it is refused, "
+                "and chip cards are read by their signature only. Keys held: {held}.",
+                "پرونده کلید بسته‌بندی {path} را کاربران دیگر هم می‌توانند بخوانند (دسترسی {mode}): "
+                "پذیرفته نمی‌شود و کارت‌های تراشه‌دار فقط با امضایشان خوانده می‌شوند. کلیدها: {held_fa}.",
+            ),
+            (
+                "Make it the terminal user's only (`chmod 600 {path}`); someone may have copied it, so "
+                "ask the club office to enrol this terminal again.",
+                "آن را فقط از آن کاربر پایانه کنید (‎`chmod 600 {path}`‎)؛ ممکن است کسی آن را کپی کرده باشد، "
+                "پس از دفتر باشگاه بخواهید این پایانه را دوباره ثبت کند.",
+            ),
+            params,
+        )
+    try:
+        wrap_key.load(ctx.data_dir)
+    except wrap_key.WrapKeyError as error:
+        params["error"] = str(error)
+        return Check(
+            "chip_keys",
+            Status.WARNING,
+            (
+                "The wrap key cannot be used ({error}): chip cards are read by their signature only.",
+                "کلید بسته‌بندی قابل استفاده نیست ({error}): کارت‌های تراشه‌دار فقط با امضایشان خوانده می‌شوند.",
+            ),
+            _REENROL,
+            params,
+        )
+    return Check(
+        "chip_keys",
+        Status.OK,
+        (
+            f"Wrap key {where[0]}; chip keys held: {{held}}.",
+            f"کلید بسته‌بندی {where[1]}؛ کلیدهای تراشه: {{held_fa}}.",
+        ),
+        params=params,
+    )
 
 
 # ---- logs and crash reports -----------------------------------------------------------------------

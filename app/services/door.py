@@ -39,7 +39,7 @@ from app.domain.ledger import EntryDraft, EntryKind, clean_reason
 from app.domain.member import Member
 from app.domain.staff import Action, Staff
 from app.domain.tier import Tier
-from app.services.cards import accept_phone_code, card_verdict
+from app.services.cards import ChipProof, accept_phone_code, card_verdict, record_card_tap
 from app.services.terminal import Terminal
 from app.store import cards, club, events, ledger, members, outbox
 from app.store.wire import event_to_wire, invitation_to_wire
@@ -187,9 +187,18 @@ def admit_card_event(terminal: Terminal, event_id: str, card: CardEvent, staff: 
 
 
 def admit_card(
-    terminal: Terminal, event_id: str, data: bytes | str, uid: bytes | None, staff: Staff
+    terminal: Terminal,
+    event_id: str,
+    data: bytes | str,
+    uid: bytes | None,
+    staff: Staff,
+    *,
+    chip: ChipProof = "signature",
+    read_counter: int | None = None,
 ) -> DoorResult:
-    """A card read (NDEF bytes and UID) or a member QR: verified offline, then admitted if invited."""
+    """A card read (NDEF bytes and UID) or a member QR: verified offline, then admitted if invited. A chip
+    card's tap is reported with the admission (app.services.cards.record_card_tap: `chip`, `read_counter`
+    say what its chip proved)."""
     staff.require(Action.CHECK_IN)
     with terminal.db.write() as conn:
         event = _event(conn, event_id)
@@ -203,6 +212,10 @@ def admit_card(
         assert verdict.payload is not None
         # a phone's code is good for one verdict at this door: kept and reported with the admission
         accept_phone_code(conn, terminal, verdict, "door", now)
+        record_card_tap(
+            conn, terminal, verdict, data=data, uid=uid, purpose="door", now_us=now, chip=chip,
+            read_counter=read_counter,
+        )  # fmt: skip
         profile = verdict.profile if verdict.reason is CardReason.UNKNOWN_MEMBER else None
         return _admit(
             conn, terminal, staff, event, verdict.payload.member_id, profile=profile, pass_invited=False

@@ -27,8 +27,9 @@ CARD_REVOCATION = "card_revocation"
 EVENT = "event"
 INVITATION = "invitation"
 PHONE_CODE = "phone_code"  # a phone's code accepted here (app.services.cards.accept_phone_code)
+CARD_TAP = "card_tap"  # a chip card accepted here (app.services.cards.record_card_tap): clone detection
 PHOTO = "photo"  # local only: photos upload on their own, resumably
-PUSHED_KINDS = (MEMBER, CARD, CARD_REVOCATION, EVENT, INVITATION, PHONE_CODE)
+PUSHED_KINDS = (MEMBER, CARD, CARD_REVOCATION, EVENT, INVITATION, PHONE_CODE, CARD_TAP)
 SET_ASIDE = ("rejected", "conflict")  # outcomes that need a person to look, not a retry
 SUPERSEDED = "superseded"  # a photo replaced by a newer one before it was uploaded
 

@@ -418,3 +418,17 @@ class InvitationRow(Base):
     member_id: Mapped[str] = mapped_column(String(36), index=True)
     plus_ones: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChipKeyRow(Base):
+    """The branch's NTAG 424 DNA keys (app.cards.ntag424.keys) as GET /v1/chip-keys sent them: still
+    wrapped for this terminal's wrap key (base64 of keys.wrap_key's bytes), never in the clear here. The
+    whole set is replaced at each fetch (app.store.chip_keys)."""
+
+    __tablename__ = "chip_key"
+    branch_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(8), primary_key=True)
+    wrapped: Mapped[str] = mapped_column(Text)
+    created_at_us: Mapped[int] = mapped_column(Integer)
+    received_at_us: Mapped[int] = mapped_column(Integer)

@@ -5,6 +5,7 @@ real club server process stopped, a terminal the club office revoked, a crash re
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -25,9 +26,9 @@ from tests.support.pcscd import Pcscd, pcscd_fixture, unavailable  # noqa: F401
 
 NAMES = [
     "version", "data_dir", "database", "ledger", "pcsc", "nfc", "readers", "printer", "server",
-    "revocations", "logs",
+    "revocations", "chip_keys", "logs",
 ]  # fmt: skip
-ENROLLED_NAMES = [*NAMES[:9], "clock", "sync", "revocations", "logs"]
+ENROLLED_NAMES = [*NAMES[:9], "clock", "sync", "revocations", "chip_keys", "logs"]
 
 
 def doctor(data_dir: Path, *args: str, lang: str = "en", timeout: float = 2.0) -> subprocess.CompletedProcess:
@@ -309,6 +310,51 @@ def test_a_stale_revocation_list_and_a_backlog(club_server: ClubServer, tmp_path
     assert checks["revocations"]["status"] == "problem" and checks["revocations"]["data"]["hours"] >= 96
     assert "only earn" in checks["revocations"]["fix"]
     assert checks["sync"]["status"] == "warning" and "over a day" in checks["sync"]["fix"]
+
+
+# ---- chip keys --------------------------------------------------------------------------------------
+
+
+def test_the_wrap_key_s_place_and_the_chip_keys_held_are_said(
+    club_server: ClubServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from app.store import wrap_key
+
+    assert by_name(report(tmp_path / "nothing")[1])["chip_keys"]["status"] == "warning"  # not checked
+    data_dir = tmp_path / "till"
+    terminal, _client = club_server.enroll(data_dir)
+    terminal.db.close()
+    private = wrap_key.load(data_dir)
+    path = wrap_key.key_path(data_dir)
+    _, data = report(data_dir)
+    check = by_name(data)["chip_keys"]
+    assert check["status"] == "ok" and check["data"]["store"] == "file" and check["data"]["mode"] == "0600"
+    assert str(path) in check["detail"] and "0600" in check["detail"]
+    assert "chip keys held" in check["detail"] and isinstance(check["data"]["generations"], dict)
+    persian = doctor(data_dir, lang="fa").stdout
+    assert "کلید بسته‌بندی" in persian and "کلیدهای تراشه" in persian
+
+    path.chmod(0o644)
+    _, data = report(data_dir)
+    check = by_name(data)["chip_keys"]
+    assert check["status"] == "warning" and "can be read by other users" in check["detail"]
+    assert f"chmod 600 {path}" in check["fix"] and check["data"]["mode"] == "0644"
+    fa = doctor(data_dir, lang="fa").stdout
+    assert "کاربران دیگر" in fa and "chmod 600" in fa
+
+    path.unlink()  # as a terminal enrolled before chip keys is
+    _, data = report(data_dir)
+    check = by_name(data)["chip_keys"]
+    assert check["status"] == "warning" and "enrolled before chip keys" in check["detail"]
+    assert "Enrol this terminal again" in check["fix"]
+    for text in (json.dumps(data), doctor(data_dir).stdout):
+        assert private.hex() not in text and base64.b64encode(private).decode() not in text
+
+
+def test_a_demo_holds_no_chip_keys_and_needs_none(demo: Path) -> None:
+    check = by_name(report(demo)[1])["chip_keys"]
+    assert check["status"] == "ok" and "not enrolled" in check["detail"] and check["data"]["store"] == "none"
 
 
 # ---- logs -------------------------------------------------------------------------------------------
