@@ -37,6 +37,7 @@ from sync.server.models import BRANCH, CARD_TAP, DEVICE
 TWO_BRANCHES = "card_two_branches"
 COUNTER_BACKWARDS = "card_counter_backwards"
 TRAVEL_SETTING = "card_travel_minutes"
+MAX_TRAVEL_MINUTES = 24 * 60  # club_settings' rule for it
 CLOCK_SKEW_US = 120 * 1_000_000
 MINUTE_US = 60 * 1_000_000
 
@@ -70,6 +71,7 @@ def record(conn: Connection, device_id: str, branch_id: str, item: CardTapItem, 
     if kept is None:
         return  # reported already
     (minutes,) = club.int_settings(conn, (TRAVEL_SETTING,))
+    minutes = min(minutes, MAX_TRAVEL_MINUTES)  # a setting written past its rule must not overflow a query
     other = _too_soon_elsewhere(conn, item, branch_id, minutes * MINUTE_US) if minutes > 0 else None
     if other is not None:
         _alert(conn, at_us, TWO_BRANCHES, device_id=device_id, item=item, other_id=other,

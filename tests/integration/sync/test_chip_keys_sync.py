@@ -3,9 +3,6 @@
 branch's keys fetched after the pull (GET /v1/chip-keys) and stored still wrapped, a card of the branch
 opened by every till of the branch and by no till of another, an accepted chip card's tap pushed, and no
 key anywhere in the logs (at DEBUG), a crash report or `--json` output.
-
-The tests marked `needs_chip_keys_endpoint` need the server's GET /v1/chip-keys and its card_tap push
-handling (sync.server, issue 19's server part): they run once both are in the tree.
 """
 
 from __future__ import annotations
@@ -100,7 +97,6 @@ def test_a_till_enrolled_before_chip_keys_does_not_ask(club_server: ClubServer, 
 # ---- with the server's endpoint (issue 19's server part) ---------------------------------------------
 
 
-@pytest.mark.needs_chip_keys_endpoint
 def test_the_branch_s_keys_open_its_cards_at_each_of_its_tills_only(club_server: ClubServer, tmp_path: Path):
     tills = {name: club_server.enroll(tmp_path / name, branch) for name, branch in
              (("thr-1", "THR"), ("thr-2", "THR"), ("isf-1", "ISF"))}  # fmt: skip
@@ -121,7 +117,6 @@ def test_the_branch_s_keys_open_its_cards_at_each_of_its_tills_only(club_server:
     assert {k.wrapped for k in thr_keys}.isdisjoint(k.wrapped for k in held(tills["thr-2"][0])[0])
 
 
-@pytest.mark.needs_chip_keys_endpoint
 def test_an_accepted_chip_card_s_tap_is_pushed(club_server: ClubServer, tmp_path: Path):
     terminal, client = club_server.enroll(tmp_path / "till")
     load_issuing_key(terminal)
@@ -136,7 +131,6 @@ def test_an_accepted_chip_card_s_tap_is_pushed(club_server: ClubServer, tmp_path
         assert outbox.answer(conn, item.id) == ("accepted", None)
 
 
-@pytest.mark.needs_chip_keys_endpoint
 def test_no_key_in_the_logs_a_crash_report_or_json(
     club_server: ClubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
