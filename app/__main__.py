@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cards.backends import make_backends
+from app.services.chip_keys import chip_keys_for, chip_reading
 from app.services.terminal import Terminal, open_terminal
 from app.store import sync_state
 
 if TYPE_CHECKING:
+    from app.services.chip_keys import ChipKeys
     from sync.client import SyncClient
 
 # Changes a page of the window's pull: the page is validated in one pydantic call that holds the GIL
@@ -38,23 +40,30 @@ def run_terminal(data_dir: Path, lang: str, reader: str) -> int:
         from app.ui.first_run import run_first_run
 
         def open_window(terminal: Terminal, chosen: str) -> RunningWindow:
-            backends = make_backends(reader)
-            return start_window(terminal, backends, chosen, sync_client=sync_client_for(terminal))
+            chip = chip_keys_for(terminal)
+            backends = make_backends(reader, chip=chip_reading(chip))
+            return start_window(terminal, backends, chosen, sync_client=sync_client_for(terminal, chip))
 
         return run_first_run(data_dir, lambda: make_backends(reader), lang, open_window=open_window)
     terminal = open_terminal(data_dir)
-    return run_window(terminal, make_backends(reader), lang, sync_client=sync_client_for(terminal))
+    chip = chip_keys_for(terminal)
+    backends = make_backends(reader, chip=chip_reading(chip))
+    return run_window(terminal, backends, lang, sync_client=sync_client_for(terminal, chip))
 
 
-def sync_client_for(terminal: Terminal) -> SyncClient | None:
+def sync_client_for(terminal: Terminal, chip: ChipKeys | None = None) -> SyncClient | None:
     """The club server's client for an enrolled terminal; None for one that never enrolled (the demo),
-    which stays its own authority and never loads the HTTP stack."""
+    which stays its own authority and never loads the HTTP stack. The chip keys it fetches reach the
+    card reader through `chip`."""
     with terminal.db.read() as conn:
         if not sync_state.is_enrolled(conn):
             return None
     from sync.client import SyncClient
 
-    return SyncClient(terminal.db, clock=terminal.clock, pull_limit=WINDOW_PULL_LIMIT)
+    client = SyncClient(terminal.db, clock=terminal.clock, pull_limit=WINDOW_PULL_LIMIT)
+    if chip is not None:
+        client.on_chip_keys = chip.reload
+    return client
 
 
 def window_language(explicit: str | None) -> str:

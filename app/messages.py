@@ -405,6 +405,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "کارت {card} کارت قدیمی بدون بررسی تراشه است: باشگاه اکنون آن را فقط برای کسب امتیاز می‌پذیرد "
         "یا اصلاً نمی‌پذیرد. به عضو کارت تازه پیشنهاد کنید.",
     ),
+    # Issuing a chip-keyed card (app/services/cards.py, app/cards/ntag424/personalise.py).
+    "card_chip_no_profile": (
+        "A chip-keyed card holds no profile or photo (its chip has room for the card alone): issue it "
+        "without the profile.",
+        "کارت تراشه‌دار جای مشخصات و عکس ندارد (تراشهٔ آن فقط برای خود کارت جا دارد): کارت را بدون "
+        "مشخصات صادر کنید.",
+    ),
+    "card_chip_required": (
+        "This card is not an NTAG 424 DNA, and the club no longer issues cards without a chip check: use a "
+        "new blank club card.",
+        "این کارت NTAG 424 DNA نیست و باشگاه دیگر کارت بدون بررسی تراشه صادر نمی‌کند: از کارت خام تازهٔ "
+        "باشگاه استفاده کنید.",
+    ),
+    "card_chip_already_issued": (
+        "This chip is already a club card holding another card's data; it was left as it is. Revoke that "
+        "card first, or use a new blank card.",
+        "این تراشه پیش‌تر کارت باشگاه شده و اطلاعات کارت دیگری را دارد؛ دست نخورد. نخست آن کارت را باطل "
+        "کنید یا از کارت خام تازه استفاده کنید.",
+    ),
+    "card_chip_not_fresh": (
+        "This chip is not a blank card: its keys are not the maker's and not this branch's. Use a new blank "
+        "card (a card of another branch is rewritten only at its branch).",
+        "این تراشه خام نیست: کلیدهای آن نه کلید سازنده است و نه کلید این شعبه. از کارت خام تازه استفاده "
+        "کنید (کارت شعبهٔ دیگر فقط در همان شعبه بازنویسی می‌شود).",
+    ),
+    "card_chip_wrong_card": (
+        "Another card was put on the reader while issuing: put back the card you started with.",
+        "هنگام صدور کارت دیگری روی کارت‌خوان گذاشته شد: همان کارت نخست را برگردانید.",
+    ),
+    "card_chip_interrupted": (
+        "The card left the reader before card {card} was finished: put it back and issue again; it "
+        "continues where it stopped.",
+        "کارت پیش از پایان صدور کارت {card} از کارت‌خوان برداشته شد: آن را برگردانید و دوباره صادر کنید؛ "
+        "از همان‌جا ادامه می‌یابد.",
+    ),
+    "card_chip_failed": (
+        "The chip answered something unexpected while card {card} was being issued: try again; if it fails "
+        "again, use another blank card.",
+        "تراشه هنگام صدور کارت {card} پاسخ نادرست داد: دوباره امتحان کنید؛ اگر باز نشد از کارت خام دیگری "
+        "استفاده کنید.",
+    ),
+    "card_chip_unverified": (
+        "Card {card} was written but did not prove itself when read back: do not hand it out; issue "
+        "again.",
+        "کارت {card} نوشته شد ولی هنگام بازخوانی خود را ثابت نکرد: آن را تحویل ندهید؛ دوباره صادر کنید.",
+    ),
     # The event door (app/services/door.py, app/domain/event.py).
     "door_not_invited": (
         "Not on this event's guest list.",

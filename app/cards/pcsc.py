@@ -34,13 +34,14 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.cards import type4
 from app.cards.base import CardEvent, CardEventKind, ReaderInfo, ReadError, ReaderState
 from app.cards.ntag424.check import ChipProof
+from app.cards.ntag424.personalise import IssueResult, personalise
 from app.cards.ntag424.reading import ChipReading
 
 try:
@@ -242,6 +243,34 @@ class PcscBackend:
         if check.ndef != message:
             raise CardWriteError(ReadError.BAD_RESPONSE, "the card gave back something else than was written")
         return written.uid
+
+    def personalise_card(
+        self,
+        reader_name: str | None,
+        message: bytes,
+        card_keys: Sequence[bytes],
+        timeout_ms: int = 5_000,
+        *,
+        expected_uid: bytes,
+    ) -> IssueResult:
+        """Make the factory-fresh NTAG 424 DNA on `reader_name` a chip-keyed club card (app.cards.ntag424.
+        personalise: `message` in its NDEF file, `card_keys` 0-4 in place of the factory's), read back and
+        proven; a card whose UID is not `expected_uid` ends "wrong_card", one torn away "interrupted". Raises
+        CardWriteError only for the reader's trouble."""
+        if self._context is None:
+            self._connect(self._pending)
+        if self._context is None:
+            raise CardWriteError(ReadError.READER_FAILED, self._down_detail or _down_text(None))
+        name, state = self._wait_for_card(reader_name, timeout_ms)
+        hcard, protocol = self._connect_card(name)
+        try:
+            transmit = self._transmitter(hcard, protocol, name, state)
+            return personalise(
+                transmit, uid=expected_uid, ndef_message=message, card_keys=card_keys,
+                originality_keys=self._chip.originality_keys,
+            )  # fmt: skip
+        finally:
+            scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
 
     def _wait_for_card(self, reader_name: str | None, timeout_ms: int) -> tuple[str, int]:
         """The name and state of a reader with a card."""

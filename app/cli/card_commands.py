@@ -14,6 +14,7 @@ from typing import Any
 
 from app.cards.base import CardEvent, CardEventKind
 from app.cards.manager import CardManager
+from app.cards.ntag424.keys import key_ref_from_ndef
 from app.cli.output import Output, iso_utc, staff_from_args, terminal_from_args
 from app.domain.errors import ClubError
 from app.messages import message, read_error_text
@@ -21,10 +22,14 @@ from app.messages import message, read_error_text
 _CARD_KINDS = (CardEventKind.TAPPED, CardEventKind.READ_FAILED)
 
 
-def _manager(selection: str) -> CardManager:
+def _manager(selection: str, terminal: Any = None) -> CardManager:
+    """The readers of `selection`; with the terminal, its PC/SC reader challenges chip-keyed cards with the
+    terminal's chip keys."""
     from app.cards.backends import make_backends
+    from app.services.chip_keys import chip_keys_for, chip_reading
 
-    manager = CardManager(make_backends(selection))
+    chip = chip_reading(chip_keys_for(terminal) if terminal is not None else None)
+    manager = CardManager(make_backends(selection, chip=chip))
     manager.start()
     return manager
 
@@ -66,6 +71,7 @@ def _verdict_json(event: CardEvent, identification: Any) -> dict[str, Any]:
         "verdict": "valid" if verdict.valid else "refused",
         "reason": verdict.reason,
         "earn_only": verdict.earn_only,
+        "checks": sorted(verdict.checks),
         "ms": round(read_ms + identification.verify_us / 1000, 1),
     }
 
@@ -83,8 +89,9 @@ def _verdict_line(data: dict[str, Any], identification: Any, out: Output) -> str
             card=data["card_number"],
             name=name,
         )
-        if data["earn_only"]:
-            text += " " + message(ClubError("card_revocation_list_stale"), out.lang)
+        caveat = identification.verdict.error()
+        if caveat is not None:  # earning only, and why (an old list of lost cards, a chip not checked…)
+            text += " " + message(caveat, out.lang)
         return text
     reason = (
         identification.verdict.error()
@@ -98,7 +105,7 @@ def cmd_card_read(args: argparse.Namespace, out: Output) -> int:
     from app.services.cards import identify_event
 
     terminal = terminal_from_args(args)
-    manager = _manager(args.reader)
+    manager = _manager(args.reader, terminal)
     try:
         events = manager.subscribe()
         event = _next_card(events, args.timeout)
@@ -114,7 +121,7 @@ def cmd_card_watch(args: argparse.Namespace, out: Output) -> int:
     from app.services.cards import identify_event
 
     terminal = terminal_from_args(args)
-    manager = _manager(args.reader)
+    manager = _manager(args.reader, terminal)
     events = manager.subscribe()
     deadline = time.monotonic() + args.timeout if args.timeout else None
     try:
@@ -195,6 +202,8 @@ def cmd_card_issue(args: argparse.Namespace, out: Output) -> int:
         "uid": uid.hex() if uid else None,
         "written_to": written_to,
         "bytes": len(prepared.ndef or prepared.qr_text.encode()),
+        # an NTAG 424 DNA keyed by the club (its chip answers the AES challenge), not a card of before
+        "chip_keyed": prepared.ndef is not None and key_ref_from_ndef(prepared.ndef) is not None,
         "expires_at": iso_utc(prepared.card.expires_at_us) if prepared.card.expires_at_us else None,
     }
     out.emit(
@@ -216,8 +225,10 @@ def _issue_on_reader(terminal: Any, args: argparse.Namespace, staff: Any, uid: b
     """Wait for a card on a PC/SC reader, then sign, write and bind it there."""
     from app.cards.backends import make_backends
     from app.services.cards import write_card_on_reader
+    from app.services.chip_keys import chip_keys_for, chip_reading
 
-    manager = CardManager(make_backends("pcsc"))
+    chip = chip_keys_for(terminal)
+    manager = CardManager(make_backends("pcsc", chip=chip_reading(chip)))
     manager.start()
     try:
         if not args.json:
@@ -233,6 +244,7 @@ def _issue_on_reader(terminal: Any, args: argparse.Namespace, staff: Any, uid: b
             staff=staff,
             with_profile=args.profile,
             timeout_s=args.timeout,
+            chip_keys=chip,
         )
     finally:
         manager.stop()

@@ -8,23 +8,28 @@ writing it (the caller, on the device thread), then `bind_card` once the chip ho
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
 from app.cards import phone_pass
 from app.cards.base import CardEvent, CardEventKind
 from app.cards.manager import CardManager
-from app.cards.payload import CardProfile, sign_card
+from app.cards.ntag424.check import ChipProof
+from app.cards.ntag424.keys import chip_ndef_message
+from app.cards.payload import CardProfile, card_record, payload_from_ndef, sign_card
 from app.cards.qr import sign_qr_card
-from app.cards.verify import CardVerdict, verify_card
+from app.cards.verify import CHECK_CHALLENGE, CardPolicy, CardVerdict, verify_card
 from app.domain.card import Card, CardKind, CardStatus
 from app.domain.errors import ClubError
 from app.domain.ledger import clean_reason
 from app.domain.member import Member
 from app.domain.staff import Action, Staff
+from app.services.chip_keys import ChipKeys, IssuingChipKeys
 from app.services.enroll import card_item, new_card
 from app.services.identify import resolve
 from app.services.issuing_key import load_issuing_key
@@ -34,13 +39,18 @@ from app.store import cards, club, members, outbox, phone_codes
 from app.store.wire import revocation_to_wire
 from sync.protocol import CardTapItem, PhoneCodeItem, RevocationItem
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 REVOCATIONS_AS_OF_SETTING = "revocations_as_of_us"  # set by sync; absent: this terminal is the authority
 REVOCATION_MAX_AGE_SETTING = "revocation_max_age_s"
 DEFAULT_REVOCATION_MAX_AGE_S = 3 * 24 * 3600
 PROFILE_PHOTO_LIMIT = 4096
 # The replay cache keeps codes a day past the window: a clock set back by less cannot bring one back.
 PHONE_CODES_KEPT_STEPS = 24 * 3600 // phone_pass.STEP_SECONDS
-ChipProof = Literal["challenge", "signature"]  # sync.protocol.CardTapItem.chip
+# The club's policy for cards no chip check vouches for (app.cards.verify.CardPolicy), published settings
+OLD_CARDS_SETTING = "card_old_cards"
+UNCHECKED_CHIPS_SETTING = "card_unchecked_chips"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,26 +74,24 @@ def identify_card(
     data: bytes | str,
     uid: bytes | None,
     *,
-    chip: ChipProof = "signature",
-    read_counter: int | None = None,
+    proof: ChipProof | None = None,
 ) -> CardIdentification:
     """Verify what a reader read (NDEF bytes and UID) or a scanner typed (QR text), offline.
 
     A phone's code is good once here: accepted, it is kept in the replay cache (and reported to the
     server) in the transaction that verified it, so two scans of one code cannot both open the member.
-    An accepted chip card is reported too (`record_card_tap`, with what its chip proved: `chip`,
-    `read_counter`), so that the server can tell a clone."""
+    `proof` is what the reader proved of a chip-keyed card's chip (app.cards.ntag424). An accepted chip card
+    is reported too (`record_card_tap`, with what its chip proved), so that the server can tell a clone."""
     started = time.perf_counter_ns()
     is_phone = isinstance(data, str) and phone_pass.is_phone_code_text(data)
     with terminal.db.write() if is_phone or is_chip_read(data, uid) else terminal.db.read() as conn:
         now = terminal.clock.now_us()
-        verdict = card_verdict(conn, data, uid, now)
+        verdict = card_verdict(conn, data, uid, now, proof)
         if verdict.valid:
             accept_phone_code(conn, terminal, verdict, "member", now)
             record_card_tap(
-                conn, terminal, verdict, data=data, uid=uid, purpose="member", now_us=now, chip=chip,
-                read_counter=read_counter,
-            )  # fmt: skip
+                conn, terminal, verdict, data=data, uid=uid, purpose="member", now_us=now, proof=proof
+            )
         payload = verdict.payload
         member = members.get(conn, payload.member_id) if payload else None
     return CardIdentification(
@@ -94,8 +102,11 @@ def identify_card(
     )
 
 
-def card_verdict(conn: Connection, data: bytes | str, uid: bytes | None, now_us: int) -> CardVerdict:
-    """The offline verdict on a card or member QR, against what this terminal synced (in conn's snapshot)."""
+def card_verdict(
+    conn: Connection, data: bytes | str, uid: bytes | None, now_us: int, proof: ChipProof | None = None
+) -> CardVerdict:
+    """The offline verdict on a card or member QR, against what this terminal synced (in conn's snapshot),
+    with what the reader proved of its chip."""
     # a phone's certificate counts only from the server's phone key: any other club key (a till's own, which
     # a stolen till gives away) could otherwise certify a phone for any member
     is_phone = isinstance(data, str) and phone_pass.is_phone_code_text(data)
@@ -112,6 +123,19 @@ def card_verdict(conn: Connection, data: bytes | str, uid: bytes | None, now_us:
         * 1_000_000,
         member_exists=lambda member_id: members.get(conn, member_id) is not None,
         code_seen=lambda number, step: phone_codes.seen(conn, number, step),
+        chip=proof,
+        policy=card_policy(conn),
+    )
+
+
+def card_policy(conn: Connection) -> CardPolicy:
+    """The club's choice for old cards and unchallenged chips (published settings; the defaults until the
+    first sync: old cards accepted, unchallenged chips for earning only)."""
+    default = CardPolicy()
+    return CardPolicy(
+        old_cards=club.setting(conn, OLD_CARDS_SETTING, default.old_cards) or default.old_cards,
+        unchecked_chips=club.setting(conn, UNCHECKED_CHIPS_SETTING, default.unchecked_chips)
+        or default.unchecked_chips,
     )
 
 
@@ -152,12 +176,11 @@ def record_card_tap(
     uid: bytes | None,
     purpose: str,
     now_us: int,
-    chip: ChipProof = "signature",
-    read_counter: int | None = None,
+    proof: ChipProof | None = None,
 ) -> str | None:
     """A chip card the caller accepts (opens the member, admits): queued for the server with what its chip
-    proved (`chip`: "challenge" when it answered the AES challenge with its own key, "signature" when only
-    the payload's signature was checked; `read_counter`: the chip's, when it was read), in the caller's
+    proved ("challenge" when the verdict names it, else "signature"; the chip's read counter when the proof
+    read it), in the caller's
     write transaction, so that the server can flag one card at two branches sooner than anyone travels,
     or a counter going backwards. The item's id; None (nothing queued) for a QR code or a phone's code."""
     if not is_chip_read(data, uid) or verdict.payload is None or verdict.phone_step is not None:
@@ -168,8 +191,8 @@ def record_card_tap(
         member_id=verdict.payload.member_id,
         used_at_us=now_us,
         purpose=purpose,  # type: ignore[arg-type]
-        chip=chip,
-        read_counter=read_counter,
+        chip="challenge" if CHECK_CHALLENGE in verdict.checks else "signature",
+        read_counter=proof.read_counter if proof is not None else None,
     )
     outbox.add(conn, item.id, outbox.CARD_TAP, item.card_number, item, at_us=now_us)
     return item.id
@@ -180,7 +203,7 @@ def identify_event(terminal: Terminal, event: CardEvent) -> CardIdentification |
     if event.kind is not CardEventKind.TAPPED:
         return None
     data: bytes | str | None = event.qr_text if event.qr_text is not None else event.ndef
-    return identify_card(terminal, data if data is not None else b"", event.uid)
+    return identify_card(terminal, data if data is not None else b"", event.uid, proof=event.chip)
 
 
 def _revocations_as_of(conn: Connection, now_us: int) -> int:
@@ -196,11 +219,16 @@ def prepare_card(
     uid: bytes | None = None,
     as_qr: bool = False,
     with_profile: bool = False,
+    chip: IssuingChipKeys | None = None,
 ) -> PreparedCard:
-    """Choose the card number and sign the payload: a chip card bound to `uid`, or a member QR."""
+    """Choose the card number and sign the payload: a chip card bound to `uid`, or a member QR. With `chip`
+    (the branch's keys for a factory-fresh NTAG 424 DNA), a chip-keyed card: its payload says so under the
+    signature and its message names the key it is keyed with."""
     staff.require(Action.ISSUE_CARD)
     if not as_qr and not uid:
         raise ClubError("uid_required")
+    if chip is not None and with_profile:
+        raise ClubError("card_chip_no_profile")  # NTAG 424 DNA's NDEF file holds 256 bytes: no photo
     key = load_issuing_key(terminal)
     with terminal.db.write() as conn:
         member = resolve(conn, member_query)
@@ -218,7 +246,10 @@ def prepare_card(
     }
     if as_qr:
         return PreparedCard(member, card, None, sign_qr_card(key, **common))
-    return PreparedCard(member, card, sign_card(key, uid=uid, **common), None)
+    message = sign_card(key, uid=uid, chip_keyed=chip is not None, **common)
+    if chip is not None:
+        message = chip_ndef_message(card_record(payload_from_ndef(message)), chip.ref)
+    return PreparedCard(member, card, message, None)
 
 
 def _card_to_issue(conn: Connection, member: Member, kind: CardKind, terminal: Terminal) -> Card:
@@ -296,25 +327,67 @@ def write_card_on_reader(
     staff: Staff,
     with_profile: bool = False,
     timeout_s: float = 30,
+    chip_keys: ChipKeys | None = None,
 ) -> PreparedCard:
     """Issue a chip card onto the card `event` saw on a PC/SC reader: sign for its UID, write it on the
-    device thread, then record the binding. Call from a worker thread, never the device thread."""
-    from app.cards.pcsc import CardWriteError
+    device thread, then record the binding. Call from a worker thread, never the device thread.
 
+    A terminal that holds its branch's write keys (`chip_keys`) makes a factory-fresh NTAG 424 DNA a
+    chip-keyed card (app.cards.ntag424.personalise); any other Type 4 card gets a card of before chip keys,
+    unless the club has retired those."""
     backend = manager.backend("pcsc")
     if backend is None or event.source != "pcsc":
         raise ClubError("card_write_failed", reason="no PC/SC reader")
     if event.uid is None:
         raise ClubError("card_unreadable", reason=event.error.value if event.error else "no uid")
-    prepared = prepare_card(terminal, member_query, staff=staff, uid=event.uid, with_profile=with_profile)
-    future = manager.submit(
-        lambda: backend.write_card(  # type: ignore[attr-defined]
-            event.reader, prepared.ndef, int(timeout_s * 1000), expected_uid=event.uid
+    issuing = chip_keys.issuing_keys(event.uid) if chip_keys is not None and not with_profile else None
+    prepared = None
+    if issuing is not None:
+        prepared = _personalised(
+            terminal, manager, backend, event, member_query, staff=staff, issuing=issuing, timeout_s=timeout_s
         )
-    )
-    try:
-        future.result(timeout=timeout_s + 5)
-    except CardWriteError as error:
-        raise ClubError("card_write_failed", reason=error.error.value) from error
+    if prepared is None:
+        with terminal.db.read() as conn:
+            if card_policy(conn).old_cards == "refuse":
+                raise ClubError("card_chip_required")
+        prepared = prepare_card(terminal, member_query, staff=staff, uid=event.uid, with_profile=with_profile)
+        _on_device(manager, lambda: backend.write_card(  # type: ignore[attr-defined]
+            event.reader, prepared.ndef, int(timeout_s * 1000), expected_uid=event.uid
+        ), timeout_s)  # fmt: skip
     bind_card(terminal, prepared.card.number, event.uid)
     return prepared
+
+
+# How personalise's end states read for the clerk (app.messages: card_chip_<state>)
+_ISSUE_REFUSALS = {"already_issued", "not_fresh", "wrong_card", "interrupted", "failed", "unverified"}
+
+
+def _personalised(
+    terminal: Terminal, manager: CardManager, backend: object, event: CardEvent, member_query: str, *,
+    staff: Staff, issuing: IssuingChipKeys, timeout_s: float,
+) -> PreparedCard | None:  # fmt: skip
+    """Personalise the NTAG 424 DNA on the reader as a chip-keyed card; None when the card is no NTAG 424
+    DNA (the caller writes a card of before chip keys). Raises ClubError for every other end but success."""
+    assert event.uid is not None
+    prepared = prepare_card(terminal, member_query, staff=staff, uid=event.uid, chip=issuing)
+    card_keys = (issuing.master, issuing.read, *issuing.spares)
+    result = _on_device(manager, lambda: backend.personalise_card(  # type: ignore[attr-defined]
+        event.reader, prepared.ndef, card_keys, int(timeout_s * 1000), expected_uid=event.uid
+    ), timeout_s)  # fmt: skip
+    if result.state == "not_ntag424":
+        return None
+    if result.state in _ISSUE_REFUSALS:
+        log.info("chip card not issued: %s at %s (%s)", result.state, result.step, result.detail)
+        raise ClubError(f"card_chip_{result.state}", card=prepared.card.number)
+    return prepared
+
+
+def _on_device(manager: CardManager, work: Callable[[], T], timeout_s: float) -> T:
+    """Run reader work on the card manager's device thread; a reader failure is the clerk's ClubError."""
+    from app.cards.pcsc import CardWriteError
+
+    future = manager.submit(work)
+    try:
+        return future.result(timeout=timeout_s + 5)
+    except CardWriteError as error:
+        raise ClubError("card_write_failed", reason=error.error.value) from error

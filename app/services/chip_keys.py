@@ -30,6 +30,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from app.cards.ntag424 import keys
+from app.cards.ntag424.reading import ChipReading
 from app.domain.errors import ClubError
 from app.services.terminal import Terminal
 from app.store import chip_keys, sync_state, wrap_key
@@ -192,3 +193,16 @@ class ChipKeys:
             )
         except keys.ChipKeyError:
             return None
+
+
+def chip_keys_for(terminal: Terminal) -> ChipKeys | None:
+    """The enrolled terminal's chip keys; None for one that never enrolled (the demo holds none)."""
+    with terminal.db.read() as conn:
+        if not sync_state.is_enrolled(conn):
+            return None
+    return ChipKeys.for_terminal(terminal)
+
+
+def chip_reading(chip: ChipKeys | None) -> ChipReading:
+    """What the PC/SC reader challenges chip-keyed cards with: this terminal's card keys, if any."""
+    return ChipReading(card_key_for=chip.card_key_for) if chip is not None else ChipReading()

@@ -47,7 +47,13 @@ from sync.protocol import EventItem, InvitationItem
 
 # card verdicts the door still acts on: a stale revocation list does not stop a party, and a member
 # this terminal never synced is shown from the profile on the card
-_DOOR_ACCEPTS = (None, CardReason.REVOCATION_LIST_STALE, CardReason.UNKNOWN_MEMBER)
+
+
+def _door_accepts(verdict: CardVerdict) -> bool:
+    """A door spends nothing: a card valid for earning only (a stale revocation list, a chip not challenged
+    here, an old card the club takes for earning only) gets a guest in as it opens a member at the till; a
+    good card of a member this door never synced too (its guest list says whether they are invited)."""
+    return verdict.valid or verdict.reason is CardReason.UNKNOWN_MEMBER
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +189,7 @@ def admit_card_event(terminal: Terminal, event_id: str, card: CardEvent, staff: 
         return None
     if card.qr_text is not None:
         return admit_qr(terminal, event_id, card.qr_text, staff)
-    return admit_card(terminal, event_id, card.ndef or b"", card.uid, staff)
+    return admit_card(terminal, event_id, card.ndef or b"", card.uid, staff, proof=card.chip)
 
 
 def admit_card(
@@ -193,18 +199,17 @@ def admit_card(
     uid: bytes | None,
     staff: Staff,
     *,
-    chip: ChipProof = "signature",
-    read_counter: int | None = None,
+    proof: ChipProof | None = None,
 ) -> DoorResult:
-    """A card read (NDEF bytes and UID) or a member QR: verified offline, then admitted if invited. A chip
-    card's tap is reported with the admission (app.services.cards.record_card_tap: `chip`, `read_counter`
-    say what its chip proved)."""
+    """A card read (NDEF bytes and UID) or a member QR: verified offline, with what the reader proved of a
+    chip-keyed card's chip (`proof`), then admitted if invited. A chip card's tap is reported with the
+    admission (app.services.cards.record_card_tap)."""
     staff.require(Action.CHECK_IN)
     with terminal.db.write() as conn:
         event = _event(conn, event_id)
         now = terminal.clock.now_us()
-        verdict = card_verdict(conn, data, uid, now)
-        if verdict.reason not in _DOOR_ACCEPTS:
+        verdict = card_verdict(conn, data, uid, now, proof)
+        if not _door_accepts(verdict):
             refused = _refused(
                 conn, event, verdict.message_code or "card_malformed", _known_guest(conn, verdict)
             )
@@ -213,9 +218,8 @@ def admit_card(
         # a phone's code is good for one verdict at this door: kept and reported with the admission
         accept_phone_code(conn, terminal, verdict, "door", now)
         record_card_tap(
-            conn, terminal, verdict, data=data, uid=uid, purpose="door", now_us=now, chip=chip,
-            read_counter=read_counter,
-        )  # fmt: skip
+            conn, terminal, verdict, data=data, uid=uid, purpose="door", now_us=now, proof=proof
+        )
         profile = verdict.profile if verdict.reason is CardReason.UNKNOWN_MEMBER else None
         return _admit(
             conn, terminal, staff, event, verdict.payload.member_id, profile=profile, pass_invited=False

@@ -23,12 +23,13 @@ from sqlalchemy import inspect, text
 
 from app import logs
 from app.cards.ntag424 import keys
+from app.cards.ntag424.check import ChipProof
 from app.domain.errors import ClubError
 from app.domain.event import Event, Verdict
 from app.domain.staff import Role, Staff
 from app.services import door
 from app.services.cards import bind_card, identify_card, prepare_card, revoke_card
-from app.services.chip_keys import ChipKeys, ensure_wrap_key
+from app.services.chip_keys import ChipKeys, IssuingChipKeys, ensure_wrap_key
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.issuing_key import create_issuing_key
 from app.services.terminal import Terminal
@@ -263,6 +264,20 @@ def card(terminal: Terminal) -> tuple[str, bytes]:
     return member.id, prepared.ndef
 
 
+ISSUING = IssuingChipKeys(
+    keys.KeyRef("0190a5b2-0000-7000-8000-0000000000aa", 1), master=bytes(range(16)), read=bytes(range(1, 17)),
+    spares=(bytes(range(2, 18)),) * 3,
+)  # fmt: skip
+
+
+CHIP_UID = bytes.fromhex("04112233445566")  # a second chip: the first holds the card of before chip keys
+
+
+def proof(read_counter: int | None = None) -> ChipProof:
+    """What the PC/SC reader reports of a chip that answered the challenge."""
+    return ChipProof("valid", "passed", CHIP_UID, read_counter, "test")
+
+
 def taps(terminal: Terminal) -> list[CardTapItem]:
     with terminal.db.read() as conn:
         items = outbox.pending(conn, (outbox.CARD_TAP,))
@@ -281,7 +296,9 @@ def test_an_accepted_chip_card_is_reported_once_a_tap(terminal: Terminal, card: 
     with terminal.db.read() as conn:
         (item,) = outbox.pending(conn, (outbox.CARD_TAP,))
     assert item.subject == result.card_number and item.kind in outbox.PUSHED_KINDS
-    identify_card(terminal, data, UID, chip="challenge", read_counter=41)
+    # a chip-keyed card whose chip answered the challenge (the reader's proof) is reported as such
+    chip_keyed = prepare_card(terminal, member_id, staff=MANAGER, uid=CHIP_UID, chip=ISSUING).ndef
+    identify_card(terminal, chip_keyed, CHIP_UID, proof=proof(read_counter=41))
     assert [(t.chip, t.read_counter) for t in taps(terminal)] == [("signature", None), ("challenge", 41)]
 
 
@@ -300,13 +317,14 @@ def test_refused_cards_and_qr_codes_are_not_reported(terminal: Terminal, card: t
 def test_a_chip_card_admitted_at_the_door_is_reported_with_the_admission(
     terminal: Terminal, card: tuple[str, bytes]
 ) -> None:
-    member_id, data = card
+    member_id, _ = card
     now = terminal.clock.now_us()
     party = door.save_event(
         terminal, MANAGER, Event(terminal.new_id(), "Party", now, now + 3_600_000_000, venue="Hall")
     )
     door.invite(terminal, MANAGER, party.id, member_id)
-    admitted = door.admit_card(terminal, party.id, data, UID, HOST, chip="challenge", read_counter=7)
+    chip_keyed = prepare_card(terminal, member_id, staff=MANAGER, uid=CHIP_UID, chip=ISSUING).ndef
+    admitted = door.admit_card(terminal, party.id, chip_keyed, CHIP_UID, HOST, proof=proof(read_counter=7))
     assert admitted.verdict is Verdict.ADMIT
     (tap,) = taps(terminal)
     assert (tap.purpose, tap.member_id, tap.chip, tap.read_counter) == ("door", member_id, "challenge", 7)
