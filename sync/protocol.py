@@ -688,6 +688,10 @@ Change = Annotated[
     Field(discriminator="kind"),
 ]
 
+# The values of card_old_cards and card_unchecked_chips (app.cards.verify holds the same; a test keeps it so)
+OLD_CARD_POLICIES = ("accept", "earn_only", "refuse")
+UNCHECKED_CHIP_POLICIES = ("earn_only", "accept", "refuse")
+
 # Settings the server publishes; terminals store them in their `setting` table under the same key.
 SETTINGS = {
     "club_name_fa": "the club's name in Persian",
@@ -698,6 +702,9 @@ SETTINGS = {
     "grant_ttl_s": "an offline grant expires this long after the server issued it",
     # Not "card_prefix": a terminal keeps its own series (the enrolment's card_prefix) under that key.
     "club_card_prefix": "the club's card-number prefix; each device's series extends it by 3 digits",
+    # app.cards.verify.CardPolicy (issue 19): what the club takes of cards no chip check vouches for
+    "card_old_cards": "cards of before chip keys: accept · earn_only · refuse (retired)",
+    "card_unchecked_chips": "chip-keyed cards a terminal could not challenge: earn_only · accept · refuse",
 }
 
 

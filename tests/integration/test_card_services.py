@@ -152,3 +152,36 @@ def test_events_are_identified(terminal, member):
     assert identify_event(terminal, tap).member == member
     removed = CardEvent(CardEventKind.REMOVED, "simulated", "Demo", 2)
     assert identify_event(terminal, removed) is None
+
+
+# ---- the club's policy for cards no chip check vouches for (issue 19) ----------------------------------
+
+
+def test_the_clubs_published_policy_decides_old_cards_and_unchecked_chips(terminal, member):
+    from app.cards.ntag424.keys import KeyRef
+    from app.cards.verify import CardReason
+    from app.services.chip_keys import IssuingChipKeys
+
+    old = issue(terminal, member)
+    chip_uid = bytes.fromhex("04A1B2C3D4E5F7")
+    keys = IssuingChipKeys(KeyRef("0190a5b2-0000-7000-8000-0000000000aa", 1), bytes(16), bytes(16), ())
+    chip_keyed = issue(terminal, member, uid=chip_uid, chip=keys)
+    assert identify_card(terminal, old.ndef, UID).verdict.reason is None  # until the first sync says else
+    unchecked = identify_card(terminal, chip_keyed.ndef, chip_uid).verdict  # no proof: an NFC reader, say
+    assert unchecked.valid and unchecked.earn_only and unchecked.reason is CardReason.CHIP_UNCHECKED
+    with terminal.db.write() as conn:  # what a pull of the club's settings writes
+        club.put_setting(conn, "card_old_cards", "refuse")
+        club.put_setting(conn, "card_unchecked_chips", "accept")
+    retired = identify_card(terminal, old.ndef, UID).verdict
+    assert not retired.valid and retired.reason is CardReason.OLD_CARD
+    accepted = identify_card(terminal, chip_keyed.ndef, chip_uid).verdict
+    assert accepted.valid and not accepted.earn_only and "challenge" not in accepted.checks
+
+
+def test_a_chip_keyed_card_holds_no_profile(terminal, member):
+    from app.cards.ntag424.keys import KeyRef
+    from app.services.chip_keys import IssuingChipKeys
+
+    keys = IssuingChipKeys(KeyRef("0190a5b2-0000-7000-8000-0000000000aa", 1), bytes(16), bytes(16), ())
+    with pytest.raises(ClubError, match="card_chip_no_profile"):
+        prepare_card(terminal, member.id, staff=MANAGER, uid=UID, with_profile=True, chip=keys)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 
 from sync.protocol import MAX_PULL_LIMIT, PullResponse
+from sync.server.club import DEFAULT_SETTINGS
 from tests.server.club import card_item, enroll, member, member_item, pull_all, push
 
 
@@ -15,8 +16,9 @@ def test_a_new_terminal_pulls_the_club_then_its_own_entries_back(client, club_db
     pushed = push(client, terminal, entries, [member_item(m)])
     changes = pull_all(client, terminal)
     kinds = [c["kind"] for c in changes]
-    assert kinds[:7] == ["setting"] * 7  # the defaults `db upgrade` published
-    assert kinds[7:] == ["tier", "tier", "branch", "branch", "device", "member", "entry", "entry"]
+    published = len(DEFAULT_SETTINGS)
+    assert kinds[:published] == ["setting"] * published  # the defaults `db upgrade` published
+    assert kinds[published:] == ["tier", "tier", "branch", "branch", "device", "member", "entry", "entry"]
     seqs = [c["seq"] for c in changes]
     assert seqs == list(range(1, len(changes) + 1))  # dense and in order
     assert [c["entry"]["id"] for c in changes if c["kind"] == "entry"] == [e.id for e in entries]

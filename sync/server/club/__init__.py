@@ -31,6 +31,8 @@ DEFAULT_SETTINGS = {
     "grant_cap_points": "2000",
     "grant_ttl_s": str(3 * DAY_S),
     "club_card_prefix": "9826",
+    "card_old_cards": "accept",  # cards of before chip keys keep working until the club retires them
+    "card_unchecked_chips": "earn_only",
 }
 NUMERIC_SETTINGS = {"revocation_max_age_s", "grant_share_percent", "grant_cap_points", "grant_ttl_s"}
 assert set(DEFAULT_SETTINGS) == set(SETTINGS), "every published setting has a default"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 from app.domain.money import MAX_POINTS, MAX_RIALS
-from sync.protocol import SETTINGS
+from sync.protocol import OLD_CARD_POLICIES, SETTINGS, UNCHECKED_CHIP_POLICIES
 from sync.server import club
 from sync.server import rules as rule_sets
 from sync.server.club.access import Permission
@@ -36,6 +36,8 @@ RULES: dict[str, Callable[[str], bool]] = {
     "grant_cap_points": lambda v: v.isdigit() and 0 <= int(v) <= MAX_POINTS,
     "grant_ttl_s": lambda v: v.isdigit() and 60 <= int(v) <= 30 * 86400,
     "club_card_prefix": lambda v: re.fullmatch(r"[0-9]{1,7}", v) is not None,
+    "card_old_cards": lambda v: v in OLD_CARD_POLICIES,
+    "card_unchecked_chips": lambda v: v in UNCHECKED_CHIP_POLICIES,
     "velocity_points_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= MAX_POINTS,
     "velocity_wallet_rials_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= MAX_RIALS,
     "velocity_entries_per_hour": lambda v: v.isdigit() and 1 <= int(v) <= 1_000_000,

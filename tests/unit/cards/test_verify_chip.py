@@ -138,3 +138,12 @@ def test_a_chip_keyed_card_is_spendable_only_when_its_chip_proved_itself(
     if originality == "invalid" or challenge == "failed" or (challenge == "passed" and card_uid != UID):
         assert not verdict.valid
     assert ("challenge" in verdict.checks) == proved
+
+
+def test_the_policy_values_are_the_published_settings_values():
+    from app.cards.verify import OLD_CARD_POLICIES, UNCHECKED_CHIP_POLICIES
+    from sync import protocol
+
+    assert set(OLD_CARD_POLICIES) == set(protocol.OLD_CARD_POLICIES)
+    assert set(UNCHECKED_CHIP_POLICIES) == set(protocol.UNCHECKED_CHIP_POLICIES)
+    assert CardPolicy().old_cards == "accept" and CardPolicy().unchecked_chips == "earn_only"
