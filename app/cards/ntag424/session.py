@@ -155,6 +155,10 @@ class Ntag424Session:
         ):
             step = f"GetVersion part {index + 1}"
             data, sw = self._exchange(native_apdu(ins), step)
+            if index == 0 and sw >> 8 != 0x91:
+                # an ISO status word to a native command: a Type 4 tag that speaks no DESFire-native command
+                detail = f"GetVersion answered SW {sw:04X}: not an NTAG 424"
+                raise ChipError(ChipFailure.NOT_NTAG424, detail, sw)
             self._expect(sw, (sw_wanted,), step)
             if len(data) not in sizes:
                 raise ChipError(ChipFailure.BAD_LENGTH, f"{step}: {len(data)} bytes", sw)
