@@ -77,15 +77,20 @@ class MemberScreen:
     branch: Branch
     tier: Tier
     earn_only: bool
+    # why the card is for earning only (the verdict's own text: an old revocation list, a chip not checked
+    # here, an old card the club takes for earning only); None: the usual old-list text
+    earn_only_why: ClubError | None = None
 
 
-def load_member_screen(terminal: Terminal, member_id: str, earn_only: bool) -> MemberScreen:
+def load_member_screen(
+    terminal: Terminal, member_id: str, earn_only: bool, earn_only_why: ClubError | None = None
+) -> MemberScreen:
     """Worker: the member, their photo and the branch's rules, read in one snapshot."""
     with terminal.db.read() as conn:
         profile = member_profile(conn, member_id)
         photo = members.photo(conn, member_id)
         branch = club.branch(conn, terminal.branch_id)
-    return MemberScreen(profile, decode_photo(photo), branch, profile.tier, earn_only)
+    return MemberScreen(profile, decode_photo(photo), branch, profile.tier, earn_only, earn_only_why)
 
 
 def read_card(terminal: Terminal, event: CardEvent) -> tuple[CardIdentification | None, MemberScreen | None]:
@@ -97,7 +102,9 @@ def read_card(terminal: Terminal, event: CardEvent) -> tuple[CardIdentification 
     result = identify_event(terminal, event)
     if result is None or not result.verdict.valid or result.member is None:
         return result, None
-    return result, load_member_screen(terminal, result.member.id, result.verdict.earn_only)
+    verdict = result.verdict
+    why = verdict.error() if verdict.earn_only else None
+    return result, load_member_screen(terminal, result.member.id, verdict.earn_only, why)
 
 
 def _import_after_login() -> None:
@@ -371,15 +378,18 @@ class MainWindow(QMainWindow):
     def toggle_language(self) -> None:
         self._switch_language("en" if self.ctx.session.lang == "fa" else "fa")
 
-    def open_member(self, member_id: str, earn_only: bool = False) -> None:
+    def open_member(self, member_id: str, earn_only: bool = False, why: ClubError | None = None) -> None:
         terminal = self.ctx.terminal
         self.ctx.tasks.run(
-            lambda: load_member_screen(terminal, member_id, earn_only), self._show_member, self._show_error
+            lambda: load_member_screen(terminal, member_id, earn_only, why),
+            self._show_member,
+            self._show_error,
         )
 
     def _show_member(self, screen: MemberScreen) -> None:
         self._screen = screen
-        self.member.show_member(screen.profile, screen.photo, screen.earn_only)
+        why = club_error_text(screen.earn_only_why, self.ctx.session.lang) if screen.earn_only_why else None
+        self.member.show_member(screen.profile, screen.photo, screen.earn_only, earn_only_why=why)
         self.stack.setCurrentWidget(self.member)
         self.member_shown.emit(screen.profile.member.id)
 
@@ -387,7 +397,8 @@ class MainWindow(QMainWindow):
         if self._screen is None:
             self.show_idle()
         else:
-            self.open_member(self._screen.profile.member.id, self._screen.earn_only)
+            screen = self._screen
+            self.open_member(screen.profile.member.id, screen.earn_only, screen.earn_only_why)
 
     def start_checkout(self) -> None:
         if self._screen is None:

@@ -111,3 +111,24 @@ def test_activity_postpones_the_lock_only_while_someone_is_logged_in(running):
     window._idle_timer.stop()
     press_a_key(running.app, window.login.pin_field)
     assert not window._idle_timer.isActive()  # nobody to lock: the application's events are not watched
+
+
+def test_a_chip_card_not_challenged_here_opens_its_member_for_earning_only_saying_why(qtbot, running, club):
+    """A chip-keyed card read by a reader that cannot challenge it (the simulated one here; another branch's
+    card at a PC/SC reader) opens its member, with the banner naming the chip, not an old revocation list."""
+    from app.cards.ntag424.keys import KeyRef
+    from app.domain.errors import ClubError
+    from app.services.chip_keys import IssuingChipKeys
+    from app.ui.messages import club_error_text
+
+    keys = IssuingChipKeys(KeyRef("0190a5b2-0000-7000-8000-0000000000aa", 1), bytes(16), bytes(16), ())
+    prepared = prepare_card(club.terminal, club.maryam.id, staff=MANAGER, uid=UID, chip=keys)
+    bind_card(club.terminal, prepared.card.number, UID)
+    with qtbot.waitSignal(running.window.member_shown, timeout=5000):
+        running.ctx.simulated.tap(UID, prepared.ndef)
+    banner = running.window.member.earn_only_banner
+    qtbot.waitUntil(banner.isVisible, timeout=5000)
+    lang = running.ctx.session.lang
+    expected = club_error_text(ClubError("card_chip_unchecked", card=prepared.card.number), lang)
+    assert banner.detail_label.text() == expected
+    assert "revocation" not in banner.detail_label.text()

@@ -194,6 +194,7 @@ class MemberView(QWidget):
         self.ctx = ctx
         self._profile: MemberProfile | None = None
         self._earn_only = False
+        self._earn_only_why: str | None = None
         self._standing: Standing | None = None
         self._standing_seq = 0  # only the latest member's standing is shown
         self.words = ProgrammeText(self)
@@ -302,12 +303,20 @@ class MemberView(QWidget):
 
     # ---------------------------------------------------------------- public
 
-    def show_member(self, profile: MemberProfile, photo: QImage | bytes | None, earn_only: bool) -> None:
-        """Fill the screen with this member; `earn_only` adds the amber "points cannot be spent" notice.
+    def show_member(
+        self,
+        profile: MemberProfile,
+        photo: QImage | bytes | None,
+        earn_only: bool,
+        earn_only_why: str | None = None,
+    ) -> None:
+        """Fill the screen with this member; `earn_only` adds the amber "points cannot be spent" notice,
+        saying `earn_only_why` (the card verdict's text) or, without it, that the revocation list is old.
         Their standing in the programme is read on the worker after the profile is painted."""
         same_member = self._profile is not None and self._profile.member.id == profile.member.id
         self._profile = profile
         self._earn_only = earn_only
+        self._earn_only_why = earn_only_why
         if not same_member:
             self._standing = None  # never another member's programme beside this photo
         if self.ctx.sync is not None:  # the worker keeps their offline grant fresh while they are here
@@ -408,11 +417,9 @@ class MemberView(QWidget):
                 BannerKind.INFO,
             )
         elif self._earn_only:
-            self.earn_only_banner.show_message(
-                self.tr("Points can be earned but not spent"),
-                self.tr("The revocation list is old: sync the terminal before spending points or cashback."),
-                BannerKind.WARNING,
-            )
+            old_list = self.tr("The revocation list is old: sync the terminal before spending points or cashback.")  # noqa: E501 (one literal for lupdate)
+            title = self.tr("Points can be earned but not spent")
+            self.earn_only_banner.show_message(title, self._earn_only_why or old_list, BannerKind.WARNING)
         else:
             self.earn_only_banner.clear()
 
