@@ -31,10 +31,11 @@ Threading: `poll`, `readers`, `write_card` and `close` run on the card manager's
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,20 +225,11 @@ class PcscBackend:
 
         With `expected_uid`, a different card is refused before anything is written. Raises CardWriteError
         (READER_FAILED when pcscd is down or no card came in time; otherwise the type4 error)."""
-        if self._context is None:
-            self._connect(self._pending)
-        if self._context is None:
-            raise CardWriteError(ReadError.READER_FAILED, self._down_detail or _down_text(None))
-        name, state = self._wait_for_card(reader_name, timeout_ms)
-        hcard, protocol = self._connect_card(name)
-        try:
-            transmit = self._transmitter(hcard, protocol, name, state)
+        with self._card_on(reader_name, timeout_ms) as transmit:
             written = type4.write_ndef(transmit, message, expected_uid)
             if isinstance(written, type4.TagFailure):
                 raise CardWriteError(written.error, written.detail)
             check = type4.read_ndef(transmit)
-        finally:
-            scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
         if isinstance(check, type4.TagFailure):
             raise CardWriteError(check.error, f"reading back: {check.detail}")
         if check.ndef != message:
@@ -257,6 +249,16 @@ class PcscBackend:
         personalise: `message` in its NDEF file, `card_keys` 0-4 in place of the factory's), read back and
         proven; a card whose UID is not `expected_uid` ends "wrong_card", one torn away "interrupted". Raises
         CardWriteError only for the reader's trouble."""
+        with self._card_on(reader_name, timeout_ms) as transmit:
+            return personalise(
+                transmit, uid=expected_uid, ndef_message=message, card_keys=card_keys,
+                originality_keys=self._chip.originality_keys,
+            )  # fmt: skip
+
+    @contextlib.contextmanager
+    def _card_on(self, reader_name: str | None, timeout_ms: int) -> Iterator[type4.Transmit]:
+        """A connection to the card on `reader_name` (None: the first reader with one, waiting up to
+        timeout_ms), as a transmit function; released on leaving. Raises CardWriteError for the reader."""
         if self._context is None:
             self._connect(self._pending)
         if self._context is None:
@@ -264,11 +266,7 @@ class PcscBackend:
         name, state = self._wait_for_card(reader_name, timeout_ms)
         hcard, protocol = self._connect_card(name)
         try:
-            transmit = self._transmitter(hcard, protocol, name, state)
-            return personalise(
-                transmit, uid=expected_uid, ndef_message=message, card_keys=card_keys,
-                originality_keys=self._chip.originality_keys,
-            )  # fmt: skip
+            yield self._transmitter(hcard, protocol, name, state)
         finally:
             scard.SCardDisconnect(hcard, scard.SCARD_LEAVE_CARD)
 

@@ -33,13 +33,13 @@ from app.cards.ntag424.keys import (
     KeyIdentity,
     Role,
     branch_key,
-    new_root,
     wrap_key,
 )
 from sync.protocol import ChipKeysResponse, WireChipKey, b64encode
+from sync.server import server_secret
 from sync.server.db import dialect_insert
 from sync.server.errors import ApiError
-from sync.server.models import BRANCH, CHIP_KEY_GENERATION, CLUB_KEY, DEVICE, SERVER_KEY
+from sync.server.models import BRANCH, CHIP_KEY_GENERATION, CLUB_KEY, DEVICE
 
 PURPOSE = "chip_root"
 SECRET_KEY_ID = -3  # not a signing key: an id no club key can have (-1 unsubscribe, -2 member sign-in)
@@ -50,27 +50,10 @@ _PROBE_IDENTITY = KeyIdentity("probe", "00000000-0000-0000-0000-000000000000", 1
 # ---- the root --------------------------------------------------------------------------------------------
 
 
-def _stored_root(conn: Connection) -> bytes | None:
-    value = conn.execute(
-        select(SERVER_KEY.c.private_key).where(
-            SERVER_KEY.c.key_id == SECRET_KEY_ID, SERVER_KEY.c.purpose == PURPOSE
-        )
-    ).scalar_one_or_none()
-    return None if value is None else base64.b64decode(value)
-
-
 def _root(conn: Connection, now_us: int) -> bytes:
     """The club's chip root, made on first need."""
-    found = _stored_root(conn)
-    if found is None:
-        conn.execute(
-            dialect_insert(conn, SERVER_KEY)
-            .values(key_id=SECRET_KEY_ID, purpose=PURPOSE, private_key=base64.b64encode(new_root()).decode(),
-                    created_at_us=now_us)
-            .on_conflict_do_nothing()
-        )  # fmt: skip
-        found = _stored_root(conn)
-    if found is None or len(found) != ROOT_LENGTH:
+    found = server_secret.secret(conn, SECRET_KEY_ID, PURPOSE, now_us)
+    if len(found) != ROOT_LENGTH:
         raise ApiError(500, "chip_root_unusable", "the server's chip key root is missing or damaged")
     return found
 

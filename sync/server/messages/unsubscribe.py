@@ -18,13 +18,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
+from sync.server import server_secret
 from sync.server.clock import SystemClock
-from sync.server.db import dialect_insert
-from sync.server.models import SERVER_KEY
 
 PURPOSE = "unsubscribe"
 SECRET_KEY_ID = -1
@@ -66,31 +64,7 @@ def verify(secret: bytes, token: str) -> str | None:
 
 def secret(conn: Connection, now_us: int) -> bytes:
     """The server's unsubscribe secret, made on first need."""
-    found = _stored(conn)
-    if found is not None:
-        return found
-    conn.execute(
-        dialect_insert(conn, SERVER_KEY)
-        .values(
-            key_id=SECRET_KEY_ID,
-            purpose=PURPOSE,
-            private_key=base64.b64encode(os.urandom(32)).decode(),
-            created_at_us=now_us,
-        )
-        .on_conflict_do_nothing()
-    )
-    made = _stored(conn)
-    assert made is not None
-    return made
-
-
-def _stored(conn: Connection) -> bytes | None:
-    value = conn.execute(
-        select(SERVER_KEY.c.private_key).where(
-            SERVER_KEY.c.key_id == SECRET_KEY_ID, SERVER_KEY.c.purpose == PURPOSE
-        )
-    ).scalar_one_or_none()
-    return None if value is None else base64.b64decode(value)
+    return server_secret.secret(conn, SECRET_KEY_ID, PURPOSE, now_us)
 
 
 def link(conn: Connection, base_url: str, member_id: str, now_us: int | None = None) -> str:
@@ -102,5 +76,5 @@ def link(conn: Connection, base_url: str, member_id: str, now_us: int | None = N
 
 def member_of(conn: Connection, token: str) -> str | None:
     """The member a token names, or None (a bad token, or no secret yet: no token was ever made)."""
-    stored = _stored(conn)
+    stored = server_secret.stored(conn, SECRET_KEY_ID, PURPOSE)
     return None if stored is None else verify(stored, token)

@@ -17,10 +17,8 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import os
 import secrets
 import zlib
 from dataclasses import dataclass
@@ -30,9 +28,9 @@ from sqlalchemy import Connection, and_, select, text, update
 
 from app.domain.digits import to_latin_digits
 from app.domain.ids import uuid7
-from sync.server.db import dialect_insert
+from sync.server import server_secret
 from sync.server.messages import outbox
-from sync.server.models import MEMBER, PORTAL_SIGN_IN, SERVER_KEY
+from sync.server.models import MEMBER, PORTAL_SIGN_IN
 
 SECOND_US = 1_000_000
 CODE_LIFETIME_US = 5 * 60 * SECOND_US
@@ -72,29 +70,9 @@ class Checked:
 # ---- the secret ------------------------------------------------------------------------------------------
 
 
-def _stored_secret(conn: Connection) -> bytes | None:
-    value = conn.execute(
-        select(SERVER_KEY.c.private_key).where(
-            SERVER_KEY.c.key_id == SECRET_KEY_ID, SERVER_KEY.c.purpose == PURPOSE
-        )
-    ).scalar_one_or_none()
-    return None if value is None else base64.b64decode(value)
-
-
 def _secret(conn: Connection, now_us: int) -> bytes:
     """The server's sign-in secret, made on first need (two first requests at once make one)."""
-    found = _stored_secret(conn)
-    if found is not None:
-        return found
-    conn.execute(
-        dialect_insert(conn, SERVER_KEY)
-        .values(key_id=SECRET_KEY_ID, purpose=PURPOSE, private_key=base64.b64encode(os.urandom(32)).decode(),
-                created_at_us=now_us)
-        .on_conflict_do_nothing()
-    )  # fmt: skip
-    made = _stored_secret(conn)
-    assert made is not None
-    return made
+    return server_secret.secret(conn, SECRET_KEY_ID, PURPOSE, now_us)
 
 
 def code_hash(secret: bytes, sign_in_id: str, phone: str, code: str) -> str:
