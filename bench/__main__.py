@@ -50,6 +50,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="skip tap to verdict (it needs the machine's one pcscd and its virtual readers)",
     )
     parser.add_argument(
+        "--tap-samples", type=int, default=None, help="taps of each card (tap to verdict; 60, --quick 5)"
+    )
+    parser.add_argument(
         "--no-sync",
         action="store_true",
         help="skip the sync figures (push, new-terminal pull, the window while syncing; need PostgreSQL)",
@@ -61,9 +64,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("sale", "sync", "search", "reports", "load"),
+        choices=("sale", "tap", "sync", "search", "reports", "load"),
         default=None,
-        help="run only these figures (sale: durable sale, bare insert and floor; sync: the sync figures;"
+        help="run only these figures (sale: durable sale, bare insert and floor; tap: tap to verdict, today's"
+        " card and a chip-keyed NTAG 424 DNA; sync: the sync figures;"
         " search: the member search; reports: the reports at a national club's size; load: many terminals"
         " syncing at once); no JSON file is written",
     )
@@ -289,11 +293,11 @@ def _lookup_report(figures: LookupFigures) -> dict[str, object]:
 
 
 def _tap_report(work_dir: Path, samples: int) -> dict[str, object]:
-    from bench.cards import run_tap_to_verdict
+    from bench.cards import run_tap_figures
     from tests.support.pcscd import PcscUnavailableError
 
     try:
-        figures = run_tap_to_verdict(work_dir, samples)
+        figures = run_tap_figures(work_dir, samples)
     except PcscUnavailableError as error:
         _say(f"tap to verdict    skipped: {error}")
         return {"tap_skipped": str(error)}
@@ -302,7 +306,32 @@ def _tap_report(work_dir: Path, samples: int) -> dict[str, object]:
     _say(f"tap to verdict    p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   (card on the reader → verified verdict)")
     _say(f"  pcscd detection p50 {f['tap_detect_p50_ms']:.1f} / p95 {f['tap_detect_p95_ms']:.1f} ms")
     _say(f"  read p95 {f['tap_read_p95_ms']:.2f} ms; bare APDUs p95 {f['bare_apdus_p95_ms']:.2f} ms")
+    _say(f"  ours p50 {f['tap_ours_p50_ms']:.2f} / p95 {f['tap_ours_p95_ms']:.2f} ms (read + verdict,"
+         f" {f['tap_apdus']} APDUs; verdict p95 {f['tap_verify_p95_ms']:.2f} ms)")  # fmt: skip
+    p50, p95 = f["chip_tap_to_verdict_p50_ms"], f["chip_tap_to_verdict_p95_ms"]
+    _say(f"chip tap→verdict  p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   (NTAG 424 DNA, AES challenge in the"
+         " verdict's checks)")  # fmt: skip
+    _say(f"  pcscd detection p50 {f['chip_tap_detect_p50_ms']:.1f}"
+         f" / p95 {f['chip_tap_detect_p95_ms']:.1f} ms")  # fmt: skip
+    _say(f"  ours p50 {f['chip_tap_ours_p50_ms']:.2f} / p95 {f['chip_tap_ours_p95_ms']:.2f} ms (read, proof"
+         f" + verdict, {f['chip_tap_apdus']} APDUs; read + proof p95 {f['chip_tap_read_p95_ms']:.2f} ms,"
+         f" verdict p95 {f['chip_tap_verify_p95_ms']:.2f} ms)")  # fmt: skip
+    _say(f"  the challenge adds {f['chip_tap_extra_apdus']} APDUs; ours"
+         f" {f['chip_tap_ours_extra_p50_ms']:+.2f} ms at p50,"
+         f" {f['chip_tap_ours_extra_p95_ms']:+.2f} ms at p95;"
+         f" tap to verdict {f['chip_tap_to_verdict_extra_p50_ms']:+.1f} ms at p50"
+         " (pcscd's polling dominates it)")  # fmt: skip
     return figures
+
+
+def _tap_samples(args: argparse.Namespace) -> int:
+    return args.tap_samples or (5 if args.quick else 60)
+
+
+def _tap_only(work_dir: Path, args: argparse.Namespace) -> dict[str, object] | None:
+    """`--only tap`: both cards' tap to verdict; None when the PC/SC stack is missing (said why)."""
+    figures = _tap_report(work_dir, _tap_samples(args))
+    return None if "tap_skipped" in figures else figures
 
 
 DOOR_AIM_MS = 150
@@ -358,9 +387,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911
          + (", --quick (not a measurement)" if args.quick else ""))  # fmt: skip
     results: dict[str, object] = {"quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="bashgah-bench-", dir=args.tmp) as tmp:
-        if args.only in ("sync", "search", "reports", "load"):
+        if args.only in ("tap", "sync", "search", "reports", "load"):
             reports = {"sync": _sync_report, "search": _search_report, "reports": _reports_report}
-            only = (reports | {"load": _load_report})[args.only](Path(tmp), args)
+            only = (reports | {"load": _load_report, "tap": _tap_only})[args.only](Path(tmp), args)
             if only is None:
                 return 2
             _say(json.dumps(results | only))
@@ -379,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911
             )
         )
         if not args.no_tap:
-            results |= _tap_report(Path(tmp), 5 if args.quick else 60)
+            results |= _tap_report(Path(tmp), _tap_samples(args))
         results |= _ui_report(Path(tmp), args.quick)
         results |= _door_report(Path(tmp), args.quick, not args.no_tap)
         if not args.no_search:

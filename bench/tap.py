@@ -14,6 +14,13 @@ that it does not share this process's GIL with the backend.
 - remove to event: the emulator closes its connection → the backend's REMOVED event (pcscd polling again).
 - bare: SCardConnect + the same APDUs with plain SCardTransmit + SCardDisconnect on a card already present,
   no Type 4 logic: the floor for a read.
+- verify (when a `verify` is given): the verdict on the TAPPED event, timed on its own inside the tap;
+  ours: read + verify, the tap to verdict without pcscd's detection (what our code adds to a tap).
+
+A chip-keyed card (`chip`: the backend's ChipReading; `emulator`: the NTAG 424 DNA emulator's process) is
+read and then challenged on the same connection, so its read figure is the read and the chip's proof. Its
+APDUs are counted on the same path; no bare floor is timed for it: replaying a recorded challenge is not
+the same exchange (the chip's random differs every time, so the recorded answer is wrong).
 
 `python -m bench.tap [--samples N]` prints the figures and the JSON object.
 """
@@ -28,8 +35,9 @@ import time
 from collections.abc import Callable, Sequence
 
 from app.cards.base import CardEvent, CardEventKind
+from app.cards.ntag424.reading import ChipReading
 from app.cards.pcsc import PcscBackend
-from app.cards.type4 import read_ndef
+from app.cards.type4 import TagRead, read_ndef
 from bench.stats import percentile
 from tests.support.pcscd import Pcscd, stack_lock
 from tests.support.type4_emulator import VPCD_PORT, EmulatorProcess
@@ -43,35 +51,49 @@ POLL_PHASE_S = 0.4  # pcscd's presence polling period
 
 
 def run(
-    samples: int, card: tuple[bytes, bytes] | None = None, verify: Callable[[CardEvent], object] | None = None
+    samples: int,
+    card: tuple[bytes, bytes] | None = None,
+    verify: Callable[[CardEvent], object] | None = None,
+    *,
+    chip: ChipReading | None = None,
+    emulator: Callable[[bytes, bytes], EmulatorProcess] | None = None,
 ) -> dict[str, object]:
     """Tap `samples` times and time the bare APDUs as often; figures in milliseconds (p50, p95).
 
-    Waits while a test session uses the PC/SC stack (`stack_lock`); raises PcscUnavailableError when a part
-    of it is missing."""
+    `chip` is given to the backend (a chip-keyed card is challenged after its NDEF read) and `emulator`
+    starts the card's process from (uid, ndef) (the Type 4 emulator when None). Waits while a test session
+    uses the PC/SC stack (`stack_lock`); raises PcscUnavailableError when a part of it is missing."""
     with stack_lock():
-        return _run(samples, card or (UID, NDEF), verify)
+        return _run(samples, card or (UID, NDEF), verify, chip, emulator or _type4_emulator)
+
+
+def _type4_emulator(uid: bytes, ndef: bytes) -> EmulatorProcess:
+    return EmulatorProcess(uid, ndef, port=VPCD_PORT)
 
 
 def _run(
-    samples: int, served: tuple[bytes, bytes], verify: Callable[[CardEvent], object] | None
+    samples: int,
+    served: tuple[bytes, bytes],
+    verify: Callable[[CardEvent], object] | None,
+    chip: ChipReading | None,
+    emulator: Callable[[bytes, bytes], EmulatorProcess],
 ) -> dict[str, object]:
     service = Pcscd()
     service.ensure_running()
-    backend = PcscBackend(reader_filter=lambda name: name == READER)
+    backend = PcscBackend(reader_filter=lambda name: name == READER, chip=chip)
     try:
-        with EmulatorProcess(*served, port=VPCD_PORT) as card:
-            taps, reads, removals = _taps(backend, card, samples, verify)
+        with emulator(*served) as card:
+            taps, reads, verifies, removals = _taps(backend, card, samples, verify)
             card.insert()
             _wait(backend, CardEventKind.TAPPED)
-            bare, apdus = _bare(samples)
+            bare, apdus = _bare(0 if chip else samples, chip)
             card.remove()
     finally:
         backend.close()
         started = service.started_here
         service.stop()
     detect = [tap - read for tap, read in zip(taps, reads, strict=True)]
-    return {
+    figures: dict[str, object] = {
         "tap_samples": samples,
         "tap_apdus": apdus,
         "pcscd_started_by_bench": started,
@@ -79,28 +101,35 @@ def _run(
         **_summary("tap_detect", detect),
         **_summary("tap_read", reads),
         **_summary("remove_to_event", removals),
-        **_summary("bare_apdus", bare),
     }
+    if bare:
+        figures |= _summary("bare_apdus", bare)
+    if verify is not None:
+        figures |= _summary("tap_verify", verifies)
+        figures |= _summary("tap_ours", [read + check for read, check in zip(reads, verifies, strict=True)])
+    return figures
 
 
 def _taps(
     backend: PcscBackend, card: EmulatorProcess, samples: int, verify: Callable[[CardEvent], object] | None
-) -> tuple[list[int], list[int], list[int]]:
+) -> tuple[list[int], list[int], list[int], list[int]]:
     """Insert → TAPPED (→ verified, when `verify` is given: it runs inside the timed window)."""
     _wait(backend, CardEventKind.READER_ADDED)
-    taps, reads, removals = [], [], []
+    taps, reads, verifies, removals = [], [], [], []
     for _ in range(samples):
         time.sleep(random.uniform(0, POLL_PHASE_S))  # jitter, not security
         inserted_ns = card.insert()
         tapped = _wait(backend, CardEventKind.TAPPED)
         if verify is not None:
+            verify_started = time.monotonic_ns()
             verify(tapped)
+            verifies.append(time.monotonic_ns() - verify_started)
         taps.append(time.monotonic_ns() - inserted_ns)
         reads.append((tapped.read_us or 0) * 1000)
         removed_ns = card.remove()
         _wait(backend, CardEventKind.REMOVED)
         removals.append(time.monotonic_ns() - removed_ns)
-    return taps, reads, removals
+    return taps, reads, verifies, removals
 
 
 def _wait(backend: PcscBackend, kind: CardEventKind) -> CardEvent:
@@ -114,15 +143,16 @@ def _wait(backend: PcscBackend, kind: CardEventKind) -> CardEvent:
     raise RuntimeError(f"no {kind} within {EVENT_TIMEOUT_S} s")
 
 
-def _bare(samples: int) -> tuple[list[int], int]:
-    """The same APDUs as a Type 4 read, sent with nothing but pyscard on a card already present."""
+def _bare(samples: int, chip: ChipReading | None = None) -> tuple[list[int], int]:
+    """The same APDUs as a Type 4 read (and the chip's proof, with `chip`), sent with nothing but pyscard
+    on a card already present; and how many APDUs that is."""
     from smartcard import scard
 
     status, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     if status != scard.SCARD_S_SUCCESS:
         raise RuntimeError(scard.SCardGetErrorMessage(status))
     try:
-        apdus = _recorded_apdus(context)
+        apdus = _recorded_apdus(context, chip)
         timings = [_bare_once(context, apdus) for _ in range(samples)]
     finally:
         scard.SCardReleaseContext(context)
@@ -140,7 +170,7 @@ def _connect(context: int) -> tuple[int, int]:
     return card, protocol
 
 
-def _recorded_apdus(context: int) -> list[list[int]]:
+def _recorded_apdus(context: int, chip: ChipReading | None) -> list[list[int]]:
     from smartcard import scard
 
     card, protocol = _connect(context)
@@ -152,7 +182,9 @@ def _recorded_apdus(context: int) -> list[list[int]]:
         return bytes(response)
 
     try:
-        read_ndef(transmit)
+        read = read_ndef(transmit)
+        if chip is not None and isinstance(read, TagRead) and chip.wants_proof(read.ndef):
+            chip.prove(transmit, read.ndef, read.uid)
     finally:
         scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
     return sent

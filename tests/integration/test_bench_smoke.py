@@ -2,8 +2,9 @@
 """`python -m bench --quick` runs end to end and prints its figures as JSON.
 
 A smoke test of the benchmark code only: the figures of a quick run on a shared machine mean nothing,
-so no timing is asserted. Tap to verdict is left out: it needs the machine's one pcscd, which this test
-session holds (tests/integration/cards run bench.tap's own path through the same backend).
+so no timing is asserted. Tap to verdict is left out (--no-tap), today's card's and the chip-keyed NTAG 424
+DNA's alike: it needs the machine's one pcscd, which this test session holds (tests/integration/cards run
+bench.tap's own path through the same backend).
 """
 
 from __future__ import annotations
@@ -45,6 +46,17 @@ KEYS = {
     "search_next_page_p99_ms",
     "search_page_p99_ms",
 }
+# what the tap to verdict reports (bench.cards), today's card and the chip-keyed one: all left out by --no-tap
+TAP_KEYS = {
+    "tap_to_verdict_p50_ms",
+    "tap_ours_p95_ms",
+    "chip_tap_to_verdict_p50_ms",
+    "chip_tap_to_verdict_p95_ms",
+    "chip_tap_ours_p50_ms",
+    "chip_tap_ours_p95_ms",
+    "chip_tap_extra_apdus",
+    "chip_tap_ours_extra_p50_ms",
+}
 
 
 def test_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
@@ -60,6 +72,8 @@ def test_quick_bench_runs_and_reports_every_figure(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout.strip().splitlines()[-1])
     assert printed.keys() >= KEYS, KEYS - printed.keys()
+    assert not printed.keys() & TAP_KEYS, "--no-tap skips both cards' tap to verdict"
+    assert not [k for k in printed if k.startswith(("tap_", "chip_tap_"))]
     assert printed["quick"] is True
     assert all(isinstance(printed[k], int | float) and printed[k] > 0 for k in KEYS)
     assert json.loads(out.read_text()) == printed
