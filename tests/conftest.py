@@ -17,15 +17,31 @@ def pytest_configure(config: pytest.Config) -> None:
     reserve_vpcd_ports()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Under pytest-xdist (`make test`), every test of a module that uses the machine's one PC/SC stack
     (pcscd and vpcd's two ports) runs on one worker: its `pcscd` fixture holds the stack's lock for the
     worker's whole session, and a test there may stop pcscd. Whole modules, not only the tests that take
-    the fixture: their other tests read the readers too. `--dist loadgroup` honours the group."""
+    the fixture: their other tests read the readers too. `--dist loadgroup` honours the group (the test's
+    id gains "@pcsc", below)."""
+    module = getattr(item, "module", None)
+    if "pcscd" in getattr(item, "fixturenames", ()) or hasattr(module, "pcscd_fixture"):
+        item.add_marker(pytest.mark.xdist_group("pcsc"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """pytest-xdist 3.8 puts a test's group into its id ("…@pcsc") by setting `Node._nodeid`, which pytest
+    9.2's structured ids (`Node._id`) no longer read: the groups were silently ignored, PC/SC tests landed on
+    both workers, and one waited out the other's session-long lock until pytest-timeout ended it. This does
+    what xdist means to, on a worker of `--dist loadgroup` only, and leaves an id xdist did mark alone."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
     for item in items:
-        module = getattr(item, "module", None)
-        if "pcscd" in getattr(item, "fixturenames", ()) or hasattr(module, "pcscd_fixture"):
-            item.add_marker(pytest.mark.xdist_group("pcsc"))
+        mark = item.get_closest_marker("xdist_group")
+        if mark is not None and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{mark.args[0]}")
 
 
 @pytest.fixture(scope="session", autouse=True)
