@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,9 @@ class Tasks(QObject):
         self._pending = 0
         self._closed = False
         self._idle = threading.Condition()
-        self.finished.connect(self._deliver)
+        # queued even when emitted on the UI thread: a future already done when `run` adds its callback
+        # calls it at once, there, and a direct delivery would run `on_done` inside `run`
+        self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def run(
         self,
