@@ -391,16 +391,16 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>Event door</translation>
     </message>
     <message>
-        <source>Admitted … / Invited … / Capacity …</source>
-        <translation>Admitted … / Invited … / Capacity …</translation>
-    </message>
-    <message>
         <source>no limit</source>
         <translation>no limit</translation>
     </message>
     <message>
-        <source>Admitted {admitted} / Invited {invited} / Capacity {capacity}</source>
-        <translation>Admitted {admitted} / Invited {invited} / Capacity {capacity}</translation>
+        <source>Admitted …, invited …, capacity …</source>
+        <translation>Admitted …, invited …, capacity …</translation>
+    </message>
+    <message>
+        <source>Admitted {admitted}, invited {invited}, capacity {capacity}</source>
+        <translation>Admitted {admitted}, invited {invited}, capacity {capacity}</translation>
     </message>
     <message>
         <source>Unknown guest</source>

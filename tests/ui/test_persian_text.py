@@ -66,6 +66,7 @@ LATIN_DIGIT = re.compile("[0-9]")
 LATIN_NUMBER = re.compile("(?<![0-9])[0-9]")  # the first digit of each run
 _GAP = r"[\s\u2066-\u2069\u200e\u200f]*"  # spaces and invisible direction marks
 PERCENT_BY_A_NUMBER = re.compile(f"[0-9۰-۹]{_GAP}%|%{_GAP}[0-9۰-۹]")
+SLASH_BY_A_DIGIT = re.compile(f"[۰-۹]{_GAP} [/|]|[/|] {_GAP}[۰-۹]")  # a date's 1405/09/30 has no spaces
 MIXED_DIGITS = re.compile("[0-9][\u2066-\u2069\u200e\u200f]*[۰-۹]|[۰-۹][\u2066-\u2069\u200e\u200f]*[0-9]")
 
 
@@ -107,6 +108,8 @@ def _paragraph_problems(text: str, lang: str) -> list[str]:
     if lang == "fa":
         if PERCENT_BY_A_NUMBER.search(text):
             found.append("a Latin % beside a number (Persian has ٪)")
+        if SLASH_BY_A_DIGIT.search(text):
+            found.append("a spaced slash or bar beside a Persian digit (reads as ۱)")
         for digit in PERSIAN_DIGIT.finditer(text):
             if _strong_before(text, digit.start()) == "L":
                 found.append(f"the Persian number at {digit.start()} is laid out with the Latin before it")
@@ -243,6 +246,7 @@ class Reading:
     [
         "نقره‌ای: ×۱٫۲۵ امتیاز · ۵٪ تخفیف",  # the example: "1.25× points 0 5 %"
         "امتیاز • ۵",
+        "وارد شده ۱ / دعوت‌شده ۱ / ظرفیت ۴۰",
         "۵% تخفیف",
         "تا ۵۰ % مبلغ",
         "John Smith: ۵۰۰ امتیاز",  # the number is laid out with the name, on its far side
@@ -262,6 +266,7 @@ def test_the_checker_finds_what_a_persian_reader_misreads(text):
         f"{FSI}John Smith{PDI}: {LRI}۵۰۰{PDI} امتیاز",
         f"کارت {LRI}6037 9912 3456 7890{PDI}",
         "اجازه مدیر: F8.",  # a key's name is Latin and stays so
+        "ورود در ۱۴۰۵/۰۹/۱۶ ۰۷:۲۱",
         f"{FSI}John Smith{PDI} ۵۰۰ امتیاز",
     ],
 )
