@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,8 +49,8 @@ from app.services.cards import bind_card, prepare_card, revoke_card
 from app.services.checkout import SaleRequest, record_sale
 from app.services.identify import find_member
 from app.ui.dialogs.jalali_date import JalaliDateEdit
-from app.ui.receipt_pdf import receipt_html
 from app.ui.dialogs.manager import UndoAdmissionDialog
+from app.ui.receipt_pdf import receipt_html
 from app.ui.views.door import Page
 from tests.support.club import CASHIER, MANAGER
 from tests.ui.test_checkout_programme import type_text
@@ -463,3 +464,39 @@ def test_every_screen_reads_right(qtbot, window_at_login, club, party, lang):  #
         assert PERSIAN_DIGIT.search(reading.all_text())  # the tour saw numbers in Persian
     misread = reading.misread()
     assert misread == [], "\n".join(misread)
+
+
+def test_the_first_run_reads_right(qtbot, tmp_path, lang):
+    """The setup a new terminal opens with: the language, the server step with a refused address and a
+    missing code, then the branch to confirm (the answer a club server gives, handed to the wizard as its
+    worker does: tests/ui/test_first_run.py talks to a real server)."""
+    from app.services.first_run import BranchPreview
+    from app.ui.first_run import start_first_run
+
+    running = start_first_run(
+        tmp_path / "till", lambda: [SimulatedReader("Setup reader")], lang, open_window=lambda *_: None
+    )
+    try:
+        wizard, reading = running.wizard, Reading(lang, {})
+        reading.look("first run: language")
+        wizard.language_next.click()
+        reading.look("first run: server")
+        for url, code in (("club.example", "K7QM-2XPD-9TAR"), ("http://127.0.0.1:1", "")):
+            wizard.server_field.setText(url)
+            wizard.code_field.setText(code)
+            with qtbot.waitSignal(wizard.failed, timeout=WAIT_MS):
+                wizard.check_button.click()
+            reading.look(f"first run: {url} {code or 'no code'}")
+        now = time.time_ns() // 1000
+        wizard._on_preview(
+            BranchPreview(
+                "https://club.example.ir", "K7QM-2XPD-9TAR", "باشگاه نمونه", "Sample Club", "THR2",
+                "شعبه تهران ۲", "Tehran 2", now + 3_600_000_000, 0, resuming=False,
+            )
+        )  # fmt: skip
+        reading.look("first run: confirm")
+        assert wizard.current_step() == "confirm" and "THR2" in reading.all_text()
+        misread = reading.misread()
+        assert misread == [], "\n".join(misread)
+    finally:
+        running.close()
