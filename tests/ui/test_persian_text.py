@@ -45,6 +45,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.cards.simulated import SimulatedReader
+from app.messages import MESSAGES
+from app.receipts.content import TEXTS as RECEIPT_TEXTS
 from app.services.cards import bind_card, prepare_card, revoke_card
 from app.services.checkout import SaleRequest, record_sale
 from app.services.identify import find_member
@@ -56,6 +58,7 @@ from tests.support.club import CASHIER, MANAGER
 from tests.ui.test_checkout_programme import type_text
 from tests.ui.test_door import JOHN_UID, MARYAM_UID, card_event, party  # noqa: F401  (the door's fixture)
 from tests.ui.test_programme_member import days_ago, install_programme
+from tests.ui.test_translations import QT_ARG, TS, read_ts
 
 # ------------------------------------------------------------------------------------------- the checker
 
@@ -287,6 +290,35 @@ def test_the_checker_finds_what_an_english_reader_misreads(text):
 )
 def test_the_checker_lets_right_english_pass(text):
     assert problems(text, "en") == []
+
+
+# ----------------------------------------------------------------------------------- every catalogue
+
+
+def catalogue_texts() -> Iterator[tuple[str, str, str]]:
+    """(where, language, text) for every string the window, its refusals and the receipt can show,
+    visited by the tour or not (the crash notice, the self-test, a printer's failure)."""
+    for lang in ("fa", "en"):
+        for message in read_ts(TS[lang]):
+            for text in message.translations:
+                yield f"{message.context}: {message.source!r}", lang, QT_ARG.sub("", text)
+    for code, (english, persian) in MESSAGES.items():
+        yield f"app/messages.py {code}", "en", english
+        yield f"app/messages.py {code}", "fa", persian
+    for key, (english, persian) in RECEIPT_TEXTS.items():
+        yield f"app/receipts/content.py {key}", "en", english
+        yield f"app/receipts/content.py {key}", "fa", persian
+
+
+def test_no_string_of_the_window_separates_with_a_dot_or_says_a_latin_percent_in_persian():
+    wrong = []
+    for where, lang, text in catalogue_texts():
+        if any(dot in text for dot in DOTS):
+            wrong.append(f"{where}: a middle dot or bullet")
+        if lang == "fa" and "%" in text:
+            wrong.append(f"{where}: a Latin % in Persian")
+    assert wrong == [], "\n".join(wrong)
+    assert sum(1 for _ in catalogue_texts()) > 1_000  # the catalogues were read
 
 
 # ---------------------------------------------------------------------------------------------- the tour
