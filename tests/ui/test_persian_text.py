@@ -45,13 +45,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.cards.simulated import SimulatedReader
-from app.messages import MESSAGES
+from app.domain.errors import ClubError
+from app.messages import MESSAGES, message
 from app.receipts.content import TEXTS as RECEIPT_TEXTS
 from app.services.cards import bind_card, prepare_card, revoke_card
 from app.services.checkout import SaleRequest, record_sale
 from app.services.identify import find_member
 from app.ui.dialogs.jalali_date import JalaliDateEdit
 from app.ui.dialogs.manager import UndoAdmissionDialog
+from app.ui.messages import club_error_text
 from app.ui.receipt_pdf import receipt_html
 from app.ui.views.door import Page
 from tests.support.club import CASHIER, MANAGER
@@ -292,6 +294,30 @@ def test_the_checker_lets_right_english_pass(text):
     assert problems(text, "en") == []
 
 
+# ------------------------------------------------------------------------------------ the window's refusals
+
+
+def test_a_refusal_groups_and_isolates_the_card_number_and_says_the_status_in_persian():
+    lost = ClubError("card_not_active", card="9826000000000029", status="lost")
+    assert problems(message(lost, "fa"), "fa")  # the catalogue's text as the command line prints it
+    shown = club_error_text(lost, "fa")
+    assert f"{LRI}9826 0000 0000 0029{PDI}" in shown and "مفقود" in shown and "lost" not in shown
+    assert problems(shown, "fa") == []
+    assert f"Card {LRI}9826 0000 0000 0029{PDI} is {FSI}lost{PDI}" in club_error_text(lost, "en")
+
+
+def test_a_number_after_a_name_of_the_other_script_stays_on_its_side():
+    """"Wrong PIN for مینا; 4 tries left": unisolated, the 4 joins the Persian name's run and is laid out
+    before it (bidi rule W2); isolated, it stays where the sentence puts it. The same for a Latin name
+    before a Persian number in Persian (W7)."""
+    english = ClubError("wrong_pin", staff="مینا", tries_left=4)
+    assert problems(message(english, "en"), "en")
+    assert problems(club_error_text(english, "en"), "en") == []
+    persian = ClubError("wrong_pin", staff="Kian", tries_left=4)
+    assert f"{FSI}Kian{PDI}" in club_error_text(persian, "fa") and "۴" in club_error_text(persian, "fa")
+    assert problems(club_error_text(persian, "fa"), "fa") == []
+
+
 # ----------------------------------------------------------------------------------- every catalogue
 
 
@@ -299,9 +325,9 @@ def catalogue_texts() -> Iterator[tuple[str, str, str]]:
     """(where, language, text) for every string the window, its refusals and the receipt can show,
     visited by the tour or not (the crash notice, the self-test, a printer's failure)."""
     for lang in ("fa", "en"):
-        for message in read_ts(TS[lang]):
-            for text in message.translations:
-                yield f"{message.context}: {message.source!r}", lang, QT_ARG.sub("", text)
+        for entry in read_ts(TS[lang]):
+            for text in entry.translations:
+                yield f"{entry.context}: {entry.source!r}", lang, QT_ARG.sub("", text)
     for code, (english, persian) in MESSAGES.items():
         yield f"app/messages.py {code}", "en", english
         yield f"app/messages.py {code}", "fa", persian
