@@ -116,6 +116,8 @@ def _paragraph_problems(text: str, lang: str) -> list[str]:
             found.append("a Latin % beside a number (Persian has ٪)")
         if SLASH_BY_A_DIGIT.search(text):
             found.append("a spaced slash or bar beside a Persian digit (reads as ۱)")
+        if any(ch == "×" and _level(text, i) == 0 for i, ch in enumerate(text)):
+            found.append("a multiplication sign outside an isolate (it moves to the number's far side)")
         for digit in PERSIAN_DIGIT.finditer(text):
             if _strong_before(text, digit.start()) == "L":
                 found.append(f"the Persian number at {digit.start()} is laid out with the Latin before it")
@@ -252,6 +254,7 @@ class Reading:
     [
         "نقره‌ای: ×۱٫۲۵ امتیاز · ۵٪ تخفیف",  # the example: "1.25× points 0 5 %"
         "امتیاز • ۵",
+        "نقره‌ای: ×۱٫۲۵ امتیاز",  # the sign is laid out after the number: "۱٫۲۵×"
         "وارد شده ۱ / دعوت‌شده ۱ / ظرفیت ۴۰",
         "۵% تخفیف",
         "تا ۵۰ % مبلغ",
@@ -268,7 +271,7 @@ def test_the_checker_finds_what_a_persian_reader_misreads(text):
 @pytest.mark.parametrize(
     "text",
     [
-        "نقره‌ای: ×۱٫۲۵ امتیاز، ۵٪ تخفیف در صندوق؛ رایگان: بسته‌بندی هدیه",
+        f"نقره‌ای: {LRI}×۱٫۲۵{PDI} امتیاز، ۵٪ تخفیف در صندوق؛ رایگان: بسته‌بندی هدیه",
         f"{FSI}John Smith{PDI}: {LRI}۵۰۰{PDI} امتیاز",
         f"کارت {LRI}6037 9912 3456 7890{PDI}",
         "اجازه مدیر: F8.",  # a key's name is Latin and stays so
