@@ -1,18 +1,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Persian that reads right: the real window driven through its screens in Persian (and English), every
-text a cashier can see collected — labels, buttons, placeholders, list and table cells, headers, combo
-items, tooltips, window titles, the status bar — and checked for what a Persian reader misreads:
+"""Persian that reads right: the real window driven through its screens in Persian and English (login,
+idle, members in the programme, checkout, receipt and what is printed, the programme's and manager's
+dialogs, enrolment, the event door, the first run), every text a cashier can see collected — labels,
+buttons, placeholders, list, tree and table cells, headers, combo items, text browsers, tooltips, window
+titles, the status bar — and checked for what a reader misreads:
 
 - a middle dot or bullet (`·` `•` `⋅` `∙`) between words looks exactly like the Persian zero `۰`
-  ("×۱٫۲۵ امتیاز · ۵٪ تخفیف" reads "1.25× points 0 5 %"); the English texts use the same separators;
-- a Latin `%` beside a number (Persian has `٪`), Latin digits glued to Persian ones;
-- a number pulled into a Latin run: a Persian digit whose nearest strong letter before it (outside
-  isolates) is Latin is laid out with the Latin name, on the wrong side of it (the Unicode bidi rule W7);
-  in English, a digit after a Persian name goes to the name's far side (rule W2). Names, card numbers and
-  amounts are wrapped in isolates (FSI/LRI … PDI) to stay whole;
-- the other language's digits, percent sign or commas.
+  ("×۱٫۲۵ امتیاز · ۵٪ تخفیف" reads "1.25× points 0 5 %"); English uses the same separators (commas and
+  semicolons), so it fails there too; a spaced slash or bar beside a Persian digit reads as the one `۱`;
+- a Latin `%` beside a number in Persian (Persian has `٪`), Latin digits glued to Persian ones;
+- a number pulled into a run of the other direction: a Persian digit whose nearest strong letter before
+  it (outside isolates) is Latin is laid out with the Latin name, on the wrong side of it (the Unicode
+  bidi rule W7); in English, a digit after a Persian name goes to the name's far side (W2); Latin digits
+  (a card number) or a `×` outside an isolate in Persian; an embedding or override instead of an isolate.
+  Names, card numbers and amounts are wrapped in isolates (FSI/LRI … PDI) to stay whole;
+- the other language's digits, percent sign or commas in English.
 
-The checker itself is tested on known good and bad strings first, so the tour's silence means something.
+The checker itself is tested on known good and bad strings first, so the tour's silence means something;
+the catalogues (both .ts files, app/messages.py, the receipt's texts) are read whole as well, for the
+screens the tour does not reach.
 """
 
 from __future__ import annotations
