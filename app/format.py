@@ -3,12 +3,19 @@
 Persian digits, Jalali dates.
 
 Money is stored in rials and shown in Toman (÷10, exact: a rial remainder is shown, never rounded away).
-Numbers and card numbers stay left-to-right inside right-to-left text (Unicode isolates).
+Numbers and card numbers stay left-to-right inside right-to-left text, and names keep their own direction
+inside a sentence of the other language (Unicode isolates: LRI … PDI, FSI … PDI). Without them a number
+after a Latin name joins the name's left-to-right run and lands on the wrong side of it in Persian, and a
+number after a Persian name lands on the wrong side of it in English (the bidi rules W2 and W7).
+
+Lists are separated by commas and clauses by semicolons, in each language's own marks (، ؛ in Persian):
+never by a middle dot `·` or a bullet, which in Persian text look exactly like the zero `۰`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 import jdatetime
@@ -16,8 +23,13 @@ import jdatetime
 from app.domain.digits import to_latin_digits, to_persian_digits
 from app.domain.money import RIALS_PER_TOMAN
 
-LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: keeps "1,250" whole inside Persian text
+LRI = "\u2066"  # left-to-right isolate: keeps "1,250" whole inside Persian text
+RLI = "\u2067"  # right-to-left isolate
+FSI = "\u2068"  # first-strong isolate: a name or typed text keeps its own direction
+PDI = "\u2069"  # pops the isolate
 PERSIAN_GROUP = "٬"
+PERSIAN_DECIMAL = "٫"
+PERSIAN_PERCENT = "٪"
 
 
 def number(value: int, lang: str) -> str:
@@ -46,6 +58,45 @@ def points_text(points: int, lang: str) -> str:
 def isolated(text: str) -> str:
     """Card numbers, phones, invoice numbers: left-to-right wherever they stand."""
     return f"{LRI}{text}{PDI}"
+
+
+def name_isolated(text: str) -> str:
+    """A name, a reason or anything a person typed: in its own direction (its first letter decides), kept
+    whole, and never pulling the number after it into its run."""
+    return f"{FSI}{text}{PDI}"
+
+
+def percent_text(value: int | str, lang: str) -> str:
+    """A percentage: "5%" / "۵٪" (the Persian percent sign, never a Latin % beside Persian digits)."""
+    text = str(value)
+    if lang == "fa":
+        return to_persian_digits(text).replace(".", PERSIAN_DECIMAL) + PERSIAN_PERCENT
+    return f"{text}%"
+
+
+def multiplier_text(percent: int, lang: str) -> str:
+    """An earning multiplier as people say it: 125 → "×1.25", 150 → "×1.5", 200 → "×2"; kept whole and
+    left-to-right inside Persian text, where the sign would otherwise land after the number."""
+    whole, rest = divmod(percent, 100)
+    text = str(whole) + (f".{rest:02d}".rstrip("0") if rest else "")
+    if lang == "fa":
+        text = to_persian_digits(text).replace(".", PERSIAN_DECIMAL)
+    return isolated(f"×{text}")
+
+
+def list_separator(lang: str) -> str:
+    """Between the items of a list: "، " / ", "."""
+    return "، " if lang == "fa" else ", "
+
+
+def clause_separator(lang: str) -> str:
+    """Between groups that are lists themselves (privileges; free services): "؛ " / "; "."""
+    return "؛ " if lang == "fa" else "; "
+
+
+def listed(items: Iterable[str], lang: str) -> str:
+    """Items as a list in the language: "Gift wrap, Free delivery" / "بسته‌بندی هدیه، ارسال رایگان"."""
+    return list_separator(lang).join(items)
 
 
 def card_number_text(number_: str) -> str:

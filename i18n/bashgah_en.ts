@@ -391,16 +391,16 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>Event door</translation>
     </message>
     <message>
-        <source>Admitted … / Invited … / Capacity …</source>
-        <translation>Admitted … / Invited … / Capacity …</translation>
-    </message>
-    <message>
         <source>no limit</source>
         <translation>no limit</translation>
     </message>
     <message>
-        <source>Admitted {admitted} / Invited {invited} / Capacity {capacity}</source>
-        <translation>Admitted {admitted} / Invited {invited} / Capacity {capacity}</translation>
+        <source>Admitted …, invited …, capacity …</source>
+        <translation>Admitted …, invited …, capacity …</translation>
+    </message>
+    <message>
+        <source>Admitted {admitted}, invited {invited}, capacity {capacity}</source>
+        <translation>Admitted {admitted}, invited {invited}, capacity {capacity}</translation>
     </message>
     <message>
         <source>Unknown guest</source>
@@ -817,8 +817,8 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>Branch: {name} ({code})</translation>
     </message>
     <message>
-        <source>Server {server} · the code is valid until {when}</source>
-        <translation>Server {server} · the code is valid until {when}</translation>
+        <source>Server {server}; the code is valid until {when}</source>
+        <translation>Server {server}; the code is valid until {when}</translation>
     </message>
     <message>
         <source>Enrolling this terminal with the club server…</source>
@@ -1395,8 +1395,8 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>{days} days</translation>
     </message>
     <message>
-        <source>{percent}% points</source>
-        <translation>{percent}% points</translation>
+        <source>{multiplier} points</source>
+        <translation>{multiplier} points</translation>
     </message>
     <message>
         <source>{percent}% off</source>

@@ -391,16 +391,16 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>در ورودی رویداد</translation>
     </message>
     <message>
-        <source>Admitted … / Invited … / Capacity …</source>
-        <translation>وارد شده … / دعوت‌شده … / ظرفیت …</translation>
-    </message>
-    <message>
         <source>no limit</source>
         <translation>بدون محدودیت</translation>
     </message>
     <message>
-        <source>Admitted {admitted} / Invited {invited} / Capacity {capacity}</source>
-        <translation>وارد شده {admitted} / دعوت‌شده {invited} / ظرفیت {capacity}</translation>
+        <source>Admitted …, invited …, capacity …</source>
+        <translation>وارد شده …، دعوت‌شده …، ظرفیت …</translation>
+    </message>
+    <message>
+        <source>Admitted {admitted}, invited {invited}, capacity {capacity}</source>
+        <translation>وارد شده {admitted}، دعوت‌شده {invited}، ظرفیت {capacity}</translation>
     </message>
     <message>
         <source>Unknown guest</source>
@@ -817,8 +817,8 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>شعبه: {name} ({code})</translation>
     </message>
     <message>
-        <source>Server {server} · the code is valid until {when}</source>
-        <translation>سرور {server} · کد تا {when} معتبر است</translation>
+        <source>Server {server}; the code is valid until {when}</source>
+        <translation>سرور {server}؛ کد تا {when} معتبر است</translation>
     </message>
     <message>
         <source>Enrolling this terminal with the club server…</source>
@@ -1395,8 +1395,8 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>{days} روز</translation>
     </message>
     <message>
-        <source>{percent}% points</source>
-        <translation>{percent}٪ امتیاز</translation>
+        <source>{multiplier} points</source>
+        <translation>{multiplier} امتیاز</translation>
     </message>
     <message>
         <source>{percent}% off</source>

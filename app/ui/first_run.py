@@ -563,7 +563,7 @@ class FirstRunWizard(QWidget):
             self.tr("Branch: {name} ({code})").format(name=branch_name, code=isolated(preview.branch_code))
         )
         self.expiry_label.setText(
-            self.tr("Server {server} · the code is valid until {when}").format(
+            self.tr("Server {server}; the code is valid until {when}").format(
                 server=isolated(preview.server_url), when=datetime_text(preview.expires_at_us, self.lang)
             )
         )

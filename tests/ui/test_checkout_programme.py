@@ -81,10 +81,10 @@ def test_a_sale_crossing_silver_is_celebrated_and_the_member_shows_the_new_tier(
     title, detail = plain(band.title_label.text()), plain(band.detail_label.text())
     if lang == "fa":
         assert title == "ارتقا به نقره‌ای!"
-        assert detail == "×۱٫۲۵ امتیاز · ۵٪ تخفیف در صندوق · رایگان: بسته‌بندی هدیه"
+        assert detail == "×۱٫۲۵ امتیاز، ۵٪ تخفیف در صندوق؛ رایگان: بسته‌بندی هدیه"
     else:
         assert title == "Upgraded to Silver!"
-        assert detail == "×1.25 points · 5 % off at the till · Free: Gift wrap"
+        assert detail == "×1.25 points, 5% off at the till; Free: Gift wrap"
     assert band.colour() == tier_colour("silver")
     image = band.grab().toImage()  # painted in the tier's colour
     assert image.pixelColor(image.width() // 2, image.height() - 6).name() == tier_colour("silver").name()
@@ -317,7 +317,7 @@ def test_a_purchase_rated_already_says_so_and_the_buttons_go(qtbot, receipt, clu
     rate_sale(club.terminal, result.sale_id, 3, CASHIER)  # at another screen meanwhile
     qtbot.mouseClick(receipt.rating_buttons[0], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not receipt.ctx.tasks.busy())
-    expected = club_error_text(ClubError("survey_already_answered", sale=result.sale_id), lang)
+    expected = plain(club_error_text(ClubError("survey_already_answered", sale=result.sale_id), lang))
     assert plain(receipt.survey_result.text()) == expected
     assert expected == ("برای این خرید پیش‌تر نظر ثبت شده است." if lang == "fa" else
                         "This purchase has already been rated.")  # fmt: skip

@@ -11,6 +11,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.domain.digits import to_persian_digits
+from app.format import card_number_text
 from app.services.cards import revoke_card
 from app.services.enroll import EnrollRequest, enroll_member
 from app.store import members
@@ -150,7 +151,8 @@ def test_a_revoked_card_number_is_refused(qtbot, view: IdleView, club, lang: str
     with qtbot.assertNotEmitted(view.member_chosen):
         assert search_for(qtbot, view, number) == 0
     assert view.banner.isVisible()
-    assert number in view.banner.detail_label.text()
+    assert card_number_text(number) in view.banner.detail_label.text()  # grouped, left to right
+    assert ("باطل‌شده" if lang == "fa" else "revoked") in view.banner.detail_label.text()
     assert view.result_list.count() == 0
 
 

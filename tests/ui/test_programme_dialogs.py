@@ -223,7 +223,7 @@ def test_offline_beyond_the_grant_a_manager_overrides_and_the_same_purchase_is_m
     request_id = dialog.request_id
     enter(qtbot, ctx, dialog.points_spin)
     refusal = ClubError("offline_limit", allowance=0, requested=300)
-    assert plain(dialog.message).startswith(club_error_text(refusal, lang))
+    assert plain(dialog.message).startswith(plain(club_error_text(refusal, lang)))
     assert "F8" in dialog.message and dialog.awaiting_manager and dialog.override_button.isVisible()
     assert not dialog.points_spin.isEnabled()  # what the manager approves is what is bought
     assert of_kind(club, EntryKind.MEMBERSHIP_PURCHASE) == []
@@ -373,7 +373,7 @@ def test_the_ambassador_cap_is_shown_and_a_grant_over_it_refused(qtbot, ctx, clu
     approve(dialog, MANAGER, MANAGER_PIN)
     enter(qtbot, ctx, dialog.approval.pin_edit)
     refusal = ClubError("bonus_over_cap", requested=500, allowed=200)
-    assert plain(dialog.approval.message_label.text()) == club_error_text(refusal, lang)
+    assert plain(dialog.approval.message_label.text()) == plain(club_error_text(refusal, lang))
     assert len(bonuses(club)) == 5 and balance(club) == before and dialog.isVisible()
 
 
@@ -396,7 +396,7 @@ def test_a_cashier_may_not_grant_ambassador_points(qtbot, ctx, club, host, lang)
     approve(dialog, CASHIER, CASHIER_PIN)
     enter(qtbot, ctx, dialog.approval.pin_edit)
     refusal = ClubError("not_permitted", staff=CASHIER.name, role="cashier", action="adjust_balance")
-    assert plain(dialog.approval.message_label.text()) == club_error_text(refusal, lang)
+    assert plain(dialog.approval.message_label.text()) == plain(club_error_text(refusal, lang))
     assert bonuses(club) == []
 
 

@@ -107,10 +107,10 @@ def test_tier_privileges_progress_and_how_long_the_tier_is_kept(qtbot, view, clu
     heading = line(view, Line.PRIVILEGES)
     services = line(view, Line.SERVICES)
     if lang == "fa":
-        assert heading == "نقره‌ای: ×۱٫۲۵ امتیاز · ۵٪ تخفیف در صندوق"
+        assert heading == "نقره‌ای: ×۱٫۲۵ امتیاز، ۵٪ تخفیف در صندوق"
         assert services == "رایگان: بسته‌بندی هدیه"
     else:
-        assert heading == "Silver: ×1.25 points · 5 % off at the till"
+        assert heading == "Silver: ×1.25 points, 5% off at the till"
         assert services == "Free: Gift wrap"
     gold = "طلایی" if lang == "fa" else "Gold"
     needed = plain(points_text(2_000 - 600, lang))
@@ -185,7 +185,7 @@ def test_a_paid_membership_with_its_valid_until_date_lifts_the_tier(qtbot, view,
     assert view.tier_badge.tier_code() == "gold"  # the membership's tier prices the sales
     heading = line(view, Line.PRIVILEGES)
     assert ("×۱٫۵" if lang == "fa" else "×1.5 points") in heading
-    assert ("۱۰٪" if lang == "fa" else "10 % off at the till") in heading
+    assert ("۱۰٪" if lang == "fa" else "10% off at the till") in heading
     assert ("ارسال رایگان" if lang == "fa" else "Free delivery") in line(view, Line.SERVICES)
 
 

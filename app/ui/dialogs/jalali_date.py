@@ -284,5 +284,5 @@ class JalaliDateEdit(QWidget):
         age = self.tr("{age} years old").format(age=number(years_between(day, self._today), self._lang))
         if self._lang == "fa":
             gregorian = digits(day.strftime("%Y/%m/%d"), "fa")
-            age += " · " + self.tr("{date} Gregorian").format(date=gregorian)
+            age += " (" + self.tr("{date} Gregorian").format(date=gregorian) + ")"  # a dot would read as ۰
         return age, HINT_STYLE

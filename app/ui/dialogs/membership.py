@@ -30,7 +30,7 @@ from app.domain.errors import ClubError
 from app.domain.membership import PlanPrice
 from app.domain.ports import SpendAuthoriser
 from app.domain.programme import MembershipPlan, TierRule
-from app.format import date_text, local_datetime, number, points_text, toman_text
+from app.format import date_text, listed, local_datetime, multiplier_text, number, points_text, toman_text
 from app.services.identify import MemberProfile
 from app.services.membership import MembershipResult, buy_membership
 from app.services.spending import SpendOverride
@@ -332,7 +332,9 @@ class MembershipDialog(SpendingDialog):
         tier = self.offer.tier(plan.tier_code) if self.offer is not None else None
         perks: list[str] = []
         if tier is not None:
-            perks.append(self.tr("{percent}% points").format(percent=number(tier.multiplier_percent, lang)))
+            if tier.multiplier_percent != 100:
+                multiplier = multiplier_text(tier.multiplier_percent, lang)
+                perks.append(self.tr("{multiplier} points").format(multiplier=multiplier))
             if tier.discount_percent:
                 perks.append(self.tr("{percent}% off").format(percent=number(tier.discount_percent, lang)))
             if tier.cashback_bp:
@@ -341,7 +343,7 @@ class MembershipDialog(SpendingDialog):
                 )
             perks.extend(bilingual(service, lang) for service in tier.free_services)
         perks.extend(bilingual(benefit, lang) for benefit in plan.benefits)
-        joined = ("، " if lang == "fa" else "; ").join(perks)
+        joined = listed(perks, lang)
         if tier is None:
             return joined
         return self.tr("While it runs, the member counts as {tier}: {perks}.").format(

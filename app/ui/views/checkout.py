@@ -53,7 +53,7 @@ from app.domain.pricing import Pricing, max_wallet_spend, price_sale
 from app.domain.pricing import SaleContext as PricedSale
 from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.tier import Tier
-from app.format import PERSIAN_GROUP, number, points_text, toman_text
+from app.format import PERSIAN_GROUP, name_isolated, number, points_text, toman_text
 from app.services.checkout import SaleRequest, SaleResult, record_sale
 from app.services.identify import MemberProfile
 from app.services.spending import SpendOverride
@@ -80,11 +80,6 @@ def directed(text: str, lang: str) -> str:
     """Text that reads in the session's direction whatever it starts with (a Persian name in English,
     a number alone in Persian): a leading right-to-left or left-to-right mark sets the paragraph's way."""
     return ("\u200f" if lang == "fa" else "\u200e") + text
-
-
-def name_isolated(name: str) -> str:
-    """A name of either script inside text of the other, kept whole (first-strong isolate)."""
-    return f"\u2068{name}\u2069"
 
 
 def digits_of(text: str) -> str:

@@ -555,9 +555,10 @@ class DoorView(QWidget):
         """Admitted / invited / capacity, as the header shows it ("…" until read)."""
         counts, lang = self._counts, self.ctx.session.lang
         if counts is None:
-            return self.tr("Admitted … / Invited … / Capacity …")
+            return self.tr("Admitted …, invited …, capacity …")
         capacity = number(counts.capacity, lang) if counts.capacity is not None else self.tr("no limit")
-        return self.tr("Admitted {admitted} / Invited {invited} / Capacity {capacity}").format(
+        # commas, not slashes: beside a Persian digit a slash reads as the one (۱)
+        return self.tr("Admitted {admitted}, invited {invited}, capacity {capacity}").format(
             admitted=number(counts.admitted, lang), invited=number(counts.invited, lang), capacity=capacity
         )
 

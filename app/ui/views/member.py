@@ -43,9 +43,11 @@ from app.domain.ledger import EntryKind, LedgerEntry
 from app.format import (
     birthday_soon,
     card_number_text,
+    clause_separator,
     date_text,
     datetime_text,
     isolated,
+    listed,
     local_datetime,
     number,
     points_text,
@@ -92,13 +94,11 @@ def read_standing(terminal: Terminal, member_id: str) -> Standing:
 class ProgrammeText(QObject):
     """The programme's words, shared by the member, checkout and receipt screens."""
 
-    SEPARATOR = " · "
-
     def tier_name(self, tier: TierRule, lang: str) -> str:
         return tier.name_fa if lang == "fa" else tier.name_en
 
     def privileges(self, tier: TierRule, lang: str) -> str:
-        """ "×1.25 points · 5 % off at the till"; "" for a tier without privileges."""
+        """ "×1.25 points, 5% off at the till"; "" for a tier without privileges."""
         parts = []
         if tier.multiplier_percent != 100:
             parts.append(
@@ -110,10 +110,10 @@ class ProgrammeText(QObject):
             parts.append(
                 self.tr("{percent} off at the till").format(percent=percent_text(tier.discount_percent, lang))
             )
-        return self.SEPARATOR.join(parts)
+        return self.join(parts, lang)
 
     def headline(self, tier: TierRule, lang: str) -> str:
-        """The tier and its privileges: "Silver: ×1.25 points · 5 % off at the till"."""
+        """The tier and its privileges: "Silver: ×1.25 points, 5% off at the till"."""
         privileges = self.privileges(tier, lang)
         name = self.tier_name(tier, lang)
         return (
@@ -128,8 +128,10 @@ class ProgrammeText(QObject):
         return self.tr("Free: {services}").format(services=names)
 
     def all_privileges(self, tier: TierRule, lang: str) -> str:
-        """Privileges and free services on one line (the checkout's reminder, the celebration's detail)."""
-        return self.SEPARATOR.join(p for p in (self.privileges(tier, lang), self.services(tier, lang)) if p)
+        """Privileges and free services on one line (the checkout's reminder, the celebration's detail):
+        "×1.25 points, 5% off at the till; Free: Gift wrap"."""
+        parts = (self.privileges(tier, lang), self.services(tier, lang))
+        return clause_separator(lang).join(p for p in parts if p)
 
     def upgraded(self, tier_name: str) -> str:
         return self.tr("Upgraded to {tier}!").format(tier=tier_name)
@@ -177,7 +179,7 @@ class ProgrammeText(QObject):
         return f"{what} {isolated('+' + number(points, lang))}"
 
     def join(self, texts: Iterable[str], lang: str) -> str:
-        return ("، " if lang == "fa" else ", ").join(texts)
+        return listed(texts, lang)
 
 
 class MemberView(QWidget):

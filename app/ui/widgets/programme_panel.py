@@ -6,8 +6,8 @@ no text: free services, the paid membership, progress to the next tier (with a t
 tier is kept, the next points to expire, the campaigns running now. The caller passes translated text
 (`set_line`), so the view keeps `retranslate`; lines keep their order whatever order they are set in.
 
-Also the small formatting helpers the programme's texts share: a multiplier ("×1.25"), a percentage, and
-the right half of a "فارسی / English" text for the language.
+Also the small formatting helpers the programme's texts share: a multiplier ("×1.25") and a percentage
+(from app.format, re-exported here), and the right half of a "فارسی / English" text for the language.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from app.domain.digits import to_persian_digits
-from app.format import LRI, PDI, toman_text
+from app.format import LRI, multiplier_text, percent_text, toman_text
 from app.ui.widgets.style import align_start, scaled_font
 
 PANEL_WIDTH = 360
@@ -46,6 +45,10 @@ class Tone(StrEnum):
     WARNING = "warning"  # points about to expire, or due
     GOOD = "good"
 
+
+__all__ = [
+    "Line", "ProgrammePanel", "Tone", "bilingual", "multiplier_text", "percent_text", "signed_toman_text",
+]  # fmt: skip
 
 _TONE_COLOURS = {Tone.MUTED: MUTED, Tone.WARNING: WARNING, Tone.GOOD: GOOD}
 
@@ -156,24 +159,9 @@ class ProgrammePanel(QFrame):
         self.heading.setStyleSheet(f"QLabel {{ color: {accent}; }}")
 
 
-def multiplier_text(percent: int, lang: str) -> str:
-    """An earning multiplier as people say it: 125 → "×1.25", 150 → "×1.5", 200 → "×2" (kept whole and
-    left-to-right inside Persian text, where the sign would otherwise land after the number)."""
-    whole, rest = divmod(percent, 100)
-    text = str(whole) + (f".{rest:02d}".rstrip("0") if rest else "")
-    if lang == "fa":
-        text = to_persian_digits(text).replace(".", "٫")
-    return f"{LRI}×{text}{PDI}"
-
-
 def signed_toman_text(rials: int, lang: str) -> str:
     """An amount credited: "+1,700 Toman", the sign inside the number's left-to-right isolate."""
     return toman_text(rials, lang).replace(LRI, LRI + "+", 1)
-
-
-def percent_text(value: int, lang: str) -> str:
-    """A whole percentage: "5 %" / "۵٪"."""
-    return f"{to_persian_digits(str(value))}٪" if lang == "fa" else f"{value} %"
 
 
 def bilingual(text: str, lang: str) -> str:
