@@ -13,6 +13,8 @@ from pathlib import Path
 from bench.stats import percentile
 
 READY = "window-ready"
+COLD_START_AIM_MS = 800  # p50: a fresh process to the login screen painted
+TAP_AIM_P95_MS = 16  # one frame at 60 Hz: card event to the member view painted with the photo
 
 
 def cold_start_ms(data_dir: Path, runs: int) -> list[float]:
