@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from app.ui.views.receipt import ReceiptView
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
+PhotoFrame = tuple[int, float]  # the side the member view paints a photo at, and the screen's pixel ratio
 # Imported on the worker after log-in: what the cashier's screens need that defines no Qt class.
 _AFTER_LOGIN = (
     "app.services.cards", "app.services.checkout", "app.services.spending", "app.ui.spend_limit",
@@ -83,17 +84,26 @@ class MemberScreen:
 
 
 def load_member_screen(
-    terminal: Terminal, member_id: str, earn_only: bool, earn_only_why: ClubError | None = None
+    terminal: Terminal,
+    member_id: str,
+    earn_only: bool,
+    earn_only_why: ClubError | None = None,
+    photo_frame: PhotoFrame = (0, 1.0),
 ) -> MemberScreen:
-    """Worker: the member, their photo and the branch's rules, read in one snapshot."""
+    """Worker: the member, their photo and the branch's rules, read in one snapshot; the photo decoded and
+    framed for the member view (`photo_frame`: `PhotoWidget.pixel_side()`), so that the UI thread only
+    copies its pixels when it paints."""
     with terminal.db.read() as conn:
         profile = member_profile(conn, member_id)
         photo = members.photo(conn, member_id)
         branch = club.branch(conn, terminal.branch_id)
-    return MemberScreen(profile, decode_photo(photo), branch, profile.tier, earn_only, earn_only_why)
+    image = decode_photo(photo, *photo_frame)
+    return MemberScreen(profile, image, branch, profile.tier, earn_only, earn_only_why)
 
 
-def read_card(terminal: Terminal, event: CardEvent) -> tuple[CardIdentification | None, MemberScreen | None]:
+def read_card(
+    terminal: Terminal, event: CardEvent, photo_frame: PhotoFrame = (0, 1.0)
+) -> tuple[CardIdentification | None, MemberScreen | None]:
     """Worker: who a tapped card names and, when it is valid, their screen, in one trip to the worker."""
     # Verification pulls in cryptography, ndef and Pillow: imported here, off the UI thread and after
     # start-up, rather than before the login screen can show.
@@ -104,7 +114,7 @@ def read_card(terminal: Terminal, event: CardEvent) -> tuple[CardIdentification 
         return result, None
     verdict = result.verdict
     why = verdict.error() if verdict.earn_only else None
-    return result, load_member_screen(terminal, result.member.id, verdict.earn_only, why)
+    return result, load_member_screen(terminal, result.member.id, verdict.earn_only, why, photo_frame)
 
 
 def _import_after_login() -> None:
@@ -379,9 +389,9 @@ class MainWindow(QMainWindow):
         self._switch_language("en" if self.ctx.session.lang == "fa" else "fa")
 
     def open_member(self, member_id: str, earn_only: bool = False, why: ClubError | None = None) -> None:
-        terminal = self.ctx.terminal
+        terminal, frame = self.ctx.terminal, self.member.photo.pixel_side()
         self.ctx.tasks.run(
-            lambda: load_member_screen(terminal, member_id, earn_only, why),
+            lambda: load_member_screen(terminal, member_id, earn_only, why, frame),
             self._show_member,
             self._show_error,
         )
@@ -568,8 +578,8 @@ class MainWindow(QMainWindow):
             why = read_error_text(reason, self.ctx.session.lang)
             self._refuse(ClubError("card_unreadable", reason=why), reason)
             return
-        terminal = self.ctx.terminal
-        self.ctx.tasks.run(lambda: read_card(terminal, event), self._on_card_read, self._show_error)
+        terminal, frame = self.ctx.terminal, self.member.photo.pixel_side()  # the worker frames the photo
+        self.ctx.tasks.run(lambda: read_card(terminal, event, frame), self._on_card_read, self._show_error)
 
     def on_qr_scanned(self, text: str) -> None:
         """A scanner typed a member QR (or, at the door, an invitation): the same path as a card."""
