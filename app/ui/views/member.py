@@ -51,7 +51,6 @@ from app.format import (
     points_text,
     toman_text,
 )
-from app.services.identify import MemberProfile
 from app.ui.context import UiContext
 from app.ui.widgets.badge import TierBadgeWidget, tier_colour
 from app.ui.widgets.banner import BannerKind, BannerWidget
@@ -68,6 +67,7 @@ from app.ui.widgets.style import align_start, scaled_font, touch_button
 
 if TYPE_CHECKING:  # the programme's use case is imported on the worker, when a standing is first read
     from app.domain.programme import Campaign, RuleSet, TierRule
+    from app.services.identify import MemberProfile
     from app.services.programme import Standing
     from app.services.terminal import Terminal
 
