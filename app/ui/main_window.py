@@ -113,7 +113,9 @@ def read_card(
     # start-up, rather than before the login screen can show.
     from app.services.cards import identify_event
 
-    result = identify_event(terminal, event)
+    # a read snapshot: never waits for a writer (a pull being applied); the tap's report follows the member
+    # on screen (`record_tap`)
+    result = identify_event(terminal, event, record_tap=False)
     if result is None or not result.verdict.valid or result.member is None:
         return result, None
     verdict = result.verdict
@@ -607,7 +609,11 @@ class MainWindow(QMainWindow):
             self._refuse(ClubError("card_unreadable", reason=why), reason)
             return
         terminal, frame = self.ctx.terminal, self.member.photo.pixel_side()  # the worker frames the photo
-        self.ctx.tasks.run(lambda: read_card(terminal, event, frame), self._on_card_read, self._show_error)
+        self.ctx.tasks.run(
+            lambda: read_card(terminal, event, frame),
+            lambda read: self._on_card_read(read, event),
+            self._show_error,
+        )
 
     def on_qr_scanned(self, text: str) -> None:
         """A scanner typed a member QR (or, at the door, an invitation): the same path as a card."""
@@ -627,16 +633,27 @@ class MainWindow(QMainWindow):
         )
         self.on_card_presented(event)
 
-    def _on_card_read(self, read: tuple[CardIdentification | None, MemberScreen | None]) -> None:
+    def _on_card_read(
+        self, read: tuple[CardIdentification | None, MemberScreen | None], event: CardEvent
+    ) -> None:
         result, screen = read
         if result is None:
             return
         if screen is not None:
             self._show_member(screen)
+            self._record_tap(result, event)
             return
         verdict = result.verdict
         error = verdict.error() or ClubError("card_unreadable", reason=verdict.reason or "?")
         self._refuse(error, verdict.reason or "refused")
+
+    def _record_tap(self, identified: CardIdentification, event: CardEvent) -> None:
+        """The accepted chip card's report for the server (clone detection), written on the worker once the
+        member is on screen: the one durable write of a tap, off the path to the member's face."""
+        from app.services.cards import record_member_tap
+
+        terminal = self.ctx.terminal
+        self.ctx.tasks.run(lambda: record_member_tap(terminal, identified, event))  # a failure is logged
 
     def _refuse(self, error: ClubError, reason: str) -> None:
         self._screen = None

@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 
 from app.services.cards import bind_card, prepare_card
 from app.services.identify import find_member
-from app.store import members
+from app.store import members, outbox
 from app.ui.widgets.photo import PLACEHOLDER_BACKGROUND, decode_photo, frame_photo
 from tests.support.club import MANAGER
 
@@ -127,3 +127,20 @@ def test_a_photo_framed_for_the_widget_is_painted_as_it_is(qtbot, ctx, club, rat
     assert painted.width() == round(200 * painted.devicePixelRatio())
     assert centre(painted) != PLACEHOLDER_BACKGROUND
     assert find_member(club.terminal, club.maryam.id).has_photo
+
+
+def test_a_tapped_chip_card_is_reported_once_its_member_is_shown(qtbot, running, club):
+    """The tap's report for the server (clone detection) is written after the member is on screen, from
+    the tap's own verdict: one item for the card, at the time it was verified."""
+    prepared = prepare_card(club.terminal, club.maryam.id, staff=MANAGER, uid=MARYAM_UID)
+    bind_card(club.terminal, prepared.card.number, MARYAM_UID)
+    ndef, card = prepared.ndef, prepared.card.number
+    before = club.terminal.clock.now_us()
+    with qtbot.waitSignal(running.window.member_shown, timeout=5000):
+        running.ctx.simulated.tap(MARYAM_UID, ndef)
+    qtbot.waitUntil(lambda: not running.ctx.tasks.busy(), timeout=5000)
+    with club.terminal.db.read() as conn:
+        (item,) = outbox.about(conn, card, (outbox.CARD_TAP,))
+    body = item.data()
+    assert body["member_id"] == club.maryam.id and body["card_number"] == card
+    assert before <= body["used_at_us"] <= club.terminal.clock.now_us()
