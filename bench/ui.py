@@ -70,6 +70,9 @@ def tap_to_member_ms(data_dir: Path, taps: int) -> list[float]:
             running.window.show_idle()
             QTimer.singleShot(5, loop.quit)
             loop.exec()
+            while running.ctx.tasks.busy():  # a tap at a quiet counter: the last member's standing is read
+                QTimer.singleShot(1, loop.quit)
+                loop.exec()
             before = len(shown)
             started = time.perf_counter_ns()
             running.ctx.simulated.tap(*cards[i % len(cards)])
