@@ -59,6 +59,7 @@ class CardIdentification:
     member: Member | None  # the local record, when there is one
     card_number: str | None
     verify_us: int  # how long verification took
+    at_us: int = 0  # when it was verified (the time a tap recorded later carries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,23 +76,28 @@ def identify_card(
     uid: bytes | None,
     *,
     proof: ChipProof | None = None,
+    record_tap: bool = True,
 ) -> CardIdentification:
     """Verify what a reader read (NDEF bytes and UID) or a scanner typed (QR text), offline.
 
     A phone's code is good once here: accepted, it is kept in the replay cache (and reported to the
     server) in the transaction that verified it, so two scans of one code cannot both open the member.
     `proof` is what the reader proved of a chip-keyed card's chip (app.cards.ntag424). An accepted chip card
-    is reported too (`record_card_tap`, with what its chip proved), so that the server can tell a clone."""
+    is reported too (`record_card_tap`, with what its chip proved), so that the server can tell a clone;
+    with `record_tap=False` the caller reports it afterwards (`record_member_tap`): the window shows the
+    member first, from a read snapshot that never waits for a writer, and the durable write follows."""
     started = time.perf_counter_ns()
     is_phone = isinstance(data, str) and phone_pass.is_phone_code_text(data)
-    with terminal.db.write() if is_phone or is_chip_read(data, uid) else terminal.db.read() as conn:
+    writes = is_phone or (record_tap and is_chip_read(data, uid))
+    with terminal.db.write() if writes else terminal.db.read() as conn:
         now = terminal.clock.now_us()
         verdict = card_verdict(conn, data, uid, now, proof)
         if verdict.valid:
             accept_phone_code(conn, terminal, verdict, "member", now)
-            record_card_tap(
-                conn, terminal, verdict, data=data, uid=uid, purpose="member", now_us=now, proof=proof
-            )
+            if record_tap:
+                record_card_tap(
+                    conn, terminal, verdict, data=data, uid=uid, purpose="member", now_us=now, proof=proof
+                )
         payload = verdict.payload
         member = members.get(conn, payload.member_id) if payload else None
     return CardIdentification(
@@ -99,7 +105,27 @@ def identify_card(
         member,
         payload.card_number if payload else None,
         (time.perf_counter_ns() - started) // 1000,
+        now,
     )
+
+
+def record_member_tap(terminal: Terminal, identified: CardIdentification, event: CardEvent) -> str | None:
+    """The chip card tap `identify_event(..., record_tap=False)` accepted, reported now in its own write
+    transaction, at the time it was verified; the outbox item's id, or None for what is not reported (a
+    refused card, a QR code, a phone's code)."""
+    if not identified.verdict.valid:
+        return None
+    with terminal.db.write() as conn:
+        return record_card_tap(
+            conn,
+            terminal,
+            identified.verdict,
+            data=event.qr_text if event.qr_text is not None else event.ndef,
+            uid=event.uid,
+            purpose="member",
+            now_us=identified.at_us,
+            proof=event.chip,
+        )
 
 
 def card_verdict(
@@ -198,12 +224,16 @@ def record_card_tap(
     return item.id
 
 
-def identify_event(terminal: Terminal, event: CardEvent) -> CardIdentification | None:
+def identify_event(
+    terminal: Terminal, event: CardEvent, *, record_tap: bool = True
+) -> CardIdentification | None:
     """The identification a TAPPED event carries; None for events that are not a card read."""
     if event.kind is not CardEventKind.TAPPED:
         return None
     data: bytes | str | None = event.qr_text if event.qr_text is not None else event.ndef
-    return identify_card(terminal, data if data is not None else b"", event.uid, proof=event.chip)
+    return identify_card(
+        terminal, data if data is not None else b"", event.uid, proof=event.chip, record_tap=record_tap
+    )
 
 
 def _revocations_as_of(conn: Connection, now_us: int) -> int:

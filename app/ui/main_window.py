@@ -31,31 +31,34 @@ from app.domain.errors import ClubError
 from app.domain.staff import Action, Role, Staff
 from app.domain.tier import Tier
 from app.messages import read_error_text
-from app.services.identify import MemberProfile, member_profile
 from app.services.staff_auth import log_out
 from app.store import club, members
 from app.ui.bridges import CardBridge
 from app.ui.context import UiContext
+from app.ui.first_paint import after_first_paint
 from app.ui.messages import club_error_text
 from app.ui.status import StatusBarWidget
-from app.ui.views.idle import IdleView
 from app.ui.views.login import LoginView
-from app.ui.views.member import MemberView
 from app.ui.widgets.photo import decode_photo
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QImage
 
     from app.services.cards import CardIdentification
+    from app.services.identify import MemberProfile
     from app.services.terminal import Terminal
     from app.ui.views.checkout import CheckoutView
     from app.ui.views.door import DoorView, UndoTarget
+    from app.ui.views.idle import IdleView
+    from app.ui.views.member import MemberView
     from app.ui.views.receipt import ReceiptView
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
+PhotoFrame = tuple[int, float]  # the side the member view paints a photo at, and the screen's pixel ratio
 # Imported on the worker after log-in: what the cashier's screens need that defines no Qt class.
 _AFTER_LOGIN = (
-    "app.services.cards", "app.services.checkout", "app.services.spending", "app.ui.spend_limit",
+    "app.services.identify", "app.services.cards", "app.services.checkout", "app.services.spending",
+    "app.ui.spend_limit",
     "app.receipts.content", "app.receipts.escpos", "app.receipts.qr", "app.receipts.setup",
     "app.services.programme", "app.services.bonuses", "app.domain.pricing", "sync.rules",
 )  # fmt: skip
@@ -83,28 +86,41 @@ class MemberScreen:
 
 
 def load_member_screen(
-    terminal: Terminal, member_id: str, earn_only: bool, earn_only_why: ClubError | None = None
+    terminal: Terminal,
+    member_id: str,
+    earn_only: bool,
+    earn_only_why: ClubError | None = None,
+    photo_frame: PhotoFrame = (0, 1.0),
 ) -> MemberScreen:
-    """Worker: the member, their photo and the branch's rules, read in one snapshot."""
+    """Worker: the member, their photo and the branch's rules, read in one snapshot; the photo decoded and
+    framed for the member view (`photo_frame`: `PhotoWidget.pixel_side()`), so that the UI thread only
+    copies its pixels when it paints."""
+    from app.services.identify import member_profile  # on the worker: not needed for the first frame
+
     with terminal.db.read() as conn:
         profile = member_profile(conn, member_id)
         photo = members.photo(conn, member_id)
         branch = club.branch(conn, terminal.branch_id)
-    return MemberScreen(profile, decode_photo(photo), branch, profile.tier, earn_only, earn_only_why)
+    image = decode_photo(photo, *photo_frame)
+    return MemberScreen(profile, image, branch, profile.tier, earn_only, earn_only_why)
 
 
-def read_card(terminal: Terminal, event: CardEvent) -> tuple[CardIdentification | None, MemberScreen | None]:
+def read_card(
+    terminal: Terminal, event: CardEvent, photo_frame: PhotoFrame = (0, 1.0)
+) -> tuple[CardIdentification | None, MemberScreen | None]:
     """Worker: who a tapped card names and, when it is valid, their screen, in one trip to the worker."""
     # Verification pulls in cryptography, ndef and Pillow: imported here, off the UI thread and after
     # start-up, rather than before the login screen can show.
     from app.services.cards import identify_event
 
-    result = identify_event(terminal, event)
+    # a read snapshot: never waits for a writer (a pull being applied); the tap's report follows the member
+    # on screen (`record_tap`)
+    result = identify_event(terminal, event, record_tap=False)
     if result is None or not result.verdict.valid or result.member is None:
         return result, None
     verdict = result.verdict
     why = verdict.error() if verdict.earn_only else None
-    return result, load_member_screen(terminal, result.member.id, verdict.earn_only, why)
+    return result, load_member_screen(terminal, result.member.id, verdict.earn_only, why, photo_frame)
 
 
 def _import_after_login() -> None:
@@ -135,14 +151,13 @@ class MainWindow(QMainWindow):
         self._pending_write: str | None = None  # member whose card the next tap on a PC/SC reader gets
         self.stack = QStackedWidget()
         self.login = LoginView(ctx)
-        self.idle = IdleView(ctx)
-        self.member = MemberView(ctx)
+        self._idle: IdleView | None = None  # the till's views: built just after the first frame (`idle`)
+        self._member: MemberView | None = None
         self._checkout: CheckoutView | None = None  # built on first use: see `checkout`
         self._receipt: ReceiptView | None = None
         self._door: DoorView | None = None  # built when a host (or a manager, F7) first opens it
         self._member_dialog: QDialog | None = None  # the programme dialog opened last (F3, F4, ambassador)
-        for view in (self.login, self.idle, self.member):
-            self.stack.addWidget(view)
+        self.stack.addWidget(self.login)
         self.setCentralWidget(self.stack)
         self.status = StatusBarWidget(ctx)
         self.setStatusBar(self.status)
@@ -154,19 +169,12 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
         self.retranslate()
         self.show_login()
+        after_first_paint(self.login, self._build_till)
 
     # ---------------------------------------------------------------- wiring
 
     def _wire(self, bridge: CardBridge) -> None:
         self.login.logged_in.connect(self.on_logged_in)
-        self.idle.member_chosen.connect(self.open_member)
-        self.idle.enroll_requested.connect(self.open_enrolment)
-        self.idle.door_requested.connect(self.toggle_door)
-        self.idle.qr_scanned.connect(self.on_qr_scanned)
-        self.member.checkout_requested.connect(self.start_checkout)
-        self.member.back_requested.connect(self.show_idle)
-        self.member.manager_requested.connect(self.open_manager_actions)
-        self.member.installEventFilter(self)  # F3 / F4: the programme's dialogs (see `_member_key`)
         bridge.card_presented.connect(self.on_card_presented)
         bridge.readers_changed.connect(lambda _event: self.status.retranslate())
         self.ctx.session.staff_changed.connect(self._watch_activity)
@@ -223,7 +231,7 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in _ACTIVITY:
             self._idle_timer.start()  # any activity postpones the lock
-        if watched is self.member and event.type() == QEvent.Type.KeyPress:
+        if watched is self._member and event.type() == QEvent.Type.KeyPress:
             return self._member_key(event)
         return False
 
@@ -237,6 +245,38 @@ class MainWindow(QMainWindow):
         return True
 
     # ---------------------------------------------------------------- screens
+
+    # The till's idle and member screens (and their modules) are built just after the login screen's first
+    # frame (`_build_till`), while the cashier types a PIN, or when first needed; the window shows sooner.
+    @property
+    def idle(self) -> IdleView:
+        if self._idle is None:
+            from app.ui.views.idle import IdleView
+
+            self._idle = IdleView(self.ctx)
+            self._idle.member_chosen.connect(self.open_member)
+            self._idle.enroll_requested.connect(self.open_enrolment)
+            self._idle.door_requested.connect(self.toggle_door)
+            self._idle.qr_scanned.connect(self.on_qr_scanned)
+            self.stack.addWidget(self._idle)
+        return self._idle
+
+    @property
+    def member(self) -> MemberView:
+        """The one member view, reused from member to member (`MemberView.show_member`)."""
+        if self._member is None:
+            from app.ui.views.member import MemberView
+
+            self._member = MemberView(self.ctx)
+            self._member.checkout_requested.connect(self.start_checkout)
+            self._member.back_requested.connect(self.show_idle)
+            self._member.manager_requested.connect(self.open_manager_actions)
+            self._member.installEventFilter(self)  # F3 / F4: the programme's dialogs (see `_member_key`)
+            self.stack.addWidget(self._member)
+        return self._member
+
+    def _build_till(self) -> None:
+        _ = self.idle, self.member  # reading them builds them
 
     # The checkout and receipt screens (and their modules: the sale use case, receipts, printers) are
     # built when first shown, not before the login screen; their modules are loaded on the worker at
@@ -379,9 +419,9 @@ class MainWindow(QMainWindow):
         self._switch_language("en" if self.ctx.session.lang == "fa" else "fa")
 
     def open_member(self, member_id: str, earn_only: bool = False, why: ClubError | None = None) -> None:
-        terminal = self.ctx.terminal
+        terminal, frame = self.ctx.terminal, self.member.photo.pixel_side()
         self.ctx.tasks.run(
-            lambda: load_member_screen(terminal, member_id, earn_only, why),
+            lambda: load_member_screen(terminal, member_id, earn_only, why, frame),
             self._show_member,
             self._show_error,
         )
@@ -494,7 +534,7 @@ class MainWindow(QMainWindow):
 
     def _member_on_screen(self) -> MemberScreen | None:
         """The member shown, when the member screen is what shows and someone is logged in."""
-        if self.ctx.session.staff is None or self.stack.currentWidget() is not self.member:
+        if self.ctx.session.staff is None or self.stack.currentWidget() is not self._member:
             return None
         return self._screen
 
@@ -568,8 +608,12 @@ class MainWindow(QMainWindow):
             why = read_error_text(reason, self.ctx.session.lang)
             self._refuse(ClubError("card_unreadable", reason=why), reason)
             return
-        terminal = self.ctx.terminal
-        self.ctx.tasks.run(lambda: read_card(terminal, event), self._on_card_read, self._show_error)
+        terminal, frame = self.ctx.terminal, self.member.photo.pixel_side()  # the worker frames the photo
+        self.ctx.tasks.run(
+            lambda: read_card(terminal, event, frame),
+            lambda read: self._on_card_read(read, event),
+            self._show_error,
+        )
 
     def on_qr_scanned(self, text: str) -> None:
         """A scanner typed a member QR (or, at the door, an invitation): the same path as a card."""
@@ -589,16 +633,27 @@ class MainWindow(QMainWindow):
         )
         self.on_card_presented(event)
 
-    def _on_card_read(self, read: tuple[CardIdentification | None, MemberScreen | None]) -> None:
+    def _on_card_read(
+        self, read: tuple[CardIdentification | None, MemberScreen | None], event: CardEvent
+    ) -> None:
         result, screen = read
         if result is None:
             return
         if screen is not None:
             self._show_member(screen)
+            self._record_tap(result, event)
             return
         verdict = result.verdict
         error = verdict.error() or ClubError("card_unreadable", reason=verdict.reason or "?")
         self._refuse(error, verdict.reason or "refused")
+
+    def _record_tap(self, identified: CardIdentification, event: CardEvent) -> None:
+        """The accepted chip card's report for the server (clone detection), written on the worker once the
+        member is on screen: the one durable write of a tap, off the path to the member's face."""
+        from app.services.cards import record_member_tap
+
+        terminal = self.ctx.terminal
+        self.ctx.tasks.run(lambda: record_member_tap(terminal, identified, event))  # a failure is logged
 
     def _refuse(self, error: ClubError, reason: str) -> None:
         self._screen = None

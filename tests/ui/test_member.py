@@ -77,7 +77,7 @@ def test_photo_is_shown_large(view: MemberView, maryam) -> None:
     profile, photo = maryam
     view.show_member(profile, photo, earn_only=False)
     assert view.photo.has_photo()
-    assert not view.photo.pixmap().isNull()
+    assert not view.photo.image().isNull()
     assert min(view.photo.width(), view.photo.height()) >= 240
     assert not view.photo.grab().isNull()
 
@@ -85,7 +85,7 @@ def test_photo_is_shown_large(view: MemberView, maryam) -> None:
 def test_placeholder_without_a_photo(view: MemberView, club) -> None:
     view.show_member(find_member(club.terminal, club.john.id), None, earn_only=False)
     assert not view.photo.has_photo()
-    assert view.photo.pixmap() is None
+    assert view.photo.image() is None
     image = view.photo.grab().toImage()
     assert image.pixelColor(image.width() // 2, image.height() // 10) == PLACEHOLDER_BACKGROUND
     assert image.pixelColor(image.width() // 2, image.height() * 38 // 100) != PLACEHOLDER_BACKGROUND  # head
@@ -103,7 +103,7 @@ def test_a_photo_decoded_on_another_thread_is_shown(view: MemberView, maryam) ->
     assert image is not None and decode_photo(b"not a jpeg") is None and decode_photo(None) is None
     view.show_member(profile, image, earn_only=False)
     assert view.photo.has_photo()
-    assert view.photo.pixmap().size() == image.size()
+    assert view.photo.image() is image  # painted as it came: no copy, no conversion on the UI thread
 
 
 def test_history_with_unsynced_marker(view: MemberView, maryam, lang: str) -> None:

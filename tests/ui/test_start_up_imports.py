@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+
+import pytest
 
 LATER = (
     "cryptography",
@@ -17,7 +20,27 @@ LATER = (
     "app.ui.views.checkout",
     "app.ui.views.receipt",
     "app.ui.receipt_pdf",
+    # the till's screens and their use cases: built just after the login screen's first frame
+    "app.services.identify",
+    "app.ui.views.idle",
+    "app.ui.views.member",
+    "app.ui.widgets.programme_panel",
+    "app.services.programme",
+    "sync",
+    "pydantic",
 )
+
+
+@pytest.fixture
+def running_logged_out(qapp, tmp_path) -> Iterator:
+    """The real window on a fresh club, as it starts: nobody logged in, the event loop not run yet."""
+    from app.cards.simulated import SimulatedReader
+    from app.ui.app import start_window
+    from tests.support.club import make_club
+
+    running = start_window(make_club(tmp_path / "data"), [SimulatedReader("Test reader")], lang="fa")
+    yield running
+    running.close()
 
 
 def test_the_window_module_does_not_import_what_only_later_screens_need():
@@ -27,6 +50,15 @@ def test_the_window_module_does_not_import_what_only_later_screens_need():
     )
     assert done.stdout.split() == []
 
+
+def test_the_till_is_built_just_after_the_login_screens_first_frame(qtbot, running_logged_out):
+    """The login screen paints before the till's idle and member screens are built (their modules were not
+    even imported); the event loop's next turn builds them, so the first tap finds them ready."""
+    window = running_logged_out.window
+    assert window._idle is None and window._member is None  # nothing has painted yet
+    qtbot.waitUntil(lambda: window._idle is not None and window._member is not None, timeout=5000)
+    assert window.stack.currentWidget() is window.login
+    assert window.stack.indexOf(window.member) >= 0 and window.stack.indexOf(window.idle) >= 0
 
 
 def test_what_the_worker_imports_after_log_in_defines_no_qt_class():

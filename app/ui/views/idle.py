@@ -9,6 +9,7 @@ result opens it. A refused card is shown as a red banner until the next search o
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
@@ -26,7 +27,6 @@ from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
 from app.domain.staff import Action, Staff
 from app.format import PDI, isolated, points_text
-from app.services.identify import MemberMatch, search_members
 from app.ui.context import UiContext
 from app.ui.messages import club_error_text
 from app.ui.scanner import looks_like_club_qr
@@ -34,11 +34,22 @@ from app.ui.widgets.banner import BannerKind, BannerWidget
 from app.ui.widgets.glyph import TapGlyphWidget
 from app.ui.widgets.style import TOUCH_HEIGHT, scaled_font, touch_button
 
+if TYPE_CHECKING:  # the search's use case is imported on the worker: not needed for the window's first frame
+    from app.services.identify import MemberMatch
+    from app.services.terminal import Terminal
+
 SEARCH_PAUSE_MS = 350  # typing pauses this long before the search runs by itself
 MEMBER_ID_ROLE = Qt.ItemDataRole.UserRole
 PHONE_TAIL = 4  # a result shows only the end of the phone: enough to ask "ending in 4567?"
 _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 FSI = "\u2068"  # first-strong isolate: the typed text keeps its own direction inside the sentence
+
+
+def _search(terminal: Terminal, query: str) -> list[MemberMatch]:
+    """Worker: the members a search names."""
+    from app.services.identify import search_members
+
+    return search_members(terminal, query)
 
 
 class IdleView(QWidget):
@@ -191,7 +202,7 @@ class IdleView(QWidget):
             return
         terminal = self.ctx.terminal
         self.ctx.tasks.run(
-            lambda: search_members(terminal, query),
+            lambda: _search(terminal, query),
             lambda matches: self.on_searched(seq, query, matches),
             lambda error: self.on_search_failed(seq, error),
         )

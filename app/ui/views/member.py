@@ -22,8 +22,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QShowEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -53,7 +53,6 @@ from app.format import (
     points_text,
     toman_text,
 )
-from app.services.identify import MemberProfile
 from app.ui.context import UiContext
 from app.ui.widgets.badge import TierBadgeWidget, tier_colour
 from app.ui.widgets.banner import BannerKind, BannerWidget
@@ -70,6 +69,7 @@ from app.ui.widgets.style import align_start, scaled_font, touch_button
 
 if TYPE_CHECKING:  # the programme's use case is imported on the worker, when a standing is first read
     from app.domain.programme import Campaign, RuleSet, TierRule
+    from app.services.identify import MemberProfile
     from app.services.programme import Standing
     from app.services.terminal import Terminal
 
@@ -81,6 +81,7 @@ SET_ASIDE_COLOUR = QColor("#B3261E")
 _CHECKOUT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F5)
 EXPIRY_SOON_DAYS = 30  # points expiring within this many days are shown in amber
 US_PER_DAY = 86_400 * 1_000_000
+STANDING_UNPAINTED_MS = 200  # a shown window that has not painted the view by then gets the standing anyway
 
 
 def read_standing(terminal: Terminal, member_id: str) -> Standing:
@@ -199,6 +200,7 @@ class MemberView(QWidget):
         self._earn_only_why: str | None = None
         self._standing: Standing | None = None
         self._standing_seq = 0  # only the latest member's standing is shown
+        self._standing_due: str | None = None  # the member whose standing is read once the profile is painted
         self.words = ProgrammeText(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the keys act on the view, not on a button
         self._build()
@@ -325,10 +327,28 @@ class MemberView(QWidget):
             self.ctx.sync.note_member_seen(profile.member.id)
         self.photo.set_photo(photo)
         self._render()
-        self._load_standing(profile.member.id)
+        self._standing_seq += 1  # an answer still on its way is for the screen before
+        self._standing_due = profile.member.id
+        if self.window().isVisible():  # read once painted (paintEvent), or after a while if never painted
+            seq = self._standing_seq
+            QTimer.singleShot(
+                STANDING_UNPAINTED_MS, self, lambda: seq == self._standing_seq and self._load_due_standing()
+            )
+        else:
+            self._load_due_standing()
 
-    def _load_standing(self, member_id: str) -> None:
-        self._standing_seq += 1
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        """The profile is on screen: now the worker may read the standing. Read while the view painted,
+        it held the GIL in Python for milliseconds at a time, and the paint waited (bench: card → member
+        p95 25-29 ms before)."""
+        super().paintEvent(event)
+        if self._standing_due is not None:
+            QTimer.singleShot(0, self, self._load_due_standing)  # after this paint, children's included
+
+    def _load_due_standing(self) -> None:
+        member_id, self._standing_due = self._standing_due, None
+        if member_id is None:
+            return  # read already (painted, then the fallback's timer)
         seq, terminal = self._standing_seq, self.ctx.terminal
         self.ctx.tasks.run(
             lambda: read_standing(terminal, member_id),
