@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
-        elif event.type() == QEvent.Type.WindowStateChange and self._kiosk and not self.isFullScreen():
+        elif event.type() == QEvent.Type.WindowStateChange and self._kiosk and not self._fills_screen():
             QTimer.singleShot(0, self.showFullScreen)  # a window manager minimised or restored it: back
         super().changeEvent(event)
 
@@ -232,6 +232,9 @@ class MainWindow(QMainWindow):
     @property
     def kiosk(self) -> bool:
         return self._kiosk
+
+    def _fills_screen(self) -> bool:
+        return self.isFullScreen() and not self.isMinimized()  # minimised, the full-screen flag stays
 
     def approve_close(self) -> None:
         """Let the next close through (a manager's PIN did; the process is ending)."""

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Leaving the kiosk (`bashgah --kiosk`): the manager dialogs' approval form (who approves, their PIN),
+with no reason to give; `app.services.kiosk` checks the PIN and the role and records who closed it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QFormLayout, QWidget
+
+from app.domain.staff import Action
+from app.services.kiosk import approve_kiosk_exit
+from app.ui.context import UiContext
+from app.ui.dialogs.manager import _ActionDialog
+from app.ui.views.checkout import directed
+
+# the approval form prefers an approver who may do this: managing staff is the manager's and admin's
+_PREFERRED = Action.MANAGE_STAFF
+
+
+class KioskExitDialog(_ActionDialog):
+    exit_approved = Signal(object)  # the manager's Staff; the window then closes
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, None, _PREFERRED, parent)
+        self._layout()
+        form = self.approval.layout()
+        if isinstance(form, QFormLayout):
+            form.setRowVisible(self.approval.reason_edit, False)  # nothing to explain: the audit keeps who
+        self.retranslate()
+        self.approval.pin_edit.setFocus()
+
+    def submit(self) -> None:
+        approver, pin = self.approval.approver, self.approval.pin_edit.text()
+        if approver is None:
+            return
+        terminal = self.ctx.terminal
+        self._set_busy(True)
+        self.ctx.tasks.run(
+            lambda: approve_kiosk_exit(terminal, approver.id, pin), self.on_approved, self._refused
+        )
+
+    def on_approved(self, manager: object) -> None:
+        self._set_busy(False)
+        self.approval.pin_edit.clear()
+        QDialog.accept(self)
+        self.exit_approved.emit(manager)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Close the terminal"))
+        self.intro_label.setText(
+            directed(self.tr("A manager closes this terminal with their PIN."), self.ctx.session.lang)
+        )
+        self.ok_button.setText(self.tr("Close the terminal (Enter)"))
+        self.cancel_button.setText(self.tr("Cancel (Esc)"))
