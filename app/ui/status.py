@@ -18,7 +18,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPen, QPixmap, QPolygonF, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QLabel, QLayout, QStatusBar, QStyle, QWidget
 
 from app.cards.base import ReaderState
@@ -151,6 +161,10 @@ class StatusBarWidget(QStatusBar):
         super().resizeEvent(event)
         self._fit()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._fit()  # shown, the labels are polished: the alarms' style sheet made them bold, and wider
+
     def _fit(self) -> None:
         """Say everything if it fits; else fold items to icons, in `fold_order`, until the rest does; the
         demo's hint goes altogether if even that is too wide."""
@@ -168,7 +182,8 @@ class StatusBarWidget(QStatusBar):
         if self._wanted_width(layout) > self.width():
             self.demo_label.hide()
 
-    def _wanted_width(self, layout: QLayout) -> int:
+    @staticmethod
+    def _wanted_width(layout: QLayout) -> int:
         """The width the bar's items ask for as they are now. Activating the layout first: QStatusBar
         nests its row in other layouts, and a new text invalidates only the outer one (the row would
         answer from its cache); activating recomputes them all."""
