@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         elif event.type() == QEvent.Type.WindowStateChange and self._kiosk and not self._fills_screen():
-            QTimer.singleShot(0, self.showFullScreen)  # a window manager minimised or restored it: back
+            QTimer.singleShot(0, self._back_to_full_screen)  # a window manager minimised or restored it
         super().changeEvent(event)
 
     def retranslate(self) -> None:
@@ -226,12 +226,24 @@ class MainWindow(QMainWindow):
         self._kiosk = True
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self.showFullScreen()
+        # full screen is the window manager's to do (_NET_WM_STATE_FULLSCREEN): with none, the window would
+        # keep its size in a corner, so it takes the screen's geometry itself, and follows the screen's
+        self.setGeometry(self.screen().geometry())
+        self.screen().geometryChanged.connect(self._fill_screen)
         # with no window manager nobody gives the window the keyboard: Qt sets X's input focus to it
         self.activateWindow()
 
     @property
     def kiosk(self) -> bool:
         return self._kiosk
+
+    def _back_to_full_screen(self) -> None:
+        self.showFullScreen()
+        self._fill_screen()
+
+    def _fill_screen(self) -> None:
+        if self._kiosk:
+            self.setGeometry(self.screen().geometry())
 
     def _fills_screen(self) -> bool:
         return self.isFullScreen() and not self.isMinimized()  # minimised, the full-screen flag stays
