@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""`bashgah --kiosk` as a shop runs it: the real command on a real X server with no window manager (Xvfb),
-driven by key presses through the X server (XTEST), observed from outside as a shop's engineer would
-(xwininfo, xprop, the terminal's database).
+"""`bashgah --kiosk` as a shop runs it: the kiosk session (packaging/linux/kiosk) running the real command on
+a real X server with no window manager (Xvfb), driven by key presses through the X server (XTEST),
+observed from outside as a shop's engineer would (xwininfo, xprop, the terminal's database).
 
 It fills the screen with no frame; F10 switches the language (the window's title follows); the PIN logs
-in and F12 logs out (the staff audit says so); Alt+F4 asks for a manager instead of closing; the manager's
-PIN closes it, and the audit keeps who.
+in and F12 logs out (the staff audit says so); killed, the session starts it again; Alt+F4 asks for a
+manager instead of closing; the manager's PIN closes it, the audit keeps who, and the session ends.
+A plain `bashgah`, which nobody activates, takes its F-keys too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import ctypes.util
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +37,7 @@ START_S = 90  # Qt and the terminal cold on two shared cores
 WAIT_S = 30
 TITLE_EN = "Bashgah — customer club"
 CLOSE_TITLE_EN = "Close the terminal"
+SESSION = Path(__file__).parents[2] / "packaging" / "linux" / "kiosk" / "bashgah-kiosk-session"
 MWM_HINTS_DECORATIONS = 0x2  # Motif's window-manager hints: the decorations field is set
 
 
@@ -119,6 +122,20 @@ def geometry(display: str, window: str) -> tuple[int, ...]:
     return tuple(int(fields.get(key, -1)) for key in keys)
 
 
+def crash_and_restart(display: str, session: subprocess.Popen) -> str:
+    """Kill the session's bashgah as a crash would: the session starts it again, and its window shows."""
+    killed = session_child(session)
+    os.kill(killed, signal.SIGKILL)  # the session's child, by its id: ours
+    wait_for(lambda: session_child(session) not in (None, killed), session, WAIT_S, "a new bashgah")
+    return str(wait_for(lambda: window_named(display, TITLE_EN), session, START_S, "its window"))
+
+
+def session_child(session: subprocess.Popen) -> int | None:
+    """The bashgah the session runs now (None between two)."""
+    children = Path(f"/proc/{session.pid}/task/{session.pid}/children").read_text().split()
+    return int(children[0]) if children else None
+
+
 def staff_events(data_dir: Path, staff_id: str) -> list[str]:
     db = Database.open(data_dir)
     try:
@@ -131,13 +148,16 @@ def staff_events(data_dir: Path, staff_id: str) -> list[str]:
 Started = Iterator[tuple[str, subprocess.Popen, Path]]
 
 
-def start_bashgah(display: str, tmp_path: Path, *options: str) -> Started:
+def start_bashgah(display: str, tmp_path: Path, *command: str) -> Started:
+    """`command` (bashgah, or the kiosk session that runs it) on the test club, in English."""
     data_dir = tmp_path / "data"
     make_club(data_dir).db.engine.dispose()
+    options = ("--data-dir", str(data_dir), "--lang", "en", "--reader", "simulated")
+    # the session script runs the `bashgah` beside this interpreter (the project's own)
+    bashgah = str(Path(sys.executable).with_name("bashgah"))
+    env = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": display, "HOME": str(tmp_path), "BASHGAH": bashgah}
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "--lang", "en",
-         "--reader", "simulated", *options],
-        env={**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": display, "HOME": str(tmp_path)},
+        [*command, *options], env={**os.environ, **env},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -150,12 +170,12 @@ def start_bashgah(display: str, tmp_path: Path, *options: str) -> Started:
 
 @pytest.fixture
 def kiosk(xvfb_display, tmp_path) -> Iterator[tuple[str, subprocess.Popen, Path]]:  # noqa: F811
-    yield from start_bashgah(xvfb_display, tmp_path, "--kiosk")
+    yield from start_bashgah(xvfb_display, tmp_path, "sh", str(SESSION))
 
 
 @pytest.fixture
 def window(xvfb_display, tmp_path) -> Iterator[tuple[str, subprocess.Popen, Path]]:  # noqa: F811
-    yield from start_bashgah(xvfb_display, tmp_path)
+    yield from start_bashgah(xvfb_display, tmp_path, sys.executable, "-m", "app.cli")
 
 
 def test_the_window_keys_reach_a_plain_window_with_no_window_manager(window):
@@ -193,9 +213,10 @@ def test_the_kiosk_on_an_x_server_without_a_window_manager(kiosk):
         wait_for(lambda: "login" in staff_events(data_dir, CASHIER.id), process, WAIT_S, "the log-in")
         keys.press("F12")
         wait_for(lambda: "logout" in staff_events(data_dir, CASHIER.id), process, WAIT_S, "F12 to lock")
+        restarted = crash_and_restart(display, process)
         keys.press("Alt_L", "F4")
         wait_for(lambda: window_named(display, CLOSE_TITLE_EN), process, WAIT_S, "Alt+F4's manager dialog")
-        assert process.poll() is None and window_named(display, TITLE_EN) == window  # not closed
+        assert process.poll() is None and window_named(display, TITLE_EN) == restarted  # not closed
         keys.type(MANAGER_PIN)  # the dialog proposes a manager, who gives their PIN
         keys.press("Return")
         assert process.wait(timeout=WAIT_S) == 0
