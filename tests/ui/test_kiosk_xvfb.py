@@ -57,6 +57,7 @@ class Keyboard:
         self._x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
         self._x11.XFlush.argtypes = [ctypes.c_void_p]
         self._x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        self._x11.XGetInputFocus.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
         self._xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
         self._display = self._x11.XOpenDisplay(display.encode())
         assert self._display, f"cannot open X display {display}"
@@ -71,6 +72,15 @@ class Keyboard:
         for code in reversed(codes):
             self._xtst.XTestFakeKeyEvent(self._display, code, 0, 0)
         self._x11.XFlush(self._display)
+
+    def focus(self) -> int:
+        """The window that has the X server's input focus (keys go there)."""
+        window, revert = ctypes.c_ulong(), ctypes.c_int()
+        self._x11.XGetInputFocus(self._display, ctypes.byref(window), ctypes.byref(revert))
+        return window.value
+
+    def focused_on(self, window: str) -> bool:
+        return self.focus() == int(window, 16)
 
     def type(self, digits: str) -> None:
         for digit in digits:
@@ -183,6 +193,8 @@ def test_the_window_keys_reach_a_plain_window_with_no_window_manager(window):
     has no active window. F10 still switches the language; F-keys used to be lost here."""
     display, process, _data_dir = window
     shown = wait_for(lambda: window_named(display, TITLE_EN), process, START_S, "the window")
+    viewable = lambda: "IsViewable" in x_tool(display, "xwininfo", "-id", shown)  # noqa: E731
+    wait_for(viewable, process, WAIT_S, "the window on screen")  # X then gives it the keys under the pointer
     keys = Keyboard(display)
     try:
         keys.press("F10")
@@ -204,6 +216,8 @@ def test_the_kiosk_on_an_x_server_without_a_window_manager(kiosk):
     assert "_NET_WM_STATE_FULLSCREEN" in hints, hints  # what a window manager, if one starts, is told
     keys = Keyboard(display)
     try:
+        # no window manager gives it the keyboard: the kiosk takes it
+        wait_for(lambda: keys.focused_on(window), process, WAIT_S, "the kiosk to take the keyboard")
         keys.press("F10")  # to Persian: the title follows
         wait_for(lambda: window_named(display, TITLE_EN) is None, process, WAIT_S, "F10 to go Persian")
         keys.press("F10")
@@ -214,9 +228,11 @@ def test_the_kiosk_on_an_x_server_without_a_window_manager(kiosk):
         keys.press("F12")
         wait_for(lambda: "logout" in staff_events(data_dir, CASHIER.id), process, WAIT_S, "F12 to lock")
         restarted = crash_and_restart(display, process)
+        wait_for(lambda: keys.focused_on(restarted), process, WAIT_S, "the new window to take the keyboard")
         keys.press("Alt_L", "F4")
-        wait_for(lambda: window_named(display, CLOSE_TITLE_EN), process, WAIT_S, "Alt+F4's manager dialog")
+        dialog = wait_for(lambda: window_named(display, CLOSE_TITLE_EN), process, WAIT_S, "the PIN dialog")
         assert process.poll() is None and window_named(display, TITLE_EN) == restarted  # not closed
+        wait_for(lambda: keys.focused_on(dialog), process, WAIT_S, "the dialog to take the keyboard")
         keys.type(MANAGER_PIN)  # the dialog proposes a manager, who gives their PIN
         keys.press("Return")
         assert process.wait(timeout=WAIT_S) == 0

@@ -22,6 +22,7 @@ class KioskExitDialog(_ActionDialog):
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, None, _PREFERRED, parent)
+        self._waiting = False  # Enter came before the staff list: submit once it is in
         self._layout()
         form = self.approval.layout()
         if isinstance(form, QFormLayout):
@@ -31,13 +32,24 @@ class KioskExitDialog(_ActionDialog):
 
     def submit(self) -> None:
         approver, pin = self.approval.approver, self.approval.pin_edit.text()
-        if approver is None:
+        if self._busy:
+            return
+        if approver is None:  # the staff list is still being read: Enter counts once it is in
+            if not self._waiting:
+                self._waiting = True
+                self.approval.approver_changed.connect(self._submit_once_loaded)
             return
         terminal = self.ctx.terminal
         self._set_busy(True)
         self.ctx.tasks.run(
             lambda: approve_kiosk_exit(terminal, approver.id, pin), self.on_approved, self._refused
         )
+
+    def _submit_once_loaded(self) -> None:
+        self._waiting = False
+        self.approval.approver_changed.disconnect(self._submit_once_loaded)
+        if self.approval.approver is not None:
+            self.submit()
 
     def on_approved(self, manager: object) -> None:
         self._set_busy(False)
