@@ -102,3 +102,16 @@ def test_the_window_keys_work_in_the_kiosk(qtbot, kiosk):
     QTest.keyClick(field, Qt.Key.Key_F12)
     assert kiosk.ctx.session.staff is None and window.isVisible()
     assert QApplication.activeWindow() is None
+
+
+def test_a_manager_quick_with_the_pin_is_not_lost(qtbot, kiosk, club):
+    """PIN and Enter before the dialog has read the staff list (the worker's answer waits for the event
+    loop): Enter counts once the list is in, and once only."""
+    window = kiosk.window
+    dialog = window.ask_to_close()
+    assert dialog.approval.approver is None  # not read yet
+    QTest.keyClicks(dialog.approval.pin_edit, MANAGER_PIN)  # the manager is the one proposed
+    QTest.keyClick(dialog.approval.pin_edit, Qt.Key.Key_Return)
+    QTest.keyClick(dialog.approval.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert exit_events(club, MANAGER.id) == [KIOSK_EXIT_EVENT]
