@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 WINDOW_PULL_LIMIT = 500
 
 
-def run_terminal(data_dir: Path, lang: str, reader: str) -> int:
+def run_terminal(data_dir: Path, lang: str, reader: str, kiosk: bool = False) -> int:
     """The cashier window on the club in data_dir, reading cards from `reader` backends. A folder that is
     neither the demo nor an enrolled terminal (or one whose enrolment stopped) gets the first-run setup
-    first (app.ui.first_run), and the window follows it in the same event loop."""
+    first (app.ui.first_run), and the window follows it in the same event loop. `kiosk`: the window is
+    full screen with no frame, and only a manager's PIN closes it (the first-run setup stays a window: an
+    engineer runs it)."""
     from app.services.first_run import needs_setup
     from app.ui.app import run_window
 
@@ -42,13 +44,14 @@ def run_terminal(data_dir: Path, lang: str, reader: str) -> int:
         def open_window(terminal: Terminal, chosen: str) -> RunningWindow:
             chip = chip_keys_for(terminal)
             backends = make_backends(reader, chip=chip_reading(chip))
-            return start_window(terminal, backends, chosen, sync_client=sync_client_for(terminal, chip))
+            client = sync_client_for(terminal, chip)
+            return start_window(terminal, backends, chosen, sync_client=client, kiosk=kiosk)
 
         return run_first_run(data_dir, lambda: make_backends(reader), lang, open_window=open_window)
     terminal = open_terminal(data_dir)
     chip = chip_keys_for(terminal)
     backends = make_backends(reader, chip=chip_reading(chip))
-    return run_window(terminal, backends, lang, sync_client=sync_client_for(terminal, chip))
+    return run_window(terminal, backends, lang, sync_client=sync_client_for(terminal, chip), kiosk=kiosk)
 
 
 def sync_client_for(terminal: Terminal, chip: ChipKeys | None = None) -> SyncClient | None:

@@ -976,6 +976,25 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     </message>
 </context>
 <context>
+    <name>KioskExitDialog</name>
+    <message>
+        <source>Close the terminal</source>
+        <translation>Close the terminal</translation>
+    </message>
+    <message>
+        <source>A manager closes this terminal with their PIN.</source>
+        <translation>A manager closes this terminal with their PIN.</translation>
+    </message>
+    <message>
+        <source>Close the terminal (Enter)</source>
+        <translation>Close the terminal (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+</context>
+<context>
     <name>LoginView</name>
     <message>
         <source>Who is at the counter?</source>
@@ -1909,6 +1928,18 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>This terminal&apos;s clock is behind the club server&apos;s: points cannot be spent offline.</translation>
     </message>
     <message>
+        <source>Server: revoked by the club (offline)</source>
+        <translation>Server: revoked by the club (offline)</translation>
+    </message>
+    <message>
+        <source>Server: not enrolled there (offline)</source>
+        <translation>Server: not enrolled there (offline)</translation>
+    </message>
+    <message>
+        <source>Server: offline since {time}</source>
+        <translation>Server: offline since {time}</translation>
+    </message>
+    <message>
         <source>Server: this terminal was revoked by the club (working offline)</source>
         <translation>Server: this terminal was revoked by the club (working offline)</translation>
     </message>
@@ -1927,10 +1958,6 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     <message>
         <source>Server: offline (never synced)</source>
         <translation>Server: offline (never synced)</translation>
-    </message>
-    <message>
-        <source>Server: offline (last sync {time})</source>
-        <translation>Server: offline (last sync {time})</translation>
     </message>
     <message>
         <source>Readers: none</source>

@@ -976,6 +976,25 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     </message>
 </context>
 <context>
+    <name>KioskExitDialog</name>
+    <message>
+        <source>Close the terminal</source>
+        <translation>بستن پایانه</translation>
+    </message>
+    <message>
+        <source>A manager closes this terminal with their PIN.</source>
+        <translation>مدیر با رمز خود این پایانه را می‌بندد.</translation>
+    </message>
+    <message>
+        <source>Close the terminal (Enter)</source>
+        <translation>بستن پایانه (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+</context>
+<context>
     <name>LoginView</name>
     <message>
         <source>Who is at the counter?</source>
@@ -1909,6 +1928,18 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>ساعت این پایانه از ساعت سرور باشگاه عقب است: بدون اتصال امتیازی خرج نمی‌شود.</translation>
     </message>
     <message>
+        <source>Server: revoked by the club (offline)</source>
+        <translation>سرور: باطل‌شده از سوی باشگاه (آفلاین)</translation>
+    </message>
+    <message>
+        <source>Server: not enrolled there (offline)</source>
+        <translation>سرور: پایانه آنجا ثبت نیست (آفلاین)</translation>
+    </message>
+    <message>
+        <source>Server: offline since {time}</source>
+        <translation>سرور: آفلاین از {time}</translation>
+    </message>
+    <message>
         <source>Server: this terminal was revoked by the club (working offline)</source>
         <translation>سرور: باشگاه این پایانه را باطل کرده است (کار آفلاین)</translation>
     </message>
@@ -1927,10 +1958,6 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     <message>
         <source>Server: offline (never synced)</source>
         <translation>سرور: آفلاین (هنوز همگام نشده)</translation>
-    </message>
-    <message>
-        <source>Server: offline (last sync {time})</source>
-        <translation>سرور: آفلاین (آخرین همگام‌سازی {time})</translation>
     </message>
     <message>
         <source>Readers: none</source>

@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="card readers for the window: any real one, or `demo` (simulated + real)",
     )
     parser.add_argument(
+        "--kiosk",
+        action="store_true",
+        help="the window full screen with no frame; only a manager's PIN closes it (a shop's X session)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="open the window offscreen on a throwaway demo club, tap, sell, check; exit 0 if ok",

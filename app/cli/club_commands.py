@@ -40,7 +40,7 @@ def cmd_window(args: argparse.Namespace, out: Output) -> int:
     from app.__main__ import run_terminal, window_language
 
     logs.start("window")  # a rotating log and crash reports; app.ui.crash shows them in the window
-    return run_terminal(args.data_dir, window_language(args.lang), args.reader)
+    return run_terminal(args.data_dir, window_language(args.lang), args.reader, kiosk=args.kiosk)
 
 
 def cmd_demo_seed(args: argparse.Namespace, out: Output) -> int:

@@ -51,6 +51,7 @@ class RunningWindow:
     def close(self) -> None:
         self.scanner.flush()
         self.app.removeEventFilter(self.scanner)
+        self.window.approve_close()  # the process is ending (a kiosk's manager PIN was given, or a test ends)
         self.window.close()
         self.window.deleteLater()
         if self.ctx.sync is not None:
@@ -68,10 +69,12 @@ def start_window(
     *,
     sync_client: SyncClient | None = None,
     sync_interval_s: float | None = None,
+    kiosk: bool = False,
 ) -> RunningWindow:
     """Build and show the window; the caller runs the event loop (or a test drives it).
 
-    `sync_client`: the enrolled terminal's; its worker starts once the window shows.
+    `sync_client`: the enrolled terminal's; its worker starts once the window shows. `kiosk`: full screen,
+    no frame, closed only with a manager's PIN (MainWindow.enter_kiosk).
     """
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Bashgah")
@@ -97,7 +100,10 @@ def start_window(
     scanner.scanned.connect(window.on_qr_scanned)
     app.installEventFilter(scanner)  # a scanner's QR opens the member from any screen
     cards.start()
-    window.show()
+    if kiosk:
+        window.enter_kiosk()
+    else:
+        window.show()
     if sync is not None:
         sync.start()
     return RunningWindow(app, window, ctx, cards, language, scanner)
@@ -128,10 +134,11 @@ def run_window(
     backends: Sequence[ReaderBackend],
     lang: str = "fa",
     sync_client: SyncClient | None = None,
+    kiosk: bool = False,
 ) -> int:
     from app.ui.crash import watch_crashes
 
-    running = start_window(terminal, backends, lang, sync_client=sync_client)
+    running = start_window(terminal, backends, lang, sync_client=sync_client, kiosk=kiosk)
     watch_crashes(running.window)  # a child of the window: lives as long as it
     settle_heap()
     try:

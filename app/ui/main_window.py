@@ -7,6 +7,13 @@ An event host logs in straight to the door (`DoorView`); a manager or admin open
 to the till with F7. On the member screen F3 sells a membership card and F4 gives a reward (the club's
 programme, app.ui.dialogs.membership / rewards); F8's manager tools include a brand-ambassador grant.
 
+The window's own keys (F7, F9, Shift+F9, F10, F12, Alt+F4) are keys, not QShortcuts: Qt matches a shortcut
+only in the active window, and in an X session with no window manager (a shop's kiosk) no window is ever
+active, though keys still reach the focused field. A key the screen in front does not take goes up to the
+window (`keyPressEvent`): the same path with and without a window manager, so a key acts once; a modal
+dialog's keys stay in the dialog. `enter_kiosk` (`bashgah --kiosk`) shows the window full screen without a
+frame, and only a manager's PIN closes it.
+
 Navigation lives here and only here; views emit signals. Card events arrive through the CardBridge's
 queued signal; identifying a card and loading a member run on the worker. Whatever writes something the
 club server should have (a sale, an enrolment, a card, a manager's correction) wakes the sync worker of an
@@ -22,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMenu, QStackedWidget, QWidget
 
 from app.cards.base import CardEvent, CardEventKind
@@ -69,6 +76,18 @@ _ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Tou
 # Keys of the member screen that open the programme's dialogs (F5 / Enter checkout, F8 manager and Esc are
 # the view's own; F7, F9, F10 and F12 are the window's everywhere)
 MEMBERSHIP_KEY, REWARDS_KEY = Qt.Key.Key_F3, Qt.Key.Key_F4
+# The window's keys on every screen (the method each calls), unless the screen in front takes the key first
+# (the receipt's F7 saves the PDF). Alt+F4 closes the window where no window manager does it; in a kiosk
+# the window then asks for a manager's PIN.
+WINDOW_KEYS = {
+    "F7": "toggle_door",
+    "F9": "tap_demo_card",
+    "Shift+F9": "tap_damaged_demo_card",
+    "F10": "toggle_language",
+    "F12": "lock",
+    "Alt+F4": "close",
+}
+_KEYPAD = Qt.KeyboardModifier.KeypadModifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +176,9 @@ class MainWindow(QMainWindow):
         self._receipt: ReceiptView | None = None
         self._door: DoorView | None = None  # built when a host (or a manager, F7) first opens it
         self._member_dialog: QDialog | None = None  # the programme dialog opened last (F3, F4, ambassador)
+        self._kiosk = False  # `--kiosk`: full screen, no frame, closed only with a manager's PIN
+        self._close_approved = False
+        self._exit_dialog: QDialog | None = None
         self.stack.addWidget(self.login)
         self.setCentralWidget(self.stack)
         self.status = StatusBarWidget(ctx)
@@ -181,27 +203,85 @@ class MainWindow(QMainWindow):
         self.ctx.session.staff_changed.connect(self._preload_after_login)
 
     def _shortcuts(self) -> None:
-        bindings = {
-            "F10": self.toggle_language,
-            "F12": self.lock,
-            "F7": self.toggle_door,
-            "F9": self.tap_demo_card,
-            "Shift+F9": self.tap_damaged_demo_card,
+        self._keys: dict[int, Callable[[], object]] = {
+            QKeySequence(keys)[0].toCombined(): getattr(self, name) for keys, name in WINDOW_KEYS.items()
         }
-        for keys, slot in bindings.items():
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
-            shortcut.activated.connect(slot)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        """The window's keys: what no screen took, from whichever child had the focus, active or not."""
+        combined = event.keyCombination().toCombined() & ~_KEYPAD.value
+        action = self._keys.get(combined)
+        if action is None or event.isAutoRepeat():  # a held F9 taps once, a held F12 locks once
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        action()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+        elif event.type() == QEvent.Type.WindowStateChange and self._kiosk and not self._fills_screen():
+            QTimer.singleShot(0, self._back_to_full_screen)  # a window manager minimised or restored it
         super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Bashgah — customer club"))
 
-    def closeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+    # ---------------------------------------------------------------- kiosk
+
+    def enter_kiosk(self) -> None:
+        """`--kiosk`: full screen with no frame, and only a manager's PIN closes it (`closeEvent`)."""
+        self._kiosk = True
+        self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        self.showFullScreen()
+        # full screen is the window manager's to do (_NET_WM_STATE_FULLSCREEN): with none, the window would
+        # keep its size in a corner, so it takes the screen's geometry itself, and follows the screen's
+        self.setGeometry(self.screen().geometry())
+        self.screen().geometryChanged.connect(self._fill_screen)
+        # with no window manager nobody gives the window the keyboard: Qt sets X's input focus to it
+        self.activateWindow()
+
+    @property
+    def kiosk(self) -> bool:
+        return self._kiosk
+
+    def _back_to_full_screen(self) -> None:
+        self.showFullScreen()
+        self._fill_screen()
+
+    def _fill_screen(self) -> None:
+        if self._kiosk:
+            self.setGeometry(self.screen().geometry())
+
+    def _fills_screen(self) -> bool:
+        return self.isFullScreen() and not self.isMinimized()  # minimised, the full-screen flag stays
+
+    def approve_close(self) -> None:
+        """Let the next close through (a manager's PIN did; the process is ending)."""
+        self._close_approved = True
+
+    def ask_to_close(self) -> QDialog:
+        """A kiosk's way out: a manager's PIN, then the window closes."""
+        if self._exit_dialog is not None and shiboken6.isValid(self._exit_dialog):
+            self._exit_dialog.raise_()
+            return self._exit_dialog
+        from app.ui.dialogs.kiosk import KioskExitDialog
+
+        dialog = KioskExitDialog(self.ctx, self)
+        dialog.exit_approved.connect(self._close_as_approved)
+        self._exit_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _close_as_approved(self, _manager: object) -> None:
+        self.approve_close()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self._kiosk and not self._close_approved:  # Alt+F4, a window manager's close, a stray close()
+            event.ignore()
+            self.ask_to_close()
+            return
         self.status.stop()
         self._idle_timer.stop()
         self._watch_activity(None)
