@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QLayout, QStatusBar, QStyle, QWidget
 
 from app.cards.base import ReaderState
-from app.format import datetime_text, number
+from app.format import datetime_text, name_isolated, number
 from app.store import club, ledger
 from app.ui.context import UiContext
 from app.ui.widgets.style import scaled_font
@@ -144,12 +144,11 @@ class StatusBarWidget(QStatusBar):
         else:
             self._show_sync()
         staff = self._ctx.session.staff
-        self.staff_label.setText(
-            self.tr("Staff: {name}").format(name=staff.name) if staff else self.tr("Nobody logged in")
-        )
-        self.branch_label.setText(
-            self.tr("Branch: {name}").format(name=self._branch[0] if lang == "fa" else self._branch[1])
-        )
+        # isolated: a Latin name in Persian text (or the reverse) keeps its neighbours on their side
+        staff_text = self.tr("Staff: {name}").format(name=name_isolated(staff.name)) if staff else None
+        self.staff_label.setText(staff_text or self.tr("Nobody logged in"))
+        branch = self._branch[0] if lang == "fa" else self._branch[1]
+        self.branch_label.setText(self.tr("Branch: {name}").format(name=name_isolated(branch)))
         for label in (self.readers_label, self.staff_label, self.branch_label):
             label.setToolTip(label.text())  # the whole text, folded or not
         if self._ctx.simulated is not None:
