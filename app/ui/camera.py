@@ -18,8 +18,10 @@ the tests run the code a camera runs.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import logging
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,10 @@ from PySide6.QtGui import QImage
 
 log = logging.getLogger(__name__)
 
+AV_LOG_ERROR = 16
+# Qt's FFmpeg (7.1 in the pinned 6.11.3 wheels), found by its name among the libraries already loaded
+AVUTIL = "avutil-59.dll" if sys.platform == "win32" else "libavutil.so.59"
+RTLD_NOLOAD = 4  # glibc: only a library already loaded; never load a second FFmpeg
 PREVIEW_WIDTH = 640  # px: the preview is painted at most this wide; the capture keeps the full frame
 WANTED_PIXELS = 1280 * 720  # enough for a 480 px face crop; bigger formats only cost the CPU
 
@@ -70,6 +76,18 @@ def default_camera() -> FrameSource | None:
     if device.isNull():
         return None
     return FrameSource(name=device.description(), device=device)
+
+
+@functools.cache
+def _quiet_ffmpeg() -> None:
+    """FFmpeg's own log at errors only. At its default it prints a warning for every frame of a
+    motion-JPEG camera (most USB webcams at 720p) to stderr: 30 lines a second in the terminal's log.
+    Best effort: with another FFmpeg, or none found, its messages simply stay as they are."""
+    try:
+        mode = 0 if sys.platform == "win32" else RTLD_NOLOAD
+        ctypes.CDLL(AVUTIL, mode=mode).av_log_set_level(AV_LOG_ERROR)
+    except (OSError, AttributeError) as error:
+        log.debug("FFmpeg's log level left as it is: %s", error)
 
 
 def video_file(path: Path) -> FrameSource:
@@ -113,6 +131,7 @@ class _Grabber(QObject):
     def _play(self, sink: QObject, path: Path) -> list[QObject]:
         multimedia = _multimedia()
         player = multimedia.QMediaPlayer(self)
+        _quiet_ffmpeg()  # FFmpeg is loaded by now: Qt's backend opens it with the first player or camera
         player.setVideoSink(sink)
         player.setLoops(multimedia.QMediaPlayer.Loops.Infinite)
         player.errorOccurred.connect(lambda _error, text: self.failed.emit(text))
@@ -123,6 +142,7 @@ class _Grabber(QObject):
     def _start_camera(self, sink: QObject, device: Any) -> list[QObject]:
         multimedia = _multimedia()
         camera = multimedia.QCamera(device, self)
+        _quiet_ffmpeg()
         formats = {(f.resolution().width(), f.resolution().height()): f for f in device.videoFormats()}
         size = pick_size(list(formats))
         if size is not None:
