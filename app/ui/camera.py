@@ -29,7 +29,7 @@ from types import ModuleType
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, QUrl, Signal, Slot
 from PySide6.QtGui import QImage
 
 log = logging.getLogger(__name__)
@@ -214,6 +214,9 @@ class CameraFeed(QObject):
         self._grabber.captured.connect(self._on_captured)
         self._grabber.failed.connect(self._on_failed)
         self._running = False
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting with the camera's window open: the thread must end before Qt's
+            app.aboutToQuit.connect(self.stop)
 
     def start(self) -> None:
         if not self._running and camera_support():
