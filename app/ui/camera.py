@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 AV_LOG_ERROR = 16
 # Qt's FFmpeg (7.1 in the pinned 6.11.3 wheels), found by its name among the libraries already loaded
 AVUTIL = "avutil-59.dll" if sys.platform == "win32" else "libavutil.so.59"
-RTLD_NOLOAD = 4  # glibc: only a library already loaded; never load a second FFmpeg
+RTLD_NOLOAD = 4  # glibc: only a library already loaded; never load a second FFmpeg (nor on Windows)
 PREVIEW_WIDTH = 640  # px: the preview is painted at most this wide; the capture keeps the full frame
 WANTED_PIXELS = 1280 * 720  # enough for a 480 px face crop; bigger formats only cost the CPU
 
@@ -84,8 +84,13 @@ def _quiet_ffmpeg() -> None:
     motion-JPEG camera (most USB webcams at 720p) to stderr: 30 lines a second in the terminal's log.
     Best effort: with another FFmpeg, or none found, its messages simply stay as they are."""
     try:
-        mode = 0 if sys.platform == "win32" else RTLD_NOLOAD
-        ctypes.CDLL(AVUTIL, mode=mode).av_log_set_level(AV_LOG_ERROR)
+        if sys.platform == "win32":
+            if not ctypes.windll.kernel32.GetModuleHandleW(AVUTIL):  # loaded already, or left alone
+                raise OSError(f"{AVUTIL} is not loaded")
+            library = ctypes.CDLL(AVUTIL)
+        else:
+            library = ctypes.CDLL(AVUTIL, mode=RTLD_NOLOAD)
+        library.av_log_set_level(AV_LOG_ERROR)
     except (OSError, AttributeError) as error:
         log.debug("FFmpeg's log level left as it is: %s", error)
 
