@@ -6,9 +6,10 @@ one API, with its FFmpeg backend in the wheel. An install without it still runs:
 False and the enrolment offers the file chooser alone, saying why.
 
 Threading: a `CameraFeed` (UI thread) owns a QThread on which a `_Grabber` opens the camera, receives
-its frames, converts them to QImages and scales the preview. The UI thread only paints the newest
-preview: at most one preview is queued for it at a time, so a slow moment on the UI thread skips frames
-instead of piling them up. Opening and closing the camera (which can take a while on some drivers) also
+its frames, converts up to PREVIEW_FPS of them a second to QImages and scales them for the preview, and
+converts the newest one whole on a capture. The UI thread only paints the newest preview: at most one
+preview is queued for it at a time, so a slow moment on the UI thread skips frames instead of piling
+them up. Opening and closing the camera (which can take a while on some drivers) also
 happen there; `stop()` waits for the close, so the device is released when the dialog is gone.
 
 Where frames come from is a `FrameSource`: a camera device, or a video file played in a loop (the tests:
@@ -23,6 +24,7 @@ import functools
 import logging
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -38,6 +40,7 @@ AV_LOG_ERROR = 16
 # Qt's FFmpeg (7.1 in the pinned 6.11.3 wheels), found by its name among the libraries already loaded
 AVUTIL = "avutil-59.dll" if sys.platform == "win32" else "libavutil.so.59"
 RTLD_NOLOAD = 4  # glibc: only a library already loaded; never load a second FFmpeg (nor on Windows)
+PREVIEW_FPS = 20  # enough for a live picture to look live
 PREVIEW_WIDTH = 640  # px: the preview is painted at most this wide; the capture keeps the full frame
 WANTED_PIXELS = 1280 * 720  # enough for a 480 px face crop; bigger formats only cost the CPU
 
@@ -119,7 +122,8 @@ class _Grabber(QObject):
         super().__init__()
         self._source = source
         self._objects: list[QObject] = []  # made and deleted on the camera thread
-        self._latest: QImage | None = None
+        self._latest: Any = None  # the newest QVideoFrame
+        self._previewed_at = float("-inf")
         self._lock = threading.Lock()
         self._preview: QImage | None = None
         self._unread = False
@@ -160,11 +164,19 @@ class _Grabber(QObject):
         return [camera, session]
 
     def on_frame(self, frame: Any) -> None:
-        """Every frame, from a camera or a file: keep it whole for a capture, scaled for the preview."""
-        image = frame.toImage() if frame.isValid() else QImage()
+        """Every frame, from a camera or a file: kept as it came for a capture (a QVideoFrame is shared,
+        not copied), converted and scaled for the preview at most PREVIEW_FPS times a second (a 720p
+        conversion costs a few ms of a till's modest CPU)."""
+        if not frame.isValid():
+            return
+        self._latest = frame
+        now = time.monotonic()
+        if now - self._previewed_at < 1 / PREVIEW_FPS:
+            return
+        image = frame.toImage()
         if image.isNull():
             return
-        self._latest = image
+        self._previewed_at = now
         preview = image
         if image.width() > PREVIEW_WIDTH:
             preview = image.scaledToWidth(PREVIEW_WIDTH, Qt.TransformationMode.FastTransformation)
@@ -182,8 +194,9 @@ class _Grabber(QObject):
 
     @Slot()
     def capture(self) -> None:
-        if self._latest is not None:
-            self.captured.emit(self._latest.copy())
+        image = self._latest.toImage() if self._latest is not None else QImage()
+        if not image.isNull():
+            self.captured.emit(image)
 
     @Slot()
     def close(self) -> None:
