@@ -16,7 +16,7 @@ import pytest
 import shiboken6
 from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from app.services.enroll import MAX_PHOTO_BYTES
 from app.services.photos import portrait_box
@@ -152,7 +152,8 @@ def test_the_preview_shows_the_cameras_frames_with_the_guide(
     assert camera.state == "live"
     image = camera.view.image()
     assert image is not None and (image.width(), image.height()) == SIZE
-    assert camera.feed._thread.isRunning()  # frames are decoded off the UI thread
+    assert camera.feed._thread.isRunning()  # frames are received and converted off the UI thread:
+    assert camera.feed._grabber.thread() == camera.feed._thread != QApplication.instance().thread()
     # what is painted: the frame, shaded outside the guide's square, untouched inside it
     shot = camera.view.grab().toImage()
     scale = min(camera.view.width() / SIZE[0], camera.view.height() / SIZE[1])

@@ -204,8 +204,9 @@ class CameraDialog(QDialog):
         self.failed.emit(reason)
 
     def hideEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
-        self._no_picture.stop()
-        self.feed.stop()  # hidden with its parent, or closed: either way the device is let go
+        if not event.spontaneous():  # closed, or hidden with the form (not minimised): let the device go
+            self._no_picture.stop()
+            self.feed.stop()
         super().hideEvent(event)
 
     def done(self, result: int) -> None:

@@ -744,7 +744,7 @@ class EnrollDialog(QDialog):
         self.refused.emit(code)
 
     def hideEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
-        if self.camera_dialog is not None:
+        if self.camera_dialog is not None and not event.spontaneous():
             self.camera_dialog.reject()  # the camera is released with the form, never left running
         super().hideEvent(event)
 
