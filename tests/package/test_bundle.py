@@ -49,6 +49,7 @@ def test_self_test_offscreen(bundle: Path, home: Path) -> None:
     result = run(bundle, home, "--data-dir", str(home / "data"), "--self-test", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "self-test ok" in result.stdout
+    assert "camera backend present, " in result.stdout  # Qt Multimedia and its FFmpeg plugin came along
 
 
 # Under an X server without a window manager, as a kiosk runs it: nothing has the focus until the
