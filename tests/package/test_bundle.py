@@ -217,7 +217,7 @@ def test_only_the_qt_plugins_and_translations_a_terminal_uses(bundle: Path) -> N
     assert not (qt / "qml").exists()
     assert not {p.name for p in (bundle / "_internal" / "PySide6").glob("Qt*.so")} - {
         "QtCore.abi3.so", "QtGui.abi3.so", "QtWidgets.abi3.so", "QtSvg.abi3.so", "QtTest.abi3.so",
-        "QtMultimedia.abi3.so",
+        "QtMultimedia.abi3.so", "QtNetwork.abi3.so",
     }
     dangling = [p for p in (bundle / "_internal").iterdir() if p.is_symlink() and not p.exists()]
     assert not dangling
