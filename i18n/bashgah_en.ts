@@ -123,6 +123,61 @@
     </message>
 </context>
 <context>
+    <name>CameraDialog</name>
+    <message>
+        <source>That photo could not be saved. Retake it.</source>
+        <translation>That photo could not be saved. Retake it.</translation>
+    </message>
+    <message>
+        <source>Starting the camera…</source>
+        <translation>Starting the camera…</translation>
+    </message>
+    <message>
+        <source>Keep the face inside the oval, then take the photo (Space).</source>
+        <translation>Keep the face inside the oval, then take the photo (Space).</translation>
+    </message>
+    <message>
+        <source>Taking the photo…</source>
+        <translation>Taking the photo…</translation>
+    </message>
+    <message>
+        <source>Use this photo (Enter), or retake it (Backspace).</source>
+        <translation>Use this photo (Enter), or retake it (Backspace).</translation>
+    </message>
+    <message>
+        <source>Saving the photo…</source>
+        <translation>Saving the photo…</translation>
+    </message>
+    <message>
+        <source>The camera sends no picture. Close this window and choose a file.</source>
+        <translation>The camera sends no picture. Close this window and choose a file.</translation>
+    </message>
+    <message>
+        <source>The camera could not be started. Close this window and choose a file.</source>
+        <translation>The camera could not be started. Close this window and choose a file.</translation>
+    </message>
+    <message>
+        <source>Photo from the camera</source>
+        <translation>Photo from the camera</translation>
+    </message>
+    <message>
+        <source>Take photo (Space)</source>
+        <translation>Take photo (Space)</translation>
+    </message>
+    <message>
+        <source>Retake (Backspace)</source>
+        <translation>Retake (Backspace)</translation>
+    </message>
+    <message>
+        <source>Use this photo (Enter)</source>
+        <translation>Use this photo (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+</context>
+<context>
     <name>CheckoutView</name>
     <message>
         <source>Type the sale amount first.</source>
@@ -538,10 +593,6 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>Choose a file…</translation>
     </message>
     <message>
-        <source>Camera</source>
-        <translation>Camera</translation>
-    </message>
-    <message>
         <source>Enroll (Enter)</source>
         <translation>Enroll (Enter)</translation>
     </message>
@@ -570,8 +621,8 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>Optional. Only its last 4 digits are kept.</translation>
     </message>
     <message>
-        <source>No camera in this version (it needs Qt Multimedia).</source>
-        <translation>No camera in this version (it needs Qt Multimedia).</translation>
+        <source>Camera…</source>
+        <translation>Camera…</translation>
     </message>
     <message>
         <source>A mobile number is needed.</source>
@@ -612,6 +663,22 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     <message>
         <source>Loading the photo…</source>
         <translation>Loading the photo…</translation>
+    </message>
+    <message>
+        <source>No camera is connected to this computer: choose a photo file instead.</source>
+        <translation>No camera is connected to this computer: choose a photo file instead.</translation>
+    </message>
+    <message>
+        <source>This installation cannot use a camera: choose a photo file instead.</source>
+        <translation>This installation cannot use a camera: choose a photo file instead.</translation>
+    </message>
+    <message>
+        <source>The camera sends no picture: choose a photo file instead.</source>
+        <translation>The camera sends no picture: choose a photo file instead.</translation>
+    </message>
+    <message>
+        <source>The camera could not be started: choose a photo file instead.</source>
+        <translation>The camera could not be started: choose a photo file instead.</translation>
     </message>
     <message>
         <source>Photo ready ({size} KB)</source>

@@ -123,6 +123,61 @@
     </message>
 </context>
 <context>
+    <name>CameraDialog</name>
+    <message>
+        <source>That photo could not be saved. Retake it.</source>
+        <translation>این عکس ذخیره نشد. دوباره عکس بگیرید.</translation>
+    </message>
+    <message>
+        <source>Starting the camera…</source>
+        <translation>دوربین در حال روشن شدن است…</translation>
+    </message>
+    <message>
+        <source>Keep the face inside the oval, then take the photo (Space).</source>
+        <translation>چهره را درون بیضی نگه دارید، سپس عکس بگیرید (Space).</translation>
+    </message>
+    <message>
+        <source>Taking the photo…</source>
+        <translation>در حال گرفتن عکس…</translation>
+    </message>
+    <message>
+        <source>Use this photo (Enter), or retake it (Backspace).</source>
+        <translation>از این عکس استفاده کنید (Enter) یا دوباره عکس بگیرید (Backspace).</translation>
+    </message>
+    <message>
+        <source>Saving the photo…</source>
+        <translation>در حال ذخیرهٔ عکس…</translation>
+    </message>
+    <message>
+        <source>The camera sends no picture. Close this window and choose a file.</source>
+        <translation>دوربین تصویری نمی‌فرستد. این پنجره را ببندید و یک فایل انتخاب کنید.</translation>
+    </message>
+    <message>
+        <source>The camera could not be started. Close this window and choose a file.</source>
+        <translation>دوربین روشن نشد. این پنجره را ببندید و یک فایل انتخاب کنید.</translation>
+    </message>
+    <message>
+        <source>Photo from the camera</source>
+        <translation>عکس با دوربین</translation>
+    </message>
+    <message>
+        <source>Take photo (Space)</source>
+        <translation>گرفتن عکس (Space)</translation>
+    </message>
+    <message>
+        <source>Retake (Backspace)</source>
+        <translation>عکس دوباره (Backspace)</translation>
+    </message>
+    <message>
+        <source>Use this photo (Enter)</source>
+        <translation>استفاده از این عکس (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>انصراف (Esc)</translation>
+    </message>
+</context>
+<context>
     <name>CheckoutView</name>
     <message>
         <source>Type the sale amount first.</source>
@@ -538,10 +593,6 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>انتخاب فایل…</translation>
     </message>
     <message>
-        <source>Camera</source>
-        <translation>دوربین</translation>
-    </message>
-    <message>
         <source>Enroll (Enter)</source>
         <translation>ثبت‌نام (Enter)</translation>
     </message>
@@ -570,8 +621,8 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>اختیاری. فقط ۴ رقم آخر آن نگه داشته می‌شود.</translation>
     </message>
     <message>
-        <source>No camera in this version (it needs Qt Multimedia).</source>
-        <translation>این نسخه دوربین ندارد (به Qt Multimedia نیاز است).</translation>
+        <source>Camera…</source>
+        <translation>دوربین…</translation>
     </message>
     <message>
         <source>A mobile number is needed.</source>
@@ -612,6 +663,22 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     <message>
         <source>Loading the photo…</source>
         <translation>در حال بارگذاری عکس…</translation>
+    </message>
+    <message>
+        <source>No camera is connected to this computer: choose a photo file instead.</source>
+        <translation>دوربینی به این رایانه وصل نیست؛ عکس را از یک فایل انتخاب کنید.</translation>
+    </message>
+    <message>
+        <source>This installation cannot use a camera: choose a photo file instead.</source>
+        <translation>این نسخهٔ نصب‌شده نمی‌تواند از دوربین استفاده کند؛ عکس را از یک فایل انتخاب کنید.</translation>
+    </message>
+    <message>
+        <source>The camera sends no picture: choose a photo file instead.</source>
+        <translation>دوربین تصویری نمی‌فرستد؛ عکس را از یک فایل انتخاب کنید.</translation>
+    </message>
+    <message>
+        <source>The camera could not be started: choose a photo file instead.</source>
+        <translation>دوربین روشن نشد؛ عکس را از یک فایل انتخاب کنید.</translation>
     </message>
     <message>
         <source>Photo ready ({size} KB)</source>

@@ -1,8 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Made-up member photos for the demo club: a head-and-shoulders avatar drawn with Pillow.
+"""Member photos: made-up ones for the demo club, and the counter camera's head-and-shoulders crop.
 
-Nothing here resembles a real person, which is the point: demo data must never carry someone's face.
-Each seed always draws the same picture, so a demo seeded twice looks the same twice.
+Demo photos: a head-and-shoulders avatar drawn with Pillow. Nothing here resembles a real person, which
+is the point: demo data must never carry someone's face. Each seed always draws the same picture, so a
+demo seeded twice looks the same twice.
+
+Camera photos (`portrait_box`, `portrait_jpeg`): a member photo is square (the member view shows it in
+a square, as the demo's are), an upright JPEG well under the enrolment's 512 KB. The camera window draws
+its frame guide with `portrait_box` and the capture is cut with the same box, so what the guide shows is
+exactly what is kept.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import random
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
+
+from app.services.enroll import MAX_PHOTO_BYTES
 
 Colour = tuple[int, int, int]
 
@@ -58,6 +66,10 @@ _FEMININE_STYLES = ("long", "scarf", "bun")
 _MASCULINE_STYLES = ("short", "short", "bald", "beard")
 _SUPERSAMPLE = 2  # draw large and shrink: Pillow's shapes have no anti-aliasing of their own
 _JPEG_QUALITY = 78  # a 160 px avatar stays near 3-5 KB, well below the 8 KB budget for demo photos
+
+PORTRAIT_SIDE = 480  # px: sharp in the member view's 280 px square on a high-density screen, ~30-60 KB
+PORTRAIT_FILL = 0.9  # the guide's square is 90 % of the frame's short side: a margin to centre the face
+_PORTRAIT_QUALITIES = (85, 75, 65)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +180,37 @@ def _shade(colour: Colour, factor: float) -> Colour:
     """The colour darkened by factor (0..1); colours are display values, never money."""
     r, g, b = colour
     return (round(r * factor), round(g * factor), round(b * factor))
+
+
+# ---------------------------------------------------------------------------- the camera's crop
+
+
+def portrait_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """The head-and-shoulders square of a `width`×`height` frame: (left, top, right, bottom), centred."""
+    if width <= 0 or height <= 0:
+        raise ValueError("empty frame")
+    side = max(1, round(min(width, height) * PORTRAIT_FILL))
+    left, top = (width - side) // 2, (height - side) // 2
+    return (left, top, left + side, top + side)
+
+
+def portrait_jpeg(
+    rgb: bytes, width: int, height: int, stride: int = 0, limit: int = MAX_PHOTO_BYTES
+) -> bytes:
+    """A camera frame (packed 8-bit RGB rows of `stride` bytes, 0 = 3 × width) cut to `portrait_box`
+    and made a JPEG of at most PORTRAIT_SIDE px and `limit` bytes. A frame smaller than that is not
+    blown up: enlarging adds bytes, not detail."""
+    row = stride or 3 * width
+    if width <= 0 or height <= 0 or row < 3 * width or len(rgb) < row * (height - 1) + 3 * width:
+        raise ValueError("frame size does not match its bytes")
+    frame = Image.frombuffer("RGB", (width, height), rgb, "raw", "RGB", row, 1)
+    face = frame.crop(portrait_box(width, height))
+    side = min(PORTRAIT_SIDE, face.width)
+    if face.width != side:
+        face = face.resize((side, side), Image.Resampling.LANCZOS)
+    for quality in _PORTRAIT_QUALITIES:
+        out = io.BytesIO()
+        face.save(out, "JPEG", quality=quality, optimize=True)
+        if out.tell() <= limit:
+            return out.getvalue()
+    raise ValueError("photo too large")

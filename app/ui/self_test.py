@@ -13,6 +13,8 @@ customer. For packaging and support: exit 0 when the terminal works, 1 with the 
 3. Qt's own Persian (qtbase_fa.qm) is loaded in the Persian window.
 4. The printer path: that sale's receipt is rendered through python-escpos to a file printer, and the
    bytes must hold a paper cut (and, for a Persian receipt, the drawn rows).
+5. The enrolment's camera: Qt Multimedia loads with a backend (its FFmpeg plugin, which a bundle must
+   carry); whether a camera is connected is only reported.
 
 Offscreen by default; an explicit QT_QPA_PLATFORM (e.g. `xcb` under Xvfb) is honoured.
 """
@@ -166,6 +168,7 @@ def _window_test(tmp: Path, report: Report) -> None:
             return
         check_qt_translation(report)
         check_printer(running.window, tmp / "receipt.bin", report)
+        check_camera(report)
     finally:
         running.close()
 
@@ -235,6 +238,26 @@ def check_qt_translation(report: Report) -> None:
         report.fail("Qt's own Persian translation (qtbase_fa.qm) is not loaded: its buttons would be English")
         return
     report.parts.append("Qt's Persian loaded")
+
+
+def check_camera(report: Report) -> None:
+    """Qt Multimedia and a backend for the enrolment's camera; the camera itself is only reported."""
+    from app.ui.camera import camera_support, default_camera
+
+    if not camera_support():
+        report.parts.append("camera (Qt Multimedia) MISSING")
+        report.fail(f"the enrolment's camera cannot work: {_import_error('PySide6.QtMultimedia')}")
+        return
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    if not QMediaPlayer().isAvailable():
+        report.parts.append("camera backend MISSING")
+        report.fail("Qt Multimedia found no backend (its FFmpeg plugin): the enrolment's camera cannot work")
+        return
+    camera = default_camera()
+    report.parts.append(
+        f"camera backend present, {f'camera {camera.name}' if camera else 'no camera connected'}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- printer

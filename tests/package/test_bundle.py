@@ -49,6 +49,7 @@ def test_self_test_offscreen(bundle: Path, home: Path) -> None:
     result = run(bundle, home, "--data-dir", str(home / "data"), "--self-test", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "self-test ok" in result.stdout
+    assert "camera backend present, " in result.stdout  # Qt Multimedia and its FFmpeg plugin came along
 
 
 # Under an X server without a window manager, as a kiosk runs it: nothing has the focus until the
@@ -197,7 +198,10 @@ def test_only_the_qt_plugins_and_translations_a_terminal_uses(bundle: Path) -> N
     qt = bundle / "_internal" / "PySide6" / "Qt"
     plugins = {p.relative_to(qt / "plugins").parts[0] for p in (qt / "plugins").rglob("*.so")}
     kept = {"platforms", "imageformats", "iconengines", "platforminputcontexts", "xcbglintegrations"}
+    kept.add("multimedia")
     assert plugins <= kept
+    # the enrolment's camera: Qt Multimedia's FFmpeg backend, and of the Addons wheel nothing else
+    assert {p.name for p in (qt / "plugins" / "multimedia").iterdir()} == {"libffmpegmediaplugin.so"}
     assert {p.name for p in (qt / "plugins" / "platforms").iterdir()} == {
         "libqxcb.so", "libqoffscreen.so", "libqminimal.so"
     }
@@ -206,7 +210,15 @@ def test_only_the_qt_plugins_and_translations_a_terminal_uses(bundle: Path) -> N
         "qt_fa.qm", "qt_en.qm", "qtbase_fa.qm", "qtbase_en.qm"
     }
     libraries = {p.name for p in (qt / "lib").iterdir()}
-    assert not {name for name in libraries if "Quick" in name or "Qml" in name or "Wayland" in name}
+    assert not {name for name in libraries if "Wayland" in name}
+    # Qt Quick and QML only as the FFmpeg plugin links them: no QML module, no Quick or multimedia widgets
+    quick = {name for name in libraries if "Quick" in name or "Qml" in name}
+    assert quick <= {f"libQt6{n}.so.6" for n in ("Quick", "Qml", "QmlModels", "QmlMeta", "QmlWorkerScript")}
+    assert not (qt / "qml").exists()
+    assert not {p.name for p in (bundle / "_internal" / "PySide6").glob("Qt*.so")} - {
+        "QtCore.abi3.so", "QtGui.abi3.so", "QtWidgets.abi3.so", "QtSvg.abi3.so", "QtTest.abi3.so",
+        "QtMultimedia.abi3.so", "QtNetwork.abi3.so",
+    }
     dangling = [p for p in (bundle / "_internal").iterdir() if p.is_symlink() and not p.exists()]
     assert not dangling
 

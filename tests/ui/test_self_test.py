@@ -47,6 +47,7 @@ def assert_passed(result: subprocess.CompletedProcess) -> None:
     assert "window ok: card " in result.stdout
     assert "Qt's Persian loaded" in result.stdout
     assert "printer path ok (" in result.stdout
+    assert "camera backend present, " in result.stdout
     assert "FAILED" not in result.stdout + result.stderr
 
 

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Enrolling a new member at the counter in under a minute, then giving them a QR or a card.
 
-Keyboard-first: Tab walks name → phone → birth date → national id → photo → referrer → consent,
-Enter enrols, Esc cancels. Fields are checked as you leave them; the use case has the last word.
+Keyboard-first: Tab walks name → phone → birth date → national id → photo (a file, or the counter's
+camera: app/ui/dialogs/camera.py) → referrer → consent, Enter enrols, Esc cancels. With no camera (or
+an install without Qt Multimedia) the camera button says so plainly and opens the file chooser instead.
+Fields are checked as you leave them; the use case has the last word.
 The member id is made once per dialog, so a second Enter (or a retry) can never enrol twice.
 
 Threading: everything that touches the store or decodes a picture runs through `ctx.tasks`; the
@@ -46,7 +48,9 @@ from app.services.cards import PreparedCard, prepare_card
 from app.services.enroll import MAX_PHOTO_BYTES, EnrollRequest, EnrollResult, enroll_member
 from app.services.identify import MemberMatch, search_members
 from app.services.terminal import Terminal
+from app.ui.camera import FrameSource, camera_support, default_camera
 from app.ui.context import UiContext
+from app.ui.dialogs.camera import CameraDialog
 from app.ui.dialogs.jalali_date import JalaliDateEdit
 from app.ui.messages import club_error_text
 
@@ -184,10 +188,19 @@ class EnrollDialog(QDialog):
     photo_loaded = Signal(int)  # size of the stored JPEG in bytes
     qr_issued = Signal(object)  # PreparedCard, once its image is shown
     card_write_requested = Signal(str)  # member id: the main window writes the chip on the reader
+    camera_opened = Signal(object)  # the CameraDialog, once shown
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        parent: QWidget | None = None,
+        camera: Callable[[], FrameSource | None] = default_camera,
+    ) -> None:
+        """`camera` finds the camera when the cashier asks for it (the tests give a video file)."""
         super().__init__(parent)
         self.ctx = ctx
+        self._find_camera = camera
+        self.camera_dialog: CameraDialog | None = None
         self._member_id = ctx.terminal.new_id()  # the idempotency key: one dialog, one member
         self._busy = False
         self._result: EnrollResult | None = None
@@ -260,7 +273,6 @@ class EnrollDialog(QDialog):
         self.photo_preview.setStyleSheet("border: 1px solid #c4c7c5; border-radius: 6px;")
         self.photo_button = _button(row)
         self.camera_button = _button(row)
-        self.camera_button.setEnabled(False)  # QtMultimedia is in PySide6-Addons, not in Essentials
         self.camera_note = NoteLabel(row)
         self.photo_note = NoteLabel(row)
         buttons = QVBoxLayout()
@@ -314,6 +326,7 @@ class EnrollDialog(QDialog):
             self.birth_edit.year,
             self.national_id_edit,
             self.photo_button,
+            self.camera_button,
             self.referrer_edit,
             self.consent_box,
             self.submit_button,
@@ -336,6 +349,7 @@ class EnrollDialog(QDialog):
         self.national_id_edit.editingFinished.connect(self.on_national_id_left)
         self.referrer_edit.editingFinished.connect(self.on_referrer_left)
         self.photo_button.clicked.connect(self.on_choose_photo)
+        self.camera_button.clicked.connect(self.on_camera)
         self.submit_button.clicked.connect(self.on_submit)
         self.cancel_button.clicked.connect(self.reject)
         self.qr_button.clicked.connect(self.on_issue_qr)
@@ -405,7 +419,7 @@ class EnrollDialog(QDialog):
         self.referrer_edit.setPlaceholderText(self.tr("Phone of the member who referred them (optional)"))
         self.consent_box.setText(self.tr("Agrees to receive offers and news by SMS"))
         self.photo_button.setText(self.tr("Choose a file…"))
-        self.camera_button.setText(self.tr("Camera"))
+        self.camera_button.setText(self.tr("Camera…"))
         self.submit_button.setText(self.tr("Enroll (Enter)"))
         self.cancel_button.setText(self.tr("Cancel (Esc)"))
         self.qr_button.setText(self.tr("Issue QR (F6)"))
@@ -419,8 +433,8 @@ class EnrollDialog(QDialog):
     def _retranslate_notes(self) -> None:
         if self.national_id_note.kind in ("", "hint"):
             self.national_id_note.say(lambda: self.tr("Optional. Only its last 4 digits are kept."))
-        self.camera_note.say(lambda: self.tr("No camera in this version (it needs Qt Multimedia)."))
         for note in (
+            self.camera_note,
             self.phone_note,
             self.national_id_note,
             self.referrer_note,
@@ -576,6 +590,46 @@ class EnrollDialog(QDialog):
         self.photo_note.say(lambda: self.tr("Loading the photo…"))
         self._run(lambda: load_photo(path), self._on_photo_loaded, self._on_photo_failed)
 
+    def on_camera(self) -> None:
+        """The camera's window; with no camera, the file chooser, saying why."""
+        if self.camera_dialog is not None:
+            return
+        source = self._find_camera() if camera_support() else None
+        if source is None:
+            self.camera_note.say(
+                (lambda: self.tr("No camera is connected to this computer: choose a photo file instead."))
+                if camera_support()
+                else (lambda: self.tr("This installation cannot use a camera: choose a photo file instead.")),
+                "error",
+            )
+            self.on_choose_photo()
+            return
+        self.camera_note.say(None)
+        dialog = CameraDialog(self.ctx, source, self)
+        dialog.photo_taken.connect(self._on_photo_loaded)
+        dialog.failed.connect(self._on_camera_failed)
+        dialog.finished.connect(self._on_camera_closed)
+        self.camera_dialog = dialog
+        dialog.open()
+        self.camera_opened.emit(dialog)
+
+    def _on_camera_failed(self, reason: str) -> None:
+        self.camera_note.say(
+            (lambda: self.tr("The camera sends no picture: choose a photo file instead."))
+            if reason == "no_picture"
+            else (lambda: self.tr("The camera could not be started: choose a photo file instead.")),
+            "error",
+        )
+        if self.camera_dialog is not None:
+            self.camera_dialog.reject()
+        self.on_choose_photo()
+
+    def _on_camera_closed(self, _result: int) -> None:
+        dialog, self.camera_dialog = self.camera_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        self.camera_button.setFocus()
+
     def _on_photo_loaded(self, jpeg: bytes) -> None:
         self._photo_loading = False
         self._photo = jpeg
@@ -688,6 +742,11 @@ class EnrollDialog(QDialog):
     def _refuse(self, code: str) -> None:
         self._finish_busy()
         self.refused.emit(code)
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        if self.camera_dialog is not None and not event.spontaneous():
+            self.camera_dialog.reject()  # the camera is released with the form, never left running
+        super().hideEvent(event)
 
     def reject(self) -> None:
         if self._busy:
