@@ -22,7 +22,10 @@ from tests.server.test_programme import save_rules
 
 RULES = RuleSet(
     version=0,
-    tiers=(TierRule("bronze", "برنزی", "Bronze", 0), TierRule("silver", "نقره‌ای", "Silver", 1, threshold=500)),
+    tiers=(
+        TierRule("bronze", "برنزی", "Bronze", 0),
+        TierRule("silver", "نقره‌ای", "Silver", 1, threshold=500),
+    ),
     cashback=CashbackRule(percent_bp=300, from_next_day=True, max_share_percent=50),
 )
 AMOUNT = 19_858_000
