@@ -5,7 +5,7 @@ A real `bashgah-server` process (PostgreSQL in the bench, bench.sync_club; SQLit
 tests/integration/sync/test_thirty_days_offline.py: the same code with smaller numbers) and one terminal
 with its own SQLite store, its clock injected (a clock the scenario moves: the month passes in minutes).
 
-1. Online, on day 0: the club publishes its rule set (points expire after `EXPIRY_DAYS`); the terminal
+1. Online, on day 0: the club publishes its rule set (points expire after `days` − 2 days); the terminal
    enrols (the real path: a code, `enroll_device`, the first pull of the club's members), enrols its
    regulars with cards and photos (`enroll_member`), sells to each (`record_sale`) and syncs: the server
    knows them, and the terminal holds an offline grant for each.
@@ -43,6 +43,7 @@ from typing import Any
 
 import requests
 
+from app.domain import expiry
 from app.domain.errors import ClubError
 from app.domain.event import Event, Verdict
 from app.domain.ledger import EntryKind
@@ -64,8 +65,7 @@ from sync.rules import to_body
 from sync.server.db import Database as ServerDatabase
 from tests.support.programme import DAY_US, MovableClock, club_rules
 
-EXPIRY_DAYS = 28  # the points earned on day 0 expire in the server's run on the month's last day
-RETURN_EVERY = 25
+RETURN_EVERY = 20
 SPEND_SHARE = 0.3  # of the sales to a regular that try to spend points
 OPEN_HOURS = 11
 SOAK_PIN = "8642"
@@ -86,6 +86,15 @@ class SoakSizes:
     club_members: int = 2_000  # on the server before the terminal enrols (pulled on enrolment)
     new_members: int = 10_000  # added on the server while the terminal is away
     revoked: int = 20  # regulars' cards revoked on the server meanwhile
+
+    def __post_init__(self) -> None:
+        if self.days < 3:
+            raise ValueError("the soak needs three days offline at least (the grants cover three)")
+
+    @property
+    def expiry_days(self) -> int:
+        """The rule set's: what was earned on day 0 expires in the server's run on the last day."""
+        return self.days - 2
 
     @classmethod
     def small(cls) -> SoakSizes:
@@ -168,6 +177,9 @@ class SoakChecks:
     balances_compared: int = 0
     balances_differ: int = 0
     negative_on_server: int = 0  # members the server holds below zero (reported, not a failure)
+    # points the server's run expired that the member had spent offline before (its FIFO did not know)
+    over_expired_points: int = 0
+    over_expired_members: int = 0
     rules_version_here: int = 0
     rules_version_on_server: int = 0
     expired_on_server: int = 0  # the server's expiry entries
@@ -221,14 +233,14 @@ class SoakFigures:
 # ---- the rule sets ------------------------------------------------------------------------------------
 
 
-def rules_body(server: SoakServer, version: int) -> dict[str, Any]:
+def rules_body(server: SoakServer, version: int, expiry_days: int) -> dict[str, Any]:
     """The club's programme on the server's branches; version 2 earns more and pays more cashback."""
     points = 1 if version == 1 else 2
     branches = tuple(
         (code, BranchRules(EarningRule(points), RedemptionPolicy())) for code in server.branch_codes
     )
     cashback = CashbackRule(percent_bp=300 if version == 1 else 500, from_next_day=True, max_share_percent=50)
-    rules = club_rules(version, branches=branches, cashback=cashback, expiry_days=EXPIRY_DAYS, campaigns=())
+    rules = club_rules(version, branches=branches, cashback=cashback, expiry_days=expiry_days, campaigns=())
     return to_body(rules)
 
 
@@ -376,7 +388,7 @@ def offline_month(till: Till, sizes: SoakSizes, rng: random.Random, say: Callabl
 
 def server_month(server: SoakServer, till: Till, sizes: SoakSizes, rng: random.Random) -> None:
     """A new rule-set version, revoked cards, new members, and the daily run as of the month's end."""
-    server.admin("PUT", "/rules", json=rules_body(server, 2))
+    server.admin("PUT", "/rules", json=rules_body(server, 2, sizes.expiry_days))
     for member in rng.sample(till.regulars, sizes.revoked):
         server.admin("POST", f"/cards/{till.cards[member]}/revoke",
                      json={"status": "revoked", "reason": "soak: reported stolen"})  # fmt: skip
@@ -419,7 +431,13 @@ def _server_rows(server: SoakServer, sql: str) -> list[Any]:
 
 
 def check(
-    server: SoakServer, till: Till, grants_before: dict[str, tuple[int, int]], data_dir: Path
+    server: SoakServer,
+    till: Till,
+    grants_before: dict[str, tuple[int, int]],
+    data_dir: Path,
+    *,
+    run_at_us: int,
+    expiry_days: int,
 ) -> SoakChecks:
     c = SoakChecks()
     status = till.client.status()
@@ -443,6 +461,7 @@ def check(
         c.balances_compared = len(on_server)
         c.rules_version_here = programme.latest_version(conn)
         c.expired_here = sum(ledger.get(conn, entry_id) is not None for entry_id in expired)
+        _over_expired(c, conn, expired, run_at_us=run_at_us, expiry_days=expiry_days)
         own = list(ledger.iter_device(conn, terminal.device_id))
     c.spends_over_grant = _past_grants(own, grants_before)
     c.overrides = sum(e.kind is EntryKind.OVERRIDE for e in own)
@@ -460,6 +479,20 @@ def check(
     c.ledger_verified = c.ledger_verified and cli.returncode == 0
     c.verify_output = cli.stdout + cli.stderr
     return c
+
+
+def _over_expired(c: SoakChecks, conn: Any, expired: set[str], *, run_at_us: int, expiry_days: int) -> None:
+    """What the server's run expired beyond what was due, knowing every entry: FIFO over the member's ledger
+    without the expiry, at the run's moment (what it could not know: offline spends of the old points)."""
+    for entry_id in expired:
+        entry = ledger.get(conn, entry_id)
+        if entry is None:
+            continue
+        history = [e for e in ledger.member_entries(conn, entry.member_id) if e.kind is not EntryKind.EXPIRE]
+        over = -entry.points_delta - expiry.due(history, expiry_days, run_at_us)
+        if over > 0:
+            c.over_expired_points += over
+            c.over_expired_members += 1
 
 
 def _revoked_numbers(server: SoakServer) -> set[str]:
@@ -499,7 +532,7 @@ def run_soak(
     figures; the terminal's store is closed meanwhile. The checks are filled in; the caller decides."""
     rng = random.Random(1404)
     data_dir = work_dir / "soak-till"
-    server.admin("PUT", "/rules", json=rules_body(server, 1))
+    server.admin("PUT", "/rules", json=rules_body(server, 1, sizes.expiry_days))
     _staff(server)
     server.new_members(sizes.club_members, 0)
     started = time.perf_counter()
@@ -512,6 +545,7 @@ def run_soak(
         offline = offline_month(till, sizes, rng, say)
         started = time.perf_counter()
         server_month(server, till, sizes, rng)
+        run_at_us = till.clock.now_us()
         server_s = time.perf_counter() - started
         till.terminal.db.close()
         caught = catch_up(data_dir)
@@ -520,7 +554,7 @@ def run_soak(
         started = time.perf_counter()
         extra = rounds_until_synced(till)
         synced_s = time.perf_counter() - started
-        checks = check(server, till, before, data_dir)
+        checks = check(server, till, before, data_dir, run_at_us=run_at_us, expiry_days=sizes.expiry_days)
         checks.extra_rounds = extra
     finally:
         till.client.session.close()
@@ -573,6 +607,8 @@ def report(f: SoakFigures, say: Callable[[str], None]) -> dict[str, object]:
         "soak_spends": o.spends,
         "soak_spends_refused": sum(o.refused.values()),
         "soak_negative_on_server": k.negative_on_server,
+        "soak_over_expired_points": k.over_expired_points,
+        "soak_over_expired_members": k.over_expired_members,
         "soak_check_ok": not k.failures,
     }
     if "during_ms" in c:
@@ -588,7 +624,8 @@ def report(f: SoakFigures, say: Callable[[str], None]) -> dict[str, object]:
         f" {k.expired_here} expiry entries, {k.revoked_refused}/{k.revoked} revoked cards refused,"
         f" {k.spends_over_grant} spends past a grant; ledger verify"
         f" {'passes' if k.ledger_verified else 'FAILS'}; {k.negative_on_server} members below zero on the"
-        " server")  # fmt: skip
+        f" server; the server's run expired {k.over_expired_points:,} points of {k.over_expired_members}"
+        " members that they had spent offline before it")  # fmt: skip
     return result
 
 
