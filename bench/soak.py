@@ -617,6 +617,10 @@ def report(f: SoakFigures, say: Callable[[str], None]) -> dict[str, object]:
         say(f"  UI while catching up p50 {during['p50']} ms   p95 {during['p95']} ms   max {during['max']} ms"
             f"   ({verdict} p95 ≤ 16, max ≤ 50; idle p95 {idle['p95']} ms, max {idle['max']} ms;"
             f" the window's round {c['round_s']} s)")  # fmt: skip
+        for phase, seen in c.get("phases_ms", {}).items():
+            say(f"    while {phase:<5} p50 {seen['p50']} ms   p95 {seen['p95']} ms   max {seen['max']} ms"
+                f"   ({seen['ticks']} ticks)")  # fmt: skip
+            result |= {f"soak_ui_{phase}_{k_}_ms": seen[k_] for k_ in ("p95", "max")}
         result |= {f"soak_ui_lateness_{k_}_ms": v for k_, v in during.items()}
         result |= {f"soak_idle_lateness_{k_}_ms": v for k_, v in idle.items()}
     say(f"  CHECK           {'ok' if not k.failures else 'FAILED: ' + '; '.join(k.failures)}:"

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.sync_ui import _summary, _Ticker
+
 TIMEOUT_S = 1_800.0
 
 
@@ -38,15 +40,29 @@ def catch_up_in_window(data_dir: Path) -> dict[str, Any]:
     return result
 
 
-def _timed(step: Callable[[], Any], spent: list[float]) -> Callable[[], Any]:
+def _timed(step: Callable[[], Any], spans: list[tuple[float, float]]) -> Callable[[], Any]:
+    """`step`, noting when each call started and ended (perf_counter)."""
+
     def run() -> Any:
         started = time.perf_counter()
         try:
             return step()
         finally:
-            spent.append(time.perf_counter() - started)
+            spans.append((started, time.perf_counter()))
 
     return run
+
+
+def _by_phase(
+    ticks: list[tuple[float, float]], phases: dict[str, tuple[float, float] | None]
+) -> dict[str, dict[str, float]]:
+    """The lateness summary of the ticks that fired within each phase (a tick is due in one)."""
+    found: dict[str, dict[str, float]] = {}
+    for name, span in phases.items():
+        if span is not None:
+            late = [ms for at, ms in ticks if span[0] <= at <= span[1]]
+            found[name] = _summary(late) | {"ticks": len(late)}
+    return found
 
 
 def _probe(data_dir: Path) -> dict[str, Any]:
@@ -54,17 +70,16 @@ def _probe(data_dir: Path) -> dict[str, Any]:
     from app.cards.simulated import SimulatedReader
     from app.services.terminal import open_terminal
     from app.ui.app import settle_heap, start_window
-    from bench.sync_ui import _summary, _Ticker
     from sync.client import RoundSummary
 
     terminal = open_terminal(data_dir)
     client = sync_client_for(terminal)  # as the app builds it for an enrolled terminal
     if client is None:
         raise RuntimeError("the soak terminal is not enrolled")
-    push_s: list[float] = []
-    pull_s: list[float] = []
-    client.push = _timed(client.push, push_s)  # type: ignore[method-assign]
-    client.pull = _timed(client.pull, pull_s)  # type: ignore[method-assign]
+    pushes: list[tuple[float, float]] = []
+    pulls: list[tuple[float, float]] = []
+    client.push = _timed(client.push, pushes)  # type: ignore[method-assign]
+    client.pull = _timed(client.pull, pulls)  # type: ignore[method-assign]
     finished = threading.Event()
     rounds: list[RoundSummary] = []
 
@@ -79,19 +94,36 @@ def _probe(data_dir: Path) -> dict[str, Any]:
         raise RuntimeError("start_window(sync_client=…) started no sync worker")
     running.sync.round_finished.connect(round_done)
     running.app.processEvents()  # the window's first paint is cold start's, not the catch-up's
-    ticker = _Ticker(finished, started)
+    ticker = _StampedTicker(finished, started)
     ticker.run()
     running.close()
     summary = rounds[0]
+    push, pull = (spans[0] if spans else None for spans in (pushes, pulls))
+    after = (pull[1], started + ticker.synced_s) if pull else None  # photos, chip keys, grants
     return {
         "round": summary.as_dict(),
-        "push_s": round(push_s[0], 2) if push_s else None,
-        "pull_s": round(pull_s[0], 2) if pull_s else None,
+        "push_s": round(push[1] - push[0], 2) if push else None,
+        "pull_s": round(pull[1] - pull[0], 2) if pull else None,
+        "phases_ms": _by_phase(ticker.stamped, {"push": push, "pull": pull, "after": after}),
         "round_s": round(ticker.synced_s, 2),
         "ticks": len(ticker.during),
         "during_ms": _summary(ticker.during),
         "idle_ms": _summary(ticker.idle),
     }
+
+
+class _StampedTicker(_Ticker):
+    """bench.sync_ui's ticker, also noting when each tick fired, to tell the round's phases apart."""
+
+    def __init__(self, syncing: threading.Event, started: float) -> None:
+        super().__init__(syncing, started)
+        self.stamped: list[tuple[float, float]] = []
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if not self._idle_until:
+            self.stamped.append((now, max(0.0, (now - self._due) * 1000)))
+        super()._tick()
 
 
 if __name__ == "__main__":
