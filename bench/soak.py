@@ -105,7 +105,7 @@ class SoakSizes:
     @classmethod
     def quick(cls) -> SoakSizes:
         """`python -m bench --quick`: a smoke test of this code, not a measurement."""
-        return replace(cls.small(), days=5, sales_per_day=20)
+        return replace(cls.small(), days=3, sales_per_day=20, new_members=50)
 
 
 @dataclass
@@ -619,7 +619,7 @@ def report(f: SoakFigures, say: Callable[[str], None]) -> dict[str, object]:
             f" the window's round {c['round_s']} s)")  # fmt: skip
         for phase, seen in c.get("phases_ms", {}).items():
             say(f"    while {phase:<5} p50 {seen['p50']} ms   p95 {seen['p95']} ms   max {seen['max']} ms"
-                f"   ({seen['ticks']} ticks)")  # fmt: skip
+                f"   ({seen['ticks']} ticks; the worst {seen['worst_at_s']} s into it)")  # fmt: skip
             result |= {f"soak_ui_{phase}_{k_}_ms": seen[k_] for k_ in ("p95", "max")}
         result |= {f"soak_ui_lateness_{k_}_ms": v for k_, v in during.items()}
         result |= {f"soak_idle_lateness_{k_}_ms": v for k_, v in idle.items()}

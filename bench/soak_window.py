@@ -60,8 +60,12 @@ def _by_phase(
     found: dict[str, dict[str, float]] = {}
     for name, span in phases.items():
         if span is not None:
-            late = [ms for at, ms in ticks if span[0] <= at <= span[1]]
-            found[name] = _summary(late) | {"ticks": len(late)}
+            inside = [(at, ms) for at, ms in ticks if span[0] <= at <= span[1]]
+            worst_at = max(inside, key=lambda tick: tick[1])[0] - span[0] if inside else 0.0
+            found[name] = _summary([ms for _, ms in inside]) | {
+                "ticks": len(inside),
+                "worst_at_s": round(worst_at, 2),  # into the phase: where to look
+            }
     return found
 
 
