@@ -10,7 +10,8 @@ them, `--only sync` runs nothing else). `--only ui` runs the window's figures al
 view painted with its photo). So does the back office's member search among a million members
 (bench.member_search: `--no-search`, `--only search`), and the reports over a million members and ten
 million entries (bench.reports: `--no-reports`, `--only reports`), and many terminals syncing at once with a
-server of several workers (bench.load: `--no-load`, `--only load`).
+server of several workers (bench.load: `--no-load`, `--only load`), and a terminal back from thirty days
+offline to a server that moved on, caught up in its window (bench.soak: `--no-soak`, `--only soak`).
 """
 
 from __future__ import annotations
@@ -65,12 +66,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("sale", "tap", "sync", "search", "reports", "load", "ui"),
+        choices=("sale", "tap", "sync", "search", "reports", "load", "ui", "soak"),
         default=None,
         help="run only these figures (sale: durable sale, bare insert and floor; tap: tap to verdict, today's"
         " card and a chip-keyed NTAG 424 DNA; sync: the sync figures;"
         " search: the member search; reports: the reports at a national club's size; load: many terminals"
-        " syncing at once; ui: the window's cold start and card → member view); no JSON file is written",
+        " syncing at once; ui: the window's cold start and card → member view; soak: thirty days offline,"
+        " then the catch-up); no JSON file is written",
     )
     parser.add_argument(
         "--no-load",
@@ -82,6 +84,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--load-sales", type=int, default=None, help="sales per terminal offline (load)")
     parser.add_argument("--load-db-pool", type=int, default=None, help="connections per worker (load)")
     parser.add_argument("--load-db-overflow", type=int, default=None, help="burst connections (load)")
+    parser.add_argument(
+        "--no-soak",
+        action="store_true",
+        help="skip thirty days offline and the catch-up in the window (needs PostgreSQL)",
+    )
+    parser.add_argument("--soak-days", type=int, default=None, help="days the terminal is offline (soak; 30)")
+    parser.add_argument(
+        "--soak-sales-per-day", type=int, default=None, help="sales a day offline (soak; 400)"
+    )
     parser.add_argument(
         "--no-reports",
         action="store_true",
@@ -148,6 +159,28 @@ def _load_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] 
         _say(f"bench: the load figures failed: {error}")
         return None
     results["load_s"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def _soak_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object] | None:
+    """Thirty days offline, then the catch-up in the window (bench.soak); None (said why) when it cannot be
+    measured here or its check failed."""
+    import dataclasses
+
+    from bench.soak import SoakSizes, run
+    from bench.sync_club import SyncBenchError
+
+    sizes = SoakSizes.quick() if args.quick else SoakSizes()
+    given = {"days": args.soak_days, "sales_per_day": args.soak_sales_per_day}
+    sizes = dataclasses.replace(sizes, **{k: v for k, v in given.items() if v is not None})
+    started = time.perf_counter()
+    try:
+        results = run(work_dir / "soak", sizes, _say)
+    except SyncBenchError as error:
+        _say(f"bench: the soak figures failed: {error}")
+        return None
+    results["soak_s"] = round(time.perf_counter() - started, 1)
+    _say(f"soak figures      {results['soak_s']} s")
     return results
 
 
@@ -387,16 +420,16 @@ def _ui_report(work_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     return figures
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911, PLR0912
     args = _arguments(argv)
     started = time.perf_counter()
     _say(f"bench: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
          + (", --quick (not a measurement)" if args.quick else ""))  # fmt: skip
     results: dict[str, object] = {"quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="bashgah-bench-", dir=args.tmp) as tmp:
-        if args.only in ("tap", "sync", "search", "reports", "load", "ui"):
+        if args.only in ("tap", "sync", "search", "reports", "load", "ui", "soak"):
             reports = {"sync": _sync_report, "search": _search_report, "reports": _reports_report}
-            reports |= {"load": _load_report, "tap": _tap_only, "ui": _ui_report}
+            reports |= {"load": _load_report, "tap": _tap_only, "ui": _ui_report, "soak": _soak_report}
             only = reports[args.only](Path(tmp), args)
             if only is None:
                 return 2
@@ -439,6 +472,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911
             if loaded is None:
                 return 2
             results |= loaded
+        if not args.no_soak:
+            soaked = _soak_report(Path(tmp), args)
+            if soaked is None:
+                return 2
+            results |= soaked
     results["total_s"] = round(time.perf_counter() - started, 1)
     _say(f"total             {results['total_s']} s")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -162,7 +162,7 @@ class Pricing:
         """What the sale's points and wallet took off, as seen from a companion written after them (its
         cashback credit): the redeem and the wallet payment come first in the device's chain, so each is in
         the batch or stored already, or there is none."""
-        found = (self.batch.get(derived_id(sale.id, n)) for n in (Companion.REDEEM, Companion.WALLET))
+        found = (self.batch.get(str(derived_id(sale.id, n))) for n in (Companion.REDEEM, Companion.WALLET))
         return sum(link.entry.discount_rials for link in found if link is not None)
 
     def companions_settled(self, entry: LedgerEntry) -> bool:
