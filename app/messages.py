@@ -132,6 +132,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This needs a manager: give --staff and --pin.",
         "این کار به مدیر نیاز دارد: ‎--staff‎ و ‎--pin‎ را بدهید.",
     ),
+    "staff_required_host": (
+        "This needs an event host (or a manager): give --staff and --pin.",
+        "این کار به میزبان رویداد (یا مدیر) نیاز دارد: ‎--staff‎ و ‎--pin‎ را بدهید.",
+    ),
+    "staff_required_any": (
+        "This needs a staff member: give --staff and --pin.",
+        "این کار به یکی از کارکنان نیاز دارد: ‎--staff‎ و ‎--pin‎ را بدهید.",
+    ),
     "duplicate_phone": (
         "{phone} already belongs to member {name} ({member}).",
         "شماره {phone} متعلق به عضو دیگری است: {name} ({member}).",
@@ -191,6 +199,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "uid_in_use": (
         "This chip already holds card {card}; use a blank card.",
         "این تراشه از قبل کارت {card} را دارد؛ از کارت خام استفاده کنید.",
+    ),
+    "reader_unavailable": (
+        "No card reader is available ({reader}): plug one in, or start pcscd; `bashgah readers` shows "
+        "their state.",
+        "هیچ کارت‌خوانی در دسترس نیست ({reader})؛ کارت‌خوان را وصل کنید یا pcscd را راه بیندازید. "
+        "‎`bashgah readers`‎ وضعیت آن‌ها را نشان می‌دهد.",
     ),
     "no_card_presented": (
         "No card was presented within {seconds} seconds.",
@@ -447,8 +461,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "استفاده کنید.",
     ),
     "card_chip_unverified": (
-        "Card {card} was written but did not prove itself when read back: do not hand it out; issue "
-        "again.",
+        "Card {card} was written but did not prove itself when read back: do not hand it out; issue again.",
         "کارت {card} نوشته شد ولی هنگام بازخوانی خود را ثابت نکرد: آن را تحویل ندهید؛ دوباره صادر کنید.",
     ),
     # The event door (app/services/door.py, app/domain/event.py).
@@ -486,9 +499,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} events are open on this terminal: name one with --event.",
         "{count} رویداد روی این پایانه باز است؛ یکی را با ‎--event‎ مشخص کنید.",
     ),
+    "name_the_event": (
+        "Several events are not over yet: name one with --event ({events}).",
+        "چند رویداد هنوز تمام نشده است؛ یکی را با ‎--event‎ مشخص کنید ({events}).",
+    ),
     "invalid_time": (
-        "“{value}” is not a date and time: write e.g. 2026-12-20T18:00.",
-        "«{value}» تاریخ و ساعت نیست؛ مثلاً ‎2026-12-20T18:00‎ بنویسید.",
+        "“{value}” is not a date and time: write e.g. 1405/09/30T18:00 (Jalali) or 2026-12-21T18:00.",
+        "«{value}» تاریخ و ساعت نیست؛ مثلاً ‎۱۴۰۵/۰۹/۳۰T18:00‎ (شمسی) یا ‎2026-12-21T18:00‎ بنویسید.",
     ),
     "unknown_check_in": (
         "{entry} is not an admission at this event.",

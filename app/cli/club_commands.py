@@ -346,33 +346,52 @@ def cmd_reverse(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_ledger_verify(args: argparse.Namespace, out: Output) -> int:
     from app.services.ledger_check import verify_ledger
-    from app.store.database import Database
 
-    report = verify_ledger(Database.open(args.data_dir))
-    return _ledger_report(report, out, rebuilt=False)
+    db = _existing_database(args)
+    return _ledger_report(verify_ledger(db), out, rebuilt=False, db=db)
 
 
 def cmd_ledger_rebuild(args: argparse.Namespace, out: Output) -> int:
     from app.services.ledger_check import rebuild_projections
-    from app.store.database import Database
 
-    report = rebuild_projections(Database.open(args.data_dir))
-    return _ledger_report(report, out, rebuilt=report.chain_break is None)
+    db = _existing_database(args)
+    report = rebuild_projections(db)
+    return _ledger_report(report, out, rebuilt=report.chain_break is None, db=db)
 
 
-def _ledger_report(report: Any, out: Output, rebuilt: bool) -> int:
+def _existing_database(args: argparse.Namespace) -> Any:
+    """The data dir's database, never made here: a ledger check of an empty folder is refused."""
+    return terminal_from_args(args).db
+
+
+def _members_touched(db: Any, entry_id: str) -> list[str]:
+    from app.store import ledger
+
+    with db.read() as conn:
+        entry = ledger.get(conn, entry_id)
+    return [entry.member_id] if entry is not None else []
+
+
+def _ledger_report(report: Any, out: Output, rebuilt: bool, db: Any = None) -> int:
     bad = report.chain_break
+    # A broken chain stops the rebuild at the broken entry, so every member with a later entry on that
+    # device would "differ": the entry is what to look at, then the members it touches; balances are
+    # compared only along chains that hold.
+    touches = _members_touched(db, bad.entry_id) if bad is not None and bad.entry_id else []
     data = {
         "ok": report.ok,
         "entries": report.entries,
         "devices": report.devices,
         "rebuilt": rebuilt,
-        "first_bad": None if bad is None else asdict(bad),
-        "mismatches": [
+        "first_bad": None if bad is None else asdict(bad) | {"touches": touches},
+        "balances_checked": bad is None,
+        "mismatches": []
+        if bad is not None
+        else [
             {"member_id": m.member_id, "stored": balance_json(m.stored), "rebuilt": balance_json(m.rebuilt)}
             for m in report.mismatches
         ],
-        "day_mismatches": report.day_mismatches,  # members whose day buckets differ (app.domain.member_days)
+        "day_mismatches": report.day_mismatches if bad is None else [],  # app.domain.member_days
     }
     if report.ok:
         lines = [
@@ -393,7 +412,12 @@ def _ledger_report(report: Any, out: Output, rebuilt: bool) -> int:
                 seq=bad.device_seq,
                 entry=bad.entry_id or "-",
                 problem=bad.problem,
-            )
+            ),
+            out.t(
+                "It names member {members}. Balances are not compared past a broken chain.",
+                "این سند به عضو {members} مربوط است. مانده‌ها پس از زنجیرهٔ شکسته مقایسه نمی‌شوند.",
+                members=", ".join(touches) or "-",
+            ),
         ]
     else:
         lines = [

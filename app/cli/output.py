@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -97,6 +98,19 @@ class Output:
         """+15 / -15, grouped, in the user's digits."""
         return ("+" if value > 0 else "-" if value < 0 else "") + shown_number(abs(value), self.lang)
 
+    def refuse(self, code: str, text: str, exit_code: int) -> int:
+        """A refusal: one line on stderr, or with --json one error object on stdout (where a script reads
+        the result: it gets an object either way, and the exit code says which)."""
+        if self.json:
+            return self.refusal_json(code, text, exit_code)
+        print(f"bashgah: {text}", file=sys.stderr)
+        return exit_code
+
+    @staticmethod
+    def refusal_json(code: str, text: str, exit_code: int) -> int:
+        print(json.dumps({"error": {"code": code, "message": text, "exit": exit_code}}, ensure_ascii=False))
+        return exit_code
+
     def emit(self, data: dict[str, Any], lines: Sequence[str]) -> None:
         if self.json:
             print(json.dumps(data, ensure_ascii=False, sort_keys=True))
@@ -132,18 +146,27 @@ def parse_date(text: str | None) -> date | None:
 
 
 def terminal_from_args(args: argparse.Namespace) -> Terminal:
+    """The terminal of --data-dir; with no database there, refused without making one (a mistyped data
+    dir must not leave an empty database behind, nor a folder)."""
     from app.services.terminal import open_terminal
+    from app.store.database import DB_FILENAME
 
+    if not (Path(args.data_dir) / DB_FILENAME).is_file():
+        raise ClubError("club_not_set_up", data_dir=str(args.data_dir))
     return open_terminal(args.data_dir)
 
 
-def staff_from_args(args: argparse.Namespace, required: bool = False) -> Staff | None:
+# who a command needs when --staff is missing: its role check comes after the PIN, in the use case
+STAFF_NEEDED = {"manager": "staff_required", "host": "staff_required_host", "any": "staff_required_any"}
+
+
+def staff_from_args(args: argparse.Namespace, required: bool = False, who: str = "manager") -> Staff | None:
     from app.services.staff_auth import authenticate
 
     key = getattr(args, "staff", None)
     if not key:
         if required:
-            raise ClubError("staff_required")
+            raise ClubError(STAFF_NEEDED[who])
         return None
     pin = getattr(args, "pin", None) or os.environ.get("BASHGAH_PIN", "")
     return authenticate(terminal_from_args(args), key, pin)
