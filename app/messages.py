@@ -574,8 +574,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "امتیاز و کیف پول با هم ({discount} ریال) نمی‌توانند بیش از مبلغ خرید ({amount} ریال) بپردازند.",
     ),
     "wallet_over_cap": (
-        "At most {allowed} rials of the wallet can be spent on this sale (asked: {requested}).",
-        "از کیف پول حداکثر {allowed} ریال روی این خرید قابل استفاده است (درخواست: {requested}).",
+        "At most {allowed} rials of the wallet can be spent on this sale (asked: {requested}): the wallet "
+        "pays at most its share of a sale, and cashback may be spendable only from the day after it was "
+        "credited (`member standing` shows what is spendable now).",
+        "از کیف پول حداکثر {allowed} ریال روی این خرید قابل استفاده است (درخواست: {requested})؛ کیف پول "
+        "تنها سهمی از خرید را می‌پردازد و بازگشت وجه ممکن است از روز بعد از واریز قابل خرج باشد "
+        "(«member standing» مقدار قابل خرج را نشان می‌دهد).",
     ),
     "points_not_whole_steps": (
         "Points go towards a membership in steps of {step}.",
@@ -751,3 +755,43 @@ MESSAGES.update(
         ),
     }
 )
+
+
+# Words the command line prints for stored codes (entry kinds, staff roles, reader and card states): the
+# code stays in --json, people read the word in their language.
+WORDS: dict[str, tuple[str, str]] = {
+    # ledger entry kinds (app.domain.ledger.EntryKind)
+    "earn": ("earn", "کسب امتیاز"),
+    "redeem": ("redeem", "خرج امتیاز"),
+    "cashback_credit": ("cashback", "واریز بازگشت وجه"),
+    "cashback_spend": ("wallet spent", "خرج کیف پول"),
+    "adjust": ("adjustment", "اصلاح"),
+    "expire": ("expired", "انقضا"),
+    "bonus": ("bonus", "پاداش"),
+    "membership_purchase": ("membership", "خرید عضویت"),
+    "reversal": ("reversal", "برگشت"),
+    "override": ("override", "مجوز مدیر"),
+    "check_in": ("check-in", "ورود به رویداد"),
+    "guest_check_in": ("guest in", "ورود همراه"),
+    "tier_change": ("tier change", "تغییر سطح"),
+    "reward": ("reward", "جایزه"),
+    # staff roles (app.domain.staff.Role)
+    "cashier": ("cashier", "صندوق‌دار"),
+    "host": ("host", "میزبان"),
+    "manager": ("manager", "مدیر"),
+    "admin": ("admin", "مدیر ارشد"),
+    # reader states (app.cards.base.ReaderState)
+    "ready": ("ready", "آماده"),
+    "card_present": ("card present", "کارت روی کارت‌خوان"),
+    "unavailable": ("unavailable", "در دسترس نیست"),
+    # card statuses (app.domain.card.CardStatus)
+    "active": ("active", "فعال"),
+    "lost": ("lost", "گم‌شده"),
+    "revoked": ("revoked", "باطل‌شده"),
+}
+
+
+def word(code: str, lang: str = "en") -> str:
+    """The word for a stored code in the user's language; an unknown code is shown as it is."""
+    english, persian = WORDS.get(code, (code, code))
+    return persian if lang == "fa" else english

@@ -300,6 +300,8 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         if (error.name or "").split(".")[0] not in TERMINAL_LIBRARIES:
             raise
         return out.refuse("missing_library", _missing_library(error.name or "", out.lang), EXIT_REFUSED)
+    except BrokenPipeError:  # `bashgah … | head`: the reader has all it wanted
+        return 0
     except OSError as error:  # a photo file that cannot be read, a data dir we may not write
         return out.refuse("os_error", f"{error.strerror or error}: {error.filename or ''}", EXIT_REFUSED)
 

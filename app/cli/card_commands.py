@@ -182,7 +182,7 @@ def cmd_readers(args: argparse.Namespace, out: Output) -> int:
         ]
     }
     lines = [
-        f"{r.source:<10} {r.state.value:<13} {r.name}" + (f"  ({r.detail})" if r.detail else "")
+        f"{r.source:<10} {out.word(r.state.value):<13} {r.name}" + (f"  ({r.detail})" if r.detail else "")
         for r in readers
     ] or [out.t("No readers.", "کارت‌خوانی نیست.")]
     out.emit(data, lines)
@@ -303,7 +303,7 @@ def cmd_card_revoke(args: argparse.Namespace, out: Output) -> int:
                 "Card {card} is now {status}; it will be refused.",
                 "کارت {card} اکنون {status} است و پذیرفته نمی‌شود.",
                 card=card.number,
-                status=card.status.value,
+                status=out.word(card.status.value),
             )
         ],
     )

@@ -14,7 +14,6 @@ from app.cli.output import (
     balance_json,
     entry_json,
     iso_utc,
-    local_time,
     parse_date,
     parse_whole,
     read_at_most,
@@ -75,7 +74,7 @@ def cmd_demo_seed(args: argparse.Namespace, out: Output) -> int:
             entries=summary.entries,
         ),
         out.t("  Staff (name · role · PIN):", "  کارکنان (نام · نقش · رمز):"),
-        *[f"    {s['name']} · {s['role']} · {s['pin']}" for s in summary.staff],
+        *[f"    {s['name']} · {out.word(s['role'])} · {s['pin']}" for s in summary.staff],
         out.t("  Try these members:", "  این اعضا را امتحان کنید:"),
         *[f"    {m['name']} · {m['phone']} · {m['card']}" for m in summary.sample_members],
     ]
@@ -122,7 +121,7 @@ def cmd_member_show(args: argparse.Namespace, out: Output) -> int:
             "Tier: {tier} · member since {since}",
             "سطح: {tier} · عضو از {since}",
             tier=tier_name,
-            since=local_time(m.joined_at_us)[:10],
+            since=out.day(m.joined_at_us),
         ),
         out.t(
             "Balance: {points} points · wallet {wallet} rials · {count} purchases",
@@ -136,7 +135,7 @@ def cmd_member_show(args: argparse.Namespace, out: Output) -> int:
                 "Card {number} ({status})",
                 "کارت \u2066{number}\u2069 ({status})",
                 number=c.number,
-                status=c.status.value,
+                status=out.word(c.status.value),
             )
             for c in profile.cards
         ],
@@ -149,9 +148,10 @@ def cmd_member_show(args: argparse.Namespace, out: Output) -> int:
 
 def _entry_line(entry: LedgerEntry, unsynced: bool, out: Output) -> str:
     flag = out.t(" [unsynced]", " [ارسال‌نشده]") if unsynced else ""
-    amount = f"{entry.sale_amount:+,}" if entry.sale_amount else ""
+    amount = out.signed(entry.sale_amount) if entry.sale_amount else ""
+    points = out.signed(entry.points_delta) if entry.points_delta else out.signed(0)
     return (
-        f"  {local_time(entry.created_at_us)}  {entry.kind.value:<9} {entry.points_delta:+6d}  "
+        f"  {out.when(entry.created_at_us)}  {out.word(entry.kind.value):<12} {points:>6}  "
         f"{amount:>14}  {entry.invoice_ref or ''}{flag}"
     )
 

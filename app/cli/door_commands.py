@@ -15,7 +15,6 @@ from app.cli.output import (
     EXIT_REFUSED,
     Output,
     iso_utc,
-    local_time,
     parse_whole,
     read_at_most,
     staff_from_args,
@@ -105,7 +104,7 @@ def _verdict_lines(result: Any, out: Output) -> list[str]:
             out.t(
                 "Admitted at {at} at door {door}.",
                 "ساعت {at} از در {door} وارد شده است.",
-                at=local_time(result.check_in.at_us),
+                at=out.when(result.check_in.at_us),
                 door=result.door or "?",
             )
         )
@@ -182,7 +181,7 @@ def cmd_event_list(args: argparse.Namespace, out: Output) -> int:
     terminal = terminal_from_args(args)
     found = door.open_events(terminal) if not args.all else _all_events(terminal)
     data = {"events": [_event_json(e) for e in found]}
-    out.emit(data, [f"{e.id}  {local_time(e.starts_at_us)}  {e.name}" for e in found])
+    out.emit(data, [f"{e.id}  {out.when(e.starts_at_us)}  {e.name}" for e in found])
     return 0
 
 

@@ -18,7 +18,7 @@ from app.domain.balance import MemberBalance
 from app.domain.digits import to_latin_digits
 from app.domain.errors import ClubError
 from app.domain.ledger import LedgerEntry
-from app.messages import language, shown_number
+from app.messages import language, shown_number, word
 
 if TYPE_CHECKING:
     from app.domain.staff import Staff
@@ -93,6 +93,22 @@ class Output:
             for k, v in params.items()
         }
         return (persian if self.lang == "fa" else english).format(**shown)
+
+    def word(self, code: str) -> str:
+        """A stored code (an entry kind, a role, a reader or card state) as a word of the user's language."""
+        return word(code, self.lang)
+
+    def when(self, us: int) -> str:
+        """A stored UTC time as local time: Jalali with Persian digits in Persian (app.format)."""
+        from app.format import datetime_text
+
+        return datetime_text(us, self.lang) if self.lang == "fa" else local_time(us)
+
+    def day(self, us: int) -> str:
+        """The local date of a stored UTC time, Jalali in Persian."""
+        from app.format import date_text, local_datetime
+
+        return date_text(local_datetime(us).date(), self.lang)
 
     def signed(self, value: int) -> str:
         """+15 / -15, grouped, in the user's digits."""

@@ -555,13 +555,30 @@ def cmd_rules_import(args: argparse.Namespace, db: Database) -> dict[str, Any]:
         rules = rules_file.parse(text, fmt=fmt, name=args.file)
     except rules_file.RulesFileError as error:
         raise RulesFileRefusedError(str(error)) from None
+    unchanged = _same_as_current(db, rules)
+    if unchanged is not None:  # a new version would publish nothing new to every terminal
+        return {"version": unchanged, "file": args.file, "unchanged": True}
     call = Call(db, SystemClock().now_us(), CONSOLE)
     try:  # the one way a rule set is saved (sync.server.club.programme), as the command line's actor
         saved = programme.publish(call, rules, f"imported from {args.file}"[: programme.MAX_NOTE])
     except programme.RulesRefusedError as refused:  # what the server's tables cannot hold
         error = ClubError("invalid_rules", **refused.problems[0].params)
         raise RulesFileRefusedError(str(rules_file.refusal(text, error, fmt=fmt, name=args.file))) from None
-    return {"version": saved.version, "file": args.file}
+    return {"version": saved.version, "file": args.file, "unchanged": False}
+
+
+def _same_as_current(db: Database, rules: Any) -> int | None:
+    """The current version's number when `rules` says exactly what it says (the file's own `version` line
+    aside), else None."""
+    from dataclasses import replace
+
+    from sync.server import rules as rule_sets
+
+    with db.read() as conn:
+        if rule_sets.latest_version(conn) == 0:
+            return None
+        current = rule_sets.current(conn)
+    return current.version if replace(rules, version=current.version) == current else None
 
 
 def cmd_rules_show(args: argparse.Namespace, db: Database) -> dict[str, Any]:
@@ -679,7 +696,8 @@ def _print_rules(command: str, result: dict[str, Any]) -> None:
         print(f"rule set version {result['version']} written to {result['file']} ({result['format']})")
     elif command == "rules import":
         print(result["version"])
-        print(f"{result['file']}: saved as rule-set version {result['version']}", file=sys.stderr)
+        saved = "unchanged: still" if result.get("unchanged") else "saved as"
+        print(f"{result['file']}: {saved} rule-set version {result['version']}", file=sys.stderr)
     elif command == "rules versions":
         if not result["versions"]:
             print("no rule set saved yet: version 0 (the tier and branch tables) prices sales")
