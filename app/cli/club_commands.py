@@ -62,6 +62,7 @@ def cmd_demo_seed(args: argparse.Namespace, out: Output) -> int:
             return 0
         raise
     data = asdict(summary) | {"seeded": True}
+    joiner = "، " if out.lang == "fa" else " · "  # in Persian a middle dot reads as the digit zero
     lines = [
         out.t("Demo club ready in {path}:", "باشگاه نمایشی در {path} آماده شد:", path=str(args.data_dir)),
         out.t(
@@ -73,10 +74,10 @@ def cmd_demo_seed(args: argparse.Namespace, out: Output) -> int:
             returns=summary.returns,
             entries=summary.entries,
         ),
-        out.t("  Staff (name · role · PIN):", "  کارکنان (نام · نقش · رمز):"),
-        *[f"    {s['name']} · {out.word(s['role'])} · {s['pin']}" for s in summary.staff],
+        out.t("  Staff (name · role · PIN):", "  کارکنان (نام، نقش، رمز):"),
+        *[f"    {joiner.join((s['name'], out.word(s['role']), s['pin']))}" for s in summary.staff],
         out.t("  Try these members:", "  این اعضا را امتحان کنید:"),
-        *[f"    {m['name']} · {m['phone']} · {m['card']}" for m in summary.sample_members],
+        *[f"    {joiner.join((m['name'], m['phone'], m['card']))}" for m in summary.sample_members],
     ]
     out.emit(data, lines)
     return 0
@@ -119,13 +120,13 @@ def cmd_member_show(args: argparse.Namespace, out: Output) -> int:
         f"{m.name}  \u2066{m.phone}\u2069",
         out.t(
             "Tier: {tier} · member since {since}",
-            "سطح: {tier} · عضو از {since}",
+            "سطح: {tier}، عضو از {since}",
             tier=tier_name,
             since=out.day(m.joined_at_us),
         ),
         out.t(
             "Balance: {points} points · wallet {wallet} rials · {count} purchases",
-            "مانده: {points} امتیاز · کیف پول {wallet} ریال · {count} خرید",
+            "مانده: {points} امتیاز، کیف پول {wallet} ریال، {count} خرید",
             points=profile.balance.points,
             wallet=profile.balance.wallet_rials,
             count=profile.balance.purchase_count,

@@ -112,7 +112,7 @@ def _verdict_lines(result: Any, out: Output) -> list[str]:
     lines.append(
         out.t(
             "Inside {admitted} · invited {invited} · capacity {capacity}",
-            "داخل {admitted} · دعوت‌شده {invited} · ظرفیت {capacity}",
+            "داخل {admitted}، دعوت‌شده {invited}، ظرفیت {capacity}",  # «·» reads as a Persian zero
             admitted=counts.admitted,
             invited=counts.invited,
             capacity=counts.capacity if counts.capacity is not None else "—",

@@ -162,6 +162,7 @@ def test_persian_output_has_jalali_dates_persian_digits_and_persian_words(data_d
     assert str(today.year) not in shown.out  # no Gregorian year
     assert "کسب امتیاز" in shown.out and "earn" not in shown.out
     assert "فعال" in shown.out and "active" not in shown.out
+    assert "·" not in shown.out  # a middle dot between Persian numbers reads as a zero
     assert not re.search(r"\s[+-][0-9]", shown.out)  # signed amounts in Persian digits (the phone stays)
     readers = run(data_dir, "readers", "--reader", "nfc", "--timeout", "5", "--lang", "fa")
     assert "در دسترس نیست" in readers.out and "unavailable" not in readers.out
