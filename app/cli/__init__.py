@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pydantic import ValidationError
-
 from app.argv import argument_refusal, language_in, seconds, whole
 from app.cards.backends import CHOICES as READER_CHOICES
 from app.cli import (
@@ -294,8 +292,6 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     except ClubError as error:
         exit_code = EXIT_STORAGE if error.code in STORAGE_CODES else EXIT_REFUSED
         return out.refuse(error.code, message(error, out.lang), exit_code)
-    except ValidationError as error:  # a value the wire format refuses, should a check before it miss one
-        return out.refuse("invalid_value", _validation_text(error), EXIT_REFUSED)
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in TERMINAL_LIBRARIES:
             raise
@@ -304,8 +300,20 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         return 0
     except OSError as error:  # a photo file that cannot be read, a data dir we may not write
         return out.refuse("os_error", f"{error.strerror or error}: {error.filename or ''}", EXIT_REFUSED)
+    except Exception as error:
+        if not _is_validation_error(error):
+            raise
+        # a value the wire format refuses, should a check before it miss one: a refusal, not a traceback
+        return out.refuse("invalid_value", _validation_text(error), EXIT_REFUSED)
 
 
-def _validation_text(error: ValidationError) -> str:
+def _is_validation_error(error: Exception) -> bool:
+    """pydantic's ValidationError, without importing pydantic for every command (the window starts here):
+    an error of pydantic's means pydantic is loaded."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(error, pydantic.ValidationError)
+
+
+def _validation_text(error: Any) -> str:
     first = error.errors()[0]
     return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
