@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from app.services.day_report import BranchDay
     from app.services.terminal import Terminal
 
-
 def add_report_commands(sub: Any, add: Callable[..., Any]) -> None:
     report = sub.add_parser("report", help="reports").add_subparsers(dest="report_command", required=True)
     day = add("day", cmd_report_day, "the branch's day report from this terminal's ledger", report)
