@@ -132,6 +132,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This needs a manager: give --staff and --pin.",
         "این کار به مدیر نیاز دارد: ‎--staff‎ و ‎--pin‎ را بدهید.",
     ),
+    "staff_required_host": (
+        "This needs an event host (or a manager): give --staff and --pin.",
+        "این کار به میزبان رویداد (یا مدیر) نیاز دارد: ‎--staff‎ و ‎--pin‎ را بدهید.",
+    ),
+    "staff_required_any": (
+        "This needs a staff member: give --staff and --pin.",
+        "این کار به یکی از کارکنان نیاز دارد: ‎--staff‎ و ‎--pin‎ را بدهید.",
+    ),
     "duplicate_phone": (
         "{phone} already belongs to member {name} ({member}).",
         "شماره {phone} متعلق به عضو دیگری است: {name} ({member}).",
@@ -191,6 +199,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "uid_in_use": (
         "This chip already holds card {card}; use a blank card.",
         "این تراشه از قبل کارت {card} را دارد؛ از کارت خام استفاده کنید.",
+    ),
+    "reader_unavailable": (
+        "No card reader is available ({reader}): plug one in, or start pcscd; `bashgah readers` shows "
+        "their state.",
+        "هیچ کارت‌خوانی در دسترس نیست ({reader})؛ کارت‌خوان را وصل کنید یا pcscd را راه بیندازید. "
+        "‎`bashgah readers`‎ وضعیت آن‌ها را نشان می‌دهد.",
     ),
     "no_card_presented": (
         "No card was presented within {seconds} seconds.",
@@ -447,8 +461,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "استفاده کنید.",
     ),
     "card_chip_unverified": (
-        "Card {card} was written but did not prove itself when read back: do not hand it out; issue "
-        "again.",
+        "Card {card} was written but did not prove itself when read back: do not hand it out; issue again.",
         "کارت {card} نوشته شد ولی هنگام بازخوانی خود را ثابت نکرد: آن را تحویل ندهید؛ دوباره صادر کنید.",
     ),
     # The event door (app/services/door.py, app/domain/event.py).
@@ -486,9 +499,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} events are open on this terminal: name one with --event.",
         "{count} رویداد روی این پایانه باز است؛ یکی را با ‎--event‎ مشخص کنید.",
     ),
+    "name_the_event": (
+        "Several events are not over yet: name one with --event ({events}).",
+        "چند رویداد هنوز تمام نشده است؛ یکی را با ‎--event‎ مشخص کنید ({events}).",
+    ),
     "invalid_time": (
-        "“{value}” is not a date and time: write e.g. 2026-12-20T18:00.",
-        "«{value}» تاریخ و ساعت نیست؛ مثلاً ‎2026-12-20T18:00‎ بنویسید.",
+        "“{value}” is not a date and time: write e.g. 1405/09/30T18:00 (Jalali) or 2026-12-21T18:00.",
+        "«{value}» تاریخ و ساعت نیست؛ مثلاً ‎۱۴۰۵/۰۹/۳۰T18:00‎ (شمسی) یا ‎2026-12-21T18:00‎ بنویسید.",
     ),
     "unknown_check_in": (
         "{entry} is not an admission at this event.",
@@ -557,8 +574,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "امتیاز و کیف پول با هم ({discount} ریال) نمی‌توانند بیش از مبلغ خرید ({amount} ریال) بپردازند.",
     ),
     "wallet_over_cap": (
-        "At most {allowed} rials of the wallet can be spent on this sale (asked: {requested}).",
-        "از کیف پول حداکثر {allowed} ریال روی این خرید قابل استفاده است (درخواست: {requested}).",
+        "At most {allowed} rials of the wallet can be spent on this sale (asked: {requested}): the wallet "
+        "pays at most its share of a sale, and cashback may be spendable only from the day after it was "
+        "credited (`member standing` shows what is spendable now).",
+        "از کیف پول حداکثر {allowed} ریال روی این خرید قابل استفاده است (درخواست: {requested})؛ کیف پول "
+        "تنها سهمی از خرید را می‌پردازد و بازگشت وجه ممکن است از روز بعد از واریز قابل خرج باشد "
+        "(«member standing» مقدار قابل خرج را نشان می‌دهد).",
     ),
     "points_not_whole_steps": (
         "Points go towards a membership in steps of {step}.",
@@ -734,3 +755,43 @@ MESSAGES.update(
         ),
     }
 )
+
+
+# Words the command line prints for stored codes (entry kinds, staff roles, reader and card states): the
+# code stays in --json, people read the word in their language.
+WORDS: dict[str, tuple[str, str]] = {
+    # ledger entry kinds (app.domain.ledger.EntryKind)
+    "earn": ("earn", "کسب امتیاز"),
+    "redeem": ("redeem", "خرج امتیاز"),
+    "cashback_credit": ("cashback", "واریز بازگشت وجه"),
+    "cashback_spend": ("wallet spent", "خرج کیف پول"),
+    "adjust": ("adjustment", "اصلاح"),
+    "expire": ("expired", "انقضا"),
+    "bonus": ("bonus", "پاداش"),
+    "membership_purchase": ("membership", "خرید عضویت"),
+    "reversal": ("reversal", "برگشت"),
+    "override": ("override", "مجوز مدیر"),
+    "check_in": ("check-in", "ورود به رویداد"),
+    "guest_check_in": ("guest in", "ورود همراه"),
+    "tier_change": ("tier change", "تغییر سطح"),
+    "reward": ("reward", "جایزه"),
+    # staff roles (app.domain.staff.Role)
+    "cashier": ("cashier", "صندوق‌دار"),
+    "host": ("host", "میزبان"),
+    "manager": ("manager", "مدیر"),
+    "admin": ("admin", "مدیر ارشد"),
+    # reader states (app.cards.base.ReaderState)
+    "ready": ("ready", "آماده"),
+    "card_present": ("card present", "کارت روی کارت‌خوان"),
+    "unavailable": ("unavailable", "در دسترس نیست"),
+    # card statuses (app.domain.card.CardStatus)
+    "active": ("active", "فعال"),
+    "lost": ("lost", "گم‌شده"),
+    "revoked": ("revoked", "باطل‌شده"),
+}
+
+
+def word(code: str, lang: str = "en") -> str:
+    """The word for a stored code in the user's language; an unknown code is shown as it is."""
+    english, persian = WORDS.get(code, (code, code))
+    return persian if lang == "fa" else english

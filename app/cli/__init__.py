@@ -2,8 +2,10 @@
 """The `bashgah` command: the terminal window by default; subcommands for scripting and support.
 
 Every subcommand takes `--data-dir` and `--json`. Refusals print one line on stderr, in the user's
-language, and exit non-zero with nothing written. An argument that is not valid text (bytes that are not
-UTF-8) or absurdly long is refused before the arguments are even parsed (app.argv).
+language, and exit non-zero with nothing written; with `--json` the refusal is one object on stdout
+instead, `{"error": {"code": …, "message": …, "exit": …}}` (app.cli.output.Output.refuse). An argument
+that is not valid text (bytes that are not UTF-8) or absurdly long is refused before the arguments are even
+parsed (app.argv).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from app.argv import argument_refusal, language_in, seconds, whole
 from app.cards.backends import CHOICES as READER_CHOICES
@@ -74,9 +76,21 @@ def _version() -> str:
         return __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's refusals (a missing option, a bad choice) as one JSON object when --json was given."""
+
+    json_errors = False
+
+    def error(self, message: str) -> NoReturn:
+        if _Parser.json_errors:
+            Output.refusal_json("invalid_arguments", f"{self.prog}: {message}", EXIT_REFUSED)
+            raise SystemExit(EXIT_REFUSED)
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = argparse.ArgumentParser(prog="bashgah", description="Bashgah customer-club terminal.")
+    parser = _Parser(prog="bashgah", description="Bashgah customer-club terminal.")
     parser.add_argument("--version", action="version", version=f"bashgah {_version()}")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", default=False)
@@ -177,7 +191,9 @@ def _card_commands(sub: Any, add: Callable[..., Any]) -> None:
     card = sub.add_parser("card", help="member cards").add_subparsers(dest="card_command", required=True)
     read = add("read", card_commands.cmd_card_read, "wait for one card and say whose it is", card)
     read.add_argument("--reader", choices=CHOICES, default="any")
-    read.add_argument("--timeout", type=TIMEOUT_S, default=30, help="seconds to wait for a card")
+    read.add_argument(
+        "--timeout", type=TIMEOUT_S, default=30, help="seconds to wait for a card (default 30; at most a day)"
+    )
     watch = add("watch", card_commands.cmd_card_watch, "print every card and reader event", card)
     watch.add_argument("--reader", choices=CHOICES, default="any")
     watch.add_argument("--timeout", type=TIMEOUT_S, default=0, help="stop after this many seconds (0: never)")
@@ -229,7 +245,13 @@ def _sync_commands(sub: Any, add: Callable[..., Any]) -> None:
     )
     enroll.add_argument("--code", required=True, help="the one-time enrolment code from the club office")
     enroll.add_argument("--device-name", help="a name for this terminal, shown to the club admin")
-    sync = add("sync", sync_commands.cmd_sync, "push, pull and refresh with the club server", sub)
+    sync = add(
+        "sync",
+        sync_commands.cmd_sync,
+        "push, pull and refresh with the club server, a round every --interval until Ctrl+C "
+        "(it does not return by itself: --once for one round, then exit; `sync status` for where it stands)",
+        sub,
+    )
     sync.add_argument("what", nargs="?", choices=("status",), help="`status`: where sync stands, offline")
     sync.add_argument("--once", action="store_true", help="one round, then exit (default: until Ctrl+C)")
     sync.add_argument(
@@ -257,22 +279,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     refused = argument_refusal(argv, env=ENVIRONMENT)
     if refused is not None:  # before any work: such text fails wherever it is stored or printed
-        print(f"bashgah: {message(refused, language(language_in(argv)))}", file=sys.stderr)
+        text = message(refused, language(language_in(argv)))
+        if "--json" in argv:
+            return Output.refusal_json(refused.code, text, EXIT_REFUSED)
+        print(f"bashgah: {text}", file=sys.stderr)
         return EXIT_REFUSED
+    _Parser.json_errors = "--json" in argv
     args = build_parser().parse_args(argv)
     if args.data_dir is None:
         args.data_dir = default_data_dir()
-    out = Output(args)
+    return _run(args, Output(args))
+
+
+def _run(args: argparse.Namespace, out: Output) -> int:
     try:
         return int(args.handler(args, out))
     except ClubError as error:
-        print(f"bashgah: {message(error, out.lang)}", file=sys.stderr)
-        return EXIT_STORAGE if error.code in STORAGE_CODES else EXIT_REFUSED
+        exit_code = EXIT_STORAGE if error.code in STORAGE_CODES else EXIT_REFUSED
+        return out.refuse(error.code, message(error, out.lang), exit_code)
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in TERMINAL_LIBRARIES:
             raise
-        print(f"bashgah: {_missing_library(error.name or '', out.lang)}", file=sys.stderr)
-        return EXIT_REFUSED
+        return out.refuse("missing_library", _missing_library(error.name or "", out.lang), EXIT_REFUSED)
+    except BrokenPipeError:  # `bashgah … | head`: the reader has all it wanted
+        return 0
     except OSError as error:  # a photo file that cannot be read, a data dir we may not write
-        print(f"bashgah: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
-        return EXIT_REFUSED
+        return out.refuse("os_error", f"{error.strerror or error}: {error.filename or ''}", EXIT_REFUSED)
+    except Exception as error:
+        if not _is_validation_error(error):
+            raise
+        # a value the wire format refuses, should a check before it miss one: a refusal, not a traceback
+        return out.refuse("invalid_value", _validation_text(error), EXIT_REFUSED)
+
+
+def _is_validation_error(error: Exception) -> bool:
+    """pydantic's ValidationError, without importing pydantic for every command (the window starts here):
+    an error of pydantic's means pydantic is loaded."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(error, pydantic.ValidationError)
+
+
+def _validation_text(error: Any) -> str:
+    first = error.errors()[0]
+    return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"

@@ -47,6 +47,19 @@ def _next_card(events: queue.Queue[CardEvent], timeout_s: float) -> CardEvent:
     raise ClubError("no_card_presented", seconds=int(timeout_s))
 
 
+def _refuse_without_readers(manager: CardManager, selection: str) -> None:
+    """No reader of the selection can read a card (none attached, its service down): say so at once,
+    rather than wait out the timeout and blame the member for not presenting a card."""
+    from app.cards.base import ReaderState
+
+    manager.wait_ready(READERS_LOOK_S)
+    if not any(r.state is not ReaderState.UNAVAILABLE for r in manager.readers()):
+        raise ClubError("reader_unavailable", reader=selection)
+
+
+READERS_LOOK_S = 5.0  # how long the device thread may take to look at every backend once
+
+
 def _verdict_json(event: CardEvent, identification: Any) -> dict[str, Any]:
     read_ms = (event.read_us or 0) / 1000
     if identification is None:  # the card could not be read at all
@@ -108,6 +121,7 @@ def cmd_card_read(args: argparse.Namespace, out: Output) -> int:
     manager = _manager(args.reader, terminal)
     try:
         events = manager.subscribe()
+        _refuse_without_readers(manager, args.reader)
         event = _next_card(events, args.timeout)
     finally:
         manager.stop()
@@ -168,7 +182,7 @@ def cmd_readers(args: argparse.Namespace, out: Output) -> int:
         ]
     }
     lines = [
-        f"{r.source:<10} {r.state.value:<13} {r.name}" + (f"  ({r.detail})" if r.detail else "")
+        f"{r.source:<10} {out.word(r.state.value):<13} {r.name}" + (f"  ({r.detail})" if r.detail else "")
         for r in readers
     ] or [out.t("No readers.", "کارت‌خوانی نیست.")]
     out.emit(data, lines)
@@ -289,7 +303,7 @@ def cmd_card_revoke(args: argparse.Namespace, out: Output) -> int:
                 "Card {card} is now {status}; it will be refused.",
                 "کارت {card} اکنون {status} است و پذیرفته نمی‌شود.",
                 card=card.number,
-                status=card.status.value,
+                status=out.word(card.status.value),
             )
         ],
     )

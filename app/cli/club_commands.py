@@ -14,7 +14,6 @@ from app.cli.output import (
     balance_json,
     entry_json,
     iso_utc,
-    local_time,
     parse_date,
     parse_whole,
     read_at_most,
@@ -63,6 +62,7 @@ def cmd_demo_seed(args: argparse.Namespace, out: Output) -> int:
             return 0
         raise
     data = asdict(summary) | {"seeded": True}
+    joiner = "، " if out.lang == "fa" else " · "  # in Persian a middle dot reads as the digit zero
     lines = [
         out.t("Demo club ready in {path}:", "باشگاه نمایشی در {path} آماده شد:", path=str(args.data_dir)),
         out.t(
@@ -74,10 +74,10 @@ def cmd_demo_seed(args: argparse.Namespace, out: Output) -> int:
             returns=summary.returns,
             entries=summary.entries,
         ),
-        out.t("  Staff (name · role · PIN):", "  کارکنان (نام · نقش · رمز):"),
-        *[f"    {s['name']} · {s['role']} · {s['pin']}" for s in summary.staff],
+        out.t("  Staff (name · role · PIN):", "  کارکنان (نام، نقش، رمز):"),
+        *[f"    {joiner.join((s['name'], out.word(s['role']), s['pin']))}" for s in summary.staff],
         out.t("  Try these members:", "  این اعضا را امتحان کنید:"),
-        *[f"    {m['name']} · {m['phone']} · {m['card']}" for m in summary.sample_members],
+        *[f"    {joiner.join((m['name'], m['phone'], m['card']))}" for m in summary.sample_members],
     ]
     out.emit(data, lines)
     return 0
@@ -120,13 +120,13 @@ def cmd_member_show(args: argparse.Namespace, out: Output) -> int:
         f"{m.name}  \u2066{m.phone}\u2069",
         out.t(
             "Tier: {tier} · member since {since}",
-            "سطح: {tier} · عضو از {since}",
+            "سطح: {tier}، عضو از {since}",
             tier=tier_name,
-            since=local_time(m.joined_at_us)[:10],
+            since=out.day(m.joined_at_us),
         ),
         out.t(
             "Balance: {points} points · wallet {wallet} rials · {count} purchases",
-            "مانده: {points} امتیاز · کیف پول {wallet} ریال · {count} خرید",
+            "مانده: {points} امتیاز، کیف پول {wallet} ریال، {count} خرید",
             points=profile.balance.points,
             wallet=profile.balance.wallet_rials,
             count=profile.balance.purchase_count,
@@ -136,7 +136,7 @@ def cmd_member_show(args: argparse.Namespace, out: Output) -> int:
                 "Card {number} ({status})",
                 "کارت \u2066{number}\u2069 ({status})",
                 number=c.number,
-                status=c.status.value,
+                status=out.word(c.status.value),
             )
             for c in profile.cards
         ],
@@ -149,9 +149,10 @@ def cmd_member_show(args: argparse.Namespace, out: Output) -> int:
 
 def _entry_line(entry: LedgerEntry, unsynced: bool, out: Output) -> str:
     flag = out.t(" [unsynced]", " [ارسال‌نشده]") if unsynced else ""
-    amount = f"{entry.sale_amount:+,}" if entry.sale_amount else ""
+    amount = out.signed(entry.sale_amount) if entry.sale_amount else ""
+    points = out.signed(entry.points_delta) if entry.points_delta else out.signed(0)
     return (
-        f"  {local_time(entry.created_at_us)}  {entry.kind.value:<9} {entry.points_delta:+6d}  "
+        f"  {out.when(entry.created_at_us)}  {out.word(entry.kind.value):<12} {points:>6}  "
         f"{amount:>14}  {entry.invoice_ref or ''}{flag}"
     )
 
@@ -346,33 +347,52 @@ def cmd_reverse(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_ledger_verify(args: argparse.Namespace, out: Output) -> int:
     from app.services.ledger_check import verify_ledger
-    from app.store.database import Database
 
-    report = verify_ledger(Database.open(args.data_dir))
-    return _ledger_report(report, out, rebuilt=False)
+    db = _existing_database(args)
+    return _ledger_report(verify_ledger(db), out, rebuilt=False, db=db)
 
 
 def cmd_ledger_rebuild(args: argparse.Namespace, out: Output) -> int:
     from app.services.ledger_check import rebuild_projections
-    from app.store.database import Database
 
-    report = rebuild_projections(Database.open(args.data_dir))
-    return _ledger_report(report, out, rebuilt=report.chain_break is None)
+    db = _existing_database(args)
+    report = rebuild_projections(db)
+    return _ledger_report(report, out, rebuilt=report.chain_break is None, db=db)
 
 
-def _ledger_report(report: Any, out: Output, rebuilt: bool) -> int:
+def _existing_database(args: argparse.Namespace) -> Any:
+    """The data dir's database, never made here: a ledger check of an empty folder is refused."""
+    return terminal_from_args(args).db
+
+
+def _members_touched(db: Any, entry_id: str) -> list[str]:
+    from app.store import ledger
+
+    with db.read() as conn:
+        entry = ledger.get(conn, entry_id)
+    return [entry.member_id] if entry is not None else []
+
+
+def _ledger_report(report: Any, out: Output, rebuilt: bool, db: Any = None) -> int:
     bad = report.chain_break
+    # A broken chain stops the rebuild at the broken entry, so every member with a later entry on that
+    # device would "differ": the entry is what to look at, then the members it touches; balances are
+    # compared only along chains that hold.
+    touches = _members_touched(db, bad.entry_id) if bad is not None and bad.entry_id else []
     data = {
         "ok": report.ok,
         "entries": report.entries,
         "devices": report.devices,
         "rebuilt": rebuilt,
-        "first_bad": None if bad is None else asdict(bad),
-        "mismatches": [
+        "first_bad": None if bad is None else asdict(bad) | {"touches": touches},
+        "balances_checked": bad is None,
+        "mismatches": []
+        if bad is not None
+        else [
             {"member_id": m.member_id, "stored": balance_json(m.stored), "rebuilt": balance_json(m.rebuilt)}
             for m in report.mismatches
         ],
-        "day_mismatches": report.day_mismatches,  # members whose day buckets differ (app.domain.member_days)
+        "day_mismatches": report.day_mismatches if bad is None else [],  # app.domain.member_days
     }
     if report.ok:
         lines = [
@@ -393,7 +413,12 @@ def _ledger_report(report: Any, out: Output, rebuilt: bool) -> int:
                 seq=bad.device_seq,
                 entry=bad.entry_id or "-",
                 problem=bad.problem,
-            )
+            ),
+            out.t(
+                "It names member {members}. Balances are not compared past a broken chain.",
+                "این سند به عضو {members} مربوط است. مانده‌ها پس از زنجیرهٔ شکسته مقایسه نمی‌شوند.",
+                members=", ".join(touches) or "-",
+            ),
         ]
     else:
         lines = [

@@ -8,7 +8,6 @@ verdict (any colour) is printed either way, as the screen shows it.
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,11 @@ from app.cli.output import (
     EXIT_REFUSED,
     Output,
     iso_utc,
-    local_time,
     parse_whole,
     read_at_most,
     staff_from_args,
     terminal_from_args,
 )
-from app.domain.digits import to_latin_digits
 from app.domain.errors import ClubError
 from app.messages import message
 
@@ -41,7 +38,7 @@ def cmd_door_admit(args: argparse.Namespace, out: Output) -> int:
     from app.services import door
 
     terminal = terminal_from_args(args)
-    staff = staff_from_args(args, required=True)
+    staff = staff_from_args(args, required=True, who="host")
     assert staff is not None
     event = door.current_event(terminal, args.event)
     if args.card_file:
@@ -107,7 +104,7 @@ def _verdict_lines(result: Any, out: Output) -> list[str]:
             out.t(
                 "Admitted at {at} at door {door}.",
                 "ساعت {at} از در {door} وارد شده است.",
-                at=local_time(result.check_in.at_us),
+                at=out.when(result.check_in.at_us),
                 door=result.door or "?",
             )
         )
@@ -115,7 +112,7 @@ def _verdict_lines(result: Any, out: Output) -> list[str]:
     lines.append(
         out.t(
             "Inside {admitted} · invited {invited} · capacity {capacity}",
-            "داخل {admitted} · دعوت‌شده {invited} · ظرفیت {capacity}",
+            "داخل {admitted}، دعوت‌شده {invited}، ظرفیت {capacity}",  # «·» reads as a Persian zero
             admitted=counts.admitted,
             invited=counts.invited,
             capacity=counts.capacity if counts.capacity is not None else "—",
@@ -184,7 +181,7 @@ def cmd_event_list(args: argparse.Namespace, out: Output) -> int:
     terminal = terminal_from_args(args)
     found = door.open_events(terminal) if not args.all else _all_events(terminal)
     data = {"events": [_event_json(e) for e in found]}
-    out.emit(data, [f"{e.id}  {local_time(e.starts_at_us)}  {e.name}" for e in found])
+    out.emit(data, [f"{e.id}  {out.when(e.starts_at_us)}  {e.name}" for e in found])
     return 0
 
 
@@ -230,8 +227,28 @@ def cmd_event_create(args: argparse.Namespace, out: Output) -> int:
             plus_ones=parse_whole(args.plus_ones, "invalid_plus_ones", "plus_ones") or 0,
         ),
     )
-    out.emit(_event_json(event), [out.t("Event {id} created.", "رویداد {id} ساخته شد.", id=event.id)])
+    done = out.t(
+        "Event {id} created; invite guests with `event invite … --event {id}`.",
+        "رویداد {id} ساخته شد؛ مهمانان را با «event invite … --event {id}» دعوت کنید.",
+        id=event.id,
+    )
+    out.emit(_event_json(event), [done])
     return 0
+
+
+def planned_event(terminal: Any, event_id: str | None) -> Any:
+    """The event a manager's act is for: the one named, else the only event not yet over. A door works
+    at the event open now; a manager inviting guests may mean one made a minute ago for next week, so
+    with several to choose from the command asks rather than guesses."""
+    from app.services import door
+
+    if event_id:
+        return door.get_event(terminal, event_id)
+    coming = door.open_events(terminal)
+    if len(coming) != 1:
+        listed = ", ".join(f"{e.id} ({e.name})" for e in coming)
+        raise ClubError("no_open_event") if not coming else ClubError("name_the_event", events=listed)
+    return coming[0]
 
 
 def cmd_event_invite(args: argparse.Namespace, out: Output) -> int:
@@ -240,7 +257,7 @@ def cmd_event_invite(args: argparse.Namespace, out: Output) -> int:
     terminal = terminal_from_args(args)
     staff = staff_from_args(args, required=True)
     assert staff is not None
-    event = door.current_event(terminal, args.event)
+    event = planned_event(terminal, args.event)
     plus_ones = parse_whole(args.plus_ones, "invalid_plus_ones", "plus_ones")
     invited = []
     for query in args.member:
@@ -261,7 +278,7 @@ def cmd_event_qr(args: argparse.Namespace, out: Output) -> int:
     terminal = terminal_from_args(args)
     staff = staff_from_args(args, required=True)
     assert staff is not None
-    event = door.current_event(terminal, args.event)
+    event = planned_event(terminal, args.event)
     member_id = _member_id(terminal, args.member)
     text = door.invitation_qr(terminal, staff, event.id, member_id)
     if args.png:
@@ -279,14 +296,13 @@ def _member_id(terminal: Any, query: str) -> str:
 
 
 def parse_time(text: str) -> int:
-    """An ISO date-time as people type it; without an offset it is this computer's local time."""
-    try:
-        moment = datetime.fromisoformat(to_latin_digits(text).strip())
-        if moment.tzinfo is None:
-            moment = moment.astimezone()  # local wall-clock time, as the manager means it
-        return int(moment.astimezone(UTC).timestamp()) * 1_000_000
-    except (ValueError, OverflowError, OSError):  # not a time, or one at the calendar's edge (year 1, 9999)
-        raise ClubError("invalid_time", value=text) from None
+    """A date and time as people type it, Jalali or Gregorian (app.typed_time); refused when not one."""
+    from app.typed_time import typed_moment_us
+
+    moment = typed_moment_us(text)
+    if moment is None:
+        raise ClubError("invalid_time", value=text)
+    return moment
 
 
 def add_door_commands(sub: Any, add: Any, staff_options: Any) -> None:
@@ -317,8 +333,12 @@ def add_door_commands(sub: Any, add: Any, staff_options: Any) -> None:
     listed.add_argument("--all", action="store_true", help="past and cancelled events too")
     create = add("create", cmd_event_create, "create an event here (manager; synced to the club)", event)
     create.add_argument("--name", required=True)
-    create.add_argument("--starts", required=True, help="e.g. 2026-12-20T18:00 (local time) or with +03:30")
-    create.add_argument("--ends", required=True)
+    create.add_argument(
+        "--starts",
+        required=True,
+        help="1405/09/30T18:00 (Jalali) or 2026-12-21T18:00; local time, or with +03:30",
+    )
+    create.add_argument("--ends", required=True, help="as --starts")
     create.add_argument("--venue")
     create.add_argument("--capacity", help="people, plus-ones included")
     create.add_argument("--tier", action="append", help="invite every member of this tier (repeatable)")
@@ -326,12 +346,12 @@ def add_door_commands(sub: Any, add: Any, staff_options: Any) -> None:
     staff_options(create)
     invite = add("invite", cmd_event_invite, "put members on the guest list (manager)", event)
     invite.add_argument("member", nargs="+", help="member id, card number or phone")
-    invite.add_argument("--event", help="event id (default: the one event open now)")
+    invite.add_argument("--event", help="event id (needed when more than one event is not yet over)")
     invite.add_argument("--plus-ones", help="this member's plus-ones (default: the event's)")
     invite.add_argument("--cancel", action="store_true", help="take them off the list instead")
     staff_options(invite)
     qr = add("qr", cmd_event_qr, "an invitation as a signed QR, for a guest without a card (manager)", event)
     qr.add_argument("--member", required=True)
-    qr.add_argument("--event", help="event id (default: the one event open now)")
+    qr.add_argument("--event", help="event id (needed when more than one event is not yet over)")
     qr.add_argument("--png", help="save the QR code as this PNG")
     staff_options(qr)

@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -17,7 +18,7 @@ from app.domain.balance import MemberBalance
 from app.domain.digits import to_latin_digits
 from app.domain.errors import ClubError
 from app.domain.ledger import LedgerEntry
-from app.messages import language, shown_number
+from app.messages import language, shown_number, word
 
 if TYPE_CHECKING:
     from app.domain.staff import Staff
@@ -93,9 +94,38 @@ class Output:
         }
         return (persian if self.lang == "fa" else english).format(**shown)
 
+    def word(self, code: str) -> str:
+        """A stored code (an entry kind, a role, a reader or card state) as a word of the user's language."""
+        return word(code, self.lang)
+
+    def when(self, us: int) -> str:
+        """A stored UTC time as local time: Jalali with Persian digits in Persian (app.format)."""
+        from app.format import datetime_text
+
+        return datetime_text(us, self.lang) if self.lang == "fa" else local_time(us)
+
+    def day(self, us: int) -> str:
+        """The local date of a stored UTC time, Jalali in Persian."""
+        from app.format import date_text, local_datetime
+
+        return date_text(local_datetime(us).date(), self.lang)
+
     def signed(self, value: int) -> str:
         """+15 / -15, grouped, in the user's digits."""
         return ("+" if value > 0 else "-" if value < 0 else "") + shown_number(abs(value), self.lang)
+
+    def refuse(self, code: str, text: str, exit_code: int) -> int:
+        """A refusal: one line on stderr, or with --json one error object on stdout (where a script reads
+        the result: it gets an object either way, and the exit code says which)."""
+        if self.json:
+            return self.refusal_json(code, text, exit_code)
+        print(f"bashgah: {text}", file=sys.stderr)
+        return exit_code
+
+    @staticmethod
+    def refusal_json(code: str, text: str, exit_code: int) -> int:
+        print(json.dumps({"error": {"code": code, "message": text, "exit": exit_code}}, ensure_ascii=False))
+        return exit_code
 
     def emit(self, data: dict[str, Any], lines: Sequence[str]) -> None:
         if self.json:
@@ -132,18 +162,27 @@ def parse_date(text: str | None) -> date | None:
 
 
 def terminal_from_args(args: argparse.Namespace) -> Terminal:
+    """The terminal of --data-dir; with no database there, refused without making one (a mistyped data
+    dir must not leave an empty database behind, nor a folder)."""
     from app.services.terminal import open_terminal
+    from app.store.database import DB_FILENAME
 
+    if not (Path(args.data_dir) / DB_FILENAME).is_file():
+        raise ClubError("club_not_set_up", data_dir=str(args.data_dir))
     return open_terminal(args.data_dir)
 
 
-def staff_from_args(args: argparse.Namespace, required: bool = False) -> Staff | None:
+# who a command needs when --staff is missing: its role check comes after the PIN, in the use case
+STAFF_NEEDED = {"manager": "staff_required", "host": "staff_required_host", "any": "staff_required_any"}
+
+
+def staff_from_args(args: argparse.Namespace, required: bool = False, who: str = "manager") -> Staff | None:
     from app.services.staff_auth import authenticate
 
     key = getattr(args, "staff", None)
     if not key:
         if required:
-            raise ClubError("staff_required")
+            raise ClubError(STAFF_NEEDED[who])
         return None
     pin = getattr(args, "pin", None) or os.environ.get("BASHGAH_PIN", "")
     return authenticate(terminal_from_args(args), key, pin)

@@ -138,7 +138,7 @@ def cmd_receipt_print(args: argparse.Namespace, out: Output) -> int:
     from app.receipts.test_page import print_page
 
     terminal = terminal_from_args(args)
-    staff = staff_from_args(args, required=True)
+    staff = staff_from_args(args, required=True, who="any")
     assert staff is not None
     staff.require(Action.RECORD_SALE)
     setting = f"file:{args.out}" if args.out else configured_printer(terminal)

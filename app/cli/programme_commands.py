@@ -16,7 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 from app.argv import whole
-from app.cli.output import Output, local_time, parse_whole, staff_from_args, terminal_from_args
+from app.cli.output import Output, parse_whole, staff_from_args, terminal_from_args
 from app.cli.sync_commands import spend_authoriser
 from app.domain.errors import ClubError
 
@@ -60,7 +60,7 @@ def cmd_member_standing(args: argparse.Namespace, out: Output) -> int:
             tier=name,
             mult=tier.multiplier_percent,
             discount=tier.discount_percent,
-            services=(", " + ", ".join(tier.free_services)) if tier.free_services else "",
+            services="".join(("، " if out.lang == "fa" else ", ") + f for f in tier.free_services),
         ),
         out.t(
             "Wallet {wallet} rials ({available} spendable now).",
@@ -72,14 +72,15 @@ def cmd_member_standing(args: argparse.Namespace, out: Output) -> int:
     if s.membership:
         lines.append(
             out.t("Membership {plan} until {until}.", "عضویت {plan} تا {until}.", plan=s.membership.plan_code,
-                  until=local_time(s.membership.ends_us))
+                  until=out.when(s.membership.ends_us))
         )  # fmt: skip
     if s.next_tier and s.to_next is not None:
-        lines.append(out.t("{n} to {tier}.", "{n} تا سطح {tier}.", n=s.to_next, tier=s.next_tier.code))
+        upper = s.next_tier.name_fa if out.lang == "fa" else s.next_tier.name_en
+        lines.append(out.t("{n} points to {tier}.", "{n} امتیاز تا سطح {tier}.", n=s.to_next, tier=upper))
     if s.expiring:
         lines.append(
             out.t("{n} points expire on {at}.", "{n} امتیاز در {at} منقضی می‌شود.", n=s.expiring.points,
-                  at=local_time(s.expiring.at_us))
+                  at=out.when(s.expiring.at_us))
         )  # fmt: skip
     out.emit(data, lines)
     return 0
@@ -108,7 +109,7 @@ def cmd_membership_buy(args: argparse.Namespace, out: Output) -> int:
         pay=result.price.pay_rials,
         points=result.price.points_used,
         discount=result.price.discount_rials,
-        until=local_time(result.term.ends_us),
+        until=out.when(result.term.ends_us),
     )
     out.emit(data, [line])
     return 0

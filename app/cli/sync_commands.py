@@ -46,10 +46,13 @@ def cmd_enroll(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
-    from app.store.database import Database
+    from app.domain.errors import ClubError
+    from app.store.database import DB_FILENAME, Database
     from sync.client import SyncClient, read_status
 
-    db = Database.open(args.data_dir)
+    if not (args.data_dir / DB_FILENAME).is_file():  # an empty folder is refused, not given a database
+        raise ClubError("club_not_set_up", data_dir=str(args.data_dir))
+    db = Database.open(args.data_dir)  # not open_terminal: an enrolment whose club did not all arrive
     if args.what == "status":
         return _status(read_status(db), out)
     from app import logs

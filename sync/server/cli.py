@@ -344,18 +344,15 @@ def cmd_demo_seed(args: argparse.Namespace, db: Database) -> dict[str, Any]:
 
 
 def _parse_time(text: str, flag: str) -> int:
-    """UTC microseconds of an ISO 8601 date and time; one without an offset is the server's local time."""
-    from datetime import UTC, datetime, timedelta
+    """UTC microseconds of a typed date and time, Jalali or Gregorian (app.typed_time); one without an
+    offset is the server's local time."""
+    from app.typed_time import typed_moment_us
 
-    from app.domain.digits import to_latin_digits
-
-    try:
-        moment = datetime.fromisoformat(to_latin_digits(text.strip()))
-        # astimezone reads a naive time as local time
-        return (moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-    except (ValueError, OverflowError, OSError):  # not a time, or one at the calendar's edge (year 1, 9999)
-        example = "2026-12-01T18:00 or 2026-12-01T18:00+03:30"
-        raise RefusedError(f"{flag}: {text!r} is not a time like {example}") from None
+    moment = typed_moment_us(text)
+    if moment is None:
+        example = "1405/09/30T18:00 (Jalali), 2026-12-21T18:00 or 2026-12-21T18:00+03:30"
+        raise RefusedError(f"{flag}: {text!r} is not a time like {example}")
+    return moment
 
 
 def _event_call(db: Database) -> Any:
@@ -401,9 +398,16 @@ def cmd_event_create(args: argparse.Namespace, db: Database) -> dict[str, Any]:
     return dict(club_events.create(_event_call(db), event).model_dump(mode="json"))
 
 
+# the wire's field names as the options that set them: a refusal names what the manager typed
+_EVENT_OPTIONS = {"starts_at_us": "--starts", "ends_at_us": "--ends", "invited_tiers": "--tier"}
+
+
 def _validation_line(error: Any) -> str:
     first = error.errors()[0]
-    where = "--" + "-".join(str(part) for part in first["loc"]).replace("_", "-")
+    field = str(first["loc"][0]) if first["loc"] else ""
+    if not field:  # a rule across fields (ends before it starts)
+        return str(first["msg"])
+    where = _EVENT_OPTIONS.get(field) or "--" + field.replace("_", "-")
     return f"{where}: {first['msg']}"
 
 
@@ -448,7 +452,12 @@ def cmd_event_invite(args: argparse.Namespace, db: Database) -> dict[str, Any]:
         plus_ones=args.plus_ones,
         set_plus_ones=args.plus_ones is not None,
     )
+    if any(r.outcome not in _INVITED for r in invited.results):  # a script must not take it for done
+        args.exit_code = EXIT_REFUSED
     return {"event_id": event_id, "results": [r.model_dump(mode="json") for r in invited.results]}
+
+
+_INVITED = frozenset({"invited", "updated", "unchanged"})
 
 
 def _member_id(text: str) -> str:
@@ -546,13 +555,30 @@ def cmd_rules_import(args: argparse.Namespace, db: Database) -> dict[str, Any]:
         rules = rules_file.parse(text, fmt=fmt, name=args.file)
     except rules_file.RulesFileError as error:
         raise RulesFileRefusedError(str(error)) from None
+    unchanged = _same_as_current(db, rules)
+    if unchanged is not None:  # a new version would publish nothing new to every terminal
+        return {"version": unchanged, "file": args.file, "unchanged": True}
     call = Call(db, SystemClock().now_us(), CONSOLE)
     try:  # the one way a rule set is saved (sync.server.club.programme), as the command line's actor
         saved = programme.publish(call, rules, f"imported from {args.file}"[: programme.MAX_NOTE])
     except programme.RulesRefusedError as refused:  # what the server's tables cannot hold
         error = ClubError("invalid_rules", **refused.problems[0].params)
         raise RulesFileRefusedError(str(rules_file.refusal(text, error, fmt=fmt, name=args.file))) from None
-    return {"version": saved.version, "file": args.file}
+    return {"version": saved.version, "file": args.file, "unchanged": False}
+
+
+def _same_as_current(db: Database, rules: Any) -> int | None:
+    """The current version's number when `rules` says exactly what it says (the file's own `version` line
+    aside), else None."""
+    from dataclasses import replace
+
+    from sync.server import rules as rule_sets
+
+    with db.read() as conn:
+        if rule_sets.latest_version(conn) == 0:
+            return None
+        current = rule_sets.current(conn)
+    return current.version if replace(rules, version=current.version) == current else None
 
 
 def cmd_rules_show(args: argparse.Namespace, db: Database) -> dict[str, Any]:
@@ -670,7 +696,8 @@ def _print_rules(command: str, result: dict[str, Any]) -> None:
         print(f"rule set version {result['version']} written to {result['file']} ({result['format']})")
     elif command == "rules import":
         print(result["version"])
-        print(f"{result['file']}: saved as rule-set version {result['version']}", file=sys.stderr)
+        saved = "unchanged: still" if result.get("unchanged") else "saved as"
+        print(f"{result['file']}: {saved} rule-set version {result['version']}", file=sys.stderr)
     elif command == "rules versions":
         if not result["versions"]:
             print("no rule set saved yet: version 0 (the tier and branch tables) prices sales")
@@ -1040,7 +1067,7 @@ def _add_programme_commands(sub: Any, add: Callable[..., argparse.ArgumentParser
     run = add(
         programme, "run", cmd_programme_run, "write what is due: expired points, tiers lost", "programme run"
     )
-    run.add_argument("--now", default=None, help="ISO time to run as of (default: now)")
+    run.add_argument("--now", default=None, help="the time to run as of, Jalali or Gregorian (default: now)")
     run.add_argument(
         "--batch", type=whole(1, 100_000), default=1_000, help="members per transaction (default 1000)"
     )
@@ -1136,9 +1163,11 @@ def _add_event_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -
     )
     create.add_argument("--name", required=True)
     create.add_argument(
-        "--starts", required=True, help="ISO time, e.g. 2026-12-01T18:00 (server's local time)"
+        "--starts",
+        required=True,
+        help="1405/09/30T18:00 (Jalali) or 2026-12-21T18:00: the server's local time, or with +03:30",
     )
-    create.add_argument("--ends", required=True, help="ISO time; with an offset: 2026-12-01T23:00+03:30")
+    create.add_argument("--ends", required=True, help="as --starts, e.g. 1405/09/30T23:30")
     create.add_argument("--venue", default="")
     create.add_argument("--capacity", type=int, default=None, help="people, plus-ones included")
     create.add_argument("--tier", action="append", default=[], help="invite every member of this tier")
@@ -1172,9 +1201,33 @@ def _add_event_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -
     qr.add_argument("--png", default=None, help="also write the QR code as a PNG image")
 
 
-def _fail(code: int, message: str) -> int:
-    print(f"bashgah-server: {message}", file=sys.stderr)
+def _fail(code: int, text: str, as_json: bool = False, error: str = "") -> int:
+    """One line on stderr; with --json one object on stdout instead, as the terminal's `bashgah` prints
+    it: {"error": {"code": …, "message": …, "exit": …}}, so a script reads the result and a refusal alike."""
+    if as_json:
+        kind = error or ("storage" if code == EXIT_STORAGE else "refused")
+        print(json.dumps({"error": {"code": kind, "message": text, "exit": code}}, ensure_ascii=False))
+    else:
+        print(f"bashgah-server: {text}", file=sys.stderr)
     return code
+
+
+def _refused(error: Exception, db: Database, as_json: bool) -> int:
+    """What a refusal prints (one line, or the JSON error object) and its exit code."""
+    if isinstance(error, RulesFileRefusedError) and not as_json:
+        print(error, file=sys.stderr)  # FILE:LINE: path: reason, as editors and compilers print it
+        return EXIT_REFUSED
+    code, text, exit_code = "", str(error), EXIT_REFUSED
+    if isinstance(error, ClubError | ApiError):
+        code = error.code
+        text = error.message if isinstance(error, ApiError) else text
+    elif isinstance(error, RulesFileRefusedError):
+        code = "rules_file_refused"
+    elif isinstance(error, exc.OperationalError | exc.InterfaceError):
+        text, exit_code = f"cannot use the database {db.display_url}: {_first_line(error)}", EXIT_STORAGE
+    elif isinstance(error, exc.SQLAlchemyError):
+        text, exit_code = f"database error on {db.display_url}: {_first_line(error)}", EXIT_STORAGE
+    return _fail(exit_code, text, as_json, code)
 
 
 def _first_line(error: BaseException) -> str:
@@ -1191,9 +1244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         db = Database(resolve_url(args.db))
     except ValueError as error:
-        return _fail(EXIT_REFUSED, str(error))
+        return _fail(EXIT_REFUSED, str(error), args.json)
     except ImportError as error:
-        return _fail(EXIT_STORAGE, f"the database driver is missing: {error}")
+        return _fail(EXIT_STORAGE, f"the database driver is missing: {error}", args.json)
     try:
         return _run(args, db)
     finally:
@@ -1203,23 +1256,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, db: Database) -> int:
     try:
         result = args.handler(args, db)
-    except (RefusedError, ClubError, PasswordInputError) as error:
-        return _fail(EXIT_REFUSED, str(error))
-    except RulesFileRefusedError as error:  # FILE:LINE: path: reason, as editors and compilers print it
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
-    except ApiError as error:
-        return _fail(EXIT_REFUSED, error.message)
-    except (exc.OperationalError, exc.InterfaceError) as error:
-        return _fail(EXIT_STORAGE, f"cannot use the database {db.display_url}: {_first_line(error)}")
-    except exc.SQLAlchemyError as error:
-        return _fail(EXIT_STORAGE, f"database error on {db.display_url}: {_first_line(error)}")
+    except (
+        ClubError,
+        RefusedError,
+        PasswordInputError,
+        RulesFileRefusedError,
+        ApiError,
+        exc.SQLAlchemyError,
+    ) as error:
+        return _refused(error, db, bool(args.json))
     if result is not None:
         if args.json:
             print(json.dumps(result, ensure_ascii=False, default=str))
         else:
             _print_human(args.label, result)
-    return 0
+    return int(getattr(args, "exit_code", 0))  # a command that printed its result may still refuse part
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def test_sale_member_show_and_return(data_dir):
     assert back["points_clawed_back"] == 10 and back["returnable_rials"] == 1_500_000
     assert ok_json(data_dir, "ledger", "verify") | {"entries": 4} == {
         "ok": True, "entries": 4, "devices": 1, "rebuilt": False, "first_bad": None, "mismatches": [],
-        "day_mismatches": [],
+        "day_mismatches": [], "balances_checked": True,
     }
 
 

@@ -121,7 +121,7 @@ def test_refusals_are_one_clear_line(data_dir, event_id):
     assert "event" in refused(
         data_dir, "door", "admit", "--event", MANAGER.id, "--member", GUEST_PHONE, *HOST_ARGS
     )
-    assert "2026-12-20T18:00" in refused(
+    assert "2026-12-21T18:00" in refused(
         data_dir, "event", "create", "--name", "X", "--starts", "tomorrow", "--ends", "later", *MANAGER_ARGS
     )
 

@@ -8,6 +8,7 @@ the first runs the installed entry point in a subprocess, as an operator would.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -177,3 +178,53 @@ def test_demo_seed_if_empty(tmp_path: Path, run, ok_json):
         "reason": "the database already holds a club",
     }
     refused(run("--db", url, "demo", "seed"), 2, "already holds a club")
+
+
+# ---- as a newcomer meets it (issue 20, part 7) -----------------------------------------------------
+
+
+@pytest.fixture
+def club_url(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "server.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    install_club(database)
+    database.dispose()
+    return f"sqlite:///{path}"
+
+
+def test_event_times_in_jalali_or_gregorian_and_refusals_naming_the_option(club_url: str, run, ok_json):
+    made = ok_json("--db", club_url, "event", "create", "--name", "Yalda",
+                   "--starts", "۱۴۰۵/۰۹/۳۰T18:00+03:30", "--ends", "1405-09-30T23:30+03:30")  # fmt: skip
+    assert made["starts_at_us"] == 1_797_863_400_000_000  # 2026-12-21T14:30Z
+    gregorian = ok_json("--db", club_url, "event", "create", "--name", "B", "--starts", "2026-12-21T14:30Z",
+                        "--ends", "2026-12-21T20:00Z")  # fmt: skip
+    assert gregorian["starts_at_us"] == made["starts_at_us"]
+    refused(run("--db", club_url, "event", "create", "--name", "X", "--starts", "1405-13-01T18:00",
+                "--ends", "2026-12-22"), 2, "--starts: '1405-13-01T18:00' is not a time")  # fmt: skip
+    before_1970 = run("--db", club_url, "event", "create", "--name", "X", "--starts", "1348/01/01",
+                      "--ends", "2026-12-22")  # fmt: skip
+    refused(before_1970, 2, "--starts")
+    assert "starts-at-us" not in before_1970.stderr
+    backwards = run("--db", club_url, "event", "create", "--name", "X", "--starts", "2026-12-22",
+                    "--ends", "2026-12-21")  # fmt: skip
+    assert backwards.returncode == 2 and "_us" not in backwards.stderr and "-us" not in backwards.stderr
+
+
+def test_inviting_an_unknown_phone_is_not_a_success(club_url: str, run, ok_json):
+    event = ok_json("--db", club_url, "event", "create", "--name", "Gala", "--starts", "2026-12-21T18:00",
+                    "--ends", "2026-12-21T23:00")  # fmt: skip
+    ran = run("--db", club_url, "event", "invite", event["id"], "--phone", "09129999999")
+    assert ran.returncode == 2 and "unknown member" in ran.stdout
+    as_json = run("--db", club_url, "event", "invite", event["id"], "--phone", "09129999999", "--json")
+    assert as_json.returncode == 2
+    assert json.loads(as_json.stdout)["results"][0]["outcome"] == "unknown_member"
+
+
+def test_json_refusals_are_one_error_object_on_stdout(club_url: str, run):
+    ran = run("--db", club_url, "event", "show", "not-an-id", "--json")
+    assert ran.returncode == 2 and ran.stderr == ""
+    error = json.loads(ran.stdout)["error"]
+    assert error["code"] == "refused" and "not an event id" in error["message"] and error["exit"] == 2
+    plain = run("--db", club_url, "event", "show", "not-an-id")
+    refused(plain, 2, "not an event id")

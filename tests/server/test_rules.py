@@ -383,7 +383,11 @@ def test_import_export_show_and_versions(run, club_db, tmp_path: Path):
     assert "name_fa: طلایی" in exported
     json_path = tmp_path / "out.json"
     assert run("rules", "export", str(json_path))[0] == 0
-    assert json.loads(json_path.read_text(encoding="utf-8"))["version"] == 1
+    exported_body = json.loads(json_path.read_text(encoding="utf-8"))
+    assert exported_body["version"] == 1
+    code, out, err = run("rules", "import", str(json_path))  # unchanged: no new version to publish
+    assert (code, out.strip()) == (0, "1") and "unchanged: still rule-set version 1" in err
+    json_path.write_text(json.dumps(exported_body | {"campaigns": []}), encoding="utf-8")
     assert run("rules", "import", str(json_path))[1].strip() == "2"  # JSON, by its suffix
     code, out, _ = run("--json", "rules", "versions")
     assert [v["version"] for v in json.loads(out)["versions"]] == [1, 2]
