@@ -413,6 +413,10 @@ class MainWindow(QMainWindow):
             self.ctx.tasks.run(lambda: log_out(self.ctx.terminal, staff), None, lambda _e: None)
             self.ctx.session.log_out()
         self._idle_timer.stop()
+        # nothing stays open over the login screen: a form with a member's data, the enrolment's camera
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
         self.show_login()
 
     # ---------------------------------------------------------------- the event door

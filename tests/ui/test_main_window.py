@@ -265,3 +265,18 @@ def test_a_modal_dialog_keeps_its_keys(qtbot, running):
     assert running.ctx.session.lang == before and running.ctx.session.staff is not None
     assert window.stack.currentWidget() is window.idle
     dialog.reject()
+
+
+def test_the_lock_closes_what_was_open_over_the_till(qtbot, running):
+    """The idle lock (or F12) must not leave a form with a member's data, or the enrolment's camera, open
+    over the login screen for whoever comes to the counter next."""
+    window = running.window
+    window.open_enrolment()
+    qtbot.waitUntil(lambda: bool(visible_dialogs(window)))  # the enrolment form is shown
+    window.lock()
+    qtbot.waitUntil(lambda: not visible_dialogs(window))
+    assert window.stack.currentWidget() is window.login
+
+
+def visible_dialogs(window) -> list[QDialog]:
+    return [d for d in window.findChildren(QDialog) if d.isVisible()]
