@@ -34,6 +34,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 
 from app import __version__
+from app.domain.changes import PulledPage
 from app.domain.errors import ClubError
 from app.domain.grants import wants_refresh
 from app.domain.ports import Clock, SpendAuthorisation
@@ -73,6 +74,7 @@ from sync.protocol import (
     WireEntry,
     grant_signature_holds,
 )
+from sync.translate import page_from_wire
 
 DEFAULT_TIMEOUTS = (5.0, 30.0)  # connect, read (seconds)
 SPEND_TIMEOUTS = (2.0, 4.0)  # a cashier and a customer are waiting
@@ -704,7 +706,7 @@ class SyncClient:
                     ahead = fetcher.submit(self._page, cursor, headers)
                     continue
                 summary.pages += 1
-                summary.changes += len(page.changes)
+                summary.changes += len(page)
                 summary.acknowledged += report.acknowledged
                 summary.problems += report.problems
                 summary.cursor = cursor = page.next_cursor
@@ -730,7 +732,9 @@ class SyncClient:
         with self.db.read() as conn:
             return sync_state.get_int(conn, sync_state.CURSOR)
 
-    def _page(self, cursor: int, headers: dict[str, str] | None = None) -> PullResponse:
+    def _page(self, cursor: int, headers: dict[str, str] | None = None) -> PulledPage:
+        """The page after `cursor`, read and translated into the domain's changes (on the fetching thread,
+        so that it overlaps applying the page before)."""
         params = {
             "since": cursor,
             "limit": self.pull_limit,
@@ -741,7 +745,7 @@ class SyncClient:
         }
         answer = self._call("GET", "/v1/sync/pull", params=params, headers=headers or {})
         page: PullResponse = _parse(PullResponse, answer)
-        return page
+        return page_from_wire(page)
 
     # -- chip keys
 

@@ -39,6 +39,7 @@ from sync.protocol import (
     WireTier,
     b64encode,
 )
+from sync.translate import page_from_wire
 from tests.support.club import BRANCH_1, CASHIER, DEVICE_1
 
 OTHER = "01900000-0000-7000-8000-0000000000d2"
@@ -128,8 +129,9 @@ def enrolled(terminal):
 
 
 def apply(terminal, page):
+    """The page as the sync client hands it to the store: translated into the domain's changes."""
     with terminal.db.write() as conn:
-        return replica.apply_pull(conn, page, self_device_id=terminal.device_id, at_us=T0 + 5)
+        return replica.apply_pull(conn, page_from_wire(page), self_device_id=terminal.device_id, at_us=T0 + 5)
 
 
 def points(terminal, member_id=MEMBER):
