@@ -54,7 +54,7 @@ from app.domain.changes import (
 )
 from app.domain.ledger import GENESIS_HASH, LedgerEntry, SetAsideSlot
 from app.domain.member import Member
-from app.store import club, events, grants, ledger, members, outbox, programme, sync_state
+from app.store import club, events, grants, ledger, members, outbox, programme, provisioning, sync_state
 from app.store.database import driver
 from app.store.schema import (
     BranchRow,
@@ -108,8 +108,13 @@ class _Page:
 
 
 def apply_pull(conn: Connection, response: PulledPage, *, self_device_id: str, at_us: int) -> PageReport:
-    """Apply one pull page and move the cursor past it, in the caller's (one) transaction."""
+    """Apply one pull page and move the cursor past it, in the caller's (one) transaction. The pages of a
+    new terminal's first fill write the members without their search indexes, built at the end
+    (app.store.provisioning)."""
+    filling = provisioning.under_way(conn) or (response.more and provisioning.begin(conn))
     report = apply_changes(conn, response.changes, self_device_id=self_device_id, at_us=at_us)
+    if filling and not response.more:
+        provisioning.finish(conn)
     sync_state.put(conn, sync_state.CURSOR, response.next_cursor)
     sync_state.put(conn, sync_state.LAST_PULL_US, at_us)
     sync_state.note_contact(conn, response.server_time_us, at_us)
@@ -180,8 +185,9 @@ def _staff(page: _Page, change: StaffChange) -> None:
         "active": person.active,
     }
     before = page.conn.execute(
-        select(staff.c.unlocked_at_us, staff.c.failed_pins, staff.c.locked_until_us)
-        .where(staff.c.id == person.id)
+        select(staff.c.unlocked_at_us, staff.c.failed_pins, staff.c.locked_until_us).where(
+            staff.c.id == person.id
+        )
     ).first()
     _upsert(page.conn, staff, "id", values)
     stamp = change.unlocked_at_us
