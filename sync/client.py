@@ -67,7 +67,6 @@ from sync.protocol import (
     MemberItem,
     Outcome,
     PhoneCodeItem,
-    PullResponse,
     PushRequest,
     PushResponse,
     RevocationItem,
@@ -76,7 +75,7 @@ from sync.protocol import (
     WireEntry,
     grant_signature_holds,
 )
-from sync.translate import page_from_wire
+from sync.translate import page_from_json
 
 DEFAULT_TIMEOUTS = (5.0, 30.0)  # connect, read (seconds)
 SPEND_TIMEOUTS = (2.0, 4.0)  # a cashier and a customer are waiting
@@ -338,9 +337,11 @@ def _retry_after(response: requests.Response) -> int:
         return 1
 
 
-def _parse(model: type[Any], response: requests.Response) -> Any:
+def _parse(model: type[Any] | Callable[[bytes], Any], response: requests.Response) -> Any:
+    """The answer validated by a wire model (or read by a function that validates as one does)."""
+    read = model.model_validate_json if isinstance(model, type) else model
     try:
-        return model.model_validate_json(response.content)
+        return read(response.content)
     except ValidationError as error:  # a cut or garbled answer: as if it never came
         raise SyncError(
             "server_unreachable", retryable=True, detail=f"garbled answer: {error.title}"
@@ -753,8 +754,8 @@ class SyncClient:
             "unlocks": "true",
         }
         answer = self._call("GET", "/v1/sync/pull", params=params, headers=headers or {})
-        page: PullResponse = _parse(PullResponse, answer)
-        return page_from_wire(page)
+        page: PulledPage = _parse(page_from_json, answer)
+        return page
 
     # -- chip keys
 

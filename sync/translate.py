@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any, NotRequired, Union, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from typing_extensions import TypedDict
 
 from app.domain import changes as domain
 from app.domain.branch import Branch
@@ -32,6 +35,7 @@ from sync.protocol import (
     EventChange,
     InvitationChange,
     KeyChange,
+    MemberChange,
     PhotoChange,
     PullResponse,
     RestrictionChange,
@@ -126,6 +130,29 @@ def event_from_wire(wire: WireEvent) -> Event:
 
 def invitation_from_wire(wire: WireInvitation) -> Invitation:
     return Invitation(**wire.model_dump())
+
+
+def page_from_json(raw: bytes) -> domain.PulledPage:
+    """A pull page's JSON, validated as PullResponse validates it (pydantic.ValidationError if it is not
+    one) and translated. Member changes, a new terminal's million, are validated into plain dicts rather
+    than model instances (half the time; same fields, constraints and strictness: _typed_dict) and become
+    Members at once; every other kind is its model, translated as page_from_wire does."""
+    page = _PAGE.validate_json(raw)
+    out: list[domain.Change] = []
+    seqs: list[int] = []
+    run: list[Member] = []
+    for change in page["changes"]:
+        if isinstance(change, dict):
+            seqs.append(change["seq"])
+            run.append(Member(**change["member"]))
+            continue
+        if run:
+            out.append(domain.MemberRun(tuple(seqs), tuple(run)))
+            seqs, run = [], []
+        out.append(_FROM_WIRE[change.kind](change))
+    if run:
+        out.append(domain.MemberRun(tuple(seqs), tuple(run)))
+    return domain.PulledPage(tuple(out), page["next_cursor"], page["more"], page["server_time_us"])
 
 
 def page_from_wire(page: PullResponse) -> domain.PulledPage:
@@ -275,3 +302,36 @@ _FROM_WIRE: dict[str, Callable[[Any], domain.Change]] = {
     "invitation": _invitation,
     "rule_set": _rule_set,
 }
+
+
+def _typed_dict(model: type[BaseModel]) -> Any:
+    """A TypedDict of the model's fields, with their constraints, defaults left out (the domain's are the
+    same) and unknown keys refused, as the model's. `kind` is required: a discriminated union needs it."""
+    shape: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            annotation = _typed_dict(annotation)
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]
+        shape[name] = annotation if info.is_required() or name == "kind" else NotRequired[annotation]
+    typed = TypedDict(f"{model.__name__}Dict", shape)  # type: ignore[operator]
+    typed.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+    return typed
+
+
+def _page_adapter() -> TypeAdapter[Any]:
+    kinds = [_typed_dict(MemberChange) if k is MemberChange else k for k in get_args(get_args(Change)[0])]
+    fields = {name: info for name, info in PullResponse.model_fields.items() if name != "changes"}
+    shape: dict[str, Any] = {
+        name: Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        for name, info in fields.items()
+    }
+    shape["protocol"] = NotRequired[shape["protocol"]]
+    shape["changes"] = list[Annotated[Union[tuple(kinds)], Field(discriminator="kind")]]  # noqa: UP007
+    page = TypedDict("PullResponseDict", shape)  # type: ignore[operator]
+    page.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+    return TypeAdapter(page)
+
+
+_PAGE = _page_adapter()
