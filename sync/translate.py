@@ -124,6 +124,11 @@ def member_from_wire(wire: WireMember) -> Member:
     )
 
 
+def astuple_member(member: Member) -> tuple[Any, ...]:
+    """A member as a MemberRun's row (app.domain.changes.MEMBER_FIELDS order)."""
+    return tuple(getattr(member, name) for name in domain.MEMBER_FIELDS)
+
+
 def event_from_wire(wire: WireEvent) -> Event:
     return Event(**(wire.model_dump() | {"invited_tiers": tuple(wire.invited_tiers)}))
 
@@ -140,11 +145,25 @@ def page_from_json(raw: bytes) -> domain.PulledPage:
     page = _PAGE.validate_json(raw)
     out: list[domain.Change] = []
     seqs: list[int] = []
-    run: list[Member] = []
+    run: list[tuple[Any, ...]] = []
     for change in page["changes"]:
         if isinstance(change, dict):
             seqs.append(change["seq"])
-            run.append(Member(**change["member"]))
+            m = change["member"]  # by hand, in MEMBER_FIELDS order; what a dict leaves out is the default
+            run.append(
+                (
+                    m["id"],
+                    m["name"],
+                    m["phone"],
+                    m["tier_code"],
+                    m["branch_id"],
+                    m["joined_at_us"],
+                    m.get("birth_date"),
+                    m.get("national_id_last4"),
+                    m.get("referrer_id"),
+                    m.get("consent_marketing", False),
+                )
+            )
             continue
         if run:
             out.append(domain.MemberRun(tuple(seqs), tuple(run)))
@@ -164,11 +183,11 @@ def page_from_wire(page: PullResponse) -> domain.PulledPage:
 def changes_from_wire(changes: list[Change]) -> tuple[domain.Change, ...]:
     out: list[domain.Change] = []
     seqs: list[int] = []
-    members: list[Member] = []
+    members: list[tuple[Any, ...]] = []
     for change in changes:
         if change.kind == "member":
             seqs.append(change.seq)
-            members.append(member_from_wire(change.member))
+            members.append(astuple_member(member_from_wire(change.member)))
             continue
         if members:
             out.append(domain.MemberRun(tuple(seqs), tuple(members)))

@@ -8,19 +8,20 @@ and counts by. The entities are the domain's own (Member, Card, LedgerEntry, …
 rest are the few fields a terminal keeps of them.
 
 Members are most of what a new terminal pulls (a million of them): `MemberRun` carries a run of
-consecutive member changes as one change, so the store writes them in one statement.
+consecutive member changes as one change, each member as the tuple of its fields (a million Member
+instances cost more than the store's whole write of them), so the store writes them in one statement.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from app.domain.branch import Branch
 from app.domain.card import Card
 from app.domain.event import Event, Invitation
 from app.domain.ledger import LedgerEntry
-from app.domain.member import Member
+from app.domain.member import ERASED_PHONE, Member
 from app.domain.programme import RuleSet
 from app.domain.staff import Staff
 from app.domain.tier import Tier
@@ -74,17 +75,31 @@ class KeyChange:
     purpose: str
 
 
+MEMBER_FIELDS = tuple(f.name for f in fields(Member))  # a MemberRun's row: a Member's fields, in order
+MEMBER_ID, MEMBER_PHONE = MEMBER_FIELDS.index("id"), MEMBER_FIELDS.index("phone")
+
+
 @dataclass(frozen=True, slots=True)
 class MemberRun:
-    """Consecutive member changes of a page, in order (a member may appear more than once)."""
+    """Consecutive member changes of a page, in order (a member may appear more than once): each member
+    is the tuple of its fields in MEMBER_FIELDS order, `Member(*row)`."""
 
     kind: ClassVar[str] = "member"
     seqs: tuple[int, ...]
-    members: tuple[Member, ...]
+    rows: tuple[tuple[Any, ...], ...]
 
     @property
     def seq(self) -> int:
         return self.seqs[-1]
+
+    @property
+    def members(self) -> tuple[Member, ...]:
+        return tuple(Member(*row) for row in self.rows)
+
+
+def row_is_erased(row: tuple[Any, ...]) -> bool:
+    """Whether a MemberRun's row is a member the club erased (Member.erased, without the Member)."""
+    return row[MEMBER_PHONE] == ERASED_PHONE
 
 
 @dataclass(frozen=True, slots=True)

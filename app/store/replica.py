@@ -25,13 +25,15 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.changes import (
+    MEMBER_FIELDS,
+    MEMBER_ID,
     BranchChange,
     CardChange,
     Change,
@@ -51,6 +53,7 @@ from app.domain.changes import (
     SettingChange,
     StaffChange,
     TierChange,
+    row_is_erased,
 )
 from app.domain.ledger import GENESIS_HASH, LedgerEntry, SetAsideSlot
 from app.domain.member import Member
@@ -97,7 +100,7 @@ class _Page:
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)  # foreign devices, as the page moves them
     entries: list[LedgerEntry] = field(default_factory=list)  # foreign entries to insert, in server order
     acks: list[tuple[str, int]] = field(default_factory=list)  # (entry id, server seq) for those
-    members: list[Member] = field(default_factory=list)  # a run of members not yet written
+    members: list[tuple[Any, ...]] = field(default_factory=list)  # MemberRun rows not yet written
 
     def problem(self, problem: str, **where: Any) -> None:
         sync_state.add_problem(self.conn, problem, at_us=self.at_us, **where)
@@ -133,8 +136,8 @@ def apply_changes(
     page = _Page(conn, self_device_id, at_us)
     for change in changes:
         if isinstance(change, MemberRun):  # runs of members are written together, before anything else reads
-            page.members.extend(change.members)
-            page.report.applied[change.kind] += len(change.members)
+            page.members.extend(change.rows)
+            page.report.applied[change.kind] += len(change.rows)
             continue
         _flush_members(page)
         _APPLY[change.kind](page, change)
@@ -273,11 +276,11 @@ def _flush_members(page: _Page) -> None:
     # this terminal's own unsent edits are newer; the server will echo them. Not an erased member's: the
     # server refuses every edit of one, and the erasure must not wait for anything held here.
     held = _pending_subjects(page.conn, _MEMBER_ITEMS)
-    taken = [m for m in run if m.id not in held or m.erased] if held else run
+    taken = [r for r in run if r[MEMBER_ID] not in held or row_is_erased(r)] if held else run
     if taken:
         driver(page.conn).executemany(_MEMBER_UPSERT, _member_rows(taken))
-    for member in {m.id: m for m in run if m.erased}.values():
-        _erase(page, member)
+    for row in {r[MEMBER_ID]: r for r in run if row_is_erased(r)}.values():
+        _erase(page, Member(*row))
 
 
 def _erase(page: _Page, member: Member) -> None:
@@ -304,7 +307,8 @@ def _pending_subjects(conn: Connection, kinds: tuple[str, ...]) -> set[str]:
     return set(rows.scalars())
 
 
-_MEMBER_COLUMNS = tuple(f.name for f in fields(Member))
+_MEMBER_COLUMNS = MEMBER_FIELDS
+_BIRTH_DATE = MEMBER_FIELDS.index("birth_date")
 _MEMBER_UPSERT = (
     f"INSERT INTO member ({', '.join(_MEMBER_COLUMNS)}) VALUES ({', '.join('?' * len(_MEMBER_COLUMNS))})"
     " ON CONFLICT (id) DO UPDATE SET "
@@ -312,24 +316,11 @@ _MEMBER_UPSERT = (
 )
 
 
-def _member_rows(run: Sequence[Member]) -> list[tuple[object, ...]]:
-    """The members' values in _MEMBER_COLUMNS order, stored as SQLAlchemy stores them (a date as ISO
-    text, a bool as 0/1). By hand: a new terminal writes a million of them."""
-    return [
-        (
-            m.id,
-            m.name,
-            m.phone,
-            m.tier_code,
-            m.branch_id,
-            m.joined_at_us,
-            None if m.birth_date is None else m.birth_date.isoformat(),
-            m.national_id_last4,
-            m.referrer_id,
-            1 if m.consent_marketing else 0,
-        )
-        for m in run
-    ]
+def _member_rows(run: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
+    """MemberRun rows as SQLAlchemy stores them: a date as ISO text (a bool binds as 0/1 as it is). Only a
+    row with a birth date is copied: a new terminal writes a million of them."""
+    b = _BIRTH_DATE
+    return [r if r[b] is None else (*r[:b], r[b].isoformat(), *r[b + 1 :]) for r in run]
 
 
 def _member_json(member: Member) -> dict[str, object]:
