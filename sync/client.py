@@ -1088,10 +1088,9 @@ _ACK_MANY_SQL = (
 
 def _first_fill() -> None:
     """A new terminal is about to pull the whole club: the cyclic garbage collector rests until the pull
-    ends (`pull` turns it back on), and what this process holds now (its modules, mostly) is left out of
-    its full passes for good. It would otherwise walk that heap again and again while a million members'
-    worth of short-lived objects go by, none of them in a cycle: a fifth of the pull's time."""
-    gc.freeze()
+    ends (`pull` turns it back on, however it ends). It would otherwise walk the process's whole heap again
+    and again while a million members' worth of short-lived objects go by, none of them in a cycle: a
+    fifth of the pull's time. What a pull leaves in cycles meanwhile (a few objects a page) waits for it."""
     gc.disable()
 
 
