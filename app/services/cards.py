@@ -36,8 +36,8 @@ from app.services.issuing_key import load_issuing_key
 from app.services.jpeg import fit_photo
 from app.services.terminal import Terminal
 from app.store import cards, club, members, outbox, phone_codes
-from app.store.wire import revocation_to_wire
 from sync.protocol import CardTapItem, PhoneCodeItem, RevocationItem
+from sync.translate import revocation_to_wire
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

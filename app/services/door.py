@@ -42,8 +42,8 @@ from app.domain.tier import Tier
 from app.services.cards import ChipProof, accept_phone_code, card_verdict, record_card_tap
 from app.services.terminal import Terminal
 from app.store import cards, club, events, ledger, members, outbox
-from app.store.wire import event_to_wire, invitation_to_wire
 from sync.protocol import EventItem, InvitationItem
+from sync.translate import event_to_wire, invitation_to_wire
 
 # card verdicts the door still acts on: a stale revocation list does not stop a party, and a member
 # this terminal never synced is shown from the profile on the card

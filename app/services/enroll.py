@@ -24,8 +24,8 @@ from app.domain.staff import Action, Staff
 from app.services import bonuses
 from app.services.terminal import Terminal
 from app.store import club, ledger, members, outbox
-from app.store.wire import card_to_wire, member_to_wire
 from sync.protocol import CardItem, MemberItem
+from sync.translate import card_to_wire, member_to_wire
 
 CARD_PREFIX_SETTING = "card_prefix"
 CARD_SERIAL_SETTING = "card_serial"

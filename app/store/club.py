@@ -53,8 +53,9 @@ class Device:
     is_self: bool
 
 
-def put_tier(conn: Connection, tier: Tier) -> None:
-    values = {
+def tier_values(tier: Tier) -> dict[str, object]:
+    """The tier as its table's row."""
+    return {
         "code": tier.code,
         "name_fa": tier.name_fa,
         "name_en": tier.name_en,
@@ -62,6 +63,10 @@ def put_tier(conn: Connection, tier: Tier) -> None:
         "threshold_points": tier.threshold_points,
         "multiplier_percent": tier.multiplier_percent,
     }
+
+
+def put_tier(conn: Connection, tier: Tier) -> None:
+    values = tier_values(tier)
     stmt = sqlite_insert(TIER).values(**values)
     conn.execute(stmt.on_conflict_do_update(index_elements=[TIER.c.code], set_=values))
 
@@ -95,22 +100,25 @@ def entry_tier(conn: Connection) -> Tier:
     return Tier(**dict(row._mapping))
 
 
+def branch_values(branch: Branch) -> dict[str, object]:
+    """The branch and its earning scenario as its table's (flat) row."""
+    return {
+        "id": branch.id,
+        "code": branch.code,
+        "name_fa": branch.name_fa,
+        "name_en": branch.name_en,
+        "earn_points_per_unit": branch.earning.points_per_unit,
+        "earn_rials_per_unit": branch.earning.rials_per_unit,
+        "earn_min_sale_rials": branch.earning.min_sale_rials,
+        "earn_max_points_per_sale": branch.earning.max_points_per_sale,
+        "earn_rounding": branch.earning.rounding.value,
+        "redeem_rials_per_point": branch.redemption.rials_per_point,
+        "redeem_max_share_percent": branch.redemption.max_share_percent,
+    }
+
+
 def put_branch(conn: Connection, branch: Branch) -> None:
-    conn.execute(
-        insert(BRANCH).values(
-            id=branch.id,
-            code=branch.code,
-            name_fa=branch.name_fa,
-            name_en=branch.name_en,
-            earn_points_per_unit=branch.earning.points_per_unit,
-            earn_rials_per_unit=branch.earning.rials_per_unit,
-            earn_min_sale_rials=branch.earning.min_sale_rials,
-            earn_max_points_per_sale=branch.earning.max_points_per_sale,
-            earn_rounding=branch.earning.rounding.value,
-            redeem_rials_per_point=branch.redemption.rials_per_point,
-            redeem_max_share_percent=branch.redemption.max_share_percent,
-        )
-    )
+    conn.execute(insert(BRANCH).values(**branch_values(branch)))
 
 
 def _branch(row: Any) -> Branch:

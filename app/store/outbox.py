@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from pydantic import BaseModel
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,6 +33,12 @@ SET_ASIDE = ("rejected", "conflict")  # outcomes that need a person to look, not
 SUPERSEDED = "superseded"  # a photo replaced by a newer one before it was uploaded
 
 
+class WireBody(Protocol):
+    """An item as the wire carries it (a sync.protocol model: the store does not import the wire)."""
+
+    def model_dump_json(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
     position: int
@@ -48,10 +53,10 @@ class OutboxItem:
 
 
 def add(
-    conn: Connection, item_id: str, kind: str, subject: str, body: BaseModel | dict[str, Any], *, at_us: int
+    conn: Connection, item_id: str, kind: str, subject: str, body: WireBody | dict[str, Any], *, at_us: int
 ) -> None:
     """Queue an item for the server, in the caller's transaction (the one writing the thing itself)."""
-    text = body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body, sort_keys=True)
+    text = json.dumps(body, sort_keys=True) if isinstance(body, dict) else body.model_dump_json()
     conn.execute(insert(ITEM).values(id=item_id, kind=kind, subject=subject, body=text, created_at_us=at_us))
 
 

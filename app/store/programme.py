@@ -3,7 +3,9 @@
 
 Version 0 is the programme of a club that never published a rule set: its tiers and the branches'
 earning scenarios as the tier and branch tables hold them (what priced every sale before rule sets).
-A version, once stored, never changes: it is parsed once per process and kept.
+A version, once stored, never changes: it is parsed once per process and kept. Bodies are stored as they
+travelled, checked on arrival by the wire's codec (sync.rules, at the sync client's edge), and read back
+by the domain (app.domain.programme_body): the store imports nothing of the wire.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.branch import Branch
 from app.domain.programme import BranchRules, RuleSet, TierRule, version_zero
+from app.domain.programme_body import rule_set_from_stored
 from app.domain.tier import Tier
 from app.store import club, ledger
 from app.store.database import Tx, driver
@@ -77,12 +80,11 @@ def version(conn: Tx, number: int | None) -> RuleSet:
     key = (number, stored[0], stored[1])
     found = _PARSED.get(key)
     if found is None:
-        from sync.rules import from_body  # the body's format is the wire's (one codec, both ends)
-
         body = driver(conn).execute(_BODY_SQL, (number,)).fetchone()[0]
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
-        found = _PARSED[key] = from_body(json.loads(body))
+        # checked by the wire's codec when it came in (sync.translate): read back without it
+        found = _PARSED[key] = rule_set_from_stored(json.loads(body), number)
     return found
 
 

@@ -6,13 +6,16 @@ neither. Reference data (tiers, branches, staff, devices, keys, settings) and me
 upserts; card status changes only through revocations; staff PIN lockouts stay local (until head office
 lifts one: a newer `unlocked_at_us`); a member or card
 with a change of this terminal's own still waiting in the outbox keeps the local version until the server
-echoes it. A member the club erased (sync.protocol.WireMember.is_erased) is written over whatever is held
+echoes it. A member the club erased (app.domain.member.Member.erased) is written over whatever is held
 here, their photo deleted and the outbox's copies of their record rewritten and closed; the file then
 forgets the old rows (secure_delete, and the write-ahead log emptied after the page: sync.client).
 Entries of other devices are inserted in server order with their device's chain followed and the balance
 projection updated; a chain that does not hold is recorded as a problem, not a crash, since
 the server stores what happened. Entries of this terminal come back as acknowledgements and are never
 inserted twice. Foreign keys are checked at commit, so the order of rows within a page does not matter.
+
+A page arrives as the domain's changes (app.domain.changes): the sync client translates the wire format at
+the edge (sync.translate), so this module knows nothing of it.
 """
 
 from __future__ import annotations
@@ -23,15 +26,38 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.domain.errors import ClubError
-from app.domain.ledger import GENESIS_HASH, SetAsideSlot
-from app.store import club, events, grants, ledger, members, outbox, programme, sync_state
+from app.domain.changes import (
+    MEMBER_FIELDS,
+    MEMBER_ID,
+    BranchChange,
+    CardChange,
+    Change,
+    DeviceChange,
+    EntryChange,
+    EventChange,
+    InvitationChange,
+    KeyChange,
+    MemberRun,
+    PhotoChange,
+    PulledPage,
+    RestrictionChange,
+    RevocationChange,
+    RuleSetChange,
+    SetAsideChange,
+    SetAsideResolvedChange,
+    SettingChange,
+    StaffChange,
+    TierChange,
+    row_is_erased,
+)
+from app.domain.ledger import GENESIS_HASH, LedgerEntry, SetAsideSlot
+from app.domain.member import Member
+from app.store import club, events, grants, ledger, members, outbox, programme, provisioning, sync_state
 from app.store.database import driver
 from app.store.schema import (
     BranchRow,
@@ -44,31 +70,6 @@ from app.store.schema import (
     StaffRow,
     TierRow,
 )
-from app.store.wire import event_from_wire, invitation_from_wire
-from sync.protocol import (
-    BranchChange,
-    CardChange,
-    Change,
-    DeviceChange,
-    EntryChange,
-    EventChange,
-    InvitationChange,
-    KeyChange,
-    MemberChange,
-    PhotoChange,
-    PullResponse,
-    RestrictionChange,
-    RevocationChange,
-    RuleSetChange,
-    SetAsideChange,
-    SetAsideResolvedChange,
-    SettingChange,
-    StaffChange,
-    TierChange,
-    WireMember,
-    b64decode,
-)
-from sync.rules import from_body
 
 REVOCATIONS_AS_OF_SETTING = "revocations_as_of_us"  # app.services.cards reads it
 _MEMBER_ITEMS = (outbox.MEMBER,)
@@ -97,9 +98,9 @@ class _Page:
     at_us: int
     report: PageReport = field(default_factory=PageReport)
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)  # foreign devices, as the page moves them
-    entries: list[Any] = field(default_factory=list)  # foreign entries to insert, in server order
+    entries: list[LedgerEntry] = field(default_factory=list)  # foreign entries to insert, in server order
     acks: list[tuple[str, int]] = field(default_factory=list)  # (entry id, server seq) for those
-    members: list[MemberChange] = field(default_factory=list)  # a run of member changes not yet written
+    members: list[tuple[Any, ...]] = field(default_factory=list)  # MemberRun rows not yet written
 
     def problem(self, problem: str, **where: Any) -> None:
         sync_state.add_problem(self.conn, problem, at_us=self.at_us, **where)
@@ -109,9 +110,14 @@ class _Page:
         return driver(self.conn).execute(_EXISTS[table], (key,)).fetchone() is not None
 
 
-def apply_pull(conn: Connection, response: PullResponse, *, self_device_id: str, at_us: int) -> PageReport:
-    """Apply one pull page and move the cursor past it, in the caller's (one) transaction."""
+def apply_pull(conn: Connection, response: PulledPage, *, self_device_id: str, at_us: int) -> PageReport:
+    """Apply one pull page and move the cursor past it, in the caller's (one) transaction. The pages of a
+    new terminal's first fill write the members without their search indexes, built at the end
+    (app.store.provisioning)."""
+    filling = provisioning.under_way(conn) or (response.more and provisioning.begin(conn))
     report = apply_changes(conn, response.changes, self_device_id=self_device_id, at_us=at_us)
+    if filling and not response.more:
+        provisioning.finish(conn)
     sync_state.put(conn, sync_state.CURSOR, response.next_cursor)
     sync_state.put(conn, sync_state.LAST_PULL_US, at_us)
     sync_state.note_contact(conn, response.server_time_us, at_us)
@@ -129,11 +135,12 @@ def apply_changes(
     driver(conn).execute("PRAGMA defer_foreign_keys = ON")
     page = _Page(conn, self_device_id, at_us)
     for change in changes:
-        if change.kind == "member":  # runs of members are written together, before anything else reads
-            page.members.append(change)
-        else:
-            _flush_members(page)
-            _APPLY[change.kind](page, change)
+        if isinstance(change, MemberRun):  # runs of members are written together, before anything else reads
+            page.members.extend(change.rows)
+            page.report.applied[change.kind] += len(change.rows)
+            continue
+        _flush_members(page)
+        _APPLY[change.kind](page, change)
         page.report.applied[change.kind] += 1
     _flush_members(page)
     _flush_entries(page)
@@ -160,11 +167,11 @@ def _tier(page: _Page, change: TierChange) -> None:
         .where(tier.c.rank == change.tier.rank, tier.c.code != change.tier.code)
         .values(rank=-1 - tier.c.rank)
     )
-    _upsert(page.conn, tier, "code", change.tier.model_dump())
+    _upsert(page.conn, tier, "code", club.tier_values(change.tier))
 
 
 def _branch(page: _Page, change: BranchChange) -> None:
-    _upsert(page.conn, BranchRow.__table__, "id", change.branch.model_dump())
+    _upsert(page.conn, BranchRow.__table__, "id", club.branch_values(change.branch))
 
 
 def _staff(page: _Page, change: StaffChange) -> None:
@@ -172,12 +179,21 @@ def _staff(page: _Page, change: StaffChange) -> None:
     # office lifts the lock (a newer `unlocked_at_us` than the last one applied here)
     staff = StaffRow.__table__
     person = change.staff
+    values = {
+        "id": person.id,
+        "name": person.name,
+        "role": person.role.value,
+        "branch_id": person.branch_id,
+        "pin_hash": change.pin_hash,
+        "active": person.active,
+    }
     before = page.conn.execute(
-        select(staff.c.unlocked_at_us, staff.c.failed_pins, staff.c.locked_until_us)
-        .where(staff.c.id == person.id)
+        select(staff.c.unlocked_at_us, staff.c.failed_pins, staff.c.locked_until_us).where(
+            staff.c.id == person.id
+        )
     ).first()
-    _upsert(page.conn, staff, "id", person.model_dump(exclude={"unlocked_at_us"}))
-    stamp = person.unlocked_at_us
+    _upsert(page.conn, staff, "id", values)
+    stamp = change.unlocked_at_us
     applied = None if before is None else before.unlocked_at_us
     if stamp is None or (applied is not None and stamp <= applied):
         return
@@ -194,12 +210,11 @@ def _staff(page: _Page, change: StaffChange) -> None:
 
 
 def _device(page: _Page, change: DeviceChange) -> None:
-    device = change.device
     values = {
-        "id": device.id,
-        "code": device.code,
-        "branch_id": device.branch_id,
-        "is_self": device.id == page.self_device_id,
+        "id": change.id,
+        "code": change.code,
+        "branch_id": change.branch_id,
+        "is_self": change.id == page.self_device_id,
         "last_seq": 0,
         "head_hash": GENESIS_HASH,
     }
@@ -209,13 +224,12 @@ def _device(page: _Page, change: DeviceChange) -> None:
 
 
 def _key(page: _Page, change: KeyChange) -> None:
-    key = change.key
     values = {
-        "key_id": key.key_id,
-        "public_key": b64decode(key.public_key),
-        "created_at_us": key.created_at_us,
-        "retired_at_us": key.retired_at_us,
-        "purpose": key.purpose,
+        "key_id": change.key_id,
+        "public_key": change.public_key,
+        "created_at_us": change.created_at_us,
+        "retired_at_us": change.retired_at_us,
+        "purpose": change.purpose,
     }
     _upsert(page.conn, ClubKeyRow.__table__, "key_id", values)
 
@@ -229,26 +243,24 @@ def _setting(page: _Page, change: SettingChange) -> None:
 
 def _rule_set(page: _Page, change: RuleSetChange) -> None:
     """A version of the club's programme: kept with the others (entries name the version that priced them)."""
-    try:
-        rules = from_body(change.body | {"version": change.version})
-    except ClubError as error:  # a server newer than this terminal may publish what it cannot read
-        page.problem("rule_set_unreadable", subject=str(change.version), detail=str(error))
+    if change.rules is None:  # a server newer than this terminal may publish what it cannot read
+        page.problem("rule_set_unreadable", subject=str(change.version), detail=change.unreadable)
         return
-    programme.put(page.conn, rules, change.body, page.at_us)
+    programme.put(page.conn, change.rules, change.body, page.at_us)
 
 
 def _event(page: _Page, change: EventChange) -> None:
     if change.event.id in _pending_subjects(page.conn, (outbox.EVENT,)):
         return  # this terminal's own unsent edit is newer; the server will echo it
-    events.put_event(page.conn, event_from_wire(change.event))
+    events.put_event(page.conn, change.event)
 
 
 def _invitation(page: _Page, change: InvitationChange) -> None:
-    wire = change.invitation
-    if not page.exists("event", wire.event_id):
-        page.problem("unknown_event", subject=wire.id)
+    invitation = change.invitation
+    if not page.exists("event", invitation.event_id):
+        page.problem("unknown_event", subject=invitation.id)
         return
-    events.put_invitation(page.conn, invitation_from_wire(wire))
+    events.put_invitation(page.conn, invitation)
 
 
 # ---- members, cards, revocations, photos, restrictions ------------------------------------------
@@ -260,22 +272,22 @@ def _flush_members(page: _Page) -> None:
     than SQLite, and SQLAlchemy's parameter handling of an executemany still twice as much)."""
     if not page.members:
         return
-    changes, page.members = page.members, []
+    run, page.members = page.members, []
     # this terminal's own unsent edits are newer; the server will echo them. Not an erased member's: the
     # server refuses every edit of one, and the erasure must not wait for anything held here.
     held = _pending_subjects(page.conn, _MEMBER_ITEMS)
-    rows = [_member_row(c.member) for c in changes if c.member.id not in held or c.member.is_erased()]
-    if rows:
-        driver(page.conn).executemany(_MEMBER_UPSERT, rows)
-    for member in {c.member.id: c.member for c in changes if c.member.is_erased()}.values():
-        _erase(page, member)
+    taken = [r for r in run if r[MEMBER_ID] not in held or row_is_erased(r)] if held else run
+    if taken:
+        driver(page.conn).executemany(_MEMBER_UPSERT, _member_rows(taken))
+    for row in {r[MEMBER_ID]: r for r in run if row_is_erased(r)}.values():
+        _erase(page, Member(*row))
 
 
-def _erase(page: _Page, member: WireMember) -> None:
+def _erase(page: _Page, member: Member) -> None:
     """The club erased the member: the record is the placeholders now (written above); the photo goes, and
     so do the copies of the record in the outbox (what was not sent yet will never be: it is closed)."""
     members.forget_photo(page.conn, member.id)
-    erased = member.model_dump(mode="json")
+    erased = _member_json(member)
     for item in outbox.about(page.conn, member.id, (outbox.MEMBER, outbox.PHOTO)):
         if item.kind == outbox.MEMBER:
             outbox.rewrite(page.conn, item.id, json.dumps(item.data() | {"member": erased}))
@@ -295,7 +307,8 @@ def _pending_subjects(conn: Connection, kinds: tuple[str, ...]) -> set[str]:
     return set(rows.scalars())
 
 
-_MEMBER_COLUMNS = tuple(WireMember.model_fields)
+_MEMBER_COLUMNS = MEMBER_FIELDS
+_BIRTH_DATE = MEMBER_FIELDS.index("birth_date")
 _MEMBER_UPSERT = (
     f"INSERT INTO member ({', '.join(_MEMBER_COLUMNS)}) VALUES ({', '.join('?' * len(_MEMBER_COLUMNS))})"
     " ON CONFLICT (id) DO UPDATE SET "
@@ -303,13 +316,18 @@ _MEMBER_UPSERT = (
 )
 
 
-def _member_row(member: WireMember) -> tuple[object, ...]:
-    """The member's values in _MEMBER_COLUMNS order, stored as SQLAlchemy stores them (a date as ISO
-    text, a bool as 0/1)."""
-    values = [getattr(member, c) for c in _MEMBER_COLUMNS]
-    return tuple(
-        v.isoformat() if isinstance(v, date) else int(v) if isinstance(v, bool) else v for v in values
-    )
+def _member_rows(run: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
+    """MemberRun rows as SQLAlchemy stores them: a date as ISO text (a bool binds as 0/1 as it is). Only a
+    row with a birth date is copied: a new terminal writes a million of them."""
+    b = _BIRTH_DATE
+    return [r if r[b] is None else (*r[:b], r[b].isoformat(), *r[b + 1 :]) for r in run]
+
+
+def _member_json(member: Member) -> dict[str, object]:
+    """The member as the outbox holds them (a member item's "member": the same fields, JSON's shapes)."""
+    values = {name: getattr(member, name) for name in _MEMBER_COLUMNS}
+    birth = member.birth_date
+    return values | {"birth_date": None if birth is None else birth.isoformat()}
 
 
 def _card(page: _Page, change: CardChange) -> None:
@@ -325,7 +343,16 @@ def _card(page: _Page, change: CardChange) -> None:
         if holder is not None:
             page.problem("uid_conflict", subject=card.number, detail=f"chip {uid} is bound to {holder}")
             uid = None
-    values = card.model_dump() | {"uid": uid, "status": "active"}
+    values = {
+        "number": card.number,
+        "kind": card.kind.value,
+        "uid": uid,
+        "member_id": card.member_id,
+        "issued_at_us": card.issued_at_us,
+        "expires_at_us": card.expires_at_us,
+        "payload_version": card.payload_version,
+        "status": "active",
+    }
     stmt = sqlite_insert(table).values(**values)
     updates = {k: v for k, v in values.items() if k not in ("number", "status", "uid")}
     # a card is bound to one chip for life: an older change without the UID never unbinds it
@@ -334,21 +361,27 @@ def _card(page: _Page, change: CardChange) -> None:
 
 
 def _revocation(page: _Page, change: RevocationChange) -> None:
-    revocation = change.revocation
     cards = CardRow.__table__
-    known = page.conn.execute(select(cards.c.number).where(cards.c.number == revocation.card_number)).first()
+    known = page.conn.execute(select(cards.c.number).where(cards.c.number == change.card_number)).first()
     if known is None:
-        page.problem("unknown_card", subject=revocation.card_number, detail=f"revocation {revocation.id}")
+        page.problem("unknown_card", subject=change.card_number, detail=f"revocation {change.id}")
         return
     table = CardRevocationRow.__table__
     added = page.conn.execute(
         sqlite_insert(table)
-        .values(**revocation.model_dump())
+        .values(
+            id=change.id,
+            card_number=change.card_number,
+            status=change.status,
+            reason=change.reason,
+            staff_id=change.staff_id,
+            at_us=change.at_us,
+        )
         .on_conflict_do_nothing(index_elements=[table.c.id])
     )
     if added.rowcount:  # a revocation this terminal already holds (its own, echoed) changes nothing
         page.conn.execute(
-            update(cards).where(cards.c.number == revocation.card_number).values(status=revocation.status)
+            update(cards).where(cards.c.number == change.card_number).values(status=change.status)
         )
 
 
@@ -382,85 +415,87 @@ def _entry(page: _Page, change: EntryChange) -> None:
 
 def _own_entry(page: _Page, change: EntryChange) -> None:
     """This terminal's entry as the server holds it: an acknowledgement, never a second copy."""
-    wire = change.entry
-    local = ledger.get(page.conn, wire.id)
-    where = {"device_id": wire.device_id, "device_seq": wire.device_seq, "subject": wire.id}
+    entry = change.entry
+    local = ledger.get(page.conn, entry.id)
+    where = {"device_id": entry.device_id, "device_seq": entry.device_seq, "subject": entry.id}
     if local is None:
         page.problem("own_entry_missing", **where)
         return
-    if local.hash != wire.hash:
+    if local.hash != entry.hash:
         page.problem("own_entry_differs", **where)
         return
-    reviewed = sync_state.accept_after_review(page.conn, wire.id, at_us=page.at_us, server_seq=change.seq)
+    reviewed = sync_state.accept_after_review(page.conn, entry.id, at_us=page.at_us, server_seq=change.seq)
     if reviewed or sync_state.acknowledge_entry(
-        page.conn, wire.id, "accepted", at_us=page.at_us, server_seq=change.seq
+        page.conn, entry.id, "accepted", at_us=page.at_us, server_seq=change.seq
     ):
         page.report.acknowledged += 1
 
 
 def _foreign_entry(page: _Page, change: EntryChange) -> None:
-    wire = change.entry
-    where = {"device_id": wire.device_id, "device_seq": wire.device_seq, "subject": wire.id}
-    head = _head(page, wire.device_id)
+    entry = change.entry
+    where = {"device_id": entry.device_id, "device_seq": entry.device_seq, "subject": entry.id}
+    head = _head(page, entry.device_id)
     if head is None:
         page.problem("unknown_device", **where)
         return
-    if not (page.exists("member", wire.member_id) and page.exists("branch", wire.branch_id)):
+    if not (page.exists("member", entry.member_id) and page.exists("branch", entry.branch_id)):
         page.problem("unknown_member_or_branch", **where)
         return
     last_seq, last_hash = head
-    if wire.device_seq <= last_seq:
-        if _accepted_after_review(page, wire):
-            page.entries.append(wire.to_entry())
-            page.acks.append((wire.id, change.seq))
+    if entry.device_seq <= last_seq:
+        if _accepted_after_review(page, entry):
+            page.entries.append(entry)
+            page.acks.append((entry.id, change.seq))
             return
-        if _already_here(page, wire):
+        if _already_here(page, entry):
             return
-    problem = _chain_problem(wire, last_seq, last_hash)
+    problem = _chain_problem(entry, last_seq, last_hash)
     if problem is not None:
         page.problem(problem, **where)
-    if wire.device_seq > last_seq:
-        page.heads[wire.device_id] = (wire.device_seq, wire.hash)
-    page.entries.append(wire.to_entry())
-    page.acks.append((wire.id, change.seq))
+    if entry.device_seq > last_seq:
+        page.heads[entry.device_id] = (entry.device_seq, entry.hash)
+    page.entries.append(entry)
+    page.acks.append((entry.id, change.seq))
 
 
-def _accepted_after_review(page: _Page, wire: Any) -> bool:
+def _accepted_after_review(page: _Page, entry: LedgerEntry) -> bool:
     """The entry held here as set aside, now accepted by the club's review: it takes its slot's place."""
-    slot = ledger.set_aside_slot(page.conn, wire.device_id, wire.device_seq)
-    if slot is None or (slot.id, slot.hash) != (wire.id, wire.hash):
+    slot = ledger.set_aside_slot(page.conn, entry.device_id, entry.device_seq)
+    if slot is None or (slot.id, slot.hash) != (entry.id, entry.hash):
         return False
-    ledger.drop_set_aside(page.conn, wire.id)
+    ledger.drop_set_aside(page.conn, entry.id)
     return True
 
 
 def _set_aside(page: _Page, change: SetAsideChange) -> None:
     """An entry the server set aside. This terminal's own: the push's answer again. Another device's: its
     place in that device's chain, so the chain holds across it (it counts nowhere)."""
-    wire = change.entry
-    where = {"device_id": wire.device_id, "device_seq": wire.device_seq, "subject": wire.id}
-    if wire.device_id == page.self_device_id:
-        if ledger.get(page.conn, wire.id) is None:
+    entry = change.entry
+    where = {"device_id": entry.device_id, "device_seq": entry.device_seq, "subject": entry.id}
+    if entry.device_id == page.self_device_id:
+        if ledger.get(page.conn, entry.id) is None:
             page.problem("own_entry_missing", **where)
         else:
             reason = change.reason
-            sync_state.acknowledge_entry(page.conn, wire.id, "rejected", at_us=page.at_us, reason=reason)
+            sync_state.acknowledge_entry(page.conn, entry.id, "rejected", at_us=page.at_us, reason=reason)
         return
-    head = _head(page, wire.device_id)
+    head = _head(page, entry.device_id)
     if head is None:
         page.problem("unknown_device", **where)
         return
     last_seq, last_hash = head
-    if wire.device_seq <= last_seq and _already_here(page, wire):
+    if entry.device_seq <= last_seq and _already_here(page, entry):
         return
     # an entry set aside as edited is known not to hash: the server said so, and alerted the club
-    problem = _chain_problem(wire, last_seq, last_hash, vouched=change.reason == "hash_mismatch")
+    problem = _chain_problem(entry, last_seq, last_hash, vouched=change.reason == "hash_mismatch")
     if problem is not None:
         page.problem(problem, **where)
-    if wire.device_seq > last_seq:
-        page.heads[wire.device_id] = (wire.device_seq, wire.hash)
-    slot = SetAsideSlot(wire.id, wire.device_id, wire.device_seq, wire.prev_hash, wire.hash, change.reason)
-    ledger.put_set_aside(page.conn, slot, member_id=wire.member_id, server_seq=change.seq)
+    if entry.device_seq > last_seq:
+        page.heads[entry.device_id] = (entry.device_seq, entry.hash)
+    slot = SetAsideSlot(
+        entry.id, entry.device_id, entry.device_seq, entry.prev_hash, entry.hash, change.reason
+    )
+    ledger.put_set_aside(page.conn, slot, member_id=entry.member_id, server_seq=change.seq)
 
 
 def _set_aside_resolved(page: _Page, change: SetAsideResolvedChange) -> None:
@@ -486,39 +521,39 @@ def _head(page: _Page, device_id: str) -> tuple[int, str] | None:
     return page.heads[device_id]
 
 
-def _already_here(page: _Page, wire: Any) -> bool:
+def _already_here(page: _Page, entry: LedgerEntry) -> bool:
     """A slot at or below the device's head: the same entry again, or another one (a conflict)."""
-    if any(e.id == wire.id for e in page.entries) or ledger.get(page.conn, wire.id) is not None:
+    if any(e.id == entry.id for e in page.entries) or ledger.get(page.conn, entry.id) is not None:
         return True
-    slot = ledger.set_aside_slot(page.conn, wire.device_id, wire.device_seq)
-    if slot is not None and slot.id == wire.id:
+    slot = ledger.set_aside_slot(page.conn, entry.device_id, entry.device_seq)
+    if slot is not None and slot.id == entry.id:
         return True
     taken = (
         driver(page.conn)
         .execute(
             "SELECT id FROM ledger_entry WHERE device_id = ? AND device_seq = ?",
-            (wire.device_id, wire.device_seq),
+            (entry.device_id, entry.device_seq),
         )
         .fetchone()
     )
     clash = (
         taken is not None
         or slot is not None
-        or any((e.device_id, e.device_seq) == (wire.device_id, wire.device_seq) for e in page.entries)
+        or any((e.device_id, e.device_seq) == (entry.device_id, entry.device_seq) for e in page.entries)
     )
     if clash:
-        page.problem("conflict", device_id=wire.device_id, device_seq=wire.device_seq, subject=wire.id)
+        page.problem("conflict", device_id=entry.device_id, device_seq=entry.device_seq, subject=entry.id)
     return clash
 
 
-def _chain_problem(wire: Any, last_seq: int, last_hash: str, *, vouched: bool = False) -> str | None:
-    if not vouched and not wire.hash_holds():
+def _chain_problem(entry: LedgerEntry, last_seq: int, last_hash: str, *, vouched: bool = False) -> str | None:
+    if not vouched and entry.expected_hash() != entry.hash:
         return "edited"
-    if wire.device_seq <= last_seq:
+    if entry.device_seq <= last_seq:
         return "late"  # fills a slot after a gap was reported
-    if wire.device_seq > last_seq + 1:
+    if entry.device_seq > last_seq + 1:
         return "sequence_gap"
-    if wire.prev_hash != last_hash:
+    if entry.prev_hash != last_hash:
         return "reordered_or_deleted"
     return None
 

@@ -16,6 +16,7 @@ from app.cards.payload import IssuingKey, generate_issuing_key
 from app.services.terminal import Terminal
 from app.store import cards, replica
 from sync.protocol import CardChange, RevocationChange, WireCard, WireRevocation
+from sync.translate import changes_from_wire
 
 PHONE_KEY_ID = 40  # the server's key of purpose "phone": a club key like the card keys
 DAY_US = 86_400 * 1_000_000
@@ -84,6 +85,5 @@ def pull_revocation(terminal: Terminal, card_number: str, revocation_id: str, at
 
 def _apply(terminal: Terminal, change: CardChange | RevocationChange) -> None:
     with terminal.db.write() as conn:
-        replica.apply_changes(
-            conn, [change], self_device_id=terminal.device_id, at_us=terminal.clock.now_us()
-        )
+        changes, at_us = changes_from_wire([change]), terminal.clock.now_us()
+        replica.apply_changes(conn, changes, self_device_id=terminal.device_id, at_us=at_us)

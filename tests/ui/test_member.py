@@ -19,6 +19,7 @@ from app.ui.views.member import MemberView
 from app.ui.widgets.banner import BannerKind
 from app.ui.widgets.photo import PLACEHOLDER_BACKGROUND, decode_photo
 from sync.protocol import SetAsideResolvedChange
+from sync.translate import changes_from_wire
 
 LATIN_DIGIT = re.compile("[0-9]")
 PERSIAN_DIGIT = re.compile("[۰-۹]")
@@ -148,7 +149,7 @@ def test_a_refusal_the_review_confirmed_is_marked_refused(view: MemberView, club
     )  # fmt: skip
     with club.terminal.db.write() as conn:
         sync_state.acknowledge_entry(conn, sale.id, "rejected", at_us=1, reason="velocity_limit")
-        replica.apply_changes(conn, [decided], self_device_id=sale.device_id, at_us=3)
+        replica.apply_changes(conn, changes_from_wire([decided]), self_device_id=sale.device_id, at_us=3)
     profile = find_member(club.terminal, club.maryam.id)
     assert profile.refused == {sale.id: "not a real sale"}
     assert profile.balance.points == before.balance.points - sale.points_delta

@@ -13,6 +13,7 @@ from app.services.checkout import SaleRequest, record_sale
 from app.services.enroll import EnrollRequest, change_photo, enroll_member
 from app.services.ledger_check import verify_ledger
 from app.services.photos import demo_photo
+from app.services.terminal import open_terminal
 from app.store import cards, club, grants, ledger, members, outbox, replica, sync_state
 from sync.protocol import (
     BranchChange,
@@ -39,6 +40,7 @@ from sync.protocol import (
     WireTier,
     b64encode,
 )
+from sync.translate import page_from_wire
 from tests.support.club import BRANCH_1, CASHIER, DEVICE_1
 
 OTHER = "01900000-0000-7000-8000-0000000000d2"
@@ -128,8 +130,9 @@ def enrolled(terminal):
 
 
 def apply(terminal, page):
+    """The page as the sync client hands it to the store: translated into the domain's changes."""
     with terminal.db.write() as conn:
-        return replica.apply_pull(conn, page, self_device_id=terminal.device_id, at_us=T0 + 5)
+        return replica.apply_pull(conn, page_from_wire(page), self_device_id=terminal.device_id, at_us=T0 + 5)
 
 
 def points(terminal, member_id=MEMBER):
@@ -354,3 +357,71 @@ def test_an_erased_member_is_erased_here_whatever_the_outbox_holds(enrolled, ser
     with pytest.raises(ClubError, match="member_erased"):
         change_photo(enrolled, local.id, photo)
     assert enrolled.db.forget_deleted()  # nobody reading: the log is emptied
+
+
+# ---- a new terminal's first fill (app.store.provisioning) -------------------------------------------
+
+
+def member_indexes(terminal) -> list[str]:
+    with terminal.db.read() as conn:
+        rows = conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'member'")
+        )
+        return sorted(name for name in rows.scalars() if not name.startswith("sqlite_autoindex"))
+
+
+def many_members(server, first, count):
+    return [
+        MemberChange(seq=server.next(), member=server.member(f"M{n}", f"01900000-0000-7000-8000-{n:012d}"))
+        for n in range(first, first + count)
+    ]
+
+
+def test_a_first_fill_cut_short_resumes_from_its_cursor_and_ends_with_the_indexes(
+    enrolled, server, monkeypatch
+):
+    """The member indexes are dropped for a new terminal's first fill and built when the pull ends; a fill
+    killed halfway (here: a page that fails and rolls back, then the file opened afresh) goes on from its
+    cursor, loses nothing and still ends with them."""
+    indexes = member_indexes(enrolled)
+    assert indexes == ["ix_member_name", "ix_member_phone"]
+    first = server.page(*server.club(), *many_members(server, 1, 50), more=True)
+    apply(enrolled, first)
+    assert member_indexes(enrolled) == []  # the fill is under way: written without them
+    assert count(enrolled, "SELECT value FROM setting WHERE key = 'sync_provisioning'") == "1"
+
+    def crash(page, change):
+        raise RuntimeError("power cut")
+
+    second = server.page(*many_members(server, 51, 50), server.club()[0], more=True)
+    with monkeypatch.context() as patched:
+        patched.setitem(replica._APPLY, "tier", crash)
+        with pytest.raises(RuntimeError):
+            apply(enrolled, second)
+    terminal = open_terminal(enrolled.db.path.parent)  # the process is gone: the file opened afresh
+    with terminal.db.read() as conn:
+        assert sync_state.state(conn).cursor == first.next_cursor
+        assert members.count(conn) == 51
+    apply(terminal, second)
+    last = server.page(*many_members(server, 101, 50))
+    apply(terminal, last)
+    assert member_indexes(terminal) == indexes
+    assert count(terminal, "SELECT count(*) FROM setting WHERE key = 'sync_provisioning'") == 0
+    assert count(terminal, "SELECT count(*) FROM member") == 151
+    assert count(terminal, "PRAGMA integrity_check") == "ok"
+    with terminal.db.read() as conn:
+        plan = " ".join(
+            str(r[-1])
+            for r in conn.execute(text("EXPLAIN QUERY PLAN SELECT id FROM member WHERE phone = 'x'"))
+        )
+        assert "ix_member_phone" in plan
+        assert members.by_phone(conn, "+989121110000") is not None
+
+
+def test_a_store_that_holds_members_keeps_its_indexes_through_a_pull(enrolled, server):
+    apply(enrolled, server.page(*server.club()))  # one page: no fill to speak of
+    assert count(enrolled, "SELECT count(*) FROM setting WHERE key = 'sync_provisioning'") == 0
+    apply(enrolled, server.page(*many_members(server, 1, 20), more=True))
+    apply(enrolled, server.page(*many_members(server, 21, 20)))
+    assert member_indexes(enrolled) == ["ix_member_name", "ix_member_phone"]
+    assert count(enrolled, "SELECT count(*) FROM setting WHERE key = 'sync_provisioning'") == 0
