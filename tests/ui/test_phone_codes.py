@@ -11,7 +11,8 @@ from app.domain.card import card_number
 from app.domain.digits import to_persian_digits
 from app.domain.errors import ClubError
 from app.domain.event import Verdict
-from app.messages import message
+from app.format import card_number_text
+from app.ui.messages import club_error_text
 from tests.support.phone import DAY_US, make_phone, phone_key, pull_phone_card, register_key
 from tests.ui.keys import scan
 from tests.ui.test_door import at_door, host_window, party, screen  # noqa: F401  (fixtures)
@@ -50,7 +51,8 @@ def test_a_phone_code_scanned_at_the_till_opens_the_member_then_is_refused(qtbot
         scan(window.windowHandle(), code)
     assert refused.args == ["phone_code_replayed"]
     _title, detail = window.idle.refusal()
-    assert detail == message(ClubError("card_phone_code_replayed", card=NUMBER), lang)
+    assert detail == club_error_text(ClubError("card_phone_code_replayed", card=NUMBER), lang)
+    assert card_number_text(NUMBER) in detail  # grouped and isolated, as the window shows a card number
 
 
 def test_a_phone_code_typed_on_a_persian_layout_opens_the_member(qtbot, running, club):
