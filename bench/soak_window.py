@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -18,26 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.sync_ui import _summary, _Ticker
+from bench.sync_ui import _summary, _Ticker, probe_in_child
 
 TIMEOUT_S = 1_800.0
 
 
 def catch_up_in_window(data_dir: Path) -> dict[str, Any]:
     """Run the probe below in a new process on the terminal in `data_dir`; its JSON."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.soak_window", str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the catch-up window failed: {done.stderr.strip()[-1500:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return probe_in_child("bench.soak_window", data_dir, "the catch-up window", TIMEOUT_S)
 
 
 def _timed(step: Callable[[], Any], spans: list[tuple[float, float]]) -> Callable[[], Any]:

@@ -39,17 +39,23 @@ def _summary(samples: list[float]) -> dict[str, float]:
 
 def measure_in_child(data_dir: Path) -> dict[str, Any]:
     """Run the probe below in a new process on an enrolled terminal with a backlog; its JSON."""
+    return probe_in_child("bench.sync_ui", data_dir, "the sync UI probe", TIMEOUT_S)
+
+
+def probe_in_child(module: str, data_dir: Path, what: str, timeout_s: float) -> dict[str, Any]:
+    """Run a window probe (`python -m module data_dir`, offscreen) in a new process: its last line's JSON.
+    A process of its own, so the window's timers see only the window's load, not the bench's."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
-        [sys.executable, "-m", "bench.sync_ui", str(data_dir)],
+        [sys.executable, "-m", module, str(data_dir)],
         capture_output=True,
         text=True,
         env=env,
-        timeout=TIMEOUT_S,
+        timeout=timeout_s,
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"the sync UI probe failed: {done.stderr.strip()[-800:]}")
+        raise RuntimeError(f"{what} failed: {done.stderr.strip()[-1500:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
