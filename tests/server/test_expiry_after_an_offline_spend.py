@@ -21,8 +21,10 @@ from app.domain.expiry import GIVEN_BACK
 from app.domain.ledger import EntryKind
 from app.domain.programme import US_PER_DAY
 from sync.protocol import WireEntry
+from sync.server.backoffice.texts import FA
 from sync.server.programme import SERVER_DEVICE_ID, run_daily
 from tests.server.club import T0, pull_all, push
+from tests.server.office import add_every_role, sign_in
 from tests.server.test_programme import (
     DAY,
     RULES,
@@ -126,3 +128,19 @@ def test_a_daily_run_stopped_between_batches_gives_back_once_when_resumed(client
     assert run_daily(club_db, T0 + 367 * DAY, batch=1).entries == []  # run again: nothing twice
     for m in people:
         assert len(_given_back(club_db, m)) == 1 and points_of(club_db, m) == 0
+
+
+def test_the_back_office_names_the_give_back(client, club_db, admin, terminal):
+    save_rules(client, admin, RULES)
+    m = new_member(client, terminal)
+    push(client, terminal, [earn(terminal, m, 100, T0)])
+    spent = terminal.sale(m, 60_000, redeem=30, created_at_us=T0 + 364 * US_PER_DAY)
+    run(club_db, T0 + 366 * US_PER_DAY)
+    push(client, terminal, spent)
+    run(club_db, T0 + 367 * US_PER_DAY)
+    add_every_role(club_db)
+    sign_in(client, "auditor")  # Persian first
+    page = client.get(f"/admin/members/{m}")
+    assert page.status_code == 200, page.text
+    assert FA["Expiry given back"] == "بازگشت امتیاز منقضی‌شده"
+    assert page.text.count("بازگشت امتیاز منقضی‌شده") == 1 and "انقضای امتیاز" in page.text
