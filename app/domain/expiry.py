@@ -16,7 +16,7 @@ over-expiry rather than making a new lot. So balance == sum(lots) − debt − o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from app.domain.ledger import EntryKind, LedgerEntry
@@ -68,16 +68,17 @@ def is_give_back(entry: LedgerEntry) -> bool:
     return entry.kind is EntryKind.EXPIRE and entry.points_delta > 0
 
 
-def _walk(
-    entries: Iterable[LedgerEntry], expiry_days: int | None, by_version: Mapping[int, int | None] | None
-) -> _Walk:
+DaysOf = Callable[[int], "int | None"]  # a rule set version's expiry days
+
+
+def _walk(entries: Iterable[LedgerEntry], expiry_days: int | None, days_of: DaysOf | None) -> _Walk:
     walk = _Walk([])
     for entry in sorted(entries, key=lambda e: (e.created_at_us, e.id)):
         delta = entry.points_delta
         if entry.kind is EntryKind.EXPIRE and delta < 0:
             days = expiry_days
-            if by_version is not None and entry.rules_version in by_version:
-                days = by_version[entry.rules_version]  # the rule set the run that wrote it went by
+            if days_of is not None and entry.rules_version is not None:
+                days = days_of(entry.rules_version)  # the rule set the run that wrote it went by
             cutoff = entry.created_at_us - (days * US_PER_DAY if days is not None else 0)
             walk.over += walk.take(-delta, cutoff)
         elif entry.kind is EntryKind.EXPIRE and delta > 0:
@@ -96,23 +97,24 @@ def lots(
     entries: Iterable[LedgerEntry],
     expiry_days: int | None = None,
     *,
-    by_version: Mapping[int, int | None] | None = None,
+    days_of: DaysOf | None = None,
 ) -> list[Lot]:
     """What is left of each earning, oldest first, after every deduction took the oldest first.
 
-    An expire entry takes only lots earned `expiry_days` before it (the days of its rule set, when
-    `by_version` maps rule set versions to their expiry days; with neither, any lot before it)."""
-    return [Lot(at, points) for at, points in _walk(entries, expiry_days, by_version).remaining]
+    An expire entry takes only lots earned `expiry_days` before it: the days of the rule set it names when
+    `days_of` gives a version's expiry days (a club that lengthened expiry since), else `expiry_days`;
+    with neither, any lot before it."""
+    return [Lot(at, points) for at, points in _walk(entries, expiry_days, days_of).remaining]
 
 
 def over_expired(
     entries: Iterable[LedgerEntry],
     expiry_days: int | None,
     *,
-    by_version: Mapping[int, int | None] | None = None,
+    days_of: DaysOf | None = None,
 ) -> int:
     """Points expire entries took beyond the lots earned before their cutoffs, not given back yet."""
-    return _walk(entries, expiry_days, by_version).over
+    return _walk(entries, expiry_days, days_of).over
 
 
 def due(
@@ -120,22 +122,25 @@ def due(
     expiry_days: int | None,
     now_us: int,
     *,
-    by_version: Mapping[int, int | None] | None = None,
+    days_of: DaysOf | None = None,
 ) -> int:
     """Points whose expiry has come by now and that have not been used or expired yet."""
     if expiry_days is None:
         return 0
     cutoff = now_us - expiry_days * US_PER_DAY
-    standing = lots(entries, expiry_days, by_version=by_version)
+    standing = lots(entries, expiry_days, days_of=days_of)
     return sum(lot.points for lot in standing if lot.earned_at_us <= cutoff)
 
 
-def next_expiring(entries: Iterable[LedgerEntry], expiry_days: int | None, now_us: int) -> Expiring | None:
+def next_expiring(
+    entries: Iterable[LedgerEntry], expiry_days: int | None, now_us: int, *, days_of: DaysOf | None = None
+) -> Expiring | None:
     """The next points to expire after now (the oldest lot still standing), for the member view."""
     if expiry_days is None:
         return None
     life = expiry_days * US_PER_DAY
-    upcoming = [lot for lot in lots(entries, expiry_days) if lot.earned_at_us + life > now_us]
+    standing = lots(entries, expiry_days, days_of=days_of)
+    upcoming = [lot for lot in standing if lot.earned_at_us + life > now_us]
     if not upcoming:
         return None
     first = upcoming[0].earned_at_us + life

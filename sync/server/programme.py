@@ -132,7 +132,7 @@ def _write_due(
     if head is None:  # no branch yet, so no members either
         return
     day = rules.local_date(now_us)
-    by_version = expiry_days_by_version(conn)
+    days_of = rule_sets.expiry_days_of(conn)
     decided: list[tuple[EntryDraft, str]] = []
     for start in range(0, len(candidates), _CHUNK):
         chunk = candidates[start : start + _CHUNK]
@@ -142,7 +142,7 @@ def _write_due(
         for member_id in chunk:
             row = rows.get(member_id)
             if row is not None:
-                decided += _decide(rules, row, history.get(member_id, []), now_us, day, by_version=by_version)
+                decided += _decide(rules, row, history.get(member_id, []), now_us, day, days_of=days_of)
     written = _not_written(conn, [d for d, _ in decided])
     for draft, held in decided:
         if draft.id in written:
@@ -274,12 +274,12 @@ def _decide(
     now_us: int,
     day: date,
     *,
-    by_version: dict[int, int | None],
+    days_of: expiry.DaysOf,
 ) -> list[tuple[EntryDraft, str]]:
     """The member's entries due now, each with the tier held before it."""
     drafts: list[tuple[EntryDraft, str]] = []
-    due = expiry.due(entries, rules.expiry_days, now_us, by_version=by_version)
-    over = expiry.over_expired(entries, rules.expiry_days, by_version=by_version)
+    due = expiry.due(entries, rules.expiry_days, now_us, days_of=days_of)
+    over = expiry.over_expired(entries, rules.expiry_days, days_of=days_of)
     # the member's tier_code is where they joined until a tier_change entry moves it (members.put_member)
     held = tiering.standing(member.tier_code, entries, member.joined_at_us)
     if due > 0:
@@ -408,11 +408,6 @@ def _owed(conn: Connection, within: tuple[str, str] | None) -> set[str]:
         )
     )
     return set(conn.execute(query).scalars())
-
-
-def expiry_days_by_version(conn: Connection) -> dict[int, int | None]:
-    """Each saved rule set's expiry days: an expire entry took the lots its own rule set made due."""
-    return {v.version: rule_sets.get(conn, v.version).expiry_days for v in rule_sets.versions(conn)}
 
 
 def _review_candidates(

@@ -15,6 +15,8 @@ beyond them is over-expired, and the next run gives it back (an `expire` entry o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.domain.expiry import GIVEN_BACK
@@ -144,3 +146,16 @@ def test_the_back_office_names_the_give_back(client, club_db, admin, terminal):
     assert page.status_code == 200, page.text
     assert FA["Expiry given back"] == "بازگشت امتیاز منقضی‌شده"
     assert page.text.count("بازگشت امتیاز منقضی‌شده") == 1 and "انقضای امتیاز" in page.text
+
+
+def test_a_club_that_lengthens_expiry_gives_nothing_back_for_an_earlier_one(client, club_db, admin, terminal):
+    save_rules(client, admin, RULES)  # 365 days
+    m = new_member(client, terminal)
+    push(client, terminal, [earn(terminal, m, 50, T0 - 400 * DAY), earn(terminal, m, 100, T0)])
+    assert run(club_db, T0 + 366 * DAY).expired_points == 150
+    push(client, terminal, [earn(terminal, m, 20, T0 + 366 * DAY + DAY // 2)])
+    save_rules(client, admin, replace(RULES, expiry_days=730))
+    # the run looks at the member again (points, and an earning before the new cutoff); the expiry of day
+    # 366 went by its own rule set's 365 days: it took nothing beyond what was due then
+    assert run(club_db, T0 + 367 * DAY).entries == []
+    assert points_of(club_db, m) == 20

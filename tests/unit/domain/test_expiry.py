@@ -216,10 +216,14 @@ def test_an_expiry_decided_under_another_rule_set_uses_its_own_days():
         entry(E.EARN, at=at(0), points=100),
         entry(E.EXPIRE, at=at(31), points=-100, rules_version=1),
     ]
-    assert over_expired(history, 60, by_version={1: 30, 2: 60}) == 0
-    assert lots(history, 60, by_version={1: 30, 2: 60}) == []
-    # without its rule set, the current days: the expiry looks too early, so points look owed back
+    days_of = {1: 30, 2: 60}.__getitem__
+    assert over_expired(history, 60, days_of=days_of) == 0
+    assert lots(history, 60, days_of=days_of) == []
+    assert due(history, 60, at(100), days_of=days_of) == 0
+    assert next_expiring(history, 60, at(32), days_of=days_of) is None
+    # without its rule set, the current days: the expiry looks too early, its lot still standing
     assert over_expired(history, 60) == 100
+    assert next_expiring(history, 60, at(32)) == Expiring(100, at(60))
 
 
 @st.composite
