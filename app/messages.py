@@ -767,6 +767,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "cashback_spend": ("wallet spent", "خرج کیف پول"),
     "adjust": ("adjustment", "اصلاح"),
     "expire": ("expired", "انقضا"),
+    "expiry_given_back": ("expiry given back", "بازگشت امتیاز منقضی‌شده"),  # an expire entry of + points
     "bonus": ("bonus", "پاداش"),
     "membership_purchase": ("membership", "خرید عضویت"),
     "reversal": ("reversal", "برگشت"),

@@ -19,13 +19,16 @@ with its own SQLite store, its clock injected (a clock the scenario moves: the m
    (`bashgah-server programme run --now`), which expires the points earned on day 0.
 4. Back online: the catch-up (a caller's function: the real window with its sync worker in the bench,
    bench.soak_window, which also measures the UI thread; the same in the test), then rounds until the
-   terminal says synced (photos go up 50 a round).
+   terminal says synced (photos go up 50 a round). Then the next day's run: it knows every offline spend
+   now, and gives back what the month's run expired that the members had spent offline before it
+   (app.domain.expiry.over_expired); a round pulls that to the terminal.
 
 Checked (`SoakChecks`, a failure is an error): the terminal synced with nothing unsent or set aside on
 either end; every member's balance (points and wallet) at the terminal equals the server's, and so does
 the number of members; the terminal holds the new rule-set version and the server's expiry entries; each
 revoked card is refused at the terminal; every offline spend was within its grant (in time and in points)
-and no spend went past one; `bashgah ledger verify` passes.
+and no spend went past one; `bashgah ledger verify` passes; after the next day's run no member has points
+over-expired (expired beyond the points they still held from before the cutoff) and not given back.
 """
 
 from __future__ import annotations
@@ -177,7 +180,10 @@ class SoakChecks:
     balances_compared: int = 0
     balances_differ: int = 0
     negative_on_server: int = 0  # members the server holds below zero (reported, not a failure)
-    # points the server's run expired that the member had spent offline before (its FIFO did not know)
+    # points the month's run expired that the members had spent offline before it (its FIFO did not know):
+    # the next day's run gives them back; what is left over-expired after it is a failure
+    given_back_points: int = 0
+    given_back_members: int = 0
     over_expired_points: int = 0
     over_expired_members: int = 0
     rules_version_here: int = 0
@@ -216,6 +222,11 @@ class SoakChecks:
             said.append(f"{self.spends_over_grant} spends past a grant, {self.overrides} overrides")
         if not self.ledger_verified:
             said.append(f"ledger verify failed: {self.verify_output[-500:]}")
+        if self.over_expired_points:
+            said.append(
+                f"{self.over_expired_points} points of {self.over_expired_members} members expired beyond"
+                " what they held and not given back"
+            )
         return said
 
 
@@ -393,11 +404,17 @@ def server_month(server: SoakServer, till: Till, sizes: SoakSizes, rng: random.R
         server.admin("POST", f"/cards/{till.cards[member]}/revoke",
                      json={"status": "revoked", "reason": "soak: reported stolen"})  # fmt: skip
     server.new_members(sizes.new_members, 1_000_000)
-    at = datetime.fromtimestamp(till.clock.now_us() / 1_000_000, UTC).isoformat()
+    daily_run(server, till.clock.now_us())
+
+
+def daily_run(server: SoakServer, now_us: int) -> None:
+    """The server's daily chore as of `now_us` (`bashgah-server programme run --now`)."""
+    # whole seconds: --now takes a typed time (app.typed_time), to the second at most
+    at = datetime.fromtimestamp(now_us // 1_000_000, UTC).isoformat()
     command = [*_server_command(), "--db", server.db_url, "--json", "programme", "run", "--now", at]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SoakError(f"programme run failed: {done.stderr.strip()[-500:]}")
+        raise SoakError(f"programme run failed: {(done.stdout + done.stderr).strip()[-500:]}")
 
 
 def _server_command() -> list[str]:
@@ -436,7 +453,6 @@ def check(
     grants_before: dict[str, tuple[int, int]],
     data_dir: Path,
     *,
-    run_at_us: int,
     expiry_days: int,
 ) -> SoakChecks:
     c = SoakChecks()
@@ -461,7 +477,7 @@ def check(
         c.balances_compared = len(on_server)
         c.rules_version_here = programme.latest_version(conn)
         c.expired_here = sum(ledger.get(conn, entry_id) is not None for entry_id in expired)
-        _over_expired(c, conn, expired, run_at_us=run_at_us, expiry_days=expiry_days)
+        _over_expired(c, conn, expired, expiry_days=expiry_days)
         own = list(ledger.iter_device(conn, terminal.device_id))
     c.spends_over_grant = _past_grants(own, grants_before)
     c.overrides = sum(e.kind is EntryKind.OVERRIDE for e in own)
@@ -481,15 +497,21 @@ def check(
     return c
 
 
-def _over_expired(c: SoakChecks, conn: Any, expired: set[str], *, run_at_us: int, expiry_days: int) -> None:
-    """What the server's run expired beyond what was due, knowing every entry: FIFO over the member's ledger
-    without the expiry, at the run's moment (what it could not know: offline spends of the old points)."""
+def _over_expired(c: SoakChecks, conn: Any, expired: set[str], *, expiry_days: int) -> None:
+    """What the runs gave back (expire entries of positive points), and what is still over-expired: expired
+    beyond the lots earned before the expiry's cutoff (app.domain.expiry), at the terminal, which holds
+    every entry of both ends now."""
+    expired_members: set[str] = set()
     for entry_id in expired:
         entry = ledger.get(conn, entry_id)
         if entry is None:
             continue
-        history = [e for e in ledger.member_entries(conn, entry.member_id) if e.kind is not EntryKind.EXPIRE]
-        over = -entry.points_delta - expiry.due(history, expiry_days, run_at_us)
+        expired_members.add(entry.member_id)
+        if entry.points_delta > 0:
+            c.given_back_points += entry.points_delta
+            c.given_back_members += 1
+    for member_id in expired_members:
+        over = expiry.over_expired(ledger.member_entries(conn, member_id), expiry_days)
         if over > 0:
             c.over_expired_points += over
             c.over_expired_members += 1
@@ -545,7 +567,6 @@ def run_soak(
         offline = offline_month(till, sizes, rng, say)
         started = time.perf_counter()
         server_month(server, till, sizes, rng)
-        run_at_us = till.clock.now_us()
         server_s = time.perf_counter() - started
         till.terminal.db.close()
         caught = catch_up(data_dir)
@@ -553,8 +574,12 @@ def run_soak(
         till.client = SyncClient(till.terminal.db, clock=till.clock)
         started = time.perf_counter()
         extra = rounds_until_synced(till)
+        # the next day's run, knowing every offline spend now, gives back what the month's run over-expired
+        till.clock.advance(us=DAY_US)
+        daily_run(server, till.clock.now_us())
+        extra += rounds_until_synced(till)
         synced_s = time.perf_counter() - started
-        checks = check(server, till, before, data_dir, run_at_us=run_at_us, expiry_days=sizes.expiry_days)
+        checks = check(server, till, before, data_dir, expiry_days=sizes.expiry_days)
         checks.extra_rounds = extra
     finally:
         till.client.session.close()
@@ -607,6 +632,8 @@ def report(f: SoakFigures, say: Callable[[str], None]) -> dict[str, object]:
         "soak_spends": o.spends,
         "soak_spends_refused": sum(o.refused.values()),
         "soak_negative_on_server": k.negative_on_server,
+        "soak_given_back_points": k.given_back_points,
+        "soak_given_back_members": k.given_back_members,
         "soak_over_expired_points": k.over_expired_points,
         "soak_over_expired_members": k.over_expired_members,
         "soak_check_ok": not k.failures,
@@ -628,8 +655,10 @@ def report(f: SoakFigures, say: Callable[[str], None]) -> dict[str, object]:
         f" {k.expired_here} expiry entries, {k.revoked_refused}/{k.revoked} revoked cards refused,"
         f" {k.spends_over_grant} spends past a grant; ledger verify"
         f" {'passes' if k.ledger_verified else 'FAILS'}; {k.negative_on_server} members below zero on the"
-        f" server; the server's run expired {k.over_expired_points:,} points of {k.over_expired_members}"
-        " members that they had spent offline before it")  # fmt: skip
+        f" server; the next day's run gave back {k.given_back_points:,} points to {k.given_back_members}"
+        f" members that the month's run expired though they had spent them offline before it;"
+        f" {k.over_expired_points:,} points of {k.over_expired_members} members over-expired and not given"
+        " back")  # fmt: skip
     return result
 
 

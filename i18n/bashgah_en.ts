@@ -1346,6 +1346,10 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>refused after review</translation>
     </message>
     <message>
+        <source>Expiry given back</source>
+        <translation>Expiry given back</translation>
+    </message>
+    <message>
         <source>Purchase</source>
         <translation>Purchase</translation>
     </message>
@@ -1819,6 +1823,10 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     <message>
         <source>{what} (reversed)</source>
         <translation>{what} (reversed)</translation>
+    </message>
+    <message>
+        <source>Expiry given back</source>
+        <translation>Expiry given back</translation>
     </message>
     <message>
         <source>Sale</source>

@@ -1346,6 +1346,10 @@ You can go on working. If it happens again, restart Bashgah and send that file t
         <translation>پس از بررسی رد شد</translation>
     </message>
     <message>
+        <source>Expiry given back</source>
+        <translation>بازگشت امتیاز منقضی‌شده</translation>
+    </message>
+    <message>
         <source>Purchase</source>
         <translation>خرید</translation>
     </message>
@@ -1819,6 +1823,10 @@ You can go on working. If it happens again, restart Bashgah and send that file t
     <message>
         <source>{what} (reversed)</source>
         <translation>{what} (برگشت‌خورده)</translation>
+    </message>
+    <message>
+        <source>Expiry given back</source>
+        <translation>بازگشت امتیاز منقضی‌شده</translation>
     </message>
     <message>
         <source>Sale</source>

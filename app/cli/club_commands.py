@@ -22,7 +22,7 @@ from app.cli.output import (
 )
 from app.cli.sync_commands import spend_authoriser
 from app.domain.errors import ClubError
-from app.domain.ledger import LedgerEntry
+from app.domain.ledger import EntryKind, LedgerEntry
 
 if TYPE_CHECKING:
     from app.services.spending import SpendOverride
@@ -151,8 +151,10 @@ def _entry_line(entry: LedgerEntry, unsynced: bool, out: Output) -> str:
     flag = out.t(" [unsynced]", " [ارسال‌نشده]") if unsynced else ""
     amount = out.signed(entry.sale_amount) if entry.sale_amount else ""
     points = out.signed(entry.points_delta) if entry.points_delta else out.signed(0)
+    given_back = entry.kind is EntryKind.EXPIRE and entry.points_delta > 0  # the server's give-back
+    kind = out.word("expiry_given_back" if given_back else entry.kind.value)
     return (
-        f"  {out.when(entry.created_at_us)}  {out.word(entry.kind.value):<12} {points:>6}  "
+        f"  {out.when(entry.created_at_us)}  {kind:<12} {points:>6}  "
         f"{amount:>14}  {entry.invoice_ref or ''}{flag}"
     )
 

@@ -33,6 +33,9 @@ ENGAGING_KINDS = frozenset(
     {EntryKind.EARN, EntryKind.REDEEM, EntryKind.REWARD, EntryKind.MEMBERSHIP_PURCHASE, EntryKind.CHECK_IN}
 )
 SPENDING_KINDS = frozenset({EntryKind.REDEEM, EntryKind.REWARD, EntryKind.MEMBERSHIP_PURCHASE})
+# positive point changes that issue nothing: a reversal undoes an entry, and an expire entry of positive
+# points gives back what an expiry took too early (app.domain.expiry): it counts as expired, net
+NOT_ISSUED_KINDS = frozenset({EntryKind.REVERSAL, EntryKind.EXPIRE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,16 +162,16 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "فروش خالص تقسیم بر تعداد خریدها، گرد به پایین.",
     ),
     "points_issued": (
-        "Positive point changes of any kind but reversal, in the period.",
-        "جمع تغییرات مثبت امتیاز از هر نوع جز برگشت، در بازه.",
+        "Positive point changes of any kind but reversal and expiry given back, in the period.",
+        "جمع تغییرات مثبت امتیاز از هر نوع جز برگشت و بازگشت امتیاز منقضی‌شده، در بازه.",
     ),
     "points_redeemed": (
         "Points spent by redeem, reward and membership purchase entries in the period.",
         "امتیازهای خرج‌شده در ورودی‌های خرج امتیاز، جایزه و خرید عضویت در بازه.",
     ),
     "points_expired": (
-        "Points taken by expiry entries in the period.",
-        "امتیازهای منقضی‌شده در بازه.",
+        "Points taken by expiry entries in the period, net of expired points given back.",
+        "امتیازهای منقضی‌شده در بازه، منهای امتیازهای منقضی‌شدهٔ بازگشته.",
     ),
     "points_outstanding": (
         "Every point change up to the period's end, added up.",
@@ -249,7 +252,7 @@ def summarize(
             continue
         if entry.kind in ENGAGING_KINDS:
             engaged.add(entry.member_id)
-        if entry.kind is not EntryKind.REVERSAL and entry.points_delta > 0:
+        if entry.kind not in NOT_ISSUED_KINDS and entry.points_delta > 0:
             issued += entry.points_delta
         if entry.kind in SPENDING_KINDS:
             redeemed -= entry.points_delta

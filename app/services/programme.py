@@ -88,7 +88,7 @@ def standing_in(
         next_tier=tiering.next_tier(rules, held_rule.code),
         to_next=tiering.to_next(rules, held_rule.code, total),
         keep_by_us=tiering.keep_by_us(rules, held) if held_rule.rank > rules.entry_tier().rank else None,
-        expiring=None if for_sale else _expiring(rules, entries, now_us),
+        expiring=None if for_sale else _expiring(conn, rules, entries, now_us),
         wallet_rials=wallet,
         wallet_available_rials=max(0, wallet - pending),
         campaigns=()
@@ -99,11 +99,17 @@ def standing_in(
     )
 
 
-def _expiring(rules: RuleSet, entries: Sequence[LedgerEntry], now_us: int) -> Expiring | None:
+def _expiring(conn: Tx, rules: RuleSet, entries: Sequence[LedgerEntry], now_us: int) -> Expiring | None:
     """Points already due (the server writes their expiry at its next run: shown as due now), else the
-    next points to expire."""
-    due = expiry.due(entries, rules.expiry_days, now_us)
-    return Expiring(due, now_us) if due else expiry.next_expiring(entries, rules.expiry_days, now_us)
+    next points to expire. Each expire entry took what its own rule set made due (app.domain.expiry)."""
+
+    def days_of(version: int) -> int | None:
+        return programme.version(conn, version).expiry_days
+
+    due = expiry.due(entries, rules.expiry_days, now_us, days_of=days_of)
+    if due:
+        return Expiring(due, now_us)
+    return expiry.next_expiring(entries, rules.expiry_days, now_us, days_of=days_of)
 
 
 def _category_campaigns(rules: RuleSet, context: SaleContext) -> list[Campaign]:

@@ -708,7 +708,8 @@ def _print_rules(command: str, result: dict[str, Any]) -> None:
     elif command == "programme run":
         print(
             f"rule set {result['rules_version']}: {result['expired_points']} points expired for "
-            f"{result['expired_members']} members, {len(result['tier_changes'])} tier changes, "
+            f"{result['expired_members']} members (net of {result['given_back_points']} given back to "
+            f"{result['given_back_members']}), {len(result['tier_changes'])} tier changes, "
             f"{result['entries']} entries written"
         )
         for change in result["tier_changes"]:

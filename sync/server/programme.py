@@ -5,6 +5,9 @@
 once a day: sync.server.cli); `run(conn, now_us)` does the same in one transaction. Under the current
 rule set it writes, per member:
 - an `expire` entry for the points whose time has come (app.domain.expiry.due, FIFO; reason "expired");
+- an `expire` entry of positive points giving back what an earlier run expired beyond the lots earned
+  before its cutoff (app.domain.expiry.over_expired; reason "expiry_given_back"): a spend made offline
+  before that run and pushed after it had already used those points;
 - a `tier_change` entry when a review moves the member down (app.domain.tiering.review_member; invoice_ref the
   new tier, reason "review"), which moves the member's tier in the member table too.
 Both name the rule set's version. They are sealed in the server's own device chain (device code SERVER,
@@ -24,8 +27,9 @@ order, BATCH of them per transaction, and records how far it got (`programme_run
 in each batch's own transaction: a server killed at any moment resumes after the last batch committed,
 with the moment the run decided at, so no member is skipped and none is done twice. Two servers running
 it at once take turns on the day's row (locked first in every batch) and share its batches. Each entry's
-id is derived from (member, club day, kind), and an id already in the ledger is not written again: one
-expiry and one review per member per club day, whatever runs.
+id is derived from (member, club day, kind, and "given back" for a give-back), and an id already in the
+ledger is not written again: one expiry, one give-back and one review per member per club day, whatever
+runs.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ SERVER_DEVICE_ID = "00000000-0000-7000-8000-000000000000"
 SERVER_DEVICE_CODE = "SERVER"
 SERVER_DEVICE_NUMBER = -1  # outside the card series (000–999) until it issues a card (sync.server.card_key)
 EXPIRED = "expired"
+GIVEN_BACK = expiry.GIVEN_BACK
 REVIEW = "review"
 _CHUNK = 500  # members whose entries are read at once
 BATCH = 1_000  # members per transaction of the daily run (run_daily)
@@ -70,7 +75,9 @@ _ENTRY_FIELDS = tuple(f for f in LedgerEntry.__dataclass_fields__ if f != "kind"
 class Summary:
     rules_version: int
     expired_members: int = 0
-    expired_points: int = 0
+    expired_points: int = 0  # net of what was given back
+    given_back_members: int = 0
+    given_back_points: int = 0
     tier_changes: list[tuple[str, str, str]] = field(default_factory=list)  # (member, from, to)
     entries: list[str] = field(default_factory=list)  # ids written
     day: str = ""  # the club day of a daily run (run_daily)
@@ -80,6 +87,8 @@ class Summary:
     def merge(self, other: Summary) -> None:
         self.expired_members += other.expired_members
         self.expired_points += other.expired_points
+        self.given_back_members += other.given_back_members
+        self.given_back_points += other.given_back_points
         self.tier_changes += other.tier_changes
         self.entries += other.entries
         self.batches += other.batches
@@ -90,6 +99,8 @@ class Summary:
             "rules_version": self.rules_version,
             "expired_members": self.expired_members,
             "expired_points": self.expired_points,
+            "given_back_members": self.given_back_members,
+            "given_back_points": self.given_back_points,
             "tier_changes": [{"member_id": m, "from": a, "to": b} for m, a, b in self.tier_changes],
             "entries": len(self.entries),
             "day": self.day,
@@ -121,6 +132,7 @@ def _write_due(
     if head is None:  # no branch yet, so no members either
         return
     day = rules.local_date(now_us)
+    days_of = rule_sets.expiry_days_of(conn)
     decided: list[tuple[EntryDraft, str]] = []
     for start in range(0, len(candidates), _CHUNK):
         chunk = candidates[start : start + _CHUNK]
@@ -130,7 +142,7 @@ def _write_due(
         for member_id in chunk:
             row = rows.get(member_id)
             if row is not None:
-                decided += _decide(rules, row, history.get(member_id, []), now_us, day)
+                decided += _decide(rules, row, history.get(member_id, []), now_us, day, days_of=days_of)
     written = _not_written(conn, [d for d, _ in decided])
     for draft, held in decided:
         if draft.id in written:
@@ -256,16 +268,26 @@ def _run_batch(conn: Connection, day: str, size: int, wall_us: int) -> Summary |
 
 
 def _decide(
-    rules: RuleSet, member: Any, entries: list[LedgerEntry], now_us: int, day: date
+    rules: RuleSet,
+    member: Any,
+    entries: list[LedgerEntry],
+    now_us: int,
+    day: date,
+    *,
+    days_of: expiry.DaysOf,
 ) -> list[tuple[EntryDraft, str]]:
     """The member's entries due now, each with the tier held before it."""
     drafts: list[tuple[EntryDraft, str]] = []
-    due = expiry.due(entries, rules.expiry_days, now_us)
+    due = expiry.due(entries, rules.expiry_days, now_us, days_of=days_of)
+    over = expiry.over_expired(entries, rules.expiry_days, days_of=days_of)
     # the member's tier_code is where they joined until a tier_change entry moves it (members.put_member)
     held = tiering.standing(member.tier_code, entries, member.joined_at_us)
     if due > 0:
         expire = _draft(rules, member, EntryKind.EXPIRE, now_us, day, points_delta=-due, reason=EXPIRED)
         drafts.append((expire, held.code))
+    if over > 0:
+        back = _draft(rules, member, EntryKind.EXPIRE, now_us, day, points_delta=over, reason=GIVEN_BACK)
+        drafts.append((back, held.code))
     lower = tiering.review_member(rules, held, entries, now_us)
     if lower is not None and lower.code != held.code:
         change = _draft(
@@ -276,7 +298,11 @@ def _decide(
 
 
 def _count(summary: Summary, draft: EntryDraft, held: str) -> None:
-    if draft.kind is EntryKind.EXPIRE:
+    if draft.kind is EntryKind.EXPIRE and draft.points_delta > 0:  # a give-back: expired_points is net
+        summary.given_back_members += 1
+        summary.given_back_points += draft.points_delta
+        summary.expired_points -= draft.points_delta
+    elif draft.kind is EntryKind.EXPIRE:
         summary.expired_members += 1
         summary.expired_points -= draft.points_delta
     else:
@@ -284,8 +310,9 @@ def _count(summary: Summary, draft: EntryDraft, held: str) -> None:
 
 
 def _draft(rules: RuleSet, member: Any, kind: EntryKind, now_us: int, day: date, **fields: Any) -> EntryDraft:
+    part = "given_back" if fields.get("reason") == GIVEN_BACK else ""
     return EntryDraft(
-        id=entry_id(member.id, day, kind, rules),
+        id=entry_id(member.id, day, kind, rules, part),
         created_at_us=now_us,
         branch_id=member.branch_id,
         member_id=member.id,
@@ -295,10 +322,12 @@ def _draft(rules: RuleSet, member: Any, kind: EntryKind, now_us: int, day: date,
     )
 
 
-def entry_id(member_id: str, day: date, kind: EntryKind, rules: RuleSet) -> str:
-    """The id of the run's entry of this kind for this member on this club day: the same whatever run
-    makes it, so the ledger's primary key holds each once (uuid7: the day's start, then a hash)."""
-    digest = hashlib.sha256(f"programme|{day.isoformat()}|{kind.value}|{member_id}".encode()).digest()
+def entry_id(member_id: str, day: date, kind: EntryKind, rules: RuleSet, part: str = "") -> str:
+    """The id of the run's entry of this kind (and part: "given_back" for a give-back) for this member on
+    this club day: the same whatever run makes it, so the ledger's primary key holds each once (uuid7: the
+    day's start, then a hash). The ids without a part are those runs always made."""
+    kind_part = kind.value if not part else f"{kind.value}|{part}"
+    digest = hashlib.sha256(f"programme|{day.isoformat()}|{kind_part}|{member_id}".encode()).digest()
     return str(uuid7(rules.day_start_us(day) // 1000, digest))
 
 
@@ -317,15 +346,16 @@ def _not_written(conn: Connection, drafts: list[EntryDraft]) -> set[str]:
 def _expiry_candidates(
     conn: Connection, rules: RuleSet, now_us: int, within: tuple[str, str] | None = None
 ) -> set[str]:
-    """Members holding points who earned some before the cutoff (only they can have points due); those
-    with ids in (after, upto] when `within` is given (a batch of the daily run)."""
+    """Members holding points who earned some before the cutoff (only they can have points due), and those
+    who may be owed a give-back (_owed); those with ids in (after, upto] when `within` is given (a batch
+    of the daily run)."""
     if rules.expiry_days is None:
         return set()
     cutoff = now_us - rules.expiry_days * US_PER_DAY
     if within is None:
         earned = select(ENTRY.c.member_id).where(ENTRY.c.points_delta > 0, ENTRY.c.created_at_us <= cutoff)
         query = select(BALANCE.c.member_id).where(BALANCE.c.points > 0, BALANCE.c.member_id.in_(earned))
-        return set(conn.execute(query).scalars())
+        return set(conn.execute(query).scalars()) | _owed(conn, within)
     # a batch's few members: probed one by one on the ledger's member index, not a scan of the ledger
     earned_early = (
         select(ENTRY.c.id)
@@ -338,6 +368,44 @@ def _expiry_candidates(
     )
     query = select(BALANCE.c.member_id).where(
         BALANCE.c.member_id > within[0], BALANCE.c.member_id <= within[1], BALANCE.c.points > 0, earned_early
+    )
+    return set(conn.execute(query).scalars()) | _owed(conn, within)
+
+
+def _owed(conn: Connection, within: tuple[str, str] | None) -> set[str]:
+    """Members who may be owed a give-back: an entry taking points, made before one of their expiries but
+    stored after it (a later server sequence: pushed late), and no give-back stored since it. Over-expiry
+    comes only that way; the members are few, found on the ledger's (member, device, kind) index from
+    their expire entries, and drop out once given back."""
+    expire = ENTRY.alias("expire")
+    late = ENTRY.alias("late")
+    back = ENTRY.alias("back")
+    given_back_since = (
+        select(back.c.id)
+        .where(
+            back.c.member_id == late.c.member_id,
+            back.c.device_id == SERVER_DEVICE_ID,
+            back.c.kind == EntryKind.EXPIRE.value,
+            back.c.points_delta > 0,
+            back.c.server_seq > late.c.server_seq,
+        )
+        .exists()
+    )
+    query = (
+        select(expire.c.member_id)
+        .distinct()
+        .join(late, late.c.member_id == expire.c.member_id)
+        .where(
+            *(() if within is None else (expire.c.member_id > within[0], expire.c.member_id <= within[1])),
+            expire.c.device_id == SERVER_DEVICE_ID,
+            expire.c.kind == EntryKind.EXPIRE.value,
+            expire.c.points_delta < 0,
+            late.c.points_delta < 0,
+            late.c.kind != EntryKind.EXPIRE.value,
+            late.c.created_at_us < expire.c.created_at_us,
+            late.c.server_seq > expire.c.server_seq,
+            ~given_back_since,
+        )
     )
     return set(conn.execute(query).scalars())
 

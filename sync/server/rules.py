@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from threading import Lock
 from typing import Any
@@ -98,6 +99,19 @@ def get(conn: Connection, version: int) -> RuleSet:
     if body is None:
         raise ClubError("unknown_rules_version", version=version)
     return _PARSED.get(body)
+
+
+def expiry_days_of(conn: Connection) -> Callable[[int], int | None]:
+    """A version's expiry days, each version read once (app.domain.expiry: an expire entry took the lots
+    the rule set it names made due)."""
+    cache: dict[int, int | None] = {}
+
+    def days(version: int) -> int | None:
+        if version not in cache:
+            cache[version] = get(conn, version).expiry_days
+        return cache[version]
+
+    return days
 
 
 def in_force_at(conn: Connection, at_us: int) -> RuleSet:

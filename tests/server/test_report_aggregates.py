@@ -99,6 +99,8 @@ def ledger(acts: list[Any], members: list[ReportMember], devices: dict[str, str]
                 in (EntryKind.REDEEM, EntryKind.EXPIRE, EntryKind.REWARD, EntryKind.MEMBERSHIP_PURCHASE)
                 else 1
             )
+            if kind is EntryKind.EXPIRE and returns:  # the server giving back expired points (+): not issued
+                sign = 1
             points = (
                 0
                 if kind in (EntryKind.CHECK_IN, EntryKind.OVERRIDE, EntryKind.CASHBACK_CREDIT)

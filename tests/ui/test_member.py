@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
+from app.domain.ledger import EntryKind
 from app.format import card_number_text, local_datetime, points_text, toman_text
 from app.services.identify import MemberProfile, find_member
 from app.store import members, replica, sync_state
@@ -120,6 +121,20 @@ def test_history_with_unsynced_marker(view: MemberView, maryam, lang: str) -> No
     assert any(text.strip("\u2066\u2069").startswith("+") for text in history_column(view, MemberView.POINTS))
     view.show_member(replace(profile, unsynced=set()), photo, earn_only=False)
     assert set(history_column(view, MemberView.SYNC)) == {""}
+
+
+def test_the_servers_give_back_of_expired_points_is_named_so(view: MemberView, maryam, lang: str) -> None:
+    """The server's expire entries: points expired (negative), and points it gives back (positive) because a
+    spend made offline before its run had used them already (app.domain.expiry)."""
+    profile, photo = maryam
+    sale = profile.recent[0]
+    expired = replace(sale, id="x-expired", kind=EntryKind.EXPIRE, points_delta=-100, sale_amount=0)
+    back = replace(sale, id="x-back", kind=EntryKind.EXPIRE, points_delta=30, sale_amount=0)
+    view.show_member(replace(profile, recent=[back, expired, *profile.recent]), photo, earn_only=False)
+    what = history_column(view, MemberView.WHAT)
+    assert what[:2] == [view.tr("Expiry given back"), view.tr("Points expired")]
+    if lang == "fa":
+        assert what[0] == "بازگشت امتیاز منقضی‌شده"
 
 
 def test_an_entry_the_server_set_aside_is_marked_not_counted(view: MemberView, club, lang: str) -> None:

@@ -347,7 +347,7 @@ class ReverseDialog(_ActionDialog):
         reversed_ids = {e.reverses for e in self.profile.recent if e.kind is EntryKind.REVERSAL}
         self.entry_list.clear()
         for entry in self.profile.recent:
-            what = self.kind_text(entry.kind)
+            what = self.kind_text(entry.kind, entry.points_delta)
             if entry.id in reversed_ids:
                 what = self.tr("{what} (reversed)").format(what=what)
             item = QTreeWidgetItem(
@@ -368,7 +368,9 @@ class ReverseDialog(_ActionDialog):
         if selected:
             self.select_entry(selected)
 
-    def kind_text(self, kind: EntryKind) -> str:
+    def kind_text(self, kind: EntryKind, points: int = 0) -> str:
+        if kind is EntryKind.EXPIRE and points > 0:  # the server giving back points it expired too early
+            return self.tr("Expiry given back")
         return {
             EntryKind.EARN: self.tr("Sale"),
             EntryKind.REDEEM: self.tr("Points spent"),

@@ -591,7 +591,7 @@ class MemberView(QWidget):
         amount = entry.sale_amount or entry.discount_rials or entry.cash_delta
         return [
             datetime_text(entry.created_at_us, lang),
-            self._kind_text(entry.kind),
+            self._kind_text(entry.kind, entry.points_delta),
             points,
             toman_text(amount, lang) if amount else "",
             self._sync_text(unsynced, set_aside, refused),
@@ -616,7 +616,9 @@ class MemberView(QWidget):
         """The marker on set-aside entries the club's review confirmed as refused (for good)."""
         return self.tr("refused after review")
 
-    def _kind_text(self, kind: EntryKind) -> str:
+    def _kind_text(self, kind: EntryKind, points: int = 0) -> str:
+        if kind is EntryKind.EXPIRE and points > 0:  # the server giving back points it expired too early
+            return self.tr("Expiry given back")
         words = {
             EntryKind.EARN: self.tr("Purchase"),
             EntryKind.REDEEM: self.tr("Points spent"),

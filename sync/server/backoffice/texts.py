@@ -155,6 +155,7 @@ FA: dict[str, str] = {
     "Cashback spent": "خرج کش‌بک",
     "Adjustment": "اصلاح",
     "Points expired": "انقضای امتیاز",
+    "Expiry given back": "بازگشت امتیاز منقضی‌شده",
     "Bonus": "جایزه",
     "Membership bought": "خرید عضویت",
     "Reversal": "برگشت",

@@ -223,8 +223,9 @@ def _standing(conn: Connection, row: Row[Any], now_us: int) -> Standing:
     priced = tiering.effective_tier(rules, held_rule.code, term.tier_code if term else None)
     total = tiering.qualifying(entries, rules, now_us)
     following = tiering.next_tier(rules, held_rule.code)
-    due = expiry.due(entries, rules.expiry_days, now_us)
-    upcoming = None if due else expiry.next_expiring(entries, rules.expiry_days, now_us)
+    days_of = rule_sets.expiry_days_of(conn)  # each expire entry took what its own rule set made due
+    due = expiry.due(entries, rules.expiry_days, now_us, days_of=days_of)
+    upcoming = None if due else expiry.next_expiring(entries, rules.expiry_days, now_us, days_of=days_of)
     return Standing(
         tier=TierOption(row.tier_code, held_rule.name_fa, held_rule.name_en)
         if held_rule.code == row.tier_code

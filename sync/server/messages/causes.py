@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -219,7 +219,9 @@ def from_daily_batch(conn: Connection, rules: RuleSet, member_ids: Sequence[str]
         if row.erased_at_us is not None:
             continue
         entries = history.get(member_id, [])
-        messages += _expiring(member_id, entries, rules, now_us=now_us, days=expiring_days, due=due)
+        messages += _expiring(
+            member_id, entries, rules, now_us=now_us, days=expiring_days, due=due, rules_for=rules_for
+        )
         messages += _membership(
             member_id, entries, rules_for, rules, now_us=now_us, days=membership_days, due=due
         )
@@ -228,11 +230,23 @@ def from_daily_batch(conn: Connection, rules: RuleSet, member_ids: Sequence[str]
 
 
 def _expiring(
-    member_id: str, entries: list[LedgerEntry], rules: RuleSet, *, now_us: int, days: int, due: int
+    member_id: str,
+    entries: list[LedgerEntry],
+    rules: RuleSet,
+    *,
+    now_us: int,
+    days: int,
+    due: int,
+    rules_for: Callable[[int | None], RuleSet],
 ) -> list[Queued]:
     if rules.expiry_days is None:
         return []
-    soon = expiry.next_expiring(entries, rules.expiry_days, now_us)
+    # each expire entry took what its own rule set made due: a reminder never names points already gone
+
+    def days_of(version: int) -> int | None:
+        return rules_for(version).expiry_days
+
+    soon = expiry.next_expiring(entries, rules.expiry_days, now_us, days_of=days_of)
     if soon is None or soon.points <= 0 or soon.at_us - now_us > days * policy.US_PER_DAY:
         return []
     day = rules.local_date(soon.at_us).isoformat()

@@ -47,7 +47,7 @@ from sqlalchemy import (
 from app.domain.digits import to_persian_digits
 from app.domain.ledger import EntryKind
 from app.domain.programme import RuleSet
-from app.domain.report_summary import ENGAGING_KINDS, SPENDING_KINDS, Summary
+from app.domain.report_summary import ENGAGING_KINDS, NOT_ISSUED_KINDS, SPENDING_KINDS, Summary
 from sync.server import rules as rule_sets
 from sync.server.db import Database, dialect_insert, one_of
 from sync.server.models import (
@@ -70,6 +70,7 @@ _EARN = EntryKind.EARN.value
 _ENGAGING = frozenset(k.value for k in ENGAGING_KINDS)
 _SPENDING = frozenset(k.value for k in SPENDING_KINDS)
 _EXPIRE = EntryKind.EXPIRE.value
+_NOT_ISSUED = tuple(sorted(k.value for k in NOT_ISSUED_KINDS))
 
 TABLES = (REPORT_DAY, REPORT_STAFF_DAY, REPORT_MEMBER_DAY, REPORT_MEMBER_MONTH)
 
@@ -199,7 +200,7 @@ class _Sums:
         for row in member_rows:
             row["cash_delta"] += entry.cash_delta
             row["engaging"] += entry.kind in _ENGAGING
-            row["points_issued"] += points_plus if entry.kind != _REVERSAL else 0
+            row["points_issued"] += points_plus if entry.kind not in _NOT_ISSUED else 0
             row["points_redeemed"] -= entry.points_delta if entry.kind in _SPENDING else 0
             row["points_expired"] -= entry.points_delta if entry.kind == _EXPIRE else 0
         if entry.is_sale:  # what sale_change(entry, (0, 0), …) adds, on the rows in hand
@@ -470,7 +471,7 @@ def _totals(conn: Connection, d1: int, d2: int, branch_id: str | None) -> dict[s
     query = select(
         _sum(day.purchases, within).label("purchases"),
         _sum(day.net_sales_rials, within).label("net_sales"),
-        _sum(day.points_plus, and_(within, day.kind != _REVERSAL)).label("issued"),
+        _sum(day.points_plus, and_(within, day.kind.not_in(_NOT_ISSUED))).label("issued"),
         (-_sum(day.points_delta, and_(within, day.kind.in_(sorted(_SPENDING))))).label("redeemed"),
         (-_sum(day.points_delta, and_(within, day.kind == _EXPIRE))).label("expired"),
         _sum(day.points_delta).label("outstanding"),

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from app.domain.ledger import EntryKind
-from app.domain.report_summary import SPENDING_KINDS
+from app.domain.report_summary import NOT_ISSUED_KINDS, SPENDING_KINDS
 from sync.server.club.access import Permission
 from sync.server.club.act import Call, read
 from sync.server.db import Database, one_of
@@ -34,13 +34,16 @@ EXPIRING_WITHIN = (30, 60, 90)
 _SPENDING = tuple(sorted(k.value for k in SPENDING_KINDS))
 _EXPIRE = EntryKind.EXPIRE.value
 _REVERSAL = EntryKind.REVERSAL.value
+_NOT_ISSUED = tuple(sorted(k.value for k in NOT_ISSUED_KINDS))
 
 # ---- points over time ---------------------------------------------------------------------------------
 
 POINTS_DEFINITIONS: dict[str, tuple[str, str]] = {
     "points_issued": (
-        "Positive point changes of any kind but reversal, in the day, month or period (as the summary).",
-        "جمع تغییرات مثبت امتیاز از هر نوع جز برگشت، در روز، ماه یا بازه (همانند خلاصه).",
+        "Positive point changes of any kind but reversal and expiry given back, in the day, month or period"
+        " (as the summary).",
+        "جمع تغییرات مثبت امتیاز از هر نوع جز برگشت و بازگشت امتیاز منقضی‌شده، در روز، ماه یا بازه (همانند"
+        " خلاصه).",
     ),
     "points_redeemed": (
         "Points spent by redeem, reward and membership purchase entries (as the summary).",
@@ -79,7 +82,7 @@ def _points(conn: Connection, scope: Scope) -> Result:
         day = REPORT_DAY.c
         query = select(
             day.day,
-            func.sum(func.coalesce(day.points_plus, 0)).filter(day.kind != _REVERSAL).label("issued"),
+            func.sum(func.coalesce(day.points_plus, 0)).filter(day.kind.not_in(_NOT_ISSUED)).label("issued"),
             func.sum(-day.points_delta).filter(day.kind.in_(_SPENDING)).label("redeemed"),
             func.sum(-day.points_delta).filter(day.kind == _EXPIRE).label("expired"),
         ).where(day.day >= scope.first_day, day.day <= scope.last_day)

@@ -15,7 +15,7 @@ from fractions import Fraction
 from sqlalchemy import Connection, and_, case, func, select
 
 from app.domain.ledger import EntryKind
-from app.domain.report_summary import DEFINITIONS, SPENDING_KINDS, SUMMARY_KEYS, Summary
+from app.domain.report_summary import DEFINITIONS, NOT_ISSUED_KINDS, SPENDING_KINDS, SUMMARY_KEYS, Summary
 from sync.server.club import reports as club_reports
 from sync.server.club.access import Permission
 from sync.server.club.act import Call, read
@@ -44,6 +44,7 @@ assert tuple(TITLES) == SUMMARY_KEYS
 _EARN = (EntryKind.EARN.value,)
 _SPENDING = tuple(sorted(k.value for k in SPENDING_KINDS))
 _REVERSAL = EntryKind.REVERSAL.value
+_NOT_ISSUED = tuple(sorted(k.value for k in NOT_ISSUED_KINDS))
 # the members or entries behind each number (the period is the page's)
 _DRILLS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "members_total": ("members", "joined", ()),
@@ -98,7 +99,7 @@ def daily_table(conn: Connection, filters: Filters, branch_id: str | None) -> Ta
             day.day,
             func.sum(day.purchases).label("purchases"),
             func.sum(day.net_sales_rials).label("net_sales"),
-            func.sum(case((day.kind != _REVERSAL, day.points_plus), else_=0)).label("issued"),
+            func.sum(case((day.kind.not_in(_NOT_ISSUED), day.points_plus), else_=0)).label("issued"),
             -func.sum(case((day.kind.in_(_SPENDING), day.points_delta), else_=0)).label("redeemed"),
         ).where(day.day >= d1, day.day <= d2)
     else:

@@ -7,9 +7,11 @@ the server, its clock moving through each day: sales (some spending points on th
 days), returns, card taps, enrolments with photos, a weekly event at the door. Meanwhile the server
 publishes a new rule-set version, revokes cards, takes new members and runs its daily chore at the
 month's end, expiring the points earned on day 0. Then the terminal comes back through its real window's
-sync worker (offscreen) and syncs. Asserted: nothing lost or set aside on either end, every balance at the
+sync worker (offscreen) and syncs, and the next day's run gives back what the month's run expired that
+members had spent offline before it. Asserted: nothing lost or set aside on either end, every balance at the
 terminal equal to the server's, the new rules and the expiry at the terminal, every revoked card refused,
-no spend past a grant, `bashgah ledger verify` passing. No timing is asserted: the bench reports it.
+no spend past a grant, `bashgah ledger verify` passing, nothing over-expired left. No timing is asserted:
+the bench reports it.
 """
 
 from __future__ import annotations
@@ -43,5 +45,7 @@ def test_a_month_offline_catches_up_and_agrees_with_the_server(
     assert caught["round"]["pulled"] >= sizes.new_members + sizes.revoked
     assert caught["ticks"] > 0 and set(caught["phases_ms"]) == {"push", "pull", "after"}  # the window ran
     assert checks.revoked == sizes.revoked and checks.rules_version_here == 2
+    # offline spends of the points the month's run expired: given back by the next day's (none left over)
+    assert checks.given_back_points > 0 and checks.over_expired_points == 0
     assert checks.balances_compared == checks.members_on_server >= sizes.club_members + sizes.new_members
     assert result["soak_check_ok"] is True

@@ -74,6 +74,19 @@ def test_whole_club_every_key() -> None:
     assert s.wallet_outstanding_rials == 500 + 300 - 200
 
 
+def test_expired_points_given_back_are_expired_net_not_issued() -> None:
+    """The server's give-back (an expire entry of positive points, app.domain.expiry): the expiry it undoes
+    counts net, and it issues nothing, so issued − redeemed − expired is still what the balances moved."""
+    given_back = [*LEDGER, e("back_a", 1_960, "THR", "A", EntryKind.EXPIRE, 2)]
+    before, after = (
+        summarize(LEDGER, MEMBERS, START, END, POINT),
+        summarize(given_back, MEMBERS, START, END, POINT),
+    )
+    assert after.points_expired == before.points_expired - 2 == 0
+    assert after.points_issued == before.points_issued
+    assert after.points_outstanding == before.points_outstanding + 2
+
+
 def test_one_branch() -> None:
     s = summarize(LEDGER, MEMBERS, START, END, 700, branch="THR")
     assert s.members_total == 3  # A, D, E: at home in THR and joined in time
