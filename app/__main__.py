@@ -20,12 +20,13 @@ if TYPE_CHECKING:
     from app.services.chip_keys import ChipKeys
     from sync.client import SyncClient
 
-# Changes a page of the window's pull: the page is validated in one pydantic call that holds the GIL
-# (~18 ms for 2,000 member changes), which the UI thread then waits out. With 500 the window stays
-# within a frame while it catches up (bench: 10 ms timer lateness p95 17 -> 5 ms, max 34 -> 9 ms, while
-# pulling 100,000 changes), at the price of that catch-up taking 6.3 s instead of 4.5. `bashgah enroll`
-# and `bashgah sync` keep the protocol's default for speed.
-WINDOW_PULL_LIMIT = 500
+# Changes a page of the window's pull: the page is validated in one pydantic call that holds the GIL,
+# which the UI thread then waits out. Pages of 500 kept the window within a frame while it pulled
+# 100,000 member changes (bench.sync_ui: 10 ms timer lateness p95 17 -> 5 ms), but not while a terminal
+# back from a month offline pulled the branches' entries (bench.soak, pull phase: p95 19-30 ms, max 38 ms);
+# pages of 100 did (p95 11 ms, max 29 ms) for a catch-up of 9.6 s instead of 6 s, in the background.
+# `bashgah enroll` and `bashgah sync` keep the protocol's pages for speed.
+WINDOW_PULL_LIMIT = 100
 
 
 def run_terminal(data_dir: Path, lang: str, reader: str, kiosk: bool = False) -> int:
