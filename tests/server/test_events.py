@@ -490,7 +490,10 @@ def test_the_event_commands(cli, club_db, client, tmp_path: Path):
 
     terminal = enroll(club_db)
     sara = pushed_member(client, terminal, phone="+989120000001", name="Sara")
-    invited = ok("invite", event_id, "--member", sara, "--phone", "09120000009", "--plus-ones", "2")
+    guests = ("--member", sara, "--phone", "09120000009", "--plus-ones", "2")
+    mixed = plain("invite", event_id, *guests, "--json")
+    assert mixed.returncode == 2  # one guest unknown: said by the exit code, the known one still invited
+    invited = json.loads(mixed.stdout)
     assert [(r["outcome"], r["member_id"]) for r in invited["results"]] == [
         ("invited", sara),
         ("unknown_member", None),

@@ -79,8 +79,9 @@ def test_issue_on_a_blank_card_then_read_it(data_dir):
 
 
 def test_no_card_within_the_timeout(data_dir):
-    code, _, err = finish(start(data_dir, "card", "read", "--reader", "pcsc", "--timeout", "1"))
-    assert code == 2 and "No card" in err
+    code, refused, err = finish(start(data_dir, "card", "read", "--reader", "pcsc", "--timeout", "1"))
+    assert code == 2 and "No card" in refused["error"]["message"]  # --json: the refusal is an object
+    assert err == ""
 
 
 def test_readers_lists_the_virtual_readers(data_dir):
