@@ -65,7 +65,7 @@ $(QM) &: i18n/bashgah_fa.ts i18n/bashgah_en.ts $(STAMP)
 ## screenshots: the real screens under Xvfb and the back office in Chromium, in Persian and English, into docs/screenshots/
 screenshots: $(STAMP) $(QM)
 	scripts/install-system-deps xvfb
-	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m scripts.screenshots docs/screenshots
+	xvfb-run -a -s "-screen 0 1280x800x24 -noreset" $(BIN)/python -m scripts.screenshots docs/screenshots
 	$(BIN)/python -m scripts.backoffice_screenshots docs/screenshots
 	$(BIN)/python -m scripts.portal_screenshots docs/screenshots
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.components import missing_component
+from tests.support.xvfb import xvfb_server
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -93,25 +94,6 @@ def start(bundle: Path, home: Path, *args: str) -> subprocess.Popen[str]:
 
 @pytest.fixture(scope="session")
 def xvfb_display() -> Iterator[str]:
-    """A fresh Xvfb with no window manager; Xvfb picks a free display number itself (-displayfd) and
-    writes it once it accepts clients."""
-    if not Path("/usr/bin/Xvfb").exists():
-        missing_component("Xvfb", "Xvfb is not installed (scripts/install-system-deps package)")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as numbers:
-        number = numbers.readline().strip()  # blocks until Xvfb is ready, or reads "" when it dies
-    if not number:
-        server.wait()
-        missing_component("Xvfb", f"Xvfb exited with {server.returncode} before it was ready")
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
+    """A fresh Xvfb with no window manager, for the whole session."""
+    with xvfb_server() as display:
+        yield display

@@ -21,6 +21,7 @@ from app.services.spending import SpendOverride
 from app.services.terminal import Terminal
 from app.store import sync_state
 from tests.support.club import MANAGER, make_club
+from tests.support.xvfb import xvfb_server
 
 
 @dataclass
@@ -90,3 +91,10 @@ def running(qapp, club: Club, lang: str) -> Iterator:
     yield window
     QTest.qWait(50)
     window.close()
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """A real X server of the test's own, with no window manager (tests/support/xvfb.py)."""
+    with xvfb_server() as display:
+        yield display

@@ -11,6 +11,7 @@ A plain `bashgah`, which nobody activates, takes its F-keys too.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -30,7 +31,6 @@ from app.store import club as club_store
 from app.store.database import Database
 from tests.support.club import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN, make_club
 from tests.support.components import missing_component
-from tests.ui.test_self_test import xvfb_display  # noqa: F401 (a fixture: Xvfb of our own)
 
 SCREEN = (1280, 800)  # the fixture's screen
 START_S = 90  # Qt and the terminal cold on two shared cores
@@ -168,23 +168,24 @@ def start_bashgah(display: str, tmp_path: Path, *command: str) -> Started:
     env = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": display, "HOME": str(tmp_path), "BASHGAH": bashgah}
     process = subprocess.Popen(
         [*command, *options], env={**os.environ, **env},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     try:
         yield display, process, data_dir
     finally:
-        if process.poll() is None:
-            process.kill()
+        # the whole group: killing only the kiosk session's shell would leave its bashgah running
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=WAIT_S)
 
 
 @pytest.fixture
-def kiosk(xvfb_display, tmp_path) -> Iterator[tuple[str, subprocess.Popen, Path]]:  # noqa: F811
+def kiosk(xvfb_display, tmp_path) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     yield from start_bashgah(xvfb_display, tmp_path, "sh", str(SESSION))
 
 
 @pytest.fixture
-def window(xvfb_display, tmp_path) -> Iterator[tuple[str, subprocess.Popen, Path]]:  # noqa: F811
+def window(xvfb_display, tmp_path) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     yield from start_bashgah(xvfb_display, tmp_path, sys.executable, "-m", "app.cli")
 
 

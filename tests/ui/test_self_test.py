@@ -5,19 +5,12 @@ window manager (Xvfb), and failing — not passing, not aborting — when a libr
 from __future__ import annotations
 
 import os
-import selectors
-import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 
 import pytest
 
-from tests.support.components import missing_component
-
 SELF_TEST_TIMEOUT_S = 120  # two shared cores: a cold start of Qt and the demo club takes a few seconds
-XVFB_START_S = 15
 
 
 def self_test(
@@ -49,49 +42,6 @@ def assert_passed(result: subprocess.CompletedProcess) -> None:
     assert "printer path ok (" in result.stdout
     assert "camera backend present, " in result.stdout
     assert "FAILED" not in result.stdout + result.stderr
-
-
-@pytest.fixture
-def xvfb_display() -> Iterator[str]:
-    """A real X server of our own, with no window manager; Xvfb picks a free display (-displayfd)."""
-    binary = shutil.which("Xvfb")
-    if binary is None:
-        missing_component("Xvfb", "Xvfb is not installed (scripts/install-system-deps xvfb)")
-    read_fd, write_fd = os.pipe()
-    process = subprocess.Popen(
-        [binary, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    os.close(write_fd)
-    try:
-        number = _read_display(read_fd, process)
-        yield f":{number}"
-    finally:
-        os.close(read_fd)
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _read_display(read_fd: int, process: subprocess.Popen) -> str:
-    deadline = time.monotonic() + XVFB_START_S
-    text = b""
-    # a selector, not select.select: late in a long session the pipe's descriptor can be above 1023, which
-    # select() refuses ("filedescriptor out of range")
-    waiting = selectors.DefaultSelector()
-    waiting.register(read_fd, selectors.EVENT_READ)
-    while not text.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or process.poll() is not None:
-            waiting.close()
-            stderr = process.stderr.read().decode(errors="replace") if process.poll() is not None else ""
-            missing_component("Xvfb", f"Xvfb did not start: {stderr.strip()[-300:]}")
-        if waiting.select(left):
-            chunk = os.read(read_fd, 64)
-            if not chunk:
-                continue  # Xvfb exited; poll() says so next round
-            text += chunk
-    waiting.close()
-    return text.decode().strip()
 
 
 def test_self_test_passes_offscreen():
