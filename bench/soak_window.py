@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.sync_ui import _summary, _Ticker, probe_in_child
+from bench.sync_ui import _summary, _Ticker, probe_in_child, until_till_built
 
 TIMEOUT_S = 1_800.0
 
@@ -84,7 +84,7 @@ def _probe(data_dir: Path) -> dict[str, Any]:
     if running.sync is None:
         raise RuntimeError("start_window(sync_client=…) started no sync worker")
     running.sync.round_finished.connect(round_done)
-    running.app.processEvents()  # the window's first paint is cold start's, not the catch-up's
+    until_till_built(running)  # the window's start-up is cold start's, not the catch-up's
     ticker = _StampedTicker(finished, started)
     ticker.run()
     running.close()

@@ -24,6 +24,7 @@ from typing import Any
 from bench.stats import percentile
 
 TICK_MS = 10
+TILL_BUILT_S = 30.0
 IDLE_S = 1.0
 TIMEOUT_S = 900.0
 
@@ -58,6 +59,20 @@ def probe_in_child(module: str, data_dir: Path, what: str, timeout_s: float) -> 
         raise RuntimeError(f"{what} failed: {done.stderr.strip()[-1500:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def until_till_built(running: Any) -> None:
+    """Run the event loop through the window's start-up: its first frame, then the till's views. That is
+    cold start's (measured there); the sync worker's first round starts after it (start_window)."""
+    from PySide6.QtCore import QEventLoop
+
+    built: list[bool] = []
+    running.window.after_till_built(lambda: built.append(True))
+    deadline = time.monotonic() + TILL_BUILT_S
+    while not built:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no till views {TILL_BUILT_S:.0f} s after the window showed")
+        running.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
 
 class _Ticker:
@@ -132,7 +147,7 @@ def _probe(data_dir: Path) -> dict[str, Any]:
     if running.sync is None:
         raise RuntimeError("start_window(sync_client=…) started no sync worker")
     running.sync.round_finished.connect(round_done)
-    running.app.processEvents()  # the window's first paint is cold start's (measured there), not sync's
+    until_till_built(running)
     ticker = _Ticker(finished, started)
     ticker.run()
     running.close()

@@ -188,6 +188,8 @@ class MainWindow(QMainWindow):
         self._idle_timer = QTimer(self, singleShot=True, interval=idle_lock_ms, timeout=self.lock)
         self._watching_activity = False
         self._preloaded = False
+        self._till_built = False
+        self._when_till_built: list[Callable[[], object]] = []
         self.resize(1180, 760)
         self.retranslate()
         self.show_login()
@@ -357,6 +359,17 @@ class MainWindow(QMainWindow):
 
     def _build_till(self) -> None:
         _ = self.idle, self.member  # reading them builds them
+        self._till_built = True
+        waiting, self._when_till_built = self._when_till_built, []
+        for then in waiting:
+            then()
+
+    def after_till_built(self, then: Callable[[], object]) -> None:
+        """Call `then` once the till's views are built (just after the first frame), or now if they are."""
+        if self._till_built:
+            then()
+        else:
+            self._when_till_built.append(then)
 
     # The checkout and receipt screens (and their modules: the sale use case, receipts, printers) are
     # built when first shown, not before the login screen; their modules are loaded on the worker at

@@ -68,7 +68,8 @@ class SyncWorker(QObject):
     # ---------------------------------------------------------------- UI thread
 
     def start(self) -> None:
-        if self._thread is not None:
+        """Start the rounds; once only, and never again after `stop`."""
+        if self._thread is not None or self._stop.is_set():
             return
         # a daemon: a round stuck on a silent network must not keep the process alive after `stop` gave up
         self._thread = threading.Thread(target=self._loop, name="bashgah-sync", daemon=True)

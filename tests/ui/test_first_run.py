@@ -591,7 +591,8 @@ def test_the_whole_setup_ends_at_the_cashiers_login(start_setup, club_server, tm
     assert running.window.stack.currentWidget() is running.window.login
     assert running.ctx.session.lang == lang
     qtbot.waitUntil(lambda: running.window.login.staff_list.count() >= 1, timeout=WAIT_MS)  # the club's staff
-    assert running.sync is not None and running.sync.is_running()
+    assert running.sync is not None
+    qtbot.waitUntil(running.sync.is_running, timeout=WAIT_MS)  # once the till's views are built
     assert first_run.stage(data_dir) is Stage.READY
     assert first_run_printer_setting_of(data_dir) == f"file:{device}"
 

@@ -232,3 +232,63 @@ def test_statuses_in_a_burst_are_safe_for_listeners_that_come_and_go(qtbot, make
     client.release.set()
     assert worker.stop()
     assert seen == sorted(seen) and seen[-1] >= client.burst  # in order, on the UI thread
+
+
+def test_a_stopped_worker_does_not_start_again(qtbot, make_worker):
+    """start_window's late start (a window never painted) may come after the window closed."""
+    client = ScriptedClient()
+    worker = make_worker(client)
+    assert worker.stop(timeout_s=2.0)
+    worker.start()
+    assert not worker.is_running() and client.rounds == 0
+
+
+class TillWatchingClient(ScriptedClient):
+    """Notes, at each round, whether the window's till views were built by then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = None
+        self.till_built: list[bool] = []
+
+    def sync_round(self) -> RoundSummary:
+        window = self.window
+        self.till_built.append(window is not None and window._idle is not None and window._member is not None)
+        return super().sync_round()
+
+
+@pytest.fixture
+def window_with(club):
+    from app.cards.simulated import SimulatedReader
+    from app.ui.app import start_window
+
+    opened = []
+
+    def open_(client: TillWatchingClient):
+        running = start_window(club.terminal, [SimulatedReader("Test reader")], "en", sync_client=client)
+        client.window = running.window  # before the event loop runs: no round can start earlier
+        opened.append(running)
+        return running
+
+    yield open_
+    for running in opened:
+        running.close()
+
+
+def test_the_first_round_waits_for_the_tills_views(qtbot, window_with):
+    """Its push beside the views' building held the UI thread past a frame (bench --only soak)."""
+    client = TillWatchingClient()
+    running = window_with(client)
+    assert not running.sync.is_running()  # not with the window's first frame still to come
+    with qtbot.waitSignal(running.sync.round_finished, timeout=WAIT_MS):
+        pass
+    assert client.till_built == [True]
+
+
+def test_a_window_never_painted_syncs_anyway(qtbot, window_with):
+    client = TillWatchingClient()
+    running = window_with(client)
+    running.window.hide()  # before its first frame: as if started minimised
+    with qtbot.waitSignal(running.sync.round_finished, timeout=WAIT_MS):
+        pass
+    assert client.till_built == [False]
