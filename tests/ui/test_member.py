@@ -270,3 +270,30 @@ def test_an_erased_member_is_shown_as_erased(view: MemberView, maryam, lang: str
     assert view.points_tile.value.text() == points_text(profile.balance.points, lang)  # the points stay
     view.show_member(profile, None, earn_only=False)
     assert view.name_label.text() == profile.member.name and not view.earn_only_banner.isVisible()
+
+
+class StyleChanges:
+    """Counts the style changes (re-polishes) a widget receives."""
+
+    def __init__(self, widget) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        self.count = 0
+
+        class Filter(QObject):
+            def eventFilter(inner, watched, event):  # noqa: N802, N805 (Qt's name; `self` is taken)
+                if event.type() == QEvent.Type.StyleChange:
+                    self.count += 1
+                return False
+
+        self._filter = Filter(widget)
+        widget.installEventFilter(self._filter)
+
+
+def test_the_next_member_of_the_same_tier_repolishes_nothing(view: MemberView, maryam) -> None:
+    """Setting the same style sheet again re-polished the badge and the programme panel at every tap."""
+    profile, photo = maryam
+    view.show_member(profile, photo, earn_only=False)
+    watched = [StyleChanges(view.tier_badge), StyleChanges(view.programme_panel)]
+    view.show_member(profile, photo, earn_only=False)
+    assert [w.count for w in watched] == [0, 0]

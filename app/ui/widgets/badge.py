@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.domain.tier import Tier
-from app.ui.widgets.style import scaled_font
+from app.ui.widgets.style import restyle, scaled_font
 
 TIER_COLOURS = {"bronze": "#9C5B2A", "silver": "#6E7B86", "gold": "#B07D00"}
 FALLBACK_TIER_COLOUR = "#455A64"
@@ -38,7 +38,8 @@ class TierBadgeWidget(QLabel):
         """Show the tier's name in `lang` ("fa" or "en") on its colour."""
         self._code = tier.code
         self.setText(tier_name(tier, lang))
-        self.setStyleSheet(
+        restyle(
+            self,
             f"QLabel {{ background: {tier_colour(tier.code).name()}; color: white;"
             " border-radius: 14px; padding: 4px 18px; }"
         )

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.ui.widgets.style import align_start, scaled_font
+from app.ui.widgets.style import align_start, restyle, scaled_font
 
 
 class BannerKind(StrEnum):
@@ -58,7 +58,8 @@ class BannerWidget(QFrame):
         """Show the band with `title` (big) and `detail` (what to do); `kind` picks the colour."""
         self._kind = BannerKind(kind)
         background, text = _COLOURS[self._kind]
-        self.setStyleSheet(
+        restyle(
+            self,
             f"QFrame#banner {{ background: {background}; border-radius: 10px; }}"
             f"QFrame#banner QLabel {{ color: {text}; background: transparent; }}"
         )

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from app.format import LRI, multiplier_text, percent_text, toman_text
-from app.ui.widgets.style import align_start, scaled_font
+from app.ui.widgets.style import align_start, restyle, scaled_font
 
 PANEL_WIDTH = 360
 MUTED = "#546E7A"
@@ -150,13 +150,14 @@ class ProgrammePanel(QFrame):
         tint = QColor(self._accent)
         tint.setAlpha(28)
         rgba = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, {tint.alpha()})"
-        self.setStyleSheet(
+        restyle(
+            self,
             f"QFrame#programme {{ background: {rgba}; border: 2px solid {accent}; border-radius: 12px; }}"
             f"QFrame#programme > QLabel {{ background: transparent; border: none; }}"
             f"QProgressBar {{ background: #E3E8EC; border: none; border-radius: 4px; }}"
             f"QProgressBar::chunk {{ background: {accent}; border-radius: 4px; }}"
         )
-        self.heading.setStyleSheet(f"QLabel {{ color: {accent}; }}")
+        restyle(self.heading, f"QLabel {{ color: {accent}; }}")
 
 
 def signed_toman_text(rials: int, lang: str) -> str:

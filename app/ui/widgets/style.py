@@ -20,6 +20,13 @@ def scaled_font(font: QFont, factor: float, bold: bool = False) -> QFont:
     return scaled
 
 
+def restyle(widget: QWidget, sheet: str) -> None:
+    """`widget.setStyleSheet(sheet)`, unless it already has that sheet: setting one re-polishes the widget
+    and all its children even when nothing changed (the member view did so at every tap, ~3 ms)."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
+
+
 def touch_button(parent: QWidget | None = None, primary: bool = False) -> QPushButton:
     """A button at least TOUCH_HEIGHT high that never takes keyboard focus (its F-key is on its label).
 
