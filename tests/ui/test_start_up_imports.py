@@ -31,6 +31,25 @@ LATER = (
 )
 
 
+def test_opening_the_terminal_never_imports_sqlalchemys_orm(tmp_path):
+    """The store runs Core statements on Core tables (app.store.schema.Base); the ORM's import and mapping
+    cost the cold start ~0.3 s."""
+    from tests.support.club import make_club
+
+    make_club(tmp_path / "data").db.engine.dispose()
+    probe = (
+        "import sys, pathlib, app.cli, app.ui.app\n"
+        "from app.services.terminal import open_terminal\n"
+        "open_terminal(pathlib.Path(sys.argv[1]))\n"
+        "print('sqlalchemy.orm' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "data")], capture_output=True, text=True, timeout=120,
+        check=True,
+    )  # fmt: skip
+    assert done.stdout.split() == ["False"]
+
+
 @pytest.fixture
 def running_logged_out(qapp, tmp_path) -> Iterator:
     """The real window on a fresh club, as it starts: nobody logged in, the event loop not run yet."""
