@@ -130,9 +130,9 @@ def test_a_sale_refused_for_the_offline_limit_is_recorded_with_a_managers_overri
     # the history says who allowed it; once the server is back, it agrees
     with qtbot.waitSignal(running.window.member_shown, timeout=WAIT_MS):
         running.window.open_member(till.member.id)
-    table = running.window.member.history_table
-    whats = [table.item(row, running.window.member.WHAT).text() for row in range(table.rowCount())]
-    assert running.window.member.tr("Manager override") in whats
+    view, table = running.window.member, running.window.member.history_table
+    whats = lambda: [table.item(row, view.WHAT).text() for row in range(table.rowCount())]  # noqa: E731
+    qtbot.waitUntil(lambda: view.tr("Manager override") in whats(), timeout=WAIT_MS)  # filled after the face
     till.server.process.start()
     assert till.client.sync_round().ok
     assert till.server.member(till.member.id)["points"] == result.balance.points
