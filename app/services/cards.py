@@ -51,6 +51,9 @@ PHONE_CODES_KEPT_STEPS = 24 * 3600 // phone_pass.STEP_SECONDS
 # The club's policy for cards no chip check vouches for (app.cards.verify.CardPolicy), published settings
 OLD_CARDS_SETTING = "card_old_cards"
 UNCHECKED_CHIPS_SETTING = "card_unchecked_chips"
+_VERDICT_SETTINGS = (
+    REVOCATIONS_AS_OF_SETTING, REVOCATION_MAX_AGE_SETTING, OLD_CARDS_SETTING, UNCHECKED_CHIPS_SETTING
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,32 +139,35 @@ def card_verdict(
     # a phone's certificate counts only from the server's phone key: any other club key (a till's own, which
     # a stolen till gives away) could otherwise certify a phone for any member
     is_phone = isinstance(data, str) and phone_pass.is_phone_code_text(data)
+    settings = club.settings(conn, _VERDICT_SETTINGS)  # one statement, not one a setting
+    as_of = settings.get(REVOCATIONS_AS_OF_SETTING)
+    max_age_s = settings.get(REVOCATION_MAX_AGE_SETTING, str(DEFAULT_REVOCATION_MAX_AGE_S))
     return verify_card(
         data,
         uid=uid,
         keys=cards.phone_keys(conn) if is_phone else cards.public_keys(conn),
         now_us=now_us,
         is_revoked=lambda number: cards.is_revoked(conn, number),
-        revocations_as_of_us=_revocations_as_of(conn, now_us),
-        max_revocation_age_us=int(
-            club.setting(conn, REVOCATION_MAX_AGE_SETTING, str(DEFAULT_REVOCATION_MAX_AGE_S)) or 0
-        )
-        * 1_000_000,
+        revocations_as_of_us=now_us if as_of is None else int(as_of),
+        max_revocation_age_us=int(max_age_s or 0) * 1_000_000,
         member_exists=lambda member_id: members.get(conn, member_id) is not None,
         code_seen=lambda number, step: phone_codes.seen(conn, number, step),
         chip=proof,
-        policy=card_policy(conn),
+        policy=_card_policy(settings),
     )
 
 
 def card_policy(conn: Connection) -> CardPolicy:
     """The club's choice for old cards and unchallenged chips (published settings; the defaults until the
     first sync: old cards accepted, unchallenged chips for earning only)."""
+    return _card_policy(club.settings(conn, (OLD_CARDS_SETTING, UNCHECKED_CHIPS_SETTING)))
+
+
+def _card_policy(settings: dict[str, str]) -> CardPolicy:
     default = CardPolicy()
     return CardPolicy(
-        old_cards=club.setting(conn, OLD_CARDS_SETTING, default.old_cards) or default.old_cards,
-        unchecked_chips=club.setting(conn, UNCHECKED_CHIPS_SETTING, default.unchecked_chips)
-        or default.unchecked_chips,
+        old_cards=settings.get(OLD_CARDS_SETTING) or default.old_cards,
+        unchecked_chips=settings.get(UNCHECKED_CHIPS_SETTING) or default.unchecked_chips,
     )
 
 
@@ -234,11 +240,6 @@ def identify_event(
     return identify_card(
         terminal, data if data is not None else b"", event.uid, proof=event.chip, record_tap=record_tap
     )
-
-
-def _revocations_as_of(conn: Connection, now_us: int) -> int:
-    value = club.setting(conn, REVOCATIONS_AS_OF_SETTING)
-    return now_us if value is None else int(value)
 
 
 def prepare_card(

@@ -39,8 +39,11 @@ def find_member(terminal: Terminal, query: str, recent_limit: int = 10) -> Membe
         return member_profile(conn, query, recent_limit)
 
 
-def member_profile(conn: Connection, query: str, recent_limit: int = 10) -> MemberProfile:
-    """`find_member` inside the caller's snapshot (the window reads the photo and branch in the same one)."""
+def member_profile(
+    conn: Connection, query: str, recent_limit: int = 10, *, has_photo: bool | None = None
+) -> MemberProfile:
+    """`find_member` inside the caller's snapshot (the window reads the photo and branch in the same one,
+    and says `has_photo` itself)."""
     member = resolve(conn, query)
     recent = ledger.recent_for_member(conn, member.id, recent_limit)
     set_aside = ledger.set_aside_among(conn, [e.id for e in recent])
@@ -52,7 +55,7 @@ def member_profile(conn: Connection, query: str, recent_limit: int = 10) -> Memb
         cards=members.cards_of(conn, member.id),
         recent=recent,
         unsynced=ledger.unacknowledged(conn, [e.id for e in recent]),
-        has_photo=members.has_photo(conn, member.id),
+        has_photo=members.has_photo(conn, member.id) if has_photo is None else has_photo,
         set_aside=frozenset(set_aside),
         refused={i: d.note for i, d in decisions.items() if d.decision == "refused"},
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -233,6 +233,12 @@ def all_staff(conn: Connection) -> list[Staff]:
 def setting(conn: Connection, key: str, default: str | None = None) -> str | None:
     value = conn.execute(select(SETTING.c.value).where(SETTING.c.key == key)).scalar_one_or_none()
     return default if value is None else value
+
+
+def settings(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+    """The settings among `keys` that are set, in one statement (a card's verdict reads four at each tap)."""
+    rows = conn.execute(select(SETTING.c.key, SETTING.c.value).where(SETTING.c.key.in_(list(keys))))
+    return {row.key: row.value for row in rows}
 
 
 def put_setting(conn: Connection, key: str, value: str) -> None:

@@ -117,8 +117,8 @@ def load_member_screen(
     from app.services.identify import member_profile  # on the worker: not needed for the first frame
 
     with terminal.db.read() as conn:
-        profile = member_profile(conn, member_id)
         photo = members.photo(conn, member_id)
+        profile = member_profile(conn, member_id, has_photo=photo is not None)
         branch = club.branch(conn, terminal.branch_id)
     image = decode_photo(photo, *photo_frame)
     return MemberScreen(profile, image, branch, profile.tier, earn_only, earn_only_why)
