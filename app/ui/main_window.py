@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QInputEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMenu, QStackedWidget, QWidget
 
 from app.cards.base import CardEvent, CardEventKind
@@ -311,9 +311,14 @@ class MainWindow(QMainWindow):
             self.ctx.tasks.run(_import_after_login, _import_views_after_login, lambda _e: None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() in _ACTIVITY:
+        # every event of the application passes here while someone is logged in (a tap's screen change
+        # sends a hundred: show, layout, paint); only input can be activity or a key
+        if not isinstance(event, QInputEvent):
+            return False
+        kind = event.type()
+        if kind in _ACTIVITY:
             self._idle_timer.start()  # any activity postpones the lock
-        if watched is self._member and event.type() == QEvent.Type.KeyPress:
+        if watched is self._member and kind == QEvent.Type.KeyPress:
             return self._member_key(event)
         return False
 
