@@ -33,14 +33,16 @@ from PySide6.QtWidgets import QLabel, QLayout, QStatusBar, QStyle, QWidget
 
 from app.cards.base import ReaderState
 from app.format import datetime_text, name_isolated, number
-from app.store import club, ledger
+from app.store import club
 from app.ui.context import UiContext
+from app.ui.first_paint import after_first_paint
 from app.ui.widgets.style import scaled_font
 
 if TYPE_CHECKING:
     from sync.client import SyncStatus
 
 REFRESH_MS = 5_000
+FIRST_COUNT_UNPAINTED_MS = 300
 STATUS_FONT_SCALE = 12 / 13  # 12 pt beside the window's 13
 ICON_PX = 16  # a folded item: an icon the size of the bar's text
 _LABEL_MARGIN = 6  # px either side of each item, so "Set aside: 1" and the next label never run on
@@ -97,7 +99,13 @@ class StatusBarWidget(QStatusBar):
         self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self._timer.start()
         self.retranslate()  # "…" where a count is still being read: never a guess
-        self.refresh()
+        # counted once the bar is on screen: the worker's read (and its import of the ledger's module)
+        # shared the interpreter with the window's start and held back its first frame. A bar never
+        # painted counts anyway, a moment later.
+        self.counted_once = False  # the first count has come back (tests wait for it)
+        self._first_counting = False
+        after_first_paint(self, self._first_count)
+        QTimer.singleShot(FIRST_COUNT_UNPAINTED_MS, self, self._first_count)
 
     def stop(self) -> None:
         self._timer.stop()
@@ -107,14 +115,22 @@ class StatusBarWidget(QStatusBar):
         terminal = self._ctx.terminal
 
         def read() -> tuple[int, tuple[str, str]]:
+            from app.store import ledger  # on the worker, after the first frame: not needed before
+
             with terminal.db.read() as conn:
                 branch = club.branch(conn, terminal.branch_id)
                 return ledger.outbox_count(conn), (branch.name_fa, branch.name_en)
 
         self._ctx.tasks.run(read, self._on_read, lambda _error: None)
 
+    def _first_count(self) -> None:
+        if not self._first_counting:
+            self._first_counting = True
+            self.refresh()
+
     def _on_read(self, values: tuple[int, tuple[str, str]]) -> None:
         self._unsynced, self._branch = values
+        self.counted_once = True
         self.retranslate()
 
     @Slot(object)

@@ -28,6 +28,8 @@ LATER = (
     "app.services.programme",
     "sync",
     "pydantic",
+    # the status bar's unsynced count: read on the worker once the bar is painted
+    "app.store.ledger",
 )
 
 

@@ -36,7 +36,7 @@ def bar(qtbot, ctx):
     enrolled = UiContext(terminal=ctx.terminal, tasks=ctx.tasks, session=ctx.session, sync=worker)
     widget = StatusBarWidget(enrolled)
     qtbot.addWidget(widget)
-    qtbot.waitUntil(lambda: not ctx.tasks.busy())  # its first read is in before the test feeds it
+    qtbot.waitUntil(lambda: widget.counted_once)  # its first read is in before the test feeds it
     yield widget
     widget.stop()
 
@@ -46,7 +46,7 @@ def test_a_terminal_that_never_enrolled_says_so_and_counts_what_it_holds(qtbot, 
         waiting = ledger.outbox_count(conn)
     widget = StatusBarWidget(ctx)
     qtbot.addWidget(widget)
-    qtbot.waitUntil(lambda: not ctx.tasks.busy())
+    qtbot.waitUntil(lambda: widget.counted_once)
     assert widget.server_label.text() == widget.tr("Server: not enrolled")
     assert widget.server_label.toolTip()  # why, for whoever asks
     count = number(waiting, ctx.session.lang)
@@ -151,7 +151,7 @@ def full_bar(qtbot, ctx, lang):
     demo.session.log_in(Staff("00000000-0000-7000-8000-0000000000d1", LONG_STAFF[lang], Role.MANAGER))
     widget = StatusBarWidget(demo)
     qtbot.addWidget(widget)
-    qtbot.waitUntil(lambda: not ctx.tasks.busy())
+    qtbot.waitUntil(lambda: widget.counted_once)
     widget.on_sync_status_changed(
         status(online=False, unsynced=1_234, synced=False, rejected=3, clock_behind=True)
     )
