@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select, update
 
 from app.domain.card import Card, CardStatus
+from app.store.database import Tx, driver
 from app.store.members import CARD, card_from_row
 from app.store.schema import CardRevocationRow, ClubKeyRow
 
@@ -21,9 +22,10 @@ def put_key(
     )
 
 
-def public_keys(conn: Connection) -> dict[int, bytes]:
-    """Every key the club has signed cards with, retired ones too: their cards stay valid until expiry."""
-    return {r.key_id: r.public_key for r in conn.execute(select(KEY.c.key_id, KEY.c.public_key))}
+def public_keys(conn: Tx) -> dict[int, bytes]:
+    """Every key the club has signed cards with, retired ones too: their cards stay valid until expiry.
+    Read at every tap: prepared SQL on the driver (app.store.database.driver)."""
+    return dict(driver(conn).execute("SELECT key_id, public_key FROM club_key").fetchall())
 
 
 def phone_keys(conn: Connection) -> dict[int, bytes]:
@@ -70,6 +72,6 @@ def revoke(
     )
 
 
-def is_revoked(conn: Connection, number: str) -> bool:
-    status = conn.execute(select(CARD.c.status).where(CARD.c.number == number)).scalar_one_or_none()
-    return status is not None and status != CardStatus.ACTIVE.value
+def is_revoked(conn: Tx, number: str) -> bool:
+    row = driver(conn).execute("SELECT status FROM card WHERE number = ?", (number,)).fetchone()
+    return row is not None and row[0] != CardStatus.ACTIVE.value

@@ -69,6 +69,8 @@ _SALE_ENTRIES_SQL = (
     "'reversal'))"
 )
 _INVOICE_USED_SQL = "SELECT 1 FROM ledger_entry WHERE invoice_ref = ? LIMIT 1"
+_RECENT_SQL = f"{_MEMBER_ENTRIES_SQL} ORDER BY created_at_us DESC, device_seq DESC LIMIT ?"
+_IN_CHUNK = 500  # ids in one IN (…): well under SQLite's limit on bound parameters
 
 # The day buckets (app.domain.member_days), kept with the entries: a part or credit adds to its row
 _DAY_FIELDS = ("points", "spend_rials", "low_us", "high_us", "cashback_rials", "cashback_low_us")
@@ -542,14 +544,10 @@ def reversals_of(conn: Connection, entry_id: str) -> list[LedgerEntry]:
     return [_entry(r) for r in rows]
 
 
-def recent_for_member(conn: Connection, member_id: str, limit: int = 10) -> list[LedgerEntry]:
-    rows = conn.execute(
-        select(*_ENTRY_COLUMNS)
-        .where(ENTRY.c.member_id == member_id)
-        .order_by(ENTRY.c.created_at_us.desc(), ENTRY.c.device_seq.desc())
-        .limit(limit)
-    )
-    return [_entry(r) for r in rows]
+def recent_for_member(conn: Tx, member_id: str, limit: int = 10) -> list[LedgerEntry]:
+    """The member's latest entries, newest first (a tap's path: prepared SQL on the driver, see above)."""
+    rows = driver(conn).execute(_RECENT_SQL, (member_id, limit)).fetchall()
+    return [_entry_from_tuple(row) for row in rows]
 
 
 def iter_device(conn: Connection, device_id: str) -> Iterator[LedgerEntry]:
@@ -571,22 +569,26 @@ def devices_with_entries(conn: Connection) -> list[str]:
     return list(conn.execute(select(ENTRY.c.device_id).distinct()).scalars())
 
 
-def unacknowledged(conn: Connection, entry_ids: Iterable[str]) -> set[str]:
+def unacknowledged(conn: Tx, entry_ids: Iterable[str]) -> set[str]:
     """Which of these entries the server has not yet acknowledged (still in the outbox)."""
     ids = list(entry_ids)
-    if not ids:
-        return set()
-    acked = set(conn.execute(select(ACK.c.entry_id).where(ACK.c.entry_id.in_(ids))).scalars())
-    return set(ids) - acked
+    return set(ids) - _acks_among(conn, ids, "SELECT entry_id FROM ledger_ack WHERE entry_id IN ({})")
 
 
-def set_aside_among(conn: Connection, entry_ids: Iterable[str]) -> set[str]:
+def set_aside_among(conn: Tx, entry_ids: Iterable[str]) -> set[str]:
     """Which of these (own) entries the club server set aside: they count nowhere until it accepts them."""
-    ids = list(entry_ids)
-    if not ids:
-        return set()
-    query = select(ACK.c.entry_id).where(ACK.c.entry_id.in_(ids), ACK.c.outcome == "rejected")
-    return set(conn.execute(query).scalars())
+    sql = "SELECT entry_id FROM ledger_ack WHERE outcome = 'rejected' AND entry_id IN ({})"
+    return _acks_among(conn, list(entry_ids), sql)
+
+
+def _acks_among(conn: Tx, ids: list[str], sql: str) -> set[str]:
+    """The ids among `ids` that `sql` (with `{}` for the id list) returns, a chunk of them at a time."""
+    found: set[str] = set()
+    raw = driver(conn)
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        found.update(row[0] for row in raw.execute(sql.format(", ".join("?" * len(chunk))), chunk))
+    return found
 
 
 def outbox_count(conn: Connection) -> int:

@@ -132,8 +132,9 @@ def forget_photo(conn: Connection, member_id: str) -> None:
     conn.execute(wanted.delete().where(wanted.c.member_id == member_id))
 
 
-def photo(conn: Connection, member_id: str) -> bytes | None:
-    return conn.execute(select(PHOTO.c.jpeg).where(PHOTO.c.member_id == member_id)).scalar_one_or_none()
+def photo(conn: Tx, member_id: str) -> bytes | None:
+    row = driver(conn).execute("SELECT jpeg FROM member_photo WHERE member_id = ?", (member_id,)).fetchone()
+    return None if row is None else row[0]
 
 
 def has_photo(conn: Connection, member_id: str) -> bool:
