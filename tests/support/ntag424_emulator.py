@@ -182,8 +182,11 @@ FACTORY_SETTINGS = {
     FILE_PROPRIETARY: FileSettings(FULL, AccessRights(read=2, write=3, read_write=3, change=0)),
 }
 FILE_SIZES = {FILE_CC: 32, FILE_NDEF: 256, FILE_PROPRIETARY: 128}
-# What issuing leaves on a club card: the payload readable by anyone, rewritable with key 0 only.
-CLUB_NDEF_SETTINGS = FileSettings(PLAIN, AccessRights(read=FREE, write=0, read_write=0, change=0))
+# What issuing leaves on a club card: the payload readable by anyone, rewritable with key 0 only, and
+# SDMReadCtr counting each free read (SDMOptions 41; SDMCtrRet key 1; no mirror, no SUN MAC).
+CLUB_NDEF_SETTINGS = FileSettings(
+    PLAIN, AccessRights(read=FREE, write=0, read_write=0, change=0), sdm=bytes([0x41, 0xF1, 0xFF])
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,15 @@ pulled away) at any step leaves a state the next attempt tells apart and finishe
     4. WriteData file 2 (NDEF)              the message at offset 2, then its NLEN at 0: torn, the file
                                             holds NLEN 0 or the old length of an earlier attempt's message,
                                             and the next attempt writes it again
-    5. ChangeFileSettings file 2            read free, write and change with key 0 only (atomic on chip)
+    5. ChangeFileSettings file 2            read free, write and change with key 0 only, and the SDM
+                                            read counter on (atomic on chip)
     6. ChangeKey 1-4 from zeros             atomic each; after a tear, a key refusing the change from
                                             zeros is tried with the club's key: ours, go on; neither:
                                             "not_fresh"
     7. ChangeKey 0, last                    once key 0 is the club's, steps 4-6 are known to be done
     8. read back and prove                  the Type 4 NDEF read gives the message, and prove_chip passes
-                                            the challenge with key 1: "issued"; a finished card holding
+                                            the challenge with key 1 and reads the counter: "issued" (a
+                                            card issued before the counter has none); a finished card holding
                                             another message: "already_issued" (never overwritten here)
 
 Any step torn ends in "interrupted" (tap again: the next attempt finishes). A card answer that is not the
@@ -53,8 +55,13 @@ IssueState = Literal[
 FACTORY_KEY = bytes(16)
 CLUB_KEY_VERSION = 0x01  # the factory's keys are version 00
 NDEF_FILE_SIZE = 256  # NTAG 424 DNA's file 2 (E104)
-# FileOption 00: CommMode Plain, no SDM. Access rights RW = 0, Change = 0 | Read = E (free), Write = 0.
-NDEF_FILE_SETTINGS = bytes([0x00, 0x00, 0xE0])
+# FileOption 40: CommMode Plain, SDM on. Access rights RW = 0, Change = 0 | Read = E (free), Write = 0.
+# SDM: SDMOptions 41 (SDMReadCtr on: the chip counts each free read of the file; bit 0, ASCII encoding,
+# is the only encoding the datasheet allows, though nothing is mirrored), SDMAccessRights
+# F1 FF (RFU, SDMCtrRet = key 1 | SDMMetaRead = F, SDMFileRead = F: nothing mirrored into the file, so the
+# signed message reads the same at every tap). The tap reads the counter with GetFileCounters under key 1's
+# session, and the server sees a clone's taps interleave with the original's (card_counter_backwards).
+NDEF_FILE_SETTINGS = bytes([0x40, 0x00, 0xE0, 0x41, 0xF1, 0xFF])
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +216,11 @@ def _read_back(
             return IssueResult("unverified", step, "the NDEF file does not hold the message written")
         step = "prove"
         proof = prove_chip(
-            transmit, uid=uid, read_key=card_keys[READ_KEY_NO], originality_keys=originality_keys
+            transmit,
+            uid=uid,
+            read_key=card_keys[READ_KEY_NO],
+            originality_keys=originality_keys,
+            read_counter=True,
         )
     except TransmitError as error:
         return IssueResult("interrupted", step, f"{step}: {error.detail}; tap again to finish")

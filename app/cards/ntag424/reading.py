@@ -70,4 +70,6 @@ class ChipReading:
                 key = self.card_key_for(ndef, uid)
             except Exception:  # the key store's trouble must not lose the tap: the challenge just cannot run
                 log.exception("looking up the card's chip key failed")
-        return prove_chip(transmit, uid=uid, read_key=key, originality_keys=self.originality_keys)
+        return prove_chip(
+            transmit, uid=uid, read_key=key, originality_keys=self.originality_keys, read_counter=True
+        )

@@ -28,8 +28,8 @@ from app.services.chip_keys import ChipKeys, chip_reading, ensure_wrap_key
 from app.services.enroll import EnrollRequest, enroll_member
 from app.services.issuing_key import create_issuing_key
 from app.services.terminal import Terminal
-from app.store import chip_keys, club, sync_state
-from sync.protocol import b64encode
+from app.store import chip_keys, club, outbox, sync_state
+from sync.protocol import CardTapItem, b64encode
 from tests.support.club import BRANCH_1, DEVICE_1, MANAGER, make_club
 from tests.support.ntag424_emulator import Ntag424Card
 from tests.support.ntag424_originality import TEST_PUBLIC_KEY_BYTES
@@ -128,6 +128,25 @@ def test_a_factory_fresh_card_is_issued_chip_keyed_and_proves_itself_at_the_next
     result = identify_event(till[0], tapped)
     assert result is not None and result.verdict.valid and not result.verdict.earn_only
     assert "challenge" in result.verdict.checks and result.card_number == prepared.card.number
+
+
+def test_an_issued_card_s_taps_carry_its_rising_read_counter_to_the_server(till) -> None:
+    """The SDM read counter the issued card has on reaches the card_tap items the server compares: a clone
+    keyed with a stolen terminal's read key would count on its own and be caught going backwards."""
+    card = Ntag424Card.factory(UID)
+    issue(till, put(till, card))
+    counters = []
+    for _tap in range(2):
+        take_off(till)
+        tapped = put(till, card)
+        assert tapped.chip is not None and tapped.chip.challenge == "passed"
+        result = identify_event(till[0], tapped)
+        assert result is not None and result.verdict.valid
+        counters.append(tapped.chip.read_counter)
+    assert counters[0] is not None and counters[1] == counters[0] + 1 == card.sdm_read_counter
+    with till[0].db.read() as conn:
+        items = [CardTapItem.model_validate_json(i.body) for i in outbox.pending(conn, (outbox.CARD_TAP,))]
+    assert [item.read_counter for item in items][-2:] == counters
 
 
 @pytest.mark.parametrize("step", [1, 2, 4, 6])  # the NDEF write, the file's lock, a spare key, key 0

@@ -34,6 +34,7 @@ MORE, AUTH_ERROR, PERMISSION, INTEGRITY = b"\x91\xaf", b"\x91\xae", b"\x91\x9d",
 NO_KEY, LENGTH, ILLEGAL = b"\x91\x40", b"\x91\x7e", b"\x91\x1c"
 NOT_FOUND = b"\x6a\x82"
 FREE = 0xE
+SDM_ENABLED = 0x40  # FileOption bit 6
 VERSION = (bytes.fromhex("04040230001105"), bytes.fromhex("04040201011105"))  # NTAG 424 DNA, 416 bytes
 
 
@@ -65,12 +66,15 @@ class Chip:
     ndef_file: bytearray = field(default_factory=lambda: bytearray(256))
     file2_option: int = 0x00
     file2_access: bytes = bytes([0xE0, 0xEE])  # RW|Car, R|W: the factory's "free but Car = key 0"
+    file2_sdm: bytes = b""  # SDMOptions ‖ SDMAccessRights when SDM is on (no mirrors: the counter only)
+    sdm_read_counter: int = 0
     key_versions: list[int] = field(default_factory=lambda: [0] * 5)
     apdus: list[bytes] = field(default_factory=list)
     _session: _Session | None = None
     _auth: tuple[int, bytes] | None = None
     _version_part: int = 0
     _selected: int | None = None
+    _read_counted: bool = False  # one free read of the NDEF file (however many READ BINARY) counts once
 
     def __call__(self, apdu: bytes) -> bytes:
         self.apdus.append(bytes(apdu))
@@ -176,9 +180,18 @@ class Chip:
             return PERMISSION
         return self._answer(self.uid, encrypt=True)
 
-    def _ins_f6(self, body: bytes) -> bytes:  # GetFileCounters: this chip has no SDM configured
-        self._session = None
-        return PERMISSION
+    @property
+    def _counts_reads(self) -> bool:
+        return bool(self.file2_option & SDM_ENABLED and self.file2_sdm[0] & 0x40)  # SDMOptions: SDMReadCtr
+
+    def _ins_f6(self, body: bytes) -> bytes:  # GetFileCounters (only SDMReadCtr without mirrors is modelled)
+        plain_body = self._check_mac(0xF6, body)
+        session = self._session
+        allowed = session is not None and self._counts_reads and session.key_no == self.file2_sdm[1] & 0xF
+        if plain_body != b"\x02" or not allowed:
+            self._session = None
+            return PERMISSION
+        return self._answer(self.sdm_read_counter.to_bytes(3, "little") + bytes(2), encrypt=True)
 
     def _ins_c4(self, body: bytes) -> bytes:  # ChangeKey
         plain_body = self._check_mac(0xC4, body)
@@ -208,6 +221,7 @@ class Chip:
             return PERMISSION
         settings = self._decrypt_command(plain_body[1:])
         self.file2_option, self.file2_access = settings[0], settings[1:3]
+        self.file2_sdm = settings[3:6] if settings[0] & SDM_ENABLED else b""
         return self._answer(encrypt=False)
 
     def _ins_8d(self, body: bytes) -> bytes:  # WriteData to file 2, CommMode Plain
@@ -233,12 +247,14 @@ class Chip:
             self._session, self._selected = None, None
             return ISO_OK if apdu[5 : 5 + apdu[4]] == NDEF_AID else NOT_FOUND
         if apdu[1] == 0xA4 and apdu[2] == 0x00:
-            self._selected = int.from_bytes(apdu[5:7], "big")
+            self._selected, self._read_counted = int.from_bytes(apdu[5:7], "big"), False
             return ISO_OK if self._selected in (0xE103, 0xE104) else NOT_FOUND
         if apdu[1] == 0xB0:
             content = factory_cc() if self._selected == 0xE103 else bytes(self.ndef_file)
             if self._selected == 0xE104 and self.file2_access[1] >> 4 != FREE:
                 return b"\x69\x82"
+            if self._selected == 0xE104 and self._counts_reads and not self._read_counted:
+                self.sdm_read_counter, self._read_counted = self.sdm_read_counter + 1, True
             offset, wanted = int.from_bytes(apdu[2:4], "big"), apdu[4] or 256
             return content[offset : offset + wanted] + ISO_OK
         return b"\x6d\x00"

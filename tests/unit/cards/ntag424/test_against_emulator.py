@@ -83,3 +83,39 @@ def test_a_tear_at_every_state_change_is_finished_next_time(committed: bool) -> 
         card.start_session()
         assert issue(card).state == "issued", at
         assert card.keys == KEYS
+
+
+def prove_counting(card: Ntag424Card):
+    return prove_chip(transmit(card), uid=UID, read_key=KEYS[1], originality_keys=TRUSTED, read_counter=True)
+
+
+def test_an_issued_card_counts_every_tap_for_the_challenge_to_read() -> None:
+    """The SDM read counter the issued card has on (the server's card_counter_backwards check needs it):
+    each tap's free NDEF read moves it on, however many READ BINARY it took, and only key 1's session may
+    read it."""
+    card = Ntag424Card.factory(UID)
+    issued = issue(card)
+    assert issued.ok and issued.proof is not None and issued.proof.read_counter == 1  # the read back
+    counted = []
+    for _tap in range(3):
+        read = read_ndef(transmit(card))
+        assert isinstance(read, TagRead) and read.ndef == MESSAGE  # nothing mirrored into the message
+        proof = prove_counting(card)
+        assert proof.genuine
+        counted.append(proof.read_counter)
+    assert counted == [2, 3, 4] and card.sdm_read_counter == 4
+
+
+def test_a_clone_holding_the_read_key_counts_on_its_own() -> None:
+    """A thief with a stolen terminal's read key keys a blank chip as the member's card: both answer the
+    challenge, but the two counters interleave, which is what the server watches for."""
+    original = Ntag424Card.factory(UID)
+    issue(original)
+    clone = Ntag424Card.factory(UID)
+    issue(clone)  # the same keys and message: all a stolen issuing terminal could write
+    for card in (original, original, original):
+        read_ndef(transmit(card))
+    read_ndef(transmit(clone))
+    proofs = [prove_counting(card) for card in (original, clone)]
+    assert [p.challenge for p in proofs] == ["passed", "passed"]
+    assert [p.read_counter for p in proofs] == [4, 2]  # a later tap counting lower: card_counter_backwards

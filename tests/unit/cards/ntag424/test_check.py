@@ -13,7 +13,8 @@ from app.cards.base import ReadError
 from app.cards.ntag424.check import ChipProof, prove_chip
 from app.cards.ntag424.keys import READ_KEY_NO, card_key
 from app.cards.ntag424.originality import NXP_ORIGINALITY_KEYS, sign_uid
-from app.cards.type4 import TransmitError
+from app.cards.ntag424.personalise import NDEF_FILE_SETTINGS
+from app.cards.type4 import TransmitError, read_ndef
 from tests.unit.cards.ntag424.chip import Chip
 
 UID = bytes.fromhex("04A1B2C3D4E5F6")
@@ -150,3 +151,16 @@ def test_no_card_answer_makes_prove_chip_raise(answers: list[bytes], with_key: b
     assert proof.challenge == ("failed" if with_key else "not_run")
     assert proof.originality in ("invalid", "not_run")
     assert not proof.genuine
+
+
+def test_a_card_with_the_sdm_read_counter_reports_it_when_asked() -> None:
+    chip = genuine()
+    chip.file2_option, chip.file2_access = 0x40, NDEF_FILE_SETTINGS[1:3]
+    chip.file2_sdm = NDEF_FILE_SETTINGS[3:]  # as issued: the SDM read counter on, nothing mirrored
+    chip.sdm_read_counter = 41
+    read_ndef(chip)  # the tap's free read counts
+    proof = prove(chip, read_counter=True)
+    assert proof.genuine and proof.read_counter == 42
+    chip.apdus.clear()
+    assert prove(chip).read_counter is None  # not asked: no GetFileCounters sent
+    assert "90f6" not in [apdu[:2].hex() for apdu in chip.apdus]

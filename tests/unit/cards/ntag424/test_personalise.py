@@ -39,7 +39,7 @@ def issue(chip: Chip, message: bytes = MESSAGE):
 
 def assert_issued(chip: Chip) -> None:
     assert chip.keys == club_keys() and chip.key_versions == [1] * 5
-    assert bytes(chip.file2_access) == NDEF_FILE_SETTINGS[1:] and chip.file2_option == 0
+    assert chip.file2_option == 0x40 and bytes(chip.file2_access) + chip.file2_sdm == NDEF_FILE_SETTINGS[1:]
     read = read_ndef(chip)
     assert isinstance(read, TagRead) and read.ndef == MESSAGE
     proof = prove_chip(chip, uid=UID, read_key=club_keys()[1], originality_keys=[MAKER.public_key()])
