@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cards.backends import make_backends
-from app.services.chip_keys import chip_keys_for, chip_reading
 from app.services.terminal import Terminal, open_terminal
-from app.store import sync_state
+from app.store import start_up
 
 if TYPE_CHECKING:
+    from app.cards.base import ReaderBackend
     from app.services.chip_keys import ChipKeys
     from sync.client import SyncClient
 
@@ -43,25 +43,37 @@ def run_terminal(data_dir: Path, lang: str, reader: str, kiosk: bool = False) ->
         from app.ui.first_run import run_first_run
 
         def open_window(terminal: Terminal, chosen: str) -> RunningWindow:
-            chip = chip_keys_for(terminal)
-            backends = make_backends(reader, chip=chip_reading(chip))
-            client = sync_client_for(terminal, chip)
+            backends, client = _readers_and_sync(terminal, reader)
             return start_window(terminal, backends, chosen, sync_client=client, kiosk=kiosk)
 
         return run_first_run(data_dir, lambda: make_backends(reader), lang, open_window=open_window)
     terminal = open_terminal(data_dir)
+    backends, client = _readers_and_sync(terminal, reader)
+    return run_window(terminal, backends, lang, sync_client=client, kiosk=kiosk)
+
+
+def _readers_and_sync(terminal: Terminal, reader: str) -> tuple[list[ReaderBackend], SyncClient | None]:
+    """The card readers and the sync client; an enrolled terminal's readers hold its chip keys. The demo
+    is told apart on the driver and loads neither the keys' store nor the HTTP stack (cold start)."""
+    if not _is_enrolled(terminal):
+        return make_backends(reader), None
+    from app.services.chip_keys import chip_keys_for, chip_reading
+
     chip = chip_keys_for(terminal)
-    backends = make_backends(reader, chip=chip_reading(chip))
-    return run_window(terminal, backends, lang, sync_client=sync_client_for(terminal, chip), kiosk=kiosk)
+    return make_backends(reader, chip=chip_reading(chip)), sync_client_for(terminal, chip)
+
+
+def _is_enrolled(terminal: Terminal) -> bool:
+    with terminal.db.read_driver() as conn:
+        return start_up.is_enrolled(conn)
 
 
 def sync_client_for(terminal: Terminal, chip: ChipKeys | None = None) -> SyncClient | None:
     """The club server's client for an enrolled terminal; None for one that never enrolled (the demo),
     which stays its own authority and never loads the HTTP stack. The chip keys it fetches reach the
     card reader through `chip`."""
-    with terminal.db.read() as conn:
-        if not sync_state.is_enrolled(conn):
-            return None
+    if not _is_enrolled(terminal):
+        return None
     from sync.client import SyncClient
 
     client = SyncClient(terminal.db, clock=terminal.clock, pull_limit=WINDOW_PULL_LIMIT)

@@ -30,7 +30,7 @@ from app.domain.grants import CLOCK_BEHIND_LIMIT_US
 from app.domain.keyboard_layout import latin_keys
 from app.domain.ports import Clock
 from app.services.terminal import SystemClock, Terminal
-from app.store import club, pending_enrolment, sync_state
+from app.store import pending_enrolment, start_up
 from app.store.database import Database
 from app.store.device_token import has_token
 
@@ -78,12 +78,12 @@ class BranchPreview:
 def stage(data_dir: Path) -> Stage:
     db = Database.open(data_dir)
     try:
-        with db.read() as conn:
-            if club.self_device(conn) is not None:
+        with db.read_driver() as conn:  # asked at every start, before the window: no SQLAlchemy yet
+            if start_up.self_device(conn) is not None:
                 return Stage.READY
-            enrolled = sync_state.is_enrolled(conn)
+            enrolled = start_up.is_enrolled(conn)
     finally:
-        db.engine.dispose()
+        db.close()
     return Stage.INCOMPLETE if enrolled and has_token(data_dir) else Stage.FRESH
 
 
@@ -94,12 +94,14 @@ def needs_setup(data_dir: Path) -> bool:
 
 def enrolled_server(data_dir: Path) -> str | None:
     """The server an INCOMPLETE folder enrolled with."""
+    from app.store import sync_state
+
     db = Database.open(data_dir)
     try:
         with db.read() as conn:
             return sync_state.get(conn, sync_state.SERVER_URL)
     finally:
-        db.engine.dispose()
+        db.close()
 
 
 def read_scan(text: str) -> tuple[str, str] | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from app.domain.errors import ClubError
 from app.domain.ids import uuid7
 from app.domain.ports import Clock, EntropySource
-from app.store import club
+from app.store import start_up
 from app.store.database import Database
 
 
@@ -55,8 +55,8 @@ def open_terminal(
 ) -> Terminal:
     """The terminal whose data lives in data_dir; refuses if no club was set up there yet."""
     db = db or Database.open(data_dir)
-    with db.read() as conn:
-        device = club.self_device(conn)
+    with db.read_driver() as conn:  # no SQLAlchemy before the window's first frame (app.store.start_up)
+        device = start_up.self_device(conn)
     if device is None:
         raise ClubError("club_not_set_up", data_dir=str(data_dir))
     return Terminal(

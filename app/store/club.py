@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select, update
@@ -17,8 +16,10 @@ from app.domain.money import Rounding
 from app.domain.rules import EarningRule, RedemptionPolicy
 from app.domain.staff import Role, Staff
 from app.domain.tier import Tier
+from app.store import start_up
 from app.store.database import Tx, driver
 from app.store.schema import BranchRow, DeviceRow, Setting, StaffEventRow, StaffRow, TierRow
+from app.store.start_up import Device
 
 TIER = TierRow.__table__
 BRANCH = BranchRow.__table__
@@ -43,14 +44,6 @@ _ALL_BRANCHES_SQL = f"SELECT {', '.join(_BRANCH_COLUMNS)} FROM branch ORDER BY c
 _BUILT: dict[tuple[object, ...], Any] = {}
 _BUILT_MAX = 256
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class Device:
-    id: str
-    code: str
-    branch_id: str
-    is_self: bool
 
 
 def tier_values(tier: Tier) -> dict[str, object]:
@@ -184,14 +177,9 @@ def put_device(conn: Connection, device: Device) -> None:
     )
 
 
-def self_device(conn: Connection) -> Device | None:
+def self_device(conn: Tx) -> Device | None:
     """This terminal's own device record, if the club has been set up here."""
-    row = conn.execute(
-        select(DEVICE.c.id, DEVICE.c.code, DEVICE.c.branch_id, DEVICE.c.is_self).where(
-            DEVICE.c.is_self.is_(True)
-        )
-    ).one_or_none()
-    return None if row is None else Device(**dict(row._mapping))
+    return start_up.self_device(driver(conn))
 
 
 def put_staff(conn: Connection, staff: Staff, pin_hash: str) -> None:
@@ -223,11 +211,8 @@ def staff_with_pin_hash(conn: Connection, key: str) -> tuple[Staff, str]:
     return staff, r["pin_hash"]
 
 
-def all_staff(conn: Connection) -> list[Staff]:
-    rows = conn.execute(select(STAFF).order_by(STAFF.c.name))
-    return [
-        Staff(id=r.id, name=r.name, role=Role(r.role), branch_id=r.branch_id, active=r.active) for r in rows
-    ]
+def all_staff(conn: Tx) -> list[Staff]:
+    return start_up.all_staff(driver(conn))
 
 
 def setting(conn: Connection, key: str, default: str | None = None) -> str | None:

@@ -16,11 +16,12 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy import Connection, Engine, create_engine, event, exc, text
-from sqlalchemy.pool import QueuePool
+from typing import TYPE_CHECKING, TypeAlias
 
 from app.domain.errors import ClubError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
 DB_FILENAME = "bashgah.sqlite3"
 DEFAULT_BUSY_TIMEOUT_MS = 5_000
@@ -47,6 +48,9 @@ def _configure(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> No
 
 def make_engine(path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
     """An engine on the SQLite file at path with the terminal's durability settings."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
     # A pool, not a fresh connection per block: closing the last connection to a WAL file checkpoints
     # the WAL into the database and deletes it, and the next connection recreates it, reruns the PRAGMAs
     # and re-reads the schema: five fsyncs a sale instead of one, and half its time (see bench/). Each
@@ -78,7 +82,7 @@ def make_engine(path: Path, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> E
 
 # A transaction as the store's hot-path functions take it: a SQLAlchemy connection from `write()` /
 # `read()`, or the bare sqlite3 connection of a `write_driver()` block.
-Tx = Connection | sqlite3.Connection
+Tx: TypeAlias = "Connection | sqlite3.Connection"  # a string: SQLAlchemy is not imported at start-up
 
 
 def driver(conn: Tx) -> sqlite3.Connection:
@@ -114,7 +118,7 @@ def translate_error(error: BaseException) -> ClubError | None:
 def _storage_errors() -> Iterator[None]:
     try:
         yield
-    except (exc.OperationalError, exc.DatabaseError, sqlite3.DatabaseError) as error:
+    except Exception as error:  # sqlite3's errors, bare or wrapped by SQLAlchemy (its `orig`)
         club_error = translate_error(error)
         if club_error is None:
             raise
@@ -176,14 +180,28 @@ def _end(conn: sqlite3.Connection) -> bool:
 
 
 class Database:
-    """The terminal's SQLite file."""
+    """The terminal's SQLite file.
+
+    The SQLAlchemy engine is made on first use: importing SQLAlchemy costs the window's cold start ~0.2 s,
+    and what the login screen reads before its first frame (app.store.first_frame) runs on the driver.
+    """
 
     def __init__(self, path: Path, busy_timeout_ms: int | None = None) -> None:
         self.path = Path(path)
         if busy_timeout_ms is None:
             busy_timeout_ms = int(os.environ.get("BASHGAH_BUSY_TIMEOUT_MS", DEFAULT_BUSY_TIMEOUT_MS))
-        self.engine = make_engine(self.path, busy_timeout_ms)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
         self._drivers = _DriverPool(self.path, busy_timeout_ms)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = make_engine(self.path, self._busy_timeout_ms)
+        return self._engine
 
     @classmethod
     def open(cls, data_dir: Path, busy_timeout_ms: int | None = None) -> Database:
@@ -197,7 +215,7 @@ class Database:
             raise ClubError("database_unavailable", detail=str(error)) from error
         db = cls(data_dir / DB_FILENAME, busy_timeout_ms)
         with _storage_errors():
-            upgrade(db.engine)
+            upgrade(db)
         return db
 
     @contextmanager
@@ -213,6 +231,20 @@ class Database:
             conn = plain.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def read_driver(self) -> Iterator[sqlite3.Connection]:
+        """`read()` on a bare sqlite3 connection: a consistent snapshot without SQLAlchemy (start-up)."""
+        with _storage_errors():
+            conn = self._drivers.get()
+            try:
+                conn.execute("BEGIN DEFERRED")
+                yield conn
+            finally:
+                if _end(conn):
+                    self._drivers.put(conn)
+                else:
+                    conn.close()
 
     @contextmanager
     def write_driver(self) -> Iterator[sqlite3.Connection]:
@@ -242,9 +274,10 @@ class Database:
         return int(busy) == 0
 
     def integrity_check(self) -> str:
-        with self.read() as conn:
-            return str(conn.execute(text("PRAGMA integrity_check")).scalar_one())
+        with self.read_driver() as conn:
+            return "\n".join(str(row[0]) for row in conn.execute("PRAGMA integrity_check"))
 
     def close(self) -> None:
         self._drivers.close()
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()

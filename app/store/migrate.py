@@ -15,10 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
+
+    from app.store.database import Database
 
 SCRIPT_LOCATION = "app.store:migrations"
 VERSIONS = Path(__file__).with_name("migrations") / "versions"
@@ -42,21 +43,22 @@ def head_revision() -> str:
     return max(revisions)
 
 
-def current_revisions(engine: Engine) -> tuple[str, ...]:
-    """What `alembic_version` holds; empty for a file without it (a new data dir)."""
-    with engine.connect() as conn:
-        has_table = conn.exec_driver_sql(
+def current_revisions(db: Database) -> tuple[str, ...]:
+    """What `alembic_version` holds; empty for a file without it (a new data dir). On the driver: no
+    SQLAlchemy either, when the schema is up to date (app.store.database.Database)."""
+    with db.read_driver() as conn:
+        has_table = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).first()
+        ).fetchone()
         if has_table is None:
             return ()
-        return tuple(row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version"))
+        return tuple(row[0] for row in conn.execute("SELECT version_num FROM alembic_version"))
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(db: Database) -> None:
     """Bring the schema to the newest revision; a no-op (two queries, no alembic) when it is already there."""
-    if current_revisions(engine) == (head_revision(),):
+    if current_revisions(db) == (head_revision(),):
         return
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    command.upgrade(alembic_config(db.engine), "head")

@@ -37,7 +37,7 @@ NAMING = {
 class Base:
     """A table declared as a class, as SQLAlchemy's ORM declares one, but made a plain Core `Table`: the
     store runs Core statements only, and importing the ORM and mapping every class cost the window's cold
-    start ~0.1-0.2 s. `Row.column` is the table's column; `select(Row)`, `insert(Row)` take the table."""
+    start ~0.3 s. `Row.column` is the table's column; `select(Row)`, `insert(Row)` take the table."""
 
     metadata: ClassVar[MetaData] = MetaData(naming_convention=NAMING)
     __tablename__: ClassVar[str]

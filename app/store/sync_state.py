@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.grants import ClockReading
 from app.domain.ledger import EntryKind, LedgerEntry
-from app.store import ledger
+from app.store import ledger, start_up
 from app.store.database import Tx, driver
 from app.store.schema import LedgerAckRow, LedgerEntryRow, PhotoWantedRow, SyncProblemRow
 
@@ -26,7 +26,7 @@ ENTRY = LedgerEntryRow.__table__
 PROBLEM = SyncProblemRow.__table__
 WANTED = PhotoWantedRow.__table__
 
-SERVER_URL = "sync_server_url"  # set by enrolment: the terminal is enrolled from then on
+SERVER_URL = start_up.SERVER_URL
 DEVICE_ID = "sync_device_id"
 DEVICE_CODE = "sync_device_code"
 BRANCH_ID = "sync_branch_id"
@@ -85,7 +85,7 @@ def put(conn: Tx, key: str, value: str | int | None) -> None:
 
 def is_enrolled(conn: Tx) -> bool:
     """Enrolled with a club server: from then on the server, not this terminal, authorises spending."""
-    return get(conn, SERVER_URL) is not None
+    return start_up.is_enrolled(driver(conn))
 
 
 def is_local_setting(key: str) -> bool:

@@ -13,10 +13,12 @@ from PySide6.QtWidgets import QWidget
 
 
 class _AfterFirstPaint(QObject):
-    def __init__(self, widget: QWidget, then: Callable[[], object]) -> None:
+    def __init__(self, widget: QWidget, then: Callable[[], object], at_the_latest_ms: int | None) -> None:
         super().__init__(widget)  # goes with the widget: nothing runs for a widget that is gone
         self._then: Callable[[], object] | None = then
         widget.installEventFilter(self)
+        if at_the_latest_ms is not None:
+            QTimer.singleShot(at_the_latest_ms, self, self._run)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Paint:
@@ -31,6 +33,9 @@ class _AfterFirstPaint(QObject):
             then()
 
 
-def after_first_paint(widget: QWidget, then: Callable[[], object]) -> None:
-    """Call `then` once, just after `widget` is first painted (never, if it is deleted before)."""
-    _AfterFirstPaint(widget, then)
+def after_first_paint(
+    widget: QWidget, then: Callable[[], object], *, at_the_latest_ms: int | None = None
+) -> None:
+    """Call `then` once, just after `widget` is first painted (never, if it is deleted before), or after
+    `at_the_latest_ms` if it has not been painted by then (a window started minimised still works)."""
+    _AfterFirstPaint(widget, then, at_the_latest_ms)

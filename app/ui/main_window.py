@@ -38,8 +38,6 @@ from app.domain.errors import ClubError
 from app.domain.staff import Action, Role, Staff
 from app.domain.tier import Tier
 from app.messages import read_error_text
-from app.services.staff_auth import log_out
-from app.store import club, members
 from app.ui.bridges import CardBridge
 from app.ui.context import UiContext
 from app.ui.first_paint import after_first_paint
@@ -115,6 +113,7 @@ def load_member_screen(
     framed for the member view (`photo_frame`: `PhotoWidget.pixel_side()`), so that the UI thread only
     copies its pixels when it paints."""
     from app.services.identify import member_profile  # on the worker: not needed for the first frame
+    from app.store import club, members
 
     with terminal.db.read() as conn:
         photo = members.photo(conn, member_id)
@@ -140,6 +139,12 @@ def read_card(
     verdict = result.verdict
     why = verdict.error() if verdict.earn_only else None
     return result, load_member_screen(terminal, result.member.id, verdict.earn_only, why, photo_frame)
+
+
+def _log_out(terminal: Terminal, staff: Staff) -> None:
+    from app.services.staff_auth import log_out
+
+    log_out(terminal, staff)
 
 
 def _import_after_login() -> None:
@@ -428,7 +433,7 @@ class MainWindow(QMainWindow):
         """Log out (F12, or after the idle time): the next person must type their PIN."""
         staff = self.ctx.session.staff
         if staff is not None:
-            self.ctx.tasks.run(lambda: log_out(self.ctx.terminal, staff), None, lambda _e: None)
+            self.ctx.tasks.run(lambda: _log_out(self.ctx.terminal, staff), None, lambda _e: None)
             self.ctx.session.log_out()
         self._idle_timer.stop()
         # nothing stays open over the login screen: a form with a member's data, the enrolment's camera

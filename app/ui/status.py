@@ -33,7 +33,6 @@ from PySide6.QtWidgets import QLabel, QLayout, QStatusBar, QStyle, QWidget
 
 from app.cards.base import ReaderState
 from app.format import datetime_text, name_isolated, number
-from app.store import club
 from app.ui.context import UiContext
 from app.ui.first_paint import after_first_paint
 from app.ui.widgets.style import scaled_font
@@ -103,9 +102,7 @@ class StatusBarWidget(QStatusBar):
         # shared the interpreter with the window's start and held back its first frame. A bar never
         # painted counts anyway, a moment later.
         self.counted_once = False  # the first count has come back (tests wait for it)
-        self._first_counting = False
-        after_first_paint(self, self._first_count)
-        QTimer.singleShot(FIRST_COUNT_UNPAINTED_MS, self, self._first_count)
+        after_first_paint(self, self.refresh, at_the_latest_ms=FIRST_COUNT_UNPAINTED_MS)
 
     def stop(self) -> None:
         self._timer.stop()
@@ -115,18 +112,13 @@ class StatusBarWidget(QStatusBar):
         terminal = self._ctx.terminal
 
         def read() -> tuple[int, tuple[str, str]]:
-            from app.store import ledger  # on the worker, after the first frame: not needed before
+            from app.store import club, ledger  # on the worker, after the first frame: not needed before
 
             with terminal.db.read() as conn:
                 branch = club.branch(conn, terminal.branch_id)
                 return ledger.outbox_count(conn), (branch.name_fa, branch.name_en)
 
         self._ctx.tasks.run(read, self._on_read, lambda _error: None)
-
-    def _first_count(self) -> None:
-        if not self._first_counting:
-            self._first_counting = True
-            self.refresh()
 
     def _on_read(self, values: tuple[int, tuple[str, str]]) -> None:
         self._unsynced, self._branch = values

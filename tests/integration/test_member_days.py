@@ -432,7 +432,7 @@ def test_the_migration_fills_the_buckets_from_the_ledger_a_terminal_holds(tmp_pa
     db.close()
 
     upgraded = Database.open(tmp_path)
-    assert current_revisions(upgraded.engine) == (head_revision(),)
+    assert current_revisions(upgraded) == (head_revision(),)
     with upgraded.read() as conn:
         backfilled = ledger.all_member_days(conn)
     expected = member_days.fold_days(sealed)

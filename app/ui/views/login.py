@@ -9,6 +9,7 @@ Enter submits. A keypad offers the same for touch. The staff list and the PIN ch
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRegularExpression, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator, QShowEvent
@@ -26,11 +27,13 @@ from PySide6.QtWidgets import (
 
 from app.domain.digits import to_persian_digits
 from app.domain.staff import Role, Staff
-from app.services.staff_auth import authenticate
-from app.store import club
+from app.store import start_up
 from app.ui.context import UiContext
 from app.ui.messages import club_error_text
 from app.ui.widgets.style import TOUCH_HEIGHT, align_start, scaled_font, touch_button
+
+if TYPE_CHECKING:
+    from app.services.terminal import Terminal
 
 STAFF_ROLE = Qt.ItemDataRole.UserRole
 PIN_PATTERN = "[0-9۰-۹٠-٩]{0,12}"  # Latin, Persian or Arabic-Indic digits; the service reads them all
@@ -175,8 +178,9 @@ class LoginView(QWidget):
         terminal = self.ctx.terminal
 
         def read() -> list[Staff]:
-            with terminal.db.read() as conn:
-                return [s for s in club.all_staff(conn) if s.active]
+            # on the driver: read as the window starts, before SQLAlchemy is imported (app.store.start_up)
+            with terminal.db.read_driver() as conn:
+                return [s for s in start_up.all_staff(conn) if s.active]
 
         self.ctx.tasks.run(read, self.on_staff_loaded, self.on_refused)
 
@@ -238,7 +242,7 @@ class LoginView(QWidget):
         self._set_busy(True)
         terminal = self.ctx.terminal
         self.ctx.tasks.run(
-            lambda: authenticate(terminal, staff.id, pin), self.on_authenticated, self.on_refused
+            lambda: _authenticate(terminal, staff.id, pin), self.on_authenticated, self.on_refused
         )
 
     def on_authenticated(self, staff: Staff) -> None:
@@ -283,3 +287,10 @@ class LoginView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self.pin_field.setFocus()
+
+
+def _authenticate(terminal: Terminal, staff_id: str, pin: str) -> Staff:
+    """Worker: the PIN checked (its use case imports the store, after the login screen's first frame)."""
+    from app.services.staff_auth import authenticate
+
+    return authenticate(terminal, staff_id, pin)

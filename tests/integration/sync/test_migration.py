@@ -117,15 +117,17 @@ def test_a_current_schema_opens_without_importing_alembic(tmp_path):
 
 def test_a_new_data_dir_and_an_older_schema_are_brought_to_the_head(tmp_path):
     fresh = Database.open(tmp_path / "new")
-    assert current_revisions(fresh.engine) == (head_revision(),)
+    assert current_revisions(fresh) == (head_revision(),)
     fresh.close()
     (tmp_path / "old").mkdir()
     engine = make_engine(tmp_path / "old" / DB_FILENAME)
     command.upgrade(alembic_config(engine), "0001")
-    assert current_revisions(engine) == ("0001",)
     engine.dispose()
+    older = Database(tmp_path / "old" / DB_FILENAME)
+    assert current_revisions(older) == ("0001",)
+    older.close()
     old = Database.open(tmp_path / "old")
-    assert current_revisions(old.engine) == (head_revision(),)
+    assert current_revisions(old) == (head_revision(),)
     old.close()
 
 
