@@ -8,6 +8,8 @@ terminal) and injects them into the window.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,24 +45,49 @@ def run_terminal(data_dir: Path, lang: str, reader: str, kiosk: bool = False) ->
         from app.ui.first_run import run_first_run
 
         def open_window(terminal: Terminal, chosen: str) -> RunningWindow:
-            backends, client = _readers_and_sync(terminal, reader)
-            return start_window(terminal, backends, chosen, sync_client=client, kiosk=kiosk)
+            backends, make_client = _readers_and_sync(terminal, reader)
+            return start_window(terminal, backends, chosen, make_sync_client=make_client, kiosk=kiosk)
 
         return run_first_run(data_dir, lambda: make_backends(reader), lang, open_window=open_window)
     terminal = open_terminal(data_dir)
-    backends, client = _readers_and_sync(terminal, reader)
-    return run_window(terminal, backends, lang, sync_client=client, kiosk=kiosk)
+    backends, make_client = _readers_and_sync(terminal, reader)
+    return run_window(terminal, backends, lang, make_sync_client=make_client, kiosk=kiosk)
 
 
-def _readers_and_sync(terminal: Terminal, reader: str) -> tuple[list[ReaderBackend], SyncClient | None]:
-    """The card readers and the sync client; an enrolled terminal's readers hold its chip keys. The demo
-    is told apart on the driver and loads neither the keys' store nor the HTTP stack (cold start)."""
+def _readers_and_sync(
+    terminal: Terminal, reader: str
+) -> tuple[list[ReaderBackend], Callable[[], SyncClient] | None]:
+    """The card readers and what builds the sync client. The demo is told apart on the driver and loads
+    neither the chip keys' store nor the HTTP stack; an enrolled till's chip keys and sync client are built
+    after the window's first frame, on the sync worker's thread (or at the first chip card's tap, if that
+    comes first): together they cost its cold start ~0.8 s."""
     if not _is_enrolled(terminal):
         return make_backends(reader), None
-    from app.services.chip_keys import chip_keys_for, chip_reading
+    from app.cards.ntag424.reading import ChipReading
 
-    chip = chip_keys_for(terminal)
-    return make_backends(reader, chip=chip_reading(chip)), sync_client_for(terminal, chip)
+    chip = _ChipKeysWhenNeeded(terminal)
+    backends = make_backends(reader, chip=ChipReading(card_key_for=chip.card_key_for))
+    return backends, lambda: _sync_client(terminal, chip.get())
+
+
+class _ChipKeysWhenNeeded:
+    """An enrolled till's chip keys, read when first needed, on the thread that needs them (any)."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self._terminal = terminal
+        self._keys: ChipKeys | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ChipKeys:
+        with self._lock:
+            if self._keys is None:
+                from app.services.chip_keys import ChipKeys
+
+                self._keys = ChipKeys.for_terminal(self._terminal)
+            return self._keys
+
+    def card_key_for(self, ndef_message: bytes, uid: bytes) -> bytes | None:
+        return self.get().card_key_for(ndef_message, uid)
 
 
 def _is_enrolled(terminal: Terminal) -> bool:
@@ -72,8 +99,10 @@ def sync_client_for(terminal: Terminal, chip: ChipKeys | None = None) -> SyncCli
     """The club server's client for an enrolled terminal; None for one that never enrolled (the demo),
     which stays its own authority and never loads the HTTP stack. The chip keys it fetches reach the
     card reader through `chip`."""
-    if not _is_enrolled(terminal):
-        return None
+    return _sync_client(terminal, chip) if _is_enrolled(terminal) else None
+
+
+def _sync_client(terminal: Terminal, chip: ChipKeys | None) -> SyncClient:
     from sync.client import SyncClient
 
     client = SyncClient(terminal.db, clock=terminal.clock, pull_limit=WINDOW_PULL_LIMIT)

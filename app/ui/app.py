@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import importlib.resources
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -72,10 +72,12 @@ def start_window(
     sync_client: SyncClient | None = None,
     sync_interval_s: float | None = None,
     kiosk: bool = False,
+    make_sync_client: Callable[[], SyncClient] | None = None,
 ) -> RunningWindow:
     """Build and show the window; the caller runs the event loop (or a test drives it).
 
-    `sync_client`: the enrolled terminal's; its worker starts once the window shows. `kiosk`: full screen,
+    `sync_client`: the enrolled terminal's; its worker starts once the window shows (`make_sync_client`
+    instead: built on the worker's thread at its first round, after the first frame). `kiosk`: full screen,
     no frame, closed only with a manager's PIN (MainWindow.enter_kiosk).
     """
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
@@ -88,7 +90,7 @@ def start_window(
     bridge = CardBridge()
     cards = CardManager(list(backends), on_event=bridge.on_card_event)
     simulated = next((b for b in backends if isinstance(b, SimulatedReader)), None)
-    sync = _sync_worker(sync_client, sync_interval_s)
+    sync = _sync_worker(sync_client, make_sync_client, sync_interval_s)
     ctx = UiContext(
         terminal=terminal, tasks=Tasks(), session=session, cards=cards, simulated=simulated, sync=sync
     )
@@ -115,12 +117,15 @@ def start_window(
     return RunningWindow(app, window, ctx, cards, language, scanner)
 
 
-def _sync_worker(client: SyncClient | None, interval_s: float | None) -> SyncWorker | None:
-    if client is None:
+def _sync_worker(
+    client: SyncClient | None, make_client: Callable[[], SyncClient] | None, interval_s: float | None
+) -> SyncWorker | None:
+    if client is None and make_client is None:
         return None
     from app.ui.sync_worker import DEFAULT_INTERVAL_S, SyncWorker
 
-    return SyncWorker(client, interval_s=DEFAULT_INTERVAL_S if interval_s is None else interval_s)
+    interval = DEFAULT_INTERVAL_S if interval_s is None else interval_s
+    return SyncWorker(client, make_client=make_client, interval_s=interval)
 
 
 def settle_heap() -> None:
@@ -139,14 +144,23 @@ def run_window(
     terminal: Terminal,
     backends: Sequence[ReaderBackend],
     lang: str = "fa",
+    *,
     sync_client: SyncClient | None = None,
     kiosk: bool = False,
+    make_sync_client: Callable[[], SyncClient] | None = None,
 ) -> int:
     from app.ui.crash import watch_crashes
 
-    running = start_window(terminal, backends, lang, sync_client=sync_client, kiosk=kiosk)
+    running = start_window(
+        terminal, backends, lang, sync_client=sync_client, kiosk=kiosk, make_sync_client=make_sync_client
+    )
     watch_crashes(running.window)  # a child of the window: lives as long as it
     settle_heap()
+    # and again once what the first frame did not wait for is in: the store (imported with the till's
+    # views) and an enrolled till's sync client (built on its thread)
+    running.window.after_till_built(settle_heap)
+    if running.sync is not None:
+        running.sync.client_built.connect(settle_heap)
     try:
         return running.app.exec()
     finally:

@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.domain.errors import ClubError
-from sync.client import Backoff, RoundSummary, SyncClient, SyncStatus
+
+if TYPE_CHECKING:
+    from sync.client import Backoff, RoundSummary, SyncClient, SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +42,32 @@ class SyncWorker(QObject):
     status_changed = Signal(object)  # SyncStatus: before a round (what waits) and after it
     round_finished = Signal(object)  # RoundSummary
     stopped = Signal(str)  # "device_revoked" | "not_enrolled": the server will not talk to this terminal
+    client_built = Signal()  # a `make_client` client was built: its imports are in (app.ui.app.run_window)
     # emitted on the worker's thread only, queued to the slots below
     _status_read = Signal(object)
     _round_done = Signal(object)
     _refused = Signal(str)
+    _built = Signal()
 
     def __init__(
         self,
-        client: SyncClient,
+        client: SyncClient | None = None,
         *,
+        make_client: Callable[[], SyncClient] | None = None,
         interval_s: float = DEFAULT_INTERVAL_S,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`client`, or `make_client` to build it on the worker's thread at the first round (or when the
+        client is first asked for): the HTTP stack and the wire models cost the window's cold start ~0.5 s
+        (app/__main__.py)."""
         super().__init__(parent)
-        self.client = client
+        self._client = client
+        self._make_client = make_client
+        self._client_lock = threading.Lock()
+        self._seen_early: list[str] = []  # members seen before the client was built: noted once it is
         self.interval_s = interval_s
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -64,6 +77,7 @@ class SyncWorker(QObject):
         self._status_read.connect(self.on_status_read)
         self._round_done.connect(self.on_round_done)
         self._refused.connect(self.on_refused)
+        self._built.connect(self.on_built)
 
     # ---------------------------------------------------------------- UI thread
 
@@ -81,13 +95,37 @@ class SyncWorker(QObject):
 
     def note_member_seen(self, member_id: str) -> None:
         """A member was identified here: their offline grant is kept fresh from the next round on."""
-        self.client.note_member_seen(member_id)
+        with self._client_lock:
+            client = self._client
+            if client is None:
+                self._seen_early.append(member_id)
+                return
+        client.note_member_seen(member_id)
+
+    @property
+    def client(self) -> SyncClient:
+        """The sync client (built now, on the calling thread, if `make_client` has not run yet: the worker's
+        thread builds it at its first round, so a caller on the UI thread should ask on the worker)."""
+        with self._client_lock:
+            client, built = self._client, False
+            if client is None:
+                assert self._make_client is not None, "SyncWorker needs a client or make_client"
+                client, built = self._make_client(), True
+                for member_id in self._seen_early:
+                    client.note_member_seen(member_id)
+                self._seen_early.clear()
+                self._client = client
+        if built:
+            self._built.emit()
+        return client
 
     def stop(self, timeout_s: float = DEFAULT_JOIN_S) -> bool:
         """End the loop and join its thread; False if a round was still running after `timeout_s`."""
         self._stop.set()
         self._wake.set()
-        self.client.stop_retrying()  # a request waiting to be sent again gives up now, not after its back-off
+        client = self._client
+        if client is not None:
+            client.stop_retrying()  # a request waiting to be sent again gives up now, not after its back-off
         thread = self._thread
         if thread is None:
             return True
@@ -114,6 +152,10 @@ class SyncWorker(QObject):
     def on_round_done(self, summary: RoundSummary) -> None:
         self.round_finished.emit(summary)
 
+    @Slot()
+    def on_built(self) -> None:
+        self.client_built.emit()
+
     @Slot(str)
     def on_refused(self, code: str) -> None:
         self.refusal = code
@@ -122,6 +164,12 @@ class SyncWorker(QObject):
     # ---------------------------------------------------------------- the worker's thread
 
     def _loop(self) -> None:
+        if self._backoff is None:
+            from sync.client import Backoff
+
+            self._backoff = Backoff()
+        while not self._stop.is_set() and not self._has_client():
+            self._wake.wait(self._backoff.failed(0.0))
         while not self._stop.is_set():
             self._wake.clear()
             self._emit_status()  # what waits to go, e.g. the sale that woke us, shows before the round
@@ -135,6 +183,16 @@ class SyncWorker(QObject):
                 return
             self._wake.wait(self._delay(summary))
 
+    def _has_client(self) -> bool:
+        try:
+            self.client  # noqa: B018 (built here, on this thread)
+        except Exception:  # a broken store or key: logged, tried again after a back-off, the window goes on
+            log.exception("building the sync client failed")
+            return False
+        if self._stop.is_set():  # stopped while it was being built: its requests are not to retry
+            self.client.stop_retrying()
+        return True
+
     def _round(self) -> RoundSummary | None:
         """One round; None when it failed in a way the client does not report (logged, retried later)."""
         try:
@@ -146,6 +204,7 @@ class SyncWorker(QObject):
         return summary
 
     def _delay(self, summary: RoundSummary | None) -> float:
+        assert self._backoff is not None  # made at the loop's start
         if summary is not None and summary.ok:
             self._backoff.succeeded()
             return self.interval_s

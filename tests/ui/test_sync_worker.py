@@ -292,3 +292,62 @@ def test_a_window_never_painted_syncs_anyway(qtbot, window_with):
     with qtbot.waitSignal(running.sync.round_finished, timeout=WAIT_MS):
         pass
     assert client.till_built == [False]
+
+
+class ClientMaker:
+    """`make_client` for the worker: records the thread it ran on; fails the first `failures` times."""
+
+    def __init__(self, client: ScriptedClient, failures: int = 0) -> None:
+        self.client, self.failures = client, failures
+        self.threads: list[str] = []
+
+    def __call__(self) -> ScriptedClient:
+        self.threads.append(threading.current_thread().name)
+        if len(self.threads) <= self.failures:
+            raise OSError("the store is not there yet")
+        return self.client
+
+
+def test_a_client_made_later_is_built_on_the_worker_s_thread_at_its_first_round(qtbot, qapp) -> None:
+    """An enrolled till's client (the HTTP stack, the wire models) is built after the window's first
+    frame, on the sync thread: a member seen before it exists is still noted, and the window hears once
+    it is built (run_window settles the heap again then)."""
+    client = ScriptedClient()
+    maker = ClientMaker(client)
+    worker = SyncWorker(make_client=maker, interval_s=LONG_S, backoff=RecordingBackoff())  # type: ignore[arg-type]
+    try:
+        worker.note_member_seen("m-1")
+        assert maker.threads == []  # nothing built before the rounds start
+        built: list[bool] = []
+        on_ui_thread = lambda: threading.current_thread() is threading.main_thread()  # noqa: E731
+        worker.client_built.connect(lambda: built.append(on_ui_thread()))
+        with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS):
+            worker.start()
+        assert maker.threads == ["bashgah-sync"] and client.rounds == 1
+        assert client.seen == ["m-1"]
+        qtbot.waitUntil(lambda: built == [True])
+        worker.note_member_seen("m-2")
+        assert worker.client is client and client.seen == ["m-1", "m-2"] and maker.threads == ["bashgah-sync"]
+    finally:
+        assert worker.stop()
+
+
+def test_a_client_that_cannot_be_built_yet_is_tried_again_after_a_backoff(qtbot, qapp) -> None:
+    client = ScriptedClient()
+    maker = ClientMaker(client, failures=2)
+    backoff = RecordingBackoff(delay_s=0.01)
+    worker = SyncWorker(make_client=maker, interval_s=LONG_S, backoff=backoff)  # type: ignore[arg-type]
+    try:
+        with qtbot.waitSignal(worker.round_finished, timeout=WAIT_MS):
+            worker.start()
+        assert len(maker.threads) == 3 and backoff.calls[:2] == ["failed", "failed"]
+    finally:
+        assert worker.stop()
+
+
+def test_a_worker_stopped_before_its_client_was_built_stops_cleanly(qapp) -> None:
+    maker = ClientMaker(ScriptedClient())
+    worker = SyncWorker(make_client=maker, interval_s=LONG_S, backoff=RecordingBackoff())  # type: ignore[arg-type]
+    assert worker.stop() and maker.threads == []
+    worker.start()  # a stop is final
+    assert not worker.is_running() and maker.threads == []

@@ -301,10 +301,12 @@ class SpendingDialog(QDialog):
     ) -> None:
         """Run the use case on the worker with the override (if any) and, enrolled, the server to ask."""
         override = self._override
-        authoriser = self.ctx.sync.client if self.ctx.sync is not None else None
+        sync = self.ctx.sync  # its client is asked for on the worker: it may still be being built
         self._set_busy(True)
         self.ctx.tasks.run(
-            lambda: work(override, authoriser), lambda result: self._finish(on_done, result), self._refused
+            lambda: work(override, sync.client if sync is not None else None),
+            lambda result: self._finish(on_done, result),
+            self._refused,
         )
 
     def _finish(self, on_done: Callable[[Any], None], result: Any) -> None:

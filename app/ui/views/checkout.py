@@ -722,10 +722,12 @@ class CheckoutView(QWidget):
         )
         terminal = self.ctx.terminal
         # enrolled: the server is asked first (on the worker, 2 s / 4 s at most); unreachable, the grant
-        authoriser = self.ctx.sync.client if self.ctx.sync is not None else None
+        sync = self.ctx.sync  # its client is asked for on the worker: it may still be being built
         self._set_busy(True)
         self.ctx.tasks.run(
-            lambda: record_sale(terminal, request, authoriser), self.on_recorded, self.on_refused
+            lambda: record_sale(terminal, request, sync.client if sync is not None else None),
+            self.on_recorded,
+            self.on_refused,
         )
 
     def on_cancel(self) -> None:
