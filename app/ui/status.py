@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 REFRESH_MS = 5_000
 FIRST_COUNT_UNPAINTED_MS = 300
+STAFF_NAME_CHARS = 48  # "Seyyed Mohammad-Hossein Hosseini-Tabatabaei" (43) is said whole at 1024 px
 STATUS_FONT_SCALE = 12 / 13  # 12 pt beside the window's 13
 ICON_PX = 16  # a folded item: an icon the size of the bar's text
 _LABEL_MARGIN = 6  # px either side of each item, so "Set aside: 1" and the next label never run on
@@ -154,11 +155,17 @@ class StatusBarWidget(QStatusBar):
         staff = self._ctx.session.staff
         # isolated: a Latin name in Persian text (or the reverse) keeps its neighbours on their side
         staff_text = self.tr("Staff: {name}").format(name=name_isolated(staff.name)) if staff else None
-        self.staff_label.setText(staff_text or self.tr("Nobody logged in"))
+        self.staff_label.setText(
+            self.tr("Staff: {name}").format(name=name_isolated(_shortened(staff.name)))
+            if staff
+            else self.tr("Nobody logged in")
+        )
         branch = self._branch[0] if lang == "fa" else self._branch[1]
         self.branch_label.setText(self.tr("Branch: {name}").format(name=name_isolated(branch)))
         for label in (self.readers_label, self.staff_label, self.branch_label):
             label.setToolTip(label.text())  # the whole text, folded or not
+        if staff_text is not None:
+            self.staff_label.setToolTip(staff_text)  # the whole name, however long
         if self._ctx.simulated is not None:
             self.demo_label.setText(self.tr("Demo: F9 taps a member card, Shift+F9 a damaged one"))
             self.demo_label.setToolTip(self.demo_label.text())
@@ -264,6 +271,15 @@ class StatusBarWidget(QStatusBar):
         if not ready:
             return self.tr("Readers: none connected")
         return self.tr("Readers: {count} ready").format(count=number(ready, self._ctx.session.lang))
+
+
+def _shortened(name: str) -> str:
+    """A staff name short enough to be said whole beside the rest at 1024 px (the bar never folds who is
+    logged in): a name of up to STAFF_NAME_CHARS characters as it is, a longer one cut with an ellipsis
+    (a name may have 120; the tooltip says it whole)."""
+    if len(name) <= STAFF_NAME_CHARS:
+        return name
+    return name[: STAFF_NAME_CHARS - 1].rstrip() + "…"
 
 
 class FoldingLabel(QLabel):

@@ -231,3 +231,17 @@ def test_the_window_can_be_1024_pixels_wide(qtbot, running, tmp_path):
     window.status.layout().activate()
     window.grab().save(str(tmp_path / "window-1024.png"))
     check_the_bar(window.status, 1024)
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_an_absurdly_long_staff_name_is_cut_and_said_whole_in_the_tooltip(qtbot, full_bar, lang, width):
+    """A staff name may have 120 characters: the bar still fits, who is logged in still shows, and the
+    tooltip says the whole name."""
+    from app.domain.staff import Role, Staff
+
+    name = {"fa": "نام بسیار بلند ", "en": "A Very Long Name "}[lang] * 8
+    full_bar._ctx.session.log_in(Staff("00000000-0000-7000-8000-0000000000d2", name.strip(), Role.CASHIER))
+    shown_at(qtbot, full_bar, width)
+    check_the_bar(full_bar, width)
+    assert "…" in full_bar.staff_label.text() and name.strip() not in full_bar.staff_label.text()
+    assert name.strip()[:30] in full_bar.staff_label.text() and name.strip() in full_bar.staff_label.toolTip()
