@@ -706,6 +706,12 @@ def _print_rules(command: str, result: dict[str, Any]) -> None:
     elif command == "rules show":
         _print_rule_set(result)
     elif command == "programme run":
+        if result["resumed"]:  # not what was asked for: say so, and how to get it
+            print(
+                f"finished the run of {result['day']} that was begun under rule set "
+                f"{result['rules_version']} as of {_when(result['resumed_as_of_us'])} (a server stopped in "
+                "it, or is at it now); run again for the current rule set and your --now"
+            )
         print(
             f"rule set {result['rules_version']}: {result['expired_points']} points expired for "
             f"{result['expired_members']} members (net of {result['given_back_points']} given back to "

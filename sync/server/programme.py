@@ -83,6 +83,9 @@ class Summary:
     day: str = ""  # the club day of a daily run (run_daily)
     batches: int = 0  # its batches that this call did
     members: int = 0  # and the members they looked at
+    # an unfinished run of the day was resumed (a server killed in it, or another at it now): it keeps the
+    # rule set and the moment it was begun with, whatever this call asked for
+    resumed_as_of_us: int | None = None
 
     def merge(self, other: Summary) -> None:
         self.expired_members += other.expired_members
@@ -106,6 +109,8 @@ class Summary:
             "day": self.day,
             "batches": self.batches,
             "members": self.members,
+            "resumed": self.resumed_as_of_us is not None,
+            "resumed_as_of_us": self.resumed_as_of_us,
         }
 
 
@@ -175,8 +180,8 @@ def run_daily(
     begun = db.write(lambda conn: _begin(conn, now_us, wall.now_us(), again=again))
     if begun is None:
         return Summary(rules_version=0)
-    day, version = begun
-    total = Summary(rules_version=version)
+    day, version, resumed_as_of_us = begun
+    total = Summary(rules_version=version, resumed_as_of_us=resumed_as_of_us)
     total.day = day
     while True:
         done = db.write(lambda conn: _run_batch(conn, day, batch, wall.now_us()))
@@ -187,8 +192,11 @@ def run_daily(
             on_batch(done)
 
 
-def _begin(conn: Connection, now_us: int, wall_us: int, *, again: bool) -> tuple[str, int] | None:
-    """The day's run row, made or started again; (day, rules version) to run, None for nothing to do."""
+def _begin(
+    conn: Connection, now_us: int, wall_us: int, *, again: bool
+) -> tuple[str, int, int | None] | None:
+    """The day's run row, made or started again; (day, rules version, the moment of a resumed run or None)
+    to run, None for nothing to do."""
     if rule_sets.latest_version(conn) == 0:
         return None
     rules = rule_sets.current(conn)
@@ -208,8 +216,11 @@ def _begin(conn: Connection, now_us: int, wall_us: int, *, again: bool) -> tuple
         dialect_insert(conn, PROGRAMME_RUN).values(day=day, passes=1, **fresh).on_conflict_do_nothing()
     )
     row = conn.execute(select(PROGRAMME_RUN).where(PROGRAMME_RUN.c.day == day).with_for_update()).one()
-    if row.finished_at_us is None:
-        return day, int(row.rules_version)  # new, or resumed where it stopped
+    if row.finished_at_us is None:  # new, or resumed where it stopped
+        # ours if it holds what we wrote (a driver's rowcount after ON CONFLICT DO NOTHING is not to be
+        # trusted: SQLite's can be the previous statement's)
+        made = (row.now_us, row.started_at_us) == (now_us, wall_us)
+        return day, int(row.rules_version), None if made else int(row.now_us)
     if not again:
         return None
     conn.execute(
@@ -217,7 +228,7 @@ def _begin(conn: Connection, now_us: int, wall_us: int, *, again: bool) -> tuple
         .where(PROGRAMME_RUN.c.day == day)
         .values(passes=PROGRAMME_RUN.c.passes + 1, **fresh)
     )
-    return day, rules.version
+    return day, rules.version, None
 
 
 def _run_batch(conn: Connection, day: str, size: int, wall_us: int) -> Summary | None:

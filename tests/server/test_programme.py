@@ -412,3 +412,33 @@ def test_the_daily_run_waits_for_the_clubs_midnight(client, club_db, admin, term
     local = RULES.local(clock.now + int(wait * 1_000_000))
     assert (local.hour, local.minute) == (0, 5)  # just after the club's midnight
     assert 0 < wait <= 86_400
+
+
+def test_a_run_the_command_line_resumes_says_so_and_the_next_one_takes_the_current_rule_set(
+    client, club_db, admin, terminal, capsys
+):
+    """A day's run left unfinished under rule set 1 (serve's chore stopped in it, or still at it) is what
+    `programme run` finishes first, with the rule set and moment it was begun with: the command says so
+    rather than report rule set 1 as if it were the current one; run again, it takes the current one."""
+    first = save_rules(client, admin)
+    m = new_member(client, terminal)
+    push(client, terminal, [earn(terminal, m, 100, T0)])
+    begun_at = T0 + 400 * DAY
+    club_db.write(lambda conn: programme._begin(conn, begun_at, begun_at, again=False))  # left unfinished
+    later = save_rules(client, admin, replace(RULES, expiry_days=200))
+    assert later > first
+    url = club_db.url.render_as_string(hide_password=False)
+    asked = ["--db", url, "programme", "run", "--now", _iso(begun_at + 60_000_000)]  # the same club day
+    assert main([*asked[:2], "--json", *asked[2:]]) == 0
+    resumed = json.loads(capsys.readouterr().out)
+    assert (resumed["rules_version"], resumed["resumed"]) == (first, True)
+    assert resumed["resumed_as_of_us"] == begun_at and resumed["expired_points"] == 100
+    assert main(asked) == 0  # the run is over: this one is made again, under the current rule set
+    text = capsys.readouterr().out
+    assert f"rule set {later}:" in text and "finished the run" not in text
+
+
+def _iso(at_us: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(at_us / 1_000_000, UTC).isoformat(timespec="minutes")
