@@ -37,6 +37,7 @@ class ErasureView(BaseModel):
     erased_at_us: int
     cards_revoked: list[str]
     photos_deleted: int
+    card_taps_deleted: int = Field(0, description="where and when the member's chip cards were tapped")
     changes_rewritten: int
     items_rewritten: int
     audit_rows_scrubbed: int

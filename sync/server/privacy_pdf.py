@@ -197,6 +197,15 @@ def render(data: dict[str, Any], *, club_names: tuple[str, str]) -> bytes:
         ],
         (30, 12, 16, 38, 38, 52),
     )  # fmt: skip
+    pdf.grid(  # where and when a chip card was tapped (kept to tell a clone)
+        ["Tapped", "Card", "Branch", "Terminal", "Chip", "Counter"],
+        [
+            (when(t["used_at_us"]), t["card_number"], t["branch_id"], t["device_id"], t["chip"],
+             t.get("read_counter"))
+            for t in data.get("card_taps", [])
+        ],
+        (38, 30, 36, 36, 22, 24),
+    )  # fmt: skip
 
     pdf.heading("تراکنش‌ها", "Ledger entries")
     pdf.grid(

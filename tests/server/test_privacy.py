@@ -19,6 +19,7 @@ from sync.server import chains
 from sync.server.db import Database
 from sync.server.models import ENTRY, MEMBER, Base
 from tests.server.club import (
+    T0,
     add_staff,
     admin_token,
     card_item,
@@ -287,3 +288,24 @@ def test_the_chain_check_finds_an_edited_entry(client, club_db, terminal):
     with club_db.read() as conn:
         (found,) = chains.verify(conn)
     assert (found.device_id, found.device_seq, found.problem) == (terminal.device_id, 1, "edited")
+
+
+def test_the_member_s_card_taps_are_in_the_export_and_gone_with_erasure(client, club_db, terminal, admin):
+    """Where and when a chip card was tapped (kept to tell a clone) is the member's data too."""
+    from sync.protocol import CardTapItem
+    from sync.server.models import CARD_TAP
+
+    m, _item, _entries, card, _twin = a_member_with_a_history(client, terminal, admin, club_db)
+    tapped = CardTapItem(id=new_id(), card_number=card, member_id=m.id, used_at_us=T0,
+                         purpose="member", chip="challenge", read_counter=7)  # fmt: skip
+    answer = push(client, terminal, [], [tapped])
+    assert [r["outcome"] for r in answer["items"]] == ["accepted"], answer
+    data = client.get(f"/v1/admin/members/{m.id}/export", headers=admin).json()
+    assert [(t["card_number"], t["device_id"], t["read_counter"]) for t in data["card_taps"]] == [
+        (card, terminal.device_id, 7)
+    ]
+    erasure = client.post(f"/v1/admin/members/{m.id}/erase", json={"why": "asked"}, headers=admin).json()
+    assert erasure["card_taps_deleted"] == 1
+    with club_db.read() as conn:
+        assert conn.execute(select(CARD_TAP).where(CARD_TAP.c.member_id == m.id)).first() is None
+    assert client.get(f"/v1/admin/members/{m.id}/export", headers=admin).json()["card_taps"] == []

@@ -31,6 +31,9 @@ Server
   tapped card is refused as revoked. A card written with *profile on card* (app.cards.payload) carries the
   name, birth date and a small photo, signed, on the chip in the member's hands: no server can erase that;
   the revocation refuses it everywhere.
+- `card_tap`: where and when the member's chip cards were tapped (branch, terminal, time, the chip's read
+  counter), kept for clone detection (sync.server.card_taps): in the export, and deleted by erasure (the
+  cards are revoked, so there is nothing left to tell a clone from).
 - `invitation`, `spend_grant`, `current_grant`, `member_balance`: ids and numbers only; kept.
 
 Terminal (app.store): `member` (name, phone, birth date, national id last 4), `member_photo` (the JPEG: the
@@ -67,6 +70,7 @@ from sync.server.models import (
     AUDIT,
     BALANCE,
     CARD,
+    CARD_TAP,
     CHANGE,
     ENTRY,
     EVENT,
@@ -190,6 +194,12 @@ def collect(conn: Connection, member_id: str, now_us: int) -> dict[str, Any]:
                 select(INVITATION)
                 .where(INVITATION.c.member_id == member_id)
                 .order_by(INVITATION.c.updated_at_us)
+            )
+        ],
+        "card_taps": [
+            {k: _plain(v) for k, v in t._mapping.items() if k != "member_id"}
+            for t in conn.execute(
+                select(CARD_TAP).where(CARD_TAP.c.member_id == member_id).order_by(CARD_TAP.c.used_at_us)
             )
         ],
         "check_ins": [
@@ -319,6 +329,7 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
             .values(ended_at_us=a.now_us)
         )
         photos = _delete_photos(a.conn, member_id)
+        taps = a.conn.execute(delete(CARD_TAP).where(CARD_TAP.c.member_id == member_id)).rowcount
         a.conn.execute(
             update(MEMBER)
             .where(MEMBER.c.id == member_id)
@@ -345,6 +356,7 @@ def erase(call: act.Call, member_id: str, why: str) -> dict[str, Any]:
             "erased_at_us": a.now_us,
             "cards_revoked": revoked,
             "photos_deleted": photos,
+            "card_taps_deleted": taps,
             "changes_rewritten": changes,
             "items_rewritten": _scrub_items(a.conn, member_id, erased, secrets),
             "audit_rows_scrubbed": _scrub_audit(a.conn, member_id, secrets),
