@@ -64,7 +64,8 @@ class SyncWorker(QObject):
         super().__init__(parent)
         self._client = client
         self._make_client = make_client
-        self._client_lock = threading.Lock()
+        self._client_lock = threading.Lock()  # held only briefly: the UI thread takes it at every tap
+        self._build_lock = threading.Lock()
         self._seen_early: list[str] = []  # members seen before the client was built: noted once it is
         self.interval_s = interval_s
         self._backoff = backoff
@@ -106,17 +107,21 @@ class SyncWorker(QObject):
     def client(self) -> SyncClient:
         """The sync client (built now, on the calling thread, if `make_client` has not run yet: the worker's
         thread builds it at its first round, so a caller on the UI thread should ask on the worker)."""
-        with self._client_lock:
-            client, built = self._client, False
-            if client is None:
-                assert self._make_client is not None, "SyncWorker needs a client or make_client"
-                client, built = self._make_client(), True
+        client = self._client
+        if client is not None:
+            return client
+        with self._build_lock:  # one builder; `_client_lock` is not held meanwhile, so a tap's
+            client = self._client  # note_member_seen on the UI thread never waits for the build
+            if client is not None:
+                return client
+            assert self._make_client is not None, "SyncWorker needs a client or make_client"
+            client = self._make_client()
+            with self._client_lock:
                 for member_id in self._seen_early:
                     client.note_member_seen(member_id)
                 self._seen_early.clear()
                 self._client = client
-        if built:
-            self._built.emit()
+        self._built.emit()
         return client
 
     def stop(self, timeout_s: float = DEFAULT_JOIN_S) -> bool:

@@ -351,3 +351,27 @@ def test_a_worker_stopped_before_its_client_was_built_stops_cleanly(qapp) -> Non
     assert worker.stop() and maker.threads == []
     worker.start()  # a stop is final
     assert not worker.is_running() and maker.threads == []
+
+
+def test_a_member_seen_while_the_client_is_being_built_never_waits_for_it(qtbot, qapp) -> None:
+    """The build (imports, the store) takes a while on the sync thread; a tap on the UI thread meanwhile
+    notes the member at once and the client gets it."""
+    client = ScriptedClient()
+    building, release = threading.Event(), threading.Event()
+
+    def slow_make() -> ScriptedClient:
+        building.set()
+        assert release.wait(WAIT_MS / 1000)
+        return client
+
+    worker = SyncWorker(make_client=slow_make, interval_s=LONG_S, backoff=RecordingBackoff())  # type: ignore[arg-type]
+    try:
+        worker.start()
+        assert building.wait(WAIT_MS / 1000)
+        worker.note_member_seen("m-1")  # returns while the build still waits: no deadlock, no wait
+        release.set()
+        qtbot.waitUntil(lambda: client.rounds == 1, timeout=WAIT_MS)
+        assert client.seen == ["m-1"]
+    finally:
+        release.set()
+        assert worker.stop()
