@@ -183,7 +183,7 @@ class Database:
     """The terminal's SQLite file.
 
     The SQLAlchemy engine is made on first use: importing SQLAlchemy costs the window's cold start ~0.2 s,
-    and what the login screen reads before its first frame (app.store.first_frame) runs on the driver.
+    and what the login screen reads before its first frame (app.store.start_up) runs on the driver.
     """
 
     def __init__(self, path: Path, busy_timeout_ms: int | None = None) -> None:
